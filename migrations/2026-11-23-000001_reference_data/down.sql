@@ -1,0 +1,11 @@
+DROP TABLE hub_partnerships;
+DROP TABLE teaching_school_hub_areas;
+DROP TABLE teaching_school_hubs;
+DROP TABLE strategic_partners;
+DROP TABLE hub_local_authorities;
+DROP FUNCTION hub_local_authorities_not_district();
+DROP TABLE hubs;
+DROP TABLE schools;
+DROP TABLE local_authorities;
+DROP EXTENSION IF EXISTS btree_gist;
+DROP EXTENSION IF EXISTS pg_trgm;

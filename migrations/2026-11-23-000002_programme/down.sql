@@ -1,0 +1,9 @@
+DROP TABLE sessions;
+DROP FUNCTION sessions_refresh_work_group();
+DROP FUNCTION work_groups_refresh_session_span(uuid);
+DROP TABLE work_group_leads;
+DROP TABLE work_groups;
+DROP TABLE llme_profile_hubs;
+DROP TABLE llme_profiles;
+DROP TABLE users;
+DROP TABLE projects;

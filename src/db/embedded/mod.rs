@@ -1,0 +1,519 @@
+//! A PostgreSQL server that mathshub runs itself, in a data folder of its
+//! own, so it works out of the box without a separately installed and
+//! configured database server. Uses the PostgreSQL programs already
+//! installed on the machine; blocking (it runs `initdb` and `pg_ctl`).
+
+mod binaries;
+mod cluster;
+mod recovery;
+
+use std::fmt;
+use std::fs::{self, File, OpenOptions, TryLockError};
+use std::io;
+use std::path::{Path, PathBuf};
+
+use binaries::Binaries;
+use cluster::{Runner, SUPERUSER, io_error};
+use recovery::PidFileState;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EmbeddedError {
+    #[error(
+        "the PostgreSQL server programs (initdb, pg_ctl, postgres) were not found on PATH, in `pg_config --bindir` \
+         or under /usr/lib/postgresql/<version>/bin. Install PostgreSQL (Debian/Ubuntu: `apt-get install postgresql`), \
+         or set DATABASE_URL to use an existing PostgreSQL server instead of the embedded one. Folders searched: {}",
+        display_paths(searched)
+    )]
+    BinariesNotFound { searched: Vec<PathBuf> },
+
+    #[error(
+        "the embedded database in {} is already used by another mathshub process; stop it, \
+         or set MATHSHUB_DATA_DIR to another folder or DATABASE_URL to an existing PostgreSQL server",
+        data_dir.display()
+    )]
+    InUse { data_dir: PathBuf },
+
+    #[error(
+        "mathshub runs as root, but PostgreSQL refuses to run as root and there is no `postgres` OS user to run it as. \
+         Install PostgreSQL (Debian/Ubuntu: `apt-get install postgresql`, which creates that user) \
+         or run mathshub as an ordinary user"
+    )]
+    PostgresUserMissing,
+
+    #[error(
+        "mathshub runs as root, so the embedded PostgreSQL server runs as the `postgres` OS user, \
+         but that user cannot reach the data folder {} (it may not enter {}). Set MATHSHUB_DATA_DIR to a folder \
+         the `postgres` user can reach (such as one under /var/lib), or open {} to it (e.g. `chmod o+x`)",
+        data_dir.display(), blocked.display(), blocked.display()
+    )]
+    DataDirUnreachable { data_dir: PathBuf, blocked: PathBuf },
+
+    #[error(
+        "{} holds a database cluster, but its password file {} is missing or empty, so mathshub cannot connect. \
+         Restore that file, or delete the folder {} to start with a new, empty database",
+        pgdata.display(), credentials.display(), pgdata.display()
+    )]
+    CredentialsMissing { credentials: PathBuf, pgdata: PathBuf },
+
+    #[error(
+        "{} exists but is not a PostgreSQL cluster (it has no PG_VERSION file). \
+         Move it away or delete it so that mathshub can create a fresh cluster there",
+        pgdata.display()
+    )]
+    NotACluster { pgdata: PathBuf },
+
+    #[error("invalid PostgreSQL setting name {name:?}: use only letters, digits, '_' and '.'")]
+    InvalidSetting { name: String },
+
+    #[error(
+        "PostgreSQL server processes {pids:?} from an earlier run are still working in {} and did not exit \
+         even when killed; stop them before starting mathshub again",
+        pgdata.display()
+    )]
+    LeftoverProcesses { pids: Vec<i32>, pgdata: PathBuf },
+
+    #[error("{what} failed: {detail}")]
+    CommandFailed { what: String, detail: String },
+
+    #[error(
+        "the embedded PostgreSQL server did not start (attempt {attempts}): {detail}\nLast lines of {}:\n{log_tail}",
+        log_file.display()
+    )]
+    StartFailed {
+        attempts: u32,
+        detail: String,
+        log_file: PathBuf,
+        log_tail: String,
+    },
+
+    #[error("{context}: {source}")]
+    Io { context: String, source: io::Error },
+}
+
+fn display_paths(paths: &[PathBuf]) -> String {
+    let shown: Vec<String> = paths.iter().map(|path| path.display().to_string()).collect();
+    if shown.is_empty() { "none".to_string() } else { shown.join(", ") }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct EmbeddedOptions {
+    /// Holds the cluster (`pgdata`), the server log, the password and the lock.
+    pub data_dir: PathBuf,
+    /// Extra server settings, passed as `-c name=value` on each start.
+    pub server_settings: Vec<(String, String)>,
+}
+
+/// A running embedded server. The data folder stays locked to this process
+/// for the handle's lifetime; dropping the handle stops the server.
+pub struct EmbeddedPostgres {
+    data_dir: PathBuf,
+    pgdata: PathBuf,
+    binaries: Binaries,
+    runner: Runner,
+    password: String,
+    port: u16,
+    running: bool,
+    // Last field so it is released only after Drop has stopped the server.
+    _lock: File,
+}
+
+impl EmbeddedPostgres {
+    /// Starts the server, creating the cluster on first use and clearing up
+    /// after an earlier mathshub process that was killed.
+    pub fn start(options: &EmbeddedOptions) -> Result<Self, EmbeddedError> {
+        // Everything that can fail without touching the disk comes first,
+        // so a machine without PostgreSQL is left as it was.
+        let binaries = binaries::locate()?;
+        let runner = Runner::for_current_user()?;
+        let server_options = cluster::server_options(&options.server_settings)?;
+        let data_dir = std::path::absolute(&options.data_dir).map_err(|source| {
+            io_error(format!("could not resolve the data folder {}", options.data_dir.display()), source)
+        })?;
+
+        fs::create_dir_all(&data_dir)
+            .map_err(|source| io_error(format!("could not create the data folder {}", data_dir.display()), source))?;
+        let lock = lock(&data_dir)?;
+        runner.check_reachable(&data_dir)?;
+
+        let pgdata = data_dir.join("pgdata");
+        let credentials = data_dir.join("credentials");
+        let log_file = data_dir.join("postgres.log");
+        let password = if pgdata.join("PG_VERSION").is_file() {
+            cluster::read_password(&credentials, &pgdata)?
+        } else {
+            clear_empty_pgdata(&pgdata)?;
+            cluster::initialise(&binaries, &runner, &data_dir, &pgdata, &credentials)?
+        };
+        runner.give_tree_if_foreign(&pgdata)?;
+        cluster::restrict(&pgdata)?;
+        cluster::prepare_log(&runner, &log_file)?;
+        recover(&binaries, &runner, &pgdata)?;
+
+        let port = cluster::start_server(&binaries, &runner, &pgdata, &log_file, &server_options)?;
+        let server = Self {
+            data_dir,
+            pgdata,
+            binaries,
+            runner,
+            password,
+            port,
+            running: true,
+            _lock: lock,
+        };
+        log::info!("embedded PostgreSQL server started at {}", server.redacted_url("postgres"));
+        Ok(server)
+    }
+
+    /// Connection URL for `database`, including the password.
+    pub fn url(&self, database: &str) -> String {
+        self.url_with_password(&percent_encode(&self.password), database)
+    }
+
+    /// Like [`Self::url`] with the password replaced by `***`, for logs.
+    pub fn redacted_url(&self, database: &str) -> String {
+        self.url_with_password("***", database)
+    }
+
+    fn url_with_password(&self, password: &str, database: &str) -> String {
+        format!(
+            "postgres://{SUPERUSER}:{password}@127.0.0.1:{}/{}",
+            self.port,
+            percent_encode(database)
+        )
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// Shuts the server down cleanly; does nothing when already stopped.
+    pub fn stop(&mut self) -> Result<(), EmbeddedError> {
+        if !self.running {
+            return Ok(());
+        }
+        cluster::stop_server(&self.binaries, &self.runner, &self.pgdata, "fast")?;
+        self.running = false;
+        log::info!("embedded PostgreSQL server in {} stopped", self.data_dir.display());
+        Ok(())
+    }
+
+    /// Lets go of the handle as a killed process would: the server keeps
+    /// running and the lock is released.
+    #[cfg(test)]
+    fn abandon(mut self) {
+        self.running = false;
+    }
+}
+
+impl Drop for EmbeddedPostgres {
+    fn drop(&mut self) {
+        if let Err(err) = self.stop() {
+            log::error!("could not stop the embedded PostgreSQL server: {err}");
+        }
+    }
+}
+
+impl fmt::Debug for EmbeddedPostgres {
+    // Hand-written so the password never reaches a log through `{:?}`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EmbeddedPostgres")
+            .field("data_dir", &self.data_dir)
+            .field("port", &self.port)
+            .field("running", &self.running)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Only one process may run the cluster; an OS lock (unlike a lock file's
+/// mere presence) vanishes by itself when its holder is killed.
+fn lock(data_dir: &Path) -> Result<File, EmbeddedError> {
+    let path = data_dir.join("lock");
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(|source| io_error(format!("could not open the lock file {}", path.display()), source))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(TryLockError::WouldBlock) => Err(EmbeddedError::InUse {
+            data_dir: data_dir.to_path_buf(),
+        }),
+        Err(TryLockError::Error(source)) => Err(io_error(format!("could not lock {}", path.display()), source)),
+    }
+}
+
+/// A `pgdata` without PG_VERSION was not made by us (ours appear whole, by
+/// rename); an empty one is harmless, anything else may be someone's data.
+fn clear_empty_pgdata(pgdata: &Path) -> Result<(), EmbeddedError> {
+    let is_empty = match fs::read_dir(pgdata) {
+        Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(source) => return Err(io_error(format!("could not inspect {}", pgdata.display()), source)),
+        Ok(mut entries) => entries.next().is_none(),
+    };
+    if !is_empty {
+        return Err(EmbeddedError::NotACluster {
+            pgdata: pgdata.to_path_buf(),
+        });
+    }
+    fs::remove_dir(pgdata)
+        .map_err(|source| io_error(format!("could not remove the empty folder {}", pgdata.display()), source))
+}
+
+/// Deals with a `postmaster.pid` left by a killed mathshub process. We hold
+/// the lock, so no live mathshub process is using that server.
+fn recover(binaries: &Binaries, runner: &Runner, pgdata: &Path) -> Result<(), EmbeddedError> {
+    let pid_file = pgdata.join("postmaster.pid");
+    let state = recovery::inspect_pid_file(pgdata)
+        .map_err(|source| io_error(format!("could not read {}", pid_file.display()), source))?;
+    match state {
+        PidFileState::Absent => Ok(()),
+        PidFileState::Orphan(pid) => {
+            log::info!(
+                "PostgreSQL server (pid {pid}) in {} was left running by an earlier mathshub process; stopping it",
+                pgdata.display()
+            );
+            cluster::stop_server(binaries, runner, pgdata, "fast")?;
+            log::info!("stopped the orphaned PostgreSQL server (pid {pid})");
+            Ok(())
+        }
+        PidFileState::Stale => {
+            let survivors = recovery::clear_leftover_processes(pgdata);
+            if !survivors.is_empty() {
+                return Err(EmbeddedError::LeftoverProcesses {
+                    pids: survivors,
+                    pgdata: pgdata.to_path_buf(),
+                });
+            }
+            match fs::remove_file(&pid_file) {
+                Ok(()) => {}
+                Err(err) if err.kind() == io::ErrorKind::NotFound => {}
+                Err(source) => return Err(io_error(format!("could not remove {}", pid_file.display()), source)),
+            }
+            log::info!(
+                "removed stale {} left by a PostgreSQL server that was killed; it will recover on start",
+                pid_file.display()
+            );
+            Ok(())
+        }
+    }
+}
+
+/// Escapes everything outside RFC 3986's unreserved characters, so any
+/// database name or password fits in a URL.
+fn percent_encode(text: &str) -> String {
+    let mut encoded = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            encoded.push(char::from(byte));
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    encoded
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::TcpStream;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn percent_encode_keeps_text_when_it_is_unreserved() {
+        assert_eq!(percent_encode("mathshub_test-1.x~"), "mathshub_test-1.x~");
+    }
+
+    #[test]
+    fn percent_encode_escapes_bytes_when_they_are_reserved() {
+        assert_eq!(percent_encode("a b/c@d:é"), "a%20b%2Fc%40d%3A%C3%A9");
+    }
+
+    #[test]
+    fn binaries_not_found_message_names_install_and_database_url_when_shown() {
+        let message = EmbeddedError::BinariesNotFound {
+            searched: vec![PathBuf::from("/usr/bin")],
+        }
+        .to_string();
+        assert!(message.contains("apt-get install postgresql"), "{message}");
+        assert!(message.contains("DATABASE_URL"), "{message}");
+        assert!(message.contains("/usr/bin"), "{message}");
+    }
+
+    /// A fresh folder under /tmp that the `postgres` user can reach when the
+    /// tests run as root; removed at the end of the test.
+    struct TestDir(PathBuf);
+
+    impl TestDir {
+        fn new(tag: &str) -> Self {
+            let path = std::env::temp_dir().join(format!(
+                "mathshub-embedded-{tag}-{}-{}",
+                std::process::id(),
+                rand::random::<u32>()
+            ));
+            fs::create_dir_all(&path).expect("create test folder");
+            fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).expect("open test folder");
+            Self(path)
+        }
+
+        fn options(&self) -> EmbeddedOptions {
+            EmbeddedOptions {
+                data_dir: self.0.join("data"),
+                server_settings: ["fsync", "synchronous_commit", "full_page_writes"]
+                    .iter()
+                    .map(|name| (name.to_string(), "off".to_string()))
+                    .collect(),
+            }
+        }
+    }
+
+    impl Drop for TestDir {
+        fn drop(&mut self) {
+            let _ = fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn assert_answers(server: &EmbeddedPostgres) {
+        TcpStream::connect(("127.0.0.1", server.port())).expect("server answers on its port");
+    }
+
+    fn postmaster_pid(server: &EmbeddedPostgres) -> i32 {
+        let contents = fs::read_to_string(server.pgdata.join("postmaster.pid")).expect("read postmaster.pid");
+        recovery::parse_pid_file(&contents).expect("postmaster.pid has a PID")
+    }
+
+    /// A handle to no server, for testing the pure parts; `running` is
+    /// false so dropping it runs nothing.
+    fn handle_without_server() -> EmbeddedPostgres {
+        EmbeddedPostgres {
+            data_dir: PathBuf::from("/nonexistent"),
+            pgdata: PathBuf::from("/nonexistent/pgdata"),
+            binaries: Binaries {
+                initdb: PathBuf::from("/nonexistent/initdb"),
+                pg_ctl: PathBuf::from("/nonexistent/pg_ctl"),
+            },
+            runner: Runner::for_current_user().expect("runner"),
+            password: "s3cretPassw0rd".to_string(),
+            port: 54321,
+            running: false,
+            _lock: File::open("/dev/null").expect("open /dev/null"),
+        }
+    }
+
+    #[test]
+    fn redacted_url_hides_password_when_url_shows_it() {
+        let server = handle_without_server();
+        let url = server.url("mathshub");
+        let redacted = server.redacted_url("mathshub");
+        assert_eq!(url, format!("postgres://mathshub:{}@127.0.0.1:{}/mathshub", server.password, server.port()));
+        assert_eq!(redacted, format!("postgres://mathshub:***@127.0.0.1:{}/mathshub", server.port()));
+        assert!(!format!("{server:?}").contains(&server.password));
+    }
+
+    #[test]
+    fn start_reuses_cluster_when_started_again_after_stop() {
+        let dir = TestDir::new("reuse");
+        let options = dir.options();
+        let mut first = EmbeddedPostgres::start(&options).expect("first start");
+        assert_answers(&first);
+        let data_dir = options.data_dir.as_path();
+        let mode = |path: &Path| fs::metadata(path).expect("metadata").permissions().mode() & 0o777;
+        assert_eq!(mode(&data_dir.join("credentials")), 0o600);
+        assert_eq!(mode(&data_dir.join("pgdata")), 0o700);
+        assert!(!data_dir.join("initdb-password").exists(), "the password file for initdb is removed");
+        let marker = data_dir.join("pgdata").join("mathshub-test-marker");
+        fs::write(&marker, "kept").expect("write marker");
+        let first_password = first.password.clone();
+        first.stop().expect("stop");
+        first.stop().expect("stopping twice is fine");
+        assert!(!data_dir.join("pgdata/postmaster.pid").exists());
+        drop(first);
+
+        let second = EmbeddedPostgres::start(&options).expect("second start");
+        assert_answers(&second);
+        assert_eq!(second.password, first_password);
+        assert!(marker.exists(), "the cluster was not recreated");
+    }
+
+    #[test]
+    fn start_returns_in_use_when_another_handle_holds_the_data_dir() {
+        let dir = TestDir::new("inuse");
+        let first = EmbeddedPostgres::start(&dir.options()).expect("first start");
+        let second = EmbeddedPostgres::start(&dir.options());
+        assert!(matches!(second, Err(EmbeddedError::InUse { .. })), "{second:?}");
+        let message = second.err().map(|err| err.to_string()).unwrap_or_default();
+        assert!(message.contains("MATHSHUB_DATA_DIR"), "{message}");
+        assert_answers(&first);
+    }
+
+    #[test]
+    fn start_stops_orphaned_server_when_previous_process_died() {
+        let dir = TestDir::new("orphan");
+        let first = EmbeddedPostgres::start(&dir.options()).expect("first start");
+        let orphan_pid = postmaster_pid(&first);
+        first.abandon();
+        assert!(recovery::is_alive(orphan_pid), "the abandoned server keeps running");
+
+        let second = EmbeddedPostgres::start(&dir.options()).expect("start after orphan");
+        assert_answers(&second);
+        assert_ne!(postmaster_pid(&second), orphan_pid);
+        assert!(!recovery::is_alive(orphan_pid), "the orphan was stopped");
+    }
+
+    #[test]
+    fn start_recovers_when_previous_server_was_killed() {
+        let dir = TestDir::new("killed");
+        let first = EmbeddedPostgres::start(&dir.options()).expect("first start");
+        let killed_pid = postmaster_pid(&first);
+        first.abandon();
+        // SAFETY: plain kill(2) of the server this test started.
+        assert_eq!(unsafe { libc::kill(killed_pid, libc::SIGKILL) }, 0);
+
+        let second = EmbeddedPostgres::start(&dir.options()).expect("start after kill -9");
+        assert_answers(&second);
+    }
+
+    #[test]
+    fn start_recreates_cluster_when_initdb_was_interrupted() {
+        let dir = TestDir::new("interrupted");
+        let options = dir.options();
+        let staging = options.data_dir.join("pgdata.initialising");
+        fs::create_dir_all(&staging).expect("create half-made cluster");
+        fs::write(staging.join("PG_VERSION"), "15\n").expect("write PG_VERSION");
+
+        let server = EmbeddedPostgres::start(&options).expect("start");
+        assert_answers(&server);
+        assert!(!staging.exists(), "the half-made cluster was cleared");
+    }
+
+    #[test]
+    fn start_fails_with_unreachable_data_dir_when_root_and_ancestor_is_private() {
+        // SAFETY: geteuid has no preconditions.
+        if unsafe { libc::geteuid() } != 0 {
+            return;
+        }
+        let dir = TestDir::new("private");
+        fs::set_permissions(&dir.0, fs::Permissions::from_mode(0o700)).expect("close test folder");
+        let result = EmbeddedPostgres::start(&dir.options());
+        match result {
+            Err(EmbeddedError::DataDirUnreachable { blocked, .. }) => assert_eq!(blocked, dir.0),
+            other => panic!("expected DataDirUnreachable, got {other:?}"),
+        }
+        assert!(!dir.0.join("data/pgdata").exists());
+    }
+
+    #[test]
+    fn start_returns_invalid_setting_when_name_is_malformed_and_creates_nothing() {
+        let dir = TestDir::new("badsetting");
+        let mut options = dir.options();
+        options.server_settings.push(("bad name".to_string(), "1".to_string()));
+        let result = EmbeddedPostgres::start(&options);
+        assert!(matches!(result, Err(EmbeddedError::InvalidSetting { .. })), "{result:?}");
+        assert!(!options.data_dir.exists());
+    }
+}

@@ -1,0 +1,55 @@
+//! The connection pool: bounded in size and in how long a request may wait for a connection
+//! (a timeout becomes a 503 with `Retry-After`, never an unbounded queue), and every
+//! connection carries a statement timeout.
+
+use std::time::Duration;
+
+use diesel::ConnectionError;
+use diesel_async::pooled_connection::deadpool::{Object, Pool};
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use futures_util::FutureExt;
+
+pub type DbPool = Pool<AsyncPgConnection>;
+pub type DbConn = Object<AsyncPgConnection>;
+pub type PoolError = diesel_async::pooled_connection::deadpool::PoolError;
+
+#[derive(Debug, Clone)]
+pub struct PoolSettings {
+    pub max_size: usize,
+    /// How long a request waits for a free connection before answering 503.
+    pub wait_timeout: Duration,
+    /// Longest a single statement may run before PostgreSQL cancels it.
+    pub statement_timeout: Duration,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        Self { max_size: 16, wait_timeout: Duration::from_secs(2), statement_timeout: Duration::from_secs(5) }
+    }
+}
+
+pub fn build_pool(database_url: &str, settings: &PoolSettings) -> DbPool {
+    let statement_timeout_ms = settings.statement_timeout.as_millis();
+    let mut config = ManagerConfig::default();
+    config.custom_setup = Box::new(move |url| {
+        let url = url.to_owned();
+        async move {
+            let mut connection = AsyncPgConnection::establish(&url).await?;
+            diesel::sql_query(format!("SET statement_timeout = {statement_timeout_ms}"))
+                .execute(&mut connection)
+                .await
+                .map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
+            Ok(connection)
+        }
+        .boxed()
+    });
+    let manager = AsyncDieselConnectionManager::new_with_config(database_url, config);
+    Pool::builder(manager)
+        .max_size(settings.max_size)
+        .wait_timeout(Some(settings.wait_timeout))
+        .create_timeout(Some(settings.wait_timeout))
+        .runtime(deadpool::Runtime::Tokio1)
+        .build()
+        .expect("a pool with a runtime and no post-create hooks always builds")
+}

@@ -1,0 +1,184 @@
+//! Identifiers with a shape of their own: GSS codes, URNs, slugs and academic years.
+
+use super::ParseError;
+
+/// The shared plumbing of a validated string: read access, display and JSON as a plain string.
+macro_rules! validated_string {
+    ($(#[$meta:meta])* $name:ident) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+
+            pub fn into_inner(self) -> String {
+                self.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = ParseError;
+            fn from_str(text: &str) -> Result<Self, ParseError> {
+                Self::parse(text)
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let text = String::deserialize(deserializer)?;
+                Self::parse(&text).map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+validated_string!(
+    /// An ONS GSS code of an English local authority: `E06`–`E10` and six digits.
+    GssCode
+);
+
+impl GssCode {
+    pub fn parse(text: &str) -> Result<Self, ParseError> {
+        let valid = text.len() == 9
+            && matches!(&text[..3], "E06" | "E07" | "E08" | "E09" | "E10")
+            && text[3..].bytes().all(|b| b.is_ascii_digit());
+        if valid {
+            Ok(Self(text.to_owned()))
+        } else {
+            Err(ParseError(
+                "must be the ONS GSS code of an English local authority, such as E09000002".into(),
+            ))
+        }
+    }
+}
+
+validated_string!(
+    /// A school's DfE Unique Reference Number: six digits, 100000 to 999999.
+    Urn
+);
+
+impl Urn {
+    pub fn parse(text: &str) -> Result<Self, ParseError> {
+        let valid = text.len() == 6 && text.bytes().all(|b| b.is_ascii_digit()) && !text.starts_with('0');
+        if valid {
+            Ok(Self(text.to_owned()))
+        } else {
+            Err(ParseError("must be a six-digit DfE URN, such as 137083".into()))
+        }
+    }
+}
+
+validated_string!(
+    /// A URL-safe name: lowercase letters and digits in words joined by single hyphens.
+    Slug
+);
+
+impl Slug {
+    const MAX_LEN: usize = 100;
+
+    pub fn parse(text: &str) -> Result<Self, ParseError> {
+        let valid = !text.is_empty()
+            && text.len() <= Self::MAX_LEN
+            && text.split('-').all(|word| {
+                !word.is_empty() && word.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            });
+        if valid {
+            Ok(Self(text.to_owned()))
+        } else {
+            Err(ParseError(format!(
+                "must be lowercase words of letters and digits joined by hyphens (at most {} characters), such as london-central-and-west",
+                Self::MAX_LEN
+            )))
+        }
+    }
+}
+
+validated_string!(
+    /// An English school academic year, September to August: `2021/22`.
+    AcademicYear
+);
+
+impl AcademicYear {
+    pub fn parse(text: &str) -> Result<Self, ParseError> {
+        let invalid = || ParseError("must be an academic year such as 2021/22".into());
+        let (start, end) = text.split_once('/').ok_or_else(invalid)?;
+        if start.len() != 4 || end.len() != 2 || !(start.bytes().chain(end.bytes())).all(|b| b.is_ascii_digit()) {
+            return Err(invalid());
+        }
+        let start: u32 = start.parse().map_err(|_| invalid())?;
+        let end: u32 = end.parse().map_err(|_| invalid())?;
+        if (start + 1) % 100 != end {
+            return Err(ParseError(format!(
+                "must name two consecutive years, such as {start}/{:02}",
+                (start + 1) % 100
+            )));
+        }
+        Ok(Self(text.to_owned()))
+    }
+
+    /// The calendar year the academic year starts in (September).
+    pub fn start_year(&self) -> i32 {
+        self.0[..4].parse().expect("checked by parse")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gss_code_accepts_every_english_authority_kind() {
+        for code in ["E06000001", "E07000068", "E08000015", "E09000002", "E10000013"] {
+            assert!(GssCode::parse(code).is_ok(), "{code}");
+        }
+    }
+
+    #[test]
+    fn gss_code_rejects_other_nations_other_kinds_and_bad_lengths() {
+        for code in ["W06000001", "E11000001", "E0900000", "E090000021", "e09000002", "E09O00002", ""] {
+            assert!(GssCode::parse(code).is_err(), "{code}");
+        }
+    }
+
+    #[test]
+    fn urn_is_six_digits_without_leading_zero() {
+        assert!(Urn::parse("137083").is_ok());
+        for urn in ["13708", "1370833", "037083", "13708a", ""] {
+            assert!(Urn::parse(urn).is_err(), "{urn}");
+        }
+    }
+
+    #[test]
+    fn slug_rejects_capitals_spaces_and_stray_hyphens() {
+        assert!(Slug::parse("london-central-and-west").is_ok());
+        assert!(Slug::parse("glow").is_ok());
+        for slug in ["London", "two words", "-lead", "trail-", "dou--ble", "", &"a".repeat(101)] {
+            assert!(Slug::parse(slug).is_err(), "{slug}");
+        }
+    }
+
+    #[test]
+    fn academic_year_needs_consecutive_years() {
+        assert_eq!(AcademicYear::parse("2021/22").unwrap().start_year(), 2021);
+        assert!(AcademicYear::parse("1999/00").is_ok());
+        for year in ["2021/23", "2021-22", "21/22", "2021/2022", "abcd/ef"] {
+            assert!(AcademicYear::parse(year).is_err(), "{year}");
+        }
+    }
+
+    #[test]
+    fn deserialising_validates_too() {
+        assert!(serde_json::from_str::<GssCode>("\"E09000002\"").is_ok());
+        assert!(serde_json::from_str::<GssCode>("\"X\"").is_err());
+    }
+}

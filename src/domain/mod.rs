@@ -1,0 +1,18 @@
+//! Validated domain types: the vocabulary of the programme and the identifiers of its
+//! objects. Handlers parse raw input into these once and pass nothing unchecked on.
+
+mod codes;
+mod time;
+mod vocabulary;
+
+pub use codes::{AcademicYear, GssCode, Slug, Urn};
+pub use time::LondonTime;
+pub use vocabulary::{
+    Admission, DeliveryMode, LaKind, LeadRole, ProgrammePhase, ProjectKind, RoleInSchool, SchoolPhase,
+    SchoolStatus, SessionKind, SessionMode, StrategicPartnerKind, WorkGroupStatus,
+};
+
+/// Why a piece of input was refused, in words a caller can act on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ParseError(pub String);

@@ -1,0 +1,224 @@
+//! The closed lists of the domain (kinds, phases, statuses, roles). Each is stored as text
+//! under a CHECK constraint and appears in JSON and query strings in `snake_case`.
+
+use super::ParseError;
+
+/// Declares a closed vocabulary: serde, OpenAPI schema, parsing with a helpful error, and
+/// diesel's text mapping, all from one list of variants.
+macro_rules! vocabulary {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+                 utoipa::ToSchema, diesel::expression::AsExpression, diesel::deserialize::FromSqlRow)]
+        #[serde(rename_all = "snake_case")]
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        pub enum $name { $($(#[$vmeta])* $variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            pub fn parse(text: &str) -> Result<Self, ParseError> {
+                match text {
+                    $($text => Ok($name::$variant),)+
+                    _ => Err(ParseError(format!(
+                        "must be one of: {}",
+                        [$($text),+].join(", ")
+                    ))),
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = ParseError;
+            fn from_str(text: &str) -> Result<Self, ParseError> {
+                Self::parse(text)
+            }
+        }
+
+        impl diesel::serialize::ToSql<diesel::sql_types::Text, diesel::pg::Pg> for $name {
+            fn to_sql<'b>(
+                &'b self,
+                out: &mut diesel::serialize::Output<'b, '_, diesel::pg::Pg>,
+            ) -> diesel::serialize::Result {
+                <str as diesel::serialize::ToSql<diesel::sql_types::Text, diesel::pg::Pg>>::to_sql(
+                    self.as_str(),
+                    out,
+                )
+            }
+        }
+
+        impl diesel::deserialize::FromSql<diesel::sql_types::Text, diesel::pg::Pg> for $name {
+            fn from_sql(bytes: diesel::pg::PgValue<'_>) -> diesel::deserialize::Result<Self> {
+                let text = <String as diesel::deserialize::FromSql<diesel::sql_types::Text, diesel::pg::Pg>>::from_sql(bytes)?;
+                Ok(Self::parse(&text).map_err(|e| format!("{} `{text}`: {e}", stringify!($name)))?)
+            }
+        }
+    };
+}
+
+vocabulary!(
+    /// The kind of a local authority, named by its GSS code prefix.
+    LaKind {
+        /// E10: an education authority containing districts.
+        County = "county",
+        /// E07: inside a county; reaches its Maths Hub through the county.
+        District = "district",
+        /// E06.
+        Unitary = "unitary",
+        /// E08.
+        Metropolitan = "metropolitan",
+        /// E09, including the City of London.
+        LondonBorough = "london_borough",
+    }
+);
+
+impl LaKind {
+    /// Counties, unitaries and boroughs run education; Maths Hubs cover these.
+    pub fn is_education_authority(self) -> bool {
+        self != LaKind::District
+    }
+}
+
+vocabulary!(
+    /// A school's phase as Get Information about Schools names it.
+    SchoolPhase {
+        Nursery = "nursery",
+        Primary = "primary",
+        MiddleDeemedPrimary = "middle_deemed_primary",
+        Secondary = "secondary",
+        MiddleDeemedSecondary = "middle_deemed_secondary",
+        SixteenPlus = "sixteen_plus",
+        AllThrough = "all_through",
+        NotApplicable = "not_applicable",
+    }
+);
+
+vocabulary!(
+    /// Whether a school is open (GIAS `EstablishmentStatus`).
+    SchoolStatus { Open = "open", Closed = "closed" }
+);
+
+vocabulary!(
+    /// The programme phases a project or work group serves (not a school's GIAS phase).
+    ProgrammePhase {
+        EarlyYears = "early_years",
+        Primary = "primary",
+        Secondary = "secondary",
+        Post16 = "post_16",
+    }
+);
+
+vocabulary!(
+    /// What kind of project: a national NCP, a hub's local project, or an innovation project.
+    ProjectKind { National = "national", Local = "local", Innovation = "innovation" }
+);
+
+vocabulary!(
+    /// A participant's role in their school, used for project eligibility.
+    RoleInSchool {
+        HeadOfDepartment = "head_of_department",
+        ProspectiveHeadOfDepartment = "prospective_head_of_department",
+        SeniorLeader = "senior_leader",
+        MathsLead = "maths_lead",
+        Teacher = "teacher",
+        EarlyYearsPractitioner = "early_years_practitioner",
+        Other = "other",
+    }
+);
+
+vocabulary!(
+    /// How a work group is delivered.
+    DeliveryMode { FaceToFace = "face_to_face", Online = "online", Blended = "blended" }
+);
+
+vocabulary!(
+    /// How a single session meets.
+    SessionMode { FaceToFace = "face_to_face", Online = "online" }
+);
+
+vocabulary!(
+    /// A workshop, or a school-based task between workshops.
+    SessionKind { Workshop = "workshop", SchoolBasedTask = "school_based_task" }
+);
+
+vocabulary!(
+    /// How expressions of interest become places.
+    Admission {
+        /// First come, first served; then the waiting list.
+        Automatic = "automatic",
+        /// The hub accepts or declines each expression of interest.
+        Review = "review",
+    }
+);
+
+vocabulary!(
+    /// Where a work group is in its life.
+    WorkGroupStatus {
+        Draft = "draft",
+        Open = "open",
+        Full = "full",
+        Closed = "closed",
+        Running = "running",
+        Completed = "completed",
+        Cancelled = "cancelled",
+    }
+);
+
+vocabulary!(
+    /// How an LLME leads a work group.
+    LeadRole { WorkGroupLead = "work_group_lead", CohortLead = "cohort_lead" }
+);
+
+vocabulary!(
+    /// What kind of organisation a hub's strategic partner is.
+    StrategicPartnerKind {
+        School = "school",
+        College = "college",
+        TeachingSchoolAlliance = "teaching_school_alliance",
+        ResearchSchool = "research_school",
+        Trust = "trust",
+        University = "university",
+        Partnership = "partnership",
+        Other = "other",
+    }
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_accepts_every_listed_value_and_round_trips() {
+        for phase in SchoolPhase::ALL {
+            assert_eq!(SchoolPhase::parse(phase.as_str()), Ok(*phase));
+        }
+    }
+
+    #[test]
+    fn parse_rejects_unknown_value_listing_the_allowed_ones() {
+        let error = WorkGroupStatus::parse("booked").unwrap_err();
+        assert!(error.0.contains("draft, open, full"), "{error}");
+    }
+
+    #[test]
+    fn serde_uses_snake_case_like_the_database() {
+        let json = serde_json::to_string(&LaKind::LondonBorough).unwrap();
+        assert_eq!(json, "\"london_borough\"");
+    }
+
+    #[test]
+    fn districts_are_not_education_authorities() {
+        assert!(!LaKind::District.is_education_authority());
+        assert!(LaKind::County.is_education_authority());
+    }
+}

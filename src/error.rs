@@ -1,0 +1,210 @@
+//! The one error type of the API, rendered as RFC 9457 `application/problem+json`.
+//! Database and pool failures are mapped here; anything unexpected is logged with its cause
+//! chain and answered with an opaque 500 that carries no internals.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpResponse, ResponseError};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::db::PoolError;
+
+const PROBLEM_BASE: &str = "https://mathshub.invalid/problems/";
+/// Seconds a client should wait before retrying when the database is busy or away.
+const RETRY_AFTER_SECONDS: &str = "1";
+
+/// One invalid input, named by the field (or query/path parameter) it came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct FieldError {
+    #[schema(example = "capacity")]
+    pub field: String,
+    #[schema(example = "must be between 1 and 500")]
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { field: field.into(), message: message.into() }
+    }
+}
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "type": "https://mathshub.invalid/problems/validation", "title": "Invalid request", "status": 400,
+    "detail": "1 field is invalid", "errors": [{"field": "limit", "message": "must be between 1 and 100"}]
+}))]
+pub struct Problem {
+    /// A URI naming the kind of problem.
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// For validation problems: every invalid field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<FieldError>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("invalid request: {0:?}")]
+    Validation(Vec<FieldError>),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
+    #[error("internal error: {0}")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl ApiError {
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Validation(vec![FieldError::new(field, message)])
+    }
+
+    pub fn not_found(what: impl std::fmt::Display) -> Self {
+        Self::NotFound(format!("{what} was not found"))
+    }
+
+    pub fn internal(error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self::Internal(error.into())
+    }
+
+    fn slug_and_title(&self) -> (&'static str, &'static str) {
+        match self {
+            Self::Validation(_) => ("validation", "Invalid request"),
+            Self::NotFound(_) => ("not-found", "Not found"),
+            Self::Conflict(_) => ("conflict", "Conflict"),
+            Self::PayloadTooLarge(_) => ("payload-too-large", "Request body too large"),
+            Self::Unavailable(_) => ("unavailable", "Service unavailable"),
+            Self::Internal(_) => ("internal", "Internal server error"),
+        }
+    }
+
+    fn detail(&self) -> String {
+        match self {
+            Self::Validation(errors) if errors.len() == 1 => "1 field is invalid".into(),
+            Self::Validation(errors) => format!("{} fields are invalid", errors.len()),
+            Self::NotFound(detail) | Self::Conflict(detail) | Self::PayloadTooLarge(detail) => detail.clone(),
+            Self::Unavailable(_) => "The database is busy or unreachable; retry shortly.".into(),
+            Self::Internal(_) => "Something went wrong on our side; it has been logged.".into(),
+        }
+    }
+
+    pub fn problem(&self) -> Problem {
+        let (slug, title) = self.slug_and_title();
+        Problem {
+            problem_type: format!("{PROBLEM_BASE}{slug}"),
+            title: title.into(),
+            status: self.status_code().as_u16(),
+            detail: self.detail(),
+            errors: match self {
+                Self::Validation(errors) => Some(errors.clone()),
+                _ => None,
+            },
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::Validation(_) => StatusCode::BAD_REQUEST,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            Self::Internal(error) => log::error!("{}", cause_chain(error.as_ref())),
+            Self::Unavailable(reason) => log::warn!("answering 503: {reason}"),
+            _ => {}
+        }
+        let mut response = HttpResponse::build(self.status_code());
+        response.content_type("application/problem+json");
+        if matches!(self, Self::Unavailable(_)) {
+            response.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECONDS));
+        }
+        response.json(self.problem())
+    }
+}
+
+fn cause_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+impl From<DieselError> for ApiError {
+    fn from(error: DieselError) -> Self {
+        match &error {
+            DieselError::NotFound => Self::NotFound("The requested resource was not found".into()),
+            DieselError::DatabaseError(kind, info) => match kind {
+                DatabaseErrorKind::UniqueViolation => Self::Conflict(format!(
+                    "This would duplicate an existing record ({}).",
+                    info.constraint_name().unwrap_or("unique key")
+                )),
+                DatabaseErrorKind::ForeignKeyViolation => Self::Conflict(format!(
+                    "This refers to a record that does not exist, or removes one still referred to ({}).",
+                    info.constraint_name().unwrap_or("foreign key")
+                )),
+                DatabaseErrorKind::CheckViolation => Self::Conflict(format!(
+                    "This breaks the rule {}.",
+                    info.constraint_name().unwrap_or("of a check constraint")
+                )),
+                DatabaseErrorKind::SerializationFailure => {
+                    Self::Unavailable("a concurrent change got there first".into())
+                }
+                DatabaseErrorKind::ClosedConnection => Self::Unavailable("the connection closed".into()),
+                _ if info.message().contains("statement timeout") => {
+                    Self::Unavailable("a statement ran past the statement timeout".into())
+                }
+                _ => Self::internal(error),
+            },
+            _ => Self::internal(error),
+        }
+    }
+}
+
+impl From<PoolError> for ApiError {
+    fn from(error: PoolError) -> Self {
+        Self::Unavailable(format!("no database connection: {error}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation_problem_lists_every_field_and_counts_them() {
+        let error = ApiError::Validation(vec![FieldError::new("a", "bad"), FieldError::new("b", "worse")]);
+        let problem = error.problem();
+        assert_eq!(problem.status, 400);
+        assert_eq!(problem.detail, "2 fields are invalid");
+        assert_eq!(problem.problem_type, "https://mathshub.invalid/problems/validation");
+        assert_eq!(problem.errors.unwrap().len(), 2);
+    }
+
+    #[test]
+    fn internal_problem_hides_the_cause() {
+        let error = ApiError::internal("password=hunter2 in SELECT");
+        let body = serde_json::to_string(&error.problem()).unwrap();
+        assert!(!body.contains("hunter2") && !body.contains("SELECT"), "{body}");
+    }
+}

@@ -1,0 +1,15 @@
+//! The Maths Hubs API: a JSON REST service for England's Maths Hubs programme.
+//!
+//! Layers: `routes` (HTTP), `db` (rows and queries), `domain` (validated types and rules),
+//! one `error` type, and `openapi` for the document. `startup` builds the server and `cli`
+//! reads the settings.
+
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod openapi;
+pub mod routes;
+pub mod seed;
+pub mod startup;

@@ -1,0 +1,71 @@
+//! Entity tags for every successful read: the tag is a digest of the JSON body, so any change
+//! of content changes it, and `If-None-Match` with a current tag answers 304 with no body.
+
+use actix_web::body::{self, BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::Next;
+use actix_web::{Error, HttpResponse};
+use sha2::{Digest, Sha256};
+
+/// Middleware (for `actix_web::middleware::from_fn`) adding `ETag` to 200 answers of GET and
+/// HEAD requests and honouring `If-None-Match`.
+pub async fn entity_tags(
+    request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let readable = matches!(*request.method(), Method::GET | Method::HEAD);
+    let if_none_match = request.headers().get(header::IF_NONE_MATCH).cloned();
+    let response = next.call(request).await?;
+    if !readable || response.status() != StatusCode::OK {
+        return Ok(response.map_into_boxed_body());
+    }
+    let (request, response) = response.into_parts();
+    let (mut head, body) = response.into_parts();
+    let bytes = body::to_bytes(body).await.map_err(|e| actix_web::error::ErrorInternalServerError(e.into()))?;
+    let tag = entity_tag(&bytes);
+    if if_none_match.as_ref().is_some_and(|header| matches_any(header, &tag)) {
+        let not_modified = HttpResponse::NotModified()
+            .insert_header((header::ETAG, tag))
+            .finish();
+        return Ok(ServiceResponse::new(request, not_modified));
+    }
+    head.headers_mut().insert(header::ETAG, HeaderValue::from_str(&tag).expect("hex is a valid header"));
+    Ok(ServiceResponse::new(request, head.set_body(BoxBody::new(bytes))))
+}
+
+/// A strong tag: the first 128 bits of the body's SHA-256, quoted.
+pub fn entity_tag(body: &[u8]) -> String {
+    let digest = Sha256::digest(body);
+    let hex: String = digest[..16].iter().map(|byte| format!("{byte:02x}")).collect();
+    format!("\"{hex}\"")
+}
+
+/// `If-None-Match` compares weakly (RFC 9110 §13.1.2): `W/` prefixes are ignored; `*` matches.
+fn matches_any(header: &HeaderValue, tag: &str) -> bool {
+    let Ok(header) = header.to_str() else { return false };
+    header.split(',').map(str::trim).any(|candidate| {
+        candidate == "*" || candidate.strip_prefix("W/").unwrap_or(candidate) == tag
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_differ_when_content_differs() {
+        assert_ne!(entity_tag(b"{\"a\":1}"), entity_tag(b"{\"a\":2}"));
+        assert_eq!(entity_tag(b"x"), entity_tag(b"x"));
+    }
+
+    #[test]
+    fn if_none_match_compares_weakly_and_accepts_lists_and_star() {
+        let tag = entity_tag(b"body");
+        let weak = HeaderValue::from_str(&format!("\"other\", W/{tag}")).unwrap();
+        assert!(matches_any(&weak, &tag));
+        assert!(matches_any(&HeaderValue::from_static("*"), &tag));
+        assert!(!matches_any(&HeaderValue::from_static("\"stale\""), &tag));
+    }
+}

@@ -1,0 +1,49 @@
+//! Liveness and readiness probes for load balancers and orchestrators.
+
+use actix_web::{HttpResponse, get, web};
+use diesel_async::RunQueryDsl;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::db::DbPool;
+use crate::error::ApiError;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    #[schema(example = "ok")]
+    pub status: &'static str,
+}
+
+/// Liveness
+///
+/// Answers 200 while the process is up; does not touch the database.
+#[utoipa::path(tag = "Operations", responses((status = 200, description = "The process is up", body = Health)))]
+#[get("/healthz")]
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(Health { status: "ok" })
+}
+
+/// Readiness
+///
+/// Answers 200 when a database connection can be had and answers a query, and 503
+/// problem+json (with `Retry-After`) when it cannot.
+#[utoipa::path(
+    tag = "Operations",
+    responses(
+        (status = 200, description = "The database is reachable", body = Health),
+        (status = 503, response = crate::openapi::Unavailable),
+    )
+)]
+#[get("/readyz")]
+pub async fn readyz(pool: web::Data<DbPool>) -> Result<HttpResponse, ApiError> {
+    let mut conn = pool.get().await?;
+    diesel::sql_query("SELECT 1")
+        .execute(&mut conn)
+        .await
+        .map_err(|error| ApiError::Unavailable(format!("readiness query failed: {error}")))?;
+    Ok(HttpResponse::Ok().json(Health { status: "ok" }))
+}
+
+pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    config.service(healthz).service(readyz);
+}

@@ -1,0 +1,271 @@
+//! List endpoints: their query string (filters plus `limit` and `cursor`, unknown names
+//! refused) and their answer (`{"items", "next_cursor"}` with a `Link: rel="next"` header).
+//! Pagination is by keyset: the cursor is the sort key of the last item, opaque to callers.
+
+use std::future::{Ready, ready};
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, HttpResponse};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::domain::ParseError;
+use crate::error::{ApiError, FieldError};
+
+pub const DEFAULT_LIMIT: i64 = 20;
+pub const MAX_LIMIT: i64 = 100;
+
+/// The pagination parameters every list accepts.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// Items per page, 1 to 100.
+    #[param(minimum = 1, maximum = 100, default = 20, example = 20)]
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page; leave out for the first page.
+    pub cursor: Option<String>,
+}
+
+/// The filters of one list endpoint: parsed from raw strings so each bad one is named.
+pub trait Filters: Sized {
+    /// The query parameters as sent, rejecting names the endpoint does not know.
+    type Raw: DeserializeOwned;
+    fn parse(raw: Self::Raw, errors: &mut FieldErrors) -> Self;
+}
+
+/// Collects every invalid parameter, so one answer names them all.
+#[derive(Debug, Default)]
+pub struct FieldErrors(Vec<FieldError>);
+
+impl FieldErrors {
+    /// Parses an optional parameter, recording why it was refused.
+    pub fn parse<T>(&mut self, field: &str, raw: Option<String>, parse: impl FnOnce(&str) -> Result<T, ParseError>) -> Option<T> {
+        match parse(raw.as_deref()?) {
+            Ok(value) => Some(value),
+            Err(error) => {
+                self.0.push(FieldError::new(field, error.0));
+                None
+            }
+        }
+    }
+
+    pub fn push(&mut self, field: &str, message: impl Into<String>) {
+        self.0.push(FieldError::new(field, message));
+    }
+}
+
+/// A list request: its parsed filters, page size and the key to continue after.
+#[derive(Debug)]
+pub struct ListQuery<F, K> {
+    pub filters: F,
+    pub limit: i64,
+    pub after: Option<K>,
+}
+
+impl<F: Filters, K: DeserializeOwned> ListQuery<F, K> {
+    pub fn parse(query_string: &str) -> Result<Self, ApiError> {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query_string)
+            .map_err(|_| ApiError::invalid("query", "is not a valid URL-encoded query string"))?;
+        let mut errors = FieldErrors::default();
+        let mut limit = None;
+        let mut cursor = None;
+        let mut rest = Vec::with_capacity(pairs.len());
+        for (name, value) in pairs {
+            let slot = match name.as_str() {
+                "limit" => &mut limit,
+                "cursor" => &mut cursor,
+                _ => {
+                    rest.push((name, value));
+                    continue;
+                }
+            };
+            if slot.replace(value).is_some() {
+                errors.push(&name, "is given more than once");
+            }
+        }
+        let limit = errors.parse("limit", limit, parse_limit).unwrap_or(DEFAULT_LIMIT);
+        let after = errors.parse("cursor", cursor, decode_cursor);
+        let filters = parse_filters::<F>(rest, &mut errors);
+        match filters {
+            Some(filters) if errors.0.is_empty() => Ok(Self { filters, limit, after }),
+            _ => Err(ApiError::Validation(errors.0)),
+        }
+    }
+}
+
+impl<F: Filters, K: DeserializeOwned> FromRequest for ListQuery<F, K> {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Self::parse(request.query_string()))
+    }
+}
+
+/// Parses the filters, setting aside each unknown or repeated parameter (and naming it) so the
+/// known ones are still checked and every problem is reported at once.
+fn parse_filters<F: Filters>(mut pairs: Vec<(String, String)>, errors: &mut FieldErrors) -> Option<F> {
+    loop {
+        let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+        match serde_urlencoded::from_str::<F::Raw>(&query) {
+            Ok(raw) => return Some(F::parse(raw, errors)),
+            Err(error) => {
+                let problem = describe_query_error(&error.to_string());
+                let before = pairs.len();
+                pairs.retain(|(name, _)| *name != problem.field);
+                let set_aside = pairs.len() < before;
+                errors.0.push(problem);
+                if !set_aside {
+                    return None;
+                }
+            }
+        }
+    }
+}
+
+fn parse_limit(text: &str) -> Result<i64, ParseError> {
+    match text.parse::<i64>() {
+        Ok(limit) if (1..=MAX_LIMIT).contains(&limit) => Ok(limit),
+        _ => Err(ParseError(format!("must be a whole number between 1 and {MAX_LIMIT}"))),
+    }
+}
+
+fn decode_cursor<K: DeserializeOwned>(text: &str) -> Result<K, ParseError> {
+    URL_SAFE_NO_PAD
+        .decode(text)
+        .ok()
+        .and_then(|json| serde_json::from_slice(&json).ok())
+        .ok_or_else(|| ParseError("is not a cursor this list issued; pass `next_cursor` back unchanged".into()))
+}
+
+fn encode_cursor<K: Serialize>(key: &K) -> String {
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(key).expect("sort keys serialise"))
+}
+
+/// Turns serde's "unknown field `x`, expected one of …" into a field-level message.
+fn describe_query_error(message: &str) -> FieldError {
+    let mut parts = message.split('`');
+    match (parts.next(), parts.next()) {
+        (Some(prefix), Some(name)) if prefix.starts_with("unknown field") => {
+            let expected = message.split_once("expected ").map(|(_, rest)| rest).unwrap_or("none");
+            FieldError::new(name, format!("is not a query parameter of this list (expected {expected}, limit or cursor)"))
+        }
+        (Some(prefix), Some(name)) if prefix.starts_with("duplicate field") => {
+            FieldError::new(name, "is given more than once")
+        }
+        _ => FieldError::new("query", message.to_owned()),
+    }
+}
+
+/// One page of a list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Answers a list from up to `limit + 1` fetched items: the extra one only says whether a
+/// next page exists. `sort_key` must give the key the query orders by.
+pub fn page_response<T: Serialize, K: Serialize>(
+    request: &HttpRequest,
+    mut items: Vec<T>,
+    limit: i64,
+    sort_key: impl Fn(&T) -> K,
+) -> HttpResponse {
+    let has_more = items.len() as i64 > limit;
+    items.truncate(limit as usize);
+    let next_cursor = has_more.then(|| items.last().map(|last| encode_cursor(&sort_key(last)))).flatten();
+    let mut response = HttpResponse::Ok();
+    if let Some(cursor) = &next_cursor {
+        response.insert_header((header::LINK, format!("<{}>; rel=\"next\"", next_page_link(request, cursor))));
+    }
+    response.json(Page { items, next_cursor })
+}
+
+/// The request's own path and query with `cursor` replaced.
+fn next_page_link(request: &HttpRequest, cursor: &str) -> String {
+    let mut pairs: Vec<(String, String)> = serde_urlencoded::from_str(request.query_string()).unwrap_or_default();
+    pairs.retain(|(name, _)| name != "cursor");
+    pairs.push(("cursor".into(), cursor.into()));
+    format!("{}?{}", request.path(), serde_urlencoded::to_string(&pairs).unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct RawNameFilter {
+        name: Option<String>,
+    }
+
+    #[derive(Debug)]
+    struct NameFilter {
+        name: Option<String>,
+    }
+
+    impl Filters for NameFilter {
+        type Raw = RawNameFilter;
+        fn parse(raw: RawNameFilter, errors: &mut FieldErrors) -> Self {
+            let name = errors.parse("name", raw.name, |text| {
+                if text.is_empty() { Err(ParseError("must not be empty".into())) } else { Ok(text.to_owned()) }
+            });
+            Self { name }
+        }
+    }
+
+    type Query = ListQuery<NameFilter, (String, i32)>;
+
+    fn fields(error: ApiError) -> Vec<String> {
+        match error {
+            ApiError::Validation(errors) => errors.into_iter().map(|e| e.field).collect(),
+            other => panic!("expected a validation error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn defaults_apply_when_nothing_is_given() {
+        let query = Query::parse("").unwrap();
+        assert_eq!(query.limit, DEFAULT_LIMIT);
+        assert!(query.after.is_none() && query.filters.name.is_none());
+    }
+
+    #[test]
+    fn cursor_round_trips() {
+        let cursor = encode_cursor(&("LCW21-15-01".to_owned(), 7));
+        let query = Query::parse(&format!("cursor={cursor}&name=x&limit=5")).unwrap();
+        assert_eq!(query.after, Some(("LCW21-15-01".to_owned(), 7)));
+        assert_eq!(query.limit, 5);
+    }
+
+    #[test]
+    fn every_bad_parameter_is_named() {
+        let error = Query::parse("limit=0&cursor=nonsense&name=").unwrap_err();
+        assert_eq!(fields(error), ["limit", "cursor", "name"]);
+    }
+
+    #[test]
+    fn limits_outside_one_to_a_hundred_are_refused() {
+        for limit in ["0", "101", "1000", "-1", "ten", ""] {
+            assert_eq!(fields(Query::parse(&format!("limit={limit}")).unwrap_err()), ["limit"], "{limit}");
+        }
+        assert_eq!(Query::parse("limit=100").unwrap().limit, 100);
+    }
+
+    #[test]
+    fn unknown_parameters_are_refused_by_name() {
+        assert_eq!(fields(Query::parse("colour=red").unwrap_err()), ["colour"]);
+    }
+
+    #[test]
+    fn repeated_parameters_are_refused() {
+        assert_eq!(fields(Query::parse("limit=1&limit=2").unwrap_err()), ["limit"]);
+        assert_eq!(fields(Query::parse("name=a&name=b").unwrap_err()), ["name"]);
+    }
+}

@@ -1,0 +1,50 @@
+//! The HTTP layer: one module per resource, each extracting and parsing input, calling its
+//! queries in `db/`, and mapping rows to views. Everything under `/api/v1` is registered here.
+
+pub mod etag;
+pub mod health;
+pub mod hubs;
+pub mod leads;
+pub mod list;
+pub mod local_authorities;
+pub mod projects;
+pub mod refs;
+pub mod schools;
+pub mod sessions;
+pub mod teaching_school_hubs;
+pub mod work_groups;
+
+use crate::domain::ParseError;
+use crate::error::ApiError;
+
+/// Registers every `/api/v1` endpoint.
+pub fn configure_api(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    local_authorities::configure(config);
+    hubs::configure(config);
+    teaching_school_hubs::configure(config);
+    schools::configure(config);
+    projects::configure(config);
+    work_groups::configure(config);
+    sessions::configure(config);
+    leads::configure(config);
+}
+
+/// Parses a path parameter, answering 400 naming the parameter when it is malformed.
+pub fn parse_path<T>(name: &str, raw: &str, parse: impl FnOnce(&str) -> Result<T, ParseError>) -> Result<T, ApiError> {
+    parse(raw).map_err(|error| ApiError::invalid(name, error.0))
+}
+
+/// Free text filters: anything but blank, at most 200 characters.
+pub fn non_empty(text: &str) -> Result<String, ParseError> {
+    let trimmed = text.trim();
+    match trimmed.chars().count() {
+        0 => Err(ParseError("must not be empty".into())),
+        201.. => Err(ParseError("must be at most 200 characters".into())),
+        _ => Ok(trimmed.to_owned()),
+    }
+}
+
+/// Ids are UUIDs.
+pub fn uuid(text: &str) -> Result<uuid::Uuid, ParseError> {
+    uuid::Uuid::try_parse(text).map_err(|_| ParseError("must be a UUID, such as 01931b8e-7c2a-7d3e-9a41-3c5f0e2b7a10".into()))
+}

@@ -1,0 +1,4 @@
+//! Data the service can load: England's local authorities (reference data), the demo data
+//! from the source documents, and synthetic data at national scale for benchmarks.
+
+pub mod demo;

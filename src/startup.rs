@@ -1,0 +1,109 @@
+//! Building and running the HTTP server: middleware, extractor limits, routes, Swagger UI.
+//! Binds before it returns, so callers (and tests, with port 0) know the real port.
+
+use std::net::TcpListener;
+
+use actix_cors::Cors;
+use actix_web::dev::Server;
+use actix_web::http::{Method, header};
+use actix_web::middleware::{Logger, from_fn};
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, ResponseError, web};
+use utoipa_actix_web::{AppExt, scope};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::db::DbPool;
+use crate::error::ApiError;
+use crate::routes;
+
+/// Largest JSON request body accepted; larger ones answer 413.
+pub const MAX_JSON_BYTES: usize = 256 * 1024;
+
+#[derive(Debug, Clone)]
+pub struct ServerSettings {
+    /// Address to listen on; port 0 picks a free port.
+    pub bind: String,
+    /// Origins allowed to call the API from a browser.
+    pub cors_origins: Vec<String>,
+    /// Worker threads; `None` for one per core.
+    pub workers: Option<usize>,
+}
+
+pub struct Application {
+    server: Server,
+    port: u16,
+}
+
+impl Application {
+    pub fn build(settings: &ServerSettings, pool: DbPool) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(&settings.bind)?;
+        let port = listener.local_addr()?.port();
+        let pool = web::Data::new(pool);
+        let cors_origins = settings.cors_origins.clone();
+        let mut server = HttpServer::new(move || {
+            let (app, document) = App::new()
+                .into_utoipa_app()
+                .openapi(crate::openapi::base())
+                .configure(configure_routes)
+                .split_for_parts();
+            app.app_data(pool.clone())
+                .app_data(json_config())
+                .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", document))
+                .default_service(web::to(unknown_path))
+                .wrap(cors(&cors_origins))
+                .wrap(Logger::new("%a \"%r\" %s %b %Dms"))
+        })
+        .listen(listener)?;
+        if let Some(workers) = settings.workers {
+            server = server.workers(workers);
+        }
+        Ok(Self { server: server.run(), port })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until Ctrl-C or SIGTERM, then finishes in-flight requests and returns.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Every route of the service: the probes at the root and the API under `/api/v1`.
+pub fn configure_routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    config
+        .configure(routes::health::configure)
+        .service(scope("/api/v1").wrap(from_fn(routes::etag::entity_tags)).configure(routes::configure_api));
+}
+
+fn json_config() -> web::JsonConfig {
+    web::JsonConfig::default().limit(MAX_JSON_BYTES).error_handler(|error, _| {
+        use actix_web::error::JsonPayloadError;
+        let api_error = match &error {
+            JsonPayloadError::Overflow { limit } | JsonPayloadError::OverflowKnownLength { limit, .. } => {
+                ApiError::PayloadTooLarge(format!("Request bodies are limited to {limit} bytes."))
+            }
+            JsonPayloadError::ContentType => ApiError::invalid("body", "must be sent as application/json"),
+            other => ApiError::invalid("body", other.to_string()),
+        };
+        actix_web::error::InternalError::from_response(error, api_error.error_response()).into()
+    })
+}
+
+fn cors(origins: &[String]) -> Cors {
+    let cors = origins.iter().fold(Cors::default(), |cors, origin| cors.allowed_origin(origin));
+    cors.allowed_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            header::IF_NONE_MATCH,
+            header::HeaderName::from_static("idempotency-key"),
+        ])
+        .expose_headers([header::ETAG, header::LINK, header::LOCATION, header::RETRY_AFTER])
+        .max_age(3600)
+}
+
+async fn unknown_path(request: HttpRequest) -> HttpResponse {
+    ApiError::NotFound(format!("There is nothing at {}", request.path())).error_response()
+}

@@ -1,0 +1,245 @@
+//! `TestApp`: a real server on a free port, over its own database cloned from a migrated
+//! template, on a PostgreSQL started once per test run (embedded, the way `cargo run` starts
+//! it) or named by `TEST_DATABASE_URL`.
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+use mathshub::db::embedded::{EmbeddedOptions, EmbeddedPostgres};
+use mathshub::db::migrate::{self, quote_identifier};
+use mathshub::db::{DbPool, PoolSettings, build_pool};
+use mathshub::startup::{Application, ServerSettings};
+use serde_json::Value;
+use tokio::sync::OnceCell;
+
+/// The server every test database lives on, and the migrated template they are cloned from.
+struct TestServer {
+    /// URL of the server with the database name left off (ends in `/`).
+    base_url: String,
+    template: String,
+}
+
+static SERVER: OnceCell<TestServer> = OnceCell::const_new();
+/// The embedded cluster, kept here so the exit hook can stop it.
+static EMBEDDED: Mutex<Option<(EmbeddedPostgres, PathBuf)>> = Mutex::new(None);
+
+extern "C" fn stop_embedded_cluster() {
+    if let Ok(mut guard) = EMBEDDED.lock()
+        && let Some((mut cluster, folder)) = guard.take()
+    {
+        let _ = cluster.stop();
+        drop(cluster);
+        let _ = std::fs::remove_dir_all(folder);
+    }
+}
+
+async fn server() -> &'static TestServer {
+    SERVER.get_or_init(start_server).await
+}
+
+async fn start_server() -> TestServer {
+    let base_url = match std::env::var("TEST_DATABASE_URL") {
+        Ok(url) => url.rsplit_once('/').map(|(base, _)| format!("{base}/")).expect("TEST_DATABASE_URL is a URL"),
+        Err(_) => start_embedded_cluster().await,
+    };
+    let template = format!("mathshub_template_{}", std::process::id());
+    let mut admin = connect(&format!("{base_url}postgres")).await;
+    for statement in ["DROP DATABASE IF EXISTS", "CREATE DATABASE"] {
+        admin
+            .batch_execute(&format!("{statement} {}", quote_identifier(&template)))
+            .await
+            .expect("create the template database");
+    }
+    migrate::run_pending(&format!("{base_url}{template}")).await.expect("migrate the template database");
+    TestServer { base_url, template }
+}
+
+async fn start_embedded_cluster() -> String {
+    let folder = std::env::temp_dir().join(format!("mathshub-test-{}", std::process::id()));
+    std::fs::create_dir_all(&folder).expect("create the test cluster folder");
+    // The `postgres` OS user runs the server when tests run as root: let it in.
+    std::fs::set_permissions(&folder, <std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o755)).expect("open the folder");
+    let options = EmbeddedOptions {
+        data_dir: folder.clone(),
+        // Test data is thrown away: durability is not worth the time.
+        server_settings: [("fsync", "off"), ("synchronous_commit", "off"), ("full_page_writes", "off")]
+            .map(|(name, value)| (name.to_owned(), value.to_owned()))
+            .to_vec(),
+    };
+    let cluster = tokio::task::spawn_blocking(move || EmbeddedPostgres::start(&options))
+        .await
+        .expect("start task")
+        .expect("start the embedded PostgreSQL for tests");
+    let url = cluster.url("");
+    *EMBEDDED.lock().expect("lock") = Some((cluster, folder));
+    // SAFETY: registers a plain `extern "C"` function with no arguments, as atexit expects.
+    unsafe { libc::atexit(stop_embedded_cluster) };
+    url
+}
+
+async fn connect(url: &str) -> AsyncPgConnection {
+    AsyncPgConnection::establish(url).await.expect("connect to the test PostgreSQL")
+}
+
+/// A fresh, migrated, empty database of its own, dropped when the value is.
+pub struct TestDatabase {
+    pub name: String,
+    pub url: String,
+    base_url: String,
+}
+
+impl TestDatabase {
+    pub async fn create() -> Self {
+        let server = server().await;
+        let name = format!("test_{}", uuid::Uuid::now_v7().simple());
+        let mut admin = connect(&format!("{}postgres", server.base_url)).await;
+        admin
+            .batch_execute(&format!(
+                "CREATE DATABASE {} TEMPLATE {}",
+                quote_identifier(&name),
+                quote_identifier(&server.template)
+            ))
+            .await
+            .expect("clone the template database");
+        Self { url: format!("{}{name}", server.base_url), name, base_url: server.base_url.clone() }
+    }
+
+    /// An empty database with no migrations applied.
+    pub async fn create_unmigrated() -> Self {
+        let server = server().await;
+        let name = format!("test_{}", uuid::Uuid::now_v7().simple());
+        let mut admin = connect(&format!("{}postgres", server.base_url)).await;
+        admin.batch_execute(&format!("CREATE DATABASE {}", quote_identifier(&name))).await.expect("create database");
+        Self { url: format!("{}{name}", server.base_url), name, base_url: server.base_url.clone() }
+    }
+
+    pub async fn connection(&self) -> AsyncPgConnection {
+        connect(&self.url).await
+    }
+
+    /// Drops the database now, cutting off whoever is connected.
+    pub async fn drop_now(&self) {
+        let mut admin = connect(&format!("{}postgres", self.base_url)).await;
+        admin
+            .batch_execute(&format!("DROP DATABASE {} WITH (FORCE)", quote_identifier(&self.name)))
+            .await
+            .expect("drop the database");
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let admin_url = format!("{}postgres", self.base_url);
+        let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_identifier(&self.name));
+        // Drop runs inside the test's runtime, which cannot be blocked on: use a thread of its own.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            runtime.block_on(async {
+                let mut admin = AsyncPgConnection::establish(&admin_url).await?;
+                admin.batch_execute(&sql).await?;
+                Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
+            })?;
+            Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
+        })
+        .join();
+        if !matches!(dropped, Ok(Ok(()))) {
+            eprintln!("could not drop test database {}", self.name);
+        }
+    }
+}
+
+/// The API served over real HTTP from a database of its own.
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub pool: DbPool,
+    pub database: TestDatabase,
+}
+
+impl TestApp {
+    /// An app over an empty, migrated database.
+    pub async fn spawn() -> Self {
+        let database = TestDatabase::create().await;
+        Self::spawn_on(database, PoolSettings { max_size: 4, ..PoolSettings::default() }).await
+    }
+
+    /// An app over the demo data from the source documents.
+    pub async fn spawn_with_demo() -> Self {
+        let app = Self::spawn().await;
+        let mut conn = app.database.connection().await;
+        mathshub::seed::demo::load(&mut conn).await.expect("load the demo data");
+        app
+    }
+
+    pub async fn spawn_on(database: TestDatabase, pool_settings: PoolSettings) -> Self {
+        let pool = build_pool(&database.url, &pool_settings);
+        let settings = ServerSettings {
+            bind: "127.0.0.1:0".into(),
+            cors_origins: vec!["https://hub.example.org".into()],
+            workers: Some(1),
+        };
+        let application = Application::build(&settings, pool.clone()).expect("build the application");
+        let address = format!("http://127.0.0.1:{}", application.port());
+        tokio::spawn(application.run_until_stopped());
+        let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("client");
+        Self { address, client, pool, database }
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(format!("{}{path}", self.address)).send().await.expect("request")
+    }
+
+    /// GET, asserting the status, and the JSON body.
+    pub async fn get_json(&self, path: &str, status: u16) -> Value {
+        let response = self.get(path).await;
+        let actual = response.status().as_u16();
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        assert_eq!(actual, status, "GET {path} answered {actual}: {body}");
+        body
+    }
+
+    /// Every item of a list, following `next_cursor` to the end with `limit` per page.
+    pub async fn walk(&self, path: &str, limit: usize) -> Vec<Value> {
+        let separator = if path.contains('?') { '&' } else { '?' };
+        let mut items = Vec::new();
+        let mut next = format!("{path}{separator}limit={limit}");
+        loop {
+            let page = self.get_json(&next, 200).await;
+            let batch = page["items"].as_array().expect("items").clone();
+            assert!(batch.len() <= limit, "page longer than limit");
+            items.extend(batch);
+            match page["next_cursor"].as_str() {
+                Some(cursor) => next = format!("{path}{separator}limit={limit}&cursor={cursor}"),
+                None => return items,
+            }
+        }
+    }
+
+    /// Runs fixture SQL against the app's database.
+    pub async fn execute(&self, sql: &str) {
+        let mut conn = self.database.connection().await;
+        conn.batch_execute(sql).await.unwrap_or_else(|error| panic!("fixture SQL failed: {error}\n{sql}"));
+    }
+}
+
+/// Asserts a problem+json answer with this status, and returns it.
+pub async fn assert_problem(response: reqwest::Response, status: u16) -> Value {
+    let actual = response.status().as_u16();
+    let content_type = response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    let body: Value = response.json().await.expect("a JSON body");
+    assert_eq!(actual, status, "{body}");
+    assert_eq!(content_type, "application/problem+json");
+    assert_eq!(body["status"], status);
+    assert!(body["type"].as_str().is_some_and(|t| t.starts_with("https://")), "{body}");
+    body
+}
+
+/// The `field`s named by a validation problem.
+pub fn invalid_fields(problem: &Value) -> Vec<String> {
+    problem["errors"]
+        .as_array()
+        .map(|errors| errors.iter().filter_map(|e| e["field"].as_str().map(str::to_owned)).collect())
+        .unwrap_or_default()
+}
