@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use diesel_async::{AsyncConnection, AsyncPgConnection};
 use mathshub::cli::{Cli, Command, ServeArgs};
 use mathshub::db::build_pool;
 use mathshub::db::provision::Database;
@@ -42,6 +43,9 @@ async fn run(cli: &mut Cli) -> Result<(), AnyError> {
 
 async fn serve(cli: &Cli, args: ServeArgs) -> Result<(), AnyError> {
     let database = Database::provision(cli.database_url.as_ref(), &cli.data_dir).await?;
+    if database.created && database.is_embedded() {
+        load_demo_data(&database).await?;
+    }
     let pool = build_pool(database.url().expose(), &args.pool.settings());
     let settings = ServerSettings { bind: args.bind.clone(), cors_origins: args.cors_origins.clone(), workers: args.workers };
     let served = match Application::build(&settings, pool) {
@@ -54,6 +58,14 @@ async fn serve(cli: &Cli, args: ServeArgs) -> Result<(), AnyError> {
     };
     database.shutdown().await;
     served
+}
+
+/// Loads the demo data from the source documents (idempotent).
+async fn load_demo_data(database: &Database) -> Result<(), AnyError> {
+    let mut conn = AsyncPgConnection::establish(database.url().expose()).await?;
+    let summary = mathshub::seed::demo::load(&mut conn).await?;
+    log::info!("Loaded the demo data: {summary:?}");
+    Ok(())
 }
 
 /// The address to show in logs: the bound port, and `127.0.0.1` for a wildcard host.

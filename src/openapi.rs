@@ -5,7 +5,7 @@ use actix_web::App;
 use utoipa::{OpenApi, ToResponse};
 use utoipa_actix_web::AppExt;
 
-use crate::error::Problem;
+use crate::error::{FieldError, Problem};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -31,7 +31,7 @@ Times are RFC 3339 with the Europe/London offset.",
         (name = "Leads", description = "Public profiles of Local Leaders of Maths Education."),
         (name = "Operations", description = "Health and readiness probes."),
     ),
-    components(responses(BadRequest, NotFound, Unavailable))
+    components(schemas(Problem, FieldError), responses(BadRequest, NotFound, Unavailable))
 )]
 struct ApiBase;
 

@@ -1,1 +1,110 @@
-//! PLACEHOLDER: being written.
+//! Local Leaders of Maths Education as the public sees them: published profiles with their
+//! hubs and the work groups they lead, never anything from the account (such as the email).
+
+use diesel::sql_types::{Array, BigInt, Bool, Jsonb, Text, Uuid};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use crate::db::like_pattern;
+use crate::db::sql::SqlBuilder;
+use crate::domain::{ProgrammePhase, Slug};
+
+#[derive(Debug, diesel::prelude::QueryableByName)]
+pub struct LeadRow {
+    #[diesel(sql_type = Uuid)]
+    pub user_id: uuid::Uuid,
+    #[diesel(sql_type = Text)]
+    pub display_name: String,
+    #[diesel(sql_type = Array<Text>)]
+    pub phases: Vec<ProgrammePhase>,
+    #[diesel(sql_type = Array<Text>)]
+    pub specialisms: Vec<String>,
+    #[diesel(sql_type = Text)]
+    pub bio: String,
+    #[diesel(sql_type = Bool)]
+    pub community_member: bool,
+    /// `[{"slug", "name"}]` in name order.
+    #[diesel(sql_type = Jsonb)]
+    pub hubs: serde_json::Value,
+    /// `[{"id", "code", "title", "role"}]`: the groups they lead that are not drafts, newest
+    /// academic year first.
+    #[diesel(sql_type = Jsonb)]
+    pub work_groups: serde_json::Value,
+}
+
+/// Only published profiles of accounts still in use; the user row is joined for nothing else.
+const SELECT: &str = "\
+SELECT p.user_id, p.display_name, p.phases, p.specialisms, p.bio, p.community_member,
+       coalesce((SELECT jsonb_agg(jsonb_build_object('slug', h.slug, 'name', h.name) ORDER BY h.name, h.slug)
+                   FROM llme_profile_hubs ph
+                   JOIN hubs h ON h.id = ph.hub_id
+                  WHERE ph.user_id = p.user_id), '[]'::jsonb) AS hubs,
+       coalesce((SELECT jsonb_agg(jsonb_build_object('id', w.id, 'code', w.code, 'title', w.title, 'role', l.role)
+                                  ORDER BY w.academic_year DESC, w.code, w.id)
+                   FROM work_group_leads l
+                   JOIN work_groups w ON w.id = l.work_group_id
+                  WHERE l.user_id = p.user_id AND w.status <> 'draft'), '[]'::jsonb) AS work_groups
+  FROM llme_profiles p
+  JOIN users u ON u.id = p.user_id
+ WHERE p.published AND u.disabled_at IS NULL";
+
+#[derive(Debug, Default)]
+pub struct LeadFilter {
+    /// Leads working with this hub.
+    pub hub: Option<Slug>,
+    pub phase: Option<ProgrammePhase>,
+    pub q: Option<String>,
+}
+
+/// One page in (display name, id) order, after `after`.
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    filter: &LeadFilter,
+    after: Option<&(String, uuid::Uuid)>,
+    limit: i64,
+) -> diesel::QueryResult<Vec<LeadRow>> {
+    let mut query = SqlBuilder::new(SELECT);
+    if let Some(hub) = &filter.hub {
+        query = query
+            .sql(
+                " AND EXISTS (SELECT 1 FROM llme_profile_hubs ph JOIN hubs h ON h.id = ph.hub_id \
+                 WHERE ph.user_id = p.user_id AND h.slug = ",
+            )
+            .bind::<Text, _>(hub.as_str().to_owned())
+            .sql(")");
+    }
+    if let Some(phase) = filter.phase {
+        query = query
+            .sql(" AND p.phases @> ARRAY[")
+            .bind::<Text, _>(phase.as_str())
+            .sql("]");
+    }
+    if let Some(q) = &filter.q {
+        query = query
+            .sql(" AND p.display_name ILIKE ")
+            .bind::<Text, _>(like_pattern(q));
+    }
+    if let Some((name, id)) = after {
+        query = query
+            .sql(" AND (p.display_name, p.user_id) > (")
+            .bind::<Text, _>(name.clone())
+            .sql(", ")
+            .bind::<Uuid, _>(*id)
+            .sql(")");
+    }
+    query
+        .sql(" ORDER BY p.display_name, p.user_id LIMIT ")
+        .bind::<BigInt, _>(limit)
+        .load(conn)
+        .await
+}
+
+pub async fn find(
+    conn: &mut AsyncPgConnection,
+    id: uuid::Uuid,
+) -> diesel::QueryResult<Option<LeadRow>> {
+    let query = SqlBuilder::new(SELECT)
+        .sql(" AND p.user_id = ")
+        .bind::<Uuid, _>(id);
+    let rows: Vec<LeadRow> = query.load(conn).await?;
+    Ok(rows.into_iter().next())
+}

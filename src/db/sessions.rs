@@ -1,1 +1,147 @@
-//! PLACEHOLDER: being written.
+//! Sessions of public work groups: a group's own (in time order, numbered from 1) and the
+//! calendar of all of them in a time range. Joining links are never selected here: they are
+//! private to the group's leads, managers, admins and accepted participants.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::QueryableByName;
+use diesel::sql_types::{BigInt, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::db::sql::SqlBuilder;
+use crate::domain::{SessionKind, SessionMode, Slug};
+
+/// One session, as selected here or as JSON inside a work group's row.
+#[derive(Debug, QueryableByName, serde::Deserialize)]
+pub struct SessionRow {
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    /// Position of the session in its group, by start time.
+    #[diesel(sql_type = BigInt)]
+    pub sequence: i64,
+    #[diesel(sql_type = Text)]
+    pub kind: SessionKind,
+    #[diesel(sql_type = Text)]
+    pub mode: SessionMode,
+    #[diesel(sql_type = Timestamptz)]
+    pub starts_at: DateTime<Utc>,
+    #[diesel(sql_type = Timestamptz)]
+    pub ends_at: DateTime<Utc>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub venue_name: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub venue_address: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub venue_postcode: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub notes: Option<String>,
+}
+
+/// A session with the group and hub it belongs to, for calendars.
+#[derive(Debug, QueryableByName)]
+pub struct CalendarSessionRow {
+    #[diesel(embed)]
+    pub session: SessionRow,
+    #[diesel(sql_type = SqlUuid)]
+    pub work_group_id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub work_group_code: String,
+    #[diesel(sql_type = Text)]
+    pub work_group_title: String,
+    #[diesel(sql_type = Text)]
+    pub hub_slug: String,
+    #[diesel(sql_type = Text)]
+    pub hub_name: String,
+}
+
+/// A public work group and, when it has any after the cursor, one of its sessions as JSON.
+#[derive(Debug, QueryableByName)]
+struct GroupSessionRow {
+    #[diesel(sql_type = Nullable<Jsonb>)]
+    session: Option<serde_json::Value>,
+}
+
+const SESSION_COLUMNS: &str = "\
+s.id, (SELECT count(*) FROM sessions earlier
+        WHERE earlier.work_group_id = s.work_group_id
+          AND (earlier.starts_at, earlier.id) <= (s.starts_at, s.id)) AS sequence,
+       s.kind, s.mode, s.starts_at, s.ends_at, s.venue_name, s.venue_address, s.venue_postcode, s.notes";
+
+/// The sort key of session lists.
+pub type SessionKey = (DateTime<Utc>, Uuid);
+
+/// One page of a public group's sessions; `None` when there is no such public group.
+pub async fn of_work_group(
+    conn: &mut AsyncPgConnection,
+    work_group_id: Uuid,
+    after: Option<&SessionKey>,
+    limit: i64,
+) -> diesel::QueryResult<Option<Vec<serde_json::Value>>> {
+    let mut page = SqlBuilder::new(format!(
+        "SELECT to_jsonb(page) AS session FROM work_groups wg LEFT JOIN LATERAL (
+           SELECT {SESSION_COLUMNS} FROM sessions s WHERE s.work_group_id = wg.id"
+    ));
+    if let Some((starts_at, id)) = after {
+        page = page
+            .sql(" AND (s.starts_at, s.id) > (")
+            .bind::<Timestamptz, _>(*starts_at)
+            .sql(", ")
+            .bind::<SqlUuid, _>(*id)
+            .sql(")");
+    }
+    let query = page
+        .sql(" ORDER BY s.starts_at, s.id LIMIT ")
+        .bind::<BigInt, _>(limit)
+        .sql(") page ON true WHERE wg.status <> 'draft' AND wg.id = ")
+        .bind::<SqlUuid, _>(work_group_id)
+        .sql(" ORDER BY page.starts_at, page.id");
+    let rows: Vec<GroupSessionRow> = query.load(conn).await?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(rows.into_iter().filter_map(|row| row.session).collect()))
+}
+
+#[derive(Debug, Default)]
+pub struct CalendarFilter {
+    /// Sessions still running at or after this instant.
+    pub from: Option<DateTime<Utc>>,
+    /// Sessions starting before this instant.
+    pub to: Option<DateTime<Utc>>,
+    pub hub: Option<Slug>,
+}
+
+/// One page of the sessions of public work groups overlapping the range, in time order.
+pub async fn calendar(
+    conn: &mut AsyncPgConnection,
+    filter: &CalendarFilter,
+    after: Option<&SessionKey>,
+    limit: i64,
+) -> diesel::QueryResult<Vec<CalendarSessionRow>> {
+    let mut query = SqlBuilder::new(format!(
+        "SELECT {SESSION_COLUMNS}, wg.id AS work_group_id, wg.code AS work_group_code,
+                wg.title AS work_group_title, hub.slug AS hub_slug, hub.name AS hub_name
+           FROM sessions s
+           JOIN work_groups wg ON wg.id = s.work_group_id AND wg.status <> 'draft'
+           JOIN hubs hub ON hub.id = wg.hub_id
+          WHERE true"
+    ));
+    if let Some(from) = filter.from {
+        query = query.sql(" AND s.ends_at > ").bind::<Timestamptz, _>(from);
+    }
+    if let Some(to) = filter.to {
+        query = query.sql(" AND s.starts_at < ").bind::<Timestamptz, _>(to);
+    }
+    if let Some(hub) = &filter.hub {
+        query = query.sql(" AND hub.slug = ").bind::<Text, _>(hub.as_str().to_owned());
+    }
+    if let Some((starts_at, id)) = after {
+        query = query
+            .sql(" AND (s.starts_at, s.id) > (")
+            .bind::<Timestamptz, _>(*starts_at)
+            .sql(", ")
+            .bind::<SqlUuid, _>(*id)
+            .sql(")");
+    }
+    query.sql(" ORDER BY s.starts_at, s.id LIMIT ").bind::<BigInt, _>(limit).load(conn).await
+}

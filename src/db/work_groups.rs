@@ -1,1 +1,195 @@
-//! PLACEHOLDER: being written.
+//! Work groups as the public catalogue shows them: never drafts, each with its hub, project,
+//! places left and leads, and for one group its sessions, each page in one query.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::QueryableByName;
+use diesel::sql_types::{BigInt, Integer, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::db::like_pattern;
+use crate::db::sql::SqlBuilder;
+use crate::domain::{AcademicYear, Admission, DeliveryMode, GssCode, ProgrammePhase, Slug, WorkGroupStatus};
+
+#[derive(Debug, QueryableByName)]
+pub struct WorkGroupRow {
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub code: String,
+    #[diesel(sql_type = Text)]
+    pub title: String,
+    #[diesel(sql_type = Text)]
+    pub hub_slug: String,
+    #[diesel(sql_type = Text)]
+    pub hub_name: String,
+    #[diesel(sql_type = Text)]
+    pub project_code: String,
+    #[diesel(sql_type = Text)]
+    pub project_title: String,
+    #[diesel(sql_type = Text)]
+    pub academic_year: String,
+    #[diesel(sql_type = Text)]
+    pub phase: ProgrammePhase,
+    #[diesel(sql_type = Text)]
+    pub mode: DeliveryMode,
+    #[diesel(sql_type = Text)]
+    pub status: WorkGroupStatus,
+    #[diesel(sql_type = Text)]
+    pub admission: Admission,
+    #[diesel(sql_type = Nullable<Integer>)]
+    pub capacity: Option<i32>,
+    #[diesel(sql_type = Integer)]
+    pub accepted_count: i32,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub eoi_deadline: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub venue_name: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub venue_address: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub venue_postcode: Option<String>,
+    #[diesel(sql_type = Text)]
+    pub description: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub cancellation_reason: Option<String>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub first_session_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub last_session_at: Option<DateTime<Utc>>,
+    /// `[{"id", "name", "role"}]`, work group leads first.
+    #[diesel(sql_type = Jsonb)]
+    pub leads: serde_json::Value,
+}
+
+/// A work group with its sessions (`[SessionRow]` as JSON, in time order).
+#[derive(Debug, QueryableByName)]
+pub struct WorkGroupDetailRow {
+    #[diesel(embed)]
+    pub group: WorkGroupRow,
+    #[diesel(sql_type = Jsonb)]
+    pub sessions: serde_json::Value,
+}
+
+const SELECT: &str = "\
+SELECT wg.id, wg.code, wg.title, hub.slug AS hub_slug, hub.name AS hub_name,
+       project.code AS project_code, project.title AS project_title, wg.academic_year, wg.phase, wg.mode,
+       wg.status, wg.admission, wg.capacity, wg.accepted_count, wg.eoi_deadline, wg.venue_name,
+       wg.venue_address, wg.venue_postcode, wg.description, wg.cancellation_reason,
+       wg.first_session_at, wg.last_session_at,
+       (SELECT coalesce(jsonb_agg(jsonb_build_object('id', l.user_id, 'name', coalesce(p.display_name, u.name),
+                                                     'role', l.role)
+                                  ORDER BY l.role = 'cohort_lead', coalesce(p.display_name, u.name), l.user_id),
+                        '[]'::jsonb)
+          FROM work_group_leads l
+          JOIN users u ON u.id = l.user_id
+          LEFT JOIN llme_profiles p ON p.user_id = l.user_id
+         WHERE l.work_group_id = wg.id) AS leads";
+
+const FROM: &str = "
+  FROM work_groups wg
+  JOIN hubs hub ON hub.id = wg.hub_id
+  JOIN projects project ON project.id = wg.project_id
+ WHERE wg.status <> 'draft'";
+
+/// Sessions of the group as JSON; joining links are left out (they are private).
+const SESSIONS: &str = ",
+       (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                   'id', s.id, 'sequence', s.sequence, 'kind', s.kind, 'mode', s.mode,
+                   'starts_at', s.starts_at, 'ends_at', s.ends_at, 'venue_name', s.venue_name,
+                   'venue_address', s.venue_address, 'venue_postcode', s.venue_postcode, 'notes', s.notes)
+                 ORDER BY s.starts_at, s.id), '[]'::jsonb)
+          FROM (SELECT *, row_number() OVER (ORDER BY starts_at, id) AS sequence
+                  FROM sessions WHERE work_group_id = wg.id) s) AS sessions";
+
+#[derive(Debug, Default)]
+pub struct WorkGroupFilter {
+    pub hub: Option<Slug>,
+    pub project: Option<String>,
+    pub phase: Option<ProgrammePhase>,
+    pub status: Option<WorkGroupStatus>,
+    pub academic_year: Option<AcademicYear>,
+    pub local_authority: Option<GssCode>,
+    pub mode: Option<DeliveryMode>,
+    pub lead: Option<Uuid>,
+    pub starts_after: Option<DateTime<Utc>>,
+    pub starts_before: Option<DateTime<Utc>>,
+    pub q: Option<String>,
+}
+
+/// The list query for one page, in (code, id) order after `after`.
+pub fn list_query(filter: &WorkGroupFilter, after: Option<&(String, Uuid)>, limit: i64) -> SqlBuilder {
+    let mut query = SqlBuilder::new(SELECT).sql(FROM);
+    if let Some(hub) = &filter.hub {
+        query = query.sql(" AND hub.slug = ").bind::<Text, _>(hub.as_str().to_owned());
+    }
+    if let Some(project) = &filter.project {
+        query = query.sql(" AND project.code = ").bind::<Text, _>(project.clone());
+    }
+    if let Some(phase) = filter.phase {
+        query = query.sql(" AND wg.phase = ").bind::<Text, _>(phase.as_str());
+    }
+    if let Some(status) = filter.status {
+        query = query.sql(" AND wg.status = ").bind::<Text, _>(status.as_str());
+    }
+    if let Some(year) = &filter.academic_year {
+        query = query.sql(" AND wg.academic_year = ").bind::<Text, _>(year.as_str().to_owned());
+    }
+    if let Some(code) = &filter.local_authority {
+        // "Find your hub": a district is served by its county's hub.
+        query = query
+            .sql(
+                " AND wg.hub_id = (SELECT cover.hub_id FROM local_authorities la \
+                   JOIN hub_local_authorities cover ON cover.la_code = coalesce(la.parent_gss_code, la.gss_code) \
+                    AND cover.covered_until IS NULL WHERE la.gss_code = ",
+            )
+            .bind::<Text, _>(code.as_str().to_owned())
+            .sql(")");
+    }
+    if let Some(mode) = filter.mode {
+        query = query.sql(" AND wg.mode = ").bind::<Text, _>(mode.as_str());
+    }
+    if let Some(lead) = filter.lead {
+        query = query
+            .sql(" AND EXISTS (SELECT 1 FROM work_group_leads l WHERE l.work_group_id = wg.id AND l.user_id = ")
+            .bind::<SqlUuid, _>(lead)
+            .sql(")");
+    }
+    if let Some(after) = filter.starts_after {
+        query = query.sql(" AND wg.first_session_at >= ").bind::<Timestamptz, _>(after);
+    }
+    if let Some(before) = filter.starts_before {
+        query = query.sql(" AND wg.first_session_at < ").bind::<Timestamptz, _>(before);
+    }
+    if let Some(q) = &filter.q {
+        query = query.sql(" AND wg.title ILIKE ").bind::<Text, _>(like_pattern(q));
+    }
+    if let Some((code, id)) = after {
+        query = query
+            .sql(" AND (wg.code, wg.id) > (")
+            .bind::<Text, _>(code.clone())
+            .sql(", ")
+            .bind::<SqlUuid, _>(*id)
+            .sql(")");
+    }
+    query.sql(" ORDER BY wg.code, wg.id LIMIT ").bind::<BigInt, _>(limit)
+}
+
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    filter: &WorkGroupFilter,
+    after: Option<&(String, Uuid)>,
+    limit: i64,
+) -> diesel::QueryResult<Vec<WorkGroupRow>> {
+    list_query(filter, after, limit).load(conn).await
+}
+
+/// The query of one public work group with its sessions.
+pub fn detail_query(id: Uuid) -> SqlBuilder {
+    SqlBuilder::new(SELECT).sql(SESSIONS).sql(FROM).sql(" AND wg.id = ").bind::<SqlUuid, _>(id)
+}
+
+pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> diesel::QueryResult<Option<WorkGroupDetailRow>> {
+    let rows: Vec<WorkGroupDetailRow> = detail_query(id).load(conn).await?;
+    Ok(rows.into_iter().next())
+}

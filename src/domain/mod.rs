@@ -2,11 +2,13 @@
 //! objects. Handlers parse raw input into these once and pass nothing unchecked on.
 
 mod codes;
+mod project_code;
 mod time;
 mod vocabulary;
 
 pub use codes::{AcademicYear, GssCode, Slug, Urn};
-pub use time::LondonTime;
+pub use project_code::ProjectCode;
+pub use time::{LondonTime, parse_instant};
 pub use vocabulary::{
     Admission, DeliveryMode, LaKind, LeadRole, ProgrammePhase, ProjectKind, RoleInSchool, SchoolPhase,
     SchoolStatus, SessionKind, SessionMode, StrategicPartnerKind, WorkGroupStatus,

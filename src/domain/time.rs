@@ -64,3 +64,23 @@ mod tests {
         assert_eq!(shown("2022-03-27T01:00:00Z"), "2022-03-27T02:00:00+01:00");
     }
 }
+
+/// Parses an RFC 3339 date-time with an offset (`Z` or `±hh:mm`) into an instant.
+pub fn parse_instant(text: &str) -> Result<DateTime<Utc>, super::ParseError> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|instant| instant.with_timezone(&Utc))
+        .map_err(|_| super::ParseError("must be an RFC 3339 date-time with an offset, such as 2021-11-17T09:30:00+00:00".into()))
+}
+
+#[cfg(test)]
+mod parse_tests {
+    use super::*;
+
+    #[test]
+    fn instants_need_an_offset() {
+        assert_eq!(parse_instant("2022-05-25T09:30:00+01:00").unwrap().to_rfc3339(), "2022-05-25T08:30:00+00:00");
+        for text in ["2022-05-25T09:30:00", "2022-05-25", "tomorrow", ""] {
+            assert!(parse_instant(text).is_err(), "{text}");
+        }
+    }
+}

@@ -10,9 +10,8 @@ macro_rules! vocabulary {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
                  utoipa::ToSchema, diesel::expression::AsExpression, diesel::deserialize::FromSqlRow)]
-        #[serde(rename_all = "snake_case")]
         #[diesel(sql_type = diesel::sql_types::Text)]
-        pub enum $name { $($(#[$vmeta])* $variant),+ }
+        pub enum $name { $($(#[$vmeta])* #[serde(rename = $text)] $variant),+ }
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
@@ -211,9 +210,10 @@ mod tests {
     }
 
     #[test]
-    fn serde_uses_snake_case_like_the_database() {
-        let json = serde_json::to_string(&LaKind::LondonBorough).unwrap();
-        assert_eq!(json, "\"london_borough\"");
+    fn serde_uses_the_database_text() {
+        assert_eq!(serde_json::to_string(&LaKind::LondonBorough).unwrap(), "\"london_borough\"");
+        assert_eq!(serde_json::to_string(&ProgrammePhase::Post16).unwrap(), "\"post_16\"");
+        assert_eq!(serde_json::from_str::<ProgrammePhase>("\"post_16\"").unwrap(), ProgrammePhase::Post16);
     }
 
     #[test]

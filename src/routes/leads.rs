@@ -1,3 +1,178 @@
-//! PLACEHOLDER: being written.
+//! `/leads`: public profiles of Local Leaders of Maths Education, with their hubs and the
+//! work groups they lead. Nothing private (emails, draft groups) is ever shown.
 
-pub fn configure(_config: &mut utoipa_actix_web::service_config::ServiceConfig) {}
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::db::DbPool;
+use crate::db::leads::{self as queries, LeadFilter, LeadRow};
+use crate::domain::{LeadRole, ProgrammePhase, Slug};
+use crate::error::ApiError;
+use crate::routes::list::{FieldErrors, Filters, ListQuery, Page, PageParams, page_response};
+use crate::routes::refs::HubRef;
+use crate::routes::{parse_path, uuid};
+
+const TAG: &str = "Leads";
+
+/// A work group a lead leads, and how.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct LedWorkGroup {
+    pub id: uuid::Uuid,
+    #[schema(example = "LCW21-15-01")]
+    pub code: String,
+    #[schema(example = "Secondary Subject Leadership")]
+    pub title: String,
+    pub role: LeadRole,
+}
+
+/// A Local Leader of Maths Education's public profile.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Lead {
+    /// The lead's user id.
+    pub id: uuid::Uuid,
+    #[schema(example = "Demo Lead (LCW)")]
+    pub name: String,
+    /// The Maths Hubs they work with.
+    pub hubs: Vec<HubRef>,
+    pub phases: Vec<ProgrammePhase>,
+    #[schema(example = json!(["subject leadership", "mastery"]))]
+    pub specialisms: Vec<String>,
+    pub bio: String,
+    /// Whether they belong to their hub's LLME community.
+    pub community_member: bool,
+    /// The published work groups they lead, newest academic year first.
+    pub work_groups: Vec<LedWorkGroup>,
+}
+
+/// How the query spells a hub inside its JSON list.
+#[derive(Deserialize)]
+struct HubJson {
+    slug: String,
+    name: String,
+}
+
+impl TryFrom<LeadRow> for Lead {
+    type Error = ApiError;
+
+    fn try_from(row: LeadRow) -> Result<Self, ApiError> {
+        let hubs: Vec<HubJson> = serde_json::from_value(row.hubs).map_err(ApiError::internal)?;
+        let work_groups = serde_json::from_value(row.work_groups).map_err(ApiError::internal)?;
+        Ok(Self {
+            id: row.user_id,
+            name: row.display_name,
+            hubs: hubs
+                .into_iter()
+                .map(|hub| HubRef {
+                    slug: hub.slug,
+                    name: hub.name,
+                })
+                .collect(),
+            phases: row.phases,
+            specialisms: row.specialisms,
+            bio: row.bio,
+            community_member: row.community_member,
+            work_groups,
+        })
+    }
+}
+
+/// Filters of `GET /leads`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct LeadQuery {
+    /// Only leads working with this Maths Hub (slug).
+    #[param(value_type = Option<String>, example = "london-central-and-west")]
+    hub: Option<String>,
+    /// Only leads working in this programme phase.
+    #[param(value_type = Option<ProgrammePhase>)]
+    phase: Option<String>,
+    /// Part of the name, any case.
+    #[param(example = "smith")]
+    q: Option<String>,
+}
+
+impl Filters for LeadFilter {
+    type Raw = LeadQuery;
+
+    fn parse(raw: LeadQuery, errors: &mut FieldErrors) -> Self {
+        Self {
+            hub: errors.parse("hub", raw.hub, Slug::parse),
+            phase: errors.parse("phase", raw.phase, ProgrammePhase::parse),
+            q: errors.parse("q", raw.q, crate::routes::non_empty),
+        }
+    }
+}
+
+/// List leads
+///
+/// Published profiles of Local Leaders of Maths Education in name order, each with their hubs
+/// and the work groups they lead (drafts left out).
+#[utoipa::path(
+    tag = TAG,
+    params(LeadQuery, PageParams),
+    responses(
+        (status = 200, description = "One page of leads", body = Page<Lead>,
+         headers(("Link" = String, description = "`<…>; rel=\"next\"` when a next page exists"), ("ETag" = String))),
+        (status = 304, description = "Not modified since the `If-None-Match` tag"),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 503, response = crate::openapi::Unavailable),
+    )
+)]
+#[get("/leads")]
+pub async fn list_leads(
+    request: HttpRequest,
+    query: ListQuery<LeadFilter, (String, uuid::Uuid)>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = pool.get().await?;
+    let rows = queries::list(
+        &mut conn,
+        &query.filters,
+        query.after.as_ref(),
+        query.limit + 1,
+    )
+    .await?;
+    let items = rows
+        .into_iter()
+        .map(Lead::try_from)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(page_response(
+        &request,
+        items,
+        query.limit,
+        |lead: &Lead| (lead.name.clone(), lead.id),
+    ))
+}
+
+/// Get a lead
+///
+/// One published lead profile by the lead's user id.
+#[utoipa::path(
+    tag = TAG,
+    params(("id" = uuid::Uuid, Path, description = "The lead's user id")),
+    responses(
+        (status = 200, description = "The lead", body = Lead, headers(("ETag" = String))),
+        (status = 304, description = "Not modified since the `If-None-Match` tag"),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 503, response = crate::openapi::Unavailable),
+    )
+)]
+#[get("/leads/{id}")]
+pub async fn get_lead(
+    path: web::Path<String>,
+    pool: web::Data<DbPool>,
+) -> Result<web::Json<Lead>, ApiError> {
+    let id = parse_path("id", &path, uuid)?;
+    let mut conn = pool.get().await?;
+    let row = queries::find(&mut conn, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("Lead {id}")))?;
+    Ok(web::Json(Lead::try_from(row)?))
+}
+
+pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    config.service(list_leads).service(get_lead);
+}

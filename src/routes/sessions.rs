@@ -1,3 +1,207 @@
-//! PLACEHOLDER: being written.
+//! Sessions of public work groups: `/work-groups/{id}/sessions` and the calendar
+//! `/sessions`. Online joining links are never shown here: they are private.
 
-pub fn configure(_config: &mut utoipa_actix_web::service_config::ServiceConfig) {}
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::db::DbPool;
+use crate::db::sessions::{self as queries, CalendarFilter, CalendarSessionRow, SessionKey, SessionRow};
+use crate::domain::{LondonTime, SessionKind, SessionMode, Slug, parse_instant};
+use crate::error::ApiError;
+use crate::routes::list::{FieldErrors, Filters, ListQuery, Page, PageParams, page_response};
+use crate::routes::refs::{HubRef, Venue};
+use crate::routes::{parse_path, uuid};
+
+const TAG: &str = "Sessions";
+
+/// One meeting of a work group.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Session {
+    pub id: uuid::Uuid,
+    /// 1 for the group's first session, in start order.
+    #[schema(example = 1)]
+    pub sequence: i64,
+    pub kind: SessionKind,
+    pub mode: SessionMode,
+    pub starts_at: LondonTime,
+    pub ends_at: LondonTime,
+    pub venue: Option<Venue>,
+    /// The online joining link: only the group's leads, its hub's managers, admins and
+    /// accepted participants see it; `null` for everyone else.
+    pub joining_link: Option<String>,
+    pub notes: Option<String>,
+}
+
+impl From<SessionRow> for Session {
+    fn from(row: SessionRow) -> Self {
+        Self {
+            id: row.id,
+            sequence: row.sequence,
+            kind: row.kind,
+            mode: row.mode,
+            starts_at: LondonTime(row.starts_at),
+            ends_at: LondonTime(row.ends_at),
+            venue: Venue::from_parts(row.venue_name, row.venue_address, row.venue_postcode),
+            joining_link: None,
+            notes: row.notes,
+        }
+    }
+}
+
+impl Session {
+    /// A session from the JSON a work group query aggregates.
+    pub fn from_json(value: serde_json::Value) -> Result<Self, ApiError> {
+        serde_json::from_value::<SessionRow>(value).map(Self::from).map_err(ApiError::internal)
+    }
+
+    fn key(&self) -> SessionKey {
+        (self.starts_at.0, self.id)
+    }
+}
+
+/// The work group a calendar session belongs to.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionWorkGroup {
+    pub id: uuid::Uuid,
+    #[schema(example = "LCW21-15-01")]
+    pub code: String,
+    #[schema(example = "Secondary Subject Leadership")]
+    pub title: String,
+    pub hub: HubRef,
+}
+
+/// A session in the calendar, with its work group and hub.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CalendarSession {
+    #[serde(flatten)]
+    pub session: Session,
+    pub work_group: SessionWorkGroup,
+}
+
+impl From<CalendarSessionRow> for CalendarSession {
+    fn from(row: CalendarSessionRow) -> Self {
+        Self {
+            session: row.session.into(),
+            work_group: SessionWorkGroup {
+                id: row.work_group_id,
+                code: row.work_group_code,
+                title: row.work_group_title,
+                hub: HubRef { slug: row.hub_slug, name: row.hub_name },
+            },
+        }
+    }
+}
+
+/// Filters of `GET /sessions`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CalendarQuery {
+    /// Sessions still running at or after this instant (RFC 3339).
+    #[param(value_type = Option<String>, format = DateTime, example = "2021-09-01T00:00:00+01:00")]
+    from: Option<String>,
+    /// Sessions starting before this instant (RFC 3339).
+    #[param(value_type = Option<String>, format = DateTime, example = "2022-08-31T23:59:59+01:00")]
+    to: Option<String>,
+    /// Only sessions of this hub's work groups.
+    #[param(example = "london-central-and-west")]
+    hub: Option<String>,
+}
+
+impl Filters for CalendarFilter {
+    type Raw = CalendarQuery;
+
+    fn parse(raw: CalendarQuery, errors: &mut FieldErrors) -> Self {
+        let filter = Self {
+            from: errors.parse("from", raw.from, parse_instant),
+            to: errors.parse("to", raw.to, parse_instant),
+            hub: errors.parse("hub", raw.hub, Slug::parse),
+        };
+        if let (Some(from), Some(to)) = (filter.from, filter.to)
+            && to <= from
+        {
+            errors.push("to", "must be after `from`");
+        }
+        filter
+    }
+}
+
+/// Filters of `GET /work-groups/{id}/sessions`: none besides paging.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct NoFilters {}
+
+/// A list without filters.
+#[derive(Debug)]
+pub struct Unfiltered;
+
+impl Filters for Unfiltered {
+    type Raw = NoFilters;
+    fn parse(_: NoFilters, _: &mut FieldErrors) -> Self {
+        Self
+    }
+}
+
+/// List a work group's sessions
+///
+/// The sessions of one public work group in time order, numbered from 1. Online joining
+/// links are `null` here.
+#[utoipa::path(
+    tag = TAG,
+    params(("id" = uuid::Uuid, Path, description = "Work group id"), PageParams),
+    responses(
+        (status = 200, description = "One page of sessions", body = Page<Session>,
+         headers(("Link" = String, description = "`<…>; rel=\"next\"` when a next page exists"), ("ETag" = String))),
+        (status = 304, description = "Not modified since the `If-None-Match` tag"),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 503, response = crate::openapi::Unavailable),
+    )
+)]
+#[get("/work-groups/{id}/sessions")]
+pub async fn list_work_group_sessions(
+    request: HttpRequest,
+    path: web::Path<String>,
+    query: ListQuery<Unfiltered, SessionKey>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_path("id", &path, uuid)?;
+    let mut conn = pool.get().await?;
+    let sessions = queries::of_work_group(&mut conn, id, query.after.as_ref(), query.limit + 1)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("Work group {id}")))?;
+    let items = sessions.into_iter().map(Session::from_json).collect::<Result<Vec<_>, _>>()?;
+    Ok(page_response(&request, items, query.limit, Session::key))
+}
+
+/// List sessions (calendar)
+///
+/// Sessions of every public work group overlapping a time range, in time order, each with
+/// its work group and hub: for calendars. Online joining links are `null` here.
+#[utoipa::path(
+    tag = TAG,
+    params(CalendarQuery, PageParams),
+    responses(
+        (status = 200, description = "One page of sessions", body = Page<CalendarSession>,
+         headers(("Link" = String, description = "`<…>; rel=\"next\"` when a next page exists"), ("ETag" = String))),
+        (status = 304, description = "Not modified since the `If-None-Match` tag"),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 503, response = crate::openapi::Unavailable),
+    )
+)]
+#[get("/sessions")]
+pub async fn list_sessions(
+    request: HttpRequest,
+    query: ListQuery<CalendarFilter, SessionKey>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = pool.get().await?;
+    let rows = queries::calendar(&mut conn, &query.filters, query.after.as_ref(), query.limit + 1).await?;
+    let items = rows.into_iter().map(CalendarSession::from).collect();
+    Ok(page_response(&request, items, query.limit, |item: &CalendarSession| item.session.key()))
+}
+
+pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    config.service(list_work_group_sessions).service(list_sessions);
+}

@@ -1,3 +1,221 @@
-//! PLACEHOLDER: being written.
+//! `/work-groups`: the public catalogue of work groups — a hub's local delivery of a
+//! project — with places left, leads and sessions. Drafts are never public.
 
-pub fn configure(_config: &mut utoipa_actix_web::service_config::ServiceConfig) {}
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::db::DbPool;
+use crate::db::work_groups::{self as queries, WorkGroupFilter, WorkGroupRow};
+use crate::domain::{
+    AcademicYear, Admission, DeliveryMode, GssCode, LeadRole, LondonTime, ProgrammePhase, Slug, WorkGroupStatus,
+    parse_instant,
+};
+use crate::error::ApiError;
+use crate::routes::list::{FieldErrors, Filters, ListQuery, Page, PageParams, page_response};
+use crate::routes::refs::{HubRef, ProjectRef, Venue};
+use crate::routes::sessions::Session;
+use crate::routes::{non_empty, parse_path, uuid};
+
+const TAG: &str = "Work groups";
+
+/// A lead of a work group, by their public name.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct WorkGroupLead {
+    pub id: Uuid,
+    #[schema(example = "Demo Lead (LCW)")]
+    pub name: String,
+    pub role: LeadRole,
+}
+
+/// A work group as lists show it (everything but its sessions).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WorkGroupSummary {
+    pub id: Uuid,
+    #[schema(example = "LCW21-15-01")]
+    pub code: String,
+    #[schema(example = "Secondary Subject Leadership")]
+    pub title: String,
+    pub hub: HubRef,
+    pub project: ProjectRef,
+    #[schema(example = "2021/22")]
+    pub academic_year: String,
+    pub phase: ProgrammePhase,
+    pub mode: DeliveryMode,
+    pub status: WorkGroupStatus,
+    pub admission: Admission,
+    /// Participants the group takes.
+    #[schema(example = 30)]
+    pub capacity: Option<i32>,
+    /// Places not yet taken by accepted participants.
+    #[schema(example = 12)]
+    pub places_left: Option<i32>,
+    /// Closing time for expressions of interest.
+    pub eoi_deadline: Option<LondonTime>,
+    pub venue: Option<Venue>,
+    pub leads: Vec<WorkGroupLead>,
+    pub description: String,
+    /// Why the group was cancelled, when it was.
+    pub cancellation_reason: Option<String>,
+    /// Start of the first session.
+    pub first_session_at: Option<LondonTime>,
+    /// Start of the last session.
+    pub last_session_at: Option<LondonTime>,
+}
+
+/// A work group with its sessions.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WorkGroup {
+    #[serde(flatten)]
+    pub summary: WorkGroupSummary,
+    pub sessions: Vec<Session>,
+}
+
+impl TryFrom<WorkGroupRow> for WorkGroupSummary {
+    type Error = ApiError;
+
+    fn try_from(row: WorkGroupRow) -> Result<Self, ApiError> {
+        Ok(Self {
+            places_left: row.capacity.map(|capacity| (capacity - row.accepted_count).max(0)),
+            leads: serde_json::from_value(row.leads).map_err(ApiError::internal)?,
+            id: row.id,
+            code: row.code,
+            title: row.title,
+            hub: HubRef { slug: row.hub_slug, name: row.hub_name },
+            project: ProjectRef { code: row.project_code, title: row.project_title },
+            academic_year: row.academic_year,
+            phase: row.phase,
+            mode: row.mode,
+            status: row.status,
+            admission: row.admission,
+            capacity: row.capacity,
+            eoi_deadline: row.eoi_deadline.map(LondonTime),
+            venue: Venue::from_parts(row.venue_name, row.venue_address, row.venue_postcode),
+            description: row.description,
+            cancellation_reason: row.cancellation_reason,
+            first_session_at: row.first_session_at.map(LondonTime),
+            last_session_at: row.last_session_at.map(LondonTime),
+        })
+    }
+}
+
+/// Filters of `GET /work-groups`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct WorkGroupQuery {
+    /// Only this hub's groups (hub slug).
+    #[param(example = "london-central-and-west")]
+    hub: Option<String>,
+    /// Only groups delivering this project (project code).
+    #[param(example = "NCP21-15")]
+    project: Option<String>,
+    /// Only groups for this programme phase.
+    #[param(value_type = Option<ProgrammePhase>)]
+    phase: Option<String>,
+    /// Only groups in this status (drafts are never public).
+    #[param(value_type = Option<WorkGroupStatus>)]
+    status: Option<String>,
+    /// Only groups of this academic year.
+    #[param(example = "2021/22")]
+    academic_year: Option<String>,
+    /// Groups of the hub serving this local authority (GSS code; a district through its county).
+    #[param(example = "E09000009")]
+    local_authority: Option<String>,
+    /// Only groups delivered this way.
+    #[param(value_type = Option<DeliveryMode>)]
+    mode: Option<String>,
+    /// Only groups this LLME leads (lead id).
+    #[param(value_type = Option<Uuid>)]
+    lead: Option<String>,
+    /// Groups whose first session starts at or after this instant (RFC 3339).
+    #[param(value_type = Option<String>, format = DateTime, example = "2021-09-01T00:00:00+01:00")]
+    starts_after: Option<String>,
+    /// Groups whose first session starts before this instant (RFC 3339).
+    #[param(value_type = Option<String>, format = DateTime, example = "2022-01-01T00:00:00Z")]
+    starts_before: Option<String>,
+    /// Part of the title, any case.
+    #[param(example = "leadership")]
+    q: Option<String>,
+}
+
+impl Filters for WorkGroupFilter {
+    type Raw = WorkGroupQuery;
+
+    fn parse(raw: WorkGroupQuery, errors: &mut FieldErrors) -> Self {
+        Self {
+            hub: errors.parse("hub", raw.hub, Slug::parse),
+            project: errors.parse("project", raw.project, non_empty),
+            phase: errors.parse("phase", raw.phase, ProgrammePhase::parse),
+            status: errors.parse("status", raw.status, WorkGroupStatus::parse),
+            academic_year: errors.parse("academic_year", raw.academic_year, AcademicYear::parse),
+            local_authority: errors.parse("local_authority", raw.local_authority, GssCode::parse),
+            mode: errors.parse("mode", raw.mode, DeliveryMode::parse),
+            lead: errors.parse("lead", raw.lead, uuid),
+            starts_after: errors.parse("starts_after", raw.starts_after, parse_instant),
+            starts_before: errors.parse("starts_before", raw.starts_before, parse_instant),
+            q: errors.parse("q", raw.q, non_empty),
+        }
+    }
+}
+
+/// List work groups
+///
+/// The public catalogue: every work group that is not a draft, in code order, with its hub,
+/// project, places left and leads. Filter by `local_authority` to see what the hub serving
+/// a school's area offers.
+#[utoipa::path(
+    tag = TAG,
+    params(WorkGroupQuery, PageParams),
+    responses(
+        (status = 200, description = "One page of work groups", body = Page<WorkGroupSummary>,
+         headers(("Link" = String, description = "`<…>; rel=\"next\"` when a next page exists"), ("ETag" = String))),
+        (status = 304, description = "Not modified since the `If-None-Match` tag"),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 503, response = crate::openapi::Unavailable),
+    )
+)]
+#[get("/work-groups")]
+pub async fn list_work_groups(
+    request: HttpRequest,
+    query: ListQuery<WorkGroupFilter, (String, Uuid)>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = pool.get().await?;
+    let rows = queries::list(&mut conn, &query.filters, query.after.as_ref(), query.limit + 1).await?;
+    let items = rows.into_iter().map(WorkGroupSummary::try_from).collect::<Result<Vec<_>, _>>()?;
+    Ok(page_response(&request, items, query.limit, |group: &WorkGroupSummary| (group.code.clone(), group.id)))
+}
+
+/// Get a work group
+///
+/// One public work group with its sessions (in time order), leads and places left. Online
+/// joining links are `null`: only the group's leads, hub managers, admins and accepted
+/// participants see them.
+#[utoipa::path(
+    tag = TAG,
+    params(("id" = Uuid, Path, description = "Work group id")),
+    responses(
+        (status = 200, description = "The work group", body = WorkGroup, headers(("ETag" = String))),
+        (status = 304, description = "Not modified since the `If-None-Match` tag"),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 503, response = crate::openapi::Unavailable),
+    )
+)]
+#[get("/work-groups/{id}")]
+pub async fn get_work_group(path: web::Path<String>, pool: web::Data<DbPool>) -> Result<web::Json<WorkGroup>, ApiError> {
+    let id = parse_path("id", &path, uuid)?;
+    let mut conn = pool.get().await?;
+    let row = queries::find(&mut conn, id).await?.ok_or_else(|| ApiError::not_found(format!("Work group {id}")))?;
+    let sessions: Vec<serde_json::Value> = serde_json::from_value(row.sessions).map_err(ApiError::internal)?;
+    Ok(web::Json(WorkGroup {
+        summary: row.group.try_into()?,
+        sessions: sessions.into_iter().map(Session::from_json).collect::<Result<_, _>>()?,
+    }))
+}
+
+pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    config.service(list_work_groups).service(get_work_group);
+}

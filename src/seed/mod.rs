@@ -2,3 +2,4 @@
 //! from the source documents, and synthetic data at national scale for benchmarks.
 
 pub mod demo;
+pub mod reference;

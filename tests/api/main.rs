@@ -1,7 +1,18 @@
 //! The integration suite: one binary, every test against the real HTTP app and a real
 //! PostgreSQL database of its own.
 
+mod demo_seed;
 mod health;
 mod helpers;
+mod hubs;
+mod leads;
 mod local_authorities;
 mod migrations;
+mod projects;
+mod schools;
+mod sessions;
+mod teaching_school_hubs;
+mod work_groups;
+mod openapi;
+mod cli;
+mod conventions;

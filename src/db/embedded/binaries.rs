@@ -76,7 +76,10 @@ pub(super) fn versioned_bin_dirs(root: &Path) -> Vec<PathBuf> {
     let Ok(entries) = fs::read_dir(root) else {
         return Vec::new();
     };
-    let names: Vec<_> = entries.filter_map(|entry| entry.ok()).map(|entry| entry.file_name()).collect();
+    let names: Vec<_> = entries
+        .filter_map(|entry| entry.ok())
+        .map(|entry| entry.file_name())
+        .collect();
     sort_versions_newest_first(names.iter().map(|name| name.as_os_str()))
         .into_iter()
         .map(|name| root.join(name).join("bin"))
@@ -86,7 +89,9 @@ pub(super) fn versioned_bin_dirs(root: &Path) -> Vec<PathBuf> {
 /// Keeps only names that look like versions ("16", "9.6") and orders them
 /// numerically, newest first, so that "16" beats "9.6" although it sorts
 /// lower as text.
-pub(super) fn sort_versions_newest_first<'a>(names: impl Iterator<Item = &'a OsStr>) -> Vec<&'a OsStr> {
+pub(super) fn sort_versions_newest_first<'a>(
+    names: impl Iterator<Item = &'a OsStr>,
+) -> Vec<&'a OsStr> {
     let mut versions: Vec<(Vec<u32>, &OsStr)> = names
         .filter_map(|name| Some((parse_version(name.to_str()?)?, name)))
         .collect();
@@ -105,21 +110,28 @@ mod tests {
 
     #[test]
     fn sort_puts_newest_first_when_versions_have_different_digit_counts() {
-        let names: Vec<OsString> = ["9.6", "16", "15", "10", "9.5", "17"].iter().map(OsString::from).collect();
+        let names: Vec<OsString> = ["9.6", "16", "15", "10", "9.5", "17"]
+            .iter()
+            .map(OsString::from)
+            .collect();
         let sorted = sort_versions_newest_first(names.iter().map(|n| n.as_os_str()));
         assert_eq!(sorted, ["17", "16", "15", "10", "9.6", "9.5"]);
     }
 
     #[test]
     fn sort_skips_names_when_they_are_not_versions() {
-        let names: Vec<OsString> = ["15", "lib", "15.bak", "", "14"].iter().map(OsString::from).collect();
+        let names: Vec<OsString> = ["15", "lib", "15.bak", "", "14"]
+            .iter()
+            .map(OsString::from)
+            .collect();
         let sorted = sort_versions_newest_first(names.iter().map(|n| n.as_os_str()));
         assert_eq!(sorted, ["15", "14"]);
     }
 
     #[test]
     fn versioned_bin_dirs_lists_newest_first_when_root_has_version_folders() {
-        let root = std::env::temp_dir().join(format!("mathshub-binaries-test-{}", std::process::id()));
+        let root =
+            std::env::temp_dir().join(format!("mathshub-binaries-test-{}", std::process::id()));
         for version in ["9", "16", "15"] {
             fs::create_dir_all(root.join(version).join("bin")).expect("create version folder");
         }
@@ -130,16 +142,23 @@ mod tests {
 
     #[test]
     fn first_complete_returns_none_when_no_folder_has_all_programs() {
-        assert_eq!(first_complete(&[PathBuf::from("/nonexistent-mathshub")]), None);
+        assert_eq!(
+            first_complete(&[PathBuf::from("/nonexistent-mathshub")]),
+            None
+        );
         assert_eq!(first_complete(&[]), None);
     }
 
     #[test]
     fn first_complete_skips_folders_when_a_program_is_missing() {
-        let base = std::env::temp_dir().join(format!("mathshub-first-complete-{}", std::process::id()));
+        let base =
+            std::env::temp_dir().join(format!("mathshub-first-complete-{}", std::process::id()));
         let partial = base.join("partial");
         let full = base.join("full");
-        for (dir, programs) in [(&partial, &["initdb", "pg_ctl"][..]), (&full, &["initdb", "pg_ctl", "postgres"][..])] {
+        for (dir, programs) in [
+            (&partial, &["initdb", "pg_ctl"][..]),
+            (&full, &["initdb", "pg_ctl", "postgres"][..]),
+        ] {
             fs::create_dir_all(dir).expect("create folder");
             for program in programs {
                 let path = dir.join(program);

@@ -1,20 +1,17 @@
-//! Creating the cluster on disk and driving `initdb` and `pg_ctl`, as the
-//! `postgres` OS user when mathshub runs as root.
+//! Creating the cluster on disk and driving `initdb` and `pg_ctl`.
 
-use std::ffi::{CStr, CString, OsStr};
 use std::fs::{self, DirBuilder, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::net::{Ipv4Addr, TcpListener};
-use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
-use std::os::unix::process::CommandExt;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use rand::Rng;
 use rand::distr::Alphanumeric;
 
 use super::binaries::Binaries;
+use super::runner::{Runner, io_error};
 use super::{EmbeddedError, recovery};
 
 /// The cluster's superuser, which mathshub connects as.
@@ -31,164 +28,6 @@ listen_addresses = '127.0.0.1'
 unix_socket_directories = ''
 max_connections = 300
 ";
-
-/// Runs the server programs as the right OS user: PostgreSQL refuses to run
-/// as root, so root hands the work to the `postgres` user.
-pub(super) struct Runner {
-    server_user: Option<ServerUser>,
-}
-
-struct ServerUser {
-    uid: u32,
-    gid: u32,
-    home: PathBuf,
-}
-
-impl Runner {
-    pub fn for_current_user() -> Result<Self, EmbeddedError> {
-        // SAFETY: geteuid has no preconditions and cannot fail.
-        if unsafe { libc::geteuid() } != 0 {
-            return Ok(Self { server_user: None });
-        }
-        let user = lookup_user("postgres")
-            .map_err(|source| EmbeddedError::Io {
-                context: "could not look up the `postgres` OS user".into(),
-                source,
-            })?
-            .ok_or(EmbeddedError::PostgresUserMissing)?;
-        Ok(Self {
-            server_user: Some(user),
-        })
-    }
-
-    /// Children start in "/" because the caller's working folder (say
-    /// /root) may be closed to the `postgres` user; every path we pass is
-    /// absolute.
-    pub fn command(&self, program: &Path) -> Command {
-        let mut command = Command::new(program);
-        command.current_dir("/").stdin(Stdio::null());
-        if let Some(user) = &self.server_user {
-            command
-                .uid(user.uid)
-                .gid(user.gid)
-                .env("HOME", &user.home)
-                .env("USER", "postgres")
-                .env("LOGNAME", "postgres");
-        }
-        command
-    }
-
-    /// Hands one file or folder to the server user (a no-op when not root).
-    pub fn give(&self, path: &Path) -> Result<(), EmbeddedError> {
-        let Some(user) = &self.server_user else {
-            return Ok(());
-        };
-        std::os::unix::fs::lchown(path, Some(user.uid), Some(user.gid))
-            .map_err(|source| io_error(format!("could not hand {} to the `postgres` user", path.display()), source))
-    }
-
-    /// Hands a whole tree to the server user when its top is owned by
-    /// someone else, e.g. a cluster first created by an ordinary user.
-    pub fn give_tree_if_foreign(&self, root: &Path) -> Result<(), EmbeddedError> {
-        let Some(user) = &self.server_user else {
-            return Ok(());
-        };
-        let owner = fs::symlink_metadata(root)
-            .map_err(|source| io_error(format!("could not inspect {}", root.display()), source))?
-            .uid();
-        if owner == user.uid {
-            return Ok(());
-        }
-        log::info!("handing {} to the `postgres` OS user", root.display());
-        self.give_tree(root)
-    }
-
-    fn give_tree(&self, path: &Path) -> Result<(), EmbeddedError> {
-        self.give(path)?;
-        let is_dir = fs::symlink_metadata(path).is_ok_and(|meta| meta.is_dir());
-        if is_dir {
-            let entries =
-                fs::read_dir(path).map_err(|source| io_error(format!("could not list {}", path.display()), source))?;
-            for entry in entries {
-                let entry =
-                    entry.map_err(|source| io_error(format!("could not list {}", path.display()), source))?;
-                self.give_tree(&entry.path())?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Fails early, with a useful message, when the server user cannot
-    /// enter `dir`: otherwise initdb or the server fails with a bare
-    /// "Permission denied" deep in its log.
-    pub fn check_reachable(&self, dir: &Path) -> Result<(), EmbeddedError> {
-        if self.server_user.is_none() || self.can_enter(dir)? {
-            return Ok(());
-        }
-        let mut ancestors: Vec<&Path> = dir.ancestors().collect();
-        ancestors.reverse();
-        let mut blocked = dir.to_path_buf();
-        for ancestor in ancestors {
-            if !self.can_enter(ancestor)? {
-                blocked = ancestor.to_path_buf();
-                break;
-            }
-        }
-        Err(EmbeddedError::DataDirUnreachable {
-            data_dir: dir.to_path_buf(),
-            blocked,
-        })
-    }
-
-    fn can_enter(&self, dir: &Path) -> Result<bool, EmbeddedError> {
-        let status = self
-            .command(Path::new("test"))
-            .arg("-x")
-            .arg(dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .map_err(|source| io_error("could not run `test` to check folder permissions".into(), source))?;
-        Ok(status.success())
-    }
-}
-
-fn lookup_user(name: &str) -> io::Result<Option<ServerUser>> {
-    let c_name = CString::new(name).map_err(io::Error::other)?;
-    let mut buffer: Vec<libc::c_char> = vec![0; 1024];
-    loop {
-        // SAFETY: passwd is plain old data; an all-zero value is valid and
-        // getpwnam_r overwrites it.
-        let mut entry: libc::passwd = unsafe { std::mem::zeroed() };
-        let mut result: *mut libc::passwd = std::ptr::null_mut();
-        // SAFETY: every pointer is valid for the stated length; the
-        // reentrant variant is used because tests run on many threads.
-        let rc = unsafe {
-            libc::getpwnam_r(c_name.as_ptr(), &mut entry, buffer.as_mut_ptr(), buffer.len(), &mut result)
-        };
-        if rc == libc::ERANGE && buffer.len() < 1 << 20 {
-            buffer.resize(buffer.len() * 2, 0);
-            continue;
-        }
-        if rc != 0 {
-            return Err(io::Error::from_raw_os_error(rc));
-        }
-        if result.is_null() {
-            return Ok(None);
-        }
-        // SAFETY: on success pw_dir points at a NUL-terminated string inside `buffer`.
-        let home = unsafe { CStr::from_ptr(entry.pw_dir) };
-        return Ok(Some(ServerUser {
-            uid: entry.pw_uid,
-            gid: entry.pw_gid,
-            home: PathBuf::from(OsStr::from_bytes(home.to_bytes())),
-        }));
-    }
-}
-
-pub(super) fn io_error(context: String, source: io::Error) -> EmbeddedError {
-    EmbeddedError::Io { context, source }
-}
 
 /// Creates a fresh cluster at `pgdata` and returns the superuser password.
 ///
@@ -207,16 +46,26 @@ pub(super) fn initialise(
     DirBuilder::new()
         .mode(0o700)
         .create(&staging)
-        .map_err(|source| io_error(format!("could not create folder {}", staging.display()), source))?;
-    let result = initialise_in(binaries, runner, data_dir, &staging, credentials).and_then(|password| {
-        fs::rename(&staging, pgdata).map_err(|source| {
+        .map_err(|source| {
             io_error(
-                format!("could not move the new cluster from {} to {}", staging.display(), pgdata.display()),
+                format!("could not create folder {}", staging.display()),
                 source,
             )
         })?;
-        Ok(password)
-    });
+    let result =
+        initialise_in(binaries, runner, data_dir, &staging, credentials).and_then(|password| {
+            fs::rename(&staging, pgdata).map_err(|source| {
+                io_error(
+                    format!(
+                        "could not move the new cluster from {} to {}",
+                        staging.display(),
+                        pgdata.display()
+                    ),
+                    source,
+                )
+            })?;
+            Ok(password)
+        });
     if result.is_err() {
         // Best effort: the next start clears it anyway.
         let _ = fs::remove_dir_all(&staging);
@@ -232,11 +81,18 @@ fn initialise_in(
     credentials: &Path,
 ) -> Result<String, EmbeddedError> {
     runner.give(staging)?;
-    let password: String = rand::rng().sample_iter(&Alphanumeric).take(32).map(char::from).collect();
+    let password: String = rand::rng()
+        .sample_iter(&Alphanumeric)
+        .take(32)
+        .map(char::from)
+        .collect();
     // initdb reads the password from a file so it never shows in `ps`.
     let pwfile = SecretFile::create(data_dir.join("initdb-password"), &password)?;
     runner.give(&pwfile.path)?;
-    log::info!("creating the embedded PostgreSQL cluster in {}", staging.display());
+    log::info!(
+        "creating the embedded PostgreSQL cluster in {}",
+        staging.display()
+    );
     let mut initdb = runner.command(&binaries.initdb);
     initdb
         .arg("-D")
@@ -254,7 +110,12 @@ fn initialise_in(
         .append(true)
         .open(&config)
         .and_then(|mut file| file.write_all(EXTRA_CONFIG.as_bytes()))
-        .map_err(|source| io_error(format!("could not add settings to {}", config.display()), source))?;
+        .map_err(|source| {
+            io_error(
+                format!("could not add settings to {}", config.display()),
+                source,
+            )
+        })?;
 
     // Written before the cluster is moved into place, so a cluster in
     // `pgdata` always has its password on disk.
@@ -269,11 +130,17 @@ fn initialise_in(
 fn remove_leftover(path: &Path) -> Result<(), EmbeddedError> {
     match fs::remove_dir_all(path) {
         Ok(()) => {
-            log::info!("removed {}, left by an interrupted cluster creation", path.display());
+            log::info!(
+                "removed {}, left by an interrupted cluster creation",
+                path.display()
+            );
             Ok(())
         }
         Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(()),
-        Err(source) => Err(io_error(format!("could not remove {}", path.display()), source)),
+        Err(source) => Err(io_error(
+            format!("could not remove {}", path.display()),
+            source,
+        )),
     }
 }
 
@@ -294,10 +161,11 @@ impl SecretFile {
             .mode(0o600)
             .open(&secret.path)
             .and_then(|mut file| file.write_all(format!("{contents}\n").as_bytes()))
-            .map_err(|source| io_error(format!("could not write {}", secret.path.display()), source))?;
+            .map_err(|source| {
+                io_error(format!("could not write {}", secret.path.display()), source)
+            })?;
         Ok(secret)
     }
-
 }
 
 impl Drop for SecretFile {
@@ -315,7 +183,10 @@ pub(super) fn read_password(credentials: &Path, pgdata: &Path) -> Result<String,
         Ok(contents) if !contents.trim().is_empty() => Ok(contents.trim().to_string()),
         Ok(_) => Err(missing()),
         Err(err) if err.kind() == io::ErrorKind::NotFound => Err(missing()),
-        Err(source) => Err(io_error(format!("could not read {}", credentials.display()), source)),
+        Err(source) => Err(io_error(
+            format!("could not read {}", credentials.display()),
+            source,
+        )),
     }
 }
 
@@ -324,7 +195,10 @@ pub(super) fn read_password(credentials: &Path, pgdata: &Path) -> Result<String,
 pub(super) fn server_options(settings: &[(String, String)]) -> Result<String, EmbeddedError> {
     let mut options = String::new();
     for (name, value) in settings {
-        let valid_name = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+        let valid_name = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
         if !valid_name {
             return Err(EmbeddedError::InvalidSetting { name: name.clone() });
         }
@@ -348,7 +222,9 @@ pub(super) fn start_server(
     log_file: &Path,
     options: &str,
 ) -> Result<u16, EmbeddedError> {
-    for attempt in 1..=START_ATTEMPTS {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
         let port = free_port()?;
         let log_start = fs::metadata(log_file).map(|meta| meta.len()).unwrap_or(0);
         let output = runner
@@ -360,7 +236,12 @@ pub(super) fn start_server(
             .arg("-o")
             .arg(format!("-p {port}{options}"))
             .output()
-            .map_err(|source| io_error(format!("could not run {}", binaries.pg_ctl.display()), source))?;
+            .map_err(|source| {
+                io_error(
+                    format!("could not run {}", binaries.pg_ctl.display()),
+                    source,
+                )
+            })?;
         if output.status.success() {
             return Ok(port);
         }
@@ -378,18 +259,27 @@ pub(super) fn start_server(
             attempts: attempt,
             detail: describe(&output),
             log_file: log_file.to_path_buf(),
-            log_tail: tail_lines(log_file, LOG_TAIL_LINES),
+            log_tail: attempt_log_tail(&new_log, log_file),
         });
     }
-    unreachable!("the last attempt always returns")
 }
 
 /// Stops the server and waits until it is down; `mode` is pg_ctl's
 /// shutdown mode ("fast" rolls back open transactions and exits cleanly).
-pub(super) fn stop_server(binaries: &Binaries, runner: &Runner, pgdata: &Path, mode: &str) -> Result<(), EmbeddedError> {
+pub(super) fn stop_server(
+    binaries: &Binaries,
+    runner: &Runner,
+    pgdata: &Path,
+    mode: &str,
+) -> Result<(), EmbeddedError> {
     let mut pg_ctl = runner.command(&binaries.pg_ctl);
-    pg_ctl.args(["stop", "-m", mode, "-w", "-t", "60", "-D"]).arg(pgdata);
-    match run(&mut pg_ctl, "pg_ctl stop (stopping the embedded PostgreSQL server)") {
+    pg_ctl
+        .args(["stop", "-m", mode, "-w", "-t", "60", "-D"])
+        .arg(pgdata);
+    match run(
+        &mut pg_ctl,
+        "pg_ctl stop (stopping the embedded PostgreSQL server)",
+    ) {
         // The server may have gone by itself in the meantime; that is the goal anyway.
         Err(_) if !pgdata.join("postmaster.pid").exists() => Ok(()),
         other => other,
@@ -404,9 +294,12 @@ fn free_port() -> Result<u16, EmbeddedError> {
 }
 
 fn run(command: &mut Command, what: &str) -> Result<(), EmbeddedError> {
-    let output = command
-        .output()
-        .map_err(|source| io_error(format!("could not run {}", command.get_program().to_string_lossy()), source))?;
+    let output = command.output().map_err(|source| {
+        io_error(
+            format!("could not run {}", command.get_program().to_string_lossy()),
+            source,
+        )
+    })?;
     if output.status.success() {
         Ok(())
     } else {
@@ -451,6 +344,16 @@ pub(super) fn tail_lines(path: &Path, lines: usize) -> String {
     all[all.len().saturating_sub(lines)..].join("\n")
 }
 
+/// What this start attempt wrote to the log is what explains its failure;
+/// older lines are shown only when it wrote nothing.
+fn attempt_log_tail(new_log: &str, log_file: &Path) -> String {
+    if new_log.trim().is_empty() {
+        return tail_lines(log_file, LOG_TAIL_LINES);
+    }
+    let lines: Vec<&str> = new_log.lines().collect();
+    lines[lines.len().saturating_sub(LOG_TAIL_LINES)..].join("\n")
+}
+
 /// Creates the server log if needed, writable by the server user (pg_ctl
 /// opens it as that user, and root's data folder is closed to it).
 pub(super) fn prepare_log(runner: &Runner, log_file: &Path) -> Result<(), EmbeddedError> {
@@ -465,8 +368,12 @@ pub(super) fn prepare_log(runner: &Runner, log_file: &Path) -> Result<(), Embedd
 
 /// PostgreSQL refuses a data folder others can read.
 pub(super) fn restrict(pgdata: &Path) -> Result<(), EmbeddedError> {
-    fs::set_permissions(pgdata, fs::Permissions::from_mode(0o700))
-        .map_err(|source| io_error(format!("could not restrict permissions of {}", pgdata.display()), source))
+    fs::set_permissions(pgdata, fs::Permissions::from_mode(0o700)).map_err(|source| {
+        io_error(
+            format!("could not restrict permissions of {}", pgdata.display()),
+            source,
+        )
+    })
 }
 
 #[cfg(test)]
@@ -480,20 +387,30 @@ mod tests {
             ("application_name".to_string(), "it's $HOME".to_string()),
         ];
         let options = server_options(&settings).expect("valid settings");
-        assert_eq!(options, r#" -c 'fsync=off' -c 'application_name=it'\''s $HOME'"#);
+        assert_eq!(
+            options,
+            r#" -c 'fsync=off' -c 'application_name=it'\''s $HOME'"#
+        );
     }
 
     #[test]
     fn server_options_rejects_name_when_it_has_odd_characters() {
         for name in ["", "fsync=off", "a b", "x;rm"] {
             let settings = vec![(name.to_string(), "1".to_string())];
-            assert!(matches!(server_options(&settings), Err(EmbeddedError::InvalidSetting { .. })), "{name:?}");
+            assert!(
+                matches!(
+                    server_options(&settings),
+                    Err(EmbeddedError::InvalidSetting { .. })
+                ),
+                "{name:?}"
+            );
         }
     }
 
     #[test]
     fn tail_lines_returns_last_lines_when_log_is_longer() {
-        let path = std::env::temp_dir().join(format!("mathshub-tail-test-{}.log", std::process::id()));
+        let path =
+            std::env::temp_dir().join(format!("mathshub-tail-test-{}.log", std::process::id()));
         let text: String = (1..=30).map(|n| format!("line {n}\n")).collect();
         fs::write(&path, text).expect("write log");
         let tail = tail_lines(&path, 3);
@@ -503,6 +420,9 @@ mod tests {
 
     #[test]
     fn tail_lines_returns_empty_when_log_is_missing() {
-        assert_eq!(tail_lines(Path::new("/nonexistent-mathshub/postgres.log"), 20), "");
+        assert_eq!(
+            tail_lines(Path::new("/nonexistent-mathshub/postgres.log"), 20),
+            ""
+        );
     }
 }

@@ -6,6 +6,7 @@
 mod binaries;
 mod cluster;
 mod recovery;
+mod runner;
 
 use std::fmt;
 use std::fs::{self, File, OpenOptions, TryLockError};
@@ -13,8 +14,9 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use binaries::Binaries;
-use cluster::{Runner, SUPERUSER, io_error};
+use cluster::SUPERUSER;
 use recovery::PidFileState;
+use runner::{Runner, io_error};
 
 #[derive(Debug, thiserror::Error)]
 pub enum EmbeddedError {
@@ -53,7 +55,10 @@ pub enum EmbeddedError {
          Restore that file, or delete the folder {} to start with a new, empty database",
         pgdata.display(), credentials.display(), pgdata.display()
     )]
-    CredentialsMissing { credentials: PathBuf, pgdata: PathBuf },
+    CredentialsMissing {
+        credentials: PathBuf,
+        pgdata: PathBuf,
+    },
 
     #[error(
         "{} exists but is not a PostgreSQL cluster (it has no PG_VERSION file). \
@@ -76,7 +81,7 @@ pub enum EmbeddedError {
     CommandFailed { what: String, detail: String },
 
     #[error(
-        "the embedded PostgreSQL server did not start (attempt {attempts}): {detail}\nLast lines of {}:\n{log_tail}",
+        "the embedded PostgreSQL server did not start (tried {attempts} time(s)): {detail}\nLast lines of {}:\n{log_tail}",
         log_file.display()
     )]
     StartFailed {
@@ -91,8 +96,15 @@ pub enum EmbeddedError {
 }
 
 fn display_paths(paths: &[PathBuf]) -> String {
-    let shown: Vec<String> = paths.iter().map(|path| path.display().to_string()).collect();
-    if shown.is_empty() { "none".to_string() } else { shown.join(", ") }
+    let shown: Vec<String> = paths
+        .iter()
+        .map(|path| path.display().to_string())
+        .collect();
+    if shown.is_empty() {
+        "none".to_string()
+    } else {
+        shown.join(", ")
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -127,11 +139,21 @@ impl EmbeddedPostgres {
         let runner = Runner::for_current_user()?;
         let server_options = cluster::server_options(&options.server_settings)?;
         let data_dir = std::path::absolute(&options.data_dir).map_err(|source| {
-            io_error(format!("could not resolve the data folder {}", options.data_dir.display()), source)
+            io_error(
+                format!(
+                    "could not resolve the data folder {}",
+                    options.data_dir.display()
+                ),
+                source,
+            )
         })?;
 
-        fs::create_dir_all(&data_dir)
-            .map_err(|source| io_error(format!("could not create the data folder {}", data_dir.display()), source))?;
+        fs::create_dir_all(&data_dir).map_err(|source| {
+            io_error(
+                format!("could not create the data folder {}", data_dir.display()),
+                source,
+            )
+        })?;
         let lock = lock(&data_dir)?;
         runner.check_reachable(&data_dir)?;
 
@@ -160,7 +182,10 @@ impl EmbeddedPostgres {
             running: true,
             _lock: lock,
         };
-        log::info!("embedded PostgreSQL server started at {}", server.redacted_url("postgres"));
+        log::info!(
+            "embedded PostgreSQL server started at {}",
+            server.redacted_url("postgres")
+        );
         Ok(server)
     }
 
@@ -197,7 +222,10 @@ impl EmbeddedPostgres {
         }
         cluster::stop_server(&self.binaries, &self.runner, &self.pgdata, "fast")?;
         self.running = false;
-        log::info!("embedded PostgreSQL server in {} stopped", self.data_dir.display());
+        log::info!(
+            "embedded PostgreSQL server in {} stopped",
+            self.data_dir.display()
+        );
         Ok(())
     }
 
@@ -238,13 +266,21 @@ fn lock(data_dir: &Path) -> Result<File, EmbeddedError> {
         .create(true)
         .truncate(false)
         .open(&path)
-        .map_err(|source| io_error(format!("could not open the lock file {}", path.display()), source))?;
+        .map_err(|source| {
+            io_error(
+                format!("could not open the lock file {}", path.display()),
+                source,
+            )
+        })?;
     match file.try_lock() {
         Ok(()) => Ok(file),
         Err(TryLockError::WouldBlock) => Err(EmbeddedError::InUse {
             data_dir: data_dir.to_path_buf(),
         }),
-        Err(TryLockError::Error(source)) => Err(io_error(format!("could not lock {}", path.display()), source)),
+        Err(TryLockError::Error(source)) => Err(io_error(
+            format!("could not lock {}", path.display()),
+            source,
+        )),
     }
 }
 
@@ -253,7 +289,12 @@ fn lock(data_dir: &Path) -> Result<File, EmbeddedError> {
 fn clear_empty_pgdata(pgdata: &Path) -> Result<(), EmbeddedError> {
     let is_empty = match fs::read_dir(pgdata) {
         Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(()),
-        Err(source) => return Err(io_error(format!("could not inspect {}", pgdata.display()), source)),
+        Err(source) => {
+            return Err(io_error(
+                format!("could not inspect {}", pgdata.display()),
+                source,
+            ));
+        }
         Ok(mut entries) => entries.next().is_none(),
     };
     if !is_empty {
@@ -261,8 +302,12 @@ fn clear_empty_pgdata(pgdata: &Path) -> Result<(), EmbeddedError> {
             pgdata: pgdata.to_path_buf(),
         });
     }
-    fs::remove_dir(pgdata)
-        .map_err(|source| io_error(format!("could not remove the empty folder {}", pgdata.display()), source))
+    fs::remove_dir(pgdata).map_err(|source| {
+        io_error(
+            format!("could not remove the empty folder {}", pgdata.display()),
+            source,
+        )
+    })
 }
 
 /// Deals with a `postmaster.pid` left by a killed mathshub process. We hold
@@ -293,7 +338,12 @@ fn recover(binaries: &Binaries, runner: &Runner, pgdata: &Path) -> Result<(), Em
             match fs::remove_file(&pid_file) {
                 Ok(()) => {}
                 Err(err) if err.kind() == io::ErrorKind::NotFound => {}
-                Err(source) => return Err(io_error(format!("could not remove {}", pid_file.display()), source)),
+                Err(source) => {
+                    return Err(io_error(
+                        format!("could not remove {}", pid_file.display()),
+                        source,
+                    ));
+                }
             }
             log::info!(
                 "removed stale {} left by a PostgreSQL server that was killed; it will recover on start",
@@ -357,7 +407,8 @@ mod tests {
                 rand::random::<u32>()
             ));
             fs::create_dir_all(&path).expect("create test folder");
-            fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).expect("open test folder");
+            fs::set_permissions(&path, fs::Permissions::from_mode(0o755))
+                .expect("open test folder");
             Self(path)
         }
 
@@ -383,7 +434,8 @@ mod tests {
     }
 
     fn postmaster_pid(server: &EmbeddedPostgres) -> i32 {
-        let contents = fs::read_to_string(server.pgdata.join("postmaster.pid")).expect("read postmaster.pid");
+        let contents =
+            fs::read_to_string(server.pgdata.join("postmaster.pid")).expect("read postmaster.pid");
         recovery::parse_pid_file(&contents).expect("postmaster.pid has a PID")
     }
 
@@ -410,8 +462,21 @@ mod tests {
         let server = handle_without_server();
         let url = server.url("mathshub");
         let redacted = server.redacted_url("mathshub");
-        assert_eq!(url, format!("postgres://mathshub:{}@127.0.0.1:{}/mathshub", server.password, server.port()));
-        assert_eq!(redacted, format!("postgres://mathshub:***@127.0.0.1:{}/mathshub", server.port()));
+        assert_eq!(
+            url,
+            format!(
+                "postgres://mathshub:{}@127.0.0.1:{}/mathshub",
+                server.password,
+                server.port()
+            )
+        );
+        assert_eq!(
+            redacted,
+            format!(
+                "postgres://mathshub:***@127.0.0.1:{}/mathshub",
+                server.port()
+            )
+        );
         assert!(!format!("{server:?}").contains(&server.password));
     }
 
@@ -425,7 +490,10 @@ mod tests {
         let mode = |path: &Path| fs::metadata(path).expect("metadata").permissions().mode() & 0o777;
         assert_eq!(mode(&data_dir.join("credentials")), 0o600);
         assert_eq!(mode(&data_dir.join("pgdata")), 0o700);
-        assert!(!data_dir.join("initdb-password").exists(), "the password file for initdb is removed");
+        assert!(
+            !data_dir.join("initdb-password").exists(),
+            "the password file for initdb is removed"
+        );
         let marker = data_dir.join("pgdata").join("mathshub-test-marker");
         fs::write(&marker, "kept").expect("write marker");
         let first_password = first.password.clone();
@@ -445,7 +513,10 @@ mod tests {
         let dir = TestDir::new("inuse");
         let first = EmbeddedPostgres::start(&dir.options()).expect("first start");
         let second = EmbeddedPostgres::start(&dir.options());
-        assert!(matches!(second, Err(EmbeddedError::InUse { .. })), "{second:?}");
+        assert!(
+            matches!(second, Err(EmbeddedError::InUse { .. })),
+            "{second:?}"
+        );
         let message = second.err().map(|err| err.to_string()).unwrap_or_default();
         assert!(message.contains("MATHSHUB_DATA_DIR"), "{message}");
         assert_answers(&first);
@@ -457,7 +528,10 @@ mod tests {
         let first = EmbeddedPostgres::start(&dir.options()).expect("first start");
         let orphan_pid = postmaster_pid(&first);
         first.abandon();
-        assert!(recovery::is_alive(orphan_pid), "the abandoned server keeps running");
+        assert!(
+            recovery::is_alive(orphan_pid),
+            "the abandoned server keeps running"
+        );
 
         let second = EmbeddedPostgres::start(&dir.options()).expect("start after orphan");
         assert_answers(&second);
@@ -511,9 +585,14 @@ mod tests {
     fn start_returns_invalid_setting_when_name_is_malformed_and_creates_nothing() {
         let dir = TestDir::new("badsetting");
         let mut options = dir.options();
-        options.server_settings.push(("bad name".to_string(), "1".to_string()));
+        options
+            .server_settings
+            .push(("bad name".to_string(), "1".to_string()));
         let result = EmbeddedPostgres::start(&options);
-        assert!(matches!(result, Err(EmbeddedError::InvalidSetting { .. })), "{result:?}");
+        assert!(
+            matches!(result, Err(EmbeddedError::InvalidSetting { .. })),
+            "{result:?}"
+        );
         assert!(!options.data_dir.exists());
     }
 }

@@ -66,7 +66,10 @@ fn is_live_postgres(pid: i32) -> bool {
 /// match: a postmaster's working folder is its data folder. When the link
 /// cannot be read we fall back to trusting the process name.
 fn serves_cluster(pid: i32, pgdata: &Path) -> bool {
-    match (fs::canonicalize(format!("/proc/{pid}/cwd")), fs::canonicalize(pgdata)) {
+    match (
+        fs::canonicalize(format!("/proc/{pid}/cwd")),
+        fs::canonicalize(pgdata),
+    ) {
         (Ok(cwd), Ok(pgdata)) => cwd == pgdata,
         _ => true,
     }
@@ -169,10 +172,15 @@ mod tests {
 
     #[test]
     fn inspect_pid_file_reports_stale_when_pid_is_not_a_postgres_server() {
-        let dir = std::env::temp_dir().join(format!("mathshub-pidfile-test-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("mathshub-pidfile-test-{}", std::process::id()));
         fs::create_dir_all(&dir).expect("create folder");
         // Our own PID is alive but is a test binary, not postgres.
-        fs::write(dir.join("postmaster.pid"), format!("{}\n", std::process::id())).expect("write pid file");
+        fs::write(
+            dir.join("postmaster.pid"),
+            format!("{}\n", std::process::id()),
+        )
+        .expect("write pid file");
         let state = inspect_pid_file(&dir).expect("inspect");
         fs::remove_dir_all(&dir).expect("clean up");
         assert_eq!(state, PidFileState::Stale);
@@ -180,7 +188,8 @@ mod tests {
 
     #[test]
     fn inspect_pid_file_reports_absent_when_there_is_no_pid_file() {
-        let dir = std::env::temp_dir().join(format!("mathshub-nopidfile-test-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("mathshub-nopidfile-test-{}", std::process::id()));
         fs::create_dir_all(&dir).expect("create folder");
         let state = inspect_pid_file(&dir).expect("inspect");
         fs::remove_dir_all(&dir).expect("clean up");

@@ -1,0 +1,176 @@
+//! The `mathshub` binary as a newcomer runs it: embedded PostgreSQL, demo data, clean stop.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use crate::helpers::TestDatabase;
+
+const BINARY: &str = env!("CARGO_BIN_EXE_mathshub");
+
+/// A data folder the `postgres` OS user can reach when tests run as root, removed afterwards.
+struct DataDir(PathBuf);
+
+impl DataDir {
+    fn new() -> Self {
+        let path = std::env::temp_dir().join(format!("mathshub-cli-{}", uuid::Uuid::now_v7().simple()));
+        std::fs::create_dir_all(&path).unwrap();
+        std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+        Self(path)
+    }
+}
+
+impl Drop for DataDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A running `mathshub serve` and everything it has logged so far.
+struct Server {
+    child: Child,
+    logs: mpsc::Receiver<String>,
+    seen: Vec<String>,
+    port: u16,
+}
+
+impl Server {
+    fn start(data_dir: &Path) -> Self {
+        let mut child = Command::new(BINARY)
+            .args(["--data-dir", data_dir.to_str().unwrap(), "serve", "--bind", "127.0.0.1:0"])
+            .env_remove("DATABASE_URL")
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start mathshub");
+        let stderr = child.stderr.take().unwrap();
+        let (sender, logs) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let _ = sender.send(line);
+            }
+        });
+        let mut server = Self { child, logs, seen: Vec::new(), port: 0 };
+        let line = server.wait_for("API at http://127.0.0.1:");
+        let port = line.split("127.0.0.1:").nth(1).unwrap().split('/').next().unwrap();
+        server.port = port.parse().unwrap();
+        server
+    }
+
+    fn wait_for(&mut self, text: &str) -> String {
+        loop {
+            match self.logs.recv_timeout(Duration::from_secs(90)) {
+                Ok(line) => {
+                    self.seen.push(line.clone());
+                    if line.contains(text) {
+                        return line;
+                    }
+                }
+                Err(_) => panic!("no log line with {text:?}; logged:\n{}", self.seen.join("\n")),
+            }
+        }
+    }
+
+    fn logged(&self, text: &str) -> bool {
+        self.seen.iter().any(|line| line.contains(text))
+    }
+
+    /// Sends SIGTERM and waits for a clean exit, collecting the last log lines.
+    fn terminate(mut self) -> Vec<String> {
+        // SAFETY: signals our own child process.
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+        let status = self.child.wait().unwrap();
+        self.seen.extend(self.logs.try_iter());
+        assert!(status.success(), "exit {status:?}; logged:\n{}", self.seen.join("\n"));
+        self.seen
+    }
+}
+
+async fn get_json(port: u16, path: &str) -> serde_json::Value {
+    reqwest::get(format!("http://127.0.0.1:{port}{path}")).await.unwrap().json().await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_starts_embedded_postgres_loads_demo_once_and_stops_it_on_sigterm() {
+    let data_dir = DataDir::new();
+
+    // First start: a new cluster, migrated, with the demo data.
+    let first = Server::start(&data_dir.0);
+    assert!(first.logged("Using database postgres://mathshub:***@127.0.0.1:"), "{:?}", first.seen);
+    assert!(!first.seen.iter().any(|line| line.contains(&password(&data_dir.0))), "the password was logged");
+    assert!(first.logged("Loaded the demo data"), "{:?}", first.seen);
+    let hubs = get_json(first.port, "/api/v1/hubs").await;
+    let hub_count = hubs["items"].as_array().unwrap().len();
+    assert!(hub_count >= 4, "{hubs}");
+    let logged = first.terminate();
+    assert!(logged.iter().any(|line| line.contains("Embedded PostgreSQL stopped")), "{logged:?}");
+    assert!(!data_dir.0.join("pgdata/postmaster.pid").exists(), "the cluster was stopped");
+
+    // Second start: the same cluster and data, no second demo load.
+    let second = Server::start(&data_dir.0);
+    assert!(!second.logged("Loaded the demo data"));
+    let again = get_json(second.port, "/api/v1/hubs").await;
+    assert_eq!(again["items"].as_array().unwrap().len(), hub_count);
+    second.terminate();
+}
+
+fn password(data_dir: &Path) -> String {
+    std::fs::read_to_string(data_dir.join("credentials")).unwrap().trim().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_second_server_on_the_same_data_folder_fails_with_a_clear_message() {
+    let data_dir = DataDir::new();
+    let first = Server::start(&data_dir.0);
+
+    let second = Command::new(BINARY)
+        .args(["--data-dir", data_dir.0.to_str().unwrap(), "serve", "--bind", "127.0.0.1:0"])
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+
+    assert!(!second.status.success());
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert!(stderr.contains("already used by another mathshub process"), "{stderr}");
+    first.terminate();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn migrate_with_database_url_starts_nothing_and_hides_the_password() {
+    let database = TestDatabase::create_unmigrated().await;
+    let data_dir = DataDir::new();
+
+    let output = Command::new(BINARY)
+        .args(["--data-dir", data_dir.0.to_str().unwrap(), "migrate"])
+        .env("DATABASE_URL", &database.url)
+        .env("RUST_LOG", "info")
+        .output()
+        .unwrap();
+
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("Applied 3 migration(s)"), "{stderr}");
+    assert!(stderr.contains(":***@127.0.0.1"), "{stderr}");
+    assert!(!data_dir.0.join("pgdata").exists(), "no embedded cluster was made");
+}
+
+#[test]
+fn openapi_prints_the_committed_document() {
+    let output = Command::new(BINARY).arg("openapi").output().unwrap();
+    assert!(output.status.success());
+    assert_eq!(String::from_utf8(output.stdout).unwrap(), include_str!("../../openapi/openapi.json"));
+}
+
+#[test]
+fn help_explains_every_command_and_setting() {
+    let output = Command::new(BINARY).arg("--help").output().unwrap();
+    let help = String::from_utf8(output.stdout).unwrap();
+    for word in ["serve", "migrate", "seed", "openapi", "DATABASE_URL", "MATHSHUB_DATA_DIR", "RUST_LOG"] {
+        assert!(help.contains(word), "--help does not mention {word}:\n{help}");
+    }
+    let serve = String::from_utf8(Command::new(BINARY).args(["serve", "--help"]).output().unwrap().stdout).unwrap();
+    assert!(serve.contains("MATHSHUB_BIND") && serve.contains("127.0.0.1:8080"), "{serve}");
+}

@@ -1,0 +1,93 @@
+//! Cross-cutting conventions: CORS, back-pressure from the pool, problem+json everywhere.
+
+use std::time::Duration;
+
+use mathshub::db::PoolSettings;
+
+use crate::helpers::{TestApp, TestDatabase, assert_problem};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cors_preflight_allows_configured_origins_and_the_api_headers() {
+    let app = TestApp::spawn().await;
+
+    let response = app
+        .client
+        .request(reqwest::Method::OPTIONS, format!("{}/api/v1/work-groups", app.address))
+        .header("Origin", "https://hub.example.org")
+        .header("Access-Control-Request-Method", "GET")
+        .header("Access-Control-Request-Headers", "if-none-match, idempotency-key")
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["access-control-allow-origin"], "https://hub.example.org");
+    let allowed = response.headers()["access-control-allow-headers"].to_str().unwrap().to_lowercase();
+    assert!(allowed.contains("if-none-match") && allowed.contains("idempotency-key"), "{allowed}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cors_exposes_paging_and_caching_headers_but_never_to_unknown_origins() {
+    let app = TestApp::spawn().await;
+
+    let allowed = app
+        .client
+        .get(format!("{}/api/v1/local-authorities", app.address))
+        .header("Origin", "https://hub.example.org")
+        .send()
+        .await
+        .unwrap();
+    let exposed = allowed.headers()["access-control-expose-headers"].to_str().unwrap().to_lowercase();
+    for header in ["etag", "link", "location", "retry-after"] {
+        assert!(exposed.contains(header), "{exposed}");
+    }
+
+    let stranger = app
+        .client
+        .get(format!("{}/api/v1/local-authorities", app.address))
+        .header("Origin", "https://evil.example.com")
+        .send()
+        .await
+        .unwrap();
+    assert!(stranger.headers().get("access-control-allow-origin").is_none());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_exhausted_pool_answers_503_with_retry_after_instead_of_queueing() {
+    let database = TestDatabase::create().await;
+    let settings = PoolSettings { max_size: 1, wait_timeout: Duration::from_millis(300), ..PoolSettings::default() };
+    let app = TestApp::spawn_on(database, settings).await;
+    let held = app.pool.get().await.expect("take the only connection");
+
+    let response = app.get("/api/v1/local-authorities").await;
+
+    assert_eq!(response.headers()["retry-after"], "1");
+    let problem = assert_problem(response, 503).await;
+    assert!(!problem.to_string().contains("pool"), "internals stay out of the answer: {problem}");
+    drop(held);
+    app.get_json("/api/v1/local-authorities", 200).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_statement_past_the_timeout_answers_503() {
+    let database = TestDatabase::create().await;
+    let settings = PoolSettings { statement_timeout: Duration::from_millis(50), ..PoolSettings::default() };
+    let app = TestApp::spawn_on(database, settings).await;
+    // A lock held elsewhere makes the list query wait past its statement timeout.
+    let mut blocker = app.database.connection().await;
+    use diesel_async::SimpleAsyncConnection;
+    blocker.batch_execute("BEGIN; LOCK TABLE local_authorities IN ACCESS EXCLUSIVE MODE").await.unwrap();
+
+    let response = app.get("/api/v1/local-authorities").await;
+
+    assert_problem(response, 503).await;
+    blocker.batch_execute("ROLLBACK").await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn wrong_methods_and_unknown_paths_never_answer_500() {
+    let app = TestApp::spawn().await;
+    let response = app.client.delete(format!("{}/api/v1/local-authorities", app.address)).send().await.unwrap();
+    assert!(response.status().is_client_error(), "{}", response.status());
+    assert_problem(app.get("/api/v2/anything").await, 404).await;
+}

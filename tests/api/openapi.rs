@@ -1,0 +1,87 @@
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use crate::helpers::TestApp;
+
+const COMMITTED: &str = include_str!("../../openapi/openapi.json");
+
+#[tokio::test(flavor = "multi_thread")]
+async fn served_document_is_the_committed_one() {
+    let app = TestApp::spawn().await;
+
+    let served = app.get("/api-docs/openapi.json").await.text().await.unwrap();
+
+    let served: Value = serde_json::from_str(&served).unwrap();
+    let committed: Value = serde_json::from_str(COMMITTED).unwrap();
+    assert!(
+        served == committed,
+        "openapi/openapi.json is stale: regenerate it with `cargo run -- openapi > openapi/openapi.json`"
+    );
+}
+
+#[test]
+fn cli_document_is_byte_for_byte_the_committed_file() {
+    assert_eq!(mathshub::openapi::to_pretty_json(&mathshub::openapi::document()), COMMITTED);
+}
+
+#[test]
+fn every_operation_is_documented_with_its_errors() {
+    let document: Value = serde_json::from_str(COMMITTED).unwrap();
+    assert_eq!(document["openapi"], "3.1.0");
+    for (path, operations) in document["paths"].as_object().unwrap() {
+        for (method, operation) in operations.as_object().unwrap() {
+            let name = format!("{method} {path}");
+            for key in ["summary", "description", "operationId"] {
+                assert!(operation[key].as_str().is_some_and(|text| !text.is_empty()), "{name} lacks {key}");
+            }
+            assert!(operation["tags"].as_array().is_some_and(|tags| !tags.is_empty()), "{name} lacks a tag");
+            let responses = operation["responses"].as_object().unwrap();
+            assert!(responses.contains_key("200"), "{name} lacks its 200");
+            if path.starts_with("/api/v1") {
+                for status in ["400", "503"] {
+                    assert!(responses.contains_key(status), "{name} lacks its {status}");
+                }
+                if path.contains('{') {
+                    assert!(responses.contains_key("404"), "{name} lacks its 404");
+                }
+            }
+            for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                assert!(parameter["schema"].is_object(), "{name}: parameter {} has no schema", parameter["name"]);
+            }
+        }
+    }
+}
+
+#[test]
+fn every_reference_resolves() {
+    let document: Value = serde_json::from_str(COMMITTED).unwrap();
+    let mut references = BTreeSet::new();
+    collect_references(&document, &mut references);
+    for reference in references {
+        let pointer = reference.trim_start_matches('#');
+        assert!(document.pointer(pointer).is_some(), "dangling reference {reference}");
+    }
+}
+
+fn collect_references(value: &Value, into: &mut BTreeSet<String>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::String(reference)) = map.get("$ref") {
+                into.insert(reference.clone());
+            }
+            map.values().for_each(|child| collect_references(child, into));
+        }
+        Value::Array(items) => items.iter().for_each(|child| collect_references(child, into)),
+        _ => {}
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn swagger_ui_is_served_from_vendored_assets() {
+    let app = TestApp::spawn().await;
+    let page = app.get("/swagger-ui/").await;
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("swagger"));
+    assert_eq!(app.get("/swagger-ui/swagger-ui-bundle.js").await.status(), 200);
+}
