@@ -45,6 +45,7 @@ CREATE TABLE schools (
 CREATE INDEX schools_la_idx ON schools (la_code, urn);
 CREATE INDEX schools_district_idx ON schools (district_code, urn);
 CREATE INDEX schools_phase_idx ON schools (phase, urn);
+CREATE INDEX schools_status_idx ON schools (status, urn);
 CREATE INDEX schools_name_trgm_idx ON schools USING gin (name gin_trgm_ops);
 
 CREATE TABLE hubs (

@@ -162,6 +162,7 @@ CREATE TABLE sessions (
 );
 CREATE INDEX sessions_work_group_idx ON sessions (work_group_id, starts_at, id);
 CREATE INDEX sessions_starts_at_idx ON sessions (starts_at, id);
+CREATE INDEX sessions_ends_at_idx ON sessions (ends_at);
 
 CREATE FUNCTION work_groups_refresh_session_span(group_id uuid) RETURNS void LANGUAGE sql AS $$
     UPDATE work_groups w

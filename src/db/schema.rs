@@ -1,5 +1,5 @@
 //! Diesel's view of the tables the migrations in `migrations/` create. Kept by hand in step
-//! with the SQL; `tests/api/schema.rs` checks every column here against the live database.
+//! with the SQL; `tests/api/schema.rs` checks the columns here against the migrated database.
 
 diesel::table! {
     local_authorities (gss_code) {

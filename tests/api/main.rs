@@ -16,3 +16,4 @@ mod work_groups;
 mod openapi;
 mod cli;
 mod conventions;
+mod schema;
