@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
-use mathshub::cli::{Cli, Command, ServeArgs};
+use mathshub::cli::{Cli, Command, SeedArgs, ServeArgs};
 use mathshub::db::build_pool;
 use mathshub::db::provision::Database;
 use mathshub::startup::{Application, ServerSettings};
@@ -36,7 +36,12 @@ async fn run(cli: &mut Cli) -> Result<(), AnyError> {
             database.shutdown().await;
             Ok(())
         }
-        Command::Seed(_) => Err("seeding is not available yet".into()),
+        Command::Seed(args) => {
+            let database = Database::provision(cli.database_url.as_ref(), &cli.data_dir).await?;
+            let seeded = seed(&database, &args).await;
+            database.shutdown().await;
+            seeded
+        }
         Command::Serve(args) => serve(cli, args).await,
     }
 }
@@ -58,6 +63,13 @@ async fn serve(cli: &Cli, args: ServeArgs) -> Result<(), AnyError> {
     };
     database.shutdown().await;
     served
+}
+
+async fn seed(database: &Database, args: &SeedArgs) -> Result<(), AnyError> {
+    if args.demo {
+        return load_demo_data(database).await;
+    }
+    Err("synthetic seeding is not available yet".into())
 }
 
 /// Loads the demo data from the source documents (idempotent).

@@ -2,7 +2,7 @@
 //! declared here once; paths and schemas are collected from the handlers themselves.
 
 use actix_web::App;
-use utoipa::{OpenApi, ToResponse};
+use utoipa::{IntoResponses, OpenApi, ToResponse};
 use utoipa_actix_web::AppExt;
 
 use crate::error::{FieldError, Problem};
@@ -53,6 +53,30 @@ pub struct NotFound(#[to_schema] pub Problem);
     headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))
 )]
 pub struct Unavailable(#[to_schema] pub Problem);
+
+/// The answers besides 200 that every list endpoint can give.
+#[derive(IntoResponses)]
+pub enum ListErrors {
+    #[response(status = 304, description = "Not modified since the `If-None-Match` tag")]
+    NotModified,
+    #[response(status = 400)]
+    BadRequest(#[ref_response] BadRequest),
+    #[response(status = 503)]
+    Unavailable(#[ref_response] Unavailable),
+}
+
+/// The answers besides 200 that every read of one resource by its key can give.
+#[derive(IntoResponses)]
+pub enum ReadErrors {
+    #[response(status = 304, description = "Not modified since the `If-None-Match` tag")]
+    NotModified,
+    #[response(status = 400)]
+    BadRequest(#[ref_response] BadRequest),
+    #[response(status = 404)]
+    NotFound(#[ref_response] NotFound),
+    #[response(status = 503)]
+    Unavailable(#[ref_response] Unavailable),
+}
 
 /// The base document, before handlers add their paths.
 pub fn base() -> utoipa::openapi::OpenApi {

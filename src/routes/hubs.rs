@@ -175,9 +175,7 @@ impl Filters for HubFilter {
     responses(
         (status = 200, description = "One page of hubs", body = Page<Hub>,
          headers(("Link" = String, description = "`<…>; rel=\"next\"` when a next page exists"), ("ETag" = String))),
-        (status = 304, description = "Not modified since the `If-None-Match` tag"),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 503, response = crate::openapi::Unavailable),
+        crate::openapi::ListErrors,
     )
 )]
 #[get("/hubs")]
@@ -210,10 +208,7 @@ pub async fn list_hubs(
     params(("slug" = String, Path, description = "The hub's slug", example = "london-central-and-west")),
     responses(
         (status = 200, description = "The hub", body = HubDetail, headers(("ETag" = String))),
-        (status = 304, description = "Not modified since the `If-None-Match` tag"),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 503, response = crate::openapi::Unavailable),
+        crate::openapi::ReadErrors,
     )
 )]
 #[get("/hubs/{slug}")]

@@ -115,9 +115,7 @@ impl Filters for LeadFilter {
     responses(
         (status = 200, description = "One page of leads", body = Page<Lead>,
          headers(("Link" = String, description = "`<…>; rel=\"next\"` when a next page exists"), ("ETag" = String))),
-        (status = 304, description = "Not modified since the `If-None-Match` tag"),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 503, response = crate::openapi::Unavailable),
+        crate::openapi::ListErrors,
     )
 )]
 #[get("/leads")]
@@ -154,10 +152,7 @@ pub async fn list_leads(
     params(("id" = uuid::Uuid, Path, description = "The lead's user id")),
     responses(
         (status = 200, description = "The lead", body = Lead, headers(("ETag" = String))),
-        (status = 304, description = "Not modified since the `If-None-Match` tag"),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 503, response = crate::openapi::Unavailable),
+        crate::openapi::ReadErrors,
     )
 )]
 #[get("/leads/{id}")]

@@ -92,9 +92,7 @@ impl Filters for LocalAuthorityFilter {
     responses(
         (status = 200, description = "One page of local authorities", body = Page<LocalAuthority>,
          headers(("Link" = String, description = "`<…>; rel=\"next\"` when a next page exists"), ("ETag" = String))),
-        (status = 304, description = "Not modified since the `If-None-Match` tag"),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 503, response = crate::openapi::Unavailable),
+        crate::openapi::ListErrors,
     )
 )]
 #[get("/local-authorities")]
@@ -117,10 +115,7 @@ pub async fn list_local_authorities(
     params(("code" = String, Path, description = "ONS GSS code", example = "E09000002")),
     responses(
         (status = 200, description = "The local authority", body = LocalAuthority, headers(("ETag" = String))),
-        (status = 304, description = "Not modified since the `If-None-Match` tag"),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 503, response = crate::openapi::Unavailable),
+        crate::openapi::ReadErrors,
     )
 )]
 #[get("/local-authorities/{code}")]

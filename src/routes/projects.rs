@@ -139,9 +139,7 @@ impl Filters for ProjectFilter {
     responses(
         (status = 200, description = "One page of projects", body = Page<Project>,
          headers(("Link" = String, description = "`<…>; rel=\"next\"` when a next page exists"), ("ETag" = String))),
-        (status = 304, description = "Not modified since the `If-None-Match` tag"),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 503, response = crate::openapi::Unavailable),
+        crate::openapi::ListErrors,
     )
 )]
 #[get("/projects")]
@@ -175,10 +173,7 @@ pub async fn list_projects(
     params(("code" = String, Path, description = "Project code", example = "NCP21-15")),
     responses(
         (status = 200, description = "The project", body = Project, headers(("ETag" = String))),
-        (status = 304, description = "Not modified since the `If-None-Match` tag"),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 503, response = crate::openapi::Unavailable),
+        crate::openapi::ReadErrors,
     )
 )]
 #[get("/projects/{code}")]

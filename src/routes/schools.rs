@@ -93,9 +93,7 @@ impl Filters for SchoolFilter {
     responses(
         (status = 200, description = "One page of schools", body = Page<School>,
          headers(("Link" = String, description = "`<…>; rel=\"next\"` when a next page exists"), ("ETag" = String))),
-        (status = 304, description = "Not modified since the `If-None-Match` tag"),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 503, response = crate::openapi::Unavailable),
+        crate::openapi::ListErrors,
     )
 )]
 #[get("/schools")]
@@ -129,10 +127,7 @@ pub async fn list_schools(
     params(("urn" = String, Path, description = "DfE Unique Reference Number", example = "137083")),
     responses(
         (status = 200, description = "The school", body = School, headers(("ETag" = String))),
-        (status = 304, description = "Not modified since the `If-None-Match` tag"),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 503, response = crate::openapi::Unavailable),
+        crate::openapi::ReadErrors,
     )
 )]
 #[get("/schools/{urn}")]

@@ -153,10 +153,7 @@ impl Filters for Unfiltered {
     responses(
         (status = 200, description = "One page of sessions", body = Page<Session>,
          headers(("Link" = String, description = "`<…>; rel=\"next\"` when a next page exists"), ("ETag" = String))),
-        (status = 304, description = "Not modified since the `If-None-Match` tag"),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 503, response = crate::openapi::Unavailable),
+        crate::openapi::ReadErrors,
     )
 )]
 #[get("/work-groups/{id}/sessions")]
@@ -185,9 +182,7 @@ pub async fn list_work_group_sessions(
     responses(
         (status = 200, description = "One page of sessions", body = Page<CalendarSession>,
          headers(("Link" = String, description = "`<…>; rel=\"next\"` when a next page exists"), ("ETag" = String))),
-        (status = 304, description = "Not modified since the `If-None-Match` tag"),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 503, response = crate::openapi::Unavailable),
+        crate::openapi::ListErrors,
     )
 )]
 #[get("/sessions")]

@@ -117,9 +117,7 @@ impl Filters for TeachingSchoolHubFilter {
     responses(
         (status = 200, description = "One page of Teaching School Hubs", body = Page<TeachingSchoolHub>,
          headers(("Link" = String, description = "`<…>; rel=\"next\"` when a next page exists"), ("ETag" = String))),
-        (status = 304, description = "Not modified since the `If-None-Match` tag"),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 503, response = crate::openapi::Unavailable),
+        crate::openapi::ListErrors,
     )
 )]
 #[get("/teaching-school-hubs")]
@@ -155,10 +153,7 @@ pub async fn list_teaching_school_hubs(
     params(("slug" = String, Path, description = "The Teaching School Hub's slug", example = "london-district-east")),
     responses(
         (status = 200, description = "The Teaching School Hub", body = TeachingSchoolHubDetail, headers(("ETag" = String))),
-        (status = 304, description = "Not modified since the `If-None-Match` tag"),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 503, response = crate::openapi::Unavailable),
+        crate::openapi::ReadErrors,
     )
 )]
 #[get("/teaching-school-hubs/{slug}")]

@@ -171,9 +171,7 @@ impl Filters for WorkGroupFilter {
     responses(
         (status = 200, description = "One page of work groups", body = Page<WorkGroupSummary>,
          headers(("Link" = String, description = "`<…>; rel=\"next\"` when a next page exists"), ("ETag" = String))),
-        (status = 304, description = "Not modified since the `If-None-Match` tag"),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 503, response = crate::openapi::Unavailable),
+        crate::openapi::ListErrors,
     )
 )]
 #[get("/work-groups")]
@@ -198,10 +196,7 @@ pub async fn list_work_groups(
     params(("id" = Uuid, Path, description = "Work group id")),
     responses(
         (status = 200, description = "The work group", body = WorkGroup, headers(("ETag" = String))),
-        (status = 304, description = "Not modified since the `If-None-Match` tag"),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 503, response = crate::openapi::Unavailable),
+        crate::openapi::ReadErrors,
     )
 )]
 #[get("/work-groups/{id}")]

@@ -633,6 +633,20 @@ struct SessionSeed {
     joining_link: Option<&'static str>,
 }
 
+/// A face-to-face workshop at the GLOW venue, 09:30–15:30 London time.
+const fn glow_workshop(id: u16, work_group: &'static str, date: &'static str) -> SessionSeed {
+    SessionSeed {
+        id: demo_id(id),
+        work_group,
+        mode: SessionMode::FaceToFace,
+        date,
+        from: "09:30",
+        to: "15:30",
+        venue: Some(&GLOW_VENUE),
+        joining_link: None,
+    }
+}
+
 const SESSIONS: &[SessionSeed] = &[
     // Document 004: "17th Nov. 21 (Twyford) / 3rd Feb. 22 (Online) / 25th May 22 (Twyford) - 9:30am-2:30pm".
     SessionSeed {
@@ -697,6 +711,14 @@ const SESSIONS: &[SessionSeed] = &[
         venue: Some(&GLOW_VENUE),
         joining_link: None,
     },
+    // The other three GLOW groups: the document gives no dates, but a group is only open for
+    // expressions of interest once it has sessions, so these are illustrative too.
+    glow_workshop(0x0721, "GLOW21-93-01", "2021-11-11"),
+    glow_workshop(0x0722, "GLOW21-93-01", "2022-03-10"),
+    glow_workshop(0x0731, "GLOW21-94-01", "2021-11-25"),
+    glow_workshop(0x0732, "GLOW21-94-01", "2022-03-24"),
+    glow_workshop(0x0741, "GLOW21-94-02", "2021-12-02"),
+    glow_workshop(0x0742, "GLOW21-94-02", "2022-04-28"),
 ];
 
 // ---------------------------------------------------------------------------------------------

@@ -83,7 +83,10 @@ impl Server {
         // SAFETY: signals our own child process.
         unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
         let status = self.child.wait().unwrap();
-        self.seen.extend(self.logs.try_iter());
+        // The reader thread ends at end of file: take every line it has yet to pass on.
+        while let Ok(line) = self.logs.recv_timeout(Duration::from_secs(5)) {
+            self.seen.push(line);
+        }
         assert!(status.success(), "exit {status:?}; logged:\n{}", self.seen.join("\n"));
         self.seen
     }
@@ -173,4 +176,36 @@ fn help_explains_every_command_and_setting() {
     }
     let serve = String::from_utf8(Command::new(BINARY).args(["serve", "--help"]).output().unwrap().stdout).unwrap();
     assert!(serve.contains("MATHSHUB_BIND") && serve.contains("127.0.0.1:8080"), "{serve}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn seed_demo_loads_the_documents_into_the_named_database_and_is_idempotent() {
+    let database = TestDatabase::create_unmigrated().await;
+    let seed = || {
+        Command::new(BINARY)
+            .args(["seed", "--demo"])
+            .env("DATABASE_URL", &database.url)
+            .env("RUST_LOG", "info")
+            .output()
+            .unwrap()
+    };
+
+    let first = seed();
+    let second = seed();
+
+    for output in [&first, &second] {
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    }
+    assert!(String::from_utf8_lossy(&second.stderr).contains("hubs: 0"), "the second run adds nothing");
+    use diesel_async::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        count: i64,
+    }
+    let hubs: Count = diesel::sql_query("SELECT count(*) AS count FROM hubs")
+        .get_result(&mut database.connection().await)
+        .await
+        .unwrap();
+    assert_eq!(hubs.count, 4);
 }

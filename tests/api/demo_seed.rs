@@ -59,7 +59,7 @@ async fn load_changes_nothing_when_run_a_second_time() {
     assert_eq!(first.local_authorities, 317);
     assert_eq!(
         (first.hubs, first.work_groups, first.sessions),
-        (4, 5, 6),
+        (4, 5, 12),
         "{first:?}"
     );
     assert_eq!(second, DemoSummary::default(), "the second load wrote rows");
@@ -354,9 +354,9 @@ async fn load_gives_each_work_group_its_placeholder_lead_and_session_span_when_r
         groups,
         [
             group("GLOW21-91-01", 3, Some("2021-10-14 to 2022-06-16"), glow),
-            group("GLOW21-93-01", 0, None, glow),
-            group("GLOW21-94-01", 0, None, glow),
-            group("GLOW21-94-02", 0, None, glow),
+            group("GLOW21-93-01", 2, Some("2021-11-11 to 2022-03-10"), glow),
+            group("GLOW21-94-01", 2, Some("2021-11-25 to 2022-03-24"), glow),
+            group("GLOW21-94-02", 2, Some("2021-12-02 to 2022-04-28"), glow),
             group(
                 "LCW21-15-01",
                 3,
