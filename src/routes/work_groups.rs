@@ -7,6 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::db::DbPool;
+use crate::db::sessions::SessionRow;
 use crate::db::work_groups::{self as queries, WorkGroupFilter, WorkGroupRow};
 use crate::domain::{
     AcademicYear, Admission, DeliveryMode, GssCode, LeadRole, LondonTime, ProgrammePhase, Slug, WorkGroupStatus,
@@ -204,10 +205,10 @@ pub async fn get_work_group(path: web::Path<String>, pool: web::Data<DbPool>) ->
     let id = parse_path("id", &path, uuid)?;
     let mut conn = pool.get().await?;
     let row = queries::find(&mut conn, id).await?.ok_or_else(|| ApiError::not_found(format!("Work group {id}")))?;
-    let sessions: Vec<serde_json::Value> = serde_json::from_value(row.sessions).map_err(ApiError::internal)?;
+    let sessions: Vec<SessionRow> = serde_json::from_value(row.sessions).map_err(ApiError::internal)?;
     Ok(web::Json(WorkGroup {
         summary: row.group.try_into()?,
-        sessions: sessions.into_iter().map(Session::from_json).collect::<Result<_, _>>()?,
+        sessions: sessions.into_iter().map(Session::from).collect(),
     }))
 }
 

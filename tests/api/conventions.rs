@@ -91,3 +91,23 @@ async fn wrong_methods_and_unknown_paths_never_answer_500() {
     assert!(response.status().is_client_error(), "{}", response.status());
     assert_problem(app.get("/api/v2/anything").await, 404).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_connection_cut_by_the_server_is_replaced_without_a_500() {
+    let app = TestApp::spawn().await;
+    app.get_json("/api/v1/local-authorities", 200).await;
+    app.execute(&format!(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{}' AND pid <> pg_backend_pid()",
+        app.database.name
+    ))
+    .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    let mut statuses = Vec::new();
+    for _ in 0..3 {
+        statuses.push(app.get("/api/v1/local-authorities").await.status().as_u16());
+    }
+
+    assert!(statuses.iter().all(|status| *status == 200 || *status == 503), "{statuses:?}");
+    assert_eq!(statuses.last(), Some(&200), "{statuses:?}");
+}
