@@ -8,7 +8,7 @@ use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Jsonb, Nullable, Text, Timestamptz, Uuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
-use crate::db::like_pattern;
+use crate::db::{hub_covering, like_pattern};
 use crate::db::sql::SqlBuilder;
 use crate::domain::{GssCode, Slug};
 
@@ -116,16 +116,8 @@ pub async fn list(
     limit: i64,
 ) -> diesel::QueryResult<Vec<HubRow>> {
     let mut query = SqlBuilder::new(SELECT).sql(" WHERE h.retired_at IS NULL");
-    if let Some(code) = &filter.local_authority {
-        query = query
-            .sql(
-                " AND h.id IN (SELECT cover.hub_id FROM local_authorities la
-                  JOIN hub_local_authorities cover
-                    ON cover.la_code = coalesce(la.parent_gss_code, la.gss_code) AND cover.covered_until IS NULL
-                 WHERE la.gss_code = ",
-            )
-            .bind::<Text, _>(code.as_str().to_owned())
-            .sql(")");
+    if let Some(authority) = &filter.local_authority {
+        query = hub_covering(query.sql(" AND h.id = "), authority);
     }
     if let Some(region) = &filter.region {
         query = query

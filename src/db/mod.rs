@@ -18,6 +18,20 @@ pub mod work_groups;
 
 pub use pool::{DbConn, DbPool, PoolError, PoolSettings, build_pool};
 
+/// Appends `(id of the hub currently covering the authority)`, a district being covered
+/// through its county: "find your hub". NULL, so matching nothing, where no hub is recorded.
+pub fn hub_covering(query: sql::SqlBuilder, authority: &crate::domain::GssCode) -> sql::SqlBuilder {
+    query
+        .sql(
+            "(SELECT cover.hub_id FROM local_authorities la \
+               JOIN hub_local_authorities cover \
+                 ON cover.la_code = coalesce(la.parent_gss_code, la.gss_code) AND cover.covered_until IS NULL \
+              WHERE la.gss_code = ",
+        )
+        .bind::<diesel::sql_types::Text, _>(authority.as_str().to_owned())
+        .sql(")")
+}
+
 /// A case-insensitive "contains" pattern for `ILIKE`, with the caller's `%`, `_` and backslash
 /// taken literally.
 pub fn like_pattern(text: &str) -> String {

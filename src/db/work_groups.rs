@@ -7,7 +7,7 @@ use diesel::sql_types::{BigInt, Integer, Jsonb, Nullable, Text, Timestamptz, Uui
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::db::like_pattern;
+use crate::db::{hub_covering, like_pattern};
 use crate::db::sql::SqlBuilder;
 use crate::domain::{AcademicYear, Admission, DeliveryMode, GssCode, ProgrammePhase, Slug, WorkGroupStatus};
 
@@ -135,16 +135,8 @@ pub fn list_query(filter: &WorkGroupFilter, after: Option<&(String, Uuid)>, limi
     if let Some(year) = &filter.academic_year {
         query = query.sql(" AND wg.academic_year = ").bind::<Text, _>(year.as_str().to_owned());
     }
-    if let Some(code) = &filter.local_authority {
-        // "Find your hub": a district is served by its county's hub.
-        query = query
-            .sql(
-                " AND wg.hub_id = (SELECT cover.hub_id FROM local_authorities la \
-                   JOIN hub_local_authorities cover ON cover.la_code = coalesce(la.parent_gss_code, la.gss_code) \
-                    AND cover.covered_until IS NULL WHERE la.gss_code = ",
-            )
-            .bind::<Text, _>(code.as_str().to_owned())
-            .sql(")");
+    if let Some(authority) = &filter.local_authority {
+        query = hub_covering(query.sql(" AND wg.hub_id = "), authority);
     }
     if let Some(mode) = filter.mode {
         query = query.sql(" AND wg.mode = ").bind::<Text, _>(mode.as_str());
