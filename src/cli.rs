@@ -25,7 +25,12 @@ pub struct Cli {
     pub database_url: Option<Secret>,
 
     /// Folder of the embedded PostgreSQL (ignored when DATABASE_URL is set).
-    #[arg(long, env = "MATHSHUB_DATA_DIR", default_value = ".mathshub", global = true)]
+    #[arg(
+        long,
+        env = "MATHSHUB_DATA_DIR",
+        default_value = ".mathshub",
+        global = true
+    )]
     pub data_dir: PathBuf,
 
     /// Log filter in env_logger syntax, e.g. `info` or `mathshub=debug,actix_web=info`.
@@ -52,7 +57,9 @@ pub enum Command {
 impl Cli {
     /// The command to run: `serve` with its defaults when none is given.
     pub fn take_command(&mut self) -> Command {
-        self.command.take().unwrap_or_else(|| Command::Serve(ServeArgs::parse_from(["serve"])))
+        self.command
+            .take()
+            .unwrap_or_else(|| Command::Serve(ServeArgs::parse_from(["serve"])))
     }
 }
 
@@ -63,7 +70,11 @@ pub struct ServeArgs {
     pub bind: String,
 
     /// Browser origins allowed to call the API (comma-separated), e.g. https://hub.example.org.
-    #[arg(long = "cors-origin", env = "MATHSHUB_CORS_ORIGINS", value_delimiter = ',')]
+    #[arg(
+        long = "cors-origin",
+        env = "MATHSHUB_CORS_ORIGINS",
+        value_delimiter = ','
+    )]
     pub cors_origins: Vec<String>,
 
     /// HTTP worker threads (default: one per core).
@@ -124,7 +135,9 @@ mod tests {
     #[test]
     fn no_command_means_serve_on_the_default_address() {
         let mut cli = Cli::parse_from(["mathshub"]);
-        let Command::Serve(args) = cli.take_command() else { panic!("expected serve") };
+        let Command::Serve(args) = cli.take_command() else {
+            panic!("expected serve")
+        };
         assert_eq!(args.bind, "127.0.0.1:8080");
     }
 

@@ -38,7 +38,9 @@ impl std::str::FromStr for Secret {
 
 /// A database URL with its password replaced, for logs.
 pub fn redact_database_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return "[unparsable database URL]".into() };
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return "[unparsable database URL]".into();
+    };
     match rest.rsplit_once('@') {
         Some((credentials, host)) => {
             let user = credentials.split(':').next().unwrap_or_default();
@@ -64,6 +66,9 @@ mod tests {
             redact_database_url("postgres://app:s3cr%40t@db:5432/mathshub"),
             "postgres://app:***@db:5432/mathshub"
         );
-        assert_eq!(redact_database_url("postgres://db/mathshub"), "postgres://db/mathshub");
+        assert_eq!(
+            redact_database_url("postgres://db/mathshub"),
+            "postgres://db/mathshub"
+        );
     }
 }

@@ -25,7 +25,10 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { field: field.into(), message: message.into() }
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -91,7 +94,9 @@ impl ApiError {
         match self {
             Self::Validation(errors) if errors.len() == 1 => "1 field is invalid".into(),
             Self::Validation(errors) => format!("{} fields are invalid", errors.len()),
-            Self::NotFound(detail) | Self::Conflict(detail) | Self::PayloadTooLarge(detail) => detail.clone(),
+            Self::NotFound(detail) | Self::Conflict(detail) | Self::PayloadTooLarge(detail) => {
+                detail.clone()
+            }
             Self::Unavailable(_) => "The database is busy or unreachable; retry shortly.".into(),
             Self::Internal(_) => "Something went wrong on our side; it has been logged.".into(),
         }
@@ -170,7 +175,9 @@ impl From<DieselError> for ApiError {
                 DatabaseErrorKind::SerializationFailure => {
                     Self::Unavailable("a concurrent change got there first".into())
                 }
-                DatabaseErrorKind::ClosedConnection => Self::Unavailable("the connection closed".into()),
+                DatabaseErrorKind::ClosedConnection => {
+                    Self::Unavailable("the connection closed".into())
+                }
                 _ if info.message().contains("statement timeout") => {
                     Self::Unavailable("a statement ran past the statement timeout".into())
                 }
@@ -193,11 +200,17 @@ mod tests {
 
     #[test]
     fn validation_problem_lists_every_field_and_counts_them() {
-        let error = ApiError::Validation(vec![FieldError::new("a", "bad"), FieldError::new("b", "worse")]);
+        let error = ApiError::Validation(vec![
+            FieldError::new("a", "bad"),
+            FieldError::new("b", "worse"),
+        ]);
         let problem = error.problem();
         assert_eq!(problem.status, 400);
         assert_eq!(problem.detail, "2 fields are invalid");
-        assert_eq!(problem.problem_type, "https://mathshub.invalid/problems/validation");
+        assert_eq!(
+            problem.problem_type,
+            "https://mathshub.invalid/problems/validation"
+        );
         assert_eq!(problem.errors.unwrap().len(), 2);
     }
 
@@ -205,6 +218,9 @@ mod tests {
     fn internal_problem_hides_the_cause() {
         let error = ApiError::internal("password=hunter2 in SELECT");
         let body = serde_json::to_string(&error.problem()).unwrap();
-        assert!(!body.contains("hunter2") && !body.contains("SELECT"), "{body}");
+        assert!(
+            !body.contains("hunter2") && !body.contains("SELECT"),
+            "{body}"
+        );
     }
 }

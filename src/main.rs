@@ -14,7 +14,10 @@ type AnyError = Box<dyn std::error::Error + Send + Sync>;
 #[tokio::main]
 async fn main() -> ExitCode {
     let mut cli = Cli::parse();
-    env_logger::Builder::new().parse_filters(&cli.log_filter).format_timestamp_millis().init();
+    env_logger::Builder::new()
+        .parse_filters(&cli.log_filter)
+        .format_timestamp_millis()
+        .init();
     match run(&mut cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
@@ -28,7 +31,10 @@ async fn main() -> ExitCode {
 async fn run(cli: &mut Cli) -> Result<(), AnyError> {
     match cli.take_command() {
         Command::Openapi => {
-            print!("{}", mathshub::openapi::to_pretty_json(&mathshub::openapi::document()));
+            print!(
+                "{}",
+                mathshub::openapi::to_pretty_json(&mathshub::openapi::document())
+            );
             Ok(())
         }
         Command::Migrate => {
@@ -52,12 +58,21 @@ async fn serve(cli: &Cli, args: ServeArgs) -> Result<(), AnyError> {
         load_demo_data(&database).await?;
     }
     let pool = build_pool(database.url().expose(), &args.pool.settings());
-    let settings = ServerSettings { bind: args.bind.clone(), cors_origins: args.cors_origins.clone(), workers: args.workers };
+    let settings = ServerSettings {
+        bind: args.bind.clone(),
+        cors_origins: args.cors_origins.clone(),
+        workers: args.workers,
+    };
     let served = match Application::build(&settings, pool) {
         Ok(application) => {
             let base = format!("http://{}", display_address(&args.bind, application.port()));
-            log::info!("API at {base}/api/v1, Swagger UI at {base}/swagger-ui/, OpenAPI at {base}/api-docs/openapi.json");
-            application.run_until_stopped().await.map_err(AnyError::from)
+            log::info!(
+                "API at {base}/api/v1, Swagger UI at {base}/swagger-ui/, OpenAPI at {base}/api-docs/openapi.json"
+            );
+            application
+                .run_until_stopped()
+                .await
+                .map_err(AnyError::from)
         }
         Err(error) => Err(format!("cannot listen on {}: {error}", args.bind).into()),
     };
@@ -83,6 +98,10 @@ async fn load_demo_data(database: &Database) -> Result<(), AnyError> {
 /// The address to show in logs: the bound port, and `127.0.0.1` for a wildcard host.
 fn display_address(bind: &str, port: u16) -> String {
     let host = bind.rsplit_once(':').map_or(bind, |(host, _)| host);
-    let host = if host == "0.0.0.0" || host == "[::]" { "127.0.0.1" } else { host };
+    let host = if host == "0.0.0.0" || host == "[::]" {
+        "127.0.0.1"
+    } else {
+        host
+    };
     format!("{host}:{port}")
 }

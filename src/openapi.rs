@@ -37,12 +37,18 @@ struct ApiBase;
 
 /// 400: some input is malformed; `errors` names each field.
 #[derive(ToResponse)]
-#[response(description = "Invalid input: `errors` names every invalid field or parameter", content_type = "application/problem+json")]
+#[response(
+    description = "Invalid input: `errors` names every invalid field or parameter",
+    content_type = "application/problem+json"
+)]
 pub struct BadRequest(#[to_schema] pub Problem);
 
 /// 404: nothing by that key (or nothing the caller may know about).
 #[derive(ToResponse)]
-#[response(description = "No such resource", content_type = "application/problem+json")]
+#[response(
+    description = "No such resource",
+    content_type = "application/problem+json"
+)]
 pub struct NotFound(#[to_schema] pub Problem);
 
 /// 503: the database is busy or unreachable; retry after `Retry-After` seconds.
@@ -57,7 +63,10 @@ pub struct Unavailable(#[to_schema] pub Problem);
 /// The answers besides 200 that every list endpoint can give.
 #[derive(IntoResponses)]
 pub enum ListErrors {
-    #[response(status = 304, description = "Not modified since the `If-None-Match` tag")]
+    #[response(
+        status = 304,
+        description = "Not modified since the `If-None-Match` tag"
+    )]
     NotModified,
     #[response(status = 400)]
     BadRequest(#[ref_response] BadRequest),
@@ -68,7 +77,10 @@ pub enum ListErrors {
 /// The answers besides 200 that every read of one resource by its key can give.
 #[derive(IntoResponses)]
 pub enum ReadErrors {
-    #[response(status = 304, description = "Not modified since the `If-None-Match` tag")]
+    #[response(
+        status = 304,
+        description = "Not modified since the `If-None-Match` tag"
+    )]
     NotModified,
     #[response(status = 400)]
     BadRequest(#[ref_response] BadRequest),
@@ -85,13 +97,19 @@ pub fn base() -> utoipa::openapi::OpenApi {
 
 /// The whole document, exactly as the server serves it at `/api-docs/openapi.json`.
 pub fn document() -> utoipa::openapi::OpenApi {
-    let (_, document) = App::new().into_utoipa_app().openapi(base()).configure(crate::startup::configure_routes).split_for_parts();
+    let (_, document) = App::new()
+        .into_utoipa_app()
+        .openapi(base())
+        .configure(crate::startup::configure_routes)
+        .split_for_parts();
     document
 }
 
 /// The document as committed in `openapi/openapi.json`: pretty JSON with a final newline.
 pub fn to_pretty_json(document: &utoipa::openapi::OpenApi) -> String {
-    let mut json = document.to_pretty_json().expect("the OpenAPI document serialises");
+    let mut json = document
+        .to_pretty_json()
+        .expect("the OpenAPI document serialises");
     json.push('\n');
     json
 }

@@ -47,7 +47,9 @@ impl Application {
                 .split_for_parts();
             app.app_data(pool.clone())
                 .app_data(json_config())
-                .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", document))
+                .service(
+                    SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", document),
+                )
                 .default_service(web::to(unknown_path))
                 .wrap(cors(&cors_origins))
                 .wrap(Logger::new("%a \"%r\" %s %b %Dms"))
@@ -56,7 +58,10 @@ impl Application {
         if let Some(workers) = settings.workers {
             server = server.workers(workers);
         }
-        Ok(Self { server: server.run(), port })
+        Ok(Self {
+            server: server.run(),
+            port,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -71,37 +76,57 @@ impl Application {
 
 /// Every route of the service: the probes at the root and the API under `/api/v1`.
 pub fn configure_routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    config
-        .configure(routes::health::configure)
-        .service(scope("/api/v1").wrap(from_fn(routes::etag::entity_tags)).configure(routes::configure_api));
+    config.configure(routes::health::configure).service(
+        scope("/api/v1")
+            .wrap(from_fn(routes::etag::entity_tags))
+            .configure(routes::configure_api),
+    );
 }
 
 fn json_config() -> web::JsonConfig {
-    web::JsonConfig::default().limit(MAX_JSON_BYTES).error_handler(|error, _| {
-        use actix_web::error::JsonPayloadError;
-        let api_error = match &error {
-            JsonPayloadError::Overflow { limit } | JsonPayloadError::OverflowKnownLength { limit, .. } => {
-                ApiError::PayloadTooLarge(format!("Request bodies are limited to {limit} bytes."))
-            }
-            JsonPayloadError::ContentType => ApiError::invalid("body", "must be sent as application/json"),
-            other => ApiError::invalid("body", other.to_string()),
-        };
-        actix_web::error::InternalError::from_response(error, api_error.error_response()).into()
-    })
+    web::JsonConfig::default()
+        .limit(MAX_JSON_BYTES)
+        .error_handler(|error, _| {
+            use actix_web::error::JsonPayloadError;
+            let api_error = match &error {
+                JsonPayloadError::Overflow { limit }
+                | JsonPayloadError::OverflowKnownLength { limit, .. } => ApiError::PayloadTooLarge(
+                    format!("Request bodies are limited to {limit} bytes."),
+                ),
+                JsonPayloadError::ContentType => {
+                    ApiError::invalid("body", "must be sent as application/json")
+                }
+                other => ApiError::invalid("body", other.to_string()),
+            };
+            actix_web::error::InternalError::from_response(error, api_error.error_response()).into()
+        })
 }
 
 fn cors(origins: &[String]) -> Cors {
-    let cors = origins.iter().fold(Cors::default(), |cors, origin| cors.allowed_origin(origin));
-    cors.allowed_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
-        .allowed_headers([
-            header::AUTHORIZATION,
-            header::CONTENT_TYPE,
-            header::IF_MATCH,
-            header::IF_NONE_MATCH,
-            header::HeaderName::from_static("idempotency-key"),
-        ])
-        .expose_headers([header::ETAG, header::LINK, header::LOCATION, header::RETRY_AFTER])
-        .max_age(3600)
+    let cors = origins
+        .iter()
+        .fold(Cors::default(), |cors, origin| cors.allowed_origin(origin));
+    cors.allowed_methods([
+        Method::GET,
+        Method::POST,
+        Method::PUT,
+        Method::PATCH,
+        Method::DELETE,
+    ])
+    .allowed_headers([
+        header::AUTHORIZATION,
+        header::CONTENT_TYPE,
+        header::IF_MATCH,
+        header::IF_NONE_MATCH,
+        header::HeaderName::from_static("idempotency-key"),
+    ])
+    .expose_headers([
+        header::ETAG,
+        header::LINK,
+        header::LOCATION,
+        header::RETRY_AFTER,
+    ])
+    .max_age(3600)
 }
 
 async fn unknown_path(request: HttpRequest) -> HttpResponse {

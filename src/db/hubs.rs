@@ -8,8 +8,8 @@ use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Jsonb, Nullable, Text, Timestamptz, Uuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
-use crate::db::{hub_covering, like_pattern};
 use crate::db::sql::SqlBuilder;
+use crate::db::{hub_covering, like_pattern};
 use crate::domain::{GssCode, Slug};
 
 /// Every partnership of a Maths Hub with a Teaching School Hub, one row per pair:

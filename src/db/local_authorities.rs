@@ -61,22 +61,39 @@ pub async fn list(
         query = query.sql(" AND la.kind = ").bind::<Text, _>(kind.as_str());
     }
     if let Some(region) = &filter.region {
-        query = query.sql(" AND la.region = ").bind::<Text, _>(region.clone());
+        query = query
+            .sql(" AND la.region = ")
+            .bind::<Text, _>(region.clone());
     }
     if let Some(parent) = &filter.parent {
-        query = query.sql(" AND la.parent_gss_code = ").bind::<Text, _>(parent.as_str().to_owned());
+        query = query
+            .sql(" AND la.parent_gss_code = ")
+            .bind::<Text, _>(parent.as_str().to_owned());
     }
     if let Some(q) = &filter.q {
-        query = query.sql(" AND la.name ILIKE ").bind::<Text, _>(like_pattern(q));
+        query = query
+            .sql(" AND la.name ILIKE ")
+            .bind::<Text, _>(like_pattern(q));
     }
     if let Some(after) = after {
-        query = query.sql(" AND la.gss_code > ").bind::<Text, _>(after.to_owned());
+        query = query
+            .sql(" AND la.gss_code > ")
+            .bind::<Text, _>(after.to_owned());
     }
-    query.sql(" ORDER BY la.gss_code LIMIT ").bind::<BigInt, _>(limit).load(conn).await
+    query
+        .sql(" ORDER BY la.gss_code LIMIT ")
+        .bind::<BigInt, _>(limit)
+        .load(conn)
+        .await
 }
 
-pub async fn find(conn: &mut AsyncPgConnection, code: &GssCode) -> diesel::QueryResult<Option<LocalAuthorityRow>> {
-    let query = SqlBuilder::new(SELECT).sql(" WHERE la.gss_code = ").bind::<Text, _>(code.as_str().to_owned());
+pub async fn find(
+    conn: &mut AsyncPgConnection,
+    code: &GssCode,
+) -> diesel::QueryResult<Option<LocalAuthorityRow>> {
+    let query = SqlBuilder::new(SELECT)
+        .sql(" WHERE la.gss_code = ")
+        .bind::<Text, _>(code.as_str().to_owned());
     let rows: Vec<LocalAuthorityRow> = query.load(conn).await?;
     Ok(rows.into_iter().next())
 }

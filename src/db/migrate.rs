@@ -17,11 +17,17 @@ pub type MigrationError = Box<dyn std::error::Error + Send + Sync>;
 /// synchronous and runs inside `block_in_place`).
 pub async fn run_pending(database_url: &str) -> Result<usize, MigrationError> {
     let mut connection = AsyncPgConnection::establish(database_url).await?;
-    diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})")).execute(&mut connection).await?;
+    diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))
+        .execute(&mut connection)
+        .await?;
     let mut harness = AsyncMigrationHarness::new(connection);
-    let applied = harness.run_pending_migrations(MIGRATIONS).map(|versions| versions.len());
+    let applied = harness
+        .run_pending_migrations(MIGRATIONS)
+        .map(|versions| versions.len());
     let mut connection = harness.into_inner();
-    diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})")).execute(&mut connection).await?;
+    diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"))
+        .execute(&mut connection)
+        .await?;
     applied
 }
 
@@ -44,16 +50,22 @@ struct Exists {
 
 /// Creates `database` on the server `maintenance_url` points at unless it exists; says
 /// whether it created it.
-pub async fn ensure_database(maintenance_url: &str, database: &str) -> Result<bool, MigrationError> {
+pub async fn ensure_database(
+    maintenance_url: &str,
+    database: &str,
+) -> Result<bool, MigrationError> {
     let mut connection = AsyncPgConnection::establish(maintenance_url).await?;
-    let found: Exists = diesel::sql_query("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS exists")
-        .bind::<diesel::sql_types::Text, _>(database)
-        .get_result(&mut connection)
-        .await?;
+    let found: Exists =
+        diesel::sql_query("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS exists")
+            .bind::<diesel::sql_types::Text, _>(database)
+            .get_result(&mut connection)
+            .await?;
     if found.exists {
         return Ok(false);
     }
-    diesel::sql_query(format!("CREATE DATABASE {}", quote_identifier(database))).execute(&mut connection).await?;
+    diesel::sql_query(format!("CREATE DATABASE {}", quote_identifier(database)))
+        .execute(&mut connection)
+        .await?;
     Ok(true)
 }
 

@@ -6,9 +6,9 @@ pub mod hubs;
 pub mod leads;
 pub mod local_authorities;
 pub mod migrate;
+mod pool;
 pub mod projects;
 pub mod provision;
-mod pool;
 pub mod schema;
 pub mod schools;
 pub mod sessions;
@@ -35,7 +35,10 @@ pub fn hub_covering(query: sql::SqlBuilder, authority: &crate::domain::GssCode) 
 /// A case-insensitive "contains" pattern for `ILIKE`, with the caller's `%`, `_` and backslash
 /// taken literally.
 pub fn like_pattern(text: &str) -> String {
-    let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
     format!("%{escaped}%")
 }
 

@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use diesel::ConnectionError;
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
-use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
+use diesel_async::pooled_connection::{
+    AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
+};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use futures_util::FutureExt;
 
@@ -25,7 +27,11 @@ pub struct PoolSettings {
 
 impl Default for PoolSettings {
     fn default() -> Self {
-        Self { max_size: 16, wait_timeout: Duration::from_secs(2), statement_timeout: Duration::from_secs(5) }
+        Self {
+            max_size: 16,
+            wait_timeout: Duration::from_secs(2),
+            statement_timeout: Duration::from_secs(5),
+        }
     }
 }
 

@@ -22,14 +22,31 @@ pub struct Database {
 impl Database {
     /// Uses `database_url` when given; otherwise starts (or reuses) the embedded cluster in
     /// `data_dir`. Migrates in both cases.
-    pub async fn provision(database_url: Option<&Secret>, data_dir: &Path) -> Result<Self, MigrationError> {
+    pub async fn provision(
+        database_url: Option<&Secret>,
+        data_dir: &Path,
+    ) -> Result<Self, MigrationError> {
         let database = match database_url {
-            Some(url) => Self { url: url.clone(), embedded: None, created: false },
+            Some(url) => Self {
+                url: url.clone(),
+                embedded: None,
+                created: false,
+            },
             None => {
-                let options = EmbeddedOptions { data_dir: data_dir.to_owned(), server_settings: Vec::new() };
-                let embedded = tokio::task::spawn_blocking(move || EmbeddedPostgres::start(&options)).await??;
-                let created = migrate::ensure_database(&embedded.url("postgres"), EMBEDDED_DATABASE).await?;
-                Self { url: Secret::new(embedded.url(EMBEDDED_DATABASE)), embedded: Some(embedded), created }
+                let options = EmbeddedOptions {
+                    data_dir: data_dir.to_owned(),
+                    server_settings: Vec::new(),
+                };
+                let embedded =
+                    tokio::task::spawn_blocking(move || EmbeddedPostgres::start(&options))
+                        .await??;
+                let created =
+                    migrate::ensure_database(&embedded.url("postgres"), EMBEDDED_DATABASE).await?;
+                Self {
+                    url: Secret::new(embedded.url(EMBEDDED_DATABASE)),
+                    embedded: Some(embedded),
+                    created,
+                }
             }
         };
         log::info!("Using database {}", database.describe());
@@ -52,7 +69,10 @@ impl Database {
     pub fn describe(&self) -> String {
         let url = redact_database_url(self.url.expose());
         match &self.embedded {
-            Some(embedded) => format!("{url} (embedded PostgreSQL in {})", embedded.data_dir().display()),
+            Some(embedded) => format!(
+                "{url} (embedded PostgreSQL in {})",
+                embedded.data_dir().display()
+            ),
             None => url,
         }
     }

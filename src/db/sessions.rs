@@ -99,7 +99,9 @@ pub async fn of_work_group(
     if rows.is_empty() {
         return Ok(None);
     }
-    Ok(Some(rows.into_iter().filter_map(|row| row.session).collect()))
+    Ok(Some(
+        rows.into_iter().filter_map(|row| row.session).collect(),
+    ))
 }
 
 #[derive(Debug, Default)]
@@ -133,7 +135,9 @@ pub async fn calendar(
         query = query.sql(" AND s.starts_at < ").bind::<Timestamptz, _>(to);
     }
     if let Some(hub) = &filter.hub {
-        query = query.sql(" AND hub.slug = ").bind::<Text, _>(hub.as_str().to_owned());
+        query = query
+            .sql(" AND hub.slug = ")
+            .bind::<Text, _>(hub.as_str().to_owned());
     }
     if let Some((starts_at, id)) = after {
         query = query
@@ -143,5 +147,9 @@ pub async fn calendar(
             .bind::<SqlUuid, _>(*id)
             .sql(")");
     }
-    query.sql(" ORDER BY s.starts_at, s.id LIMIT ").bind::<BigInt, _>(limit).load(conn).await
+    query
+        .sql(" ORDER BY s.starts_at, s.id LIMIT ")
+        .bind::<BigInt, _>(limit)
+        .load(conn)
+        .await
 }

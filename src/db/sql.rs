@@ -3,11 +3,11 @@
 //! Diesel's `BoxedSqlQuery` refuses the prepared-statement cache; this builder does not, so
 //! each distinct shape of a list query is parsed and planned once per connection.
 
+use diesel::QueryResult;
 use diesel::expression::AsExpression;
 use diesel::pg::Pg;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::sql_types::{HasSqlType, SingleValue, SqlType, Untyped};
-use diesel::QueryResult;
 
 type BoxedBind = Box<dyn QueryFragment<Pg> + Send + Sync>;
 
@@ -25,7 +25,9 @@ pub struct SqlBuilder {
 
 impl SqlBuilder {
     pub fn new(sql: impl Into<String>) -> Self {
-        Self { parts: vec![Part::Sql(sql.into())] }
+        Self {
+            parts: vec![Part::Sql(sql.into())],
+        }
     }
 
     /// Appends SQL text.
@@ -48,7 +50,12 @@ impl SqlBuilder {
 
     /// The SQL text with `$n` placeholders, as PostgreSQL receives it.
     pub fn to_sql(&self) -> String {
-        diesel::debug_query::<Pg, _>(self).to_string().split(" -- binds:").next().unwrap_or_default().to_owned()
+        diesel::debug_query::<Pg, _>(self)
+            .to_string()
+            .split(" -- binds:")
+            .next()
+            .unwrap_or_default()
+            .to_owned()
     }
 }
 

@@ -7,9 +7,11 @@ use diesel::sql_types::{BigInt, Integer, Jsonb, Nullable, Text, Timestamptz, Uui
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::db::{hub_covering, like_pattern};
 use crate::db::sql::SqlBuilder;
-use crate::domain::{AcademicYear, Admission, DeliveryMode, GssCode, ProgrammePhase, Slug, WorkGroupStatus};
+use crate::db::{hub_covering, like_pattern};
+use crate::domain::{
+    AcademicYear, Admission, DeliveryMode, GssCode, ProgrammePhase, Slug, WorkGroupStatus,
+};
 
 #[derive(Debug, QueryableByName)]
 pub struct WorkGroupRow {
@@ -118,22 +120,36 @@ pub struct WorkGroupFilter {
 }
 
 /// The list query for one page, in (code, id) order after `after`.
-pub fn list_query(filter: &WorkGroupFilter, after: Option<&(String, Uuid)>, limit: i64) -> SqlBuilder {
+pub fn list_query(
+    filter: &WorkGroupFilter,
+    after: Option<&(String, Uuid)>,
+    limit: i64,
+) -> SqlBuilder {
     let mut query = SqlBuilder::new(SELECT).sql(FROM);
     if let Some(hub) = &filter.hub {
-        query = query.sql(" AND hub.slug = ").bind::<Text, _>(hub.as_str().to_owned());
+        query = query
+            .sql(" AND hub.slug = ")
+            .bind::<Text, _>(hub.as_str().to_owned());
     }
     if let Some(project) = &filter.project {
-        query = query.sql(" AND project.code = ").bind::<Text, _>(project.clone());
+        query = query
+            .sql(" AND project.code = ")
+            .bind::<Text, _>(project.clone());
     }
     if let Some(phase) = filter.phase {
-        query = query.sql(" AND wg.phase = ").bind::<Text, _>(phase.as_str());
+        query = query
+            .sql(" AND wg.phase = ")
+            .bind::<Text, _>(phase.as_str());
     }
     if let Some(status) = filter.status {
-        query = query.sql(" AND wg.status = ").bind::<Text, _>(status.as_str());
+        query = query
+            .sql(" AND wg.status = ")
+            .bind::<Text, _>(status.as_str());
     }
     if let Some(year) = &filter.academic_year {
-        query = query.sql(" AND wg.academic_year = ").bind::<Text, _>(year.as_str().to_owned());
+        query = query
+            .sql(" AND wg.academic_year = ")
+            .bind::<Text, _>(year.as_str().to_owned());
     }
     if let Some(authority) = &filter.local_authority {
         query = hub_covering(query.sql(" AND wg.hub_id = "), authority);
@@ -148,13 +164,19 @@ pub fn list_query(filter: &WorkGroupFilter, after: Option<&(String, Uuid)>, limi
             .sql(")");
     }
     if let Some(after) = filter.starts_after {
-        query = query.sql(" AND wg.first_session_at >= ").bind::<Timestamptz, _>(after);
+        query = query
+            .sql(" AND wg.first_session_at >= ")
+            .bind::<Timestamptz, _>(after);
     }
     if let Some(before) = filter.starts_before {
-        query = query.sql(" AND wg.first_session_at < ").bind::<Timestamptz, _>(before);
+        query = query
+            .sql(" AND wg.first_session_at < ")
+            .bind::<Timestamptz, _>(before);
     }
     if let Some(q) = &filter.q {
-        query = query.sql(" AND wg.title ILIKE ").bind::<Text, _>(like_pattern(q));
+        query = query
+            .sql(" AND wg.title ILIKE ")
+            .bind::<Text, _>(like_pattern(q));
     }
     if let Some((code, id)) = after {
         query = query
@@ -164,7 +186,9 @@ pub fn list_query(filter: &WorkGroupFilter, after: Option<&(String, Uuid)>, limi
             .bind::<SqlUuid, _>(*id)
             .sql(")");
     }
-    query.sql(" ORDER BY wg.code, wg.id LIMIT ").bind::<BigInt, _>(limit)
+    query
+        .sql(" ORDER BY wg.code, wg.id LIMIT ")
+        .bind::<BigInt, _>(limit)
 }
 
 pub async fn list(
@@ -178,10 +202,17 @@ pub async fn list(
 
 /// The query of one public work group with its sessions.
 pub fn detail_query(id: Uuid) -> SqlBuilder {
-    SqlBuilder::new(SELECT).sql(SESSIONS).sql(FROM).sql(" AND wg.id = ").bind::<SqlUuid, _>(id)
+    SqlBuilder::new(SELECT)
+        .sql(SESSIONS)
+        .sql(FROM)
+        .sql(" AND wg.id = ")
+        .bind::<SqlUuid, _>(id)
 }
 
-pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> diesel::QueryResult<Option<WorkGroupDetailRow>> {
+pub async fn find(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+) -> diesel::QueryResult<Option<WorkGroupDetailRow>> {
     let rows: Vec<WorkGroupDetailRow> = detail_query(id).load(conn).await?;
     Ok(rows.into_iter().next())
 }

@@ -69,11 +69,14 @@ validated_string!(
 
 impl Urn {
     pub fn parse(text: &str) -> Result<Self, ParseError> {
-        let valid = text.len() == 6 && text.bytes().all(|b| b.is_ascii_digit()) && !text.starts_with('0');
+        let valid =
+            text.len() == 6 && text.bytes().all(|b| b.is_ascii_digit()) && !text.starts_with('0');
         if valid {
             Ok(Self(text.to_owned()))
         } else {
-            Err(ParseError("must be a six-digit DfE URN, such as 137083".into()))
+            Err(ParseError(
+                "must be a six-digit DfE URN, such as 137083".into(),
+            ))
         }
     }
 }
@@ -90,7 +93,10 @@ impl Slug {
         let valid = !text.is_empty()
             && text.len() <= Self::MAX_LEN
             && text.split('-').all(|word| {
-                !word.is_empty() && word.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+                !word.is_empty()
+                    && word
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
             });
         if valid {
             Ok(Self(text.to_owned()))
@@ -112,7 +118,10 @@ impl AcademicYear {
     pub fn parse(text: &str) -> Result<Self, ParseError> {
         let invalid = || ParseError("must be an academic year such as 2021/22".into());
         let (start, end) = text.split_once('/').ok_or_else(invalid)?;
-        if start.len() != 4 || end.len() != 2 || !(start.bytes().chain(end.bytes())).all(|b| b.is_ascii_digit()) {
+        if start.len() != 4
+            || end.len() != 2
+            || !(start.bytes().chain(end.bytes())).all(|b| b.is_ascii_digit())
+        {
             return Err(invalid());
         }
         let start: u32 = start.parse().map_err(|_| invalid())?;
@@ -138,14 +147,28 @@ mod tests {
 
     #[test]
     fn gss_code_accepts_every_english_authority_kind() {
-        for code in ["E06000001", "E07000068", "E08000015", "E09000002", "E10000013"] {
+        for code in [
+            "E06000001",
+            "E07000068",
+            "E08000015",
+            "E09000002",
+            "E10000013",
+        ] {
             assert!(GssCode::parse(code).is_ok(), "{code}");
         }
     }
 
     #[test]
     fn gss_code_rejects_other_nations_other_kinds_and_bad_lengths() {
-        for code in ["W06000001", "E11000001", "E0900000", "E090000021", "e09000002", "E09O00002", ""] {
+        for code in [
+            "W06000001",
+            "E11000001",
+            "E0900000",
+            "E090000021",
+            "e09000002",
+            "E09O00002",
+            "",
+        ] {
             assert!(GssCode::parse(code).is_err(), "{code}");
         }
     }
@@ -162,7 +185,15 @@ mod tests {
     fn slug_rejects_capitals_spaces_and_stray_hyphens() {
         assert!(Slug::parse("london-central-and-west").is_ok());
         assert!(Slug::parse("glow").is_ok());
-        for slug in ["London", "two words", "-lead", "trail-", "dou--ble", "", &"a".repeat(101)] {
+        for slug in [
+            "London",
+            "two words",
+            "-lead",
+            "trail-",
+            "dou--ble",
+            "",
+            &"a".repeat(101),
+        ] {
             assert!(Slug::parse(slug).is_err(), "{slug}");
         }
     }

@@ -10,7 +10,9 @@ pub struct LondonTime(pub DateTime<Utc>);
 
 impl LondonTime {
     pub fn to_rfc3339(self) -> String {
-        self.0.with_timezone(&London).to_rfc3339_opts(SecondsFormat::AutoSi, false)
+        self.0
+            .with_timezone(&London)
+            .to_rfc3339_opts(SecondsFormat::AutoSi, false)
     }
 }
 
@@ -31,7 +33,9 @@ impl utoipa::PartialSchema for LondonTime {
         ObjectBuilder::new()
             .schema_type(Type::String)
             .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
-            .description(Some("An RFC 3339 instant shown with the Europe/London offset."))
+            .description(Some(
+                "An RFC 3339 instant shown with the Europe/London offset.",
+            ))
             .examples(["2021-11-17T09:30:00+00:00"])
             .into()
     }
@@ -69,7 +73,12 @@ mod tests {
 pub fn parse_instant(text: &str) -> Result<DateTime<Utc>, super::ParseError> {
     DateTime::parse_from_rfc3339(text)
         .map(|instant| instant.with_timezone(&Utc))
-        .map_err(|_| super::ParseError("must be an RFC 3339 date-time with an offset, such as 2021-11-17T09:30:00+00:00".into()))
+        .map_err(|_| {
+            super::ParseError(
+                "must be an RFC 3339 date-time with an offset, such as 2021-11-17T09:30:00+00:00"
+                    .into(),
+            )
+        })
 }
 
 #[cfg(test)]
@@ -78,7 +87,12 @@ mod parse_tests {
 
     #[test]
     fn instants_need_an_offset() {
-        assert_eq!(parse_instant("2022-05-25T09:30:00+01:00").unwrap().to_rfc3339(), "2022-05-25T08:30:00+00:00");
+        assert_eq!(
+            parse_instant("2022-05-25T09:30:00+01:00")
+                .unwrap()
+                .to_rfc3339(),
+            "2022-05-25T08:30:00+00:00"
+        );
         for text in ["2022-05-25T09:30:00", "2022-05-25", "tomorrow", ""] {
             assert!(parse_instant(text).is_err(), "{text}");
         }

@@ -211,9 +211,18 @@ mod tests {
 
     #[test]
     fn serde_uses_the_database_text() {
-        assert_eq!(serde_json::to_string(&LaKind::LondonBorough).unwrap(), "\"london_borough\"");
-        assert_eq!(serde_json::to_string(&ProgrammePhase::Post16).unwrap(), "\"post_16\"");
-        assert_eq!(serde_json::from_str::<ProgrammePhase>("\"post_16\"").unwrap(), ProgrammePhase::Post16);
+        assert_eq!(
+            serde_json::to_string(&LaKind::LondonBorough).unwrap(),
+            "\"london_borough\""
+        );
+        assert_eq!(
+            serde_json::to_string(&ProgrammePhase::Post16).unwrap(),
+            "\"post_16\""
+        );
+        assert_eq!(
+            serde_json::from_str::<ProgrammePhase>("\"post_16\"").unwrap(),
+            ProgrammePhase::Post16
+        );
     }
 
     #[test]

@@ -23,28 +23,44 @@ pub async fn entity_tags(
     }
     let (request, response) = response.into_parts();
     let (mut head, body) = response.into_parts();
-    let bytes = body::to_bytes(body).await.map_err(|e| actix_web::error::ErrorInternalServerError(e.into()))?;
+    let bytes = body::to_bytes(body)
+        .await
+        .map_err(|e| actix_web::error::ErrorInternalServerError(e.into()))?;
     let tag = entity_tag(&bytes);
-    if if_none_match.as_ref().is_some_and(|header| matches_any(header, &tag)) {
+    if if_none_match
+        .as_ref()
+        .is_some_and(|header| matches_any(header, &tag))
+    {
         let not_modified = HttpResponse::NotModified()
             .insert_header((header::ETAG, tag))
             .finish();
         return Ok(ServiceResponse::new(request, not_modified));
     }
-    head.headers_mut().insert(header::ETAG, HeaderValue::from_str(&tag).expect("hex is a valid header"));
-    Ok(ServiceResponse::new(request, head.set_body(BoxBody::new(bytes))))
+    head.headers_mut().insert(
+        header::ETAG,
+        HeaderValue::from_str(&tag).expect("hex is a valid header"),
+    );
+    Ok(ServiceResponse::new(
+        request,
+        head.set_body(BoxBody::new(bytes)),
+    ))
 }
 
 /// A strong tag: the first 128 bits of the body's SHA-256, quoted.
 pub fn entity_tag(body: &[u8]) -> String {
     let digest = Sha256::digest(body);
-    let hex: String = digest[..16].iter().map(|byte| format!("{byte:02x}")).collect();
+    let hex: String = digest[..16]
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
     format!("\"{hex}\"")
 }
 
 /// `If-None-Match` compares weakly (RFC 9110 §13.1.2): `W/` prefixes are ignored; `*` matches.
 fn matches_any(header: &HeaderValue, tag: &str) -> bool {
-    let Ok(header) = header.to_str() else { return false };
+    let Ok(header) = header.to_str() else {
+        return false;
+    };
     header.split(',').map(str::trim).any(|candidate| {
         candidate == "*" || candidate.strip_prefix("W/").unwrap_or(candidate) == tag
     })

@@ -43,7 +43,12 @@ pub struct FieldErrors(Vec<FieldError>);
 
 impl FieldErrors {
     /// Parses an optional parameter, recording why it was refused.
-    pub fn parse<T>(&mut self, field: &str, raw: Option<String>, parse: impl FnOnce(&str) -> Result<T, ParseError>) -> Option<T> {
+    pub fn parse<T>(
+        &mut self,
+        field: &str,
+        raw: Option<String>,
+        parse: impl FnOnce(&str) -> Result<T, ParseError>,
+    ) -> Option<T> {
         match parse(raw.as_deref()?) {
             Ok(value) => Some(value),
             Err(error) => {
@@ -87,11 +92,17 @@ impl<F: Filters, K: DeserializeOwned> ListQuery<F, K> {
                 errors.push(&name, "is given more than once");
             }
         }
-        let limit = errors.parse("limit", limit, parse_limit).unwrap_or(DEFAULT_LIMIT);
+        let limit = errors
+            .parse("limit", limit, parse_limit)
+            .unwrap_or(DEFAULT_LIMIT);
         let after = errors.parse("cursor", cursor, decode_cursor);
         let filters = parse_filters::<F>(rest, &mut errors);
         match filters {
-            Some(filters) if errors.0.is_empty() => Ok(Self { filters, limit, after }),
+            Some(filters) if errors.0.is_empty() => Ok(Self {
+                filters,
+                limit,
+                after,
+            }),
             _ => Err(ApiError::Validation(errors.0)),
         }
     }
@@ -108,7 +119,10 @@ impl<F: Filters, K: DeserializeOwned> FromRequest for ListQuery<F, K> {
 
 /// Parses the filters, setting aside each unknown or repeated parameter (and naming it) so the
 /// known ones are still checked and every problem is reported at once.
-fn parse_filters<F: Filters>(mut pairs: Vec<(String, String)>, errors: &mut FieldErrors) -> Option<F> {
+fn parse_filters<F: Filters>(
+    mut pairs: Vec<(String, String)>,
+    errors: &mut FieldErrors,
+) -> Option<F> {
     loop {
         let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
         match serde_urlencoded::from_str::<F::Raw>(&query) {
@@ -130,7 +144,9 @@ fn parse_filters<F: Filters>(mut pairs: Vec<(String, String)>, errors: &mut Fiel
 fn parse_limit(text: &str) -> Result<i64, ParseError> {
     match text.parse::<i64>() {
         Ok(limit) if (1..=MAX_LIMIT).contains(&limit) => Ok(limit),
-        _ => Err(ParseError(format!("must be a whole number between 1 and {MAX_LIMIT}"))),
+        _ => Err(ParseError(format!(
+            "must be a whole number between 1 and {MAX_LIMIT}"
+        ))),
     }
 }
 
@@ -139,7 +155,9 @@ fn decode_cursor<K: DeserializeOwned>(text: &str) -> Result<K, ParseError> {
         .decode(text)
         .ok()
         .and_then(|json| serde_json::from_slice(&json).ok())
-        .ok_or_else(|| ParseError("is not a cursor this list issued; pass `next_cursor` back unchanged".into()))
+        .ok_or_else(|| {
+            ParseError("is not a cursor this list issued; pass `next_cursor` back unchanged".into())
+        })
 }
 
 fn encode_cursor<K: Serialize>(key: &K) -> String {
@@ -151,8 +169,16 @@ fn describe_query_error(message: &str) -> FieldError {
     let mut parts = message.split('`');
     match (parts.next(), parts.next()) {
         (Some(prefix), Some(name)) if prefix.starts_with("unknown field") => {
-            let expected = message.split_once("expected ").map(|(_, rest)| rest).unwrap_or("none");
-            FieldError::new(name, format!("is not a query parameter of this list (expected {expected}, limit or cursor)"))
+            let expected = message
+                .split_once("expected ")
+                .map(|(_, rest)| rest)
+                .unwrap_or("none");
+            FieldError::new(
+                name,
+                format!(
+                    "is not a query parameter of this list (expected {expected}, limit or cursor)"
+                ),
+            )
         }
         (Some(prefix), Some(name)) if prefix.starts_with("duplicate field") => {
             FieldError::new(name, "is given more than once")
@@ -179,20 +205,30 @@ pub fn page_response<T: Serialize, K: Serialize>(
 ) -> HttpResponse {
     let has_more = items.len() as i64 > limit;
     items.truncate(limit as usize);
-    let next_cursor = has_more.then(|| items.last().map(|last| encode_cursor(&sort_key(last)))).flatten();
+    let next_cursor = has_more
+        .then(|| items.last().map(|last| encode_cursor(&sort_key(last))))
+        .flatten();
     let mut response = HttpResponse::Ok();
     if let Some(cursor) = &next_cursor {
-        response.insert_header((header::LINK, format!("<{}>; rel=\"next\"", next_page_link(request, cursor))));
+        response.insert_header((
+            header::LINK,
+            format!("<{}>; rel=\"next\"", next_page_link(request, cursor)),
+        ));
     }
     response.json(Page { items, next_cursor })
 }
 
 /// The request's own path and query with `cursor` replaced.
 fn next_page_link(request: &HttpRequest, cursor: &str) -> String {
-    let mut pairs: Vec<(String, String)> = serde_urlencoded::from_str(request.query_string()).unwrap_or_default();
+    let mut pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(request.query_string()).unwrap_or_default();
     pairs.retain(|(name, _)| name != "cursor");
     pairs.push(("cursor".into(), cursor.into()));
-    format!("{}?{}", request.path(), serde_urlencoded::to_string(&pairs).unwrap_or_default())
+    format!(
+        "{}?{}",
+        request.path(),
+        serde_urlencoded::to_string(&pairs).unwrap_or_default()
+    )
 }
 
 #[cfg(test)]
@@ -214,7 +250,11 @@ mod tests {
         type Raw = RawNameFilter;
         fn parse(raw: RawNameFilter, errors: &mut FieldErrors) -> Self {
             let name = errors.parse("name", raw.name, |text| {
-                if text.is_empty() { Err(ParseError("must not be empty".into())) } else { Ok(text.to_owned()) }
+                if text.is_empty() {
+                    Err(ParseError("must not be empty".into()))
+                } else {
+                    Ok(text.to_owned())
+                }
             });
             Self { name }
         }
@@ -253,7 +293,11 @@ mod tests {
     #[test]
     fn limits_outside_one_to_a_hundred_are_refused() {
         for limit in ["0", "101", "1000", "-1", "ten", ""] {
-            assert_eq!(fields(Query::parse(&format!("limit={limit}")).unwrap_err()), ["limit"], "{limit}");
+            assert_eq!(
+                fields(Query::parse(&format!("limit={limit}")).unwrap_err()),
+                ["limit"],
+                "{limit}"
+            );
         }
         assert_eq!(Query::parse("limit=100").unwrap().limit, 100);
     }
@@ -265,7 +309,10 @@ mod tests {
 
     #[test]
     fn repeated_parameters_are_refused() {
-        assert_eq!(fields(Query::parse("limit=1&limit=2").unwrap_err()), ["limit"]);
+        assert_eq!(
+            fields(Query::parse("limit=1&limit=2").unwrap_err()),
+            ["limit"]
+        );
         assert_eq!(fields(Query::parse("name=a&name=b").unwrap_err()), ["name"]);
     }
 }

@@ -4,13 +4,13 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::db::local_authorities::{self as queries, LocalAuthorityFilter, LocalAuthorityRow};
 use crate::db::DbPool;
+use crate::db::local_authorities::{self as queries, LocalAuthorityFilter, LocalAuthorityRow};
 use crate::domain::{GssCode, LaKind, LondonTime};
 use crate::error::ApiError;
 use crate::routes::list::{FieldErrors, Filters, ListQuery, Page, PageParams, page_response};
-use crate::routes::refs::{HubRef, LocalAuthorityRef, reference};
 use crate::routes::parse_path;
+use crate::routes::refs::{HubRef, LocalAuthorityRef, reference};
 
 const TAG: &str = "Local authorities";
 
@@ -43,8 +43,13 @@ impl From<LocalAuthorityRow> for LocalAuthority {
             name: row.name,
             kind: row.kind,
             region: row.region,
-            parent: reference(row.parent_gss_code, row.parent_name, |gss_code, name| LocalAuthorityRef { gss_code, name }),
-            hub: reference(row.hub_slug, row.hub_name, |slug, name| HubRef { slug, name }),
+            parent: reference(row.parent_gss_code, row.parent_name, |gss_code, name| {
+                LocalAuthorityRef { gss_code, name }
+            }),
+            hub: reference(row.hub_slug, row.hub_name, |slug, name| HubRef {
+                slug,
+                name,
+            }),
             retired_at: row.retired_at.map(LondonTime),
         }
     }
@@ -102,9 +107,20 @@ pub async fn list_local_authorities(
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = pool.get().await?;
-    let rows = queries::list(&mut conn, &query.filters, query.after.as_deref(), query.limit + 1).await?;
+    let rows = queries::list(
+        &mut conn,
+        &query.filters,
+        query.after.as_deref(),
+        query.limit + 1,
+    )
+    .await?;
     let items = rows.into_iter().map(LocalAuthority::from).collect();
-    Ok(page_response(&request, items, query.limit, |la: &LocalAuthority| la.gss_code.clone()))
+    Ok(page_response(
+        &request,
+        items,
+        query.limit,
+        |la: &LocalAuthority| la.gss_code.clone(),
+    ))
 }
 
 /// Get a local authority
@@ -119,13 +135,20 @@ pub async fn list_local_authorities(
     )
 )]
 #[get("/local-authorities/{code}")]
-pub async fn get_local_authority(path: web::Path<String>, pool: web::Data<DbPool>) -> Result<web::Json<LocalAuthority>, ApiError> {
+pub async fn get_local_authority(
+    path: web::Path<String>,
+    pool: web::Data<DbPool>,
+) -> Result<web::Json<LocalAuthority>, ApiError> {
     let code = parse_path("code", &path, GssCode::parse)?;
     let mut conn = pool.get().await?;
-    let row = queries::find(&mut conn, &code).await?.ok_or_else(|| ApiError::not_found(format!("Local authority {code}")))?;
+    let row = queries::find(&mut conn, &code)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("Local authority {code}")))?;
     Ok(web::Json(row.into()))
 }
 
 pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    config.service(list_local_authorities).service(get_local_authority);
+    config
+        .service(list_local_authorities)
+        .service(get_local_authority);
 }

@@ -30,7 +30,11 @@ pub fn configure_api(config: &mut utoipa_actix_web::service_config::ServiceConfi
 }
 
 /// Parses a path parameter, answering 400 naming the parameter when it is malformed.
-pub fn parse_path<T>(name: &str, raw: &str, parse: impl FnOnce(&str) -> Result<T, ParseError>) -> Result<T, ApiError> {
+pub fn parse_path<T>(
+    name: &str,
+    raw: &str,
+    parse: impl FnOnce(&str) -> Result<T, ParseError>,
+) -> Result<T, ApiError> {
     parse(raw).map_err(|error| ApiError::invalid(name, error.0))
 }
 
@@ -46,5 +50,7 @@ pub fn non_empty(text: &str) -> Result<String, ParseError> {
 
 /// Ids are UUIDs.
 pub fn uuid(text: &str) -> Result<uuid::Uuid, ParseError> {
-    uuid::Uuid::try_parse(text).map_err(|_| ParseError("must be a UUID, such as 01931b8e-7c2a-7d3e-9a41-3c5f0e2b7a10".into()))
+    uuid::Uuid::try_parse(text).map_err(|_| {
+        ParseError("must be a UUID, such as 01931b8e-7c2a-7d3e-9a41-3c5f0e2b7a10".into())
+    })
 }

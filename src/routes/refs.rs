@@ -49,12 +49,24 @@ pub struct Venue {
 
 impl Venue {
     /// `None` when no part of the venue is known.
-    pub fn from_parts(name: Option<String>, address: Option<String>, postcode: Option<String>) -> Option<Self> {
-        (name.is_some() || address.is_some() || postcode.is_some()).then_some(Self { name, address, postcode })
+    pub fn from_parts(
+        name: Option<String>,
+        address: Option<String>,
+        postcode: Option<String>,
+    ) -> Option<Self> {
+        (name.is_some() || address.is_some() || postcode.is_some()).then_some(Self {
+            name,
+            address,
+            postcode,
+        })
     }
 }
 
 /// Pairs an optional key with an optional name into a reference, when both are present.
-pub fn reference<T>(key: Option<String>, name: Option<String>, make: impl FnOnce(String, String) -> T) -> Option<T> {
+pub fn reference<T>(
+    key: Option<String>,
+    name: Option<String>,
+    make: impl FnOnce(String, String) -> T,
+) -> Option<T> {
     Some(make(key?, name?))
 }

@@ -6,7 +6,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::db::DbPool;
-use crate::db::sessions::{self as queries, CalendarFilter, CalendarSessionRow, SessionKey, SessionRow};
+use crate::db::sessions::{
+    self as queries, CalendarFilter, CalendarSessionRow, SessionKey, SessionRow,
+};
 use crate::domain::{LondonTime, SessionKind, SessionMode, Slug, parse_instant};
 use crate::error::ApiError;
 use crate::routes::list::{FieldErrors, Filters, ListQuery, Page, PageParams, page_response};
@@ -52,7 +54,9 @@ impl From<SessionRow> for Session {
 impl Session {
     /// A session from the JSON a work group query aggregates.
     pub fn from_json(value: serde_json::Value) -> Result<Self, ApiError> {
-        serde_json::from_value::<SessionRow>(value).map(Self::from).map_err(ApiError::internal)
+        serde_json::from_value::<SessionRow>(value)
+            .map(Self::from)
+            .map_err(ApiError::internal)
     }
 
     fn key(&self) -> SessionKey {
@@ -87,7 +91,10 @@ impl From<CalendarSessionRow> for CalendarSession {
                 id: row.work_group_id,
                 code: row.work_group_code,
                 title: row.work_group_title,
-                hub: HubRef { slug: row.hub_slug, name: row.hub_name },
+                hub: HubRef {
+                    slug: row.hub_slug,
+                    name: row.hub_name,
+                },
             },
         }
     }
@@ -168,7 +175,10 @@ pub async fn list_work_group_sessions(
     let sessions = queries::of_work_group(&mut conn, id, query.after.as_ref(), query.limit + 1)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("Work group {id}")))?;
-    let items = sessions.into_iter().map(Session::from_json).collect::<Result<Vec<_>, _>>()?;
+    let items = sessions
+        .into_iter()
+        .map(Session::from_json)
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(page_response(&request, items, query.limit, Session::key))
 }
 
@@ -192,11 +202,24 @@ pub async fn list_sessions(
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = pool.get().await?;
-    let rows = queries::calendar(&mut conn, &query.filters, query.after.as_ref(), query.limit + 1).await?;
+    let rows = queries::calendar(
+        &mut conn,
+        &query.filters,
+        query.after.as_ref(),
+        query.limit + 1,
+    )
+    .await?;
     let items = rows.into_iter().map(CalendarSession::from).collect();
-    Ok(page_response(&request, items, query.limit, |item: &CalendarSession| item.session.key()))
+    Ok(page_response(
+        &request,
+        items,
+        query.limit,
+        |item: &CalendarSession| item.session.key(),
+    ))
 }
 
 pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    config.service(list_work_group_sessions).service(list_sessions);
+    config
+        .service(list_work_group_sessions)
+        .service(list_sessions);
 }

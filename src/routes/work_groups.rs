@@ -10,8 +10,8 @@ use crate::db::DbPool;
 use crate::db::sessions::SessionRow;
 use crate::db::work_groups::{self as queries, WorkGroupFilter, WorkGroupRow};
 use crate::domain::{
-    AcademicYear, Admission, DeliveryMode, GssCode, LeadRole, LondonTime, ProgrammePhase, Slug, WorkGroupStatus,
-    parse_instant,
+    AcademicYear, Admission, DeliveryMode, GssCode, LeadRole, LondonTime, ProgrammePhase, Slug,
+    WorkGroupStatus, parse_instant,
 };
 use crate::error::ApiError;
 use crate::routes::list::{FieldErrors, Filters, ListQuery, Page, PageParams, page_response};
@@ -78,13 +78,21 @@ impl TryFrom<WorkGroupRow> for WorkGroupSummary {
 
     fn try_from(row: WorkGroupRow) -> Result<Self, ApiError> {
         Ok(Self {
-            places_left: row.capacity.map(|capacity| (capacity - row.accepted_count).max(0)),
+            places_left: row
+                .capacity
+                .map(|capacity| (capacity - row.accepted_count).max(0)),
             leads: serde_json::from_value(row.leads).map_err(ApiError::internal)?,
             id: row.id,
             code: row.code,
             title: row.title,
-            hub: HubRef { slug: row.hub_slug, name: row.hub_name },
-            project: ProjectRef { code: row.project_code, title: row.project_title },
+            hub: HubRef {
+                slug: row.hub_slug,
+                name: row.hub_name,
+            },
+            project: ProjectRef {
+                code: row.project_code,
+                title: row.project_title,
+            },
             academic_year: row.academic_year,
             phase: row.phase,
             mode: row.mode,
@@ -182,9 +190,23 @@ pub async fn list_work_groups(
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = pool.get().await?;
-    let rows = queries::list(&mut conn, &query.filters, query.after.as_ref(), query.limit + 1).await?;
-    let items = rows.into_iter().map(WorkGroupSummary::try_from).collect::<Result<Vec<_>, _>>()?;
-    Ok(page_response(&request, items, query.limit, |group: &WorkGroupSummary| (group.code.clone(), group.id)))
+    let rows = queries::list(
+        &mut conn,
+        &query.filters,
+        query.after.as_ref(),
+        query.limit + 1,
+    )
+    .await?;
+    let items = rows
+        .into_iter()
+        .map(WorkGroupSummary::try_from)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(page_response(
+        &request,
+        items,
+        query.limit,
+        |group: &WorkGroupSummary| (group.code.clone(), group.id),
+    ))
 }
 
 /// Get a work group
@@ -201,11 +223,17 @@ pub async fn list_work_groups(
     )
 )]
 #[get("/work-groups/{id}")]
-pub async fn get_work_group(path: web::Path<String>, pool: web::Data<DbPool>) -> Result<web::Json<WorkGroup>, ApiError> {
+pub async fn get_work_group(
+    path: web::Path<String>,
+    pool: web::Data<DbPool>,
+) -> Result<web::Json<WorkGroup>, ApiError> {
     let id = parse_path("id", &path, uuid)?;
     let mut conn = pool.get().await?;
-    let row = queries::find(&mut conn, id).await?.ok_or_else(|| ApiError::not_found(format!("Work group {id}")))?;
-    let sessions: Vec<SessionRow> = serde_json::from_value(row.sessions).map_err(ApiError::internal)?;
+    let row = queries::find(&mut conn, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("Work group {id}")))?;
+    let sessions: Vec<SessionRow> =
+        serde_json::from_value(row.sessions).map_err(ApiError::internal)?;
     Ok(web::Json(WorkGroup {
         summary: row.group.try_into()?,
         sessions: sessions.into_iter().map(Session::from).collect(),

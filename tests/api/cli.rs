@@ -15,9 +15,11 @@ struct DataDir(PathBuf);
 
 impl DataDir {
     fn new() -> Self {
-        let path = std::env::temp_dir().join(format!("mathshub-cli-{}", uuid::Uuid::now_v7().simple()));
+        let path =
+            std::env::temp_dir().join(format!("mathshub-cli-{}", uuid::Uuid::now_v7().simple()));
         std::fs::create_dir_all(&path).unwrap();
-        std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+        std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
         Self(path)
     }
 }
@@ -39,7 +41,13 @@ struct Server {
 impl Server {
     fn start(data_dir: &Path) -> Self {
         let mut child = Command::new(BINARY)
-            .args(["--data-dir", data_dir.to_str().unwrap(), "serve", "--bind", "127.0.0.1:0"])
+            .args([
+                "--data-dir",
+                data_dir.to_str().unwrap(),
+                "serve",
+                "--bind",
+                "127.0.0.1:0",
+            ])
             .env_remove("DATABASE_URL")
             .env("RUST_LOG", "info")
             .stdout(Stdio::null())
@@ -53,9 +61,20 @@ impl Server {
                 let _ = sender.send(line);
             }
         });
-        let mut server = Self { child, logs, seen: Vec::new(), port: 0 };
+        let mut server = Self {
+            child,
+            logs,
+            seen: Vec::new(),
+            port: 0,
+        };
         let line = server.wait_for("API at http://127.0.0.1:");
-        let port = line.split("127.0.0.1:").nth(1).unwrap().split('/').next().unwrap();
+        let port = line
+            .split("127.0.0.1:")
+            .nth(1)
+            .unwrap()
+            .split('/')
+            .next()
+            .unwrap();
         server.port = port.parse().unwrap();
         server
     }
@@ -69,7 +88,10 @@ impl Server {
                         return line;
                     }
                 }
-                Err(_) => panic!("no log line with {text:?}; logged:\n{}", self.seen.join("\n")),
+                Err(_) => panic!(
+                    "no log line with {text:?}; logged:\n{}",
+                    self.seen.join("\n")
+                ),
             }
         }
     }
@@ -87,13 +109,22 @@ impl Server {
         while let Ok(line) = self.logs.recv_timeout(Duration::from_secs(5)) {
             self.seen.push(line);
         }
-        assert!(status.success(), "exit {status:?}; logged:\n{}", self.seen.join("\n"));
+        assert!(
+            status.success(),
+            "exit {status:?}; logged:\n{}",
+            self.seen.join("\n")
+        );
         self.seen
     }
 }
 
 async fn get_json(port: u16, path: &str) -> serde_json::Value {
-    reqwest::get(format!("http://127.0.0.1:{port}{path}")).await.unwrap().json().await.unwrap()
+    reqwest::get(format!("http://127.0.0.1:{port}{path}"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -102,15 +133,33 @@ async fn serve_starts_embedded_postgres_loads_demo_once_and_stops_it_on_sigterm(
 
     // First start: a new cluster, migrated, with the demo data.
     let first = Server::start(&data_dir.0);
-    assert!(first.logged("Using database postgres://mathshub:***@127.0.0.1:"), "{:?}", first.seen);
-    assert!(!first.seen.iter().any(|line| line.contains(&password(&data_dir.0))), "the password was logged");
+    assert!(
+        first.logged("Using database postgres://mathshub:***@127.0.0.1:"),
+        "{:?}",
+        first.seen
+    );
+    assert!(
+        !first
+            .seen
+            .iter()
+            .any(|line| line.contains(&password(&data_dir.0))),
+        "the password was logged"
+    );
     assert!(first.logged("Loaded the demo data"), "{:?}", first.seen);
     let hubs = get_json(first.port, "/api/v1/hubs").await;
     let hub_count = hubs["items"].as_array().unwrap().len();
     assert!(hub_count >= 4, "{hubs}");
     let logged = first.terminate();
-    assert!(logged.iter().any(|line| line.contains("Embedded PostgreSQL stopped")), "{logged:?}");
-    assert!(!data_dir.0.join("pgdata/postmaster.pid").exists(), "the cluster was stopped");
+    assert!(
+        logged
+            .iter()
+            .any(|line| line.contains("Embedded PostgreSQL stopped")),
+        "{logged:?}"
+    );
+    assert!(
+        !data_dir.0.join("pgdata/postmaster.pid").exists(),
+        "the cluster was stopped"
+    );
 
     // Second start: the same cluster and data, no second demo load.
     let second = Server::start(&data_dir.0);
@@ -121,7 +170,10 @@ async fn serve_starts_embedded_postgres_loads_demo_once_and_stops_it_on_sigterm(
 }
 
 fn password(data_dir: &Path) -> String {
-    std::fs::read_to_string(data_dir.join("credentials")).unwrap().trim().to_owned()
+    std::fs::read_to_string(data_dir.join("credentials"))
+        .unwrap()
+        .trim()
+        .to_owned()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -130,14 +182,23 @@ async fn a_second_server_on_the_same_data_folder_fails_with_a_clear_message() {
     let first = Server::start(&data_dir.0);
 
     let second = Command::new(BINARY)
-        .args(["--data-dir", data_dir.0.to_str().unwrap(), "serve", "--bind", "127.0.0.1:0"])
+        .args([
+            "--data-dir",
+            data_dir.0.to_str().unwrap(),
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+        ])
         .env_remove("DATABASE_URL")
         .output()
         .unwrap();
 
     assert!(!second.status.success());
     let stderr = String::from_utf8_lossy(&second.stderr);
-    assert!(stderr.contains("already used by another mathshub process"), "{stderr}");
+    assert!(
+        stderr.contains("already used by another mathshub process"),
+        "{stderr}"
+    );
     first.terminate();
 }
 
@@ -157,25 +218,52 @@ async fn migrate_with_database_url_starts_nothing_and_hides_the_password() {
     assert!(output.status.success(), "{stderr}");
     assert!(stderr.contains("Applied 3 migration(s)"), "{stderr}");
     assert!(stderr.contains(":***@127.0.0.1"), "{stderr}");
-    assert!(!data_dir.0.join("pgdata").exists(), "no embedded cluster was made");
+    assert!(
+        !data_dir.0.join("pgdata").exists(),
+        "no embedded cluster was made"
+    );
 }
 
 #[test]
 fn openapi_prints_the_committed_document() {
     let output = Command::new(BINARY).arg("openapi").output().unwrap();
     assert!(output.status.success());
-    assert_eq!(String::from_utf8(output.stdout).unwrap(), include_str!("../../openapi/openapi.json"));
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap(),
+        include_str!("../../openapi/openapi.json")
+    );
 }
 
 #[test]
 fn help_explains_every_command_and_setting() {
     let output = Command::new(BINARY).arg("--help").output().unwrap();
     let help = String::from_utf8(output.stdout).unwrap();
-    for word in ["serve", "migrate", "seed", "openapi", "DATABASE_URL", "MATHSHUB_DATA_DIR", "RUST_LOG"] {
-        assert!(help.contains(word), "--help does not mention {word}:\n{help}");
+    for word in [
+        "serve",
+        "migrate",
+        "seed",
+        "openapi",
+        "DATABASE_URL",
+        "MATHSHUB_DATA_DIR",
+        "RUST_LOG",
+    ] {
+        assert!(
+            help.contains(word),
+            "--help does not mention {word}:\n{help}"
+        );
     }
-    let serve = String::from_utf8(Command::new(BINARY).args(["serve", "--help"]).output().unwrap().stdout).unwrap();
-    assert!(serve.contains("MATHSHUB_BIND") && serve.contains("127.0.0.1:8080"), "{serve}");
+    let serve = String::from_utf8(
+        Command::new(BINARY)
+            .args(["serve", "--help"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert!(
+        serve.contains("MATHSHUB_BIND") && serve.contains("127.0.0.1:8080"),
+        "{serve}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -194,9 +282,16 @@ async fn seed_demo_loads_the_documents_into_the_named_database_and_is_idempotent
     let second = seed();
 
     for output in [&first, &second] {
-        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
-    assert!(String::from_utf8_lossy(&second.stderr).contains("hubs: 0"), "the second run adds nothing");
+    assert!(
+        String::from_utf8_lossy(&second.stderr).contains("hubs: 0"),
+        "the second run adds nothing"
+    );
     use diesel_async::RunQueryDsl;
     #[derive(diesel::QueryableByName)]
     struct Count {

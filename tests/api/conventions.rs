@@ -12,18 +12,33 @@ async fn cors_preflight_allows_configured_origins_and_the_api_headers() {
 
     let response = app
         .client
-        .request(reqwest::Method::OPTIONS, format!("{}/api/v1/work-groups", app.address))
+        .request(
+            reqwest::Method::OPTIONS,
+            format!("{}/api/v1/work-groups", app.address),
+        )
         .header("Origin", "https://hub.example.org")
         .header("Access-Control-Request-Method", "GET")
-        .header("Access-Control-Request-Headers", "if-none-match, idempotency-key")
+        .header(
+            "Access-Control-Request-Headers",
+            "if-none-match, idempotency-key",
+        )
         .send()
         .await
         .unwrap();
 
     assert_eq!(response.status(), 200);
-    assert_eq!(response.headers()["access-control-allow-origin"], "https://hub.example.org");
-    let allowed = response.headers()["access-control-allow-headers"].to_str().unwrap().to_lowercase();
-    assert!(allowed.contains("if-none-match") && allowed.contains("idempotency-key"), "{allowed}");
+    assert_eq!(
+        response.headers()["access-control-allow-origin"],
+        "https://hub.example.org"
+    );
+    let allowed = response.headers()["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .to_lowercase();
+    assert!(
+        allowed.contains("if-none-match") && allowed.contains("idempotency-key"),
+        "{allowed}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -37,7 +52,10 @@ async fn cors_exposes_paging_and_caching_headers_but_never_to_unknown_origins() 
         .send()
         .await
         .unwrap();
-    let exposed = allowed.headers()["access-control-expose-headers"].to_str().unwrap().to_lowercase();
+    let exposed = allowed.headers()["access-control-expose-headers"]
+        .to_str()
+        .unwrap()
+        .to_lowercase();
     for header in ["etag", "link", "location", "retry-after"] {
         assert!(exposed.contains(header), "{exposed}");
     }
@@ -49,13 +67,22 @@ async fn cors_exposes_paging_and_caching_headers_but_never_to_unknown_origins() 
         .send()
         .await
         .unwrap();
-    assert!(stranger.headers().get("access-control-allow-origin").is_none());
+    assert!(
+        stranger
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_exhausted_pool_answers_503_with_retry_after_instead_of_queueing() {
     let database = TestDatabase::create().await;
-    let settings = PoolSettings { max_size: 1, wait_timeout: Duration::from_millis(300), ..PoolSettings::default() };
+    let settings = PoolSettings {
+        max_size: 1,
+        wait_timeout: Duration::from_millis(300),
+        ..PoolSettings::default()
+    };
     let app = TestApp::spawn_on(database, settings).await;
     let held = app.pool.get().await.expect("take the only connection");
 
@@ -63,7 +90,10 @@ async fn an_exhausted_pool_answers_503_with_retry_after_instead_of_queueing() {
 
     assert_eq!(response.headers()["retry-after"], "1");
     let problem = assert_problem(response, 503).await;
-    assert!(!problem.to_string().contains("pool"), "internals stay out of the answer: {problem}");
+    assert!(
+        !problem.to_string().contains("pool"),
+        "internals stay out of the answer: {problem}"
+    );
     drop(held);
     app.get_json("/api/v1/local-authorities", 200).await;
 }
@@ -71,12 +101,18 @@ async fn an_exhausted_pool_answers_503_with_retry_after_instead_of_queueing() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_statement_past_the_timeout_answers_503() {
     let database = TestDatabase::create().await;
-    let settings = PoolSettings { statement_timeout: Duration::from_millis(50), ..PoolSettings::default() };
+    let settings = PoolSettings {
+        statement_timeout: Duration::from_millis(50),
+        ..PoolSettings::default()
+    };
     let app = TestApp::spawn_on(database, settings).await;
     // A lock held elsewhere makes the list query wait past its statement timeout.
     let mut blocker = app.database.connection().await;
     use diesel_async::SimpleAsyncConnection;
-    blocker.batch_execute("BEGIN; LOCK TABLE local_authorities IN ACCESS EXCLUSIVE MODE").await.unwrap();
+    blocker
+        .batch_execute("BEGIN; LOCK TABLE local_authorities IN ACCESS EXCLUSIVE MODE")
+        .await
+        .unwrap();
 
     let response = app.get("/api/v1/local-authorities").await;
 
@@ -87,7 +123,12 @@ async fn a_statement_past_the_timeout_answers_503() {
 #[tokio::test(flavor = "multi_thread")]
 async fn wrong_methods_and_unknown_paths_never_answer_500() {
     let app = TestApp::spawn().await;
-    let response = app.client.delete(format!("{}/api/v1/local-authorities", app.address)).send().await.unwrap();
+    let response = app
+        .client
+        .delete(format!("{}/api/v1/local-authorities", app.address))
+        .send()
+        .await
+        .unwrap();
     assert!(response.status().is_client_error(), "{}", response.status());
     assert_problem(app.get("/api/v2/anything").await, 404).await;
 }
@@ -108,6 +149,11 @@ async fn a_connection_cut_by_the_server_is_replaced_without_a_500() {
         statuses.push(app.get("/api/v1/local-authorities").await.status().as_u16());
     }
 
-    assert!(statuses.iter().all(|status| *status == 200 || *status == 503), "{statuses:?}");
+    assert!(
+        statuses
+            .iter()
+            .all(|status| *status == 200 || *status == 503),
+        "{statuses:?}"
+    );
     assert_eq!(statuses.last(), Some(&200), "{statuses:?}");
 }

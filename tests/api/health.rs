@@ -19,7 +19,11 @@ async fn readyz_returns_200_when_the_database_answers() {
 async fn readyz_returns_503_with_retry_after_when_the_database_is_gone() {
     // Arrange: an app whose database is then dropped from under it.
     let database = TestDatabase::create().await;
-    let settings = PoolSettings { max_size: 2, wait_timeout: Duration::from_millis(500), ..PoolSettings::default() };
+    let settings = PoolSettings {
+        max_size: 2,
+        wait_timeout: Duration::from_millis(500),
+        ..PoolSettings::default()
+    };
     let app = TestApp::spawn_on(database, settings).await;
     app.get_json("/readyz", 200).await;
     app.database.drop_now().await;

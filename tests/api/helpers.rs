@@ -41,7 +41,10 @@ async fn server() -> &'static TestServer {
 
 async fn start_server() -> TestServer {
     let base_url = match std::env::var("TEST_DATABASE_URL") {
-        Ok(url) => url.rsplit_once('/').map(|(base, _)| format!("{base}/")).expect("TEST_DATABASE_URL is a URL"),
+        Ok(url) => url
+            .rsplit_once('/')
+            .map(|(base, _)| format!("{base}/"))
+            .expect("TEST_DATABASE_URL is a URL"),
         Err(_) => start_embedded_cluster().await,
     };
     let template = format!("mathshub_template_{}", std::process::id());
@@ -52,7 +55,9 @@ async fn start_server() -> TestServer {
             .await
             .expect("create the template database");
     }
-    migrate::run_pending(&format!("{base_url}{template}")).await.expect("migrate the template database");
+    migrate::run_pending(&format!("{base_url}{template}"))
+        .await
+        .expect("migrate the template database");
     TestServer { base_url, template }
 }
 
@@ -60,13 +65,21 @@ async fn start_embedded_cluster() -> String {
     let folder = std::env::temp_dir().join(format!("mathshub-test-{}", std::process::id()));
     std::fs::create_dir_all(&folder).expect("create the test cluster folder");
     // The `postgres` OS user runs the server when tests run as root: let it in.
-    std::fs::set_permissions(&folder, <std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o755)).expect("open the folder");
+    std::fs::set_permissions(
+        &folder,
+        <std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o755),
+    )
+    .expect("open the folder");
     let options = EmbeddedOptions {
         data_dir: folder.clone(),
         // Test data is thrown away: durability is not worth the time.
-        server_settings: [("fsync", "off"), ("synchronous_commit", "off"), ("full_page_writes", "off")]
-            .map(|(name, value)| (name.to_owned(), value.to_owned()))
-            .to_vec(),
+        server_settings: [
+            ("fsync", "off"),
+            ("synchronous_commit", "off"),
+            ("full_page_writes", "off"),
+        ]
+        .map(|(name, value)| (name.to_owned(), value.to_owned()))
+        .to_vec(),
     };
     let cluster = tokio::task::spawn_blocking(move || EmbeddedPostgres::start(&options))
         .await
@@ -80,7 +93,9 @@ async fn start_embedded_cluster() -> String {
 }
 
 async fn connect(url: &str) -> AsyncPgConnection {
-    AsyncPgConnection::establish(url).await.expect("connect to the test PostgreSQL")
+    AsyncPgConnection::establish(url)
+        .await
+        .expect("connect to the test PostgreSQL")
 }
 
 /// A fresh, migrated, empty database of its own, dropped when the value is.
@@ -103,7 +118,11 @@ impl TestDatabase {
             ))
             .await
             .expect("clone the template database");
-        Self { url: format!("{}{name}", server.base_url), name, base_url: server.base_url.clone() }
+        Self {
+            url: format!("{}{name}", server.base_url),
+            name,
+            base_url: server.base_url.clone(),
+        }
     }
 
     /// An empty database with no migrations applied.
@@ -111,8 +130,15 @@ impl TestDatabase {
         let server = server().await;
         let name = format!("test_{}", uuid::Uuid::now_v7().simple());
         let mut admin = connect(&format!("{}postgres", server.base_url)).await;
-        admin.batch_execute(&format!("CREATE DATABASE {}", quote_identifier(&name))).await.expect("create database");
-        Self { url: format!("{}{name}", server.base_url), name, base_url: server.base_url.clone() }
+        admin
+            .batch_execute(&format!("CREATE DATABASE {}", quote_identifier(&name)))
+            .await
+            .expect("create database");
+        Self {
+            url: format!("{}{name}", server.base_url),
+            name,
+            base_url: server.base_url.clone(),
+        }
     }
 
     pub async fn connection(&self) -> AsyncPgConnection {
@@ -123,7 +149,10 @@ impl TestDatabase {
     pub async fn drop_now(&self) {
         let mut admin = connect(&format!("{}postgres", self.base_url)).await;
         admin
-            .batch_execute(&format!("DROP DATABASE {} WITH (FORCE)", quote_identifier(&self.name)))
+            .batch_execute(&format!(
+                "DROP DATABASE {} WITH (FORCE)",
+                quote_identifier(&self.name)
+            ))
             .await
             .expect("drop the database");
     }
@@ -132,10 +161,15 @@ impl TestDatabase {
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         let admin_url = format!("{}postgres", self.base_url);
-        let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_identifier(&self.name));
+        let sql = format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            quote_identifier(&self.name)
+        );
         // Drop runs inside the test's runtime, which cannot be blocked on: use a thread of its own.
         let dropped = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
             runtime.block_on(async {
                 let mut admin = AsyncPgConnection::establish(&admin_url).await?;
                 admin.batch_execute(&sql).await?;
@@ -162,14 +196,23 @@ impl TestApp {
     /// An app over an empty, migrated database.
     pub async fn spawn() -> Self {
         let database = TestDatabase::create().await;
-        Self::spawn_on(database, PoolSettings { max_size: 4, ..PoolSettings::default() }).await
+        Self::spawn_on(
+            database,
+            PoolSettings {
+                max_size: 4,
+                ..PoolSettings::default()
+            },
+        )
+        .await
     }
 
     /// An app over the demo data from the source documents.
     pub async fn spawn_with_demo() -> Self {
         let app = Self::spawn().await;
         let mut conn = app.database.connection().await;
-        mathshub::seed::demo::load(&mut conn).await.expect("load the demo data");
+        mathshub::seed::demo::load(&mut conn)
+            .await
+            .expect("load the demo data");
         app
     }
 
@@ -180,15 +223,28 @@ impl TestApp {
             cors_origins: vec!["https://hub.example.org".into()],
             workers: Some(1),
         };
-        let application = Application::build(&settings, pool.clone()).expect("build the application");
+        let application =
+            Application::build(&settings, pool.clone()).expect("build the application");
         let address = format!("http://127.0.0.1:{}", application.port());
         tokio::spawn(application.run_until_stopped());
-        let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("client");
-        Self { address, client, pool, database }
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("client");
+        Self {
+            address,
+            client,
+            pool,
+            database,
+        }
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(format!("{}{path}", self.address)).send().await.expect("request")
+        self.client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("request")
     }
 
     /// GET, asserting the status, and the JSON body.
@@ -220,19 +276,31 @@ impl TestApp {
     /// Runs fixture SQL against the app's database.
     pub async fn execute(&self, sql: &str) {
         let mut conn = self.database.connection().await;
-        conn.batch_execute(sql).await.unwrap_or_else(|error| panic!("fixture SQL failed: {error}\n{sql}"));
+        conn.batch_execute(sql)
+            .await
+            .unwrap_or_else(|error| panic!("fixture SQL failed: {error}\n{sql}"));
     }
 }
 
 /// Asserts a problem+json answer with this status, and returns it.
 pub async fn assert_problem(response: reqwest::Response, status: u16) -> Value {
     let actual = response.status().as_u16();
-    let content_type = response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
     let body: Value = response.json().await.expect("a JSON body");
     assert_eq!(actual, status, "{body}");
     assert_eq!(content_type, "application/problem+json");
     assert_eq!(body["status"], status);
-    assert!(body["type"].as_str().is_some_and(|t| t.starts_with("https://")), "{body}");
+    assert!(
+        body["type"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("https://")),
+        "{body}"
+    );
     body
 }
 
@@ -240,6 +308,11 @@ pub async fn assert_problem(response: reqwest::Response, status: u16) -> Value {
 pub fn invalid_fields(problem: &Value) -> Vec<String> {
     problem["errors"]
         .as_array()
-        .map(|errors| errors.iter().filter_map(|e| e["field"].as_str().map(str::to_owned)).collect())
+        .map(|errors| {
+            errors
+                .iter()
+                .filter_map(|e| e["field"].as_str().map(str::to_owned))
+                .collect()
+        })
         .unwrap_or_default()
 }

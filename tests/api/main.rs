@@ -1,6 +1,8 @@
 //! The integration suite: one binary, every test against the real HTTP app and a real
 //! PostgreSQL database of its own.
 
+mod cli;
+mod conventions;
 mod demo_seed;
 mod health;
 mod helpers;
@@ -8,12 +10,10 @@ mod hubs;
 mod leads;
 mod local_authorities;
 mod migrations;
+mod openapi;
 mod projects;
+mod schema;
 mod schools;
 mod sessions;
 mod teaching_school_hubs;
 mod work_groups;
-mod openapi;
-mod cli;
-mod conventions;
-mod schema;

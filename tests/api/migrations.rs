@@ -28,17 +28,29 @@ async fn migrations_run_up_down_and_up_again() {
 
     let applied = migrate::run_pending(&database.url).await.expect("first up");
     let tables = table_count(&database).await;
-    assert!(applied >= 3 && tables >= 20, "{applied} migrations, {tables} tables");
+    assert!(
+        applied >= 3 && tables >= 20,
+        "{applied} migrations, {tables} tables"
+    );
 
     migrate::revert_all(&database.url).await.expect("down");
-    assert_eq!(table_count(&database).await, 0, "every table is dropped on the way down");
+    assert_eq!(
+        table_count(&database).await,
+        0,
+        "every table is dropped on the way down"
+    );
 
-    migrate::run_pending(&database.url).await.expect("second up");
+    migrate::run_pending(&database.url)
+        .await
+        .expect("second up");
     assert_eq!(table_count(&database).await, tables);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn running_migrations_again_applies_nothing() {
     let database = TestDatabase::create().await;
-    assert_eq!(migrate::run_pending(&database.url).await.expect("migrate"), 0);
+    assert_eq!(
+        migrate::run_pending(&database.url).await.expect("migrate"),
+        0
+    );
 }

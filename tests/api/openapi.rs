@@ -10,7 +10,12 @@ const COMMITTED: &str = include_str!("../../openapi/openapi.json");
 async fn served_document_is_the_committed_one() {
     let app = TestApp::spawn().await;
 
-    let served = app.get("/api-docs/openapi.json").await.text().await.unwrap();
+    let served = app
+        .get("/api-docs/openapi.json")
+        .await
+        .text()
+        .await
+        .unwrap();
 
     let served: Value = serde_json::from_str(&served).unwrap();
     let committed: Value = serde_json::from_str(COMMITTED).unwrap();
@@ -22,7 +27,10 @@ async fn served_document_is_the_committed_one() {
 
 #[test]
 fn cli_document_is_byte_for_byte_the_committed_file() {
-    assert_eq!(mathshub::openapi::to_pretty_json(&mathshub::openapi::document()), COMMITTED);
+    assert_eq!(
+        mathshub::openapi::to_pretty_json(&mathshub::openapi::document()),
+        COMMITTED
+    );
 }
 
 #[test]
@@ -33,9 +41,17 @@ fn every_operation_is_documented_with_its_errors() {
         for (method, operation) in operations.as_object().unwrap() {
             let name = format!("{method} {path}");
             for key in ["summary", "description", "operationId"] {
-                assert!(operation[key].as_str().is_some_and(|text| !text.is_empty()), "{name} lacks {key}");
+                assert!(
+                    operation[key].as_str().is_some_and(|text| !text.is_empty()),
+                    "{name} lacks {key}"
+                );
             }
-            assert!(operation["tags"].as_array().is_some_and(|tags| !tags.is_empty()), "{name} lacks a tag");
+            assert!(
+                operation["tags"]
+                    .as_array()
+                    .is_some_and(|tags| !tags.is_empty()),
+                "{name} lacks a tag"
+            );
             let responses = operation["responses"].as_object().unwrap();
             assert!(responses.contains_key("200"), "{name} lacks its 200");
             if path.starts_with("/api/v1") {
@@ -47,7 +63,11 @@ fn every_operation_is_documented_with_its_errors() {
                 }
             }
             for parameter in operation["parameters"].as_array().into_iter().flatten() {
-                assert!(parameter["schema"].is_object(), "{name}: parameter {} has no schema", parameter["name"]);
+                assert!(
+                    parameter["schema"].is_object(),
+                    "{name}: parameter {} has no schema",
+                    parameter["name"]
+                );
             }
         }
     }
@@ -60,7 +80,10 @@ fn every_reference_resolves() {
     collect_references(&document, &mut references);
     for reference in references {
         let pointer = reference.trim_start_matches('#');
-        assert!(document.pointer(pointer).is_some(), "dangling reference {reference}");
+        assert!(
+            document.pointer(pointer).is_some(),
+            "dangling reference {reference}"
+        );
     }
 }
 
@@ -70,9 +93,12 @@ fn collect_references(value: &Value, into: &mut BTreeSet<String>) {
             if let Some(Value::String(reference)) = map.get("$ref") {
                 into.insert(reference.clone());
             }
-            map.values().for_each(|child| collect_references(child, into));
+            map.values()
+                .for_each(|child| collect_references(child, into));
         }
-        Value::Array(items) => items.iter().for_each(|child| collect_references(child, into)),
+        Value::Array(items) => items
+            .iter()
+            .for_each(|child| collect_references(child, into)),
         _ => {}
     }
 }
@@ -83,5 +109,8 @@ async fn swagger_ui_is_served_from_vendored_assets() {
     let page = app.get("/swagger-ui/").await;
     assert_eq!(page.status(), 200);
     assert!(page.text().await.unwrap().contains("swagger"));
-    assert_eq!(app.get("/swagger-ui/swagger-ui-bundle.js").await.status(), 200);
+    assert_eq!(
+        app.get("/swagger-ui/swagger-ui-bundle.js").await.status(),
+        200
+    );
 }

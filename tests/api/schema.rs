@@ -23,9 +23,27 @@ struct ColumnName {
 /// The column names diesel selects for a table, read from the SQL it generates.
 macro_rules! diesel_columns {
     ($table:ident) => {{
-        let sql = diesel::debug_query::<Pg, _>(&$table::table.select($table::all_columns)).to_string();
-        let select = sql.split(" FROM ").next().unwrap().trim_start_matches("SELECT ");
-        (stringify!($table), select.split(", ").map(|column| column.rsplit('.').next().unwrap().trim_matches('"').to_owned()).collect::<BTreeSet<String>>())
+        let sql =
+            diesel::debug_query::<Pg, _>(&$table::table.select($table::all_columns)).to_string();
+        let select = sql
+            .split(" FROM ")
+            .next()
+            .unwrap()
+            .trim_start_matches("SELECT ");
+        (
+            stringify!($table),
+            select
+                .split(", ")
+                .map(|column| {
+                    column
+                        .rsplit('.')
+                        .next()
+                        .unwrap()
+                        .trim_matches('"')
+                        .to_owned()
+                })
+                .collect::<BTreeSet<String>>(),
+        )
     }};
 }
 
@@ -72,6 +90,9 @@ async fn schema_rs_names_exactly_the_migrated_columns() {
             .map(|row| row.column_name)
             .filter(|column| !NOT_MAPPED.contains(&(table, column.as_str())))
             .collect();
-        assert_eq!(mapped, migrated, "schema.rs and the migrations disagree on {table}");
+        assert_eq!(
+            mapped, migrated,
+            "schema.rs and the migrations disagree on {table}"
+        );
     }
 }

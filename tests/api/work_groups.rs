@@ -65,7 +65,12 @@ INSERT INTO sessions (id, work_group_id, kind, mode, starts_at, ends_at, venue_n
 ";
 
 pub fn codes(page: &Value) -> Vec<String> {
-    page["items"].as_array().expect("items").iter().map(|item| item["code"].as_str().unwrap().to_owned()).collect()
+    page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|item| item["code"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 async fn app_with_fixture() -> TestApp {
@@ -89,12 +94,23 @@ async fn list_returns_public_groups_in_code_order_and_never_drafts() {
 async fn list_items_follow_the_contract_shape() {
     let app = app_with_fixture().await;
 
-    let page = app.get_json("/api/v1/work-groups?hub=london-central-and-west&status=open", 200).await;
+    let page = app
+        .get_json(
+            "/api/v1/work-groups?hub=london-central-and-west&status=open",
+            200,
+        )
+        .await;
 
     let group = &page["items"][0];
     assert_eq!(group["id"], OPEN_GROUP);
-    assert_eq!(group["hub"], serde_json::json!({"slug": "london-central-and-west", "name": "London Central and West Maths Hub"}));
-    assert_eq!(group["project"], serde_json::json!({"code": "NCP21-15", "title": "Secondary Subject Leadership"}));
+    assert_eq!(
+        group["hub"],
+        serde_json::json!({"slug": "london-central-and-west", "name": "London Central and West Maths Hub"})
+    );
+    assert_eq!(
+        group["project"],
+        serde_json::json!({"code": "NCP21-15", "title": "Secondary Subject Leadership"})
+    );
     assert_eq!(group["academic_year"], "2021/22");
     assert_eq!(group["capacity"], 30);
     assert_eq!(group["places_left"], 12);
@@ -102,10 +118,16 @@ async fn list_items_follow_the_contract_shape() {
     assert_eq!(group["venue"]["postcode"], "W3 9PP");
     assert_eq!(group["first_session_at"], "2021-11-17T09:30:00+00:00");
     assert_eq!(group["last_session_at"], "2022-05-25T09:30:00+01:00");
-    assert!(group.get("sessions").is_none(), "list items carry everything but sessions");
+    assert!(
+        group.get("sessions").is_none(),
+        "list items carry everything but sessions"
+    );
     let leads = group["leads"].as_array().unwrap();
     assert_eq!(leads.len(), 2);
-    assert_eq!(leads[0], serde_json::json!({"id": LEAD, "name": "Demo Lead (LCW)", "role": "work_group_lead"}));
+    assert_eq!(
+        leads[0],
+        serde_json::json!({"id": LEAD, "name": "Demo Lead (LCW)", "role": "work_group_lead"})
+    );
     assert_eq!(leads[1]["role"], "cohort_lead");
 }
 
@@ -119,19 +141,30 @@ async fn list_filters_narrow_the_catalogue() {
         ("phase=post_16", vec!["GLOW22-03-01"]),
         ("status=full", vec!["LCW21-15-02"]),
         ("academic_year=2022/23", vec!["GLOW22-03-01"]),
-        ("local_authority=E09000009", vec!["LCW21-15-01", "LCW21-15-02"]),
+        (
+            "local_authority=E09000009",
+            vec!["LCW21-15-01", "LCW21-15-02"],
+        ),
         ("local_authority=E07000079", vec!["GLOW22-03-01"]),
         ("local_authority=E09000002", vec![]),
         ("mode=online", vec!["LCW21-15-02"]),
         (&format!("lead={LEAD}"), vec!["LCW21-15-01"]),
         (&format!("lead={COHORT_LEAD}"), vec!["LCW21-15-01"]),
-        ("starts_after=2021-11-01T00:00:00Z", vec!["GLOW22-03-01", "LCW21-15-01"]),
+        (
+            "starts_after=2021-11-01T00:00:00Z",
+            vec!["GLOW22-03-01", "LCW21-15-01"],
+        ),
         ("starts_before=2021-11-01T00:00:00Z", vec!["LCW21-15-02"]),
-        ("starts_after=2021-10-01T00:00:00%2B01:00&starts_before=2021-12-01T00:00:00Z", vec!["LCW21-15-01", "LCW21-15-02"]),
+        (
+            "starts_after=2021-10-01T00:00:00%2B01:00&starts_before=2021-12-01T00:00:00Z",
+            vec!["LCW21-15-01", "LCW21-15-02"],
+        ),
         ("q=COHORT", vec!["LCW21-15-02"]),
         ("hub=glow&status=open&phase=secondary", vec![]),
     ] {
-        let page = app.get_json(&format!("/api/v1/work-groups?{query}"), 200).await;
+        let page = app
+            .get_json(&format!("/api/v1/work-groups?{query}"), 200)
+            .await;
         assert_eq!(codes(&page), expected, "{query}");
     }
 }
@@ -150,9 +183,14 @@ async fn list_pages_through_every_group_once() {
     )
     .await;
 
-    let walked = app.walk("/api/v1/work-groups?local_authority=E09000009", 7).await;
+    let walked = app
+        .walk("/api/v1/work-groups?local_authority=E09000009", 7)
+        .await;
 
-    let codes: Vec<&str> = walked.iter().map(|group| group["code"].as_str().unwrap()).collect();
+    let codes: Vec<&str> = walked
+        .iter()
+        .map(|group| group["code"].as_str().unwrap())
+        .collect();
     assert_eq!(codes.len(), 27);
     let mut sorted = codes.clone();
     sorted.sort();
@@ -164,17 +202,35 @@ async fn list_pages_through_every_group_once() {
 async fn get_returns_the_group_with_numbered_sessions_in_london_time() {
     let app = app_with_fixture().await;
 
-    let group = app.get_json(&format!("/api/v1/work-groups/{OPEN_GROUP}"), 200).await;
+    let group = app
+        .get_json(&format!("/api/v1/work-groups/{OPEN_GROUP}"), 200)
+        .await;
 
     assert_eq!(group["code"], "LCW21-15-01");
     assert_eq!(group["places_left"], 12);
     let sessions = group["sessions"].as_array().unwrap();
-    let starts: Vec<&str> = sessions.iter().map(|s| s["starts_at"].as_str().unwrap()).collect();
-    assert_eq!(starts, ["2021-11-17T09:30:00+00:00", "2022-02-03T09:30:00+00:00", "2022-05-25T09:30:00+01:00"]);
-    let sequence: Vec<i64> = sessions.iter().map(|s| s["sequence"].as_i64().unwrap()).collect();
+    let starts: Vec<&str> = sessions
+        .iter()
+        .map(|s| s["starts_at"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        starts,
+        [
+            "2021-11-17T09:30:00+00:00",
+            "2022-02-03T09:30:00+00:00",
+            "2022-05-25T09:30:00+01:00"
+        ]
+    );
+    let sequence: Vec<i64> = sessions
+        .iter()
+        .map(|s| s["sequence"].as_i64().unwrap())
+        .collect();
     assert_eq!(sequence, [1, 2, 3]);
     assert_eq!(sessions[2]["ends_at"], "2022-05-25T14:30:00+01:00");
-    assert_eq!(sessions[0]["venue"]["name"], "Twyford Church of England High School");
+    assert_eq!(
+        sessions[0]["venue"]["name"],
+        "Twyford Church of England High School"
+    );
     assert!(sessions[1]["venue"].is_null());
     assert_eq!(sessions[1]["mode"], "online");
 }
@@ -190,18 +246,41 @@ async fn no_public_answer_reveals_a_joining_link_or_a_private_name() {
         "/api/v1/sessions".to_owned(),
     ] {
         let body = app.get(&path).await.text().await.unwrap();
-        assert!(!body.contains("meet.example.invalid"), "{path} leaked a joining link");
-        assert!(!body.contains("lead@demo.invalid"), "{path} leaked an email");
+        assert!(
+            !body.contains("meet.example.invalid"),
+            "{path} leaked a joining link"
+        );
+        assert!(
+            !body.contains("lead@demo.invalid"),
+            "{path} leaked an email"
+        );
     }
-    let group = app.get_json(&format!("/api/v1/work-groups/{OPEN_GROUP}"), 200).await;
-    assert!(group["sessions"].as_array().unwrap().iter().all(|s| s["joining_link"].is_null()));
+    let group = app
+        .get_json(&format!("/api/v1/work-groups/{OPEN_GROUP}"), 200)
+        .await;
+    assert!(
+        group["sessions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["joining_link"].is_null())
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn get_returns_404_for_drafts_and_unknown_ids_and_400_for_malformed_ids() {
     let app = app_with_fixture().await;
-    assert_problem(app.get(&format!("/api/v1/work-groups/{DRAFT_GROUP}")).await, 404).await;
-    assert_problem(app.get("/api/v1/work-groups/01931b8e-0000-7000-8000-0000000000ff").await, 404).await;
+    assert_problem(
+        app.get(&format!("/api/v1/work-groups/{DRAFT_GROUP}")).await,
+        404,
+    )
+    .await;
+    assert_problem(
+        app.get("/api/v1/work-groups/01931b8e-0000-7000-8000-0000000000ff")
+            .await,
+        404,
+    )
+    .await;
     let problem = assert_problem(app.get("/api/v1/work-groups/LCW21-15-01").await, 400).await;
     assert_eq!(invalid_fields(&problem), ["id"]);
 }
@@ -220,7 +299,20 @@ async fn list_returns_400_naming_every_bad_filter() {
     fields.sort();
     assert_eq!(
         fields,
-        ["academic_year", "hub", "lead", "limit", "local_authority", "mode", "phase", "q", "sort", "starts_after", "starts_before", "status"]
+        [
+            "academic_year",
+            "hub",
+            "lead",
+            "limit",
+            "local_authority",
+            "mode",
+            "phase",
+            "q",
+            "sort",
+            "starts_after",
+            "starts_before",
+            "status"
+        ]
     );
 }
 
@@ -228,14 +320,32 @@ async fn list_returns_400_naming_every_bad_filter() {
 async fn a_group_etag_changes_when_places_change() {
     let app = app_with_fixture().await;
     let path = format!("{}/api/v1/work-groups/{OPEN_GROUP}", app.address);
-    let etag = app.client.get(&path).send().await.unwrap().headers()["etag"].to_str().unwrap().to_owned();
+    let etag = app.client.get(&path).send().await.unwrap().headers()["etag"]
+        .to_str()
+        .unwrap()
+        .to_owned();
 
-    let unchanged = app.client.get(&path).header("If-None-Match", &etag).send().await.unwrap();
+    let unchanged = app
+        .client
+        .get(&path)
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(unchanged.status(), 304);
     assert_eq!(unchanged.bytes().await.unwrap().len(), 0);
 
-    app.execute(&format!("UPDATE work_groups SET accepted_count = 19 WHERE id = '{OPEN_GROUP}'")).await;
-    let changed = app.client.get(&path).header("If-None-Match", &etag).send().await.unwrap();
+    app.execute(&format!(
+        "UPDATE work_groups SET accepted_count = 19 WHERE id = '{OPEN_GROUP}'"
+    ))
+    .await;
+    let changed = app
+        .client
+        .get(&path)
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(changed.status(), 200);
     assert_ne!(changed.headers()["etag"].to_str().unwrap(), etag);
 }
@@ -244,18 +354,31 @@ async fn a_group_etag_changes_when_places_change() {
 async fn list_etag_answers_304_when_nothing_changed() {
     let app = app_with_fixture().await;
     let path = format!("{}/api/v1/work-groups?hub=glow", app.address);
-    let etag = app.client.get(&path).send().await.unwrap().headers()["etag"].to_str().unwrap().to_owned();
-    let again = app.client.get(&path).header("If-None-Match", &etag).send().await.unwrap();
+    let etag = app.client.get(&path).send().await.unwrap().headers()["etag"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let again = app
+        .client
+        .get(&path)
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(again.status(), 304);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn full_group_shows_no_places_left() {
     let app = app_with_fixture().await;
-    let group = app.get_json(&format!("/api/v1/work-groups/{FULL_GROUP}"), 200).await;
+    let group = app
+        .get_json(&format!("/api/v1/work-groups/{FULL_GROUP}"), 200)
+        .await;
     assert_eq!(group["status"], "full");
     assert_eq!(group["places_left"], 0);
-    let glow = app.get_json(&format!("/api/v1/work-groups/{GLOW_GROUP}"), 200).await;
+    let glow = app
+        .get_json(&format!("/api/v1/work-groups/{GLOW_GROUP}"), 200)
+        .await;
     assert_eq!(glow["places_left"], 20);
     assert_eq!(glow["eoi_deadline"], "2022-10-01T23:59:00+01:00");
 }
