@@ -114,7 +114,18 @@ impl Server {
             "exit {status:?}; logged:\n{}",
             self.seen.join("\n")
         );
-        self.seen
+        std::mem::take(&mut self.seen)
+    }
+}
+
+impl Drop for Server {
+    /// A failed test still stops its server, and so the server's PostgreSQL.
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            // SAFETY: signals our own child process.
+            unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+            let _ = self.child.wait();
+        }
     }
 }
 
