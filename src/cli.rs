@@ -111,7 +111,8 @@ impl PoolArgs {
 }
 
 #[derive(Debug, Args)]
-#[group(required = true, multiple = false)]
+// Members named: clap leaves a group empty when the struct flattens another.
+#[group(required = true, multiple = false, args = ["demo", "synthetic"])]
 pub struct SeedArgs {
     /// The demo data from the source documents (idempotent).
     #[arg(long)]
@@ -120,6 +121,9 @@ pub struct SeedArgs {
     /// Synthetic data at national scale for benchmarks (sizes below).
     #[arg(long)]
     pub synthetic: bool,
+
+    #[command(flatten)]
+    pub sizes: crate::seed::synthetic::SyntheticSizes,
 }
 
 #[cfg(test)]
@@ -146,5 +150,16 @@ mod tests {
         assert!(Cli::try_parse_from(["mathshub", "seed"]).is_err());
         assert!(Cli::try_parse_from(["mathshub", "seed", "--demo", "--synthetic"]).is_err());
         assert!(Cli::try_parse_from(["mathshub", "seed", "--demo"]).is_ok());
+    }
+
+    #[test]
+    fn synthetic_sizes_are_flags_with_national_defaults() {
+        let cli = Cli::try_parse_from(["mathshub", "seed", "--synthetic", "--hubs", "3"]).unwrap();
+        let Some(Command::Seed(args)) = cli.command else {
+            panic!("expected seed")
+        };
+        assert!(args.synthetic && !args.demo);
+        assert_eq!((args.sizes.hubs, args.sizes.schools), (3, 20_000));
+        assert!(Cli::try_parse_from(["mathshub", "seed", "--synthetic", "--hubs", "0"]).is_err());
     }
 }

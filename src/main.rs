@@ -84,7 +84,14 @@ async fn seed(database: &Database, args: &SeedArgs) -> Result<(), AnyError> {
     if args.demo {
         return load_demo_data(database).await;
     }
-    Err("synthetic seeding is not available yet".into())
+    let mut conn = AsyncPgConnection::establish(database.url().expose()).await?;
+    let started = std::time::Instant::now();
+    let summary = mathshub::seed::synthetic::load(&mut conn, &args.sizes).await?;
+    log::info!(
+        "Loaded synthetic data in {:.1?}: {summary:?}",
+        started.elapsed()
+    );
+    Ok(())
 }
 
 /// Loads the demo data from the source documents (idempotent).

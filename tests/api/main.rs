@@ -1,6 +1,7 @@
 //! The integration suite: one binary, every test against the real HTTP app and a real
 //! PostgreSQL database of its own.
 
+mod bench_sql;
 mod cli;
 mod conventions;
 mod demo_seed;
@@ -15,5 +16,6 @@ mod projects;
 mod schema;
 mod schools;
 mod sessions;
+mod synthetic_seed;
 mod teaching_school_hubs;
 mod work_groups;
