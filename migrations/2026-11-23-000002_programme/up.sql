@@ -123,6 +123,8 @@ CREATE TABLE work_groups (
     CONSTRAINT work_groups_cancelled_have_reason CHECK ((status = 'cancelled') = (cancellation_reason IS NOT NULL))
 );
 CREATE INDEX work_groups_hub_idx ON work_groups (hub_id, status, code, id);
+-- A hub's public catalogue in page order, whatever the status (drafts are never public).
+CREATE INDEX work_groups_hub_public_idx ON work_groups (hub_id, code, id) WHERE status <> 'draft';
 CREATE INDEX work_groups_project_idx ON work_groups (project_id, code, id);
 CREATE INDEX work_groups_status_idx ON work_groups (status, code, id);
 CREATE INDEX work_groups_academic_year_idx ON work_groups (academic_year, code, id);

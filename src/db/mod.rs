@@ -3,6 +3,7 @@
 
 pub mod embedded;
 pub mod hubs;
+pub mod json;
 pub mod leads;
 pub mod local_authorities;
 pub mod migrate;

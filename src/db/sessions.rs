@@ -8,6 +8,7 @@ use diesel::sql_types::{BigInt, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlU
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use crate::db::json::Json;
 use crate::db::sql::SqlBuilder;
 use crate::domain::{SessionKind, SessionMode, Slug};
 
@@ -54,11 +55,11 @@ pub struct CalendarSessionRow {
     pub hub_name: String,
 }
 
-/// A public work group and, when it has any after the cursor, one of its sessions as JSON.
+/// A public work group and, when it has any after the cursor, one of its sessions.
 #[derive(Debug, QueryableByName)]
 struct GroupSessionRow {
     #[diesel(sql_type = Nullable<Jsonb>)]
-    session: Option<serde_json::Value>,
+    session: Option<Json<SessionRow>>,
 }
 
 const SESSION_COLUMNS: &str = "\
@@ -76,7 +77,7 @@ pub async fn of_work_group(
     work_group_id: Uuid,
     after: Option<&SessionKey>,
     limit: i64,
-) -> diesel::QueryResult<Option<Vec<serde_json::Value>>> {
+) -> diesel::QueryResult<Option<Vec<SessionRow>>> {
     let mut page = SqlBuilder::new(format!(
         "SELECT to_jsonb(page) AS session FROM work_groups wg LEFT JOIN LATERAL (
            SELECT {SESSION_COLUMNS} FROM sessions s WHERE s.work_group_id = wg.id"
@@ -100,7 +101,9 @@ pub async fn of_work_group(
         return Ok(None);
     }
     Ok(Some(
-        rows.into_iter().filter_map(|row| row.session).collect(),
+        rows.into_iter()
+            .filter_map(|row| row.session.map(|Json(session)| session))
+            .collect(),
     ))
 }
 

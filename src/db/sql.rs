@@ -4,6 +4,8 @@
 //! each distinct shape of a list query is parsed and planned once per connection.
 
 use diesel::QueryResult;
+use std::borrow::Cow;
+
 use diesel::expression::AsExpression;
 use diesel::pg::Pg;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
@@ -12,7 +14,8 @@ use diesel::sql_types::{HasSqlType, SingleValue, SqlType, Untyped};
 type BoxedBind = Box<dyn QueryFragment<Pg> + Send + Sync>;
 
 enum Part {
-    Sql(String),
+    /// Mostly `&'static` text: a list query's fixed parts are not copied per request.
+    Sql(Cow<'static, str>),
     Bind(BoxedBind),
 }
 
@@ -24,14 +27,14 @@ pub struct SqlBuilder {
 }
 
 impl SqlBuilder {
-    pub fn new(sql: impl Into<String>) -> Self {
+    pub fn new(sql: impl Into<Cow<'static, str>>) -> Self {
         Self {
             parts: vec![Part::Sql(sql.into())],
         }
     }
 
     /// Appends SQL text.
-    pub fn sql(mut self, sql: impl Into<String>) -> Self {
+    pub fn sql(mut self, sql: impl Into<Cow<'static, str>>) -> Self {
         self.parts.push(Part::Sql(sql.into()));
         self
     }

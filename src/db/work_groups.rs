@@ -7,10 +7,12 @@ use diesel::sql_types::{BigInt, Integer, Jsonb, Nullable, Text, Timestamptz, Uui
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use crate::db::json::Json;
+use crate::db::sessions::SessionRow;
 use crate::db::sql::SqlBuilder;
 use crate::db::{hub_covering, like_pattern};
 use crate::domain::{
-    AcademicYear, Admission, DeliveryMode, GssCode, ProgrammePhase, Slug, WorkGroupStatus,
+    AcademicYear, Admission, DeliveryMode, GssCode, LeadRole, ProgrammePhase, Slug, WorkGroupStatus,
 };
 
 #[derive(Debug, QueryableByName)]
@@ -59,18 +61,26 @@ pub struct WorkGroupRow {
     pub first_session_at: Option<DateTime<Utc>>,
     #[diesel(sql_type = Nullable<Timestamptz>)]
     pub last_session_at: Option<DateTime<Utc>>,
-    /// `[{"id", "name", "role"}]`, work group leads first.
+    /// Work group leads first, then cohort leads, by name.
     #[diesel(sql_type = Jsonb)]
-    pub leads: serde_json::Value,
+    pub leads: Json<Vec<LeadRow>>,
 }
 
-/// A work group with its sessions (`[SessionRow]` as JSON, in time order).
+/// A lead of a group by their public name (the profile's, else the account's).
+#[derive(Debug, serde::Deserialize)]
+pub struct LeadRow {
+    pub id: Uuid,
+    pub name: String,
+    pub role: LeadRole,
+}
+
+/// A work group with its sessions, in time order.
 #[derive(Debug, QueryableByName)]
 pub struct WorkGroupDetailRow {
     #[diesel(embed)]
     pub group: WorkGroupRow,
     #[diesel(sql_type = Jsonb)]
-    pub sessions: serde_json::Value,
+    pub sessions: Json<Vec<SessionRow>>,
 }
 
 const SELECT: &str = "\

@@ -149,7 +149,7 @@ pub async fn list_leads(
 /// One published lead profile by the lead's user id.
 #[utoipa::path(
     tag = TAG,
-    params(("id" = uuid::Uuid, Path, description = "The lead's user id")),
+    params(("id" = uuid::Uuid, Path, description = "The lead's user id", example = "0193ffff-0000-7000-8000-000000000301")),
     responses(
         (status = 200, description = "The lead", body = Lead, headers(("ETag" = String))),
         crate::openapi::ReadErrors,

@@ -52,13 +52,6 @@ impl From<SessionRow> for Session {
 }
 
 impl Session {
-    /// A session from the JSON a work group query aggregates.
-    pub fn from_json(value: serde_json::Value) -> Result<Self, ApiError> {
-        serde_json::from_value::<SessionRow>(value)
-            .map(Self::from)
-            .map_err(ApiError::internal)
-    }
-
     fn key(&self) -> SessionKey {
         (self.starts_at.0, self.id)
     }
@@ -156,7 +149,7 @@ impl Filters for Unfiltered {
 /// links are `null` here.
 #[utoipa::path(
     tag = TAG,
-    params(("id" = uuid::Uuid, Path, description = "Work group id"), PageParams),
+    params(("id" = uuid::Uuid, Path, description = "Work group id", example = "01931b8e-7c2a-7d3e-9a41-3c5f0e2b7a10"), PageParams),
     responses(
         (status = 200, description = "One page of sessions", body = Page<Session>,
          headers(("Link" = String, description = "`<…>; rel=\"next\"` when a next page exists"), ("ETag" = String))),
@@ -175,10 +168,7 @@ pub async fn list_work_group_sessions(
     let sessions = queries::of_work_group(&mut conn, id, query.after.as_ref(), query.limit + 1)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("Work group {id}")))?;
-    let items = sessions
-        .into_iter()
-        .map(Session::from_json)
-        .collect::<Result<Vec<_>, _>>()?;
+    let items = sessions.into_iter().map(Session::from).collect();
     Ok(page_response(&request, items, query.limit, Session::key))
 }
 

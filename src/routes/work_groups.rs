@@ -7,8 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::db::DbPool;
-use crate::db::sessions::SessionRow;
-use crate::db::work_groups::{self as queries, WorkGroupFilter, WorkGroupRow};
+use crate::db::work_groups::{self as queries, LeadRow, WorkGroupFilter, WorkGroupRow};
 use crate::domain::{
     AcademicYear, Admission, DeliveryMode, GssCode, LeadRole, LondonTime, ProgrammePhase, Slug,
     WorkGroupStatus, parse_instant,
@@ -22,12 +21,22 @@ use crate::routes::{non_empty, parse_path, uuid};
 const TAG: &str = "Work groups";
 
 /// A lead of a work group, by their public name.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct WorkGroupLead {
     pub id: Uuid,
     #[schema(example = "Demo Lead (LCW)")]
     pub name: String,
     pub role: LeadRole,
+}
+
+impl From<LeadRow> for WorkGroupLead {
+    fn from(row: LeadRow) -> Self {
+        Self {
+            id: row.id,
+            name: row.name,
+            role: row.role,
+        }
+    }
 }
 
 /// A work group as lists show it (everything but its sessions).
@@ -73,15 +82,13 @@ pub struct WorkGroup {
     pub sessions: Vec<Session>,
 }
 
-impl TryFrom<WorkGroupRow> for WorkGroupSummary {
-    type Error = ApiError;
-
-    fn try_from(row: WorkGroupRow) -> Result<Self, ApiError> {
-        Ok(Self {
+impl From<WorkGroupRow> for WorkGroupSummary {
+    fn from(row: WorkGroupRow) -> Self {
+        Self {
             places_left: row
                 .capacity
                 .map(|capacity| (capacity - row.accepted_count).max(0)),
-            leads: serde_json::from_value(row.leads).map_err(ApiError::internal)?,
+            leads: row.leads.0.into_iter().map(WorkGroupLead::from).collect(),
             id: row.id,
             code: row.code,
             title: row.title,
@@ -105,7 +112,7 @@ impl TryFrom<WorkGroupRow> for WorkGroupSummary {
             cancellation_reason: row.cancellation_reason,
             first_session_at: row.first_session_at.map(LondonTime),
             last_session_at: row.last_session_at.map(LondonTime),
-        })
+        }
     }
 }
 
@@ -136,7 +143,7 @@ pub struct WorkGroupQuery {
     #[param(value_type = Option<DeliveryMode>)]
     mode: Option<String>,
     /// Only groups this LLME leads (lead id).
-    #[param(value_type = Option<Uuid>)]
+    #[param(value_type = Option<Uuid>, example = "01931b8d-0000-7000-8000-000000000001")]
     lead: Option<String>,
     /// Groups whose first session starts at or after this instant (RFC 3339).
     #[param(value_type = Option<String>, format = DateTime, example = "2021-09-01T00:00:00+01:00")]
@@ -197,10 +204,7 @@ pub async fn list_work_groups(
         query.limit + 1,
     )
     .await?;
-    let items = rows
-        .into_iter()
-        .map(WorkGroupSummary::try_from)
-        .collect::<Result<Vec<_>, _>>()?;
+    let items = rows.into_iter().map(WorkGroupSummary::from).collect();
     Ok(page_response(
         &request,
         items,
@@ -216,7 +220,7 @@ pub async fn list_work_groups(
 /// participants see them.
 #[utoipa::path(
     tag = TAG,
-    params(("id" = Uuid, Path, description = "Work group id")),
+    params(("id" = Uuid, Path, description = "Work group id", example = "01931b8e-7c2a-7d3e-9a41-3c5f0e2b7a10")),
     responses(
         (status = 200, description = "The work group", body = WorkGroup, headers(("ETag" = String))),
         crate::openapi::ReadErrors,
@@ -232,11 +236,9 @@ pub async fn get_work_group(
     let row = queries::find(&mut conn, id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("Work group {id}")))?;
-    let sessions: Vec<SessionRow> =
-        serde_json::from_value(row.sessions).map_err(ApiError::internal)?;
     Ok(web::Json(WorkGroup {
-        summary: row.group.try_into()?,
-        sessions: sessions.into_iter().map(Session::from).collect(),
+        summary: row.group.into(),
+        sessions: row.sessions.0.into_iter().map(Session::from).collect(),
     }))
 }
 
