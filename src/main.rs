@@ -65,6 +65,7 @@ async fn serve(cli: &Cli, args: ServeArgs) -> Result<(), AnyError> {
     };
     let served = match Application::build(&settings, pool) {
         Ok(application) => {
+            application.stop_on_signals()?;
             let base = format!("http://{}", display_address(&args.bind, application.port()));
             log::info!(
                 "API at {base}/api/v1, Swagger UI at {base}/swagger-ui/, OpenAPI at {base}/api-docs/openapi.json"

@@ -8,6 +8,7 @@ use actix_web::dev::Server;
 use actix_web::http::{Method, header};
 use actix_web::middleware::{Logger, from_fn};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, ResponseError, web};
+use tokio::signal::unix::{SignalKind, signal};
 use utoipa_actix_web::{AppExt, scope};
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -54,7 +55,10 @@ impl Application {
                 .wrap(cors(&cors_origins))
                 .wrap(Logger::new("%a \"%r\" %s %b %Dms"))
         })
-        .listen(listener)?;
+        .listen(listener)?
+        // Signals are the caller's (see `stop_on_signals`): actix would only listen once the
+        // server is first polled, and a SIGTERM before that would kill the process outright.
+        .disable_signals();
         if let Some(workers) = settings.workers {
             server = server.workers(workers);
         }
@@ -68,7 +72,22 @@ impl Application {
         self.port
     }
 
-    /// Serves until Ctrl-C or SIGTERM, then finishes in-flight requests and returns.
+    /// Stops the server gracefully (in-flight requests finish) on Ctrl-C or SIGTERM. The
+    /// handlers are in place when this returns.
+    pub fn stop_on_signals(&self) -> std::io::Result<()> {
+        let mut terminate = signal(SignalKind::terminate())?;
+        let handle = self.server.handle();
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => log::info!("Ctrl-C received; stopping"),
+                _ = terminate.recv() => log::info!("SIGTERM received; stopping"),
+            }
+            handle.stop(true).await;
+        });
+        Ok(())
+    }
+
+    /// Serves until stopped, then returns once in-flight requests have finished.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
