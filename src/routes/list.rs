@@ -316,3 +316,39 @@ mod tests {
         assert_eq!(fields(Query::parse("name=a&name=b").unwrap_err()), ["name"]);
     }
 }
+
+/// For single resources: any query parameter is refused (400 naming each), as on lists.
+#[derive(Debug)]
+pub struct NoQueryParameters;
+
+impl FromRequest for NoQueryParameters {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let pairs: Vec<(String, String)> = match serde_urlencoded::from_str(request.query_string())
+        {
+            Ok(pairs) => pairs,
+            Err(_) => {
+                return ready(Err(ApiError::invalid(
+                    "query",
+                    "is not a valid URL-encoded query string",
+                )));
+            }
+        };
+        let errors: Vec<FieldError> = pairs
+            .into_iter()
+            .map(|(name, _)| {
+                FieldError::new(
+                    name,
+                    "is not a query parameter of this resource (it takes none)",
+                )
+            })
+            .collect();
+        ready(if errors.is_empty() {
+            Ok(Self)
+        } else {
+            Err(ApiError::Validation(errors))
+        })
+    }
+}

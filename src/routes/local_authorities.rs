@@ -8,7 +8,9 @@ use crate::db::DbPool;
 use crate::db::local_authorities::{self as queries, LocalAuthorityFilter, LocalAuthorityRow};
 use crate::domain::{GssCode, LaKind, LondonTime};
 use crate::error::ApiError;
-use crate::routes::list::{FieldErrors, Filters, ListQuery, Page, PageParams, page_response};
+use crate::routes::list::{
+    FieldErrors, Filters, ListQuery, NoQueryParameters, Page, PageParams, page_response,
+};
 use crate::routes::parse_path;
 use crate::routes::refs::{HubRef, LocalAuthorityRef, reference};
 
@@ -137,6 +139,7 @@ pub async fn list_local_authorities(
 #[get("/local-authorities/{code}")]
 pub async fn get_local_authority(
     path: web::Path<String>,
+    _: NoQueryParameters,
     pool: web::Data<DbPool>,
 ) -> Result<web::Json<LocalAuthority>, ApiError> {
     let code = parse_path("code", &path, GssCode::parse)?;

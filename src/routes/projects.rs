@@ -10,7 +10,9 @@ use crate::domain::{
     AcademicYear, ProgrammePhase, ProjectCode, ProjectKind, RoleInSchool, SchoolPhase,
 };
 use crate::error::ApiError;
-use crate::routes::list::{FieldErrors, Filters, ListQuery, Page, PageParams, page_response};
+use crate::routes::list::{
+    FieldErrors, Filters, ListQuery, NoQueryParameters, Page, PageParams, page_response,
+};
 use crate::routes::parse_path;
 
 const TAG: &str = "Projects";
@@ -179,6 +181,7 @@ pub async fn list_projects(
 #[get("/projects/{code}")]
 pub async fn get_project(
     path: web::Path<String>,
+    _: NoQueryParameters,
     pool: web::Data<DbPool>,
 ) -> Result<web::Json<Project>, ApiError> {
     let code = parse_path("code", &path, ProjectCode::parse)?;

@@ -8,7 +8,9 @@ use crate::db::DbPool;
 use crate::db::schools::{self as queries, SchoolFilter, SchoolRow};
 use crate::domain::{GssCode, SchoolPhase, SchoolStatus, Urn};
 use crate::error::ApiError;
-use crate::routes::list::{FieldErrors, Filters, ListQuery, Page, PageParams, page_response};
+use crate::routes::list::{
+    FieldErrors, Filters, ListQuery, NoQueryParameters, Page, PageParams, page_response,
+};
 use crate::routes::parse_path;
 use crate::routes::refs::{LocalAuthorityRef, reference};
 
@@ -133,6 +135,7 @@ pub async fn list_schools(
 #[get("/schools/{urn}")]
 pub async fn get_school(
     path: web::Path<String>,
+    _: NoQueryParameters,
     pool: web::Data<DbPool>,
 ) -> Result<web::Json<School>, ApiError> {
     let urn = parse_path("urn", &path, Urn::parse)?;

@@ -13,7 +13,9 @@ use crate::domain::{
     WorkGroupStatus, parse_instant,
 };
 use crate::error::ApiError;
-use crate::routes::list::{FieldErrors, Filters, ListQuery, Page, PageParams, page_response};
+use crate::routes::list::{
+    FieldErrors, Filters, ListQuery, NoQueryParameters, Page, PageParams, page_response,
+};
 use crate::routes::refs::{HubRef, ProjectRef, Venue};
 use crate::routes::sessions::Session;
 use crate::routes::{non_empty, parse_path, uuid};
@@ -229,6 +231,7 @@ pub async fn list_work_groups(
 #[get("/work-groups/{id}")]
 pub async fn get_work_group(
     path: web::Path<String>,
+    _: NoQueryParameters,
     pool: web::Data<DbPool>,
 ) -> Result<web::Json<WorkGroup>, ApiError> {
     let id = parse_path("id", &path, uuid)?;

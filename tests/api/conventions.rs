@@ -157,3 +157,26 @@ async fn a_connection_cut_by_the_server_is_replaced_without_a_500() {
     );
     assert_eq!(statuses.last(), Some(&200), "{statuses:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn single_resources_refuse_query_parameters_by_name() {
+    let app = TestApp::spawn().await;
+    app.execute(
+        "INSERT INTO local_authorities (gss_code, name, kind, region) VALUES ('E09000009', 'Ealing', 'london_borough', 'London')",
+    )
+    .await;
+    app.get_json("/api/v1/local-authorities/E09000009", 200)
+        .await;
+
+    let problem = assert_problem(
+        app.get("/api/v1/local-authorities/E09000009?expand=hub&limit=5")
+            .await,
+        400,
+    )
+    .await;
+
+    assert_eq!(
+        crate::helpers::invalid_fields(&problem),
+        ["expand", "limit"]
+    );
+}
