@@ -8,9 +8,10 @@ use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Jsonb, Nullable, Text, Timestamptz, Uuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
+use crate::db::json::Json;
 use crate::db::sql::SqlBuilder;
 use crate::db::{hub_covering, like_pattern};
-use crate::domain::{GssCode, Slug};
+use crate::domain::{GssCode, LaKind, Partnership, Slug, StrategicPartnerKind};
 
 /// Every partnership of a Maths Hub with a Teaching School Hub, one row per pair:
 /// `(hub_id, teaching_school_hub_id, explicit)`. A pair is a partnership when it is recorded in
@@ -60,15 +61,42 @@ pub struct HubRow {
 pub struct HubDetailRow {
     #[diesel(embed)]
     pub hub: HubRow,
-    /// `[{gss_code, name, kind}]` by name.
+    /// The authorities it currently covers, by name.
     #[diesel(sql_type = Jsonb)]
-    pub local_authorities: serde_json::Value,
-    /// `[{name, kind, school_urn, website}]` by name.
+    pub local_authorities: Json<Vec<AreaAuthorityRow>>,
+    /// By name.
     #[diesel(sql_type = Jsonb)]
-    pub strategic_partners: serde_json::Value,
-    /// `[{slug, name, partnership}]` by name.
+    pub strategic_partners: Json<Vec<StrategicPartnerRow>>,
+    /// Partner Teaching School Hubs, by name.
     #[diesel(sql_type = Jsonb)]
-    pub teaching_school_hubs: serde_json::Value,
+    pub teaching_school_hubs: Json<Vec<PartnerRow>>,
+}
+
+/// A local authority in a hub's coverage or a Teaching School Hub's area.
+#[derive(Debug, serde::Deserialize)]
+pub struct AreaAuthorityRow {
+    pub gss_code: String,
+    pub name: String,
+    pub kind: LaKind,
+}
+
+/// A strategic partner of a hub.
+#[derive(Debug, serde::Deserialize)]
+pub struct StrategicPartnerRow {
+    pub name: String,
+    pub kind: StrategicPartnerKind,
+    pub school_urn: Option<String>,
+    pub website: Option<String>,
+}
+
+/// The other side of a partnership (a Teaching School Hub for a hub, a hub for a Teaching
+/// School Hub), and why they are partners.
+#[derive(Debug, serde::Deserialize)]
+pub struct PartnerRow {
+    pub slug: String,
+    pub name: String,
+    /// As [`PARTNERSHIP_LABEL`] spells it.
+    pub partnership: Partnership,
 }
 
 const SELECT: &str = "\

@@ -4,9 +4,10 @@
 use diesel::sql_types::{Array, BigInt, Bool, Jsonb, Text, Uuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
+use crate::db::json::Json;
 use crate::db::like_pattern;
 use crate::db::sql::SqlBuilder;
-use crate::domain::{ProgrammePhase, Slug};
+use crate::domain::{LeadRole, ProgrammePhase, Slug};
 
 #[derive(Debug, diesel::prelude::QueryableByName)]
 pub struct LeadRow {
@@ -22,13 +23,28 @@ pub struct LeadRow {
     pub bio: String,
     #[diesel(sql_type = Bool)]
     pub community_member: bool,
-    /// `[{"slug", "name"}]` in name order.
+    /// In name order.
     #[diesel(sql_type = Jsonb)]
-    pub hubs: serde_json::Value,
-    /// `[{"id", "code", "title", "role"}]`: the groups they lead that are not drafts, newest
-    /// academic year first.
+    pub hubs: Json<Vec<LeadHubRow>>,
+    /// The groups they lead that are not drafts, newest academic year first.
     #[diesel(sql_type = Jsonb)]
-    pub work_groups: serde_json::Value,
+    pub work_groups: Json<Vec<LedWorkGroupRow>>,
+}
+
+/// A hub a lead works with.
+#[derive(Debug, serde::Deserialize)]
+pub struct LeadHubRow {
+    pub slug: String,
+    pub name: String,
+}
+
+/// A work group a lead leads, and in which role.
+#[derive(Debug, serde::Deserialize)]
+pub struct LedWorkGroupRow {
+    pub id: uuid::Uuid,
+    pub code: String,
+    pub title: String,
+    pub role: LeadRole,
 }
 
 /// Only published profiles of accounts still in use; the user row is joined for nothing else.

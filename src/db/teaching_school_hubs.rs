@@ -7,7 +7,8 @@ use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Jsonb, Nullable, Text, Timestamptz, Uuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
-use crate::db::hubs::{PARTNERSHIP_LABEL, PARTNERSHIPS};
+use crate::db::hubs::{AreaAuthorityRow, PARTNERSHIP_LABEL, PARTNERSHIPS, PartnerRow};
+use crate::db::json::Json;
 use crate::db::like_pattern;
 use crate::db::sql::SqlBuilder;
 use crate::domain::{GssCode, Slug};
@@ -35,12 +36,12 @@ pub struct TeachingSchoolHubRow {
 pub struct TeachingSchoolHubDetailRow {
     #[diesel(embed)]
     pub teaching_school_hub: TeachingSchoolHubRow,
-    /// `[{gss_code, name, kind}]` by name.
+    /// The districts and unitary authorities of its area, by name.
     #[diesel(sql_type = Jsonb)]
-    pub area: serde_json::Value,
-    /// `[{slug, name, partnership}]` by name.
+    pub area: Json<Vec<AreaAuthorityRow>>,
+    /// Partner Maths Hubs, by name.
     #[diesel(sql_type = Jsonb)]
-    pub partner_hubs: serde_json::Value,
+    pub partner_hubs: Json<Vec<PartnerRow>>,
 }
 
 const SELECT: &str = "\

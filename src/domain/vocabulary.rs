@@ -6,12 +6,26 @@ use super::ParseError;
 /// Declares a closed vocabulary: serde, OpenAPI schema, parsing with a helpful error, and
 /// diesel's text mapping, all from one list of variants.
 macro_rules! vocabulary {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
+    ($(#[doc = $doc:literal])* $name:ident { $($(#[doc = $vdoc:literal])* $variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[doc = $doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
-                 utoipa::ToSchema, diesel::expression::AsExpression, diesel::deserialize::FromSqlRow)]
+                 diesel::expression::AsExpression, diesel::deserialize::FromSqlRow)]
         #[diesel(sql_type = diesel::sql_types::Text)]
-        pub enum $name { $($(#[$vmeta])* #[serde(rename = $text)] $variant),+ }
+        pub enum $name { $($(#[doc = $vdoc])* #[serde(rename = $text)] $variant),+ }
+
+        // Written out rather than derived: the derive cannot read a `rename` built by a macro.
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                let description = concat!($($doc, "\n",)* $("\n- `", $text, "`", $(":", $vdoc,)*)+);
+                utoipa::openapi::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .enum_values(Some([$($text),+]))
+                    .description(Some(description.trim()))
+                    .into()
+            }
+        }
+
+        impl utoipa::ToSchema for $name {}
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
@@ -192,6 +206,16 @@ vocabulary!(
     }
 );
 
+vocabulary!(
+    /// Why a Maths Hub and a Teaching School Hub are partners.
+    Partnership {
+        /// Recorded as a partnership.
+        Explicit = "explicit",
+        /// Derived: the Teaching School Hub's area holds an authority the hub covers (a district through its county).
+        OverlappingArea = "overlapping area",
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -207,6 +231,20 @@ mod tests {
     fn parse_rejects_unknown_value_listing_the_allowed_ones() {
         let error = WorkGroupStatus::parse("booked").unwrap_err();
         assert!(error.0.contains("draft, open, full"), "{error}");
+    }
+
+    #[test]
+    fn the_openapi_schema_lists_the_database_texts() {
+        let schema =
+            serde_json::to_value(<ProgrammePhase as utoipa::PartialSchema>::schema()).unwrap();
+        assert_eq!(
+            schema["enum"],
+            serde_json::json!(["early_years", "primary", "secondary", "post_16"])
+        );
+        assert_eq!(
+            <ProgrammePhase as utoipa::ToSchema>::name(),
+            "ProgrammePhase"
+        );
     }
 
     #[test]

@@ -6,8 +6,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::db::DbPool;
-use crate::db::hubs::{self as queries, HubDetailRow, HubFilter, HubRow};
-use crate::domain::{GssCode, LaKind, LondonTime, Slug, StrategicPartnerKind};
+use crate::db::hubs::{
+    self as queries, AreaAuthorityRow, HubDetailRow, HubFilter, HubRow, PartnerRow,
+    StrategicPartnerRow,
+};
+use crate::domain::{GssCode, LaKind, LondonTime, Partnership, Slug, StrategicPartnerKind};
 use crate::error::ApiError;
 use crate::routes::list::{FieldErrors, Filters, ListQuery, Page, PageParams, page_response};
 use crate::routes::parse_path;
@@ -32,7 +35,7 @@ impl LeadSchool {
 }
 
 /// A local authority within a hub's coverage or a Teaching School Hub's area.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AreaAuthority {
     #[schema(example = "E09000009")]
     pub gss_code: String,
@@ -41,16 +44,14 @@ pub struct AreaAuthority {
     pub kind: LaKind,
 }
 
-/// Why a Maths Hub and a Teaching School Hub are partners.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub enum Partnership {
-    /// Recorded as a partnership.
-    #[serde(rename = "explicit")]
-    Explicit,
-    /// Derived: the Teaching School Hub's area holds an authority the hub covers, or a district
-    /// of a county it covers.
-    #[serde(rename = "overlapping area")]
-    OverlappingArea,
+impl From<AreaAuthorityRow> for AreaAuthority {
+    fn from(row: AreaAuthorityRow) -> Self {
+        Self {
+            gss_code: row.gss_code,
+            name: row.name,
+            kind: row.kind,
+        }
+    }
 }
 
 /// A Maths Hub.
@@ -86,7 +87,7 @@ impl From<HubRow> for Hub {
 }
 
 /// A school, alliance, university or other body working with a hub.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct StrategicPartner {
     #[schema(example = "Twyford Teaching School Alliance")]
     pub name: String,
@@ -97,14 +98,35 @@ pub struct StrategicPartner {
     pub website: Option<String>,
 }
 
+impl From<StrategicPartnerRow> for StrategicPartner {
+    fn from(row: StrategicPartnerRow) -> Self {
+        Self {
+            name: row.name,
+            kind: row.kind,
+            school_urn: row.school_urn,
+            website: row.website,
+        }
+    }
+}
+
 /// A Teaching School Hub a Maths Hub works with, and why.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct PartnerTeachingSchoolHub {
     #[schema(example = "london-district-east")]
     pub slug: String,
     #[schema(example = "London District East Teaching School Hub")]
     pub name: String,
     pub partnership: Partnership,
+}
+
+impl From<PartnerRow> for PartnerTeachingSchoolHub {
+    fn from(row: PartnerRow) -> Self {
+        Self {
+            slug: row.slug,
+            name: row.name,
+            partnership: row.partnership,
+        }
+    }
 }
 
 /// A Maths Hub with its coverage and partners.
@@ -122,17 +144,30 @@ pub struct HubDetail {
     pub teaching_school_hubs: Vec<PartnerTeachingSchoolHub>,
 }
 
-impl TryFrom<HubDetailRow> for HubDetail {
-    type Error = serde_json::Error;
-
-    fn try_from(row: HubDetailRow) -> Result<Self, serde_json::Error> {
-        Ok(Self {
+impl From<HubDetailRow> for HubDetail {
+    fn from(row: HubDetailRow) -> Self {
+        Self {
             retired_at: row.hub.retired_at.map(LondonTime),
             hub: row.hub.into(),
-            local_authorities: serde_json::from_value(row.local_authorities)?,
-            strategic_partners: serde_json::from_value(row.strategic_partners)?,
-            teaching_school_hubs: serde_json::from_value(row.teaching_school_hubs)?,
-        })
+            local_authorities: row
+                .local_authorities
+                .0
+                .into_iter()
+                .map(AreaAuthority::from)
+                .collect(),
+            strategic_partners: row
+                .strategic_partners
+                .0
+                .into_iter()
+                .map(StrategicPartner::from)
+                .collect(),
+            teaching_school_hubs: row
+                .teaching_school_hubs
+                .0
+                .into_iter()
+                .map(PartnerTeachingSchoolHub::from)
+                .collect(),
+        }
     }
 }
 
@@ -221,9 +256,7 @@ pub async fn get_hub(
     let row = queries::find(&mut conn, &slug)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("Hub {slug}")))?;
-    Ok(web::Json(
-        HubDetail::try_from(row).map_err(ApiError::internal)?,
-    ))
+    Ok(web::Json(row.into()))
 }
 
 pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::db::DbPool;
-use crate::db::leads::{self as queries, LeadFilter, LeadRow};
+use crate::db::leads::{self as queries, LeadFilter, LeadHubRow, LeadRow, LedWorkGroupRow};
 use crate::domain::{LeadRole, ProgrammePhase, Slug};
 use crate::error::ApiError;
 use crate::routes::list::{FieldErrors, Filters, ListQuery, Page, PageParams, page_response};
@@ -16,7 +16,7 @@ use crate::routes::{parse_path, uuid};
 const TAG: &str = "Leads";
 
 /// A work group a lead leads, and how.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct LedWorkGroup {
     pub id: uuid::Uuid,
     #[schema(example = "LCW21-15-01")]
@@ -24,6 +24,26 @@ pub struct LedWorkGroup {
     #[schema(example = "Secondary Subject Leadership")]
     pub title: String,
     pub role: LeadRole,
+}
+
+impl From<LedWorkGroupRow> for LedWorkGroup {
+    fn from(row: LedWorkGroupRow) -> Self {
+        Self {
+            id: row.id,
+            code: row.code,
+            title: row.title,
+            role: row.role,
+        }
+    }
+}
+
+impl From<LeadHubRow> for HubRef {
+    fn from(row: LeadHubRow) -> Self {
+        Self {
+            slug: row.slug,
+            name: row.name,
+        }
+    }
 }
 
 /// A Local Leader of Maths Education's public profile.
@@ -45,35 +65,23 @@ pub struct Lead {
     pub work_groups: Vec<LedWorkGroup>,
 }
 
-/// How the query spells a hub inside its JSON list.
-#[derive(Deserialize)]
-struct HubJson {
-    slug: String,
-    name: String,
-}
-
-impl TryFrom<LeadRow> for Lead {
-    type Error = ApiError;
-
-    fn try_from(row: LeadRow) -> Result<Self, ApiError> {
-        let hubs: Vec<HubJson> = serde_json::from_value(row.hubs).map_err(ApiError::internal)?;
-        let work_groups = serde_json::from_value(row.work_groups).map_err(ApiError::internal)?;
-        Ok(Self {
+impl From<LeadRow> for Lead {
+    fn from(row: LeadRow) -> Self {
+        Self {
             id: row.user_id,
             name: row.display_name,
-            hubs: hubs
-                .into_iter()
-                .map(|hub| HubRef {
-                    slug: hub.slug,
-                    name: hub.name,
-                })
-                .collect(),
+            hubs: row.hubs.0.into_iter().map(HubRef::from).collect(),
             phases: row.phases,
             specialisms: row.specialisms,
             bio: row.bio,
             community_member: row.community_member,
-            work_groups,
-        })
+            work_groups: row
+                .work_groups
+                .0
+                .into_iter()
+                .map(LedWorkGroup::from)
+                .collect(),
+        }
     }
 }
 
@@ -132,10 +140,7 @@ pub async fn list_leads(
         query.limit + 1,
     )
     .await?;
-    let items = rows
-        .into_iter()
-        .map(Lead::try_from)
-        .collect::<Result<Vec<_>, _>>()?;
+    let items = rows.into_iter().map(Lead::from).collect();
     Ok(page_response(
         &request,
         items,
@@ -165,7 +170,7 @@ pub async fn get_lead(
     let row = queries::find(&mut conn, id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("Lead {id}")))?;
-    Ok(web::Json(Lead::try_from(row)?))
+    Ok(web::Json(row.into()))
 }
 
 pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -6,12 +6,14 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::db::DbPool;
+use crate::db::hubs::PartnerRow;
 use crate::db::teaching_school_hubs::{
     self as queries, TeachingSchoolHubDetailRow, TeachingSchoolHubFilter, TeachingSchoolHubRow,
 };
+use crate::domain::Partnership;
 use crate::domain::{GssCode, LondonTime, Slug};
 use crate::error::ApiError;
-use crate::routes::hubs::{AreaAuthority, LeadSchool, Partnership};
+use crate::routes::hubs::{AreaAuthority, LeadSchool};
 use crate::routes::list::{FieldErrors, Filters, ListQuery, Page, PageParams, page_response};
 use crate::routes::parse_path;
 
@@ -44,13 +46,23 @@ impl From<TeachingSchoolHubRow> for TeachingSchoolHub {
 }
 
 /// A Maths Hub a Teaching School Hub works with, and why.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct PartnerHub {
     #[schema(example = "london-central-and-west")]
     pub slug: String,
     #[schema(example = "London Central and West Maths Hub")]
     pub name: String,
     pub partnership: Partnership,
+}
+
+impl From<PartnerRow> for PartnerHub {
+    fn from(row: PartnerRow) -> Self {
+        Self {
+            slug: row.slug,
+            name: row.name,
+            partnership: row.partnership,
+        }
+    }
 }
 
 /// A Teaching School Hub with its area and partner Maths Hubs.
@@ -66,16 +78,19 @@ pub struct TeachingSchoolHubDetail {
     pub partner_hubs: Vec<PartnerHub>,
 }
 
-impl TryFrom<TeachingSchoolHubDetailRow> for TeachingSchoolHubDetail {
-    type Error = serde_json::Error;
-
-    fn try_from(row: TeachingSchoolHubDetailRow) -> Result<Self, serde_json::Error> {
-        Ok(Self {
+impl From<TeachingSchoolHubDetailRow> for TeachingSchoolHubDetail {
+    fn from(row: TeachingSchoolHubDetailRow) -> Self {
+        Self {
             retired_at: row.teaching_school_hub.retired_at.map(LondonTime),
             teaching_school_hub: row.teaching_school_hub.into(),
-            area: serde_json::from_value(row.area)?,
-            partner_hubs: serde_json::from_value(row.partner_hubs)?,
-        })
+            area: row.area.0.into_iter().map(AreaAuthority::from).collect(),
+            partner_hubs: row
+                .partner_hubs
+                .0
+                .into_iter()
+                .map(PartnerHub::from)
+                .collect(),
+        }
     }
 }
 
@@ -166,9 +181,7 @@ pub async fn get_teaching_school_hub(
     let row = queries::find(&mut conn, &slug)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("Teaching School Hub {slug}")))?;
-    Ok(web::Json(
-        TeachingSchoolHubDetail::try_from(row).map_err(ApiError::internal)?,
-    ))
+    Ok(web::Json(row.into()))
 }
 
 pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -74,6 +74,26 @@ fn every_operation_is_documented_with_its_errors() {
 }
 
 #[test]
+fn enumerations_show_the_values_the_api_sends() {
+    // Values are the database texts: lowercase, never a Rust variant name such as `Post16`.
+    let document: Value = serde_json::from_str(COMMITTED).unwrap();
+    for (name, schema) in document["components"]["schemas"].as_object().unwrap() {
+        if name == "Currency" {
+            continue; // ISO 4217 codes are upper case: `GBP`.
+        }
+        for value in schema["enum"].as_array().into_iter().flatten() {
+            let value = value.as_str().unwrap();
+            assert_eq!(value, value.to_lowercase(), "{name} lists {value}");
+        }
+    }
+    let phases = &document["components"]["schemas"]["ProgrammePhase"]["enum"];
+    assert_eq!(
+        phases,
+        &serde_json::json!(["early_years", "primary", "secondary", "post_16"])
+    );
+}
+
+#[test]
 fn every_reference_resolves() {
     let document: Value = serde_json::from_str(COMMITTED).unwrap();
     let mut references = BTreeSet::new();
