@@ -12,7 +12,9 @@ use crate::db::hubs::{
 };
 use crate::domain::{GssCode, LaKind, LondonTime, Partnership, Slug, StrategicPartnerKind};
 use crate::error::ApiError;
-use crate::routes::list::{FieldErrors, Filters, ListQuery, Page, PageParams, page_response};
+use crate::routes::list::{
+    FieldErrors, Filters, ListQuery, NoQueryParameters, Page, PageParams, page_response,
+};
 use crate::routes::parse_path;
 
 const TAG: &str = "Hubs";
@@ -249,6 +251,7 @@ pub async fn list_hubs(
 #[get("/hubs/{slug}")]
 pub async fn get_hub(
     path: web::Path<String>,
+    _: NoQueryParameters,
     pool: web::Data<DbPool>,
 ) -> Result<web::Json<HubDetail>, ApiError> {
     let slug = parse_path("slug", &path, Slug::parse)?;

@@ -9,7 +9,9 @@ use crate::db::DbPool;
 use crate::db::leads::{self as queries, LeadFilter, LeadHubRow, LeadRow, LedWorkGroupRow};
 use crate::domain::{LeadRole, ProgrammePhase, Slug};
 use crate::error::ApiError;
-use crate::routes::list::{FieldErrors, Filters, ListQuery, Page, PageParams, page_response};
+use crate::routes::list::{
+    FieldErrors, Filters, ListQuery, NoQueryParameters, Page, PageParams, page_response,
+};
 use crate::routes::refs::HubRef;
 use crate::routes::{parse_path, uuid};
 
@@ -163,6 +165,7 @@ pub async fn list_leads(
 #[get("/leads/{id}")]
 pub async fn get_lead(
     path: web::Path<String>,
+    _: NoQueryParameters,
     pool: web::Data<DbPool>,
 ) -> Result<web::Json<Lead>, ApiError> {
     let id = parse_path("id", &path, uuid)?;

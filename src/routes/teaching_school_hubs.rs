@@ -14,7 +14,9 @@ use crate::domain::Partnership;
 use crate::domain::{GssCode, LondonTime, Slug};
 use crate::error::ApiError;
 use crate::routes::hubs::{AreaAuthority, LeadSchool};
-use crate::routes::list::{FieldErrors, Filters, ListQuery, Page, PageParams, page_response};
+use crate::routes::list::{
+    FieldErrors, Filters, ListQuery, NoQueryParameters, Page, PageParams, page_response,
+};
 use crate::routes::parse_path;
 
 const TAG: &str = "Teaching School Hubs";
@@ -174,6 +176,7 @@ pub async fn list_teaching_school_hubs(
 #[get("/teaching-school-hubs/{slug}")]
 pub async fn get_teaching_school_hub(
     path: web::Path<String>,
+    _: NoQueryParameters,
     pool: web::Data<DbPool>,
 ) -> Result<web::Json<TeachingSchoolHubDetail>, ApiError> {
     let slug = parse_path("slug", &path, Slug::parse)?;
