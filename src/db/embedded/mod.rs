@@ -323,35 +323,47 @@ fn recover(binaries: &Binaries, runner: &Runner, pgdata: &Path) -> Result<(), Em
                 "PostgreSQL server (pid {pid}) in {} was left running by an earlier mathshub process; stopping it",
                 pgdata.display()
             );
-            cluster::stop_server(binaries, runner, pgdata, "fast")?;
-            log::info!("stopped the orphaned PostgreSQL server (pid {pid})");
-            Ok(())
-        }
-        PidFileState::Stale => {
-            let survivors = recovery::clear_leftover_processes(pgdata);
-            if !survivors.is_empty() {
-                return Err(EmbeddedError::LeftoverProcesses {
-                    pids: survivors,
-                    pgdata: pgdata.to_path_buf(),
-                });
-            }
-            match fs::remove_file(&pid_file) {
-                Ok(()) => {}
-                Err(err) if err.kind() == io::ErrorKind::NotFound => {}
-                Err(source) => {
-                    return Err(io_error(
-                        format!("could not remove {}", pid_file.display()),
-                        source,
-                    ));
+            match cluster::stop_server(binaries, runner, pgdata, "fast") {
+                Ok(()) => {
+                    log::info!("stopped the orphaned PostgreSQL server (pid {pid})");
+                    Ok(())
                 }
+                // A server killed moments before we looked can still seem alive;
+                // once it has gone, what it left is merely a stale pid file.
+                Err(_) if !recovery::is_alive(pid) => clear_stale_pid_file(pgdata),
+                Err(err) => Err(err),
             }
-            log::info!(
-                "removed stale {} left by a PostgreSQL server that was killed; it will recover on start",
-                pid_file.display()
-            );
-            Ok(())
+        }
+        PidFileState::Stale => clear_stale_pid_file(pgdata),
+    }
+}
+
+/// Removes the pid file of a server that was killed, once no process of it
+/// still works in the cluster; PostgreSQL recovers from its WAL on start.
+fn clear_stale_pid_file(pgdata: &Path) -> Result<(), EmbeddedError> {
+    let survivors = recovery::clear_leftover_processes(pgdata);
+    if !survivors.is_empty() {
+        return Err(EmbeddedError::LeftoverProcesses {
+            pids: survivors,
+            pgdata: pgdata.to_path_buf(),
+        });
+    }
+    let pid_file = pgdata.join("postmaster.pid");
+    match fs::remove_file(&pid_file) {
+        Ok(()) => {}
+        Err(err) if err.kind() == io::ErrorKind::NotFound => {}
+        Err(source) => {
+            return Err(io_error(
+                format!("could not remove {}", pid_file.display()),
+                source,
+            ));
         }
     }
+    log::info!(
+        "removed stale {} left by a PostgreSQL server that was killed; it will recover on start",
+        pid_file.display()
+    );
+    Ok(())
 }
 
 /// Escapes everything outside RFC 3986's unreserved characters, so any
@@ -548,6 +560,12 @@ mod tests {
         // SAFETY: plain kill(2) of the server this test started.
         assert_eq!(unsafe { libc::kill(killed_pid, libc::SIGKILL) }, 0);
 
+        // Started at once, the server may still look alive (the orphan path
+        // copes with that); waiting exercises the stale pid file path.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while recovery::is_alive(killed_pid) && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
         let second = EmbeddedPostgres::start(&dir.options()).expect("start after kill -9");
         assert_answers(&second);
     }
