@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::config::Secret;
 use crate::db::PoolSettings;
+use crate::domain::{Email, Role, RoleInSchool, Slug, Urn};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -52,6 +53,57 @@ pub enum Command {
     Seed(SeedArgs),
     /// Print the OpenAPI document (as served at /api-docs/openapi.json) to standard output.
     Openapi,
+    /// Manage accounts: create the first admin of a deployment, or disable an account.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account. With --password-stdin the password is read from standard input;
+    /// otherwise one is generated and printed once.
+    Create(UserCreateArgs),
+    /// Disable an account: it can no longer sign in, and its tokens stop working at once.
+    Disable {
+        /// The account's email address.
+        #[arg(long, value_parser = Email::parse)]
+        email: Email,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct UserCreateArgs {
+    /// The email address to sign in with.
+    #[arg(long, value_parser = Email::parse)]
+    pub email: Email,
+
+    /// admin, hub_manager, lead, participant or partner.
+    #[arg(long, value_parser = Role::parse)]
+    pub role: Role,
+
+    /// The name shown for the account (default: the email address).
+    #[arg(long)]
+    pub name: Option<String>,
+
+    /// The hub (slug) of a hub manager or lead.
+    #[arg(long, value_parser = Slug::parse)]
+    pub hub: Option<Slug>,
+
+    /// The school (URN) of a participant.
+    #[arg(long, value_parser = Urn::parse)]
+    pub school: Option<Urn>,
+
+    /// A participant's role in their school, e.g. teacher or head_of_department.
+    #[arg(long, value_parser = RoleInSchool::parse)]
+    pub role_in_school: Option<RoleInSchool>,
+
+    /// The Teaching School Hub (slug) of a partner.
+    #[arg(long, value_parser = Slug::parse)]
+    pub teaching_school_hub: Option<Slug>,
+
+    /// Read the password (12 to 128 characters) from the first line of standard input.
+    #[arg(long)]
+    pub password_stdin: bool,
 }
 
 impl Cli {
@@ -83,6 +135,48 @@ pub struct ServeArgs {
 
     #[command(flatten)]
     pub pool: PoolArgs,
+
+    #[command(flatten)]
+    pub auth: AuthArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct AuthArgs {
+    /// Key that signs access tokens (HS256): at least 32 random bytes, e.g. from
+    /// `openssl rand -base64 48`. Required with DATABASE_URL; without it (embedded demo mode)
+    /// a random key is made for each run.
+    #[arg(long, env = "MATHSHUB_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<Secret>,
+
+    /// Sign-in attempts (login and partner token) allowed per client address per window.
+    #[arg(long, env = "MATHSHUB_AUTH_ATTEMPTS_PER_ADDRESS", default_value_t = 30,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub auth_attempts_per_address: u32,
+
+    /// Sign-in attempts allowed per account (email or client id) per window.
+    #[arg(long, env = "MATHSHUB_AUTH_ATTEMPTS_PER_ACCOUNT", default_value_t = 10,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub auth_attempts_per_account: u32,
+
+    /// Length of the rate-limit window, in seconds.
+    #[arg(long, env = "MATHSHUB_AUTH_WINDOW_SECS", default_value_t = 300,
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub auth_window_secs: u64,
+
+    /// Count attempts against the address in `Forwarded`/`X-Forwarded-For`: set this only
+    /// behind a reverse proxy that sets those headers, or clients could choose their address.
+    #[arg(long, env = "MATHSHUB_TRUST_FORWARDED_FOR")]
+    pub trust_forwarded_for: bool,
+}
+
+impl AuthArgs {
+    pub fn rate_limits(&self) -> crate::auth::rate_limit::RateLimits {
+        crate::auth::rate_limit::RateLimits {
+            per_address: self.auth_attempts_per_address,
+            per_account: self.auth_attempts_per_account,
+            window: Duration::from_secs(self.auth_window_secs),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Args)]
@@ -143,6 +237,38 @@ mod tests {
             panic!("expected serve")
         };
         assert_eq!(args.bind, "127.0.0.1:8080");
+    }
+
+    #[test]
+    fn user_create_parses_and_validates_its_values() {
+        let cli = Cli::try_parse_from([
+            "mathshub",
+            "user",
+            "create",
+            "--email",
+            "a@b.example",
+            "--role",
+            "lead",
+            "--hub",
+            "glow",
+        ])
+        .unwrap();
+        let Some(Command::User(UserCommand::Create(args))) = cli.command else {
+            panic!("expected user create")
+        };
+        assert_eq!(
+            (args.role, args.hub.unwrap().as_str()),
+            (Role::Lead, "glow")
+        );
+        assert!(!args.password_stdin);
+        for bad in [
+            ["--email", "not-an-email", "--role", "admin"],
+            ["--email", "a@b.example", "--role", "superuser"],
+        ] {
+            let mut argv = vec!["mathshub", "user", "create"];
+            argv.extend(bad);
+            assert!(Cli::try_parse_from(argv).is_err());
+        }
     }
 
     #[test]

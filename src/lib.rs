@@ -4,6 +4,8 @@
 //! one `error` type, and `openapi` for the document. `startup` builds the server and `cli`
 //! reads the settings.
 
+pub mod accounts;
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;

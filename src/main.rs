@@ -4,7 +4,10 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
-use mathshub::cli::{Cli, Command, SeedArgs, ServeArgs};
+use mathshub::auth::secrets::{generated_password, random_token};
+use mathshub::auth::{Auth, AuthSettings};
+use mathshub::cli::{AuthArgs, Cli, Command, SeedArgs, ServeArgs, UserCommand, UserCreateArgs};
+use mathshub::config::Secret;
 use mathshub::db::build_pool;
 use mathshub::db::provision::Database;
 use mathshub::startup::{Application, ServerSettings};
@@ -49,13 +52,24 @@ async fn run(cli: &mut Cli) -> Result<(), AnyError> {
             seeded
         }
         Command::Serve(args) => serve(cli, args).await,
+        Command::User(command) => {
+            let database = Database::provision(cli.database_url.as_ref(), &cli.data_dir).await?;
+            let done = manage_user(&database, command).await;
+            database.shutdown().await;
+            done
+        }
     }
 }
 
 async fn serve(cli: &Cli, args: ServeArgs) -> Result<(), AnyError> {
+    // Checked before anything starts, so a misconfigured deployment fails at once.
+    let auth = Auth::new(&auth_settings(&args.auth, cli.database_url.is_none())?)?;
     let database = Database::provision(cli.database_url.as_ref(), &cli.data_dir).await?;
     if database.created && database.is_embedded() {
         load_demo_data(&database).await?;
+    }
+    if database.is_embedded() {
+        log_demo_accounts();
     }
     let pool = build_pool(database.url().expose(), &args.pool.settings());
     let settings = ServerSettings {
@@ -63,7 +77,7 @@ async fn serve(cli: &Cli, args: ServeArgs) -> Result<(), AnyError> {
         cors_origins: args.cors_origins.clone(),
         workers: args.workers,
     };
-    let served = match Application::build(&settings, pool) {
+    let served = match Application::build(&settings, pool, auth) {
         Ok(application) => {
             application.stop_on_signals()?;
             let base = format!("http://{}", display_address(&args.bind, application.port()));
@@ -79,6 +93,125 @@ async fn serve(cli: &Cli, args: ServeArgs) -> Result<(), AnyError> {
     };
     database.shutdown().await;
     served
+}
+
+/// The JWT secret is required, and at least 32 bytes, except in embedded demo mode where a
+/// random one is made for the run.
+fn auth_settings(args: &AuthArgs, embedded: bool) -> Result<AuthSettings, AnyError> {
+    let jwt_secret = match (&args.jwt_secret, embedded) {
+        (Some(secret), _) => secret.clone(),
+        (None, true) => {
+            log::info!(
+                "no MATHSHUB_JWT_SECRET: embedded demo mode signs tokens with a random key made for this run"
+            );
+            Secret::new(random_token(48))
+        }
+        (None, false) => {
+            return Err("MATHSHUB_JWT_SECRET is required when DATABASE_URL is set: at least 32 random bytes, \
+e.g. `openssl rand -base64 48`"
+                .into());
+        }
+    };
+    Ok(AuthSettings {
+        jwt_secret,
+        rate_limits: args.rate_limits(),
+        trust_forwarded_for: args.trust_forwarded_for,
+    })
+}
+
+fn log_demo_accounts() {
+    use mathshub::seed::demo_accounts::{DEMO_ACCOUNTS, DEMO_PASSWORD};
+    let accounts: Vec<String> = DEMO_ACCOUNTS
+        .iter()
+        .map(|account| format!("{} ({})", account.email, account.role))
+        .collect();
+    log::info!(
+        "Demo accounts, password `{DEMO_PASSWORD}`: {}",
+        accounts.join(", ")
+    );
+}
+
+async fn manage_user(database: &Database, command: UserCommand) -> Result<(), AnyError> {
+    let mut conn = AsyncPgConnection::establish(database.url().expose()).await?;
+    match command {
+        UserCommand::Create(args) => create_user(&mut conn, args).await,
+        UserCommand::Disable { email } => {
+            match mathshub::db::users::disable_by_email(&mut conn, email.as_str()).await? {
+                Some(id) => {
+                    println!(
+                        "Disabled {} ({id}); its tokens no longer work.",
+                        email.as_str()
+                    );
+                    Ok(())
+                }
+                None => Err(format!("no enabled account has the email {}", email.as_str()).into()),
+            }
+        }
+    }
+}
+
+async fn create_user(conn: &mut AsyncPgConnection, args: UserCreateArgs) -> Result<(), AnyError> {
+    use mathshub::accounts::{Attachments, resolve_hub, resolve_school, resolve_tsh};
+    use mathshub::domain::NewPassword;
+    let password = if args.password_stdin {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        let line = line.trim_end_matches(['\r', '\n']);
+        Some(NewPassword::parse(line).map_err(|error| format!("password: {error}"))?)
+    } else {
+        None
+    };
+    let attachments = async {
+        let attachments = Attachments {
+            hub_id: match &args.hub {
+                Some(slug) => Some(resolve_hub(conn, slug).await?),
+                None => None,
+            },
+            school_urn: match &args.school {
+                Some(urn) => Some(resolve_school(conn, urn).await?),
+                None => None,
+            },
+            role_in_school: args.role_in_school,
+            teaching_school_hub_id: match &args.teaching_school_hub {
+                Some(slug) => Some(resolve_tsh(conn, slug).await?),
+                None => None,
+            },
+        };
+        attachments.check_fit(args.role)?;
+        Ok::<_, mathshub::error::ApiError>(attachments)
+    }
+    .await
+    .map_err(|error| error.problem().to_string())?;
+    let generated = password.is_none().then(generated_password);
+    let chosen = password.map(|password| password.expose().to_owned());
+    let hash = mathshub::auth::password::hash(&chosen.or(generated.clone()).unwrap_or_default());
+    let fields = mathshub::db::users::AccountFields {
+        email: args.email.as_str().to_owned(),
+        name: args.name.unwrap_or_else(|| args.email.as_str().to_owned()),
+        role: args.role,
+        hub_id: attachments.hub_id,
+        teaching_school_hub_id: attachments.teaching_school_hub_id,
+        school_urn: attachments.school_urn,
+        role_in_school: attachments.role_in_school,
+        disabled_at: None,
+    };
+    let id = mathshub::db::users::insert(conn, &fields, &hash)
+        .await
+        .map_err(|error| match mathshub::error::ApiError::from(error) {
+            mathshub::error::ApiError::Conflict(_) => {
+                format!("an account already has the email {}", args.email.as_str())
+            }
+            other => other.to_string(),
+        })?;
+    println!(
+        "Created {} account {} ({id}).",
+        args.role,
+        args.email.as_str()
+    );
+    if let Some(password) = generated {
+        println!("Password (shown once): {password}");
+    }
+    Ok(())
 }
 
 async fn seed(database: &Database, args: &SeedArgs) -> Result<(), AnyError> {

@@ -2,7 +2,8 @@
 //! declared here once; paths and schemas are collected from the handlers themselves.
 
 use actix_web::App;
-use utoipa::{IntoResponses, OpenApi, ToResponse};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{IntoResponses, Modify, OpenApi, ToResponse};
 use utoipa_actix_web::AppExt;
 
 use crate::error::{FieldError, Problem};
@@ -16,7 +17,12 @@ cover, Teaching School Hubs, schools, Network Collaborative Projects and the wor
 them locally, their sessions and their leads.\n\nErrors are RFC 9457 `application/problem+json`. Lists \
 are paginated by keyset: pass `next_cursor` back as `cursor`, or follow the `Link: rel=\"next\"` header. \
 Single resources and lists carry an `ETag`; send it back in `If-None-Match` to get 304 when nothing changed. \
-Times are RFC 3339 with the Europe/London offset.",
+Times are RFC 3339 with the Europe/London offset.\n\nReading the public catalogue needs no token. \
+Everything else needs `Authorization: Bearer <access token>`: people sign in at `POST /api/v1/auth/login` \
+(email and password), partner integrations at `POST /api/v1/auth/token` (OAuth 2.0 client credentials). \
+In Swagger UI, sign in, copy `access_token`, and paste it into **Authorize**. Without a valid token a \
+protected operation answers 401; with a token that lacks the right, 403, or 404 where the object is \
+private to those allowed.",
         license(name = "MIT"),
         version = "1.0.0",
     ),
@@ -29,11 +35,43 @@ Times are RFC 3339 with the Europe/London offset.",
         (name = "Work groups", description = "A hub's local delivery of a project, with its sessions and leads."),
         (name = "Sessions", description = "Meetings of work groups, for calendars."),
         (name = "Leads", description = "Public profiles of Local Leaders of Maths Education."),
+        (name = "Authentication", description = "Signing in and out: passwords, refresh tokens, partner client credentials."),
+        (name = "Account", description = "The caller's own account."),
+        (name = "Users", description = "Accounts: national admins manage all, hub managers their hub's leads."),
+        (name = "Partners", description = "Credentials of partner Teaching School Hubs' integrations (admins)."),
         (name = "Operations", description = "Health and readiness probes."),
     ),
-    components(schemas(Problem, FieldError), responses(BadRequest, NotFound, Unavailable))
+    modifiers(&BearerScheme),
+    components(
+        schemas(Problem, FieldError),
+        responses(
+            BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed,
+            PayloadTooLarge, TooManyRequests, Unavailable
+        )
+    )
 )]
 struct ApiBase;
+
+/// The one security scheme: `bearer`, an access token from `/auth/login` or `/auth/token`.
+struct BearerScheme;
+
+impl Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "An access token (15 minutes) from `POST /api/v1/auth/login` or `POST /api/v1/auth/token`.",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
 
 /// 400: some input is malformed; `errors` names each field.
 #[derive(ToResponse)]
@@ -42,6 +80,56 @@ struct ApiBase;
     content_type = "application/problem+json"
 )]
 pub struct BadRequest(#[to_schema] pub Problem);
+
+/// 401: no valid access token.
+#[derive(ToResponse)]
+#[response(
+    description = "No valid credentials: the access token is missing, malformed, expired or revoked (or, when signing in, the credentials are wrong)",
+    content_type = "application/problem+json",
+    headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"mathshub\"`"))
+)]
+pub struct Unauthorized(#[to_schema] pub Problem);
+
+/// 403: a valid token without the right.
+#[derive(ToResponse)]
+#[response(
+    description = "The caller's role or reach does not allow this; `detail` says who may",
+    content_type = "application/problem+json"
+)]
+pub struct Forbidden(#[to_schema] pub Problem);
+
+/// 409: the change breaks a rule of the current state.
+#[derive(ToResponse)]
+#[response(
+    description = "The request conflicts with the current state; `detail` names the rule",
+    content_type = "application/problem+json"
+)]
+pub struct Conflict(#[to_schema] pub Problem);
+
+/// 412: `If-Match` names a version that is no longer current.
+#[derive(ToResponse)]
+#[response(
+    description = "The resource changed since the `If-Match` version; read it again",
+    content_type = "application/problem+json"
+)]
+pub struct PreconditionFailed(#[to_schema] pub Problem);
+
+/// 413: the body is over the limit.
+#[derive(ToResponse)]
+#[response(
+    description = "The request body is larger than 256 KiB",
+    content_type = "application/problem+json"
+)]
+pub struct PayloadTooLarge(#[to_schema] pub Problem);
+
+/// 429: too many attempts.
+#[derive(ToResponse)]
+#[response(
+    description = "Too many attempts from this address or on this account; retry after `Retry-After` seconds",
+    content_type = "application/problem+json",
+    headers(("Retry-After" = u32, description = "Seconds until attempts are counted afresh"))
+)]
+pub struct TooManyRequests(#[to_schema] pub Problem);
 
 /// 404: nothing by that key (or nothing the caller may know about).
 #[derive(ToResponse)]
@@ -86,6 +174,114 @@ pub enum ReadErrors {
     BadRequest(#[ref_response] BadRequest),
     #[response(status = 404)]
     NotFound(#[ref_response] NotFound),
+    #[response(status = 503)]
+    Unavailable(#[ref_response] Unavailable),
+}
+
+/// The answers besides 200 of a list that needs a token.
+#[derive(IntoResponses)]
+pub enum ProtectedListErrors {
+    #[response(
+        status = 304,
+        description = "Not modified since the `If-None-Match` tag"
+    )]
+    NotModified,
+    #[response(status = 400)]
+    BadRequest(#[ref_response] BadRequest),
+    #[response(status = 401)]
+    Unauthorized(#[ref_response] Unauthorized),
+    #[response(status = 403)]
+    Forbidden(#[ref_response] Forbidden),
+    #[response(status = 503)]
+    Unavailable(#[ref_response] Unavailable),
+}
+
+/// The answers besides 200 of a read that needs a token.
+#[derive(IntoResponses)]
+pub enum ProtectedReadErrors {
+    #[response(
+        status = 304,
+        description = "Not modified since the `If-None-Match` tag"
+    )]
+    NotModified,
+    #[response(status = 400)]
+    BadRequest(#[ref_response] BadRequest),
+    #[response(status = 401)]
+    Unauthorized(#[ref_response] Unauthorized),
+    #[response(status = 403)]
+    Forbidden(#[ref_response] Forbidden),
+    #[response(status = 404)]
+    NotFound(#[ref_response] NotFound),
+    #[response(status = 503)]
+    Unavailable(#[ref_response] Unavailable),
+}
+
+/// The answers besides 201 of a create that needs a token.
+#[derive(IntoResponses)]
+pub enum ProtectedWriteErrors {
+    #[response(status = 400)]
+    BadRequest(#[ref_response] BadRequest),
+    #[response(status = 401)]
+    Unauthorized(#[ref_response] Unauthorized),
+    #[response(status = 403)]
+    Forbidden(#[ref_response] Forbidden),
+    #[response(status = 409)]
+    Conflict(#[ref_response] Conflict),
+    #[response(status = 413)]
+    PayloadTooLarge(#[ref_response] PayloadTooLarge),
+    #[response(status = 503)]
+    Unavailable(#[ref_response] Unavailable),
+}
+
+/// The answers besides 200 of a `PATCH` of one resource.
+#[derive(IntoResponses)]
+pub enum ProtectedUpdateErrors {
+    #[response(status = 400)]
+    BadRequest(#[ref_response] BadRequest),
+    #[response(status = 401)]
+    Unauthorized(#[ref_response] Unauthorized),
+    #[response(status = 403)]
+    Forbidden(#[ref_response] Forbidden),
+    #[response(status = 404)]
+    NotFound(#[ref_response] NotFound),
+    #[response(status = 409)]
+    Conflict(#[ref_response] Conflict),
+    #[response(status = 412)]
+    PreconditionFailed(#[ref_response] PreconditionFailed),
+    #[response(status = 413)]
+    PayloadTooLarge(#[ref_response] PayloadTooLarge),
+    #[response(status = 503)]
+    Unavailable(#[ref_response] Unavailable),
+}
+
+/// The answers besides 200 of an action (`POST /…/{id}/verb`) on one resource.
+#[derive(IntoResponses)]
+pub enum ProtectedActionErrors {
+    #[response(status = 400)]
+    BadRequest(#[ref_response] BadRequest),
+    #[response(status = 401)]
+    Unauthorized(#[ref_response] Unauthorized),
+    #[response(status = 403)]
+    Forbidden(#[ref_response] Forbidden),
+    #[response(status = 404)]
+    NotFound(#[ref_response] NotFound),
+    #[response(status = 409)]
+    Conflict(#[ref_response] Conflict),
+    #[response(status = 503)]
+    Unavailable(#[ref_response] Unavailable),
+}
+
+/// The answers besides 200 of a change to the caller's own account.
+#[derive(IntoResponses)]
+pub enum ProtectedSelfUpdateErrors {
+    #[response(status = 400)]
+    BadRequest(#[ref_response] BadRequest),
+    #[response(status = 401)]
+    Unauthorized(#[ref_response] Unauthorized),
+    #[response(status = 403)]
+    Forbidden(#[ref_response] Forbidden),
+    #[response(status = 413)]
+    PayloadTooLarge(#[ref_response] PayloadTooLarge),
     #[response(status = 503)]
     Unavailable(#[ref_response] Unavailable),
 }

@@ -12,6 +12,7 @@ use tokio::signal::unix::{SignalKind, signal};
 use utoipa_actix_web::{AppExt, scope};
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::auth::Auth;
 use crate::db::DbPool;
 use crate::error::ApiError;
 use crate::routes;
@@ -35,10 +36,11 @@ pub struct Application {
 }
 
 impl Application {
-    pub fn build(settings: &ServerSettings, pool: DbPool) -> std::io::Result<Self> {
+    pub fn build(settings: &ServerSettings, pool: DbPool, auth: Auth) -> std::io::Result<Self> {
         let listener = TcpListener::bind(&settings.bind)?;
         let port = listener.local_addr()?.port();
         let pool = web::Data::new(pool);
+        let auth = web::Data::new(auth);
         let cors_origins = settings.cors_origins.clone();
         let mut server = HttpServer::new(move || {
             let (app, document) = App::new()
@@ -47,7 +49,9 @@ impl Application {
                 .configure(configure_routes)
                 .split_for_parts();
             app.app_data(pool.clone())
+                .app_data(auth.clone())
                 .app_data(json_config())
+                .app_data(form_config())
                 .service(
                     SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", document),
                 )
@@ -114,6 +118,25 @@ fn json_config() -> web::JsonConfig {
                 ),
                 JsonPayloadError::ContentType => {
                     ApiError::invalid("body", "must be sent as application/json")
+                }
+                other => ApiError::invalid("body", other.to_string()),
+            };
+            actix_web::error::InternalError::from_response(error, api_error.error_response()).into()
+        })
+}
+
+/// Form bodies (the OAuth token endpoint) answer bad input as JSON bodies do.
+fn form_config() -> web::FormConfig {
+    web::FormConfig::default()
+        .limit(MAX_JSON_BYTES)
+        .error_handler(|error, _| {
+            use actix_web::error::UrlencodedError;
+            let api_error = match &error {
+                UrlencodedError::Overflow { limit, .. } => ApiError::PayloadTooLarge(format!(
+                    "Request bodies are limited to {limit} bytes."
+                )),
+                UrlencodedError::ContentType => {
+                    ApiError::invalid("body", "must be sent as application/x-www-form-urlencoded")
                 }
                 other => ApiError::invalid("body", other.to_string()),
             };

@@ -1,20 +1,26 @@
 //! Everything that talks to PostgreSQL: the schema, the connection pool, migrations, the
 //! embedded cluster for development and tests, and one module of queries per resource.
 
+pub mod audit;
 pub mod embedded;
 pub mod hubs;
 pub mod json;
 pub mod leads;
 pub mod local_authorities;
+pub mod lookups;
 pub mod migrate;
+pub mod partner_clients;
 mod pool;
 pub mod projects;
 pub mod provision;
+pub mod rate_limits;
+pub mod refresh_tokens;
 pub mod schema;
 pub mod schools;
 pub mod sessions;
 pub mod sql;
 pub mod teaching_school_hubs;
+pub mod users;
 pub mod work_groups;
 
 pub use pool::{DbConn, DbPool, PoolError, PoolSettings, build_pool};

@@ -274,6 +274,15 @@ diesel::table! {
         created_at -> Timestamptz,
         rotated_at -> Nullable<Timestamptz>,
         revoked_at -> Nullable<Timestamptz>,
+        token_version -> Int4,
+    }
+}
+
+diesel::table! {
+    rate_limit_windows (key) {
+        key -> Text,
+        started_at -> Timestamptz,
+        hits -> Int4,
     }
 }
 
@@ -377,4 +386,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     audit_log,
     work_group_events,
+    rate_limit_windows,
 );

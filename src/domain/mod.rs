@@ -1,16 +1,18 @@
 //! Validated domain types: the vocabulary of the programme and the identifiers of its
 //! objects. Handlers parse raw input into these once and pass nothing unchecked on.
 
+mod account;
 mod codes;
 mod project_code;
 mod time;
 mod vocabulary;
 
+pub use account::{Email, NewPassword};
 pub use codes::{AcademicYear, GssCode, Slug, Urn};
 pub use project_code::ProjectCode;
 pub use time::{LondonTime, parse_instant};
 pub use vocabulary::{
-    Admission, DeliveryMode, LaKind, LeadRole, Partnership, ProgrammePhase, ProjectKind,
+    Admission, DeliveryMode, LaKind, LeadRole, Partnership, ProgrammePhase, ProjectKind, Role,
     RoleInSchool, SchoolPhase, SchoolStatus, SessionKind, SessionMode, StrategicPartnerKind,
     WorkGroupStatus,
 };

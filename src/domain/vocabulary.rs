@@ -150,6 +150,22 @@ vocabulary!(
 );
 
 vocabulary!(
+    /// What an account may do (SPEC section 4).
+    Role {
+        /// National administration: everything.
+        Admin = "admin",
+        /// Runs one Maths Hub: its work groups and its leads.
+        HubManager = "hub_manager",
+        /// A Local Leader of Maths Education of one hub, leading work groups.
+        Lead = "lead",
+        /// A teacher, enrolling for their school.
+        Participant = "participant",
+        /// A partner Teaching School Hub's integration, reading its area's offer.
+        Partner = "partner",
+    }
+);
+
+vocabulary!(
     /// How a work group is delivered.
     DeliveryMode { FaceToFace = "face_to_face", Online = "online", Blended = "blended" }
 );

@@ -66,6 +66,18 @@ fn matches_any(header: &HeaderValue, tag: &str) -> bool {
     })
 }
 
+/// `If-Match` compares strongly (RFC 9110 §13.1.1): weak tags never match; `*` matches any
+/// current representation.
+pub fn matches_strongly(header: &HeaderValue, tag: &str) -> bool {
+    let Ok(header) = header.to_str() else {
+        return false;
+    };
+    header
+        .split(',')
+        .map(str::trim)
+        .any(|candidate| candidate == "*" || candidate == tag)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,5 +95,19 @@ mod tests {
         assert!(matches_any(&weak, &tag));
         assert!(matches_any(&HeaderValue::from_static("*"), &tag));
         assert!(!matches_any(&HeaderValue::from_static("\"stale\""), &tag));
+    }
+
+    #[test]
+    fn if_match_compares_strongly_and_accepts_lists_and_star() {
+        let tag = entity_tag(b"x");
+        let header = |text: &str| HeaderValue::from_str(text).unwrap();
+        assert!(matches_strongly(&header(&tag), &tag));
+        assert!(matches_strongly(
+            &header(&format!("\"other\", {tag}")),
+            &tag
+        ));
+        assert!(matches_strongly(&header("*"), &tag));
+        assert!(!matches_strongly(&header(&format!("W/{tag}")), &tag));
+        assert!(!matches_strongly(&header("\"other\""), &tag));
     }
 }

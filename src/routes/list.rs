@@ -61,6 +61,15 @@ impl FieldErrors {
     pub fn push(&mut self, field: &str, message: impl Into<String>) {
         self.0.push(FieldError::new(field, message));
     }
+
+    /// 400 naming every refused field, if any was.
+    pub fn into_result(self) -> Result<(), ApiError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::Validation(self.0))
+        }
+    }
 }
 
 /// A list request: its parsed filters, page size and the key to continue after.

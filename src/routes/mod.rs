@@ -1,17 +1,21 @@
 //! The HTTP layer: one module per resource, each extracting and parsing input, calling its
 //! queries in `db/`, and mapping rows to views. Everything under `/api/v1` is registered here.
 
+pub mod auth;
 pub mod etag;
 pub mod health;
 pub mod hubs;
 pub mod leads;
 pub mod list;
 pub mod local_authorities;
+pub mod me;
+pub mod partners;
 pub mod projects;
 pub mod refs;
 pub mod schools;
 pub mod sessions;
 pub mod teaching_school_hubs;
+pub mod users;
 pub mod work_groups;
 
 use crate::domain::ParseError;
@@ -27,6 +31,10 @@ pub fn configure_api(config: &mut utoipa_actix_web::service_config::ServiceConfi
     work_groups::configure(config);
     sessions::configure(config);
     leads::configure(config);
+    auth::configure(config);
+    me::configure(config);
+    users::configure(config);
+    partners::configure(config);
 }
 
 /// Parses a path parameter, answering 400 naming the parameter when it is malformed.
@@ -45,6 +53,15 @@ pub fn non_empty(text: &str) -> Result<String, ParseError> {
         0 => Err(ParseError("must not be empty".into())),
         201.. => Err(ParseError("must be at most 200 characters".into())),
         _ => Ok(trimmed.to_owned()),
+    }
+}
+
+/// `true` or `false`, as query parameters spell them.
+pub fn boolean(text: &str) -> Result<bool, ParseError> {
+    match text {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(ParseError("must be true or false".into())),
     }
 }
 

@@ -36,6 +36,14 @@ pub struct TeachingSchoolHubRef {
     pub name: String,
 }
 
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SchoolRef {
+    #[schema(example = "137083")]
+    pub urn: String,
+    #[schema(example = "Twyford Church of England High School")]
+    pub name: String,
+}
+
 /// Where a group or session meets in person.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Venue {

@@ -43,6 +43,8 @@ pub struct DemoSummary {
     pub strategic_partners: usize,
     pub projects: usize,
     pub users: usize,
+    /// Sign-in accounts of the demo (one of each role).
+    pub demo_accounts: usize,
     pub llme_profiles: usize,
     pub llme_profile_hubs: usize,
     pub work_groups: usize,
@@ -1232,6 +1234,7 @@ async fn load_all(conn: &mut AsyncPgConnection) -> QueryResult<DemoSummary> {
         .execute(conn)
         .await?;
 
+    summary.demo_accounts = super::demo_accounts::load(conn).await?;
     Ok(summary)
 }
 

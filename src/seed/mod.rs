@@ -2,5 +2,6 @@
 //! from the source documents, and synthetic data at national scale for benchmarks.
 
 pub mod demo;
+pub mod demo_accounts;
 pub mod reference;
 pub mod synthetic;

@@ -227,7 +227,11 @@ async fn migrate_with_database_url_starts_nothing_and_hides_the_password() {
 
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
-    assert!(stderr.contains("Applied 3 migration(s)"), "{stderr}");
+    let migrations = std::fs::read_dir("migrations").unwrap().count();
+    assert!(
+        stderr.contains(&format!("Applied {migrations} migration(s)")),
+        "{stderr}"
+    );
     assert!(stderr.contains(":***@127.0.0.1"), "{stderr}");
     assert!(
         !data_dir.0.join("pgdata").exists(),

@@ -7,12 +7,25 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+use mathshub::auth::rate_limit::RateLimits;
+use mathshub::auth::{Auth, AuthSettings};
+use mathshub::config::Secret;
 use mathshub::db::embedded::{EmbeddedOptions, EmbeddedPostgres};
 use mathshub::db::migrate::{self, quote_identifier};
 use mathshub::db::{DbPool, PoolSettings, build_pool};
 use mathshub::startup::{Application, ServerSettings};
 use serde_json::Value;
 use tokio::sync::OnceCell;
+
+/// The key test apps sign tokens with, so tests can forge tokens to attack them.
+pub const TEST_JWT_SECRET: &str = "test-secret-of-the-mathshub-suite-0123456789";
+
+/// Limits no ordinary test reaches; rate-limit tests set their own.
+const GENEROUS_LIMITS: RateLimits = RateLimits {
+    per_address: 10_000,
+    per_account: 10_000,
+    window: Duration::from_secs(60),
+};
 
 /// The server every test database lives on, and the migrated template they are cloned from.
 struct TestServer {
@@ -217,14 +230,47 @@ impl TestApp {
     }
 
     pub async fn spawn_on(database: TestDatabase, pool_settings: PoolSettings) -> Self {
+        Self::spawn_with(database, pool_settings, GENEROUS_LIMITS).await
+    }
+
+    /// An app over the demo data, with these sign-in rate limits.
+    pub async fn spawn_with_demo_and_limits(limits: RateLimits) -> Self {
+        let database = TestDatabase::create().await;
+        let app = Self::spawn_with(
+            database,
+            PoolSettings {
+                max_size: 4,
+                ..PoolSettings::default()
+            },
+            limits,
+        )
+        .await;
+        let mut conn = app.database.connection().await;
+        mathshub::seed::demo::load(&mut conn)
+            .await
+            .expect("load the demo data");
+        app
+    }
+
+    async fn spawn_with(
+        database: TestDatabase,
+        pool_settings: PoolSettings,
+        rate_limits: RateLimits,
+    ) -> Self {
         let pool = build_pool(&database.url, &pool_settings);
+        let auth = Auth::new(&AuthSettings {
+            jwt_secret: Secret::new(TEST_JWT_SECRET),
+            rate_limits,
+            trust_forwarded_for: false,
+        })
+        .expect("a valid secret");
         let settings = ServerSettings {
             bind: "127.0.0.1:0".into(),
             cors_origins: vec!["https://hub.example.org".into()],
             workers: Some(1),
         };
         let application =
-            Application::build(&settings, pool.clone()).expect("build the application");
+            Application::build(&settings, pool.clone(), auth).expect("build the application");
         let address = format!("http://127.0.0.1:{}", application.port());
         tokio::spawn(application.run_until_stopped());
         let client = reqwest::Client::builder()
@@ -271,6 +317,55 @@ impl TestApp {
                 None => return items,
             }
         }
+    }
+
+    /// `POST /auth/login`.
+    pub async fn login(&self, email: &str, password: &str) -> reqwest::Response {
+        self.client
+            .post(format!("{}/api/v1/auth/login", self.address))
+            .json(&serde_json::json!({"email": email, "password": password}))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Signs in with the demo password and returns the token pair.
+    pub async fn sign_in(&self, email: &str) -> Value {
+        let response = self
+            .login(email, mathshub::seed::demo_accounts::DEMO_PASSWORD)
+            .await;
+        let status = response.status().as_u16();
+        let body: Value = response.json().await.expect("a JSON body");
+        assert_eq!(status, 200, "sign in as {email}: {body}");
+        body
+    }
+
+    /// An access token for a demo account.
+    pub async fn token(&self, email: &str) -> String {
+        self.sign_in(email).await["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_owned()
+    }
+
+    /// Any request, with a bearer token and a JSON body when given.
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> reqwest::Response {
+        let mut request = self
+            .client
+            .request(method, format!("{}{path}", self.address));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        request.send().await.expect("request")
     }
 
     /// Runs fixture SQL against the app's database.

@@ -53,7 +53,26 @@ fn every_operation_is_documented_with_its_errors() {
                 "{name} lacks a tag"
             );
             let responses = operation["responses"].as_object().unwrap();
-            assert!(responses.contains_key("200"), "{name} lacks its 200");
+            assert!(
+                ["200", "201", "204"]
+                    .iter()
+                    .any(|status| responses.contains_key(*status)),
+                "{name} lacks its success answer"
+            );
+            let secured = operation["security"]
+                .as_array()
+                .is_some_and(|schemes| schemes.iter().any(|scheme| scheme.get("bearer").is_some()));
+            let protected_path = ["/api/v1/users", "/api/v1/partners", "/api/v1/me"]
+                .iter()
+                .any(|prefix| path.starts_with(prefix));
+            assert_eq!(secured, protected_path, "{name}: bearer security");
+            if secured {
+                assert!(responses.contains_key("401"), "{name} lacks its 401");
+                // Anyone signed in may read who they are; everything else can be refused.
+                if name != "get /api/v1/me" {
+                    assert!(responses.contains_key("403"), "{name} lacks its 403");
+                }
+            }
             if path.starts_with("/api/v1") {
                 for status in ["400", "503"] {
                     assert!(responses.contains_key(status), "{name} lacks its {status}");

@@ -1,0 +1,96 @@
+//! The rules of what an account is attached to: a hub for hub managers and leads, a school
+//! and a role in it for participants, a Teaching School Hub for partners, nothing for
+//! admins; and resolving the natural keys a request or the command line names them by.
+
+use diesel_async::AsyncPgConnection;
+
+use crate::db::lookups;
+use crate::domain::{Role, RoleInSchool, SchoolStatus, Slug, Urn};
+use crate::error::{ApiError, FieldError};
+
+/// What an account is attached to; which are needed follows its role.
+pub struct Attachments {
+    pub hub_id: Option<uuid::Uuid>,
+    pub school_urn: Option<String>,
+    pub role_in_school: Option<RoleInSchool>,
+    pub teaching_school_hub_id: Option<uuid::Uuid>,
+}
+
+impl Attachments {
+    /// Refuses missing attachments the role needs and present ones it cannot have.
+    pub fn check_fit(&self, role: Role) -> Result<(), ApiError> {
+        let needs_hub = matches!(role, Role::HubManager | Role::Lead);
+        let needs_school = role == Role::Participant;
+        let needs_tsh = role == Role::Partner;
+        let mut errors = Vec::new();
+        for (field, present, needed) in [
+            ("hub", self.hub_id.is_some(), needs_hub),
+            ("school", self.school_urn.is_some(), needs_school),
+            (
+                "role_in_school",
+                self.role_in_school.is_some(),
+                needs_school,
+            ),
+            (
+                "teaching_school_hub",
+                self.teaching_school_hub_id.is_some(),
+                needs_tsh,
+            ),
+        ] {
+            match (present, needed) {
+                (false, true) => errors.push(FieldError::new(
+                    field,
+                    format!("is required for the role {role}"),
+                )),
+                (true, false) => errors.push(FieldError::new(
+                    field,
+                    format!("does not apply to the role {role}"),
+                )),
+                _ => {}
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::Validation(errors))
+        }
+    }
+}
+
+pub async fn resolve_hub(
+    conn: &mut AsyncPgConnection,
+    slug: &Slug,
+) -> Result<uuid::Uuid, ApiError> {
+    lookups::hub_id(conn, slug.as_str())
+        .await?
+        .ok_or_else(|| ApiError::invalid("hub", format!("no hub has the slug {slug}")))
+}
+
+pub async fn resolve_tsh(
+    conn: &mut AsyncPgConnection,
+    slug: &Slug,
+) -> Result<uuid::Uuid, ApiError> {
+    lookups::teaching_school_hub_id(conn, slug.as_str())
+        .await?
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "teaching_school_hub",
+                format!("no Teaching School Hub has the slug {slug}"),
+            )
+        })
+}
+
+/// The URN of an open school, or 400 naming `school`.
+pub async fn resolve_school(conn: &mut AsyncPgConnection, urn: &Urn) -> Result<String, ApiError> {
+    match lookups::school_status(conn, urn.as_str()).await? {
+        Some(SchoolStatus::Open) => Ok(urn.as_str().to_owned()),
+        Some(SchoolStatus::Closed) => Err(ApiError::invalid(
+            "school",
+            format!("school {urn} is closed"),
+        )),
+        None => Err(ApiError::invalid(
+            "school",
+            format!("no school has the URN {urn}"),
+        )),
+    }
+}

@@ -1,0 +1,132 @@
+//! Authentication as an extractor: a handler that takes a `Caller` is reached only with a
+//! valid access token whose account (or partner client) is still as it was when the token
+//! was issued. That is checked against the database on every request, so disabling an
+//! account, changing its role or hub, or revoking a partner takes effect at once.
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use futures_util::future::LocalBoxFuture;
+
+use crate::auth::Auth;
+use crate::auth::tokens::{AccessClaims, TokenError};
+use crate::db::{self, DbPool};
+use crate::domain::Role;
+use crate::error::ApiError;
+
+/// Who is calling, as the database says now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    /// The user's id, or the partner client's id.
+    pub id: uuid::Uuid,
+    pub role: Role,
+    /// The hub of a hub manager or lead.
+    pub hub_id: Option<uuid::Uuid>,
+    /// The Teaching School Hub of a partner.
+    pub teaching_school_hub_id: Option<uuid::Uuid>,
+    pub kind: CallerKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallerKind {
+    /// A person who signed in with a password.
+    User,
+    /// A partner integration that signed in with client credentials.
+    PartnerClient,
+}
+
+const REVOKED: &str =
+    "The access token is no longer valid: the account changed or was disabled. Sign in again.";
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let token = bearer_token(request);
+        let auth = request.app_data::<web::Data<Auth>>().cloned();
+        let pool = request.app_data::<web::Data<DbPool>>().cloned();
+        Box::pin(async move {
+            let (Some(auth), Some(pool)) = (auth, pool) else {
+                return Err(ApiError::internal("authentication is not configured"));
+            };
+            let claims = auth.tokens.verify(&token?).map_err(|error| match error {
+                TokenError::Expired => ApiError::Unauthorized(
+                    "The access token has expired: refresh it at POST /api/v1/auth/refresh.".into(),
+                ),
+                TokenError::Invalid => {
+                    ApiError::Unauthorized("The access token is not valid.".into())
+                }
+            })?;
+            let mut conn = pool.get().await?;
+            current_caller(&mut conn, &claims)
+                .await?
+                .ok_or_else(|| ApiError::Unauthorized(REVOKED.into()))
+        })
+    }
+}
+
+/// The token of an `Authorization: Bearer …` header (scheme in any case, RFC 7235).
+fn bearer_token(request: &HttpRequest) -> Result<String, ApiError> {
+    let missing = || {
+        ApiError::Unauthorized(
+            "This needs an access token in `Authorization: Bearer …`: sign in at POST /api/v1/auth/login."
+                .into(),
+        )
+    };
+    let value = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .ok_or_else(missing)?
+        .to_str()
+        .map_err(|_| missing())?;
+    match value.split_once(' ') {
+        Some((scheme, token))
+            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
+        {
+            Ok(token.trim().to_owned())
+        }
+        _ => Err(missing()),
+    }
+}
+
+/// The caller the claims name, if their account is still as it was when the token was
+/// issued: same token version (bumped by every change of role, hub, password or status),
+/// same role, not disabled or revoked.
+async fn current_caller(
+    conn: &mut diesel_async::AsyncPgConnection,
+    claims: &AccessClaims,
+) -> Result<Option<Caller>, ApiError> {
+    if let Some(client_id) = &claims.client_id {
+        let client = db::partner_clients::principal(conn, client_id).await?;
+        return Ok(client
+            .filter(|client| {
+                !client.revoked
+                    && client.token_version == claims.ver
+                    && claims.role == Role::Partner
+                    && claims.sub == *client_id
+            })
+            .map(|client| Caller {
+                id: client.id,
+                role: Role::Partner,
+                hub_id: None,
+                teaching_school_hub_id: Some(client.teaching_school_hub_id),
+                kind: CallerKind::PartnerClient,
+            }));
+    }
+    let Ok(user_id) = uuid::Uuid::try_parse(&claims.sub) else {
+        return Ok(None);
+    };
+    let user = db::users::principal(conn, user_id).await?;
+    Ok(user
+        .filter(|user| {
+            !user.disabled && user.token_version == claims.ver && user.role == claims.role
+        })
+        .map(|user| Caller {
+            id: user_id,
+            role: user.role,
+            hub_id: user.hub_id,
+            teaching_school_hub_id: user.teaching_school_hub_id,
+            kind: CallerKind::User,
+        }))
+}

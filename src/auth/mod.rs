@@ -1,0 +1,64 @@
+//! Identity and access: passwords, access and refresh tokens, partner client credentials,
+//! sign-in rate limits, the `Caller` extractor, and the policy that decides every right.
+
+mod caller;
+pub mod password;
+pub mod policy;
+pub mod rate_limit;
+pub mod secrets;
+pub mod tokens;
+
+use std::time::Duration;
+
+use actix_web::HttpRequest;
+
+pub use caller::{Caller, CallerKind};
+pub use policy::{Action, authorize};
+
+use crate::config::Secret;
+use password::PasswordHashing;
+use rate_limit::RateLimits;
+use tokens::{TokenKeys, WeakSecret};
+
+/// How long a refresh token (one step of a signed-in session) lives.
+pub const REFRESH_TOKEN_LIFETIME: Duration = Duration::from_secs(30 * 24 * 60 * 60);
+
+#[derive(Debug, Clone)]
+pub struct AuthSettings {
+    /// The HS256 key of access tokens, at least 32 bytes.
+    pub jwt_secret: Secret,
+    pub rate_limits: RateLimits,
+    /// Take the client address for rate limits from `Forwarded`/`X-Forwarded-For`: only
+    /// behind a proxy that sets them, or clients could pick their own address.
+    pub trust_forwarded_for: bool,
+}
+
+/// What the auth endpoints and the `Caller` extractor share (application data).
+pub struct Auth {
+    pub tokens: TokenKeys,
+    pub passwords: PasswordHashing,
+    pub rate_limits: RateLimits,
+    trust_forwarded_for: bool,
+}
+
+impl Auth {
+    pub fn new(settings: &AuthSettings) -> Result<Self, WeakSecret> {
+        Ok(Self {
+            tokens: TokenKeys::new(&settings.jwt_secret)?,
+            passwords: PasswordHashing::new(),
+            rate_limits: settings.rate_limits,
+            trust_forwarded_for: settings.trust_forwarded_for,
+        })
+    }
+
+    /// The address rate limits count a request against.
+    pub fn client_address(&self, request: &HttpRequest) -> String {
+        let info = request.connection_info();
+        let address = if self.trust_forwarded_for {
+            info.realip_remote_addr()
+        } else {
+            info.peer_addr()
+        };
+        address.unwrap_or("unknown").to_owned()
+    }
+}

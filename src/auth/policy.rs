@@ -1,0 +1,465 @@
+//! Who may do what to which object: the matrix of SPEC section 4, in one place. Handlers
+//! authenticate with the `Caller` extractor, load the object's scope, and make one call to
+//! `authorize`; they never test roles themselves.
+//!
+//! A refusal is 403 when the caller may know the object exists (public work groups, the
+//! national reference data) and 404 when its existence is private to those allowed
+//! (accounts, enrolments), so probing ids reveals nothing.
+
+use std::fmt;
+
+use crate::auth::Caller;
+use crate::db::users::AccountScope;
+use crate::domain::Role;
+use crate::error::ApiError;
+
+/// A work group as the rights see it: its hub and its leads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkGroupScope {
+    pub hub_id: uuid::Uuid,
+    pub lead_ids: Vec<uuid::Uuid>,
+}
+
+/// An account as the rights see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AccountTarget {
+    pub id: uuid::Uuid,
+    pub role: Role,
+    pub hub_id: Option<uuid::Uuid>,
+}
+
+/// An enrolment as the rights see it: whose it is, in which group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnrolmentScope {
+    pub id: uuid::Uuid,
+    pub participant_id: uuid::Uuid,
+    pub work_group: WorkGroupScope,
+}
+
+/// What a report covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReportScope {
+    National,
+    Hub(uuid::Uuid),
+    WorkGroup(WorkGroupScope),
+    /// A Teaching School Hub's area, aggregated (no school or person named).
+    PartnerArea(uuid::Uuid),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action<'a> {
+    /// Create or change hubs, local authorities, Teaching School Hubs, schools, projects.
+    ManageReferenceData,
+    /// Create, rotate or revoke partner client credentials.
+    ManagePartnerClients,
+    /// Create an account with these role and hub.
+    CreateAccount {
+        role: Role,
+        hub_id: Option<uuid::Uuid>,
+    },
+    /// Read, change or disable an existing account.
+    ManageAccount(&'a AccountTarget),
+    /// Give an account a role or hub, or disable it (besides what `ManageAccount` allows).
+    ChangeAccess(&'a AccountTarget),
+    /// Create a work group for a hub.
+    CreateWorkGroup { hub_id: uuid::Uuid },
+    /// Change a group's capacity, status, admission or leads.
+    ManageWorkGroup(&'a WorkGroupScope),
+    /// Change a group's description and sessions, and record attendance.
+    EditWorkGroupDetails(&'a WorkGroupScope),
+    /// See a group's enrolments (personal data) and its joining links.
+    SeeEnrolments(&'a WorkGroupScope),
+    /// Accept, decline or move enrolments.
+    DecideEnrolments(&'a WorkGroupScope),
+    /// Express interest in a work group, for oneself.
+    ExpressInterest,
+    /// See or withdraw one's own enrolment.
+    ActOnOwnEnrolment(&'a EnrolmentScope),
+    /// Read the signposting feed of a Teaching School Hub's area.
+    ReadSignposting { teaching_school_hub_id: uuid::Uuid },
+    /// Read reach and fee reports.
+    ReadReports(&'a ReportScope),
+}
+
+/// Why an action was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// 403: the caller may know the object, but not do this.
+    Forbidden(&'static str),
+    /// 404: the object is private to those allowed.
+    Hidden,
+}
+
+impl Refusal {
+    /// The answer, naming `what` when it is hidden (e.g. "User 0193…").
+    pub fn into_error(self, what: impl fmt::Display) -> ApiError {
+        match self {
+            Self::Forbidden(reason) => ApiError::Forbidden(reason.into()),
+            Self::Hidden => ApiError::not_found(what),
+        }
+    }
+}
+
+fn is_admin(caller: &Caller) -> bool {
+    caller.role == Role::Admin
+}
+
+fn manages_hub(caller: &Caller, hub_id: uuid::Uuid) -> bool {
+    caller.role == Role::HubManager && caller.hub_id == Some(hub_id)
+}
+
+fn leads_group(caller: &Caller, group: &WorkGroupScope) -> bool {
+    caller.role == Role::Lead && group.lead_ids.contains(&caller.id)
+}
+
+/// Staff of a group: admins, the managers of its hub, its leads.
+fn runs_group(caller: &Caller, group: &WorkGroupScope) -> bool {
+    is_admin(caller) || manages_hub(caller, group.hub_id) || leads_group(caller, group)
+}
+
+fn allow(allowed: bool, refusal: Refusal) -> Result<(), Refusal> {
+    if allowed { Ok(()) } else { Err(refusal) }
+}
+
+/// Whether `caller` may do `action`.
+pub fn authorize(caller: &Caller, action: &Action<'_>) -> Result<(), Refusal> {
+    use Refusal::{Forbidden, Hidden};
+    match action {
+        Action::ManageReferenceData => allow(
+            is_admin(caller),
+            Forbidden("Only national admins change the programme's reference data."),
+        ),
+        Action::ManagePartnerClients => allow(
+            is_admin(caller),
+            Forbidden("Only national admins manage partner credentials."),
+        ),
+        Action::CreateAccount { role, hub_id } => {
+            let hub_manager_may =
+                *role == Role::Lead && hub_id.is_some_and(|hub| manages_hub(caller, hub));
+            allow(
+                is_admin(caller) || hub_manager_may,
+                Forbidden(
+                    "Admins create accounts; hub managers create the leads of their own hub only.",
+                ),
+            )
+        }
+        Action::ManageAccount(target) => {
+            allow(is_admin(caller) || manages_lead(caller, target), Hidden)
+        }
+        Action::ChangeAccess(target) => {
+            authorize(caller, &Action::ManageAccount(target))?;
+            allow(
+                is_admin(caller),
+                Forbidden("Only national admins change an account's role or hub."),
+            )
+        }
+        Action::CreateWorkGroup { hub_id } => allow(
+            is_admin(caller) || manages_hub(caller, *hub_id),
+            Forbidden("Work groups are created by their hub's managers or national admins."),
+        ),
+        Action::ManageWorkGroup(group) => allow(
+            is_admin(caller) || manages_hub(caller, group.hub_id),
+            Forbidden(
+                "Only the hub's managers and national admins change a group's capacity, status or leads.",
+            ),
+        ),
+        Action::EditWorkGroupDetails(group) => allow(
+            runs_group(caller, group),
+            Forbidden("Only the group's leads, its hub's managers and national admins edit it."),
+        ),
+        Action::SeeEnrolments(group) => allow(
+            runs_group(caller, group),
+            Forbidden(
+                "Only the group's leads, its hub's managers and national admins see its enrolments.",
+            ),
+        ),
+        Action::DecideEnrolments(group) => allow(
+            runs_group(caller, group),
+            Forbidden(
+                "Only the group's leads, its hub's managers and national admins decide enrolments.",
+            ),
+        ),
+        Action::ExpressInterest => allow(
+            caller.role == Role::Participant,
+            Forbidden("Only participants (teachers) express interest in work groups."),
+        ),
+        Action::ActOnOwnEnrolment(enrolment) => allow(
+            caller.role == Role::Participant && enrolment.participant_id == caller.id,
+            Hidden,
+        ),
+        Action::ReadSignposting {
+            teaching_school_hub_id,
+        } => allow(
+            is_admin(caller)
+                || (caller.role == Role::Partner
+                    && caller.teaching_school_hub_id == Some(*teaching_school_hub_id)),
+            Forbidden("The signposting feed is for the partner of that area and national admins."),
+        ),
+        Action::ReadReports(scope) => allow(
+            may_read_report(caller, scope),
+            Forbidden(
+                "Reports are for national admins, hub managers (their hub), leads (their groups) and partners (their area, aggregated).",
+            ),
+        ),
+    }
+}
+
+fn manages_lead(caller: &Caller, target: &AccountTarget) -> bool {
+    target.role == Role::Lead && target.hub_id.is_some_and(|hub| manages_hub(caller, hub))
+}
+
+fn may_read_report(caller: &Caller, scope: &ReportScope) -> bool {
+    match scope {
+        _ if is_admin(caller) => true,
+        ReportScope::National => false,
+        ReportScope::Hub(hub_id) => manages_hub(caller, *hub_id),
+        ReportScope::WorkGroup(group) => {
+            manages_hub(caller, group.hub_id) || leads_group(caller, group)
+        }
+        ReportScope::PartnerArea(tsh) => {
+            caller.role == Role::Partner && caller.teaching_school_hub_id == Some(*tsh)
+        }
+    }
+}
+
+/// The accounts a caller may list: all for admins, their hub's leads for hub managers.
+pub fn visible_accounts(caller: &Caller) -> Result<AccountScope, Refusal> {
+    match (caller.role, caller.hub_id) {
+        (Role::Admin, _) => Ok(AccountScope::Everyone),
+        (Role::HubManager, Some(hub_id)) => Ok(AccountScope::LeadsOf(hub_id)),
+        _ => Err(Refusal::Forbidden(
+            "Only national admins and hub managers (for their leads) list accounts.",
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::CallerKind;
+
+    const HUB: uuid::Uuid = uuid::Uuid::from_u128(1);
+    const OTHER_HUB: uuid::Uuid = uuid::Uuid::from_u128(2);
+    const TSH: uuid::Uuid = uuid::Uuid::from_u128(3);
+    const OTHER_TSH: uuid::Uuid = uuid::Uuid::from_u128(4);
+
+    fn caller(role: Role, id: u128) -> Caller {
+        Caller {
+            id: uuid::Uuid::from_u128(id),
+            role,
+            hub_id: matches!(role, Role::HubManager | Role::Lead).then_some(HUB),
+            teaching_school_hub_id: (role == Role::Partner).then_some(TSH),
+            kind: CallerKind::User,
+        }
+    }
+
+    /// One caller of each role; the lead (id 30) leads `group()`, the participant is id 40.
+    fn everyone() -> [Caller; 5] {
+        [
+            caller(Role::Admin, 10),
+            caller(Role::HubManager, 20),
+            caller(Role::Lead, 30),
+            caller(Role::Participant, 40),
+            caller(Role::Partner, 50),
+        ]
+    }
+
+    fn group() -> WorkGroupScope {
+        WorkGroupScope {
+            hub_id: HUB,
+            lead_ids: vec![uuid::Uuid::from_u128(30)],
+        }
+    }
+
+    /// The roles (in `everyone()` order) allowed `action`.
+    fn allowed(action: &Action<'_>) -> Vec<Role> {
+        everyone()
+            .iter()
+            .filter(|caller| authorize(caller, action).is_ok())
+            .map(|caller| caller.role)
+            .collect()
+    }
+
+    use Role::{Admin, HubManager, Lead, Participant, Partner};
+
+    #[test]
+    fn reference_data_and_partner_credentials_are_for_admins() {
+        assert_eq!(allowed(&Action::ManageReferenceData), [Admin]);
+        assert_eq!(allowed(&Action::ManagePartnerClients), [Admin]);
+    }
+
+    #[test]
+    fn hub_managers_create_leads_of_their_own_hub_only() {
+        let lead_here = Action::CreateAccount {
+            role: Lead,
+            hub_id: Some(HUB),
+        };
+        assert_eq!(allowed(&lead_here), [Admin, HubManager]);
+        let lead_elsewhere = Action::CreateAccount {
+            role: Lead,
+            hub_id: Some(OTHER_HUB),
+        };
+        assert_eq!(allowed(&lead_elsewhere), [Admin]);
+        let manager_here = Action::CreateAccount {
+            role: HubManager,
+            hub_id: Some(HUB),
+        };
+        assert_eq!(allowed(&manager_here), [Admin]);
+        assert_eq!(
+            allowed(&Action::CreateAccount {
+                role: Participant,
+                hub_id: None
+            }),
+            [Admin]
+        );
+    }
+
+    #[test]
+    fn accounts_outside_reach_are_hidden_and_access_is_for_admins() {
+        let lead_here = AccountTarget {
+            id: uuid::Uuid::from_u128(99),
+            role: Lead,
+            hub_id: Some(HUB),
+        };
+        assert_eq!(
+            allowed(&Action::ManageAccount(&lead_here)),
+            [Admin, HubManager]
+        );
+        assert_eq!(allowed(&Action::ChangeAccess(&lead_here)), [Admin]);
+        assert_eq!(
+            authorize(&caller(HubManager, 20), &Action::ChangeAccess(&lead_here)),
+            Err(Refusal::Forbidden(
+                "Only national admins change an account's role or hub."
+            ))
+        );
+        let lead_elsewhere = AccountTarget {
+            hub_id: Some(OTHER_HUB),
+            ..lead_here
+        };
+        assert_eq!(allowed(&Action::ManageAccount(&lead_elsewhere)), [Admin]);
+        assert_eq!(
+            authorize(
+                &caller(HubManager, 20),
+                &Action::ManageAccount(&lead_elsewhere)
+            ),
+            Err(Refusal::Hidden)
+        );
+        let manager_here = AccountTarget {
+            role: HubManager,
+            ..lead_here
+        };
+        assert_eq!(allowed(&Action::ManageAccount(&manager_here)), [Admin]);
+    }
+
+    #[test]
+    fn work_groups_are_created_and_managed_by_their_hub_and_admins() {
+        assert_eq!(
+            allowed(&Action::CreateWorkGroup { hub_id: HUB }),
+            [Admin, HubManager]
+        );
+        assert_eq!(
+            allowed(&Action::CreateWorkGroup { hub_id: OTHER_HUB }),
+            [Admin]
+        );
+        assert_eq!(
+            allowed(&Action::ManageWorkGroup(&group())),
+            [Admin, HubManager]
+        );
+    }
+
+    #[test]
+    fn leads_edit_see_and_decide_for_their_own_groups_only() {
+        let mine = group();
+        for action in [
+            Action::EditWorkGroupDetails(&mine),
+            Action::SeeEnrolments(&mine),
+            Action::DecideEnrolments(&mine),
+        ] {
+            assert_eq!(allowed(&action), [Admin, HubManager, Lead], "{action:?}");
+        }
+        let someone_elses = WorkGroupScope {
+            hub_id: HUB,
+            lead_ids: vec![uuid::Uuid::from_u128(31)],
+        };
+        assert_eq!(
+            allowed(&Action::EditWorkGroupDetails(&someone_elses)),
+            [Admin, HubManager]
+        );
+        let other_hub = WorkGroupScope {
+            hub_id: OTHER_HUB,
+            lead_ids: vec![],
+        };
+        assert_eq!(allowed(&Action::SeeEnrolments(&other_hub)), [Admin]);
+    }
+
+    #[test]
+    fn participants_express_interest_and_act_on_their_own_enrolments_only() {
+        assert_eq!(allowed(&Action::ExpressInterest), [Participant]);
+        let own = EnrolmentScope {
+            id: uuid::Uuid::from_u128(77),
+            participant_id: uuid::Uuid::from_u128(40),
+            work_group: group(),
+        };
+        assert_eq!(allowed(&Action::ActOnOwnEnrolment(&own)), [Participant]);
+        let someone_elses = EnrolmentScope {
+            participant_id: uuid::Uuid::from_u128(41),
+            ..own
+        };
+        assert!(allowed(&Action::ActOnOwnEnrolment(&someone_elses)).is_empty());
+        assert_eq!(
+            authorize(
+                &caller(Participant, 40),
+                &Action::ActOnOwnEnrolment(&someone_elses)
+            ),
+            Err(Refusal::Hidden)
+        );
+    }
+
+    #[test]
+    fn signposting_is_for_the_partner_of_the_area_and_admins() {
+        assert_eq!(
+            allowed(&Action::ReadSignposting {
+                teaching_school_hub_id: TSH
+            }),
+            [Admin, Partner]
+        );
+        assert_eq!(
+            allowed(&Action::ReadSignposting {
+                teaching_school_hub_id: OTHER_TSH
+            }),
+            [Admin]
+        );
+    }
+
+    #[test]
+    fn reports_follow_each_role_s_reach() {
+        let report = |scope: ReportScope| allowed(&Action::ReadReports(&scope));
+        assert_eq!(report(ReportScope::National), [Admin]);
+        assert_eq!(report(ReportScope::Hub(HUB)), [Admin, HubManager]);
+        assert_eq!(report(ReportScope::Hub(OTHER_HUB)), [Admin]);
+        assert_eq!(
+            report(ReportScope::WorkGroup(group())),
+            [Admin, HubManager, Lead]
+        );
+        assert_eq!(report(ReportScope::PartnerArea(TSH)), [Admin, Partner]);
+        assert_eq!(report(ReportScope::PartnerArea(OTHER_TSH)), [Admin]);
+    }
+
+    #[test]
+    fn accounts_are_listed_by_admins_and_hub_managers_for_their_leads() {
+        let scopes: Vec<_> = everyone()
+            .iter()
+            .map(|caller| visible_accounts(caller).ok())
+            .collect();
+        assert_eq!(
+            scopes,
+            [
+                Some(AccountScope::Everyone),
+                Some(AccountScope::LeadsOf(HUB)),
+                None,
+                None,
+                None
+            ]
+        );
+    }
+}

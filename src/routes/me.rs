@@ -1,0 +1,179 @@
+//! `/me`: the caller's own account, and the changes a person may make to it themselves.
+
+use actix_web::{get, patch, web};
+use diesel_async::AsyncConnection;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::accounts::resolve_school;
+use crate::auth::{Auth, Caller, CallerKind};
+use crate::db::users::{self as queries, AccountScope};
+use crate::db::{DbPool, audit, partner_clients};
+use crate::domain::{NewPassword, Role, RoleInSchool, Urn};
+use crate::error::ApiError;
+use crate::routes::list::{FieldErrors, NoQueryParameters};
+use crate::routes::partners::PartnerClient;
+use crate::routes::users::User;
+
+const TAG: &str = "Account";
+
+/// The caller: a person's account, or a partner integration's credentials.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Me {
+    User(User),
+    PartnerClient(PartnerClient),
+}
+
+/// Changes a person may make to their own account. A new password needs the current one.
+/// Participants may also move school or change their role in it. Role, hub and status
+/// are not fields here: only an admin changes them, through `/users`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Alex Teacher"}))]
+pub struct MyChanges {
+    pub name: Option<String>,
+    /// 12 to 128 characters; ends every other session.
+    #[schema(format = Password)]
+    pub password: Option<String>,
+    /// Required with `password`.
+    #[schema(format = Password)]
+    pub current_password: Option<String>,
+    /// Participants only: the URN of their (open) school.
+    pub school: Option<String>,
+    /// Participants only.
+    pub role_in_school: Option<RoleInSchool>,
+}
+
+/// Who am I
+///
+/// The caller as the server knows them now: for a person, their account (role, hub,
+/// school or Teaching School Hub); for a partner integration, its credentials.
+#[utoipa::path(
+    tag = TAG,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The caller", body = Me, headers(("ETag" = String))),
+        (status = 304, description = "Not modified since the `If-None-Match` tag"),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 503, response = crate::openapi::Unavailable),
+    )
+)]
+#[get("/me")]
+pub async fn get_me(
+    caller: Caller,
+    _: NoQueryParameters,
+    pool: web::Data<DbPool>,
+) -> Result<web::Json<Me>, ApiError> {
+    let mut conn = pool.get().await?;
+    let me = match caller.kind {
+        CallerKind::User => queries::find(&mut conn, AccountScope::Everyone, caller.id, false)
+            .await?
+            .map(|row| Me::User(row.into())),
+        CallerKind::PartnerClient => partner_clients::find(&mut conn, caller.id)
+            .await?
+            .map(|row| Me::PartnerClient(row.into())),
+    };
+    Ok(web::Json(me.ok_or_else(|| {
+        ApiError::Unauthorized("The account no longer exists.".into())
+    })?))
+}
+
+/// Update my account
+///
+/// Changes the caller's own name or password (with the current password), and for
+/// participants their school and role in it. Fields not listed are refused (400), so
+/// `role`, `hub` or `disabled` can never be set this way.
+#[utoipa::path(
+    tag = TAG,
+    request_body = MyChanges,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The changed account", body = User),
+        crate::openapi::ProtectedSelfUpdateErrors,
+    )
+)]
+#[patch("/me")]
+pub async fn update_me(
+    caller: Caller,
+    body: web::Json<MyChanges>,
+    auth: web::Data<Auth>,
+    pool: web::Data<DbPool>,
+) -> Result<web::Json<User>, ApiError> {
+    if caller.kind == CallerKind::PartnerClient {
+        return Err(ApiError::Forbidden(
+            "Partner credentials have no account to change; admins manage them at /partners."
+                .into(),
+        ));
+    }
+    let changes = body.into_inner();
+    let mut errors = FieldErrors::default();
+    let name = errors.parse("name", changes.name, crate::routes::non_empty);
+    let password = errors.parse("password", changes.password, NewPassword::parse);
+    let school = errors.parse("school", changes.school, Urn::parse);
+    if password.is_some() && changes.current_password.is_none() {
+        errors.push("current_password", "is required to set a new password");
+    }
+    errors.into_result()?;
+    let moves_school = school.is_some() || changes.role_in_school.is_some();
+    if moves_school && caller.role != Role::Participant {
+        return Err(ApiError::Forbidden(
+            "Only participants have a school and a role in it.".into(),
+        ));
+    }
+
+    let mut conn = pool.get().await?;
+    let new_password_hash = match (password, changes.current_password) {
+        (Some(password), Some(current)) => {
+            let stored = queries::password_hash(&mut conn, caller.id).await?;
+            if !auth.passwords.verify(current, stored).await? {
+                return Err(ApiError::invalid("current_password", "is wrong"));
+            }
+            Some(auth.passwords.hash(password.expose().to_owned()).await?)
+        }
+        _ => None,
+    };
+    let school_urn = match &school {
+        Some(urn) => Some(resolve_school(&mut conn, urn).await?),
+        None => None,
+    };
+    let row = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let current = queries::find(conn, AccountScope::Everyone, caller.id, true)
+                .await?
+                .ok_or_else(|| ApiError::Unauthorized("The account no longer exists.".into()))?;
+            let mut fields = current.fields();
+            if let Some(name) = name {
+                fields.name = name;
+            }
+            if let Some(urn) = school_urn {
+                fields.school_urn = Some(urn);
+            }
+            if let Some(role_in_school) = changes.role_in_school {
+                fields.role_in_school = Some(role_in_school);
+            }
+            queries::update(conn, caller.id, &fields).await?;
+            if let Some(hash) = &new_password_hash {
+                queries::set_password(conn, caller.id, hash).await?;
+            }
+            audit::record(
+                conn,
+                Some(caller.id),
+                "user.updated_own",
+                "user",
+                &caller.id.to_string(),
+                serde_json::json!({"password": new_password_hash.is_some(), "school": fields.school_urn}),
+            )
+            .await?;
+            Ok(queries::find(conn, AccountScope::Everyone, caller.id, false)
+                .await?
+                .expect("locked above"))
+        })
+        .await?;
+    Ok(web::Json(row.into()))
+}
+
+pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    config.service(get_me).service(update_me);
+}
