@@ -98,6 +98,12 @@ seed_started=$(date +%s)
 seed_seconds=$(($(date +%s) - seed_started))
 grep -o 'Loaded synthetic data.*' "$WORK/seed.log" >&2 || true
 
+# An account to measure authenticated requests with (its password from standard input).
+BENCH_EMAIL=bench.admin@bench.invalid
+BENCH_PASSWORD=bench-password-not-secret
+echo "$BENCH_PASSWORD" | "$BIN" --data-dir "$DATA" --log warn user create \
+    --email "$BENCH_EMAIL" --role admin --password-stdin >/dev/null
+
 say "starting the server on $BASE with a pool of $POOL_SIZE"
 RUST_LOG=warn "$BIN" --data-dir "$DATA" serve --bind "127.0.0.1:$PORT" --pool-size "$POOL_SIZE" \
     >"$WORK/server.log" 2>&1 &
@@ -197,6 +203,36 @@ measure() {
     ROWS+=("$name|$api_rps|$api_p50|$api_p99|$db_tps|$db_p50|$db_p99|$ratio")
 }
 
+# API-only figures: wrk against one path, optionally with a header; prints "rps|p50|p99".
+wrk_figures() {
+    local name=$1 path=$2
+    shift 2
+    local url=$BASE$path
+    if [ "$WARMUP" -gt 0 ]; then
+        wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" "$@" "$url" >/dev/null
+    fi
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "$@" "$url" >"$WORK/wrk-$name.txt"
+    if grep -qE 'Non-2xx|Socket errors' "$WORK/wrk-$name.txt"; then
+        cat "$WORK/wrk-$name.txt" >&2
+        die "$name: wrk saw errors"
+    fi
+    printf '%s|%s|%s\n' \
+        "$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$WORK/wrk-$name.txt")" \
+        "$(to_ms "$(awk '$1 == "50%" { print $2 }' "$WORK/wrk-$name.txt")")" \
+        "$(to_ms "$(awk '$1 == "99%" { print $2 }' "$WORK/wrk-$name.txt")")"
+}
+
+# What checking the token against the account costs on every authenticated request: /readyz
+# takes a pooled connection and runs one trivial query; /me verifies the JWT, reads the
+# account by primary key (the revocation check) and then reads the account to show it.
+TOKEN=$(curl -fsS -H 'content-type: application/json' \
+    -d "{\"email\":\"$BENCH_EMAIL\",\"password\":\"$BENCH_PASSWORD\"}" \
+    "$BASE/api/v1/auth/login" | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
+[ -n "$TOKEN" ] || die "could not sign in as $BENCH_EMAIL"
+say "auth cost: /readyz and /api/v1/me"
+readyz_figures=$(wrk_figures readyz /readyz)
+me_figures=$(wrk_figures me /api/v1/me -H "Authorization: Bearer $TOKEN")
+
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 measure work-groups-list "/api/v1/work-groups?local_authority=$LA&status=open&limit=20" \
     work_groups_list.sql -D "la=$LA" -D status=open -D limit=21
@@ -232,3 +268,12 @@ for row in "${ROWS[@]}"; do
 done
 echo
 echo "Server peak RSS (VmHWM): $peak_rss_mib MiB"
+echo
+echo "Authenticated requests (API only, same load):"
+echo
+echo "| endpoint | req/s | p50 ms | p99 ms |"
+echo "| --- | ---: | ---: | ---: |"
+IFS='|' read -r rps p50 p99 <<<"$readyz_figures"
+printf '| /readyz (pool checkout + SELECT 1) | %s | %s | %s |\n' "$rps" "$p50" "$p99"
+IFS='|' read -r rps p50 p99 <<<"$me_figures"
+printf '| /api/v1/me (JWT + revocation check + account read) | %s | %s | %s |\n' "$rps" "$p50" "$p99"

@@ -38,6 +38,7 @@ private to those allowed.",
         (name = "Authentication", description = "Signing in and out: passwords, refresh tokens, partner client credentials."),
         (name = "Account", description = "The caller's own account."),
         (name = "Users", description = "Accounts: national admins manage all, hub managers their hub's leads."),
+        (name = "Enrolments", description = "Expressions of interest and places: the participant's own, and a group's for its staff."),
         (name = "Partners", description = "Credentials of partner Teaching School Hubs' integrations (admins)."),
         (name = "Operations", description = "Health and readiness probes."),
     ),
@@ -77,7 +78,8 @@ impl Modify for BearerScheme {
 #[derive(ToResponse)]
 #[response(
     description = "Invalid input: `errors` names every invalid field or parameter",
-    content_type = "application/problem+json"
+    content_type = "application/problem+json",
+    example = json!({"type": "https://mathshub.invalid/problems/validation", "title": "Invalid request", "status": 400, "detail": "1 field is invalid", "errors": [{"field": "limit", "message": "must be between 1 and 100"}]})
 )]
 pub struct BadRequest(#[to_schema] pub Problem);
 
@@ -86,7 +88,8 @@ pub struct BadRequest(#[to_schema] pub Problem);
 #[response(
     description = "No valid credentials: the access token is missing, malformed, expired or revoked (or, when signing in, the credentials are wrong)",
     content_type = "application/problem+json",
-    headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"mathshub\"`"))
+    headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"mathshub\"`")),
+    example = json!({"type": "https://mathshub.invalid/problems/unauthorized", "title": "Unauthorized", "status": 401, "detail": "The access token has expired: refresh it at POST /api/v1/auth/refresh."})
 )]
 pub struct Unauthorized(#[to_schema] pub Problem);
 
@@ -94,7 +97,8 @@ pub struct Unauthorized(#[to_schema] pub Problem);
 #[derive(ToResponse)]
 #[response(
     description = "The caller's role or reach does not allow this; `detail` says who may",
-    content_type = "application/problem+json"
+    content_type = "application/problem+json",
+    example = json!({"type": "https://mathshub.invalid/problems/forbidden", "title": "Forbidden", "status": 403, "detail": "Only national admins manage partner credentials."})
 )]
 pub struct Forbidden(#[to_schema] pub Problem);
 
@@ -102,7 +106,8 @@ pub struct Forbidden(#[to_schema] pub Problem);
 #[derive(ToResponse)]
 #[response(
     description = "The request conflicts with the current state; `detail` names the rule",
-    content_type = "application/problem+json"
+    content_type = "application/problem+json",
+    example = json!({"type": "https://mathshub.invalid/problems/conflict", "title": "Conflict", "status": 409, "detail": "An account already uses this email address."})
 )]
 pub struct Conflict(#[to_schema] pub Problem);
 
@@ -110,7 +115,8 @@ pub struct Conflict(#[to_schema] pub Problem);
 #[derive(ToResponse)]
 #[response(
     description = "The resource changed since the `If-Match` version; read it again",
-    content_type = "application/problem+json"
+    content_type = "application/problem+json",
+    example = json!({"type": "https://mathshub.invalid/problems/precondition-failed", "title": "Precondition failed", "status": 412, "detail": "User 01931b8e-7c2a-7d3e-9a41-3c5f0e2b7a10 changed since the version in If-Match; read it again."})
 )]
 pub struct PreconditionFailed(#[to_schema] pub Problem);
 
@@ -118,7 +124,8 @@ pub struct PreconditionFailed(#[to_schema] pub Problem);
 #[derive(ToResponse)]
 #[response(
     description = "The request body is larger than 256 KiB",
-    content_type = "application/problem+json"
+    content_type = "application/problem+json",
+    example = json!({"type": "https://mathshub.invalid/problems/payload-too-large", "title": "Request body too large", "status": 413, "detail": "Request bodies are limited to 262144 bytes."})
 )]
 pub struct PayloadTooLarge(#[to_schema] pub Problem);
 
@@ -127,7 +134,8 @@ pub struct PayloadTooLarge(#[to_schema] pub Problem);
 #[response(
     description = "Too many attempts from this address or on this account; retry after `Retry-After` seconds",
     content_type = "application/problem+json",
-    headers(("Retry-After" = u32, description = "Seconds until attempts are counted afresh"))
+    headers(("Retry-After" = u32, description = "Seconds until attempts are counted afresh")),
+    example = json!({"type": "https://mathshub.invalid/problems/too-many-requests", "title": "Too many requests", "status": 429, "detail": "Too many attempts; retry in 42 seconds."})
 )]
 pub struct TooManyRequests(#[to_schema] pub Problem);
 
@@ -135,7 +143,8 @@ pub struct TooManyRequests(#[to_schema] pub Problem);
 #[derive(ToResponse)]
 #[response(
     description = "No such resource",
-    content_type = "application/problem+json"
+    content_type = "application/problem+json",
+    example = json!({"type": "https://mathshub.invalid/problems/not-found", "title": "Not found", "status": 404, "detail": "User 01931b8e-7c2a-7d3e-9a41-3c5f0e2b7a10 was not found"})
 )]
 pub struct NotFound(#[to_schema] pub Problem);
 
@@ -144,7 +153,8 @@ pub struct NotFound(#[to_schema] pub Problem);
 #[response(
     description = "The database is busy or unreachable; retry after `Retry-After` seconds",
     content_type = "application/problem+json",
-    headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))
+    headers(("Retry-After" = u32, description = "Seconds to wait before retrying")),
+    example = json!({"type": "https://mathshub.invalid/problems/unavailable", "title": "Service unavailable", "status": 503, "detail": "The database is busy or unreachable; retry shortly."})
 )]
 pub struct Unavailable(#[to_schema] pub Problem);
 
@@ -172,6 +182,24 @@ pub enum ReadErrors {
     NotModified,
     #[response(status = 400)]
     BadRequest(#[ref_response] BadRequest),
+    #[response(status = 404)]
+    NotFound(#[ref_response] NotFound),
+    #[response(status = 503)]
+    Unavailable(#[ref_response] Unavailable),
+}
+
+/// The answers besides 200 of a public read that shows more to some callers with a token.
+#[derive(IntoResponses)]
+pub enum PersonalisedReadErrors {
+    #[response(
+        status = 304,
+        description = "Not modified since the `If-None-Match` tag"
+    )]
+    NotModified,
+    #[response(status = 400)]
+    BadRequest(#[ref_response] BadRequest),
+    #[response(status = 401)]
+    Unauthorized(#[ref_response] Unauthorized),
     #[response(status = 404)]
     NotFound(#[ref_response] NotFound),
     #[response(status = 503)]

@@ -66,6 +66,26 @@ impl FromRequest for Caller {
     }
 }
 
+/// The caller of an operation that anyone may call but that shows more to some: `None`
+/// without an `Authorization` header; with one, it must be valid (401 otherwise), so a
+/// broken token is never silently treated as anonymous.
+#[derive(Debug, Clone)]
+pub struct MaybeCaller(pub Option<Caller>);
+
+impl FromRequest for MaybeCaller {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        if request.headers().contains_key(header::AUTHORIZATION) {
+            let caller = Caller::from_request(request, payload);
+            Box::pin(async move { caller.await.map(|caller| Self(Some(caller))) })
+        } else {
+            Box::pin(async { Ok(Self(None)) })
+        }
+    }
+}
+
 /// The token of an `Authorization: Bearer …` header (scheme in any case, RFC 7235).
 fn bearer_token(request: &HttpRequest) -> Result<String, ApiError> {
     let missing = || {

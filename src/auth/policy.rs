@@ -31,7 +31,6 @@ pub struct AccountTarget {
 /// An enrolment as the rights see it: whose it is, in which group.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EnrolmentScope {
-    pub id: uuid::Uuid,
     pub participant_id: uuid::Uuid,
     pub work_group: WorkGroupScope,
 }
@@ -69,12 +68,22 @@ pub enum Action<'a> {
     EditWorkGroupDetails(&'a WorkGroupScope),
     /// See a group's enrolments (personal data) and its joining links.
     SeeEnrolments(&'a WorkGroupScope),
+    /// See the online joining links of a group's sessions: its staff, and participants
+    /// holding a place in it.
+    SeeJoiningLinks {
+        group: &'a WorkGroupScope,
+        holds_place: bool,
+    },
     /// Accept, decline or move enrolments.
     DecideEnrolments(&'a WorkGroupScope),
     /// Express interest in a work group, for oneself.
     ExpressInterest,
-    /// See or withdraw one's own enrolment.
+    /// Withdraw one's own enrolment.
     ActOnOwnEnrolment(&'a EnrolmentScope),
+    /// See one enrolment: its participant, or the group's staff.
+    SeeEnrolment(&'a EnrolmentScope),
+    /// List one's own enrolments.
+    ListOwnEnrolments,
     /// Read the signposting feed of a Teaching School Hub's area.
     ReadSignposting { teaching_school_hub_id: uuid::Uuid },
     /// Read reach and fee reports.
@@ -173,6 +182,12 @@ pub fn authorize(caller: &Caller, action: &Action<'_>) -> Result<(), Refusal> {
                 "Only the group's leads, its hub's managers and national admins see its enrolments.",
             ),
         ),
+        Action::SeeJoiningLinks { group, holds_place } => allow(
+            runs_group(caller, group) || (caller.role == Role::Participant && *holds_place),
+            Forbidden(
+                "Joining links are for the group's staff and the participants holding a place.",
+            ),
+        ),
         Action::DecideEnrolments(group) => allow(
             runs_group(caller, group),
             Forbidden(
@@ -186,6 +201,15 @@ pub fn authorize(caller: &Caller, action: &Action<'_>) -> Result<(), Refusal> {
         Action::ActOnOwnEnrolment(enrolment) => allow(
             caller.role == Role::Participant && enrolment.participant_id == caller.id,
             Hidden,
+        ),
+        Action::SeeEnrolment(enrolment) => allow(
+            (caller.role == Role::Participant && enrolment.participant_id == caller.id)
+                || runs_group(caller, &enrolment.work_group),
+            Hidden,
+        ),
+        Action::ListOwnEnrolments => allow(
+            caller.role == Role::Participant,
+            Forbidden("Only participants (teachers) have enrolments of their own."),
         ),
         Action::ReadSignposting {
             teaching_school_hub_id,
@@ -393,19 +417,59 @@ mod tests {
     }
 
     #[test]
+    fn joining_links_are_for_the_group_s_staff_and_participants_holding_a_place() {
+        let mine = group();
+        let see = |holds_place| {
+            allowed(&Action::SeeJoiningLinks {
+                group: &mine,
+                holds_place,
+            })
+        };
+        assert_eq!(see(false), [Admin, HubManager, Lead]);
+        assert_eq!(see(true), [Admin, HubManager, Lead, Participant]);
+        let other_hub = WorkGroupScope {
+            hub_id: OTHER_HUB,
+            lead_ids: vec![],
+        };
+        assert_eq!(
+            allowed(&Action::SeeJoiningLinks {
+                group: &other_hub,
+                holds_place: false
+            }),
+            [Admin]
+        );
+    }
+
+    #[test]
     fn participants_express_interest_and_act_on_their_own_enrolments_only() {
         assert_eq!(allowed(&Action::ExpressInterest), [Participant]);
+        assert_eq!(allowed(&Action::ListOwnEnrolments), [Participant]);
         let own = EnrolmentScope {
-            id: uuid::Uuid::from_u128(77),
             participant_id: uuid::Uuid::from_u128(40),
             work_group: group(),
         };
         assert_eq!(allowed(&Action::ActOnOwnEnrolment(&own)), [Participant]);
         let someone_elses = EnrolmentScope {
             participant_id: uuid::Uuid::from_u128(41),
-            ..own
+            ..own.clone()
         };
         assert!(allowed(&Action::ActOnOwnEnrolment(&someone_elses)).is_empty());
+        assert_eq!(
+            allowed(&Action::SeeEnrolment(&own)),
+            [Admin, HubManager, Lead, Participant]
+        );
+        assert_eq!(
+            allowed(&Action::SeeEnrolment(&someone_elses)),
+            [Admin, HubManager, Lead]
+        );
+        let elsewhere = EnrolmentScope {
+            work_group: WorkGroupScope {
+                hub_id: OTHER_HUB,
+                lead_ids: vec![],
+            },
+            ..someone_elses.clone()
+        };
+        assert_eq!(allowed(&Action::SeeEnrolment(&elsewhere)), [Admin]);
         assert_eq!(
             authorize(
                 &caller(Participant, 40),

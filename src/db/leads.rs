@@ -47,7 +47,7 @@ pub struct LedWorkGroupRow {
     pub role: LeadRole,
 }
 
-/// Only published profiles of accounts still in use; the user row is joined for nothing else.
+/// Only published profiles of enabled lead accounts; the user row is joined for nothing else.
 const SELECT: &str = "\
 SELECT p.user_id, p.display_name, p.phases, p.specialisms, p.bio, p.community_member,
        coalesce((SELECT jsonb_agg(jsonb_build_object('slug', h.slug, 'name', h.name) ORDER BY h.name, h.slug)
@@ -61,7 +61,7 @@ SELECT p.user_id, p.display_name, p.phases, p.specialisms, p.bio, p.community_me
                   WHERE l.user_id = p.user_id AND w.status <> 'draft'), '[]'::jsonb) AS work_groups
   FROM llme_profiles p
   JOIN users u ON u.id = p.user_id
- WHERE p.published AND u.disabled_at IS NULL";
+ WHERE p.published AND u.role = 'lead' AND u.disabled_at IS NULL";
 
 #[derive(Debug, Default)]
 pub struct LeadFilter {

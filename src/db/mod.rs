@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod embedded;
+pub mod enrolments;
 pub mod hubs;
 pub mod json;
 pub mod leads;

@@ -156,3 +156,19 @@ pub async fn calendar(
         .load(conn)
         .await
 }
+
+/// The online joining links of a group's sessions, by session id: private, so read only
+/// for callers the policy lets see them.
+pub async fn joining_links(
+    conn: &mut AsyncPgConnection,
+    work_group_id: Uuid,
+) -> diesel::QueryResult<Vec<(Uuid, String)>> {
+    use crate::db::schema::sessions;
+    use diesel::{ExpressionMethods, NullableExpressionMethods, QueryDsl};
+    sessions::table
+        .filter(sessions::work_group_id.eq(work_group_id))
+        .filter(sessions::joining_link.is_not_null())
+        .select((sessions::id, sessions::joining_link.assume_not_null()))
+        .load(conn)
+        .await
+}

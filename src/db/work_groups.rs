@@ -1,5 +1,6 @@
 //! Work groups as the public catalogue shows them: never drafts, each with its hub, project,
-//! places left and leads, and for one group its sessions, each page in one query.
+//! places left and leads, and for one group its sessions, each page in one query. And a
+//! group's scope, which the rights are decided on.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::QueryableByName;
@@ -224,5 +225,34 @@ pub async fn find(
     id: Uuid,
 ) -> diesel::QueryResult<Option<WorkGroupDetailRow>> {
     let rows: Vec<WorkGroupDetailRow> = detail_query(id).load(conn).await?;
+    Ok(rows.into_iter().next())
+}
+
+/// What the rights of a work group are decided on: its hub, status and leads.
+#[derive(Debug, QueryableByName)]
+pub struct WorkGroupScopeRow {
+    #[diesel(sql_type = SqlUuid)]
+    pub hub_id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub status: WorkGroupStatus,
+    #[diesel(sql_type = diesel::sql_types::Array<SqlUuid>)]
+    pub lead_ids: Vec<Uuid>,
+}
+
+/// The scope of any work group, drafts included.
+pub async fn scope(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+) -> diesel::QueryResult<Option<WorkGroupScopeRow>> {
+    let rows: Vec<WorkGroupScopeRow> = SqlBuilder::new(
+        "SELECT w.hub_id, w.status, \
+                coalesce(array_agg(l.user_id) FILTER (WHERE l.user_id IS NOT NULL), '{}') AS lead_ids \
+           FROM work_groups w LEFT JOIN work_group_leads l ON l.work_group_id = w.id \
+          WHERE w.id = ",
+    )
+    .bind::<SqlUuid, _>(id)
+    .sql(" GROUP BY w.id")
+    .load(conn)
+    .await?;
     Ok(rows.into_iter().next())
 }

@@ -12,9 +12,9 @@ pub use codes::{AcademicYear, GssCode, Slug, Urn};
 pub use project_code::ProjectCode;
 pub use time::{LondonTime, parse_instant};
 pub use vocabulary::{
-    Admission, DeliveryMode, LaKind, LeadRole, Partnership, ProgrammePhase, ProjectKind, Role,
-    RoleInSchool, SchoolPhase, SchoolStatus, SessionKind, SessionMode, StrategicPartnerKind,
-    WorkGroupStatus,
+    Admission, DeliveryMode, EnrolmentStatus, LaKind, LeadRole, Partnership, ProgrammePhase,
+    ProjectKind, Role, RoleInSchool, SchoolPhase, SchoolStatus, SessionKind, SessionMode,
+    StrategicPartnerKind, WorkGroupStatus,
 };
 
 /// Why a piece of input was refused, in words a caller can act on.

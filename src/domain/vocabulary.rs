@@ -204,6 +204,21 @@ vocabulary!(
 );
 
 vocabulary!(
+    /// Where an expression of interest stands.
+    EnrolmentStatus {
+        /// Waiting for the group's staff to decide (admission `review`).
+        Pending = "pending",
+        /// Holds a place.
+        Accepted = "accepted",
+        /// On the waiting list, at `waitlist_position`.
+        Waitlisted = "waitlisted",
+        Declined = "declined",
+        Withdrawn = "withdrawn",
+        Completed = "completed",
+    }
+);
+
+vocabulary!(
     /// How an LLME leads a work group.
     LeadRole { WorkGroupLead = "work_group_lead", CohortLead = "cohort_lead" }
 );

@@ -33,7 +33,8 @@ pub enum Me {
 #[schema(example = json!({"name": "Alex Teacher"}))]
 pub struct MyChanges {
     pub name: Option<String>,
-    /// 12 to 128 characters; ends every other session.
+    /// 12 to 128 characters. It ends every session of the account, this one included:
+    /// sign in again with the new password.
     #[schema(format = Password)]
     pub password: Option<String>,
     /// Required with `password`.
@@ -82,8 +83,8 @@ pub async fn get_me(
 
 /// Update my account
 ///
-/// Changes the caller's own name or password (with the current password), and for
-/// participants their school and role in it. Fields not listed are refused (400), so
+/// Changes the caller's own name or password (with the current password; every session
+/// then ends, this one included), and for participants their school and role in it. Fields not listed are refused (400), so
 /// `role`, `hub` or `disabled` can never be set this way.
 #[utoipa::path(
     tag = TAG,

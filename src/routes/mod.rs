@@ -2,6 +2,7 @@
 //! queries in `db/`, and mapping rows to views. Everything under `/api/v1` is registered here.
 
 pub mod auth;
+pub mod enrolments;
 pub mod etag;
 pub mod health;
 pub mod hubs;
@@ -35,6 +36,7 @@ pub fn configure_api(config: &mut utoipa_actix_web::service_config::ServiceConfi
     me::configure(config);
     users::configure(config);
     partners::configure(config);
+    enrolments::configure(config);
 }
 
 /// Parses a path parameter, answering 400 naming the parameter when it is malformed.

@@ -37,6 +37,15 @@ pub struct TeachingSchoolHubRef {
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct WorkGroupRef {
+    pub id: uuid::Uuid,
+    #[schema(example = "LCW21-15-01")]
+    pub code: String,
+    #[schema(example = "Secondary Subject Leadership")]
+    pub title: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SchoolRef {
     #[schema(example = "137083")]
     pub urn: String,

@@ -1,14 +1,19 @@
 //! Sessions of public work groups: `/work-groups/{id}/sessions` and the calendar
-//! `/sessions`. Online joining links are never shown here: they are private.
+//! `/sessions`. Online joining links are private: a group's sessions show them only to
+//! callers the policy lets see them (its staff, participants holding a place).
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::db::DbPool;
+use std::collections::HashMap;
+
+use crate::auth::policy::WorkGroupScope;
+use crate::auth::{Action, Caller, MaybeCaller, authorize};
 use crate::db::sessions::{
     self as queries, CalendarFilter, CalendarSessionRow, SessionKey, SessionRow,
 };
+use crate::db::{DbPool, enrolments, work_groups};
 use crate::domain::{LondonTime, SessionKind, SessionMode, Slug, parse_instant};
 use crate::error::ApiError;
 use crate::routes::list::{FieldErrors, Filters, ListQuery, Page, PageParams, page_response};
@@ -55,6 +60,46 @@ impl Session {
     fn key(&self) -> SessionKey {
         (self.starts_at.0, self.id)
     }
+
+    /// The session with its joining link, if `links` (the visible ones) has it.
+    pub fn with_joining_link(mut self, links: &JoiningLinks) -> Self {
+        self.joining_link = links.get(&self.id).cloned();
+        self
+    }
+}
+
+/// Joining links by session id.
+pub type JoiningLinks = HashMap<uuid::Uuid, String>;
+
+/// The joining links of a group's sessions that `caller` may see: none for anonymous
+/// callers and for anyone the policy refuses.
+pub async fn visible_joining_links(
+    conn: &mut diesel_async::AsyncPgConnection,
+    caller: Option<&Caller>,
+    work_group_id: uuid::Uuid,
+) -> Result<JoiningLinks, ApiError> {
+    let Some(caller) = caller else {
+        return Ok(JoiningLinks::new());
+    };
+    let Some(scope) = work_groups::scope(conn, work_group_id).await? else {
+        return Ok(JoiningLinks::new());
+    };
+    let group = WorkGroupScope {
+        hub_id: scope.hub_id,
+        lead_ids: scope.lead_ids,
+    };
+    let holds_place = enrolments::holds_place(conn, work_group_id, caller.id).await?;
+    let action = Action::SeeJoiningLinks {
+        group: &group,
+        holds_place,
+    };
+    if authorize(caller, &action).is_err() {
+        return Ok(JoiningLinks::new());
+    }
+    Ok(queries::joining_links(conn, work_group_id)
+        .await?
+        .into_iter()
+        .collect())
 }
 
 /// The work group a calendar session belongs to.
@@ -146,18 +191,21 @@ impl Filters for Unfiltered {
 /// List a work group's sessions
 ///
 /// The sessions of one public work group in time order, numbered from 1. Online joining
-/// links are `null` here.
+/// links are `null` except for the group's leads, its hub's managers, admins and
+/// participants holding a place, when they send their token.
 #[utoipa::path(
     tag = TAG,
     params(("id" = uuid::Uuid, Path, description = "Work group id", example = "01931b8e-7c2a-7d3e-9a41-3c5f0e2b7a10"), PageParams),
+    security((), ("bearer" = [])),
     responses(
         (status = 200, description = "One page of sessions", body = Page<Session>,
          headers(("Link" = String, description = "`<…>; rel=\"next\"` when a next page exists"), ("ETag" = String))),
-        crate::openapi::ReadErrors,
+        crate::openapi::PersonalisedReadErrors,
     )
 )]
 #[get("/work-groups/{id}/sessions")]
 pub async fn list_work_group_sessions(
+    caller: MaybeCaller,
     request: HttpRequest,
     path: web::Path<String>,
     query: ListQuery<Unfiltered, SessionKey>,
@@ -168,7 +216,11 @@ pub async fn list_work_group_sessions(
     let sessions = queries::of_work_group(&mut conn, id, query.after.as_ref(), query.limit + 1)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("Work group {id}")))?;
-    let items = sessions.into_iter().map(Session::from).collect();
+    let links = visible_joining_links(&mut conn, caller.0.as_ref(), id).await?;
+    let items = sessions
+        .into_iter()
+        .map(|row| Session::from(row).with_joining_link(&links))
+        .collect();
     Ok(page_response(&request, items, query.limit, Session::key))
 }
 

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::auth::MaybeCaller;
 use crate::db::DbPool;
 use crate::db::work_groups::{self as queries, LeadRow, WorkGroupFilter, WorkGroupRow};
 use crate::domain::{
@@ -17,7 +18,7 @@ use crate::routes::list::{
     FieldErrors, Filters, ListQuery, NoQueryParameters, Page, PageParams, page_response,
 };
 use crate::routes::refs::{HubRef, ProjectRef, Venue};
-use crate::routes::sessions::Session;
+use crate::routes::sessions::{Session, visible_joining_links};
 use crate::routes::{non_empty, parse_path, uuid};
 
 const TAG: &str = "Work groups";
@@ -218,18 +219,20 @@ pub async fn list_work_groups(
 /// Get a work group
 ///
 /// One public work group with its sessions (in time order), leads and places left. Online
-/// joining links are `null`: only the group's leads, hub managers, admins and accepted
-/// participants see them.
+/// joining links are `null` except for the group's leads, its hub's managers, admins and
+/// participants holding a place, when they send their token.
 #[utoipa::path(
     tag = TAG,
     params(("id" = Uuid, Path, description = "Work group id", example = "01931b8e-7c2a-7d3e-9a41-3c5f0e2b7a10")),
+    security((), ("bearer" = [])),
     responses(
         (status = 200, description = "The work group", body = WorkGroup, headers(("ETag" = String))),
-        crate::openapi::ReadErrors,
+        crate::openapi::PersonalisedReadErrors,
     )
 )]
 #[get("/work-groups/{id}")]
 pub async fn get_work_group(
+    caller: MaybeCaller,
     path: web::Path<String>,
     _: NoQueryParameters,
     pool: web::Data<DbPool>,
@@ -239,9 +242,15 @@ pub async fn get_work_group(
     let row = queries::find(&mut conn, id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("Work group {id}")))?;
+    let links = visible_joining_links(&mut conn, caller.0.as_ref(), id).await?;
     Ok(web::Json(WorkGroup {
         summary: row.group.into(),
-        sessions: row.sessions.0.into_iter().map(Session::from).collect(),
+        sessions: row
+            .sessions
+            .0
+            .into_iter()
+            .map(|row| Session::from(row).with_joining_link(&links))
+            .collect(),
     }))
 }
 

@@ -59,12 +59,29 @@ fn every_operation_is_documented_with_its_errors() {
                     .any(|status| responses.contains_key(*status)),
                 "{name} lacks its success answer"
             );
-            let secured = operation["security"]
+            let schemes = operation["security"]
                 .as_array()
-                .is_some_and(|schemes| schemes.iter().any(|scheme| scheme.get("bearer").is_some()));
-            let protected_path = ["/api/v1/users", "/api/v1/partners", "/api/v1/me"]
-                .iter()
-                .any(|prefix| path.starts_with(prefix));
+                .cloned()
+                .unwrap_or_default();
+            let takes_bearer = schemes.iter().any(|scheme| scheme.get("bearer").is_some());
+            // `{}` among the requirements: a token is optional (it shows the caller more).
+            let anonymous_allowed = schemes.is_empty()
+                || schemes
+                    .iter()
+                    .any(|scheme| scheme.as_object().is_some_and(|s| s.is_empty()));
+            let secured = takes_bearer && !anonymous_allowed;
+            if takes_bearer {
+                assert!(responses.contains_key("401"), "{name} lacks its 401");
+            }
+            let protected_path = [
+                "/api/v1/users",
+                "/api/v1/partners",
+                "/api/v1/me",
+                "/api/v1/enrolments",
+            ]
+            .iter()
+            .any(|prefix| path.starts_with(prefix))
+                || path.ends_with("/enrolments");
             assert_eq!(secured, protected_path, "{name}: bearer security");
             if secured {
                 assert!(responses.contains_key("401"), "{name} lacks its 401");

@@ -1,0 +1,135 @@
+//! Enrolments as their participant and the group's staff see them: personal data, read
+//! only behind the policy.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::QueryableByName;
+use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::db::sql::SqlBuilder;
+use crate::domain::{EnrolmentStatus, RoleInSchool};
+
+#[derive(Debug, QueryableByName)]
+pub struct EnrolmentRow {
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    pub work_group_id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub work_group_code: String,
+    #[diesel(sql_type = Text)]
+    pub work_group_title: String,
+    #[diesel(sql_type = SqlUuid)]
+    pub participant_id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub participant_name: String,
+    #[diesel(sql_type = Text)]
+    pub participant_email: String,
+    #[diesel(sql_type = Text)]
+    pub school_urn: String,
+    #[diesel(sql_type = Text)]
+    pub school_name: String,
+    #[diesel(sql_type = Text)]
+    pub role_in_school: RoleInSchool,
+    #[diesel(sql_type = Text)]
+    pub statement: String,
+    #[diesel(sql_type = Text)]
+    pub status: EnrolmentStatus,
+    #[diesel(sql_type = Nullable<Integer>)]
+    pub waitlist_position: Option<i32>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub referred_by_slug: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub referred_by_name: Option<String>,
+    #[diesel(sql_type = Timestamptz)]
+    pub created_at: DateTime<Utc>,
+    #[diesel(sql_type = Timestamptz)]
+    pub updated_at: DateTime<Utc>,
+}
+
+const SELECT: &str = "\
+SELECT e.id, e.work_group_id, w.code AS work_group_code, w.title AS work_group_title,
+       e.participant_id, u.name AS participant_name, u.email AS participant_email,
+       e.school_urn, s.name AS school_name, e.role_in_school, e.statement, e.status,
+       e.waitlist_position, t.slug AS referred_by_slug, t.name AS referred_by_name,
+       e.created_at, e.updated_at
+  FROM enrolments e
+  JOIN work_groups w ON w.id = e.work_group_id
+  JOIN users u ON u.id = e.participant_id
+  JOIN schools s ON s.urn = e.school_urn
+  LEFT JOIN teaching_school_hubs t ON t.id = e.referred_by_id
+ WHERE ";
+
+/// Whose enrolments a page lists.
+#[derive(Debug, Clone, Copy)]
+pub enum Owner {
+    WorkGroup(Uuid),
+    Participant(Uuid),
+}
+
+/// One page in (created, id) order after `after`, optionally of one status.
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    owner: Owner,
+    status: Option<EnrolmentStatus>,
+    after: Option<&(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> diesel::QueryResult<Vec<EnrolmentRow>> {
+    let mut query = match owner {
+        Owner::WorkGroup(id) => SqlBuilder::new(SELECT)
+            .sql("e.work_group_id = ")
+            .bind::<SqlUuid, _>(id),
+        Owner::Participant(id) => SqlBuilder::new(SELECT)
+            .sql("e.participant_id = ")
+            .bind::<SqlUuid, _>(id),
+    };
+    if let Some(status) = status {
+        query = query
+            .sql(" AND e.status = ")
+            .bind::<Text, _>(status.as_str());
+    }
+    if let Some((created_at, id)) = after {
+        query = query
+            .sql(" AND (e.created_at, e.id) > (")
+            .bind::<Timestamptz, _>(*created_at)
+            .sql(", ")
+            .bind::<SqlUuid, _>(*id)
+            .sql(")");
+    }
+    query
+        .sql(" ORDER BY e.created_at, e.id LIMIT ")
+        .bind::<BigInt, _>(limit)
+        .load(conn)
+        .await
+}
+
+pub async fn find(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+) -> diesel::QueryResult<Option<EnrolmentRow>> {
+    let rows: Vec<EnrolmentRow> = SqlBuilder::new(SELECT)
+        .sql("e.id = ")
+        .bind::<SqlUuid, _>(id)
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().next())
+}
+
+/// Whether the participant holds a place (an accepted enrolment) in the group.
+pub async fn holds_place(
+    conn: &mut AsyncPgConnection,
+    work_group_id: Uuid,
+    participant_id: Uuid,
+) -> diesel::QueryResult<bool> {
+    use crate::db::schema::enrolments;
+    use diesel::{ExpressionMethods, QueryDsl};
+    diesel::select(diesel::dsl::exists(
+        enrolments::table
+            .filter(enrolments::work_group_id.eq(work_group_id))
+            .filter(enrolments::participant_id.eq(participant_id))
+            .filter(enrolments::status.eq(crate::domain::EnrolmentStatus::Accepted)),
+    ))
+    .get_result(conn)
+    .await
+}

@@ -1,0 +1,444 @@
+//! The rights matrix of SPEC section 4, over HTTP: every protected operation of the OpenAPI
+//! document, tried by every kind of caller (and by none), with the status each must get; and
+//! on every refusal, proof that nothing in the database changed.
+
+use diesel::QueryableByName;
+use diesel::sql_types::Text;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, assert_problem};
+
+/// The callers, in the order of each row's expected statuses.
+const CALLERS: [&str; 7] = [
+    "anonymous",
+    "participant",
+    "lead",
+    "hub_manager",
+    "partner user",
+    "partner client",
+    "admin",
+];
+
+const LCW_GROUP: &str = "LCW21-15-01";
+const GLOW_GROUP: &str = "GLOW21-91-01";
+
+struct Fixture {
+    tokens: [Option<String>; 7],
+    lcw_group: String,
+    glow_group: String,
+    lcw_lead: String,
+    spare_lcw_lead: String,
+    glow_lead: String,
+    teacher_enrolment: String,
+    other_enrolment: String,
+    partner_client: String,
+    spare_partner_client: String,
+}
+
+#[derive(QueryableByName)]
+struct Single {
+    #[diesel(sql_type = Text)]
+    value: String,
+}
+
+async fn single(app: &TestApp, sql: &str) -> String {
+    // Imported here only: its `execute` would shadow `TestApp::execute` in the whole file.
+    use diesel_async::RunQueryDsl;
+    let mut conn = app.database.connection().await;
+    let rows: Vec<Single> = diesel::sql_query(sql)
+        .load(&mut conn)
+        .await
+        .unwrap_or_else(|error| panic!("{error}: {sql}"));
+    rows.into_iter().next().expect("one row").value
+}
+
+/// A digest of everything a protected operation could change.
+async fn state(app: &TestApp) -> String {
+    single(
+        app,
+        "SELECT md5(concat_ws('|', \
+           (SELECT string_agg(u::text, ',' ORDER BY u.id) FROM users u), \
+           (SELECT string_agg(p::text, ',' ORDER BY p.id) FROM partner_clients p), \
+           (SELECT string_agg(l::text, ',' ORDER BY l.user_id) FROM llme_profiles l), \
+           (SELECT string_agg(e::text, ',' ORDER BY e.id) FROM enrolments e), \
+           (SELECT count(*)::text FROM audit_log))) AS value",
+    )
+    .await
+}
+
+async fn create_partner_client(app: &TestApp, admin: &str, name: &str) -> (String, String, String) {
+    let body = json!({"teaching_school_hub": "london-district-east", "name": name});
+    let created: Value = app
+        .send(Method::POST, "/api/v1/partners", Some(admin), Some(&body))
+        .await
+        .json()
+        .await
+        .unwrap();
+    (
+        created["id"].as_str().unwrap().to_owned(),
+        created["client_id"].as_str().unwrap().to_owned(),
+        created["client_secret"].as_str().unwrap().to_owned(),
+    )
+}
+
+async fn fixture(app: &TestApp) -> Fixture {
+    let id_of_group =
+        |code: &str| format!("SELECT id::text AS value FROM work_groups WHERE code = '{code}'");
+    let id_of_user =
+        |email: &str| format!("SELECT id::text AS value FROM users WHERE email = '{email}'");
+    let lcw_group = single(app, &id_of_group(LCW_GROUP)).await;
+    let glow_group = single(app, &id_of_group(GLOW_GROUP)).await;
+    app.execute(&format!(
+        "INSERT INTO users (id, email, name, role, school_urn, role_in_school) \
+         VALUES (gen_random_uuid(), 'other.teacher@school.example', 'Other Teacher', 'participant', '137083', 'teacher');
+         INSERT INTO users (id, email, name, role, hub_id) \
+         SELECT gen_random_uuid(), 'spare.lead@school.example', 'Spare Lead', 'lead', id FROM hubs WHERE slug = 'london-central-and-west';
+         INSERT INTO enrolments (id, work_group_id, participant_id, school_urn, role_in_school, status) \
+         SELECT gen_random_uuid(), '{lcw_group}', id, '137083', 'head_of_department', 'pending' \
+           FROM users WHERE email = 'teacher.twyford@demo.mathshub.invalid';
+         INSERT INTO enrolments (id, work_group_id, participant_id, school_urn, role_in_school, status) \
+         SELECT gen_random_uuid(), '{glow_group}', id, '137083', 'teacher', 'pending' \
+           FROM users WHERE email = 'other.teacher@school.example';"
+    ))
+    .await;
+    let enrolment_of = |email: &str| {
+        format!(
+            "SELECT e.id::text AS value FROM enrolments e JOIN users u ON u.id = e.participant_id \
+             WHERE u.email = '{email}'"
+        )
+    };
+    let admin = app.token("admin@demo.mathshub.invalid").await;
+    let (partner_client, client_id, secret) = create_partner_client(app, &admin, "matrix").await;
+    let (spare_partner_client, _, _) = create_partner_client(app, &admin, "spare").await;
+    let client_token: Value = app
+        .client
+        .post(format!("{}/api/v1/auth/token", app.address))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", client_id.as_str()),
+            ("client_secret", secret.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    Fixture {
+        tokens: [
+            None,
+            Some(app.token("teacher.twyford@demo.mathshub.invalid").await),
+            Some(app.token("lead.lcw@demo.mathshub.invalid").await),
+            Some(app.token("manager.lcw@demo.mathshub.invalid").await),
+            Some(app.token("partner.lde@demo.mathshub.invalid").await),
+            Some(client_token["access_token"].as_str().unwrap().to_owned()),
+            Some(admin),
+        ],
+        lcw_lead: single(app, &id_of_user("lead.lcw@demo.mathshub.invalid")).await,
+        spare_lcw_lead: single(app, &id_of_user("spare.lead@school.example")).await,
+        glow_lead: single(app, &id_of_user("lead.glow.post16@demo.mathshub.invalid")).await,
+        teacher_enrolment: single(app, &enrolment_of("teacher.twyford@demo.mathshub.invalid"))
+            .await,
+        other_enrolment: single(app, &enrolment_of("other.teacher@school.example")).await,
+        lcw_group,
+        glow_group,
+        partner_client,
+        spare_partner_client,
+    }
+}
+
+/// One row of the matrix: an operation on an object, and what each caller must get.
+struct Row {
+    method: Method,
+    /// The path as the OpenAPI document names it.
+    template: &'static str,
+    path: String,
+    /// A body per caller (emails must differ where it creates).
+    body: Option<fn(&str) -> Value>,
+    expected: [u16; 7],
+}
+
+fn rows(f: &Fixture) -> Vec<Row> {
+    let row = |method: Method, template: &'static str, path: String, expected: [u16; 7]| Row {
+        method,
+        template,
+        path,
+        body: None,
+        expected,
+    };
+    let with_body = |mut row: Row, body: fn(&str) -> Value| {
+        row.body = Some(body);
+        row
+    };
+    vec![
+        row(
+            Method::GET,
+            "/api/v1/me",
+            "/api/v1/me".into(),
+            [401, 200, 200, 200, 200, 200, 200],
+        ),
+        with_body(
+            row(
+                Method::PATCH,
+                "/api/v1/me",
+                "/api/v1/me".into(),
+                [401, 200, 200, 200, 200, 403, 200],
+            ),
+            |_| json!({"name": "Renamed Themselves"}),
+        ),
+        row(
+            Method::GET,
+            "/api/v1/users",
+            "/api/v1/users".into(),
+            [401, 403, 403, 200, 403, 403, 200],
+        ),
+        with_body(
+            row(
+                Method::POST,
+                "/api/v1/users",
+                "/api/v1/users".into(),
+                [401, 403, 403, 201, 403, 403, 201],
+            ),
+            |caller| {
+                json!({
+                    "email": format!("new.lead.by.{}@school.example", caller.replace(' ', "-")),
+                    "name": "New Lead", "role": "lead", "hub": "london-central-and-west"
+                })
+            },
+        ),
+        row(
+            Method::GET,
+            "/api/v1/users/{id}",
+            format!("/api/v1/users/{}", f.lcw_lead),
+            [401, 404, 404, 200, 404, 404, 200],
+        ),
+        row(
+            Method::GET,
+            "/api/v1/users/{id}",
+            format!("/api/v1/users/{}", f.glow_lead),
+            [401, 404, 404, 404, 404, 404, 200],
+        ),
+        with_body(
+            row(
+                Method::PATCH,
+                "/api/v1/users/{id}",
+                format!("/api/v1/users/{}", f.lcw_lead),
+                [401, 404, 404, 200, 404, 404, 200],
+            ),
+            |_| json!({"name": "Demo Lead (LCW)"}),
+        ),
+        with_body(
+            row(
+                Method::PATCH,
+                "/api/v1/users/{id}",
+                format!("/api/v1/users/{}", f.glow_lead),
+                [401, 404, 404, 404, 404, 404, 200],
+            ),
+            |_| json!({"name": "Demo Lead (GLOW Post-16)"}),
+        ),
+        with_body(
+            row(
+                Method::PATCH,
+                "/api/v1/users/{id}",
+                format!("/api/v1/users/{}", f.spare_lcw_lead),
+                [401, 404, 404, 403, 404, 404, 200],
+            ),
+            |_| json!({"role": "hub_manager"}),
+        ),
+        row(
+            Method::GET,
+            "/api/v1/partners",
+            "/api/v1/partners".into(),
+            [401, 403, 403, 403, 403, 403, 200],
+        ),
+        with_body(
+            row(
+                Method::POST,
+                "/api/v1/partners",
+                "/api/v1/partners".into(),
+                [401, 403, 403, 403, 403, 403, 201],
+            ),
+            |_| json!({"teaching_school_hub": "east-london", "name": "Another site"}),
+        ),
+        row(
+            Method::GET,
+            "/api/v1/partners/{id}",
+            format!("/api/v1/partners/{}", f.partner_client),
+            [401, 403, 403, 403, 403, 403, 200],
+        ),
+        row(
+            Method::POST,
+            "/api/v1/partners/{id}/rotate-secret",
+            format!("/api/v1/partners/{}/rotate-secret", f.spare_partner_client),
+            [401, 403, 403, 403, 403, 403, 200],
+        ),
+        row(
+            Method::POST,
+            "/api/v1/partners/{id}/revoke",
+            format!("/api/v1/partners/{}/revoke", f.spare_partner_client),
+            [401, 403, 403, 403, 403, 403, 200],
+        ),
+        row(
+            Method::GET,
+            "/api/v1/work-groups/{id}/enrolments",
+            format!("/api/v1/work-groups/{}/enrolments", f.lcw_group),
+            [401, 403, 200, 200, 403, 403, 200],
+        ),
+        row(
+            Method::GET,
+            "/api/v1/work-groups/{id}/enrolments",
+            format!("/api/v1/work-groups/{}/enrolments", f.glow_group),
+            [401, 403, 403, 403, 403, 403, 200],
+        ),
+        row(
+            Method::GET,
+            "/api/v1/enrolments/{id}",
+            format!("/api/v1/enrolments/{}", f.teacher_enrolment),
+            [401, 200, 200, 200, 404, 404, 200],
+        ),
+        row(
+            Method::GET,
+            "/api/v1/enrolments/{id}",
+            format!("/api/v1/enrolments/{}", f.other_enrolment),
+            [401, 404, 404, 404, 404, 404, 200],
+        ),
+        row(
+            Method::GET,
+            "/api/v1/me/enrolments",
+            "/api/v1/me/enrolments".into(),
+            [401, 200, 403, 403, 403, 403, 403],
+        ),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_protected_operation_answers_each_caller_as_the_matrix_says_and_refusals_change_nothing()
+ {
+    let app = TestApp::spawn_with_demo().await;
+    let fixture = fixture(&app).await;
+    let mut failures = Vec::new();
+    for row in rows(&fixture) {
+        for (caller, (token, expected)) in
+            CALLERS.iter().zip(fixture.tokens.iter().zip(row.expected))
+        {
+            let body = row.body.map(|body| body(caller));
+            let before = state(&app).await;
+            let response = app
+                .send(
+                    row.method.clone(),
+                    &row.path,
+                    token.as_deref(),
+                    body.as_ref(),
+                )
+                .await;
+            let status = response.status().as_u16();
+            let what = format!("{} {} as {caller}", row.method, row.path);
+            if status != expected {
+                let text = response.text().await.unwrap_or_default();
+                failures.push(format!("{what}: expected {expected}, got {status}: {text}"));
+                continue;
+            }
+            if status >= 400 {
+                assert_problem(response, status).await;
+                if state(&app).await != before {
+                    failures.push(format!(
+                        "{what}: refused with {status} but the database changed"
+                    ));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_matrix_covers_every_operation_that_needs_a_token() {
+    let app = TestApp::spawn_with_demo().await;
+    let fixture = fixture(&app).await;
+    let covered: std::collections::BTreeSet<(String, String)> = rows(&fixture)
+        .iter()
+        .map(|row| (row.method.as_str().to_lowercase(), row.template.to_owned()))
+        .collect();
+    let document: Value = serde_json::from_str(include_str!("../../openapi/openapi.json")).unwrap();
+    let mut secured = std::collections::BTreeSet::new();
+    for (path, operations) in document["paths"].as_object().unwrap() {
+        for (method, operation) in operations.as_object().unwrap() {
+            let schemes = operation["security"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            let token_required = !schemes.is_empty()
+                && schemes
+                    .iter()
+                    .all(|scheme| scheme.as_object().is_some_and(|s| !s.is_empty()));
+            if token_required {
+                secured.insert((method.clone(), path.clone()));
+            }
+        }
+    }
+    assert_eq!(covered, secured);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_draft_group_is_hidden_from_those_who_do_not_run_it_and_an_open_one_refused() {
+    let app = TestApp::spawn_with_demo().await;
+    let group = single(
+        &app,
+        &format!("SELECT id::text AS value FROM work_groups WHERE code = '{LCW_GROUP}'"),
+    )
+    .await;
+    let path = format!("/api/v1/work-groups/{group}/enrolments");
+    let other_lead = app.token("lead.glow.post16@demo.mathshub.invalid").await;
+    let own_lead = app.token("lead.lcw@demo.mathshub.invalid").await;
+
+    assert_problem(
+        app.send(Method::GET, &path, Some(&other_lead), None).await,
+        403,
+    )
+    .await;
+    app.execute(&format!(
+        "UPDATE work_groups SET status = 'draft' WHERE id = '{group}'"
+    ))
+    .await;
+    let hidden = assert_problem(
+        app.send(Method::GET, &path, Some(&other_lead), None).await,
+        404,
+    )
+    .await;
+    assert!(
+        hidden["detail"].as_str().unwrap().contains(&group),
+        "{hidden}"
+    );
+    let own = app.send(Method::GET, &path, Some(&own_lead), None).await;
+    assert_eq!(own.status(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn participants_list_their_own_enrolments_only() {
+    let app = TestApp::spawn_with_demo().await;
+    let fixture = fixture(&app).await;
+    let mine: Value = app
+        .send(
+            Method::GET,
+            "/api/v1/me/enrolments",
+            fixture.tokens[1].as_deref(),
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let ids: Vec<&str> = mine["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [fixture.teacher_enrolment.as_str()]);
+    assert_eq!(
+        mine["items"][0]["participant"]["email"],
+        "teacher.twyford@demo.mathshub.invalid"
+    );
+    assert_eq!(mine["items"][0]["work_group"]["code"], LCW_GROUP);
+}
