@@ -72,6 +72,10 @@ async fn serve(cli: &Cli, args: ServeArgs) -> Result<(), AnyError> {
         log_demo_accounts();
     }
     let pool = build_pool(database.url().expose(), &args.pool.settings());
+    tokio::spawn(mathshub::db::housekeeping::sweep_every(
+        pool.clone(),
+        std::time::Duration::from_secs(10 * 60),
+    ));
     let settings = ServerSettings {
         bind: args.bind.clone(),
         cors_origins: args.cors_origins.clone(),

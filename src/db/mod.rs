@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod embedded;
 pub mod enrolments;
+pub mod housekeeping;
 pub mod hubs;
 pub mod json;
 pub mod leads;

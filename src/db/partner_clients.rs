@@ -117,7 +117,6 @@ pub async fn revoke(conn: &mut AsyncPgConnection, id: uuid::Uuid) -> QueryResult
 /// What the token endpoint checks.
 #[derive(Debug, Queryable)]
 pub struct ClientCredentialsRow {
-    pub id: uuid::Uuid,
     pub secret_hash: String,
     pub teaching_school_hub_slug: String,
     pub token_version: i32,
@@ -133,7 +132,6 @@ pub async fn credentials(
         .filter(partner_clients::client_id.eq(client_id))
         .filter(partner_clients::revoked_at.is_null())
         .select((
-            partner_clients::id,
             partner_clients::secret_hash,
             teaching_school_hubs::slug,
             partner_clients::token_version,

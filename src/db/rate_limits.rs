@@ -58,7 +58,7 @@ pub async fn hit(
     .await
 }
 
-/// Forgets windows that ended long ago; run now and then.
+/// Forgets windows that started more than `age` ago (long over: windows last minutes).
 pub async fn forget_before(
     conn: &mut AsyncPgConnection,
     age: Duration,

@@ -8,6 +8,7 @@ mod conventions;
 mod demo_seed;
 mod health;
 mod helpers;
+mod housekeeping;
 mod hubs;
 mod joining_links;
 mod leads;
