@@ -15,7 +15,8 @@
 # pgbench threads, 2), BENCH_DURATION (seconds per measurement, 10), BENCH_WARMUP (seconds
 # of unrecorded load before each API measurement, 3), BENCH_POOL_SIZE (16), BENCH_PORT
 # (18080), BENCH_SEED_FLAGS (extra flags for `seed --synthetic`), BENCH_SKIP_SQL_CHECK=1
-# (skip the test that checks bench/sql against the query code).
+# (skip the test that checks bench/sql against the query code), BENCH_LOGIN_SAMPLES (sign-ins
+# of each kind timed, 40).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -105,7 +106,9 @@ echo "$BENCH_PASSWORD" | "$BIN" --data-dir "$DATA" --log warn user create \
     --email "$BENCH_EMAIL" --role admin --password-stdin >/dev/null
 
 say "starting the server on $BASE with a pool of $POOL_SIZE"
+# Sign-in limits out of the way: the timing comparison below signs in many times.
 RUST_LOG=warn "$BIN" --data-dir "$DATA" serve --bind "127.0.0.1:$PORT" --pool-size "$POOL_SIZE" \
+    --auth-attempts-per-address 1000000 --auth-attempts-per-account 1000000 \
     >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 1 120); do
@@ -233,6 +236,24 @@ say "auth cost: /readyz and /api/v1/me"
 readyz_figures=$(wrk_figures readyz /readyz)
 me_figures=$(wrk_figures me /api/v1/me -H "Authorization: Bearer $TOKEN")
 
+# An unknown email must cost what a wrong password costs (both check an Argon2id hash), so
+# the answer's timing says nothing about which accounts exist. Alternating, one at a time.
+login_ms() {
+    curl -s -o /dev/null -w '%{time_total}' -H 'content-type: application/json' \
+        -d "{\"email\":\"$1\",\"password\":\"not-the-password\"}" "$BASE/api/v1/auth/login" |
+        awk '{ printf "%.2f", $1 * 1000 }'
+}
+say "sign-in timing: wrong password against unknown email"
+wrong_total=0
+unknown_total=0
+LOGIN_SAMPLES=${BENCH_LOGIN_SAMPLES:-40}
+for _ in $(seq 1 "$LOGIN_SAMPLES"); do
+    wrong_total=$(awk -v t="$wrong_total" -v m="$(login_ms "$BENCH_EMAIL")" 'BEGIN { print t + m }')
+    unknown_total=$(awk -v t="$unknown_total" -v m="$(login_ms nobody@bench.invalid)" 'BEGIN { print t + m }')
+done
+wrong_mean=$(awk -v t="$wrong_total" -v n="$LOGIN_SAMPLES" 'BEGIN { printf "%.2f", t / n }')
+unknown_mean=$(awk -v t="$unknown_total" -v n="$LOGIN_SAMPLES" 'BEGIN { printf "%.2f", t / n }')
+
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 measure work-groups-list "/api/v1/work-groups?local_authority=$LA&status=open&limit=20" \
     work_groups_list.sql -D "la=$LA" -D status=open -D limit=21
@@ -277,3 +298,5 @@ IFS='|' read -r rps p50 p99 <<<"$readyz_figures"
 printf '| /readyz (pool checkout + SELECT 1) | %s | %s | %s |\n' "$rps" "$p50" "$p99"
 IFS='|' read -r rps p50 p99 <<<"$me_figures"
 printf '| /api/v1/me (JWT + revocation check + account read) | %s | %s | %s |\n' "$rps" "$p50" "$p99"
+echo
+echo "Sign-in answers (401 either way), mean of $LOGIN_SAMPLES each, alternating: wrong password $wrong_mean ms, unknown email $unknown_mean ms (ratio $(awk -v a="$unknown_mean" -v b="$wrong_mean" 'BEGIN { printf "%.2f", a / b }'))."

@@ -39,7 +39,13 @@ struct Server {
 }
 
 impl Server {
+    /// `mathshub serve` in embedded mode.
     fn start(data_dir: &Path) -> Self {
+        Self::start_with(data_dir, &[])
+    }
+
+    /// `mathshub serve` with these environment variables (`DATABASE_URL` only if given).
+    fn start_with(data_dir: &Path, env: &[(&str, &str)]) -> Self {
         let mut child = Command::new(BINARY)
             .args([
                 "--data-dir",
@@ -49,6 +55,8 @@ impl Server {
                 "127.0.0.1:0",
             ])
             .env_remove("DATABASE_URL")
+            .env_remove("MATHSHUB_JWT_SECRET")
+            .envs(env.iter().copied())
             .env("RUST_LOG", "info")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -157,6 +165,20 @@ async fn serve_starts_embedded_postgres_loads_demo_once_and_stops_it_on_sigterm(
         "the password was logged"
     );
     assert!(first.logged("Loaded the demo data"), "{:?}", first.seen);
+    assert!(
+        first.logged(
+            "Demo accounts, password `maths-hubs-demo`: admin@demo.mathshub.invalid (admin)"
+        ),
+        "{:?}",
+        first.seen
+    );
+    let signed_in = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{}/api/v1/auth/login", first.port))
+        .json(&serde_json::json!({"email": "admin@demo.mathshub.invalid", "password": "maths-hubs-demo"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status(), 200);
     let hubs = get_json(first.port, "/api/v1/hubs").await;
     let hub_count = hubs["items"].as_array().unwrap().len();
     assert!(hub_count >= 4, "{hubs}");
@@ -318,4 +340,223 @@ async fn seed_demo_loads_the_documents_into_the_named_database_and_is_idempotent
         .await
         .unwrap();
     assert_eq!(hubs.count, 4);
+}
+
+const SECRET: &str = "a-jwt-secret-of-at-least-thirty-two-bytes";
+
+/// Runs `mathshub` against `database` with these arguments and standard input.
+fn mathshub(database: &TestDatabase, args: &[&str], stdin: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = Command::new(BINARY)
+        .args(args)
+        .env("DATABASE_URL", &database.url)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+async fn login_status(app: &crate::helpers::TestApp, email: &str, password: &str) -> u16 {
+    app.login(email, password).await.status().as_u16()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_refuses_to_start_without_a_long_enough_jwt_secret_outside_embedded_mode() {
+    let database = TestDatabase::create().await;
+    let data_dir = DataDir::new();
+    for (secret, expected) in [
+        (None, "MATHSHUB_JWT_SECRET is required"),
+        (Some("thirty-one-bytes-is-one-too-few"), "at least 32 bytes"),
+    ] {
+        let mut command = Command::new(BINARY);
+        command
+            .args([
+                "--data-dir",
+                data_dir.0.to_str().unwrap(),
+                "serve",
+                "--bind",
+                "127.0.0.1:0",
+            ])
+            .env("DATABASE_URL", &database.url)
+            .env_remove("MATHSHUB_JWT_SECRET");
+        if let Some(secret) = secret {
+            command.env("MATHSHUB_JWT_SECRET", secret);
+        }
+        let output = command.output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{stderr}");
+        assert!(stderr.contains(expected), "{stderr}");
+        assert!(
+            !stderr.contains("thirty-one-bytes"),
+            "the secret was printed: {stderr}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_with_database_url_has_no_demo_accounts() {
+    let database = TestDatabase::create().await;
+    let data_dir = DataDir::new();
+    let server = Server::start_with(
+        &data_dir.0,
+        &[
+            ("DATABASE_URL", &database.url),
+            ("MATHSHUB_JWT_SECRET", SECRET),
+        ],
+    );
+    assert!(!server.logged("Demo accounts"), "{:?}", server.seen);
+    let refused = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{}/api/v1/auth/login", server.port))
+        .json(&serde_json::json!({"email": "admin@demo.mathshub.invalid", "password": "maths-hubs-demo"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+    server.terminate();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn user_create_takes_the_password_from_stdin_or_generates_one_and_user_disable_ends_access() {
+    let app = crate::helpers::TestApp::spawn_with_demo().await;
+    let chosen = "the first admin's own passphrase";
+    let created = mathshub(
+        &app.database,
+        &[
+            "user",
+            "create",
+            "--email",
+            "first.admin@hub.example",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+        &format!("{chosen}\n"),
+    );
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    let printed = String::from_utf8_lossy(&created.stdout);
+    assert!(
+        !printed.contains(chosen),
+        "the chosen password was printed: {printed}"
+    );
+    assert_eq!(
+        login_status(&app, "first.admin@hub.example", chosen).await,
+        200
+    );
+
+    let generated = mathshub(
+        &app.database,
+        &[
+            "user",
+            "create",
+            "--email",
+            "new.lead@hub.example",
+            "--role",
+            "lead",
+            "--hub",
+            "london-central-and-west",
+            "--name",
+            "New Lead",
+        ],
+        "",
+    );
+    assert!(
+        generated.status.success(),
+        "{}",
+        String::from_utf8_lossy(&generated.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&generated.stdout);
+    let password = stdout
+        .lines()
+        .find_map(|line| line.strip_prefix("Password (shown once): "))
+        .unwrap_or_else(|| panic!("no password printed: {stdout}"));
+    assert_eq!(
+        login_status(&app, "new.lead@hub.example", password).await,
+        200
+    );
+
+    let disabled = mathshub(
+        &app.database,
+        &["user", "disable", "--email", "NEW.LEAD@hub.example"],
+        "",
+    );
+    assert!(
+        disabled.status.success(),
+        "{}",
+        String::from_utf8_lossy(&disabled.stderr)
+    );
+    assert_eq!(
+        login_status(&app, "new.lead@hub.example", password).await,
+        401
+    );
+    let again = mathshub(
+        &app.database,
+        &["user", "disable", "--email", "new.lead@hub.example"],
+        "",
+    );
+    assert!(!again.status.success());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn user_create_refuses_bad_accounts_with_a_clear_message_and_creates_nothing() {
+    let app = crate::helpers::TestApp::spawn_with_demo().await;
+    let cases: [(&[&str], &str, &str); 4] = [
+        (
+            &["--email", "t@school.example", "--role", "participant"],
+            "",
+            "school: is required for the role participant",
+        ),
+        (
+            &[
+                "--email",
+                "t@school.example",
+                "--role",
+                "lead",
+                "--hub",
+                "no-such-hub",
+            ],
+            "",
+            "no hub has the slug no-such-hub",
+        ),
+        (
+            &["--email", "admin@demo.mathshub.invalid", "--role", "admin"],
+            "",
+            "already has the email",
+        ),
+        (
+            &[
+                "--email",
+                "t@school.example",
+                "--role",
+                "admin",
+                "--password-stdin",
+            ],
+            "short\n",
+            "password: must be 12 to 128 characters",
+        ),
+    ];
+    for (args, stdin, expected) in cases {
+        let mut argv = vec!["user", "create"];
+        argv.extend_from_slice(args);
+        let output = mathshub(&app.database, &argv, stdin);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{argv:?}");
+        assert!(stderr.contains(expected), "{argv:?}: {stderr}");
+    }
+    assert_eq!(
+        login_status(&app, "t@school.example", "anything at all").await,
+        401
+    );
 }
