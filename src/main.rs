@@ -16,6 +16,7 @@ type AnyError = Box<dyn std::error::Error + Send + Sync>;
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    return_large_blocks_to_the_system();
     let mut cli = Cli::parse();
     env_logger::Builder::new()
         .parse_filters(&cli.log_filter)
@@ -28,6 +29,17 @@ async fn main() -> ExitCode {
             eprintln!("error: {error}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Blocks of a megabyte or more (an Argon2id hash takes 19 MiB) are mapped and unmapped
+/// directly. Otherwise glibc raises its mapping threshold after the first such block, and every
+/// blocking-pool thread that ever hashed a password keeps 19 MiB in its own heap for good.
+fn return_large_blocks_to_the_system() {
+    #[cfg(target_env = "gnu")]
+    // SAFETY: mallopt only sets an allocator parameter, under glibc's own arena locks.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
     }
 }
 
