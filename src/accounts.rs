@@ -25,7 +25,7 @@ impl Attachments {
         let mut errors = Vec::new();
         for (field, present, needed) in [
             ("hub", self.hub_id.is_some(), needs_hub),
-            ("school", self.school_urn.is_some(), needs_school),
+            ("school_urn", self.school_urn.is_some(), needs_school),
             (
                 "role_in_school",
                 self.role_in_school.is_some(),
@@ -85,11 +85,11 @@ pub async fn resolve_school(conn: &mut AsyncPgConnection, urn: &Urn) -> Result<S
     match lookups::school_status(conn, urn.as_str()).await? {
         Some(SchoolStatus::Open) => Ok(urn.as_str().to_owned()),
         Some(SchoolStatus::Closed) => Err(ApiError::invalid(
-            "school",
+            "school_urn",
             format!("school {urn} is closed"),
         )),
         None => Err(ApiError::invalid(
-            "school",
+            "school_urn",
             format!("no school has the URN {urn}"),
         )),
     }

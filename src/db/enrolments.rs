@@ -40,8 +40,6 @@ pub struct EnrolmentRow {
     pub waitlist_position: Option<i32>,
     #[diesel(sql_type = Nullable<Text>)]
     pub referred_by_slug: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub referred_by_name: Option<String>,
     #[diesel(sql_type = Timestamptz)]
     pub created_at: DateTime<Utc>,
     #[diesel(sql_type = Timestamptz)]
@@ -52,7 +50,7 @@ const SELECT: &str = "\
 SELECT e.id, e.work_group_id, w.code AS work_group_code, w.title AS work_group_title,
        e.participant_id, u.name AS participant_name, u.email AS participant_email,
        e.school_urn, s.name AS school_name, e.role_in_school, e.statement, e.status,
-       e.waitlist_position, t.slug AS referred_by_slug, t.name AS referred_by_name,
+       e.waitlist_position, t.slug AS referred_by_slug,
        e.created_at, e.updated_at
   FROM enrolments e
   JOIN work_groups w ON w.id = e.work_group_id

@@ -16,7 +16,7 @@ use crate::error::ApiError;
 use crate::routes::list::{
     FieldErrors, Filters, ListQuery, NoQueryParameters, Page, PageParams, page_response,
 };
-use crate::routes::refs::{SchoolRef, TeachingSchoolHubRef, WorkGroupRef};
+use crate::routes::refs::{SchoolRef, WorkGroupRef};
 use crate::routes::{parse_path, uuid};
 
 const TAG: &str = "Enrolments";
@@ -35,6 +35,7 @@ pub struct Participant {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Enrolment {
     pub id: uuid::Uuid,
+    pub work_group_id: uuid::Uuid,
     pub work_group: WorkGroupRef,
     pub participant: Participant,
     pub school: SchoolRef,
@@ -43,8 +44,9 @@ pub struct Enrolment {
     pub status: EnrolmentStatus,
     /// Place on the waiting list (1 is next), when waitlisted.
     pub waitlist_position: Option<i32>,
-    /// The Teaching School Hub whose signposting the participant came from.
-    pub referred_by: Option<TeachingSchoolHubRef>,
+    /// The Teaching School Hub (slug) whose signposting the participant came from.
+    #[schema(example = "london-district-east")]
+    pub referred_by: Option<String>,
     pub created_at: LondonTime,
     pub updated_at: LondonTime,
 }
@@ -53,6 +55,7 @@ impl From<EnrolmentRow> for Enrolment {
     fn from(row: EnrolmentRow) -> Self {
         Self {
             id: row.id,
+            work_group_id: row.work_group_id,
             work_group: WorkGroupRef {
                 id: row.work_group_id,
                 code: row.work_group_code,
@@ -71,10 +74,7 @@ impl From<EnrolmentRow> for Enrolment {
             statement: row.statement,
             status: row.status,
             waitlist_position: row.waitlist_position,
-            referred_by: row
-                .referred_by_slug
-                .zip(row.referred_by_name)
-                .map(|(slug, name)| TeachingSchoolHubRef { slug, name }),
+            referred_by: row.referred_by_slug,
             created_at: LondonTime(row.created_at),
             updated_at: LondonTime(row.updated_at),
         }

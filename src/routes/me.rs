@@ -41,7 +41,7 @@ pub struct MyChanges {
     #[schema(format = Password)]
     pub current_password: Option<String>,
     /// Participants only: the URN of their (open) school.
-    pub school: Option<String>,
+    pub school_urn: Option<String>,
     /// Participants only.
     pub role_in_school: Option<RoleInSchool>,
 }
@@ -112,7 +112,7 @@ pub async fn update_me(
     let mut errors = FieldErrors::default();
     let name = errors.parse("name", changes.name, crate::routes::non_empty);
     let password = errors.parse("password", changes.password, NewPassword::parse);
-    let school = errors.parse("school", changes.school, Urn::parse);
+    let school = errors.parse("school_urn", changes.school_urn, Urn::parse);
     if password.is_some() && changes.current_password.is_none() {
         errors.push("current_password", "is required to set a new password");
     }

@@ -71,7 +71,7 @@ impl From<AccountRow> for User {
 }
 
 /// A new account. Which attachments are needed follows the role: `hub` for hub managers
-/// and leads, `school` and `role_in_school` for participants, `teaching_school_hub` for
+/// and leads, `school_urn` and `role_in_school` for participants, `teaching_school_hub` for
 /// partners, none for admins.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -83,7 +83,7 @@ pub struct NewUser {
     /// Hub slug (hub managers and leads). Hub managers may leave it out: their own hub.
     pub hub: Option<String>,
     /// School URN (participants).
-    pub school: Option<String>,
+    pub school_urn: Option<String>,
     /// Role in school (participants).
     pub role_in_school: Option<RoleInSchool>,
     /// Teaching School Hub slug (partners).
@@ -118,7 +118,7 @@ pub struct UserChanges {
     pub password: Option<String>,
     pub role: Option<Role>,
     pub hub: Option<String>,
-    pub school: Option<String>,
+    pub school_urn: Option<String>,
     pub role_in_school: Option<RoleInSchool>,
     pub teaching_school_hub: Option<String>,
 }
@@ -129,7 +129,7 @@ impl UserChanges {
         [
             ("role", self.role.is_some()),
             ("hub", self.hub.is_some()),
-            ("school", self.school.is_some()),
+            ("school_urn", self.school_urn.is_some()),
             ("role_in_school", self.role_in_school.is_some()),
             ("teaching_school_hub", self.teaching_school_hub.is_some()),
         ]
@@ -294,7 +294,7 @@ pub async fn create_user(
             .map(HubChoice::Slug),
         (None, _) => None,
     };
-    let school = errors.parse("school", body.school, Urn::parse);
+    let school = errors.parse("school_urn", body.school_urn, Urn::parse);
     let tsh = errors.parse("teaching_school_hub", body.teaching_school_hub, Slug::parse);
     errors.into_result()?;
     let (email, name) = (email.expect("parsed"), name.expect("parsed"));
@@ -398,7 +398,7 @@ fn email_taken(error: diesel::result::Error) -> ApiError {
 /// Changes an account; fields left out stay as they are. National admins change anything
 /// (a new role needs the attachments it requires). Hub managers change the name, email,
 /// password and disabled state of the leads of their own hub; sending `role`, `hub`,
-/// `school`, `role_in_school` or `teaching_school_hub` is refused with 403. Disabling,
+/// `school_urn`, `role_in_school` or `teaching_school_hub` is refused with 403. Disabling,
 /// a new role or hub, or a new password ends the account's access at once. Send the
 /// `ETag` of your copy in `If-Match` to refuse the change (412) if someone changed it since.
 #[utoipa::path(
@@ -430,7 +430,7 @@ pub async fn update_user(
     let name = errors.parse("name", changes.name.clone(), crate::routes::non_empty);
     let password = errors.parse("password", changes.password.clone(), NewPassword::parse);
     let hub = errors.parse("hub", changes.hub.clone(), Slug::parse);
-    let school = errors.parse("school", changes.school.clone(), Urn::parse);
+    let school = errors.parse("school_urn", changes.school_urn.clone(), Urn::parse);
     let tsh = errors.parse(
         "teaching_school_hub",
         changes.teaching_school_hub.clone(),

@@ -516,7 +516,7 @@ async fn user_create_refuses_bad_accounts_with_a_clear_message_and_creates_nothi
         (
             &["--email", "t@school.example", "--role", "participant"],
             "",
-            "school: is required for the role participant",
+            "school_urn: is required for the role participant",
         ),
         (
             &[

@@ -295,7 +295,7 @@ async fn update_me_lets_a_participant_move_school_and_change_their_role_in_it() 
         patch_me(
             &app,
             &token,
-            &json!({"school": other_school, "role_in_school": "maths_lead"}),
+            &json!({"school_urn": other_school, "role_in_school": "maths_lead"}),
         )
         .await,
         200,
@@ -334,11 +334,15 @@ async fn update_me_returns_400_when_a_participant_names_a_closed_or_unknown_scho
 
     for school in ["900099", "999999", "12345", "not-a-urn"] {
         let problem = assert_problem(
-            patch_me(&app, &token, &json!({"school": school})).await,
+            patch_me(&app, &token, &json!({"school_urn": school})).await,
             400,
         )
         .await;
-        assert_eq!(invalid_fields(&problem), ["school"], "{school}: {problem}");
+        assert_eq!(
+            invalid_fields(&problem),
+            ["school_urn"],
+            "{school}: {problem}"
+        );
     }
     let problem = assert_problem(
         patch_me(&app, &token, &json!({"role_in_school": "headteacher"})).await,
@@ -357,9 +361,9 @@ async fn update_me_returns_403_when_someone_other_than_a_participant_sends_a_sch
         let token = app.token(email).await;
         let before = stored_row(&app, email).await;
         for changes in [
-            json!({"school": TWYFORD}),
+            json!({"school_urn": TWYFORD}),
             json!({"role_in_school": "teacher"}),
-            json!({"school": TWYFORD, "role_in_school": "teacher", "name": "Teacher Now"}),
+            json!({"school_urn": TWYFORD, "role_in_school": "teacher", "name": "Teacher Now"}),
         ] {
             assert_problem(patch_me(&app, &token, &changes).await, 403).await;
             assert_eq!(stored_row(&app, email).await, before, "{email}: {changes}");

@@ -306,7 +306,7 @@ async fn create_user_makes_an_account_of_each_role_that_signs_in_with_the_genera
         json!({"email": "new.lead@example.org", "name": "New Lead", "role": "lead",
                "hub": "london-north-east"}),
         json!({"email": "new.teacher@example.org", "name": "New Teacher", "role": "participant",
-               "school": "900001", "role_in_school": "maths_lead"}),
+               "school_urn": "900001", "role_in_school": "maths_lead"}),
         json!({"email": "new.partner@example.org", "name": "New Partner", "role": "partner",
                "teaching_school_hub": "london-district-east"}),
     ];
@@ -327,7 +327,7 @@ async fn create_user_makes_an_account_of_each_role_that_signs_in_with_the_genera
         assert_eq!(created["disabled"], false);
         let hub = request.get("hub").cloned().unwrap_or(Value::Null);
         assert_eq!(created["hub"]["slug"], hub, "{created}");
-        let school = request.get("school").cloned().unwrap_or(Value::Null);
+        let school = request.get("school_urn").cloned().unwrap_or(Value::Null);
         assert_eq!(created["school"]["urn"], school, "{created}");
         let role_in_school = request.get("role_in_school").cloned();
         assert_eq!(
@@ -426,15 +426,15 @@ async fn create_user_returns_400_naming_the_attachments_a_role_lacks_or_cannot_h
         (person("hub_manager", json!({})), vec!["hub"]),
         (
             person("participant", json!({})),
-            vec!["role_in_school", "school"],
+            vec!["role_in_school", "school_urn"],
         ),
         (
-            person("participant", json!({"school": "900001"})),
+            person("participant", json!({"school_urn": "900001"})),
             vec!["role_in_school"],
         ),
         (
             person("participant", json!({"role_in_school": "teacher"})),
-            vec!["school"],
+            vec!["school_urn"],
         ),
         (
             person("partner", json!({"hub": "glow"})),
@@ -443,9 +443,9 @@ async fn create_user_returns_400_naming_the_attachments_a_role_lacks_or_cannot_h
         (
             person(
                 "admin",
-                json!({"school": "900001", "role_in_school": "teacher"}),
+                json!({"school_urn": "900001", "role_in_school": "teacher"}),
             ),
-            vec!["role_in_school", "school"],
+            vec!["role_in_school", "school_urn"],
         ),
         (
             person(
@@ -457,16 +457,16 @@ async fn create_user_returns_400_naming_the_attachments_a_role_lacks_or_cannot_h
         (
             person(
                 "participant",
-                json!({"school": "900099", "role_in_school": "teacher"}),
+                json!({"school_urn": "900099", "role_in_school": "teacher"}),
             ),
-            vec!["school"],
+            vec!["school_urn"],
         ),
         (
             person(
                 "participant",
-                json!({"school": "999999", "role_in_school": "teacher"}),
+                json!({"school_urn": "999999", "role_in_school": "teacher"}),
             ),
-            vec!["school"],
+            vec!["school_urn"],
         ),
         (person("lead", json!({"hub": "no-such-hub"})), vec!["hub"]),
         (
@@ -576,7 +576,7 @@ async fn create_user_returns_403_to_a_hub_manager_for_another_hub_or_role_and_cr
         json!({"email": email, "name": "N", "role": "hub_manager"}),
         json!({"email": email, "name": "N", "role": "hub_manager", "hub": LCW}),
         json!({"email": email, "name": "N", "role": "participant",
-               "school": "137083", "role_in_school": "teacher"}),
+               "school_urn": "137083", "role_in_school": "teacher"}),
         json!({"email": email, "name": "N", "role": "admin"}),
         json!({"email": email, "name": "N", "role": "partner",
                "teaching_school_hub": "london-district-east"}),
@@ -756,7 +756,7 @@ async fn update_user_returns_403_to_a_hub_manager_sending_access_fields_and_chan
         json!({"role": "lead"}),
         json!({"hub": "glow"}),
         json!({"hub": LCW}),
-        json!({"school": "137083"}),
+        json!({"school_urn": "137083"}),
         json!({"role_in_school": "teacher"}),
         json!({"teaching_school_hub": "london-district-east"}),
         json!({"name": "Sneaky", "role": "admin"}),
@@ -887,7 +887,7 @@ async fn changing_a_role_as_admin_applies_the_attachment_rules_and_refuses_the_o
     .await;
     assert_eq!(
         sorted(invalid_fields(&problem)),
-        ["role_in_school", "school"]
+        ["role_in_school", "school_urn"]
     );
     // A partner cannot keep a hub.
     let problem = assert_problem(
@@ -905,7 +905,8 @@ async fn changing_a_role_as_admin_applies_the_attachment_rules_and_refuses_the_o
     assert_eq!(stored_row(&app, &lead_id).await, before);
     assert_eq!(me_status(&app, &lead).await, 200);
 
-    let changes = json!({"role": "participant", "school": "900001", "role_in_school": "teacher"});
+    let changes =
+        json!({"role": "participant", "school_urn": "900001", "role_in_school": "teacher"});
     let changed = json_body(patch(&app, &admin, &lead_id, &changes).await, 200).await;
 
     assert_eq!(changed["role"], "participant");
@@ -1044,7 +1045,7 @@ async fn update_user_returns_409_when_an_admin_disables_themselves_or_changes_th
     for changes in [
         json!({"disabled": true}),
         json!({"role": "lead", "hub": LCW}),
-        json!({"role": "participant", "school": "137083", "role_in_school": "teacher"}),
+        json!({"role": "participant", "school_urn": "137083", "role_in_school": "teacher"}),
         json!({"name": "Still Me", "disabled": true}),
     ] {
         assert_problem(patch(&app, &admin, &admin_id, &changes).await, 409).await;
@@ -1134,7 +1135,8 @@ async fn a_lead_made_a_participant_is_no_longer_shown_as_a_lead() {
     let lead_id = id_of(&app, LEAD_LNE).await;
     app.get_json(&format!("/api/v1/leads/{lead_id}"), 200).await;
 
-    let changes = json!({"role": "participant", "school": "137083", "role_in_school": "teacher"});
+    let changes =
+        json!({"role": "participant", "school_urn": "137083", "role_in_school": "teacher"});
     let changed = json_body(patch(&app, &admin, &lead_id, &changes).await, 200).await;
 
     assert_eq!(changed["role"], "participant");
