@@ -23,6 +23,7 @@ pub mod sessions;
 pub mod sql;
 pub mod teaching_school_hubs;
 pub mod users;
+pub mod work_group_writes;
 pub mod work_groups;
 
 pub use pool::{DbConn, DbPool, PoolError, PoolSettings, build_pool};

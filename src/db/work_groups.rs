@@ -99,10 +99,13 @@ SELECT wg.id, wg.code, wg.title, hub.slug AS hub_slug, hub.name AS hub_name,
           LEFT JOIN llme_profiles p ON p.user_id = l.user_id
          WHERE l.work_group_id = wg.id) AS leads";
 
-const FROM: &str = "
+const FROM_ANY_STATUS: &str = "
   FROM work_groups wg
   JOIN hubs hub ON hub.id = wg.hub_id
-  JOIN projects project ON project.id = wg.project_id
+  JOIN projects project ON project.id = wg.project_id";
+
+/// The public catalogue never shows drafts.
+const PUBLIC_ONLY: &str = "
  WHERE wg.status <> 'draft'";
 
 /// Sessions of the group as JSON; joining links are left out (they are private).
@@ -136,7 +139,9 @@ pub fn list_query(
     after: Option<&(String, Uuid)>,
     limit: i64,
 ) -> SqlBuilder {
-    let mut query = SqlBuilder::new(SELECT).sql(FROM);
+    let mut query = SqlBuilder::new(SELECT)
+        .sql(FROM_ANY_STATUS)
+        .sql(PUBLIC_ONLY);
     if let Some(hub) = &filter.hub {
         query = query
             .sql(" AND hub.slug = ")
@@ -215,9 +220,25 @@ pub async fn list(
 pub fn detail_query(id: Uuid) -> SqlBuilder {
     SqlBuilder::new(SELECT)
         .sql(SESSIONS)
-        .sql(FROM)
+        .sql(FROM_ANY_STATUS)
+        .sql(PUBLIC_ONLY)
         .sql(" AND wg.id = ")
         .bind::<SqlUuid, _>(id)
+}
+
+/// One work group with its sessions whatever its status, drafts included: for its staff.
+pub async fn find_any(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+) -> diesel::QueryResult<Option<WorkGroupDetailRow>> {
+    let rows: Vec<WorkGroupDetailRow> = SqlBuilder::new(SELECT)
+        .sql(SESSIONS)
+        .sql(FROM_ANY_STATUS)
+        .sql(" WHERE wg.id = ")
+        .bind::<SqlUuid, _>(id)
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().next())
 }
 
 pub async fn find(

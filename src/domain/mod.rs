@@ -3,6 +3,7 @@
 
 mod account;
 mod codes;
+pub mod lifecycle;
 mod project_code;
 mod time;
 mod vocabulary;

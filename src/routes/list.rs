@@ -58,6 +58,22 @@ impl FieldErrors {
         }
     }
 
+    /// Checks an optional value that is already typed (a JSON number, say).
+    pub fn check<T>(
+        &mut self,
+        field: &str,
+        value: Option<T>,
+        check: impl FnOnce(T) -> Result<T, ParseError>,
+    ) -> Option<T> {
+        match check(value?) {
+            Ok(value) => Some(value),
+            Err(error) => {
+                self.0.push(FieldError::new(field, error.0));
+                None
+            }
+        }
+    }
+
     pub fn push(&mut self, field: &str, message: impl Into<String>) {
         self.0.push(FieldError::new(field, message));
     }

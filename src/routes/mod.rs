@@ -17,6 +17,7 @@ pub mod schools;
 pub mod sessions;
 pub mod teaching_school_hubs;
 pub mod users;
+pub mod work_group_writes;
 pub mod work_groups;
 
 use crate::domain::ParseError;
@@ -37,6 +38,7 @@ pub fn configure_api(config: &mut utoipa_actix_web::service_config::ServiceConfi
     users::configure(config);
     partners::configure(config);
     enrolments::configure(config);
+    work_group_writes::configure(config);
 }
 
 /// Parses a path parameter, answering 400 naming the parameter when it is malformed.

@@ -6,9 +6,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::auth::MaybeCaller;
+use crate::auth::policy::WorkGroupScope;
+use crate::auth::{Action, Caller, MaybeCaller, authorize};
 use crate::db::DbPool;
-use crate::db::work_groups::{self as queries, LeadRow, WorkGroupFilter, WorkGroupRow};
+use crate::db::work_groups::{
+    self as queries, LeadRow, WorkGroupDetailRow, WorkGroupFilter, WorkGroupRow,
+};
 use crate::domain::{
     AcademicYear, Admission, DeliveryMode, GssCode, LeadRole, LondonTime, ProgrammePhase, Slug,
     WorkGroupStatus, parse_instant,
@@ -220,7 +223,8 @@ pub async fn list_work_groups(
 ///
 /// One public work group with its sessions (in time order), leads and places left. Online
 /// joining links are `null` except for the group's leads, its hub's managers, admins and
-/// participants holding a place, when they send their token.
+/// participants holding a place, when they send their token. Drafts are shown to those who
+/// run them (with their token) and are 404 to everyone else.
 #[utoipa::path(
     tag = TAG,
     params(("id" = Uuid, Path, description = "Work group id", example = "01931b8e-7c2a-7d3e-9a41-3c5f0e2b7a10")),
@@ -239,9 +243,10 @@ pub async fn get_work_group(
 ) -> Result<web::Json<WorkGroup>, ApiError> {
     let id = parse_path("id", &path, uuid)?;
     let mut conn = pool.get().await?;
-    let row = queries::find(&mut conn, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("Work group {id}")))?;
+    let row = match queries::find(&mut conn, id).await? {
+        Some(row) => row,
+        None => draft_for_staff(&mut conn, caller.0.as_ref(), id).await?,
+    };
     let links = visible_joining_links(&mut conn, caller.0.as_ref(), id).await?;
     Ok(web::Json(WorkGroup {
         summary: row.group.into(),
@@ -252,6 +257,24 @@ pub async fn get_work_group(
             .map(|row| Session::from(row).with_joining_link(&links))
             .collect(),
     }))
+}
+
+/// A group the public cannot see (a draft), for those who run it; 404 for anyone else.
+async fn draft_for_staff(
+    conn: &mut diesel_async::AsyncPgConnection,
+    caller: Option<&Caller>,
+    id: Uuid,
+) -> Result<WorkGroupDetailRow, ApiError> {
+    let hidden = || ApiError::not_found(format!("Work group {id}"));
+    let (Some(caller), Some(scope)) = (caller, queries::scope(conn, id).await?) else {
+        return Err(hidden());
+    };
+    let group = WorkGroupScope {
+        hub_id: scope.hub_id,
+        lead_ids: scope.lead_ids,
+    };
+    authorize(caller, &Action::EditWorkGroupDetails(&group)).map_err(|_| hidden())?;
+    queries::find_any(conn, id).await?.ok_or_else(hidden)
 }
 
 pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -368,6 +368,32 @@ impl TestApp {
         request.send().await.expect("request")
     }
 
+    /// The text column `value` of the one row `sql` selects, with `$1`, `$2`… bound to `binds`.
+    pub async fn query_text(&self, sql: &str, binds: &[&str]) -> String {
+        self.query_one::<TextValue>(sql, binds).await.value
+    }
+
+    /// The bigint column `count` of the one row `sql` selects.
+    pub async fn query_count(&self, sql: &str, binds: &[&str]) -> i64 {
+        self.query_one::<CountValue>(sql, binds).await.count
+    }
+
+    async fn query_one<T>(&self, sql: &str, binds: &[&str]) -> T
+    where
+        T: diesel::QueryableByName<diesel::pg::Pg> + Send + 'static,
+    {
+        use diesel_async::RunQueryDsl;
+        let mut query = diesel::sql_query(sql).into_boxed();
+        for bind in binds {
+            query = query.bind::<diesel::sql_types::Text, _>(bind.to_string());
+        }
+        let mut conn = self.database.connection().await;
+        query
+            .get_result(&mut conn)
+            .await
+            .unwrap_or_else(|error| panic!("{sql} {binds:?}: {error}"))
+    }
+
     /// Runs fixture SQL against the app's database.
     pub async fn execute(&self, sql: &str) {
         let mut conn = self.database.connection().await;
@@ -375,6 +401,27 @@ impl TestApp {
             .await
             .unwrap_or_else(|error| panic!("fixture SQL failed: {error}\n{sql}"));
     }
+}
+
+#[derive(diesel::QueryableByName)]
+struct TextValue {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    value: String,
+}
+
+#[derive(diesel::QueryableByName)]
+struct CountValue {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    count: i64,
+}
+
+/// Asserts the status of an answer and returns its JSON body.
+pub async fn json_body(response: reqwest::Response, status: u16) -> Value {
+    let actual = response.status().as_u16();
+    let url = response.url().path().to_owned();
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    assert_eq!(actual, status, "{url} answered {actual}: {body}");
+    body
 }
 
 /// Asserts a problem+json answer with this status, and returns it.

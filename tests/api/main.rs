@@ -26,4 +26,5 @@ mod synthetic_seed;
 mod teaching_school_hubs;
 mod tokens;
 mod users;
+mod work_group_writes;
 mod work_groups;

@@ -1,15 +1,12 @@
 //! `/me`: the caller's own account as the server knows it, and the few changes a person may
 //! make to it themselves — never their role, hub or status.
 
-use diesel::QueryableByName;
-use diesel::sql_types::Text;
-use diesel_async::RunQueryDsl as _;
 use mathshub::seed::demo_accounts::DEMO_PASSWORD;
 use reqwest::Method;
 use reqwest::header::CONTENT_TYPE;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, assert_problem, invalid_fields};
+use crate::helpers::{TestApp, assert_problem, invalid_fields, json_body};
 
 const ADMIN: &str = "admin@demo.mathshub.invalid";
 const MANAGER: &str = "manager.lcw@demo.mathshub.invalid";
@@ -21,49 +18,19 @@ const PARTNER: &str = "partner.lde@demo.mathshub.invalid";
 const ME: &str = "/api/v1/me";
 const TWYFORD: &str = "137083";
 
-#[derive(QueryableByName)]
-struct Single {
-    #[diesel(sql_type = Text)]
-    value: String,
-}
-
-/// The one text value `sql` selects (as `value`).
-async fn single(app: &TestApp, sql: &str, bind: &str) -> String {
-    let mut conn = app.database.connection().await;
-    diesel::sql_query(sql)
-        .bind::<Text, _>(bind)
-        .get_result::<Single>(&mut conn)
-        .await
-        .unwrap_or_else(|error| panic!("{sql} ({bind}): {error}"))
-        .value
-}
-
 /// The whole stored row of the account with this email (role, hub, status, token version
 /// and password hash included), to show nothing changed.
 async fn stored_row(app: &TestApp, email: &str) -> String {
-    single(
-        app,
+    app.query_text(
         "SELECT row_to_json(u)::text AS value FROM users u WHERE email = $1",
-        email,
+        &[email],
     )
     .await
 }
 
 async fn stored_role(app: &TestApp, email: &str) -> String {
-    single(
-        app,
-        "SELECT role AS value FROM users WHERE email = $1",
-        email,
-    )
-    .await
-}
-
-/// Asserts the status and returns the JSON body.
-async fn json_body(response: reqwest::Response, status: u16) -> Value {
-    let actual = response.status().as_u16();
-    let body: Value = response.json().await.unwrap_or(Value::Null);
-    assert_eq!(actual, status, "answered {actual}: {body}");
-    body
+    app.query_text("SELECT role AS value FROM users WHERE email = $1", &[email])
+        .await
 }
 
 async fn get_me(app: &TestApp, token: &str) -> Value {
@@ -215,13 +182,13 @@ async fn update_me_changes_the_name_and_nothing_else() {
     for unchanged in ["id", "email", "role", "hub", "disabled", "created_at"] {
         assert_eq!(after[unchanged], before[unchanged], "{unchanged}");
     }
-    let audited = single(
-        &app,
-        "SELECT count(*)::text AS value FROM audit_log \
+    let audited = app
+        .query_text(
+            "SELECT count(*)::text AS value FROM audit_log \
          WHERE action = 'user.updated_own' AND object_id = $1 AND actor_id::text = $1",
-        before["id"].as_str().unwrap(),
-    )
-    .await;
+            &[before["id"].as_str().unwrap()],
+        )
+        .await;
     assert_eq!(audited, "1");
 
     for blank in ["", "   "] {
@@ -283,12 +250,7 @@ async fn update_me_changes_the_password_only_with_the_right_current_one_and_ends
 #[tokio::test(flavor = "multi_thread")]
 async fn update_me_lets_a_participant_move_school_and_change_their_role_in_it() {
     let app = TestApp::spawn_with_demo().await;
-    let other_school = single(
-        &app,
-        "SELECT urn AS value FROM schools WHERE status = 'open' AND urn <> $1 ORDER BY urn LIMIT 1",
-        TWYFORD,
-    )
-    .await;
+    let other_school = app.query_text("SELECT urn AS value FROM schools WHERE status = 'open' AND urn <> $1 ORDER BY urn LIMIT 1", &[TWYFORD]).await;
     let token = app.token(TEACHER).await;
 
     let moved = json_body(

@@ -6,9 +6,6 @@ use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use diesel::QueryableByName;
-use diesel::sql_types::{BigInt, Text};
-use diesel_async::RunQueryDsl;
 use mathshub::auth::rate_limit::RateLimits;
 use reqwest::Method;
 use reqwest::header::{CONTENT_TYPE, LOCATION, RETRY_AFTER};
@@ -83,25 +80,9 @@ async fn me_status(app: &TestApp, token: &str) -> u16 {
         .as_u16()
 }
 
-#[derive(QueryableByName)]
-struct Count {
-    #[diesel(sql_type = BigInt)]
-    count: i64,
-}
-
 async fn partner_client_count(app: &TestApp) -> i64 {
-    let mut conn = app.database.connection().await;
-    diesel::sql_query("SELECT count(*) AS count FROM partner_clients")
-        .get_result::<Count>(&mut conn)
+    app.query_count("SELECT count(*) AS count FROM partner_clients", &[])
         .await
-        .expect("count partner clients")
-        .count
-}
-
-#[derive(QueryableByName)]
-struct StoredSecret {
-    #[diesel(sql_type = Text)]
-    secret_hash: String,
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -471,20 +452,16 @@ async fn the_stored_secret_is_an_argon2id_hash_not_the_secret() {
     let created = create_client(&app, &admin, LDE).await;
     let secret = field(&created, "client_secret");
 
-    let mut conn = app.database.connection().await;
-    let stored: StoredSecret =
-        diesel::sql_query("SELECT secret_hash FROM partner_clients WHERE client_id = $1")
-            .bind::<Text, _>(field(&created, "client_id"))
-            .get_result(&mut conn)
-            .await
-            .expect("the stored secret");
-    assert!(
-        stored.secret_hash.starts_with("$argon2id$"),
-        "{}",
-        stored.secret_hash
-    );
-    assert!(!stored.secret_hash.contains(secret));
-    assert!(!stored.secret_hash.contains(&secret["mhs_".len()..]));
+    let client_id = field(&created, "client_id");
+    let stored = app
+        .query_text(
+            "SELECT secret_hash AS value FROM partner_clients WHERE client_id = $1",
+            &[client_id],
+        )
+        .await;
+    assert!(stored.starts_with("$argon2id$"), "{stored}");
+    assert!(!stored.contains(secret));
+    assert!(!stored.contains(&secret["mhs_".len()..]));
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -2,8 +2,6 @@
 //! document, tried by every kind of caller (and by none), with the status each must get; and
 //! on every refusal, proof that nothing in the database changed.
 
-use diesel::QueryableByName;
-use diesel::sql_types::Text;
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -36,33 +34,17 @@ struct Fixture {
     spare_partner_client: String,
 }
 
-#[derive(QueryableByName)]
-struct Single {
-    #[diesel(sql_type = Text)]
-    value: String,
-}
-
-async fn single(app: &TestApp, sql: &str) -> String {
-    // Imported here only: its `execute` would shadow `TestApp::execute` in the whole file.
-    use diesel_async::RunQueryDsl;
-    let mut conn = app.database.connection().await;
-    let rows: Vec<Single> = diesel::sql_query(sql)
-        .load(&mut conn)
-        .await
-        .unwrap_or_else(|error| panic!("{error}: {sql}"));
-    rows.into_iter().next().expect("one row").value
-}
-
 /// A digest of everything a protected operation could change.
 async fn state(app: &TestApp) -> String {
-    single(
-        app,
-        "SELECT md5(concat_ws('|', \
+    app.query_text("SELECT md5(concat_ws('|', \
            (SELECT string_agg(u::text, ',' ORDER BY u.id) FROM users u), \
            (SELECT string_agg(p::text, ',' ORDER BY p.id) FROM partner_clients p), \
            (SELECT string_agg(l::text, ',' ORDER BY l.user_id) FROM llme_profiles l), \
            (SELECT string_agg(e::text, ',' ORDER BY e.id) FROM enrolments e), \
-           (SELECT count(*)::text FROM audit_log))) AS value",
+           (SELECT string_agg(w::text, ',' ORDER BY w.id) FROM work_groups w), \
+           (SELECT string_agg(l::text, ',' ORDER BY l.work_group_id, l.user_id) FROM work_group_leads l), \
+           (SELECT count(*)::text FROM work_group_events), \
+           (SELECT count(*)::text FROM audit_log))) AS value", &[]
     )
     .await
 }
@@ -87,8 +69,8 @@ async fn fixture(app: &TestApp) -> Fixture {
         |code: &str| format!("SELECT id::text AS value FROM work_groups WHERE code = '{code}'");
     let id_of_user =
         |email: &str| format!("SELECT id::text AS value FROM users WHERE email = '{email}'");
-    let lcw_group = single(app, &id_of_group(LCW_GROUP)).await;
-    let glow_group = single(app, &id_of_group(GLOW_GROUP)).await;
+    let lcw_group = app.query_text(&id_of_group(LCW_GROUP), &[]).await;
+    let glow_group = app.query_text(&id_of_group(GLOW_GROUP), &[]).await;
     app.execute(&format!(
         "INSERT INTO users (id, email, name, role, school_urn, role_in_school) \
          VALUES (gen_random_uuid(), 'other.teacher@school.example', 'Other Teacher', 'participant', '137083', 'teacher');
@@ -135,12 +117,21 @@ async fn fixture(app: &TestApp) -> Fixture {
             Some(client_token["access_token"].as_str().unwrap().to_owned()),
             Some(admin),
         ],
-        lcw_lead: single(app, &id_of_user("lead.lcw@demo.mathshub.invalid")).await,
-        spare_lcw_lead: single(app, &id_of_user("spare.lead@school.example")).await,
-        glow_lead: single(app, &id_of_user("lead.glow.post16@demo.mathshub.invalid")).await,
-        teacher_enrolment: single(app, &enrolment_of("teacher.twyford@demo.mathshub.invalid"))
+        lcw_lead: app
+            .query_text(&id_of_user("lead.lcw@demo.mathshub.invalid"), &[])
             .await,
-        other_enrolment: single(app, &enrolment_of("other.teacher@school.example")).await,
+        spare_lcw_lead: app
+            .query_text(&id_of_user("spare.lead@school.example"), &[])
+            .await,
+        glow_lead: app
+            .query_text(&id_of_user("lead.glow.post16@demo.mathshub.invalid"), &[])
+            .await,
+        teacher_enrolment: app
+            .query_text(&enrolment_of("teacher.twyford@demo.mathshub.invalid"), &[])
+            .await,
+        other_enrolment: app
+            .query_text(&enrolment_of("other.teacher@school.example"), &[])
+            .await,
         lcw_group,
         glow_group,
         partner_client,
@@ -309,6 +300,72 @@ fn rows(f: &Fixture) -> Vec<Row> {
             "/api/v1/me/enrolments".into(),
             [401, 200, 403, 403, 403, 403, 403],
         ),
+        with_body(
+            row(
+                Method::POST,
+                "/api/v1/work-groups",
+                "/api/v1/work-groups".into(),
+                [401, 403, 403, 201, 403, 403, 201],
+            ),
+            |caller| {
+                json!({
+                    "hub": "london-central-and-west", "project": "NCP21-15",
+                    "code": if caller == "admin" { "LCW21-15-91" } else { "LCW21-15-92" },
+                    "title": "Another Subject Leadership group", "phase": "secondary", "mode": "online",
+                    "admission": "automatic"
+                })
+            },
+        ),
+        with_body(
+            row(
+                Method::PATCH,
+                "/api/v1/work-groups/{id}",
+                format!("/api/v1/work-groups/{}", f.lcw_group),
+                [401, 403, 200, 200, 403, 403, 200],
+            ),
+            |caller| json!({"description": format!("Edited by the {caller}.")}),
+        ),
+        with_body(
+            row(
+                Method::PATCH,
+                "/api/v1/work-groups/{id}",
+                format!("/api/v1/work-groups/{}", f.lcw_group),
+                [401, 403, 403, 200, 403, 403, 200],
+            ),
+            |_| json!({"capacity": 31}),
+        ),
+        with_body(
+            row(
+                Method::PATCH,
+                "/api/v1/work-groups/{id}",
+                format!("/api/v1/work-groups/{}", f.glow_group),
+                [401, 403, 403, 403, 403, 403, 200],
+            ),
+            |_| json!({"description": "Edited nationally."}),
+        ),
+        // The hub manager closes it; the admin may too, but it is closed by then (409).
+        row(
+            Method::POST,
+            "/api/v1/work-groups/{id}/close",
+            format!("/api/v1/work-groups/{}/close", f.lcw_group),
+            [401, 403, 403, 200, 403, 403, 409],
+        ),
+        // The demo group's deadline and sessions are in 2021: allowed to try, refused by the rules.
+        row(
+            Method::POST,
+            "/api/v1/work-groups/{id}/open",
+            format!("/api/v1/work-groups/{}/open", f.lcw_group),
+            [401, 403, 403, 409, 403, 403, 409],
+        ),
+        with_body(
+            row(
+                Method::POST,
+                "/api/v1/work-groups/{id}/cancel",
+                format!("/api/v1/work-groups/{}/cancel", f.glow_group),
+                [401, 403, 403, 403, 403, 403, 200],
+            ),
+            |_| json!({"reason": "The hub could not find a venue."}),
+        ),
     ]
 }
 
@@ -383,11 +440,12 @@ async fn the_matrix_covers_every_operation_that_needs_a_token() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_draft_group_is_hidden_from_those_who_do_not_run_it_and_an_open_one_refused() {
     let app = TestApp::spawn_with_demo().await;
-    let group = single(
-        &app,
-        &format!("SELECT id::text AS value FROM work_groups WHERE code = '{LCW_GROUP}'"),
-    )
-    .await;
+    let group = app
+        .query_text(
+            &format!("SELECT id::text AS value FROM work_groups WHERE code = '{LCW_GROUP}'"),
+            &[],
+        )
+        .await;
     let path = format!("/api/v1/work-groups/{group}/enrolments");
     let other_lead = app.token("lead.glow.post16@demo.mathshub.invalid").await;
     let own_lead = app.token("lead.lcw@demo.mathshub.invalid").await;

@@ -4,15 +4,12 @@
 
 use std::collections::HashSet;
 
-use diesel::QueryableByName;
-use diesel::sql_types::{BigInt, Text};
-use diesel_async::RunQueryDsl as _;
 use mathshub::seed::demo_accounts::DEMO_PASSWORD;
 use reqwest::Method;
 use reqwest::header::{ETAG, IF_MATCH, LOCATION};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, assert_problem, invalid_fields};
+use crate::helpers::{TestApp, assert_problem, invalid_fields, json_body};
 
 const ADMIN: &str = "admin@demo.mathshub.invalid";
 const MANAGER: &str = "manager.lcw@demo.mathshub.invalid";
@@ -30,60 +27,27 @@ const DEMO_EMAILS: [&str; 7] = [
 const LCW: &str = "london-central-and-west";
 const USERS: &str = "/api/v1/users";
 
-#[derive(QueryableByName)]
-struct Count {
-    #[diesel(sql_type = BigInt)]
-    n: i64,
-}
-
-#[derive(QueryableByName)]
-struct Single {
-    #[diesel(sql_type = Text)]
-    value: String,
-}
-
-async fn count(app: &TestApp, sql: &str) -> i64 {
-    let mut conn = app.database.connection().await;
-    diesel::sql_query(sql)
-        .get_result::<Count>(&mut conn)
-        .await
-        .unwrap_or_else(|error| panic!("{sql}: {error}"))
-        .n
-}
-
 async fn user_count(app: &TestApp) -> i64 {
-    count(app, "SELECT count(*) AS n FROM users").await
+    app.query_count("SELECT count(*) AS count FROM users", &[])
+        .await
 }
 
 /// The id of the account with this email.
 async fn id_of(app: &TestApp, email: &str) -> String {
-    let mut conn = app.database.connection().await;
-    diesel::sql_query("SELECT id::text AS value FROM users WHERE lower(email) = lower($1)")
-        .bind::<Text, _>(email)
-        .get_result::<Single>(&mut conn)
-        .await
-        .unwrap_or_else(|error| panic!("no account {email}: {error}"))
-        .value
+    app.query_text(
+        "SELECT id::text AS value FROM users WHERE lower(email) = lower($1)",
+        &[email],
+    )
+    .await
 }
 
 /// The whole stored row (token version and password hash included), to show nothing changed.
 async fn stored_row(app: &TestApp, id: &str) -> String {
-    let mut conn = app.database.connection().await;
-    diesel::sql_query("SELECT row_to_json(u)::text AS value FROM users u WHERE id = $1::uuid")
-        .bind::<Text, _>(id)
-        .get_result::<Single>(&mut conn)
-        .await
-        .unwrap_or_else(|error| panic!("no account {id}: {error}"))
-        .value
-}
-
-/// Asserts the status and returns the JSON body.
-async fn json_body(response: reqwest::Response, status: u16) -> Value {
-    let actual = response.status().as_u16();
-    let url = response.url().path().to_owned();
-    let body: Value = response.json().await.unwrap_or(Value::Null);
-    assert_eq!(actual, status, "{url} answered {actual}: {body}");
-    body
+    app.query_text(
+        "SELECT row_to_json(u)::text AS value FROM users u WHERE id = $1::uuid",
+        &[id],
+    )
+    .await
 }
 
 fn emails(items: &[Value]) -> Vec<String> {
@@ -373,14 +337,15 @@ async fn create_user_makes_an_account_of_each_role_that_signs_in_with_the_genera
         assert_eq!(me["id"], id);
         assert_eq!(me["role"], request["role"]);
 
-        let audited = count(
-            &app,
-            &format!(
-                "SELECT count(*) AS n FROM audit_log WHERE action = 'user.created' \
+        let audited = app
+            .query_count(
+                &format!(
+                    "SELECT count(*) AS count FROM audit_log WHERE action = 'user.created' \
                  AND object_type = 'user' AND object_id = '{id}' AND actor_id = '{admin_id}'"
-            ),
-        )
-        .await;
+                ),
+                &[],
+            )
+            .await;
         assert_eq!(audited, 1, "{email}");
     }
     assert_eq!(user_count(&app).await, DEMO_EMAILS.len() as i64 + 5);
@@ -548,14 +513,15 @@ async fn create_user_lets_a_hub_manager_create_leads_of_their_own_hub_with_publi
 
         let profile = app.get_json(&format!("/api/v1/leads/{id}"), 200).await;
         assert_eq!(profile["name"], request["name"], "{profile}");
-        let audited = count(
-            &app,
-            &format!(
-                "SELECT count(*) AS n FROM audit_log WHERE action = 'user.created' \
+        let audited = app
+            .query_count(
+                &format!(
+                    "SELECT count(*) AS count FROM audit_log WHERE action = 'user.created' \
                  AND object_id = '{id}' AND actor_id = '{manager_id}'"
-            ),
-        )
-        .await;
+                ),
+                &[],
+            )
+            .await;
         assert_eq!(audited, 1);
     }
     assert_eq!(
@@ -731,15 +697,16 @@ async fn update_user_lets_a_hub_manager_rename_and_re_email_their_own_lead() {
         200,
     )
     .await;
-    let audited = count(
-        &app,
-        &format!(
-            "SELECT count(*) AS n FROM audit_log WHERE action = 'user.updated' \
+    let audited = app
+        .query_count(
+            &format!(
+                "SELECT count(*) AS count FROM audit_log WHERE action = 'user.updated' \
              AND object_id = '{lead_id}' AND actor_id = '{manager_id}' \
              AND details -> 'fields' ? 'name' AND details -> 'fields' ? 'email'"
-        ),
-    )
-    .await;
+            ),
+            &[],
+        )
+        .await;
     assert_eq!(audited, 1);
 }
 
@@ -930,14 +897,15 @@ async fn changing_a_role_as_admin_applies_the_attachment_rules_and_refuses_the_o
     )
     .await;
     assert_eq!(me["role"], "participant");
-    let audited = count(
-        &app,
-        &format!(
-            "SELECT count(*) AS n FROM audit_log WHERE action = 'user.updated' \
+    let audited = app
+        .query_count(
+            &format!(
+                "SELECT count(*) AS count FROM audit_log WHERE action = 'user.updated' \
              AND object_id = '{lead_id}' AND details -> 'fields' ? 'role'"
-        ),
-    )
-    .await;
+            ),
+            &[],
+        )
+        .await;
     assert_eq!(audited, 1);
 }
 

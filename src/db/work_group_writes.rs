@@ -1,0 +1,223 @@
+//! Changing work groups: creating drafts, editing them, moving their status, and the change
+//! feed partner sites follow. The rules live in `domain::lifecycle`; this only reads the
+//! facts they need and writes what they decide, under a row lock.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use crate::db::schema::{projects, users, work_group_events, work_group_leads, work_groups};
+use crate::domain::lifecycle::GroupFacts;
+use crate::domain::{Admission, DeliveryMode, LeadRole, ProgrammePhase, Role, WorkGroupStatus};
+
+/// The project a new group delivers: its id, academic year and phases.
+pub async fn project(
+    conn: &mut AsyncPgConnection,
+    code: &str,
+) -> QueryResult<Option<(uuid::Uuid, String, Vec<ProgrammePhase>)>> {
+    projects::table
+        .filter(projects::code.eq(code))
+        .select((projects::id, projects::academic_year, projects::phases))
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Which of `ids` are enabled lead accounts of the hub.
+pub async fn leads_of_hub(
+    conn: &mut AsyncPgConnection,
+    hub_id: uuid::Uuid,
+    ids: &[uuid::Uuid],
+) -> QueryResult<Vec<uuid::Uuid>> {
+    users::table
+        .filter(users::id.eq_any(ids))
+        .filter(users::role.eq(Role::Lead))
+        .filter(users::hub_id.eq(hub_id))
+        .filter(users::disabled_at.is_null())
+        .select(users::id)
+        .load(conn)
+        .await
+}
+
+/// Every field of a group a write may set.
+#[derive(Debug, Clone, Insertable, AsChangeset, Queryable, Selectable)]
+#[diesel(table_name = work_groups, treat_none_as_null = true, check_for_backend(diesel::pg::Pg))]
+pub struct WorkGroupFields {
+    pub title: String,
+    pub phase: ProgrammePhase,
+    pub mode: DeliveryMode,
+    pub capacity: Option<i32>,
+    pub admission: Admission,
+    pub eoi_deadline: Option<DateTime<Utc>>,
+    pub venue_name: Option<String>,
+    pub venue_address: Option<String>,
+    pub venue_postcode: Option<String>,
+    pub description: String,
+}
+
+/// A new draft group with its leads.
+pub async fn insert(
+    conn: &mut AsyncPgConnection,
+    hub_id: uuid::Uuid,
+    project: (uuid::Uuid, &str),
+    code: &str,
+    fields: &WorkGroupFields,
+    leads: &[(uuid::Uuid, LeadRole)],
+) -> QueryResult<uuid::Uuid> {
+    let id = uuid::Uuid::now_v7();
+    diesel::insert_into(work_groups::table)
+        .values((
+            work_groups::id.eq(id),
+            work_groups::hub_id.eq(hub_id),
+            work_groups::project_id.eq(project.0),
+            work_groups::academic_year.eq(project.1),
+            work_groups::code.eq(code),
+            fields,
+        ))
+        .execute(conn)
+        .await?;
+    replace_leads(conn, id, leads).await?;
+    Ok(id)
+}
+
+pub async fn replace_leads(
+    conn: &mut AsyncPgConnection,
+    id: uuid::Uuid,
+    leads: &[(uuid::Uuid, LeadRole)],
+) -> QueryResult<()> {
+    diesel::delete(work_group_leads::table.filter(work_group_leads::work_group_id.eq(id)))
+        .execute(conn)
+        .await?;
+    let rows: Vec<_> = leads
+        .iter()
+        .map(|(user_id, role)| {
+            (
+                work_group_leads::work_group_id.eq(id),
+                work_group_leads::user_id.eq(*user_id),
+                work_group_leads::role.eq(*role),
+            )
+        })
+        .collect();
+    diesel::insert_into(work_group_leads::table)
+        .values(rows)
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// A group as a write sees it, locked until the transaction ends.
+#[derive(Debug, Clone)]
+pub struct LockedGroup {
+    pub hub_id: uuid::Uuid,
+    pub project_phases: Vec<ProgrammePhase>,
+    pub fields: WorkGroupFields,
+    pub facts: GroupFacts,
+}
+
+pub async fn lock(
+    conn: &mut AsyncPgConnection,
+    id: uuid::Uuid,
+) -> QueryResult<Option<LockedGroup>> {
+    type Row = (
+        uuid::Uuid,
+        Vec<ProgrammePhase>,
+        WorkGroupFields,
+        (WorkGroupStatus, i32, i32, Option<DateTime<Utc>>),
+    );
+    // Only the group's row is locked (a join would lock its project for every other group).
+    let locked: Option<uuid::Uuid> = work_groups::table
+        .find(id)
+        .select(work_groups::id)
+        .for_no_key_update()
+        .first(conn)
+        .await
+        .optional()?;
+    if locked.is_none() {
+        return Ok(None);
+    }
+    let row: Option<Row> = work_groups::table
+        .inner_join(projects::table)
+        .filter(work_groups::id.eq(id))
+        .select((
+            work_groups::hub_id,
+            projects::phases,
+            WorkGroupFields::as_select(),
+            (
+                work_groups::status,
+                work_groups::session_count,
+                work_groups::accepted_count,
+                work_groups::first_session_at,
+            ),
+        ))
+        .first(conn)
+        .await
+        .optional()?;
+    Ok(row.map(|(hub_id, project_phases, fields, facts)| {
+        let (status, session_count, accepted_count, first_session_at) = facts;
+        LockedGroup {
+            hub_id,
+            project_phases,
+            facts: GroupFacts {
+                status,
+                session_count,
+                capacity: fields.capacity,
+                accepted_count,
+                eoi_deadline: fields.eoi_deadline,
+                first_session_at,
+            },
+            fields,
+        }
+    }))
+}
+
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    id: uuid::Uuid,
+    fields: &WorkGroupFields,
+    status: WorkGroupStatus,
+) -> QueryResult<()> {
+    diesel::update(work_groups::table.find(id))
+        .set((
+            fields,
+            work_groups::status.eq(status),
+            work_groups::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+pub async fn set_status(
+    conn: &mut AsyncPgConnection,
+    id: uuid::Uuid,
+    status: WorkGroupStatus,
+    cancellation_reason: Option<&str>,
+) -> QueryResult<()> {
+    diesel::update(work_groups::table.find(id))
+        .set((
+            work_groups::status.eq(status),
+            work_groups::cancellation_reason.eq(cancellation_reason),
+            work_groups::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// Adds to the change feed partner sites follow (`kind` as the table allows).
+pub async fn record_event(
+    conn: &mut AsyncPgConnection,
+    id: uuid::Uuid,
+    kind: &str,
+    details: serde_json::Value,
+) -> QueryResult<()> {
+    diesel::insert_into(work_group_events::table)
+        .values((
+            work_group_events::work_group_id.eq(id),
+            work_group_events::kind.eq(kind),
+            work_group_events::details.eq(details),
+        ))
+        .execute(conn)
+        .await
+        .map(drop)
+}

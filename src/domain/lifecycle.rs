@@ -1,0 +1,261 @@
+//! The status machine of a work group, in one place. Each rule broken is named in words a
+//! hub manager can act on; the API answers it as 409.
+//!
+//! `draft` → `open` needs a session, a capacity and a deadline still ahead; `open` ↔ `full`
+//! follows places; `closed` by hand (or once the deadline passes); `cancelled` from any state
+//! before `completed`, with a reason. A group's capacity never drops below its accepted
+//! participants.
+
+use chrono::{DateTime, Utc};
+
+use super::WorkGroupStatus;
+
+/// What the rules look at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupFacts {
+    pub status: WorkGroupStatus,
+    pub session_count: i32,
+    pub capacity: Option<i32>,
+    pub accepted_count: i32,
+    pub eoi_deadline: Option<DateTime<Utc>>,
+    pub first_session_at: Option<DateTime<Utc>>,
+}
+
+/// A change of status asked for by hand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transition {
+    Open,
+    Close,
+    Cancel,
+}
+
+/// A rule of the status machine, broken.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct RuleBroken(pub String);
+
+fn broken(text: impl Into<String>) -> Result<WorkGroupStatus, RuleBroken> {
+    Err(RuleBroken(text.into()))
+}
+
+/// `open`, or `full` when every place is taken.
+fn open_or_full(facts: &GroupFacts) -> WorkGroupStatus {
+    match facts.capacity {
+        Some(capacity) if facts.accepted_count >= capacity => WorkGroupStatus::Full,
+        _ => WorkGroupStatus::Open,
+    }
+}
+
+/// The status `transition` leads to from `facts` at `now`, or the rule it breaks.
+pub fn apply(
+    facts: &GroupFacts,
+    transition: Transition,
+    now: DateTime<Utc>,
+) -> Result<WorkGroupStatus, RuleBroken> {
+    use WorkGroupStatus::*;
+    match (transition, facts.status) {
+        (Transition::Open, Draft | Closed) => {
+            if facts.session_count == 0 {
+                return broken("A work group opens only once it has at least one session.");
+            }
+            if facts.capacity.is_none_or(|capacity| capacity < 1) {
+                return broken("A work group opens only with a capacity of at least one place.");
+            }
+            match facts.eoi_deadline {
+                None => broken("A work group opens only with an expression-of-interest deadline."),
+                Some(deadline) if deadline <= now => broken(
+                    "The expression-of-interest deadline has passed: set a later one to open the group.",
+                ),
+                Some(_) if facts.first_session_at.is_some_and(|first| first <= now) => {
+                    broken("The group's first session has begun: it can no longer open.")
+                }
+                Some(_) => Ok(open_or_full(facts)),
+            }
+        }
+        (Transition::Open, Open | Full) => broken("The work group is already open."),
+        (Transition::Close, Open | Full) => Ok(Closed),
+        (Transition::Close, Closed) => broken("The work group is already closed."),
+        (Transition::Close, Draft) => {
+            broken("A draft has never been open: cancel it instead of closing it.")
+        }
+        (Transition::Cancel, Completed) => broken("A completed work group cannot be cancelled."),
+        (Transition::Cancel, Cancelled) => broken("The work group is already cancelled."),
+        (Transition::Cancel, _) => Ok(Cancelled),
+        (_, Running) => broken("The work group is running: it can only be cancelled."),
+        (_, Completed) => broken("The work group is completed: its status no longer changes."),
+        (_, Cancelled) => broken("The work group is cancelled: its status no longer changes."),
+    }
+}
+
+/// The status after places changed (a new capacity, or a place taken or freed): an open
+/// group with every place taken is `full`, a full one with a place free is `open` again.
+pub fn after_places_change(facts: &GroupFacts) -> WorkGroupStatus {
+    match facts.status {
+        WorkGroupStatus::Open | WorkGroupStatus::Full => open_or_full(facts),
+        other => other,
+    }
+}
+
+/// A capacity may not drop below the participants already accepted.
+pub fn check_capacity(capacity: i32, accepted_count: i32) -> Result<(), RuleBroken> {
+    if capacity < accepted_count {
+        Err(RuleBroken(format!(
+            "Capacity cannot drop below the {accepted_count} participant(s) already accepted."
+        )))
+    } else {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use WorkGroupStatus::*;
+    use chrono::TimeZone;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2021, 10, 1, 12, 0, 0).unwrap()
+    }
+
+    fn ready(status: WorkGroupStatus) -> GroupFacts {
+        GroupFacts {
+            status,
+            session_count: 3,
+            capacity: Some(30),
+            accepted_count: 0,
+            eoi_deadline: Some(Utc.with_ymd_and_hms(2021, 11, 1, 23, 59, 0).unwrap()),
+            first_session_at: Some(Utc.with_ymd_and_hms(2021, 11, 17, 9, 30, 0).unwrap()),
+        }
+    }
+
+    #[test]
+    fn a_draft_opens_with_sessions_capacity_and_a_deadline_ahead() {
+        assert_eq!(apply(&ready(Draft), Transition::Open, now()), Ok(Open));
+        assert_eq!(apply(&ready(Closed), Transition::Open, now()), Ok(Open));
+    }
+
+    #[test]
+    fn a_draft_missing_what_opening_needs_names_it() {
+        let cases = [
+            (
+                GroupFacts {
+                    session_count: 0,
+                    ..ready(Draft)
+                },
+                "at least one session",
+            ),
+            (
+                GroupFacts {
+                    capacity: None,
+                    ..ready(Draft)
+                },
+                "capacity",
+            ),
+            (
+                GroupFacts {
+                    capacity: Some(0),
+                    ..ready(Draft)
+                },
+                "capacity",
+            ),
+            (
+                GroupFacts {
+                    eoi_deadline: None,
+                    ..ready(Draft)
+                },
+                "deadline",
+            ),
+            (
+                GroupFacts {
+                    eoi_deadline: Some(now()),
+                    ..ready(Draft)
+                },
+                "has passed",
+            ),
+            (
+                GroupFacts {
+                    first_session_at: Some(now()),
+                    ..ready(Closed)
+                },
+                "first session",
+            ),
+        ];
+        for (facts, words) in cases {
+            let refused = apply(&facts, Transition::Open, now()).unwrap_err();
+            assert!(refused.0.contains(words), "{facts:?}: {refused}");
+        }
+    }
+
+    #[test]
+    fn opening_with_every_place_taken_makes_the_group_full() {
+        let facts = GroupFacts {
+            accepted_count: 30,
+            ..ready(Closed)
+        };
+        assert_eq!(apply(&facts, Transition::Open, now()), Ok(Full));
+    }
+
+    #[test]
+    fn open_and_full_groups_close_by_hand_and_others_do_not() {
+        assert_eq!(apply(&ready(Open), Transition::Close, now()), Ok(Closed));
+        assert_eq!(apply(&ready(Full), Transition::Close, now()), Ok(Closed));
+        for status in [Draft, Closed, Running, Completed, Cancelled] {
+            assert!(
+                apply(&ready(status), Transition::Close, now()).is_err(),
+                "{status}"
+            );
+        }
+    }
+
+    #[test]
+    fn any_group_before_completion_can_be_cancelled_once() {
+        for status in [Draft, Open, Full, Closed, Running] {
+            assert_eq!(
+                apply(&ready(status), Transition::Cancel, now()),
+                Ok(Cancelled)
+            );
+        }
+        for status in [Completed, Cancelled] {
+            assert!(
+                apply(&ready(status), Transition::Cancel, now()).is_err(),
+                "{status}"
+            );
+        }
+    }
+
+    #[test]
+    fn open_groups_do_not_open_again_and_running_ones_only_cancel() {
+        for status in [Open, Full, Running, Completed, Cancelled] {
+            assert!(
+                apply(&ready(status), Transition::Open, now()).is_err(),
+                "{status}"
+            );
+        }
+    }
+
+    #[test]
+    fn places_move_a_group_between_open_and_full_only() {
+        let full = GroupFacts {
+            accepted_count: 30,
+            ..ready(Open)
+        };
+        assert_eq!(after_places_change(&full), Full);
+        let freed = GroupFacts {
+            accepted_count: 29,
+            ..ready(Full)
+        };
+        assert_eq!(after_places_change(&freed), Open);
+        let closed = GroupFacts {
+            accepted_count: 30,
+            ..ready(Closed)
+        };
+        assert_eq!(after_places_change(&closed), Closed);
+    }
+
+    #[test]
+    fn capacity_never_drops_below_the_accepted() {
+        assert!(check_capacity(12, 12).is_ok());
+        let refused = check_capacity(11, 12).unwrap_err();
+        assert!(refused.0.contains("12 participant"), "{refused}");
+    }
+}
