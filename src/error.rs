@@ -226,6 +226,11 @@ impl From<DieselError> for ApiError {
                 DatabaseErrorKind::ClosedConnection => {
                     Self::Unavailable("the connection closed".into())
                 }
+                // An exclusion constraint (no overlapping sessions, say), lost to a race.
+                _ if info.constraint_name().is_some() => Self::Conflict(format!(
+                    "This conflicts with existing data ({}).",
+                    info.constraint_name().unwrap_or_default()
+                )),
                 _ if info.message().contains("statement timeout") => {
                     Self::Unavailable("a statement ran past the statement timeout".into())
                 }

@@ -172,3 +172,129 @@ pub async fn joining_links(
         .load(conn)
         .await
 }
+
+/// Every field of a session a write sets.
+#[derive(
+    Debug, Clone, diesel::Insertable, diesel::AsChangeset, diesel::Queryable, diesel::Selectable,
+)]
+#[diesel(table_name = crate::db::schema::sessions, treat_none_as_null = true, check_for_backend(diesel::pg::Pg))]
+pub struct SessionFields {
+    pub kind: SessionKind,
+    pub mode: SessionMode,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub venue_name: Option<String>,
+    pub venue_address: Option<String>,
+    pub venue_postcode: Option<String>,
+    pub joining_link: Option<String>,
+    pub notes: Option<String>,
+}
+
+pub async fn insert(
+    conn: &mut AsyncPgConnection,
+    work_group_id: Uuid,
+    fields: &SessionFields,
+) -> diesel::QueryResult<Uuid> {
+    use crate::db::schema::sessions;
+    use diesel::ExpressionMethods;
+    let id = Uuid::now_v7();
+    diesel::insert_into(sessions::table)
+        .values((
+            sessions::id.eq(id),
+            sessions::work_group_id.eq(work_group_id),
+            fields,
+        ))
+        .execute(conn)
+        .await?;
+    Ok(id)
+}
+
+/// A session and its group, locked until the transaction ends.
+pub async fn lock(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+) -> diesel::QueryResult<Option<(Uuid, SessionFields)>> {
+    use crate::db::schema::sessions;
+    use diesel::{OptionalExtension, QueryDsl, SelectableHelper};
+    sessions::table
+        .find(id)
+        .select((sessions::work_group_id, SessionFields::as_select()))
+        .for_update()
+        .first(conn)
+        .await
+        .optional()
+}
+
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    fields: &SessionFields,
+) -> diesel::QueryResult<()> {
+    use crate::db::schema::sessions;
+    use diesel::{ExpressionMethods, QueryDsl};
+    diesel::update(sessions::table.find(id))
+        .set((fields, sessions::updated_at.eq(diesel::dsl::now)))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+pub async fn delete(conn: &mut AsyncPgConnection, id: Uuid) -> diesel::QueryResult<()> {
+    use crate::db::schema::sessions;
+    use diesel::QueryDsl;
+    diesel::delete(sessions::table.find(id))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// Whether another session of the group overlaps the time span.
+pub async fn overlaps(
+    conn: &mut AsyncPgConnection,
+    work_group_id: Uuid,
+    span: (DateTime<Utc>, DateTime<Utc>),
+    except: Option<Uuid>,
+) -> diesel::QueryResult<bool> {
+    use crate::db::schema::sessions;
+    use diesel::{BoolExpressionMethods, ExpressionMethods, QueryDsl};
+    let mut others = sessions::table
+        .filter(sessions::work_group_id.eq(work_group_id))
+        .filter(
+            sessions::starts_at
+                .lt(span.1)
+                .and(sessions::ends_at.gt(span.0)),
+        )
+        .into_boxed();
+    if let Some(except) = except {
+        others = others.filter(sessions::id.ne(except));
+    }
+    diesel::select(diesel::dsl::exists(others))
+        .get_result(conn)
+        .await
+}
+
+/// One session with its place in its group.
+pub async fn find(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+) -> diesel::QueryResult<Option<SessionRow>> {
+    let rows: Vec<SessionRow> = SqlBuilder::new(format!(
+        "SELECT {SESSION_COLUMNS} FROM sessions s WHERE s.id = "
+    ))
+    .bind::<SqlUuid, _>(id)
+    .load(conn)
+    .await?;
+    Ok(rows.into_iter().next())
+}
+
+/// The work group a session belongs to.
+pub async fn group_of(conn: &mut AsyncPgConnection, id: Uuid) -> diesel::QueryResult<Option<Uuid>> {
+    use crate::db::schema::sessions;
+    use diesel::{OptionalExtension, QueryDsl};
+    sessions::table
+        .find(id)
+        .select(sessions::work_group_id)
+        .first(conn)
+        .await
+        .optional()
+}

@@ -108,7 +108,9 @@ pub async fn replace_leads(
 /// A group as a write sees it, locked until the transaction ends.
 #[derive(Debug, Clone)]
 pub struct LockedGroup {
+    pub id: uuid::Uuid,
     pub hub_id: uuid::Uuid,
+    pub academic_year: String,
     pub project_phases: Vec<ProgrammePhase>,
     pub fields: WorkGroupFields,
     pub facts: GroupFacts,
@@ -120,6 +122,7 @@ pub async fn lock(
 ) -> QueryResult<Option<LockedGroup>> {
     type Row = (
         uuid::Uuid,
+        String,
         Vec<ProgrammePhase>,
         WorkGroupFields,
         (WorkGroupStatus, i32, i32, Option<DateTime<Utc>>),
@@ -140,6 +143,7 @@ pub async fn lock(
         .filter(work_groups::id.eq(id))
         .select((
             work_groups::hub_id,
+            work_groups::academic_year,
             projects::phases,
             WorkGroupFields::as_select(),
             (
@@ -152,22 +156,26 @@ pub async fn lock(
         .first(conn)
         .await
         .optional()?;
-    Ok(row.map(|(hub_id, project_phases, fields, facts)| {
-        let (status, session_count, accepted_count, first_session_at) = facts;
-        LockedGroup {
-            hub_id,
-            project_phases,
-            facts: GroupFacts {
-                status,
-                session_count,
-                capacity: fields.capacity,
-                accepted_count,
-                eoi_deadline: fields.eoi_deadline,
-                first_session_at,
-            },
-            fields,
-        }
-    }))
+    Ok(
+        row.map(|(hub_id, academic_year, project_phases, fields, facts)| {
+            let (status, session_count, accepted_count, first_session_at) = facts;
+            LockedGroup {
+                id,
+                hub_id,
+                academic_year,
+                project_phases,
+                facts: GroupFacts {
+                    status,
+                    session_count,
+                    capacity: fields.capacity,
+                    accepted_count,
+                    eoi_deadline: fields.eoi_deadline,
+                    first_session_at,
+                },
+                fields,
+            }
+        }),
+    )
 }
 
 pub async fn update(

@@ -5,6 +5,7 @@ mod account;
 mod codes;
 pub mod lifecycle;
 mod project_code;
+pub mod session_times;
 mod time;
 mod vocabulary;
 

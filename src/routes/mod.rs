@@ -14,6 +14,7 @@ pub mod partners;
 pub mod projects;
 pub mod refs;
 pub mod schools;
+pub mod session_writes;
 pub mod sessions;
 pub mod teaching_school_hubs;
 pub mod users;
@@ -39,6 +40,7 @@ pub fn configure_api(config: &mut utoipa_actix_web::service_config::ServiceConfi
     partners::configure(config);
     enrolments::configure(config);
     work_group_writes::configure(config);
+    session_writes::configure(config);
 }
 
 /// Parses a path parameter, answering 400 naming the parameter when it is malformed.

@@ -258,7 +258,7 @@ async fn staff_view(
 
 /// Locks the group and checks `caller` may do `action` to it; a draft is hidden (404) from
 /// those refused, a public group refused with 403.
-async fn lock_for(
+pub(crate) async fn lock_for(
     conn: &mut AsyncPgConnection,
     caller: &Caller,
     id: uuid::Uuid,

@@ -446,6 +446,14 @@ pub async fn assert_problem(response: reqwest::Response, status: u16) -> Value {
     body
 }
 
+/// Asserts a problem+json answer with this status whose `detail` says `words`.
+pub async fn assert_problem_saying(response: reqwest::Response, status: u16, words: &str) -> Value {
+    let problem = assert_problem(response, status).await;
+    let detail = problem["detail"].as_str().unwrap_or_default();
+    assert!(detail.contains(words), "{words:?} not in {problem}");
+    problem
+}
+
 /// The `field`s named by a validation problem.
 pub fn invalid_fields(problem: &Value) -> Vec<String> {
     problem["errors"]

@@ -21,6 +21,7 @@ mod projects;
 mod rights;
 mod schema;
 mod schools;
+mod session_writes;
 mod sessions;
 mod synthetic_seed;
 mod teaching_school_hubs;

@@ -32,6 +32,8 @@ struct Fixture {
     other_enrolment: String,
     partner_client: String,
     spare_partner_client: String,
+    lcw_session: String,
+    glow_session: String,
 }
 
 /// A digest of everything a protected operation could change.
@@ -44,6 +46,7 @@ async fn state(app: &TestApp) -> String {
            (SELECT string_agg(w::text, ',' ORDER BY w.id) FROM work_groups w), \
            (SELECT string_agg(l::text, ',' ORDER BY l.work_group_id, l.user_id) FROM work_group_leads l), \
            (SELECT count(*)::text FROM work_group_events), \
+           (SELECT string_agg(s::text, ',' ORDER BY s.id) FROM sessions s), \
            (SELECT count(*)::text FROM audit_log))) AS value", &[]
     )
     .await
@@ -69,6 +72,12 @@ async fn fixture(app: &TestApp) -> Fixture {
         |code: &str| format!("SELECT id::text AS value FROM work_groups WHERE code = '{code}'");
     let id_of_user =
         |email: &str| format!("SELECT id::text AS value FROM users WHERE email = '{email}'");
+    let first_session_of = |group: &str| {
+        format!(
+            "SELECT id::text AS value FROM sessions WHERE work_group_id = '{group}' \
+             ORDER BY starts_at LIMIT 1"
+        )
+    };
     let lcw_group = app.query_text(&id_of_group(LCW_GROUP), &[]).await;
     let glow_group = app.query_text(&id_of_group(GLOW_GROUP), &[]).await;
     app.execute(&format!(
@@ -132,6 +141,8 @@ async fn fixture(app: &TestApp) -> Fixture {
         other_enrolment: app
             .query_text(&enrolment_of("other.teacher@school.example"), &[])
             .await,
+        lcw_session: app.query_text(&first_session_of(&lcw_group), &[]).await,
+        glow_session: app.query_text(&first_session_of(&glow_group), &[]).await,
         lcw_group,
         glow_group,
         partner_client,
@@ -299,6 +310,42 @@ fn rows(f: &Fixture) -> Vec<Row> {
             "/api/v1/me/enrolments",
             "/api/v1/me/enrolments".into(),
             [401, 200, 403, 403, 403, 403, 403],
+        ),
+        with_body(
+            row(
+                Method::POST,
+                "/api/v1/work-groups/{id}/sessions",
+                format!("/api/v1/work-groups/{}/sessions", f.lcw_group),
+                [401, 403, 201, 201, 403, 403, 201],
+            ),
+            |caller| {
+                // A day of its own for each caller allowed, so none overlaps another.
+                let day = match caller {
+                    "lead" => 1,
+                    "hub_manager" => 2,
+                    _ => 3,
+                };
+                json!({
+                    "kind": "school_based_task", "mode": "online",
+                    "starts_at": format!("2022-03-0{day}T15:30:00+00:00"),
+                    "ends_at": format!("2022-03-0{day}T16:30:00+00:00")
+                })
+            },
+        ),
+        with_body(
+            row(
+                Method::PATCH,
+                "/api/v1/sessions/{id}",
+                format!("/api/v1/sessions/{}", f.lcw_session),
+                [401, 403, 200, 200, 403, 403, 200],
+            ),
+            |caller| json!({"notes": format!("Noted by the {caller}.")}),
+        ),
+        row(
+            Method::DELETE,
+            "/api/v1/sessions/{id}",
+            format!("/api/v1/sessions/{}", f.glow_session),
+            [401, 403, 403, 403, 403, 403, 204],
         ),
         with_body(
             row(
