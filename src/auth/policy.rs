@@ -51,6 +51,8 @@ pub enum Action<'a> {
     ManageReferenceData,
     /// Create, rotate or revoke partner client credentials.
     ManagePartnerClients,
+    /// Read the audit trail of every change.
+    ReadAuditLog,
     /// Create an account with these role and hub.
     CreateAccount {
         role: Role,
@@ -141,6 +143,10 @@ pub fn authorize(caller: &Caller, action: &Action<'_>) -> Result<(), Refusal> {
         Action::ManagePartnerClients => allow(
             is_admin(caller),
             Forbidden("Only national admins manage partner credentials."),
+        ),
+        Action::ReadAuditLog => allow(
+            is_admin(caller),
+            Forbidden("Only national admins read the audit trail."),
         ),
         Action::CreateAccount { role, hub_id } => {
             let hub_manager_may =
@@ -310,6 +316,7 @@ mod tests {
     fn reference_data_and_partner_credentials_are_for_admins() {
         assert_eq!(allowed(&Action::ManageReferenceData), [Admin]);
         assert_eq!(allowed(&Action::ManagePartnerClients), [Admin]);
+        assert_eq!(allowed(&Action::ReadAuditLog), [Admin]);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The HTTP layer: one module per resource, each extracting and parsing input, calling its
 //! queries in `db/`, and mapping rows to views. Everything under `/api/v1` is registered here.
 
+pub mod audit;
 pub mod auth;
 pub mod enrolments;
 pub mod etag;
@@ -41,6 +42,7 @@ pub fn configure_api(config: &mut utoipa_actix_web::service_config::ServiceConfi
     enrolments::configure(config);
     work_group_writes::configure(config);
     session_writes::configure(config);
+    audit::configure(config);
 }
 
 /// Parses a path parameter, answering 400 naming the parameter when it is malformed.

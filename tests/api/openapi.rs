@@ -81,6 +81,7 @@ fn every_operation_is_documented_with_its_errors() {
                     "/api/v1/partners",
                     "/api/v1/me",
                     "/api/v1/enrolments",
+                    "/api/v1/audit",
                 ]
                 .iter()
                 .any(|prefix| path.starts_with(prefix))

@@ -307,6 +307,12 @@ fn rows(f: &Fixture) -> Vec<Row> {
         ),
         row(
             Method::GET,
+            "/api/v1/audit",
+            "/api/v1/audit".into(),
+            [401, 403, 403, 403, 403, 403, 200],
+        ),
+        row(
+            Method::GET,
             "/api/v1/me/enrolments",
             "/api/v1/me/enrolments".into(),
             [401, 200, 403, 403, 403, 403, 403],
