@@ -10,7 +10,8 @@ use std::fmt;
 
 use crate::auth::Caller;
 use crate::db::users::AccountScope;
-use crate::domain::Role;
+use crate::db::work_groups::WorkGroupScopeRow;
+use crate::domain::{Role, WorkGroupStatus};
 use crate::error::ApiError;
 
 /// A work group as the rights see it: its hub and its leads.
@@ -18,6 +19,15 @@ use crate::error::ApiError;
 pub struct WorkGroupScope {
     pub hub_id: uuid::Uuid,
     pub lead_ids: Vec<uuid::Uuid>,
+}
+
+impl From<WorkGroupScopeRow> for WorkGroupScope {
+    fn from(row: WorkGroupScopeRow) -> Self {
+        Self {
+            hub_id: row.hub_id,
+            lead_ids: row.lead_ids,
+        }
+    }
 }
 
 /// An account as the rights see it.
@@ -232,6 +242,22 @@ pub fn authorize(caller: &Caller, action: &Action<'_>) -> Result<(), Refusal> {
             ),
         ),
     }
+}
+
+/// `authorize` for an action on a work group in `status`: refusals about a draft are hidden
+/// (404), since only those who run a draft may know it exists.
+pub fn authorize_on_group(
+    caller: &Caller,
+    action: &Action<'_>,
+    status: WorkGroupStatus,
+) -> Result<(), Refusal> {
+    authorize(caller, action).map_err(|refusal| {
+        if status == WorkGroupStatus::Draft {
+            Refusal::Hidden
+        } else {
+            refusal
+        }
+    })
 }
 
 fn manages_lead(caller: &Caller, target: &AccountTarget) -> bool {

@@ -285,23 +285,20 @@ async fn ensure_lead_profile(
     Ok(())
 }
 
-/// Replaces the fields of an account (the token version follows by trigger). A lead moved
-/// to another hub has their profile moved with them; other hubs they work with stay.
+/// Replaces the fields of the (locked) account `current` (the token version follows by
+/// trigger). A lead moved to another hub has their profile moved with them; other hubs they
+/// work with stay.
 pub async fn update(
     conn: &mut AsyncPgConnection,
-    id: uuid::Uuid,
+    current: &AccountRow,
     fields: &AccountFields,
 ) -> QueryResult<()> {
-    let previous_hub: Option<uuid::Uuid> = users::table
-        .find(id)
-        .select(users::hub_id)
-        .first(conn)
-        .await?;
+    let id = current.id;
     diesel::update(users::table.find(id))
         .set((fields, users::updated_at.eq(diesel::dsl::now)))
         .execute(conn)
         .await?;
-    if let Some(previous_hub) = previous_hub.filter(|hub| fields.hub_id != Some(*hub)) {
+    if let Some(previous_hub) = current.hub_id.filter(|hub| fields.hub_id != Some(*hub)) {
         diesel::delete(
             llme_profile_hubs::table
                 .filter(llme_profile_hubs::user_id.eq(id))

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auth::policy::{EnrolmentScope, WorkGroupScope};
+use crate::auth::policy::{EnrolmentScope, WorkGroupScope, authorize_on_group};
 use crate::auth::{Action, Caller, authorize};
 use crate::db::enrolments::{self as queries, EnrolmentRow, Owner};
 use crate::db::{DbPool, work_groups};
@@ -115,17 +115,11 @@ fn sort_key(enrolment: &Enrolment) -> EnrolmentKey {
 async fn group_scope(
     conn: &mut diesel_async::AsyncPgConnection,
     id: uuid::Uuid,
-) -> Result<(WorkGroupScope, WorkGroupStatus), ApiError> {
+) -> Result<(WorkGroupStatus, WorkGroupScope), ApiError> {
     let row = work_groups::scope(conn, id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("Work group {id}")))?;
-    Ok((
-        WorkGroupScope {
-            hub_id: row.hub_id,
-            lead_ids: row.lead_ids,
-        },
-        row.status,
-    ))
+    Ok((row.status, WorkGroupScope::from(row)))
 }
 
 /// List a work group's enrolments
@@ -153,14 +147,9 @@ pub async fn list_work_group_enrolments(
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_path("id", &path, uuid)?;
     let mut conn = pool.get().await?;
-    let (group, status) = group_scope(&mut conn, id).await?;
-    authorize(&caller, &Action::SeeEnrolments(&group)).map_err(|refusal| {
-        if status == WorkGroupStatus::Draft {
-            ApiError::not_found(format!("Work group {id}"))
-        } else {
-            refusal.into_error(format!("Work group {id}"))
-        }
-    })?;
+    let (status, group) = group_scope(&mut conn, id).await?;
+    authorize_on_group(&caller, &Action::SeeEnrolments(&group), status)
+        .map_err(|refusal| refusal.into_error(format!("Work group {id}")))?;
     let rows = queries::list(
         &mut conn,
         Owner::WorkGroup(id),
@@ -198,7 +187,7 @@ pub async fn get_enrolment(
     let row = queries::find(&mut conn, id)
         .await?
         .ok_or_else(|| ApiError::not_found(&what))?;
-    let (work_group, _) = group_scope(&mut conn, row.work_group_id).await?;
+    let (_, work_group) = group_scope(&mut conn, row.work_group_id).await?;
     let scope = EnrolmentScope {
         participant_id: row.participant_id,
         work_group,

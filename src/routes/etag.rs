@@ -66,9 +66,26 @@ fn matches_any(header: &HeaderValue, tag: &str) -> bool {
     })
 }
 
+/// 412 unless `If-Match` names the version of `current`, the resource as its `GET` shows it
+/// to this caller; `what` names it in the answer.
+pub fn require_current(
+    if_match: &HeaderValue,
+    current: &impl serde::Serialize,
+    what: impl std::fmt::Display,
+) -> Result<(), crate::error::ApiError> {
+    let body = serde_json::to_vec(current).map_err(crate::error::ApiError::internal)?;
+    if matches_strongly(if_match, &entity_tag(&body)) {
+        Ok(())
+    } else {
+        Err(crate::error::ApiError::PreconditionFailed(format!(
+            "{what} changed since the version in If-Match; read it again."
+        )))
+    }
+}
+
 /// `If-Match` compares strongly (RFC 9110 §13.1.1): weak tags never match; `*` matches any
 /// current representation.
-pub fn matches_strongly(header: &HeaderValue, tag: &str) -> bool {
+fn matches_strongly(header: &HeaderValue, tag: &str) -> bool {
     let Ok(header) = header.to_str() else {
         return false;
     };

@@ -154,7 +154,7 @@ pub async fn update_me(
             if let Some(role_in_school) = changes.role_in_school {
                 fields.role_in_school = Some(role_in_school);
             }
-            queries::update(conn, caller.id, &fields).await?;
+            queries::update(conn, &current, &fields).await?;
             if let Some(hash) = &new_password_hash {
                 queries::set_password(conn, caller.id, hash).await?;
             }

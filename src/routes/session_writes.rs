@@ -19,10 +19,10 @@ use crate::domain::{
     AcademicYear, SessionKind, SessionMode, WorkGroupStatus, parse_instant, session_times,
 };
 use crate::error::ApiError;
-use crate::routes::etag::{entity_tag, matches_strongly};
+use crate::routes::etag::require_current;
 use crate::routes::list::{FieldErrors, NoQueryParameters};
 use crate::routes::sessions::{Session, visible_joining_links};
-use crate::routes::work_group_writes::{VenueInput, lock_for};
+use crate::routes::work_group_writes::{VenueColumns, VenueInput, lock_for};
 use crate::routes::{parse_path, uuid};
 
 const TAG: &str = "Sessions";
@@ -94,20 +94,6 @@ fn joining_link(text: &str) -> Result<String, crate::domain::ParseError> {
         Err(crate::domain::ParseError(format!(
             "must be an https:// link of at most {MAX_LINK_CHARS} characters"
         )))
-    }
-}
-
-fn venue_fields(
-    errors: &mut FieldErrors,
-    venue: Option<VenueInput>,
-) -> (Option<String>, Option<String>, Option<String>) {
-    match venue {
-        Some(venue) => (
-            errors.parse("venue.name", Some(venue.name), crate::routes::non_empty),
-            venue.address,
-            venue.postcode,
-        ),
-        None => (None, None, None),
     }
 }
 
@@ -241,7 +227,9 @@ pub async fn create_session(
     let starts_at = errors.parse("starts_at", Some(body.starts_at), parse_instant);
     let ends_at = errors.parse("ends_at", Some(body.ends_at), parse_instant);
     let link = errors.parse("joining_link", body.joining_link, joining_link);
-    let (venue_name, venue_address, venue_postcode) = venue_fields(&mut errors, body.venue);
+    let (venue_name, venue_address, venue_postcode) = body
+        .venue
+        .map_or_else(VenueColumns::default, |venue| venue.columns(&mut errors));
     errors.into_result()?;
     let fields = SessionFields {
         kind: kind.expect("parsed"),
@@ -303,27 +291,6 @@ async fn lock_session(
     Ok((group, fields))
 }
 
-/// 412 unless `If-Match` (when sent) names the current version of the session.
-async fn check_if_match(
-    conn: &mut AsyncPgConnection,
-    if_match: Option<&header::HeaderValue>,
-    id: uuid::Uuid,
-    fields: &SessionFields,
-) -> Result<(), ApiError> {
-    let Some(if_match) = if_match else {
-        return Ok(());
-    };
-    let current = staff_view(conn, id, fields).await?;
-    let tag = entity_tag(&serde_json::to_vec(&current).map_err(ApiError::internal)?);
-    if matches_strongly(if_match, &tag) {
-        Ok(())
-    } else {
-        Err(ApiError::PreconditionFailed(format!(
-            "Session {id} changed since the version in If-Match; read it again."
-        )))
-    }
-}
-
 /// Change a session
 ///
 /// Changes a session's kind, mode, times, venue, joining link or notes (`null` clears the
@@ -361,7 +328,10 @@ pub async fn update_session(
     let link = changes
         .joining_link
         .map(|link| link.and_then(|link| errors.parse("joining_link", Some(link), joining_link)));
-    let venue = changes.venue.map(|venue| venue_fields(&mut errors, venue));
+    // `null` clears the venue.
+    let venue = changes
+        .venue
+        .map(|venue| venue.map_or_else(VenueColumns::default, |venue| venue.columns(&mut errors)));
     errors.into_result()?;
     let if_match = request.headers().get(header::IF_MATCH).cloned();
 
@@ -369,7 +339,10 @@ pub async fn update_session(
     let session = conn
         .transaction::<_, ApiError, _>(async |conn| {
             let (group, before) = lock_session(conn, &caller, id).await?;
-            check_if_match(conn, if_match.as_ref(), id, &before).await?;
+            if let Some(if_match) = &if_match {
+                let current = staff_view(conn, id, &before).await?;
+                require_current(if_match, &current, format_args!("Session {id}"))?;
+            }
             let mut fields = before.clone();
             fields.kind = kind.unwrap_or(fields.kind);
             fields.mode = mode.unwrap_or(fields.mode);
@@ -378,12 +351,12 @@ pub async fn update_session(
             if let Some(link) = link {
                 fields.joining_link = link;
             }
-            if let Some((name, address, postcode)) = venue {
+            if let Some(venue) = venue {
                 (
                     fields.venue_name,
                     fields.venue_address,
                     fields.venue_postcode,
-                ) = (name, address, postcode);
+                ) = venue;
             }
             if let Some(notes) = changes.notes {
                 fields.notes = notes;
@@ -436,7 +409,10 @@ pub async fn delete_session(
     let mut conn = pool.get().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
         let (group, before) = lock_session(conn, &caller, id).await?;
-        check_if_match(conn, if_match.as_ref(), id, &before).await?;
+        if let Some(if_match) = &if_match {
+            let current = staff_view(conn, id, &before).await?;
+            require_current(if_match, &current, format_args!("Session {id}"))?;
+        }
         queries::delete(conn, id).await?;
         record(
             conn,
@@ -481,17 +457,16 @@ pub async fn get_session(
     let scope = work_groups::scope(&mut conn, group_id)
         .await?
         .ok_or_else(hidden)?;
-    if scope.status == WorkGroupStatus::Draft {
-        let staff = caller.0.as_ref().is_some_and(|caller| {
-            let group = WorkGroupScope {
-                hub_id: scope.hub_id,
-                lead_ids: scope.lead_ids.clone(),
-            };
-            authorize(caller, &Action::EditWorkGroupDetails(&group)).is_ok()
-        });
-        if !staff {
-            return Err(hidden());
-        }
+    let status = scope.status;
+    let group = WorkGroupScope::from(scope);
+    // Public unless a draft; a draft only for those who run it.
+    let visible = status != WorkGroupStatus::Draft
+        || caller
+            .0
+            .as_ref()
+            .is_some_and(|caller| authorize(caller, &Action::EditWorkGroupDetails(&group)).is_ok());
+    if !visible {
+        return Err(hidden());
     }
     let links = visible_joining_links(&mut conn, caller.0.as_ref(), group_id).await?;
     Ok(web::Json(Session::from(row).with_joining_link(&links)))

@@ -84,10 +84,7 @@ pub async fn visible_joining_links(
     let Some(scope) = work_groups::scope(conn, work_group_id).await? else {
         return Ok(JoiningLinks::new());
     };
-    let group = WorkGroupScope {
-        hub_id: scope.hub_id,
-        lead_ids: scope.lead_ids,
-    };
+    let group = WorkGroupScope::from(scope);
     let holds_place = enrolments::holds_place(conn, work_group_id, caller.id).await?;
     let action = Action::SeeJoiningLinks {
         group: &group,

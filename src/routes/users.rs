@@ -16,7 +16,7 @@ use crate::db::users::{self as queries, AccountFields, AccountFilter, AccountRow
 use crate::db::{DbPool, audit};
 use crate::domain::{Email, LondonTime, NewPassword, Role, RoleInSchool, Slug, Urn};
 use crate::error::ApiError;
-use crate::routes::etag::entity_tag;
+use crate::routes::etag::require_current;
 use crate::routes::list::{
     FieldErrors, Filters, ListQuery, NoQueryParameters, Page, PageParams, page_response,
 };
@@ -460,14 +460,7 @@ pub async fn update_user(
                 })?;
             }
             if let Some(if_match) = &if_match {
-                let current_tag = entity_tag(
-                    &serde_json::to_vec(&User::from(current.clone())).map_err(ApiError::internal)?,
-                );
-                if !crate::routes::etag::matches_strongly(if_match, &current_tag) {
-                    return Err(ApiError::PreconditionFailed(format!(
-                        "User {id} changed since the version in If-Match; read it again."
-                    )));
-                }
+                require_current(if_match, &User::from(current.clone()), format_args!("User {id}"))?;
             }
             let own_access_changes = id == caller.id
                 && (changes.role.is_some_and(|role| role != current.role)
@@ -478,7 +471,7 @@ pub async fn update_user(
                 ));
             }
             let fields = changed_fields(conn, &current, &changes, email, name, hub, school, tsh).await?;
-            queries::update(conn, id, &fields).await.map_err(email_taken)?;
+            queries::update(conn, &current, &fields).await.map_err(email_taken)?;
             if let Some(password_hash) = &password_hash {
                 queries::set_password(conn, id, password_hash).await?;
             }

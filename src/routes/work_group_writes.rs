@@ -11,7 +11,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::auth::policy::{Refusal, WorkGroupScope};
+use crate::auth::policy::{WorkGroupScope, authorize_on_group};
 use crate::auth::{Action, Caller, authorize};
 use crate::db::work_group_writes::{self as writes, LockedGroup, WorkGroupFields};
 use crate::db::{DbPool, audit, lookups, work_groups};
@@ -21,7 +21,7 @@ use crate::domain::{
     parse_instant,
 };
 use crate::error::{ApiError, FieldError};
-use crate::routes::etag::{entity_tag, matches_strongly};
+use crate::routes::etag::require_current;
 use crate::routes::list::FieldErrors;
 use crate::routes::sessions::{Session, visible_joining_links};
 use crate::routes::work_groups::WorkGroup;
@@ -40,6 +40,17 @@ pub struct VenueInput {
     pub address: Option<String>,
     #[schema(example = "W3 9PP")]
     pub postcode: Option<String>,
+}
+
+/// A venue's columns: name, address, postcode.
+pub type VenueColumns = (Option<String>, Option<String>, Option<String>);
+
+impl VenueInput {
+    /// The columns of this venue, its name checked (as `venue.name`) into `errors`.
+    pub fn columns(self, errors: &mut FieldErrors) -> VenueColumns {
+        let name = errors.parse("venue.name", Some(self.name), crate::routes::non_empty);
+        (name, self.address, self.postcode)
+    }
 }
 
 /// A lead of the group: an LLME of the group's hub.
@@ -163,15 +174,6 @@ fn group_code(text: &str) -> Result<String, crate::domain::ParseError> {
     }
 }
 
-fn parse_venue(
-    errors: &mut FieldErrors,
-    venue: Option<VenueInput>,
-) -> Option<(String, Option<String>, Option<String>)> {
-    let venue = venue?;
-    let name = errors.parse("venue.name", Some(venue.name), crate::routes::non_empty)?;
-    Some((name, venue.address, venue.postcode))
-}
-
 /// Parses leads, each an enabled lead of `hub_id` named once.
 async fn parse_leads(
     conn: &mut AsyncPgConnection,
@@ -271,16 +273,9 @@ pub(crate) async fn lock_for(
     let scope = work_groups::scope(conn, id)
         .await?
         .ok_or_else(|| ApiError::not_found(&what))?;
-    let scope = WorkGroupScope {
-        hub_id: scope.hub_id,
-        lead_ids: scope.lead_ids,
-    };
-    authorize(caller, &action(&scope)).map_err(|refusal| match refusal {
-        Refusal::Forbidden(_) if group.facts.status == WorkGroupStatus::Draft => {
-            ApiError::not_found(&what)
-        }
-        refusal => refusal.into_error(&what),
-    })?;
+    let scope = WorkGroupScope::from(scope);
+    authorize_on_group(caller, &action(&scope), group.facts.status)
+        .map_err(|refusal| refusal.into_error(&what))?;
     Ok(group)
 }
 
@@ -316,7 +311,9 @@ pub async fn create_work_group(
     let admission = errors.parse("admission", Some(body.admission), Admission::parse);
     let capacity_value = errors.check("capacity", body.capacity, capacity);
     let deadline = errors.parse("eoi_deadline", body.eoi_deadline, parse_instant);
-    let venue = parse_venue(&mut errors, body.venue);
+    let (venue_name, venue_address, venue_postcode) = body
+        .venue
+        .map_or_else(VenueColumns::default, |venue| venue.columns(&mut errors));
     errors.into_result()?;
     let (hub, project, code, title, phase, mode, admission) = (
         hub.expect("parsed"),
@@ -341,10 +338,6 @@ pub async fn create_work_group(
         })?;
     check_phase(phase, &project_phases)?;
     let leads = parse_leads(&mut conn, hub_id, body.leads).await?;
-    let (venue_name, venue_address, venue_postcode) = match venue {
-        Some((name, address, postcode)) => (Some(name), address, postcode),
-        None => (None, None, None),
-    };
     let fields = WorkGroupFields {
         title,
         phase,
@@ -418,7 +411,10 @@ pub async fn update_work_group(
     let admission = errors.parse("admission", changes.admission.clone(), Admission::parse);
     let new_capacity = errors.check("capacity", changes.capacity, capacity);
     let deadline = errors.parse("eoi_deadline", changes.eoi_deadline.clone(), parse_instant);
-    let venue = parse_venue(&mut errors, changes.venue.clone());
+    let venue = changes
+        .venue
+        .clone()
+        .map(|venue| venue.columns(&mut errors));
     errors.into_result()?;
     let managed = changes.managed_fields();
     let if_match = request.headers().get(header::IF_MATCH).cloned();
@@ -444,12 +440,7 @@ pub async fn update_work_group(
             };
             if let Some(if_match) = &if_match {
                 let current = staff_view(conn, &caller, id).await?;
-                let tag = entity_tag(&serde_json::to_vec(&current).map_err(ApiError::internal)?);
-                if !matches_strongly(if_match, &tag) {
-                    return Err(ApiError::PreconditionFailed(format!(
-                        "Work group {id} changed since the version in If-Match; read it again."
-                    )));
-                }
+                require_current(if_match, &current, format_args!("Work group {id}"))?;
             }
             let before = group.fields.clone();
             let mut fields = group.fields.clone();
@@ -466,12 +457,12 @@ pub async fn update_work_group(
             fields.mode = mode.unwrap_or(fields.mode);
             fields.admission = admission.unwrap_or(fields.admission);
             fields.eoi_deadline = deadline.or(fields.eoi_deadline);
-            if let Some((name, address, postcode)) = venue {
+            if let Some(venue) = venue {
                 (
                     fields.venue_name,
                     fields.venue_address,
                     fields.venue_postcode,
-                ) = (Some(name), address, postcode);
+                ) = venue;
             }
             if let Some(description) = &changes.description {
                 fields.description = description.clone();

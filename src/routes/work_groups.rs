@@ -269,10 +269,7 @@ async fn draft_for_staff(
     let (Some(caller), Some(scope)) = (caller, queries::scope(conn, id).await?) else {
         return Err(hidden());
     };
-    let group = WorkGroupScope {
-        hub_id: scope.hub_id,
-        lead_ids: scope.lead_ids,
-    };
+    let group = WorkGroupScope::from(scope);
     authorize(caller, &Action::EditWorkGroupDetails(&group)).map_err(|_| hidden())?;
     queries::find_any(conn, id).await?.ok_or_else(hidden)
 }
