@@ -80,6 +80,9 @@ pub enum ApiError {
     PreconditionFailed(String),
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// An `Idempotency-Key` sent again with another request than the one it stands for.
+    #[error("the idempotency key was used for another request")]
+    IdempotencyKeyReused,
     #[error("too many attempts; retry after {retry_after_seconds} s")]
     TooManyRequests { retry_after_seconds: u32 },
     #[error("the database is unavailable: {0}")]
@@ -110,6 +113,7 @@ impl ApiError {
             Self::Conflict(_) => ("conflict", "Conflict"),
             Self::PreconditionFailed(_) => ("precondition-failed", "Precondition failed"),
             Self::PayloadTooLarge(_) => ("payload-too-large", "Request body too large"),
+            Self::IdempotencyKeyReused => ("idempotency-key-reused", "Idempotency key reused"),
             Self::TooManyRequests { .. } => ("too-many-requests", "Too many requests"),
             Self::Unavailable(_) => ("unavailable", "Service unavailable"),
             Self::Internal(_) => ("internal", "Internal server error"),
@@ -126,6 +130,9 @@ impl ApiError {
             | Self::Conflict(detail)
             | Self::PreconditionFailed(detail)
             | Self::PayloadTooLarge(detail) => detail.clone(),
+            Self::IdempotencyKeyReused => "This Idempotency-Key was first sent with another \
+                request (method, path or body): send a new key for a new request."
+                .into(),
             Self::TooManyRequests {
                 retry_after_seconds,
             } => format!("Too many attempts; retry in {retry_after_seconds} seconds."),
@@ -159,6 +166,7 @@ impl ResponseError for ApiError {
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

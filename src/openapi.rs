@@ -47,8 +47,8 @@ private to those allowed.",
     components(
         schemas(Problem, FieldError),
         responses(
-            BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed,
-            PayloadTooLarge, TooManyRequests, Unavailable
+            BadRequest, Unauthorized, Forbidden, NotFound, Conflict, IdempotencyKeyReused,
+            PreconditionFailed, PayloadTooLarge, TooManyRequests, Unavailable
         )
     )
 )]
@@ -111,6 +111,15 @@ pub struct Forbidden(#[to_schema] pub Problem);
     example = json!({"type": "https://mathshub.invalid/problems/conflict", "title": "Conflict", "status": 409, "detail": "An account already uses this email address."})
 )]
 pub struct Conflict(#[to_schema] pub Problem);
+
+/// 422: an `Idempotency-Key` sent again with another request.
+#[derive(ToResponse)]
+#[response(
+    description = "The `Idempotency-Key` was first sent with another request (method, path or body); use a new key for a new request",
+    content_type = "application/problem+json",
+    example = json!({"type": "https://mathshub.invalid/problems/idempotency-key-reused", "title": "Idempotency key reused", "status": 422, "detail": "This Idempotency-Key was first sent with another request (method, path or body): send a new key for a new request."})
+)]
+pub struct IdempotencyKeyReused(#[to_schema] pub Problem);
 
 /// 412: `If-Match` names a version that is no longer current.
 #[derive(ToResponse)]
@@ -327,7 +336,60 @@ pub fn document() -> utoipa::openapi::OpenApi {
         .openapi(base())
         .configure(crate::startup::configure_routes)
         .split_for_parts();
+    finish(document)
+}
+
+/// Completes the document the handlers declared with what middleware adds to them.
+pub fn finish(mut document: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    declare_idempotency_keys(&mut document);
     document
+}
+
+/// Every creating operation (a `POST` answering 201) honours `Idempotency-Key`
+/// (`routes::idempotency`): it takes the header and may answer 409 and 422 for it.
+fn declare_idempotency_keys(document: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+    use utoipa::openapi::{ObjectBuilder, Ref, Required, Type};
+
+    for item in document.paths.paths.values_mut() {
+        let Some(operation) = item.post.as_mut() else {
+            continue;
+        };
+        let responses = &mut operation.responses.responses;
+        if !responses.contains_key("201") {
+            continue;
+        }
+        let key = ParameterBuilder::new()
+            .name("Idempotency-Key")
+            .parameter_in(ParameterIn::Header)
+            .required(Required::False)
+            .description(Some(
+                "Makes retries safe: a retry with the same key and body replays the first \
+                 successful answer (marked `Idempotent-Replayed: true`) instead of creating \
+                 again, for 24 hours. Keys are the caller's own. The same key with another body \
+                 answers 422; while the first request runs, 409 with `Retry-After`. A request \
+                 that fails frees its key.",
+            ))
+            .schema(Some(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .min_length(Some(1))
+                    .max_length(Some(255))
+                    .pattern(Some("^[!#-\\[\\]-~]+$"))
+                    .examples(["8e03978e-40d5-43e8-bc93-6894a57f9324"]),
+            ));
+        operation
+            .parameters
+            .get_or_insert_with(Vec::new)
+            .push(key.build().into());
+        responses
+            .entry("409".into())
+            .or_insert_with(|| Ref::from_response_name("Conflict").into());
+        responses.insert(
+            "422".into(),
+            Ref::from_response_name("IdempotencyKeyReused").into(),
+        );
+    }
 }
 
 /// The document as committed in `openapi/openapi.json`: pretty JSON with a final newline.

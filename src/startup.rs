@@ -48,6 +48,7 @@ impl Application {
                 .openapi(crate::openapi::base())
                 .configure(configure_routes)
                 .split_for_parts();
+            let document = crate::openapi::finish(document);
             app.app_data(pool.clone())
                 .app_data(auth.clone())
                 .app_data(json_config())
@@ -102,6 +103,7 @@ pub fn configure_routes(config: &mut utoipa_actix_web::service_config::ServiceCo
     config.configure(routes::health::configure).service(
         scope("/api/v1")
             .wrap(from_fn(routes::etag::entity_tags))
+            .wrap(from_fn(routes::idempotency::idempotent_creates))
             .configure(routes::configure_api),
     );
 }
@@ -167,6 +169,7 @@ fn cors(origins: &[String]) -> Cors {
         header::LINK,
         header::LOCATION,
         header::RETRY_AFTER,
+        header::HeaderName::from_static("idempotent-replayed"),
     ])
     .max_age(3600)
 }

@@ -86,6 +86,18 @@ impl FromRequest for MaybeCaller {
     }
 }
 
+/// Who the request's bearer token names, as `user:<id>` or `partner-client:<client id>`, if the
+/// token is valid; not checked against the account (the operation's `Caller` does that). It
+/// scopes records kept per caller, such as idempotency keys, before the operation runs.
+pub fn token_subject(request: &HttpRequest) -> Option<String> {
+    let auth = request.app_data::<web::Data<Auth>>()?;
+    let claims = auth.tokens.verify(&bearer_token(request).ok()?).ok()?;
+    Some(match claims.client_id {
+        Some(client_id) => format!("partner-client:{client_id}"),
+        None => format!("user:{}", claims.sub),
+    })
+}
+
 /// The token of an `Authorization: Bearer …` header (scheme in any case, RFC 7235).
 fn bearer_token(request: &HttpRequest) -> Result<String, ApiError> {
     let missing = || {

@@ -1,12 +1,12 @@
-//! Forgetting what is no longer needed: rate-limit windows long over and refresh tokens long
-//! expired. Every server process sweeps now and then; sweeps are idempotent, so several
-//! processes sweeping at once is harmless.
+//! Forgetting what is no longer needed: rate-limit windows long over, refresh tokens long
+//! expired, and idempotency keys past their 24 hours. Every server process sweeps now and
+//! then; sweeps are idempotent, so several processes sweeping at once is harmless.
 
 use std::time::Duration;
 
 use chrono::Utc;
 
-use crate::db::{DbPool, rate_limits, refresh_tokens};
+use crate::db::{DbPool, idempotency_keys, rate_limits, refresh_tokens};
 
 /// How long finished records are kept before a sweep forgets them.
 const KEEP_FOR: Duration = Duration::from_secs(24 * 60 * 60);
@@ -16,6 +16,7 @@ const KEEP_FOR: Duration = Duration::from_secs(24 * 60 * 60);
 pub struct Swept {
     pub rate_limit_windows: usize,
     pub refresh_tokens: usize,
+    pub idempotency_keys: usize,
 }
 
 /// Forgets rate-limit windows that started, and refresh tokens that expired, more than a
@@ -26,6 +27,7 @@ pub async fn sweep(pool: &DbPool) -> Result<Swept, crate::error::ApiError> {
     Ok(Swept {
         rate_limit_windows: rate_limits::forget_before(&mut conn, KEEP_FOR).await?,
         refresh_tokens: refresh_tokens::forget_expired(&mut conn, Utc::now() - keep_for).await?,
+        idempotency_keys: idempotency_keys::forget_expired(&mut conn).await?,
     })
 }
 

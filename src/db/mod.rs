@@ -6,6 +6,7 @@ pub mod embedded;
 pub mod enrolments;
 pub mod housekeeping;
 pub mod hubs;
+pub mod idempotency_keys;
 pub mod json;
 pub mod leads;
 pub mod local_authorities;

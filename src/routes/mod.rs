@@ -7,6 +7,7 @@ pub mod enrolments;
 pub mod etag;
 pub mod health;
 pub mod hubs;
+pub mod idempotency;
 pub mod leads;
 pub mod list;
 pub mod local_authorities;

@@ -14,7 +14,7 @@ use mathshub::db::embedded::{EmbeddedOptions, EmbeddedPostgres};
 use mathshub::db::migrate::{self, quote_identifier};
 use mathshub::db::{DbPool, PoolSettings, build_pool};
 use mathshub::startup::{Application, ServerSettings};
-use serde_json::Value;
+use serde_json::{Value, json};
 use tokio::sync::OnceCell;
 
 /// The key test apps sign tokens with, so tests can forge tokens to attack them.
@@ -465,4 +465,15 @@ pub fn invalid_fields(problem: &Value) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// The body of a new draft work group of London Central and West for NCP21-15.
+pub fn new_work_group(code: &str) -> Value {
+    json!({
+        "hub": "london-central-and-west", "project": "NCP21-15", "code": code,
+        "title": "Secondary Subject Leadership (spring)", "phase": "secondary", "mode": "blended",
+        "capacity": 30, "admission": "automatic", "eoi_deadline": "2099-11-01T23:59:00+00:00",
+        "venue": {"name": "Twyford Church of England High School", "address": "Twyford Crescent, London", "postcode": "W3 9PP"},
+        "description": "Focused support for secondary heads of department."
+    })
 }

@@ -1,10 +1,10 @@
 //! Housekeeping forgets rate-limit windows and refresh tokens a day after they are over, and
-//! keeps everything else.
+//! idempotency keys once expired, and keeps everything else.
 
 use crate::helpers::TestApp;
 
 #[tokio::test(flavor = "multi_thread")]
-async fn sweep_forgets_windows_and_tokens_over_for_a_day_and_keeps_the_rest() {
+async fn sweep_forgets_windows_tokens_and_keys_that_are_over_and_keeps_the_rest() {
     let app = TestApp::spawn_with_demo().await;
     app.execute(
         "INSERT INTO rate_limit_windows (key, started_at, hits) VALUES
@@ -16,13 +16,17 @@ async fn sweep_forgets_windows_and_tokens_over_for_a_day_and_keeps_the_rest() {
            FROM users,
                 (VALUES ('long expired', interval '-2 days'), ('just expired', interval '-1 hour'),
                         ('live', interval '20 days')) AS t (kind, offset_by)
-          WHERE email = 'teacher.twyford@demo.mathshub.invalid'",
+          WHERE email = 'teacher.twyford@demo.mathshub.invalid';
+         INSERT INTO idempotency_keys (caller, key, request_method, request_path, request_hash, expires_at)
+         VALUES ('user:x', 'expired', 'POST', '/api/v1/work-groups', '\\x00', now() - interval '1 second'),
+                ('user:x', 'live', 'POST', '/api/v1/work-groups', '\\x00', now() + interval '1 hour')",
     )
     .await;
 
     let swept = mathshub::db::housekeeping::sweep(&app.pool).await.unwrap();
     assert_eq!(swept.rate_limit_windows, 1);
     assert_eq!(swept.refresh_tokens, 1);
+    assert_eq!(swept.idempotency_keys, 1);
     let again = mathshub::db::housekeeping::sweep(&app.pool).await.unwrap();
     assert_eq!(again, mathshub::db::housekeeping::Swept::default());
 }

@@ -11,6 +11,7 @@ mod health;
 mod helpers;
 mod housekeeping;
 mod hubs;
+mod idempotency;
 mod joining_links;
 mod leads;
 mod local_authorities;

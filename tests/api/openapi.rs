@@ -114,6 +114,35 @@ fn every_operation_is_documented_with_its_errors() {
 }
 
 #[test]
+fn every_create_takes_an_idempotency_key_and_declares_its_answers() {
+    let document: Value = serde_json::from_str(COMMITTED).unwrap();
+    let mut creates = 0;
+    for (path, operations) in document["paths"].as_object().unwrap() {
+        let Some(post) = operations.get("post") else {
+            continue;
+        };
+        if post["responses"].get("201").is_none() {
+            continue;
+        }
+        creates += 1;
+        let parameters = post["parameters"].as_array().cloned().unwrap_or_default();
+        assert!(
+            parameters
+                .iter()
+                .any(|p| p["name"] == "Idempotency-Key" && p["in"] == "header"),
+            "POST {path} creates but takes no Idempotency-Key"
+        );
+        for status in ["409", "422"] {
+            assert!(
+                post["responses"].get(status).is_some(),
+                "POST {path} does not declare {status}"
+            );
+        }
+    }
+    assert!(creates >= 4, "only {creates} creating operations found");
+}
+
+#[test]
 fn enumerations_show_the_values_the_api_sends() {
     // Values are the database texts: lowercase, never a Rust variant name such as `Post16`.
     let document: Value = serde_json::from_str(COMMITTED).unwrap();

@@ -5,22 +5,14 @@ use reqwest::Method;
 use reqwest::header::{ETAG, IF_MATCH, LOCATION};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, assert_problem, assert_problem_saying, invalid_fields, json_body};
+use crate::helpers::{
+    TestApp, assert_problem, assert_problem_saying, invalid_fields, json_body, new_work_group,
+};
 
 const MANAGER: &str = "manager.lcw@demo.mathshub.invalid";
 const LEAD: &str = "lead.lcw@demo.mathshub.invalid";
 const GLOW_LEAD: &str = "lead.glow.post16@demo.mathshub.invalid";
 const ADMIN: &str = "admin@demo.mathshub.invalid";
-
-fn new_group(code: &str) -> Value {
-    json!({
-        "hub": "london-central-and-west", "project": "NCP21-15", "code": code,
-        "title": "Secondary Subject Leadership (spring)", "phase": "secondary", "mode": "blended",
-        "capacity": 30, "admission": "automatic", "eoi_deadline": "2099-11-01T23:59:00+00:00",
-        "venue": {"name": "Twyford Church of England High School", "address": "Twyford Crescent, London", "postcode": "W3 9PP"},
-        "description": "Focused support for secondary heads of department."
-    })
-}
 
 /// The id of the demo's LCW Secondary Subject Leadership group.
 async fn demo_group_id(app: &TestApp) -> String {
@@ -98,7 +90,7 @@ async fn a_hub_manager_creates_a_draft_that_only_its_staff_can_see() {
             Method::POST,
             "/api/v1/work-groups",
             Some(&manager),
-            Some(&new_group("LCW21-15-02")),
+            Some(&new_work_group("LCW21-15-02")),
         )
         .await;
     let location = response.headers()[LOCATION].to_str().unwrap().to_owned();
@@ -158,7 +150,7 @@ async fn create_names_every_bad_field_at_once_and_creates_nothing() {
         ]
     );
     let unknown = json!({"status": "open"});
-    let mut with_status = new_group("LCW21-15-03");
+    let mut with_status = new_work_group("LCW21-15-03");
     with_status
         .as_object_mut()
         .unwrap()
@@ -175,7 +167,7 @@ async fn create_names_every_bad_field_at_once_and_creates_nothing() {
 async fn create_refuses_a_phase_outside_the_project_a_lead_of_another_hub_and_a_taken_code() {
     let app = TestApp::spawn_with_demo().await;
     let manager = app.token(MANAGER).await;
-    let mut primary = new_group("LCW21-15-04");
+    let mut primary = new_work_group("LCW21-15-04");
     primary["phase"] = json!("primary");
     let problem = assert_problem(post_group(&app, &manager, &primary).await, 400).await;
     assert_eq!(invalid_fields(&problem), ["phase"]);
@@ -186,13 +178,13 @@ async fn create_refuses_a_phase_outside_the_project_a_lead_of_another_hub_and_a_
             &[],
         )
         .await;
-    let mut foreign_lead = new_group("LCW21-15-05");
+    let mut foreign_lead = new_work_group("LCW21-15-05");
     foreign_lead["leads"] = json!([{"user_id": glow_lead, "role": "work_group_lead"}]);
     let problem = assert_problem(post_group(&app, &manager, &foreign_lead).await, 400).await;
     assert_eq!(invalid_fields(&problem), ["leads[0].user_id"]);
 
     assert_problem_saying(
-        post_group(&app, &manager, &new_group("LCW21-15-01")).await,
+        post_group(&app, &manager, &new_work_group("LCW21-15-01")).await,
         409,
         "LCW21-15-01",
     )
@@ -203,7 +195,7 @@ async fn create_refuses_a_phase_outside_the_project_a_lead_of_another_hub_and_a_
 async fn a_draft_opens_only_once_it_has_a_session_and_then_the_public_sees_it() {
     let app = TestApp::spawn_with_demo().await;
     let manager = app.token(MANAGER).await;
-    let created = create(&app, &manager, &new_group("LCW21-15-06")).await;
+    let created = create(&app, &manager, &new_work_group("LCW21-15-06")).await;
     let id = created["id"].as_str().unwrap();
 
     assert_problem_saying(
@@ -241,7 +233,7 @@ async fn a_draft_opens_only_once_it_has_a_session_and_then_the_public_sees_it() 
 async fn capacity_cannot_drop_below_the_accepted_and_taking_the_last_place_fills_the_group() {
     let app = TestApp::spawn_with_demo().await;
     let manager = app.token(MANAGER).await;
-    let created = create(&app, &manager, &new_group("LCW21-15-07")).await;
+    let created = create(&app, &manager, &new_work_group("LCW21-15-07")).await;
     let id = created["id"].as_str().unwrap();
     add_session(&app, id).await;
     json_body(action(&app, &manager, id, "open", None).await, 200).await;
@@ -413,7 +405,7 @@ async fn cancelling_needs_a_reason_and_a_group_not_yet_completed() {
     )
     .await;
 
-    let other = create(&app, &manager, &new_group("LCW21-15-08")).await;
+    let other = create(&app, &manager, &new_work_group("LCW21-15-08")).await;
     let other = other["id"].as_str().unwrap();
     app.execute(&format!(
         "UPDATE work_groups SET status = 'completed' WHERE id = '{other}'"
