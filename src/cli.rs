@@ -133,6 +133,12 @@ pub struct ServeArgs {
     #[arg(long, env = "MATHSHUB_WORKERS")]
     pub workers: Option<usize>,
 
+    /// Seconds between moves of work groups by time (closed after the deadline, running from
+    /// the first session, completed after the last); 0 turns the clock off, e.g. to measure
+    /// a fixed data set.
+    #[arg(long, env = "MATHSHUB_STATUS_CLOCK_SECS", default_value_t = 60)]
+    pub status_clock_secs: u64,
+
     #[command(flatten)]
     pub pool: PoolArgs,
 

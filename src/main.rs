@@ -88,6 +88,12 @@ async fn serve(cli: &Cli, args: ServeArgs) -> Result<(), AnyError> {
         pool.clone(),
         std::time::Duration::from_secs(10 * 60),
     ));
+    if args.status_clock_secs > 0 {
+        tokio::spawn(mathshub::db::status_clock::tick_every(
+            pool.clone(),
+            std::time::Duration::from_secs(args.status_clock_secs),
+        ));
+    }
     let settings = ServerSettings {
         bind: args.bind.clone(),
         cors_origins: args.cors_origins.clone(),

@@ -22,6 +22,7 @@ pub mod schema;
 pub mod schools;
 pub mod sessions;
 pub mod sql;
+pub mod status_clock;
 pub mod teaching_school_hubs;
 pub mod users;
 pub mod work_group_writes;

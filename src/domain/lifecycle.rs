@@ -2,9 +2,10 @@
 //! hub manager can act on; the API answers it as 409.
 //!
 //! `draft` → `open` needs a session, a capacity and a deadline still ahead; `open` ↔ `full`
-//! follows places; `closed` by hand (or once the deadline passes); `cancelled` from any state
-//! before `completed`, with a reason. A group's capacity never drops below its accepted
-//! participants.
+//! follows places; `closed` by hand or once the deadline passes; `running` from the start of
+//! the first session and `completed` after the end of the last (`due`, applied by a sweep);
+//! `cancelled` from any state before `completed`, with a reason. A group's capacity never
+//! drops below its accepted participants.
 
 use chrono::{DateTime, Utc};
 
@@ -96,6 +97,47 @@ pub fn after_places_change(facts: &GroupFacts) -> WorkGroupStatus {
     }
 }
 
+/// The times that move a group on by themselves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Timeline {
+    pub status: WorkGroupStatus,
+    pub eoi_deadline: Option<DateTime<Utc>>,
+    pub first_session_at: Option<DateTime<Utc>>,
+    pub last_session_ends_at: Option<DateTime<Utc>>,
+}
+
+/// The status time has moved a group to by `now`, when it differs from its status: an open or
+/// full group closes once its deadline passes, a published group runs from the start of its
+/// first session and is completed after the end of its last. Drafts wait for a person;
+/// completed and cancelled groups never change.
+pub fn due(timeline: &Timeline, now: DateTime<Utc>) -> Option<WorkGroupStatus> {
+    use WorkGroupStatus::*;
+    let passed = |at: Option<DateTime<Utc>>| at.is_some_and(|at| at <= now);
+    let status = timeline.status;
+    let next = match status {
+        Draft | Completed | Cancelled => status,
+        _ if passed(timeline.last_session_ends_at) => Completed,
+        _ if passed(timeline.first_session_at) => Running,
+        Open | Full if passed(timeline.eoi_deadline) => Closed,
+        _ => status,
+    };
+    (next != status).then_some(next)
+}
+
+/// What the change feed partner sites follow calls a move from `before` to `after`.
+pub fn event_kind(before: WorkGroupStatus, after: WorkGroupStatus) -> &'static str {
+    use WorkGroupStatus::*;
+    match (before, after) {
+        (Draft, _) => "opened",
+        (Full, Open) => "reopened",
+        (Closed, Open) => "opened",
+        (_, Full) if before != Full => "filled",
+        (_, Closed) if before != Closed => "closed",
+        (_, Cancelled) => "cancelled",
+        _ => "updated",
+    }
+}
+
 /// A capacity may not drop below the participants already accepted.
 pub fn check_capacity(capacity: i32, accepted_count: i32) -> Result<(), RuleBroken> {
     if capacity < accepted_count {
@@ -112,6 +154,69 @@ mod tests {
     use super::*;
     use WorkGroupStatus::*;
     use chrono::TimeZone;
+
+    /// A group with its deadline on 1 November 2021, sessions from 17 November 2021 to
+    /// 16 March 2022.
+    fn timeline(status: WorkGroupStatus) -> Timeline {
+        Timeline {
+            status,
+            eoi_deadline: Some(Utc.with_ymd_and_hms(2021, 11, 1, 23, 59, 0).unwrap()),
+            first_session_at: Some(Utc.with_ymd_and_hms(2021, 11, 17, 9, 30, 0).unwrap()),
+            last_session_ends_at: Some(Utc.with_ymd_and_hms(2022, 3, 16, 16, 0, 0).unwrap()),
+        }
+    }
+
+    fn at(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn time_closes_then_runs_then_completes_a_published_group() {
+        assert_eq!(due(&timeline(Open), at(2021, 10, 1, 12)), None);
+        assert_eq!(due(&timeline(Open), at(2021, 11, 2, 0)), Some(Closed));
+        assert_eq!(due(&timeline(Full), at(2021, 11, 2, 0)), Some(Closed));
+        assert_eq!(due(&timeline(Closed), at(2021, 11, 2, 0)), None);
+        for status in [Open, Full, Closed] {
+            assert_eq!(due(&timeline(status), at(2021, 11, 17, 10)), Some(Running));
+            assert_eq!(due(&timeline(status), at(2022, 3, 17, 0)), Some(Completed));
+        }
+        assert_eq!(due(&timeline(Running), at(2022, 1, 1, 0)), None);
+        assert_eq!(
+            due(&timeline(Running), at(2022, 3, 16, 16)),
+            Some(Completed)
+        );
+    }
+
+    #[test]
+    fn time_leaves_drafts_and_finished_groups_alone() {
+        for status in [Draft, Completed, Cancelled] {
+            assert_eq!(due(&timeline(status), at(2030, 1, 1, 0)), None);
+        }
+    }
+
+    #[test]
+    fn a_group_without_sessions_or_deadline_only_closes_when_its_deadline_passes() {
+        let bare = Timeline {
+            eoi_deadline: None,
+            first_session_at: None,
+            last_session_ends_at: None,
+            ..timeline(Open)
+        };
+        assert_eq!(due(&bare, at(2030, 1, 1, 0)), None);
+    }
+
+    #[test]
+    fn the_change_feed_names_each_move() {
+        assert_eq!(event_kind(Draft, Open), "opened");
+        assert_eq!(event_kind(Closed, Open), "opened");
+        assert_eq!(event_kind(Open, Full), "filled");
+        assert_eq!(event_kind(Full, Open), "reopened");
+        assert_eq!(event_kind(Open, Closed), "closed");
+        assert_eq!(event_kind(Full, Cancelled), "cancelled");
+        assert_eq!(event_kind(Closed, Running), "updated");
+        assert_eq!(event_kind(Running, Completed), "updated");
+        assert_eq!(event_kind(Open, Open), "updated");
+    }
 
     fn now() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2021, 10, 1, 12, 0, 0).unwrap()

@@ -490,11 +490,7 @@ pub async fn update_work_group(
             )
             .await?;
             if group.facts.status != WorkGroupStatus::Draft {
-                let kind = match (group.facts.status, status) {
-                    (WorkGroupStatus::Open, WorkGroupStatus::Full) => "filled",
-                    (WorkGroupStatus::Full, WorkGroupStatus::Open) => "reopened",
-                    _ => "updated",
-                };
+                let kind = lifecycle::event_kind(group.facts.status, status);
                 writes::record_event(conn, id, kind, serde_json::json!({"status": status})).await?;
             }
             staff_view(conn, &caller, id).await
@@ -536,16 +532,10 @@ async fn change_status(
             serde_json::json!({"before": group.facts.status, "after": status, "reason": reason}),
         )
         .await?;
-        let kind = match status {
-            WorkGroupStatus::Open => "opened",
-            WorkGroupStatus::Full => "filled",
-            WorkGroupStatus::Closed => "closed",
-            _ => "cancelled",
-        };
         writes::record_event(
             conn,
             id,
-            kind,
+            lifecycle::event_kind(group.facts.status, status),
             serde_json::json!({"status": status, "reason": reason}),
         )
         .await?;

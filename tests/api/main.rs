@@ -25,6 +25,7 @@ mod schema;
 mod schools;
 mod session_writes;
 mod sessions;
+mod status_clock;
 mod synthetic_seed;
 mod teaching_school_hubs;
 mod tokens;
