@@ -504,7 +504,7 @@ mod tests {
         );
         let other_hub = LeadProfileScope {
             hub_id: Some(OTHER_HUB),
-            ..own
+            ..colleague
         };
         assert_eq!(allowed(&Action::ManageLeadProfile(&other_hub)), [Admin]);
         assert_eq!(allowed(&Action::EditLeadBio(&other_hub)), [Admin]);

@@ -18,7 +18,7 @@ use crate::error::ApiError;
 use crate::routes::etag::require_current;
 use crate::routes::leads::Lead;
 use crate::routes::list::FieldErrors;
-use crate::routes::{non_empty, nullable, parse_path, text_up_to, uuid};
+use crate::routes::{non_empty, nullable, parse_path, set_if_sent, text_up_to, uuid};
 
 const TAG: &str = "Leads";
 /// A short bio: a paragraph or two.
@@ -171,21 +171,16 @@ impl Parsed {
 
     /// Sets what was sent on `fields`.
     fn apply_to(self, fields: &mut ProfileFields) {
-        fields.display_name = self
-            .name
-            .unwrap_or(std::mem::take(&mut fields.display_name));
-        fields.phases = self.phases.unwrap_or(std::mem::take(&mut fields.phases));
-        fields.specialisms = self
-            .specialisms
-            .unwrap_or(std::mem::take(&mut fields.specialisms));
-        fields.bio = self.bio.unwrap_or(std::mem::take(&mut fields.bio));
-        fields.roles_held = self
-            .roles_held
-            .unwrap_or(std::mem::take(&mut fields.roles_held));
-        fields.community_member = self.community_member.unwrap_or(fields.community_member);
-        fields.community_member_since = self
-            .community_member_since
-            .unwrap_or(fields.community_member_since);
+        set_if_sent(&mut fields.display_name, self.name);
+        set_if_sent(&mut fields.phases, self.phases);
+        set_if_sent(&mut fields.specialisms, self.specialisms);
+        set_if_sent(&mut fields.bio, self.bio);
+        set_if_sent(&mut fields.roles_held, self.roles_held);
+        set_if_sent(&mut fields.community_member, self.community_member);
+        set_if_sent(
+            &mut fields.community_member_since,
+            self.community_member_since,
+        );
     }
 }
 

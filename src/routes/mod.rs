@@ -88,6 +88,13 @@ pub fn nullable<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de>>(
     <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
 }
 
+/// Applies one field of a change: what was sent replaces what is stored.
+pub fn set_if_sent<T>(stored: &mut T, sent: Option<T>) {
+    if let Some(sent) = sent {
+        *stored = sent;
+    }
+}
+
 /// `true` or `false`, as query parameters spell them.
 pub fn boolean(text: &str) -> Result<bool, ParseError> {
     match text {

@@ -20,7 +20,7 @@ use crate::error::{ApiError, FieldError};
 use crate::routes::etag::require_current;
 use crate::routes::list::FieldErrors;
 use crate::routes::projects::Project;
-use crate::routes::{non_empty, nullable, parse_path, text_up_to};
+use crate::routes::{non_empty, nullable, parse_path, set_if_sent, text_up_to};
 
 const TAG: &str = "Projects";
 /// Outlines and expectations run to a few paragraphs.
@@ -282,39 +282,30 @@ impl Parsed {
 
     /// Sets what was sent on `fields` and `references`.
     fn apply_to(self, fields: &mut ProjectFields, references: &mut References) {
-        fields.kind = self.kind.unwrap_or(fields.kind);
-        fields.title = self.title.unwrap_or(std::mem::take(&mut fields.title));
-        if let Some(year) = self.academic_year {
-            fields.academic_year = year.into_inner();
-        }
-        fields.phases = self.phases.unwrap_or(std::mem::take(&mut fields.phases));
-        fields.outline = self.outline.unwrap_or(std::mem::take(&mut fields.outline));
-        fields.roles_allowed = self
-            .roles_allowed
-            .unwrap_or(std::mem::take(&mut fields.roles_allowed));
-        fields.roles_excluded = self
-            .roles_excluded
-            .unwrap_or(std::mem::take(&mut fields.roles_excluded));
-        fields.school_phases = self
-            .school_phases
-            .unwrap_or(std::mem::take(&mut fields.school_phases));
-        fields.length = self.length.unwrap_or(fields.length.take());
-        fields.cost_pence = self.cost_pence.unwrap_or(fields.cost_pence);
-        fields.non_attendance_fee_pence = self
-            .non_attendance_fee_pence
-            .unwrap_or(fields.non_attendance_fee_pence);
-        fields.cancellation_notice_days = self
-            .cancellation_notice_days
-            .unwrap_or(fields.cancellation_notice_days);
-        fields.expectations = self
-            .expectations
-            .unwrap_or(std::mem::take(&mut fields.expectations));
-        if let Some(required) = self.requires_completed {
-            references.requires_completed = required;
-        }
-        if let Some(follows) = self.follows {
-            references.follows = follows;
-        }
+        set_if_sent(&mut fields.kind, self.kind);
+        set_if_sent(&mut fields.title, self.title);
+        set_if_sent(
+            &mut fields.academic_year,
+            self.academic_year.map(AcademicYear::into_inner),
+        );
+        set_if_sent(&mut fields.phases, self.phases);
+        set_if_sent(&mut fields.outline, self.outline);
+        set_if_sent(&mut fields.roles_allowed, self.roles_allowed);
+        set_if_sent(&mut fields.roles_excluded, self.roles_excluded);
+        set_if_sent(&mut fields.school_phases, self.school_phases);
+        set_if_sent(&mut fields.length, self.length);
+        set_if_sent(&mut fields.cost_pence, self.cost_pence);
+        set_if_sent(
+            &mut fields.non_attendance_fee_pence,
+            self.non_attendance_fee_pence,
+        );
+        set_if_sent(
+            &mut fields.cancellation_notice_days,
+            self.cancellation_notice_days,
+        );
+        set_if_sent(&mut fields.expectations, self.expectations);
+        set_if_sent(&mut references.requires_completed, self.requires_completed);
+        set_if_sent(&mut references.follows, self.follows);
     }
 }
 
