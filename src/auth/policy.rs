@@ -38,6 +38,14 @@ pub struct AccountTarget {
     pub hub_id: Option<uuid::Uuid>,
 }
 
+/// An LLME profile as the rights see it: whose it is, and the hub of their account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LeadProfileScope {
+    pub user_id: uuid::Uuid,
+    /// `None` once the account is no longer a hub's (its role changed): admins' only then.
+    pub hub_id: Option<uuid::Uuid>,
+}
+
 /// An enrolment as the rights see it: whose it is, in which group.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EnrolmentScope {
@@ -78,6 +86,10 @@ pub enum Action<'a> {
     ManageWorkGroup(&'a WorkGroupScope),
     /// Change a group's description and sessions, and record attendance.
     EditWorkGroupDetails(&'a WorkGroupScope),
+    /// Create the LLME profile of a lead, or change any of its fields.
+    ManageLeadProfile(&'a LeadProfileScope),
+    /// Change the bio of an LLME profile (its lead may, besides those who manage it).
+    EditLeadBio(&'a LeadProfileScope),
     /// See a group's enrolments (personal data) and its joining links.
     SeeEnrolments(&'a WorkGroupScope),
     /// See the online joining links of a group's sessions: its staff, and participants
@@ -192,6 +204,21 @@ pub fn authorize(caller: &Caller, action: &Action<'_>) -> Result<(), Refusal> {
             runs_group(caller, group),
             Forbidden("Only the group's leads, its hub's managers and national admins edit it."),
         ),
+        // Profiles are public, so a refusal can say who may.
+        Action::ManageLeadProfile(profile) => allow(
+            is_admin(caller) || manages_profile(caller, profile),
+            Forbidden(
+                "Only the lead's hub managers and national admins create or change an LLME profile; leads edit their own bio.",
+            ),
+        ),
+        Action::EditLeadBio(profile) => allow(
+            is_admin(caller)
+                || manages_profile(caller, profile)
+                || (caller.role == Role::Lead && caller.id == profile.user_id),
+            Forbidden(
+                "Only the lead, their hub's managers and national admins edit an LLME profile's bio.",
+            ),
+        ),
         Action::SeeEnrolments(group) => allow(
             runs_group(caller, group),
             Forbidden(
@@ -262,6 +289,10 @@ pub fn authorize_on_group(
 
 fn manages_lead(caller: &Caller, target: &AccountTarget) -> bool {
     target.role == Role::Lead && target.hub_id.is_some_and(|hub| manages_hub(caller, hub))
+}
+
+fn manages_profile(caller: &Caller, profile: &LeadProfileScope) -> bool {
+    profile.hub_id.is_some_and(|hub| manages_hub(caller, hub))
 }
 
 fn may_read_report(caller: &Caller, scope: &ReportScope) -> bool {
@@ -447,6 +478,48 @@ mod tests {
             lead_ids: vec![],
         };
         assert_eq!(allowed(&Action::SeeEnrolments(&other_hub)), [Admin]);
+    }
+
+    #[test]
+    fn llme_profiles_are_managed_by_their_hub_and_admins_and_bios_edited_by_their_lead_too() {
+        let own = LeadProfileScope {
+            user_id: uuid::Uuid::from_u128(30),
+            hub_id: Some(HUB),
+        };
+        assert_eq!(
+            allowed(&Action::ManageLeadProfile(&own)),
+            [Admin, HubManager]
+        );
+        assert_eq!(
+            allowed(&Action::EditLeadBio(&own)),
+            [Admin, HubManager, Lead]
+        );
+        let colleague = LeadProfileScope {
+            user_id: uuid::Uuid::from_u128(31),
+            ..own
+        };
+        assert_eq!(
+            allowed(&Action::EditLeadBio(&colleague)),
+            [Admin, HubManager]
+        );
+        let other_hub = LeadProfileScope {
+            hub_id: Some(OTHER_HUB),
+            ..colleague
+        };
+        assert_eq!(allowed(&Action::ManageLeadProfile(&other_hub)), [Admin]);
+        assert_eq!(allowed(&Action::EditLeadBio(&other_hub)), [Admin]);
+        let no_longer_a_hub_s = LeadProfileScope {
+            hub_id: None,
+            ..own
+        };
+        assert_eq!(
+            allowed(&Action::ManageLeadProfile(&no_longer_a_hub_s)),
+            [Admin]
+        );
+        assert!(matches!(
+            authorize(&caller(Lead, 30), &Action::ManageLeadProfile(&own)),
+            Err(Refusal::Forbidden(reason)) if reason.contains("leads edit their own bio")
+        ));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Local Leaders of Maths Education as the public sees them: published profiles with their
 //! hubs and the work groups they lead, never anything from the account (such as the email).
 
-use diesel::sql_types::{Array, BigInt, Bool, Jsonb, Text, Uuid};
+use diesel::sql_types::{Array, BigInt, Bool, Jsonb, Nullable, SmallInt, Text, Uuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::db::json::Json;
@@ -21,8 +21,12 @@ pub struct LeadRow {
     pub specialisms: Vec<String>,
     #[diesel(sql_type = Text)]
     pub bio: String,
+    #[diesel(sql_type = Array<Text>)]
+    pub roles_held: Vec<String>,
     #[diesel(sql_type = Bool)]
     pub community_member: bool,
+    #[diesel(sql_type = Nullable<SmallInt>)]
+    pub community_member_since: Option<i16>,
     /// In name order.
     #[diesel(sql_type = Jsonb)]
     pub hubs: Json<Vec<LeadHubRow>>,
@@ -47,9 +51,10 @@ pub struct LedWorkGroupRow {
     pub role: LeadRole,
 }
 
-/// Only published profiles of enabled lead accounts; the user row is joined for nothing else.
-const SELECT: &str = "\
-SELECT p.user_id, p.display_name, p.phases, p.specialisms, p.bio, p.community_member,
+/// Every profile; the user row is joined for nothing but `PUBLIC`.
+const SELECT_ANY: &str = "\
+SELECT p.user_id, p.display_name, p.phases, p.specialisms, p.bio, p.roles_held, p.community_member,
+       p.community_member_since,
        coalesce((SELECT jsonb_agg(jsonb_build_object('slug', h.slug, 'name', h.name) ORDER BY h.name, h.slug)
                    FROM llme_profile_hubs ph
                    JOIN hubs h ON h.id = ph.hub_id
@@ -60,8 +65,10 @@ SELECT p.user_id, p.display_name, p.phases, p.specialisms, p.bio, p.community_me
                    JOIN work_groups w ON w.id = l.work_group_id
                   WHERE l.user_id = p.user_id AND w.status <> 'draft'), '[]'::jsonb) AS work_groups
   FROM llme_profiles p
-  JOIN users u ON u.id = p.user_id
- WHERE p.published AND u.role = 'lead' AND u.disabled_at IS NULL";
+  JOIN users u ON u.id = p.user_id";
+
+/// What the public sees: published profiles of enabled lead accounts.
+const PUBLIC: &str = " WHERE p.published AND u.role = 'lead' AND u.disabled_at IS NULL";
 
 #[derive(Debug, Default)]
 pub struct LeadFilter {
@@ -78,7 +85,7 @@ pub async fn list(
     after: Option<&(String, uuid::Uuid)>,
     limit: i64,
 ) -> diesel::QueryResult<Vec<LeadRow>> {
-    let mut query = SqlBuilder::new(SELECT);
+    let mut query = SqlBuilder::new(SELECT_ANY).sql(PUBLIC);
     if let Some(hub) = &filter.hub {
         query = query
             .sql(
@@ -114,13 +121,39 @@ pub async fn list(
         .await
 }
 
+/// A published profile of an enabled lead.
 pub async fn find(
     conn: &mut AsyncPgConnection,
     id: uuid::Uuid,
 ) -> diesel::QueryResult<Option<LeadRow>> {
-    let query = SqlBuilder::new(SELECT)
-        .sql(" AND p.user_id = ")
-        .bind::<Uuid, _>(id);
+    first(
+        SqlBuilder::new(SELECT_ANY)
+            .sql(PUBLIC)
+            .sql(" AND p.user_id = ")
+            .bind::<Uuid, _>(id),
+        conn,
+    )
+    .await
+}
+
+/// Any profile, published or not, as those who write it see it.
+pub async fn find_any(
+    conn: &mut AsyncPgConnection,
+    id: uuid::Uuid,
+) -> diesel::QueryResult<Option<LeadRow>> {
+    first(
+        SqlBuilder::new(SELECT_ANY)
+            .sql(" WHERE p.user_id = ")
+            .bind::<Uuid, _>(id),
+        conn,
+    )
+    .await
+}
+
+async fn first(
+    query: SqlBuilder,
+    conn: &mut AsyncPgConnection,
+) -> diesel::QueryResult<Option<LeadRow>> {
     let rows: Vec<LeadRow> = query.load(conn).await?;
     Ok(rows.into_iter().next())
 }

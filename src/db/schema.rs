@@ -151,6 +151,8 @@ diesel::table! {
         published -> Bool,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        roles_held -> Array<Text>,
+        community_member_since -> Nullable<Int2>,
     }
 }
 

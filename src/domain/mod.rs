@@ -4,6 +4,8 @@
 mod account;
 mod codes;
 pub mod lifecycle;
+pub mod llme;
+pub mod pathway;
 mod project_code;
 pub mod session_times;
 mod time;

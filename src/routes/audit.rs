@@ -59,10 +59,11 @@ impl From<AuditRow> for AuditRecord {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
-    /// The kind of object changed: `user`, `partner_client`, `work_group`, `session`.
+    /// The kind of object changed: `user`, `partner_client`, `project`, `llme_profile`,
+    /// `work_group`, `session`.
     #[param(example = "work_group")]
     object_type: Option<String>,
-    /// The id of the object changed.
+    /// The id of the object changed (of a project: its code; of an LLME profile: its lead's).
     object_id: Option<String>,
     /// The id of the account that made the change.
     #[param(value_type = Option<uuid::Uuid>)]

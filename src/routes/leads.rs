@@ -61,8 +61,14 @@ pub struct Lead {
     #[schema(example = json!(["subject leadership", "mastery"]))]
     pub specialisms: Vec<String>,
     pub bio: String,
+    /// The roles they hold, in their own words.
+    #[schema(example = json!(["Work Group Lead", "Secondary Mastery Specialist"]))]
+    pub roles_held: Vec<String>,
     /// Whether they belong to their hub's LLME community.
     pub community_member: bool,
+    /// The year they joined it, when known.
+    #[schema(example = 2019)]
+    pub community_member_since: Option<i16>,
     /// The published work groups they lead, newest academic year first.
     pub work_groups: Vec<LedWorkGroup>,
 }
@@ -76,7 +82,9 @@ impl From<LeadRow> for Lead {
             phases: row.phases,
             specialisms: row.specialisms,
             bio: row.bio,
+            roles_held: row.roles_held,
             community_member: row.community_member,
+            community_member_since: row.community_member_since,
             work_groups: row
                 .work_groups
                 .0

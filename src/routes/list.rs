@@ -59,12 +59,12 @@ impl FieldErrors {
     }
 
     /// Checks an optional value that is already typed (a JSON number, say).
-    pub fn check<T>(
+    pub fn check<T, U>(
         &mut self,
         field: &str,
         value: Option<T>,
-        check: impl FnOnce(T) -> Result<T, ParseError>,
-    ) -> Option<T> {
+        check: impl FnOnce(T) -> Result<U, ParseError>,
+    ) -> Option<U> {
         match check(value?) {
             Ok(value) => Some(value),
             Err(error) => {
@@ -72,6 +72,34 @@ impl FieldErrors {
                 None
             }
         }
+    }
+
+    /// Parses each item of an optional list of at most `max` items, naming a bad one by its
+    /// place (`phases[1]`); an item named twice is refused too.
+    pub fn parse_each<T: PartialEq>(
+        &mut self,
+        field: &str,
+        raw: Option<Vec<String>>,
+        max: usize,
+        parse: impl Fn(&str) -> Result<T, ParseError>,
+    ) -> Option<Vec<T>> {
+        let raw = raw?;
+        if raw.len() > max {
+            self.push(field, format!("must have at most {max} items"));
+            return None;
+        }
+        let errors_before = self.0.len();
+        let mut parsed = Vec::with_capacity(raw.len());
+        for (index, item) in raw.iter().enumerate() {
+            match parse(item) {
+                Ok(value) if parsed.contains(&value) => {
+                    self.push(&format!("{field}[{index}]"), "is named twice");
+                }
+                Ok(value) => parsed.push(value),
+                Err(error) => self.push(&format!("{field}[{index}]"), error.0),
+            }
+        }
+        (self.0.len() == errors_before).then_some(parsed)
     }
 
     pub fn push(&mut self, field: &str, message: impl Into<String>) {
@@ -330,6 +358,32 @@ mod tests {
     #[test]
     fn unknown_parameters_are_refused_by_name() {
         assert_eq!(fields(Query::parse("colour=red").unwrap_err()), ["colour"]);
+    }
+
+    #[test]
+    fn each_item_of_a_list_is_parsed_and_a_bad_or_repeated_one_named_by_its_place() {
+        let parse = |text: &str| match text {
+            "bad" => Err(ParseError("is bad".into())),
+            good => Ok(good.to_owned()),
+        };
+        let items = |texts: &[&str]| Some(texts.iter().map(|t| t.to_string()).collect());
+        let mut errors = FieldErrors::default();
+        assert_eq!(
+            errors.parse_each("tags", items(&["a", "b"]), 3, parse),
+            Some(vec!["a".to_owned(), "b".to_owned()])
+        );
+        assert_eq!(errors.parse_each("tags", None, 3, parse), None);
+        assert!(errors.0.is_empty());
+        assert_eq!(
+            errors.parse_each("tags", items(&["a", "bad", "a"]), 3, parse),
+            None
+        );
+        assert_eq!(
+            errors.parse_each("long", items(&["a", "b"]), 1, parse),
+            None
+        );
+        let named: Vec<_> = errors.0.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(named, ["tags[1]", "tags[2]", "long"]);
     }
 
     #[test]

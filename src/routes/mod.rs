@@ -8,11 +8,13 @@ pub mod etag;
 pub mod health;
 pub mod hubs;
 pub mod idempotency;
+pub mod lead_writes;
 pub mod leads;
 pub mod list;
 pub mod local_authorities;
 pub mod me;
 pub mod partners;
+pub mod project_writes;
 pub mod projects;
 pub mod refs;
 pub mod schools;
@@ -33,9 +35,11 @@ pub fn configure_api(config: &mut utoipa_actix_web::service_config::ServiceConfi
     teaching_school_hubs::configure(config);
     schools::configure(config);
     projects::configure(config);
+    project_writes::configure(config);
     work_groups::configure(config);
     sessions::configure(config);
     leads::configure(config);
+    lead_writes::configure(config);
     auth::configure(config);
     me::configure(config);
     users::configure(config);
@@ -62,6 +66,33 @@ pub fn non_empty(text: &str) -> Result<String, ParseError> {
         0 => Err(ParseError("must not be empty".into())),
         201.. => Err(ParseError("must be at most 200 characters".into())),
         _ => Ok(trimmed.to_owned()),
+    }
+}
+
+/// Free text of a body (a bio, an outline): trimmed, possibly empty, at most `max` characters.
+pub fn text_up_to(max: usize) -> impl Fn(&str) -> Result<String, ParseError> {
+    move |text| {
+        let trimmed = text.trim();
+        if trimmed.chars().count() > max {
+            Err(ParseError(format!("must be at most {max} characters")))
+        } else {
+            Ok(trimmed.to_owned())
+        }
+    }
+}
+
+/// For a field of a change that `null` clears: `Some(None)` when sent as `null`, `None`
+/// when left out (with `#[serde(default, deserialize_with = "nullable")]`).
+pub fn nullable<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
+}
+
+/// Applies one field of a change: what was sent replaces what is stored.
+pub fn set_if_sent<T>(stored: &mut T, sent: Option<T>) {
+    if let Some(sent) = sent {
+        *stored = sent;
     }
 }
 

@@ -7,7 +7,7 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::auth::policy::WorkGroupScope;
@@ -23,17 +23,10 @@ use crate::routes::etag::require_current;
 use crate::routes::list::{FieldErrors, NoQueryParameters};
 use crate::routes::sessions::{Session, visible_joining_links};
 use crate::routes::work_group_writes::{VenueColumns, VenueInput, lock_for};
-use crate::routes::{parse_path, uuid};
+use crate::routes::{nullable, parse_path, uuid};
 
 const TAG: &str = "Sessions";
 const MAX_LINK_CHARS: usize = 500;
-
-/// `Some(None)` for a field sent as `null`, `None` for one left out.
-fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
-    deserializer: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(deserializer).map(Some)
-}
 
 /// A new session of a work group.
 #[derive(Debug, Deserialize, ToSchema)]

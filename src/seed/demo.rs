@@ -461,6 +461,7 @@ struct LeadSeed {
     phases: &'static [ProgrammePhase],
     specialisms: &'static [&'static str],
     bio: &'static str,
+    roles_held: &'static [&'static str],
 }
 
 const LEAD_LCW: &str = "lead.lcw@demo.mathshub.invalid";
@@ -477,6 +478,7 @@ const LEADS: &[LeadSeed] = &[
         specialisms: &["subject_leadership"],
         bio: "Placeholder profile. A Work Group Lead for London Central and West Maths Hub, leading the \
 Secondary Subject Leadership Work Group for secondary heads of department.",
+        roles_held: &["Work Group Lead"],
     },
     LeadSeed {
         id: demo_id(0x0502),
@@ -492,6 +494,12 @@ Secondary Subject Leadership Work Group for secondary heads of department.",
         bio: "Placeholder profile. A practising maths teacher in Gloucestershire who oversees post-16 \
 professional development for GLOW Maths Hub as Assistant Maths Hub Lead (Post 16) and leads Work Groups \
 as an LLME, including Developing Core Maths Pedagogy.",
+        // Document 002 names these roles.
+        roles_held: &[
+            "Work Group Lead",
+            "Assistant Maths Hub Lead (Post 16)",
+            "Core Maths Specialist Lead (AMSP)",
+        ],
     },
     // Document 000: a member of the LNE LLME Community, leading no group in the demo.
     LeadSeed {
@@ -503,6 +511,7 @@ as an LLME, including Developing Core Maths Pedagogy.",
         specialisms: &[],
         bio: "Placeholder profile. A member of the London North East Maths Hub LLME Community, a professional \
 learning community drawing on expertise from across all phases.",
+        roles_held: &[],
     },
 ];
 
@@ -827,6 +836,7 @@ struct NewProfile<'a> {
     phases: &'a [ProgrammePhase],
     specialisms: &'a [&'a str],
     bio: &'a str,
+    roles_held: &'a [&'a str],
     community_member: bool,
     published: bool,
 }
@@ -1122,6 +1132,7 @@ async fn load_all(conn: &mut AsyncPgConnection) -> QueryResult<DemoSummary> {
             phases: lead.phases,
             specialisms: lead.specialisms,
             bio: lead.bio,
+            roles_held: lead.roles_held,
             community_member: true,
             published: true,
         });

@@ -21,10 +21,13 @@ INSERT INTO users (id, email, name, role, hub_id, disabled_at) VALUES
   ('00000000-0000-7000-8000-0000000000c3', 'cara.private@example.org', 'Cara Account', 'lead', '00000000-0000-7000-8000-000000000001', NULL),
   ('00000000-0000-7000-8000-0000000000d4', 'dan.private@example.org', 'Dan Account', 'lead', '00000000-0000-7000-8000-000000000001', now());
 INSERT INTO llme_profiles (user_id, display_name, phases, specialisms, bio, community_member, published) VALUES
-  ('00000000-0000-7000-8000-0000000000a1', 'Ada Lovelace', '{secondary,post_16}', '{subject leadership}', 'Head of maths.', true, true),
   ('00000000-0000-7000-8000-0000000000b2', 'Ben Okafor', '{primary}', '{}', '', false, true),
   ('00000000-0000-7000-8000-0000000000c3', 'Cara Unpublished', '{secondary}', '{}', '', true, false),
   ('00000000-0000-7000-8000-0000000000d4', 'Dan Disabled', '{secondary}', '{}', '', true, true);
+INSERT INTO llme_profiles (user_id, display_name, phases, specialisms, bio, roles_held, community_member,
+                           community_member_since) VALUES
+  ('00000000-0000-7000-8000-0000000000a1', 'Ada Lovelace', '{secondary,post_16}', '{subject leadership}', 'Head of maths.',
+   ARRAY['Work Group Lead', 'Secondary Mastery Specialist'], true, 2016);
 INSERT INTO llme_profile_hubs (user_id, hub_id) VALUES
   ('00000000-0000-7000-8000-0000000000a1', '00000000-0000-7000-8000-000000000001'),
   ('00000000-0000-7000-8000-0000000000a1', '00000000-0000-7000-8000-000000000002'),
@@ -83,12 +86,15 @@ async fn list_returns_published_profiles_in_name_order_with_hubs_and_groups() {
             "hubs": [{"slug": "glow", "name": "GLOW Maths Hub"},
                      {"slug": "london-central-and-west", "name": "London Central and West Maths Hub"}],
             "phases": ["secondary", "post_16"], "specialisms": ["subject leadership"], "bio": "Head of maths.",
-            "community_member": true,
+            "roles_held": ["Work Group Lead", "Secondary Mastery Specialist"],
+            "community_member": true, "community_member_since": 2016,
             "work_groups": [{"id": OPEN_GROUP, "code": "LCW21-15-01", "title": "Secondary Subject Leadership",
                              "role": "work_group_lead"}]
         })
     );
     assert_eq!(body["items"][1]["community_member"], false);
+    assert_eq!(body["items"][1]["roles_held"], json!([]));
+    assert_eq!(body["items"][1]["community_member_since"], Value::Null);
     assert_eq!(
         body["items"][1]["work_groups"][0]["code"], "GLOW21-15-01",
         "completed groups stay visible"

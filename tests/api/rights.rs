@@ -18,6 +18,10 @@ const CALLERS: [&str; 7] = [
     "admin",
 ];
 
+/// Lead accounts without an LLME profile, of LCW and of GLOW.
+const PROFILELESS_LCW_LEAD: &str = "00000000-0000-7000-8000-00000000b001";
+const PROFILELESS_GLOW_LEAD: &str = "00000000-0000-7000-8000-00000000b002";
+
 const LCW_GROUP: &str = "LCW21-15-01";
 const GLOW_GROUP: &str = "GLOW21-91-01";
 
@@ -42,6 +46,8 @@ async fn state(app: &TestApp) -> String {
            (SELECT string_agg(u::text, ',' ORDER BY u.id) FROM users u), \
            (SELECT string_agg(p::text, ',' ORDER BY p.id) FROM partner_clients p), \
            (SELECT string_agg(l::text, ',' ORDER BY l.user_id) FROM llme_profiles l), \
+           (SELECT string_agg(h::text, ',' ORDER BY h.user_id, h.hub_id) FROM llme_profile_hubs h), \
+           (SELECT string_agg(p::text, ',' ORDER BY p.id) FROM projects p), \
            (SELECT string_agg(e::text, ',' ORDER BY e.id) FROM enrolments e), \
            (SELECT string_agg(w::text, ',' ORDER BY w.id) FROM work_groups w), \
            (SELECT string_agg(l::text, ',' ORDER BY l.work_group_id, l.user_id) FROM work_group_leads l), \
@@ -85,6 +91,12 @@ async fn fixture(app: &TestApp) -> Fixture {
          VALUES (gen_random_uuid(), 'other.teacher@school.example', 'Other Teacher', 'participant', '137083', 'teacher');
          INSERT INTO users (id, email, name, role, hub_id) \
          SELECT gen_random_uuid(), 'spare.lead@school.example', 'Spare Lead', 'lead', id FROM hubs WHERE slug = 'london-central-and-west';
+         INSERT INTO users (id, email, name, role, hub_id) \
+         SELECT '{PROFILELESS_LCW_LEAD}', 'profileless.lcw@school.example', 'Profileless LCW Lead', 'lead', id \
+           FROM hubs WHERE slug = 'london-central-and-west';
+         INSERT INTO users (id, email, name, role, hub_id) \
+         SELECT '{PROFILELESS_GLOW_LEAD}', 'profileless.glow@school.example', 'Profileless GLOW Lead', 'lead', id \
+           FROM hubs WHERE slug = 'glow';
          INSERT INTO enrolments (id, work_group_id, participant_id, school_urn, role_in_school, status) \
          SELECT gen_random_uuid(), '{lcw_group}', id, '137083', 'head_of_department', 'pending' \
            FROM users WHERE email = 'teacher.twyford@demo.mathshub.invalid';
@@ -409,6 +421,73 @@ fn rows(f: &Fixture) -> Vec<Row> {
             "/api/v1/work-groups/{id}/open",
             format!("/api/v1/work-groups/{}/open", f.lcw_group),
             [401, 403, 403, 409, 403, 403, 409],
+        ),
+        with_body(
+            row(
+                Method::POST,
+                "/api/v1/projects",
+                "/api/v1/projects".into(),
+                [401, 403, 403, 403, 403, 403, 201],
+            ),
+            |_| {
+                json!({"code": "NCP22-15", "kind": "national", "title": "Secondary Subject Leadership (year two)",
+                       "academic_year": "2022/23", "phases": ["secondary"], "follows": "NCP21-15"})
+            },
+        ),
+        with_body(
+            row(
+                Method::PATCH,
+                "/api/v1/projects/{code}",
+                "/api/v1/projects/NCP21-15".into(),
+                [401, 403, 403, 403, 403, 403, 200],
+            ),
+            |_| json!({"non_attendance_fee_pence": 8000}),
+        ),
+        // The hub manager creates it; the admin may too, but it exists by then (409).
+        with_body(
+            row(
+                Method::POST,
+                "/api/v1/leads",
+                "/api/v1/leads".into(),
+                [401, 403, 403, 201, 403, 403, 409],
+            ),
+            |_| json!({"user_id": PROFILELESS_LCW_LEAD, "name": "Profiled LCW Lead"}),
+        ),
+        with_body(
+            row(
+                Method::POST,
+                "/api/v1/leads",
+                "/api/v1/leads".into(),
+                [401, 403, 403, 403, 403, 403, 201],
+            ),
+            |_| json!({"user_id": PROFILELESS_GLOW_LEAD, "name": "Profiled GLOW Lead"}),
+        ),
+        with_body(
+            row(
+                Method::PATCH,
+                "/api/v1/leads/{id}",
+                format!("/api/v1/leads/{}", f.lcw_lead),
+                [401, 403, 200, 200, 403, 403, 200],
+            ),
+            |caller| json!({"bio": format!("Written by the {caller}.")}),
+        ),
+        with_body(
+            row(
+                Method::PATCH,
+                "/api/v1/leads/{id}",
+                format!("/api/v1/leads/{}", f.lcw_lead),
+                [401, 403, 403, 200, 403, 403, 200],
+            ),
+            |_| json!({"roles_held": ["Work Group Lead"]}),
+        ),
+        with_body(
+            row(
+                Method::PATCH,
+                "/api/v1/leads/{id}",
+                format!("/api/v1/leads/{}", f.glow_lead),
+                [401, 403, 403, 403, 403, 403, 200],
+            ),
+            |caller| json!({"bio": format!("Written by the {caller}.")}),
         ),
         with_body(
             row(
