@@ -6,10 +6,13 @@ pub mod auth;
 pub mod enrolments;
 pub mod etag;
 pub mod health;
+pub mod hub_covers;
+pub mod hub_writes;
 pub mod hubs;
 pub mod leads;
 pub mod list;
 pub mod local_authorities;
+pub mod local_authority_writes;
 pub mod me;
 pub mod partners;
 pub mod projects;
@@ -17,6 +20,8 @@ pub mod refs;
 pub mod schools;
 pub mod session_writes;
 pub mod sessions;
+pub mod strategic_partners;
+pub mod teaching_school_hub_writes;
 pub mod teaching_school_hubs;
 pub mod users;
 pub mod work_group_writes;
@@ -28,8 +33,13 @@ use crate::error::ApiError;
 /// Registers every `/api/v1` endpoint.
 pub fn configure_api(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
     local_authorities::configure(config);
+    local_authority_writes::configure(config);
     hubs::configure(config);
+    hub_writes::configure(config);
+    hub_covers::configure(config);
+    strategic_partners::configure(config);
     teaching_school_hubs::configure(config);
+    teaching_school_hub_writes::configure(config);
     schools::configure(config);
     projects::configure(config);
     work_groups::configure(config);
@@ -71,6 +81,14 @@ pub fn boolean(text: &str) -> Result<bool, ParseError> {
         "false" => Ok(false),
         _ => Err(ParseError("must be true or false".into())),
     }
+}
+
+/// For `PATCH` bodies: `Some(None)` for a field sent as `null` (clear it), `None` for one left
+/// out (keep it). Use with `#[serde(default, deserialize_with = "crate::routes::nullable")]`.
+pub fn nullable<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
 }
 
 /// Ids are UUIDs.
