@@ -68,7 +68,10 @@ pub async fn update(
     fields: &TeachingSchoolHubFields,
 ) -> QueryResult<()> {
     diesel::update(teaching_school_hubs::table.find(id))
-        .set((fields, teaching_school_hubs::updated_at.eq(diesel::dsl::now)))
+        .set((
+            fields,
+            teaching_school_hubs::updated_at.eq(diesel::dsl::now),
+        ))
         .execute(conn)
         .await
         .map(drop)
@@ -141,11 +144,9 @@ pub async fn replace_partner_hubs(
     id: uuid::Uuid,
     hub_ids: &[uuid::Uuid],
 ) -> QueryResult<()> {
-    diesel::delete(
-        hub_partnerships::table.filter(hub_partnerships::teaching_school_hub_id.eq(id)),
-    )
-    .execute(conn)
-    .await?;
+    diesel::delete(hub_partnerships::table.filter(hub_partnerships::teaching_school_hub_id.eq(id)))
+        .execute(conn)
+        .await?;
     let rows: Vec<_> = hub_ids
         .iter()
         .map(|hub_id| {

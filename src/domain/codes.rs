@@ -292,7 +292,13 @@ mod tests {
     fn web_address_needs_a_scheme_and_no_spaces() {
         assert!(WebAddress::parse("https://www.lcwmathshub.co.uk").is_ok());
         assert!(WebAddress::parse("http://example.org/hub").is_ok());
-        for address in ["www.example.org", "https://", "ftp://example.org", "https://a b", &format!("https://{}", "a".repeat(500))] {
+        for address in [
+            "www.example.org",
+            "https://",
+            "ftp://example.org",
+            "https://a b",
+            &format!("https://{}", "a".repeat(500)),
+        ] {
             assert!(WebAddress::parse(address).is_err(), "{address}");
         }
     }

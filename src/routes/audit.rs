@@ -59,7 +59,9 @@ impl From<AuditRow> for AuditRecord {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
-    /// The kind of object changed: `user`, `partner_client`, `work_group`, `session`.
+    /// The kind of object changed: `user`, `partner_client`, `work_group`, `session`,
+    /// `local_authority` (by GSS code), `hub` and `teaching_school_hub` (by slug),
+    /// `strategic_partner`.
     #[param(example = "work_group")]
     object_type: Option<String>,
     /// The id of the object changed.

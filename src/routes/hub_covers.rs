@@ -46,9 +46,11 @@ impl From<CoverRow> for Cover {
                 kind: row.la_kind,
             },
             covered_from: LondonTime(row.covered_from),
-            previous_hub: reference(row.previous_hub_slug, row.previous_hub_name, |slug, name| {
-                HubRef { slug, name }
-            }),
+            previous_hub: reference(
+                row.previous_hub_slug,
+                row.previous_hub_name,
+                |slug, name| HubRef { slug, name },
+            ),
         }
     }
 }

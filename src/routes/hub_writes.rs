@@ -112,7 +112,11 @@ pub(crate) async fn lock_current(
         .await?
         .ok_or_else(|| ApiError::not_found(format!("Hub {slug}")))?;
     if let Some(if_match) = if_match {
-        require_current(if_match, &view(conn, slug).await?, format_args!("Hub {slug}"))?;
+        require_current(
+            if_match,
+            &view(conn, slug).await?,
+            format_args!("Hub {slug}"),
+        )?;
     }
     if hub.retired_at.is_some() {
         return Err(ApiError::Conflict(format!(
@@ -125,8 +129,14 @@ pub(crate) async fn lock_current(
 /// Unique clashes of slugs and names as a clear 409.
 fn clashes(slug: &Slug, name: &str) -> [(&'static str, String); 2] {
     [
-        ("hubs_slug_key", format!("A hub already has the slug {slug}.")),
-        ("hubs_name_key", format!("A hub already has the name {name}.")),
+        (
+            "hubs_slug_key",
+            format!("A hub already has the slug {slug}."),
+        ),
+        (
+            "hubs_name_key",
+            format!("A hub already has the name {name}."),
+        ),
     ]
 }
 
@@ -284,13 +294,13 @@ fn still_relied_on(uses: &HubUses) -> Vec<String> {
     }
     if uses.live_work_groups > 0 {
         reasons.push(format!(
-            "{} of its work groups are neither completed nor cancelled",
+            "work groups neither completed nor cancelled: {}",
             uses.live_work_groups
         ));
     }
     if uses.staff_accounts > 0 {
         reasons.push(format!(
-            "{} enabled accounts of managers or leads belong to it",
+            "enabled accounts of its managers and leads: {}",
             uses.staff_accounts
         ));
     }

@@ -109,7 +109,10 @@ async fn check_parent(
             .await
         }
         (LaKind::District, None) => {
-            errors.push("parent", "is required for a district: the county it sits in");
+            errors.push(
+                "parent",
+                "is required for a district: the county it sits in",
+            );
             Ok(())
         }
         (other, Some(_)) => {
@@ -211,7 +214,10 @@ pub async fn create_local_authority(
             };
             writes::insert(conn, &code, &fields)
                 .await
-                .map_err(unique_conflicts(&clashes(&code, fields.la_number.as_deref())))?;
+                .map_err(unique_conflicts(&clashes(
+                    &code,
+                    fields.la_number.as_deref(),
+                )))?;
             audit::record(
                 conn,
                 Some(caller.id),
@@ -306,7 +312,10 @@ pub async fn update_local_authority(
             };
             writes::update(conn, &code, &fields)
                 .await
-                .map_err(unique_conflicts(&clashes(&code, fields.la_number.as_deref())))?;
+                .map_err(unique_conflicts(&clashes(
+                    &code,
+                    fields.la_number.as_deref(),
+                )))?;
             audit::record(
                 conn,
                 Some(caller.id),
@@ -329,16 +338,18 @@ fn still_relied_on(uses: &AuthorityUses) -> Vec<String> {
         reasons.push(format!("the hub {hub} covers it"));
     }
     if uses.open_schools > 0 {
-        reasons.push(format!("{} open schools are in it", uses.open_schools));
+        reasons.push(format!("open schools are in it: {}", uses.open_schools));
     }
     if uses.current_districts > 0 {
         reasons.push(format!(
-            "{} current districts sit in it",
+            "current districts sit in it: {}",
             uses.current_districts
         ));
     }
     if let Some(hubs) = &uses.teaching_school_hubs {
-        reasons.push(format!("the area of the Teaching School Hubs {hubs} holds it"));
+        reasons.push(format!(
+            "the Teaching School Hubs {hubs} have it in their area"
+        ));
     }
     reasons
 }

@@ -116,7 +116,10 @@ async fn check_area(
         errors,
     )
     .await?;
-    Ok(area.iter().map(|(_, code)| code.as_str().to_owned()).collect())
+    Ok(area
+        .iter()
+        .map(|(_, code)| code.as_str().to_owned())
+        .collect())
 }
 
 /// Resolves the partner hubs to ids, recording in `errors` each unknown or retired.
@@ -379,13 +382,13 @@ fn still_relied_on(uses: &TeachingSchoolHubUses) -> Vec<String> {
     let mut reasons = Vec::new();
     if uses.partner_clients > 0 {
         reasons.push(format!(
-            "{} partner client credentials are not revoked",
+            "partner client credentials not revoked: {}",
             uses.partner_clients
         ));
     }
     if uses.partner_accounts > 0 {
         reasons.push(format!(
-            "{} enabled partner accounts belong to it",
+            "enabled partner accounts: {}",
             uses.partner_accounts
         ));
     }
