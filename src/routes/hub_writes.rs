@@ -13,12 +13,12 @@ use utoipa::ToSchema;
 use crate::auth::{Action, Caller, authorize};
 use crate::db::hub_writes::{self as writes, HubFields, HubUses, LockedHub};
 use crate::db::{DbPool, audit, hubs};
-use crate::domain::{Email, Region, Slug, Urn, WebAddress};
+use crate::domain::{Email, Region, Slug, Urn};
 use crate::error::{ApiError, unique_conflicts};
 use crate::routes::etag::require_current;
 use crate::routes::hubs::HubDetail;
 use crate::routes::list::FieldErrors;
-use crate::routes::{non_empty, parse_path};
+use crate::routes::{non_empty, parse_path, web_address};
 
 const TAG: &str = "Hubs";
 
@@ -87,10 +87,6 @@ pub struct HubChanges {
 
 fn email(text: &str) -> Result<String, crate::domain::ParseError> {
     Email::parse(text).map(|email| email.as_str().to_owned())
-}
-
-fn website(text: &str) -> Result<String, crate::domain::ParseError> {
-    WebAddress::parse(text).map(WebAddress::into_inner)
 }
 
 /// The hub as `GET /hubs/{slug}` shows it.
@@ -173,7 +169,7 @@ pub async fn create_hub(
             school.columns(&mut errors)
         });
     let contact_email = errors.parse("contact_email", body.contact_email, email);
-    let website = errors.parse("website", body.website, website);
+    let website = errors.parse("website", body.website, web_address);
     errors.into_result()?;
     let slug = slug.expect("parsed");
     let fields = HubFields {
@@ -246,12 +242,8 @@ pub async fn update_hub(
             school.columns(&mut errors)
         })
     });
-    let contact_email = changes
-        .contact_email
-        .map(|text| text.and_then(|text| errors.parse("contact_email", Some(text), email)));
-    let website = changes
-        .website
-        .map(|text| text.and_then(|text| errors.parse("website", Some(text), website)));
+    let contact_email = errors.parse_nullable("contact_email", changes.contact_email, email);
+    let website = errors.parse_nullable("website", changes.website, web_address);
     errors.into_result()?;
     let if_match = request.headers().get(header::IF_MATCH).cloned();
 

@@ -269,9 +269,7 @@ pub async fn update_local_authority(
     let code = parse_path("code", &path, GssCode::parse)?;
     let changes = body.into_inner();
     let mut errors = FieldErrors::default();
-    let la_number = changes
-        .la_number
-        .map(|number| number.and_then(|n| errors.parse("la_number", Some(n), LaNumber::parse)));
+    let la_number = errors.parse_nullable("la_number", changes.la_number, LaNumber::parse);
     let name = errors.parse("name", changes.name, non_empty);
     let region = errors.parse("region", changes.region, Region::parse);
     let parent = errors.parse("parent", changes.parent.clone(), GssCode::parse);

@@ -74,6 +74,11 @@ pub fn non_empty(text: &str) -> Result<String, ParseError> {
     }
 }
 
+/// A web address (`http://` or `https://`), as the columns store it.
+pub fn web_address(text: &str) -> Result<String, ParseError> {
+    crate::domain::WebAddress::parse(text).map(crate::domain::WebAddress::into_inner)
+}
+
 /// `true` or `false`, as query parameters spell them.
 pub fn boolean(text: &str) -> Result<bool, ParseError> {
     match text {

@@ -318,9 +318,7 @@ pub async fn update_session(
     let mode = errors.parse("mode", changes.mode, SessionMode::parse);
     let starts_at = errors.parse("starts_at", changes.starts_at, parse_instant);
     let ends_at = errors.parse("ends_at", changes.ends_at, parse_instant);
-    let link = changes
-        .joining_link
-        .map(|link| link.and_then(|link| errors.parse("joining_link", Some(link), joining_link)));
+    let link = errors.parse_nullable("joining_link", changes.joining_link, joining_link);
     // `null` clears the venue.
     let venue = changes
         .venue

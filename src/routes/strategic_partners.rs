@@ -11,13 +11,13 @@ use utoipa::ToSchema;
 use crate::auth::{Action, Caller, authorize};
 use crate::db::strategic_partners::{self as partners, StrategicPartnerFields};
 use crate::db::{DbPool, audit, lookups};
-use crate::domain::{Slug, StrategicPartnerKind, Urn, WebAddress};
+use crate::domain::{Slug, StrategicPartnerKind, Urn};
 use crate::error::{ApiError, unique_conflicts};
 use crate::routes::etag::require_current;
 use crate::routes::hub_writes::lock_current;
 use crate::routes::hubs::StrategicPartner;
 use crate::routes::list::{FieldErrors, NoQueryParameters};
-use crate::routes::{non_empty, parse_path, uuid};
+use crate::routes::{non_empty, parse_path, uuid, web_address};
 
 const TAG: &str = "Hubs";
 
@@ -53,10 +53,6 @@ pub struct StrategicPartnerChanges {
     #[serde(default, deserialize_with = "crate::routes::nullable")]
     #[schema(value_type = Option<String>)]
     pub website: Option<Option<String>>,
-}
-
-fn website(text: &str) -> Result<String, crate::domain::ParseError> {
-    WebAddress::parse(text).map(WebAddress::into_inner)
 }
 
 /// Records in `errors` a URN no school has.
@@ -182,7 +178,7 @@ pub async fn create_strategic_partner(
     let name = errors.parse("name", Some(body.name), non_empty);
     let kind = errors.parse("kind", Some(body.kind), StrategicPartnerKind::parse);
     let urn = errors.parse("school_urn", body.school_urn, Urn::parse);
-    let website = errors.parse("website", body.website, website);
+    let website = errors.parse("website", body.website, web_address);
 
     let mut conn = pool.get().await?;
     let created = conn
@@ -252,12 +248,8 @@ pub async fn update_strategic_partner(
     let mut errors = FieldErrors::default();
     let name = errors.parse("name", changes.name, non_empty);
     let kind = errors.parse("kind", changes.kind, StrategicPartnerKind::parse);
-    let urn = changes
-        .school_urn
-        .map(|urn| urn.and_then(|urn| errors.parse("school_urn", Some(urn), Urn::parse)));
-    let website = changes
-        .website
-        .map(|text| text.and_then(|text| errors.parse("website", Some(text), website)));
+    let urn = errors.parse_nullable("school_urn", changes.school_urn, Urn::parse);
+    let website = errors.parse_nullable("website", changes.website, web_address);
     let if_match = request.headers().get(header::IF_MATCH).cloned();
 
     let mut conn = pool.get().await?;

@@ -16,14 +16,14 @@ use crate::db::teaching_school_hub_writes::{
     self as writes, LockedTeachingSchoolHub, TeachingSchoolHubFields, TeachingSchoolHubUses,
 };
 use crate::db::{DbPool, audit, lookups, teaching_school_hubs};
-use crate::domain::{GssCode, LaKind, ParseError, Slug, WebAddress};
+use crate::domain::{GssCode, LaKind, ParseError, Slug};
 use crate::error::{ApiError, unique_conflicts};
 use crate::routes::etag::require_current;
 use crate::routes::hub_writes::{LeadSchoolColumns, LeadSchoolInput};
 use crate::routes::list::FieldErrors;
 use crate::routes::local_authority_writes::check_authorities;
 use crate::routes::teaching_school_hubs::TeachingSchoolHubDetail;
-use crate::routes::{non_empty, parse_path};
+use crate::routes::{non_empty, parse_path, web_address};
 
 const TAG: &str = "Teaching School Hubs";
 
@@ -69,10 +69,6 @@ pub struct TeachingSchoolHubChanges {
     pub area: Option<Vec<String>>,
     /// Replaces every recorded partner hub.
     pub partner_hubs: Option<Vec<String>>,
-}
-
-fn website(text: &str) -> Result<String, ParseError> {
-    WebAddress::parse(text).map(WebAddress::into_inner)
 }
 
 /// Parses each item of the list `field` (named `field[i]`), refusing one named twice.
@@ -237,7 +233,7 @@ pub async fn create_teaching_school_hub(
         .map_or_else(LeadSchoolColumns::default, |school| {
             school.columns(&mut errors)
         });
-    let website = errors.parse("website", body.website, website);
+    let website = errors.parse("website", body.website, web_address);
     let area = parse_list("area", body.area, GssCode::parse, &mut errors);
     let partner_hubs = parse_list("partner_hubs", body.partner_hubs, Slug::parse, &mut errors);
 
@@ -321,9 +317,7 @@ pub async fn update_teaching_school_hub(
             school.columns(&mut errors)
         })
     });
-    let website = changes
-        .website
-        .map(|text| text.and_then(|text| errors.parse("website", Some(text), website)));
+    let website = errors.parse_nullable("website", changes.website, web_address);
     let area = changes
         .area
         .map(|area| parse_list("area", area, GssCode::parse, &mut errors));
