@@ -249,6 +249,23 @@ impl From<DieselError> for ApiError {
     }
 }
 
+/// Maps a unique violation of a constraint `rules` names to a 409 in its words (pairs of
+/// constraint name and message); any other error as `From<DieselError>` does.
+pub fn unique_conflicts<'a>(
+    rules: &'a [(&'static str, String)],
+) -> impl FnOnce(DieselError) -> ApiError + 'a {
+    move |error| {
+        if let DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) = &error
+            && let Some((_, message)) = rules
+                .iter()
+                .find(|(constraint, _)| info.constraint_name() == Some(constraint))
+        {
+            return ApiError::Conflict(message.clone());
+        }
+        error.into()
+    }
+}
+
 impl From<PoolError> for ApiError {
     fn from(error: PoolError) -> Self {
         Self::Unavailable(format!("no database connection: {error}"))

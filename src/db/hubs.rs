@@ -81,8 +81,9 @@ pub struct AreaAuthorityRow {
 }
 
 /// A strategic partner of a hub.
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize, diesel::Queryable)]
 pub struct StrategicPartnerRow {
+    pub id: uuid::Uuid,
     pub name: String,
     pub kind: StrategicPartnerKind,
     pub school_urn: Option<String>,
@@ -114,7 +115,7 @@ SELECT h.id, h.slug, h.name, h.region, h.lead_school_name, h.lead_school_urn, h.
           FROM hub_local_authorities cover
           JOIN local_authorities la ON la.gss_code = cover.la_code
          WHERE cover.hub_id = h.id AND cover.covered_until IS NULL) AS local_authorities,
-       (SELECT coalesce(jsonb_agg(jsonb_build_object('name', sp.name, 'kind', sp.kind, 'school_urn', sp.school_urn,
+       (SELECT coalesce(jsonb_agg(jsonb_build_object('id', sp.id, 'name', sp.name, 'kind', sp.kind, 'school_urn', sp.school_urn,
                                                      'website', sp.website)
                                   ORDER BY sp.name), '[]')
           FROM strategic_partners sp

@@ -1,6 +1,7 @@
-//! Identifiers with a shape of their own: GSS codes, URNs, slugs and academic years.
+//! Identifiers with a shape of their own: GSS codes and LA numbers, URNs, slugs, academic
+//! years, England's regions and web addresses.
 
-use super::ParseError;
+use super::{LaKind, ParseError};
 
 /// The shared plumbing of a validated string: read access, display and JSON as a plain string.
 macro_rules! validated_string {
@@ -58,6 +59,93 @@ impl GssCode {
             Err(ParseError(
                 "must be the ONS GSS code of an English local authority, such as E09000002".into(),
             ))
+        }
+    }
+}
+
+impl GssCode {
+    /// The kind of authority the code's prefix names: `E06` unitary, `E07` district, `E08`
+    /// metropolitan, `E09` London borough, `E10` county.
+    pub fn kind(&self) -> LaKind {
+        match &self.0[..3] {
+            "E06" => LaKind::Unitary,
+            "E07" => LaKind::District,
+            "E08" => LaKind::Metropolitan,
+            "E09" => LaKind::LondonBorough,
+            _ => LaKind::County,
+        }
+    }
+}
+
+validated_string!(
+    /// The DfE's three-digit number of an education authority, such as `307` (Ealing).
+    LaNumber
+);
+
+impl LaNumber {
+    pub fn parse(text: &str) -> Result<Self, ParseError> {
+        if text.len() == 3 && text.bytes().all(|b| b.is_ascii_digit()) {
+            Ok(Self(text.to_owned()))
+        } else {
+            Err(ParseError(
+                "must be the DfE's three-digit LA number, such as 307".into(),
+            ))
+        }
+    }
+}
+
+validated_string!(
+    /// One of the nine regions of England, as the ONS names them.
+    Region
+);
+
+impl Region {
+    pub const ALL: [&'static str; 9] = [
+        "North East",
+        "North West",
+        "Yorkshire and The Humber",
+        "East Midlands",
+        "West Midlands",
+        "East of England",
+        "London",
+        "South East",
+        "South West",
+    ];
+
+    pub fn parse(text: &str) -> Result<Self, ParseError> {
+        match Self::ALL.iter().find(|region| **region == text.trim()) {
+            Some(region) => Ok(Self((*region).to_owned())),
+            None => Err(ParseError(format!(
+                "must be a region of England: {}",
+                Self::ALL.join(", ")
+            ))),
+        }
+    }
+}
+
+validated_string!(
+    /// A web address: `http://` or `https://`, no spaces, at most 500 characters.
+    WebAddress
+);
+
+impl WebAddress {
+    const MAX_CHARS: usize = 500;
+
+    pub fn parse(text: &str) -> Result<Self, ParseError> {
+        let address = text.trim();
+        let rest = address
+            .strip_prefix("https://")
+            .or_else(|| address.strip_prefix("http://"));
+        let valid = rest.is_some_and(|rest| !rest.is_empty())
+            && address.chars().count() <= Self::MAX_CHARS
+            && !address.chars().any(|c| c.is_whitespace() || c.is_control());
+        if valid {
+            Ok(Self(address.to_owned()))
+        } else {
+            Err(ParseError(format!(
+                "must be an http:// or https:// address of at most {} characters",
+                Self::MAX_CHARS
+            )))
         }
     }
 }
@@ -170,6 +258,48 @@ mod tests {
             "",
         ] {
             assert!(GssCode::parse(code).is_err(), "{code}");
+        }
+    }
+
+    #[test]
+    fn gss_code_prefix_names_the_kind() {
+        let kind = |code: &str| GssCode::parse(code).unwrap().kind();
+        assert_eq!(kind("E06000001"), LaKind::Unitary);
+        assert_eq!(kind("E07000068"), LaKind::District);
+        assert_eq!(kind("E08000015"), LaKind::Metropolitan);
+        assert_eq!(kind("E09000009"), LaKind::LondonBorough);
+        assert_eq!(kind("E10000013"), LaKind::County);
+    }
+
+    #[test]
+    fn la_number_is_three_digits() {
+        assert!(LaNumber::parse("307").is_ok());
+        for number in ["30", "3070", "30a", ""] {
+            assert!(LaNumber::parse(number).is_err(), "{number}");
+        }
+    }
+
+    #[test]
+    fn region_is_one_of_england_s_nine() {
+        assert_eq!(Region::parse(" London ").unwrap().as_str(), "London");
+        assert!(Region::parse("Yorkshire and The Humber").is_ok());
+        for region in ["london", "Wales", "England", ""] {
+            assert!(Region::parse(region).is_err(), "{region}");
+        }
+    }
+
+    #[test]
+    fn web_address_needs_a_scheme_and_no_spaces() {
+        assert!(WebAddress::parse("https://www.lcwmathshub.co.uk").is_ok());
+        assert!(WebAddress::parse("http://example.org/hub").is_ok());
+        for address in [
+            "www.example.org",
+            "https://",
+            "ftp://example.org",
+            "https://a b",
+            &format!("https://{}", "a".repeat(500)),
+        ] {
+            assert!(WebAddress::parse(address).is_err(), "{address}");
         }
     }
 

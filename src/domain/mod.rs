@@ -12,7 +12,7 @@ mod time;
 mod vocabulary;
 
 pub use account::{Email, NewPassword};
-pub use codes::{AcademicYear, GssCode, Slug, Urn};
+pub use codes::{AcademicYear, GssCode, LaNumber, Region, Slug, Urn, WebAddress};
 pub use project_code::ProjectCode;
 pub use time::{LondonTime, parse_instant};
 pub use vocabulary::{

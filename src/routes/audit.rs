@@ -60,7 +60,8 @@ impl From<AuditRow> for AuditRecord {
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// The kind of object changed: `user`, `partner_client`, `project`, `llme_profile`,
-    /// `work_group`, `session`.
+    /// `work_group`, `session`, `local_authority` (by GSS code), `hub` and
+    /// `teaching_school_hub` (by slug), `strategic_partner`.
     #[param(example = "work_group")]
     object_type: Option<String>,
     /// The id of the object changed (of a project: its code; of an LLME profile: its lead's).

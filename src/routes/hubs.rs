@@ -91,6 +91,7 @@ impl From<HubRow> for Hub {
 /// A school, alliance, university or other body working with a hub.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StrategicPartner {
+    pub id: uuid::Uuid,
     #[schema(example = "Twyford Teaching School Alliance")]
     pub name: String,
     pub kind: StrategicPartnerKind,
@@ -103,6 +104,7 @@ pub struct StrategicPartner {
 impl From<StrategicPartnerRow> for StrategicPartner {
     fn from(row: StrategicPartnerRow) -> Self {
         Self {
+            id: row.id,
             name: row.name,
             kind: row.kind,
             school_urn: row.school_urn,

@@ -58,6 +58,17 @@ impl FieldErrors {
         }
     }
 
+    /// Parses a field a `PATCH` may clear: `None` when left out, `Some(None)` when sent as
+    /// `null`, `Some(Some(value))` when sent and valid (a refused one is recorded).
+    pub fn parse_nullable<T>(
+        &mut self,
+        field: &str,
+        raw: Option<Option<String>>,
+        parse: impl FnOnce(&str) -> Result<T, ParseError>,
+    ) -> Option<Option<T>> {
+        raw.map(|value| value.and_then(|value| self.parse(field, Some(value), parse)))
+    }
+
     /// Checks an optional value that is already typed (a JSON number, say).
     pub fn check<T, U>(
         &mut self,

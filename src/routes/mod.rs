@@ -6,12 +6,15 @@ pub mod auth;
 pub mod enrolments;
 pub mod etag;
 pub mod health;
+pub mod hub_covers;
+pub mod hub_writes;
 pub mod hubs;
 pub mod idempotency;
 pub mod lead_writes;
 pub mod leads;
 pub mod list;
 pub mod local_authorities;
+pub mod local_authority_writes;
 pub mod me;
 pub mod partners;
 pub mod project_writes;
@@ -20,6 +23,8 @@ pub mod refs;
 pub mod schools;
 pub mod session_writes;
 pub mod sessions;
+pub mod strategic_partners;
+pub mod teaching_school_hub_writes;
 pub mod teaching_school_hubs;
 pub mod users;
 pub mod work_group_writes;
@@ -31,8 +36,13 @@ use crate::error::ApiError;
 /// Registers every `/api/v1` endpoint.
 pub fn configure_api(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
     local_authorities::configure(config);
+    local_authority_writes::configure(config);
     hubs::configure(config);
+    hub_writes::configure(config);
+    hub_covers::configure(config);
+    strategic_partners::configure(config);
     teaching_school_hubs::configure(config);
+    teaching_school_hub_writes::configure(config);
     schools::configure(config);
     projects::configure(config);
     project_writes::configure(config);
@@ -81,19 +91,16 @@ pub fn text_up_to(max: usize) -> impl Fn(&str) -> Result<String, ParseError> {
     }
 }
 
-/// For a field of a change that `null` clears: `Some(None)` when sent as `null`, `None`
-/// when left out (with `#[serde(default, deserialize_with = "nullable")]`).
-pub fn nullable<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de>>(
-    deserializer: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
-}
-
 /// Applies one field of a change: what was sent replaces what is stored.
 pub fn set_if_sent<T>(stored: &mut T, sent: Option<T>) {
     if let Some(sent) = sent {
         *stored = sent;
     }
+}
+
+/// A web address (`http://` or `https://`), as the columns store it.
+pub fn web_address(text: &str) -> Result<String, ParseError> {
+    crate::domain::WebAddress::parse(text).map(crate::domain::WebAddress::into_inner)
 }
 
 /// `true` or `false`, as query parameters spell them.
@@ -103,6 +110,14 @@ pub fn boolean(text: &str) -> Result<bool, ParseError> {
         "false" => Ok(false),
         _ => Err(ParseError("must be true or false".into())),
     }
+}
+
+/// For `PATCH` bodies: `Some(None)` for a field sent as `null` (clear it), `None` for one left
+/// out (keep it). Use with `#[serde(default, deserialize_with = "crate::routes::nullable")]`.
+pub fn nullable<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
 }
 
 /// Ids are UUIDs.

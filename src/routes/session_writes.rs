@@ -23,7 +23,7 @@ use crate::routes::etag::require_current;
 use crate::routes::list::{FieldErrors, NoQueryParameters};
 use crate::routes::sessions::{Session, visible_joining_links};
 use crate::routes::work_group_writes::{VenueColumns, VenueInput, lock_for};
-use crate::routes::{nullable, parse_path, uuid};
+use crate::routes::{parse_path, uuid};
 
 const TAG: &str = "Sessions";
 const MAX_LINK_CHARS: usize = 500;
@@ -64,13 +64,13 @@ pub struct SessionChanges {
     pub mode: Option<String>,
     pub starts_at: Option<String>,
     pub ends_at: Option<String>,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "crate::routes::nullable")]
     #[schema(value_type = Option<VenueInput>)]
     pub venue: Option<Option<VenueInput>>,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "crate::routes::nullable")]
     #[schema(value_type = Option<String>)]
     pub joining_link: Option<Option<String>>,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "crate::routes::nullable")]
     #[schema(value_type = Option<String>)]
     pub notes: Option<Option<String>>,
 }
@@ -318,9 +318,7 @@ pub async fn update_session(
     let mode = errors.parse("mode", changes.mode, SessionMode::parse);
     let starts_at = errors.parse("starts_at", changes.starts_at, parse_instant);
     let ends_at = errors.parse("ends_at", changes.ends_at, parse_instant);
-    let link = changes
-        .joining_link
-        .map(|link| link.and_then(|link| errors.parse("joining_link", Some(link), joining_link)));
+    let link = errors.parse_nullable("joining_link", changes.joining_link, joining_link);
     // `null` clears the venue.
     let venue = changes
         .venue

@@ -477,3 +477,60 @@ pub fn new_work_group(code: &str) -> Value {
         "description": "Focused support for secondary heads of department."
     })
 }
+
+/// A digest of the national reference data and the audit trail, to prove a refused change
+/// changed nothing.
+pub async fn reference_data(app: &TestApp) -> String {
+    app.query_text(
+        "SELECT md5(concat_ws('|', \
+           (SELECT string_agg(l::text, ',' ORDER BY l.gss_code) FROM local_authorities l), \
+           (SELECT string_agg(h::text, ',' ORDER BY h.id) FROM hubs h), \
+           (SELECT string_agg(c::text, ',' ORDER BY c.id) FROM hub_local_authorities c), \
+           (SELECT string_agg(p::text, ',' ORDER BY p.id) FROM strategic_partners p), \
+           (SELECT string_agg(t::text, ',' ORDER BY t.id) FROM teaching_school_hubs t), \
+           (SELECT string_agg(a::text, ',' ORDER BY a.teaching_school_hub_id, a.la_code) FROM teaching_school_hub_areas a), \
+           (SELECT string_agg(p::text, ',' ORDER BY p.hub_id, p.teaching_school_hub_id) FROM hub_partnerships p), \
+           (SELECT count(*)::text FROM audit_log))) AS value",
+        &[],
+    )
+    .await
+}
+
+/// The `ETag` a `GET` of `path` answers with.
+pub async fn etag_of(app: &TestApp, path: &str) -> String {
+    let response = app.get(path).await;
+    assert_eq!(response.status(), 200, "GET {path}");
+    response.headers()["etag"]
+        .to_str()
+        .expect("an ASCII tag")
+        .to_owned()
+}
+
+/// Any request with a bearer token, `If-Match: tag` and a JSON body when given.
+pub async fn send_if_match(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    token: &str,
+    tag: &str,
+    body: Option<&Value>,
+) -> reqwest::Response {
+    let mut request = app
+        .client
+        .request(method, format!("{}{path}", app.address))
+        .bearer_auth(token)
+        .header("if-match", tag);
+    if let Some(body) = body {
+        request = request.json(body);
+    }
+    request.send().await.expect("request")
+}
+
+/// How many audit records of `action` the object has.
+pub async fn audit_count(app: &TestApp, action: &str, object_id: &str) -> i64 {
+    app.query_count(
+        "SELECT count(*) AS count FROM audit_log WHERE action = $1 AND object_id = $2",
+        &[action, object_id],
+    )
+    .await
+}

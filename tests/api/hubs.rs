@@ -275,10 +275,10 @@ async fn get_returns_the_hub_with_coverage_partners_and_teaching_school_hubs() {
                 {"gss_code": "E09000017", "name": "Hillingdon", "kind": "london_borough"}
             ],
             "strategic_partners": [
-                {"name": "Brunel University London", "kind": "university", "school_urn": null,
-                 "website": "https://www.brunel.ac.uk"},
-                {"name": "Twyford Church of England High School", "kind": "school", "school_urn": "137083",
-                 "website": null}
+                {"id": "00000000-0000-7000-8000-000000000102", "name": "Brunel University London",
+                 "kind": "university", "school_urn": null, "website": "https://www.brunel.ac.uk"},
+                {"id": "00000000-0000-7000-8000-000000000101", "name": "Twyford Church of England High School",
+                 "kind": "school", "school_urn": "137083", "website": null}
             ],
             "teaching_school_hubs": [
                 {"slug": "west-london-tsh", "name": "West London Teaching School Hub", "partnership": "overlapping area"}

@@ -24,6 +24,14 @@ const PROFILELESS_GLOW_LEAD: &str = "00000000-0000-7000-8000-00000000b002";
 
 const LCW_GROUP: &str = "LCW21-15-01";
 const GLOW_GROUP: &str = "GLOW21-91-01";
+/// Cambridge, taken out of the demo's authorities so that admins may add it again.
+const UNLISTED_DISTRICT: &str = "E07000008";
+/// A hub and a Teaching School Hub nothing relies on, so that admins may retire them.
+const SPARE_HUB: &str = "spare-hub";
+const SPARE_TSH: &str = "spare-tsh";
+/// Two of the demo's strategic partners of Cheshire and Wirral.
+const CHESHIRE_PARTNER: &str = "017ce0d0-0000-7000-8000-000000000301";
+const OTHER_CHESHIRE_PARTNER: &str = "017ce0d0-0000-7000-8000-000000000302";
 
 struct Fixture {
     tokens: [Option<String>; 7],
@@ -53,7 +61,14 @@ async fn state(app: &TestApp) -> String {
            (SELECT string_agg(l::text, ',' ORDER BY l.work_group_id, l.user_id) FROM work_group_leads l), \
            (SELECT count(*)::text FROM work_group_events), \
            (SELECT string_agg(s::text, ',' ORDER BY s.id) FROM sessions s), \
-           (SELECT count(*)::text FROM audit_log))) AS value", &[]
+           (SELECT count(*)::text FROM audit_log), \
+           (SELECT string_agg(l::text, ',' ORDER BY l.gss_code) FROM local_authorities l), \
+           (SELECT string_agg(h::text, ',' ORDER BY h.id) FROM hubs h), \
+           (SELECT string_agg(c::text, ',' ORDER BY c.id) FROM hub_local_authorities c), \
+           (SELECT string_agg(p::text, ',' ORDER BY p.id) FROM strategic_partners p), \
+           (SELECT string_agg(t::text, ',' ORDER BY t.id) FROM teaching_school_hubs t), \
+           (SELECT string_agg(a::text, ',' ORDER BY a.teaching_school_hub_id, a.la_code) FROM teaching_school_hub_areas a), \
+           (SELECT string_agg(p::text, ',' ORDER BY p.hub_id, p.teaching_school_hub_id) FROM hub_partnerships p))) AS value", &[]
     )
     .await
 }
@@ -102,7 +117,11 @@ async fn fixture(app: &TestApp) -> Fixture {
            FROM users WHERE email = 'teacher.twyford@demo.mathshub.invalid';
          INSERT INTO enrolments (id, work_group_id, participant_id, school_urn, role_in_school, status) \
          SELECT gen_random_uuid(), '{glow_group}', id, '137083', 'teacher', 'pending' \
-           FROM users WHERE email = 'other.teacher@school.example';"
+           FROM users WHERE email = 'other.teacher@school.example';
+         DELETE FROM local_authorities WHERE gss_code = '{UNLISTED_DISTRICT}';
+         INSERT INTO hubs (id, slug, name, region) VALUES (gen_random_uuid(), '{SPARE_HUB}', 'Spare Maths Hub', 'London');
+         INSERT INTO teaching_school_hubs (id, slug, name) \
+         VALUES (gen_random_uuid(), '{SPARE_TSH}', 'Spare Teaching School Hub');"
     ))
     .await;
     let enrolment_of = |email: &str| {
@@ -488,6 +507,125 @@ fn rows(f: &Fixture) -> Vec<Row> {
                 [401, 403, 403, 403, 403, 403, 200],
             ),
             |caller| json!({"bio": format!("Written by the {caller}.")}),
+        ),
+        with_body(
+            row(
+                Method::POST,
+                "/api/v1/local-authorities",
+                "/api/v1/local-authorities".into(),
+                [401, 403, 403, 403, 403, 403, 201],
+            ),
+            |_| {
+                json!({"gss_code": UNLISTED_DISTRICT, "name": "Cambridge", "parent": "E10000003",
+                       "region": "East of England"})
+            },
+        ),
+        with_body(
+            row(
+                Method::PATCH,
+                "/api/v1/local-authorities/{code}",
+                "/api/v1/local-authorities/E09000009".into(),
+                [401, 403, 403, 403, 403, 403, 200],
+            ),
+            |_| json!({"la_number": "307"}),
+        ),
+        // East Cambridgeshire: a district no school, cover or area relies on.
+        row(
+            Method::POST,
+            "/api/v1/local-authorities/{code}/retire",
+            "/api/v1/local-authorities/E07000009/retire".into(),
+            [401, 403, 403, 403, 403, 403, 200],
+        ),
+        with_body(
+            row(
+                Method::POST,
+                "/api/v1/hubs",
+                "/api/v1/hubs".into(),
+                [401, 403, 403, 403, 403, 403, 201],
+            ),
+            |_| json!({"slug": "another-hub", "name": "Another Maths Hub", "region": "London"}),
+        ),
+        with_body(
+            row(
+                Method::PATCH,
+                "/api/v1/hubs/{slug}",
+                "/api/v1/hubs/london-central-and-west".into(),
+                [401, 403, 403, 403, 403, 403, 200],
+            ),
+            |_| json!({"website": "https://www.lcwmathshub.co.uk"}),
+        ),
+        row(
+            Method::POST,
+            "/api/v1/hubs/{slug}/retire",
+            format!("/api/v1/hubs/{SPARE_HUB}/retire"),
+            [401, 403, 403, 403, 403, 403, 200],
+        ),
+        // Kensington and Chelsea moves from London Central and West to London North East.
+        row(
+            Method::PUT,
+            "/api/v1/hubs/{slug}/local-authorities/{code}",
+            "/api/v1/hubs/london-north-east/local-authorities/E09000020".into(),
+            [401, 403, 403, 403, 403, 403, 201],
+        ),
+        row(
+            Method::DELETE,
+            "/api/v1/hubs/{slug}/local-authorities/{code}",
+            "/api/v1/hubs/london-central-and-west/local-authorities/E09000017".into(),
+            [401, 403, 403, 403, 403, 403, 204],
+        ),
+        with_body(
+            row(
+                Method::POST,
+                "/api/v1/hubs/{slug}/strategic-partners",
+                "/api/v1/hubs/london-central-and-west/strategic-partners".into(),
+                [401, 403, 403, 403, 403, 403, 201],
+            ),
+            |_| {
+                json!({"name": "Twyford Church of England High School", "kind": "school",
+                       "school_urn": "137083"})
+            },
+        ),
+        with_body(
+            row(
+                Method::PATCH,
+                "/api/v1/hubs/{slug}/strategic-partners/{id}",
+                format!("/api/v1/hubs/cheshire-and-wirral/strategic-partners/{CHESHIRE_PARTNER}"),
+                [401, 403, 403, 403, 403, 403, 200],
+            ),
+            |_| json!({"website": "https://www.example.org/partner"}),
+        ),
+        row(
+            Method::DELETE,
+            "/api/v1/hubs/{slug}/strategic-partners/{id}",
+            format!("/api/v1/hubs/cheshire-and-wirral/strategic-partners/{OTHER_CHESHIRE_PARTNER}"),
+            [401, 403, 403, 403, 403, 403, 204],
+        ),
+        with_body(
+            row(
+                Method::POST,
+                "/api/v1/teaching-school-hubs",
+                "/api/v1/teaching-school-hubs".into(),
+                [401, 403, 403, 403, 403, 403, 201],
+            ),
+            |_| {
+                json!({"slug": "west-london", "name": "West London Teaching School Hub",
+                       "area": ["E09000009"], "partner_hubs": ["london-central-and-west"]})
+            },
+        ),
+        with_body(
+            row(
+                Method::PATCH,
+                "/api/v1/teaching-school-hubs/{slug}",
+                "/api/v1/teaching-school-hubs/london-district-east".into(),
+                [401, 403, 403, 403, 403, 403, 200],
+            ),
+            |_| json!({"website": "https://www.example.org/tsh"}),
+        ),
+        row(
+            Method::POST,
+            "/api/v1/teaching-school-hubs/{slug}/retire",
+            format!("/api/v1/teaching-school-hubs/{SPARE_TSH}/retire"),
+            [401, 403, 403, 403, 403, 403, 200],
         ),
         with_body(
             row(

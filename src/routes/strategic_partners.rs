@@ -1,0 +1,340 @@
+//! A hub's strategic partners (schools, alliances, universities and others working with it):
+//! read one, and, for national admins, add, change and remove them. A retired hub's partners
+//! no longer change.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use crate::auth::{Action, Caller, authorize};
+use crate::db::strategic_partners::{self as partners, StrategicPartnerFields};
+use crate::db::{DbPool, audit, lookups};
+use crate::domain::{Slug, StrategicPartnerKind, Urn};
+use crate::error::{ApiError, unique_conflicts};
+use crate::routes::etag::require_current;
+use crate::routes::hub_writes::lock_current;
+use crate::routes::hubs::StrategicPartner;
+use crate::routes::list::{FieldErrors, NoQueryParameters};
+use crate::routes::{non_empty, parse_path, uuid, web_address};
+
+const TAG: &str = "Hubs";
+
+/// A new strategic partner of a hub.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "name": "Twyford Church of England High School", "kind": "school", "school_urn": "137083", "website": null
+}))]
+pub struct NewStrategicPartner {
+    /// Unique among the hub's partners.
+    pub name: String,
+    #[schema(value_type = StrategicPartnerKind)]
+    pub kind: String,
+    /// The partner's DfE URN when it is a school; a school the API knows.
+    pub school_urn: Option<String>,
+    /// `http://` or `https://`.
+    pub website: Option<String>,
+}
+
+/// Changes to a strategic partner; what is left out stays, `null` clears `school_urn` or
+/// `website`.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"website": "https://www.twyford.ealing.sch.uk"}))]
+pub struct StrategicPartnerChanges {
+    pub name: Option<String>,
+    #[schema(value_type = Option<StrategicPartnerKind>)]
+    pub kind: Option<String>,
+    #[serde(default, deserialize_with = "crate::routes::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub school_urn: Option<Option<String>>,
+    #[serde(default, deserialize_with = "crate::routes::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub website: Option<Option<String>>,
+}
+
+/// Records in `errors` a URN no school has.
+async fn check_school(
+    conn: &mut AsyncPgConnection,
+    urn: Option<&Urn>,
+    errors: &mut FieldErrors,
+) -> Result<(), ApiError> {
+    if let Some(urn) = urn
+        && lookups::school_status(conn, urn.as_str()).await?.is_none()
+    {
+        errors.push("school_urn", format!("no school has the URN {urn}"));
+    }
+    Ok(())
+}
+
+/// The partner as `GET` shows it.
+async fn view(
+    conn: &mut AsyncPgConnection,
+    slug: &Slug,
+    id: uuid::Uuid,
+) -> Result<StrategicPartner, ApiError> {
+    partners::find(conn, slug, id)
+        .await?
+        .map(StrategicPartner::from)
+        .ok_or_else(|| not_found(slug, id))
+}
+
+fn not_found(slug: &Slug, id: uuid::Uuid) -> ApiError {
+    ApiError::not_found(format!("Strategic partner {id} of hub {slug}"))
+}
+
+/// A partner's name used twice in one hub, as a clear 409.
+fn clashes(slug: &Slug, name: &str) -> [(&'static str, String); 1] {
+    [(
+        "strategic_partners_hub_id_name_key",
+        format!("Hub {slug} already has a strategic partner named {name}."),
+    )]
+}
+
+/// Locks a partner of a current hub for a change, checking `If-Match` against its view when
+/// sent. Returns the hub's id and the partner's fields.
+async fn lock(
+    conn: &mut AsyncPgConnection,
+    slug: &Slug,
+    id: uuid::Uuid,
+    if_match: Option<&header::HeaderValue>,
+) -> Result<StrategicPartnerFields, ApiError> {
+    let hub = lock_current(conn, slug, None).await?;
+    let fields = partners::lock(conn, hub.id, id)
+        .await?
+        .ok_or_else(|| not_found(slug, id))?;
+    if let Some(if_match) = if_match {
+        require_current(
+            if_match,
+            &view(conn, slug, id).await?,
+            format_args!("Strategic partner {id}"),
+        )?;
+    }
+    Ok(fields)
+}
+
+fn parse_paths(path: &(String, String)) -> Result<(Slug, uuid::Uuid), ApiError> {
+    Ok((
+        parse_path("slug", &path.0, Slug::parse)?,
+        parse_path("id", &path.1, uuid)?,
+    ))
+}
+
+/// Get a strategic partner
+///
+/// One strategic partner of a hub.
+#[utoipa::path(
+    tag = TAG,
+    params(
+        ("slug" = String, Path, description = "The hub's slug", example = "london-central-and-west"),
+        ("id" = uuid::Uuid, Path, description = "The partner's id"),
+    ),
+    responses(
+        (status = 200, description = "The partner", body = StrategicPartner, headers(("ETag" = String))),
+        crate::openapi::ReadErrors,
+    )
+)]
+#[get("/hubs/{slug}/strategic-partners/{id}")]
+pub async fn get_strategic_partner(
+    path: web::Path<(String, String)>,
+    _: NoQueryParameters,
+    pool: web::Data<DbPool>,
+) -> Result<web::Json<StrategicPartner>, ApiError> {
+    let (slug, id) = parse_paths(&path)?;
+    let mut conn = pool.get().await?;
+    Ok(web::Json(view(&mut conn, &slug, id).await?))
+}
+
+/// Add a strategic partner
+///
+/// Adds a strategic partner to a current hub, for national admins. A school partner may name
+/// its URN (a school the API knows). A name the hub's partners already use answers 409.
+#[utoipa::path(
+    tag = TAG,
+    params(("slug" = String, Path, description = "The hub's slug", example = "london-central-and-west")),
+    request_body = NewStrategicPartner,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Added", body = StrategicPartner,
+         headers(("Location" = String, description = "The new partner's URL"))),
+        crate::openapi::ProtectedWriteErrors,
+        (status = 404, response = crate::openapi::NotFound),
+    )
+)]
+#[post("/hubs/{slug}/strategic-partners")]
+pub async fn create_strategic_partner(
+    caller: Caller,
+    path: web::Path<String>,
+    body: web::Json<NewStrategicPartner>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    authorize(&caller, &Action::ManageReferenceData)
+        .map_err(|refusal| refusal.into_error("Hub"))?;
+    let slug = parse_path("slug", &path, Slug::parse)?;
+    let body = body.into_inner();
+    let mut errors = FieldErrors::default();
+    let name = errors.parse("name", Some(body.name), non_empty);
+    let kind = errors.parse("kind", Some(body.kind), StrategicPartnerKind::parse);
+    let urn = errors.parse("school_urn", body.school_urn, Urn::parse);
+    let website = errors.parse("website", body.website, web_address);
+
+    let mut conn = pool.get().await?;
+    let created = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let hub = lock_current(conn, &slug, None).await?;
+            check_school(conn, urn.as_ref(), &mut errors).await?;
+            errors.into_result()?;
+            let fields = StrategicPartnerFields {
+                name: name.expect("parsed"),
+                kind: kind.expect("parsed"),
+                school_urn: urn.map(Urn::into_inner),
+                website,
+            };
+            let id = partners::insert(conn, hub.id, &fields)
+                .await
+                .map_err(unique_conflicts(&clashes(&slug, &fields.name)))?;
+            audit::record(
+                conn,
+                Some(caller.id),
+                "strategic_partner.created",
+                "strategic_partner",
+                &id.to_string(),
+                serde_json::json!({"hub": slug, "after": fields}),
+            )
+            .await?;
+            view(conn, &slug, id).await
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            header::LOCATION,
+            format!("/api/v1/hubs/{slug}/strategic-partners/{}", created.id),
+        ))
+        .json(created))
+}
+
+/// Update a strategic partner
+///
+/// Changes a strategic partner of a current hub, for national admins; fields left out stay.
+/// Send the partner's `ETag` in `If-Match` to refuse the change (412) if it changed since.
+#[utoipa::path(
+    tag = TAG,
+    params(
+        ("slug" = String, Path, description = "The hub's slug", example = "london-central-and-west"),
+        ("id" = uuid::Uuid, Path, description = "The partner's id"),
+        ("If-Match" = Option<String>, Header, description = "The `ETag` the change is based on"),
+    ),
+    request_body = StrategicPartnerChanges,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The changed partner", body = StrategicPartner),
+        crate::openapi::ProtectedUpdateErrors,
+    )
+)]
+#[patch("/hubs/{slug}/strategic-partners/{id}")]
+pub async fn update_strategic_partner(
+    caller: Caller,
+    request: HttpRequest,
+    path: web::Path<(String, String)>,
+    body: web::Json<StrategicPartnerChanges>,
+    pool: web::Data<DbPool>,
+) -> Result<web::Json<StrategicPartner>, ApiError> {
+    authorize(&caller, &Action::ManageReferenceData)
+        .map_err(|refusal| refusal.into_error("Hub"))?;
+    let (slug, id) = parse_paths(&path)?;
+    let changes = body.into_inner();
+    let mut errors = FieldErrors::default();
+    let name = errors.parse("name", changes.name, non_empty);
+    let kind = errors.parse("kind", changes.kind, StrategicPartnerKind::parse);
+    let urn = errors.parse_nullable("school_urn", changes.school_urn, Urn::parse);
+    let website = errors.parse_nullable("website", changes.website, web_address);
+    let if_match = request.headers().get(header::IF_MATCH).cloned();
+
+    let mut conn = pool.get().await?;
+    let changed = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let before = lock(conn, &slug, id, if_match.as_ref()).await?;
+            check_school(conn, urn.as_ref().and_then(Option::as_ref), &mut errors).await?;
+            errors.into_result()?;
+            let mut fields = before.clone();
+            fields.name = name.unwrap_or(fields.name);
+            fields.kind = kind.unwrap_or(fields.kind);
+            if let Some(urn) = urn {
+                fields.school_urn = urn.map(Urn::into_inner);
+            }
+            fields.website = website.unwrap_or(fields.website);
+            partners::update(conn, id, &fields)
+                .await
+                .map_err(unique_conflicts(&clashes(&slug, &fields.name)))?;
+            audit::record(
+                conn,
+                Some(caller.id),
+                "strategic_partner.updated",
+                "strategic_partner",
+                &id.to_string(),
+                serde_json::json!({"hub": slug, "before": before, "after": fields}),
+            )
+            .await?;
+            view(conn, &slug, id).await
+        })
+        .await?;
+    Ok(web::Json(changed))
+}
+
+/// Remove a strategic partner
+///
+/// Removes a strategic partner from a current hub, for national admins. Send the partner's
+/// `ETag` in `If-Match` to refuse the removal (412) if it changed since.
+#[utoipa::path(
+    tag = TAG,
+    params(
+        ("slug" = String, Path, description = "The hub's slug", example = "london-central-and-west"),
+        ("id" = uuid::Uuid, Path, description = "The partner's id"),
+        ("If-Match" = Option<String>, Header, description = "The `ETag` the removal is based on"),
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Removed"),
+        crate::openapi::ProtectedActionErrors,
+        (status = 412, response = crate::openapi::PreconditionFailed),
+    )
+)]
+#[delete("/hubs/{slug}/strategic-partners/{id}")]
+pub async fn delete_strategic_partner(
+    caller: Caller,
+    request: HttpRequest,
+    path: web::Path<(String, String)>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    authorize(&caller, &Action::ManageReferenceData)
+        .map_err(|refusal| refusal.into_error("Hub"))?;
+    let (slug, id) = parse_paths(&path)?;
+    let if_match = request.headers().get(header::IF_MATCH).cloned();
+    let mut conn = pool.get().await?;
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        let before = lock(conn, &slug, id, if_match.as_ref()).await?;
+        partners::delete(conn, id).await?;
+        audit::record(
+            conn,
+            Some(caller.id),
+            "strategic_partner.deleted",
+            "strategic_partner",
+            &id.to_string(),
+            serde_json::json!({"hub": slug, "before": before}),
+        )
+        .await
+        .map_err(ApiError::from)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    config
+        .service(get_strategic_partner)
+        .service(create_strategic_partner)
+        .service(update_strategic_partner)
+        .service(delete_strategic_partner);
+}
