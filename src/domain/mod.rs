@@ -3,14 +3,16 @@
 
 mod account;
 mod codes;
+pub mod gias;
 pub mod lifecycle;
 mod project_code;
+pub mod school;
 pub mod session_times;
 mod time;
 mod vocabulary;
 
 pub use account::{Email, NewPassword};
-pub use codes::{AcademicYear, GssCode, Slug, Urn};
+pub use codes::{AcademicYear, GssCode, Postcode, Slug, Urn};
 pub use project_code::ProjectCode;
 pub use time::{LondonTime, parse_instant};
 pub use vocabulary::{

@@ -14,6 +14,7 @@ pub mod me;
 pub mod partners;
 pub mod projects;
 pub mod refs;
+pub mod school_import;
 pub mod schools;
 pub mod session_writes;
 pub mod sessions;
@@ -31,6 +32,7 @@ pub fn configure_api(config: &mut utoipa_actix_web::service_config::ServiceConfi
     hubs::configure(config);
     teaching_school_hubs::configure(config);
     schools::configure(config);
+    school_import::configure(config);
     projects::configure(config);
     work_groups::configure(config);
     sessions::configure(config);
@@ -71,6 +73,14 @@ pub fn boolean(text: &str) -> Result<bool, ParseError> {
         "false" => Ok(false),
         _ => Err(ParseError("must be true or false".into())),
     }
+}
+
+/// For `#[serde(default, deserialize_with = "crate::routes::nullable")]` on a change's
+/// field: `Some(None)` for a field sent as `null` (clear it), `None` for one left out.
+pub fn nullable<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
 }
 
 /// Ids are UUIDs.

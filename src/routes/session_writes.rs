@@ -7,7 +7,7 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::auth::policy::WorkGroupScope;
@@ -27,13 +27,6 @@ use crate::routes::{parse_path, uuid};
 
 const TAG: &str = "Sessions";
 const MAX_LINK_CHARS: usize = 500;
-
-/// `Some(None)` for a field sent as `null`, `None` for one left out.
-fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
-    deserializer: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(deserializer).map(Some)
-}
 
 /// A new session of a work group.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -71,13 +64,13 @@ pub struct SessionChanges {
     pub mode: Option<String>,
     pub starts_at: Option<String>,
     pub ends_at: Option<String>,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "crate::routes::nullable")]
     #[schema(value_type = Option<VenueInput>)]
     pub venue: Option<Option<VenueInput>>,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "crate::routes::nullable")]
     #[schema(value_type = Option<String>)]
     pub joining_link: Option<Option<String>>,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "crate::routes::nullable")]
     #[schema(value_type = Option<String>)]
     pub notes: Option<Option<String>>,
 }

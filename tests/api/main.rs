@@ -21,6 +21,8 @@ mod partners;
 mod projects;
 mod rights;
 mod schema;
+mod school_import;
+mod school_writes;
 mod schools;
 mod session_writes;
 mod sessions;
