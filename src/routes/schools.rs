@@ -147,10 +147,7 @@ pub async fn get_school(
 ) -> Result<web::Json<School>, ApiError> {
     let urn = parse_path("urn", &path, Urn::parse)?;
     let mut conn = pool.get().await?;
-    let row = queries::find(&mut conn, &urn)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("School {urn}")))?;
-    Ok(web::Json(row.into()))
+    view(&mut conn, &urn).await.map(web::Json)
 }
 
 /// A new school, as its GIAS record gives it.
