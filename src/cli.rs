@@ -56,6 +56,23 @@ pub enum Command {
     /// Manage accounts: create the first admin of a deployment, or disable an account.
     #[command(subcommand)]
     User(UserCommand),
+    /// Import reference data from files.
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Import schools from a Get Information about Schools CSV (UTF-8) with the columns URN,
+    /// EstablishmentName, LA (code), LA (name), PhaseOfEducation (name),
+    /// DistrictAdministrative (code), Postcode and EstablishmentStatus (name), in any order
+    /// among others. Rows are upserted by URN in one transaction; closed schools are marked
+    /// closed, never deleted. Prints the counts and every rejected row; exits non-zero, having
+    /// changed nothing, only when the file cannot be read as such a CSV.
+    Schools {
+        /// The CSV file.
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -275,6 +292,16 @@ mod tests {
             argv.extend(bad);
             assert!(Cli::try_parse_from(argv).is_err());
         }
+    }
+
+    #[test]
+    fn import_schools_takes_a_file() {
+        let cli = Cli::try_parse_from(["mathshub", "import", "schools", "gias.csv"]).unwrap();
+        let Some(Command::Import(ImportCommand::Schools { file })) = cli.command else {
+            panic!("expected import schools")
+        };
+        assert_eq!(file, PathBuf::from("gias.csv"));
+        assert!(Cli::try_parse_from(["mathshub", "import", "schools"]).is_err());
     }
 
     #[test]

@@ -13,5 +13,6 @@ pub mod domain;
 pub mod error;
 pub mod openapi;
 pub mod routes;
+pub mod school_import;
 pub mod seed;
 pub mod startup;

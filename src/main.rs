@@ -6,7 +6,9 @@ use clap::Parser;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use mathshub::auth::secrets::{generated_password, random_token};
 use mathshub::auth::{Auth, AuthSettings};
-use mathshub::cli::{AuthArgs, Cli, Command, SeedArgs, ServeArgs, UserCommand, UserCreateArgs};
+use mathshub::cli::{
+    AuthArgs, Cli, Command, ImportCommand, SeedArgs, ServeArgs, UserCommand, UserCreateArgs,
+};
 use mathshub::config::Secret;
 use mathshub::db::build_pool;
 use mathshub::db::provision::Database;
@@ -70,7 +72,55 @@ async fn run(cli: &mut Cli) -> Result<(), AnyError> {
             database.shutdown().await;
             done
         }
+        Command::Import(ImportCommand::Schools { file }) => {
+            let contents = std::fs::read(&file)
+                .map_err(|error| format!("cannot read {}: {error}", file.display()))?;
+            let database = Database::provision(cli.database_url.as_ref(), &cli.data_dir).await?;
+            let done = import_schools(&database, &file, &contents).await;
+            database.shutdown().await;
+            done
+        }
     }
+}
+
+/// Imports a GIAS file with a progress bar on standard error, then prints the counts and
+/// every rejected row on standard output.
+async fn import_schools(
+    database: &Database,
+    file: &std::path::Path,
+    contents: &[u8],
+) -> Result<(), AnyError> {
+    use mathshub::school_import::{Source, import};
+    let mut conn = AsyncPgConnection::establish(database.url().expose()).await?;
+    let bar = indicatif::ProgressBar::new(0).with_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} rows ({elapsed})")
+            .expect("a valid template"),
+    );
+    let started = std::time::Instant::now();
+    let imported = import(&mut conn, contents, Source::CommandLine, &|done, rows| {
+        bar.set_length(rows as u64);
+        bar.set_position(done as u64);
+    })
+    .await;
+    bar.finish_and_clear();
+    let report = imported?;
+    println!(
+        "Imported {} ({} rows) in {:.1?}: {} inserted, {} updated, {} unchanged, {} rejected.",
+        file.display(),
+        report.rows,
+        started.elapsed(),
+        report.inserted,
+        report.updated,
+        report.unchanged,
+        report.rejected
+    );
+    if !report.rejected_rows.is_empty() {
+        println!("Rejected rows:");
+        for row in &report.rejected_rows {
+            println!("  line {}, URN {:?}: {}", row.line, row.urn, row.reason);
+        }
+    }
+    Ok(())
 }
 
 async fn serve(cli: &Cli, args: ServeArgs) -> Result<(), AnyError> {

@@ -48,7 +48,7 @@ private to those allowed.",
         schemas(Problem, FieldError),
         responses(
             BadRequest, Unauthorized, Forbidden, NotFound, Conflict, IdempotencyKeyReused,
-            PreconditionFailed, PayloadTooLarge, TooManyRequests, Unavailable
+            PreconditionFailed, PayloadTooLarge, CsvTooLarge, TooManyRequests, Unavailable
         )
     )
 )]
@@ -138,6 +138,15 @@ pub struct PreconditionFailed(#[to_schema] pub Problem);
     example = json!({"type": "https://mathshub.invalid/problems/payload-too-large", "title": "Request body too large", "status": 413, "detail": "Request bodies are limited to 262144 bytes."})
 )]
 pub struct PayloadTooLarge(#[to_schema] pub Problem);
+
+/// 413 for a file upload: the file is over its limit (`startup::MAX_CSV_BYTES`).
+#[derive(ToResponse)]
+#[response(
+    description = "The CSV file is larger than 128 MiB",
+    content_type = "application/problem+json",
+    example = json!({"type": "https://mathshub.invalid/problems/payload-too-large", "title": "Request body too large", "status": 413, "detail": "CSV files are limited to 134217728 bytes (128 MiB)."})
+)]
+pub struct CsvTooLarge(#[to_schema] pub Problem);
 
 /// 429: too many attempts.
 #[derive(ToResponse)]
@@ -305,6 +314,21 @@ pub enum ProtectedActionErrors {
     NotFound(#[ref_response] NotFound),
     #[response(status = 409)]
     Conflict(#[ref_response] Conflict),
+    #[response(status = 503)]
+    Unavailable(#[ref_response] Unavailable),
+}
+
+/// The answers besides 200 of a file upload that needs a token.
+#[derive(IntoResponses)]
+pub enum ProtectedUploadErrors {
+    #[response(status = 400)]
+    BadRequest(#[ref_response] BadRequest),
+    #[response(status = 401)]
+    Unauthorized(#[ref_response] Unauthorized),
+    #[response(status = 403)]
+    Forbidden(#[ref_response] Forbidden),
+    #[response(status = 413)]
+    PayloadTooLarge(#[ref_response] CsvTooLarge),
     #[response(status = 503)]
     Unavailable(#[ref_response] Unavailable),
 }

@@ -20,6 +20,11 @@ use crate::routes;
 /// Largest JSON request body accepted; larger ones answer 413.
 pub const MAX_JSON_BYTES: usize = 256 * 1024;
 
+/// Largest CSV file `POST /schools/import` accepts (a whole national GIAS extract, all its
+/// columns included, is about 60 MiB); larger ones answer 413. The OpenAPI document says
+/// 128 MiB: keep the two together.
+pub const MAX_CSV_BYTES: usize = 128 * 1024 * 1024;
+
 #[derive(Debug, Clone)]
 pub struct ServerSettings {
     /// Address to listen on; port 0 picks a free port.

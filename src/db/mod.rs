@@ -24,6 +24,7 @@ pub mod provision;
 pub mod rate_limits;
 pub mod refresh_tokens;
 pub mod schema;
+pub mod school_writes;
 pub mod schools;
 pub mod sessions;
 pub mod sql;

@@ -1,5 +1,5 @@
-//! Identifiers with a shape of their own: GSS codes and LA numbers, URNs, slugs, academic
-//! years, England's regions and web addresses.
+//! Identifiers with a shape of their own: GSS codes and LA numbers, URNs, postcodes, slugs,
+//! academic years, England's regions and web addresses.
 
 use super::{LaKind, ParseError};
 
@@ -170,6 +170,50 @@ impl Urn {
 }
 
 validated_string!(
+    /// A UK postcode in its standard form: capitals, one space before the inward code
+    /// (`W3 9PP`).
+    Postcode
+);
+
+impl Postcode {
+    /// Accepts any case and spacing (`w39pp`, ` W3  9PP `) and keeps the standard form.
+    pub fn parse(text: &str) -> Result<Self, ParseError> {
+        let compact: String = text
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .map(|c| c.to_ascii_uppercase())
+            .collect();
+        let well_formed = compact.is_ascii()
+            && (5..=7).contains(&compact.len())
+            && Self::is_outward(&compact[..compact.len() - 3])
+            && Self::is_inward(&compact[compact.len() - 3..]);
+        if well_formed {
+            let (outward, inward) = compact.split_at(compact.len() - 3);
+            Ok(Self(format!("{outward} {inward}")))
+        } else {
+            Err(ParseError("must be a UK postcode, such as W3 9PP".into()))
+        }
+    }
+
+    /// One or two letters, a digit, then at most one letter or digit: `W3`, `SW1A`, `DA1`.
+    fn is_outward(code: &str) -> bool {
+        let bytes = code.as_bytes();
+        let letters = bytes.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+        let rest = &bytes[letters..];
+        (1..=2).contains(&letters)
+            && rest.first().is_some_and(u8::is_ascii_digit)
+            && rest.len() <= 2
+            && rest.iter().all(u8::is_ascii_alphanumeric)
+    }
+
+    /// A digit and two letters: `9PP`.
+    fn is_inward(code: &str) -> bool {
+        let bytes = code.as_bytes();
+        bytes[0].is_ascii_digit() && bytes[1..].iter().all(u8::is_ascii_alphabetic)
+    }
+}
+
+validated_string!(
     /// A URL-safe name: lowercase letters and digits in words joined by single hyphens.
     Slug
 );
@@ -308,6 +352,29 @@ mod tests {
         assert!(Urn::parse("137083").is_ok());
         for urn in ["13708", "1370833", "037083", "13708a", ""] {
             assert!(Urn::parse(urn).is_err(), "{urn}");
+        }
+    }
+
+    #[test]
+    fn postcode_is_kept_in_its_standard_form() {
+        for (text, expected) in [
+            ("W3 9PP", "W3 9PP"),
+            ("w39pp", "W3 9PP"),
+            (" da1  2hw ", "DA1 2HW"),
+            ("SW1A 1AA", "SW1A 1AA"),
+            ("M1 1AE", "M1 1AE"),
+            ("EC1A1BB", "EC1A 1BB"),
+        ] {
+            assert_eq!(Postcode::parse(text).unwrap().as_str(), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn postcode_rejects_what_is_not_one() {
+        for text in [
+            "", "W3", "9PP W3", "W3 9P", "WWW3 9PP", "W3 99P", "W3-9PP", "W3 9PÉ", "W3A1 9PP",
+        ] {
+            assert!(Postcode::parse(text).is_err(), "{text}");
         }
     }
 

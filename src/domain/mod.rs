@@ -3,16 +3,18 @@
 
 mod account;
 mod codes;
+pub mod gias;
 pub mod lifecycle;
 pub mod llme;
 pub mod pathway;
 mod project_code;
+pub mod school;
 pub mod session_times;
 mod time;
 mod vocabulary;
 
 pub use account::{Email, NewPassword};
-pub use codes::{AcademicYear, GssCode, LaNumber, Region, Slug, Urn, WebAddress};
+pub use codes::{AcademicYear, GssCode, LaNumber, Postcode, Region, Slug, Urn, WebAddress};
 pub use project_code::ProjectCode;
 pub use time::{LondonTime, parse_instant};
 pub use vocabulary::{

@@ -66,7 +66,8 @@ pub async fn idempotent_creates(
         .app_data::<web::Data<DbPool>>()
         .cloned()
         .ok_or_else(|| ApiError::internal("the database pool is not configured"))?;
-    let body = match read_body(request.take_payload()).await {
+    let limit = body_limit(&request);
+    let body = match read_body(request.take_payload(), limit).await {
         Ok(body) => body,
         Err(error) => return Ok(request.error_response(error)),
     };
@@ -139,9 +140,23 @@ fn parse_key(value: &HeaderValue) -> Result<String, ApiError> {
     Ok(key.to_owned())
 }
 
-/// The body, up to the JSON limit: a keyed request is read whole to be fingerprinted.
-async fn read_body(mut payload: Payload) -> Result<Bytes, ApiError> {
-    let limit = crate::startup::MAX_JSON_BYTES;
+/// The most a keyed request's body may hold: the limit of its media type (CSV uploads are
+/// larger than JSON bodies).
+fn body_limit(request: &ServiceRequest) -> usize {
+    let csv = request
+        .mime_type()
+        .ok()
+        .flatten()
+        .is_some_and(|mime| mime.essence_str() == "text/csv");
+    if csv {
+        crate::startup::MAX_CSV_BYTES
+    } else {
+        crate::startup::MAX_JSON_BYTES
+    }
+}
+
+/// The body, up to `limit` bytes: a keyed request is read whole to be fingerprinted.
+async fn read_body(mut payload: Payload, limit: usize) -> Result<Bytes, ApiError> {
     let mut body = BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|error| ApiError::invalid("body", error.to_string()))?;

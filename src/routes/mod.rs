@@ -20,6 +20,7 @@ pub mod partners;
 pub mod project_writes;
 pub mod projects;
 pub mod refs;
+pub mod school_import;
 pub mod schools;
 pub mod session_writes;
 pub mod sessions;
@@ -44,6 +45,7 @@ pub fn configure_api(config: &mut utoipa_actix_web::service_config::ServiceConfi
     teaching_school_hubs::configure(config);
     teaching_school_hub_writes::configure(config);
     schools::configure(config);
+    school_import::configure(config);
     projects::configure(config);
     project_writes::configure(config);
     work_groups::configure(config);

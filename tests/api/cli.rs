@@ -560,3 +560,78 @@ async fn user_create_refuses_bad_accounts_with_a_clear_message_and_creates_nothi
         401
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn import_schools_upserts_the_file_prints_the_counts_and_rejects_and_exits_zero() {
+    use crate::school_import::{GIAS_FILE, REJECTED, app_with_la_numbers, stored};
+    let app = app_with_la_numbers().await;
+    let folder = DataDir::new();
+    let file = folder.0.join("gias.csv");
+    std::fs::write(&file, GIAS_FILE).unwrap();
+
+    let output = mathshub(
+        &app.database,
+        &["import", "schools", file.to_str().unwrap()],
+        "",
+    );
+
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains("(12 rows)")
+            && stdout.contains("2 inserted, 2 updated, 1 unchanged, 7 rejected."),
+        "{stdout}"
+    );
+    for (line, urn, words) in REJECTED {
+        let printed = format!("line {line}, URN \"{urn}\": ");
+        assert!(
+            stdout
+                .lines()
+                .any(|text| text.contains(&printed) && text.contains(words)),
+            "{printed}{words} not in {stdout}"
+        );
+    }
+    assert_eq!(
+        stored(&app, "900002").await,
+        "Our Lady of Pity Primary School|primary|E08000015|-|-|closed"
+    );
+    assert_eq!(
+        app.query_count(
+            "SELECT count(*) AS count FROM audit_log WHERE action = 'schools.imported' \
+             AND actor_id IS NULL AND details->>'via' = 'command_line'",
+            &[]
+        )
+        .await,
+        1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn import_schools_exits_non_zero_and_changes_nothing_when_the_file_is_malformed() {
+    use crate::school_import::{GIAS_FILE, app_with_la_numbers, schools_state};
+    let app = app_with_la_numbers().await;
+    let folder = DataDir::new();
+    let ragged = folder.0.join("ragged.csv");
+    std::fs::write(&ragged, format!("{GIAS_FILE}118799,Short Row\n")).unwrap();
+    let before = schools_state(&app).await;
+
+    for (path, words) in [
+        (ragged, "line 14 has 2 fields where the header has 9"),
+        (folder.0.join("missing.csv"), "cannot read"),
+    ] {
+        let output = mathshub(
+            &app.database,
+            &["import", "schools", path.to_str().unwrap()],
+            "",
+        );
+
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{stderr}");
+        assert!(stderr.contains(words), "{words:?} not in {stderr}");
+    }
+    assert_eq!(schools_state(&app).await, before);
+}

@@ -368,6 +368,24 @@ impl TestApp {
         request.send().await.expect("request")
     }
 
+    /// `POST` of a `text/csv` body, with a bearer token when given.
+    pub async fn post_csv(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: impl Into<reqwest::Body>,
+    ) -> reqwest::Response {
+        let mut request = self
+            .client
+            .post(format!("{}{path}", self.address))
+            .header("content-type", "text/csv")
+            .body(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("request")
+    }
+
     /// The text column `value` of the one row `sql` selects, with `$1`, `$2`… bound to `binds`.
     pub async fn query_text(&self, sql: &str, binds: &[&str]) -> String {
         self.query_one::<TextValue>(sql, binds).await.value

@@ -194,3 +194,34 @@ async fn without_a_valid_token_the_key_is_not_recorded() {
     assert_problem(anonymous, 401).await;
     assert_eq!(keys_stored(&app).await, 0);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_keyed_csv_upload_may_be_larger_than_a_json_body_and_is_replayed() {
+    let app = TestApp::spawn_with_demo().await;
+    let admin = app.token(ADMIN).await;
+    let mut csv = String::from(
+        "URN,EstablishmentName,LA (code),LA (name),PhaseOfEducation (name),DistrictAdministrative (code),Postcode,EstablishmentStatus (name)\n",
+    );
+    for urn in 500_000..504_000 {
+        csv.push_str(&format!(
+            "{urn},A school with a long enough name to fill the file,999,Nowhere,Primary,,AB1 2CD,Open\n"
+        ));
+    }
+    assert!(csv.len() > 256 * 1024);
+    let upload = || {
+        app.client
+            .post(format!("{}/api/v1/schools/import", app.address))
+            .bearer_auth(&admin)
+            .header("Idempotency-Key", "gias-upload")
+            .header("Content-Type", "text/csv")
+            .body(csv.clone())
+            .send()
+    };
+
+    let first = json_body(upload().await.unwrap(), 200).await;
+    let again = upload().await.unwrap();
+
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    assert_eq!(json_body(again, 200).await, first);
+    assert_eq!(first["rejected"], 4000);
+}

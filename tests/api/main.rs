@@ -27,6 +27,8 @@ mod project_writes;
 mod projects;
 mod rights;
 mod schema;
+mod school_import;
+mod school_writes;
 mod schools;
 mod session_writes;
 mod sessions;

@@ -62,6 +62,7 @@ async fn state(app: &TestApp) -> String {
            (SELECT count(*)::text FROM work_group_events), \
            (SELECT string_agg(s::text, ',' ORDER BY s.id) FROM sessions s), \
            (SELECT count(*)::text FROM audit_log), \
+           (SELECT string_agg(sc::text, ',' ORDER BY sc.urn) FROM schools sc), \
            (SELECT string_agg(l::text, ',' ORDER BY l.gss_code) FROM local_authorities l), \
            (SELECT string_agg(h::text, ',' ORDER BY h.id) FROM hubs h), \
            (SELECT string_agg(c::text, ',' ORDER BY c.id) FROM hub_local_authorities c), \
@@ -189,8 +190,16 @@ struct Row {
     path: String,
     /// A body per caller (emails must differ where it creates).
     body: Option<fn(&str) -> Value>,
+    /// A `text/csv` body instead, the same for every caller.
+    csv: Option<&'static str>,
     expected: [u16; 7],
 }
+
+/// A GIAS file of one school, new to the demo data (Ealing is found by `LA (name)`).
+const ONE_SCHOOL_CSV: &str = "URN,EstablishmentName,LA (code),LA (name),PhaseOfEducation (name),\
+DistrictAdministrative (code),Postcode,EstablishmentStatus (name)
+101930,Ealing Fields High School,307,Ealing,Secondary,E09000009,W5 4EA,Open
+";
 
 fn rows(f: &Fixture) -> Vec<Row> {
     let row = |method: Method, template: &'static str, path: String, expected: [u16; 7]| Row {
@@ -198,13 +207,48 @@ fn rows(f: &Fixture) -> Vec<Row> {
         template,
         path,
         body: None,
+        csv: None,
         expected,
     };
     let with_body = |mut row: Row, body: fn(&str) -> Value| {
         row.body = Some(body);
         row
     };
+    let with_csv = |mut row: Row, csv: &'static str| {
+        row.csv = Some(csv);
+        row
+    };
     vec![
+        with_body(
+            row(
+                Method::POST,
+                "/api/v1/schools",
+                "/api/v1/schools".into(),
+                [401, 403, 403, 403, 403, 403, 201],
+            ),
+            |_| {
+                json!({"urn": "101920", "name": "Ealing New School", "phase": "primary",
+                       "local_authority": "E09000009", "postcode": "W5 1AA"})
+            },
+        ),
+        with_body(
+            row(
+                Method::PATCH,
+                "/api/v1/schools/{urn}",
+                "/api/v1/schools/137083".into(),
+                [401, 403, 403, 403, 403, 403, 200],
+            ),
+            |_| json!({"name": "Twyford CofE High School"}),
+        ),
+        with_csv(
+            row(
+                Method::POST,
+                "/api/v1/schools/import",
+                "/api/v1/schools/import".into(),
+                [401, 403, 403, 403, 403, 403, 200],
+            ),
+            ONE_SCHOOL_CSV,
+        ),
         row(
             Method::GET,
             "/api/v1/me",
@@ -651,14 +695,18 @@ async fn every_protected_operation_answers_each_caller_as_the_matrix_says_and_re
         {
             let body = row.body.map(|body| body(caller));
             let before = state(&app).await;
-            let response = app
-                .send(
-                    row.method.clone(),
-                    &row.path,
-                    token.as_deref(),
-                    body.as_ref(),
-                )
-                .await;
+            let response = match row.csv {
+                Some(csv) => app.post_csv(&row.path, token.as_deref(), csv).await,
+                None => {
+                    app.send(
+                        row.method.clone(),
+                        &row.path,
+                        token.as_deref(),
+                        body.as_ref(),
+                    )
+                    .await
+                }
+            };
             let status = response.status().as_u16();
             let what = format!("{} {} as {caller}", row.method, row.path);
             if status != expected {
