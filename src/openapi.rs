@@ -366,7 +366,40 @@ pub fn document() -> utoipa::openapi::OpenApi {
 /// Completes the document the handlers declared with what middleware adds to them.
 pub fn finish(mut document: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     declare_idempotency_keys(&mut document);
+    declare_write_entity_tags(&mut document);
     document
+}
+
+/// Writes answering 200 or 201 with a resource carry its `ETag` (`routes::etag`); sign-in
+/// answers carry tokens and none.
+fn declare_write_entity_tags(document: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{HeaderBuilder, ObjectBuilder, RefOr, Type};
+
+    for (path, item) in document.paths.paths.iter_mut() {
+        if path.starts_with("/api/v1/auth/") {
+            continue;
+        }
+        let writes = [item.post.as_mut(), item.put.as_mut(), item.patch.as_mut()];
+        for operation in writes.into_iter().flatten() {
+            for status in ["200", "201"] {
+                let Some(RefOr::T(response)) = operation.responses.responses.get_mut(status) else {
+                    continue;
+                };
+                if response.content.is_empty() {
+                    continue;
+                }
+                response.headers.entry("ETag".into()).or_insert_with(|| {
+                    HeaderBuilder::new()
+                        .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                        .description(Some(
+                            "The version of the resource as changed: send it in `If-Match` to change it again.",
+                        ))
+                        .build()
+                        .into()
+                });
+            }
+        }
+    }
 }
 
 /// Every creating operation (a `POST` answering 201) honours `Idempotency-Key`

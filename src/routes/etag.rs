@@ -1,5 +1,6 @@
-//! Entity tags for every successful read: the tag is a digest of the JSON body, so any change
-//! of content changes it, and `If-None-Match` with a current tag answers 304 with no body.
+//! Entity tags for every resource answered: the tag is a digest of the JSON body, so any
+//! change of content changes it. On reads, `If-None-Match` with a current tag answers 304 with
+//! no body; on writes, the tag of the resource as changed is the one a next `If-Match` sends.
 
 use actix_web::body::{self, BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -10,15 +11,27 @@ use actix_web::{Error, HttpResponse};
 use sha2::{Digest, Sha256};
 
 /// Middleware (for `actix_web::middleware::from_fn`) adding `ETag` to 200 answers of GET and
-/// HEAD requests and honouring `If-None-Match`.
+/// HEAD requests, honouring `If-None-Match`, and to the 200 and 201 answers of writes (a write
+/// answers with the resource as its `GET` now shows it). Sign-in answers carry tokens, not
+/// resources, and are left untagged.
 pub async fn entity_tags(
     request: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     let readable = matches!(*request.method(), Method::GET | Method::HEAD);
-    let if_none_match = request.headers().get(header::IF_NONE_MATCH).cloned();
+    let credentials = request.path().starts_with("/api/v1/auth/");
+    let if_none_match = request
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .filter(|_| readable)
+        .cloned();
     let response = next.call(request).await?;
-    if !readable || response.status() != StatusCode::OK {
+    let tagged = match response.status() {
+        StatusCode::OK => !credentials,
+        StatusCode::CREATED => !readable,
+        _ => false,
+    };
+    if !tagged {
         return Ok(response.map_into_boxed_body());
     }
     let (request, response) = response.into_parts();

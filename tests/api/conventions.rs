@@ -180,3 +180,86 @@ async fn single_resources_refuse_query_parameters_by_name() {
         ["expand", "limit"]
     );
 }
+
+/// The `ETag` of an answer.
+fn tag_of(response: &reqwest::Response) -> String {
+    response.headers()["etag"].to_str().unwrap().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_write_answers_with_the_tag_its_get_shows_ready_for_the_next_if_match() {
+    let app = TestApp::spawn_with_demo().await;
+    let manager = app.token("manager.lcw@demo.mathshub.invalid").await;
+    let admin = app.token("admin@demo.mathshub.invalid").await;
+    let created = app
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/work-groups",
+            Some(&manager),
+            Some(&crate::helpers::new_work_group("LCW21-15-50")),
+        )
+        .await;
+    assert_eq!(created.status(), 201);
+    let created_tag = tag_of(&created);
+    let group = format!(
+        "/api/v1/work-groups/{}",
+        created.json::<serde_json::Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+    );
+    let read = app
+        .send(reqwest::Method::GET, &group, Some(&manager), None)
+        .await;
+    assert_eq!(tag_of(&read), created_tag, "a create and its GET disagree");
+    let lead = app
+        .query_text(
+            "SELECT id::text AS value FROM users WHERE email = 'lead.lcw@demo.mathshub.invalid'",
+            &[],
+        )
+        .await;
+    let writes = [
+        (manager.as_str(), group, serde_json::json!({"capacity": 31})),
+        (
+            admin.as_str(),
+            "/api/v1/hubs/london-central-and-west".to_owned(),
+            serde_json::json!({"website": "https://www.example.org/lcw"}),
+        ),
+        (
+            admin.as_str(),
+            "/api/v1/projects/NCP21-15".to_owned(),
+            serde_json::json!({"non_attendance_fee_pence": 8000}),
+        ),
+        (
+            manager.as_str(),
+            format!("/api/v1/leads/{lead}"),
+            serde_json::json!({"bio": "Leads secondary work groups in west London."}),
+        ),
+        (
+            admin.as_str(),
+            "/api/v1/schools/137083".to_owned(),
+            serde_json::json!({"postcode": "W3 9PP"}),
+        ),
+    ];
+
+    for (token, path, change) in writes {
+        let changed = app
+            .send(reqwest::Method::PATCH, &path, Some(token), Some(&change))
+            .await;
+        assert_eq!(changed.status(), 200, "PATCH {path}");
+        let tag = tag_of(&changed);
+        let read = app
+            .send(reqwest::Method::GET, &path, Some(token), None)
+            .await;
+        assert_eq!(tag_of(&read), tag, "PATCH {path} and GET {path} disagree");
+        let again = app
+            .client
+            .patch(format!("{}{path}", app.address))
+            .bearer_auth(token)
+            .header("If-Match", tag)
+            .json(&change)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), 200, "PATCH {path} with the tag it answered");
+    }
+}
