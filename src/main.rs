@@ -55,7 +55,7 @@ async fn run(cli: &mut Cli) -> Result<(), AnyError> {
             Ok(())
         }
         Command::Migrate => {
-            let database = Database::provision(cli.database_url.as_ref(), &cli.data_dir).await?;
+            let database = provision(cli).await?;
             database.shutdown().await;
             Ok(())
         }
@@ -67,7 +67,7 @@ async fn run(cli: &mut Cli) -> Result<(), AnyError> {
         }
         Command::Serve(args) => serve(cli, args).await,
         Command::User(command) => {
-            let database = Database::provision(cli.database_url.as_ref(), &cli.data_dir).await?;
+            let database = provision(cli).await?;
             let done = manage_user(&database, command).await;
             database.shutdown().await;
             done
@@ -75,7 +75,7 @@ async fn run(cli: &mut Cli) -> Result<(), AnyError> {
         Command::Import(ImportCommand::Schools { file }) => {
             let contents = std::fs::read(&file)
                 .map_err(|error| format!("cannot read {}: {error}", file.display()))?;
-            let database = Database::provision(cli.database_url.as_ref(), &cli.data_dir).await?;
+            let database = provision(cli).await?;
             let done = import_schools(&database, &file, &contents).await;
             database.shutdown().await;
             done
@@ -126,10 +126,7 @@ async fn import_schools(
 async fn serve(cli: &Cli, args: ServeArgs) -> Result<(), AnyError> {
     // Checked before anything starts, so a misconfigured deployment fails at once.
     let auth = Auth::new(&auth_settings(&args.auth, cli.database_url.is_none())?)?;
-    let database = Database::provision(cli.database_url.as_ref(), &cli.data_dir).await?;
-    if database.created && database.is_embedded() {
-        load_demo_data(&database).await?;
-    }
+    let database = provision(cli).await?;
     if database.is_embedded() {
         log_demo_accounts();
     }
@@ -298,6 +295,17 @@ async fn seed(database: &Database, args: &SeedArgs) -> Result<(), AnyError> {
         started.elapsed()
     );
     Ok(())
+}
+
+/// The database, migrated; an embedded one gets the demo data when it is first created,
+/// whichever command creates it, so a later `serve` finds it. (`seed` provisions on its own:
+/// it loads what it is told.)
+async fn provision(cli: &Cli) -> Result<Database, AnyError> {
+    let database = Database::provision(cli.database_url.as_ref(), &cli.data_dir).await?;
+    if database.created && database.is_embedded() {
+        load_demo_data(&database).await?;
+    }
+    Ok(database)
 }
 
 /// Loads the demo data from the source documents (idempotent).

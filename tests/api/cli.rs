@@ -635,3 +635,29 @@ async fn import_schools_exits_non_zero_and_changes_nothing_when_the_file_is_malf
     }
     assert_eq!(schools_state(&app).await, before);
 }
+
+#[test]
+fn any_command_that_creates_the_embedded_database_loads_the_demo_data_once() {
+    let data_dir = DataDir::new();
+    let create_user = |email: &str| {
+        Command::new(BINARY)
+            .args(["--data-dir", data_dir.0.to_str().unwrap(), "--log", "info"])
+            .args(["user", "create", "--email", email, "--role", "admin"])
+            .env_remove("DATABASE_URL")
+            .output()
+            .unwrap()
+    };
+
+    let first = create_user("first.admin@school.example");
+    let again = create_user("admin@demo.mathshub.invalid");
+
+    let stderr = String::from_utf8_lossy(&first.stderr);
+    assert!(first.status.success(), "{stderr}");
+    assert!(stderr.contains("Loaded the demo data"), "{stderr}");
+    // The demo's admin account is there already: the command that created the database
+    // loaded the demo, as a first `serve` would have.
+    assert!(!again.status.success());
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(stderr.contains("already"), "{stderr}");
+    assert!(!stderr.contains("Loaded the demo data"), "{stderr}");
+}
