@@ -25,6 +25,7 @@ pub struct ProjectFields {
     pub cost_pence: i32,
     pub non_attendance_fee_pence: i32,
     pub cancellation_notice_days: i32,
+    pub session_days: i16,
     pub expectations: String,
     pub follows_id: Option<uuid::Uuid>,
 }

@@ -118,6 +118,7 @@ diesel::table! {
         follows_id -> Nullable<Uuid>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        session_days -> Int2,
     }
 }
 

@@ -112,6 +112,8 @@ pub struct LockedGroup {
     pub hub_id: uuid::Uuid,
     pub academic_year: String,
     pub project_phases: Vec<ProgrammePhase>,
+    /// How many London days one session may span, as the project allows.
+    pub session_days: i16,
     pub fields: WorkGroupFields,
     pub facts: GroupFacts,
 }
@@ -123,7 +125,7 @@ pub async fn lock(
     type Row = (
         uuid::Uuid,
         String,
-        Vec<ProgrammePhase>,
+        (Vec<ProgrammePhase>, i16),
         WorkGroupFields,
         (WorkGroupStatus, i32, i32, Option<DateTime<Utc>>),
     );
@@ -144,7 +146,7 @@ pub async fn lock(
         .select((
             work_groups::hub_id,
             work_groups::academic_year,
-            projects::phases,
+            (projects::phases, projects::session_days),
             WorkGroupFields::as_select(),
             (
                 work_groups::status,
@@ -156,14 +158,15 @@ pub async fn lock(
         .first(conn)
         .await
         .optional()?;
-    Ok(
-        row.map(|(hub_id, academic_year, project_phases, fields, facts)| {
+    Ok(row.map(
+        |(hub_id, academic_year, (project_phases, session_days), fields, facts)| {
             let (status, session_count, accepted_count, first_session_at) = facts;
             LockedGroup {
                 id,
                 hub_id,
                 academic_year,
                 project_phases,
+                session_days,
                 facts: GroupFacts {
                     status,
                     session_count,
@@ -174,8 +177,8 @@ pub async fn lock(
                 },
                 fields,
             }
-        }),
-    )
+        },
+    ))
 }
 
 pub async fn update(

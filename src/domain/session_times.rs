@@ -1,5 +1,6 @@
-//! When a session may be: it ends after it starts, on the same day in London, and within
-//! its work group's academic year (1 September to 31 August, London time).
+//! When a session may be: it ends after it starts, on the same day in London (or within as
+//! many days as its project allows), and within its work group's academic year (1 September
+//! to 31 August, London time).
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use chrono_tz::Europe::London;
@@ -15,22 +16,27 @@ fn london_midnight(date: NaiveDate) -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
-/// Every rule the times break, as (field, message).
+/// Every rule the times break, as (field, message). A session may span `days` London
+/// calendar days (its project's allowance; 1: the same day).
 pub fn problems(
     starts_at: DateTime<Utc>,
     ends_at: DateTime<Utc>,
+    days: u16,
     year: &AcademicYear,
 ) -> Vec<(&'static str, String)> {
     let mut problems = Vec::new();
+    let spanned =
+        ends_at.with_timezone(&London).date_naive() - starts_at.with_timezone(&London).date_naive();
     if ends_at <= starts_at {
         problems.push(("ends_at", "must be after starts_at".to_owned()));
-    } else if starts_at.with_timezone(&London).date_naive()
-        != ends_at.with_timezone(&London).date_naive()
-    {
-        problems.push((
-            "ends_at",
-            "must be on the same day (in London) as starts_at".to_owned(),
-        ));
+    } else if spanned.num_days() >= i64::from(days) {
+        let message = match days {
+            1 => "must be on the same day (in London) as starts_at".to_owned(),
+            _ => format!(
+                "must be within {days} days (in London) of starts_at, as the project allows"
+            ),
+        };
+        problems.push(("ends_at", message));
     }
     let first = london_midnight(NaiveDate::from_ymd_opt(year.start_year(), 9, 1).expect("a date"));
     let after_last =
@@ -67,6 +73,7 @@ mod tests {
             problems(
                 at("2021-11-17T09:30:00+00:00"),
                 at("2021-11-17T14:30:00+00:00"),
+                1,
                 &year()
             )
             .is_empty()
@@ -75,6 +82,7 @@ mod tests {
             problems(
                 at("2022-06-15T09:30:00+01:00"),
                 at("2022-06-15T15:00:00+01:00"),
+                1,
                 &year()
             )
             .is_empty()
@@ -86,12 +94,14 @@ mod tests {
         let backwards = problems(
             at("2021-11-17T14:30:00Z"),
             at("2021-11-17T09:30:00Z"),
+            1,
             &year(),
         );
         assert_eq!(backwards[0].0, "ends_at");
         let overnight = problems(
             at("2021-11-17T20:00:00Z"),
             at("2021-11-18T01:00:00Z"),
+            1,
             &year(),
         );
         assert!(overnight[0].1.contains("same day"), "{overnight:?}");
@@ -100,10 +110,21 @@ mod tests {
             problems(
                 at("2022-06-14T23:30:00Z"),
                 at("2022-06-15T00:30:00Z"),
+                1,
                 &year()
             )
             .is_empty()
         );
+    }
+
+    #[test]
+    fn a_project_may_allow_sessions_over_several_london_days() {
+        let residential = (at("2021-11-17T09:30:00Z"), at("2021-11-18T16:00:00Z"));
+        assert!(problems(residential.0, residential.1, 2, &year()).is_empty());
+        let too_long = problems(residential.0, at("2021-11-19T16:00:00Z"), 2, &year());
+        assert!(too_long[0].1.contains("within 2 days"), "{too_long:?}");
+        let one_day = problems(residential.0, residential.1, 1, &year());
+        assert!(one_day[0].1.contains("same day"), "{one_day:?}");
     }
 
     #[test]
@@ -113,6 +134,7 @@ mod tests {
             problems(
                 at("2022-08-31T21:00:00Z"),
                 at("2022-08-31T22:30:00Z"),
+                1,
                 &year()
             )
             .is_empty()
@@ -121,6 +143,7 @@ mod tests {
         let next = problems(
             at("2022-08-31T23:30:00Z"),
             at("2022-09-01T08:00:00Z"),
+            1,
             &year(),
         );
         assert!(
@@ -130,6 +153,7 @@ mod tests {
         let before = problems(
             at("2021-08-31T09:00:00+01:00"),
             at("2021-08-31T10:00:00+01:00"),
+            1,
             &year(),
         );
         assert!(

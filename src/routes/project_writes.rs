@@ -26,6 +26,8 @@ const TAG: &str = "Projects";
 /// Outlines and expectations run to a few paragraphs.
 const MAX_TEXT_CHARS: usize = 10_000;
 const MAX_NOTICE_DAYS: i64 = 365;
+/// The longest a session may be, in London calendar days (the schema allows 1 to 7).
+const MAX_SESSION_DAYS: i16 = 7;
 
 /// Who may take part. In a change, what is left out stays, and `requires_completed: null`
 /// clears it.
@@ -58,7 +60,7 @@ pub struct EligibilityInput {
     "eligibility": {"roles_allowed": ["head_of_department"], "roles_excluded": ["prospective_head_of_department"],
                     "school_phases": ["secondary", "all_through"], "requires_completed": null},
     "length": "the equivalent of three days", "cost_pence": 0,
-    "non_attendance_fee_pence": 7500, "cancellation_notice_days": 7,
+    "non_attendance_fee_pence": 7500, "cancellation_notice_days": 7, "session_days": 1,
     "expectations": "Participants and their schools must be able to commit to the full academic year's programme.",
     "follows": null
 }))]
@@ -84,6 +86,9 @@ pub struct NewProject {
     /// Apologies or withdrawals given fewer days than this before a session are charged
     /// (0 to 365).
     pub cancellation_notice_days: Option<i64>,
+    /// How many calendar days (in London) one session may span, 1 to 7; left out, 1: a
+    /// session starts and ends on the same day.
+    pub session_days: Option<i64>,
     pub expectations: Option<String>,
     /// The code of the project, of an earlier academic year, this one continues.
     pub follows: Option<String>,
@@ -111,6 +116,8 @@ pub struct ProjectChanges {
     pub cost_pence: Option<i64>,
     pub non_attendance_fee_pence: Option<i64>,
     pub cancellation_notice_days: Option<i64>,
+    /// Sessions already planned keep their times.
+    pub session_days: Option<i64>,
     pub expectations: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>)]
@@ -131,6 +138,7 @@ impl NewProject {
             cost_pence: self.cost_pence,
             non_attendance_fee_pence: self.non_attendance_fee_pence,
             cancellation_notice_days: self.cancellation_notice_days,
+            session_days: self.session_days,
             expectations: self.expectations,
             follows: self.follows.map(Some),
         };
@@ -154,6 +162,13 @@ fn notice_days(days: i64) -> Result<i32, ParseError> {
             "must be between 0 and {MAX_NOTICE_DAYS} days"
         )))
     }
+}
+
+fn session_days(days: i64) -> Result<i16, ParseError> {
+    i16::try_from(days)
+        .ok()
+        .filter(|days| (1..=MAX_SESSION_DAYS).contains(days))
+        .ok_or_else(|| ParseError(format!("must be between 1 and {MAX_SESSION_DAYS} days")))
 }
 
 fn some_phases(
@@ -183,6 +198,7 @@ struct Parsed {
     cost_pence: Option<i32>,
     non_attendance_fee_pence: Option<i32>,
     cancellation_notice_days: Option<i32>,
+    session_days: Option<i16>,
     expectations: Option<String>,
     follows: Option<Option<String>>,
 }
@@ -246,6 +262,7 @@ impl Parsed {
                 changes.cancellation_notice_days,
                 notice_days,
             ),
+            session_days: errors.check("session_days", changes.session_days, session_days),
             expectations: errors.parse("expectations", changes.expectations, &text),
             follows: changes
                 .follows
@@ -274,6 +291,7 @@ impl Parsed {
             cost_pence: self.cost_pence.unwrap_or_default(),
             non_attendance_fee_pence: self.non_attendance_fee_pence.unwrap_or_default(),
             cancellation_notice_days: self.cancellation_notice_days.unwrap_or_default(),
+            session_days: self.session_days.unwrap_or(1),
             expectations: self.expectations.unwrap_or_default(),
             follows_id: None,
         };
@@ -303,6 +321,7 @@ impl Parsed {
             &mut fields.cancellation_notice_days,
             self.cancellation_notice_days,
         );
+        set_if_sent(&mut fields.session_days, self.session_days);
         set_if_sent(&mut fields.expectations, self.expectations);
         set_if_sent(&mut references.requires_completed, self.requires_completed);
         set_if_sent(&mut references.follows, self.follows);

@@ -64,6 +64,9 @@ pub struct Project {
     /// Apologies or withdrawals given fewer days than this before a session are charged.
     #[schema(example = 7)]
     pub cancellation_notice_days: i32,
+    /// How many calendar days (in London) one session may span: 1, the same day.
+    #[schema(example = 1)]
+    pub session_days: i16,
     /// The currency of the amounts above.
     pub currency: Currency,
     pub expectations: String,
@@ -92,6 +95,7 @@ impl From<ProjectRow> for Project {
             cost_pence: row.cost_pence,
             non_attendance_fee_pence: row.non_attendance_fee_pence,
             cancellation_notice_days: row.cancellation_notice_days,
+            session_days: row.session_days,
             currency: Currency::Gbp,
             expectations: row.expectations,
             follows: row.follows_code,

@@ -98,7 +98,8 @@ async fn check_times(
     except: Option<uuid::Uuid>,
 ) -> Result<(), ApiError> {
     let year = AcademicYear::parse(&group.academic_year).map_err(ApiError::internal)?;
-    let problems = session_times::problems(fields.starts_at, fields.ends_at, &year);
+    let days = u16::try_from(group.session_days).unwrap_or(1);
+    let problems = session_times::problems(fields.starts_at, fields.ends_at, days, &year);
     if !problems.is_empty() {
         return Err(ApiError::Validation(
             problems

@@ -105,7 +105,7 @@ async fn create_returns_400_naming_every_bad_field_and_changes_nothing() {
         "eligibility": {"roles_allowed": ["teacher", "headteacher"], "school_phases": ["college"],
                         "requires_completed": "not a code"},
         "length": "", "cost_pence": -1, "non_attendance_fee_pence": 3_000_000_000_i64,
-        "cancellation_notice_days": 366, "follows": "NCP-1"
+        "cancellation_notice_days": 366, "session_days": 8, "follows": "NCP-1"
     });
     let problem = assert_problem(post(&app, &admin, &body).await, 400).await;
 
@@ -128,6 +128,7 @@ async fn create_returns_400_naming_every_bad_field_and_changes_nothing() {
             "outline",
             "phases[1]",
             "phases[2]",
+            "session_days",
             "title",
         ]
     );

@@ -151,6 +151,32 @@ async fn times_against_the_calendar_rules_are_all_named_at_once() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_session_may_span_as_many_london_days_as_its_project_allows() {
+    let app = TestApp::spawn_with_demo().await;
+    let (group, manager) = draft_group(&app).await;
+    let admin = app.token("admin@demo.mathshub.invalid").await;
+    let residential = session("2022-01-12T09:30:00Z", "2022-01-13T16:00:00Z");
+    let refused = assert_problem(add(&app, &manager, &group, &residential).await, 400).await;
+    assert_eq!(invalid_fields(&refused), ["ends_at"]);
+
+    let allowed = json!({"session_days": 2});
+    let project = app
+        .send(
+            Method::PATCH,
+            "/api/v1/projects/NCP21-15",
+            Some(&admin),
+            Some(&allowed),
+        )
+        .await;
+    assert_eq!(json_body(project, 200).await["session_days"], 2);
+
+    json_body(add(&app, &manager, &group, &residential).await, 201).await;
+    let three_days = session("2022-01-17T09:30:00Z", "2022-01-19T16:00:00Z");
+    let problem = assert_problem(add(&app, &manager, &group, &three_days).await, 400).await;
+    assert!(problem.to_string().contains("within 2 days"), "{problem}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn an_overlapping_session_is_refused_and_back_to_back_ones_are_not() {
     let app = TestApp::spawn_with_demo().await;
     let (group, manager) = draft_group(&app).await;
