@@ -11,13 +11,15 @@ use utoipa::ToSchema;
 
 use crate::auth::{Action, Caller, authorize};
 use crate::db::hub_covers::{self as covers, CoverRow};
-use crate::db::{DbPool, audit, local_authority_writes, lookups};
+use crate::db::{DbPool, lookups};
 use crate::domain::{GssCode, LaKind, LondonTime, Slug};
 use crate::error::ApiError;
 use crate::routes::etag::require_current;
 use crate::routes::hubs::AreaAuthority;
 use crate::routes::list::NoQueryParameters;
+use crate::routes::local_authority_writes::lock_authority;
 use crate::routes::parse_path;
+use crate::routes::reference_writes::Record;
 use crate::routes::refs::{HubRef, reference};
 
 const TAG: &str = "Hubs";
@@ -75,28 +77,6 @@ async fn find(
     covers::find(conn, slug, code)
         .await?
         .ok_or_else(|| not_covered(slug, code))
-}
-
-/// Locks the authority, so changes to its cover take turns; 404 when there is none by `code`.
-async fn lock_authority(
-    conn: &mut AsyncPgConnection,
-    code: &GssCode,
-) -> Result<local_authority_writes::LockedAuthority, ApiError> {
-    local_authority_writes::lock(conn, code)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("Local authority {code}")))
-}
-
-async fn record(
-    conn: &mut AsyncPgConnection,
-    caller: &Caller,
-    hub: &str,
-    action: &str,
-    details: serde_json::Value,
-) -> Result<(), ApiError> {
-    audit::record(conn, Some(caller.id), action, "hub", hub, details)
-        .await
-        .map_err(ApiError::from)
 }
 
 /// Get a cover
@@ -182,7 +162,7 @@ pub async fn put_cover(
             let (_, hub_id, hub_retired) = lookups::hubs_for_write(conn, &[slug.as_str()])
                 .await?
                 .pop()
-                .ok_or_else(|| ApiError::not_found(format!("Hub {slug}")))?;
+                .ok_or_else(|| Record::hub(slug.as_str()).not_found())?;
             if hub_retired {
                 return Err(ApiError::Conflict(format!(
                     "Hub {slug} is retired: it covers no more local authorities."
@@ -196,12 +176,16 @@ pub async fn put_cover(
             if let Some((cover_id, _, previous_slug)) = &previous {
                 covers::close(conn, *cover_id, at).await?;
                 let details = serde_json::json!({"local_authority": code, "moved_to": slug});
-                record(conn, &caller, previous_slug, "hub.cover_ended", details).await?;
+                Record::hub(previous_slug)
+                    .audit(conn, &caller, "cover_ended", details)
+                    .await?;
             }
             covers::open(conn, hub_id, &code, at).await?;
             let moved_from = previous.map(|(_, _, previous_slug)| previous_slug);
             let details = serde_json::json!({"local_authority": code, "moved_from": moved_from});
-            record(conn, &caller, slug.as_str(), "hub.cover_started", details).await?;
+            Record::hub(slug.as_str())
+                .audit(conn, &caller, "cover_started", details)
+                .await?;
             Ok((true, find(conn, &slug, &code).await?))
         })
         .await?;
@@ -264,7 +248,9 @@ pub async fn end_cover(
         let at = covers::change_time(conn).await?;
         covers::close(conn, cover_id, at).await?;
         let details = serde_json::json!({"local_authority": code, "moved_to": null});
-        record(conn, &caller, slug.as_str(), "hub.cover_ended", details).await
+        Record::hub(slug.as_str())
+            .audit(conn, &caller, "cover_ended", details)
+            .await
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

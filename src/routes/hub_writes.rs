@@ -12,12 +12,12 @@ use utoipa::ToSchema;
 
 use crate::auth::{Action, Caller, authorize};
 use crate::db::hub_writes::{self as writes, HubFields, HubUses, LockedHub};
-use crate::db::{DbPool, audit, hubs};
+use crate::db::{DbPool, hubs};
 use crate::domain::{Email, Region, Slug, Urn};
 use crate::error::{ApiError, unique_conflicts};
-use crate::routes::etag::require_current;
 use crate::routes::hubs::HubDetail;
 use crate::routes::list::FieldErrors;
+use crate::routes::reference_writes::Record;
 use crate::routes::{non_empty, parse_path, web_address};
 
 const TAG: &str = "Hubs";
@@ -37,10 +37,14 @@ pub struct LeadSchoolInput {
 pub type LeadSchoolColumns = (Option<String>, Option<String>);
 
 impl LeadSchoolInput {
-    /// The columns of this lead school, each part checked (as `lead_school.…`) into `errors`.
-    pub fn columns(self, errors: &mut FieldErrors) -> LeadSchoolColumns {
-        let name = errors.parse("lead_school.name", Some(self.name), non_empty);
-        let urn = errors.parse("lead_school.urn", self.urn, Urn::parse);
+    /// The columns of a lead school (none when it is left out or `null`), each part checked
+    /// (as `lead_school.…`) into `errors`.
+    pub fn columns(school: Option<Self>, errors: &mut FieldErrors) -> LeadSchoolColumns {
+        let Some(school) = school else {
+            return LeadSchoolColumns::default();
+        };
+        let name = errors.parse("lead_school.name", Some(school.name), non_empty);
+        let urn = errors.parse("lead_school.urn", school.urn, Urn::parse);
         (name, urn.map(Urn::into_inner))
     }
 }
@@ -94,7 +98,7 @@ pub(crate) async fn view(conn: &mut AsyncPgConnection, slug: &Slug) -> Result<Hu
     hubs::find(conn, slug)
         .await?
         .map(HubDetail::from)
-        .ok_or_else(|| ApiError::not_found(format!("Hub {slug}")))
+        .ok_or_else(|| Record::hub(slug.as_str()).not_found())
 }
 
 /// Locks a current hub for a change, checking `If-Match` against its view when sent; a
@@ -104,21 +108,13 @@ pub(crate) async fn lock_current(
     slug: &Slug,
     if_match: Option<&header::HeaderValue>,
 ) -> Result<LockedHub, ApiError> {
+    let record = Record::hub(slug.as_str());
     let hub = writes::lock(conn, slug)
         .await?
-        .ok_or_else(|| ApiError::not_found(format!("Hub {slug}")))?;
-    if let Some(if_match) = if_match {
-        require_current(
-            if_match,
-            &view(conn, slug).await?,
-            format_args!("Hub {slug}"),
-        )?;
-    }
-    if hub.retired_at.is_some() {
-        return Err(ApiError::Conflict(format!(
-            "Hub {slug} is retired: it no longer changes."
-        )));
-    }
+        .ok_or_else(|| record.not_found())?;
+    record
+        .require_changeable(hub.retired_at, if_match, async || view(conn, slug).await)
+        .await?;
     Ok(hub)
 }
 
@@ -163,11 +159,8 @@ pub async fn create_hub(
     let slug = errors.parse("slug", Some(body.slug), Slug::parse);
     let name = errors.parse("name", Some(body.name), non_empty);
     let region = errors.parse("region", Some(body.region), Region::parse);
-    let (lead_school_name, lead_school_urn) = body
-        .lead_school
-        .map_or_else(LeadSchoolColumns::default, |school| {
-            school.columns(&mut errors)
-        });
+    let (lead_school_name, lead_school_urn) =
+        LeadSchoolInput::columns(body.lead_school, &mut errors);
     let contact_email = errors.parse("contact_email", body.contact_email, email);
     let website = errors.parse("website", body.website, web_address);
     errors.into_result()?;
@@ -187,15 +180,14 @@ pub async fn create_hub(
             writes::insert(conn, &slug, &fields)
                 .await
                 .map_err(unique_conflicts(&clashes(&slug, &fields.name)))?;
-            audit::record(
-                conn,
-                Some(caller.id),
-                "hub.created",
-                "hub",
-                slug.as_str(),
-                serde_json::json!({"after": fields}),
-            )
-            .await?;
+            Record::hub(slug.as_str())
+                .audit(
+                    conn,
+                    &caller,
+                    "created",
+                    serde_json::json!({"after": fields}),
+                )
+                .await?;
             view(conn, &slug).await
         })
         .await?;
@@ -237,11 +229,9 @@ pub async fn update_hub(
     let mut errors = FieldErrors::default();
     let name = errors.parse("name", changes.name, non_empty);
     let region = errors.parse("region", changes.region, Region::parse);
-    let lead_school = changes.lead_school.map(|school| {
-        school.map_or_else(LeadSchoolColumns::default, |school| {
-            school.columns(&mut errors)
-        })
-    });
+    let lead_school = changes
+        .lead_school
+        .map(|school| LeadSchoolInput::columns(school, &mut errors));
     let contact_email = errors.parse_nullable("contact_email", changes.contact_email, email);
     let website = errors.parse_nullable("website", changes.website, web_address);
     errors.into_result()?;
@@ -263,15 +253,10 @@ pub async fn update_hub(
             writes::update(conn, hub.id, &fields)
                 .await
                 .map_err(unique_conflicts(&clashes(&slug, &fields.name)))?;
-            audit::record(
-                conn,
-                Some(caller.id),
-                "hub.updated",
-                "hub",
-                slug.as_str(),
-                serde_json::json!({"before": before, "after": fields}),
-            )
-            .await?;
+            let details = serde_json::json!({"before": before, "after": fields});
+            Record::hub(slug.as_str())
+                .audit(conn, &caller, "updated", details)
+                .await?;
             view(conn, &slug).await
         })
         .await?;
@@ -328,24 +313,13 @@ pub async fn retire_hub(
     let mut conn = pool.get().await?;
     let retired = conn
         .transaction::<_, ApiError, _>(async |conn| {
+            let record = Record::hub(slug.as_str());
             let hub = lock_current(conn, &slug, None).await?;
             let reasons = still_relied_on(&writes::uses(conn, hub.id).await?);
-            if !reasons.is_empty() {
-                return Err(ApiError::Conflict(format!(
-                    "Hub {slug} is still in use: {}. Move or end these before retiring it.",
-                    reasons.join("; ")
-                )));
-            }
+            record.refuse_while_relied_on(&reasons, "Move or end these")?;
             writes::retire(conn, hub.id).await?;
-            audit::record(
-                conn,
-                Some(caller.id),
-                "hub.retired",
-                "hub",
-                slug.as_str(),
-                serde_json::json!({"before": hub.fields}),
-            )
-            .await?;
+            let details = serde_json::json!({"before": hub.fields});
+            record.audit(conn, &caller, "retired", details).await?;
             view(conn, &slug).await
         })
         .await?;

@@ -12,13 +12,15 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::auth::{Action, Caller, authorize};
-use crate::db::local_authority_writes::{self as writes, AuthorityUses, LocalAuthorityFields};
-use crate::db::{DbPool, audit, local_authorities, lookups};
+use crate::db::local_authority_writes::{
+    self as writes, AuthorityUses, LocalAuthorityFields, LockedAuthority,
+};
+use crate::db::{DbPool, local_authorities, lookups};
 use crate::domain::{GssCode, LaKind, LaNumber, Region};
 use crate::error::{ApiError, unique_conflicts};
-use crate::routes::etag::require_current;
 use crate::routes::list::FieldErrors;
 use crate::routes::local_authorities::LocalAuthority;
+use crate::routes::reference_writes::Record;
 use crate::routes::{non_empty, parse_path};
 
 const TAG: &str = "Local authorities";
@@ -131,7 +133,18 @@ async fn view(conn: &mut AsyncPgConnection, code: &GssCode) -> Result<LocalAutho
     local_authorities::find(conn, code)
         .await?
         .map(LocalAuthority::from)
-        .ok_or_else(|| ApiError::not_found(format!("Local authority {code}")))
+        .ok_or_else(|| Record::local_authority(code.as_str()).not_found())
+}
+
+/// Locks the authority, so that changes to it and to what names it (a cover, an area, a
+/// district's parent) take turns; 404 when there is none by `code`.
+pub(crate) async fn lock_authority(
+    conn: &mut AsyncPgConnection,
+    code: &GssCode,
+) -> Result<LockedAuthority, ApiError> {
+    writes::lock(conn, code)
+        .await?
+        .ok_or_else(|| Record::local_authority(code.as_str()).not_found())
 }
 
 /// Unique clashes of codes and LA numbers as a clear 409.
@@ -218,15 +231,10 @@ pub async fn create_local_authority(
                     &code,
                     fields.la_number.as_deref(),
                 )))?;
-            audit::record(
-                conn,
-                Some(caller.id),
-                "local_authority.created",
-                "local_authority",
-                code.as_str(),
-                serde_json::json!({"kind": code.kind(), "after": fields}),
-            )
-            .await?;
+            let details = serde_json::json!({"kind": code.kind(), "after": fields});
+            Record::local_authority(code.as_str())
+                .audit(conn, &caller, "created", details)
+                .await?;
             view(conn, &code).await
         })
         .await?;
@@ -274,25 +282,17 @@ pub async fn update_local_authority(
     let region = errors.parse("region", changes.region, Region::parse);
     let parent = errors.parse("parent", changes.parent.clone(), GssCode::parse);
     let if_match = request.headers().get(header::IF_MATCH).cloned();
+    let record = Record::local_authority(code.as_str());
 
     let mut conn = pool.get().await?;
     let changed = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            let current = writes::lock(conn, &code)
-                .await?
-                .ok_or_else(|| ApiError::not_found(format!("Local authority {code}")))?;
-            if let Some(if_match) = &if_match {
-                require_current(
-                    if_match,
-                    &view(conn, &code).await?,
-                    format_args!("Local authority {code}"),
-                )?;
-            }
-            if current.retired_at.is_some() {
-                return Err(ApiError::Conflict(format!(
-                    "Local authority {code} is retired: it no longer changes."
-                )));
-            }
+            let current = lock_authority(conn, &code).await?;
+            record
+                .require_changeable(current.retired_at, if_match.as_ref(), async || {
+                    view(conn, &code).await
+                })
+                .await?;
             if parent.is_some() {
                 check_parent(conn, current.kind, parent.as_ref(), &mut errors).await?;
             }
@@ -314,15 +314,8 @@ pub async fn update_local_authority(
                     &code,
                     fields.la_number.as_deref(),
                 )))?;
-            audit::record(
-                conn,
-                Some(caller.id),
-                "local_authority.updated",
-                "local_authority",
-                code.as_str(),
-                serde_json::json!({"before": before, "after": fields}),
-            )
-            .await?;
+            let details = serde_json::json!({"before": before, "after": fields});
+            record.audit(conn, &caller, "updated", details).await?;
             view(conn, &code).await
         })
         .await?;
@@ -381,31 +374,16 @@ pub async fn retire_local_authority(
     let mut conn = pool.get().await?;
     let retired = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            let current = writes::lock(conn, &code)
-                .await?
-                .ok_or_else(|| ApiError::not_found(format!("Local authority {code}")))?;
+            let record = Record::local_authority(code.as_str());
+            let current = lock_authority(conn, &code).await?;
             if current.retired_at.is_some() {
-                return Err(ApiError::Conflict(format!(
-                    "Local authority {code} is already retired."
-                )));
+                return Err(ApiError::Conflict(format!("{record} is already retired.")));
             }
             let reasons = still_relied_on(&writes::uses(conn, &code).await?);
-            if !reasons.is_empty() {
-                return Err(ApiError::Conflict(format!(
-                    "Local authority {code} is still in use: {}. Move these elsewhere before retiring it.",
-                    reasons.join("; ")
-                )));
-            }
+            record.refuse_while_relied_on(&reasons, "Move these elsewhere")?;
             writes::retire(conn, &code).await?;
-            audit::record(
-                conn,
-                Some(caller.id),
-                "local_authority.retired",
-                "local_authority",
-                code.as_str(),
-                serde_json::json!({"before": current.fields}),
-            )
-            .await?;
+            let details = serde_json::json!({"before": current.fields});
+            record.audit(conn, &caller, "retired", details).await?;
             view(conn, &code).await
         })
         .await?;

@@ -19,6 +19,7 @@ pub mod me;
 pub mod partners;
 pub mod project_writes;
 pub mod projects;
+pub mod reference_writes;
 pub mod refs;
 pub mod school_import;
 pub mod schools;

@@ -10,13 +10,14 @@ use utoipa::ToSchema;
 
 use crate::auth::{Action, Caller, authorize};
 use crate::db::strategic_partners::{self as partners, StrategicPartnerFields};
-use crate::db::{DbPool, audit, lookups};
+use crate::db::{DbPool, lookups};
 use crate::domain::{Slug, StrategicPartnerKind, Urn};
 use crate::error::{ApiError, unique_conflicts};
 use crate::routes::etag::require_current;
 use crate::routes::hub_writes::lock_current;
 use crate::routes::hubs::StrategicPartner;
 use crate::routes::list::{FieldErrors, NoQueryParameters};
+use crate::routes::reference_writes::Record;
 use crate::routes::{non_empty, parse_path, uuid, web_address};
 
 const TAG: &str = "Hubs";
@@ -195,15 +196,10 @@ pub async fn create_strategic_partner(
             let id = partners::insert(conn, hub.id, &fields)
                 .await
                 .map_err(unique_conflicts(&clashes(&slug, &fields.name)))?;
-            audit::record(
-                conn,
-                Some(caller.id),
-                "strategic_partner.created",
-                "strategic_partner",
-                &id.to_string(),
-                serde_json::json!({"hub": slug, "after": fields}),
-            )
-            .await?;
+            let details = serde_json::json!({"hub": slug, "after": fields});
+            Record::strategic_partner(&id.to_string())
+                .audit(conn, &caller, "created", details)
+                .await?;
             view(conn, &slug, id).await
         })
         .await?;
@@ -268,15 +264,10 @@ pub async fn update_strategic_partner(
             partners::update(conn, id, &fields)
                 .await
                 .map_err(unique_conflicts(&clashes(&slug, &fields.name)))?;
-            audit::record(
-                conn,
-                Some(caller.id),
-                "strategic_partner.updated",
-                "strategic_partner",
-                &id.to_string(),
-                serde_json::json!({"hub": slug, "before": before, "after": fields}),
-            )
-            .await?;
+            let details = serde_json::json!({"hub": slug, "before": before, "after": fields});
+            Record::strategic_partner(&id.to_string())
+                .audit(conn, &caller, "updated", details)
+                .await?;
             view(conn, &slug, id).await
         })
         .await?;
@@ -316,16 +307,10 @@ pub async fn delete_strategic_partner(
     conn.transaction::<_, ApiError, _>(async |conn| {
         let before = lock(conn, &slug, id, if_match.as_ref()).await?;
         partners::delete(conn, id).await?;
-        audit::record(
-            conn,
-            Some(caller.id),
-            "strategic_partner.deleted",
-            "strategic_partner",
-            &id.to_string(),
-            serde_json::json!({"hub": slug, "before": before}),
-        )
-        .await
-        .map_err(ApiError::from)
+        let details = serde_json::json!({"hub": slug, "before": before});
+        Record::strategic_partner(&id.to_string())
+            .audit(conn, &caller, "deleted", details)
+            .await
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -15,13 +15,13 @@ use crate::auth::{Action, Caller, authorize};
 use crate::db::teaching_school_hub_writes::{
     self as writes, LockedTeachingSchoolHub, TeachingSchoolHubFields, TeachingSchoolHubUses,
 };
-use crate::db::{DbPool, audit, lookups, teaching_school_hubs};
+use crate::db::{DbPool, lookups, teaching_school_hubs};
 use crate::domain::{GssCode, LaKind, ParseError, Slug};
 use crate::error::{ApiError, unique_conflicts};
-use crate::routes::etag::require_current;
-use crate::routes::hub_writes::{LeadSchoolColumns, LeadSchoolInput};
+use crate::routes::hub_writes::LeadSchoolInput;
 use crate::routes::list::FieldErrors;
 use crate::routes::local_authority_writes::check_authorities;
+use crate::routes::reference_writes::Record;
 use crate::routes::teaching_school_hubs::TeachingSchoolHubDetail;
 use crate::routes::{non_empty, parse_path, web_address};
 
@@ -145,7 +145,7 @@ async fn view(
     teaching_school_hubs::find(conn, slug)
         .await?
         .map(TeachingSchoolHubDetail::from)
-        .ok_or_else(|| ApiError::not_found(format!("Teaching School Hub {slug}")))
+        .ok_or_else(|| Record::teaching_school_hub(slug.as_str()).not_found())
 }
 
 /// Its fields and lists, for the audit trail.
@@ -168,21 +168,13 @@ async fn lock_current(
     slug: &Slug,
     if_match: Option<&header::HeaderValue>,
 ) -> Result<LockedTeachingSchoolHub, ApiError> {
+    let record = Record::teaching_school_hub(slug.as_str());
     let tsh = writes::lock(conn, slug)
         .await?
-        .ok_or_else(|| ApiError::not_found(format!("Teaching School Hub {slug}")))?;
-    if let Some(if_match) = if_match {
-        require_current(
-            if_match,
-            &view(conn, slug).await?,
-            format_args!("Teaching School Hub {slug}"),
-        )?;
-    }
-    if tsh.retired_at.is_some() {
-        return Err(ApiError::Conflict(format!(
-            "Teaching School Hub {slug} is retired: it no longer changes."
-        )));
-    }
+        .ok_or_else(|| record.not_found())?;
+    record
+        .require_changeable(tsh.retired_at, if_match, async || view(conn, slug).await)
+        .await?;
     Ok(tsh)
 }
 
@@ -228,11 +220,8 @@ pub async fn create_teaching_school_hub(
     let mut errors = FieldErrors::default();
     let slug = errors.parse("slug", Some(body.slug), Slug::parse);
     let name = errors.parse("name", Some(body.name), non_empty);
-    let (lead_school_name, lead_school_urn) = body
-        .lead_school
-        .map_or_else(LeadSchoolColumns::default, |school| {
-            school.columns(&mut errors)
-        });
+    let (lead_school_name, lead_school_urn) =
+        LeadSchoolInput::columns(body.lead_school, &mut errors);
     let website = errors.parse("website", body.website, web_address);
     let area = parse_list("area", body.area, GssCode::parse, &mut errors);
     let partner_hubs = parse_list("partner_hubs", body.partner_hubs, Slug::parse, &mut errors);
@@ -256,15 +245,14 @@ pub async fn create_teaching_school_hub(
             writes::replace_area(conn, id, &area).await?;
             writes::replace_partner_hubs(conn, id, &hub_ids).await?;
             let after = snapshot(conn, id, &fields).await?;
-            audit::record(
-                conn,
-                Some(caller.id),
-                "teaching_school_hub.created",
-                "teaching_school_hub",
-                slug.as_str(),
-                serde_json::json!({"after": after}),
-            )
-            .await?;
+            Record::teaching_school_hub(slug.as_str())
+                .audit(
+                    conn,
+                    &caller,
+                    "created",
+                    serde_json::json!({"after": after}),
+                )
+                .await?;
             view(conn, &slug).await
         })
         .await?;
@@ -312,11 +300,9 @@ pub async fn update_teaching_school_hub(
     let changes = body.into_inner();
     let mut errors = FieldErrors::default();
     let name = errors.parse("name", changes.name, non_empty);
-    let lead_school = changes.lead_school.map(|school| {
-        school.map_or_else(LeadSchoolColumns::default, |school| {
-            school.columns(&mut errors)
-        })
-    });
+    let lead_school = changes
+        .lead_school
+        .map(|school| LeadSchoolInput::columns(school, &mut errors));
     let website = errors.parse_nullable("website", changes.website, web_address);
     let area = changes
         .area
@@ -356,15 +342,10 @@ pub async fn update_teaching_school_hub(
                 writes::replace_partner_hubs(conn, tsh.id, hub_ids).await?;
             }
             let after = snapshot(conn, tsh.id, &fields).await?;
-            audit::record(
-                conn,
-                Some(caller.id),
-                "teaching_school_hub.updated",
-                "teaching_school_hub",
-                slug.as_str(),
-                serde_json::json!({"before": before, "after": after}),
-            )
-            .await?;
+            let details = serde_json::json!({"before": before, "after": after});
+            Record::teaching_school_hub(slug.as_str())
+                .audit(conn, &caller, "updated", details)
+                .await?;
             view(conn, &slug).await
         })
         .await?;
@@ -417,24 +398,13 @@ pub async fn retire_teaching_school_hub(
     let mut conn = pool.get().await?;
     let retired = conn
         .transaction::<_, ApiError, _>(async |conn| {
+            let record = Record::teaching_school_hub(slug.as_str());
             let tsh = lock_current(conn, &slug, None).await?;
             let reasons = still_relied_on(&writes::uses(conn, tsh.id).await?);
-            if !reasons.is_empty() {
-                return Err(ApiError::Conflict(format!(
-                    "Teaching School Hub {slug} is still in use: {}. Revoke or disable these before retiring it.",
-                    reasons.join("; ")
-                )));
-            }
+            record.refuse_while_relied_on(&reasons, "Revoke or disable these")?;
             writes::retire(conn, tsh.id).await?;
-            audit::record(
-                conn,
-                Some(caller.id),
-                "teaching_school_hub.retired",
-                "teaching_school_hub",
-                slug.as_str(),
-                serde_json::json!({"before": tsh.fields}),
-            )
-            .await?;
+            let details = serde_json::json!({"before": tsh.fields});
+            record.audit(conn, &caller, "retired", details).await?;
             view(conn, &slug).await
         })
         .await?;

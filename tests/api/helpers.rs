@@ -552,3 +552,58 @@ pub async fn audit_count(app: &TestApp, action: &str, object_id: &str) -> i64 {
     )
     .await
 }
+
+/// The demo and a national admin's token: the caller of every reference-data write.
+pub async fn spawn_as_admin() -> (TestApp, String) {
+    let app = TestApp::spawn_with_demo().await;
+    let admin = app.token("admin@demo.mathshub.invalid").await;
+    (app, admin)
+}
+
+/// `POST path` with a bearer token and a JSON body when given.
+pub async fn post(
+    app: &TestApp,
+    token: &str,
+    path: &str,
+    body: Option<&Value>,
+) -> reqwest::Response {
+    app.send(reqwest::Method::POST, path, Some(token), body)
+        .await
+}
+
+/// `PATCH path` with a bearer token, `If-Match: tag` and a JSON body.
+pub async fn patch_if_match(
+    app: &TestApp,
+    path: &str,
+    token: &str,
+    tag: &str,
+    body: &Value,
+) -> reqwest::Response {
+    send_if_match(app, reqwest::Method::PATCH, path, token, tag, Some(body)).await
+}
+
+/// Adds `old-hub`, a retired hub, which writes may no longer name.
+pub async fn add_retired_hub(app: &TestApp) {
+    app.execute(
+        "INSERT INTO hubs (id, slug, name, region, retired_at) \
+         VALUES (gen_random_uuid(), 'old-hub', 'Old Maths Hub', 'London', now())",
+    )
+    .await;
+}
+
+/// The `key` of every item of the JSON array `items`, such as the slugs of a list.
+pub fn each_of(items: &Value, key: &str) -> Vec<String> {
+    items
+        .as_array()
+        .expect("an array")
+        .iter()
+        .map(|item| item[key].as_str().expect("a string").to_owned())
+        .collect()
+}
+
+/// Asserts `text` (a problem's detail, say) says every one of `words`.
+pub fn assert_says_all(text: &str, words: &[&str]) {
+    for words in words {
+        assert!(text.contains(words), "{words:?} not in {text}");
+    }
+}

@@ -7,11 +7,10 @@ use reqwest::header::LOCATION;
 use serde_json::Value;
 
 use crate::helpers::{
-    TestApp, assert_problem, assert_problem_saying, audit_count, etag_of, invalid_fields,
-    json_body, reference_data, send_if_match,
+    TestApp, add_retired_hub, assert_problem, assert_problem_saying, audit_count, each_of, etag_of,
+    invalid_fields, json_body, reference_data, send_if_match, spawn_as_admin,
 };
 
-const ADMIN: &str = "admin@demo.mathshub.invalid";
 const LCW: &str = "london-central-and-west";
 const LNE: &str = "london-north-east";
 const EALING: &str = "E09000009";
@@ -46,19 +45,9 @@ async fn overlapping_covers(app: &TestApp, code: &str) -> i64 {
     .await
 }
 
-fn slugs(hub: &Value, list: &str, key: &str) -> Vec<String> {
-    hub[list]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|item| item[key].as_str().unwrap().to_owned())
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn moving_an_authority_closes_the_old_cover_opens_the_new_and_audits_both_hubs() {
-    let app = TestApp::spawn_with_demo().await;
-    let admin = app.token(ADMIN).await;
+    let (app, admin) = spawn_as_admin().await;
     let rows_before = app
         .query_count("SELECT count(*) AS count FROM hub_local_authorities", &[])
         .await;
@@ -94,9 +83,9 @@ async fn moving_an_authority_closes_the_old_cover_opens_the_new_and_audits_both_
 
     // The read views show current covers only.
     let lcw = app.get_json(&format!("/api/v1/hubs/{LCW}"), 200).await;
-    assert!(!slugs(&lcw, "local_authorities", "gss_code").contains(&EALING.to_owned()));
+    assert!(!each_of(&lcw["local_authorities"], "gss_code").contains(&EALING.to_owned()));
     let lne = app.get_json(&format!("/api/v1/hubs/{LNE}"), 200).await;
-    assert!(slugs(&lne, "local_authorities", "gss_code").contains(&EALING.to_owned()));
+    assert!(each_of(&lne["local_authorities"], "gss_code").contains(&EALING.to_owned()));
     let ealing = app
         .get_json(&format!("/api/v1/local-authorities/{EALING}"), 200)
         .await;
@@ -104,7 +93,7 @@ async fn moving_an_authority_closes_the_old_cover_opens_the_new_and_audits_both_
     let found = app
         .get_json(&format!("/api/v1/hubs?local_authority={EALING}"), 200)
         .await;
-    assert_eq!(slugs(&found, "items", "slug"), [LNE]);
+    assert_eq!(each_of(&found["items"], "slug"), [LNE]);
 
     assert_eq!(audit_count(&app, "hub.cover_ended", LCW).await, 1);
     assert_eq!(audit_count(&app, "hub.cover_started", LNE).await, 1);
@@ -112,8 +101,7 @@ async fn moving_an_authority_closes_the_old_cover_opens_the_new_and_audits_both_
 
 #[tokio::test(flavor = "multi_thread")]
 async fn covering_an_authority_the_hub_covers_already_answers_200_and_changes_nothing() {
-    let app = TestApp::spawn_with_demo().await;
-    let admin = app.token(ADMIN).await;
+    let (app, admin) = spawn_as_admin().await;
     let before = reference_data(&app).await;
 
     let cover = json_body(put(&app, &admin, LCW, EALING).await, 200).await;
@@ -125,14 +113,10 @@ async fn covering_an_authority_the_hub_covers_already_answers_200_and_changes_no
 #[tokio::test(flavor = "multi_thread")]
 async fn covering_a_district_an_unknown_or_a_retired_authority_or_hub_is_refused_and_changes_nothing()
  {
-    let app = TestApp::spawn_with_demo().await;
-    let admin = app.token(ADMIN).await;
-    app.execute(
-        "UPDATE local_authorities SET retired_at = now() WHERE gss_code = 'E06000001';
-         INSERT INTO hubs (id, slug, name, region, retired_at) \
-         VALUES (gen_random_uuid(), 'old-hub', 'Old Maths Hub', 'London', now());",
-    )
-    .await;
+    let (app, admin) = spawn_as_admin().await;
+    app.execute("UPDATE local_authorities SET retired_at = now() WHERE gss_code = 'E06000001'")
+        .await;
+    add_retired_hub(&app).await;
     let before = reference_data(&app).await;
 
     let district = assert_problem(put(&app, &admin, "glow", "E07000079").await, 400).await;
@@ -148,8 +132,7 @@ async fn covering_a_district_an_unknown_or_a_retired_authority_or_hub_is_refused
 
 #[tokio::test(flavor = "multi_thread")]
 async fn ending_a_cover_keeps_it_as_history_and_honours_if_match() {
-    let app = TestApp::spawn_with_demo().await;
-    let admin = app.token(ADMIN).await;
+    let (app, admin) = spawn_as_admin().await;
     let path = cover_path(LCW, EALING);
     let stale = etag_of(&app, &path).await;
     json_body(put(&app, &admin, LNE, EALING).await, 201).await;
@@ -191,8 +174,7 @@ async fn ending_a_cover_keeps_it_as_history_and_honours_if_match() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn concurrent_moves_of_one_authority_both_answer_and_leave_exactly_one_current_cover() {
-    let app = TestApp::spawn_with_demo().await;
-    let admin = app.token(ADMIN).await;
+    let (app, admin) = spawn_as_admin().await;
 
     for _ in 0..5 {
         let (to_lne, to_glow) = tokio::join!(
@@ -232,8 +214,7 @@ async fn concurrent_moves_of_one_authority_both_answer_and_leave_exactly_one_cur
 
 #[tokio::test(flavor = "multi_thread")]
 async fn concurrent_requests_for_the_same_cover_begin_it_once() {
-    let app = TestApp::spawn_with_demo().await;
-    let admin = app.token(ADMIN).await;
+    let (app, admin) = spawn_as_admin().await;
 
     let (first, second) = tokio::join!(
         put(&app, &admin, LNE, EALING),

@@ -7,11 +7,10 @@ use reqwest::header::LOCATION;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    TestApp, assert_problem, assert_problem_saying, audit_count, etag_of, invalid_fields,
-    json_body, reference_data, send_if_match,
+    TestApp, assert_problem, assert_problem_saying, assert_says_all, audit_count, etag_of,
+    invalid_fields, json_body, patch_if_match, post, reference_data, spawn_as_admin,
 };
 
-const ADMIN: &str = "admin@demo.mathshub.invalid";
 const LCW: &str = "london-central-and-west";
 
 fn new_hub() -> Value {
@@ -20,10 +19,6 @@ fn new_hub() -> Value {
         "lead_school": {"name": "Twyford Church of England High School", "urn": "137083"},
         "contact_email": "hub@example.org", "website": "https://www.example.org/hub"
     })
-}
-
-async fn post(app: &TestApp, token: &str, path: &str, body: Option<&Value>) -> reqwest::Response {
-    app.send(Method::POST, path, Some(token), body).await
 }
 
 async fn patch(app: &TestApp, token: &str, slug: &str, body: &Value) -> reqwest::Response {
@@ -47,8 +42,7 @@ async fn add_spare_hub(app: &TestApp) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn create_returns_201_with_the_hub_covering_nothing_yet_and_an_audit_record() {
-    let app = TestApp::spawn_with_demo().await;
-    let admin = app.token(ADMIN).await;
+    let (app, admin) = spawn_as_admin().await;
 
     let response = post(&app, &admin, "/api/v1/hubs", Some(&new_hub())).await;
 
@@ -64,8 +58,7 @@ async fn create_returns_201_with_the_hub_covering_nothing_yet_and_an_audit_recor
 
 #[tokio::test(flavor = "multi_thread")]
 async fn create_returns_400_naming_every_bad_field_and_changes_nothing() {
-    let app = TestApp::spawn_with_demo().await;
-    let admin = app.token(ADMIN).await;
+    let (app, admin) = spawn_as_admin().await;
     let before = reference_data(&app).await;
 
     let problem = assert_problem(
@@ -109,8 +102,7 @@ async fn create_returns_400_naming_every_bad_field_and_changes_nothing() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn create_returns_409_when_the_slug_or_name_is_taken() {
-    let app = TestApp::spawn_with_demo().await;
-    let admin = app.token(ADMIN).await;
+    let (app, admin) = spawn_as_admin().await;
     let before = reference_data(&app).await;
 
     let mut same_slug = new_hub();
@@ -134,21 +126,13 @@ async fn create_returns_409_when_the_slug_or_name_is_taken() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn update_changes_what_is_sent_clears_nulls_and_refuses_a_stale_if_match() {
-    let app = TestApp::spawn_with_demo().await;
-    let admin = app.token(ADMIN).await;
+    let (app, admin) = spawn_as_admin().await;
     let path = format!("/api/v1/hubs/{LCW}");
     let tag = etag_of(&app, &path).await;
 
+    let changes = json!({"website": "https://www.lcwmathshub.co.uk", "contact_email": null});
     let changed = json_body(
-        send_if_match(
-            &app,
-            Method::PATCH,
-            &path,
-            &admin,
-            &tag,
-            Some(&json!({"website": "https://www.lcwmathshub.co.uk", "contact_email": null})),
-        )
-        .await,
+        patch_if_match(&app, &path, &admin, &tag, &changes).await,
         200,
     )
     .await;
@@ -158,19 +142,8 @@ async fn update_changes_what_is_sent_clears_nulls_and_refuses_a_stale_if_match()
     assert_eq!(app.get_json(&path, 200).await, changed);
 
     let before = reference_data(&app).await;
-    assert_problem(
-        send_if_match(
-            &app,
-            Method::PATCH,
-            &path,
-            &admin,
-            &tag,
-            Some(&json!({"name": "Second editor's name"})),
-        )
-        .await,
-        412,
-    )
-    .await;
+    let stale = json!({"name": "Second editor's name"});
+    assert_problem(patch_if_match(&app, &path, &admin, &tag, &stale).await, 412).await;
     let renamed = patch(&app, &admin, LCW, &json!({"slug": "lcw"})).await;
     assert_problem(renamed, 400).await;
     assert_problem_saying(
@@ -185,8 +158,7 @@ async fn update_changes_what_is_sent_clears_nulls_and_refuses_a_stale_if_match()
 
 #[tokio::test(flavor = "multi_thread")]
 async fn retire_returns_409_naming_what_still_relies_on_the_hub() {
-    let app = TestApp::spawn_with_demo().await;
-    let admin = app.token(ADMIN).await;
+    let (app, admin) = spawn_as_admin().await;
     let before = reference_data(&app).await;
 
     let problem = assert_problem(
@@ -195,21 +167,20 @@ async fn retire_returns_409_naming_what_still_relies_on_the_hub() {
     )
     .await;
 
-    let detail = problem["detail"].as_str().unwrap();
-    for words in [
-        "E09000009",
-        "work groups neither completed nor cancelled",
-        "enabled accounts of its managers and leads",
-    ] {
-        assert!(detail.contains(words), "{words:?} not in {detail}");
-    }
+    assert_says_all(
+        problem["detail"].as_str().unwrap(),
+        &[
+            "E09000009",
+            "work groups neither completed nor cancelled",
+            "enabled accounts of its managers and leads",
+        ],
+    );
     assert_eq!(reference_data(&app).await, before);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_retired_hub_leaves_the_list_and_no_longer_changes() {
-    let app = TestApp::spawn_with_demo().await;
-    let admin = app.token(ADMIN).await;
+    let (app, admin) = spawn_as_admin().await;
     add_spare_hub(&app).await;
 
     let retired = json_body(

@@ -8,10 +8,9 @@ use serde_json::{Value, json};
 
 use crate::helpers::{
     TestApp, assert_problem, assert_problem_saying, audit_count, etag_of, invalid_fields,
-    json_body, reference_data, send_if_match,
+    json_body, patch_if_match, reference_data, spawn_as_admin,
 };
 
-const ADMIN: &str = "admin@demo.mathshub.invalid";
 /// Cambridge, a district of Cambridgeshire (E10000003), taken out of the demo's authorities.
 const CAMBRIDGE: &str = "E07000008";
 
@@ -21,12 +20,11 @@ fn cambridge() -> Value {
 
 /// The demo without Cambridge, and an admin's token.
 async fn spawn() -> (TestApp, String) {
-    let app = TestApp::spawn_with_demo().await;
+    let (app, admin) = spawn_as_admin().await;
     app.execute(&format!(
         "DELETE FROM local_authorities WHERE gss_code = '{CAMBRIDGE}'"
     ))
     .await;
-    let admin = app.token(ADMIN).await;
     (app, admin)
 }
 
@@ -182,16 +180,9 @@ async fn update_changes_what_is_sent_honours_if_match_and_audits_before_and_afte
     let path = "/api/v1/local-authorities/E09000009";
     let tag = etag_of(&app, path).await;
 
+    let changes = json!({"la_number": "307", "name": "London Borough of Ealing"});
     let changed = json_body(
-        send_if_match(
-            &app,
-            Method::PATCH,
-            path,
-            &admin,
-            &tag,
-            Some(&json!({"la_number": "307", "name": "London Borough of Ealing"})),
-        )
-        .await,
+        patch_if_match(&app, path, &admin, &tag, &changes).await,
         200,
     )
     .await;
@@ -201,19 +192,8 @@ async fn update_changes_what_is_sent_honours_if_match_and_audits_before_and_afte
     assert_eq!(changed["hub"]["slug"], "london-central-and-west");
 
     let before = reference_data(&app).await;
-    assert_problem(
-        send_if_match(
-            &app,
-            Method::PATCH,
-            path,
-            &admin,
-            &tag,
-            Some(&json!({"name": "Ealing"})),
-        )
-        .await,
-        412,
-    )
-    .await;
+    let stale = json!({"name": "Ealing"});
+    assert_problem(patch_if_match(&app, path, &admin, &tag, &stale).await, 412).await;
     assert_eq!(
         reference_data(&app).await,
         before,

@@ -6,24 +6,19 @@ use reqwest::header::LOCATION;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    TestApp, assert_problem, assert_problem_saying, audit_count, etag_of, invalid_fields,
-    json_body, reference_data, send_if_match,
+    TestApp, add_retired_hub, assert_problem, assert_problem_saying, audit_count, etag_of,
+    invalid_fields, json_body, patch_if_match, post, reference_data, spawn_as_admin,
 };
 
-const ADMIN: &str = "admin@demo.mathshub.invalid";
 const PARTNERS: &str = "/api/v1/hubs/london-central-and-west/strategic-partners";
 
 fn twyford() -> Value {
     json!({"name": "Twyford Church of England High School", "kind": "school", "school_urn": "137083"})
 }
 
-async fn post(app: &TestApp, token: &str, path: &str, body: &Value) -> reqwest::Response {
-    app.send(Method::POST, path, Some(token), Some(body)).await
-}
-
 /// Adds Twyford as a partner of LCW and returns its URL.
 async fn add_twyford(app: &TestApp, token: &str) -> String {
-    let response = post(app, token, PARTNERS, &twyford()).await;
+    let response = post(app, token, PARTNERS, Some(&twyford())).await;
     let location = response.headers()[LOCATION].to_str().unwrap().to_owned();
     json_body(response, 201).await;
     location
@@ -31,10 +26,9 @@ async fn add_twyford(app: &TestApp, token: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn create_returns_201_and_the_hub_lists_the_partner() {
-    let app = TestApp::spawn_with_demo().await;
-    let admin = app.token(ADMIN).await;
+    let (app, admin) = spawn_as_admin().await;
 
-    let response = post(&app, &admin, PARTNERS, &twyford()).await;
+    let response = post(&app, &admin, PARTNERS, Some(&twyford())).await;
 
     let location = response.headers()[LOCATION].to_str().unwrap().to_owned();
     let created = json_body(response, 201).await;
@@ -51,8 +45,7 @@ async fn create_returns_201_and_the_hub_lists_the_partner() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn create_returns_400_naming_every_bad_field_and_an_unknown_school_and_changes_nothing() {
-    let app = TestApp::spawn_with_demo().await;
-    let admin = app.token(ADMIN).await;
+    let (app, admin) = spawn_as_admin().await;
     let before = reference_data(&app).await;
 
     let problem = assert_problem(
@@ -60,7 +53,7 @@ async fn create_returns_400_naming_every_bad_field_and_an_unknown_school_and_cha
             &app,
             &admin,
             PARTNERS,
-            &json!({"name": " ", "kind": "charity", "school_urn": "12", "website": "example.org"}),
+            Some(&json!({"name": " ", "kind": "charity", "school_urn": "12", "website": "example.org"})),
         )
         .await,
         400,
@@ -75,7 +68,7 @@ async fn create_returns_400_naming_every_bad_field_and_an_unknown_school_and_cha
             &app,
             &admin,
             PARTNERS,
-            &json!({"name": "Nowhere School", "kind": "school", "school_urn": "999998"}),
+            Some(&json!({"name": "Nowhere School", "kind": "school", "school_urn": "999998"})),
         )
         .await,
         400,
@@ -84,13 +77,17 @@ async fn create_returns_400_naming_every_bad_field_and_an_unknown_school_and_cha
     assert_eq!(invalid_fields(&problem), ["school_urn"]);
     let mut unknown_field = twyford();
     unknown_field["hub"] = json!("glow");
-    assert_problem(post(&app, &admin, PARTNERS, &unknown_field).await, 400).await;
+    assert_problem(
+        post(&app, &admin, PARTNERS, Some(&unknown_field)).await,
+        400,
+    )
+    .await;
     assert_problem(
         post(
             &app,
             &admin,
             "/api/v1/hubs/no-such-hub/strategic-partners",
-            &twyford(),
+            Some(&twyford()),
         )
         .await,
         404,
@@ -101,13 +98,12 @@ async fn create_returns_400_naming_every_bad_field_and_an_unknown_school_and_cha
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_name_used_twice_in_one_hub_answers_409() {
-    let app = TestApp::spawn_with_demo().await;
-    let admin = app.token(ADMIN).await;
+    let (app, admin) = spawn_as_admin().await;
     add_twyford(&app, &admin).await;
     let before = reference_data(&app).await;
 
     assert_problem_saying(
-        post(&app, &admin, PARTNERS, &twyford()).await,
+        post(&app, &admin, PARTNERS, Some(&twyford())).await,
         409,
         "already has a strategic partner named Twyford",
     )
@@ -118,7 +114,7 @@ async fn a_name_used_twice_in_one_hub_answers_409() {
             &app,
             &admin,
             "/api/v1/hubs/glow/strategic-partners",
-            &twyford(),
+            Some(&twyford()),
         )
         .await,
         201,
@@ -128,22 +124,14 @@ async fn a_name_used_twice_in_one_hub_answers_409() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn update_changes_what_is_sent_and_refuses_a_stale_if_match() {
-    let app = TestApp::spawn_with_demo().await;
-    let admin = app.token(ADMIN).await;
+    let (app, admin) = spawn_as_admin().await;
     let path = add_twyford(&app, &admin).await;
     let tag = etag_of(&app, &path).await;
 
+    let changes = json!({"kind": "research_school", "school_urn": null,
+                         "website": "https://www.twyford.ealing.sch.uk"});
     let changed = json_body(
-        send_if_match(
-            &app,
-            Method::PATCH,
-            &path,
-            &admin,
-            &tag,
-            Some(&json!({"kind": "research_school", "school_urn": null,
-                         "website": "https://www.twyford.ealing.sch.uk"})),
-        )
-        .await,
+        patch_if_match(&app, &path, &admin, &tag, &changes).await,
         200,
     )
     .await;
@@ -152,19 +140,8 @@ async fn update_changes_what_is_sent_and_refuses_a_stale_if_match() {
     assert_eq!(changed["name"], "Twyford Church of England High School");
 
     let before = reference_data(&app).await;
-    assert_problem(
-        send_if_match(
-            &app,
-            Method::PATCH,
-            &path,
-            &admin,
-            &tag,
-            Some(&json!({"name": "Twyford"})),
-        )
-        .await,
-        412,
-    )
-    .await;
+    let stale = json!({"name": "Twyford"});
+    assert_problem(patch_if_match(&app, &path, &admin, &tag, &stale).await, 412).await;
     let problem = assert_problem(
         app.send(
             Method::PATCH,
@@ -184,8 +161,7 @@ async fn update_changes_what_is_sent_and_refuses_a_stale_if_match() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn remove_deletes_the_partner_and_audits_it() {
-    let app = TestApp::spawn_with_demo().await;
-    let admin = app.token(ADMIN).await;
+    let (app, admin) = spawn_as_admin().await;
     let path = add_twyford(&app, &admin).await;
     let id = path.rsplit('/').next().unwrap().to_owned();
     let elsewhere = format!("/api/v1/hubs/glow/strategic-partners/{id}");
@@ -206,13 +182,8 @@ async fn remove_deletes_the_partner_and_audits_it() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_retired_hub_takes_no_partners() {
-    let app = TestApp::spawn_with_demo().await;
-    let admin = app.token(ADMIN).await;
-    app.execute(
-        "INSERT INTO hubs (id, slug, name, region, retired_at) \
-         VALUES (gen_random_uuid(), 'old-hub', 'Old Maths Hub', 'London', now())",
-    )
-    .await;
+    let (app, admin) = spawn_as_admin().await;
+    add_retired_hub(&app).await;
     let before = reference_data(&app).await;
 
     assert_problem_saying(
@@ -220,7 +191,7 @@ async fn a_retired_hub_takes_no_partners() {
             &app,
             &admin,
             "/api/v1/hubs/old-hub/strategic-partners",
-            &twyford(),
+            Some(&twyford()),
         )
         .await,
         409,

@@ -7,11 +7,10 @@ use reqwest::header::LOCATION;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    TestApp, assert_problem, assert_problem_saying, audit_count, etag_of, invalid_fields,
-    json_body, reference_data, send_if_match,
+    add_retired_hub, assert_problem, assert_problem_saying, assert_says_all, audit_count, each_of,
+    etag_of, invalid_fields, json_body, patch_if_match, post, reference_data, spawn_as_admin,
 };
 
-const ADMIN: &str = "admin@demo.mathshub.invalid";
 const LDE: &str = "/api/v1/teaching-school-hubs/london-district-east";
 
 fn west_london() -> Value {
@@ -23,22 +22,9 @@ fn west_london() -> Value {
     })
 }
 
-async fn post(app: &TestApp, token: &str, path: &str, body: Option<&Value>) -> reqwest::Response {
-    app.send(Method::POST, path, Some(token), body).await
-}
-
-fn codes(list: &Value, key: &str) -> Vec<String> {
-    list.as_array()
-        .unwrap()
-        .iter()
-        .map(|item| item[key].as_str().unwrap().to_owned())
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn create_returns_201_with_its_area_and_recorded_partner_hubs() {
-    let app = TestApp::spawn_with_demo().await;
-    let admin = app.token(ADMIN).await;
+    let (app, admin) = spawn_as_admin().await;
 
     let response = post(
         &app,
@@ -52,7 +38,7 @@ async fn create_returns_201_with_its_area_and_recorded_partner_hubs() {
     let created = json_body(response, 201).await;
     assert_eq!(location, "/api/v1/teaching-school-hubs/west-london");
     assert_eq!(
-        codes(&created["area"], "gss_code"),
+        each_of(&created["area"], "gss_code"),
         ["E09000009", "E09000017"]
     );
     assert_eq!(
@@ -67,7 +53,7 @@ async fn create_returns_201_with_its_area_and_recorded_partner_hubs() {
             200,
         )
         .await;
-    assert_eq!(codes(&partners["items"], "slug"), ["west-london"]);
+    assert_eq!(each_of(&partners["items"], "slug"), ["west-london"]);
     assert_eq!(
         audit_count(&app, "teaching_school_hub.created", "west-london").await,
         1
@@ -76,14 +62,10 @@ async fn create_returns_201_with_its_area_and_recorded_partner_hubs() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn create_returns_400_naming_every_bad_code_and_slug_and_changes_nothing() {
-    let app = TestApp::spawn_with_demo().await;
-    let admin = app.token(ADMIN).await;
-    app.execute(
-        "UPDATE local_authorities SET retired_at = now() WHERE gss_code = 'E06000001';
-         INSERT INTO hubs (id, slug, name, region, retired_at) \
-         VALUES (gen_random_uuid(), 'old-hub', 'Old Maths Hub', 'London', now());",
-    )
-    .await;
+    let (app, admin) = spawn_as_admin().await;
+    app.execute("UPDATE local_authorities SET retired_at = now() WHERE gss_code = 'E06000001'")
+        .await;
+    add_retired_hub(&app).await;
     let before = reference_data(&app).await;
     let mut body = west_london();
     body["slug"] = json!("West London");
@@ -119,39 +101,27 @@ async fn create_returns_400_naming_every_bad_code_and_slug_and_changes_nothing()
             "slug"
         ]
     );
-    let text = problem.to_string();
-    for words in [
-        "is a county",
-        "is named twice",
-        "is retired",
-        "no hub has the slug",
-    ] {
-        assert!(text.contains(words), "{words:?} not in {text}");
-    }
+    assert_says_all(
+        &problem.to_string(),
+        &[
+            "is a county",
+            "is named twice",
+            "is retired",
+            "no hub has the slug",
+        ],
+    );
     assert_eq!(reference_data(&app).await, before);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn update_replaces_the_lists_sent_keeps_the_rest_and_refuses_a_stale_if_match() {
-    let app = TestApp::spawn_with_demo().await;
-    let admin = app.token(ADMIN).await;
+    let (app, admin) = spawn_as_admin().await;
     let tag = etag_of(&app, LDE).await;
 
-    let changed = json_body(
-        send_if_match(
-            &app,
-            Method::PATCH,
-            LDE,
-            &admin,
-            &tag,
-            Some(&json!({"area": ["E09000002"], "partner_hubs": [],
-                         "website": "https://www.example.org/lde"})),
-        )
-        .await,
-        200,
-    )
-    .await;
-    assert_eq!(codes(&changed["area"], "gss_code"), ["E09000002"]);
+    let changes = json!({"area": ["E09000002"], "partner_hubs": [],
+                         "website": "https://www.example.org/lde"});
+    let changed = json_body(patch_if_match(&app, LDE, &admin, &tag, &changes).await, 200).await;
+    assert_eq!(each_of(&changed["area"], "gss_code"), ["E09000002"]);
     assert_eq!(
         changed["partner_hubs"],
         json!([{"slug": "london-north-east", "name": "London North East Maths Hub",
@@ -162,19 +132,8 @@ async fn update_replaces_the_lists_sent_keeps_the_rest_and_refuses_a_stale_if_ma
     assert_eq!(app.get_json(LDE, 200).await, changed);
 
     let before = reference_data(&app).await;
-    assert_problem(
-        send_if_match(
-            &app,
-            Method::PATCH,
-            LDE,
-            &admin,
-            &tag,
-            Some(&json!({"area": []})),
-        )
-        .await,
-        412,
-    )
-    .await;
+    let stale = json!({"area": []});
+    assert_problem(patch_if_match(&app, LDE, &admin, &tag, &stale).await, 412).await;
     let problem = assert_problem(
         app.send(
             Method::PATCH,
@@ -222,8 +181,7 @@ async fn update_replaces_the_lists_sent_keeps_the_rest_and_refuses_a_stale_if_ma
 
 #[tokio::test(flavor = "multi_thread")]
 async fn retire_waits_for_partner_credentials_to_go_and_then_it_no_longer_changes() {
-    let app = TestApp::spawn_with_demo().await;
-    let admin = app.token(ADMIN).await;
+    let (app, admin) = spawn_as_admin().await;
     let before = reference_data(&app).await;
 
     assert_problem_saying(
@@ -245,7 +203,7 @@ async fn retire_waits_for_partner_credentials_to_go_and_then_it_no_longer_change
     assert!(listed.iter().all(|tsh| tsh["slug"] != "east-london"));
     let partners_of_lne = app.get_json("/api/v1/hubs/london-north-east", 200).await;
     assert_eq!(
-        codes(&partners_of_lne["teaching_school_hubs"], "slug"),
+        each_of(&partners_of_lne["teaching_school_hubs"], "slug"),
         ["london-district-east"]
     );
     let before = reference_data(&app).await;
