@@ -80,6 +80,9 @@ pub enum ApiError {
     PreconditionFailed(String),
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// The caller may not take part as asked: the rules of eligibility each field fails.
+    #[error("not eligible: {0:?}")]
+    NotEligible(Vec<FieldError>),
     /// An `Idempotency-Key` sent again with another request than the one it stands for.
     #[error("the idempotency key was used for another request")]
     IdempotencyKeyReused,
@@ -114,6 +117,7 @@ impl ApiError {
             Self::PreconditionFailed(_) => ("precondition-failed", "Precondition failed"),
             Self::PayloadTooLarge(_) => ("payload-too-large", "Request body too large"),
             Self::IdempotencyKeyReused => ("idempotency-key-reused", "Idempotency key reused"),
+            Self::NotEligible(_) => ("not-eligible", "Not eligible"),
             Self::TooManyRequests { .. } => ("too-many-requests", "Too many requests"),
             Self::Unavailable(_) => ("unavailable", "Service unavailable"),
             Self::Internal(_) => ("internal", "Internal server error"),
@@ -130,6 +134,14 @@ impl ApiError {
             | Self::Conflict(detail)
             | Self::PreconditionFailed(detail)
             | Self::PayloadTooLarge(detail) => detail.clone(),
+            Self::NotEligible(errors) => format!(
+                "Not eligible for this work group: {}.",
+                errors
+                    .iter()
+                    .map(|error| error.message.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
             Self::IdempotencyKeyReused => "This Idempotency-Key was first sent with another \
                 request (method, path or body): send a new key for a new request."
                 .into(),
@@ -149,7 +161,7 @@ impl ApiError {
             status: self.status_code().as_u16(),
             detail: self.detail(),
             errors: match self {
-                Self::Validation(errors) => Some(errors.clone()),
+                Self::Validation(errors) | Self::NotEligible(errors) => Some(errors.clone()),
                 _ => None,
             },
         }
@@ -166,7 +178,7 @@ impl ResponseError for ApiError {
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::IdempotencyKeyReused | Self::NotEligible(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

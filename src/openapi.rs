@@ -47,7 +47,7 @@ private to those allowed.",
     components(
         schemas(Problem, FieldError),
         responses(
-            BadRequest, Unauthorized, Forbidden, NotFound, Conflict, IdempotencyKeyReused,
+            BadRequest, Unauthorized, Forbidden, NotFound, Conflict, IdempotencyKeyReused, NotEligible,
             PreconditionFailed, PayloadTooLarge, CsvTooLarge, TooManyRequests, Unavailable
         )
     )
@@ -120,6 +120,16 @@ pub struct Conflict(#[to_schema] pub Problem);
     example = json!({"type": "https://mathshub.invalid/problems/idempotency-key-reused", "title": "Idempotency key reused", "status": 422, "detail": "This Idempotency-Key was first sent with another request (method, path or body): send a new key for a new request."})
 )]
 pub struct IdempotencyKeyReused(#[to_schema] pub Problem);
+
+/// 422: the participant is not eligible for the group (or, with a reused `Idempotency-Key`,
+/// the key stood for another request).
+#[derive(ToResponse)]
+#[response(
+    description = "Not eligible: `errors` names each eligibility rule failed (role in school, school phase or status, an earlier project not completed by the school); or the `Idempotency-Key` was first sent with another request",
+    content_type = "application/problem+json",
+    example = json!({"type": "https://mathshub.invalid/problems/not-eligible", "title": "Not eligible", "status": 422, "detail": "Not eligible for this work group: the project is not open to the role prospective_head_of_department.", "errors": [{"field": "role_in_school", "message": "the project is not open to the role prospective_head_of_department"}]})
+)]
+pub struct NotEligible(#[to_schema] pub Problem);
 
 /// 412: `If-Match` names a version that is no longer current.
 #[derive(ToResponse)]
@@ -318,6 +328,27 @@ pub enum ProtectedActionErrors {
     Unavailable(#[ref_response] Unavailable),
 }
 
+/// The answers besides 201 of an expression of interest.
+#[derive(IntoResponses)]
+pub enum EnrolErrors {
+    #[response(status = 400)]
+    BadRequest(#[ref_response] BadRequest),
+    #[response(status = 401)]
+    Unauthorized(#[ref_response] Unauthorized),
+    #[response(status = 403)]
+    Forbidden(#[ref_response] Forbidden),
+    #[response(status = 404)]
+    NotFound(#[ref_response] NotFound),
+    #[response(status = 409)]
+    Conflict(#[ref_response] Conflict),
+    #[response(status = 413)]
+    PayloadTooLarge(#[ref_response] PayloadTooLarge),
+    #[response(status = 422)]
+    NotEligible(#[ref_response] NotEligible),
+    #[response(status = 503)]
+    Unavailable(#[ref_response] Unavailable),
+}
+
 /// The answers besides 200 of a file upload that needs a token.
 #[derive(IntoResponses)]
 pub enum ProtectedUploadErrors {
@@ -442,10 +473,10 @@ fn declare_idempotency_keys(document: &mut utoipa::openapi::OpenApi) {
         responses
             .entry("409".into())
             .or_insert_with(|| Ref::from_response_name("Conflict").into());
-        responses.insert(
-            "422".into(),
-            Ref::from_response_name("IdempotencyKeyReused").into(),
-        );
+        // An operation with a 422 of its own says so in its description.
+        responses
+            .entry("422".into())
+            .or_insert_with(|| Ref::from_response_name("IdempotencyKeyReused").into());
     }
 }
 

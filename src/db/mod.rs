@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod embedded;
+pub mod enrolment_writes;
 pub mod enrolments;
 pub mod housekeeping;
 pub mod hub_covers;

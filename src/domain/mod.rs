@@ -3,6 +3,7 @@
 
 mod account;
 mod codes;
+pub mod eligibility;
 pub mod gias;
 pub mod lifecycle;
 pub mod llme;

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod enrolment_writes;
 pub mod enrolments;
 pub mod etag;
 pub mod health;
@@ -58,6 +59,7 @@ pub fn configure_api(config: &mut utoipa_actix_web::service_config::ServiceConfi
     users::configure(config);
     partners::configure(config);
     enrolments::configure(config);
+    enrolment_writes::configure(config);
     work_group_writes::configure(config);
     session_writes::configure(config);
     audit::configure(config);

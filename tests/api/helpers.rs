@@ -221,12 +221,61 @@ impl TestApp {
 
     /// An app over the demo data from the source documents.
     pub async fn spawn_with_demo() -> Self {
-        let app = Self::spawn().await;
+        Self::spawn_with_demo_on(PoolSettings {
+            max_size: 4,
+            ..PoolSettings::default()
+        })
+        .await
+    }
+
+    /// An app over the demo data, with this connection pool.
+    pub async fn spawn_with_demo_on(pool_settings: PoolSettings) -> Self {
+        let app = Self::spawn_on(TestDatabase::create().await, pool_settings).await;
         let mut conn = app.database.connection().await;
         mathshub::seed::demo::load(&mut conn)
             .await
             .expect("load the demo data");
         app
+    }
+
+    /// `count` new participants of `school` holding `role_in_school`, each with an access
+    /// token (minted here: the suite knows the signing key), as (user id, token).
+    pub async fn participants(
+        &self,
+        count: usize,
+        school: &str,
+        role_in_school: &str,
+    ) -> Vec<(String, String)> {
+        let batch = uuid::Uuid::now_v7().simple().to_string();
+        self.execute(&format!(
+            "INSERT INTO users (id, email, name, role, school_urn, role_in_school) \
+             SELECT gen_random_uuid(), 'p' || n || '.{batch}@school.example', 'Participant ' || n, \
+                    'participant', '{school}', '{role_in_school}' \
+               FROM generate_series(1, {count}) AS n"
+        ))
+        .await;
+        let ids = self
+            .query_text(
+                "SELECT string_agg(id::text, ',' ORDER BY created_at, email) AS value FROM users \
+                  WHERE email LIKE '%.' || $1 || '@school.example'",
+                &[&batch],
+            )
+            .await;
+        let keys = mathshub::auth::tokens::TokenKeys::new(&Secret::new(TEST_JWT_SECRET))
+            .expect("a valid secret");
+        ids.split(',')
+            .map(|id| {
+                let token = keys.issue(mathshub::auth::tokens::Subject {
+                    sub: id.to_owned(),
+                    role: mathshub::domain::Role::Participant,
+                    hub: None,
+                    tsh: None,
+                    client_id: None,
+                    token_version: 0,
+                });
+                (id.to_owned(), token)
+            })
+            .collect()
     }
 
     pub async fn spawn_on(database: TestDatabase, pool_settings: PoolSettings) -> Self {

@@ -7,6 +7,7 @@ mod bench_sql;
 mod cli;
 mod conventions;
 mod demo_seed;
+mod enrolment_writes;
 mod health;
 mod helpers;
 mod housekeeping;

@@ -57,6 +57,7 @@ async fn state(app: &TestApp) -> String {
            (SELECT string_agg(h::text, ',' ORDER BY h.user_id, h.hub_id) FROM llme_profile_hubs h), \
            (SELECT string_agg(p::text, ',' ORDER BY p.id) FROM projects p), \
            (SELECT string_agg(e::text, ',' ORDER BY e.id) FROM enrolments e), \
+           (SELECT count(*)::text FROM fee_liabilities), \
            (SELECT string_agg(w::text, ',' ORDER BY w.id) FROM work_groups w), \
            (SELECT string_agg(l::text, ',' ORDER BY l.work_group_id, l.user_id) FROM work_group_leads l), \
            (SELECT count(*)::text FROM work_group_events), \
@@ -670,6 +671,49 @@ fn rows(f: &Fixture) -> Vec<Row> {
             "/api/v1/teaching-school-hubs/{slug}/retire",
             format!("/api/v1/teaching-school-hubs/{SPARE_TSH}/retire"),
             [401, 403, 403, 403, 403, 403, 200],
+        ),
+        // The demo group's deadline has passed: the participant is refused by the rules,
+        // everyone else by their role.
+        with_body(
+            row(
+                Method::POST,
+                "/api/v1/work-groups/{id}/enrolments",
+                format!("/api/v1/work-groups/{}/enrolments", f.lcw_group),
+                [401, 409, 403, 403, 403, 403, 403],
+            ),
+            |_| json!({"school_urn": "137083", "role_in_school": "head_of_department"}),
+        ),
+        // The teacher's own pending enrolment in the LCW group: its lead accepts it first.
+        row(
+            Method::POST,
+            "/api/v1/enrolments/{id}/accept",
+            format!("/api/v1/enrolments/{}/accept", f.teacher_enrolment),
+            [401, 403, 200, 409, 404, 404, 409],
+        ),
+        // Another teacher's enrolment in the GLOW group: only an admin reaches it.
+        row(
+            Method::POST,
+            "/api/v1/enrolments/{id}/waitlist",
+            format!("/api/v1/enrolments/{}/waitlist", f.other_enrolment),
+            [401, 404, 404, 404, 404, 404, 200],
+        ),
+        with_body(
+            row(
+                Method::POST,
+                "/api/v1/enrolments/{id}/decline",
+                format!("/api/v1/enrolments/{}/decline", f.other_enrolment),
+                [401, 404, 404, 404, 404, 404, 200],
+            ),
+            |_| json!({"reason": "The group is for post-16 teachers."}),
+        ),
+        with_body(
+            row(
+                Method::POST,
+                "/api/v1/enrolments/{id}/withdraw",
+                format!("/api/v1/enrolments/{}/withdraw", f.teacher_enrolment),
+                [401, 200, 409, 409, 404, 404, 409],
+            ),
+            |_| json!({"reason": "Written by the matrix."}),
         ),
         with_body(
             row(

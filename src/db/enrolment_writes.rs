@@ -1,0 +1,299 @@
+//! The enrolment engine's statements. Every one runs inside a transaction that holds the work
+//! group's row lock (`work_group_writes::lock`), so places are counted, waiting-list positions
+//! handed out and closed up one request at a time per group, whatever the number of server
+//! processes: no check-then-insert race.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use crate::db::schema::{enrolments, projects, schools, sessions, work_groups};
+use crate::domain::eligibility::Eligibility;
+use crate::domain::{EnrolmentStatus, RoleInSchool, SchoolPhase};
+
+/// What the project of a group asks of those who enrol, and charges them.
+#[derive(Debug, Clone)]
+pub struct ProjectTerms {
+    pub project_id: uuid::Uuid,
+    pub eligibility: Eligibility,
+    pub non_attendance_fee_pence: i32,
+    pub cancellation_notice_days: i32,
+}
+
+pub async fn project_terms(
+    conn: &mut AsyncPgConnection,
+    group_id: uuid::Uuid,
+) -> QueryResult<ProjectTerms> {
+    let required = diesel::alias!(projects as required);
+    let (project_id, roles_allowed, roles_excluded, school_phases, requires, fee, notice) =
+        work_groups::table
+            .inner_join(projects::table)
+            .left_join(
+                required.on(projects::requires_completed_id
+                    .eq(required.field(projects::id).nullable())),
+            )
+            .filter(work_groups::id.eq(group_id))
+            .select((
+                projects::id,
+                projects::roles_allowed,
+                projects::roles_excluded,
+                projects::school_phases,
+                required.field(projects::code).nullable(),
+                projects::non_attendance_fee_pence,
+                projects::cancellation_notice_days,
+            ))
+            .first::<(
+                uuid::Uuid,
+                Vec<RoleInSchool>,
+                Vec<RoleInSchool>,
+                Vec<SchoolPhase>,
+                Option<String>,
+                i32,
+                i32,
+            )>(conn)
+            .await?;
+    Ok(ProjectTerms {
+        project_id,
+        eligibility: Eligibility {
+            roles_allowed,
+            roles_excluded,
+            school_phases,
+            requires_completed: requires,
+        },
+        non_attendance_fee_pence: fee,
+        cancellation_notice_days: notice,
+    })
+}
+
+/// A school's phase and whether it is open; `None` when there is no such school.
+pub async fn school(
+    conn: &mut AsyncPgConnection,
+    urn: &str,
+) -> QueryResult<Option<(SchoolPhase, String)>> {
+    schools::table
+        .find(urn)
+        .select((schools::phase, schools::status))
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Whether a participant of the school completed a work group of the project `code`.
+pub async fn school_completed(
+    conn: &mut AsyncPgConnection,
+    urn: &str,
+    code: &str,
+) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        enrolments::table
+            .inner_join(work_groups::table.inner_join(projects::table))
+            .filter(enrolments::school_urn.eq(urn))
+            .filter(enrolments::status.eq(EnrolmentStatus::Completed))
+            .filter(projects::code.eq(code)),
+    ))
+    .get_result(conn)
+    .await
+}
+
+/// A new enrolment, as the engine admitted it.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = enrolments)]
+pub struct NewEnrolment {
+    pub id: uuid::Uuid,
+    pub work_group_id: uuid::Uuid,
+    pub participant_id: uuid::Uuid,
+    pub school_urn: String,
+    pub role_in_school: RoleInSchool,
+    pub statement: String,
+    pub referred_by_id: Option<uuid::Uuid>,
+    pub status: EnrolmentStatus,
+    pub waitlist_position: Option<i32>,
+    pub accepted_at: Option<DateTime<Utc>>,
+}
+
+pub async fn insert(conn: &mut AsyncPgConnection, enrolment: &NewEnrolment) -> QueryResult<()> {
+    diesel::insert_into(enrolments::table)
+        .values(enrolment)
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// The position after the last on the group's waiting list.
+pub async fn next_waitlist_position(
+    conn: &mut AsyncPgConnection,
+    group_id: uuid::Uuid,
+) -> QueryResult<i32> {
+    let last: Option<i32> = enrolments::table
+        .filter(enrolments::work_group_id.eq(group_id))
+        .filter(enrolments::status.eq(EnrolmentStatus::Waitlisted))
+        .select(diesel::dsl::max(enrolments::waitlist_position))
+        .first(conn)
+        .await?;
+    Ok(last.unwrap_or(0) + 1)
+}
+
+/// Sets the group's count of places taken.
+pub async fn set_accepted_count(
+    conn: &mut AsyncPgConnection,
+    group_id: uuid::Uuid,
+    accepted: i32,
+) -> QueryResult<()> {
+    diesel::update(work_groups::table.find(group_id))
+        .set((
+            work_groups::accepted_count.eq(accepted),
+            work_groups::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// An enrolment as the engine moves it.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = enrolments, check_for_backend(diesel::pg::Pg))]
+pub struct LockedEnrolment {
+    pub id: uuid::Uuid,
+    pub work_group_id: uuid::Uuid,
+    pub participant_id: uuid::Uuid,
+    pub school_urn: String,
+    pub status: EnrolmentStatus,
+    pub waitlist_position: Option<i32>,
+}
+
+/// The group an enrolment belongs to (which never changes), to lock it first.
+pub async fn group_of(
+    conn: &mut AsyncPgConnection,
+    id: uuid::Uuid,
+) -> QueryResult<Option<(uuid::Uuid, uuid::Uuid)>> {
+    enrolments::table
+        .find(id)
+        .select((enrolments::work_group_id, enrolments::participant_id))
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// The enrolment, locked; call with its group's lock held.
+pub async fn lock(conn: &mut AsyncPgConnection, id: uuid::Uuid) -> QueryResult<LockedEnrolment> {
+    enrolments::table
+        .find(id)
+        .select(LockedEnrolment::as_select())
+        .for_update()
+        .first(conn)
+        .await
+}
+
+/// A move of an enrolment to another status.
+#[derive(Debug, AsChangeset)]
+#[diesel(table_name = enrolments, treat_none_as_null = true)]
+pub struct Move<'a> {
+    pub status: EnrolmentStatus,
+    /// Set when waitlisted, cleared otherwise.
+    pub waitlist_position: Option<i32>,
+    pub status_reason: Option<&'a str>,
+    /// The staff member who decided, if the move was theirs.
+    pub decided_by: Option<uuid::Uuid>,
+}
+
+/// Moves the enrolment; its first acceptance and its withdrawal are timestamped.
+pub async fn apply(
+    conn: &mut AsyncPgConnection,
+    id: uuid::Uuid,
+    change: &Move<'_>,
+) -> QueryResult<()> {
+    diesel::update(enrolments::table.find(id))
+        .set((change, enrolments::updated_at.eq(diesel::dsl::now)))
+        .execute(conn)
+        .await?;
+    let stamp = enrolments::table.find(id);
+    match change.status {
+        EnrolmentStatus::Accepted => {
+            diesel::update(stamp.filter(enrolments::accepted_at.is_null()))
+                .set(enrolments::accepted_at.eq(diesel::dsl::now))
+                .execute(conn)
+                .await?;
+        }
+        EnrolmentStatus::Withdrawn => {
+            diesel::update(stamp)
+                .set(enrolments::withdrawn_at.eq(diesel::dsl::now))
+                .execute(conn)
+                .await?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// The first on the group's waiting list, if anyone waits.
+pub async fn first_waitlisted(
+    conn: &mut AsyncPgConnection,
+    group_id: uuid::Uuid,
+) -> QueryResult<Option<LockedEnrolment>> {
+    enrolments::table
+        .filter(enrolments::work_group_id.eq(group_id))
+        .filter(enrolments::status.eq(EnrolmentStatus::Waitlisted))
+        .order(enrolments::waitlist_position)
+        .select(LockedEnrolment::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Closes up the waiting list behind a position that was left (positions stay 1..n).
+pub async fn close_up_waitlist(
+    conn: &mut AsyncPgConnection,
+    group_id: uuid::Uuid,
+    left: i32,
+) -> QueryResult<()> {
+    diesel::update(
+        enrolments::table
+            .filter(enrolments::work_group_id.eq(group_id))
+            .filter(enrolments::status.eq(EnrolmentStatus::Waitlisted))
+            .filter(enrolments::waitlist_position.gt(left)),
+    )
+    .set(enrolments::waitlist_position.eq(enrolments::waitlist_position - 1))
+    .execute(conn)
+    .await
+    .map(drop)
+}
+
+/// The group's next session to start after `now`: its id and start.
+pub async fn next_session(
+    conn: &mut AsyncPgConnection,
+    group_id: uuid::Uuid,
+    now: DateTime<Utc>,
+) -> QueryResult<Option<(uuid::Uuid, DateTime<Utc>)>> {
+    sessions::table
+        .filter(sessions::work_group_id.eq(group_id))
+        .filter(sessions::starts_at.gt(now))
+        .order(sessions::starts_at)
+        .select((sessions::id, sessions::starts_at))
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Records what the enrolment's school owes for `session_id` (`reason` as the table allows).
+pub async fn record_fee(
+    conn: &mut AsyncPgConnection,
+    enrolment: &LockedEnrolment,
+    session_id: uuid::Uuid,
+    reason: &str,
+    amount_pence: i32,
+) -> QueryResult<()> {
+    use crate::db::schema::fee_liabilities;
+    diesel::insert_into(fee_liabilities::table)
+        .values((
+            fee_liabilities::id.eq(uuid::Uuid::now_v7()),
+            fee_liabilities::enrolment_id.eq(enrolment.id),
+            fee_liabilities::session_id.eq(session_id),
+            fee_liabilities::school_urn.eq(&enrolment.school_urn),
+            fee_liabilities::reason.eq(reason),
+            fee_liabilities::amount_pence.eq(amount_pence),
+        ))
+        .execute(conn)
+        .await
+        .map(drop)
+}

@@ -1,0 +1,431 @@
+//! The enrolment engine over HTTP and a real database: expressions of interest admitted by
+//! the group's rules, staff decisions, withdrawals promoting the waiting list, fees for late
+//! withdrawals, and no overbooking under concurrency.
+
+use std::time::Duration;
+
+use mathshub::db::PoolSettings;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, assert_problem, assert_problem_saying, invalid_fields, json_body};
+
+const GROUP: &str = "LCW21-15-01";
+const TWYFORD: &str = "137083";
+const MANAGER: &str = "manager.lcw@demo.mathshub.invalid";
+const TEACHER: &str = "teacher.twyford@demo.mathshub.invalid";
+
+/// Opens the demo's LCW group for interest again (deadline ahead, sessions next term) with
+/// this capacity and admission; its id.
+async fn open_group(app: &TestApp, capacity: i32, admission: &str) -> String {
+    app.execute(&format!(
+        "DELETE FROM enrolments WHERE work_group_id = (SELECT id FROM work_groups WHERE code = '{GROUP}');
+         UPDATE sessions s SET starts_at = s.starts_at + interval '10 years', ends_at = s.ends_at + interval '10 years'
+           FROM work_groups g WHERE g.id = s.work_group_id AND g.code = '{GROUP}';
+         UPDATE work_groups SET status = 'open', accepted_count = 0, capacity = {capacity},
+                admission = '{admission}', eoi_deadline = now() + interval '30 days'
+          WHERE code = '{GROUP}';"
+    ))
+    .await;
+    app.query_text(
+        "SELECT id::text AS value FROM work_groups WHERE code = $1",
+        &[GROUP],
+    )
+    .await
+}
+
+fn interest() -> Value {
+    json!({"school_urn": TWYFORD, "role_in_school": "head_of_department",
+           "statement": "I lead the department.", "referred_by": "london-district-east"})
+}
+
+async fn express(app: &TestApp, token: &str, group: &str, body: &Value) -> reqwest::Response {
+    app.send(
+        Method::POST,
+        &format!("/api/v1/work-groups/{group}/enrolments"),
+        Some(token),
+        Some(body),
+    )
+    .await
+}
+
+async fn act(
+    app: &TestApp,
+    token: &str,
+    enrolment: &str,
+    action: &str,
+    body: Option<&Value>,
+) -> reqwest::Response {
+    app.send(
+        Method::POST,
+        &format!("/api/v1/enrolments/{enrolment}/{action}"),
+        Some(token),
+        body,
+    )
+    .await
+}
+
+/// The group's status and places taken, as "status/accepted".
+async fn group_state(app: &TestApp, group: &str) -> String {
+    app.query_text(
+        "SELECT status || '/' || accepted_count AS value FROM work_groups WHERE id = $1::uuid",
+        &[group],
+    )
+    .await
+}
+
+/// The waiting list, in position order, as "position:enrolment id".
+async fn waitlist(app: &TestApp, group: &str) -> Vec<String> {
+    let text = app
+        .query_text(
+            "SELECT coalesce(string_agg(waitlist_position || ':' || id, ',' ORDER BY waitlist_position), '') AS value \
+               FROM enrolments WHERE work_group_id = $1::uuid AND status = 'waitlisted'",
+            &[group],
+        )
+        .await;
+    text.split(',')
+        .filter(|item| !item.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn automatic_admission_fills_the_places_then_waitlists_in_order() {
+    let app = TestApp::spawn_with_demo().await;
+    let group = open_group(&app, 2, "automatic").await;
+    let people = app.participants(3, TWYFORD, "head_of_department").await;
+
+    let mut answers = Vec::new();
+    for (_, token) in &people {
+        answers.push(json_body(express(&app, token, &group, &interest()).await, 201).await);
+    }
+
+    assert_eq!(answers[0]["status"], "accepted");
+    assert_eq!(answers[1]["status"], "accepted");
+    assert_eq!(answers[2]["status"], "waitlisted");
+    assert_eq!(answers[2]["waitlist_position"], 1);
+    assert_eq!(answers[0]["referred_by"], "london-district-east");
+    assert_eq!(group_state(&app, &group).await, "full/2");
+    let fed = app
+        .query_text(
+            "SELECT string_agg(kind, ',' ORDER BY id) AS value FROM work_group_events WHERE work_group_id = $1::uuid",
+            &[&group],
+        )
+        .await;
+    assert_eq!(fed, "updated,filled");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn review_admission_waits_for_staff_who_never_accept_beyond_capacity() {
+    let app = TestApp::spawn_with_demo().await;
+    let group = open_group(&app, 1, "review").await;
+    let manager = app.token(MANAGER).await;
+    let people = app.participants(2, TWYFORD, "head_of_department").await;
+    let mut ids = Vec::new();
+    for (_, token) in &people {
+        let pending = json_body(express(&app, token, &group, &interest()).await, 201).await;
+        assert_eq!(pending["status"], "pending");
+        ids.push(pending["id"].as_str().unwrap().to_owned());
+    }
+
+    let accepted = json_body(act(&app, &manager, &ids[0], "accept", None).await, 200).await;
+    assert_eq!(accepted["status"], "accepted");
+    assert_problem_saying(
+        act(&app, &manager, &ids[1], "accept", None).await,
+        409,
+        "full",
+    )
+    .await;
+    let waitlisted = json_body(act(&app, &manager, &ids[1], "waitlist", None).await, 200).await;
+    assert_eq!(waitlisted["waitlist_position"], 1);
+    // Only the group's staff decide.
+    assert_problem(act(&app, &people[1].1, &ids[1], "accept", None).await, 403).await;
+    let full = json!({"reason": "The group is full this year."});
+    let declined = act(&app, &manager, &ids[1], "decline", Some(&full)).await;
+    assert_eq!(json_body(declined, 200).await["status"], "declined");
+    assert!(waitlist(&app, &group).await.is_empty());
+    assert_eq!(group_state(&app, &group).await, "full/1");
+    let audited = app
+        .query_count(
+            "SELECT count(*) AS count FROM audit_log WHERE object_type = 'enrolment' AND actor_id IS NOT NULL",
+            &[],
+        )
+        .await;
+    assert_eq!(audited, 3);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn each_refusal_names_its_rule_and_creates_nothing() {
+    let app = TestApp::spawn_with_demo().await;
+    let group = open_group(&app, 30, "automatic").await;
+    let teacher = app.token(TEACHER).await;
+    let enrolments = || app.query_count("SELECT count(*) AS count FROM enrolments", &[]);
+    let before = enrolments().await;
+
+    let prospective =
+        json!({"school_urn": TWYFORD, "role_in_school": "prospective_head_of_department"});
+    let problem = assert_problem(express(&app, &teacher, &group, &prospective).await, 422).await;
+    assert_eq!(invalid_fields(&problem), ["role_in_school"]);
+    app.execute("UPDATE schools SET phase = 'primary' WHERE urn = '137083'")
+        .await;
+    let problem = assert_problem(express(&app, &teacher, &group, &interest()).await, 422).await;
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("phase is primary"),
+        "{problem}"
+    );
+    app.execute("UPDATE schools SET phase = 'all_through', status = 'closed' WHERE urn = '137083'")
+        .await;
+    assert_problem_saying(
+        express(&app, &teacher, &group, &interest()).await,
+        422,
+        "closed",
+    )
+    .await;
+    app.execute("UPDATE schools SET status = 'open' WHERE urn = '137083'")
+        .await;
+    let unknown = json!({"school_urn": "999999", "role_in_school": "head_of_department"});
+    let problem = assert_problem(express(&app, &teacher, &group, &unknown).await, 400).await;
+    assert_eq!(invalid_fields(&problem), ["school_urn"]);
+    let bad = json!({"school_urn": "12", "role_in_school": "pilot", "referred_by": "Not A Slug", "extra": 1});
+    assert_problem(express(&app, &teacher, &group, &bad).await, 400).await;
+    let nowhere = json!({"school_urn": TWYFORD, "role_in_school": "head_of_department", "referred_by": "nowhere"});
+    let problem = assert_problem(express(&app, &teacher, &group, &nowhere).await, 400).await;
+    assert_eq!(invalid_fields(&problem), ["referred_by"]);
+    app.execute(
+        "UPDATE projects SET requires_completed_id = (SELECT id FROM projects WHERE code = 'NCP21-91') WHERE code = 'NCP21-15'"
+    )
+    .await;
+    let problem = assert_problem(express(&app, &teacher, &group, &interest()).await, 422).await;
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("completed the project NCP21-91"),
+        "{problem}"
+    );
+    app.execute("UPDATE projects SET requires_completed_id = NULL WHERE code = 'NCP21-15'")
+        .await;
+    app.execute(&format!(
+        "UPDATE work_groups SET eoi_deadline = now() - interval '1 minute' WHERE code = '{GROUP}'"
+    ))
+    .await;
+    assert_problem_saying(
+        express(&app, &teacher, &group, &interest()).await,
+        409,
+        "deadline has passed",
+    )
+    .await;
+    app.execute(&format!("UPDATE work_groups SET status = 'closed', eoi_deadline = now() + interval '1 day' WHERE code = '{GROUP}'")).await;
+    assert_problem_saying(
+        express(&app, &teacher, &group, &interest()).await,
+        409,
+        "is closed",
+    )
+    .await;
+
+    assert_eq!(enrolments().await, before);
+    app.execute(&format!(
+        "UPDATE work_groups SET status = 'open' WHERE code = '{GROUP}'"
+    ))
+    .await;
+    json_body(express(&app, &teacher, &group, &interest()).await, 201).await;
+    assert_problem_saying(
+        express(&app, &teacher, &group, &interest()).await,
+        409,
+        "already have an enrolment",
+    )
+    .await;
+    // Staff do not express interest.
+    let manager = app.token(MANAGER).await;
+    assert_problem(express(&app, &manager, &group, &interest()).await, 403).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_withdrawal_frees_the_place_for_the_first_waiting_and_closes_up_the_list() {
+    let app = TestApp::spawn_with_demo().await;
+    let group = open_group(&app, 1, "automatic").await;
+    let people = app.participants(4, TWYFORD, "head_of_department").await;
+    let mut ids = Vec::new();
+    for (_, token) in &people {
+        let answer = json_body(express(&app, token, &group, &interest()).await, 201).await;
+        ids.push(answer["id"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(
+        waitlist(&app, &group).await,
+        [
+            format!("1:{}", ids[1]),
+            format!("2:{}", ids[2]),
+            format!("3:{}", ids[3])
+        ]
+    );
+
+    let reason = json!({"reason": "I have moved school."});
+    let withdrawn = json_body(
+        act(&app, &people[0].1, &ids[0], "withdraw", Some(&reason)).await,
+        200,
+    )
+    .await;
+
+    assert_eq!(withdrawn["status"], "withdrawn");
+    let promoted = app
+        .query_text(
+            "SELECT status AS value FROM enrolments WHERE id = $1::uuid",
+            &[&ids[1]],
+        )
+        .await;
+    assert_eq!(promoted, "accepted");
+    assert_eq!(
+        waitlist(&app, &group).await,
+        [format!("1:{}", ids[2]), format!("2:{}", ids[3])]
+    );
+    assert_eq!(group_state(&app, &group).await, "full/1");
+    // A waitlisted participant leaving closes the list up too; another's enrolment is hidden.
+    assert_problem(
+        act(&app, &people[3].1, &ids[2], "withdraw", Some(&reason)).await,
+        404,
+    )
+    .await;
+    json_body(
+        act(&app, &people[2].1, &ids[2], "withdraw", Some(&reason)).await,
+        200,
+    )
+    .await;
+    assert_eq!(waitlist(&app, &group).await, [format!("1:{}", ids[3])]);
+    assert_problem_saying(
+        act(&app, &people[2].1, &ids[2], "withdraw", Some(&reason)).await,
+        409,
+        "withdrawn cannot",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn withdrawing_a_place_inside_the_notice_period_charges_the_school_once() {
+    let app = TestApp::spawn_with_demo().await;
+    let group = open_group(&app, 5, "automatic").await;
+    let people = app.participants(2, TWYFORD, "head_of_department").await;
+    let mut ids = Vec::new();
+    for (_, token) in &people {
+        let answer = json_body(express(&app, token, &group, &interest()).await, 201).await;
+        ids.push(answer["id"].as_str().unwrap().to_owned());
+    }
+    let reason = json!({"reason": "Timetable clash."});
+    // NCP21-15 charges 7500 pence with 7 days' notice; the next session is years away.
+    json_body(
+        act(&app, &people[0].1, &ids[0], "withdraw", Some(&reason)).await,
+        200,
+    )
+    .await;
+    app.execute(&format!(
+        "UPDATE sessions SET starts_at = now() + interval '3 days', ends_at = now() + interval '3 days 4 hours' \
+          WHERE id = (SELECT id FROM sessions WHERE work_group_id = '{group}' ORDER BY starts_at LIMIT 1)"
+    ))
+    .await;
+    json_body(
+        act(&app, &people[1].1, &ids[1], "withdraw", Some(&reason)).await,
+        200,
+    )
+    .await;
+
+    let fees = app
+        .query_text(
+            "SELECT coalesce(string_agg(enrolment_id || ':' || reason || ':' || amount_pence, ','), '') AS value FROM fee_liabilities",
+            &[],
+        )
+        .await;
+    assert_eq!(fees, format!("{}:late_withdrawal:7500", ids[1]));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_hundred_concurrent_expressions_of_interest_never_overbook() {
+    let app = TestApp::spawn_with_demo_on(PoolSettings {
+        max_size: 16,
+        wait_timeout: Duration::from_secs(60),
+        ..PoolSettings::default()
+    })
+    .await;
+    let group = open_group(&app, 30, "automatic").await;
+    let people = app.participants(200, TWYFORD, "head_of_department").await;
+
+    let body = interest();
+    let answers = futures_util::future::join_all(
+        people
+            .iter()
+            .map(|(_, token)| express(&app, token, &group, &body)),
+    )
+    .await;
+
+    for answer in answers {
+        assert_eq!(answer.status(), 201, "{}", answer.text().await.unwrap());
+    }
+    assert_eq!(group_state(&app, &group).await, "full/30");
+    let accepted = app
+        .query_count(
+            "SELECT count(*) AS count FROM enrolments WHERE work_group_id = $1::uuid AND status = 'accepted'",
+            &[&group],
+        )
+        .await;
+    assert_eq!(accepted, 30);
+    let positions: Vec<i64> = waitlist(&app, &group)
+        .await
+        .iter()
+        .map(|item| item.split(':').next().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(positions, (1..=170).collect::<Vec<i64>>());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_retried_expression_of_interest_replays_its_answer() {
+    let app = TestApp::spawn_with_demo().await;
+    let group = open_group(&app, 5, "automatic").await;
+    let teacher = app.token(TEACHER).await;
+    let send = || {
+        app.client
+            .post(format!(
+                "{}/api/v1/work-groups/{group}/enrolments",
+                app.address
+            ))
+            .bearer_auth(&teacher)
+            .header("Idempotency-Key", "eoi-1")
+            .json(&interest())
+            .send()
+    };
+
+    let first = json_body(send().await.unwrap(), 201).await;
+    let again = send().await.unwrap();
+
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    assert_eq!(json_body(again, 201).await, first);
+    assert_eq!(group_state(&app, &group).await, "open/1");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn enrolments_of_a_cancelled_group_no_longer_change() {
+    let app = TestApp::spawn_with_demo().await;
+    let group = open_group(&app, 5, "review").await;
+    let manager = app.token(MANAGER).await;
+    let teacher = app.token(TEACHER).await;
+    let pending = json_body(express(&app, &teacher, &group, &interest()).await, 201).await;
+    let id = pending["id"].as_str().unwrap();
+    app.execute(&format!(
+        "UPDATE work_groups SET status = 'cancelled', cancellation_reason = 'No venue' WHERE code = '{GROUP}'"
+    ))
+    .await;
+
+    assert_problem_saying(
+        act(&app, &manager, id, "accept", None).await,
+        409,
+        "is cancelled",
+    )
+    .await;
+    let reason = json!({"reason": "The group was cancelled."});
+    assert_problem_saying(
+        act(&app, &teacher, id, "withdraw", Some(&reason)).await,
+        409,
+        "is cancelled",
+    )
+    .await;
+}
