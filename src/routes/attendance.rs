@@ -60,7 +60,8 @@ pub struct AttendanceInput {
      "apologies_at": "2021-11-03T17:45:00+00:00"}
 ]}))]
 pub struct AttendanceUpdate {
-    /// At most 500, each enrolment once.
+    /// Each enrolment once.
+    #[schema(max_items = 500)]
     pub items: Vec<AttendanceInput>,
 }
 
@@ -176,6 +177,39 @@ struct Item {
     mark: Option<Mark>,
 }
 
+/// A mark for an enrolment holding a place, and the school a fee would be charged to.
+struct Marking {
+    enrolment_id: uuid::Uuid,
+    school_urn: String,
+    mark: Mark,
+}
+
+/// The items' marks, for enrolments holding a place in the group (`schools`, by id); any
+/// other enrolment is named in `errors`.
+fn markings(
+    items: Vec<Item>,
+    schools: &HashMap<uuid::Uuid, String>,
+    errors: &mut FieldErrors,
+) -> Vec<Marking> {
+    let mut markings = Vec::with_capacity(items.len());
+    for item in items {
+        match (schools.get(&item.enrolment_id), item.mark) {
+            (None, _) => errors.push(
+                &format!("items[{}].enrolment_id", item.place),
+                "is not an enrolment holding a place in this session's work group",
+            ),
+            (Some(school_urn), Some(mark)) => markings.push(Marking {
+                enrolment_id: item.enrolment_id,
+                school_urn: school_urn.clone(),
+                mark,
+            }),
+            // Its bad fields are named already.
+            (Some(_), None) => {}
+        }
+    }
+    markings
+}
+
 /// Parses every item, naming each bad field by its place (`items[3].status`).
 fn parse_items(
     inputs: Vec<AttendanceInput>,
@@ -227,14 +261,16 @@ fn parse_items(
 
 /// Records the marks that change what is held, with the fee each leaves owing and an audit
 /// record per enrolment; marks already held change nothing.
-async fn record(
+async fn record_changes(
     conn: &mut AsyncPgConnection,
     caller: &Caller,
     session: &SessionFacts,
-    schools: &HashMap<uuid::Uuid, String>,
-    marks: Vec<(uuid::Uuid, Mark)>,
+    markings: Vec<Marking>,
 ) -> Result<(), ApiError> {
-    let ids: Vec<uuid::Uuid> = marks.iter().map(|(id, _)| *id).collect();
+    let ids: Vec<uuid::Uuid> = markings
+        .iter()
+        .map(|marking| marking.enrolment_id)
+        .collect();
     let held: HashMap<uuid::Uuid, Mark> = queries::recorded(conn, session.id, &ids)
         .await?
         .into_iter()
@@ -248,23 +284,23 @@ async fn record(
             )
         })
         .collect();
-    let changes: Vec<(uuid::Uuid, Mark)> = marks
+    let changes: Vec<Marking> = markings
         .into_iter()
-        .filter(|(id, mark)| held.get(id) != Some(mark))
+        .filter(|marking| held.get(&marking.enrolment_id) != Some(&marking.mark))
         .collect();
     let records: Vec<AttendanceRecord> = changes
         .iter()
-        .map(|(enrolment_id, mark)| AttendanceRecord {
+        .map(|marking| AttendanceRecord {
             session_id: session.id,
-            enrolment_id: *enrolment_id,
-            status: mark.status,
-            apologies_at: mark.apologies_at,
+            enrolment_id: marking.enrolment_id,
+            status: marking.mark.status,
+            apologies_at: marking.mark.apologies_at,
             recorded_by: Some(caller.id),
         })
         .collect();
     queries::record(conn, &records).await?;
 
-    let changed: Vec<uuid::Uuid> = changes.iter().map(|(id, _)| *id).collect();
+    let changed: Vec<uuid::Uuid> = changes.iter().map(|marking| marking.enrolment_id).collect();
     let fees_held: HashMap<uuid::Uuid, (uuid::Uuid, FeeStatus)> =
         fees::held_at_session(conn, session.id, FeeReason::NonAttendance, &changed)
             .await?
@@ -272,7 +308,12 @@ async fn record(
             .map(|(enrolment_id, id, status)| (enrolment_id, (id, status)))
             .collect();
     let policy = session.fee_policy();
-    for (enrolment_id, mark) in changes {
+    for Marking {
+        enrolment_id,
+        school_urn,
+        mark,
+    } in changes
+    {
         let due = policy.for_attendance(mark.status, mark.apologies_at, session.starts_at);
         let fee_held = fees_held.get(&enrolment_id).copied();
         let fee = match (
@@ -283,7 +324,7 @@ async fn record(
                 let new = NewFee {
                     enrolment_id,
                     session_id: session.id,
-                    school_urn: schools[&enrolment_id].clone(),
+                    school_urn,
                     reason: FeeReason::NonAttendance,
                     amount_pence,
                 };
@@ -407,14 +448,7 @@ pub async fn record_attendance(
                 .await?
                 .into_iter()
                 .collect();
-            for item in &items {
-                if !schools.contains_key(&item.enrolment_id) {
-                    errors.push(
-                        &format!("items[{}].enrolment_id", item.place),
-                        "is not an enrolment holding a place in this session's work group",
-                    );
-                }
-            }
+            let markings = markings(items, &schools, &mut errors);
             errors.into_result()?;
             if session.starts_at > now {
                 return Err(ApiError::Conflict(format!(
@@ -430,11 +464,7 @@ pub async fn record_attendance(
                     format_args!("The register of session {id}"),
                 )?;
             }
-            let marks = items
-                .into_iter()
-                .filter_map(|item| Some((item.enrolment_id, item.mark?)))
-                .collect();
-            record(conn, &caller, &session, &schools, marks).await?;
+            record_changes(conn, &caller, &session, markings).await?;
             if group.facts.status == WorkGroupStatus::Completed {
                 completion::settle(conn, group.id, Some(caller.id)).await?;
             }

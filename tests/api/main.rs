@@ -1,12 +1,14 @@
 //! The integration suite: one binary, every test against the real HTTP app and a real
 //! PostgreSQL database of its own.
 
+mod attendance;
 mod audit;
 mod auth;
 mod bench_sql;
 mod cli;
 mod conventions;
 mod demo_seed;
+mod fees;
 mod health;
 mod helpers;
 mod housekeeping;
