@@ -112,6 +112,11 @@ pub enum Action<'a> {
     ReadSignposting { teaching_school_hub_id: uuid::Uuid },
     /// Read reach and fee reports.
     ReadReports(&'a ReportScope),
+    /// Read the fee ledger of one hub, or of every hub (`None`). Unlike reports it names
+    /// schools, participants and sums owed: a hub's money matters, not for leads or partners.
+    ReadFees { hub_id: Option<uuid::Uuid> },
+    /// Waive a fee that arose in a group of this hub.
+    WaiveFee { hub_id: uuid::Uuid },
 }
 
 /// Why an action was refused.
@@ -268,6 +273,14 @@ pub fn authorize(caller: &Caller, action: &Action<'_>) -> Result<(), Refusal> {
                 "Reports are for national admins, hub managers (their hub), leads (their groups) and partners (their area, aggregated).",
             ),
         ),
+        Action::ReadFees { hub_id } => allow(
+            is_admin(caller) || hub_id.is_some_and(|hub| manages_hub(caller, hub)),
+            Forbidden("The fee ledger is for national admins and hub managers (their own hub)."),
+        ),
+        // A fee names a school and a participant: private to those who may waive it.
+        Action::WaiveFee { hub_id } => {
+            allow(is_admin(caller) || manages_hub(caller, *hub_id), Hidden)
+        }
     }
 }
 
@@ -613,6 +626,23 @@ mod tests {
         );
         assert_eq!(report(ReportScope::PartnerArea(TSH)), [Admin, Partner]);
         assert_eq!(report(ReportScope::PartnerArea(OTHER_TSH)), [Admin]);
+    }
+
+    #[test]
+    fn the_fee_ledger_is_read_and_waived_by_admins_and_each_hub_s_managers() {
+        let read = |hub_id| allowed(&Action::ReadFees { hub_id });
+        assert_eq!(read(None), [Admin]);
+        assert_eq!(read(Some(HUB)), [Admin, HubManager]);
+        assert_eq!(read(Some(OTHER_HUB)), [Admin]);
+        assert_eq!(
+            allowed(&Action::WaiveFee { hub_id: HUB }),
+            [Admin, HubManager]
+        );
+        assert_eq!(allowed(&Action::WaiveFee { hub_id: OTHER_HUB }), [Admin]);
+        assert_eq!(
+            authorize(&caller(Lead, 30), &Action::WaiveFee { hub_id: HUB }),
+            Err(Refusal::Hidden)
+        );
     }
 
     #[test]

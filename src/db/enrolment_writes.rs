@@ -14,7 +14,6 @@ use crate::domain::{EnrolmentStatus, RoleInSchool, SchoolPhase};
 /// What the project of a group asks of those who enrol, and charges them.
 #[derive(Debug, Clone)]
 pub struct ProjectTerms {
-    pub project_id: uuid::Uuid,
     pub eligibility: Eligibility,
     pub non_attendance_fee_pence: i32,
     pub cancellation_notice_days: i32,
@@ -25,35 +24,31 @@ pub async fn project_terms(
     group_id: uuid::Uuid,
 ) -> QueryResult<ProjectTerms> {
     let required = diesel::alias!(projects as required);
-    let (project_id, roles_allowed, roles_excluded, school_phases, requires, fee, notice) =
-        work_groups::table
-            .inner_join(projects::table)
-            .left_join(
-                required.on(projects::requires_completed_id
-                    .eq(required.field(projects::id).nullable())),
-            )
-            .filter(work_groups::id.eq(group_id))
-            .select((
-                projects::id,
-                projects::roles_allowed,
-                projects::roles_excluded,
-                projects::school_phases,
-                required.field(projects::code).nullable(),
-                projects::non_attendance_fee_pence,
-                projects::cancellation_notice_days,
-            ))
-            .first::<(
-                uuid::Uuid,
-                Vec<RoleInSchool>,
-                Vec<RoleInSchool>,
-                Vec<SchoolPhase>,
-                Option<String>,
-                i32,
-                i32,
-            )>(conn)
-            .await?;
+    let (roles_allowed, roles_excluded, school_phases, requires, fee, notice) = work_groups::table
+        .inner_join(projects::table)
+        .left_join(
+            required
+                .on(projects::requires_completed_id.eq(required.field(projects::id).nullable())),
+        )
+        .filter(work_groups::id.eq(group_id))
+        .select((
+            projects::roles_allowed,
+            projects::roles_excluded,
+            projects::school_phases,
+            required.field(projects::code).nullable(),
+            projects::non_attendance_fee_pence,
+            projects::cancellation_notice_days,
+        ))
+        .first::<(
+            Vec<RoleInSchool>,
+            Vec<RoleInSchool>,
+            Vec<SchoolPhase>,
+            Option<String>,
+            i32,
+            i32,
+        )>(conn)
+        .await?;
     Ok(ProjectTerms {
-        project_id,
         eligibility: Eligibility {
             roles_allowed,
             roles_excluded,
@@ -273,27 +268,4 @@ pub async fn next_session(
         .first(conn)
         .await
         .optional()
-}
-
-/// Records what the enrolment's school owes for `session_id` (`reason` as the table allows).
-pub async fn record_fee(
-    conn: &mut AsyncPgConnection,
-    enrolment: &LockedEnrolment,
-    session_id: uuid::Uuid,
-    reason: &str,
-    amount_pence: i32,
-) -> QueryResult<()> {
-    use crate::db::schema::fee_liabilities;
-    diesel::insert_into(fee_liabilities::table)
-        .values((
-            fee_liabilities::id.eq(uuid::Uuid::now_v7()),
-            fee_liabilities::enrolment_id.eq(enrolment.id),
-            fee_liabilities::session_id.eq(session_id),
-            fee_liabilities::school_urn.eq(&enrolment.school_urn),
-            fee_liabilities::reason.eq(reason),
-            fee_liabilities::amount_pence.eq(amount_pence),
-        ))
-        .execute(conn)
-        .await
-        .map(drop)
 }

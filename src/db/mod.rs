@@ -1,10 +1,13 @@
 //! Everything that talks to PostgreSQL: the schema, the connection pool, migrations, the
 //! embedded cluster for development and tests, and one module of queries per resource.
 
+pub mod attendance;
 pub mod audit;
+pub mod completion;
 pub mod embedded;
 pub mod enrolment_writes;
 pub mod enrolments;
+pub mod fees;
 pub mod housekeeping;
 pub mod hub_covers;
 pub mod hub_writes;

@@ -263,6 +263,8 @@ diesel::table! {
         waived_by -> Nullable<Uuid>,
         waiver_reason -> Nullable<Text>,
         created_at -> Timestamptz,
+        voided_at -> Nullable<Timestamptz>,
+        status -> Text,
     }
 }
 

@@ -2,7 +2,8 @@
 //! over, running from the first session, completed after the last, by the rules of
 //! `domain::lifecycle::due`. Every server process ticks; each move is made under the group's
 //! row lock and only if still due, so processes ticking at once move each group once, and a
-//! session moved meanwhile is seen.
+//! session moved meanwhile is seen. Completing a group completes, in the same transaction,
+//! the enrolments whose attendance meets the project's rule (`db::completion`).
 
 use std::time::Duration;
 
@@ -12,7 +13,7 @@ use diesel::sql_types::{Nullable, Text, Timestamptz, Uuid};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 
 use crate::db::sql::SqlBuilder;
-use crate::db::{DbPool, audit, work_group_writes};
+use crate::db::{DbPool, audit, completion, work_group_writes};
 use crate::domain::WorkGroupStatus;
 use crate::domain::lifecycle::{self, Timeline};
 use crate::error::ApiError;
@@ -96,6 +97,9 @@ async fn move_if_due(conn: &mut AsyncPgConnection, id: uuid::Uuid) -> Result<boo
             return Ok(false);
         };
         work_group_writes::set_status(conn, id, next, None).await?;
+        if next == WorkGroupStatus::Completed {
+            completion::settle(conn, id, None).await?;
+        }
         audit::record(
             conn,
             None,

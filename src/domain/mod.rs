@@ -4,9 +4,11 @@
 mod account;
 mod codes;
 pub mod eligibility;
+pub mod fees;
 pub mod gias;
 pub mod lifecycle;
 pub mod llme;
+pub mod participation;
 pub mod pathway;
 mod project_code;
 pub mod school;
@@ -19,9 +21,9 @@ pub use codes::{AcademicYear, GssCode, LaNumber, Postcode, Region, Slug, Urn, We
 pub use project_code::ProjectCode;
 pub use time::{LondonTime, parse_instant};
 pub use vocabulary::{
-    Admission, DeliveryMode, EnrolmentStatus, LaKind, LeadRole, Partnership, ProgrammePhase,
-    ProjectKind, Role, RoleInSchool, SchoolPhase, SchoolStatus, SessionKind, SessionMode,
-    StrategicPartnerKind, WorkGroupStatus,
+    Admission, AttendanceStatus, DeliveryMode, EnrolmentStatus, FeeReason, FeeStatus, LaKind,
+    LeadRole, Partnership, ProgrammePhase, ProjectKind, Role, RoleInSchool, SchoolPhase,
+    SchoolStatus, SessionKind, SessionMode, StrategicPartnerKind, WorkGroupStatus,
 };
 
 /// Why a piece of input was refused, in words a caller can act on.

@@ -219,6 +219,39 @@ vocabulary!(
 );
 
 vocabulary!(
+    /// A participant's attendance at one session, as the group's staff record it.
+    AttendanceStatus {
+        Present = "present",
+        /// Not there: the school owes the project's fee unless apologies came in time.
+        Absent = "absent",
+        /// Not there, with apologies the hub accepts: never charged.
+        Apologies = "apologies",
+    }
+);
+
+vocabulary!(
+    /// Why a school owes a fee.
+    FeeReason {
+        /// A participant absent from a session without apologies in time.
+        NonAttendance = "non_attendance",
+        /// A withdrawal when the next session starts within the project's notice period.
+        LateWithdrawal = "late_withdrawal",
+    }
+);
+
+vocabulary!(
+    /// Where a fee stands in the ledger.
+    FeeStatus {
+        /// The school owes it.
+        Owed = "owed",
+        /// A hub manager or admin let the school off, with a reason.
+        Waived = "waived",
+        /// The attendance behind it was corrected: it was never owed. Kept for the record.
+        Voided = "voided",
+    }
+);
+
+vocabulary!(
     /// How an LLME leads a work group.
     LeadRole { WorkGroupLead = "work_group_lead", CohortLead = "cohort_lead" }
 );

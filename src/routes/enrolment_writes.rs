@@ -14,11 +14,15 @@ use utoipa::ToSchema;
 use crate::auth::policy::{EnrolmentScope, WorkGroupScope};
 use crate::auth::{Action, Caller, authorize};
 use crate::db::enrolment_writes::{self as engine, LockedEnrolment, Move, NewEnrolment};
+use crate::db::fees::{self, NewFee};
 use crate::db::work_group_writes::{self as group_writes, LockedGroup};
 use crate::db::{DbPool, audit, enrolments, lookups, work_groups};
 use crate::domain::eligibility::{self, Applicant};
+use crate::domain::fees::FeePolicy;
 use crate::domain::lifecycle::{self, GroupFacts};
-use crate::domain::{Admission, EnrolmentStatus, RoleInSchool, Slug, Urn, WorkGroupStatus};
+use crate::domain::{
+    Admission, EnrolmentStatus, FeeReason, RoleInSchool, Slug, Urn, WorkGroupStatus,
+};
 use crate::error::{ApiError, FieldError};
 use crate::routes::enrolments::Enrolment;
 use crate::routes::list::FieldErrors;
@@ -659,7 +663,7 @@ async fn promote_first_waitlisted(
 }
 
 /// A withdrawal from a place when the next session starts within the project's notice
-/// period leaves the school owing the non-attendance fee for that session.
+/// period leaves the school owing the project's fee for that session (`domain::fees`).
 async fn charge_late_withdrawal(
     conn: &mut AsyncPgConnection,
     group: &LockedGroup,
@@ -670,14 +674,20 @@ async fn charge_late_withdrawal(
     let Some((session_id, starts_at)) = engine::next_session(conn, group.id, now).await? else {
         return Ok(());
     };
-    let notice = chrono::Duration::days(i64::from(terms.cancellation_notice_days));
-    if terms.non_attendance_fee_pence > 0 && starts_at - now < notice {
-        engine::record_fee(
+    let policy = FeePolicy {
+        fee_pence: terms.non_attendance_fee_pence,
+        notice_days: terms.cancellation_notice_days,
+    };
+    if let Some(amount_pence) = policy.for_withdrawal(now, Some(starts_at)) {
+        fees::charge(
             conn,
-            enrolment,
-            session_id,
-            "late_withdrawal",
-            terms.non_attendance_fee_pence,
+            &NewFee {
+                enrolment_id: enrolment.id,
+                session_id,
+                school_urn: enrolment.school_urn.clone(),
+                reason: FeeReason::LateWithdrawal,
+                amount_pence,
+            },
         )
         .await?;
     }

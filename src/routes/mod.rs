@@ -1,11 +1,13 @@
 //! The HTTP layer: one module per resource, each extracting and parsing input, calling its
 //! queries in `db/`, and mapping rows to views. Everything under `/api/v1` is registered here.
 
+pub mod attendance;
 pub mod audit;
 pub mod auth;
 pub mod enrolment_writes;
 pub mod enrolments;
 pub mod etag;
+pub mod fees;
 pub mod health;
 pub mod hub_covers;
 pub mod hub_writes;
@@ -62,6 +64,8 @@ pub fn configure_api(config: &mut utoipa_actix_web::service_config::ServiceConfi
     enrolment_writes::configure(config);
     work_group_writes::configure(config);
     session_writes::configure(config);
+    attendance::configure(config);
+    fees::configure(config);
     audit::configure(config);
 }
 

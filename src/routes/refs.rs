@@ -1,5 +1,5 @@
-//! Small views other resources embed: references to a hub, project, authority or Teaching
-//! School Hub by their natural key and name, and a venue.
+//! Small views other resources embed: references to a hub, project, authority, Teaching
+//! School Hub, work group, school or participant by their key and name, and a venue.
 
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -50,6 +50,14 @@ pub struct SchoolRef {
     #[schema(example = "137083")]
     pub urn: String,
     #[schema(example = "Twyford Church of England High School")]
+    pub name: String,
+}
+
+/// A participant by name, for the staff of their group (personal data).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ParticipantRef {
+    pub id: uuid::Uuid,
+    #[schema(example = "Demo Teacher (Twyford)")]
     pub name: String,
 }
 

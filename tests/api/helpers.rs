@@ -656,3 +656,41 @@ pub fn assert_says_all(text: &str, words: &[&str]) {
         assert!(text.contains(words), "{words:?} not in {text}");
     }
 }
+
+/// Gives new participants of Twyford (URN 137083), one per name, a place in the work group
+/// `code` as the enrolment engine would (accepted, counted in `accepted_count`); answers their
+/// enrolment ids in the order of `names`.
+pub async fn hold_places(app: &TestApp, code: &str, names: &[&str]) -> Vec<String> {
+    let mut sql = String::new();
+    let mut enrolments = Vec::new();
+    for name in names {
+        let (user, enrolment) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+        sql.push_str(&format!(
+            "INSERT INTO users (id, email, name, role, school_urn, role_in_school) \
+             VALUES ('{user}', '{user}@school.example', '{name}', 'participant', '137083', 'head_of_department');
+             INSERT INTO enrolments (id, work_group_id, participant_id, school_urn, role_in_school, status, accepted_at) \
+             SELECT '{enrolment}', id, '{user}', '137083', 'head_of_department', 'accepted', now() \
+               FROM work_groups WHERE code = '{code}';"
+        ));
+        enrolments.push(enrolment.to_string());
+    }
+    sql.push_str(&format!(
+        "UPDATE work_groups SET accepted_count = accepted_count + {} WHERE code = '{code}';",
+        names.len()
+    ));
+    app.execute(&sql).await;
+    enrolments
+}
+
+/// The id of the `nth` session (from 1, in time order) of the work group `code`.
+pub async fn session_of(app: &TestApp, code: &str, nth: usize) -> String {
+    app.query_text(
+        &format!(
+            "SELECT s.id::text AS value FROM sessions s JOIN work_groups w ON w.id = s.work_group_id \
+              WHERE w.code = $1 ORDER BY s.starts_at OFFSET {} LIMIT 1",
+            nth - 1
+        ),
+        &[code],
+    )
+    .await
+}

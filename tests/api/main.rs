@@ -1,6 +1,7 @@
 //! The integration suite: one binary, every test against the real HTTP app and a real
 //! PostgreSQL database of its own.
 
+mod attendance;
 mod audit;
 mod auth;
 mod bench_sql;
@@ -8,6 +9,7 @@ mod cli;
 mod conventions;
 mod demo_seed;
 mod enrolment_writes;
+mod fees;
 mod health;
 mod helpers;
 mod housekeeping;

@@ -74,7 +74,7 @@ fn every_operation_is_documented_with_its_errors() {
                 assert!(responses.contains_key("401"), "{name} lacks its 401");
             }
             // Every change needs a token (signing in aside), and so does reading accounts,
-            // credentials and enrolments.
+            // credentials, enrolments, registers and fees.
             let protected_path = (method != "get" && !path.starts_with("/api/v1/auth/"))
                 || [
                     "/api/v1/users",
@@ -82,10 +82,12 @@ fn every_operation_is_documented_with_its_errors() {
                     "/api/v1/me",
                     "/api/v1/enrolments",
                     "/api/v1/audit",
+                    "/api/v1/fees",
                 ]
                 .iter()
                 .any(|prefix| path.starts_with(prefix))
-                || path.ends_with("/enrolments");
+                || path.ends_with("/enrolments")
+                || path.ends_with("/attendance");
             assert_eq!(secured, protected_path, "{name}: bearer security");
             if secured {
                 assert!(responses.contains_key("401"), "{name} lacks its 401");

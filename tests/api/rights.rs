@@ -21,6 +21,9 @@ const CALLERS: [&str; 7] = [
 /// Lead accounts without an LLME profile, of LCW and of GLOW.
 const PROFILELESS_LCW_LEAD: &str = "00000000-0000-7000-8000-00000000b001";
 const PROFILELESS_GLOW_LEAD: &str = "00000000-0000-7000-8000-00000000b002";
+/// A participant holding a place in the LCW group, whose attendance the matrix records.
+const ATTENDING_PARTICIPANT: &str = "00000000-0000-7000-8000-00000000b101";
+const ATTENDING_ENROLMENT: &str = "00000000-0000-7000-8000-00000000b102";
 
 const LCW_GROUP: &str = "LCW21-15-01";
 const GLOW_GROUP: &str = "GLOW21-91-01";
@@ -46,6 +49,9 @@ struct Fixture {
     spare_partner_client: String,
     lcw_session: String,
     glow_session: String,
+    /// Owed fees of an LCW and a GLOW enrolment.
+    lcw_fee: String,
+    glow_fee: String,
 }
 
 /// A digest of everything a protected operation could change.
@@ -62,6 +68,8 @@ async fn state(app: &TestApp) -> String {
            (SELECT string_agg(l::text, ',' ORDER BY l.work_group_id, l.user_id) FROM work_group_leads l), \
            (SELECT count(*)::text FROM work_group_events), \
            (SELECT string_agg(s::text, ',' ORDER BY s.id) FROM sessions s), \
+           (SELECT string_agg(a::text, ',' ORDER BY a.session_id, a.enrolment_id) FROM attendance a), \
+           (SELECT string_agg(f::text, ',' ORDER BY f.id) FROM fee_liabilities f), \
            (SELECT count(*)::text FROM audit_log), \
            (SELECT string_agg(sc::text, ',' ORDER BY sc.urn) FROM schools sc), \
            (SELECT string_agg(l::text, ',' ORDER BY l.gss_code) FROM local_authorities l), \
@@ -120,6 +128,18 @@ async fn fixture(app: &TestApp) -> Fixture {
          INSERT INTO enrolments (id, work_group_id, participant_id, school_urn, role_in_school, status) \
          SELECT gen_random_uuid(), '{glow_group}', id, '137083', 'teacher', 'pending' \
            FROM users WHERE email = 'other.teacher@school.example';
+         INSERT INTO users (id, email, name, role, school_urn, role_in_school) \
+         VALUES ('{ATTENDING_PARTICIPANT}', 'attending.teacher@school.example', 'Attending Teacher', 'participant', '137083', 'head_of_department');
+         INSERT INTO enrolments (id, work_group_id, participant_id, school_urn, role_in_school, status, accepted_at) \
+         VALUES ('{ATTENDING_ENROLMENT}', '{lcw_group}', '{ATTENDING_PARTICIPANT}', '137083', 'head_of_department', 'accepted', now());
+         UPDATE work_groups SET accepted_count = 1 WHERE id = '{lcw_group}';
+         INSERT INTO fee_liabilities (id, enrolment_id, session_id, school_urn, reason, amount_pence) \
+         SELECT gen_random_uuid(), '{ATTENDING_ENROLMENT}', s.id, '137083', 'non_attendance', 7500 \
+           FROM sessions s WHERE s.work_group_id = '{lcw_group}' ORDER BY s.starts_at DESC LIMIT 1;
+         INSERT INTO fee_liabilities (id, enrolment_id, session_id, school_urn, reason, amount_pence) \
+         SELECT gen_random_uuid(), e.id, s.id, '137083', 'late_withdrawal', 7500 \
+           FROM enrolments e JOIN sessions s ON s.work_group_id = e.work_group_id \
+          WHERE e.work_group_id = '{glow_group}' ORDER BY s.starts_at DESC LIMIT 1;
          DELETE FROM local_authorities WHERE gss_code = '{UNLISTED_DISTRICT}';
          INSERT INTO hubs (id, slug, name, region) VALUES (gen_random_uuid(), '{SPARE_HUB}', 'Spare Maths Hub', 'London');
          INSERT INTO teaching_school_hubs (id, slug, name) \
@@ -130,6 +150,12 @@ async fn fixture(app: &TestApp) -> Fixture {
         format!(
             "SELECT e.id::text AS value FROM enrolments e JOIN users u ON u.id = e.participant_id \
              WHERE u.email = '{email}'"
+        )
+    };
+    let fee_in = |group: &str| {
+        format!(
+            "SELECT f.id::text AS value FROM fee_liabilities f JOIN sessions s ON s.id = f.session_id \
+             WHERE s.work_group_id = '{group}'"
         )
     };
     let admin = app.token("admin@demo.mathshub.invalid").await;
@@ -176,6 +202,8 @@ async fn fixture(app: &TestApp) -> Fixture {
             .await,
         lcw_session: app.query_text(&first_session_of(&lcw_group), &[]).await,
         glow_session: app.query_text(&first_session_of(&glow_group), &[]).await,
+        lcw_fee: app.query_text(&fee_in(&lcw_group), &[]).await,
+        glow_fee: app.query_text(&fee_in(&glow_group), &[]).await,
         lcw_group,
         glow_group,
         partner_client,
@@ -422,6 +450,53 @@ fn rows(f: &Fixture) -> Vec<Row> {
                 [401, 403, 200, 200, 403, 403, 200],
             ),
             |caller| json!({"notes": format!("Noted by the {caller}.")}),
+        ),
+        with_body(
+            row(
+                Method::PUT,
+                "/api/v1/sessions/{id}/attendance",
+                format!("/api/v1/sessions/{}/attendance", f.lcw_session),
+                [401, 403, 200, 200, 403, 403, 200],
+            ),
+            |caller| {
+                let status = match caller {
+                    "hub_manager" => "absent",
+                    "admin" => "apologies",
+                    _ => "present",
+                };
+                json!({"items": [{"enrolment_id": ATTENDING_ENROLMENT, "status": status}]})
+            },
+        ),
+        row(
+            Method::GET,
+            "/api/v1/sessions/{id}/attendance",
+            format!("/api/v1/sessions/{}/attendance", f.lcw_session),
+            [401, 403, 200, 200, 403, 403, 200],
+        ),
+        row(
+            Method::GET,
+            "/api/v1/fees",
+            "/api/v1/fees".into(),
+            [401, 403, 403, 200, 403, 403, 200],
+        ),
+        // The hub manager waives it; the admin may too, but it is waived by then (409).
+        with_body(
+            row(
+                Method::POST,
+                "/api/v1/fees/{id}/waive",
+                format!("/api/v1/fees/{}/waive", f.lcw_fee),
+                [401, 404, 404, 200, 404, 404, 409],
+            ),
+            |_| json!({"reason": "Waived in the matrix."}),
+        ),
+        with_body(
+            row(
+                Method::POST,
+                "/api/v1/fees/{id}/waive",
+                format!("/api/v1/fees/{}/waive", f.glow_fee),
+                [401, 404, 404, 404, 404, 404, 200],
+            ),
+            |_| json!({"reason": "Waived in the matrix."}),
         ),
         row(
             Method::DELETE,

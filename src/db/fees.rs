@@ -1,0 +1,244 @@
+//! The fee ledger: liabilities schools owe under their project's fee policy (one per
+//! enrolment per session at most), voided when the attendance behind them is corrected and
+//! waived by a hub manager or admin with a reason. Entries are never deleted.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::db::schema::fee_liabilities;
+use crate::db::sql::SqlBuilder;
+use crate::domain::{AcademicYear, FeeReason, FeeStatus, Urn};
+
+/// A new liability.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = fee_liabilities)]
+pub struct NewFee {
+    pub enrolment_id: Uuid,
+    pub session_id: Uuid,
+    pub school_urn: String,
+    pub reason: FeeReason,
+    pub amount_pence: i32,
+}
+
+/// Records a liability; a second for the same enrolment and session breaks
+/// `fee_liabilities_once_per_session`.
+pub async fn charge(conn: &mut AsyncPgConnection, fee: &NewFee) -> QueryResult<Uuid> {
+    let id = Uuid::now_v7();
+    diesel::insert_into(fee_liabilities::table)
+        .values((fee_liabilities::id.eq(id), fee))
+        .execute(conn)
+        .await?;
+    Ok(id)
+}
+
+/// The liabilities of `reason` held at the session for `enrolment_ids`: id and status, by
+/// enrolment.
+pub async fn held_at_session(
+    conn: &mut AsyncPgConnection,
+    session_id: Uuid,
+    reason: FeeReason,
+    enrolment_ids: &[Uuid],
+) -> QueryResult<Vec<(Uuid, Uuid, FeeStatus)>> {
+    fee_liabilities::table
+        .filter(fee_liabilities::session_id.eq(session_id))
+        .filter(fee_liabilities::reason.eq(reason))
+        .filter(fee_liabilities::enrolment_id.eq_any(enrolment_ids))
+        .select((
+            fee_liabilities::enrolment_id,
+            fee_liabilities::id,
+            fee_liabilities::status,
+        ))
+        .load(conn)
+        .await
+}
+
+/// Voids a liability: no longer owed, kept in the ledger.
+pub async fn void(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<()> {
+    diesel::update(fee_liabilities::table.find(id))
+        .set(fee_liabilities::voided_at.eq(diesel::dsl::now))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// Makes a voided liability owed again, at the project's fee now.
+pub async fn restore(conn: &mut AsyncPgConnection, id: Uuid, amount_pence: i32) -> QueryResult<()> {
+    diesel::update(fee_liabilities::table.find(id))
+        .set((
+            fee_liabilities::voided_at.eq(None::<DateTime<Utc>>),
+            fee_liabilities::amount_pence.eq(amount_pence),
+        ))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// A liability's status and the hub whose group it arose in, its row locked until the
+/// transaction ends.
+pub async fn lock(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+) -> QueryResult<Option<(FeeStatus, Uuid)>> {
+    #[derive(QueryableByName)]
+    struct Locked {
+        #[diesel(sql_type = Text)]
+        status: FeeStatus,
+        #[diesel(sql_type = SqlUuid)]
+        hub_id: Uuid,
+    }
+    let locked: Option<Locked> = SqlBuilder::new(
+        "SELECT f.status, w.hub_id FROM fee_liabilities f
+           JOIN sessions s ON s.id = f.session_id
+           JOIN work_groups w ON w.id = s.work_group_id
+          WHERE f.id = ",
+    )
+    .bind::<SqlUuid, _>(id)
+    .sql(" FOR UPDATE OF f")
+    .get_result(conn)
+    .await
+    .optional()?;
+    Ok(locked.map(|locked| (locked.status, locked.hub_id)))
+}
+
+pub async fn waive(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    by: Uuid,
+    reason: &str,
+) -> QueryResult<()> {
+    diesel::update(fee_liabilities::table.find(id))
+        .set((
+            fee_liabilities::waived_at.eq(diesel::dsl::now),
+            fee_liabilities::waived_by.eq(by),
+            fee_liabilities::waiver_reason.eq(reason),
+        ))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// One entry of the ledger with what it is about.
+#[derive(Debug, QueryableByName)]
+pub struct FeeRow {
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub reason: FeeReason,
+    #[diesel(sql_type = Text)]
+    pub status: FeeStatus,
+    #[diesel(sql_type = Integer)]
+    pub amount_pence: i32,
+    #[diesel(sql_type = Text)]
+    pub school_urn: String,
+    #[diesel(sql_type = Text)]
+    pub school_name: String,
+    #[diesel(sql_type = SqlUuid)]
+    pub enrolment_id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    pub participant_id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub participant_name: String,
+    #[diesel(sql_type = SqlUuid)]
+    pub session_id: Uuid,
+    #[diesel(sql_type = Timestamptz)]
+    pub session_starts_at: DateTime<Utc>,
+    #[diesel(sql_type = SqlUuid)]
+    pub work_group_id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub work_group_code: String,
+    #[diesel(sql_type = Text)]
+    pub work_group_title: String,
+    #[diesel(sql_type = Text)]
+    pub academic_year: String,
+    #[diesel(sql_type = Text)]
+    pub hub_slug: String,
+    #[diesel(sql_type = Text)]
+    pub hub_name: String,
+    #[diesel(sql_type = Timestamptz)]
+    pub created_at: DateTime<Utc>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub waived_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub waiver_reason: Option<String>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub voided_at: Option<DateTime<Utc>>,
+}
+
+const SELECT: &str = "\
+SELECT f.id, f.reason, f.status, f.amount_pence, f.school_urn, sc.name AS school_name,
+       e.id AS enrolment_id, u.id AS participant_id, u.name AS participant_name,
+       s.id AS session_id, s.starts_at AS session_starts_at,
+       w.id AS work_group_id, w.code AS work_group_code, w.title AS work_group_title,
+       w.academic_year, h.slug AS hub_slug, h.name AS hub_name,
+       f.created_at, f.waived_at, f.waiver_reason, f.voided_at
+  FROM fee_liabilities f
+  JOIN schools sc ON sc.urn = f.school_urn
+  JOIN enrolments e ON e.id = f.enrolment_id
+  JOIN users u ON u.id = e.participant_id
+  JOIN sessions s ON s.id = f.session_id
+  JOIN work_groups w ON w.id = s.work_group_id
+  JOIN hubs h ON h.id = w.hub_id
+ WHERE ";
+
+pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<FeeRow>> {
+    SqlBuilder::new(SELECT)
+        .sql("f.id = ")
+        .bind::<SqlUuid, _>(id)
+        .get_result(conn)
+        .await
+        .optional()
+}
+
+#[derive(Debug, Default)]
+pub struct FeeFilter {
+    /// Fees arising in this hub's groups; `None`: every hub's.
+    pub hub_id: Option<Uuid>,
+    pub school: Option<Urn>,
+    pub academic_year: Option<AcademicYear>,
+    pub status: Option<FeeStatus>,
+}
+
+/// The sort key of the ledger: oldest first.
+pub type FeeKey = (DateTime<Utc>, Uuid);
+
+/// One page of the ledger after `after`.
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    filter: &FeeFilter,
+    after: Option<&FeeKey>,
+    limit: i64,
+) -> QueryResult<Vec<FeeRow>> {
+    let mut query = SqlBuilder::new(SELECT).sql("true");
+    if let Some(hub_id) = filter.hub_id {
+        query = query.sql(" AND w.hub_id = ").bind::<SqlUuid, _>(hub_id);
+    }
+    if let Some(school) = &filter.school {
+        query = query
+            .sql(" AND f.school_urn = ")
+            .bind::<Text, _>(school.as_str().to_owned());
+    }
+    if let Some(year) = &filter.academic_year {
+        query = query
+            .sql(" AND w.academic_year = ")
+            .bind::<Text, _>(year.as_str().to_owned());
+    }
+    if let Some(status) = filter.status {
+        query = query.sql(" AND f.status = ").bind::<Text, _>(status);
+    }
+    if let Some((created_at, id)) = after {
+        query = query
+            .sql(" AND (f.created_at, f.id) > (")
+            .bind::<Timestamptz, _>(*created_at)
+            .sql(", ")
+            .bind::<SqlUuid, _>(*id)
+            .sql(")");
+    }
+    query
+        .sql(" ORDER BY f.created_at, f.id LIMIT ")
+        .bind::<BigInt, _>(limit)
+        .load(conn)
+        .await
+}
