@@ -181,7 +181,12 @@ pub struct AuthArgs {
           value_parser = clap::value_parser!(u32).range(1..))]
     pub auth_attempts_per_account: u32,
 
-    /// Length of the rate-limit window, in seconds.
+    /// Expressions of interest allowed per participant per window.
+    #[arg(long, env = "MATHSHUB_EXPRESSIONS_OF_INTEREST_PER_ACCOUNT", default_value_t = 20,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub expressions_of_interest_per_account: u32,
+
+    /// Length of the rate-limit windows (sign-in and expressions of interest), in seconds.
     #[arg(long, env = "MATHSHUB_AUTH_WINDOW_SECS", default_value_t = 300,
           value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub auth_window_secs: u64,
@@ -197,6 +202,7 @@ impl AuthArgs {
         crate::auth::rate_limit::RateLimits {
             per_address: self.auth_attempts_per_address,
             per_account: self.auth_attempts_per_account,
+            expressions_of_interest: self.expressions_of_interest_per_account,
             window: Duration::from_secs(self.auth_window_secs),
         }
     }

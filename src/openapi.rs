@@ -163,7 +163,7 @@ pub struct CsvTooLarge(#[to_schema] pub Problem);
 /// 429: too many attempts.
 #[derive(ToResponse)]
 #[response(
-    description = "Too many attempts from this address or on this account; retry after `Retry-After` seconds",
+    description = "Too many attempts from this address or on this account (sign-in), or expressions of interest by this participant; retry after `Retry-After` seconds",
     content_type = "application/problem+json",
     headers(("Retry-After" = u32, description = "Seconds until attempts are counted afresh")),
     example = json!({"type": "https://mathshub.invalid/problems/too-many-requests", "title": "Too many requests", "status": 429, "detail": "Too many attempts; retry in 42 seconds."})
@@ -347,6 +347,8 @@ pub enum EnrolErrors {
     PayloadTooLarge(#[ref_response] PayloadTooLarge),
     #[response(status = 422)]
     NotEligible(#[ref_response] NotEligible),
+    #[response(status = 429)]
+    TooManyRequests(#[ref_response] TooManyRequests),
     #[response(status = 503)]
     Unavailable(#[ref_response] Unavailable),
 }

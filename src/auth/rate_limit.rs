@@ -1,5 +1,6 @@
-//! Limits on sign-in attempts, per client address and per account, shared by every server
-//! process through the database. Over the limit, the answer is 429 with `Retry-After`.
+//! Limits on sign-in attempts (per client address and per account) and on expressions of
+//! interest (per participant), shared by every server process through the database. Over
+//! the limit, the answer is 429 with `Retry-After`.
 
 use std::time::Duration;
 
@@ -12,16 +13,19 @@ use crate::error::ApiError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateLimits {
-    /// Attempts allowed per window from one client address.
+    /// Sign-in attempts allowed per window from one client address.
     pub per_address: u32,
-    /// Attempts allowed per window on one account (an email or a partner client id).
+    /// Sign-in attempts allowed per window on one account (an email or a partner client id).
     pub per_account: u32,
+    /// Expressions of interest allowed per window from one participant. Counted per account,
+    /// not per address: a school's staff share one.
+    pub expressions_of_interest: u32,
     pub window: Duration,
 }
 
 impl RateLimits {
-    /// Counts an attempt at `endpoint` from `address` on `account`, refusing it when either
-    /// count is over its limit.
+    /// Counts a sign-in attempt at `endpoint` from `address` on `account`, refusing it when
+    /// either count is over its limit.
     pub async fn check(
         &self,
         conn: &mut diesel_async::AsyncPgConnection,
@@ -29,23 +33,51 @@ impl RateLimits {
         address: &str,
         account: &str,
     ) -> Result<(), ApiError> {
-        let address_key = format!("{endpoint}:address:{address}");
         // Hashed: the table holds no email addresses, and keys stay short whatever is sent.
         let account_key = format!(
             "{endpoint}:account:{}",
             URL_SAFE_NO_PAD.encode(token_hash(&account.trim().to_lowercase()))
         );
-        let windows =
-            rate_limits::hit(conn, &[address_key.clone(), account_key], self.window).await?;
+        self.count(
+            conn,
+            &[
+                (format!("{endpoint}:address:{address}"), self.per_address),
+                (account_key, self.per_account),
+            ],
+        )
+        .await
+    }
+
+    /// Counts an expression of interest by `participant_id`, refusing it over the limit.
+    pub async fn check_expression_of_interest(
+        &self,
+        conn: &mut diesel_async::AsyncPgConnection,
+        participant_id: uuid::Uuid,
+    ) -> Result<(), ApiError> {
+        self.count(
+            conn,
+            &[(
+                format!("expression-of-interest:account:{participant_id}"),
+                self.expressions_of_interest,
+            )],
+        )
+        .await
+    }
+
+    /// Counts one hit against each key; 429 with the longest wait when any is over its limit.
+    async fn count(
+        &self,
+        conn: &mut diesel_async::AsyncPgConnection,
+        limits: &[(String, u32)],
+    ) -> Result<(), ApiError> {
+        let keys: Vec<String> = limits.iter().map(|(key, _)| key.clone()).collect();
+        let windows = rate_limits::hit(conn, &keys, self.window).await?;
         let wait = windows
             .iter()
             .filter(|window| {
-                let limit = if window.key == address_key {
-                    self.per_address
-                } else {
-                    self.per_account
-                };
-                window.hits.unsigned_abs() > limit
+                limits
+                    .iter()
+                    .any(|(key, limit)| *key == window.key && window.hits.unsigned_abs() > *limit)
             })
             .map(|window| window.seconds_left.unsigned_abs())
             .max();

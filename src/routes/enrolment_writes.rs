@@ -12,7 +12,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::auth::policy::{EnrolmentScope, WorkGroupScope};
-use crate::auth::{Action, Caller, authorize};
+use crate::auth::{Action, Auth, Caller, authorize};
 use crate::db::enrolment_writes::{self as engine, LockedEnrolment, Move, NewEnrolment};
 use crate::db::fees::{self, NewFee};
 use crate::db::work_group_writes::{self as group_writes, LockedGroup};
@@ -66,7 +66,8 @@ pub struct Reason {
 /// (closed, running, completed, cancelled) or its deadline has passed, or when the
 /// participant already has a live enrolment in it; 422 naming each eligibility rule failed
 /// (role in school, the school's phase, the school closed, an earlier project the school has
-/// not completed). Send an `Idempotency-Key` to retry safely.
+/// not completed). Each participant may send a limited number per window (429 with
+/// `Retry-After` beyond it). Send an `Idempotency-Key` to retry safely.
 #[utoipa::path(
     tag = TAG,
     params(("id" = uuid::Uuid, Path, description = "The work group's id")),
@@ -84,6 +85,7 @@ pub async fn express_interest(
     path: web::Path<String>,
     body: web::Json<ExpressionOfInterest>,
     pool: web::Data<DbPool>,
+    auth: web::Data<Auth>,
 ) -> Result<HttpResponse, ApiError> {
     authorize(&caller, &Action::ExpressInterest)
         .map_err(|refusal| refusal.into_error("Work group"))?;
@@ -101,6 +103,9 @@ pub async fn express_interest(
     errors.into_result()?;
     let (urn, role) = (urn.expect("parsed"), role.expect("parsed"));
     let mut conn = pool.get().await?;
+    auth.rate_limits
+        .check_expression_of_interest(&mut conn, caller.id)
+        .await?;
     let enrolment = conn
         .transaction::<_, ApiError, _>(async |conn| {
             let group = open_group(conn, group_id).await?;

@@ -60,6 +60,7 @@ async fn login_is_refused_with_retry_after_when_the_account_limit_is_reached_and
     let app = TestApp::spawn_with_demo_and_limits(RateLimits {
         per_address: 100,
         per_account: 3,
+        expressions_of_interest: 100,
         window: Duration::from_secs(2),
     })
     .await;
@@ -88,6 +89,7 @@ async fn login_is_refused_when_the_address_limit_is_reached_whatever_the_account
     let app = TestApp::spawn_with_demo_and_limits(RateLimits {
         per_address: 2,
         per_account: 100,
+        expressions_of_interest: 100,
         window: Duration::from_secs(60),
     })
     .await;

@@ -429,3 +429,26 @@ async fn enrolments_of_a_cancelled_group_no_longer_change() {
     )
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_participant_sending_too_many_expressions_of_interest_is_told_when_to_retry() {
+    let limits = mathshub::auth::rate_limit::RateLimits {
+        per_address: 1_000,
+        per_account: 1_000,
+        expressions_of_interest: 2,
+        window: Duration::from_secs(60),
+    };
+    let app = TestApp::spawn_with_demo_and_limits(limits).await;
+    let group = open_group(&app, 5, "automatic").await;
+    let people = app.participants(2, TWYFORD, "head_of_department").await;
+    let (_, eager) = &people[0];
+    json_body(express(&app, eager, &group, &interest()).await, 201).await;
+    assert_problem(express(&app, eager, &group, &interest()).await, 409).await;
+
+    let refused = express(&app, eager, &group, &interest()).await;
+
+    assert!(refused.headers().contains_key("retry-after"));
+    assert_problem(refused, 429).await;
+    // Counted per participant: another at the same school and address is not held back.
+    json_body(express(&app, &people[1].1, &group, &interest()).await, 201).await;
+}

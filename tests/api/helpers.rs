@@ -24,6 +24,7 @@ pub const TEST_JWT_SECRET: &str = "test-secret-of-the-mathshub-suite-0123456789"
 const GENEROUS_LIMITS: RateLimits = RateLimits {
     per_address: 10_000,
     per_account: 10_000,
+    expressions_of_interest: 10_000,
     window: Duration::from_secs(60),
 };
 

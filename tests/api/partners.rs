@@ -469,6 +469,7 @@ async fn token_is_refused_with_retry_after_when_the_client_limit_is_reached() {
     let app = TestApp::spawn_with_demo_and_limits(RateLimits {
         per_address: 100,
         per_account: 2,
+        expressions_of_interest: 100,
         window: Duration::from_secs(60),
     })
     .await;
