@@ -89,6 +89,25 @@ async fn waitlist(app: &TestApp, group: &str) -> Vec<String> {
         .collect()
 }
 
+/// An app whose pool lets a crowd of requests queue for connections rather than time out.
+async fn crowd_ready_app(pool_size: usize) -> TestApp {
+    TestApp::spawn_with_demo_on(PoolSettings {
+        max_size: pool_size,
+        wait_timeout: Duration::from_secs(60),
+        ..PoolSettings::default()
+    })
+    .await
+}
+
+/// The waiting list's positions, in order: 1..n when it is gapless.
+async fn waitlist_positions(app: &TestApp, group: &str) -> Vec<i64> {
+    waitlist(app, group)
+        .await
+        .iter()
+        .map(|item| item.split(':').next().unwrap().parse().unwrap())
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn automatic_admission_fills_the_places_then_waitlists_in_order() {
     let app = TestApp::spawn_with_demo().await;
@@ -341,12 +360,7 @@ async fn withdrawing_a_place_inside_the_notice_period_charges_the_school_once() 
 
 #[tokio::test(flavor = "multi_thread")]
 async fn two_hundred_concurrent_expressions_of_interest_never_overbook() {
-    let app = TestApp::spawn_with_demo_on(PoolSettings {
-        max_size: 16,
-        wait_timeout: Duration::from_secs(60),
-        ..PoolSettings::default()
-    })
-    .await;
+    let app = crowd_ready_app(16).await;
     let group = open_group(&app, 30, "automatic").await;
     let people = app.participants(200, TWYFORD, "head_of_department").await;
 
@@ -369,11 +383,7 @@ async fn two_hundred_concurrent_expressions_of_interest_never_overbook() {
         )
         .await;
     assert_eq!(accepted, 30);
-    let positions: Vec<i64> = waitlist(&app, &group)
-        .await
-        .iter()
-        .map(|item| item.split(':').next().unwrap().parse().unwrap())
-        .collect();
+    let positions = waitlist_positions(&app, &group).await;
     assert_eq!(positions, (1..=170).collect::<Vec<i64>>());
 }
 
@@ -451,4 +461,139 @@ async fn a_participant_sending_too_many_expressions_of_interest_is_told_when_to_
     assert_problem(refused, 429).await;
     // Counted per participant: another at the same school and address is not held back.
     json_body(express(&app, &people[1].1, &group, &interest()).await, 201).await;
+}
+
+/// A second `mathshub serve` process on the app's database, signing tokens with the suite's
+/// key; stopped when dropped.
+struct SecondProcess {
+    child: std::process::Child,
+    address: String,
+}
+
+impl SecondProcess {
+    async fn start(app: &TestApp) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_mathshub"))
+            .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+            .args(["--pool-size", "8", "--status-clock-secs", "0"])
+            .env("DATABASE_URL", &app.database.url)
+            .env("MATHSHUB_JWT_SECRET", crate::helpers::TEST_JWT_SECRET)
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // Made first, so a panic below still stops the process.
+        let second = Self {
+            child,
+            address: format!("http://127.0.0.1:{port}"),
+        };
+        for _ in 0..200 {
+            let ready = app
+                .client
+                .get(format!("{}/readyz", second.address))
+                .send()
+                .await;
+            if ready.is_ok_and(|response| response.status() == 200) {
+                return second;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the second server process did not become ready");
+    }
+}
+
+impl Drop for SecondProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_server_processes_on_one_database_never_overbook_either() {
+    let app = crowd_ready_app(8).await;
+    let second = SecondProcess::start(&app).await;
+    let group = open_group(&app, 30, "automatic").await;
+    let people = app.participants(200, TWYFORD, "head_of_department").await;
+    let body = interest();
+
+    let answers =
+        futures_util::future::join_all(people.iter().enumerate().map(|(n, (_, token))| {
+            let address = if n % 2 == 0 {
+                &app.address
+            } else {
+                &second.address
+            };
+            app.client
+                .post(format!("{address}/api/v1/work-groups/{group}/enrolments"))
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+        }))
+        .await;
+
+    for answer in answers {
+        let answer = answer.unwrap();
+        assert_eq!(answer.status(), 201, "{}", answer.text().await.unwrap());
+    }
+    assert_eq!(group_state(&app, &group).await, "full/30");
+    let positions = waitlist_positions(&app, &group).await;
+    assert_eq!(positions, (1..=170).collect::<Vec<i64>>());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_withdrawals_and_new_interest_promote_each_freed_place_exactly_once() {
+    let app = crowd_ready_app(16).await;
+    let group = open_group(&app, 20, "automatic").await;
+    let first = app.participants(30, TWYFORD, "head_of_department").await;
+    let mut accepted = Vec::new();
+    for (_, token) in &first {
+        let answer = json_body(express(&app, token, &group, &interest()).await, 201).await;
+        if answer["status"] == "accepted" {
+            accepted.push((token.clone(), answer["id"].as_str().unwrap().to_owned()));
+        }
+    }
+    assert_eq!(accepted.len(), 20);
+    let newcomers = app.participants(25, TWYFORD, "head_of_department").await;
+    let reason = json!({"reason": "Leaving."});
+    let body = interest();
+
+    let withdrawals = accepted
+        .iter()
+        .take(15)
+        .map(|(token, id)| act(&app, token, id, "withdraw", Some(&reason)));
+    let interest_shown = newcomers
+        .iter()
+        .map(|(_, token)| express(&app, token, &group, &body));
+    let (withdrawn, expressed) = futures_util::future::join(
+        futures_util::future::join_all(withdrawals),
+        futures_util::future::join_all(interest_shown),
+    )
+    .await;
+
+    assert!(withdrawn.iter().all(|answer| answer.status() == 200));
+    assert!(expressed.iter().all(|answer| answer.status() == 201));
+    // 30 first + 25 newcomers - 15 withdrawn = 40 live: 20 holding places, 20 waiting.
+    assert_eq!(group_state(&app, &group).await, "full/20");
+    let holding = app
+        .query_count(
+            "SELECT count(*) AS count FROM enrolments WHERE work_group_id = $1::uuid AND status = 'accepted'",
+            &[&group],
+        )
+        .await;
+    assert_eq!(holding, 20);
+    let promoted = app
+        .query_count(
+            "SELECT count(*) AS count FROM audit_log WHERE action = 'enrolment.promoted'",
+            &[],
+        )
+        .await;
+    assert_eq!(promoted, 15);
+    let positions = waitlist_positions(&app, &group).await;
+    assert_eq!(positions, (1..=20).collect::<Vec<i64>>());
 }
