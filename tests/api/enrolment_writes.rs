@@ -597,3 +597,29 @@ async fn concurrent_withdrawals_and_new_interest_promote_each_freed_place_exactl
     let positions = waitlist_positions(&app, &group).await;
     assert_eq!(positions, (1..=20).collect::<Vec<i64>>());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_school_that_completed_the_required_project_may_take_the_next_step() {
+    let app = TestApp::spawn_with_demo().await;
+    let group = open_group(&app, 5, "automatic").await;
+    let teacher = app.token(TEACHER).await;
+    app.execute(
+        "UPDATE projects SET requires_completed_id = (SELECT id FROM projects WHERE code = 'NCP21-91') \
+          WHERE code = 'NCP21-15'",
+    )
+    .await;
+    assert_problem(express(&app, &teacher, &group, &interest()).await, 422).await;
+    // A colleague at Twyford completed a work group of NCP21-91 (as completion records it).
+    let colleague = app.participants(1, TWYFORD, "teacher").await;
+    app.execute(&format!(
+        "INSERT INTO enrolments (id, work_group_id, participant_id, school_urn, role_in_school, status) \
+         SELECT gen_random_uuid(), g.id, '{}', '{TWYFORD}', 'teacher', 'completed' \
+           FROM work_groups g JOIN projects p ON p.id = g.project_id WHERE p.code = 'NCP21-91' LIMIT 1",
+        colleague[0].0
+    ))
+    .await;
+
+    let accepted = json_body(express(&app, &teacher, &group, &interest()).await, 201).await;
+
+    assert_eq!(accepted["status"], "accepted");
+}
