@@ -313,6 +313,9 @@ async fn load_demo_data(database: &Database) -> Result<(), AnyError> {
     let mut conn = AsyncPgConnection::establish(database.url().expose()).await?;
     let summary = mathshub::seed::demo::load(&mut conn).await?;
     log::info!("Loaded the demo data: {summary:?}");
+    let cohort =
+        mathshub::seed::demo_cohort::open_next_cohort(&mut conn, chrono::Utc::now()).await?;
+    log::info!("Work group {cohort} is open for expressions of interest (the demo's next cohort)");
     Ok(())
 }
 

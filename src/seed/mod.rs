@@ -3,5 +3,6 @@
 
 pub mod demo;
 pub mod demo_accounts;
+pub mod demo_cohort;
 pub mod reference;
 pub mod synthetic;

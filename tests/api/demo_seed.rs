@@ -366,3 +366,74 @@ async fn load_gives_each_work_group_its_placeholder_lead_and_session_span_when_r
         ]
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_next_cohort_opens_for_interest_at_the_same_london_times_once() {
+    use chrono::TimeZone;
+    let app = crate::helpers::TestApp::spawn_with_demo().await;
+    let now = chrono::Utc
+        .with_ymd_and_hms(2026, 11, 23, 12, 0, 0)
+        .unwrap();
+    let mut conn = app.database.connection().await;
+
+    let code = mathshub::seed::demo_cohort::open_next_cohort(&mut conn, now)
+        .await
+        .unwrap();
+    let again = mathshub::seed::demo_cohort::open_next_cohort(&mut conn, now)
+        .await
+        .unwrap();
+
+    assert_eq!(code, "LCW27-15-01");
+    assert_eq!(again, code);
+    let groups = app
+        .get_json("/api/v1/work-groups?academic_year=2027/28", 200)
+        .await;
+    let items = groups["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{groups}");
+    let id = items[0]["id"].as_str().unwrap();
+    let group = app
+        .get_json(&format!("/api/v1/work-groups/{id}"), 200)
+        .await;
+    assert_eq!(group["status"], "open");
+    assert_eq!(group["project"]["code"], "NCP27-15");
+    assert_eq!(group["eoi_deadline"], "2027-11-01T23:59:00+00:00");
+    let source = app
+        .get_json(
+            "/api/v1/work-groups?academic_year=2021/22&hub=london-central-and-west",
+            200,
+        )
+        .await;
+    let source = app
+        .get_json(
+            &format!(
+                "/api/v1/work-groups/{}",
+                source["items"][0]["id"].as_str().unwrap()
+            ),
+            200,
+        )
+        .await;
+    let times = |group: &serde_json::Value| -> Vec<String> {
+        group["sessions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|session| session["starts_at"].as_str().unwrap()[4..].to_owned())
+            .collect()
+    };
+    // The same month, day and London time, six years on (GMT stays GMT, BST stays BST).
+    assert_eq!(times(&group), times(&source));
+    let teacher = app.token("teacher.twyford@demo.mathshub.invalid").await;
+    let enrolled = app
+        .send(
+            reqwest::Method::POST,
+            &format!("/api/v1/work-groups/{id}/enrolments"),
+            Some(&teacher),
+            Some(&serde_json::json!({"school_urn": "137083", "role_in_school": "head_of_department"})),
+        )
+        .await;
+    // The hub reviews each expression of interest for this group.
+    assert_eq!(
+        crate::helpers::json_body(enrolled, 201).await["status"],
+        "pending"
+    );
+}
