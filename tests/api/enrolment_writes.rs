@@ -623,3 +623,29 @@ async fn a_school_that_completed_the_required_project_may_take_the_next_step() {
 
     assert_eq!(accepted["status"], "accepted");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_freed_place_nobody_waits_for_opens_the_full_group_again() {
+    let app = TestApp::spawn_with_demo().await;
+    let group = open_group(&app, 1, "automatic").await;
+    let people = app.participants(1, TWYFORD, "head_of_department").await;
+    let answer = json_body(express(&app, &people[0].1, &group, &interest()).await, 201).await;
+    assert_eq!(group_state(&app, &group).await, "full/1");
+
+    let reason = json!({"reason": "Timetable clash."});
+    let id = answer["id"].as_str().unwrap();
+    json_body(
+        act(&app, &people[0].1, id, "withdraw", Some(&reason)).await,
+        200,
+    )
+    .await;
+
+    assert_eq!(group_state(&app, &group).await, "open/0");
+    let fed = app
+        .query_text(
+            "SELECT string_agg(kind, ',' ORDER BY id) AS value FROM work_group_events WHERE work_group_id = $1::uuid",
+            &[&group],
+        )
+        .await;
+    assert_eq!(fed, "filled,reopened");
+}
