@@ -148,7 +148,6 @@ fn sort_key(enrolment: &Enrolment) -> EnrolmentKey {
     tag = TAG,
     params(
         ("id" = uuid::Uuid, Path, description = "The work group's id"),
-        ("Accept" = Option<String>, Header, description = "`application/json` (the default) for one page of enrolments, `text/csv` for the whole register", example = "text/csv"),
         EnrolmentQuery, PageParams,
     ),
     security(("bearer" = [])),
