@@ -80,6 +80,9 @@ pub enum ApiError {
     PreconditionFailed(String),
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// `Accept` names no media type the operation answers in.
+    #[error("{0}")]
+    NotAcceptable(String),
     /// The caller may not take part as asked: the rules of eligibility each field fails.
     #[error("not eligible: {0:?}")]
     NotEligible(Vec<FieldError>),
@@ -116,6 +119,7 @@ impl ApiError {
             Self::Conflict(_) => ("conflict", "Conflict"),
             Self::PreconditionFailed(_) => ("precondition-failed", "Precondition failed"),
             Self::PayloadTooLarge(_) => ("payload-too-large", "Request body too large"),
+            Self::NotAcceptable(_) => ("not-acceptable", "Not acceptable"),
             Self::IdempotencyKeyReused => ("idempotency-key-reused", "Idempotency key reused"),
             Self::NotEligible(_) => ("not-eligible", "Not eligible"),
             Self::TooManyRequests { .. } => ("too-many-requests", "Too many requests"),
@@ -133,7 +137,8 @@ impl ApiError {
             | Self::NotFound(detail)
             | Self::Conflict(detail)
             | Self::PreconditionFailed(detail)
-            | Self::PayloadTooLarge(detail) => detail.clone(),
+            | Self::PayloadTooLarge(detail)
+            | Self::NotAcceptable(detail) => detail.clone(),
             Self::NotEligible(errors) => format!(
                 "Not eligible for this work group: {}.",
                 errors
@@ -178,6 +183,7 @@ impl ResponseError for ApiError {
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
             Self::IdempotencyKeyReused | Self::NotEligible(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,

@@ -50,7 +50,7 @@ private to those allowed.",
         schemas(Problem, FieldError),
         responses(
             BadRequest, Unauthorized, Forbidden, NotFound, Conflict, IdempotencyKeyReused, NotEligible,
-            PreconditionFailed, PayloadTooLarge, CsvTooLarge, TooManyRequests, Unavailable
+            PreconditionFailed, PayloadTooLarge, CsvTooLarge, NotAcceptable, TooManyRequests, Unavailable
         )
     )
 )]
@@ -159,6 +159,15 @@ pub struct PayloadTooLarge(#[to_schema] pub Problem);
     example = json!({"type": "https://mathshub.invalid/problems/payload-too-large", "title": "Request body too large", "status": 413, "detail": "CSV files are limited to 134217728 bytes (128 MiB)."})
 )]
 pub struct CsvTooLarge(#[to_schema] pub Problem);
+
+/// 406: `Accept` names no media type the operation answers in.
+#[derive(ToResponse)]
+#[response(
+    description = "`Accept` names no media type this operation answers in; `detail` lists them",
+    content_type = "application/problem+json",
+    example = json!({"type": "https://mathshub.invalid/problems/not-acceptable", "title": "Not acceptable", "status": 406, "detail": "This operation answers in application/json or text/csv: name one of them in Accept."})
+)]
+pub struct NotAcceptable(#[to_schema] pub Problem);
 
 /// 429: too many attempts.
 #[derive(ToResponse)]

@@ -140,8 +140,26 @@ pub async fn place_holders(
     enrolments::table
         .filter(enrolments::id.eq_any(ids))
         .filter(enrolments::work_group_id.eq(work_group_id))
-        .filter(enrolments::status.eq_any([EnrolmentStatus::Accepted, EnrolmentStatus::Completed]))
+        .filter(enrolments::status.eq_any(EnrolmentStatus::HOLDING_A_PLACE))
         .select((enrolments::id, enrolments::school_urn))
+        .load(conn)
+        .await
+}
+
+/// What was recorded for each enrolment at each session of the group, as (enrolment,
+/// session, attendance).
+pub async fn of_work_group(
+    conn: &mut AsyncPgConnection,
+    work_group_id: Uuid,
+) -> QueryResult<Vec<(Uuid, Uuid, AttendanceStatus)>> {
+    attendance::table
+        .inner_join(enrolments::table)
+        .filter(enrolments::work_group_id.eq(work_group_id))
+        .select((
+            attendance::enrolment_id,
+            attendance::session_id,
+            attendance::status,
+        ))
         .load(conn)
         .await
 }

@@ -3,10 +3,11 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::QueryableByName;
-use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{Array, BigInt, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use crate::auth::policy::WorkGroupScope;
 use crate::db::sql::SqlBuilder;
 use crate::domain::{EnrolmentStatus, RoleInSchool};
 
@@ -20,6 +21,11 @@ pub struct EnrolmentRow {
     pub work_group_code: String,
     #[diesel(sql_type = Text)]
     pub work_group_title: String,
+    /// The group's hub and leads, to decide rights on.
+    #[diesel(sql_type = SqlUuid)]
+    pub work_group_hub_id: Uuid,
+    #[diesel(sql_type = Array<SqlUuid>)]
+    pub work_group_lead_ids: Vec<Uuid>,
     #[diesel(sql_type = SqlUuid)]
     pub participant_id: Uuid,
     #[diesel(sql_type = Text)]
@@ -46,8 +52,20 @@ pub struct EnrolmentRow {
     pub updated_at: DateTime<Utc>,
 }
 
+impl EnrolmentRow {
+    /// The enrolment's work group, as rights are decided on.
+    pub fn work_group_scope(&self) -> WorkGroupScope {
+        WorkGroupScope {
+            hub_id: self.work_group_hub_id,
+            lead_ids: self.work_group_lead_ids.clone(),
+        }
+    }
+}
+
 const SELECT: &str = "\
 SELECT e.id, e.work_group_id, w.code AS work_group_code, w.title AS work_group_title,
+       w.hub_id AS work_group_hub_id,
+       ARRAY(SELECT l.user_id FROM work_group_leads l WHERE l.work_group_id = w.id) AS work_group_lead_ids,
        e.participant_id, u.name AS participant_name, u.email AS participant_email,
        e.school_urn, s.name AS school_name, e.role_in_school, e.statement, e.status,
        e.waitlist_position, t.slug AS referred_by_slug,
@@ -74,19 +92,7 @@ pub async fn list(
     after: Option<&(DateTime<Utc>, Uuid)>,
     limit: i64,
 ) -> diesel::QueryResult<Vec<EnrolmentRow>> {
-    let mut query = match owner {
-        Owner::WorkGroup(id) => SqlBuilder::new(SELECT)
-            .sql("e.work_group_id = ")
-            .bind::<SqlUuid, _>(id),
-        Owner::Participant(id) => SqlBuilder::new(SELECT)
-            .sql("e.participant_id = ")
-            .bind::<SqlUuid, _>(id),
-    };
-    if let Some(status) = status {
-        query = query
-            .sql(" AND e.status = ")
-            .bind::<Text, _>(status.as_str());
-    }
+    let mut query = of_owner(owner, status);
     if let Some((created_at, id)) = after {
         query = query
             .sql(" AND (e.created_at, e.id) > (")
@@ -102,6 +108,36 @@ pub async fn list(
         .await
 }
 
+/// Every enrolment of the owner in (created, id) order, optionally of one status: for
+/// exports, which are not paged.
+pub async fn all(
+    conn: &mut AsyncPgConnection,
+    owner: Owner,
+    status: Option<EnrolmentStatus>,
+) -> diesel::QueryResult<Vec<EnrolmentRow>> {
+    of_owner(owner, status)
+        .sql(" ORDER BY e.created_at, e.id")
+        .load(conn)
+        .await
+}
+
+fn of_owner(owner: Owner, status: Option<EnrolmentStatus>) -> SqlBuilder {
+    let query = match owner {
+        Owner::WorkGroup(id) => SqlBuilder::new(SELECT)
+            .sql("e.work_group_id = ")
+            .bind::<SqlUuid, _>(id),
+        Owner::Participant(id) => SqlBuilder::new(SELECT)
+            .sql("e.participant_id = ")
+            .bind::<SqlUuid, _>(id),
+    };
+    match status {
+        Some(status) => query
+            .sql(" AND e.status = ")
+            .bind::<Text, _>(status.as_str()),
+        None => query,
+    }
+}
+
 pub async fn find(
     conn: &mut AsyncPgConnection,
     id: Uuid,
@@ -114,7 +150,7 @@ pub async fn find(
     Ok(rows.into_iter().next())
 }
 
-/// Whether the participant holds a place (an accepted enrolment) in the group.
+/// Whether the participant holds a place (an accepted or completed enrolment) in the group.
 pub async fn holds_place(
     conn: &mut AsyncPgConnection,
     work_group_id: Uuid,
@@ -126,7 +162,7 @@ pub async fn holds_place(
         enrolments::table
             .filter(enrolments::work_group_id.eq(work_group_id))
             .filter(enrolments::participant_id.eq(participant_id))
-            .filter(enrolments::status.eq(crate::domain::EnrolmentStatus::Accepted)),
+            .filter(enrolments::status.eq_any(EnrolmentStatus::HOLDING_A_PLACE)),
     ))
     .get_result(conn)
     .await

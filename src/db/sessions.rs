@@ -1,10 +1,11 @@
 //! Sessions of public work groups: a group's own (in time order, numbered from 1) and the
-//! calendar of all of them in a time range. Joining links are never selected here: they are
-//! private to the group's leads, managers, admins and accepted participants.
+//! calendar of all of them in a time range. Joining links are private to the group's leads,
+//! managers, admins and accepted participants: selected only when the caller asks for them
+//! after the policy allowed it.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::QueryableByName;
-use diesel::sql_types::{BigInt, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{Array, BigInt, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
@@ -155,6 +156,36 @@ pub async fn calendar(
         .bind::<BigInt, _>(limit)
         .load(conn)
         .await
+}
+
+/// A session of one of several groups, with its joining link when it was asked for.
+#[derive(Debug, QueryableByName)]
+pub struct SessionOfGroupRow {
+    #[diesel(sql_type = SqlUuid)]
+    pub work_group_id: Uuid,
+    #[diesel(embed)]
+    pub session: SessionRow,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub joining_link: Option<String>,
+}
+
+/// Every session of the groups, in time order within each; joining links are selected only
+/// for the groups in `links_of` (those the policy lets the caller see), `null` elsewhere.
+pub async fn of_work_groups(
+    conn: &mut AsyncPgConnection,
+    groups: &[Uuid],
+    links_of: &[Uuid],
+) -> diesel::QueryResult<Vec<SessionOfGroupRow>> {
+    SqlBuilder::new(format!(
+        "SELECT {SESSION_COLUMNS}, s.work_group_id,
+                CASE WHEN s.work_group_id = ANY("
+    ))
+    .bind::<Array<SqlUuid>, _>(links_of.to_vec())
+    .sql(") THEN s.joining_link END AS joining_link FROM sessions s WHERE s.work_group_id = ANY(")
+    .bind::<Array<SqlUuid>, _>(groups.to_vec())
+    .sql(") ORDER BY s.work_group_id, s.starts_at, s.id")
+    .load(conn)
+    .await
 }
 
 /// The online joining links of a group's sessions, by session id: private, so read only

@@ -249,11 +249,14 @@ pub async fn find(
     Ok(rows.into_iter().next())
 }
 
-/// What the rights of a work group are decided on: its hub, status and leads.
+/// What the rights of a work group are decided on (its hub, status and leads), and its code
+/// to name it by.
 #[derive(Debug, QueryableByName)]
 pub struct WorkGroupScopeRow {
     #[diesel(sql_type = SqlUuid)]
     pub hub_id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub code: String,
     #[diesel(sql_type = Text)]
     pub status: WorkGroupStatus,
     #[diesel(sql_type = diesel::sql_types::Array<SqlUuid>)]
@@ -266,7 +269,7 @@ pub async fn scope(
     id: Uuid,
 ) -> diesel::QueryResult<Option<WorkGroupScopeRow>> {
     let rows: Vec<WorkGroupScopeRow> = SqlBuilder::new(
-        "SELECT w.hub_id, w.status, \
+        "SELECT w.hub_id, w.code, w.status, \
                 coalesce(array_agg(l.user_id) FILTER (WHERE l.user_id IS NOT NULL), '{}') AS lead_ids \
            FROM work_groups w LEFT JOIN work_group_leads l ON l.work_group_id = w.id \
           WHERE w.id = ",

@@ -218,6 +218,17 @@ vocabulary!(
     }
 );
 
+impl EnrolmentStatus {
+    /// The statuses of a participant holding a place in a group: counted in its register,
+    /// shown its online joining links.
+    pub const HOLDING_A_PLACE: [EnrolmentStatus; 2] =
+        [EnrolmentStatus::Accepted, EnrolmentStatus::Completed];
+
+    pub fn holds_place(self) -> bool {
+        Self::HOLDING_A_PLACE.contains(&self)
+    }
+}
+
 vocabulary!(
     /// A participant's attendance at one session, as the group's staff record it.
     AttendanceStatus {

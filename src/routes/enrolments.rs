@@ -2,21 +2,30 @@
 //! hub's managers, admins). They carry personal data, so every read goes through the policy,
 //! and an enrolment outside the caller's reach answers 404.
 
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::mime::{APPLICATION_JSON, TEXT_CSV};
 use actix_web::{HttpRequest, HttpResponse, get, web};
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auth::policy::{EnrolmentScope, WorkGroupScope, authorize_on_group};
+use crate::auth::policy::{EnrolmentScope, authorize_on_group};
 use crate::auth::{Action, Caller, authorize};
 use crate::db::enrolments::{self as queries, EnrolmentRow, Owner};
-use crate::db::{DbPool, work_groups};
-use crate::domain::{EnrolmentStatus, LondonTime, RoleInSchool, WorkGroupStatus};
+use crate::db::work_groups::{self, WorkGroupScopeRow};
+use crate::db::{DbPool, sessions};
+use crate::domain::{EnrolmentStatus, LondonTime, RoleInSchool};
 use crate::error::ApiError;
+use crate::routes::enrolment_register::{self, Register};
 use crate::routes::list::{
     FieldErrors, Filters, ListQuery, NoQueryParameters, Page, PageParams, page_response,
+    refuse_paging,
 };
+use crate::routes::negotiation;
 use crate::routes::refs::{SchoolRef, WorkGroupRef};
+use crate::routes::sessions::Session;
 use crate::routes::{parse_path, uuid};
 
 const TAG: &str = "Enrolments";
@@ -81,6 +90,16 @@ impl From<EnrolmentRow> for Enrolment {
     }
 }
 
+/// One of the caller's enrolments, with its work group's sessions.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MyEnrolment {
+    #[serde(flatten)]
+    pub enrolment: Enrolment,
+    /// The group's sessions in time order. Their online joining links show while this
+    /// enrolment holds a place (accepted or completed), and are `null` otherwise.
+    pub sessions: Vec<Session>,
+}
+
 /// Filters of enrolment lists.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -111,29 +130,40 @@ fn sort_key(enrolment: &Enrolment) -> EnrolmentKey {
     (enrolment.created_at.0, enrolment.id)
 }
 
-/// The scope of a work group, for rights: 404 when there is no such group.
-async fn group_scope(
-    conn: &mut diesel_async::AsyncPgConnection,
-    id: uuid::Uuid,
-) -> Result<(WorkGroupStatus, WorkGroupScope), ApiError> {
-    let row = work_groups::scope(conn, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("Work group {id}")))?;
-    Ok((row.status, WorkGroupScope::from(row)))
-}
-
-/// List a work group's enrolments
+/// List a work group's enrolments (JSON, or a CSV register)
 ///
 /// Every enrolment of the group in the order they came, with the participants' names and
 /// emails: for the group's leads, its hub's managers and national admins. Others get 403
 /// (404 for a draft group, whose existence is private).
+///
+/// With `Accept: text/csv` the answer is the group's register for spreadsheets, as a
+/// download: every matching enrolment, **not paged** (`limit` and `cursor` are refused),
+/// one line each with the school (URN, name), the participant (name, email), role in
+/// school, status and waiting-list position, then one column per session, headed by its
+/// start (RFC 3339 with the Europe/London offset), holding the attendance recorded:
+/// `present`, `absent`, `apologies`, or empty. Text a spreadsheet would run as a formula
+/// starts with `'`. JSON is the answer when `Accept` is absent or ranks both alike; 406 when
+/// it names neither.
 #[utoipa::path(
     tag = TAG,
-    params(("id" = uuid::Uuid, Path, description = "The work group's id"), EnrolmentQuery, PageParams),
+    params(
+        ("id" = uuid::Uuid, Path, description = "The work group's id"),
+        EnrolmentQuery, PageParams,
+    ),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "One page of enrolments", body = Page<Enrolment>,
-         headers(("Link" = String, description = "`<…>; rel=\"next\"` when a next page exists"), ("ETag" = String))),
+        (status = 200, description = "One page of enrolments (JSON), or the whole register (CSV)",
+         content(
+             (Page<Enrolment> = "application/json"),
+             (String = "text/csv", example = json!(enrolment_register::EXAMPLE)),
+         ),
+         headers(
+             ("Link" = String, description = "JSON: `<…>; rel=\"next\"` when a next page exists"),
+             ("Content-Disposition" = String, description = "CSV: `attachment; filename=\"<code>-enrolments.csv\"`"),
+             ("Vary" = String, description = "`Accept`"),
+             ("ETag" = String),
+         )),
+        (status = 406, response = crate::openapi::NotAcceptable),
         crate::openapi::ProtectedReadErrors,
     )
 )]
@@ -146,20 +176,45 @@ pub async fn list_work_group_enrolments(
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_path("id", &path, uuid)?;
+    let as_csv = negotiation::preferred(&request, &[&APPLICATION_JSON, &TEXT_CSV])? == &TEXT_CSV;
+    if as_csv {
+        refuse_paging(&request, "the CSV register")?;
+    }
     let mut conn = pool.get().await?;
-    let (status, group) = group_scope(&mut conn, id).await?;
-    authorize_on_group(&caller, &Action::SeeEnrolments(&group), status)
+    let group = group_row(&mut conn, id).await?;
+    let (code, status) = (group.code.clone(), group.status);
+    authorize_on_group(&caller, &Action::SeeEnrolments(&group.into()), status)
         .map_err(|refusal| refusal.into_error(format!("Work group {id}")))?;
-    let rows = queries::list(
-        &mut conn,
-        Owner::WorkGroup(id),
-        query.filters.status,
-        query.after.as_ref(),
-        query.limit + 1,
-    )
-    .await?;
-    let items = rows.into_iter().map(Enrolment::from).collect();
-    Ok(page_response(&request, items, query.limit, sort_key))
+    let mut response = if as_csv {
+        let register = Register::load(&mut conn, id, query.filters.status).await?;
+        enrolment_register::response(&code, register.to_csv()?)
+    } else {
+        let rows = queries::list(
+            &mut conn,
+            Owner::WorkGroup(id),
+            query.filters.status,
+            query.after.as_ref(),
+            query.limit + 1,
+        )
+        .await?;
+        let items = rows.into_iter().map(Enrolment::from).collect();
+        page_response(&request, items, query.limit, sort_key)
+    };
+    // One URL, two representations: caches must key on Accept.
+    response
+        .headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("accept"));
+    Ok(response)
+}
+
+/// A work group's scope row (rights, status, code): 404 when there is no such group.
+async fn group_row(
+    conn: &mut diesel_async::AsyncPgConnection,
+    id: uuid::Uuid,
+) -> Result<WorkGroupScopeRow, ApiError> {
+    work_groups::scope(conn, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("Work group {id}")))
 }
 
 /// Get an enrolment
@@ -187,10 +242,9 @@ pub async fn get_enrolment(
     let row = queries::find(&mut conn, id)
         .await?
         .ok_or_else(|| ApiError::not_found(&what))?;
-    let (_, work_group) = group_scope(&mut conn, row.work_group_id).await?;
     let scope = EnrolmentScope {
         participant_id: row.participant_id,
-        work_group,
+        work_group: row.work_group_scope(),
     };
     authorize(&caller, &Action::SeeEnrolment(&scope))
         .map_err(|refusal| refusal.into_error(&what))?;
@@ -199,13 +253,16 @@ pub async fn get_enrolment(
 
 /// List my enrolments
 ///
-/// The caller's own enrolments, oldest first: participants only.
+/// The caller's own enrolments, oldest first, each with its work group's sessions in time
+/// order and the waiting-list position when waitlisted: participants only. A session's
+/// online joining link shows on enrolments holding a place (accepted or completed) and is
+/// `null` on the others (pending, waitlisted, declined, withdrawn).
 #[utoipa::path(
     tag = TAG,
     params(EnrolmentQuery, PageParams),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "One page of the caller's enrolments", body = Page<Enrolment>,
+        (status = 200, description = "One page of the caller's enrolments", body = Page<MyEnrolment>,
          headers(("Link" = String, description = "`<…>; rel=\"next\"` when a next page exists"), ("ETag" = String))),
         crate::openapi::ProtectedListErrors,
     )
@@ -228,8 +285,59 @@ pub async fn list_my_enrolments(
         query.limit + 1,
     )
     .await?;
-    let items = rows.into_iter().map(Enrolment::from).collect();
-    Ok(page_response(&request, items, query.limit, sort_key))
+    let groups: Vec<uuid::Uuid> = rows.iter().map(|row| row.work_group_id).collect();
+    let links_of: Vec<uuid::Uuid> = rows
+        .iter()
+        .filter(|row| may_see_joining_links(&caller, row))
+        .map(|row| row.work_group_id)
+        .collect();
+    let mut sessions_by_group: HashMap<uuid::Uuid, Vec<Session>> = HashMap::new();
+    for row in sessions::of_work_groups(&mut conn, &groups, &links_of).await? {
+        let mut session = Session::from(row.session);
+        session.joining_link = row.joining_link;
+        sessions_by_group
+            .entry(row.work_group_id)
+            .or_default()
+            .push(session);
+    }
+    let items = rows
+        .into_iter()
+        .map(|row| {
+            // Links show per enrolment: a withdrawn one hides them even when a later
+            // enrolment in the same group holds a place.
+            let shows_links = may_see_joining_links(&caller, &row);
+            let sessions = sessions_by_group
+                .get(&row.work_group_id)
+                .into_iter()
+                .flatten()
+                .map(|session| Session {
+                    joining_link: session.joining_link.clone().filter(|_| shows_links),
+                    ..session.clone()
+                })
+                .collect();
+            MyEnrolment {
+                enrolment: Enrolment::from(row),
+                sessions,
+            }
+        })
+        .collect();
+    Ok(page_response(
+        &request,
+        items,
+        query.limit,
+        |item: &MyEnrolment| sort_key(&item.enrolment),
+    ))
+}
+
+/// Whether this enrolment shows its group's joining links to its participant: the policy's
+/// rule, with "holds a place" read from the enrolment itself.
+fn may_see_joining_links(caller: &Caller, row: &EnrolmentRow) -> bool {
+    let group = row.work_group_scope();
+    let action = Action::SeeJoiningLinks {
+        group: &group,
+        holds_place: row.status.holds_place(),
+    };
+    authorize(caller, &action).is_ok()
 }
 
 pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -282,6 +282,24 @@ pub fn page_response<T: Serialize, K: Serialize>(
     response.json(Page { items, next_cursor })
 }
 
+/// 400 naming `limit` and `cursor` when the query gives them: for a representation of a
+/// list that is not paged (an export of every matching item), where they would otherwise be
+/// silently ignored.
+pub fn refuse_paging(request: &HttpRequest, representation: &str) -> Result<(), ApiError> {
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(request.query_string()).unwrap_or_default();
+    let mut errors = FieldErrors::default();
+    for name in ["limit", "cursor"] {
+        if pairs.iter().any(|(given, _)| given == name) {
+            errors.push(
+                name,
+                format!("does not apply: {representation} holds every matching item, unpaged"),
+            );
+        }
+    }
+    errors.into_result()
+}
+
 /// The request's own path and query with `cursor` replaced.
 fn next_page_link(request: &HttpRequest, cursor: &str) -> String {
     let mut pairs: Vec<(String, String)> =

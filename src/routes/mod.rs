@@ -4,6 +4,7 @@
 pub mod attendance;
 pub mod audit;
 pub mod auth;
+pub mod enrolment_register;
 pub mod enrolment_writes;
 pub mod enrolments;
 pub mod etag;
@@ -19,6 +20,7 @@ pub mod list;
 pub mod local_authorities;
 pub mod local_authority_writes;
 pub mod me;
+pub mod negotiation;
 pub mod partners;
 pub mod project_writes;
 pub mod projects;

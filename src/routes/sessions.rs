@@ -23,7 +23,7 @@ use crate::routes::{parse_path, uuid};
 const TAG: &str = "Sessions";
 
 /// One meeting of a work group.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Session {
     pub id: uuid::Uuid,
     /// 1 for the group's first session, in start order.

@@ -8,6 +8,7 @@ mod bench_sql;
 mod cli;
 mod conventions;
 mod demo_seed;
+mod enrolment_views;
 mod enrolment_writes;
 mod fees;
 mod health;
