@@ -26,6 +26,7 @@ pub struct ProjectFields {
     pub non_attendance_fee_pence: i32,
     pub cancellation_notice_days: i32,
     pub session_days: i16,
+    pub participation_min_percent: Option<i16>,
     pub expectations: String,
     pub follows_id: Option<uuid::Uuid>,
 }

@@ -44,6 +44,8 @@ pub struct ProjectRow {
     pub cancellation_notice_days: i32,
     #[diesel(sql_type = diesel::sql_types::SmallInt)]
     pub session_days: i16,
+    #[diesel(sql_type = Nullable<diesel::sql_types::SmallInt>)]
+    pub participation_min_percent: Option<i16>,
     #[diesel(sql_type = Text)]
     pub expectations: String,
     #[diesel(sql_type = Nullable<Text>)]
@@ -53,7 +55,8 @@ pub struct ProjectRow {
 const SELECT: &str = "\
 SELECT p.id, p.code, p.kind, p.title, p.academic_year, p.phases, p.outline, p.roles_allowed,
        p.roles_excluded, p.school_phases, required.code AS requires_completed_code, p.length,
-       p.cost_pence, p.non_attendance_fee_pence, p.cancellation_notice_days, p.session_days, p.expectations,
+       p.cost_pence, p.non_attendance_fee_pence, p.cancellation_notice_days, p.session_days, p.participation_min_percent,
+       p.expectations,
        followed.code AS follows_code
   FROM projects p
   LEFT JOIN projects required ON required.id = p.requires_completed_id

@@ -61,6 +61,7 @@ pub struct EligibilityInput {
                     "school_phases": ["secondary", "all_through"], "requires_completed": null},
     "length": "the equivalent of three days", "cost_pence": 0,
     "non_attendance_fee_pence": 7500, "cancellation_notice_days": 7, "session_days": 1,
+    "participation_min_percent": null,
     "expectations": "Participants and their schools must be able to commit to the full academic year's programme.",
     "follows": null
 }))]
@@ -89,6 +90,9 @@ pub struct NewProject {
     /// How many calendar days (in London) one session may span, 1 to 7; left out, 1: a
     /// session starts and ends on the same day.
     pub session_days: Option<i64>,
+    /// The share of a group's sessions (1 to 100 percent) a participant must attend to
+    /// complete; left out or `null`: present at one session at least.
+    pub participation_min_percent: Option<i64>,
     pub expectations: Option<String>,
     /// The code of the project, of an earlier academic year, this one continues.
     pub follows: Option<String>,
@@ -118,6 +122,10 @@ pub struct ProjectChanges {
     pub cancellation_notice_days: Option<i64>,
     /// Sessions already planned keep their times.
     pub session_days: Option<i64>,
+    /// `null` restores the default rule: present at one session at least.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<i64>)]
+    pub participation_min_percent: Option<Option<i64>>,
     pub expectations: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>)]
@@ -139,6 +147,7 @@ impl NewProject {
             non_attendance_fee_pence: self.non_attendance_fee_pence,
             cancellation_notice_days: self.cancellation_notice_days,
             session_days: self.session_days,
+            participation_min_percent: self.participation_min_percent.map(Some),
             expectations: self.expectations,
             follows: self.follows.map(Some),
         };
@@ -171,6 +180,13 @@ fn session_days(days: i64) -> Result<i16, ParseError> {
         .ok_or_else(|| ParseError(format!("must be between 1 and {MAX_SESSION_DAYS} days")))
 }
 
+fn percent(share: i64) -> Result<i16, ParseError> {
+    i16::try_from(share)
+        .ok()
+        .filter(|share| (1..=100).contains(share))
+        .ok_or_else(|| ParseError("must be between 1 and 100 percent".into()))
+}
+
 fn some_phases(
     phases: Vec<ProgrammePhase>,
     errors: &mut FieldErrors,
@@ -199,6 +215,7 @@ struct Parsed {
     non_attendance_fee_pence: Option<i32>,
     cancellation_notice_days: Option<i32>,
     session_days: Option<i16>,
+    participation_min_percent: Option<Option<i16>>,
     expectations: Option<String>,
     follows: Option<Option<String>>,
 }
@@ -263,6 +280,11 @@ impl Parsed {
                 notice_days,
             ),
             session_days: errors.check("session_days", changes.session_days, session_days),
+            participation_min_percent: changes.participation_min_percent.map(|share| {
+                share.and_then(|share| {
+                    errors.check("participation_min_percent", Some(share), percent)
+                })
+            }),
             expectations: errors.parse("expectations", changes.expectations, &text),
             follows: changes
                 .follows
@@ -292,6 +314,7 @@ impl Parsed {
             non_attendance_fee_pence: self.non_attendance_fee_pence.unwrap_or_default(),
             cancellation_notice_days: self.cancellation_notice_days.unwrap_or_default(),
             session_days: self.session_days.unwrap_or(1),
+            participation_min_percent: self.participation_min_percent.flatten(),
             expectations: self.expectations.unwrap_or_default(),
             follows_id: None,
         };
@@ -322,6 +345,10 @@ impl Parsed {
             self.cancellation_notice_days,
         );
         set_if_sent(&mut fields.session_days, self.session_days);
+        set_if_sent(
+            &mut fields.participation_min_percent,
+            self.participation_min_percent,
+        );
         set_if_sent(&mut fields.expectations, self.expectations);
         set_if_sent(&mut references.requires_completed, self.requires_completed);
         set_if_sent(&mut references.follows, self.follows);

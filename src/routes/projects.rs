@@ -67,6 +67,10 @@ pub struct Project {
     /// How many calendar days (in London) one session may span: 1, the same day.
     #[schema(example = 1)]
     pub session_days: i16,
+    /// The share of a group's sessions (percent) a participant must attend for their
+    /// enrolment to count as completed; `null`: present at one session at least.
+    #[schema(example = json!(null))]
+    pub participation_min_percent: Option<i16>,
     /// The currency of the amounts above.
     pub currency: Currency,
     pub expectations: String,
@@ -96,6 +100,7 @@ impl From<ProjectRow> for Project {
             non_attendance_fee_pence: row.non_attendance_fee_pence,
             cancellation_notice_days: row.cancellation_notice_days,
             session_days: row.session_days,
+            participation_min_percent: row.participation_min_percent,
             currency: Currency::Gbp,
             expectations: row.expectations,
             follows: row.follows_code,

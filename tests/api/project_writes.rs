@@ -105,7 +105,8 @@ async fn create_returns_400_naming_every_bad_field_and_changes_nothing() {
         "eligibility": {"roles_allowed": ["teacher", "headteacher"], "school_phases": ["college"],
                         "requires_completed": "not a code"},
         "length": "", "cost_pence": -1, "non_attendance_fee_pence": 3_000_000_000_i64,
-        "cancellation_notice_days": 366, "session_days": 8, "follows": "NCP-1"
+        "cancellation_notice_days": 366, "session_days": 8, "participation_min_percent": 0,
+        "follows": "NCP-1"
     });
     let problem = assert_problem(post(&app, &admin, &body).await, 400).await;
 
@@ -126,6 +127,7 @@ async fn create_returns_400_naming_every_bad_field_and_changes_nothing() {
             "length",
             "non_attendance_fee_pence",
             "outline",
+            "participation_min_percent",
             "phases[1]",
             "phases[2]",
             "session_days",
@@ -461,4 +463,33 @@ async fn update_returns_404_for_an_unknown_code_and_400_for_a_malformed_one() {
     )
     .await;
     assert_eq!(invalid_fields(&problem), ["body"], "the code never changes");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_participation_rule_is_set_and_cleared_through_the_api() {
+    let app = TestApp::spawn_with_demo().await;
+    let admin = app.token("admin@demo.mathshub.invalid").await;
+    let change = |share: Value| {
+        let body = json!({"participation_min_percent": share});
+        let (app, admin) = (&app, &admin);
+        async move {
+            app.send(
+                Method::PATCH,
+                "/api/v1/projects/NCP21-15",
+                Some(admin),
+                Some(&body),
+            )
+            .await
+        }
+    };
+
+    assert_eq!(
+        json_body(change(json!(60)).await, 200).await["participation_min_percent"],
+        60
+    );
+    assert_eq!(
+        json_body(change(json!(null)).await, 200).await["participation_min_percent"],
+        serde_json::Value::Null
+    );
+    assert_problem(change(json!(101)).await, 400).await;
 }

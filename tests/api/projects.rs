@@ -54,7 +54,8 @@ async fn list_returns_projects_in_code_order_in_the_contract_shape() {
             "eligibility": {"roles_allowed": ["head_of_department"], "roles_excluded": ["prospective_head_of_department"],
                             "school_phases": ["secondary", "all_through"], "requires_completed": null},
             "length": "the equivalent of three days", "cost_pence": 0,
-            "non_attendance_fee_pence": 7500, "cancellation_notice_days": 7, "session_days": 1, "currency": "GBP",
+            "non_attendance_fee_pence": 7500, "cancellation_notice_days": 7, "session_days": 1,
+            "participation_min_percent": null, "currency": "GBP",
             "expectations": "Commit to the full year.", "follows": null
         })
     );
