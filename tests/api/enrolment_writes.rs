@@ -8,7 +8,10 @@ use mathshub::db::PoolSettings;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, assert_problem, assert_problem_saying, invalid_fields, json_body};
+use crate::helpers::{
+    TestApp, assert_problem, assert_problem_saying, hold_places, invalid_fields, json_body,
+    session_of,
+};
 
 const GROUP: &str = "LCW21-15-01";
 const TWYFORD: &str = "137083";
@@ -648,4 +651,40 @@ async fn a_freed_place_nobody_waits_for_opens_the_full_group_again() {
         )
         .await;
     assert_eq!(fed, "filled,reopened");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn completing_a_project_opens_the_follow_on_to_the_school() {
+    let app = TestApp::spawn_with_demo().await;
+    let group = open_group(&app, 5, "automatic").await;
+    let teacher = app.token(TEACHER).await;
+    app.execute(
+        "UPDATE projects SET requires_completed_id = (SELECT id FROM projects WHERE code = 'NCP21-91') \
+          WHERE code = 'NCP21-15'",
+    )
+    .await;
+    assert_problem(express(&app, &teacher, &group, &interest()).await, 422).await;
+    // A Twyford colleague holds a place in the GLOW Core Maths group (NCP21-91), whose
+    // sessions are all over, and was present at its first one.
+    let colleague = hold_places(&app, "GLOW21-91-01", &["Core Maths Colleague"]).await;
+    let first_session = session_of(&app, "GLOW21-91-01", 1).await;
+    app.execute(&format!(
+        "UPDATE work_groups SET accepted_count = 1 WHERE code = 'GLOW21-91-01';
+         INSERT INTO attendance (session_id, enrolment_id, status) VALUES ('{first_session}', '{}', 'present');",
+        colleague[0]
+    ))
+    .await;
+
+    // The status clock completes the group, and with it the colleague's enrolment.
+    mathshub::db::status_clock::tick(&app.pool).await.unwrap();
+
+    let status = app
+        .query_text(
+            "SELECT status AS value FROM enrolments WHERE id = $1::uuid",
+            &[&colleague[0]],
+        )
+        .await;
+    assert_eq!(status, "completed");
+    let enrolled = json_body(express(&app, &teacher, &group, &interest()).await, 201).await;
+    assert_eq!(enrolled["status"], "accepted");
 }
