@@ -29,7 +29,9 @@
 # (18082), BENCH_SEED_FLAGS (extra flags for `seed --synthetic`), BENCH_EOI_API_MAX
 # (participants per API run, 4000 per second of it), BENCH_EOI_DB_MAX (participants per pgbench
 # run, 10000 per second of it), BENCH_EOI_NO_KEY=1 (send no Idempotency-Key, to measure what
-# the key costs).
+# the key costs), BENCH_EOI_SYNCHRONOUS_COMMIT=off (PostgreSQL's synchronous_commit for the
+# whole run, both sides: to measure what waiting for the WAL flush at each commit costs; the
+# enrolments are then not durable, so never a figure to compare with the targets).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -59,6 +61,11 @@ bench_seed_synthetic $SEED_FLAGS
 MATHSHUB_JWT_SECRET=$(openssl rand -base64 48)
 export MATHSHUB_JWT_SECRET
 bench_serve "$POOL_SIZE"
+SYNCHRONOUS_COMMIT=${BENCH_EOI_SYNCHRONOUS_COMMIT:-on}
+if [ "$SYNCHRONOUS_COMMIT" != on ]; then
+    say "synchronous_commit = $SYNCHRONOUS_COMMIT (a diagnosis, not a figure to compare)"
+    psql -XAtq -c "ALTER SYSTEM SET synchronous_commit = '$SYNCHRONOUS_COMMIT'" -c "SELECT pg_reload_conf()" >/dev/null
+fi
 
 # --- Participants, open groups and who sends what ------------------------------------------
 # Each phase of the run takes participants from a range of its own, so no one expresses
@@ -245,7 +252,7 @@ cat <<EOF
 ## Expressions of interest ($(date -u +%Y-%m-%dT%H:%MZ), revision $(bench_revision))
 
 $(bench_machine)
-Load: wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s with bench/enrolments.lua ($( [ "${BENCH_EOI_NO_KEY:-0}" = 1 ] && echo "no Idempotency-Key" || echo "an Idempotency-Key on each")); pgbench -n -M prepared -c $POOL_SIZE -j $THREADS -T $DURATION -f bench/sql/express_interest.sql over loopback TCP; server pool $POOL_SIZE.
+Load: wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s with bench/enrolments.lua ($( [ "${BENCH_EOI_NO_KEY:-0}" = 1 ] && echo "no Idempotency-Key" || echo "an Idempotency-Key on each")); pgbench -n -M prepared -c $POOL_SIZE -j $THREADS -T $DURATION -f bench/sql/express_interest.sql over loopback TCP; server pool $POOL_SIZE; synchronous_commit $SYNCHRONOUS_COMMIT.
 Data: seed --synthetic${SEED_FLAGS:+ $SEED_FLAGS} (loaded in about ${seed_seconds} s); $PARTICIPANTS participants, groups opened and tokens signed in ${setup_seconds} s; spread over $SPREAD_GROUPS groups (${WARMUP}s warm-up first); hot groups of $HOT_CAPACITY places.
 Load average before/after: $load_before / $load_after.
 
