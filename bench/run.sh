@@ -27,24 +27,11 @@ WARMUP=${BENCH_WARMUP:-3}
 POOL_SIZE=${BENCH_POOL_SIZE:-16}
 PORT=${BENCH_PORT:-18080}
 SEED_FLAGS=${BENCH_SEED_FLAGS:-}
-BIN=$ROOT/target/release/mathshub
-BASE=http://127.0.0.1:$PORT
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 
-say() { printf '==> %s\n' "$*" >&2; }
-die() { printf 'error: %s\n' "$*" >&2; exit 1; }
-
-# --- Tools -------------------------------------------------------------------------------------
-if ! command -v wrk >/dev/null; then
-    say "installing wrk (Debian package)"
-    sudo_cmd=()
-    [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
-    "${sudo_cmd[@]}" apt-get install -y wrk >/dev/null \
-        || { "${sudo_cmd[@]}" apt-get update >/dev/null && "${sudo_cmd[@]}" apt-get install -y wrk >/dev/null; } \
-        || die "could not install wrk"
-fi
-for tool in pgbench psql curl cargo; do
-    command -v "$tool" >/dev/null || die "$tool is needed"
-done
+bench_ensure_wrk
+bench_require pgbench psql curl cargo
 
 # --- The SQL under test is the SQL the handlers send -----------------------------------------
 if [ "${BENCH_SKIP_SQL_CHECK:-0}" != 1 ]; then
@@ -53,51 +40,10 @@ if [ "${BENCH_SKIP_SQL_CHECK:-0}" != 1 ]; then
         || die "bench/sql is stale or the check failed: run \`cargo test --test api bench_sql\` to see why"
 fi
 
-say "building the release binary"
-(cd "$ROOT" && cargo build --release --quiet)
-
-# --- A throwaway cluster, cleaned up whatever happens ----------------------------------------
-WORK=$(mktemp -d)
-# As root the embedded cluster runs as the `postgres` user, which must reach the folder.
-chmod 755 "$WORK"
-DATA=$WORK/data
-SERVER_PID=
-
-cleanup() {
-    local status=$?
-    trap - EXIT INT TERM
-    if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-        say "stopping the server (it stops its PostgreSQL)"
-        kill -TERM "$SERVER_PID" 2>/dev/null || true
-        for _ in $(seq 1 60); do
-            kill -0 "$SERVER_PID" 2>/dev/null || break
-            sleep 0.5
-        done
-        kill -KILL "$SERVER_PID" 2>/dev/null || true
-    fi
-    # A server killed before it could stop the cluster leaves the postmaster behind.
-    if [ -f "$DATA/pgdata/postmaster.pid" ]; then
-        local postmaster
-        postmaster=$(head -n 1 "$DATA/pgdata/postmaster.pid")
-        kill -TERM "$postmaster" 2>/dev/null || true
-        for _ in $(seq 1 40); do
-            kill -0 "$postmaster" 2>/dev/null || break
-            sleep 0.25
-        done
-    fi
-    rm -rf "$WORK"
-    exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-say "loading synthetic data (seed --synthetic${SEED_FLAGS:+ $SEED_FLAGS})"
-seed_started=$(date +%s)
+bench_build
+bench_start_workdir
 # shellcheck disable=SC2086 # SEED_FLAGS is a list of flags
-"$BIN" --data-dir "$DATA" --log info seed --synthetic $SEED_FLAGS 2>"$WORK/seed.log" \
-    || { cat "$WORK/seed.log" >&2; die "seeding failed"; }
-seed_seconds=$(($(date +%s) - seed_started))
-grep -o 'Loaded synthetic data.*' "$WORK/seed.log" >&2 || true
+bench_seed_synthetic $SEED_FLAGS
 
 # An account to measure authenticated requests with (its password from standard input).
 BENCH_EMAIL=bench.admin@bench.invalid
@@ -105,27 +51,8 @@ BENCH_PASSWORD=bench-password-not-secret
 echo "$BENCH_PASSWORD" | "$BIN" --data-dir "$DATA" --log warn user create \
     --email "$BENCH_EMAIL" --role admin --password-stdin >/dev/null
 
-say "starting the server on $BASE with a pool of $POOL_SIZE"
-# Sign-in limits out of the way: the timing comparison below signs in many times. The status
-# clock is off: the synthetic years are past, and moving every group on would change the data
-# being measured while it is measured.
-RUST_LOG=warn "$BIN" --data-dir "$DATA" serve --bind "127.0.0.1:$PORT" --pool-size "$POOL_SIZE" \
-    --auth-attempts-per-address 1000000 --auth-attempts-per-account 1000000 --status-clock-secs 0 \
-    >"$WORK/server.log" 2>&1 &
-SERVER_PID=$!
-for _ in $(seq 1 120); do
-    curl -fsS "$BASE/readyz" >/dev/null 2>&1 && break
-    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/server.log" >&2; die "the server exited"; }
-    sleep 0.5
-done
-curl -fsS "$BASE/readyz" >/dev/null || die "the server did not become ready"
-
-# The embedded cluster's address: its port is line 4 of postmaster.pid, its password in
-# `credentials` (see src/db/embedded).
-export PGHOST=127.0.0.1 PGUSER=mathshub PGDATABASE=mathshub
-PGPORT=$(sed -n 4p "$DATA/pgdata/postmaster.pid")
-PGPASSWORD=$(tr -d '\n' <"$DATA/credentials")
-export PGPORT PGPASSWORD
+# Sign-in limits out of the way: the timing comparison below signs in many times.
+bench_serve "$POOL_SIZE" --auth-attempts-per-address 1000000 --auth-attempts-per-account 1000000
 
 # An authority whose hub has more than a page of open groups (so the page is full and has a
 # next link), and an open group of that hub.
@@ -148,25 +75,6 @@ GROUP=$(psql -XAtq -c "
 say "local authority $LA, work group $GROUP"
 
 # --- Measuring ---------------------------------------------------------------------------------
-# wrk's latency figures ("850.00us", "9.13ms", "1.02s") in milliseconds.
-to_ms() {
-    awk -v v="$1" 'BEGIN {
-        if (v ~ /us$/) { sub(/us$/, "", v); printf "%.2f", v / 1000 }
-        else if (v ~ /ms$/) { sub(/ms$/, "", v); printf "%.2f", v }
-        else if (v ~ /s$/) { sub(/s$/, "", v); printf "%.2f", v * 1000 }
-        else { printf "?" } }'
-}
-
-# Percentile (0-100) of the latencies, in microseconds, in column 3 of pgbench's logs.
-pgbench_percentile() {
-    local p=$1
-    shift
-    cat "$@" | awk '{ print $3 }' | sort -n | awk -v p="$p" '
-        { v[NR] = $1 }
-        END { if (NR == 0) { print "?"; exit } i = int(NR * p / 100 + 0.999999); if (i < 1) i = 1;
-              printf "%.2f", v[i] / 1000 }'
-}
-
 declare -a ROWS=()
 measure() {
     local name=$1 path=$2 script=$3
@@ -180,28 +88,16 @@ measure() {
         wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" "$url" >/dev/null
     fi
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "$url" >"$WORK/wrk-$name.txt"
-    if grep -qE 'Non-2xx|Socket errors' "$WORK/wrk-$name.txt"; then
-        cat "$WORK/wrk-$name.txt" >&2
-        die "$name: wrk saw errors"
-    fi
+    wrk_check_errors "$name" "$WORK/wrk-$name.txt"
     local api_rps api_p50 api_p99
-    api_rps=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$WORK/wrk-$name.txt")
-    api_p50=$(to_ms "$(awk '$1 == "50%" { print $2 }' "$WORK/wrk-$name.txt")")
-    api_p99=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$WORK/wrk-$name.txt")")
+    IFS='|' read -r api_rps api_p50 api_p99 < <(wrk_report_figures "$WORK/wrk-$name.txt")
 
     say "$name: pgbench -c $POOL_SIZE -f bench/sql/$script $*"
-    mkdir -p "$WORK/pgbench-$name"
-    (cd "$WORK/pgbench-$name" &&
-        pgbench -n -M prepared -c "$POOL_SIZE" -j "$THREADS" -T "$DURATION" -l \
-            "$@" -f "$ROOT/bench/sql/$script" >"$WORK/pgbench-$name.txt" 2>&1) \
-        || { cat "$WORK/pgbench-$name.txt" >&2; die "$name: pgbench failed"; }
-    grep -q 'number of failed transactions: 0 ' "$WORK/pgbench-$name.txt" \
-        || { cat "$WORK/pgbench-$name.txt" >&2; die "$name: pgbench saw failed transactions"; }
-    local db_tps db_p50 db_p99
-    db_tps=$(awk '/^tps = / { printf "%.0f", $3 }' "$WORK/pgbench-$name.txt")
-    db_p50=$(pgbench_percentile 50 "$WORK/pgbench-$name"/pgbench_log.*)
-    db_p99=$(pgbench_percentile 99 "$WORK/pgbench-$name"/pgbench_log.*)
-    rm -rf "$WORK/pgbench-$name"
+    # An assignment, so a failing pgbench stops the script (set -e).
+    local db_figures db_tps db_p50 db_p99
+    db_figures=$(pgbench_figures "$name" -n -M prepared -c "$POOL_SIZE" -j "$THREADS" -T "$DURATION" \
+        "$@" -f "$ROOT/bench/sql/$script")
+    IFS='|' read -r db_tps db_p50 db_p99 <<<"$db_figures"
 
     local ratio
     ratio=$(awk -v a="$api_rps" -v b="$db_tps" 'BEGIN { printf "%.2f", a / b }')
@@ -217,14 +113,8 @@ wrk_figures() {
         wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" "$@" "$url" >/dev/null
     fi
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "$@" "$url" >"$WORK/wrk-$name.txt"
-    if grep -qE 'Non-2xx|Socket errors' "$WORK/wrk-$name.txt"; then
-        cat "$WORK/wrk-$name.txt" >&2
-        die "$name: wrk saw errors"
-    fi
-    printf '%s|%s|%s\n' \
-        "$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$WORK/wrk-$name.txt")" \
-        "$(to_ms "$(awk '$1 == "50%" { print $2 }' "$WORK/wrk-$name.txt")")" \
-        "$(to_ms "$(awk '$1 == "99%" { print $2 }' "$WORK/wrk-$name.txt")")"
+    wrk_check_errors "$name" "$WORK/wrk-$name.txt"
+    wrk_report_figures "$WORK/wrk-$name.txt"
 }
 
 # What checking the token against the account costs on every authenticated request: /readyz
@@ -267,16 +157,11 @@ peak_rss_kib=$(awk '/^VmHWM:/ { print $2 }' "/proc/$SERVER_PID/status")
 peak_rss_mib=$(awk -v k="$peak_rss_kib" 'BEGIN { printf "%.1f", k / 1024 }')
 
 # --- Report ------------------------------------------------------------------------------------
-cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
-memory=$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
-revision=$(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo unknown)
-if [ -n "$(cd "$ROOT" && git status --porcelain 2>/dev/null)" ]; then revision="$revision (with local changes)"; fi
-
 cat <<EOF
 
-## Results ($(date -u +%Y-%m-%dT%H:%MZ), revision $revision)
+## Results ($(date -u +%Y-%m-%dT%H:%MZ), revision $(bench_revision))
 
-Machine: $(nproc) CPUs ($cpu), $memory; $(psql -XAtq -c 'SHOW server_version' | cut -d' ' -f1) embedded, $(wrk --version 2>&1 | head -n 1 | cut -d' ' -f1-2).
+$(bench_machine)
 Load: wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s (after ${WARMUP}s warm-up); pgbench -n -M prepared -c $POOL_SIZE -j $THREADS -T $DURATION over loopback TCP; server pool $POOL_SIZE.
 Data: seed --synthetic${SEED_FLAGS:+ $SEED_FLAGS} (loaded in about ${seed_seconds} s, cluster start and stop included); authority $LA, work group $GROUP.
 Load average before/after: $load_before / $load_after.

@@ -16,51 +16,12 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ROWS=${BENCH_ROWS:-50000}
 PORT=${BENCH_PORT:-18081}
-BIN=$ROOT/target/release/mathshub
-BASE=http://127.0.0.1:$PORT
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 
-say() { printf '==> %s\n' "$*" >&2; }
-die() { printf 'error: %s\n' "$*" >&2; exit 1; }
-
-for tool in python3 curl cargo /usr/bin/time; do
-    command -v "$tool" >/dev/null || die "$tool is needed"
-done
-
-say "building the release binary"
-(cd "$ROOT" && cargo build --release --quiet)
-
-WORK=$(mktemp -d)
-# As root the embedded cluster runs as the `postgres` user, which must reach the folder.
-chmod 755 "$WORK"
-DATA=$WORK/data
-SERVER_PID=
-
-cleanup() {
-    local status=$?
-    trap - EXIT INT TERM
-    if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-        kill -TERM "$SERVER_PID" 2>/dev/null || true
-        for _ in $(seq 1 60); do
-            kill -0 "$SERVER_PID" 2>/dev/null || break
-            sleep 0.5
-        done
-        kill -KILL "$SERVER_PID" 2>/dev/null || true
-    fi
-    # A process killed before it could stop the cluster leaves the postmaster behind.
-    if [ -f "$DATA/pgdata/postmaster.pid" ]; then
-        local postmaster
-        postmaster=$(head -n 1 "$DATA/pgdata/postmaster.pid")
-        kill -TERM "$postmaster" 2>/dev/null || true
-        for _ in $(seq 1 40); do
-            kill -0 "$postmaster" 2>/dev/null || break
-            sleep 0.25
-        done
-    fi
-    rm -rf "$WORK"
-    exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_require python3 curl cargo /usr/bin/time
+bench_build
+bench_start_workdir
 
 say "writing synthetic GIAS files of $ROWS rows"
 python3 "$ROOT/bench/gias_csv.py" "$ROWS" 1 >"$WORK/edition1.csv"

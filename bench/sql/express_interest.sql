@@ -1,0 +1,57 @@
+-- pgbench script for POST /api/v1/work-groups/:id/enrolments (bench/enrolments.sh): the
+-- transaction the enrolment engine runs for an expression of interest in an open group with
+-- automatic admission, statement by statement as the server sends them (copied from
+-- PostgreSQL's log with log_statement = 'all'; src/routes/enrolment_writes.rs,
+-- src/db/enrolment_writes.rs): lock the group's row, read it, check the school and the
+-- project's terms, then either take a place (insert accepted, count it, `full` on the last
+-- place, record the change) or join the end of the waiting list, and read the enrolment back.
+--
+-- Not here, because they are the API's own work around the transaction: the
+-- Idempotency-Key claim and its completion, and the caller's account check.
+--
+-- Variables, given with pgbench -D: i=0 (this client's count of transactions, kept between
+-- them), first (the first plan row of this run), clients (pgbench -c). Transaction i of
+-- client c takes row first + i × clients + c of bench_eoi_plan: its own participant, a group
+-- and a school that group's project admits. Reading the row is pgbench's stand-in for the
+-- request's body; the enrolment's id and time come with it as the server makes them in Rust.
+-- Two statements differ from the server's text where pgbench needs it: the last waiting-list
+-- position is wrapped in coalesce(…, 0) (pgbench's \gset cannot hold NULL), and the event's
+-- details are built with jsonb_build_object (pgbench variables are numbers).
+\set n :first + :i * :clients + :client_id
+\set i :i + 1
+SELECT participant_id AS participant, work_group_id AS grp, school_urn AS urn,
+       gen_random_uuid() AS id, now() AS at
+  FROM bench_eoi_plan WHERE n = :n \gset
+BEGIN;
+SELECT "work_groups"."id" FROM "work_groups" WHERE ("work_groups"."id" = :grp) LIMIT 1 FOR NO KEY UPDATE;
+SELECT "work_groups"."hub_id", "work_groups"."academic_year", "projects"."phases", "projects"."session_days", "work_groups"."title", "work_groups"."phase", "work_groups"."mode", "work_groups"."capacity", "work_groups"."admission", "work_groups"."eoi_deadline", "work_groups"."venue_name", "work_groups"."venue_address", "work_groups"."venue_postcode", "work_groups"."description", "work_groups"."status", "work_groups"."session_count", "work_groups"."accepted_count", "work_groups"."first_session_at" FROM ("work_groups" INNER JOIN "projects" ON ("work_groups"."project_id" = "projects"."id")) WHERE ("work_groups"."id" = :grp) LIMIT 1 \gset g_
+SELECT "schools"."phase", "schools"."status" FROM "schools" WHERE ("schools"."urn" = :urn) LIMIT 1;
+SELECT "projects"."roles_allowed", "projects"."roles_excluded", "projects"."school_phases", "required"."code", "projects"."non_attendance_fee_pence", "projects"."cancellation_notice_days" FROM (("work_groups" INNER JOIN "projects" ON ("work_groups"."project_id" = "projects"."id")) LEFT OUTER JOIN "projects" AS "required" ON ("projects"."requires_completed_id" = "required"."id")) WHERE ("work_groups"."id" = :grp) LIMIT 1;
+\if :g_accepted_count < :g_capacity
+INSERT INTO "enrolments" ("id", "work_group_id", "participant_id", "school_urn", "role_in_school", "statement", "referred_by_id", "status", "waitlist_position", "accepted_at") VALUES (:id, :grp, :participant, :urn, 'teacher', 'I want to develop mastery approaches in my school.', DEFAULT, 'accepted', DEFAULT, :at);
+\set places :g_accepted_count + 1
+UPDATE "work_groups" SET "accepted_count" = :places, "updated_at" = CURRENT_TIMESTAMP WHERE ("work_groups"."id" = :grp);
+\if :places = :g_capacity
+UPDATE "work_groups" SET "status" = 'full', "cancellation_reason" = NULL, "updated_at" = CURRENT_TIMESTAMP WHERE ("work_groups"."id" = :grp);
+INSERT INTO "work_group_events" ("work_group_id", "kind", "details") VALUES (:grp, 'filled', '{"status": "full", "places_left": 0}');
+\else
+\set left :g_capacity - :places
+INSERT INTO "work_group_events" ("work_group_id", "kind", "details") VALUES (:grp, 'updated', jsonb_build_object('status', 'open', 'places_left', :left::integer));
+\endif
+\else
+SELECT coalesce(max("enrolments"."waitlist_position"), 0) AS last FROM "enrolments" WHERE (("enrolments"."work_group_id" = :grp) AND ("enrolments"."status" = 'waitlisted')) LIMIT 1 \gset
+\set position :last + 1
+INSERT INTO "enrolments" ("id", "work_group_id", "participant_id", "school_urn", "role_in_school", "statement", "referred_by_id", "status", "waitlist_position", "accepted_at") VALUES (:id, :grp, :participant, :urn, 'teacher', 'I want to develop mastery approaches in my school.', DEFAULT, 'waitlisted', :position, DEFAULT);
+\endif
+SELECT e.id, e.work_group_id, w.code AS work_group_code, w.title AS work_group_title,
+       e.participant_id, u.name AS participant_name, u.email AS participant_email,
+       e.school_urn, s.name AS school_name, e.role_in_school, e.statement, e.status,
+       e.waitlist_position, t.slug AS referred_by_slug,
+       e.created_at, e.updated_at
+  FROM enrolments e
+  JOIN work_groups w ON w.id = e.work_group_id
+  JOIN users u ON u.id = e.participant_id
+  JOIN schools s ON s.urn = e.school_urn
+  LEFT JOIN teaching_school_hubs t ON t.id = e.referred_by_id
+ WHERE e.id = :id;
+COMMIT;
