@@ -329,3 +329,17 @@ pub async fn group_of(conn: &mut AsyncPgConnection, id: Uuid) -> diesel::QueryRe
         .await
         .optional()
 }
+
+/// Whether attendance or a fee is recorded against the session: the register and the ledger
+/// keep them, so the session stays.
+pub async fn has_records(conn: &mut AsyncPgConnection, id: Uuid) -> diesel::QueryResult<bool> {
+    use crate::db::schema::{attendance, fee_liabilities};
+    use diesel::{BoolExpressionMethods, ExpressionMethods, QueryDsl};
+    diesel::select(
+        diesel::dsl::exists(attendance::table.filter(attendance::session_id.eq(id))).or(
+            diesel::dsl::exists(fee_liabilities::table.filter(fee_liabilities::session_id.eq(id))),
+        ),
+    )
+    .get_result(conn)
+    .await
+}

@@ -374,8 +374,9 @@ pub async fn update_session(
 /// Remove a session
 ///
 /// Removes a session from its work group. Allowed even when participants hold places, and
-/// then recorded in the audit log with their number. `If-Match` with the session's `ETag`
-/// refuses a stale removal (412).
+/// then recorded in the audit log with their number; refused (409) once attendance or a fee
+/// is recorded against it, as the register and the fee ledger keep those. `If-Match` with the
+/// session's `ETag` refuses a stale removal (412).
 #[utoipa::path(
     tag = TAG,
     params(
@@ -404,6 +405,12 @@ pub async fn delete_session(
         if let Some(if_match) = &if_match {
             let current = staff_view(conn, id, &before).await?;
             require_current(if_match, &current, format_args!("Session {id}"))?;
+        }
+        if queries::has_records(conn, id).await? {
+            return Err(ApiError::Conflict(
+                "Attendance or fees are recorded against this session: it can no longer be deleted."
+                    .into(),
+            ));
         }
         queries::delete(conn, id).await?;
         record(

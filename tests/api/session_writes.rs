@@ -5,7 +5,10 @@ use reqwest::Method;
 use reqwest::header::{ETAG, IF_MATCH, LOCATION};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, assert_problem, assert_problem_saying, invalid_fields, json_body};
+use crate::helpers::{
+    TestApp, assert_problem, assert_problem_saying, hold_places, invalid_fields, json_body,
+    session_of,
+};
 
 const MANAGER: &str = "manager.lcw@demo.mathshub.invalid";
 const LEAD: &str = "lead.lcw@demo.mathshub.invalid";
@@ -340,4 +343,36 @@ async fn sessions_of_a_cancelled_group_no_longer_change() {
         "cancelled",
     )
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_session_with_attendance_recorded_is_kept() {
+    let app = TestApp::spawn_with_demo().await;
+    let manager = app.token(MANAGER).await;
+    let places = hold_places(&app, "LCW21-15-01", &["Present Participant"]).await;
+    let session = session_of(&app, "LCW21-15-01", 1).await;
+    app.execute(&format!(
+        "UPDATE work_groups SET accepted_count = 1 WHERE code = 'LCW21-15-01';
+         INSERT INTO attendance (session_id, enrolment_id, status) VALUES ('{session}', '{}', 'present');",
+        places[0]
+    ))
+    .await;
+
+    let refused = app
+        .send(
+            Method::DELETE,
+            &format!("/api/v1/sessions/{session}"),
+            Some(&manager),
+            None,
+        )
+        .await;
+
+    assert_problem_saying(refused, 409, "can no longer be deleted").await;
+    let kept = app
+        .query_count(
+            "SELECT count(*) AS count FROM attendance WHERE session_id = $1::uuid",
+            &[&session],
+        )
+        .await;
+    assert_eq!(kept, 1);
 }
