@@ -9,8 +9,8 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    TestApp, assert_problem, assert_problem_saying, hold_places, invalid_fields, json_body,
-    session_of,
+    TestApp, assert_problem, assert_problem_saying, events_of, invalid_fields, json_body,
+    present_at_first_session,
 };
 
 const GROUP: &str = "LCW21-15-01";
@@ -102,6 +102,15 @@ async fn crowd_ready_app(pool_size: usize) -> TestApp {
     .await
 }
 
+/// NCP21-15 now asks that the school completed NCP21-91 (Core Maths) first.
+async fn require_core_maths_first(app: &TestApp) {
+    app.execute(
+        "UPDATE projects SET requires_completed_id = (SELECT id FROM projects WHERE code = 'NCP21-91') \
+          WHERE code = 'NCP21-15'",
+    )
+    .await;
+}
+
 /// The waiting list's positions, in order: 1..n when it is gapless.
 async fn waitlist_positions(app: &TestApp, group: &str) -> Vec<i64> {
     waitlist(app, group)
@@ -128,12 +137,7 @@ async fn automatic_admission_fills_the_places_then_waitlists_in_order() {
     assert_eq!(answers[2]["waitlist_position"], 1);
     assert_eq!(answers[0]["referred_by"], "london-district-east");
     assert_eq!(group_state(&app, &group).await, "full/2");
-    let fed = app
-        .query_text(
-            "SELECT string_agg(kind, ',' ORDER BY id) AS value FROM work_group_events WHERE work_group_id = $1::uuid",
-            &[&group],
-        )
-        .await;
+    let fed = events_of(&app, &group).await;
     assert_eq!(fed, "updated,filled");
 }
 
@@ -216,10 +220,7 @@ async fn each_refusal_names_its_rule_and_creates_nothing() {
     let nowhere = json!({"school_urn": TWYFORD, "role_in_school": "head_of_department", "referred_by": "nowhere"});
     let problem = assert_problem(express(&app, &teacher, &group, &nowhere).await, 400).await;
     assert_eq!(invalid_fields(&problem), ["referred_by"]);
-    app.execute(
-        "UPDATE projects SET requires_completed_id = (SELECT id FROM projects WHERE code = 'NCP21-91') WHERE code = 'NCP21-15'"
-    )
-    .await;
+    require_core_maths_first(&app).await;
     let problem = assert_problem(express(&app, &teacher, &group, &interest()).await, 422).await;
     assert!(
         problem["detail"]
@@ -606,11 +607,7 @@ async fn a_school_that_completed_the_required_project_may_take_the_next_step() {
     let app = TestApp::spawn_with_demo().await;
     let group = open_group(&app, 5, "automatic").await;
     let teacher = app.token(TEACHER).await;
-    app.execute(
-        "UPDATE projects SET requires_completed_id = (SELECT id FROM projects WHERE code = 'NCP21-91') \
-          WHERE code = 'NCP21-15'",
-    )
-    .await;
+    require_core_maths_first(&app).await;
     assert_problem(express(&app, &teacher, &group, &interest()).await, 422).await;
     // A colleague at Twyford completed a work group of NCP21-91 (as completion records it).
     let colleague = app.participants(1, TWYFORD, "teacher").await;
@@ -644,12 +641,7 @@ async fn a_freed_place_nobody_waits_for_opens_the_full_group_again() {
     .await;
 
     assert_eq!(group_state(&app, &group).await, "open/0");
-    let fed = app
-        .query_text(
-            "SELECT string_agg(kind, ',' ORDER BY id) AS value FROM work_group_events WHERE work_group_id = $1::uuid",
-            &[&group],
-        )
-        .await;
+    let fed = events_of(&app, &group).await;
     assert_eq!(fed, "filled,reopened");
 }
 
@@ -658,22 +650,12 @@ async fn completing_a_project_opens_the_follow_on_to_the_school() {
     let app = TestApp::spawn_with_demo().await;
     let group = open_group(&app, 5, "automatic").await;
     let teacher = app.token(TEACHER).await;
-    app.execute(
-        "UPDATE projects SET requires_completed_id = (SELECT id FROM projects WHERE code = 'NCP21-91') \
-          WHERE code = 'NCP21-15'",
-    )
-    .await;
+    require_core_maths_first(&app).await;
     assert_problem(express(&app, &teacher, &group, &interest()).await, 422).await;
     // A Twyford colleague holds a place in the GLOW Core Maths group (NCP21-91), whose
     // sessions are all over, and was present at its first one.
-    let colleague = hold_places(&app, "GLOW21-91-01", &["Core Maths Colleague"]).await;
-    let first_session = session_of(&app, "GLOW21-91-01", 1).await;
-    app.execute(&format!(
-        "UPDATE work_groups SET accepted_count = 1 WHERE code = 'GLOW21-91-01';
-         INSERT INTO attendance (session_id, enrolment_id, status) VALUES ('{first_session}', '{}', 'present');",
-        colleague[0]
-    ))
-    .await;
+    let (colleague, _) =
+        present_at_first_session(&app, "GLOW21-91-01", "Core Maths Colleague").await;
 
     // The status clock completes the group, and with it the colleague's enrolment.
     mathshub::db::status_clock::tick(&app.pool).await.unwrap();
@@ -681,7 +663,7 @@ async fn completing_a_project_opens_the_follow_on_to_the_school() {
     let status = app
         .query_text(
             "SELECT status AS value FROM enrolments WHERE id = $1::uuid",
-            &[&colleague[0]],
+            &[&colleague],
         )
         .await;
     assert_eq!(status, "completed");

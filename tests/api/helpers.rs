@@ -695,3 +695,26 @@ pub async fn session_of(app: &TestApp, code: &str, nth: usize) -> String {
     )
     .await
 }
+
+/// The kinds of the group's change events, in order, comma-separated.
+pub async fn events_of(app: &TestApp, group: &str) -> String {
+    app.query_text(
+        "SELECT coalesce(string_agg(kind, ',' ORDER BY id), '') AS value \
+         FROM work_group_events WHERE work_group_id = $1::uuid",
+        &[group],
+    )
+    .await
+}
+
+/// A new participant holding a place in the group `code` and recorded present at its first
+/// session: (enrolment id, session id).
+pub async fn present_at_first_session(app: &TestApp, code: &str, name: &str) -> (String, String) {
+    let enrolment = hold_places(app, code, &[name]).await.remove(0);
+    let session = session_of(app, code, 1).await;
+    app.execute(&format!(
+        "UPDATE work_groups SET accepted_count = accepted_count + 1 WHERE code = '{code}';
+         INSERT INTO attendance (session_id, enrolment_id, status) VALUES ('{session}', '{enrolment}', 'present');"
+    ))
+    .await;
+    (enrolment, session)
+}

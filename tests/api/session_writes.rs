@@ -6,8 +6,8 @@ use reqwest::header::{ETAG, IF_MATCH, LOCATION};
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    TestApp, assert_problem, assert_problem_saying, hold_places, invalid_fields, json_body,
-    session_of,
+    TestApp, assert_problem, assert_problem_saying, invalid_fields, json_body,
+    present_at_first_session,
 };
 
 const MANAGER: &str = "manager.lcw@demo.mathshub.invalid";
@@ -349,14 +349,7 @@ async fn sessions_of_a_cancelled_group_no_longer_change() {
 async fn a_session_with_attendance_recorded_is_kept() {
     let app = TestApp::spawn_with_demo().await;
     let manager = app.token(MANAGER).await;
-    let places = hold_places(&app, "LCW21-15-01", &["Present Participant"]).await;
-    let session = session_of(&app, "LCW21-15-01", 1).await;
-    app.execute(&format!(
-        "UPDATE work_groups SET accepted_count = 1 WHERE code = 'LCW21-15-01';
-         INSERT INTO attendance (session_id, enrolment_id, status) VALUES ('{session}', '{}', 'present');",
-        places[0]
-    ))
-    .await;
+    let (_, session) = present_at_first_session(&app, "LCW21-15-01", "Present Participant").await;
 
     let refused = app
         .send(

@@ -6,7 +6,8 @@ use reqwest::header::{ETAG, IF_MATCH, LOCATION};
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    TestApp, assert_problem, assert_problem_saying, invalid_fields, json_body, new_work_group,
+    TestApp, assert_problem, assert_problem_saying, events_of, invalid_fields, json_body,
+    new_work_group,
 };
 
 const MANAGER: &str = "manager.lcw@demo.mathshub.invalid";
@@ -19,16 +20,6 @@ async fn demo_group_id(app: &TestApp) -> String {
     app.query_text(
         "SELECT id::text AS value FROM work_groups WHERE code = 'LCW21-15-01'",
         &[],
-    )
-    .await
-}
-
-/// The kinds of the group's change events, in order, comma-separated.
-async fn events_of(app: &TestApp, group: &str) -> String {
-    app.query_text(
-        "SELECT coalesce(string_agg(kind, ',' ORDER BY id), '') AS value \
-         FROM work_group_events WHERE work_group_id = $1::uuid",
-        &[group],
     )
     .await
 }
