@@ -8,67 +8,19 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::db::schema::{enrolments, projects, schools, sessions, work_groups};
-use crate::domain::eligibility::Eligibility;
-use crate::domain::{EnrolmentStatus, RoleInSchool, SchoolPhase};
+use crate::db::sql::reused;
+use crate::domain::{EnrolmentStatus, RoleInSchool, SchoolPhase, WorkGroupStatus};
 
-/// What the project of a group asks of those who enrol, and charges them.
-#[derive(Debug, Clone)]
-pub struct ProjectTerms {
-    pub eligibility: Eligibility,
-    pub non_attendance_fee_pence: i32,
-    pub cancellation_notice_days: i32,
-}
-
-pub async fn project_terms(
-    conn: &mut AsyncPgConnection,
-    group_id: uuid::Uuid,
-) -> QueryResult<ProjectTerms> {
-    let required = diesel::alias!(projects as required);
-    let (roles_allowed, roles_excluded, school_phases, requires, fee, notice) = work_groups::table
-        .inner_join(projects::table)
-        .left_join(
-            required
-                .on(projects::requires_completed_id.eq(required.field(projects::id).nullable())),
-        )
-        .filter(work_groups::id.eq(group_id))
-        .select((
-            projects::roles_allowed,
-            projects::roles_excluded,
-            projects::school_phases,
-            required.field(projects::code).nullable(),
-            projects::non_attendance_fee_pence,
-            projects::cancellation_notice_days,
-        ))
-        .first::<(
-            Vec<RoleInSchool>,
-            Vec<RoleInSchool>,
-            Vec<SchoolPhase>,
-            Option<String>,
-            i32,
-            i32,
-        )>(conn)
-        .await?;
-    Ok(ProjectTerms {
-        eligibility: Eligibility {
-            roles_allowed,
-            roles_excluded,
-            school_phases,
-            requires_completed: requires,
-        },
-        non_attendance_fee_pence: fee,
-        cancellation_notice_days: notice,
-    })
-}
-
-/// A school's phase and whether it is open; `None` when there is no such school.
+/// A school's phase and whether it is open; `None` when there is no such school. Needs no
+/// lock: the engine reads it beside the group's.
 pub async fn school(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     urn: &str,
 ) -> QueryResult<Option<(SchoolPhase, String)>> {
     schools::table
         .find(urn)
         .select((schools::phase, schools::status))
-        .first(conn)
+        .first(&mut conn)
         .await
         .optional()
 }
@@ -90,9 +42,10 @@ pub async fn school_completed(
     .await
 }
 
-/// A new enrolment, as the engine admitted it.
+/// A new enrolment, as the engine admitted it. `None` is sent as NULL rather than DEFAULT,
+/// so the statement keeps one text and is prepared once per connection.
 #[derive(Debug, Insertable)]
-#[diesel(table_name = enrolments)]
+#[diesel(table_name = enrolments, treat_none_as_default_value = false)]
 pub struct NewEnrolment {
     pub id: uuid::Uuid,
     pub work_group_id: uuid::Uuid,
@@ -106,10 +59,10 @@ pub struct NewEnrolment {
     pub accepted_at: Option<DateTime<Utc>>,
 }
 
-pub async fn insert(conn: &mut AsyncPgConnection, enrolment: &NewEnrolment) -> QueryResult<()> {
+pub async fn insert(mut conn: &AsyncPgConnection, enrolment: &NewEnrolment) -> QueryResult<()> {
     diesel::insert_into(enrolments::table)
         .values(enrolment)
-        .execute(conn)
+        .execute(&mut conn)
         .await
         .map(drop)
 }
@@ -128,20 +81,21 @@ pub async fn next_waitlist_position(
     Ok(last.unwrap_or(0) + 1)
 }
 
-/// Sets the group's count of places taken.
-pub async fn set_accepted_count(
-    conn: &mut AsyncPgConnection,
+/// Sets the group's count of places taken and the status that follows from it.
+pub async fn set_places(
+    mut conn: &AsyncPgConnection,
     group_id: uuid::Uuid,
     accepted: i32,
+    status: WorkGroupStatus,
 ) -> QueryResult<()> {
-    diesel::update(work_groups::table.find(group_id))
-        .set((
-            work_groups::accepted_count.eq(accepted),
-            work_groups::updated_at.eq(diesel::dsl::now),
-        ))
-        .execute(conn)
-        .await
-        .map(drop)
+    reused(diesel::update(work_groups::table.find(group_id)).set((
+        work_groups::accepted_count.eq(accepted),
+        work_groups::status.eq(status),
+        work_groups::updated_at.eq(diesel::dsl::now),
+    )))
+    .execute(&mut conn)
+    .await
+    .map(drop)
 }
 
 /// An enrolment as the engine moves it.
@@ -197,21 +151,24 @@ pub async fn apply(
     id: uuid::Uuid,
     change: &Move<'_>,
 ) -> QueryResult<()> {
-    diesel::update(enrolments::table.find(id))
-        .set((change, enrolments::updated_at.eq(diesel::dsl::now)))
-        .execute(conn)
-        .await?;
+    reused(
+        diesel::update(enrolments::table.find(id))
+            .set((change, enrolments::updated_at.eq(diesel::dsl::now))),
+    )
+    .execute(conn)
+    .await?;
     let stamp = enrolments::table.find(id);
     match change.status {
         EnrolmentStatus::Accepted => {
-            diesel::update(stamp.filter(enrolments::accepted_at.is_null()))
-                .set(enrolments::accepted_at.eq(diesel::dsl::now))
-                .execute(conn)
-                .await?;
+            reused(
+                diesel::update(stamp.filter(enrolments::accepted_at.is_null()))
+                    .set(enrolments::accepted_at.eq(diesel::dsl::now)),
+            )
+            .execute(conn)
+            .await?;
         }
         EnrolmentStatus::Withdrawn => {
-            diesel::update(stamp)
-                .set(enrolments::withdrawn_at.eq(diesel::dsl::now))
+            reused(diesel::update(stamp).set(enrolments::withdrawn_at.eq(diesel::dsl::now)))
                 .execute(conn)
                 .await?;
         }
@@ -242,13 +199,15 @@ pub async fn close_up_waitlist(
     group_id: uuid::Uuid,
     left: i32,
 ) -> QueryResult<()> {
-    diesel::update(
-        enrolments::table
-            .filter(enrolments::work_group_id.eq(group_id))
-            .filter(enrolments::status.eq(EnrolmentStatus::Waitlisted))
-            .filter(enrolments::waitlist_position.gt(left)),
+    reused(
+        diesel::update(
+            enrolments::table
+                .filter(enrolments::work_group_id.eq(group_id))
+                .filter(enrolments::status.eq(EnrolmentStatus::Waitlisted))
+                .filter(enrolments::waitlist_position.gt(left)),
+        )
+        .set(enrolments::waitlist_position.eq(enrolments::waitlist_position - 1)),
     )
-    .set(enrolments::waitlist_position.eq(enrolments::waitlist_position - 1))
     .execute(conn)
     .await
     .map(drop)

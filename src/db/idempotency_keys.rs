@@ -10,7 +10,7 @@ use diesel::sql_types::{Bytea, Double, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::db::schema::idempotency_keys;
-use crate::db::sql::SqlBuilder;
+use crate::db::sql::{SqlBuilder, reused};
 
 /// How long a key is remembered (SPEC: at least 24 hours).
 pub const KEEP_FOR: Duration = Duration::from_secs(24 * 60 * 60);
@@ -160,17 +160,20 @@ pub async fn complete(
     token: ClaimToken,
     answer: &StoredAnswer,
 ) -> QueryResult<()> {
-    diesel::update(
-        idempotency_keys::table
-            .find((caller, key))
-            .filter(idempotency_keys::created_at.eq(token.claimed_at)),
+    // Runs after every creating POST: prepared once per connection.
+    reused(
+        diesel::update(
+            idempotency_keys::table
+                .find((caller, key))
+                .filter(idempotency_keys::created_at.eq(token.claimed_at)),
+        )
+        .set((
+            idempotency_keys::state.eq("completed"),
+            idempotency_keys::response_status.eq(i16::try_from(answer.status).unwrap_or(500)),
+            idempotency_keys::response_headers.eq(serde_json::json!(answer.headers)),
+            idempotency_keys::response_body.eq(&answer.body),
+        )),
     )
-    .set((
-        idempotency_keys::state.eq("completed"),
-        idempotency_keys::response_status.eq(i16::try_from(answer.status).unwrap_or(500)),
-        idempotency_keys::response_headers.eq(serde_json::json!(answer.headers)),
-        idempotency_keys::response_body.eq(&answer.body),
-    ))
     .execute(conn)
     .await
     .map(drop)

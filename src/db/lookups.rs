@@ -16,13 +16,13 @@ pub async fn hub_id(conn: &mut AsyncPgConnection, slug: &str) -> QueryResult<Opt
 }
 
 pub async fn teaching_school_hub_id(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     slug: &str,
 ) -> QueryResult<Option<uuid::Uuid>> {
     teaching_school_hubs::table
         .filter(teaching_school_hubs::slug.eq(slug))
         .select(teaching_school_hubs::id)
-        .first(conn)
+        .first(&mut conn)
         .await
         .optional()
 }

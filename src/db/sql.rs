@@ -85,6 +85,73 @@ impl Query for SqlBuilder {
 
 impl<Conn> diesel::RunQueryDsl<Conn> for SqlBuilder {}
 
+/// A statement of one fixed shape, prepared once per connection and reused.
+///
+/// Diesel keeps every `UPDATE`, and every `INSERT` whose values may be `DEFAULT`, out of the
+/// prepared-statement cache, because their text can change with their values; each run then
+/// costs PostgreSQL a parse and a plan and the server one more round trip. The cache is keyed
+/// by the statement's text, so wrap only statements whose text is the same on every call (a
+/// changeset without skipped fields): hot paths such as the enrolment engine's.
+pub fn reused<Q>(query: Q) -> Reused<Q> {
+    Reused(query)
+}
+
+pub struct Reused<Q>(Q);
+
+impl<Q: QueryFragment<Pg>> QueryFragment<Pg> for Reused<Q> {
+    fn walk_ast<'b>(&'b self, pass: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        self.0.walk_ast(pass)
+    }
+
+    fn is_safe_to_cache_prepared(&self, _backend: &Pg) -> QueryResult<bool> {
+        Ok(true)
+    }
+}
+
+impl<Q> QueryId for Reused<Q> {
+    type QueryId = ();
+    // Keyed by the text, not the type: the same type may hold another changeset.
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<Q: Query> Query for Reused<Q> {
+    type SqlType = Q::SqlType;
+}
+
+impl<Q, Conn> diesel::RunQueryDsl<Conn> for Reused<Q> {}
+
+/// `query FOR NO KEY UPDATE OF table`: locks the rows one table of a join contributes and
+/// reads the others, in one statement. Diesel's own `for_no_key_update` locks every table
+/// joined, which on a work group joined to its project would queue every other group of
+/// the project behind this one.
+pub fn for_no_key_update_of<Q>(query: Q, table: &'static str) -> LockingRowsOf<Q> {
+    LockingRowsOf { query, table }
+}
+
+pub struct LockingRowsOf<Q> {
+    query: Q,
+    table: &'static str,
+}
+
+impl<Q: QueryFragment<Pg>> QueryFragment<Pg> for LockingRowsOf<Q> {
+    fn walk_ast<'b>(&'b self, mut pass: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        self.query.walk_ast(pass.reborrow())?;
+        pass.push_sql(" FOR NO KEY UPDATE OF ");
+        pass.push_identifier(self.table)
+    }
+}
+
+impl<Q> QueryId for LockingRowsOf<Q> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<Q: Query> Query for LockingRowsOf<Q> {
+    type SqlType = Q::SqlType;
+}
+
+impl<Q, Conn> diesel::RunQueryDsl<Conn> for LockingRowsOf<Q> {}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,8 +7,13 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::db::schema::{projects, users, work_group_events, work_group_leads, work_groups};
+use crate::db::sql::{for_no_key_update_of, reused};
+use crate::domain::eligibility::Eligibility;
 use crate::domain::lifecycle::GroupFacts;
-use crate::domain::{Admission, DeliveryMode, LeadRole, ProgrammePhase, Role, WorkGroupStatus};
+use crate::domain::{
+    Admission, DeliveryMode, LeadRole, ProgrammePhase, Role, RoleInSchool, SchoolPhase,
+    WorkGroupStatus,
+};
 
 /// The project a new group delivers: its id, academic year and phases.
 pub async fn project(
@@ -114,38 +119,50 @@ pub struct LockedGroup {
     pub project_phases: Vec<ProgrammePhase>,
     /// How many London days one session may span, as the project allows.
     pub session_days: i16,
+    pub terms: ProjectTerms,
     pub fields: WorkGroupFields,
     pub facts: GroupFacts,
 }
 
+/// What the project of a group asks of those who enrol, and charges them.
+#[derive(Debug, Clone)]
+pub struct ProjectTerms {
+    pub eligibility: Eligibility,
+    pub non_attendance_fee_pence: i32,
+    pub cancellation_notice_days: i32,
+}
+
+/// Locks the group's row and reads it with its project's terms, in one statement (every
+/// write to a group and its enrolments starts here, so one round trip matters). Takes the
+/// connection shared, so reads that need no lock can be pipelined beside it.
 pub async fn lock(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     id: uuid::Uuid,
 ) -> QueryResult<Option<LockedGroup>> {
     type Row = (
-        uuid::Uuid,
-        String,
+        (uuid::Uuid, String),
         (Vec<ProgrammePhase>, i16),
         WorkGroupFields,
         (WorkGroupStatus, i32, i32, Option<DateTime<Utc>>),
+        (
+            Vec<RoleInSchool>,
+            Vec<RoleInSchool>,
+            Vec<SchoolPhase>,
+            Option<String>,
+            i32,
+            i32,
+        ),
     );
-    // Only the group's row is locked (a join would lock its project for every other group).
-    let locked: Option<uuid::Uuid> = work_groups::table
-        .find(id)
-        .select(work_groups::id)
-        .for_no_key_update()
-        .first(conn)
-        .await
-        .optional()?;
-    if locked.is_none() {
-        return Ok(None);
-    }
-    let row: Option<Row> = work_groups::table
+    let required = diesel::alias!(projects as required);
+    let query = work_groups::table
         .inner_join(projects::table)
+        .left_join(
+            required
+                .on(projects::requires_completed_id.eq(required.field(projects::id).nullable())),
+        )
         .filter(work_groups::id.eq(id))
         .select((
-            work_groups::hub_id,
-            work_groups::academic_year,
+            (work_groups::hub_id, work_groups::academic_year),
             (projects::phases, projects::session_days),
             WorkGroupFields::as_select(),
             (
@@ -154,19 +171,40 @@ pub async fn lock(
                 work_groups::accepted_count,
                 work_groups::first_session_at,
             ),
-        ))
-        .first(conn)
+            (
+                projects::roles_allowed,
+                projects::roles_excluded,
+                projects::school_phases,
+                required.field(projects::code).nullable(),
+                projects::non_attendance_fee_pence,
+                projects::cancellation_notice_days,
+            ),
+        ));
+    let row: Option<Row> = for_no_key_update_of(query, "work_groups")
+        .get_result(&mut conn)
         .await
         .optional()?;
     Ok(row.map(
-        |(hub_id, academic_year, (project_phases, session_days), fields, facts)| {
+        |((hub_id, academic_year), (project_phases, session_days), fields, facts, terms)| {
             let (status, session_count, accepted_count, first_session_at) = facts;
+            let (roles_allowed, roles_excluded, school_phases, requires_completed, fee, notice) =
+                terms;
             LockedGroup {
                 id,
                 hub_id,
                 academic_year,
                 project_phases,
                 session_days,
+                terms: ProjectTerms {
+                    eligibility: Eligibility {
+                        roles_allowed,
+                        roles_excluded,
+                        school_phases,
+                        requires_completed,
+                    },
+                    non_attendance_fee_pence: fee,
+                    cancellation_notice_days: notice,
+                },
                 facts: GroupFacts {
                     status,
                     session_count,
@@ -204,20 +242,19 @@ pub async fn set_status(
     status: WorkGroupStatus,
     cancellation_reason: Option<&str>,
 ) -> QueryResult<()> {
-    diesel::update(work_groups::table.find(id))
-        .set((
-            work_groups::status.eq(status),
-            work_groups::cancellation_reason.eq(cancellation_reason),
-            work_groups::updated_at.eq(diesel::dsl::now),
-        ))
-        .execute(conn)
-        .await
-        .map(drop)
+    reused(diesel::update(work_groups::table.find(id)).set((
+        work_groups::status.eq(status),
+        work_groups::cancellation_reason.eq(cancellation_reason),
+        work_groups::updated_at.eq(diesel::dsl::now),
+    )))
+    .execute(conn)
+    .await
+    .map(drop)
 }
 
 /// Adds to the change feed partner sites follow (`kind` as the table allows).
 pub async fn record_event(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     id: uuid::Uuid,
     kind: &str,
     details: serde_json::Value,
@@ -228,7 +265,7 @@ pub async fn record_event(
             work_group_events::kind.eq(kind),
             work_group_events::details.eq(details),
         ))
-        .execute(conn)
+        .execute(&mut conn)
         .await
         .map(drop)
 }

@@ -21,7 +21,7 @@ use crate::domain::eligibility::{self, Applicant};
 use crate::domain::fees::FeePolicy;
 use crate::domain::lifecycle::{self, GroupFacts};
 use crate::domain::{
-    Admission, EnrolmentStatus, FeeReason, RoleInSchool, Slug, Urn, WorkGroupStatus,
+    Admission, EnrolmentStatus, FeeReason, RoleInSchool, SchoolPhase, Slug, Urn, WorkGroupStatus,
 };
 use crate::error::{ApiError, FieldError};
 use crate::routes::enrolments::Enrolment;
@@ -108,43 +108,40 @@ pub async fn express_interest(
         .await?;
     let enrolment = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            let group = open_group(conn, group_id).await?;
-            let referred_by_id = match &referred_by {
-                Some(slug) => Some(
-                    lookups::teaching_school_hub_id(conn, slug.as_str())
-                        .await?
-                        .ok_or_else(|| {
-                            ApiError::invalid(
-                                "referred_by",
-                                format!("no Teaching School Hub has the slug {slug}"),
-                            )
-                        })?,
-                ),
-                None => None,
-            };
-            check_eligible(conn, group_id, urn.as_str(), role).await?;
+            // The reads beside the lock need none, so they share its round trip (pipelined);
+            // each answer is judged in this order whatever order they arrive in.
+            let (group, school, referrer) = tokio::join!(
+                open_group(conn, group_id),
+                engine::school(conn, urn.as_str()),
+                referrer(conn, referred_by.as_ref()),
+            );
+            let (group, school, referred_by_id) = (group?, school?, referrer?);
+            check_eligible(conn, &group, school, urn.as_str(), role).await?;
             let (status, waitlist_position) = admit(conn, &group).await?;
             let id = uuid::Uuid::now_v7();
-            engine::insert(
-                conn,
-                &NewEnrolment {
-                    id,
-                    work_group_id: group_id,
-                    participant_id: caller.id,
-                    school_urn: urn.as_str().to_owned(),
-                    role_in_school: role,
-                    statement: statement.unwrap_or_default(),
-                    referred_by_id,
-                    status,
-                    waitlist_position,
-                    accepted_at: (status == EnrolmentStatus::Accepted).then(Utc::now),
-                },
-            )
-            .await
-            .map_err(already_enrolled)?;
-            if status == EnrolmentStatus::Accepted {
-                places_changed(conn, &group, group.facts.accepted_count + 1).await?;
-            }
+            let enrolment = NewEnrolment {
+                id,
+                work_group_id: group_id,
+                participant_id: caller.id,
+                school_urn: urn.as_str().to_owned(),
+                role_in_school: role,
+                statement: statement.unwrap_or_default(),
+                referred_by_id,
+                status,
+                waitlist_position,
+                accepted_at: (status == EnrolmentStatus::Accepted).then(Utc::now),
+            };
+            // Pipelined too: if the insert fails, the transaction rolls the count back.
+            let (inserted, counted) = tokio::join!(engine::insert(conn, &enrolment), async {
+                match status {
+                    EnrolmentStatus::Accepted => {
+                        places_changed(conn, &group, group.facts.accepted_count + 1).await
+                    }
+                    _ => Ok(()),
+                }
+            },);
+            inserted.map_err(already_enrolled)?;
+            counted?;
             view(conn, id).await
         })
         .await?;
@@ -157,7 +154,7 @@ pub async fn express_interest(
 }
 
 /// The group, locked, if it takes expressions of interest now.
-async fn open_group(conn: &mut AsyncPgConnection, id: uuid::Uuid) -> Result<LockedGroup, ApiError> {
+async fn open_group(conn: &AsyncPgConnection, id: uuid::Uuid) -> Result<LockedGroup, ApiError> {
     let group = group_writes::lock(conn, id)
         .await?
         .filter(|group| group.facts.status != WorkGroupStatus::Draft)
@@ -183,18 +180,37 @@ async fn open_group(conn: &mut AsyncPgConnection, id: uuid::Uuid) -> Result<Lock
     Ok(group)
 }
 
-/// 400 for an unknown school; 422 naming every eligibility rule failed.
+/// The Teaching School Hub whose signposting link brought the participant: 400 for a slug
+/// no hub has.
+async fn referrer(
+    conn: &AsyncPgConnection,
+    slug: Option<&Slug>,
+) -> Result<Option<uuid::Uuid>, ApiError> {
+    let Some(slug) = slug else {
+        return Ok(None);
+    };
+    let id = lookups::teaching_school_hub_id(conn, slug.as_str()).await?;
+    id.map(Some).ok_or_else(|| {
+        ApiError::invalid(
+            "referred_by",
+            format!("no Teaching School Hub has the slug {slug}"),
+        )
+    })
+}
+
+/// 400 for an unknown school (`school` is its phase and status, if it exists); 422 naming
+/// every eligibility rule failed.
 async fn check_eligible(
     conn: &mut AsyncPgConnection,
-    group_id: uuid::Uuid,
+    group: &LockedGroup,
+    school: Option<(SchoolPhase, String)>,
     urn: &str,
     role: RoleInSchool,
 ) -> Result<(), ApiError> {
-    let (phase, school_status) = engine::school(conn, urn)
-        .await?
+    let (phase, school_status) = school
         .ok_or_else(|| ApiError::invalid("school_urn", format!("no school has the URN {urn}")))?;
-    let terms = engine::project_terms(conn, group_id).await?;
-    let school_completed_required = match &terms.eligibility.requires_completed {
+    let eligibility = &group.terms.eligibility;
+    let school_completed_required = match &eligibility.requires_completed {
         Some(code) => engine::school_completed(conn, urn, code).await?,
         None => false,
     };
@@ -203,7 +219,7 @@ async fn check_eligible(
         school_phase: phase,
         school_completed_required,
     };
-    let mut refusals: Vec<FieldError> = eligibility::refusals(&terms.eligibility, &applicant)
+    let mut refusals: Vec<FieldError> = eligibility::refusals(eligibility, &applicant)
         .into_iter()
         .map(|(field, reason)| FieldError::new(field, reason))
         .collect();
@@ -258,30 +274,28 @@ fn already_enrolled(error: diesel::result::Error) -> ApiError {
 /// Records the group's new count of places taken: its status follows (`full` when the last
 /// place goes, `open` again when one frees) and partner sites hear of it.
 async fn places_changed(
-    conn: &mut AsyncPgConnection,
+    conn: &AsyncPgConnection,
     group: &LockedGroup,
     accepted: i32,
 ) -> Result<(), ApiError> {
-    engine::set_accepted_count(conn, group.id, accepted).await?;
     let facts = GroupFacts {
         accepted_count: accepted,
         ..group.facts.clone()
     };
     let status = lifecycle::after_places_change(&facts);
-    if status != group.facts.status {
-        group_writes::set_status(conn, group.id, status, None).await?;
-    }
     let places_left = group
         .fields
         .capacity
         .map(|capacity| (capacity - accepted).max(0));
-    group_writes::record_event(
-        conn,
-        group.id,
-        lifecycle::event_kind(group.facts.status, status),
-        serde_json::json!({"status": status, "places_left": places_left}),
-    )
-    .await?;
+    tokio::try_join!(
+        engine::set_places(conn, group.id, accepted, status),
+        group_writes::record_event(
+            conn,
+            group.id,
+            lifecycle::event_kind(group.facts.status, status),
+            serde_json::json!({"status": status, "places_left": places_left}),
+        ),
+    )?;
     Ok(())
 }
 
@@ -674,14 +688,13 @@ async fn charge_late_withdrawal(
     group: &LockedGroup,
     enrolment: &LockedEnrolment,
 ) -> Result<(), ApiError> {
-    let terms = engine::project_terms(conn, group.id).await?;
     let now = Utc::now();
     let Some((session_id, starts_at)) = engine::next_session(conn, group.id, now).await? else {
         return Ok(());
     };
     let policy = FeePolicy {
-        fee_pence: terms.non_attendance_fee_pence,
-        notice_days: terms.cancellation_notice_days,
+        fee_pence: group.terms.non_attendance_fee_pence,
+        notice_days: group.terms.cancellation_notice_days,
     };
     if let Some(amount_pence) = policy.for_withdrawal(now, Some(starts_at)) {
         fees::charge(

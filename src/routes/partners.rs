@@ -151,7 +151,7 @@ pub async fn create_partner(
     errors.into_result()?;
     let (slug, name) = (slug.expect("parsed"), name.expect("parsed"));
     let mut conn = pool.get().await?;
-    let tsh_id = lookups::teaching_school_hub_id(&mut conn, slug.as_str())
+    let tsh_id = lookups::teaching_school_hub_id(&conn, slug.as_str())
         .await?
         .ok_or_else(|| {
             ApiError::invalid(

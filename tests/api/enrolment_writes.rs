@@ -580,8 +580,12 @@ async fn concurrent_withdrawals_and_new_interest_promote_each_freed_place_exactl
     )
     .await;
 
-    assert!(withdrawn.iter().all(|answer| answer.status() == 200));
-    assert!(expressed.iter().all(|answer| answer.status() == 201));
+    for answer in withdrawn {
+        assert_eq!(answer.status(), 200, "{}", answer.text().await.unwrap());
+    }
+    for answer in expressed {
+        assert_eq!(answer.status(), 201, "{}", answer.text().await.unwrap());
+    }
     // 30 first + 25 newcomers - 15 withdrawn = 40 live: 20 holding places, 20 waiting.
     assert_eq!(group_state(&app, &group).await, "full/20");
     let holding = app
