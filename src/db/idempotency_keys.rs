@@ -10,7 +10,7 @@ use diesel::sql_types::{Bytea, Double, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::db::schema::idempotency_keys;
-use crate::db::sql::{SqlBuilder, reused};
+use crate::db::sql::{NO_FLUSH_WAIT, SqlBuilder, reused};
 
 /// How long a key is remembered (SPEC: at least 24 hours).
 pub const KEEP_FOR: Duration = Duration::from_secs(24 * 60 * 60);
@@ -95,7 +95,8 @@ pub async fn claim(conn: &mut AsyncPgConnection, request: &Request<'_>) -> Query
 }
 
 /// Inserts the key, or takes over an expired or abandoned record of it; `None` when the key
-/// is held by a live record.
+/// is held by a live record. The claim commits without waiting for the WAL flush: a crash can
+/// lose it only before the request's own transaction commits, which flushes it too.
 async fn take(
     conn: &mut AsyncPgConnection,
     request: &Request<'_>,
@@ -103,7 +104,7 @@ async fn take(
     SqlBuilder::new(
         "INSERT INTO idempotency_keys AS k \
            (caller, key, request_method, request_path, request_hash, created_at, expires_at) \
-         VALUES (",
+         SELECT ",
     )
     .bind::<Text, _>(request.caller.to_owned())
     .sql(", ")
@@ -116,8 +117,10 @@ async fn take(
     .bind::<Bytea, _>(request.fingerprint.to_vec())
     .sql(", clock_timestamp(), now() + make_interval(secs => ")
     .bind::<Double, _>(KEEP_FOR.as_secs_f64())
+    .sql(") FROM ")
+    .sql(NO_FLUSH_WAIT)
     .sql(
-        ")) ON CONFLICT (caller, key) DO UPDATE SET \
+        " ON CONFLICT (caller, key) DO UPDATE SET \
            request_method = EXCLUDED.request_method, request_path = EXCLUDED.request_path, \
            request_hash = EXCLUDED.request_hash, state = 'in_progress', response_status = NULL, \
            response_headers = NULL, response_body = NULL, \

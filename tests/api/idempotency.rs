@@ -225,3 +225,55 @@ async fn a_keyed_csv_upload_may_be_larger_than_a_json_body_and_is_replayed() {
     assert_eq!(json_body(again, 200).await, first);
     assert_eq!(first["rejected"], 4000);
 }
+
+/// Claiming a key and counting an attempt commit without waiting for the WAL flush; the
+/// setting must end with their own statement, or the request's transaction after them on
+/// the same connection would be acknowledged before it is durable.
+#[tokio::test(flavor = "multi_thread")]
+async fn bookkeeping_that_skips_the_flush_wait_leaves_the_connection_durable() {
+    use diesel::QueryableByName;
+    use diesel::sql_types::Text;
+    use diesel_async::RunQueryDsl;
+    use mathshub::db::{idempotency_keys, rate_limits};
+
+    #[derive(QueryableByName)]
+    struct Setting {
+        #[diesel(sql_type = Text)]
+        synchronous_commit: String,
+    }
+    async fn setting(conn: &mut diesel_async::AsyncPgConnection) -> String {
+        diesel::sql_query("SHOW synchronous_commit")
+            .get_result::<Setting>(conn)
+            .await
+            .unwrap()
+            .synchronous_commit
+    }
+
+    let app = TestApp::spawn().await;
+    let mut conn = app.database.connection().await;
+    // The test cluster skips the flush everywhere for speed; this connection does not.
+    diesel::sql_query("SET synchronous_commit = on")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+
+    let request = idempotency_keys::Request {
+        caller: "user:bookkeeping",
+        key: "key-1",
+        method: "POST",
+        path: "/api/v1/work-groups",
+        fingerprint: &[0; 32],
+    };
+    let claim = idempotency_keys::claim(&mut conn, &request).await.unwrap();
+    assert!(matches!(claim, idempotency_keys::Claim::Claimed(_)));
+    assert_eq!(setting(&mut conn).await, "on");
+
+    rate_limits::hit(
+        &mut conn,
+        &["bookkeeping:account:x".to_owned()],
+        std::time::Duration::from_secs(60),
+    )
+    .await
+    .unwrap();
+    assert_eq!(setting(&mut conn).await, "on");
+}
