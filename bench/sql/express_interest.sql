@@ -46,6 +46,8 @@ SELECT coalesce(max("enrolments"."waitlist_position"), 0) AS last FROM "enrolmen
 INSERT INTO "enrolments" ("id", "work_group_id", "participant_id", "school_urn", "role_in_school", "statement", "referred_by_id", "status", "waitlist_position", "accepted_at") VALUES (:id, :grp, :participant, :urn, 'teacher', 'I want to develop mastery approaches in my school.', DEFAULT, 'waitlisted', :position, DEFAULT);
 \endif
 SELECT e.id, e.work_group_id, w.code AS work_group_code, w.title AS work_group_title,
+       w.hub_id AS work_group_hub_id,
+       ARRAY(SELECT l.user_id FROM work_group_leads l WHERE l.work_group_id = w.id) AS work_group_lead_ids,
        e.participant_id, u.name AS participant_name, u.email AS participant_email,
        e.school_urn, s.name AS school_name, e.role_in_school, e.statement, e.status,
        e.waitlist_position, t.slug AS referred_by_slug,
