@@ -93,6 +93,23 @@ impl<Conn> diesel::RunQueryDsl<Conn> for SqlBuilder {}
 pub const NO_FLUSH_WAIT: &str =
     "(SELECT set_config('synchronous_commit', 'off', true)) AS no_flush_wait";
 
+/// A wrapper around a query that runs as that query: the same rows, and a prepared
+/// statement keyed by its text, not its type (one wrapper type may hold many statements).
+macro_rules! runs_as_wrapped_query {
+    ($wrapper:ident) => {
+        impl<Q> QueryId for $wrapper<Q> {
+            type QueryId = ();
+            const HAS_STATIC_QUERY_ID: bool = false;
+        }
+
+        impl<Q: Query> Query for $wrapper<Q> {
+            type SqlType = Q::SqlType;
+        }
+
+        impl<Q, Conn> diesel::RunQueryDsl<Conn> for $wrapper<Q> {}
+    };
+}
+
 /// A statement of one fixed shape, prepared once per connection and reused.
 ///
 /// Diesel keeps every `UPDATE`, and every `INSERT` whose values may be `DEFAULT`, out of the
@@ -106,6 +123,8 @@ pub fn reused<Q>(query: Q) -> Reused<Q> {
 
 pub struct Reused<Q>(Q);
 
+runs_as_wrapped_query!(Reused);
+
 impl<Q: QueryFragment<Pg>> QueryFragment<Pg> for Reused<Q> {
     fn walk_ast<'b>(&'b self, pass: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
         self.0.walk_ast(pass)
@@ -115,18 +134,6 @@ impl<Q: QueryFragment<Pg>> QueryFragment<Pg> for Reused<Q> {
         Ok(true)
     }
 }
-
-impl<Q> QueryId for Reused<Q> {
-    type QueryId = ();
-    // Keyed by the text, not the type: the same type may hold another changeset.
-    const HAS_STATIC_QUERY_ID: bool = false;
-}
-
-impl<Q: Query> Query for Reused<Q> {
-    type SqlType = Q::SqlType;
-}
-
-impl<Q, Conn> diesel::RunQueryDsl<Conn> for Reused<Q> {}
 
 /// `query FOR NO KEY UPDATE OF table`: locks the rows one table of a join contributes and
 /// reads the others, in one statement. Diesel's own `for_no_key_update` locks every table
@@ -141,6 +148,8 @@ pub struct LockingRowsOf<Q> {
     table: &'static str,
 }
 
+runs_as_wrapped_query!(LockingRowsOf);
+
 impl<Q: QueryFragment<Pg>> QueryFragment<Pg> for LockingRowsOf<Q> {
     fn walk_ast<'b>(&'b self, mut pass: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
         self.query.walk_ast(pass.reborrow())?;
@@ -148,17 +157,6 @@ impl<Q: QueryFragment<Pg>> QueryFragment<Pg> for LockingRowsOf<Q> {
         pass.push_identifier(self.table)
     }
 }
-
-impl<Q> QueryId for LockingRowsOf<Q> {
-    type QueryId = ();
-    const HAS_STATIC_QUERY_ID: bool = false;
-}
-
-impl<Q: Query> Query for LockingRowsOf<Q> {
-    type SqlType = Q::SqlType;
-}
-
-impl<Q, Conn> diesel::RunQueryDsl<Conn> for LockingRowsOf<Q> {}
 
 #[cfg(test)]
 mod tests {

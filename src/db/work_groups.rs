@@ -265,7 +265,7 @@ pub struct WorkGroupScopeRow {
 
 /// The scope of any work group, drafts included.
 pub async fn scope(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     id: Uuid,
 ) -> diesel::QueryResult<Option<WorkGroupScopeRow>> {
     let rows: Vec<WorkGroupScopeRow> = SqlBuilder::new(
@@ -276,7 +276,7 @@ pub async fn scope(
     )
     .bind::<SqlUuid, _>(id)
     .sql(" GROUP BY w.id")
-    .load(conn)
+    .load(&mut conn)
     .await?;
     Ok(rows.into_iter().next())
 }

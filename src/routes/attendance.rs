@@ -382,7 +382,7 @@ pub async fn get_attendance(
     let hidden = || ApiError::not_found(format!("Session {id}"));
     let mut conn = pool.get().await?;
     let session = queries::session(&mut conn, id).await?.ok_or_else(hidden)?;
-    let scope = work_groups::scope(&mut conn, session.work_group_id)
+    let scope = work_groups::scope(&conn, session.work_group_id)
         .await?
         .ok_or_else(hidden)?;
     let status = scope.status;

@@ -319,12 +319,14 @@ async fn lock_enrolment(
     let (group_id, participant_id) = engine::group_of(conn, id)
         .await?
         .ok_or_else(|| ApiError::not_found(&what))?;
-    let group = group_writes::lock(conn, group_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(&what))?;
-    let scope = work_groups::scope(conn, group_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(&what))?;
+    // Who may act needs no lock: read beside it (pipelined).
+    let (group, scope) = tokio::try_join!(
+        group_writes::lock(conn, group_id),
+        work_groups::scope(conn, group_id)
+    )?;
+    let (Some(group), Some(scope)) = (group, scope) else {
+        return Err(ApiError::not_found(&what));
+    };
     let scope = EnrolmentScope {
         participant_id,
         work_group: WorkGroupScope::from(scope),

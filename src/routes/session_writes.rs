@@ -453,7 +453,7 @@ pub async fn get_session(
     let mut conn = pool.get().await?;
     let row = queries::find(&mut conn, id).await?.ok_or_else(hidden)?;
     let group_id = queries::group_of(&mut conn, id).await?.ok_or_else(hidden)?;
-    let scope = work_groups::scope(&mut conn, group_id)
+    let scope = work_groups::scope(&conn, group_id)
         .await?
         .ok_or_else(hidden)?;
     let status = scope.status;
