@@ -1,14 +1,14 @@
 -- pgbench script for POST /api/v1/work-groups/:id/enrolments (bench/enrolments.sh): the
 -- transaction the enrolment engine runs for an expression of interest in an open group with
 -- automatic admission, statement by statement as the server sends them (copied from
--- PostgreSQL's log with log_statement = 'all'; src/routes/enrolment_writes.rs,
+-- PostgreSQL's log with log_min_duration_statement = 0; src/routes/enrolment_writes.rs,
 -- src/db/enrolment_writes.rs): lock the group's row and read it with its project's terms,
--- read the school, then either take a place (insert accepted, count it with the status that
--- follows, `full` on the last place, record the change) or join the end of the waiting list,
--- and read the enrolment back. The server pipelines two groups of these (the school read
--- beside the lock; the insert, the count and the change beside one another), so PostgreSQL
--- runs the same statements in the same order as here with fewer waits between them; pgbench
--- sends them one by one.
+-- read the school, then either take a place (insert accepted and read it back in one
+-- statement, count it with the status that follows, `full` on the last place, record the
+-- change) or join the end of the waiting list (insert and read back). The server pipelines
+-- two groups of these (the school read beside the lock; the insert, the count and the change
+-- beside one another), so PostgreSQL runs the same statements in the same order as here
+-- with fewer waits between them; pgbench sends them one by one.
 --
 -- Not here, because they are the API's own work around the transaction: the
 -- Idempotency-Key claim and its completion, and the caller's account check.
@@ -30,21 +30,7 @@ BEGIN;
 SELECT "work_groups"."hub_id", "work_groups"."academic_year", "projects"."phases", "projects"."session_days", "work_groups"."title", "work_groups"."phase", "work_groups"."mode", "work_groups"."capacity", "work_groups"."admission", "work_groups"."eoi_deadline", "work_groups"."venue_name", "work_groups"."venue_address", "work_groups"."venue_postcode", "work_groups"."description", "work_groups"."status", "work_groups"."session_count", "work_groups"."accepted_count", "work_groups"."first_session_at", "projects"."roles_allowed", "projects"."roles_excluded", "projects"."school_phases", "required"."code", "projects"."non_attendance_fee_pence", "projects"."cancellation_notice_days" FROM (("work_groups" INNER JOIN "projects" ON ("work_groups"."project_id" = "projects"."id")) LEFT OUTER JOIN "projects" AS "required" ON ("projects"."requires_completed_id" = "required"."id")) WHERE ("work_groups"."id" = :grp) FOR NO KEY UPDATE OF "work_groups" \gset g_
 SELECT "schools"."phase", "schools"."status" FROM "schools" WHERE ("schools"."urn" = :urn) LIMIT 1;
 \if :g_accepted_count < :g_capacity
-INSERT INTO "enrolments" ("id", "work_group_id", "participant_id", "school_urn", "role_in_school", "statement", "referred_by_id", "status", "waitlist_position", "accepted_at") VALUES (:id, :grp, :participant, :urn, 'teacher', 'I want to develop mastery approaches in my school.', DEFAULT, 'accepted', DEFAULT, :at);
-\set places :g_accepted_count + 1
-\if :places = :g_capacity
-UPDATE "work_groups" SET "accepted_count" = :places, "status" = 'full', "updated_at" = CURRENT_TIMESTAMP WHERE ("work_groups"."id" = :grp);
-INSERT INTO "work_group_events" ("work_group_id", "kind", "details") VALUES (:grp, 'filled', '{"status": "full", "places_left": 0}');
-\else
-UPDATE "work_groups" SET "accepted_count" = :places, "status" = 'open', "updated_at" = CURRENT_TIMESTAMP WHERE ("work_groups"."id" = :grp);
-\set left :g_capacity - :places
-INSERT INTO "work_group_events" ("work_group_id", "kind", "details") VALUES (:grp, 'updated', jsonb_build_object('status', 'open', 'places_left', :left::integer));
-\endif
-\else
-SELECT coalesce(max("enrolments"."waitlist_position"), 0) AS last FROM "enrolments" WHERE (("enrolments"."work_group_id" = :grp) AND ("enrolments"."status" = 'waitlisted')) LIMIT 1 \gset
-\set position :last + 1
-INSERT INTO "enrolments" ("id", "work_group_id", "participant_id", "school_urn", "role_in_school", "statement", "referred_by_id", "status", "waitlist_position", "accepted_at") VALUES (:id, :grp, :participant, :urn, 'teacher', 'I want to develop mastery approaches in my school.', DEFAULT, 'waitlisted', :position, DEFAULT);
-\endif
+WITH enrolments AS (INSERT INTO "enrolments" ("id", "work_group_id", "participant_id", "school_urn", "role_in_school", "statement", "referred_by_id", "status", "waitlist_position", "accepted_at") VALUES (:id, :grp, :participant, :urn, 'teacher', 'I want to develop mastery approaches in my school.', DEFAULT, 'accepted', DEFAULT, :at) RETURNING *)
 SELECT e.id, e.work_group_id, w.code AS work_group_code, w.title AS work_group_title,
        w.hub_id AS work_group_hub_id,
        ARRAY(SELECT l.user_id FROM work_group_leads l WHERE l.work_group_id = w.id) AS work_group_lead_ids,
@@ -58,4 +44,31 @@ SELECT e.id, e.work_group_id, w.code AS work_group_code, w.title AS work_group_t
   JOIN schools s ON s.urn = e.school_urn
   LEFT JOIN teaching_school_hubs t ON t.id = e.referred_by_id
  WHERE e.id = :id;
+\set places :g_accepted_count + 1
+\if :places = :g_capacity
+UPDATE "work_groups" SET "accepted_count" = :places, "status" = 'full', "updated_at" = CURRENT_TIMESTAMP WHERE ("work_groups"."id" = :grp);
+INSERT INTO "work_group_events" ("work_group_id", "kind", "details") VALUES (:grp, 'filled', '{"status": "full", "places_left": 0}');
+\else
+UPDATE "work_groups" SET "accepted_count" = :places, "status" = 'open', "updated_at" = CURRENT_TIMESTAMP WHERE ("work_groups"."id" = :grp);
+\set left :g_capacity - :places
+INSERT INTO "work_group_events" ("work_group_id", "kind", "details") VALUES (:grp, 'updated', jsonb_build_object('status', 'open', 'places_left', :left::integer));
+\endif
+\else
+SELECT coalesce(max("enrolments"."waitlist_position"), 0) AS last FROM "enrolments" WHERE (("enrolments"."work_group_id" = :grp) AND ("enrolments"."status" = 'waitlisted')) LIMIT 1 \gset
+\set position :last + 1
+WITH enrolments AS (INSERT INTO "enrolments" ("id", "work_group_id", "participant_id", "school_urn", "role_in_school", "statement", "referred_by_id", "status", "waitlist_position", "accepted_at") VALUES (:id, :grp, :participant, :urn, 'teacher', 'I want to develop mastery approaches in my school.', DEFAULT, 'waitlisted', :position, DEFAULT) RETURNING *)
+SELECT e.id, e.work_group_id, w.code AS work_group_code, w.title AS work_group_title,
+       w.hub_id AS work_group_hub_id,
+       ARRAY(SELECT l.user_id FROM work_group_leads l WHERE l.work_group_id = w.id) AS work_group_lead_ids,
+       e.participant_id, u.name AS participant_name, u.email AS participant_email,
+       e.school_urn, s.name AS school_name, e.role_in_school, e.statement, e.status,
+       e.waitlist_position, t.slug AS referred_by_slug,
+       e.created_at, e.updated_at
+  FROM enrolments e
+  JOIN work_groups w ON w.id = e.work_group_id
+  JOIN users u ON u.id = e.participant_id
+  JOIN schools s ON s.urn = e.school_urn
+  LEFT JOIN teaching_school_hubs t ON t.id = e.referred_by_id
+ WHERE e.id = :id;
+\endif
 COMMIT;

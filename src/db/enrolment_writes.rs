@@ -7,8 +7,9 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
+use crate::db::enrolments::{EnrolmentRow, select_one};
 use crate::db::schema::{enrolments, projects, schools, sessions, work_groups};
-use crate::db::sql::reused;
+use crate::db::sql::{SqlBuilder, reused};
 use crate::domain::{EnrolmentStatus, RoleInSchool, SchoolPhase, WorkGroupStatus};
 
 /// A school's phase and whether it is open; `None` when there is no such school. Needs no
@@ -59,12 +60,21 @@ pub struct NewEnrolment {
     pub accepted_at: Option<DateTime<Utc>>,
 }
 
-pub async fn insert(mut conn: &AsyncPgConnection, enrolment: &NewEnrolment) -> QueryResult<()> {
-    diesel::insert_into(enrolments::table)
+/// Inserts the enrolment and reads it back as `enrolments::find` does, in one statement: the
+/// insert runs in a `WITH` clause named like the table, so the view's own SQL reads the new
+/// row (a `WITH` query is not visible inside itself, so the insert still writes the table).
+pub async fn insert(
+    mut conn: &AsyncPgConnection,
+    enrolment: NewEnrolment,
+) -> QueryResult<EnrolmentRow> {
+    let id = enrolment.id;
+    let insert = diesel::insert_into(enrolments::table)
         .values(enrolment)
-        .execute(&mut conn)
-        .await
-        .map(drop)
+        .returning(enrolments::all_columns);
+    let with = SqlBuilder::new("WITH enrolments AS (")
+        .fragment(insert)
+        .sql(") ");
+    select_one(with, id).get_result(&mut conn).await
 }
 
 /// The position after the last on the group's waiting list.

@@ -142,12 +142,13 @@ pub async fn find(
     conn: &mut AsyncPgConnection,
     id: Uuid,
 ) -> diesel::QueryResult<Option<EnrolmentRow>> {
-    let rows: Vec<EnrolmentRow> = SqlBuilder::new(SELECT)
-        .sql("e.id = ")
-        .bind::<SqlUuid, _>(id)
-        .load(conn)
-        .await?;
+    let rows: Vec<EnrolmentRow> = select_one(SqlBuilder::default(), id).load(conn).await?;
     Ok(rows.into_iter().next())
+}
+
+/// The statement `find` runs, after `with` (a `WITH` clause, or nothing).
+pub(crate) fn select_one(with: SqlBuilder, id: Uuid) -> SqlBuilder {
+    with.sql(SELECT).sql("e.id = ").bind::<SqlUuid, _>(id)
 }
 
 /// Whether the participant holds a place (an accepted or completed enrolment) in the group.

@@ -16,6 +16,7 @@ type BoxedBind = Box<dyn QueryFragment<Pg> + Send + Sync>;
 enum Part {
     /// Mostly `&'static` text: a list query's fixed parts are not copied per request.
     Sql(Cow<'static, str>),
+    /// A bound value, or a Diesel fragment with its own.
     Bind(BoxedBind),
 }
 
@@ -48,6 +49,13 @@ impl SqlBuilder {
         T::Expression: QueryFragment<Pg> + Send + Sync + 'static,
     {
         self.parts.push(Part::Bind(Box::new(value.as_expression())));
+        self
+    }
+
+    /// Appends a statement Diesel built (an insert in a `WITH` clause, say), its values bound
+    /// in place.
+    pub fn fragment(mut self, fragment: impl QueryFragment<Pg> + Send + Sync + 'static) -> Self {
+        self.parts.push(Part::Bind(Box::new(fragment)));
         self
     }
 

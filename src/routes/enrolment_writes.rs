@@ -118,9 +118,8 @@ pub async fn express_interest(
             let (group, school, referred_by_id) = (group?, school?, referrer?);
             check_eligible(conn, &group, school, urn.as_str(), role).await?;
             let (status, waitlist_position) = admit(conn, &group).await?;
-            let id = uuid::Uuid::now_v7();
             let enrolment = NewEnrolment {
-                id,
+                id: uuid::Uuid::now_v7(),
                 work_group_id: group_id,
                 participant_id: caller.id,
                 school_urn: urn.as_str().to_owned(),
@@ -131,8 +130,9 @@ pub async fn express_interest(
                 waitlist_position,
                 accepted_at: (status == EnrolmentStatus::Accepted).then(Utc::now),
             };
-            // Pipelined too: if the insert fails, the transaction rolls the count back.
-            let (inserted, counted) = tokio::join!(engine::insert(conn, &enrolment), async {
+            // The insert reads the enrolment back; the count is pipelined beside it, and if
+            // the insert fails, the transaction rolls the count back.
+            let (inserted, counted) = tokio::join!(engine::insert(conn, enrolment), async {
                 match status {
                     EnrolmentStatus::Accepted => {
                         places_changed(conn, &group, group.facts.accepted_count + 1).await
@@ -140,9 +140,9 @@ pub async fn express_interest(
                     _ => Ok(()),
                 }
             },);
-            inserted.map_err(already_enrolled)?;
+            let enrolment = inserted.map_err(already_enrolled)?;
             counted?;
-            view(conn, id).await
+            Ok(Enrolment::from(enrolment))
         })
         .await?;
     Ok(HttpResponse::Created()
