@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use actix_web::HttpRequest;
 
-pub use caller::{Caller, CallerKind, MaybeCaller, token_subject};
+pub use caller::{Caller, CallerKind, MaybeCaller, VerifiedToken};
 pub use policy::{Action, authorize};
 
 use crate::config::Secret;

@@ -74,7 +74,7 @@ struct KeyRow {
 
 /// Claims `request.key` for this request: a new key, one expired, or one whose request died
 /// in flight becomes this request's; otherwise the key's record says what to answer.
-pub async fn claim(conn: &mut AsyncPgConnection, request: &Request<'_>) -> QueryResult<Claim> {
+pub async fn claim(mut conn: &AsyncPgConnection, request: &Request<'_>) -> QueryResult<Claim> {
     // A claimed key can be released (its request failed) between the two statements below:
     // then claiming again succeeds, so a second round always decides.
     for _ in 0..2 {
@@ -84,7 +84,7 @@ pub async fn claim(conn: &mut AsyncPgConnection, request: &Request<'_>) -> Query
         let row: Option<KeyRow> = idempotency_keys::table
             .find((request.caller, request.key))
             .select(KeyRow::as_select())
-            .first(conn)
+            .first(&mut conn)
             .await
             .optional()?;
         if let Some(row) = row {
@@ -98,7 +98,7 @@ pub async fn claim(conn: &mut AsyncPgConnection, request: &Request<'_>) -> Query
 /// is held by a live record. The claim commits without waiting for the WAL flush: a crash can
 /// lose it only before the request's own transaction commits, which flushes it too.
 async fn take(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     request: &Request<'_>,
 ) -> QueryResult<Option<ClaimToken>> {
     SqlBuilder::new(
@@ -130,7 +130,7 @@ async fn take(
     )
     .bind::<Double, _>(IN_FLIGHT_FOR.as_secs_f64())
     .sql(")) RETURNING k.created_at AS claimed_at")
-    .get_result(conn)
+    .get_result(&mut conn)
     .await
     .optional()
 }

@@ -151,7 +151,7 @@ pub struct ClientPrincipalRow {
 }
 
 pub async fn principal(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     client_id: &str,
 ) -> QueryResult<Option<ClientPrincipalRow>> {
     partner_clients::table
@@ -162,7 +162,7 @@ pub async fn principal(
             partner_clients::token_version,
             partner_clients::revoked_at.is_not_null(),
         ))
-        .first(conn)
+        .first(&mut conn)
         .await
         .optional()
 }

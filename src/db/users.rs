@@ -24,7 +24,7 @@ pub struct PrincipalRow {
 }
 
 pub async fn principal(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     id: uuid::Uuid,
 ) -> QueryResult<Option<PrincipalRow>> {
     users::table
@@ -36,7 +36,7 @@ pub async fn principal(
             users::token_version,
             users::disabled_at.is_not_null(),
         ))
-        .first(conn)
+        .first(&mut conn)
         .await
         .optional()
 }

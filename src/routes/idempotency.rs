@@ -17,7 +17,7 @@ use actix_web::{Error, HttpMessage, HttpResponse, ResponseError};
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 
-use crate::auth::token_subject;
+use crate::auth::VerifiedToken;
 use crate::db::DbPool;
 use crate::db::idempotency_keys::{self, Claim, ClaimToken, Request, StoredAnswer};
 use crate::error::ApiError;
@@ -56,7 +56,7 @@ pub async fn idempotent_creates(
         Ok(key) => key,
         Err(error) => return Ok(request.error_response(error)),
     };
-    let Some(caller) = token_subject(request.request()) else {
+    let Some(token) = VerifiedToken::of(request.request()) else {
         return next
             .call(request)
             .await
@@ -76,8 +76,9 @@ pub async fn idempotent_creates(
         .path_and_query()
         .map_or_else(|| request.path().to_owned(), ToString::to_string);
     let fingerprint = Sha256::digest(&body);
+    let caller = token.subject();
     let claimed = async {
-        let mut conn = pool.get().await?;
+        let conn = pool.get().await?;
         let request = Request {
             caller: &caller,
             key: &key,
@@ -85,9 +86,20 @@ pub async fn idempotent_creates(
             path: &path,
             fingerprint: &fingerprint,
         };
-        Ok::<_, ApiError>(idempotency_keys::claim(&mut conn, &request).await?)
+        // The operation checks its caller's account anyway: checked here, pipelined beside
+        // the claim, it costs no round trip of its own. If the check fails, the operation
+        // checks again and answers for it.
+        let (checked, claim) =
+            tokio::join!(token.check(&conn), idempotency_keys::claim(&conn, &request));
+        Ok::<_, ApiError>((checked.ok(), claim?))
     }
     .await;
+    let claimed = claimed.map(|(checked, claim)| {
+        if let Some(checked) = checked {
+            request.extensions_mut().insert(checked);
+        }
+        claim
+    });
     match claimed {
         Err(error) => Ok(request.error_response(error)),
         Ok(Claim::Mismatch) => Ok(request.error_response(ApiError::IdempotencyKeyReused)),

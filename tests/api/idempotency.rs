@@ -196,6 +196,22 @@ async fn without_a_valid_token_the_key_is_not_recorded() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_keyed_request_of_a_disabled_account_is_refused_with_401_and_frees_its_key() {
+    let app = TestApp::spawn_with_demo().await;
+    let manager = app.token(MANAGER).await;
+    app.execute(&format!(
+        "UPDATE users SET disabled_at = now() WHERE email = '{MANAGER}'"
+    ))
+    .await;
+
+    let refused = create(&app, &manager, "disabled", &new_work_group("LCW21-15-50")).await;
+
+    assert_problem_saying(refused, 401, "no longer valid").await;
+    assert_eq!(groups_with_code(&app, "LCW21-15-50").await, 0);
+    assert_eq!(keys_stored(&app).await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_keyed_csv_upload_may_be_larger_than_a_json_body_and_is_replayed() {
     let app = TestApp::spawn_with_demo().await;
     let admin = app.token(ADMIN).await;
@@ -264,7 +280,7 @@ async fn bookkeeping_that_skips_the_flush_wait_leaves_the_connection_durable() {
         path: "/api/v1/work-groups",
         fingerprint: &[0; 32],
     };
-    let claim = idempotency_keys::claim(&mut conn, &request).await.unwrap();
+    let claim = idempotency_keys::claim(&conn, &request).await.unwrap();
     assert!(matches!(claim, idempotency_keys::Claim::Claimed(_)));
     assert_eq!(setting(&mut conn).await, "on");
 
