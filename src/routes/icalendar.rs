@@ -1,7 +1,9 @@
 //! Sessions as iCalendar (RFC 5545), for every calendar feed: one event per session with its
 //! work group, times in Europe/London with that zone's VTIMEZONE (so a calendar shows a
 //! session at its London wall-clock time on either side of a clock change), written by the
-//! `ics` crate. `to_ics` turns any list of `Entry` into a feed, whoever selected them.
+//! `ics` crate (the `icalendar` crate cannot write a VTIMEZONE: it stamps every component
+//! with a DTSTAMP and UID). `to_ics` turns any list of `Entry` into a feed, whoever selected
+//! them.
 //!
 //! An event's `UID` is `session-<id>@mathshub.invalid`, the same in every feed and every
 //! deployment; its `SEQUENCE` is the session's revision (bumped in the database on every
