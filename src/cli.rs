@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::Secret;
+use crate::config::{PublicUrl, Secret};
 use crate::db::PoolSettings;
 use crate::domain::{Email, Role, RoleInSchool, Slug, Urn};
 
@@ -150,6 +150,13 @@ pub struct ServeArgs {
     #[arg(long, env = "MATHSHUB_WORKERS")]
     pub workers: Option<usize>,
 
+    /// The address clients reach the API at, for the absolute URLs it hands out (a personal
+    /// calendar feed's, a calendar event's link to its work group): behind a proxy, e.g.
+    /// https://api.mathshub.example. http:// or https://, no query.
+    #[arg(long, env = "MATHSHUB_PUBLIC_URL", default_value = PublicUrl::LOCAL,
+          value_parser = PublicUrl::parse)]
+    pub public_url: PublicUrl,
+
     /// Seconds between moves of work groups by time (closed after the deadline, running from
     /// the first session, completed after the last); 0 turns the clock off, e.g. to measure
     /// a fixed data set.
@@ -266,6 +273,14 @@ mod tests {
             panic!("expected serve")
         };
         assert_eq!(args.bind, "127.0.0.1:8080");
+        assert_eq!(args.public_url.join("/x"), "http://127.0.0.1:8080/x");
+    }
+
+    #[test]
+    fn the_public_url_is_checked_when_read() {
+        let serve = |url: &str| Cli::try_parse_from(["mathshub", "serve", "--public-url", url]);
+        assert!(serve("https://api.mathshub.example/").is_ok());
+        assert!(serve("api.mathshub.example").is_err());
     }
 
     #[test]

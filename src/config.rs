@@ -36,6 +36,32 @@ impl std::str::FromStr for Secret {
     }
 }
 
+/// The address clients reach the API at (`https://api.example.org`, or with a path prefix
+/// behind a proxy), for the absolute URLs the API hands out, such as a personal calendar
+/// feed's. No trailing slash, query or fragment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicUrl(String);
+
+impl PublicUrl {
+    /// Where `cargo run` serves with no settings.
+    pub const LOCAL: &'static str = "http://127.0.0.1:8080";
+
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let address = crate::domain::WebAddress::parse(text)
+            .map_err(|error| error.0)?
+            .into_inner();
+        if address.contains(['?', '#']) {
+            return Err("must have no query or fragment".into());
+        }
+        Ok(Self(address.trim_end_matches('/').to_owned()))
+    }
+
+    /// The absolute URL of `path` (which starts with `/`).
+    pub fn join(&self, path: &str) -> String {
+        format!("{}{path}", self.0)
+    }
+}
+
 /// A database URL with its password replaced, for logs.
 pub fn redact_database_url(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
@@ -58,6 +84,25 @@ mod tests {
     fn secrets_never_print() {
         let secret = Secret::new("hunter2");
         assert_eq!(format!("{secret:?} {secret}"), "[redacted] [redacted]");
+    }
+
+    #[test]
+    fn public_urls_are_web_addresses_without_a_trailing_slash() {
+        let url = PublicUrl::parse("https://api.example.org/maths/").unwrap();
+        assert_eq!(
+            url.join("/api/v1/x.ics"),
+            "https://api.example.org/maths/api/v1/x.ics"
+        );
+        assert!(PublicUrl::parse(PublicUrl::LOCAL).is_ok());
+        for bad in [
+            "api.example.org",
+            "ftp://example.org",
+            "https://example.org/?a=1",
+            "https://example.org/#top",
+            "",
+        ] {
+            assert!(PublicUrl::parse(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -13,6 +13,7 @@ use utoipa_actix_web::{AppExt, scope};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::Auth;
+use crate::config::PublicUrl;
 use crate::db::DbPool;
 use crate::error::ApiError;
 use crate::routes;
@@ -33,6 +34,8 @@ pub struct ServerSettings {
     pub cors_origins: Vec<String>,
     /// Worker threads; `None` for one per core.
     pub workers: Option<usize>,
+    /// Where clients reach the API, for the absolute URLs it hands out.
+    pub public_url: PublicUrl,
 }
 
 pub struct Application {
@@ -46,6 +49,7 @@ impl Application {
         let port = listener.local_addr()?.port();
         let pool = web::Data::new(pool);
         let auth = web::Data::new(auth);
+        let public_url = web::Data::new(settings.public_url.clone());
         let cors_origins = settings.cors_origins.clone();
         let mut server = HttpServer::new(move || {
             let (app, document) = App::new()
@@ -56,6 +60,7 @@ impl Application {
             let document = crate::openapi::finish(document);
             app.app_data(pool.clone())
                 .app_data(auth.clone())
+                .app_data(public_url.clone())
                 .app_data(json_config())
                 .app_data(form_config())
                 .service(
@@ -63,7 +68,10 @@ impl Application {
                 )
                 .default_service(web::to(unknown_path))
                 .wrap(cors(&cors_origins))
-                .wrap(Logger::new("%a \"%r\" %s %b %Dms"))
+                .wrap(
+                    Logger::new("%a \"%{request_line}xi\" %s %b %Dms")
+                        .custom_request_replace("request_line", logged_request_line),
+                )
         })
         .listen(listener)?
         // Signals are the caller's (see `stop_on_signals`): actix would only listen once the
@@ -177,6 +185,20 @@ fn cors(origins: &[String]) -> Cors {
         header::HeaderName::from_static("idempotent-replayed"),
     ])
     .max_age(3600)
+}
+
+/// The request line as the access log shows it: as actix's `%r`, with the secret of a
+/// personal calendar feed left out, since it opens the feed on its own.
+fn logged_request_line(request: &actix_web::dev::ServiceRequest) -> String {
+    let path = routes::calendars::without_secret(request.path());
+    match request.query_string() {
+        "" => format!("{} {path} {:?}", request.method(), request.version()),
+        query => format!(
+            "{} {path}?{query} {:?}",
+            request.method(),
+            request.version()
+        ),
+    }
 }
 
 async fn unknown_path(request: HttpRequest) -> HttpResponse {

@@ -1,6 +1,8 @@
 //! Identity and access: passwords, access and refresh tokens, partner client credentials,
-//! sign-in rate limits, the `Caller` extractor, and the policy that decides every right.
+//! calendar feed secrets, sign-in rate limits, the `Caller` extractor, and the policy that
+//! decides every right.
 
+pub mod calendar_secrets;
 mod caller;
 pub mod password;
 pub mod policy;
@@ -16,6 +18,7 @@ pub use caller::{Caller, CallerKind, MaybeCaller, VerifiedToken};
 pub use policy::{Action, authorize};
 
 use crate::config::Secret;
+use calendar_secrets::CalendarSecrets;
 use password::PasswordHashing;
 use rate_limit::RateLimits;
 use tokens::{TokenKeys, WeakSecret};
@@ -38,6 +41,8 @@ pub struct Auth {
     pub tokens: TokenKeys,
     pub passwords: PasswordHashing,
     pub rate_limits: RateLimits,
+    /// The secrets in personal calendar feeds' URLs, derived from the signing key.
+    pub calendar_secrets: CalendarSecrets,
     trust_forwarded_for: bool,
 }
 
@@ -47,6 +52,7 @@ impl Auth {
             tokens: TokenKeys::new(&settings.jwt_secret)?,
             passwords: PasswordHashing::new(),
             rate_limits: settings.rate_limits,
+            calendar_secrets: CalendarSecrets::new(&settings.jwt_secret),
             trust_forwarded_for: settings.trust_forwarded_for,
         })
     }

@@ -108,6 +108,8 @@ pub enum Action<'a> {
     SeeEnrolment(&'a EnrolmentScope),
     /// List one's own enrolments.
     ListOwnEnrolments,
+    /// Have a personal calendar feed: the sessions of the groups one leads or holds a place in.
+    FollowOwnCalendar,
     /// Read the signposting feed of a Teaching School Hub's area.
     ReadSignposting { teaching_school_hub_id: uuid::Uuid },
     /// Read reach and fee reports.
@@ -258,6 +260,12 @@ pub fn authorize(caller: &Caller, action: &Action<'_>) -> Result<(), Refusal> {
         Action::ListOwnEnrolments => allow(
             caller.role == Role::Participant,
             Forbidden("Only participants (teachers) have enrolments of their own."),
+        ),
+        Action::FollowOwnCalendar => allow(
+            matches!(caller.role, Role::Participant | Role::Lead),
+            Forbidden(
+                "Personal calendar feeds are for participants (the groups they hold a place in) and leads (the groups they lead); anyone may follow a hub's or a work group's public feed.",
+            ),
         ),
         Action::ReadSignposting {
             teaching_school_hub_id,
@@ -596,6 +604,11 @@ mod tests {
             ),
             Err(Refusal::Hidden)
         );
+    }
+
+    #[test]
+    fn personal_calendars_are_for_participants_and_leads() {
+        assert_eq!(allowed(&Action::FollowOwnCalendar), [Lead, Participant]);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 pub mod attendance;
 pub mod audit;
+pub mod calendar_feeds;
 pub mod completion;
 pub mod embedded;
 pub mod enrolment_writes;

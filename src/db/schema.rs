@@ -134,10 +134,10 @@ diesel::table! {
         role_in_school -> Nullable<Text>,
         password_hash -> Nullable<Text>,
         token_version -> Int4,
-        calendar_token_hash -> Nullable<Bytea>,
         disabled_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        calendar_token_version -> Int4,
     }
 }
 
@@ -216,6 +216,7 @@ diesel::table! {
         notes -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        revision -> Int4,
     }
 }
 

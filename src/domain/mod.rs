@@ -4,6 +4,7 @@
 mod account;
 mod codes;
 pub mod eligibility;
+pub mod feed_window;
 pub mod fees;
 pub mod gias;
 pub mod lifecycle;

@@ -8,7 +8,7 @@ use chrono_tz::Europe::London;
 use super::AcademicYear;
 
 /// Midnight in London at the start of `date`, as an instant.
-fn london_midnight(date: NaiveDate) -> DateTime<Utc> {
+pub(crate) fn london_midnight(date: NaiveDate) -> DateTime<Utc> {
     London
         .from_local_datetime(&date.and_hms_opt(0, 0, 0).expect("midnight exists"))
         .earliest()

@@ -4,6 +4,7 @@
 pub mod attendance;
 pub mod audit;
 pub mod auth;
+pub mod calendars;
 pub mod enrolment_register;
 pub mod enrolment_writes;
 pub mod enrolments;
@@ -13,6 +14,7 @@ pub mod health;
 pub mod hub_covers;
 pub mod hub_writes;
 pub mod hubs;
+pub mod icalendar;
 pub mod idempotency;
 pub mod lead_writes;
 pub mod leads;
@@ -69,6 +71,7 @@ pub fn configure_api(config: &mut utoipa_actix_web::service_config::ServiceConfi
     attendance::configure(config);
     fees::configure(config);
     audit::configure(config);
+    calendars::configure(config);
 }
 
 /// Parses a path parameter, answering 400 naming the parameter when it is malformed.

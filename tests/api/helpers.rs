@@ -17,6 +17,10 @@ use mathshub::startup::{Application, ServerSettings};
 use serde_json::{Value, json};
 use tokio::sync::OnceCell;
 
+/// Where test apps say they are reached, in the absolute URLs they hand out (the real
+/// address has a port picked at start).
+pub const TEST_PUBLIC_URL: &str = "https://api.mathshub.test";
+
 /// The key test apps sign tokens with, so tests can forge tokens to attack them.
 pub const TEST_JWT_SECRET: &str = "test-secret-of-the-mathshub-suite-0123456789";
 
@@ -318,6 +322,7 @@ impl TestApp {
             bind: "127.0.0.1:0".into(),
             cors_origins: vec!["https://hub.example.org".into()],
             workers: Some(1),
+            public_url: mathshub::config::PublicUrl::parse(TEST_PUBLIC_URL).expect("a valid URL"),
         };
         let application =
             Application::build(&settings, pool.clone(), auth).expect("build the application");

@@ -5,6 +5,7 @@ mod attendance;
 mod audit;
 mod auth;
 mod bench_sql;
+mod calendars;
 mod cli;
 mod conventions;
 mod demo_seed;

@@ -295,6 +295,18 @@ fn rows(f: &Fixture) -> Vec<Row> {
         ),
         row(
             Method::GET,
+            "/api/v1/me/calendar-url",
+            "/api/v1/me/calendar-url".into(),
+            [401, 200, 200, 403, 403, 403, 403],
+        ),
+        row(
+            Method::POST,
+            "/api/v1/me/calendar-url/reset",
+            "/api/v1/me/calendar-url/reset".into(),
+            [401, 200, 200, 403, 403, 403, 403],
+        ),
+        row(
+            Method::GET,
             "/api/v1/users",
             "/api/v1/users".into(),
             [401, 403, 403, 200, 403, 403, 200],

@@ -1,0 +1,477 @@
+//! Sessions as iCalendar (RFC 5545), for every calendar feed: one event per session with its
+//! work group, times in Europe/London with that zone's VTIMEZONE (so a calendar shows a
+//! session at its London wall-clock time on either side of a clock change), written by the
+//! `ics` crate (the `icalendar` crate cannot write a VTIMEZONE: it stamps every component
+//! with a DTSTAMP and UID). `to_ics` turns any list of `Entry` into a feed, whoever selected
+//! them.
+//!
+//! An event's `UID` is `session-<id>@mathshub.invalid`, the same in every feed and every
+//! deployment; its `SEQUENCE` is the session's revision (bumped in the database on every
+//! change of time, place, mode or joining link), plus one once its group is cancelled; its
+//! `DTSTAMP` is when what it shows last changed, so an unchanged feed is byte for byte the
+//! same (and its `ETag` too). `URL` is the work group in this API.
+
+use actix_web::HttpResponse;
+use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
+use chrono::{DateTime, Utc};
+use chrono_tz::Europe::London;
+use ics::components::Property;
+use ics::properties::{
+    Description, DtEnd, DtStart, LastModified, Location, Name, RefreshInterval, Sequence, Status,
+    Summary, TzName, URL,
+};
+use ics::{Daylight, Event, ICalendar, Standard, TimeZone, escape_text, parameters};
+use uuid::Uuid;
+
+use crate::config::PublicUrl;
+use crate::domain::{SessionKind, SessionMode, WorkGroupStatus};
+use crate::routes::refs::Venue;
+
+/// The media type of every feed.
+pub const MEDIA_TYPE: &str = "text/calendar; charset=utf-8";
+const TZID: &str = "Europe/London";
+/// Right-hand side of every event's `UID`: fixed, so moving the API keeps events the same.
+const UID_DOMAIN: &str = "mathshub.invalid";
+/// How often a calendar app should fetch a feed again (RFC 7986 `REFRESH-INTERVAL`).
+const REFRESH: &str = "PT1H";
+
+/// One session with its work group, as a calendar shows it.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub session_id: Uuid,
+    pub kind: SessionKind,
+    pub mode: SessionMode,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub venue: Option<Venue>,
+    pub notes: Option<String>,
+    /// The session's revision: how many times its time, place, mode or link changed.
+    pub revision: i32,
+    /// When what the event shows last changed, the session or its group.
+    pub changed_at: DateTime<Utc>,
+    pub group: EntryGroup,
+    /// Only in a personal feed, and only where the policy lets its owner see it.
+    pub joining_link: Option<String>,
+}
+
+/// The work group of an entry.
+#[derive(Debug, Clone)]
+pub struct EntryGroup {
+    pub id: Uuid,
+    pub code: String,
+    pub title: String,
+    pub hub_name: String,
+    pub status: WorkGroupStatus,
+    pub cancellation_reason: Option<String>,
+}
+
+/// What a feed as a whole is called, as calendar apps name the subscription.
+pub struct Feed<'a> {
+    pub name: &'a str,
+    pub description: &'a str,
+}
+
+/// The feed of `entries`, in their order.
+pub fn to_ics(feed: &Feed<'_>, entries: &[Entry], public_url: &PublicUrl) -> String {
+    let mut calendar = ICalendar::new("2.0", "-//Maths Hubs API//Calendar feeds//EN");
+    calendar.push(Property::new("CALSCALE", "GREGORIAN"));
+    calendar.push(Name::new(escape_text(feed.name)));
+    calendar.push(Property::new("X-WR-CALNAME", escape_text(feed.name)));
+    calendar.push(Property::new("X-WR-CALDESC", escape_text(feed.description)));
+    calendar.push(Property::new("X-WR-TIMEZONE", TZID));
+    calendar.push(RefreshInterval::new(REFRESH));
+    calendar.push(Property::new("X-PUBLISHED-TTL", REFRESH));
+    calendar.add_timezone(london());
+    for entry in entries {
+        calendar.add_event(event(entry, public_url));
+    }
+    calendar.to_string()
+}
+
+/// A 200 answer carrying a feed, saved as `filename` by a browser.
+pub fn response(filename: &str, body: String) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(MEDIA_TYPE)
+        .insert_header(ContentDisposition {
+            disposition: DispositionType::Attachment,
+            parameters: vec![DispositionParam::Filename(filename.to_owned())],
+        })
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .body(body)
+}
+
+/// Europe/London as the United Kingdom has kept it since 1996 (every session is later): BST
+/// from 01:00 GMT on the last Sunday of March to 02:00 BST on the last Sunday of October.
+fn london() -> TimeZone<'static> {
+    let mut summer = Daylight::new("19700329T010000", "+0000", "+0100");
+    summer.push(TzName::new("BST"));
+    summer.push(Property::new("RRULE", "FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU"));
+    let mut winter = Standard::new("19701025T020000", "+0100", "+0000");
+    winter.push(TzName::new("GMT"));
+    winter.push(Property::new("RRULE", "FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU"));
+    let mut zone = TimeZone::daylight(TZID, summer);
+    zone.add_standard(winter);
+    zone
+}
+
+fn utc_stamp(instant: DateTime<Utc>) -> String {
+    instant.format("%Y%m%dT%H%M%SZ").to_string()
+}
+
+fn london_local(instant: DateTime<Utc>) -> String {
+    instant
+        .with_timezone(&London)
+        .format("%Y%m%dT%H%M%S")
+        .to_string()
+}
+
+fn event<'a>(entry: &Entry, public_url: &PublicUrl) -> Event<'a> {
+    let cancelled = entry.group.status == WorkGroupStatus::Cancelled;
+    let mut event = Event::new(
+        format!("session-{}@{UID_DOMAIN}", entry.session_id),
+        utc_stamp(entry.changed_at),
+    );
+    event.push(LastModified::new(utc_stamp(entry.changed_at)));
+    event.push(Sequence::new(
+        (entry.revision + i32::from(cancelled)).to_string(),
+    ));
+    event.push(match entry.group.status {
+        WorkGroupStatus::Cancelled => Status::cancelled(),
+        WorkGroupStatus::Draft => Status::tentative(),
+        _ => Status::confirmed(),
+    });
+    event.push(Summary::new(escape_text(summary(entry, cancelled))));
+    let mut starts = DtStart::new(london_local(entry.starts_at));
+    starts.append(parameters!("TZID" => TZID));
+    event.push(starts);
+    let mut ends = DtEnd::new(london_local(entry.ends_at));
+    ends.append(parameters!("TZID" => TZID));
+    event.push(ends);
+    if let Some(location) = location(entry) {
+        event.push(Location::new(escape_text(location)));
+    }
+    event.push(Description::new(escape_text(description(entry))));
+    event.push(URL::new(
+        public_url.join(&format!("/api/v1/work-groups/{}", entry.group.id)),
+    ));
+    event
+}
+
+fn kind_label(kind: SessionKind) -> &'static str {
+    match kind {
+        SessionKind::Workshop => "workshop",
+        SessionKind::SchoolBasedTask => "school-based task",
+    }
+}
+
+fn summary(entry: &Entry, cancelled: bool) -> String {
+    let summary = format!("{} ({})", entry.group.title, kind_label(entry.kind));
+    if cancelled {
+        format!("Cancelled: {summary}")
+    } else {
+        summary
+    }
+}
+
+/// The venue, in one line; "Online" for an online session.
+fn location(entry: &Entry) -> Option<String> {
+    match entry.mode {
+        SessionMode::Online => Some("Online".into()),
+        SessionMode::FaceToFace => entry.venue.as_ref().map(|venue| {
+            [&venue.name, &venue.address, &venue.postcode]
+                .into_iter()
+                .flatten()
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+                .join(", ")
+        }),
+    }
+}
+
+fn description(entry: &Entry) -> String {
+    let group = &entry.group;
+    let mut lines = vec![format!(
+        "{} {}: a {} of {}.",
+        group.code,
+        group.title,
+        kind_label(entry.kind),
+        group.hub_name
+    )];
+    if group.status == WorkGroupStatus::Cancelled {
+        lines.push(match &group.cancellation_reason {
+            Some(reason) => format!("The work group is cancelled: {reason}"),
+            None => "The work group is cancelled.".into(),
+        });
+    } else if entry.mode == SessionMode::Online {
+        lines.push(match &entry.joining_link {
+            Some(link) => format!("Join online: {link}"),
+            None => "Online: the joining link is for the group's participants and leads.".into(),
+        });
+    }
+    if let Some(notes) = &entry.notes {
+        lines.push(notes.clone());
+    }
+    lines.join("\n")
+}
+
+/// An example feed for the OpenAPI document, written by `to_ics` itself: a summer workshop
+/// at a school and an online session, whose joining link only a personal feed shows.
+pub fn example(personal: bool) -> String {
+    let at = |text: &str| text.parse().expect("a valid instant");
+    let group = EntryGroup {
+        id: Uuid::from_u128(0x0193_1b8e_7c2a_7d3e_9a41_3c5f_0e2b_7a10),
+        code: "LCW21-15-01".into(),
+        title: "Secondary Subject Leadership".into(),
+        hub_name: "London Central and West Maths Hub".into(),
+        status: WorkGroupStatus::Open,
+        cancellation_reason: None,
+    };
+    let workshop = Entry {
+        session_id: Uuid::from_u128(0x0193_1b8f_0000_7000_8000_0000_0000_0702),
+        kind: SessionKind::Workshop,
+        mode: SessionMode::FaceToFace,
+        starts_at: at("2022-05-25T08:30:00Z"),
+        ends_at: at("2022-05-25T13:30:00Z"),
+        venue: Venue::from_parts(
+            Some("Twyford Church of England High School".into()),
+            Some("Twyford Crescent, London".into()),
+            Some("W3 9PP".into()),
+        ),
+        notes: None,
+        revision: 1,
+        changed_at: at("2021-10-04T10:15:00Z"),
+        group,
+        joining_link: None,
+    };
+    let online = Entry {
+        session_id: Uuid::from_u128(0x0193_1b8f_0000_7000_8000_0000_0000_0703),
+        mode: SessionMode::Online,
+        starts_at: at("2022-06-22T15:45:00Z"),
+        ends_at: at("2022-06-22T16:45:00Z"),
+        venue: None,
+        revision: 0,
+        joining_link: personal.then(|| "https://meet.example.org/lcw21-15-01".into()),
+        ..workshop.clone()
+    };
+    let feed = if personal {
+        Feed {
+            name: "Maths Hubs: my sessions",
+            description: "Your Maths Hubs sessions in 2021/22 and 2022/23, joining links included",
+        }
+    } else {
+        Feed {
+            name: "LCW21-15-01 Secondary Subject Leadership",
+            description: "Sessions of the work group LCW21-15-01 of London Central and West Maths Hub",
+        }
+    };
+    to_ics(
+        &feed,
+        &[workshop, online],
+        &PublicUrl::parse("https://api.mathshub.example").expect("a valid URL"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{Datelike, Duration, NaiveDate, Offset, TimeZone as _, Weekday};
+
+    fn entry() -> Entry {
+        Entry {
+            session_id: Uuid::from_u128(7),
+            kind: SessionKind::Workshop,
+            mode: SessionMode::Online,
+            starts_at: "2021-11-17T09:30:00Z".parse().unwrap(),
+            ends_at: "2021-11-17T14:30:00Z".parse().unwrap(),
+            venue: None,
+            notes: Some("Bring your scheme of work; lunch, not provided.".into()),
+            revision: 2,
+            changed_at: "2021-10-04T10:15:00Z".parse().unwrap(),
+            group: EntryGroup {
+                id: Uuid::from_u128(8),
+                code: "LCW21-15-01".into(),
+                title: "Secondary Subject Leadership".into(),
+                hub_name: "London Central and West Maths Hub".into(),
+                status: WorkGroupStatus::Running,
+                cancellation_reason: None,
+            },
+            joining_link: Some("https://meet.example.invalid/lcw".into()),
+        }
+    }
+
+    fn feed_of(entries: &[Entry]) -> String {
+        let feed = Feed {
+            name: "Mine",
+            description: "My sessions",
+        };
+        to_ics(
+            &feed,
+            entries,
+            &PublicUrl::parse("https://api.example.org").unwrap(),
+        )
+    }
+
+    /// The unfolded content lines of a feed.
+    fn lines(feed: &str) -> Vec<String> {
+        feed.replace("\r\n ", "")
+            .split("\r\n")
+            .map(str::to_owned)
+            .collect()
+    }
+
+    #[test]
+    fn events_are_in_london_time_with_their_zone_defined() {
+        let feed = feed_of(&[entry()]);
+        let lines = lines(&feed);
+        for expected in [
+            "BEGIN:VTIMEZONE",
+            "TZID:Europe/London",
+            "DTSTART;TZID=Europe/London:20211117T093000",
+            "DTEND;TZID=Europe/London:20211117T143000",
+            "UID:session-00000000-0000-0000-0000-000000000007@mathshub.invalid",
+            "DTSTAMP:20211004T101500Z",
+            "SEQUENCE:2",
+            "STATUS:CONFIRMED",
+            "LOCATION:Online",
+            "URL:https://api.example.org/api/v1/work-groups/00000000-0000-0000-0000-000000000008",
+        ] {
+            assert!(
+                lines.iter().any(|line| line == expected),
+                "{expected} in\n{feed}"
+            );
+        }
+        assert!(feed.ends_with("END:VCALENDAR\r\n"));
+    }
+
+    #[test]
+    fn a_summer_session_is_written_at_its_bst_wall_clock_time() {
+        let mut summer = entry();
+        summer.starts_at = "2022-05-25T08:30:00Z".parse().unwrap();
+        summer.ends_at = "2022-05-25T13:30:00Z".parse().unwrap();
+        let lines = lines(&feed_of(&[summer]));
+        assert!(lines.contains(&"DTSTART;TZID=Europe/London:20220525T093000".to_owned()));
+    }
+
+    #[test]
+    fn text_is_escaped_and_the_joining_link_shown_only_when_given() {
+        let with_link = lines(&feed_of(&[entry()])).join("\n");
+        assert!(with_link.contains(
+            "DESCRIPTION:LCW21-15-01 Secondary Subject Leadership: a workshop of London Central \
+             and West Maths Hub.\\nJoin online: https://meet.example.invalid/lcw\\nBring your \
+             scheme of work\\; lunch\\, not provided."
+        ));
+        let mut public = entry();
+        public.joining_link = None;
+        let without = lines(&feed_of(&[public])).join("\n");
+        assert!(!without.contains("meet.example.invalid"), "{without}");
+        assert!(without.contains("the joining link is for the group's participants"));
+    }
+
+    #[test]
+    fn a_cancelled_group_s_sessions_are_cancelled_events_one_sequence_on() {
+        let mut cancelled = entry();
+        cancelled.group.status = WorkGroupStatus::Cancelled;
+        cancelled.group.cancellation_reason = Some("No venue".into());
+        let written = lines(&feed_of(&[cancelled]));
+        for expected in [
+            "STATUS:CANCELLED",
+            "SEQUENCE:3",
+            "SUMMARY:Cancelled: Secondary Subject Leadership (workshop)",
+        ] {
+            assert!(written.contains(&expected.to_owned()), "{expected}");
+        }
+        assert!(
+            !written
+                .iter()
+                .any(|line| line.contains("meet.example.invalid"))
+        );
+        let mut draft = entry();
+        draft.group.status = WorkGroupStatus::Draft;
+        assert!(lines(&feed_of(&[draft])).contains(&"STATUS:TENTATIVE".to_owned()));
+    }
+
+    #[test]
+    fn a_face_to_face_session_is_located_at_its_venue() {
+        let mut at_school = entry();
+        at_school.mode = SessionMode::FaceToFace;
+        at_school.venue = Venue::from_parts(
+            Some("Twyford".into()),
+            Some("Twyford Crescent, London".into()),
+            Some("W3 9PP".into()),
+        );
+        let lines = lines(&feed_of(&[at_school]));
+        assert!(
+            lines.contains(&"LOCATION:Twyford\\, Twyford Crescent\\, London\\, W3 9PP".to_owned())
+        );
+    }
+
+    #[test]
+    fn an_unchanged_feed_is_the_same_text() {
+        assert_eq!(feed_of(&[entry()]), feed_of(&[entry()]));
+    }
+
+    #[test]
+    fn the_documented_examples_show_the_joining_link_in_the_personal_feed_only() {
+        let public = lines(&example(false));
+        assert_eq!(
+            public.iter().filter(|line| *line == "BEGIN:VEVENT").count(),
+            2
+        );
+        assert!(public.contains(&"DTSTART;TZID=Europe/London:20220525T093000".to_owned()));
+        assert!(!public.join("").contains("meet.example.org"));
+        assert!(
+            lines(&example(true))
+                .join("")
+                .contains("Join online: https://meet.example.org")
+        );
+    }
+
+    /// The last Sunday of `month` in `year`.
+    fn last_sunday(year: i32, month: u32) -> NaiveDate {
+        let first_of_next = NaiveDate::from_ymd_opt(year, month + 1, 1).unwrap();
+        let mut day = first_of_next - Duration::days(1);
+        while day.weekday() != Weekday::Sun {
+            day -= Duration::days(1);
+        }
+        day
+    }
+
+    #[test]
+    fn the_vtimezone_rules_match_the_time_zone_database() {
+        // Both changes happen at 01:00 UTC on the last Sunday of March and of October, as
+        // the VTIMEZONE's rules say (01:00 GMT, and 02:00 BST).
+        let offset = |instant: DateTime<Utc>| {
+            London
+                .offset_from_utc_datetime(&instant.naive_utc())
+                .fix()
+                .local_minus_utc()
+        };
+        for year in 1996..2040 {
+            for (month, before, after) in [(3, 0, 3600), (10, 3600, 0)] {
+                let change = last_sunday(year, month)
+                    .and_hms_opt(1, 0, 0)
+                    .unwrap()
+                    .and_utc();
+                assert_eq!(
+                    offset(change - Duration::seconds(1)),
+                    before,
+                    "{year}-{month}"
+                );
+                assert_eq!(offset(change), after, "{year}-{month}");
+            }
+        }
+        let zone = london().to_string();
+        for rule in ["BYMONTH=3;BYDAY=-1SU", "BYMONTH=10;BYDAY=-1SU"] {
+            assert!(zone.contains(rule), "{zone}");
+        }
+        // The rules' first occurrences (their DTSTART) are such Sundays too.
+        assert_eq!(
+            last_sunday(1970, 3),
+            NaiveDate::from_ymd_opt(1970, 3, 29).unwrap()
+        );
+        assert_eq!(
+            last_sunday(1970, 10),
+            NaiveDate::from_ymd_opt(1970, 10, 25).unwrap()
+        );
+    }
+}
