@@ -145,6 +145,7 @@ async fn serve(cli: &Cli, args: ServeArgs) -> Result<(), AnyError> {
         bind: args.bind.clone(),
         cors_origins: args.cors_origins.clone(),
         workers: args.workers,
+        eoi_url_template: args.eoi_url_template.clone(),
     };
     let served = match Application::build(&settings, pool, auth) {
         Ok(application) => {

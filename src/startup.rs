@@ -14,6 +14,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::Auth;
 use crate::db::DbPool;
+use crate::domain::EoiUrlTemplate;
 use crate::error::ApiError;
 use crate::routes;
 
@@ -33,6 +34,8 @@ pub struct ServerSettings {
     pub cors_origins: Vec<String>,
     /// Worker threads; `None` for one per core.
     pub workers: Option<usize>,
+    /// Where signposting links send schools to express interest.
+    pub eoi_url_template: EoiUrlTemplate,
 }
 
 pub struct Application {
@@ -47,6 +50,7 @@ impl Application {
         let pool = web::Data::new(pool);
         let auth = web::Data::new(auth);
         let cors_origins = settings.cors_origins.clone();
+        let eoi_url_template = web::Data::new(settings.eoi_url_template.clone());
         let mut server = HttpServer::new(move || {
             let (app, document) = App::new()
                 .into_utoipa_app()
@@ -56,6 +60,7 @@ impl Application {
             let document = crate::openapi::finish(document);
             app.app_data(pool.clone())
                 .app_data(auth.clone())
+                .app_data(eoi_url_template.clone())
                 .app_data(json_config())
                 .app_data(form_config())
                 .service(

@@ -3,6 +3,7 @@
 
 pub mod attendance;
 pub mod audit;
+pub mod change_feed;
 pub mod completion;
 pub mod embedded;
 pub mod enrolment_writes;
@@ -31,6 +32,7 @@ pub mod schema;
 pub mod school_writes;
 pub mod schools;
 pub mod sessions;
+pub mod signposting;
 pub mod sql;
 pub mod status_clock;
 pub mod strategic_partners;

@@ -252,7 +252,9 @@ pub async fn set_status(
     .map(drop)
 }
 
-/// Adds to the change feed partner sites follow (`kind` as the table allows).
+/// Adds to the change feed partner sites follow (`kind` as the table allows). Call it only in
+/// a transaction whose first write locked the group (`lock`): the feed orders one group's
+/// events by transaction id, which follows that lock only then (see `db::change_feed`).
 pub async fn record_event(
     mut conn: &AsyncPgConnection,
     id: uuid::Uuid,

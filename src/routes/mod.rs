@@ -4,6 +4,7 @@
 pub mod attendance;
 pub mod audit;
 pub mod auth;
+pub mod change_feed;
 pub mod enrolment_register;
 pub mod enrolment_writes;
 pub mod enrolments;
@@ -30,6 +31,7 @@ pub mod school_import;
 pub mod schools;
 pub mod session_writes;
 pub mod sessions;
+pub mod signposting;
 pub mod strategic_partners;
 pub mod teaching_school_hub_writes;
 pub mod teaching_school_hubs;
@@ -69,6 +71,8 @@ pub fn configure_api(config: &mut utoipa_actix_web::service_config::ServiceConfi
     attendance::configure(config);
     fees::configure(config);
     audit::configure(config);
+    signposting::configure(config);
+    change_feed::configure(config);
 }
 
 /// Parses a path parameter, answering 400 naming the parameter when it is malformed.

@@ -318,6 +318,7 @@ impl TestApp {
             bind: "127.0.0.1:0".into(),
             cors_origins: vec!["https://hub.example.org".into()],
             workers: Some(1),
+            eoi_url_template: mathshub::domain::EoiUrlTemplate::default(),
         };
         let application =
             Application::build(&settings, pool.clone(), auth).expect("build the application");

@@ -4,6 +4,7 @@
 mod attendance;
 mod audit;
 mod auth;
+mod change_feed;
 mod bench_sql;
 mod cli;
 mod conventions;
@@ -36,6 +37,7 @@ mod school_writes;
 mod schools;
 mod session_writes;
 mod sessions;
+mod signposting;
 mod status_clock;
 mod strategic_partners;
 mod synthetic_seed;

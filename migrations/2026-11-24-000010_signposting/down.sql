@@ -1,0 +1,1 @@
+DROP INDEX work_group_events_feed_idx;
