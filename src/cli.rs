@@ -8,7 +8,9 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::config::Secret;
 use crate::db::PoolSettings;
-use crate::domain::{DEFAULT_EOI_URL_TEMPLATE, Email, EoiUrlTemplate, Role, RoleInSchool, Slug, Urn};
+use crate::domain::{
+    DEFAULT_EOI_URL_TEMPLATE, Email, EoiUrlTemplate, Role, RoleInSchool, Slug, Urn,
+};
 
 #[derive(Debug, Parser)]
 #[command(

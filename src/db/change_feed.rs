@@ -1,18 +1,20 @@
 //! The change feed partner sites follow: the events of the work groups of the hubs serving a
-//! Teaching School Hub's area, read after a position and never past a transaction still in
-//! flight, so that a reader polling while groups change neither skips nor repeats an event.
+//! Teaching School Hub's area, read after a position up to a frontier that no event still to
+//! come can fall behind, so that a reader polling while groups change neither skips nor
+//! repeats an event.
 //!
-//! Why (xid, id) and the snapshot's xmin: an event's id is taken when it is inserted, but it
-//! becomes visible when its transaction commits, so a lower id can appear after a higher one
-//! was read. Every transaction whose id (`xid`) is below the snapshot's `xmin` has ended, so
-//! the events below it are final: none will ever join them. Reading only those, in (xid, id)
-//! order, anything that becomes final later has an xid at or above the `xmin` of every earlier
-//! read and so sorts after every event handed out: a position (xid, id) is a clean cut.
+//! Why a frontier: an event's id is taken when it is inserted but becomes visible when its
+//! transaction commits, so reading "after the last id" would skip a lower id committed late.
+//! Events are ordered by (`feed_xid`, id) instead, where `feed_xid` is at least the inserting
+//! transaction's id (migration `2026-11-24-000010_signposting`). Every transaction below a
+//! snapshot's `xmin` has ended, and every transaction still running or yet to start has an id
+//! at or above it: so the events whose `feed_xid` is below `xmin` are final, and any event to
+//! come sorts after them all. The frontier is the last of them; a position is a clean cut.
 //!
-//! For one work group, (xid, id) order is the order its changes were made: every transaction
-//! that records an event takes the group's row lock before any other write, and PostgreSQL
-//! gives a transaction its xid at its first write (here, taking that lock), so a later change
-//! of the group has a later xid. `work_group_writes::record_event` says so to its callers.
+//! A group's events keep the order of its changes: they are inserted under the group's row
+//! lock, and `feed_xid` carries the group's previous event's forward when it is higher (a
+//! transaction's own id would not do: one waiting for the lock gets its id when woken and may
+//! still lose the lock to one that came later).
 
 use chrono::{DateTime, Utc};
 use diesel::OptionalExtension;
@@ -24,7 +26,7 @@ use uuid::Uuid;
 use crate::db::json::Json;
 use crate::domain::{ChangeKind, WorkGroupStatus};
 
-/// A place in the feed: just after the event with this transaction id and id.
+/// A place in the feed: just after the event with this `feed_xid` and id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct FeedPosition {
     pub xid: u64,
@@ -41,9 +43,9 @@ impl FeedPosition {
 pub struct FeedEventRow {
     #[diesel(sql_type = BigInt)]
     pub id: i64,
-    /// `xid8` as text: Diesel has no type for it.
+    /// `feed_xid` as text: Diesel has no type for `xid8`.
     #[diesel(sql_type = Text)]
-    pub xid: String,
+    pub feed_xid: String,
     #[diesel(sql_type = Text)]
     pub kind: ChangeKind,
     #[diesel(sql_type = Timestamptz)]
@@ -70,10 +72,7 @@ pub struct FeedEventRow {
 
 impl FeedEventRow {
     pub fn position(&self) -> Result<FeedPosition, diesel::result::Error> {
-        Ok(FeedPosition {
-            xid: parse_xid(&self.xid)?,
-            id: self.id,
-        })
+        position(&self.feed_xid, self.id)
     }
 }
 
@@ -92,89 +91,76 @@ pub struct EventDetailsRow {
 #[derive(Debug)]
 pub struct FeedPage {
     pub events: Vec<FeedEventRow>,
-    /// After the last event read, or, when fewer than asked were left, after the last final
-    /// event of any area: the events between are none of this reader's business.
+    /// After the last event read or, when fewer than asked were left, the frontier: the
+    /// events up to it are none of this reader's business.
     pub next: FeedPosition,
 }
 
-/// The hubs serving any authority of the Teaching School Hub's area now.
-const AREA_HUBS: &str = "\
-SELECT cover.hub_id
-  FROM teaching_school_hub_areas area
-  JOIN local_authorities la ON la.gss_code = area.la_code
-  JOIN hub_local_authorities cover
-    ON cover.la_code = coalesce(la.parent_gss_code, la.gss_code) AND cover.covered_until IS NULL
- WHERE area.teaching_school_hub_id = $1";
+/// The frontier: the last event whose `feed_xid` is below every transaction still running.
+const FRONTIER: &str = "\
+SELECT feed_xid::text AS feed_xid, id FROM work_group_events
+ WHERE feed_xid < pg_snapshot_xmin(pg_current_snapshot())
+ ORDER BY feed_xid DESC, id DESC
+ LIMIT 1";
 
-/// Final events after (`$2`, `$3`) of the groups of the area's hubs, at most `$4`.
-fn events_query() -> String {
-    format!(
-        "\
-SELECT e.id, e.xid::text AS xid, e.kind, e.occurred_at, e.details, wg.id AS work_group_id, wg.code,
-       wg.title, hub.slug AS hub_slug, hub.name AS hub_name, wg.status, wg.capacity, wg.accepted_count
+/// At most `$6` events after (`$2`, `$3`) up to the frontier (`$4`, `$5`), of the groups of
+/// the hubs serving any authority of the Teaching School Hub's (`$1`) area now.
+const EVENTS: &str = "\
+SELECT e.id, e.feed_xid::text AS feed_xid, e.kind, e.occurred_at, e.details, wg.id AS work_group_id,
+       wg.code, wg.title, hub.slug AS hub_slug, hub.name AS hub_name, wg.status, wg.capacity,
+       wg.accepted_count
   FROM work_group_events e
   JOIN work_groups wg ON wg.id = e.work_group_id
   JOIN hubs hub ON hub.id = wg.hub_id
- WHERE e.xid < pg_snapshot_xmin(pg_current_snapshot())
-   AND (e.xid, e.id) > ($2::xid8, $3)
-   AND wg.hub_id IN ({AREA_HUBS})
- ORDER BY e.xid, e.id
- LIMIT $4"
-    )
-}
+ WHERE (e.feed_xid, e.id) > ($2::xid8, $3) AND (e.feed_xid, e.id) <= ($4::xid8, $5)
+   AND wg.hub_id IN (SELECT cover.hub_id
+                       FROM teaching_school_hub_areas area
+                       JOIN local_authorities la ON la.gss_code = area.la_code
+                       JOIN hub_local_authorities cover
+                         ON cover.la_code = coalesce(la.parent_gss_code, la.gss_code)
+                        AND cover.covered_until IS NULL
+                      WHERE area.teaching_school_hub_id = $1)
+ ORDER BY e.feed_xid, e.id
+ LIMIT $6";
 
 #[derive(Debug, QueryableByName)]
 struct PositionRow {
     #[diesel(sql_type = Text)]
-    xid: String,
+    feed_xid: String,
     #[diesel(sql_type = BigInt)]
     id: i64,
 }
 
-/// The last final event of the whole feed, if any.
-const LAST_FINAL: &str = "\
-SELECT xid::text AS xid, id FROM work_group_events
- WHERE xid < pg_snapshot_xmin(pg_current_snapshot())
- ORDER BY xid DESC, id DESC
- LIMIT 1";
-
-/// Up to `limit` events of the area after `after`. Both reads share one snapshot (repeatable
-/// read), so the position read on from covers exactly what the page saw as final.
+/// Up to `limit` events of the area after `after`. The frontier is read first: everything up
+/// to it is final, so the events read next (on a newer snapshot) are just as it saw them.
 pub async fn page(
     conn: &mut AsyncPgConnection,
     teaching_school_hub_id: Uuid,
     after: FeedPosition,
     limit: i64,
 ) -> diesel::QueryResult<FeedPage> {
-    let events_sql = events_query();
-    conn.build_transaction()
-        .repeatable_read()
-        .read_only()
-        .run(async |conn| {
-            let events: Vec<FeedEventRow> = diesel::sql_query(&events_sql)
-                .bind::<SqlUuid, _>(teaching_school_hub_id)
-                .bind::<Text, _>(after.xid.to_string())
-                .bind::<BigInt, _>(after.id)
-                .bind::<BigInt, _>(limit)
-                .load(conn)
-                .await?;
-            let next = match events.last() {
-                Some(last) if events.len() as i64 == limit => last.position()?,
-                _ => {
-                    let last_final: Option<PositionRow> =
-                        diesel::sql_query(LAST_FINAL).get_result(conn).await.optional()?;
-                    match last_final {
-                        Some(row) => after.max(FeedPosition {
-                            xid: parse_xid(&row.xid)?,
-                            id: row.id,
-                        }),
-                        None => after,
-                    }
-                }
-            };
-            Ok(FeedPage { events, next })
-        })
+    let frontier = match diesel::sql_query(FRONTIER)
+        .get_result::<PositionRow>(conn)
         .await
+        .optional()?
+    {
+        Some(row) => after.max(position(&row.feed_xid, row.id)?),
+        None => after,
+    };
+    let events: Vec<FeedEventRow> = diesel::sql_query(EVENTS)
+        .bind::<SqlUuid, _>(teaching_school_hub_id)
+        .bind::<Text, _>(after.xid.to_string())
+        .bind::<BigInt, _>(after.id)
+        .bind::<Text, _>(frontier.xid.to_string())
+        .bind::<BigInt, _>(frontier.id)
+        .bind::<BigInt, _>(limit)
+        .load(conn)
+        .await?;
+    let next = match events.last() {
+        Some(last) if events.len() as i64 == limit => last.position()?,
+        _ => frontier,
+    };
+    Ok(FeedPage { events, next })
 }
 
 /// Whether an event stands at this position (the start always does): positions come from
@@ -192,7 +178,7 @@ pub async fn is_position(
         found: bool,
     }
     let found: Found = diesel::sql_query(
-        "SELECT EXISTS (SELECT 1 FROM work_group_events WHERE id = $1 AND xid = $2::xid8) AS found",
+        "SELECT EXISTS (SELECT 1 FROM work_group_events WHERE id = $1 AND feed_xid = $2::xid8) AS found",
     )
     .bind::<BigInt, _>(position.id)
     .bind::<Text, _>(position.xid.to_string())
@@ -201,7 +187,9 @@ pub async fn is_position(
     Ok(found.found)
 }
 
-fn parse_xid(text: &str) -> Result<u64, diesel::result::Error> {
-    text.parse()
-        .map_err(|error| diesel::result::Error::DeserializationError(Box::new(error)))
+fn position(feed_xid: &str, id: i64) -> Result<FeedPosition, diesel::result::Error> {
+    let xid = feed_xid
+        .parse()
+        .map_err(|error| diesel::result::Error::DeserializationError(Box::new(error)))?;
+    Ok(FeedPosition { xid, id })
 }

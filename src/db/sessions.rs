@@ -240,20 +240,7 @@ pub async fn insert(
     Ok(id)
 }
 
-/// The work group of a session, if it exists (read without a lock: a session never moves).
-pub async fn work_group_of(conn: &mut AsyncPgConnection, id: Uuid) -> diesel::QueryResult<Option<Uuid>> {
-    use crate::db::schema::sessions;
-    use diesel::{OptionalExtension, QueryDsl};
-    sessions::table
-        .find(id)
-        .select(sessions::work_group_id)
-        .first(conn)
-        .await
-        .optional()
-}
-
-/// A session, with its group's id, locked until the transaction ends; take the group's lock
-/// first.
+/// A session and its group, locked until the transaction ends.
 pub async fn lock(
     conn: &mut AsyncPgConnection,
     id: Uuid,

@@ -9,8 +9,7 @@ const WORK_GROUP_ID: &str = "{work_group_id}";
 const REFERRED_BY: &str = "{referred_by}";
 
 /// The template used unless the deployment names its own.
-pub const DEFAULT_EOI_URL_TEMPLATE: &str =
-    "https://mathshub.invalid/work-groups/{work_group_id}/express-interest?referred_by={referred_by}";
+pub const DEFAULT_EOI_URL_TEMPLATE: &str = "https://mathshub.invalid/work-groups/{work_group_id}/express-interest?referred_by={referred_by}";
 
 /// An expression-of-interest URL template: an `http://` or `https://` address holding
 /// `{work_group_id}`, and `{referred_by}` as the whole value of one query parameter, which is
@@ -35,9 +34,7 @@ impl EoiUrlTemplate {
         if !template.contains(WORK_GROUP_ID) {
             return refuse("it must hold {work_group_id}");
         }
-        let stray = template
-            .replace(WORK_GROUP_ID, "")
-            .replace(REFERRED_BY, "");
+        let stray = template.replace(WORK_GROUP_ID, "").replace(REFERRED_BY, "");
         if stray.contains(['{', '}']) {
             return refuse("its only placeholders are {work_group_id} and {referred_by}");
         }
@@ -94,11 +91,16 @@ fn without_parameter_of(template: &str) -> Option<String> {
         return None;
     }
     let before = &template[..parameter_starts];
-    Some(match (&template[parameter_starts..=parameter_starts], rest.strip_prefix('&')) {
-        // `?referred_by=…&more`: the next parameter takes the `?`.
-        ("?", Some(more)) => format!("{before}?{more}"),
-        _ => format!("{before}{rest}"),
-    })
+    Some(
+        match (
+            &template[parameter_starts..=parameter_starts],
+            rest.strip_prefix('&'),
+        ) {
+            // `?referred_by=…&more`: the next parameter takes the `?`.
+            ("?", Some(more)) => format!("{before}?{more}"),
+            _ => format!("{before}{rest}"),
+        },
+    )
 }
 
 #[cfg(test)]
@@ -173,7 +175,10 @@ mod tests {
             "https://a.example/{work group}?ref={referred_by}",
         ] {
             let refused = EoiUrlTemplate::parse(template).unwrap_err();
-            assert!(refused.0.contains(DEFAULT_EOI_URL_TEMPLATE), "{template}: {refused}");
+            assert!(
+                refused.0.contains(DEFAULT_EOI_URL_TEMPLATE),
+                "{template}: {refused}"
+            );
         }
     }
 

@@ -24,8 +24,8 @@ pub use eoi_link::{DEFAULT_EOI_URL_TEMPLATE, EoiUrlTemplate};
 pub use project_code::ProjectCode;
 pub use time::{LondonTime, parse_instant};
 pub use vocabulary::{
-    Admission, AttendanceStatus, ChangeKind, DeliveryMode, EnrolmentStatus, FeeReason, FeeStatus, LaKind,
-    LeadRole, Partnership, ProgrammePhase, ProjectKind, Role, RoleInSchool, SchoolPhase,
+    Admission, AttendanceStatus, ChangeKind, DeliveryMode, EnrolmentStatus, FeeReason, FeeStatus,
+    LaKind, LeadRole, Partnership, ProgrammePhase, ProjectKind, Role, RoleInSchool, SchoolPhase,
     SchoolStatus, SessionKind, SessionMode, StrategicPartnerKind, WorkGroupStatus,
 };
 

@@ -18,7 +18,7 @@ use crate::auth::policy::{WorkGroupScope, authorize_on_group};
 use crate::auth::{Action, Caller};
 use crate::db::attendance::{self as queries, AttendanceRecord, RegisterRow, SessionFacts};
 use crate::db::fees::{self, NewFee};
-use crate::db::{DbPool, audit, completion, sessions, work_groups};
+use crate::db::{DbPool, audit, completion, work_groups};
 use crate::domain::fees::FeeChange;
 use crate::domain::{
     AttendanceStatus, EnrolmentStatus, FeeReason, FeeStatus, LondonTime, ParseError,
@@ -434,9 +434,8 @@ pub async fn record_attendance(
     let mut conn = pool.get().await?;
     let register = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            // The group's lock first, then the session's, as every write of a group takes them.
-            let group_id = sessions::work_group_of(conn, id).await?.ok_or_else(hidden)?;
-            let group = lock_for(conn, &caller, group_id, |scope| {
+            let session = queries::lock_session(conn, id).await?.ok_or_else(hidden)?;
+            let group = lock_for(conn, &caller, session.work_group_id, |scope| {
                 Action::EditWorkGroupDetails(scope)
             })
             .await
@@ -444,7 +443,6 @@ pub async fn record_attendance(
                 ApiError::NotFound(_) => hidden(),
                 other => other,
             })?;
-            let session = queries::lock_session(conn, id).await?.ok_or_else(hidden)?;
             let ids: Vec<uuid::Uuid> = items.iter().map(|item| item.enrolment_id).collect();
             let schools: HashMap<uuid::Uuid, String> = queries::place_holders(conn, group.id, &ids)
                 .await?

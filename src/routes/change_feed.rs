@@ -67,7 +67,7 @@ impl From<EventDetailsRow> for ChangeDetails {
 /// One change of a work group.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Change {
-    /// The change's number in the feed.
+    /// The change's number (not its place: the feed's order is given by the cursors).
     #[schema(example = 42)]
     pub id: i64,
     /// Pass as `since` to read on after this change.
@@ -118,7 +118,8 @@ impl Filters for ChangesRequest {
     }
 }
 
-const NOT_ISSUED: &str = "is not a cursor this feed issued; pass `cursor` or `next_cursor` back unchanged";
+const NOT_ISSUED: &str =
+    "is not a cursor this feed issued; pass `cursor` or `next_cursor` back unchanged";
 
 fn encode_cursor(position: FeedPosition) -> String {
     URL_SAFE_NO_PAD.encode(format!("[{},{}]", position.xid, position.id))
@@ -168,9 +169,11 @@ impl TryFrom<FeedEventRow> for Change {
 /// hubs serving its area, in order — opened, updated (details, dates, places), filled,
 /// reopened, closed, cancelled, running, completed — each with the group as it stands now.
 /// Without `since`, from the first change; then pass `next_cursor` back as `since`. A cursor
-/// never skips or repeats a change, also while groups change: a change made in a transaction
-/// still running is held back until it ends, and comes after everything handed out before.
-/// A cursor this feed did not issue answers 400. No personal data. Other roles get 403.
+/// never skips or repeats a change, also while groups change: the feed stops short of changes
+/// that transactions still running could yet be ordered before, so a change may show a moment
+/// after it was made, but never out of its place; a group's changes come in the order they
+/// were made. A cursor this feed did not issue answers 400. No personal data. Other roles get
+/// 403.
 #[utoipa::path(
     tag = TAG,
     params(ChangesQuery),

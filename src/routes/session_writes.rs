@@ -264,28 +264,23 @@ pub async fn create_session(
         .json(session))
 }
 
-/// Locks a session's group, then the session, for a change by `caller`. The group first, as
-/// every write of a group does: the same order everywhere cannot deadlock, and the change
-/// feed's order of a group's events follows that lock (`db::change_feed`).
+/// Locks a session and its group for a change by `caller`.
 async fn lock_session(
     conn: &mut AsyncPgConnection,
     caller: &Caller,
     id: uuid::Uuid,
 ) -> Result<(LockedGroup, SessionFields), ApiError> {
-    let missing = || ApiError::not_found(format!("Session {id}"));
-    let group_id = queries::work_group_of(conn, id)
+    let (group_id, fields) = queries::lock(conn, id)
         .await?
-        .ok_or_else(missing)?;
+        .ok_or_else(|| ApiError::not_found(format!("Session {id}")))?;
     let group = lock_for(conn, caller, group_id, |scope| {
         Action::EditWorkGroupDetails(scope)
     })
     .await
     .map_err(|error| match error {
-        ApiError::NotFound(_) => missing(),
+        ApiError::NotFound(_) => ApiError::not_found(format!("Session {id}")),
         other => other,
     })?;
-    // Gone if it was removed while the group's lock was awaited.
-    let (_, fields) = queries::lock(conn, id).await?.ok_or_else(missing)?;
     check_group_changes(&group)?;
     Ok((group, fields))
 }

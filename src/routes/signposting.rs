@@ -14,13 +14,13 @@ use uuid::Uuid;
 
 use crate::auth::policy::own_area;
 use crate::auth::{Action, Caller, authorize};
+use crate::db::DbPool;
 use crate::db::local_authorities::{self, LocalAuthorityRow};
 use crate::db::signposting::{self as queries, OpenGroupRow, TeachingSchoolHubKey};
-use crate::db::DbPool;
 use crate::domain::place::place_of;
 use crate::domain::{
-    Admission, DeliveryMode, EoiUrlTemplate, GssCode, LaKind, LeadRole, LondonTime,
-    ProgrammePhase, SessionKind, SessionMode, Slug, WorkGroupStatus,
+    Admission, DeliveryMode, EoiUrlTemplate, GssCode, LaKind, LeadRole, LondonTime, ProgrammePhase,
+    SessionKind, SessionMode, Slug, WorkGroupStatus,
 };
 use crate::error::ApiError;
 use crate::routes::list::{FieldErrors, Filters, NoQueryParameters, QueryParameters};
@@ -416,13 +416,17 @@ pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
 /// The worked example of `GET /signposting`: the demo's Newham, signposted by London District
 /// East (a test keeps it equal to what the demo data answers).
 pub fn newham_example() -> serde_json::Value {
-    serde_json::from_str(include_str!("../../openapi/examples/signposting-newham.json"))
-        .expect("the example is JSON")
+    serde_json::from_str(include_str!(
+        "../../openapi/examples/signposting-newham.json"
+    ))
+    .expect("the example is JSON")
 }
 
 /// The worked example of `GET /partners/me/signposting`: the demo's East London Teaching
 /// School Hub, whose area is Hackney.
 pub fn east_london_example() -> serde_json::Value {
-    serde_json::from_str(include_str!("../../openapi/examples/signposting-east-london.json"))
-        .expect("the example is JSON")
+    serde_json::from_str(include_str!(
+        "../../openapi/examples/signposting-east-london.json"
+    ))
+    .expect("the example is JSON")
 }

@@ -870,13 +870,33 @@ const SESSIONS: &[SessionSeed] = &[
     glow_workshop(0x0742, "GLOW21-94-02", "2022-04-28"),
     // London North East, 2026/27: illustrative dates, the last in British Summer Time.
     lne_workshop(0x0751, LNE_YEARS_5_TO_8, "2027-02-04"),
-    lne_twilight(0x0752, LNE_YEARS_5_TO_8, "2027-03-18", "https://meet.example.invalid/lne26-94-01"),
+    lne_twilight(
+        0x0752,
+        LNE_YEARS_5_TO_8,
+        "2027-03-18",
+        "https://meet.example.invalid/lne26-94-01",
+    ),
     lne_workshop(0x0753, LNE_YEARS_5_TO_8, "2027-05-13"),
     lne_workshop(0x0761, "LNE26-91-01", "2027-02-25"),
     lne_workshop(0x0762, "LNE26-91-01", "2027-06-24"),
-    lne_twilight(0x0771, "LNE26-94-02", "2027-03-04", "https://meet.example.invalid/lne26-94-02"),
-    lne_twilight(0x0772, "LNE26-94-02", "2027-04-29", "https://meet.example.invalid/lne26-94-02"),
-    lne_twilight(0x0773, "LNE26-94-02", "2027-06-17", "https://meet.example.invalid/lne26-94-02"),
+    lne_twilight(
+        0x0771,
+        "LNE26-94-02",
+        "2027-03-04",
+        "https://meet.example.invalid/lne26-94-02",
+    ),
+    lne_twilight(
+        0x0772,
+        "LNE26-94-02",
+        "2027-04-29",
+        "https://meet.example.invalid/lne26-94-02",
+    ),
+    lne_twilight(
+        0x0773,
+        "LNE26-94-02",
+        "2027-06-17",
+        "https://meet.example.invalid/lne26-94-02",
+    ),
 ];
 
 // ---------------------------------------------------------------------------------------------

@@ -4,8 +4,8 @@
 mod attendance;
 mod audit;
 mod auth;
-mod change_feed;
 mod bench_sql;
+mod change_feed;
 mod cli;
 mod conventions;
 mod demo_seed;

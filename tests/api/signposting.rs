@@ -17,10 +17,16 @@ const ADMIN: &str = "admin@demo.mathshub.invalid";
 const PARTNER: &str = "partner.lde@demo.mathshub.invalid";
 const TEACHER: &str = "teacher.twyford@demo.mathshub.invalid";
 
-/// The demo with London North East's 2026/27 groups open whatever day the suite runs: a
-/// deadline already passed moves on by whole years, nothing else changes.
-async fn demo_with_lne_offer_open() -> TestApp {
+/// The demo with London North East's 2026/27 groups open whatever day the suite runs.
+pub async fn demo_with_lne_offer_open() -> TestApp {
     let app = TestApp::spawn_with_demo().await;
+    keep_lne_offer_open(&app).await;
+    app
+}
+
+/// A deadline of London North East's 2026/27 groups already passed moves on by whole years;
+/// nothing else changes.
+pub async fn keep_lne_offer_open(app: &TestApp) {
     app.execute(
         "UPDATE work_groups SET eoi_deadline = eoi_deadline + make_interval(years => (
              SELECT count(*)::int FROM generate_series(1, 100) n
@@ -28,7 +34,6 @@ async fn demo_with_lne_offer_open() -> TestApp {
           WHERE code LIKE 'LNE26-%'",
     )
     .await;
-    app
 }
 
 async fn signposting(app: &TestApp, query: &str) -> Value {
@@ -151,10 +156,16 @@ async fn an_authority_without_open_groups_or_without_a_hub_answers_empty_lists()
     let city = signposting(&app, &format!("local_authority={CITY_OF_LONDON}")).await;
 
     // London Central and West's 2021/22 group is still `open`, but its deadline has passed.
-    assert_eq!(each_of(&ealing["hubs"], "slug"), ["london-central-and-west"]);
+    assert_eq!(
+        each_of(&ealing["hubs"], "slug"),
+        ["london-central-and-west"]
+    );
     assert_eq!(ealing["work_groups"], json!([]));
     assert_eq!(city["local_authority"]["name"], "City of London");
-    assert_eq!((&city["hubs"], &city["work_groups"]), (&json!([]), &json!([])));
+    assert_eq!(
+        (&city["hubs"], &city["work_groups"]),
+        (&json!([]), &json!([]))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -176,10 +187,22 @@ async fn unknown_or_malformed_authorities_referrals_and_parameters_are_refused()
         ("", vec!["local_authority"]),
         ("?local_authority=E0900002", vec!["local_authority"]),
         ("?local_authority=E09000025&colour=red", vec!["colour"]),
-        ("?local_authority=E09000025&referred_by=nowhere", vec!["referred_by"]),
-        ("?local_authority=E09000025&referred_by=Not%20A%20Slug", vec!["referred_by"]),
-        ("?local_authority=x&referred_by=Y", vec!["local_authority", "referred_by"]),
-        ("?local_authority=E09000025&local_authority=E09000002", vec!["local_authority"]),
+        (
+            "?local_authority=E09000025&referred_by=nowhere",
+            vec!["referred_by"],
+        ),
+        (
+            "?local_authority=E09000025&referred_by=Not%20A%20Slug",
+            vec!["referred_by"],
+        ),
+        (
+            "?local_authority=x&referred_by=Y",
+            vec!["local_authority", "referred_by"],
+        ),
+        (
+            "?local_authority=E09000025&local_authority=E09000002",
+            vec!["local_authority"],
+        ),
     ] {
         let problem = refused(query, 400).await;
         assert_eq!(invalid_fields(&problem), fields, "{query}: {problem}");
@@ -200,7 +223,10 @@ async fn drafts_closed_cancelled_running_and_past_deadline_groups_are_never_show
     let shown = signposting(&app, &newham).await;
     assert_eq!(codes(&shown), ["LNE26-94-01"]);
     let full = group(&shown, "LNE26-94-01");
-    assert_eq!((&full["status"], &full["places_left"]), (&json!("full"), &json!(0)));
+    assert_eq!(
+        (&full["status"], &full["places_left"]),
+        (&json!("full"), &json!(0))
+    );
 
     app.execute(
         "UPDATE work_groups SET status = 'open', accepted_count = 0, eoi_deadline = now() - interval '1 minute'
@@ -209,7 +235,10 @@ async fn drafts_closed_cancelled_running_and_past_deadline_groups_are_never_show
          UPDATE work_groups SET status = 'running' WHERE code = 'LNE26-94-02';",
     )
     .await;
-    assert_eq!(codes(&signposting(&app, &newham).await), Vec::<String>::new());
+    assert_eq!(
+        codes(&signposting(&app, &newham).await),
+        Vec::<String>::new()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -234,13 +263,20 @@ async fn no_joining_link_address_or_personal_data_is_shown_leads_only_by_publish
     let partner = app.token(PARTNER).await;
 
     let public = app
-        .get(&format!("/api/v1/signposting?local_authority={NEWHAM}&referred_by={LDE}"))
+        .get(&format!(
+            "/api/v1/signposting?local_authority={NEWHAM}&referred_by={LDE}"
+        ))
         .await
         .text()
         .await
         .unwrap();
     let area = app
-        .send(Method::GET, "/api/v1/partners/me/signposting", Some(&partner), None)
+        .send(
+            Method::GET,
+            "/api/v1/partners/me/signposting",
+            Some(&partner),
+            None,
+        )
         .await
         .text()
         .await
@@ -302,8 +338,10 @@ async fn the_referral_goes_into_every_link_and_from_the_link_into_the_enrolment(
             Method::POST,
             &format!("/api/v1/work-groups/{work_group}/enrolments"),
             Some(&teacher),
-            Some(&json!({"school_urn": "137083", "role_in_school": "head_of_department",
-                         "referred_by": referred_by})),
+            Some(
+                &json!({"school_urn": "137083", "role_in_school": "head_of_department",
+                         "referred_by": referred_by}),
+            ),
         )
         .await,
         201,
@@ -331,8 +369,13 @@ async fn a_partner_reads_its_own_area_grouped_by_authority_and_admins_read_any_a
     let admin = app.token(ADMIN).await;
 
     let own = json_body(
-        app.send(Method::GET, "/api/v1/partners/me/signposting", Some(&partner), None)
-            .await,
+        app.send(
+            Method::GET,
+            "/api/v1/partners/me/signposting",
+            Some(&partner),
+            None,
+        )
+        .await,
         200,
     )
     .await;
@@ -458,7 +501,10 @@ async fn the_partner_polls_with_its_entity_tag_until_anything_shown_changes() {
     let last: Value = poll(&app, &partner, "\"none\"").await.json().await.unwrap();
     let newham = &last["local_authorities"][2];
     assert_eq!(newham["local_authority"]["name"], "Newham");
-    assert_eq!((&newham["hubs"], &newham["work_groups"]), (&json!([]), &json!([])));
+    assert_eq!(
+        (&newham["hubs"], &newham["work_groups"]),
+        (&json!([]), &json!([]))
+    );
 }
 
 /// The committed worked examples are what the demo data answers (deadlines aside, which the
