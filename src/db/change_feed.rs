@@ -43,9 +43,10 @@ impl FeedPosition {
 pub struct FeedEventRow {
     #[diesel(sql_type = BigInt)]
     pub id: i64,
-    /// `feed_xid` as text: Diesel has no type for `xid8`.
+    /// `feed_xid` as text, Diesel having no type for `xid8`. Named apart from the column: an
+    /// output name would take its place in `ORDER BY`, sorting "999" after "1000".
     #[diesel(sql_type = Text)]
-    pub feed_xid: String,
+    pub position_xid: String,
     #[diesel(sql_type = Text)]
     pub kind: ChangeKind,
     #[diesel(sql_type = Timestamptz)]
@@ -72,7 +73,7 @@ pub struct FeedEventRow {
 
 impl FeedEventRow {
     pub fn position(&self) -> Result<FeedPosition, diesel::result::Error> {
-        position(&self.feed_xid, self.id)
+        position(&self.position_xid, self.id)
     }
 }
 
@@ -98,7 +99,7 @@ pub struct FeedPage {
 
 /// The frontier: the last event whose `feed_xid` is below every transaction still running.
 const FRONTIER: &str = "\
-SELECT feed_xid::text AS feed_xid, id FROM work_group_events
+SELECT feed_xid::text AS position_xid, id FROM work_group_events
  WHERE feed_xid < pg_snapshot_xmin(pg_current_snapshot())
  ORDER BY feed_xid DESC, id DESC
  LIMIT 1";
@@ -106,7 +107,7 @@ SELECT feed_xid::text AS feed_xid, id FROM work_group_events
 /// At most `$6` events after (`$2`, `$3`) up to the frontier (`$4`, `$5`), of the groups of
 /// the hubs serving any authority of the Teaching School Hub's (`$1`) area now.
 const EVENTS: &str = "\
-SELECT e.id, e.feed_xid::text AS feed_xid, e.kind, e.occurred_at, e.details, wg.id AS work_group_id,
+SELECT e.id, e.feed_xid::text AS position_xid, e.kind, e.occurred_at, e.details, wg.id AS work_group_id,
        wg.code, wg.title, hub.slug AS hub_slug, hub.name AS hub_name, wg.status, wg.capacity,
        wg.accepted_count
   FROM work_group_events e
@@ -126,7 +127,7 @@ SELECT e.id, e.feed_xid::text AS feed_xid, e.kind, e.occurred_at, e.details, wg.
 #[derive(Debug, QueryableByName)]
 struct PositionRow {
     #[diesel(sql_type = Text)]
-    feed_xid: String,
+    position_xid: String,
     #[diesel(sql_type = BigInt)]
     id: i64,
 }
@@ -144,7 +145,7 @@ pub async fn page(
         .await
         .optional()?
     {
-        Some(row) => after.max(position(&row.feed_xid, row.id)?),
+        Some(row) => after.max(position(&row.position_xid, row.id)?),
         None => after,
     };
     let events: Vec<FeedEventRow> = diesel::sql_query(EVENTS)

@@ -179,7 +179,7 @@ impl TryFrom<FeedEventRow> for Change {
     params(ChangesQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "Changes after the cursor", body = ChangePage),
+        (status = 200, description = "Changes after the cursor", body = ChangePage, headers(("ETag" = String))),
         crate::openapi::ProtectedReadErrors,
     )
 )]

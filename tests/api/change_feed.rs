@@ -423,6 +423,31 @@ async fn an_event_committed_late_is_neither_skipped_nor_repeated() {
     assert_eq!(ids(&everything), events_of_the_area(&app).await);
 }
 
+/// Transaction ids are ordered as numbers, not as their text ("10" after "9").
+#[tokio::test(flavor = "multi_thread")]
+async fn positions_are_ordered_as_numbers_whatever_their_digits() {
+    let app = demo_with_lne_offer_open().await;
+    let (admin, partner) = (app.token(ADMIN).await, app.token(PARTNER).await);
+    patch_group(&app, &admin, "LNE26-94-01", json!({"capacity": 20})).await;
+    patch_group(&app, &admin, "LNE26-91-01", json!({"capacity": 20})).await;
+    // As if the cluster's transaction ids had just passed 9 when these were recorded.
+    app.execute(
+        "UPDATE work_group_events SET feed_xid = '9'
+          WHERE id = (SELECT min(id) FROM work_group_events);
+         UPDATE work_group_events SET feed_xid = '10'
+          WHERE id = (SELECT max(id) FROM work_group_events);",
+    )
+    .await;
+
+    let from_the_start = URL_SAFE_NO_PAD.encode("[0,0]");
+    let (items, _) = read_on(&app, &partner, &from_the_start, 1).await;
+
+    assert_eq!(
+        kinds_and_codes(&items),
+        ["LNE26-94-01:updated", "LNE26-91-01:updated"]
+    );
+}
+
 /// One read of five changes at most: the changes, and the cursor to read on from.
 async fn poll_once(app: &TestApp, token: &str, cursor: &str) -> (Vec<Value>, String) {
     let page = changes(app, token, &format!("?since={cursor}&limit=5")).await;
@@ -519,17 +544,26 @@ async fn a_reader_polling_under_concurrent_writes_sees_every_event_once_in_order
             }
         }
     });
+    let finished = AtomicBool::new(false);
     let writers = async {
-        futures_util::future::join(
-            futures_util::future::join_all(enrol_and_withdraw),
-            futures_util::future::join_all(edits),
-        )
-        .await;
-        writing.store(false, Ordering::SeqCst);
+        // A few requests at a time, so that the reader's polls are not queued behind them all.
+        let api_writers = async {
+            use futures_util::StreamExt;
+            let requests = enrol_and_withdraw
+                .map(futures_util::future::Either::Left)
+                .chain(edits.map(futures_util::future::Either::Right));
+            futures_util::stream::iter(requests)
+                .buffer_unordered(4)
+                .collect::<Vec<()>>()
+                .await;
+            writing.store(false, Ordering::SeqCst);
+        };
+        futures_util::future::join(api_writers, futures_util::future::join_all(slow_writers)).await;
+        finished.store(true, Ordering::SeqCst);
     };
     let reader = async {
         let (mut seen, mut cursor, mut polls) = (Vec::new(), start.clone(), 0);
-        while writing.load(Ordering::SeqCst) {
+        while !finished.load(Ordering::SeqCst) {
             let (items, next) = poll_once(&app, &partner, &cursor).await;
             (seen, cursor, polls) = ([seen, items].concat(), next, polls + 1);
         }
@@ -537,11 +571,7 @@ async fn a_reader_polling_under_concurrent_writes_sees_every_event_once_in_order
         let (rest, _) = read_on(&app, &partner, &cursor, 5).await;
         ([seen, rest].concat(), polls)
     };
-    let ((), _, (seen, polls)) = tokio::join!(
-        writers,
-        futures_util::future::join_all(slow_writers),
-        reader
-    );
+    let ((), (seen, polls)) = tokio::join!(writers, reader);
 
     let expected = events_of_the_area(&app).await;
     assert!(expected.len() >= 30, "only {} events", expected.len());
