@@ -462,6 +462,35 @@ mod tests {
     }
 
     #[test]
+    fn an_operation_s_parameters_are_its_own_and_no_page_parameters() {
+        let error = QueryParameters::<NameFilter>::parse("name=x&colour=red&limit=5").unwrap_err();
+        let ApiError::Validation(errors) = error else {
+            panic!("expected a validation error")
+        };
+        let named: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(named, ["colour", "limit"]);
+        assert!(
+            errors
+                .iter()
+                .all(|e| e.message.contains("of this operation") && !e.message.contains("cursor")),
+            "{errors:?}"
+        );
+        let parsed = QueryParameters::<NameFilter>::parse("name=x").unwrap();
+        assert_eq!(parsed.0.name.as_deref(), Some("x"));
+    }
+
+    #[test]
+    fn a_required_parameter_is_missing_only_when_not_refused_already() {
+        let mut errors = FieldErrors::default();
+        errors.require("name", &None::<String>, "is required");
+        errors.push("other", "is given more than once");
+        errors.require("other", &None::<String>, "is required");
+        errors.require("present", &Some(1), "is required");
+        let named: Vec<_> = errors.0.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(named, ["name", "other"]);
+    }
+
+    #[test]
     fn repeated_parameters_are_refused() {
         assert_eq!(
             fields(Query::parse("limit=1&limit=2").unwrap_err()),
