@@ -8,7 +8,9 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::config::{PublicUrl, Secret};
 use crate::db::PoolSettings;
-use crate::domain::{Email, Role, RoleInSchool, Slug, Urn};
+use crate::domain::{
+    DEFAULT_EOI_URL_TEMPLATE, Email, EoiUrlTemplate, Role, RoleInSchool, Slug, Urn,
+};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -163,6 +165,13 @@ pub struct ServeArgs {
     #[arg(long, env = "MATHSHUB_STATUS_CLOCK_SECS", default_value_t = 60)]
     pub status_clock_secs: u64,
 
+    /// The front end's page for expressing interest in a work group, which signposting links
+    /// to: an http(s) URL template with {work_group_id}, and {referred_by} as the value of a
+    /// query parameter (the referring Teaching School Hub's slug; left out when none).
+    #[arg(long, env = "MATHSHUB_EOI_URL_TEMPLATE", default_value = DEFAULT_EOI_URL_TEMPLATE,
+          value_parser = EoiUrlTemplate::parse)]
+    pub eoi_url_template: EoiUrlTemplate,
+
     #[command(flatten)]
     pub pool: PoolArgs,
 
@@ -281,6 +290,27 @@ mod tests {
         let serve = |url: &str| Cli::try_parse_from(["mathshub", "serve", "--public-url", url]);
         assert!(serve("https://api.mathshub.example/").is_ok());
         assert!(serve("api.mathshub.example").is_err());
+    }
+
+    #[test]
+    fn a_bad_expression_of_interest_url_template_stops_serve_at_once() {
+        let refused = Cli::try_parse_from([
+            "mathshub",
+            "serve",
+            "--eoi-url-template",
+            "https://hubs.example.org/interest",
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(
+            refused.contains("--eoi-url-template") && refused.contains("{work_group_id}"),
+            "{refused}"
+        );
+        let mut cli = Cli::parse_from(["mathshub"]);
+        let Command::Serve(args) = cli.take_command() else {
+            panic!("expected serve")
+        };
+        assert_eq!(args.eoi_url_template, EoiUrlTemplate::default());
     }
 
     #[test]

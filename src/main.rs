@@ -146,6 +146,7 @@ async fn serve(cli: &Cli, args: ServeArgs) -> Result<(), AnyError> {
         cors_origins: args.cors_origins.clone(),
         workers: args.workers,
         public_url: args.public_url.clone(),
+        eoi_url_template: args.eoi_url_template.clone(),
     };
     let served = match Application::build(&settings, pool, auth) {
         Ok(application) => {

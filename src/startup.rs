@@ -15,6 +15,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::auth::Auth;
 use crate::config::PublicUrl;
 use crate::db::DbPool;
+use crate::domain::EoiUrlTemplate;
 use crate::error::ApiError;
 use crate::routes;
 
@@ -36,6 +37,8 @@ pub struct ServerSettings {
     pub workers: Option<usize>,
     /// Where clients reach the API, for the absolute URLs it hands out.
     pub public_url: PublicUrl,
+    /// Where signposting links send schools to express interest.
+    pub eoi_url_template: EoiUrlTemplate,
 }
 
 pub struct Application {
@@ -51,6 +54,7 @@ impl Application {
         let auth = web::Data::new(auth);
         let public_url = web::Data::new(settings.public_url.clone());
         let cors_origins = settings.cors_origins.clone();
+        let eoi_url_template = web::Data::new(settings.eoi_url_template.clone());
         let mut server = HttpServer::new(move || {
             let (app, document) = App::new()
                 .into_utoipa_app()
@@ -61,6 +65,7 @@ impl Application {
             app.app_data(pool.clone())
                 .app_data(auth.clone())
                 .app_data(public_url.clone())
+                .app_data(eoi_url_template.clone())
                 .app_data(json_config())
                 .app_data(form_config())
                 .service(

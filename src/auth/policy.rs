@@ -341,6 +341,17 @@ pub fn visible_accounts(caller: &Caller) -> Result<AccountScope, Refusal> {
     }
 }
 
+/// The Teaching School Hub whose area a partner's own feeds (`/partners/me/…`) cover: its
+/// own; every other caller is refused, admins included (they name the hub instead).
+pub fn own_area(caller: &Caller) -> Result<uuid::Uuid, Refusal> {
+    match (caller.role, caller.teaching_school_hub_id) {
+        (Role::Partner, Some(teaching_school_hub_id)) => Ok(teaching_school_hub_id),
+        _ => Err(Refusal::Forbidden(
+            "Only partner Teaching School Hubs have feeds of their own area; admins read any area's under /teaching-school-hubs/{slug}.",
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -625,6 +636,21 @@ mod tests {
             }),
             [Admin]
         );
+    }
+
+    #[test]
+    fn only_partners_have_an_area_of_their_own() {
+        let with_area: Vec<Role> = everyone()
+            .iter()
+            .filter(|caller| own_area(caller) == Ok(TSH))
+            .map(|caller| caller.role)
+            .collect();
+        assert_eq!(with_area, [Partner]);
+        let unattached = Caller {
+            teaching_school_hub_id: None,
+            ..caller(Partner, 51)
+        };
+        assert!(own_area(&unattached).is_err());
     }
 
     #[test]

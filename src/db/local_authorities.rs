@@ -1,7 +1,7 @@
 //! Local authorities: England's counties, districts, unitaries and boroughs, each with the
 //! Maths Hub that covers it (a district through its county).
 
-use diesel::sql_types::{BigInt, Nullable, Text, Timestamptz};
+use diesel::sql_types::{BigInt, Nullable, Text, Timestamptz, Uuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::db::like_pattern;
@@ -96,4 +96,20 @@ pub async fn find(
         .bind::<Text, _>(code.as_str().to_owned());
     let rows: Vec<LocalAuthorityRow> = query.load(conn).await?;
     Ok(rows.into_iter().next())
+}
+
+/// The authorities of a Teaching School Hub's area (districts, unitaries, boroughs), by name.
+pub async fn in_area_of(
+    conn: &mut AsyncPgConnection,
+    teaching_school_hub_id: uuid::Uuid,
+) -> diesel::QueryResult<Vec<LocalAuthorityRow>> {
+    SqlBuilder::new(SELECT)
+        .sql(
+            " JOIN teaching_school_hub_areas area ON area.la_code = la.gss_code \
+              WHERE area.teaching_school_hub_id = ",
+        )
+        .bind::<Uuid, _>(teaching_school_hub_id)
+        .sql(" ORDER BY la.name, la.gss_code")
+        .load(conn)
+        .await
 }

@@ -4,6 +4,7 @@
 pub mod attendance;
 pub mod audit;
 pub mod calendar_feeds;
+pub mod change_feed;
 pub mod completion;
 pub mod embedded;
 pub mod enrolment_writes;
@@ -32,6 +33,7 @@ pub mod schema;
 pub mod school_writes;
 pub mod schools;
 pub mod sessions;
+pub mod signposting;
 pub mod sql;
 pub mod status_clock;
 pub mod strategic_partners;

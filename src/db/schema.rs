@@ -334,7 +334,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    /// `xid` (xid8) is read through SQL fragments: diesel has no type for it.
+    /// `xid` and `feed_xid` (xid8) are read through SQL fragments: diesel has no type for them.
     work_group_events (id) {
         id -> Int8,
         work_group_id -> Uuid,

@@ -252,7 +252,9 @@ pub async fn set_status(
     .map(drop)
 }
 
-/// Adds to the change feed partner sites follow (`kind` as the table allows).
+/// Adds to the change feed partner sites follow (`kind` as the table allows). Call it with the
+/// group's lock held (`lock`): the feed tells a group's changes in the order of their events'
+/// ids, which is their order only when each is taken under that lock (see `db::change_feed`).
 pub async fn record_event(
     mut conn: &AsyncPgConnection,
     id: uuid::Uuid,

@@ -128,12 +128,14 @@ pub fn due(timeline: &Timeline, now: DateTime<Utc>) -> Option<WorkGroupStatus> {
 pub fn event_kind(before: WorkGroupStatus, after: WorkGroupStatus) -> &'static str {
     use WorkGroupStatus::*;
     match (before, after) {
+        (_, Cancelled) => "cancelled",
         (Draft, _) => "opened",
         (Full, Open) => "reopened",
         (Closed, Open) => "opened",
         (_, Full) if before != Full => "filled",
         (_, Closed) if before != Closed => "closed",
-        (_, Cancelled) => "cancelled",
+        (_, Running) if before != Running => "running",
+        (_, Completed) if before != Completed => "completed",
         _ => "updated",
     }
 }
@@ -213,9 +215,11 @@ mod tests {
         assert_eq!(event_kind(Full, Open), "reopened");
         assert_eq!(event_kind(Open, Closed), "closed");
         assert_eq!(event_kind(Full, Cancelled), "cancelled");
-        assert_eq!(event_kind(Closed, Running), "updated");
-        assert_eq!(event_kind(Running, Completed), "updated");
+        assert_eq!(event_kind(Draft, Cancelled), "cancelled");
+        assert_eq!(event_kind(Closed, Running), "running");
+        assert_eq!(event_kind(Running, Completed), "completed");
         assert_eq!(event_kind(Open, Open), "updated");
+        assert_eq!(event_kind(Running, Running), "updated");
     }
 
     fn now() -> DateTime<Utc> {

@@ -5,12 +5,14 @@ mod account;
 mod codes;
 pub mod eligibility;
 pub mod feed_window;
+mod eoi_link;
 pub mod fees;
 pub mod gias;
 pub mod lifecycle;
 pub mod llme;
 pub mod participation;
 pub mod pathway;
+pub mod place;
 mod project_code;
 pub mod school;
 pub mod session_times;
@@ -19,11 +21,12 @@ mod vocabulary;
 
 pub use account::{Email, NewPassword};
 pub use codes::{AcademicYear, GssCode, LaNumber, Postcode, Region, Slug, Urn, WebAddress};
+pub use eoi_link::{DEFAULT_EOI_URL_TEMPLATE, EoiUrlTemplate};
 pub use project_code::ProjectCode;
 pub use time::{LondonTime, parse_instant};
 pub use vocabulary::{
-    Admission, AttendanceStatus, DeliveryMode, EnrolmentStatus, FeeReason, FeeStatus, LaKind,
-    LeadRole, Partnership, ProgrammePhase, ProjectKind, Role, RoleInSchool, SchoolPhase,
+    Admission, AttendanceStatus, ChangeKind, DeliveryMode, EnrolmentStatus, FeeReason, FeeStatus,
+    LaKind, LeadRole, Partnership, ProgrammePhase, ProjectKind, Role, RoleInSchool, SchoolPhase,
     SchoolStatus, SessionKind, SessionMode, StrategicPartnerKind, WorkGroupStatus,
 };
 

@@ -291,6 +291,28 @@ vocabulary!(
     }
 );
 
+vocabulary!(
+    /// What happened to a work group, as the change feed partner sites follow tells it.
+    ChangeKind {
+        /// Opened for expressions of interest (first, or again after closing).
+        Opened = "opened",
+        /// Its details, sessions or places changed.
+        Updated = "updated",
+        /// Its last place was taken: expressions of interest now join the waiting list.
+        Filled = "filled",
+        /// A place freed in a full group.
+        Reopened = "reopened",
+        /// Closed to expressions of interest.
+        Closed = "closed",
+        /// Cancelled, with a reason.
+        Cancelled = "cancelled",
+        /// Its first session began.
+        Running = "running",
+        /// Its last session ended.
+        Completed = "completed",
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

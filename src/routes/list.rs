@@ -113,6 +113,14 @@ impl FieldErrors {
         (self.0.len() == errors_before).then_some(parsed)
     }
 
+    /// Records that a required parameter is missing (`raw` is `None`), unless it was already
+    /// refused for another reason (given twice, say).
+    pub fn require<T>(&mut self, field: &str, raw: &Option<T>, message: &str) {
+        if raw.is_none() && !self.0.iter().any(|error| error.field == field) {
+            self.push(field, message);
+        }
+    }
+
     pub fn push(&mut self, field: &str, message: impl Into<String>) {
         self.0.push(FieldError::new(field, message));
     }
@@ -160,7 +168,7 @@ impl<F: Filters, K: DeserializeOwned> ListQuery<F, K> {
             .parse("limit", limit, parse_limit)
             .unwrap_or(DEFAULT_LIMIT);
         let after = errors.parse("cursor", cursor, decode_cursor);
-        let filters = parse_filters::<F>(rest, &mut errors);
+        let filters = parse_filters::<F>(rest, &mut errors, Paging::Paged);
         match filters {
             Some(filters) if errors.0.is_empty() => Ok(Self {
                 filters,
@@ -181,18 +189,52 @@ impl<F: Filters, K: DeserializeOwned> FromRequest for ListQuery<F, K> {
     }
 }
 
+/// The query parameters of an operation that is not a paged list: `F`'s own and no others,
+/// each bad, repeated or unknown one named (400).
+#[derive(Debug)]
+pub struct QueryParameters<F>(pub F);
+
+impl<F: Filters> QueryParameters<F> {
+    pub fn parse(query_string: &str) -> Result<Self, ApiError> {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query_string)
+            .map_err(|_| ApiError::invalid("query", "is not a valid URL-encoded query string"))?;
+        let mut errors = FieldErrors::default();
+        match parse_filters::<F>(pairs, &mut errors, Paging::Unpaged) {
+            Some(parameters) if errors.0.is_empty() => Ok(Self(parameters)),
+            _ => Err(ApiError::Validation(errors.0)),
+        }
+    }
+}
+
+impl<F: Filters> FromRequest for QueryParameters<F> {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Self::parse(request.query_string()))
+    }
+}
+
+/// Whether a query string takes `limit` and `cursor` besides its own parameters.
+#[derive(Debug, Clone, Copy)]
+enum Paging {
+    Paged,
+    Unpaged,
+}
+
 /// Parses the filters, setting aside each unknown or repeated parameter (and naming it) so the
 /// known ones are still checked and every problem is reported at once.
 fn parse_filters<F: Filters>(
     mut pairs: Vec<(String, String)>,
     errors: &mut FieldErrors,
+    paging: Paging,
 ) -> Option<F> {
     loop {
         let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
         match serde_urlencoded::from_str::<F::Raw>(&query) {
             Ok(raw) => return Some(F::parse(raw, errors)),
             Err(error) => {
-                let problem = describe_query_error(&error.to_string());
+                let problem = describe_query_error(&error.to_string(), paging);
                 let before = pairs.len();
                 pairs.retain(|(name, _)| *name != problem.field);
                 let set_aside = pairs.len() < before;
@@ -205,7 +247,8 @@ fn parse_filters<F: Filters>(
     }
 }
 
-fn parse_limit(text: &str) -> Result<i64, ParseError> {
+/// A page size: 1 to `MAX_LIMIT`.
+pub fn parse_limit(text: &str) -> Result<i64, ParseError> {
     match text.parse::<i64>() {
         Ok(limit) if (1..=MAX_LIMIT).contains(&limit) => Ok(limit),
         _ => Err(ParseError(format!(
@@ -229,7 +272,7 @@ fn encode_cursor<K: Serialize>(key: &K) -> String {
 }
 
 /// Turns serde's "unknown field `x`, expected one of …" into a field-level message.
-fn describe_query_error(message: &str) -> FieldError {
+fn describe_query_error(message: &str, paging: Paging) -> FieldError {
     let mut parts = message.split('`');
     match (parts.next(), parts.next()) {
         (Some(prefix), Some(name)) if prefix.starts_with("unknown field") => {
@@ -237,12 +280,15 @@ fn describe_query_error(message: &str) -> FieldError {
                 .split_once("expected ")
                 .map(|(_, rest)| rest)
                 .unwrap_or("none");
-            FieldError::new(
-                name,
-                format!(
+            let explained = match paging {
+                Paging::Paged => format!(
                     "is not a query parameter of this list (expected {expected}, limit or cursor)"
                 ),
-            )
+                Paging::Unpaged => {
+                    format!("is not a query parameter of this operation (expected {expected})")
+                }
+            };
+            FieldError::new(name, explained)
         }
         (Some(prefix), Some(name)) if prefix.starts_with("duplicate field") => {
             FieldError::new(name, "is given more than once")
@@ -413,6 +459,35 @@ mod tests {
         );
         let named: Vec<_> = errors.0.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(named, ["tags[1]", "tags[2]", "long"]);
+    }
+
+    #[test]
+    fn an_operation_s_parameters_are_its_own_and_no_page_parameters() {
+        let error = QueryParameters::<NameFilter>::parse("name=x&colour=red&limit=5").unwrap_err();
+        let ApiError::Validation(errors) = error else {
+            panic!("expected a validation error")
+        };
+        let named: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(named, ["colour", "limit"]);
+        assert!(
+            errors
+                .iter()
+                .all(|e| e.message.contains("of this operation") && !e.message.contains("cursor")),
+            "{errors:?}"
+        );
+        let parsed = QueryParameters::<NameFilter>::parse("name=x").unwrap();
+        assert_eq!(parsed.0.name.as_deref(), Some("x"));
+    }
+
+    #[test]
+    fn a_required_parameter_is_missing_only_when_not_refused_already() {
+        let mut errors = FieldErrors::default();
+        errors.require("name", &None::<String>, "is required");
+        errors.push("other", "is given more than once");
+        errors.require("other", &None::<String>, "is required");
+        errors.require("present", &Some(1), "is required");
+        let named: Vec<_> = errors.0.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(named, ["name", "other"]);
     }
 
     #[test]

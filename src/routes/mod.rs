@@ -5,6 +5,7 @@ pub mod attendance;
 pub mod audit;
 pub mod auth;
 pub mod calendars;
+pub mod change_feed;
 pub mod enrolment_register;
 pub mod enrolment_writes;
 pub mod enrolments;
@@ -32,6 +33,7 @@ pub mod school_import;
 pub mod schools;
 pub mod session_writes;
 pub mod sessions;
+pub mod signposting;
 pub mod strategic_partners;
 pub mod teaching_school_hub_writes;
 pub mod teaching_school_hubs;
@@ -72,6 +74,8 @@ pub fn configure_api(config: &mut utoipa_actix_web::service_config::ServiceConfi
     fees::configure(config);
     audit::configure(config);
     calendars::configure(config);
+    signposting::configure(config);
+    change_feed::configure(config);
 }
 
 /// Parses a path parameter, answering 400 naming the parameter when it is malformed.

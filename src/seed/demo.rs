@@ -92,6 +92,13 @@ const GLOW_VENUE: Venue = Venue {
     postcode: None,
 };
 
+/// The documents do not say where London North East's groups meet: visibly a placeholder.
+const LNE_VENUE: Venue = Venue {
+    name: "London North East Maths Hub venue (to be confirmed)",
+    address: "Stratford, London",
+    postcode: None,
+};
+
 struct HubSeed {
     id: Uuid,
     slug: &'static str,
@@ -356,6 +363,17 @@ const CORE_MATHS: &str = "NCP21-91";
 const TFM_EMBEDDING: &str = "NCP20-92";
 const TFM_SUSTAINING: &str = "NCP21-93";
 const YEARS_5_TO_8: &str = "NCP21-94";
+// The same two projects in 2026/27, run by London North East so that signposting shows
+// something open: illustrative codes again.
+const CORE_MATHS_2026: &str = "NCP26-91";
+const YEARS_5_TO_8_2026: &str = "NCP26-94";
+
+const CORE_MATHS_OUTLINE: &str =
+    "Professional development for teachers of Core Maths, developing the pedagogy of its teaching.";
+const CORE_MATHS_EXPECTATIONS: &str = "Participants try out new ideas with their classes between \
+sessions and come back together to explore the impact in the next session.";
+const YEARS_5_TO_8_OUTLINE: &str = "Continuity of maths teaching and learning across Years 5 to 8, \
+from primary into secondary school.";
 
 /// In dependency order: a project comes after the ones it requires or follows.
 const PROJECTS: &[ProjectSeed] = &[
@@ -393,15 +411,14 @@ community.",
         title: "Developing Core Maths Pedagogy",
         academic_year: "2021/22",
         phases: &[ProgrammePhase::Post16],
-        outline: "Professional development for teachers of Core Maths, developing the pedagogy of its teaching.",
+        outline: CORE_MATHS_OUTLINE,
         roles_allowed: &[],
         roles_excluded: &[],
         school_phases: &[],
         requires_completed: None,
         follows: None,
         length: None,
-        expectations: "Participants try out new ideas with their classes between sessions and come back \
-together to explore the impact in the next session.",
+        expectations: CORE_MATHS_EXPECTATIONS,
     },
     ProjectSeed {
         id: demo_id(0x0403),
@@ -442,7 +459,39 @@ together to explore the impact in the next session.",
         title: "Years 5–8 Continuity",
         academic_year: "2021/22",
         phases: &[ProgrammePhase::Primary, ProgrammePhase::Secondary],
-        outline: "Continuity of maths teaching and learning across Years 5 to 8, from primary into secondary school.",
+        outline: YEARS_5_TO_8_OUTLINE,
+        roles_allowed: &[],
+        roles_excluded: &[],
+        school_phases: &[],
+        requires_completed: None,
+        follows: None,
+        length: None,
+        expectations: "",
+    },
+    ProjectSeed {
+        id: demo_id(0x0406),
+        code: CORE_MATHS_2026,
+        kind: ProjectKind::National,
+        title: "Developing Core Maths Pedagogy",
+        academic_year: "2026/27",
+        phases: &[ProgrammePhase::Post16],
+        outline: CORE_MATHS_OUTLINE,
+        roles_allowed: &[],
+        roles_excluded: &[],
+        school_phases: &[],
+        requires_completed: None,
+        follows: None,
+        length: None,
+        expectations: CORE_MATHS_EXPECTATIONS,
+    },
+    ProjectSeed {
+        id: demo_id(0x0407),
+        code: YEARS_5_TO_8_2026,
+        kind: ProjectKind::National,
+        title: "Years 5–8 Continuity",
+        academic_year: "2026/27",
+        phases: &[ProgrammePhase::Primary, ProgrammePhase::Secondary],
+        outline: YEARS_5_TO_8_OUTLINE,
         roles_allowed: &[],
         roles_excluded: &[],
         school_phases: &[],
@@ -466,6 +515,7 @@ struct LeadSeed {
 
 const LEAD_LCW: &str = "lead.lcw@demo.mathshub.invalid";
 const LEAD_GLOW: &str = "lead.glow.post16@demo.mathshub.invalid";
+const LEAD_LNE: &str = "lead.lne@demo.mathshub.invalid";
 
 /// Placeholder people: the roles are the documents', the names are not anyone's.
 const LEADS: &[LeadSeed] = &[
@@ -501,10 +551,10 @@ as an LLME, including Developing Core Maths Pedagogy.",
             "Core Maths Specialist Lead (AMSP)",
         ],
     },
-    // Document 000: a member of the LNE LLME Community, leading no group in the demo.
+    // Document 000: a member of the LNE LLME Community, leading LNE's 2026/27 groups.
     LeadSeed {
         id: demo_id(0x0503),
-        email: "lead.lne@demo.mathshub.invalid",
+        email: LEAD_LNE,
         name: "Demo Lead (LNE)",
         hub: LNE,
         phases: &[],
@@ -528,7 +578,8 @@ struct WorkGroupSeed {
     /// London local time, `YYYY-MM-DD HH:MM`.
     eoi_deadline: &'static str,
     status: WorkGroupStatus,
-    venue: &'static Venue,
+    /// Where it meets in person; `None` for a group that only meets online.
+    venue: Option<&'static Venue>,
     description: &'static str,
     leads: &'static [(&'static str, LeadRole)],
 }
@@ -537,6 +588,7 @@ const LCW_SUBJECT_LEADERSHIP: &str = "LCW21-15-01";
 const GLOW_CORE_MATHS: &str = "GLOW21-91-01";
 
 const GLOW_TBC: &str = "Dates to be confirmed by the hub.";
+const LNE_YEARS_5_TO_8: &str = "LNE26-94-01";
 
 const WORK_GROUPS: &[WorkGroupSeed] = &[
     // Document 004.
@@ -552,7 +604,7 @@ const WORK_GROUPS: &[WorkGroupSeed] = &[
         admission: Admission::Review,
         eoi_deadline: "2021-11-01 23:59",
         status: WorkGroupStatus::Open,
-        venue: &TWYFORD,
+        venue: Some(&TWYFORD),
         description: "Focused support for secondary heads of department/subject leaders, to better understand \
 and implement teaching for mastery approaches across their department and to develop in their role as leaders \
 of both student learning and teacher professional development. The Work Group follows a workshop – school-based \
@@ -574,7 +626,7 @@ your own.",
         admission: Admission::Automatic,
         eoi_deadline: "2021-10-01 23:59",
         status: WorkGroupStatus::Open,
-        venue: &GLOW_VENUE,
+        venue: Some(&GLOW_VENUE),
         description: "Three full-day, face-to-face sessions across the year, exploring pedagogical approaches \
 such as group discussion, engaging with research and collaborative planning. Participants try out new ideas \
 with their classes between sessions; each session leaves time to evaluate the ideas trialled and reflect on how \
@@ -594,7 +646,7 @@ they could be assimilated into their own practice, aiming at something tangible 
         admission: Admission::Automatic,
         eoi_deadline: "2021-10-15 23:59",
         status: WorkGroupStatus::Open,
-        venue: &GLOW_VENUE,
+        venue: Some(&GLOW_VENUE),
         description: GLOW_TBC,
         leads: &[(LEAD_GLOW, LeadRole::WorkGroupLead)],
     },
@@ -610,7 +662,7 @@ they could be assimilated into their own practice, aiming at something tangible 
         admission: Admission::Automatic,
         eoi_deadline: "2021-10-15 23:59",
         status: WorkGroupStatus::Open,
-        venue: &GLOW_VENUE,
+        venue: Some(&GLOW_VENUE),
         description: GLOW_TBC,
         leads: &[(LEAD_GLOW, LeadRole::WorkGroupLead)],
     },
@@ -626,9 +678,62 @@ they could be assimilated into their own practice, aiming at something tangible 
         admission: Admission::Automatic,
         eoi_deadline: "2021-10-15 23:59",
         status: WorkGroupStatus::Open,
-        venue: &GLOW_VENUE,
+        venue: Some(&GLOW_VENUE),
         description: GLOW_TBC,
         leads: &[(LEAD_GLOW, LeadRole::WorkGroupLead)],
+    },
+    // London North East's offer for 2026/27, open for expressions of interest into 2027 so
+    // that signposting for its boroughs shows something: illustrative, like its dates.
+    WorkGroupSeed {
+        id: demo_id(0x0606),
+        hub: LNE,
+        project: YEARS_5_TO_8_2026,
+        code: LNE_YEARS_5_TO_8,
+        title: "Years 5–8 Continuity",
+        phase: ProgrammePhase::Secondary,
+        mode: DeliveryMode::Blended,
+        capacity: 24,
+        admission: Admission::Automatic,
+        eoi_deadline: "2027-01-22 23:59",
+        status: WorkGroupStatus::Open,
+        venue: Some(&LNE_VENUE),
+        description: "Secondary and primary colleagues from the same localities work together on the \
+continuity of maths from Year 5 to Year 8: two face-to-face workshops and an online twilight session.",
+        leads: &[(LEAD_LNE, LeadRole::WorkGroupLead)],
+    },
+    WorkGroupSeed {
+        id: demo_id(0x0607),
+        hub: LNE,
+        project: CORE_MATHS_2026,
+        code: "LNE26-91-01",
+        title: "Developing Core Maths Pedagogy",
+        phase: ProgrammePhase::Post16,
+        mode: DeliveryMode::FaceToFace,
+        capacity: 20,
+        admission: Admission::Automatic,
+        eoi_deadline: "2027-01-29 23:59",
+        status: WorkGroupStatus::Open,
+        venue: Some(&LNE_VENUE),
+        description: "Two full-day, face-to-face sessions for teachers of Core Maths, trying out new \
+ideas with their classes in between.",
+        leads: &[(LEAD_LNE, LeadRole::WorkGroupLead)],
+    },
+    WorkGroupSeed {
+        id: demo_id(0x0608),
+        hub: LNE,
+        project: YEARS_5_TO_8_2026,
+        code: "LNE26-94-02",
+        title: "Years 5–8 Continuity (online)",
+        phase: ProgrammePhase::Primary,
+        mode: DeliveryMode::Online,
+        capacity: 30,
+        admission: Admission::Review,
+        eoi_deadline: "2027-02-12 23:59",
+        status: WorkGroupStatus::Open,
+        venue: None,
+        description: "Three online twilight sessions on the continuity of maths from Year 5 to Year 8, \
+for primary colleagues.",
+        leads: &[(LEAD_LNE, LeadRole::WorkGroupLead)],
     },
 ];
 
@@ -655,6 +760,39 @@ const fn glow_workshop(id: u16, work_group: &'static str, date: &'static str) ->
         to: "15:30",
         venue: Some(&GLOW_VENUE),
         joining_link: None,
+    }
+}
+
+/// A face-to-face workshop at the London North East venue, 09:30–15:30 London time.
+const fn lne_workshop(id: u16, work_group: &'static str, date: &'static str) -> SessionSeed {
+    SessionSeed {
+        id: demo_id(id),
+        work_group,
+        mode: SessionMode::FaceToFace,
+        date,
+        from: "09:30",
+        to: "15:30",
+        venue: Some(&LNE_VENUE),
+        joining_link: None,
+    }
+}
+
+/// An online twilight session, 16:00–17:30 London time.
+const fn lne_twilight(
+    id: u16,
+    work_group: &'static str,
+    date: &'static str,
+    joining_link: &'static str,
+) -> SessionSeed {
+    SessionSeed {
+        id: demo_id(id),
+        work_group,
+        mode: SessionMode::Online,
+        date,
+        from: "16:00",
+        to: "17:30",
+        venue: None,
+        joining_link: Some(joining_link),
     }
 }
 
@@ -730,6 +868,35 @@ const SESSIONS: &[SessionSeed] = &[
     glow_workshop(0x0732, "GLOW21-94-01", "2022-03-24"),
     glow_workshop(0x0741, "GLOW21-94-02", "2021-12-02"),
     glow_workshop(0x0742, "GLOW21-94-02", "2022-04-28"),
+    // London North East, 2026/27: illustrative dates, the last in British Summer Time.
+    lne_workshop(0x0751, LNE_YEARS_5_TO_8, "2027-02-04"),
+    lne_twilight(
+        0x0752,
+        LNE_YEARS_5_TO_8,
+        "2027-03-18",
+        "https://meet.example.invalid/lne26-94-01",
+    ),
+    lne_workshop(0x0753, LNE_YEARS_5_TO_8, "2027-05-13"),
+    lne_workshop(0x0761, "LNE26-91-01", "2027-02-25"),
+    lne_workshop(0x0762, "LNE26-91-01", "2027-06-24"),
+    lne_twilight(
+        0x0771,
+        "LNE26-94-02",
+        "2027-03-04",
+        "https://meet.example.invalid/lne26-94-02",
+    ),
+    lne_twilight(
+        0x0772,
+        "LNE26-94-02",
+        "2027-04-29",
+        "https://meet.example.invalid/lne26-94-02",
+    ),
+    lne_twilight(
+        0x0773,
+        "LNE26-94-02",
+        "2027-06-17",
+        "https://meet.example.invalid/lne26-94-02",
+    ),
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -1172,9 +1339,9 @@ async fn load_all(conn: &mut AsyncPgConnection) -> QueryResult<DemoSummary> {
                 admission: group.admission,
                 eoi_deadline: Some(london_deadline(group.eoi_deadline)),
                 status: group.status,
-                venue_name: Some(group.venue.name),
-                venue_address: Some(group.venue.address),
-                venue_postcode: group.venue.postcode,
+                venue_name: group.venue.map(|venue| venue.name),
+                venue_address: group.venue.map(|venue| venue.address),
+                venue_postcode: group.venue.and_then(|venue| venue.postcode),
                 description: group.description,
             })
         })

@@ -323,6 +323,7 @@ impl TestApp {
             cors_origins: vec!["https://hub.example.org".into()],
             workers: Some(1),
             public_url: mathshub::config::PublicUrl::parse(TEST_PUBLIC_URL).expect("a valid URL"),
+            eoi_url_template: mathshub::domain::EoiUrlTemplate::default(),
         };
         let application =
             Application::build(&settings, pool.clone(), auth).expect("build the application");

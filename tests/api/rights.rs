@@ -397,6 +397,31 @@ fn rows(f: &Fixture) -> Vec<Row> {
             format!("/api/v1/partners/{}/revoke", f.spare_partner_client),
             [401, 403, 403, 403, 403, 403, 200],
         ),
+        // Signposting and the change feed: a partner's own area; admins name any area.
+        row(
+            Method::GET,
+            "/api/v1/partners/me/signposting",
+            "/api/v1/partners/me/signposting".into(),
+            [401, 403, 403, 403, 200, 200, 403],
+        ),
+        row(
+            Method::GET,
+            "/api/v1/partners/me/changes",
+            "/api/v1/partners/me/changes".into(),
+            [401, 403, 403, 403, 200, 200, 403],
+        ),
+        row(
+            Method::GET,
+            "/api/v1/teaching-school-hubs/{slug}/signposting",
+            "/api/v1/teaching-school-hubs/london-district-east/signposting".into(),
+            [401, 403, 403, 403, 200, 200, 200],
+        ),
+        row(
+            Method::GET,
+            "/api/v1/teaching-school-hubs/{slug}/signposting",
+            "/api/v1/teaching-school-hubs/east-london/signposting".into(),
+            [401, 403, 403, 403, 403, 403, 200],
+        ),
         row(
             Method::GET,
             "/api/v1/work-groups/{id}/enrolments",

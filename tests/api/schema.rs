@@ -12,7 +12,10 @@ use mathshub::db::schema::*;
 use crate::helpers::TestDatabase;
 
 /// Columns deliberately left out of schema.rs (diesel has no type for them).
-const NOT_MAPPED: &[(&str, &str)] = &[("work_group_events", "xid")];
+const NOT_MAPPED: &[(&str, &str)] = &[
+    ("work_group_events", "xid"),
+    ("work_group_events", "feed_xid"),
+];
 
 #[derive(QueryableByName)]
 struct ColumnName {

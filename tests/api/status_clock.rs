@@ -94,7 +94,7 @@ async fn every_move_is_audited_without_an_actor_and_fed_to_partners() {
         .await;
     assert_eq!(
         fed,
-        "GLOW21-93-01:closed,GLOW21-94-01:updated,LCW21-15-01:updated"
+        "GLOW21-93-01:closed,GLOW21-94-01:running,LCW21-15-01:completed"
     );
 }
 

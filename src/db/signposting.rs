@@ -1,0 +1,162 @@
+//! What signposting shows schools: the work groups open for expressions of interest to the
+//! schools of some local authorities (the groups of the hubs covering them now, a district
+//! through its county), each with its sessions and its leads' public names, in one query; and
+//! the Teaching School Hub whose referral a signposting link carries.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Array, Integer, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::db::json::Json;
+use crate::db::schema::teaching_school_hubs;
+use crate::domain::{
+    Admission, DeliveryMode, GssCode, LeadRole, ProgrammePhase, SessionKind, SessionMode,
+    WorkGroupStatus,
+};
+
+/// A work group taking expressions of interest.
+#[derive(Debug, QueryableByName)]
+pub struct OpenGroupRow {
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub code: String,
+    #[diesel(sql_type = Text)]
+    pub title: String,
+    #[diesel(sql_type = Text)]
+    pub hub_slug: String,
+    #[diesel(sql_type = Text)]
+    pub hub_name: String,
+    #[diesel(sql_type = Text)]
+    pub project_code: String,
+    #[diesel(sql_type = Text)]
+    pub project_title: String,
+    #[diesel(sql_type = Text)]
+    pub academic_year: String,
+    #[diesel(sql_type = Text)]
+    pub phase: ProgrammePhase,
+    #[diesel(sql_type = Text)]
+    pub mode: DeliveryMode,
+    #[diesel(sql_type = Text)]
+    pub status: WorkGroupStatus,
+    #[diesel(sql_type = Text)]
+    pub admission: Admission,
+    #[diesel(sql_type = Nullable<Integer>)]
+    pub capacity: Option<i32>,
+    #[diesel(sql_type = Integer)]
+    pub accepted_count: i32,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub eoi_deadline: Option<DateTime<Utc>>,
+    /// Leads with a published LLME profile: work group leads first, then by name.
+    #[diesel(sql_type = Jsonb)]
+    pub leads: Json<Vec<PublicLeadRow>>,
+    /// In time order.
+    #[diesel(sql_type = Jsonb)]
+    pub sessions: Json<Vec<OpenGroupSessionRow>>,
+}
+
+/// A lead by the name their published profile shows.
+#[derive(Debug, serde::Deserialize)]
+pub struct PublicLeadRow {
+    pub id: Uuid,
+    pub display_name: String,
+    pub role: LeadRole,
+}
+
+/// A session, with no more of its venue than its address (for the town) and never its
+/// joining link, which is not selected.
+#[derive(Debug, serde::Deserialize)]
+pub struct OpenGroupSessionRow {
+    pub kind: SessionKind,
+    pub mode: SessionMode,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub venue_address: Option<String>,
+}
+
+/// Groups `open` or `full` (a full group still takes expressions of interest, onto its
+/// waiting list) whose deadline has not passed, as `POST /work-groups/{id}/enrolments` takes
+/// them; never drafts.
+const OPEN_GROUPS: &str = "\
+SELECT wg.id, wg.code, wg.title, hub.slug AS hub_slug, hub.name AS hub_name,
+       project.code AS project_code, project.title AS project_title, wg.academic_year, wg.phase,
+       wg.mode, wg.status, wg.admission, wg.capacity, wg.accepted_count, wg.eoi_deadline,
+       (SELECT coalesce(jsonb_agg(jsonb_build_object('id', l.user_id, 'display_name', p.display_name, 'role', l.role)
+                                  ORDER BY l.role = 'cohort_lead', p.display_name, l.user_id), '[]'::jsonb)
+          FROM work_group_leads l
+          JOIN llme_profiles p ON p.user_id = l.user_id
+          JOIN users u ON u.id = l.user_id
+         WHERE l.work_group_id = wg.id
+           AND p.published AND u.role = 'lead' AND u.disabled_at IS NULL) AS leads,
+       (SELECT coalesce(jsonb_agg(jsonb_build_object('kind', s.kind, 'mode', s.mode, 'starts_at', s.starts_at,
+                                                     'ends_at', s.ends_at, 'venue_address', s.venue_address)
+                                  ORDER BY s.starts_at, s.id), '[]'::jsonb)
+          FROM sessions s
+         WHERE s.work_group_id = wg.id) AS sessions
+  FROM work_groups wg
+  JOIN hubs hub ON hub.id = wg.hub_id
+  JOIN projects project ON project.id = wg.project_id
+ WHERE wg.status IN ('open', 'full')
+   AND (wg.eoi_deadline IS NULL OR wg.eoi_deadline > now())
+   AND wg.hub_id IN (SELECT cover.hub_id
+                       FROM local_authorities la
+                       JOIN hub_local_authorities cover
+                         ON cover.la_code = coalesce(la.parent_gss_code, la.gss_code)
+                        AND cover.covered_until IS NULL
+                      WHERE la.gss_code = ANY($1))
+ ORDER BY wg.eoi_deadline, wg.code, wg.id";
+
+/// Every work group open for expressions of interest to the schools of any of `codes`, each
+/// once, soonest deadline first.
+pub async fn open_groups_for(
+    conn: &mut AsyncPgConnection,
+    codes: &[GssCode],
+) -> QueryResult<Vec<OpenGroupRow>> {
+    let codes: Vec<String> = codes.iter().map(|code| code.as_str().to_owned()).collect();
+    diesel::sql_query(OPEN_GROUPS)
+        .bind::<Array<Text>, _>(codes)
+        .load(conn)
+        .await
+}
+
+/// A Teaching School Hub: its id, slug and name.
+#[derive(Debug, Queryable)]
+pub struct TeachingSchoolHubKey {
+    pub id: Uuid,
+    pub slug: String,
+    pub name: String,
+}
+
+pub async fn teaching_school_hub_by_slug(
+    conn: &mut AsyncPgConnection,
+    slug: &str,
+) -> QueryResult<Option<TeachingSchoolHubKey>> {
+    teaching_school_hubs::table
+        .filter(teaching_school_hubs::slug.eq(slug))
+        .select((
+            teaching_school_hubs::id,
+            teaching_school_hubs::slug,
+            teaching_school_hubs::name,
+        ))
+        .first(conn)
+        .await
+        .optional()
+}
+
+pub async fn teaching_school_hub_by_id(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+) -> QueryResult<Option<TeachingSchoolHubKey>> {
+    teaching_school_hubs::table
+        .find(id)
+        .select((
+            teaching_school_hubs::id,
+            teaching_school_hubs::slug,
+            teaching_school_hubs::name,
+        ))
+        .first(conn)
+        .await
+        .optional()
+}
