@@ -1,5 +1,5 @@
 //! What the calendar feeds read: the sessions of one public work group, of a hub's public
-//! groups, or of the groups a person leads or holds a place in (with joining links, which
+//! groups, of the groups signposted to an authority, or of the groups a person leads or holds a place in (with joining links, which
 //! only that feed selects), and the calendar version behind a person's feed secret.
 
 use chrono::{DateTime, Utc};
@@ -132,6 +132,22 @@ pub async fn of_hub(
     .load(conn)
     .await?;
     Ok(Some((hub_name, sessions)))
+}
+
+/// Every session of the groups `ids` (public groups, as the caller chose them), no joining
+/// links.
+pub async fn of_groups(
+    conn: &mut AsyncPgConnection,
+    ids: &[Uuid],
+) -> diesel::QueryResult<Vec<FeedSessionRow>> {
+    SqlBuilder::new(format!(
+        "{COLUMNS}, NULL::text AS joining_link{FROM} WHERE wg.status <> 'draft' AND wg.id = ANY("
+    ))
+    .bind::<diesel::sql_types::Array<SqlUuid>, _>(ids.to_vec())
+    .sql(")")
+    .sql(ORDER)
+    .load(conn)
+    .await
 }
 
 /// The sessions in `window` of every group `person` leads or holds a place in, with their

@@ -4,8 +4,8 @@
 mod account;
 mod codes;
 pub mod eligibility;
-pub mod feed_window;
 mod eoi_link;
+pub mod feed_window;
 pub mod fees;
 pub mod gias;
 pub mod lifecycle;

@@ -1,23 +1,23 @@
-//! Calendar feeds (RFC 5545) to subscribe to: a public work group's and a hub's (no joining
-//! links), and each participant's and lead's own, at a secret URL because calendar apps
+//! Calendar feeds (RFC 5545) to subscribe to: a public work group's, a hub's and the offer
+//! signposted to a local authority's schools (no joining links), and each participant's and lead's own, at a secret URL because calendar apps
 //! cannot send a bearer token. `/me/calendar-url` shows that URL and resets it.
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, get, post, web};
 use diesel_async::AsyncConnection;
-use serde::Serialize;
-use utoipa::ToSchema;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::calendar_secrets::ClaimedSecret;
 use crate::auth::{Action, Auth, Caller, CallerKind, authorize};
 use crate::config::PublicUrl;
 use crate::db::calendar_feeds::{self as queries, FeedOwnerRow, FeedSessionRow};
-use crate::db::{DbPool, audit};
-use crate::domain::Slug;
+use crate::db::{DbPool, audit, local_authorities, signposting};
 use crate::domain::feed_window::FeedWindow;
+use crate::domain::{GssCode, Slug};
 use crate::error::ApiError;
 use crate::routes::icalendar::{self, Entry, EntryGroup, Feed};
-use crate::routes::list::NoQueryParameters;
+use crate::routes::list::{FieldErrors, Filters, NoQueryParameters, QueryParameters};
 use crate::routes::refs::Venue;
 use crate::routes::{parse_path, uuid};
 
@@ -147,6 +147,95 @@ pub async fn hub_calendar(
     };
     Ok(icalendar::response(
         &format!("{slug}.ics"),
+        feed_body(&feed, rows, &public_url),
+    ))
+}
+
+/// The query of `GET /signposting/calendar.ics`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SignpostingCalendarQuery {
+    /// ONS GSS code of the schools' local authority or district (a district is served through
+    /// its county).
+    #[param(required = true, value_type = String, example = "E09000025")]
+    local_authority: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct SignpostingCalendarRequest {
+    /// Always there once parsed: its absence is refused.
+    local_authority: Option<GssCode>,
+}
+
+impl Filters for SignpostingCalendarRequest {
+    type Raw = SignpostingCalendarQuery;
+
+    fn parse(raw: SignpostingCalendarQuery, errors: &mut FieldErrors) -> Self {
+        errors.require(
+            "local_authority",
+            &raw.local_authority,
+            "is required: the GSS code of the schools' local authority, such as E09000025",
+        );
+        Self {
+            local_authority: errors.parse("local_authority", raw.local_authority, GssCode::parse),
+        }
+    }
+}
+
+/// Subscribe to the offer signposted to an authority
+///
+/// The sessions of every work group `GET /signposting` shows for a local authority or district
+/// (the groups of the hub serving it, open for expressions of interest: `open`, or `full` with
+/// a waiting list, deadline not passed) as an iCalendar feed (RFC 5545), so a Teaching School
+/// Hub or a school can put the offer in a calendar. Events as in a work group's feed
+/// (`GET /work-groups/{id}/calendar.ics`), without joining links; a group leaves the feed when
+/// it stops taking expressions of interest. An authority without a hub or open groups answers
+/// an empty calendar; an unknown one 404.
+#[utoipa::path(
+    tag = TAG,
+    params(SignpostingCalendarQuery),
+    responses(
+        (status = 200, description = "The authority's offer as a calendar",
+         content((String = "text/calendar", example = json!(icalendar::example(false)))),
+         headers(
+             ("ETag" = String),
+             ("Content-Disposition" = String, description = "`attachment; filename=\"signposting-<code>.ics\"`"),
+         )),
+        crate::openapi::ReadErrors,
+    )
+)]
+#[get("/signposting/calendar.ics")]
+pub async fn signposting_calendar(
+    query: QueryParameters<SignpostingCalendarRequest>,
+    pool: web::Data<DbPool>,
+    public_url: web::Data<PublicUrl>,
+) -> Result<HttpResponse, ApiError> {
+    let code = query
+        .0
+        .local_authority
+        .expect("required, so refused before when missing");
+    let mut conn = pool.get().await?;
+    let authority = local_authorities::find(&mut conn, &code)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("Local authority {code}")))?;
+    let groups: Vec<uuid::Uuid> = signposting::open_groups_for(&mut conn, &[code])
+        .await?
+        .into_iter()
+        .map(|group| group.id)
+        .collect();
+    let rows = queries::of_groups(&mut conn, &groups).await?;
+    let name = format!("Maths Hubs work groups for schools in {}", authority.name);
+    let description = format!(
+        "Sessions of the work groups open for expressions of interest to schools in {}",
+        authority.name
+    );
+    let feed = Feed {
+        name: &name,
+        description: &description,
+    };
+    Ok(icalendar::response(
+        &format!("signposting-{}.ics", authority.gss_code),
         feed_body(&feed, rows, &public_url),
     ))
 }
@@ -364,6 +453,7 @@ pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
     config
         .service(work_group_calendar)
         .service(hub_calendar)
+        .service(signposting_calendar)
         .service(personal_calendar)
         .service(my_calendar_url)
         .service(reset_my_calendar_url);

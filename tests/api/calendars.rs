@@ -374,6 +374,72 @@ async fn a_hub_feed_holds_its_public_groups_sessions_of_this_academic_year_and_t
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn the_signposting_feed_holds_the_sessions_of_the_groups_signposted_to_an_authority() {
+    let app = crate::signposting::demo_with_lne_offer_open().await;
+    let mut expected = Vec::new();
+    for code in ["LNE26-94-01", "LNE26-91-01", "LNE26-94-02"] {
+        expected.extend(session_uids(&session_ids(&app, code).await));
+    }
+    expected.sort();
+    let links = app
+        .query_text(
+            "SELECT coalesce(string_agg(joining_link, ' '), '') AS value FROM sessions \
+              WHERE joining_link IS NOT NULL",
+            &[],
+        )
+        .await;
+    let newham = "/api/v1/signposting/calendar.ics?local_authority=E09000025";
+
+    let text = feed_text(&app, newham).await;
+    let mut shown = uids(&parse_ics(&text)["events"].as_array().unwrap().clone());
+    shown.sort();
+    assert_eq!(shown, expected);
+    for link in links.split_whitespace() {
+        assert!(
+            !text.contains(link),
+            "a joining link in a public feed: {link}"
+        );
+    }
+
+    // A group that stops taking expressions of interest leaves the feed.
+    app.execute("UPDATE work_groups SET status = 'closed' WHERE code = 'LNE26-91-01'")
+        .await;
+    let closed = session_uids(&session_ids(&app, "LNE26-91-01").await);
+    let after = uids(&events_of(&app, newham).await);
+    assert_eq!(after.len(), expected.len() - closed.len());
+    assert!(closed.iter().all(|uid| !after.contains(uid)));
+
+    // The City of London has no hub recorded: an empty calendar.
+    let city = events_of(
+        &app,
+        "/api/v1/signposting/calendar.ics?local_authority=E09000001",
+    )
+    .await;
+    assert_eq!(city, Vec::<Value>::new());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_signposting_feed_refuses_an_unknown_malformed_or_missing_authority() {
+    let app = TestApp::spawn_with_demo().await;
+    let feed = |query: &'static str| {
+        let app = &app;
+        async move {
+            app.get(&format!("/api/v1/signposting/calendar.ics{query}"))
+                .await
+        }
+    };
+
+    assert_problem(feed("?local_authority=E09000099").await, 404).await;
+    for query in [
+        "",
+        "?local_authority=E0900002",
+        "?local_authority=E09000025&referred_by=london-district-east",
+    ] {
+        assert_problem(feed(query).await, 400).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn my_calendar_url_stays_the_same_and_opens_my_sessions_with_their_joining_links() {
     let app = TestApp::spawn_with_demo().await;
     let cohort = next_cohort(&app).await;
