@@ -664,7 +664,7 @@ fn every_feed_is_documented_as_text_calendar() {
         .keys()
         .filter(|path| path.ends_with(".ics"))
         .collect();
-    assert_eq!(feeds.len(), 3, "{feeds:?}");
+    assert_eq!(feeds.len(), 4, "{feeds:?}");
     for path in feeds {
         let answer = &document["paths"][path]["get"]["responses"]["200"]["content"];
         let example = answer["text/calendar"]["example"]
