@@ -11,6 +11,7 @@ pub mod llme;
 pub mod participation;
 pub mod pathway;
 mod project_code;
+pub mod reach;
 pub mod school;
 pub mod session_times;
 mod time;

@@ -24,6 +24,8 @@ pub mod negotiation;
 pub mod partners;
 pub mod project_writes;
 pub mod projects;
+pub mod reach;
+pub mod reach_table;
 pub mod reference_writes;
 pub mod refs;
 pub mod school_import;
@@ -69,6 +71,7 @@ pub fn configure_api(config: &mut utoipa_actix_web::service_config::ServiceConfi
     attendance::configure(config);
     fees::configure(config);
     audit::configure(config);
+    reach::configure(config);
 }
 
 /// Parses a path parameter, answering 400 naming the parameter when it is malformed.
