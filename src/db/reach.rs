@@ -141,7 +141,10 @@ pub async fn covers(
     {
         query = area_authorities(query.sql(" AND c.la_code IN ("), teaching_school_hub_id).sql(")");
     }
-    query.sql(" ORDER BY c.hub_id, la.gss_code").load(&mut conn).await
+    query
+        .sql(" ORDER BY c.hub_id, la.gss_code")
+        .load(&mut conn)
+        .await
 }
 
 /// The projects the scope's work groups of the year deliver (drafts aside), per hub.
@@ -302,7 +305,11 @@ fn schools_of(query: SqlBuilder, scope: &ReportScope) -> SqlBuilder {
         return query;
     };
     let query = area(query.sql(" AND (s.la_code IN ("), teaching_school_hub_id);
-    area(query.sql(") OR s.district_code IN ("), teaching_school_hub_id).sql("))")
+    area(
+        query.sql(") OR s.district_code IN ("),
+        teaching_school_hub_id,
+    )
+    .sql("))")
 }
 
 /// Appends the `SELECT` of the authorities and districts of a Teaching School Hub's area.

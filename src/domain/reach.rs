@@ -199,7 +199,10 @@ mod tests {
             }
         );
         let splits = &reach.hubs[&HUB].splits;
-        assert_eq!(splits[&Split::Project(PROJECT)].counts().schools_signed_up, 2);
+        assert_eq!(
+            splits[&Split::Project(PROJECT)].counts().schools_signed_up,
+            2
+        );
         assert_eq!(
             splits[&Split::Project(OTHER_PROJECT)].counts(),
             Counts {

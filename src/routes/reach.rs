@@ -370,7 +370,7 @@ pub async fn reach_report(
 }
 
 /// The names the figures are shown with, besides those of covered authorities and
-/// projects: other authorities schools came from, and Teaching School Hubs.
+/// projects: the authorities schools came from, and Teaching School Hubs.
 struct Names {
     authorities: HashMap<String, String>,
     teaching_school_hubs: HashMap<uuid::Uuid, TeachingSchoolHubRef>,
@@ -403,7 +403,7 @@ impl ReachReport {
         )?;
         let reach = Reach::count(&engagements);
 
-        let mut other_authorities: Vec<&str> = reach
+        let mut authorities_counted: Vec<&str> = reach
             .hubs
             .values()
             .flat_map(|hub| hub.splits.keys())
@@ -411,10 +411,9 @@ impl ReachReport {
                 Split::LocalAuthority(code) => Some(*code),
                 _ => None,
             })
-            .filter(|code| !covers.iter().any(|cover| cover.gss_code == *code))
             .collect();
-        other_authorities.sort_unstable();
-        other_authorities.dedup();
+        authorities_counted.sort_unstable();
+        authorities_counted.dedup();
         let mut teaching_school_hubs: Vec<uuid::Uuid> = reach
             .hubs
             .values()
@@ -434,7 +433,7 @@ impl ReachReport {
         teaching_school_hubs.sort_unstable();
         teaching_school_hubs.dedup();
         let (authorities, tshs) = tokio::try_join!(
-            queries::authority_names(conn, &other_authorities),
+            queries::authority_names(conn, &authorities_counted),
             queries::teaching_school_hub_names(conn, &teaching_school_hubs),
         )?;
         let names = Names {
@@ -509,6 +508,17 @@ fn hub_reach(
             }),
         }
     }
+    // By slug, as the names show; enrolments no Teaching School Hub referred last.
+    by_referrer.sort_by(|a, b| {
+        let key = |row: &ReferrerReach| {
+            let slug = row
+                .referred_by
+                .as_ref()
+                .map(|referrer| referrer.slug.clone());
+            (slug.is_none(), slug)
+        };
+        key(a).cmp(&key(b))
+    });
     let by_local_authority = authorities
         .into_iter()
         .map(|(code, (name, open_schools))| {
@@ -592,7 +602,10 @@ fn scope_view(
             teaching_school_hub_id,
             hub_id,
         } => {
-            let partner = names.teaching_school_hubs.get(&teaching_school_hub_id).cloned();
+            let partner = names
+                .teaching_school_hubs
+                .get(&teaching_school_hub_id)
+                .cloned();
             let partner_name = partner.as_ref().map_or("", |partner| partner.name.as_str());
             let hubs_counted = match hub_id {
                 Some(_) => hub_name(),

@@ -52,15 +52,17 @@ struct Line<'a> {
 
 impl Line<'_> {
     fn record(&self) -> Vec<String> {
-        let (hub, hub_name) = self
-            .hub
-            .map_or(("", ""), |hub| (hub.hub.slug.as_str(), hub.hub.name.as_str()));
+        let (hub, hub_name) = self.hub.map_or(("", ""), |hub| {
+            (hub.hub.slug.as_str(), hub.hub.name.as_str())
+        });
         let counts = self.counts;
         let (open, open_signed_up, percent) = match self.reach {
             Some((open, signed_up, percent)) => (
                 open.to_string(),
                 signed_up.to_string(),
-                percent.map(|percent| format!("{percent:.1}")).unwrap_or_default(),
+                percent
+                    .map(|percent| format!("{percent:.1}"))
+                    .unwrap_or_default(),
             ),
             None => Default::default(),
         };
