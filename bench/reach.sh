@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks the reach report (`GET /api/v1/reports/reach`) on the synthetic national data
 # set: one hub's academic year as its hub manager sees it (JSON, and CSV), a partner's area,
-# and every hub's year as a national admin; beside them, in the same run, `GET /api/v1/me`
+# and every hub's year as a national admin (with 2 connections: it answers all 40 hubs);
+# beside them, in the same run, `GET /api/v1/me`
 # (what authenticating and one read cost) and pgbench running the four statements the report
 # reads one hub's year with (bench/sql/reach_*.sql, kept identical to the query code by
 # tests/api/bench_sql.rs) at the server's pool size. Then it prints the plan PostgreSQL
@@ -14,7 +15,8 @@
 #   bench/reach.sh
 #   BENCH_DURATION=30 bench/reach.sh
 #
-# Settings (environment): BENCH_CONNECTIONS (wrk connections, 32), BENCH_THREADS (wrk and
+# Settings (environment): BENCH_CONNECTIONS (wrk connections, 32), BENCH_FEW_CONNECTIONS
+# (connections of the second hub-year measurement, a few managers at once: 4), BENCH_THREADS (wrk and
 # pgbench threads, 2), BENCH_DURATION (seconds per measurement, 10), BENCH_WARMUP (seconds of
 # unrecorded load before each API measurement, 3), BENCH_POOL_SIZE (16), BENCH_PORT (18084),
 # BENCH_SEED_FLAGS (extra flags for `seed --synthetic`), BENCH_SKIP_SQL_CHECK=1 (skip the test
@@ -23,6 +25,8 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CONNECTIONS=${BENCH_CONNECTIONS:-32}
+FEW_CONNECTIONS=${BENCH_FEW_CONNECTIONS:-4}
+NATIONAL_CONNECTIONS=2
 THREADS=${BENCH_THREADS:-2}
 DURATION=${BENCH_DURATION:-10}
 WARMUP=${BENCH_WARMUP:-3}
@@ -93,29 +97,32 @@ PARTNER_TOKEN=$(sign_in partner@bench.invalid)
 # --- Measuring ---------------------------------------------------------------------------------
 REPORT="/api/v1/reports/reach?academic_year=$YEAR"
 declare -a ROWS=()
-# measure NAME PATH TOKEN [wrk flags…]: checks the answer is 200, then wrk; appends a row.
+# measure NAME CONNECTIONS PATH TOKEN [wrk flags…]: checks the answer is 200, then wrk;
+# appends a row.
 measure() {
-    local name=$1 path=$2 token=$3
-    shift 3
+    local name=$1 connections=$2 path=$3 token=$4
+    shift 4
     local url=$BASE$path status
     status=$(curl -s -o "$WORK/answer-$name" -w '%{http_code}' -H "Authorization: Bearer $token" "$@" "$url")
     [ "$status" = 200 ] || { cat "$WORK/answer-$name" >&2; die "GET $path answered $status"; }
-    say "$name: $url ($(wc -c <"$WORK/answer-$name") bytes)"
+    say "$name: $url, $connections connections ($(wc -c <"$WORK/answer-$name") bytes)"
     if [ "$WARMUP" -gt 0 ]; then
-        wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" -H "Authorization: Bearer $token" "$@" "$url" >/dev/null
+        wrk -t"$THREADS" -c"$connections" -d"${WARMUP}s" --timeout 10s -H "Authorization: Bearer $token" \
+            "$@" "$url" >/dev/null
     fi
-    wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -H "Authorization: Bearer $token" "$@" \
-        "$url" >"$WORK/wrk-$name.txt"
+    wrk -t"$THREADS" -c"$connections" -d"${DURATION}s" --timeout 10s --latency \
+        -H "Authorization: Bearer $token" "$@" "$url" >"$WORK/wrk-$name.txt"
     wrk_check_errors "$name" "$WORK/wrk-$name.txt"
-    ROWS+=("$name|$(wrk_report_figures "$WORK/wrk-$name.txt")|$(wc -c <"$WORK/answer-$name")")
+    ROWS+=("$name|$connections|$(wrk_report_figures "$WORK/wrk-$name.txt")|$(wc -c <"$WORK/answer-$name")")
 }
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-measure me /api/v1/me "$MANAGER_TOKEN"
-measure hub-year-json "$REPORT" "$MANAGER_TOKEN"
-measure hub-year-csv "$REPORT" "$MANAGER_TOKEN" -H 'Accept: text/csv'
-measure partner-area "$REPORT" "$PARTNER_TOKEN"
-measure national-year "$REPORT" "$ADMIN_TOKEN"
+measure me "$CONNECTIONS" /api/v1/me "$MANAGER_TOKEN"
+measure hub-year-json "$CONNECTIONS" "$REPORT" "$MANAGER_TOKEN"
+measure hub-year-json "$FEW_CONNECTIONS" "$REPORT" "$MANAGER_TOKEN"
+measure hub-year-csv "$CONNECTIONS" "$REPORT" "$MANAGER_TOKEN" -H 'Accept: text/csv'
+measure partner-area "$CONNECTIONS" "$REPORT" "$PARTNER_TOKEN"
+measure national-year "$NATIONAL_CONNECTIONS" "$REPORT" "$ADMIN_TOKEN"
 
 say "pgbench: the four statements of one hub's year, in turn, -c $POOL_SIZE"
 cat "$ROOT"/bench/sql/reach_{hubs,covers,projects,engagements}.sql >"$WORK/reach.sql"
@@ -141,17 +148,17 @@ Data: seed --synthetic${SEED_FLAGS:+ $SEED_FLAGS} (loaded in about ${seed_second
 Hub-year: $HUB in $YEAR ($HUB_PLACES places), as its hub manager. Partner: $TSH ($TSH_PLACES places in its area that year). National: every hub's $YEAR, as an admin.
 Load average before/after: $load_before / $load_after.
 
-| request | req/s | p50 ms | p99 ms | answer bytes |
-| --- | ---: | ---: | ---: | ---: |
+| request | connections | req/s | p50 ms | p99 ms | answer bytes |
+| --- | ---: | ---: | ---: | ---: | ---: |
 EOF
 for row in "${ROWS[@]}"; do
-    IFS='|' read -r name rps p50 p99 bytes <<<"$row"
-    printf '| %s | %s | %s | %s | %s |\n' "$name" "$rps" "$p50" "$p99" "$bytes"
+    IFS='|' read -r name connections rps p50 p99 bytes <<<"$row"
+    printf '| %s | %s | %s | %s | %s | %s |\n' "$name" "$connections" "$rps" "$p50" "$p99" "$bytes"
 done
-IFS='|' read -r _ me_rps me_p50 _ _ <<<"${ROWS[0]}"
-IFS='|' read -r _ hub_rps hub_p50 _ _ <<<"${ROWS[1]}"
+IFS='|' read -r _ _ me_rps me_p50 _ _ <<<"${ROWS[0]}"
+IFS='|' read -r _ _ hub_rps hub_p50 _ _ <<<"${ROWS[1]}"
 cat <<EOF
-| pgbench: the four statements (one transaction each) | $DB_TPS | $DB_P50 | $DB_P99 | |
+| pgbench: the four statements in turn, per script run | $POOL_SIZE | $DB_TPS | $DB_P50 | $DB_P99 | |
 
 Within this run: hub-year JSON ÷ pgbench (req/s) $(awk -v a="$hub_rps" -v b="$DB_TPS" 'BEGIN { printf "%.2f", a / b }'); hub-year JSON p50 ÷ /api/v1/me p50 $(awk -v a="$hub_p50" -v b="$me_p50" 'BEGIN { printf "%.1f", a / b }'); /api/v1/me ÷ hub-year JSON (req/s) $(awk -v a="$me_rps" -v b="$hub_rps" 'BEGIN { printf "%.1f", a / b }').
 

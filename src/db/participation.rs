@@ -4,21 +4,19 @@
 //! `domain::participation`, so "completed a project" and "participates" count alike.
 
 use diesel::QueryableByName;
-use diesel::sql_types::{BigInt, Integer, Nullable, SmallInt};
+use diesel::sql_types::{Integer, Nullable, SmallInt};
 
 use crate::domain::participation::ParticipationRule;
 
 /// The select-list columns of a `Standing`, for an enrolment `e` of the work group `w` of the
-/// project `p`. Counted per enrolment from `attendance_present_idx`.
-pub const STANDING_COLUMNS: &str = "\
-(SELECT count(*) FROM attendance a WHERE a.enrolment_id = e.id AND a.status = 'present') AS present,
-w.session_count AS sessions, p.participation_min_percent AS min_percent";
+/// project `p`. `present_count` is kept by a trigger on attendance.
+pub const STANDING_COLUMNS: &str = "e.present_count AS present, w.session_count AS sessions, p.participation_min_percent AS min_percent";
 
 #[derive(Debug, Clone, Copy, QueryableByName)]
 pub struct Standing {
     /// Sessions the enrolment was recorded present at.
-    #[diesel(sql_type = BigInt)]
-    pub present: i64,
+    #[diesel(sql_type = Integer)]
+    pub present: i32,
     /// Sessions of its work group.
     #[diesel(sql_type = Integer)]
     pub sessions: i32,
@@ -33,6 +31,6 @@ impl Standing {
         ParticipationRule {
             min_percent: self.min_percent,
         }
-        .is_met(self.present, i64::from(self.sessions))
+        .is_met(i64::from(self.present), i64::from(self.sessions))
     }
 }

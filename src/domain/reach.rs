@@ -6,7 +6,7 @@
 //! meets its project's participation rule (`domain::participation`). A school or a person is
 //! counted once per row, however many enrolments they have behind it.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use uuid::Uuid;
 
@@ -55,14 +55,17 @@ impl From<Option<Uuid>> for Referrer {
     }
 }
 
-/// The distinct schools and people behind one row.
+/// The schools and people behind one row, by their numbers in the count (each school and
+/// person is numbered once): listed with repeats as enrolments come, counted distinct.
+/// Numbers and sorting rather than sets of names: a hub's year is some seven hundred
+/// enrolments, each adding to seven rows.
 #[derive(Debug, Default, Clone)]
-pub struct Tally<'a> {
-    schools: HashSet<&'a str>,
-    participating_schools: HashSet<&'a str>,
-    open_schools: HashSet<&'a str>,
-    people: HashSet<Uuid>,
-    participating_people: HashSet<Uuid>,
+pub struct Tally {
+    schools: Vec<u32>,
+    participating_schools: Vec<u32>,
+    open_schools: Vec<u32>,
+    people: Vec<u32>,
+    participating_people: Vec<u32>,
 }
 
 /// What one row says.
@@ -76,36 +79,51 @@ pub struct Counts {
     pub open_schools_signed_up: usize,
 }
 
-impl<'a> Tally<'a> {
-    fn add(&mut self, engagement: &'a Engagement) {
-        let school = engagement.school_urn.as_str();
-        self.schools.insert(school);
-        self.people.insert(engagement.participant_id);
-        if engagement.school_open {
-            self.open_schools.insert(school);
+/// One enrolment as a tally takes it: its school's and person's numbers.
+#[derive(Debug, Clone, Copy)]
+struct Counted {
+    school: u32,
+    person: u32,
+    school_open: bool,
+    participates: bool,
+}
+
+impl Tally {
+    fn add(&mut self, counted: Counted) {
+        self.schools.push(counted.school);
+        self.people.push(counted.person);
+        if counted.school_open {
+            self.open_schools.push(counted.school);
         }
-        if engagement.participates {
-            self.participating_schools.insert(school);
-            self.participating_people.insert(engagement.participant_id);
+        if counted.participates {
+            self.participating_schools.push(counted.school);
+            self.participating_people.push(counted.person);
         }
     }
 
     pub fn counts(&self) -> Counts {
         Counts {
-            schools_signed_up: self.schools.len(),
-            schools_participating: self.participating_schools.len(),
-            participants_signed_up: self.people.len(),
-            participants_participating: self.participating_people.len(),
-            open_schools_signed_up: self.open_schools.len(),
+            schools_signed_up: distinct(&self.schools),
+            schools_participating: distinct(&self.participating_schools),
+            participants_signed_up: distinct(&self.people),
+            participants_participating: distinct(&self.participating_people),
+            open_schools_signed_up: distinct(&self.open_schools),
         }
     }
+}
+
+fn distinct(numbers: &[u32]) -> usize {
+    let mut numbers = numbers.to_vec();
+    numbers.sort_unstable();
+    numbers.dedup();
+    numbers.len()
 }
 
 /// One hub's counts: its total and each row of its splits.
 #[derive(Debug, Default, Clone)]
 pub struct HubTally<'a> {
-    pub total: Tally<'a>,
-    pub splits: BTreeMap<Split<'a>, Tally<'a>>,
+    pub total: Tally,
+    pub splits: BTreeMap<Split<'a>, Tally>,
 }
 
 /// Every hub's counts, and the total across them (a school engaged with two hubs counts
@@ -113,16 +131,28 @@ pub struct HubTally<'a> {
 #[derive(Debug, Default, Clone)]
 pub struct Reach<'a> {
     pub hubs: BTreeMap<Uuid, HubTally<'a>>,
-    pub total: Tally<'a>,
+    pub total: Tally,
 }
 
 impl<'a> Reach<'a> {
     pub fn count(engagements: &'a [Engagement]) -> Self {
         let mut reach = Self::default();
+        let mut schools: HashMap<&str, u32> = HashMap::new();
+        let mut people: HashMap<Uuid, u32> = HashMap::new();
         for engagement in engagements {
-            reach.total.add(engagement);
+            let next_school = schools.len() as u32;
+            let next_person = people.len() as u32;
+            let counted = Counted {
+                school: *schools.entry(&engagement.school_urn).or_insert(next_school),
+                person: *people
+                    .entry(engagement.participant_id)
+                    .or_insert(next_person),
+                school_open: engagement.school_open,
+                participates: engagement.participates,
+            };
+            reach.total.add(counted);
             let hub = reach.hubs.entry(engagement.hub_id).or_default();
-            hub.total.add(engagement);
+            hub.total.add(counted);
             let phase = SchoolPhase::ALL
                 .iter()
                 .position(|phase| *phase == engagement.school_phase)
@@ -133,7 +163,7 @@ impl<'a> Reach<'a> {
                 Split::Project(engagement.project_id),
                 Split::Referrer(engagement.referred_by.into()),
             ] {
-                hub.splits.entry(split).or_default().add(engagement);
+                hub.splits.entry(split).or_default().add(counted);
             }
         }
         reach

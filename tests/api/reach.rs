@@ -650,6 +650,65 @@ async fn completion_marks_completed_exactly_those_the_report_counts_participatin
     assert_eq!(ncp21_94.1[3], 2, "participants participating: P3 and P6");
 }
 
+/// The fixture's id of `person`'s enrolment in `group`.
+fn enrolment_of(person: &str, group: &str) -> String {
+    let n = ENROLMENTS
+        .iter()
+        .position(|enrolment| enrolment.person == person && enrolment.group == group)
+        .unwrap_or_else(|| panic!("{person} has no enrolment in {group}"));
+    format!("0193ffff-0000-7000-8000-{n:012}")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn participation_follows_corrections_of_the_register_and_sessions_removed() {
+    let app = spawn_with_fixture().await;
+    let manager = app.token(LCW_MANAGER).await;
+    let ncp21_94 = |report: &Value| rows(hub(report, LCW), "by_project")[1].1;
+    let session = |nth: usize| {
+        format!(
+            "SELECT s.id::text AS value FROM sessions s JOIN work_groups w ON w.id = s.work_group_id \
+              WHERE w.code = 'LCW21-94-01' ORDER BY s.starts_at OFFSET {} LIMIT 1",
+            nth - 1
+        )
+    };
+
+    // P4 was absent at the second session: corrected, present at two of four, half.
+    let second = app.query_text(&session(2), &[]).await;
+    let corrected = app
+        .send(
+            Method::PUT,
+            &format!("/api/v1/sessions/{second}/attendance"),
+            Some(&manager),
+            Some(&json!({"items": [{"enrolment_id": enrolment_of("P4", "LCW21-94-01"), "status": "present"}]})),
+        )
+        .await;
+    json_body(corrected, 200).await;
+    let after_correction = report(&app, &manager, "").await;
+    assert_eq!(ncp21_94(&after_correction), [5, 3, 5, 3]);
+    assert_eq!(counts(&hub(&after_correction, LCW)["totals"]), [6, 5, 7, 5]);
+
+    // The first session goes, and its attendance with it: P3 and P4 now present at one of
+    // three, P6 at two of three.
+    let first = app.query_text(&session(1), &[]).await;
+    app.execute(&format!("DELETE FROM sessions WHERE id = '{first}'"))
+        .await;
+    let after_removal = report(&app, &manager, "").await;
+    assert_eq!(ncp21_94(&after_removal), [5, 1, 5, 1]);
+    let present = app
+        .query_text(
+            &format!(
+                "SELECT string_agg(present_count::text, ',' ORDER BY id) AS value FROM enrolments \
+                  WHERE id IN ('{}', '{}', '{}')",
+                enrolment_of("P3", "LCW21-94-01"),
+                enrolment_of("P4", "LCW21-94-01"),
+                enrolment_of("P6", "LCW21-94-01"),
+            ),
+            &[],
+        )
+        .await;
+    assert_eq!(present, "1,1,2");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn each_role_gets_its_own_reach_and_naming_another_hub_is_refused() {
     let app = spawn_with_fixture().await;
