@@ -133,7 +133,7 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 # The plans, with the variables in place.
 explain() {
     local file=$1
-    sed -e '/^--/d' -e "s/:year/'$YEAR'/g" -e "s/:hub/'$HUB_ID'/g" "$ROOT/bench/sql/$file" |
+    sed -e '/^--/d' -e "s|:year|'$YEAR'|g" -e "s|:hub|'$HUB_ID'|g" "$ROOT/bench/sql/$file" |
         { printf 'EXPLAIN (ANALYZE, BUFFERS) '; cat; } | psql -XAtq
 }
 

@@ -6,5 +6,4 @@ SELECT w.hub_id, w.project_id, e.school_urn, s.status AS school_status, s.la_cod
                 e.referred_by_id, e.participant_id, e.present_count AS present, w.session_count AS sessions, p.participation_min_percent AS min_percent FROM work_groups w
            JOIN projects p ON p.id = w.project_id
            JOIN enrolments e ON e.work_group_id = w.id AND e.accepted_at IS NOT NULL
-           JOIN schools s ON s.urn = e.school_urn
-          WHERE true AND w.academic_year = :year AND w.hub_id = :hub;
+           JOIN schools s ON s.urn = e.school_urn WHERE true AND w.academic_year = :year AND w.hub_id = :hub;

@@ -14,7 +14,9 @@ use uuid::Uuid;
 
 use crate::auth::policy::ReportScope;
 use crate::db::participation::{STANDING_COLUMNS, Standing};
-use crate::db::schema::{local_authorities, teaching_school_hubs, work_group_leads, work_groups};
+use crate::db::schema::{
+    hubs, local_authorities, teaching_school_hubs, work_group_leads, work_groups,
+};
 use crate::db::sql::SqlBuilder;
 use crate::domain::reach::Engagement;
 use crate::domain::{AcademicYear, SchoolPhase, SchoolStatus};
@@ -96,10 +98,10 @@ impl From<EngagementRow> for Engagement {
     }
 }
 
-/// The hubs the report shows, by slug: every hub that is not retired or has work groups in
-/// the year (national); the one hub of a hub's or a lead's report, or named by a partner;
-/// otherwise, for a partner, the hubs covering an authority of its area and those its
-/// schools signed up with.
+/// The hubs the report shows whatever was counted, by slug: every hub that is not retired
+/// or has work groups in the year (national); the one hub of a hub's or a lead's report, or
+/// named by a partner; otherwise, for a partner, the hubs covering an authority of its area
+/// (those its schools signed up with besides come with what was counted: `hub_names`).
 pub async fn hubs(
     mut conn: &AsyncPgConnection,
     year: &AcademicYear,
@@ -123,11 +125,12 @@ pub async fn covers(
     year: &AcademicYear,
     scope: &ReportScope,
 ) -> QueryResult<Vec<CoverRow>> {
+    // Counted within one authority, from its open schools (`schools_open_la_idx`).
     let query = SqlBuilder::new(
         "SELECT c.hub_id, la.gss_code, la.name,
                 (SELECT count(*) FROM schools s WHERE s.status = 'open' AND s.la_code = la.gss_code",
     );
-    let query = schools_of(query, scope).sql(
+    let query = in_area(query, scope).sql(
         ") AS open_schools
            FROM hub_local_authorities c
            JOIN local_authorities la ON la.gss_code = c.la_code
@@ -180,12 +183,10 @@ pub async fn engagements(
         " FROM work_groups w
            JOIN projects p ON p.id = w.project_id
            JOIN enrolments e ON e.work_group_id = w.id AND e.accepted_at IS NOT NULL
-           JOIN schools s ON s.urn = e.school_urn
-          WHERE true",
+           JOIN ",
     );
-    let rows: Vec<EngagementRow> = schools_of(groups_of(query, year, scope), scope)
-        .load(&mut conn)
-        .await?;
+    let query = schools(query, scope).sql(" ON s.urn = e.school_urn WHERE true");
+    let rows: Vec<EngagementRow> = groups_of(query, year, scope).load(&mut conn).await?;
     Ok(rows.into_iter().map(Engagement::from).collect())
 }
 
@@ -217,6 +218,20 @@ pub async fn authority_names(
         .select((local_authorities::gss_code, local_authorities::name))
         .load(&mut conn)
         .await
+}
+
+/// The slugs and names of these hubs.
+pub async fn hub_names(mut conn: &AsyncPgConnection, ids: &[Uuid]) -> QueryResult<Vec<HubRow>> {
+    hubs::table
+        .filter(hubs::id.eq_any(ids))
+        .select((hubs::id, hubs::slug, hubs::name))
+        .load::<(Uuid, String, String)>(&mut conn)
+        .await
+        .map(|rows| {
+            rows.into_iter()
+                .map(|(id, slug, name)| HubRow { id, slug, name })
+                .collect()
+        })
 }
 
 /// The slugs and names of these Teaching School Hubs: (id, slug, name).
@@ -256,16 +271,10 @@ fn hubs_where(query: SqlBuilder, year: &AcademicYear, scope: &ReportScope) -> Sq
             hub_id: None,
         } => {
             let covering = query.sql(
-                "(h.id IN (SELECT c.hub_id FROM hub_local_authorities c \
+                "h.id IN (SELECT c.hub_id FROM hub_local_authorities c \
                   WHERE c.covered_until IS NULL AND c.la_code IN (",
             );
-            let signed_up_with = area_authorities(covering, teaching_school_hub_id).sql(
-                ")) OR EXISTS (SELECT 1 FROM work_groups w \
-                   JOIN enrolments e ON e.work_group_id = w.id AND e.accepted_at IS NOT NULL \
-                   JOIN schools s ON s.urn = e.school_urn \
-                  WHERE w.hub_id = h.id",
-            );
-            schools_of(groups_of(signed_up_with, year, scope), scope).sql("))")
+            area_authorities(covering, teaching_school_hub_id).sql("))")
         }
     }
 }
@@ -294,9 +303,33 @@ fn groups_of(query: SqlBuilder, year: &AcademicYear, scope: &ReportScope) -> Sql
     }
 }
 
+/// Appends the schools the scope counts, as a `FROM` item `s`: for a partner, those whose
+/// authority or district is in its area (a set small enough to start from, read through
+/// `enrolments_signed_up_by_school_idx`); every school otherwise. `in_area` is the same as a
+/// condition.
+fn schools(query: SqlBuilder, scope: &ReportScope) -> SqlBuilder {
+    let ReportScope::PartnerArea {
+        teaching_school_hub_id,
+        ..
+    } = *scope
+    else {
+        return query.sql("schools s");
+    };
+    const COLUMNS: &str = "SELECT s.urn, s.status, s.la_code, s.phase FROM schools s WHERE ";
+    let query = area(
+        query.sql("(").sql(COLUMNS).sql("s.la_code IN ("),
+        teaching_school_hub_id,
+    );
+    let query = query
+        .sql(") UNION ")
+        .sql(COLUMNS)
+        .sql("s.district_code IN (");
+    area(query, teaching_school_hub_id).sql(")) s")
+}
+
 /// Appends ` AND …` keeping the schools `s` the scope counts: for a partner, those whose
 /// authority or district is in its area; every school otherwise.
-fn schools_of(query: SqlBuilder, scope: &ReportScope) -> SqlBuilder {
+fn in_area(query: SqlBuilder, scope: &ReportScope) -> SqlBuilder {
     let ReportScope::PartnerArea {
         teaching_school_hub_id,
         ..

@@ -378,7 +378,8 @@ struct Names {
 
 impl ReachReport {
     /// Reads and counts the report: the scope's hubs, covers, projects and enrolments in one
-    /// round trip (pipelined), then the names the figures need in a second.
+    /// round trip (pipelined), then the names the figures need (and any hub a partner's
+    /// schools signed up with beyond those serving its area) in a second.
     async fn load(
         conn: &AsyncPgConnection,
         year: &AcademicYear,
@@ -432,9 +433,17 @@ impl ReachReport {
         }
         teaching_school_hubs.sort_unstable();
         teaching_school_hubs.dedup();
-        let (authorities, tshs) = tokio::try_join!(
+        // A partner's schools may have signed up with hubs beyond those serving its area.
+        let other_hubs: Vec<uuid::Uuid> = reach
+            .hubs
+            .keys()
+            .filter(|id| !hubs.iter().any(|hub| hub.id == **id))
+            .copied()
+            .collect();
+        let (authorities, tshs, other_hubs) = tokio::try_join!(
             queries::authority_names(conn, &authorities_counted),
             queries::teaching_school_hub_names(conn, &teaching_school_hubs),
+            queries::hub_names(conn, &other_hubs),
         )?;
         let names = Names {
             authorities: authorities.into_iter().collect(),
@@ -444,6 +453,9 @@ impl ReachReport {
                 .collect(),
         };
 
+        let mut hubs = hubs;
+        hubs.extend(other_hubs);
+        hubs.sort_by(|a, b| a.slug.cmp(&b.slug));
         let hub_reports = hubs
             .iter()
             .map(|hub| hub_reach(hub, &reach, &covers, &projects, &names))
