@@ -213,6 +213,9 @@ pub async fn authority_names(
     mut conn: &AsyncPgConnection,
     codes: &[&str],
 ) -> QueryResult<Vec<(String, String)>> {
+    if codes.is_empty() {
+        return Ok(Vec::new());
+    }
     local_authorities::table
         .filter(local_authorities::gss_code.eq_any(codes))
         .select((local_authorities::gss_code, local_authorities::name))
@@ -222,6 +225,9 @@ pub async fn authority_names(
 
 /// The slugs and names of these hubs.
 pub async fn hub_names(mut conn: &AsyncPgConnection, ids: &[Uuid]) -> QueryResult<Vec<HubRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
     hubs::table
         .filter(hubs::id.eq_any(ids))
         .select((hubs::id, hubs::slug, hubs::name))
@@ -239,6 +245,9 @@ pub async fn teaching_school_hub_names(
     mut conn: &AsyncPgConnection,
     ids: &[Uuid],
 ) -> QueryResult<Vec<(Uuid, String, String)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
     teaching_school_hubs::table
         .filter(teaching_school_hubs::id.eq_any(ids))
         .select((

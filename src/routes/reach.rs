@@ -369,8 +369,9 @@ pub async fn reach_report(
     Ok(response)
 }
 
-/// The names the figures are shown with, besides those of covered authorities and
-/// projects: the authorities schools came from, and Teaching School Hubs.
+/// The names the figures are shown with, besides those of projects: the authorities
+/// schools came from (any hub's cover names them, the rest are looked up), and Teaching
+/// School Hubs.
 struct Names {
     authorities: HashMap<String, String>,
     teaching_school_hubs: HashMap<uuid::Uuid, TeachingSchoolHubRef>,
@@ -404,7 +405,8 @@ impl ReachReport {
         )?;
         let reach = Reach::count(&engagements);
 
-        let mut authorities_counted: Vec<&str> = reach
+        // Covered authorities come with their names; others schools came from are looked up.
+        let mut unnamed_authorities: Vec<&str> = reach
             .hubs
             .values()
             .flat_map(|hub| hub.splits.keys())
@@ -412,9 +414,10 @@ impl ReachReport {
                 Split::LocalAuthority(code) => Some(*code),
                 _ => None,
             })
+            .filter(|code| !covers.iter().any(|cover| cover.gss_code == *code))
             .collect();
-        authorities_counted.sort_unstable();
-        authorities_counted.dedup();
+        unnamed_authorities.sort_unstable();
+        unnamed_authorities.dedup();
         let mut teaching_school_hubs: Vec<uuid::Uuid> = reach
             .hubs
             .values()
@@ -441,12 +444,15 @@ impl ReachReport {
             .copied()
             .collect();
         let (authorities, tshs, other_hubs) = tokio::try_join!(
-            queries::authority_names(conn, &authorities_counted),
+            queries::authority_names(conn, &unnamed_authorities),
             queries::teaching_school_hub_names(conn, &teaching_school_hubs),
             queries::hub_names(conn, &other_hubs),
         )?;
+        let covered = covers
+            .iter()
+            .map(|cover| (cover.gss_code.clone(), cover.name.clone()));
         let names = Names {
-            authorities: authorities.into_iter().collect(),
+            authorities: covered.chain(authorities).collect(),
             teaching_school_hubs: tshs
                 .into_iter()
                 .map(|(id, slug, name)| (id, TeachingSchoolHubRef { slug, name }))
