@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks the reach report (`GET /api/v1/reports/reach`) on the synthetic national data
-# set: one hub's academic year as its hub manager sees it (JSON, and CSV), a partner's area,
+# set: one hub's academic year as its hub manager sees it (JSON at 32, 4 and 1 connections,
+# and CSV), a partner's area,
 # and every hub's year as a national admin (with 2 connections: it answers all 40 hubs);
 # beside them, in the same run, `GET /api/v1/me`
 # (what authenticating and one read cost) and pgbench running the four statements the report
@@ -102,15 +103,16 @@ declare -a ROWS=()
 measure() {
     local name=$1 connections=$2 path=$3 token=$4
     shift 4
-    local url=$BASE$path status
+    local url=$BASE$path status threads=$THREADS
+    [ "$connections" -ge "$threads" ] || threads=$connections
     status=$(curl -s -o "$WORK/answer-$name" -w '%{http_code}' -H "Authorization: Bearer $token" "$@" "$url")
     [ "$status" = 200 ] || { cat "$WORK/answer-$name" >&2; die "GET $path answered $status"; }
     say "$name: $url, $connections connections ($(wc -c <"$WORK/answer-$name") bytes)"
     if [ "$WARMUP" -gt 0 ]; then
-        wrk -t"$THREADS" -c"$connections" -d"${WARMUP}s" --timeout 10s -H "Authorization: Bearer $token" \
+        wrk -t"$threads" -c"$connections" -d"${WARMUP}s" --timeout 10s -H "Authorization: Bearer $token" \
             "$@" "$url" >/dev/null
     fi
-    wrk -t"$THREADS" -c"$connections" -d"${DURATION}s" --timeout 10s --latency \
+    wrk -t"$threads" -c"$connections" -d"${DURATION}s" --timeout 10s --latency \
         -H "Authorization: Bearer $token" "$@" "$url" >"$WORK/wrk-$name.txt"
     wrk_check_errors "$name" "$WORK/wrk-$name.txt"
     ROWS+=("$name|$connections|$(wrk_report_figures "$WORK/wrk-$name.txt")|$(wc -c <"$WORK/answer-$name")")
@@ -120,6 +122,7 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 measure me "$CONNECTIONS" /api/v1/me "$MANAGER_TOKEN"
 measure hub-year-json "$CONNECTIONS" "$REPORT" "$MANAGER_TOKEN"
 measure hub-year-json "$FEW_CONNECTIONS" "$REPORT" "$MANAGER_TOKEN"
+measure hub-year-json 1 "$REPORT" "$MANAGER_TOKEN"
 measure hub-year-csv "$CONNECTIONS" "$REPORT" "$MANAGER_TOKEN" -H 'Accept: text/csv'
 measure partner-area "$CONNECTIONS" "$REPORT" "$PARTNER_TOKEN"
 measure national-year "$NATIONAL_CONNECTIONS" "$REPORT" "$ADMIN_TOKEN"
