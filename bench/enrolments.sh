@@ -89,8 +89,13 @@ SELECT ('00000000-0000-4000-8000-' || lpad(n::text, 12, '0'))::uuid,
        'participant-' || n || '@bench.invalid', 'Bench participant ' || n, 'participant'
   FROM generate_series(1, :participants) AS n;
 
+-- The write path is measured on groups nobody has enrolled in yet: the synthetic
+-- enrolments and attendance (the reach report's data) go first.
+DELETE FROM attendance;
+DELETE FROM enrolments;
+
 -- Every group takes expressions of interest for the run: open, automatic admission, its
--- places free (the synthetic counts have no enrolments behind them), a deadline ahead.
+-- places free, a deadline ahead.
 UPDATE work_groups
    SET status = 'open', admission = 'automatic', accepted_count = 0, cancellation_reason = NULL,
        eoi_deadline = now() + interval '30 days';

@@ -54,13 +54,22 @@ pub struct EnrolmentScope {
 }
 
 /// What a report covers.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReportScope {
+    /// Every hub.
     National,
     Hub(uuid::Uuid),
-    WorkGroup(WorkGroupScope),
-    /// A Teaching School Hub's area, aggregated (no school or person named).
-    PartnerArea(uuid::Uuid),
+    /// The work groups of a hub that one lead leads.
+    LedBy {
+        lead_id: uuid::Uuid,
+        hub_id: uuid::Uuid,
+    },
+    /// The schools of a Teaching School Hub's area, aggregated (no school or person named),
+    /// in every hub's work groups or one hub's.
+    PartnerArea {
+        teaching_school_hub_id: uuid::Uuid,
+        hub_id: Option<uuid::Uuid>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -317,17 +326,45 @@ fn manages_profile(caller: &Caller, profile: &LeadProfileScope) -> bool {
 }
 
 fn may_read_report(caller: &Caller, scope: &ReportScope) -> bool {
-    match scope {
+    match *scope {
         _ if is_admin(caller) => true,
         ReportScope::National => false,
-        ReportScope::Hub(hub_id) => manages_hub(caller, *hub_id),
-        ReportScope::WorkGroup(group) => {
-            manages_hub(caller, group.hub_id) || leads_group(caller, group)
+        ReportScope::Hub(hub_id) => manages_hub(caller, hub_id),
+        ReportScope::LedBy { lead_id, hub_id } => {
+            caller.role == Role::Lead && caller.id == lead_id && caller.hub_id == Some(hub_id)
         }
-        ReportScope::PartnerArea(tsh) => {
-            caller.role == Role::Partner && caller.teaching_school_hub_id == Some(*tsh)
+        ReportScope::PartnerArea {
+            teaching_school_hub_id,
+            ..
+        } => {
+            caller.role == Role::Partner
+                && caller.teaching_school_hub_id == Some(teaching_school_hub_id)
         }
     }
+}
+
+/// The report a caller reads when naming `hub` (or none): national admins every hub's, or
+/// the one named; hub managers their own hub's; leads their own groups' in their hub;
+/// partners their area's, aggregated, across every hub or the one named. Naming a hub beyond
+/// that, or being a participant, is refused with 403 (hubs are public).
+pub fn report_scope(caller: &Caller, hub: Option<uuid::Uuid>) -> Result<ReportScope, Refusal> {
+    let own_hub = hub.or(caller.hub_id);
+    let scope = match (caller.role, own_hub, caller.teaching_school_hub_id) {
+        (Role::Admin, _, _) => hub.map_or(ReportScope::National, ReportScope::Hub),
+        (Role::HubManager, Some(hub_id), _) => ReportScope::Hub(hub_id),
+        (Role::Lead, Some(hub_id), _) => ReportScope::LedBy {
+            lead_id: caller.id,
+            hub_id,
+        },
+        (Role::Partner, _, Some(teaching_school_hub_id)) => ReportScope::PartnerArea {
+            teaching_school_hub_id,
+            hub_id: hub,
+        },
+        // Nobody else reads a report: asked for the national one, they are refused below.
+        _ => ReportScope::National,
+    };
+    authorize(caller, &Action::ReadReports(&scope))?;
+    Ok(scope)
 }
 
 /// The accounts a caller may list: all for admins, their hub's leads for hub managers.
@@ -659,12 +696,72 @@ mod tests {
         assert_eq!(report(ReportScope::National), [Admin]);
         assert_eq!(report(ReportScope::Hub(HUB)), [Admin, HubManager]);
         assert_eq!(report(ReportScope::Hub(OTHER_HUB)), [Admin]);
+        let led_by = |lead: u128, hub_id| ReportScope::LedBy {
+            lead_id: uuid::Uuid::from_u128(lead),
+            hub_id,
+        };
+        assert_eq!(report(led_by(30, HUB)), [Admin, Lead]);
+        assert_eq!(report(led_by(31, HUB)), [Admin]);
+        assert_eq!(report(led_by(30, OTHER_HUB)), [Admin]);
+        let area = |teaching_school_hub_id, hub_id| ReportScope::PartnerArea {
+            teaching_school_hub_id,
+            hub_id,
+        };
+        assert_eq!(report(area(TSH, None)), [Admin, Partner]);
+        assert_eq!(report(area(TSH, Some(OTHER_HUB))), [Admin, Partner]);
+        assert_eq!(report(area(OTHER_TSH, None)), [Admin]);
+    }
+
+    #[test]
+    fn each_role_reads_the_report_of_its_own_reach_and_naming_another_hub_is_refused() {
+        let scopes = |hub| {
+            everyone()
+                .iter()
+                .map(|caller| report_scope(caller, hub).ok())
+                .collect::<Vec<_>>()
+        };
+        let lead = ReportScope::LedBy {
+            lead_id: uuid::Uuid::from_u128(30),
+            hub_id: HUB,
+        };
+        let area = |hub_id| ReportScope::PartnerArea {
+            teaching_school_hub_id: TSH,
+            hub_id,
+        };
         assert_eq!(
-            report(ReportScope::WorkGroup(group())),
-            [Admin, HubManager, Lead]
+            scopes(None),
+            [
+                Some(ReportScope::National),
+                Some(ReportScope::Hub(HUB)),
+                Some(lead),
+                None,
+                Some(area(None)),
+            ]
         );
-        assert_eq!(report(ReportScope::PartnerArea(TSH)), [Admin, Partner]);
-        assert_eq!(report(ReportScope::PartnerArea(OTHER_TSH)), [Admin]);
+        assert_eq!(
+            scopes(Some(HUB)),
+            [
+                Some(ReportScope::Hub(HUB)),
+                Some(ReportScope::Hub(HUB)),
+                Some(lead),
+                None,
+                Some(area(Some(HUB))),
+            ]
+        );
+        assert_eq!(
+            scopes(Some(OTHER_HUB)),
+            [
+                Some(ReportScope::Hub(OTHER_HUB)),
+                None,
+                None,
+                None,
+                Some(area(Some(OTHER_HUB))),
+            ]
+        );
+        assert!(matches!(
+            report_scope(&caller(HubManager, 20), Some(OTHER_HUB)),
+            Err(Refusal::Forbidden(_))
+        ));
     }
 
     #[test]

@@ -5,28 +5,24 @@
 //! is corrected, so the statuses always follow the register (both ways).
 
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Integer, Nullable, SmallInt, Text, Uuid as SqlUuid};
+use diesel::sql_types::{Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::db::audit;
+use crate::db::participation::{STANDING_COLUMNS, Standing};
 use crate::db::schema::enrolments;
 use crate::db::sql::SqlBuilder;
 use crate::domain::EnrolmentStatus;
-use crate::domain::participation::ParticipationRule;
 
 #[derive(QueryableByName)]
-struct Standing {
+struct Settlement {
     #[diesel(sql_type = SqlUuid)]
     id: Uuid,
     #[diesel(sql_type = Text)]
     status: EnrolmentStatus,
-    #[diesel(sql_type = BigInt)]
-    present: i64,
-    #[diesel(sql_type = Integer)]
-    sessions: i32,
-    #[diesel(sql_type = Nullable<SmallInt>)]
-    min_percent: Option<i16>,
+    #[diesel(embed)]
+    standing: Standing,
 }
 
 /// Marks `completed` the enrolments of the group holding a place whose attendance meets the
@@ -38,33 +34,34 @@ pub async fn settle(
     work_group_id: Uuid,
     actor: Option<Uuid>,
 ) -> QueryResult<usize> {
-    let standings: Vec<Standing> = SqlBuilder::new(
-        "SELECT e.id, e.status, count(a.session_id) AS present, w.session_count AS sessions,
-                p.participation_min_percent AS min_percent
-           FROM enrolments e
+    let settlements: Vec<Settlement> = SqlBuilder::new("SELECT e.id, e.status, ")
+        .sql(STANDING_COLUMNS)
+        .sql(
+            " FROM enrolments e
            JOIN work_groups w ON w.id = e.work_group_id
            JOIN projects p ON p.id = w.project_id
-           LEFT JOIN attendance a ON a.enrolment_id = e.id AND a.status = 'present'
           WHERE e.status IN ('accepted', 'completed') AND e.work_group_id = ",
-    )
-    .bind::<SqlUuid, _>(work_group_id)
-    .sql(" GROUP BY e.id, w.id, p.id ORDER BY e.id")
-    .load(conn)
-    .await?;
+        )
+        .bind::<SqlUuid, _>(work_group_id)
+        .sql(" ORDER BY e.id")
+        .load(conn)
+        .await?;
     let mut changed = 0;
-    for standing in standings {
-        let rule = ParticipationRule {
-            min_percent: standing.min_percent,
-        };
-        let status = if rule.is_met(standing.present, i64::from(standing.sessions)) {
+    for Settlement {
+        id,
+        status: before,
+        standing,
+    } in settlements
+    {
+        let status = if standing.participates() {
             EnrolmentStatus::Completed
         } else {
             EnrolmentStatus::Accepted
         };
-        if status == standing.status {
+        if status == before {
             continue;
         }
-        diesel::update(enrolments::table.find(standing.id))
+        diesel::update(enrolments::table.find(id))
             .set((
                 enrolments::status.eq(status),
                 enrolments::updated_at.eq(diesel::dsl::now),
@@ -76,9 +73,9 @@ pub async fn settle(
             actor,
             "enrolment.status_changed",
             "enrolment",
-            &standing.id.to_string(),
+            &id.to_string(),
             serde_json::json!({
-                "before": standing.status, "after": status, "reason": "completion",
+                "before": before, "after": status, "reason": "completion",
                 "present_at": standing.present, "sessions": standing.sessions,
                 "participation_min_percent": standing.min_percent,
             }),

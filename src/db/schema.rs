@@ -237,6 +237,7 @@ diesel::table! {
         withdrawn_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        present_count -> Int4,
     }
 }
 

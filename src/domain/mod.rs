@@ -14,6 +14,7 @@ pub mod participation;
 pub mod pathway;
 pub mod place;
 mod project_code;
+pub mod reach;
 pub mod school;
 pub mod session_times;
 mod time;

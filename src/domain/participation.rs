@@ -1,7 +1,8 @@
 //! Whether a participant took part enough to count: present at no less than the project's
 //! share of the group's sessions (`participation_min_percent`), or, when the project sets
 //! none, present at one session at least. Completing a group's enrolments applies it, so the
-//! eligibility rule "completed an earlier project" and reach reports count the same way.
+//! eligibility rule "completed an earlier project" and reach reports count the same way:
+//! both read an enrolment's standing through `db::participation` and judge it here.
 
 /// A project's participation rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -117,8 +117,9 @@ impl Register {
 
 /// Free text as a spreadsheet cell: text a spreadsheet would run as a formula (starting
 /// with `=`, `+`, `-`, `@`, a tab or a carriage return) gets a leading `'`, as OWASP advises
-/// against CSV injection. Participants name themselves; staff open the file.
-fn spreadsheet_text(text: &str) -> String {
+/// against CSV injection. Participants name themselves; staff open the file. The reach
+/// report's table does the same with the names it shows.
+pub fn spreadsheet_text(text: &str) -> String {
     if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{text}")
     } else {

@@ -27,6 +27,8 @@ pub mod negotiation;
 pub mod partners;
 pub mod project_writes;
 pub mod projects;
+pub mod reach;
+pub mod reach_table;
 pub mod reference_writes;
 pub mod refs;
 pub mod school_import;
@@ -76,6 +78,7 @@ pub fn configure_api(config: &mut utoipa_actix_web::service_config::ServiceConfi
     calendars::configure(config);
     signposting::configure(config);
     change_feed::configure(config);
+    reach::configure(config);
 }
 
 /// Parses a path parameter, answering 400 naming the parameter when it is malformed.

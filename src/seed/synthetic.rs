@@ -1,14 +1,16 @@
 //! Synthetic data at national scale, for benchmarks: Maths Hubs sharing England's 153
 //! education authorities, schools across them, a project per programme phase per academic
-//! year, LLME leads, and work groups with their sessions. Every value is drawn from seeded
-//! random streams, so the same sizes always give the same rows (ids included).
+//! year, LLME leads, and work groups with their sessions; and, for the reach report,
+//! Teaching School Hubs, teachers, their enrolments and the attendance of groups that have
+//! met (`engagement`). Every value is drawn from seeded random streams, so the same sizes
+//! always give the same rows (ids included).
 //!
 //! Synthetic data needs a database of its own: loading refuses a database holding hubs,
 //! schools, projects or work groups that are not synthetic. Synthetic rows from an earlier
 //! load are deleted first, in the same transaction, so a second run (with the same sizes or
 //! others) leaves exactly one synthetic data set. Synthetic rows are recognised by their
-//! markers: hub slugs `synthetic-hub-…`, school names `Synthetic …`, project codes `SYNyy-…`
-//! and emails `…@synthetic.invalid`.
+//! markers: hub slugs `synthetic-hub-…`, Teaching School Hub slugs `synthetic-tsh-…`, school
+//! names `Synthetic …`, project codes `SYNyy-…` and emails `…@synthetic.invalid`.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -24,14 +26,17 @@ use rand::{RngExt, SeedableRng};
 use uuid::Uuid;
 
 use crate::db::schema::{
-    hub_local_authorities, hubs, llme_profile_hubs, llme_profiles, projects, schools, sessions,
-    users, work_group_leads, work_groups,
+    attendance, enrolments, hub_local_authorities, hubs, llme_profile_hubs, llme_profiles,
+    projects, schools, sessions, teaching_school_hub_areas, teaching_school_hubs, users,
+    work_group_leads, work_groups,
 };
 use crate::domain::{
     Admission, DeliveryMode, LaKind, LeadRole, ProgrammePhase, ProjectKind, SchoolPhase,
     SchoolStatus, SessionKind, SessionMode, WorkGroupStatus,
 };
 use crate::seed::reference::{self, LocalAuthorityRecord};
+
+mod engagement;
 
 /// How much synthetic data to load. The defaults are about national scale.
 #[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
@@ -134,6 +139,12 @@ pub struct SyntheticSummary {
     pub work_groups: usize,
     pub work_group_leads: usize,
     pub sessions: usize,
+    pub teaching_school_hubs: usize,
+    pub teaching_school_hub_areas: usize,
+    /// Teachers (role `participant`) who enrolled.
+    pub participants: usize,
+    pub enrolments: usize,
+    pub attendance: usize,
 }
 
 /// Why synthetic data was not loaded (bad sizes, or a database that is not synthetic).
@@ -169,7 +180,8 @@ pub async fn load(
     // session span): clear the dead rows and refresh statistics before anyone measures.
     conn.batch_execute(
         "VACUUM (ANALYZE) local_authorities, hubs, hub_local_authorities, schools, projects, users, \
-         llme_profiles, llme_profile_hubs, work_groups, work_group_leads, sessions",
+         llme_profiles, llme_profile_hubs, work_groups, work_group_leads, sessions, \
+         teaching_school_hubs, teaching_school_hub_areas, enrolments, attendance",
     )
     .await?;
     Ok(summary)
@@ -184,6 +196,7 @@ const BATCH_ROWS: usize = 1000;
 const SEED: u64 = 0x6d61_7468_7368_7562; // "mathshub"
 
 const SYNTHETIC_HUB_SLUG: &str = "synthetic-hub-%";
+const SYNTHETIC_TSH_SLUG: &str = "synthetic-tsh-%";
 const SYNTHETIC_SCHOOL_NAME: &str = "Synthetic %";
 const SYNTHETIC_PROJECT_CODE: &str = "^SYN[0-9]{2}-";
 const SYNTHETIC_EMAIL: &str = "%@synthetic.invalid";
@@ -198,6 +211,8 @@ struct Occupancy {
     other_projects: i64,
     #[diesel(sql_type = BigInt)]
     other_work_groups: i64,
+    #[diesel(sql_type = BigInt)]
+    other_teaching_school_hubs: i64,
 }
 
 /// Inserts `rows` in multi-row statements of `BATCH_ROWS`, behind a progress bar; evaluates
@@ -241,8 +256,23 @@ async fn load_all(
         "hub_local_authorities"
     );
     summary.schools = insert_batches!(conn, schools::table, plan.schools, "schools");
+    let engagement = &plan.engagement;
+    summary.teaching_school_hubs = insert_batches!(
+        conn,
+        teaching_school_hubs::table,
+        engagement.teaching_school_hubs,
+        "teaching_school_hubs"
+    );
+    summary.teaching_school_hub_areas = insert_batches!(
+        conn,
+        teaching_school_hub_areas::table,
+        engagement.areas,
+        "tsh_areas"
+    );
     summary.projects = insert_batches!(conn, projects::table, plan.projects, "projects");
     summary.leads = insert_batches!(conn, users::table, plan.users, "users");
+    summary.participants =
+        insert_batches!(conn, users::table, engagement.participants, "participants");
     summary.llme_profiles =
         insert_batches!(conn, llme_profiles::table, plan.profiles, "llme_profiles");
     summary.llme_profile_hubs = insert_batches!(
@@ -261,6 +291,10 @@ async fn load_all(
     );
     // The sessions trigger fills each group's first/last session and session count.
     summary.sessions = insert_batches!(conn, sessions::table, plan.sessions, "sessions");
+    summary.enrolments =
+        insert_batches!(conn, enrolments::table, engagement.enrolments, "enrolments");
+    summary.attendance =
+        insert_batches!(conn, attendance::table, engagement.attendance, "attendance");
     Ok(summary)
 }
 
@@ -283,7 +317,9 @@ async fn refuse_other_data(conn: &mut AsyncPgConnection) -> QueryResult<()> {
                 (SELECT count(*) FROM schools WHERE name NOT LIKE '{SYNTHETIC_SCHOOL_NAME}') AS other_schools,
                 (SELECT count(*) FROM projects WHERE code !~ '{SYNTHETIC_PROJECT_CODE}') AS other_projects,
                 (SELECT count(*) FROM work_groups wg JOIN hubs h ON h.id = wg.hub_id
-                  WHERE h.slug NOT LIKE '{SYNTHETIC_HUB_SLUG}') AS other_work_groups"
+                  WHERE h.slug NOT LIKE '{SYNTHETIC_HUB_SLUG}') AS other_work_groups,
+                (SELECT count(*) FROM teaching_school_hubs
+                  WHERE slug NOT LIKE '{SYNTHETIC_TSH_SLUG}') AS other_teaching_school_hubs"
     ))
     .get_result(conn)
     .await?;
@@ -292,6 +328,7 @@ async fn refuse_other_data(conn: &mut AsyncPgConnection) -> QueryResult<()> {
         (occupancy.other_schools, "schools"),
         (occupancy.other_projects, "projects"),
         (occupancy.other_work_groups, "work groups"),
+        (occupancy.other_teaching_school_hubs, "Teaching School Hubs"),
     ]
     .into_iter()
     .filter(|(count, _)| *count > 0)
@@ -309,9 +346,22 @@ async fn refuse_other_data(conn: &mut AsyncPgConnection) -> QueryResult<()> {
 }
 
 /// Deletes the rows of an earlier synthetic load; returns how many work groups went. Their
-/// sessions and leads go with them (ON DELETE CASCADE), profiles with their users.
+/// enrolments go first, with what hangs on them (attendance, fees); sessions and leads go
+/// with the groups (ON DELETE CASCADE), profiles with their users, areas with their
+/// Teaching School Hubs.
 async fn delete_earlier_load(conn: &mut AsyncPgConnection) -> QueryResult<usize> {
     let synthetic_hubs = format!("SELECT id FROM hubs WHERE slug LIKE '{SYNTHETIC_HUB_SLUG}'");
+    let synthetic_enrolments = format!(
+        "SELECT e.id FROM enrolments e JOIN work_groups w ON w.id = e.work_group_id \
+          WHERE w.hub_id IN ({synthetic_hubs})"
+    );
+    for statement in [
+        format!("DELETE FROM attendance WHERE enrolment_id IN ({synthetic_enrolments})"),
+        format!("DELETE FROM fee_liabilities WHERE enrolment_id IN ({synthetic_enrolments})"),
+        format!("DELETE FROM enrolments WHERE id IN ({synthetic_enrolments})"),
+    ] {
+        diesel::sql_query(statement).execute(conn).await?;
+    }
     let work_groups = diesel::sql_query(format!(
         "DELETE FROM work_groups WHERE hub_id IN ({synthetic_hubs})"
     ))
@@ -322,6 +372,7 @@ async fn delete_earlier_load(conn: &mut AsyncPgConnection) -> QueryResult<usize>
         format!("DELETE FROM projects WHERE code ~ '{SYNTHETIC_PROJECT_CODE}'"),
         format!("DELETE FROM hub_local_authorities WHERE hub_id IN ({synthetic_hubs})"),
         format!("DELETE FROM hubs WHERE slug LIKE '{SYNTHETIC_HUB_SLUG}'"),
+        format!("DELETE FROM teaching_school_hubs WHERE slug LIKE '{SYNTHETIC_TSH_SLUG}'"),
         format!("DELETE FROM schools WHERE name LIKE '{SYNTHETIC_SCHOOL_NAME}'"),
     ] {
         diesel::sql_query(statement).execute(conn).await?;
@@ -376,6 +427,7 @@ struct NewProject {
     cost_pence: i32,
     non_attendance_fee_pence: i32,
     cancellation_notice_days: i32,
+    participation_min_percent: Option<i16>,
     expectations: String,
 }
 
@@ -466,6 +518,7 @@ struct Plan {
     work_groups: Vec<NewWorkGroup>,
     work_group_leads: Vec<NewWorkGroupLead>,
     sessions: Vec<NewSession>,
+    engagement: engagement::Engagement,
 }
 
 /// A deterministic random stream per table, so changing one size leaves the other tables'
@@ -600,7 +653,7 @@ const SPECIALISMS: &[&str] = &[
     "assessment",
 ];
 
-/// Table numbers, for the random streams and id timestamps.
+/// Table numbers, for the random streams and id timestamps (`engagement` numbers on from 7).
 mod table {
     pub const HUBS: u64 = 1;
     pub const SCHOOLS: u64 = 2;
@@ -622,6 +675,7 @@ impl Plan {
         let projects = plan.add_projects(sizes);
         let leads = plan.add_leads();
         plan.add_work_groups(sizes, &projects, &leads, &hub_areas);
+        plan.engagement = engagement::Engagement::plan(&mut plan, authorities);
         Ok(plan)
     }
 
@@ -769,6 +823,9 @@ impl Plan {
                     cost_pence: 0,
                     non_attendance_fee_pence: 7500,
                     cancellation_notice_days: 7,
+                    // Secondary projects count participation at half the sessions; the
+                    // others at one session (the default rule).
+                    participation_min_percent: (phase == ProgrammePhase::Secondary).then_some(50),
                     expectations: "Commit to the full year.".to_owned(),
                 });
                 year.push((id, phase));

@@ -17,13 +17,23 @@ use mathshub::db::work_groups::{WorkGroupFilter, detail_query, list_query};
 use mathshub::domain::{GssCode, WorkGroupStatus};
 use uuid::Uuid;
 
-use crate::helpers::{TestApp, TestDatabase};
+use mathshub::auth::policy::ReportScope;
+use mathshub::auth::tokens::{Subject, TokenKeys};
+use mathshub::config::Secret;
+use mathshub::db::reach;
+use mathshub::domain::{AcademicYear, Role};
+
+use crate::helpers::{TEST_JWT_SECRET, TestApp, TestDatabase};
 
 /// Sample values, distinct from one another so each bind maps back to one variable. The
 /// authority (the Isles of Scilly) and the id are ones no other test uses, so the statements
 /// the API sends for them can be picked out of everything the test run sends.
 const AUTHORITY: &str = "E06000053";
 const WORK_GROUP: &str = "0193ffff-0000-7000-8000-00000000be7c";
+/// The reach report's hub (made by the end-to-end test) and academic year.
+const HUB: &str = "0193ffff-0000-7000-8000-00000000be7d";
+const HUB_SLUG: &str = "bench-sample-hub";
+const YEAR: &str = "2098/99";
 /// `limit=20` on the wire; handlers ask for one row more to know whether a next page exists.
 const LIMIT: i64 = 20;
 
@@ -47,6 +57,10 @@ fn variable(bind: &str) -> Option<&'static str> {
         Some("limit")
     } else if bind == WORK_GROUP {
         Some("id")
+    } else if bind == HUB {
+        Some("hub")
+    } else if bind == format!("{YEAR:?}") {
+        Some("year")
     } else {
         None
     }
@@ -67,7 +81,9 @@ fn try_split_debug(debug: &str) -> Option<(String, Vec<&'static str>)> {
 
 fn split_debug(debug: &str) -> (String, Vec<&'static str>) {
     try_split_debug(debug).unwrap_or_else(|| {
-        panic!("a bind of this query is no benchmark variable (la, status, limit, id): {debug}")
+        panic!(
+            "a bind of this query is no benchmark variable (la, status, limit, id, hub, year): {debug}"
+        )
     })
 }
 
@@ -106,13 +122,55 @@ async fn hubs_list_statement() -> String {
     statements.remove(0)
 }
 
+/// The statements the reach report reads one hub's year with (its names aside, looked up
+/// for what was counted): record what `db::reach` sends, in order.
+async fn reach_statements() -> Vec<String> {
+    let database = TestDatabase::create().await;
+    let mut conn = database.connection().await;
+    let recorded = std::sync::Arc::new(Mutex::new(Vec::new()));
+    let sink = recorded.clone();
+    conn.set_instrumentation(move |event: InstrumentationEvent<'_>| {
+        if let InstrumentationEvent::StartQuery { query, .. } = event {
+            sink.lock().expect("lock").push(query.to_string());
+        }
+    });
+    let year = AcademicYear::parse(YEAR).expect("a year");
+    let scope = ReportScope::Hub(HUB.parse().expect("a UUID"));
+    reach::hubs(&conn, &year, &scope).await.expect("hubs");
+    reach::covers(&conn, &year, &scope).await.expect("covers");
+    reach::projects(&conn, &year, &scope)
+        .await
+        .expect("projects");
+    reach::engagements(&conn, &year, &scope)
+        .await
+        .expect("engagements");
+    let statements = recorded.lock().expect("lock").clone();
+    assert_eq!(statements.len(), 4, "{statements:?}");
+    statements
+}
+
 async fn scripts() -> Vec<Script> {
     let list = list_query(&work_group_list_filter(), None, LIMIT + 1);
     let (_, list_variables) = split_debug(&diesel::debug_query::<Pg, _>(&list).to_string());
     let detail = detail_query(work_group_id());
     let (_, detail_variables) = split_debug(&diesel::debug_query::<Pg, _>(&detail).to_string());
     let (hubs_sql, hubs_variables) = split_debug(&hubs_list_statement().await);
-    vec![
+    let reach_request =
+        "GET /api/v1/reports/reach?academic_year=:year&hub=(the slug of :hub)".to_owned();
+    let reach_scripts = ["reach_hubs.sql", "reach_covers.sql", "reach_projects.sql", "reach_engagements.sql"]
+        .into_iter()
+        .zip(reach_statements().await)
+        .map(|(file, statement)| {
+            let (sql, variables) = split_debug(&statement);
+            Script {
+                file,
+                request: reach_request.clone(),
+                source: "mathshub::db::reach (recorded through diesel's instrumentation; run in turn, the four read one hub's year)",
+                sql,
+                variables,
+            }
+        });
+    let mut scripts = vec![
         Script {
             file: "work_groups_list.sql",
             request: "GET /api/v1/work-groups?local_authority=:la&status=open&limit=20".into(),
@@ -134,7 +192,9 @@ async fn scripts() -> Vec<Script> {
             sql: hubs_sql,
             variables: hubs_variables,
         },
-    ]
+    ];
+    scripts.extend(reach_scripts);
+    scripts
 }
 
 /// `sql` with each `$n` replaced by `:name` of the n-th variable.
@@ -211,28 +271,50 @@ fn record_sample_statements() -> Option<Box<dyn Instrumentation>> {
     Some(Box::new(|event: InstrumentationEvent<'_>| {
         if let InstrumentationEvent::StartQuery { query, .. } = event {
             let text = query.to_string();
-            if text.contains(AUTHORITY) || text.contains(WORK_GROUP) {
+            if [AUTHORITY, WORK_GROUP, HUB, YEAR]
+                .iter()
+                .any(|sample| text.contains(sample))
+            {
                 SENT.lock().expect("lock").push(text);
             }
         }
     }))
 }
 
-/// End to end: the three requests of the benchmark, served over HTTP, send exactly the
-/// statements of the scripts (the handler could call the query code differently).
+/// End to end: the requests of the benchmarks, served over HTTP, send exactly the statements
+/// of the scripts (the handler could call the query code differently).
 #[tokio::test(flavor = "multi_thread")]
 async fn handlers_send_the_statements_of_the_scripts() {
     // Arrange: connections opened from here on record statements naming the sample values.
     set_default_instrumentation(record_sample_statements).expect("instrumentation");
     let app = TestApp::spawn().await;
+    app.execute(&format!(
+        "INSERT INTO hubs (id, slug, name, region) VALUES ('{HUB}', '{HUB_SLUG}', 'Bench Sample Hub', 'London');
+         INSERT INTO users (id, email, name, role) VALUES ('{HUB}', 'admin@bench.example', 'Bench Admin', 'admin');"
+    ))
+    .await;
+    let admin = TokenKeys::new(&Secret::new(TEST_JWT_SECRET))
+        .expect("a valid secret")
+        .issue(Subject {
+            sub: HUB.to_owned(),
+            role: Role::Admin,
+            hub: None,
+            tsh: None,
+            client_id: None,
+            token_version: 0,
+        });
 
     // Act
     for path in [
         format!("/api/v1/work-groups?local_authority={AUTHORITY}&status=open&limit={LIMIT}"),
         format!("/api/v1/work-groups/{WORK_GROUP}"),
         format!("/api/v1/hubs?local_authority={AUTHORITY}"),
+        format!("/api/v1/reports/reach?academic_year={YEAR}&hub={HUB_SLUG}"),
     ] {
-        let status = app.get(&path).await.status().as_u16();
+        let response = app
+            .send(reqwest::Method::GET, &path, Some(&admin), None)
+            .await;
+        let status = response.status().as_u16();
         assert!(
             status == 200 || status == 404,
             "GET {path} answered {status}"

@@ -31,6 +31,7 @@ mod openapi;
 mod partners;
 mod project_writes;
 mod projects;
+mod reach;
 mod rights;
 mod schema;
 mod school_import;

@@ -74,7 +74,7 @@ fn every_operation_is_documented_with_its_errors() {
                 assert!(responses.contains_key("401"), "{name} lacks its 401");
             }
             // Every change needs a token (signing in aside), and so does reading accounts,
-            // credentials, enrolments, registers and fees.
+            // credentials, enrolments, registers, fees and reports.
             let protected_path = (method != "get" && !path.starts_with("/api/v1/auth/"))
                 || [
                     "/api/v1/users",
@@ -83,6 +83,7 @@ fn every_operation_is_documented_with_its_errors() {
                     "/api/v1/enrolments",
                     "/api/v1/audit",
                     "/api/v1/fees",
+                    "/api/v1/reports",
                 ]
                 .iter()
                 .any(|prefix| path.starts_with(prefix))

@@ -836,6 +836,20 @@ fn rows(f: &Fixture) -> Vec<Row> {
             ),
             |_| json!({"reason": "The hub could not find a venue."}),
         ),
+        // Each reads the reach of their own role: the hub's, the groups led, the partner's area.
+        row(
+            Method::GET,
+            "/api/v1/reports/reach",
+            "/api/v1/reports/reach?academic_year=2021/22".into(),
+            [401, 403, 200, 200, 200, 200, 200],
+        ),
+        // Another hub is beyond the LCW lead and manager; partners still see only their area.
+        row(
+            Method::GET,
+            "/api/v1/reports/reach",
+            "/api/v1/reports/reach?academic_year=2021/22&hub=glow".into(),
+            [401, 403, 403, 403, 200, 200, 200],
+        ),
     ]
 }
 

@@ -68,6 +68,10 @@ async fn load_fills_every_table_to_the_sizes_asked() {
     assert_eq!(summary.work_groups, 40);
     assert_eq!(summary.work_group_leads, 40);
     assert_eq!(summary.sessions, 120);
+    assert_eq!(summary.teaching_school_hubs, 87);
+    // Every authority but the 21 counties, in one area each.
+    assert_eq!(summary.teaching_school_hub_areas, 317 - 21);
+    assert!(summary.participants > 0 && summary.enrolments > 0 && summary.attendance > 0);
     for (sql, expected) in [
         ("SELECT count(*) AS n FROM hubs", 3),
         ("SELECT count(*) AS n FROM schools", 50),
@@ -83,6 +87,21 @@ async fn load_fills_every_table_to_the_sizes_asked() {
         (
             "SELECT count(*) AS n FROM schools s JOIN local_authorities la ON la.gss_code = s.la_code
               WHERE la.kind = 'county' AND s.district_code IS NULL",
+            0,
+        ),
+        ("SELECT count(*) AS n FROM teaching_school_hubs", 87),
+        // The places each group counts are its enrolments holding one, as the engine keeps them.
+        (
+            "SELECT count(*) AS n FROM work_groups w
+              WHERE w.accepted_count <> (SELECT count(*) FROM enrolments e
+                     WHERE e.work_group_id = w.id AND e.status IN ('accepted', 'completed'))",
+            0,
+        ),
+        // Attendance is only ever recorded for places, and only in groups that have met.
+        (
+            "SELECT count(*) AS n FROM attendance a JOIN enrolments e ON e.id = a.enrolment_id
+               JOIN work_groups w ON w.id = e.work_group_id
+              WHERE e.accepted_at IS NULL OR w.status NOT IN ('running', 'completed')",
             0,
         ),
     ] {
@@ -198,8 +217,25 @@ async fn a_second_load_replaces_the_first() {
         153
     );
     assert_eq!(
-        count(&mut conn, "SELECT count(*) AS n FROM users").await,
+        count(
+            &mut conn,
+            "SELECT count(*) AS n FROM users WHERE role = 'lead'"
+        )
+        .await,
         50
+    );
+    assert_eq!(
+        count(&mut conn, "SELECT count(*) AS n FROM teaching_school_hubs").await,
+        87
+    );
+    // The first load's enrolments and attendance went with its groups.
+    assert_eq!(
+        count(&mut conn, "SELECT count(*) AS n FROM enrolments").await,
+        summary.enrolments as i64
+    );
+    assert_eq!(
+        count(&mut conn, "SELECT count(*) AS n FROM attendance").await,
+        summary.attendance as i64
     );
 }
 
