@@ -1,9 +1,10 @@
 //! What the reach report reads for one academic year and one scope (`ReportScope`): the
 //! hubs it shows, the authorities each covers with their open schools, the projects their
 //! work groups deliver, and every enrolment that holds or held a place with its standing
-//! against the participation rule. Each query starts from the scope's work groups of the
-//! year (or its hubs) and follows indexes down, so one hub's year reads only that year's
-//! groups, enrolments and attendance.
+//! against the participation rule. Each query starts from the scope's hubs or work groups
+//! of the year (a partner's, from the schools of its area) and follows indexes down, so one
+//! hub's year reads only that year's groups and their enrolments, which carry their count
+//! of sessions present.
 //!
 //! The queries take the connection shared, so a handler can pipeline them.
 

@@ -377,6 +377,57 @@ struct Names {
     teaching_school_hubs: HashMap<uuid::Uuid, TeachingSchoolHubRef>,
 }
 
+impl Names {
+    /// The names of what was counted, and of a partner's own Teaching School Hub (for the
+    /// scope): the authorities no cover names and the referrers are looked up (pipelined).
+    async fn load(
+        conn: &AsyncPgConnection,
+        reach: &Reach<'_>,
+        covers: &[CoverRow],
+        scope: &ReportScope,
+    ) -> diesel::QueryResult<Self> {
+        let splits = || reach.hubs.values().flat_map(|hub| hub.splits.keys());
+        let mut unnamed_authorities: Vec<&str> = splits()
+            .filter_map(|split| match split {
+                Split::LocalAuthority(code) => Some(*code),
+                _ => None,
+            })
+            .filter(|code| !covers.iter().any(|cover| cover.gss_code == *code))
+            .collect();
+        unnamed_authorities.sort_unstable();
+        unnamed_authorities.dedup();
+        let mut teaching_school_hubs: Vec<uuid::Uuid> = splits()
+            .filter_map(|split| match split {
+                Split::Referrer(Referrer::TeachingSchoolHub(id)) => Some(*id),
+                _ => None,
+            })
+            .collect();
+        if let ReportScope::PartnerArea {
+            teaching_school_hub_id,
+            ..
+        } = *scope
+        {
+            teaching_school_hubs.push(teaching_school_hub_id);
+        }
+        teaching_school_hubs.sort_unstable();
+        teaching_school_hubs.dedup();
+        let (authorities, tshs) = tokio::try_join!(
+            queries::authority_names(conn, &unnamed_authorities),
+            queries::teaching_school_hub_names(conn, &teaching_school_hubs),
+        )?;
+        let covered = covers
+            .iter()
+            .map(|cover| (cover.gss_code.clone(), cover.name.clone()));
+        Ok(Self {
+            authorities: covered.chain(authorities).collect(),
+            teaching_school_hubs: tshs
+                .into_iter()
+                .map(|(id, slug, name)| (id, TeachingSchoolHubRef { slug, name }))
+                .collect(),
+        })
+    }
+}
+
 impl ReachReport {
     /// Reads and counts the report: the scope's hubs, covers, projects and enrolments in one
     /// round trip (pipelined), then the names the figures need (and any hub a partner's
@@ -404,38 +455,6 @@ impl ReachReport {
             led_work_groups,
         )?;
         let reach = Reach::count(&engagements);
-
-        // Covered authorities come with their names; others schools came from are looked up.
-        let mut unnamed_authorities: Vec<&str> = reach
-            .hubs
-            .values()
-            .flat_map(|hub| hub.splits.keys())
-            .filter_map(|split| match split {
-                Split::LocalAuthority(code) => Some(*code),
-                _ => None,
-            })
-            .filter(|code| !covers.iter().any(|cover| cover.gss_code == *code))
-            .collect();
-        unnamed_authorities.sort_unstable();
-        unnamed_authorities.dedup();
-        let mut teaching_school_hubs: Vec<uuid::Uuid> = reach
-            .hubs
-            .values()
-            .flat_map(|hub| hub.splits.keys())
-            .filter_map(|split| match split {
-                Split::Referrer(Referrer::TeachingSchoolHub(id)) => Some(*id),
-                _ => None,
-            })
-            .collect();
-        if let ReportScope::PartnerArea {
-            teaching_school_hub_id,
-            ..
-        } = *scope
-        {
-            teaching_school_hubs.push(teaching_school_hub_id);
-        }
-        teaching_school_hubs.sort_unstable();
-        teaching_school_hubs.dedup();
         // A partner's schools may have signed up with hubs beyond those serving its area.
         let other_hubs: Vec<uuid::Uuid> = reach
             .hubs
@@ -443,21 +462,10 @@ impl ReachReport {
             .filter(|id| !hubs.iter().any(|hub| hub.id == **id))
             .copied()
             .collect();
-        let (authorities, tshs, other_hubs) = tokio::try_join!(
-            queries::authority_names(conn, &unnamed_authorities),
-            queries::teaching_school_hub_names(conn, &teaching_school_hubs),
+        let (names, other_hubs) = tokio::try_join!(
+            Names::load(conn, &reach, &covers, scope),
             queries::hub_names(conn, &other_hubs),
         )?;
-        let covered = covers
-            .iter()
-            .map(|cover| (cover.gss_code.clone(), cover.name.clone()));
-        let names = Names {
-            authorities: covered.chain(authorities).collect(),
-            teaching_school_hubs: tshs
-                .into_iter()
-                .map(|(id, slug, name)| (id, TeachingSchoolHubRef { slug, name }))
-                .collect(),
-        };
 
         let mut hubs = hubs;
         hubs.extend(other_hubs);

@@ -34,6 +34,8 @@ const WORK_GROUP: &str = "0193ffff-0000-7000-8000-00000000be7c";
 const HUB: &str = "0193ffff-0000-7000-8000-00000000be7d";
 const HUB_SLUG: &str = "bench-sample-hub";
 const YEAR: &str = "2098/99";
+/// The admin who asks for the report.
+const ADMIN: &str = "0193ffff-0000-7000-8000-00000000be7e";
 /// `limit=20` on the wire; handlers ask for one row more to know whether a next page exists.
 const LIMIT: i64 = 20;
 
@@ -290,13 +292,13 @@ async fn handlers_send_the_statements_of_the_scripts() {
     let app = TestApp::spawn().await;
     app.execute(&format!(
         "INSERT INTO hubs (id, slug, name, region) VALUES ('{HUB}', '{HUB_SLUG}', 'Bench Sample Hub', 'London');
-         INSERT INTO users (id, email, name, role) VALUES ('{HUB}', 'admin@bench.example', 'Bench Admin', 'admin');"
+         INSERT INTO users (id, email, name, role) VALUES ('{ADMIN}', 'admin@bench.example', 'Bench Admin', 'admin');"
     ))
     .await;
     let admin = TokenKeys::new(&Secret::new(TEST_JWT_SECRET))
         .expect("a valid secret")
         .issue(Subject {
-            sub: HUB.to_owned(),
+            sub: ADMIN.to_owned(),
             role: Role::Admin,
             hub: None,
             tsh: None,
