@@ -8,9 +8,10 @@ use diesel::sql_types::{Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use crate::db::signposting::{self, OFFERED_TO_AUTHORITIES};
 use crate::db::sql::SqlBuilder;
 use crate::domain::feed_window::FeedWindow;
-use crate::domain::{Role, SessionKind, SessionMode, Slug, WorkGroupStatus};
+use crate::domain::{GssCode, Role, SessionKind, SessionMode, Slug, WorkGroupStatus};
 
 /// A session with its work group, as a feed shows it.
 #[derive(Debug, QueryableByName)]
@@ -134,18 +135,16 @@ pub async fn of_hub(
     Ok(Some((hub_name, sessions)))
 }
 
-/// Every session of the groups `ids` (public groups, as the caller chose them), no joining
-/// links.
-pub async fn of_groups(
+/// Every session of the groups open for expressions of interest to the schools of `codes`,
+/// as signposting shows them (`db::signposting::OFFERED_TO_AUTHORITIES`), no joining links.
+pub async fn signposted_to(
     conn: &mut AsyncPgConnection,
-    ids: &[Uuid],
+    codes: &[GssCode],
 ) -> diesel::QueryResult<Vec<FeedSessionRow>> {
-    SqlBuilder::new(format!(
-        "{COLUMNS}, NULL::text AS joining_link{FROM} WHERE wg.status <> 'draft' AND wg.id = ANY("
+    diesel::sql_query(format!(
+        "{COLUMNS}, NULL::text AS joining_link{FROM} WHERE wg.id IN ({OFFERED_TO_AUTHORITIES}){ORDER}"
     ))
-    .bind::<diesel::sql_types::Array<SqlUuid>, _>(ids.to_vec())
-    .sql(")")
-    .sql(ORDER)
+    .bind::<diesel::sql_types::Array<Text>, _>(signposting::code_texts(codes))
     .load(conn)
     .await
 }

@@ -76,10 +76,25 @@ pub struct OpenGroupSessionRow {
     pub venue_address: Option<String>,
 }
 
-/// Groups `open` or `full` (a full group still takes expressions of interest, onto its
-/// waiting list) whose deadline has not passed, as `POST /work-groups/{id}/enrolments` takes
-/// them; never drafts.
-const OPEN_GROUPS: &str = "\
+/// The ids of the groups open for expressions of interest to the schools of the authorities
+/// bound as `$1` (the groups of the hubs covering them now, a district through its county):
+/// `open` or `full` (a full group still takes expressions of interest, onto its waiting list)
+/// with the deadline not passed, as `POST /work-groups/{id}/enrolments` takes them; never
+/// drafts. The signposting calendar selects by it too.
+pub const OFFERED_TO_AUTHORITIES: &str = "\
+SELECT wg.id
+  FROM work_groups wg
+ WHERE wg.status IN ('open', 'full')
+   AND (wg.eoi_deadline IS NULL OR wg.eoi_deadline > now())
+   AND wg.hub_id IN (SELECT cover.hub_id
+                       FROM local_authorities la
+                       JOIN hub_local_authorities cover
+                         ON cover.la_code = coalesce(la.parent_gss_code, la.gss_code)
+                        AND cover.covered_until IS NULL
+                      WHERE la.gss_code = ANY($1))";
+
+/// A group as signposting shows it, over `work_groups wg`.
+const OPEN_GROUP_COLUMNS: &str = "\
 SELECT wg.id, wg.code, wg.title, hub.slug AS hub_slug, hub.name AS hub_name,
        project.code AS project_code, project.title AS project_title, wg.academic_year, wg.phase,
        wg.mode, wg.status, wg.admission, wg.capacity, wg.accepted_count, wg.eoi_deadline,
@@ -97,16 +112,7 @@ SELECT wg.id, wg.code, wg.title, hub.slug AS hub_slug, hub.name AS hub_name,
          WHERE s.work_group_id = wg.id) AS sessions
   FROM work_groups wg
   JOIN hubs hub ON hub.id = wg.hub_id
-  JOIN projects project ON project.id = wg.project_id
- WHERE wg.status IN ('open', 'full')
-   AND (wg.eoi_deadline IS NULL OR wg.eoi_deadline > now())
-   AND wg.hub_id IN (SELECT cover.hub_id
-                       FROM local_authorities la
-                       JOIN hub_local_authorities cover
-                         ON cover.la_code = coalesce(la.parent_gss_code, la.gss_code)
-                        AND cover.covered_until IS NULL
-                      WHERE la.gss_code = ANY($1))
- ORDER BY wg.eoi_deadline, wg.code, wg.id";
+  JOIN projects project ON project.id = wg.project_id";
 
 /// Every work group open for expressions of interest to the schools of any of `codes`, each
 /// once, soonest deadline first.
@@ -114,11 +120,18 @@ pub async fn open_groups_for(
     conn: &mut AsyncPgConnection,
     codes: &[GssCode],
 ) -> QueryResult<Vec<OpenGroupRow>> {
-    let codes: Vec<String> = codes.iter().map(|code| code.as_str().to_owned()).collect();
-    diesel::sql_query(OPEN_GROUPS)
-        .bind::<Array<Text>, _>(codes)
-        .load(conn)
-        .await
+    diesel::sql_query(format!(
+        "{OPEN_GROUP_COLUMNS} WHERE wg.id IN ({OFFERED_TO_AUTHORITIES}) \
+         ORDER BY wg.eoi_deadline, wg.code, wg.id"
+    ))
+    .bind::<Array<Text>, _>(code_texts(codes))
+    .load(conn)
+    .await
+}
+
+/// `codes` as the text `OFFERED_TO_AUTHORITIES` binds.
+pub fn code_texts(codes: &[GssCode]) -> Vec<String> {
+    codes.iter().map(|code| code.as_str().to_owned()).collect()
 }
 
 /// A Teaching School Hub: its id, slug and name.

@@ -88,6 +88,12 @@ pub fn apply(
     }
 }
 
+/// The places a group of `capacity` has left with `accepted` participants; `None` without a
+/// capacity.
+pub fn places_left(capacity: Option<i32>, accepted: i32) -> Option<i32> {
+    capacity.map(|capacity| (capacity - accepted).max(0))
+}
+
 /// The status after places changed (a new capacity, or a place taken or freed): an open
 /// group with every place taken is `full`, a full one with a place free is `open` again.
 pub fn after_places_change(facts: &GroupFacts) -> WorkGroupStatus {

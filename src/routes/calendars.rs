@@ -12,14 +12,14 @@ use crate::auth::calendar_secrets::ClaimedSecret;
 use crate::auth::{Action, Auth, Caller, CallerKind, authorize};
 use crate::config::PublicUrl;
 use crate::db::calendar_feeds::{self as queries, FeedOwnerRow, FeedSessionRow};
-use crate::db::{DbPool, audit, local_authorities, signposting};
+use crate::db::{DbPool, audit};
 use crate::domain::feed_window::FeedWindow;
 use crate::domain::{GssCode, Slug};
 use crate::error::ApiError;
 use crate::routes::icalendar::{self, Entry, EntryGroup, Feed};
 use crate::routes::list::{FieldErrors, Filters, NoQueryParameters, QueryParameters};
 use crate::routes::refs::Venue;
-use crate::routes::{parse_path, uuid};
+use crate::routes::{parse_path, signposting, uuid};
 
 const TAG: &str = "Calendars";
 
@@ -48,9 +48,15 @@ impl From<FeedSessionRow> for Entry {
     }
 }
 
-fn feed_body(feed: &Feed<'_>, rows: Vec<FeedSessionRow>, public_url: &PublicUrl) -> String {
+/// The feed of `rows`, as a `file_name` attachment.
+fn feed_response(
+    file_name: &str,
+    feed: Feed<'_>,
+    rows: Vec<FeedSessionRow>,
+    public_url: &PublicUrl,
+) -> HttpResponse {
     let entries: Vec<Entry> = rows.into_iter().map(Entry::from).collect();
-    icalendar::to_ics(feed, &entries, public_url)
+    icalendar::response(file_name, icalendar::to_ics(&feed, &entries, public_url))
 }
 
 /// Subscribe to a work group's sessions
@@ -98,9 +104,11 @@ pub async fn work_group_calendar(
         name: &name,
         description: &description,
     };
-    Ok(icalendar::response(
+    Ok(feed_response(
         &format!("{}.ics", group.code),
-        feed_body(&feed, rows, &public_url),
+        feed,
+        rows,
+        &public_url,
     ))
 }
 
@@ -145,9 +153,11 @@ pub async fn hub_calendar(
         name: &hub_name,
         description: &description,
     };
-    Ok(icalendar::response(
+    Ok(feed_response(
         &format!("{slug}.ics"),
-        feed_body(&feed, rows, &public_url),
+        feed,
+        rows,
+        &public_url,
     ))
 }
 
@@ -172,13 +182,8 @@ impl Filters for SignpostingCalendarRequest {
     type Raw = SignpostingCalendarQuery;
 
     fn parse(raw: SignpostingCalendarQuery, errors: &mut FieldErrors) -> Self {
-        errors.require(
-            "local_authority",
-            &raw.local_authority,
-            "is required: the GSS code of the schools' local authority, such as E09000025",
-        );
         Self {
-            local_authority: errors.parse("local_authority", raw.local_authority, GssCode::parse),
+            local_authority: signposting::required_authority(raw.local_authority, errors),
         }
     }
 }
@@ -216,15 +221,8 @@ pub async fn signposting_calendar(
         .local_authority
         .expect("required, so refused before when missing");
     let mut conn = pool.get().await?;
-    let authority = local_authorities::find(&mut conn, &code)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("Local authority {code}")))?;
-    let groups: Vec<uuid::Uuid> = signposting::open_groups_for(&mut conn, &[code])
-        .await?
-        .into_iter()
-        .map(|group| group.id)
-        .collect();
-    let rows = queries::of_groups(&mut conn, &groups).await?;
+    let authority = signposting::authority(&mut conn, &code).await?;
+    let rows = queries::signposted_to(&mut conn, &[code]).await?;
     let name = format!("Maths Hubs work groups for schools in {}", authority.name);
     let description = format!(
         "Sessions of the work groups open for expressions of interest to schools in {}",
@@ -234,9 +232,11 @@ pub async fn signposting_calendar(
         name: &name,
         description: &description,
     };
-    Ok(icalendar::response(
+    Ok(feed_response(
         &format!("signposting-{}.ics", authority.gss_code),
-        feed_body(&feed, rows, &public_url),
+        feed,
+        rows,
+        &public_url,
     ))
 }
 
@@ -312,7 +312,7 @@ pub async fn personal_calendar(
         name: "Maths Hubs: my sessions",
         description: &description,
     };
-    let mut response = icalendar::response("maths-hubs.ics", feed_body(&feed, rows, &public_url));
+    let mut response = feed_response("maths-hubs.ics", feed, rows, &public_url);
     response.headers_mut().insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, no-store"),

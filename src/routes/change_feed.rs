@@ -14,6 +14,7 @@ use crate::auth::Caller;
 use crate::auth::policy::own_area;
 use crate::db::DbPool;
 use crate::db::change_feed::{self as queries, EventDetailsRow, FeedEventRow, FeedPosition};
+use crate::domain::lifecycle;
 use crate::domain::{ChangeKind, LondonTime, ParseError, WorkGroupStatus};
 use crate::error::ApiError;
 use crate::routes::list::{DEFAULT_LIMIT, FieldErrors, Filters, QueryParameters, parse_limit};
@@ -146,9 +147,7 @@ impl TryFrom<FeedEventRow> for Change {
             kind: row.kind,
             occurred_at: LondonTime(row.occurred_at),
             work_group: ChangedWorkGroup {
-                places_left: row
-                    .capacity
-                    .map(|capacity| (capacity - row.accepted_count).max(0)),
+                places_left: lifecycle::places_left(row.capacity, row.accepted_count),
                 id: row.work_group_id,
                 code: row.code,
                 title: row.title,

@@ -283,10 +283,7 @@ async fn places_changed(
         ..group.facts.clone()
     };
     let status = lifecycle::after_places_change(&facts);
-    let places_left = group
-        .fields
-        .capacity
-        .map(|capacity| (capacity - accepted).max(0));
+    let places_left = lifecycle::places_left(group.fields.capacity, accepted);
     tokio::try_join!(
         engine::set_places(conn, group.id, accepted, status),
         group_writes::record_event(

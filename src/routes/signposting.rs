@@ -17,6 +17,7 @@ use crate::auth::{Action, Caller, authorize};
 use crate::db::DbPool;
 use crate::db::local_authorities::{self, LocalAuthorityRow};
 use crate::db::signposting::{self as queries, OpenGroupRow, TeachingSchoolHubKey};
+use crate::domain::lifecycle;
 use crate::domain::place::place_of;
 use crate::domain::{
     Admission, DeliveryMode, EoiUrlTemplate, GssCode, LaKind, LeadRole, LondonTime, ProgrammePhase,
@@ -90,9 +91,7 @@ impl SignpostedWorkGroup {
     fn new(row: OpenGroupRow, links: &EoiUrlTemplate, referred_by: Option<&Slug>) -> Self {
         Self {
             expression_of_interest_url: links.render(row.id, referred_by),
-            places_left: row
-                .capacity
-                .map(|capacity| (capacity - row.accepted_count).max(0)),
+            places_left: lifecycle::places_left(row.capacity, row.accepted_count),
             sessions: row
                 .sessions
                 .0
@@ -230,16 +229,31 @@ impl Filters for SignpostingRequest {
     type Raw = SignpostingQuery;
 
     fn parse(raw: SignpostingQuery, errors: &mut FieldErrors) -> Self {
-        errors.require(
-            "local_authority",
-            &raw.local_authority,
-            "is required: the GSS code of the schools' local authority, such as E09000025",
-        );
         Self {
-            local_authority: errors.parse("local_authority", raw.local_authority, GssCode::parse),
+            local_authority: required_authority(raw.local_authority, errors),
             referred_by: errors.parse("referred_by", raw.referred_by, Slug::parse),
         }
     }
+}
+
+/// The required `local_authority` parameter of signposting's operations.
+pub fn required_authority(raw: Option<String>, errors: &mut FieldErrors) -> Option<GssCode> {
+    errors.require(
+        "local_authority",
+        &raw,
+        "is required: the GSS code of the schools' local authority, such as E09000025",
+    );
+    errors.parse("local_authority", raw, GssCode::parse)
+}
+
+/// The authority `code` names; 404 when there is none.
+pub async fn authority(
+    conn: &mut AsyncPgConnection,
+    code: &GssCode,
+) -> Result<LocalAuthorityRow, ApiError> {
+    local_authorities::find(conn, code)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("Local authority {code}")))
 }
 
 /// Signposting for a local authority
@@ -273,9 +287,7 @@ pub async fn signposting_for_authority(
     } = query.0;
     let code = local_authority.expect("required, so refused before when missing");
     let mut conn = pool.get().await?;
-    let authority = local_authorities::find(&mut conn, &code)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("Local authority {code}")))?;
+    let authority = authority(&mut conn, &code).await?;
     let referrer = match &referred_by {
         Some(slug) => Some(
             queries::teaching_school_hub_by_slug(&mut conn, slug.as_str())

@@ -12,6 +12,7 @@ use crate::db::DbPool;
 use crate::db::work_groups::{
     self as queries, LeadRow, WorkGroupDetailRow, WorkGroupFilter, WorkGroupRow,
 };
+use crate::domain::lifecycle;
 use crate::domain::{
     AcademicYear, Admission, DeliveryMode, GssCode, LeadRole, LondonTime, ProgrammePhase, Slug,
     WorkGroupStatus, parse_instant,
@@ -91,9 +92,7 @@ pub struct WorkGroup {
 impl From<WorkGroupRow> for WorkGroupSummary {
     fn from(row: WorkGroupRow) -> Self {
         Self {
-            places_left: row
-                .capacity
-                .map(|capacity| (capacity - row.accepted_count).max(0)),
+            places_left: lifecycle::places_left(row.capacity, row.accepted_count),
             leads: row.leads.0.into_iter().map(WorkGroupLead::from).collect(),
             id: row.id,
             code: row.code,
