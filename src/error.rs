@@ -73,6 +73,10 @@ pub enum ApiError {
     Forbidden(String),
     #[error("{0}")]
     NotFound(String),
+    /// A path the API serves, asked with a method it does not serve there; `allow` lists
+    /// those it does, as the `Allow` header's value.
+    #[error("{method} is not served here (Allow: {allow})")]
+    MethodNotAllowed { method: String, allow: String },
     #[error("{0}")]
     Conflict(String),
     /// `If-Match` named a version that is no longer current.
@@ -116,6 +120,7 @@ impl ApiError {
             Self::Unauthorized(_) => ("unauthorized", "Unauthorized"),
             Self::Forbidden(_) => ("forbidden", "Forbidden"),
             Self::NotFound(_) => ("not-found", "Not found"),
+            Self::MethodNotAllowed { .. } => ("method-not-allowed", "Method not allowed"),
             Self::Conflict(_) => ("conflict", "Conflict"),
             Self::PreconditionFailed(_) => ("precondition-failed", "Precondition failed"),
             Self::PayloadTooLarge(_) => ("payload-too-large", "Request body too large"),
@@ -139,6 +144,9 @@ impl ApiError {
             | Self::PreconditionFailed(detail)
             | Self::PayloadTooLarge(detail)
             | Self::NotAcceptable(detail) => detail.clone(),
+            Self::MethodNotAllowed { method, allow } => {
+                format!("This path does not answer {method}; it answers {allow}.")
+            }
             Self::NotEligible(errors) => format!(
                 "Not eligible for this work group: {}.",
                 errors
@@ -180,6 +188,7 @@ impl ResponseError for ApiError {
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -207,6 +216,9 @@ impl ResponseError for ApiError {
                 retry_after_seconds,
             } => {
                 response.insert_header((header::RETRY_AFTER, retry_after_seconds.to_string()));
+            }
+            Self::MethodNotAllowed { allow, .. } => {
+                response.insert_header((header::ALLOW, allow.as_str()));
             }
             // RFC 6750: a 401 names the scheme the client should use.
             Self::Unauthorized(_) => {

@@ -7,7 +7,7 @@ use actix_cors::Cors;
 use actix_web::dev::Server;
 use actix_web::http::{Method, header};
 use actix_web::middleware::{Logger, from_fn};
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, ResponseError, web};
+use actix_web::{App, HttpServer, ResponseError, web};
 use tokio::signal::unix::{SignalKind, signal};
 use utoipa_actix_web::{AppExt, scope};
 use utoipa_swagger_ui::SwaggerUi;
@@ -62,16 +62,19 @@ impl Application {
                 .configure(configure_routes)
                 .split_for_parts();
             let document = crate::openapi::finish(document);
+            let served_paths =
+                web::Data::new(routes::unknown::ServedPaths::from_document(&document));
             app.app_data(pool.clone())
                 .app_data(auth.clone())
                 .app_data(public_url.clone())
                 .app_data(eoi_url_template.clone())
+                .app_data(served_paths)
                 .app_data(json_config())
                 .app_data(form_config())
                 .service(
                     SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", document),
                 )
-                .default_service(web::to(unknown_path))
+                .default_service(web::to(routes::unknown::answer))
                 .wrap(cors(&cors_origins))
                 .wrap(
                     Logger::new("%a \"%{request_line}xi\" %s %b %Dms")
@@ -204,8 +207,4 @@ fn logged_request_line(request: &actix_web::dev::ServiceRequest) -> String {
             request.version()
         ),
     }
-}
-
-async fn unknown_path(request: HttpRequest) -> HttpResponse {
-    ApiError::NotFound(format!("There is nothing at {}", request.path())).error_response()
 }

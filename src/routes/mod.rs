@@ -39,6 +39,7 @@ pub mod signposting;
 pub mod strategic_partners;
 pub mod teaching_school_hub_writes;
 pub mod teaching_school_hubs;
+pub mod unknown;
 pub mod users;
 pub mod work_group_writes;
 pub mod work_groups;

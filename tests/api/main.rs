@@ -46,6 +46,7 @@ mod synthetic_seed;
 mod teaching_school_hub_writes;
 mod teaching_school_hubs;
 mod tokens;
+mod unsupported_methods;
 mod users;
 mod work_group_writes;
 mod work_groups;
