@@ -8,6 +8,8 @@ use utoipa_actix_web::AppExt;
 
 use crate::error::{FieldError, Problem};
 
+mod vocabulary;
+
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -414,6 +416,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
 pub fn finish(mut document: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     declare_idempotency_keys(&mut document);
     declare_write_entity_tags(&mut document);
+    vocabulary::declare(&mut document);
     document
 }
 

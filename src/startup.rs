@@ -74,7 +74,8 @@ impl Application {
                 .service(
                     SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", document),
                 )
-                .default_service(web::to(routes::unknown::answer))
+                .default_service(web::to(routes::unknown::unknown_path))
+                .wrap(from_fn(routes::unknown::refuse_unserved_methods))
                 .wrap(cors(&cors_origins))
                 .wrap(
                     Logger::new("%a \"%{request_line}xi\" %s %b %Dms")
@@ -124,6 +125,7 @@ pub fn configure_routes(config: &mut utoipa_actix_web::service_config::ServiceCo
     config.configure(routes::health::configure).service(
         scope("/api/v1")
             .wrap(from_fn(routes::etag::entity_tags))
+            .wrap(from_fn(routes::json_bodies::objects_only))
             .wrap(from_fn(routes::idempotency::idempotent_creates))
             .configure(routes::configure_api),
     );

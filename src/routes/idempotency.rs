@@ -168,7 +168,7 @@ fn body_limit(request: &ServiceRequest) -> usize {
 }
 
 /// The body, up to `limit` bytes: a keyed request is read whole to be fingerprinted.
-async fn read_body(mut payload: Payload, limit: usize) -> Result<Bytes, ApiError> {
+pub(crate) async fn read_body(mut payload: Payload, limit: usize) -> Result<Bytes, ApiError> {
     let mut body = BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|error| ApiError::invalid("body", error.to_string()))?;

@@ -17,6 +17,7 @@ pub mod hub_writes;
 pub mod hubs;
 pub mod icalendar;
 pub mod idempotency;
+pub mod json_bodies;
 pub mod lead_writes;
 pub mod leads;
 pub mod list;

@@ -74,7 +74,7 @@ pub struct NewProject {
     /// Such as 2021/22.
     pub academic_year: String,
     /// The programme phases it serves: at least one.
-    #[schema(value_type = Vec<ProgrammePhase>)]
+    #[schema(value_type = Vec<ProgrammePhase>, min_items = 1)]
     pub phases: Vec<String>,
     pub outline: Option<String>,
     pub eligibility: Option<EligibilityInput>,
@@ -109,8 +109,8 @@ pub struct ProjectChanges {
     pub title: Option<String>,
     /// Fixed once work groups deliver the project.
     pub academic_year: Option<String>,
-    /// A phase a work group of the project serves stays.
-    #[schema(value_type = Option<Vec<ProgrammePhase>>)]
+    /// A phase a work group of the project serves stays; at least one.
+    #[schema(value_type = Option<Vec<ProgrammePhase>>, min_items = 1)]
     pub phases: Option<Vec<String>>,
     pub outline: Option<String>,
     pub eligibility: Option<EligibilityInput>,

@@ -2,10 +2,14 @@
 //! answers 405 with `Allow` naming the methods it does serve (RFC 9110 §15.5.6); any other path
 //! answers 404. actix-web answers both 404 by itself, since each handler is a resource of its
 //! own guarded by its method, so the served paths are read from the OpenAPI document, which
-//! lists every path with its methods.
+//! lists every path with its methods. The 405 is a middleware rather than the default service:
+//! a fixed path such as `/schools/import` also matches a template (`/schools/{urn}`) whose
+//! handler would otherwise take `PATCH /schools/import`.
 
-use actix_web::dev::ResourceDef;
-use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ResourceDef, ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::{Error, HttpRequest, HttpResponse, ResponseError, web};
 use utoipa::openapi::OpenApi;
 use utoipa::openapi::path::PathItem;
 
@@ -26,13 +30,23 @@ impl ServedPaths {
         )
     }
 
-    /// The `Allow` value for a path the API serves (every method of every template matching
-    /// it), or `None` for a path it does not.
+    /// The `Allow` value for a path the API serves, or `None` for a path it does not. A fixed
+    /// path the document lists is served as listed, as OpenAPI matches fixed paths before
+    /// templated ones; otherwise every template matching the path counts.
     fn allow(&self, path: &str) -> Option<String> {
-        let mut allowed: Vec<&str> = self
+        let matching: Vec<_> = self
             .0
             .iter()
             .filter(|(template, _)| template.is_match(path))
+            .collect();
+        let fixed: Vec<_> = matching
+            .iter()
+            .copied()
+            .filter(|(template, _)| template.pattern().is_some_and(|p| !p.contains('{')))
+            .collect();
+        let served = if fixed.is_empty() { matching } else { fixed };
+        let mut allowed: Vec<&str> = served
+            .into_iter()
             .flat_map(|(_, methods)| methods.iter().copied())
             .collect();
         if allowed.is_empty() {
@@ -66,17 +80,35 @@ fn methods(item: &PathItem) -> Vec<&'static str> {
     .collect()
 }
 
-/// The default service: 405 with `Allow` on a served path, else 404.
-pub async fn answer(request: HttpRequest, served: web::Data<ServedPaths>) -> HttpResponse {
-    let path = request.path();
-    match served.allow(path) {
-        Some(allow) => ApiError::MethodNotAllowed {
-            method: request.method().to_string(),
-            allow,
-        },
-        None => ApiError::NotFound(format!("There is nothing at {path}")),
+/// Middleware (for `actix_web::middleware::from_fn`): 405 with `Allow` for a method the path
+/// is not served with.
+pub async fn refuse_unserved_methods(
+    request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let method = request.method().as_str();
+    let allow = request
+        .app_data::<web::Data<ServedPaths>>()
+        .and_then(|served| served.allow(request.path()))
+        .filter(|allow| !allow.split(", ").any(|allowed| allowed == method));
+    match allow {
+        Some(allow) => {
+            let error = ApiError::MethodNotAllowed {
+                method: method.to_owned(),
+                allow,
+            };
+            Ok(request.into_response(error.error_response()))
+        }
+        None => next
+            .call(request)
+            .await
+            .map(ServiceResponse::map_into_boxed_body),
     }
-    .error_response()
+}
+
+/// The default service: no route serves the path.
+pub async fn unknown_path(request: HttpRequest) -> HttpResponse {
+    ApiError::NotFound(format!("There is nothing at {}", request.path())).error_response()
 }
 
 #[cfg(test)]
@@ -121,6 +153,16 @@ mod tests {
         let served = served(&[("/things/{id}", HttpMethod::Get)]);
         assert_eq!(served.allow("/things/42/parts"), None);
         assert_eq!(served.allow("/other"), None);
+    }
+
+    #[test]
+    fn allow_lists_a_fixed_path_as_listed_when_a_template_also_matches_it() {
+        let served = served(&[
+            ("/schools/import", HttpMethod::Post),
+            ("/schools/{urn}", HttpMethod::Patch),
+        ]);
+        assert_eq!(served.allow("/schools/import").as_deref(), Some("POST"));
+        assert_eq!(served.allow("/schools/137083").as_deref(), Some("PATCH"));
     }
 
     #[test]

@@ -53,3 +53,21 @@ async fn unknown_path_returns_404_without_allow_whatever_the_method() {
         assert_problem(response, 404).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unsupported_method_returns_405_when_a_template_would_match_a_fixed_path() {
+    let app = TestApp::spawn_with_demo().await;
+    let admin = app.token("admin@demo.mathshub.invalid").await;
+
+    // `/schools/{urn}` takes PATCH, but `/schools/import` is a path of its own.
+    let response = app
+        .send(
+            Method::PATCH,
+            "/api/v1/schools/import",
+            Some(&admin),
+            Some(&serde_json::json!({})),
+        )
+        .await;
+    assert_eq!(response.headers()["allow"], "POST");
+    assert_problem(response, 405).await;
+}

@@ -1,0 +1,278 @@
+//! The API's vocabulary of identifiers and short texts, declared in the document. Every
+//! parameter and request field of one name takes the same kind of value everywhere (a `hub` is
+//! a hub's slug, a `school_urn` a DfE URN, a `reason` a non-blank text), and the handlers parse
+//! each with its domain type (`domain::codes`). Declaring the shapes here, once, makes the
+//! document say what the handlers accept: Schemathesis's positive and negative data checks
+//! found requests the document allowed and the handlers refused (and the reverse).
+
+use std::sync::LazyLock;
+
+use serde_json::Value;
+use utoipa::openapi::path::{Operation, ParameterIn};
+use utoipa::openapi::schema::{ArrayItems, Object, Schema};
+use utoipa::openapi::{OpenApi, RefOr};
+
+use crate::domain::Region;
+
+/// What a value of one kind must be, in JSON Schema's words.
+#[derive(Debug, Clone, Copy)]
+pub enum Shape {
+    Pattern {
+        pattern: &'static str,
+        max_length: Option<usize>,
+    },
+    OneOf(&'static [&'static str]),
+    /// A whole number from `min` to `max`.
+    Range {
+        min: i64,
+        max: i64,
+    },
+    /// RFC 3339 with an offset (`domain::time`).
+    DateTime,
+}
+
+const SLUG: Shape = Shape::Pattern {
+    pattern: "^[a-z0-9]+(-[a-z0-9]+)*$",
+    max_length: Some(100),
+};
+const GSS_CODE: Shape = Shape::Pattern {
+    pattern: "^E(0[6-9]|10)[0-9]{6}$",
+    max_length: None,
+};
+const URN: Shape = Shape::Pattern {
+    pattern: "^[1-9][0-9]{5}$",
+    max_length: None,
+};
+const PROJECT_CODE: Shape = Shape::Pattern {
+    pattern: "^[A-Z]{2,8}[0-9]{2}-[0-9]{1,3}$",
+    max_length: None,
+};
+/// `routes::non_empty`: anything with a character besides white space, at most 200 characters.
+const TEXT: Shape = Shape::Pattern {
+    pattern: "[^\\s]",
+    max_length: Some(200),
+};
+/// A cursor the API issued: base64url without padding (`routes::list`, `routes::change_feed`).
+const CURSOR: Shape = Shape::Pattern {
+    pattern: "^[A-Za-z0-9_-]+$",
+    max_length: None,
+};
+const WEB_ADDRESS: Shape = Shape::Pattern {
+    pattern: "^\\s*https?://[^\\s\\u0000-\\u001f\\u007f-\\u009f]+\\s*$",
+    max_length: Some(500),
+};
+const HTTPS_LINK: Shape = Shape::Pattern {
+    pattern: "^\\s*https://[^\\s\\u0000-\\u001f\\u007f-\\u009f]+\\s*$",
+    max_length: Some(500),
+};
+
+/// Two consecutive years, `2021/22`: the second two digits follow the first's last two.
+static ACADEMIC_YEAR: LazyLock<String> = LazyLock::new(|| {
+    let pairs: Vec<String> = (0..100)
+        .map(|year| format!("{year:02}/{:02}", (year + 1) % 100))
+        .collect();
+    format!("^[0-9]{{2}}({})$", pairs.join("|"))
+});
+
+fn academic_year() -> Shape {
+    Shape::Pattern {
+        pattern: ACADEMIC_YEAR.as_str(),
+        max_length: None,
+    }
+}
+
+/// The shape of a query or path parameter of this name on this path, if it has one.
+fn parameter_shape(path: &str, name: &str) -> Option<Shape> {
+    Some(match name {
+        "slug" | "hub" | "teaching_school_hub" | "referred_by" => SLUG,
+        "code" if path.starts_with("/api/v1/projects/") => PROJECT_CODE,
+        "code" | "local_authority" | "parent" => GSS_CODE,
+        "urn" | "school" => URN,
+        "project" => PROJECT_CODE,
+        "q" | "action" | "object_id" => TEXT,
+        "cursor" | "since" => CURSOR,
+        "academic_year" => academic_year(),
+        "region" => Shape::OneOf(&Region::ALL),
+        _ => return None,
+    })
+}
+
+/// The shape of a request body's field of this name, if it has one.
+fn field_shape(name: &str) -> Option<Shape> {
+    Some(match name {
+        "slug" | "hub" | "teaching_school_hub" | "referred_by" | "partner_hubs" => SLUG,
+        "local_authority" | "gss_code" | "parent" | "area" => GSS_CODE,
+        "urn" | "school_urn" => URN,
+        "project" => PROJECT_CODE,
+        "name" | "reason" => TEXT,
+        "website" => WEB_ADDRESS,
+        "joining_link" => HTTPS_LINK,
+        "academic_year" => academic_year(),
+        "region" => Shape::OneOf(&Region::ALL),
+        "grant_type" => Shape::OneOf(&["client_credentials"]),
+        "starts_at" | "ends_at" | "eoi_deadline" => Shape::DateTime,
+        "capacity" => Shape::Range { min: 1, max: 500 },
+        "session_days" => Shape::Range { min: 1, max: 7 },
+        "participation_min_percent" => Shape::Range { min: 1, max: 100 },
+        "cancellation_notice_days" => Shape::Range { min: 0, max: 365 },
+        "cost_pence" | "non_attendance_fee_pence" => Shape::Range {
+            min: 0,
+            max: i32::MAX as i64,
+        },
+        _ => return None,
+    })
+}
+
+/// Declares the vocabulary on every parameter and request body field of the document.
+pub fn declare(document: &mut OpenApi) {
+    let mut request_schemas = Vec::new();
+    for (path, item) in document.paths.paths.iter_mut() {
+        let operations = [
+            item.get.as_mut(),
+            item.post.as_mut(),
+            item.put.as_mut(),
+            item.patch.as_mut(),
+            item.delete.as_mut(),
+        ];
+        for operation in operations.into_iter().flatten() {
+            shape_parameters(path, operation);
+            request_schemas.extend(request_schema_names(operation));
+        }
+    }
+    let Some(components) = document.components.as_mut() else {
+        return;
+    };
+    let mut seen = Vec::new();
+    while let Some(name) = request_schemas.pop() {
+        if seen.contains(&name) {
+            continue;
+        }
+        if let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(&name) {
+            for (field, property) in object.properties.iter_mut() {
+                request_schemas.extend(referenced_names(property));
+                if let Some(shape) = field_shape(field) {
+                    apply_to_property(property, shape);
+                }
+            }
+        }
+        seen.push(name);
+    }
+}
+
+fn shape_parameters(path: &str, operation: &mut Operation) {
+    for parameter in operation.parameters.iter_mut().flatten() {
+        let RefOr::T(parameter) = parameter else {
+            continue;
+        };
+        if !matches!(
+            parameter.parameter_in,
+            ParameterIn::Query | ParameterIn::Path
+        ) {
+            continue;
+        }
+        let Some(shape) = parameter_shape(path, &parameter.name) else {
+            continue;
+        };
+        if let Some(RefOr::T(Schema::Object(object))) = parameter.schema.as_mut() {
+            apply(object, shape);
+        }
+    }
+}
+
+fn request_schema_names(operation: &Operation) -> Vec<String> {
+    operation
+        .request_body
+        .iter()
+        .filter_map(|body| match body {
+            RefOr::T(body) => Some(body),
+            RefOr::Ref(_) => None,
+        })
+        .flat_map(|body| body.content.values())
+        .filter_map(|content| match content {
+            RefOr::T(content) => content.schema.as_ref(),
+            RefOr::Ref(_) => None,
+        })
+        .flat_map(referenced_names)
+        .collect()
+}
+
+/// The components a schema refers to, directly or through `oneOf`, arrays and nullables.
+fn referenced_names(schema: &RefOr<Schema>) -> Vec<String> {
+    match schema {
+        RefOr::Ref(reference) => reference
+            .ref_location
+            .rsplit_once('/')
+            .map(|(_, name)| vec![name.to_owned()])
+            .unwrap_or_default(),
+        RefOr::T(Schema::OneOf(one_of)) => one_of.items.iter().flat_map(referenced_names).collect(),
+        RefOr::T(Schema::Array(array)) => match &array.items {
+            ArrayItems::RefOrSchema(items) => referenced_names(items),
+            _ => Vec::new(),
+        },
+        RefOr::T(_) => Vec::new(),
+    }
+}
+
+/// A field of a string type, or an array of strings (the shape is then each item's).
+fn apply_to_property(property: &mut RefOr<Schema>, shape: Shape) {
+    match property {
+        RefOr::T(Schema::Object(object)) => apply(object, shape),
+        RefOr::T(Schema::Array(array)) => {
+            if let ArrayItems::RefOrSchema(items) = &mut array.items
+                && let RefOr::T(Schema::Object(object)) = items.as_mut()
+            {
+                apply(object, shape);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Constrains a schema of the shape's type (possibly nullable) that no handler annotation
+/// shaped yet.
+fn apply(object: &mut Object, shape: Shape) {
+    use utoipa::openapi::schema::{KnownFormat, SchemaFormat, SchemaType, Type};
+
+    let types = match &object.schema_type {
+        SchemaType::Type(kind) => vec![kind.clone()],
+        SchemaType::Array(kinds) => kinds.clone(),
+        SchemaType::AnyValue => return,
+    };
+    let shaped = object.pattern.is_some()
+        || object.enum_values.is_some()
+        || object.minimum.is_some()
+        || matches!(
+            object.format,
+            Some(SchemaFormat::KnownFormat(KnownFormat::DateTime))
+        );
+    let expected = match shape {
+        Shape::Range { .. } => Type::Integer,
+        _ => Type::String,
+    };
+    if shaped || !types.contains(&expected) {
+        return;
+    }
+    match shape {
+        Shape::Pattern {
+            pattern,
+            max_length,
+        } => {
+            object.pattern = Some(pattern.to_owned());
+            object.max_length = object.max_length.or(max_length);
+        }
+        Shape::OneOf(values) => {
+            let mut allowed: Vec<Value> = values.iter().map(|&value| value.into()).collect();
+            if types.contains(&Type::Null) {
+                allowed.push(Value::Null);
+            }
+            object.enum_values = Some(allowed);
+        }
+        Shape::Range { min, max } => {
+            object.minimum = Some(min.into());
+            object.maximum = Some(max.into());
+        }
+        Shape::DateTime => {
+            object.format = Some(SchemaFormat::KnownFormat(KnownFormat::DateTime));
+        }
+    }
+}

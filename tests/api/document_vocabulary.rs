@@ -1,0 +1,93 @@
+//! The document says what the handlers accept: each identifier, short text and number of the
+//! API's vocabulary carries the pattern, enum, format or range its parser enforces. Schemathesis
+//! found schema-valid requests refused (a `hub` of any text, a `capacity` of 0) and refused
+//! ones accepted, where the document said only `type: string` or `integer`.
+
+use serde_json::Value;
+
+use crate::helpers::TestApp;
+
+async fn served_document() -> Value {
+    let app = TestApp::spawn().await;
+    app.get("/api-docs/openapi.json")
+        .await
+        .json()
+        .await
+        .expect("a JSON document")
+}
+
+/// A schema says more than its type: a pattern, an enum, a format or a reference.
+fn is_shaped(schema: &Value) -> bool {
+    ["pattern", "enum", "format", "$ref"]
+        .iter()
+        .any(|keyword| schema.get(keyword).is_some())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn identifier_parameters_declare_the_shape_their_handlers_parse() {
+    let document = served_document().await;
+    let identifiers = [
+        "slug",
+        "hub",
+        "teaching_school_hub",
+        "referred_by",
+        "code",
+        "local_authority",
+        "parent",
+        "urn",
+        "school",
+        "project",
+        "academic_year",
+        "region",
+        "q",
+        "action",
+        "object_id",
+        "cursor",
+        "since",
+    ];
+
+    let mut unshaped = Vec::new();
+    for (path, item) in document["paths"].as_object().expect("paths") {
+        for (method, operation) in item.as_object().expect("a path item") {
+            for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                let name = parameter["name"].as_str().unwrap_or_default();
+                if identifiers.contains(&name) && !is_shaped(&parameter["schema"]) {
+                    unshaped.push(format!("{method} {path} {name}"));
+                }
+            }
+        }
+    }
+    assert!(unshaped.is_empty(), "no shape declared: {unshaped:#?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn request_fields_declare_the_rules_their_handlers_enforce() {
+    let document = served_document().await;
+    let schemas = &document["components"]["schemas"];
+    let field = |schema: &str, name: &str| schemas[schema]["properties"][name].clone();
+
+    let capacity = field("NewWorkGroup", "capacity");
+    assert_eq!(
+        (&capacity["minimum"], &capacity["maximum"]),
+        (&1.into(), &500.into())
+    );
+    assert_eq!(field("ProjectChanges", "session_days")["maximum"], 7);
+    assert_eq!(field("NewProject", "phases")["minItems"], 1);
+    assert_eq!(field("NewSession", "starts_at")["format"], "date-time");
+    assert_eq!(
+        field("ClientCredentialsRequest", "grant_type")["enum"],
+        serde_json::json!(["client_credentials"])
+    );
+    assert_eq!(field("NewUser", "school_urn")["pattern"], "^[1-9][0-9]{5}$");
+    assert_eq!(field("NewHub", "slug")["maxLength"], 100);
+    assert!(
+        field("NewLocalAuthority", "region")["enum"]
+            .as_array()
+            .is_some_and(|regions| regions.contains(&"London".into()))
+    );
+    assert_eq!(
+        field("NewTeachingSchoolHub", "area")["items"]["pattern"],
+        "^E(0[6-9]|10)[0-9]{6}$"
+    );
+    assert_eq!(field("FeeWaiver", "reason")["pattern"], "[^\\s]");
+}
