@@ -269,6 +269,11 @@ impl From<DieselError> for ApiError {
                     "This conflicts with existing data ({}).",
                     info.constraint_name().unwrap_or_default()
                 )),
+                // Text sent with U+0000, which PostgreSQL's text cannot hold: the input's
+                // fault, wherever a handler passed it on unparsed (SQLSTATE 22021).
+                _ if info.message().contains("invalid byte sequence") => {
+                    Self::invalid("input", "must not contain the NUL character (U+0000)")
+                }
                 _ if info.message().contains("statement timeout") => {
                     Self::Unavailable("a statement ran past the statement timeout".into())
                 }

@@ -127,6 +127,11 @@ pub async fn credentials(
     conn: &mut AsyncPgConnection,
     client_id: &str,
 ) -> QueryResult<Option<ClientCredentialsRow>> {
+    // PostgreSQL's text cannot hold U+0000, so no client has such an id (and the query
+    // would fail rather than find nothing).
+    if client_id.contains('\0') {
+        return Ok(None);
+    }
     partner_clients::table
         .inner_join(teaching_school_hubs::table)
         .filter(partner_clients::client_id.eq(client_id))

@@ -53,6 +53,11 @@ pub async fn credentials(
     conn: &mut AsyncPgConnection,
     email: &str,
 ) -> QueryResult<Option<CredentialsRow>> {
+    // PostgreSQL's text cannot hold U+0000, so no account has such an address (and the
+    // query would fail rather than find nothing).
+    if email.contains('\0') {
+        return Ok(None);
+    }
     users::table
         .filter(lower(users::email).eq(email.trim().to_lowercase()))
         .select((

@@ -19,6 +19,7 @@ use crate::domain::Region;
 pub enum Shape {
     Pattern {
         pattern: &'static str,
+        min_length: Option<usize>,
         max_length: Option<usize>,
     },
     OneOf(&'static [&'static str]),
@@ -33,37 +34,66 @@ pub enum Shape {
 
 const SLUG: Shape = Shape::Pattern {
     pattern: "^[a-z0-9]+(-[a-z0-9]+)*$",
+    min_length: None,
     max_length: Some(100),
 };
 const GSS_CODE: Shape = Shape::Pattern {
     pattern: "^E(0[6-9]|10)[0-9]{6}$",
+    min_length: None,
     max_length: None,
 };
 const URN: Shape = Shape::Pattern {
     pattern: "^[1-9][0-9]{5}$",
+    min_length: None,
     max_length: None,
 };
 const PROJECT_CODE: Shape = Shape::Pattern {
     pattern: "^[A-Z]{2,8}[0-9]{2}-[0-9]{1,3}$",
+    min_length: None,
     max_length: None,
 };
-/// `routes::non_empty`: anything with a character besides white space, at most 200 characters.
+/// `routes::non_empty`: anything with a character besides white space, at most 200 characters,
+/// and no U+0000 (which PostgreSQL's text cannot hold).
 const TEXT: Shape = Shape::Pattern {
-    pattern: "[^\\s]",
+    pattern: "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$",
+    min_length: None,
     max_length: Some(200),
 };
 /// A cursor the API issued: base64url without padding (`routes::list`, `routes::change_feed`).
 const CURSOR: Shape = Shape::Pattern {
     pattern: "^[A-Za-z0-9_-]+$",
+    min_length: None,
     max_length: None,
 };
 const WEB_ADDRESS: Shape = Shape::Pattern {
     pattern: "^\\s*https?://[^\\s\\u0000-\\u001f\\u007f-\\u009f]+\\s*$",
+    min_length: None,
     max_length: Some(500),
 };
 const HTTPS_LINK: Shape = Shape::Pattern {
     pattern: "^\\s*https://[^\\s\\u0000-\\u001f\\u007f-\\u009f]+\\s*$",
+    min_length: None,
     max_length: Some(500),
+};
+
+/// `domain::Email`: one `@` between non-empty parts, no spaces or control characters inside.
+const EMAIL: Shape = Shape::Pattern {
+    pattern: "^\\s*[^@\\s\\u0000-\\u001f\\u007f-\\u009f]+@[^@\\s\\u0000-\\u001f\\u007f-\\u009f]+\\s*$",
+    min_length: None,
+    max_length: Some(254),
+};
+/// `domain::Password`: 12 to 128 characters, not only spaces.
+const PASSWORD: Shape = Shape::Pattern {
+    pattern: "[^\\s]",
+    min_length: Some(12),
+    max_length: Some(128),
+};
+
+/// Any other text: PostgreSQL's text cannot hold U+0000, so the API refuses it (`error.rs`).
+const ANY_TEXT: Shape = Shape::Pattern {
+    pattern: "^[^\\u0000]*$",
+    min_length: None,
+    max_length: None,
 };
 
 /// Two consecutive years, `2021/22`: the second two digits follow the first's last two.
@@ -77,6 +107,7 @@ static ACADEMIC_YEAR: LazyLock<String> = LazyLock::new(|| {
 fn academic_year() -> Shape {
     Shape::Pattern {
         pattern: ACADEMIC_YEAR.as_str(),
+        min_length: None,
         max_length: None,
     }
 }
@@ -103,8 +134,10 @@ fn field_shape(name: &str) -> Option<Shape> {
         "slug" | "hub" | "teaching_school_hub" | "referred_by" | "partner_hubs" => SLUG,
         "local_authority" | "gss_code" | "parent" | "area" => GSS_CODE,
         "urn" | "school_urn" => URN,
-        "project" => PROJECT_CODE,
-        "name" | "reason" => TEXT,
+        "project" | "follows" => PROJECT_CODE,
+        "name" | "reason" | "title" => TEXT,
+        "email" | "contact_email" => EMAIL,
+        "password" => PASSWORD,
         "website" => WEB_ADDRESS,
         "joining_link" => HTTPS_LINK,
         "academic_year" => academic_year(),
@@ -150,9 +183,7 @@ pub fn declare(document: &mut OpenApi) {
         if let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(&name) {
             for (field, property) in object.properties.iter_mut() {
                 request_schemas.extend(referenced_names(property));
-                if let Some(shape) = field_shape(field) {
-                    apply_to_property(property, shape);
-                }
+                apply_to_property(property, field_shape(field).unwrap_or(ANY_TEXT));
             }
         }
         seen.push(name);
@@ -170,9 +201,7 @@ fn shape_parameters(path: &str, operation: &mut Operation) {
         ) {
             continue;
         }
-        let Some(shape) = parameter_shape(path, &parameter.name) else {
-            continue;
-        };
+        let shape = parameter_shape(path, &parameter.name).unwrap_or(ANY_TEXT);
         if let Some(RefOr::T(Schema::Object(object))) = parameter.schema.as_mut() {
             apply(object, shape);
         }
@@ -238,13 +267,17 @@ fn apply(object: &mut Object, shape: Shape) {
         SchemaType::Array(kinds) => kinds.clone(),
         SchemaType::AnyValue => return,
     };
+    // A format such as `uuid` or `date-time` shapes a string already (`password` only hides
+    // it); an integer's `int32` says nothing of its range.
+    let formatted = !matches!(shape, Shape::Range { .. })
+        && !matches!(
+            object.format,
+            None | Some(SchemaFormat::KnownFormat(KnownFormat::Password))
+        );
     let shaped = object.pattern.is_some()
         || object.enum_values.is_some()
         || object.minimum.is_some()
-        || matches!(
-            object.format,
-            Some(SchemaFormat::KnownFormat(KnownFormat::DateTime))
-        );
+        || formatted;
     let expected = match shape {
         Shape::Range { .. } => Type::Integer,
         _ => Type::String,
@@ -255,9 +288,11 @@ fn apply(object: &mut Object, shape: Shape) {
     match shape {
         Shape::Pattern {
             pattern,
+            min_length,
             max_length,
         } => {
             object.pattern = Some(pattern.to_owned());
+            object.min_length = object.min_length.or(min_length);
             object.max_length = object.max_length.or(max_length);
         }
         Shape::OneOf(values) => {

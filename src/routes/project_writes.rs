@@ -67,6 +67,7 @@ pub struct EligibilityInput {
 }))]
 pub struct NewProject {
     /// Unique, such as NCP21-15; the key in `/projects/{code}`, never changed.
+    #[schema(pattern = "^[A-Z]{2,8}[0-9]{2}-[0-9]{1,3}$")]
     pub code: String,
     #[schema(value_type = ProjectKind)]
     pub kind: String,

@@ -79,6 +79,7 @@ pub struct NewWorkGroup {
     /// The project (code) the group delivers; the group takes its academic year.
     pub project: String,
     /// Unique within the academic year, e.g. LCW21-15-01.
+    #[schema(pattern = "^[A-Z0-9]+(-[A-Z0-9]+)*$", max_length = 40)]
     pub code: String,
     pub title: String,
     #[schema(value_type = ProgrammePhase)]

@@ -89,5 +89,10 @@ async fn request_fields_declare_the_rules_their_handlers_enforce() {
         field("NewTeachingSchoolHub", "area")["items"]["pattern"],
         "^E(0[6-9]|10)[0-9]{6}$"
     );
-    assert_eq!(field("FeeWaiver", "reason")["pattern"], "[^\\s]");
+    assert_eq!(
+        field("FeeWaiver", "reason")["pattern"],
+        "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
+    );
+    assert_eq!(field("NewUser", "password")["minLength"], 12);
+    assert_eq!(field("NewSession", "notes")["pattern"], "^[^\\u0000]*$");
 }

@@ -29,6 +29,7 @@ mod local_authorities;
 mod local_authority_writes;
 mod me;
 mod migrations;
+mod nul_characters;
 mod openapi;
 mod partners;
 mod project_writes;
