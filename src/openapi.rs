@@ -8,6 +8,7 @@ use utoipa_actix_web::AppExt;
 
 use crate::error::{FieldError, Problem};
 
+mod links;
 mod vocabulary;
 
 #[derive(OpenApi)]
@@ -417,6 +418,7 @@ pub fn finish(mut document: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenAp
     declare_idempotency_keys(&mut document);
     declare_write_entity_tags(&mut document);
     vocabulary::declare(&mut document);
+    links::declare(&mut document);
     document
 }
 

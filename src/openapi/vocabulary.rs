@@ -132,10 +132,10 @@ fn parameter_shape(path: &str, name: &str) -> Option<Shape> {
 fn field_shape(name: &str) -> Option<Shape> {
     Some(match name {
         "slug" | "hub" | "teaching_school_hub" | "referred_by" | "partner_hubs" => SLUG,
-        "local_authority" | "gss_code" | "parent" | "area" => GSS_CODE,
+        "local_authority" | "gss_code" | "parent" | "area" | "district" => GSS_CODE,
         "urn" | "school_urn" => URN,
         "project" | "follows" => PROJECT_CODE,
-        "name" | "reason" | "title" => TEXT,
+        "name" | "reason" | "title" | "length" => TEXT,
         "email" | "contact_email" => EMAIL,
         "password" => PASSWORD,
         "website" => WEB_ADDRESS,
@@ -155,6 +155,10 @@ fn field_shape(name: &str) -> Option<Shape> {
         _ => return None,
     })
 }
+
+/// Secrets the API only hashes or compares, never stores as text: any string will do, and one
+/// with U+0000 is simply not the secret.
+const SECRETS: [&str; 3] = ["refresh_token", "client_secret", "current_password"];
 
 /// Declares the vocabulary on every parameter and request body field of the document.
 pub fn declare(document: &mut OpenApi) {
@@ -183,7 +187,9 @@ pub fn declare(document: &mut OpenApi) {
         if let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(&name) {
             for (field, property) in object.properties.iter_mut() {
                 request_schemas.extend(referenced_names(property));
-                apply_to_property(property, field_shape(field).unwrap_or(ANY_TEXT));
+                if !SECRETS.contains(&field.as_str()) {
+                    apply_to_property(property, field_shape(field).unwrap_or(ANY_TEXT));
+                }
             }
         }
         seen.push(name);

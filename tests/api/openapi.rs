@@ -207,3 +207,35 @@ async fn swagger_ui_is_served_from_vendored_assets() {
         200
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn links_lead_from_a_new_work_group_through_its_sessions_to_an_enrolment() {
+    let document = mathshub::openapi::document();
+    let document = serde_json::to_value(&document).unwrap();
+    let links = |path: &str, status: &str| {
+        document["paths"][path]["post"]["responses"][status]["links"]
+            .as_object()
+            .map(|links| links.keys().cloned().collect::<BTreeSet<_>>())
+            .unwrap_or_default()
+    };
+
+    assert!(links("/api/v1/work-groups", "201").contains("create_session"));
+    assert!(links("/api/v1/work-groups/{id}/sessions", "201").contains("open_work_group"));
+    assert!(links("/api/v1/work-groups/{id}/open", "200").contains("express_interest"));
+    assert!(links("/api/v1/work-groups/{id}/enrolments", "201").contains("accept_enrolment"));
+    let operation_ids: BTreeSet<String> = document["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|item| item.as_object().unwrap().values())
+        .filter_map(|operation| operation["operationId"].as_str().map(str::to_owned))
+        .collect();
+    for path in ["/api/v1/work-groups", "/api/v1/work-groups/{id}/enrolments"] {
+        for target in links(path, "201") {
+            assert!(
+                operation_ids.contains(&target),
+                "{path} links to unknown {target}"
+            );
+        }
+    }
+}
