@@ -10,8 +10,11 @@ use utoipa::openapi::{OpenApi, RefOr};
 const CREATED: &str = "$response.body#/id";
 const SAME_GROUP: &str = "$request.path.id";
 
-/// (operation, status, [(next operation, its `id`)]).
-const CHAINS: &[(&str, &str, &[(&str, &str)])] = &[
+/// An operation that can follow, and where its `id` comes from.
+type Next = (&'static str, &'static str);
+
+/// (operation, status, the operations that can follow that answer).
+const CHAINS: &[(&str, &str, &[Next])] = &[
     (
         "create_work_group",
         "201",
