@@ -226,8 +226,9 @@ impl AuthArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct PoolArgs {
-    /// Most database connections the server holds.
-    #[arg(long, env = "MATHSHUB_POOL_SIZE", default_value_t = 16)]
+    /// Most database connections the server holds: by default twice this machine's cores, at
+    /// least 4 (the rule of thumb for a database on the same host).
+    #[arg(long, env = "MATHSHUB_POOL_SIZE", default_value_t = PoolSettings::default_max_size())]
     pub pool_size: usize,
 
     /// Milliseconds a request waits for a database connection before answering 503.
