@@ -89,7 +89,10 @@ impl Seen {
 
     /// A 503 problem that tells the client when to retry.
     fn is_proper_unavailable(&self) -> bool {
-        self.status == 503 && self.problem_json && self.retry_after
+        self.status == 503
+            && self.problem_json
+            && self.retry_after
+            && self.body.contains("\"status\":503")
     }
 }
 

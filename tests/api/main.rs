@@ -16,6 +16,7 @@ mod faults;
 mod fees;
 mod health;
 mod helpers;
+mod hostile_input;
 mod housekeeping;
 mod hub_covers;
 mod hub_writes;
