@@ -36,6 +36,7 @@ mod project_writes;
 mod projects;
 mod reach;
 mod rights;
+mod scale_out;
 mod schema;
 mod school_import;
 mod school_writes;
