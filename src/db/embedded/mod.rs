@@ -495,6 +495,7 @@ mod tests {
             runner: Runner::for_current_user().expect("runner"),
             password: "s3cretPassw0rd".to_string(),
             port: 54321,
+            server_options: String::new(),
             running: false,
             _lock: File::open("/dev/null").expect("open /dev/null"),
         }
