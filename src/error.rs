@@ -249,14 +249,19 @@ impl From<DieselError> for ApiError {
                 DatabaseErrorKind::SerializationFailure => {
                     Self::Unavailable("a concurrent change got there first".into())
                 }
-                DatabaseErrorKind::ClosedConnection => {
-                    Self::Unavailable("the connection closed".into())
+                // A connection the server dropped (it stopped, restarted or was cut off):
+                // the pool discards it, and the client may retry at once.
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand => {
+                    Self::Unavailable(format!("the connection was lost: {}", info.message()))
                 }
                 // An exclusion constraint (no overlapping sessions, say), lost to a race.
                 _ if info.constraint_name().is_some() => Self::Conflict(format!(
                     "This conflicts with existing data ({}).",
                     info.constraint_name().unwrap_or_default()
                 )),
+                _ if is_server_going_away(info.message()) => {
+                    Self::Unavailable(format!("the server is going away: {}", info.message()))
+                }
                 _ if info.message().contains("statement timeout") => {
                     Self::Unavailable("a statement ran past the statement timeout".into())
                 }
@@ -265,6 +270,13 @@ impl From<DieselError> for ApiError {
             _ => Self::internal(error),
         }
     }
+}
+
+/// Whether PostgreSQL said it is ending the session for operator intervention (SQLSTATE
+/// class 57: a shutdown, a crash of another backend, a restart under way), which diesel
+/// reports by message only.
+fn is_server_going_away(message: &str) -> bool {
+    message.starts_with("terminating connection") || message.starts_with("the database system is")
 }
 
 /// Maps a unique violation of a constraint `rules` names to a 409 in its words (pairs of
@@ -308,6 +320,25 @@ mod tests {
             "https://mathshub.invalid/problems/validation"
         );
         assert_eq!(problem.errors.unwrap().len(), 2);
+    }
+
+    #[test]
+    fn a_server_going_away_is_unavailable_not_internal() {
+        for message in [
+            "terminating connection due to administrator command",
+            "the database system is shutting down",
+        ] {
+            let error = DieselError::DatabaseError(
+                DatabaseErrorKind::Unknown,
+                Box::new(message.to_owned()),
+            );
+            assert_eq!(ApiError::from(error).status_code(), 503, "{message}");
+        }
+        let lost = DieselError::DatabaseError(
+            DatabaseErrorKind::UnableToSendCommand,
+            Box::new("connection closed".to_owned()),
+        );
+        assert_eq!(ApiError::from(lost).status_code(), 503);
     }
 
     #[test]
