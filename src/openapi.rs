@@ -432,9 +432,12 @@ pub fn finish(mut document: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenAp
 }
 
 /// Every answer, whatever its status, carries `X-Request-Id` (`routes::request_scope`): the
-/// header goes on each response the operations declare and on the shared ones they refer to.
+/// header is declared once among the components and referred to from each response the
+/// operations declare and each shared one they refer to.
 fn declare_request_ids(document: &mut utoipa::openapi::OpenApi) {
-    use utoipa::openapi::{HeaderBuilder, ObjectBuilder, RefOr, Type};
+    use utoipa::openapi::{HeaderBuilder, ObjectBuilder, Ref, RefOr, Type};
+
+    const NAME: &str = "X-Request-Id";
 
     let header = HeaderBuilder::new()
         .schema(Some(
@@ -449,6 +452,9 @@ fn declare_request_ids(document: &mut utoipa::openapi::OpenApi) {
              characters, or else a UUID v7 made for it. Logs and problem bodies name it too.",
         ))
         .build();
+    let components = document.components.get_or_insert_with(Default::default);
+    components.headers.insert(NAME.into(), header.into());
+    let reference = RefOr::Ref(Ref::new(format!("#/components/headers/{NAME}")));
     let operations = document.paths.paths.values_mut().flat_map(|item| {
         [
             item.get.as_mut(),
@@ -470,9 +476,7 @@ fn declare_request_ids(document: &mut utoipa::openapi::OpenApi) {
         .flat_map(|components| components.responses.values_mut());
     for response in inline.chain(shared) {
         if let RefOr::T(response) = response {
-            response
-                .headers
-                .insert("X-Request-Id".into(), header.clone().into());
+            response.headers.insert(NAME.into(), reference.clone());
         }
     }
 }
