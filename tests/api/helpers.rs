@@ -547,6 +547,15 @@ pub async fn assert_problem(response: reqwest::Response, status: u16) -> Value {
     body
 }
 
+/// A problem body less its `request_id`, which differs from request to request: to compare
+/// two answers for what they tell the caller.
+pub fn without_request_id(mut problem: Value) -> Value {
+    if let Some(members) = problem.as_object_mut() {
+        members.remove("request_id");
+    }
+    problem
+}
+
 /// Asserts a problem+json answer with this status whose `detail` says `words`.
 pub async fn assert_problem_saying(response: reqwest::Response, status: u16, words: &str) -> Value {
     let problem = assert_problem(response, status).await;
