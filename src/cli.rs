@@ -172,6 +172,11 @@ pub struct ServeArgs {
           value_parser = EoiUrlTemplate::parse)]
     pub eoi_url_template: EoiUrlTemplate,
 
+    /// A bearer token `GET /metrics` then asks for (Prometheus's `authorization` setting);
+    /// unset, the metrics are open to whoever reaches the port.
+    #[arg(long, env = "MATHSHUB_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<Secret>,
+
     #[command(flatten)]
     pub pool: PoolArgs,
 

@@ -29,6 +29,7 @@ mod local_authorities;
 mod local_authority_writes;
 mod me;
 mod migrations;
+mod observability;
 mod openapi;
 mod partners;
 mod processes;
