@@ -21,17 +21,18 @@
 # sign them at sign-in, so authentication runs in full on every request.
 #
 #   bench/enrolments.sh
-#   BENCH_POOL_SIZE=4 bench/enrolments.sh
+#   BENCH_POOL_SIZE=16 bench/enrolments.sh
 #
 # Settings (environment): BENCH_CONNECTIONS (wrk connections, 32), BENCH_THREADS (wrk and
 # pgbench threads, 2), BENCH_DURATION (seconds per measurement, 10), BENCH_WARMUP (seconds of
-# unrecorded spread load before the spread measurement, 3), BENCH_POOL_SIZE (16), BENCH_PORT
-# (18082), BENCH_SEED_FLAGS (extra flags for `seed --synthetic`), BENCH_EOI_API_MAX
-# (participants per API run, 4000 per second of it), BENCH_EOI_DB_MAX (participants per pgbench
-# run, 10000 per second of it), BENCH_EOI_NO_KEY=1 (send no Idempotency-Key, to measure what
-# the key costs), BENCH_EOI_SYNCHRONOUS_COMMIT=off (PostgreSQL's synchronous_commit for the
-# whole run, both sides: to measure what waiting for the WAL flush at each commit costs; the
-# enrolments are then not durable, so never a figure to compare with the targets).
+# unrecorded spread load before the spread measurement, 3), BENCH_POOL_SIZE (the server's
+# default: twice the cores, at least 4), BENCH_PORT (18082), BENCH_SEED_FLAGS (extra flags for
+# `seed --synthetic`), BENCH_EOI_API_MAX (participants per API run, 4000 per second of it),
+# BENCH_EOI_DB_MAX (participants per pgbench run, 10000 per second of it), BENCH_EOI_NO_KEY=1
+# (send no Idempotency-Key, to measure what the key costs), BENCH_EOI_SYNCHRONOUS_COMMIT=off
+# (PostgreSQL's synchronous_commit for the whole run, both sides: to measure what waiting for
+# the WAL flush at each commit costs; the enrolments are then not durable, so never a figure to
+# compare with the targets).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -39,7 +40,6 @@ CONNECTIONS=${BENCH_CONNECTIONS:-32}
 THREADS=${BENCH_THREADS:-2}
 DURATION=${BENCH_DURATION:-10}
 WARMUP=${BENCH_WARMUP:-3}
-POOL_SIZE=${BENCH_POOL_SIZE:-16}
 PORT=${BENCH_PORT:-18082}
 SEED_FLAGS=${BENCH_SEED_FLAGS:-}
 API_MAX=${BENCH_EOI_API_MAX:-$((4000 * DURATION))}

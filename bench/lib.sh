@@ -6,6 +6,9 @@
 # anything that writes to $WORK or $DATA.
 
 BIN=$ROOT/target/release/mathshub
+# The server's default pool (`PoolSettings::default_max_size`) unless BENCH_POOL_SIZE says.
+cores=$(nproc)
+POOL_SIZE=${BENCH_POOL_SIZE:-$((cores * 2 > 4 ? cores * 2 : 4))}
 BASE=http://127.0.0.1:$PORT
 SERVER_PID=
 

@@ -17,11 +17,12 @@
 #   BENCH_DURATION=30 bench/reach.sh
 #
 # Settings (environment): BENCH_CONNECTIONS (wrk connections, 32), BENCH_FEW_CONNECTIONS
-# (connections of the second hub-year measurement, a few managers at once: 4), BENCH_THREADS (wrk and
-# pgbench threads, 2), BENCH_DURATION (seconds per measurement, 10), BENCH_WARMUP (seconds of
-# unrecorded load before each API measurement, 3), BENCH_POOL_SIZE (16), BENCH_PORT (18084),
-# BENCH_SEED_FLAGS (extra flags for `seed --synthetic`), BENCH_SKIP_SQL_CHECK=1 (skip the test
-# that checks bench/sql against the query code).
+# (connections of the second hub-year measurement, a few managers at once: 4), BENCH_THREADS
+# (wrk and pgbench threads, 2), BENCH_DURATION (seconds per measurement, 10), BENCH_WARMUP
+# (seconds of unrecorded load before each API measurement, 3), BENCH_POOL_SIZE (the server's
+# default: twice the cores, at least 4), BENCH_PORT (18084), BENCH_SEED_FLAGS (extra flags for
+# `seed --synthetic`), BENCH_SKIP_SQL_CHECK=1 (skip the test that checks bench/sql against the
+# query code).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -31,7 +32,6 @@ NATIONAL_CONNECTIONS=2
 THREADS=${BENCH_THREADS:-2}
 DURATION=${BENCH_DURATION:-10}
 WARMUP=${BENCH_WARMUP:-3}
-POOL_SIZE=${BENCH_POOL_SIZE:-16}
 PORT=${BENCH_PORT:-18084}
 SEED_FLAGS=${BENCH_SEED_FLAGS:-}
 PASSWORD=bench-password-not-secret

@@ -12,11 +12,11 @@
 #   BENCH_SEED_FLAGS="--hubs 10 --groups-per-year 300" bench/run.sh
 #
 # Settings (environment): BENCH_CONNECTIONS (wrk connections, 32), BENCH_THREADS (wrk and
-# pgbench threads, 2), BENCH_DURATION (seconds per measurement, 10), BENCH_WARMUP (seconds
-# of unrecorded load before each API measurement, 3), BENCH_POOL_SIZE (16), BENCH_PORT
-# (18080), BENCH_SEED_FLAGS (extra flags for `seed --synthetic`), BENCH_SKIP_SQL_CHECK=1
-# (skip the test that checks bench/sql against the query code), BENCH_LOGIN_SAMPLES (sign-ins
-# of each kind timed, 40).
+# pgbench threads, 2), BENCH_DURATION (seconds per measurement, 10), BENCH_WARMUP (seconds of
+# unrecorded load before each API measurement, 3), BENCH_POOL_SIZE (the server's default: twice
+# the cores, at least 4), BENCH_PORT (18080), BENCH_SEED_FLAGS (extra flags for `seed
+# --synthetic`), BENCH_SKIP_SQL_CHECK=1 (skip the test that checks bench/sql against the query
+# code), BENCH_LOGIN_SAMPLES (sign-ins of each kind timed, 40).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -24,7 +24,6 @@ CONNECTIONS=${BENCH_CONNECTIONS:-32}
 THREADS=${BENCH_THREADS:-2}
 DURATION=${BENCH_DURATION:-10}
 WARMUP=${BENCH_WARMUP:-3}
-POOL_SIZE=${BENCH_POOL_SIZE:-16}
 PORT=${BENCH_PORT:-18080}
 SEED_FLAGS=${BENCH_SEED_FLAGS:-}
 # shellcheck source=bench/lib.sh

@@ -172,6 +172,11 @@ pub struct ServeArgs {
           value_parser = EoiUrlTemplate::parse)]
     pub eoi_url_template: EoiUrlTemplate,
 
+    /// A bearer token `GET /metrics` then asks for (Prometheus's `authorization` setting);
+    /// unset, the metrics are open to whoever reaches the port.
+    #[arg(long, env = "MATHSHUB_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<Secret>,
+
     #[command(flatten)]
     pub pool: PoolArgs,
 
@@ -226,8 +231,9 @@ impl AuthArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct PoolArgs {
-    /// Most database connections the server holds.
-    #[arg(long, env = "MATHSHUB_POOL_SIZE", default_value_t = 16)]
+    /// Most database connections the server holds: by default twice this machine's cores, at
+    /// least 4 (the rule of thumb for a database on the same host).
+    #[arg(long, env = "MATHSHUB_POOL_SIZE", default_value_t = PoolSettings::default_max_size())]
     pub pool_size: usize,
 
     /// Milliseconds a request waits for a database connection before answering 503.

@@ -9,6 +9,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::db::PoolError;
+use crate::observability::metrics::DatabaseFailure;
 
 const PROBLEM_BASE: &str = "https://mathshub.invalid/problems/";
 /// Seconds a client should wait before retrying when the database is busy or away.
@@ -36,7 +37,8 @@ impl FieldError {
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
     "type": "https://mathshub.invalid/problems/validation", "title": "Invalid request", "status": 400,
-    "detail": "1 field is invalid", "errors": [{"field": "limit", "message": "must be between 1 and 100"}]
+    "detail": "1 field is invalid", "errors": [{"field": "limit", "message": "must be between 1 and 100"}],
+    "request_id": "0193a0c4-5e2b-7c3d-8f4a-1b2c3d4e5f60"
 }))]
 pub struct Problem {
     /// A URI naming the kind of problem.
@@ -48,6 +50,11 @@ pub struct Problem {
     /// For validation problems: every invalid field.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<FieldError>>,
+    /// The id of the request that met the problem, as its `X-Request-Id` header says: quote
+    /// it when reporting the problem, and find the request in the server's logs by it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "0193a0c4-5e2b-7c3d-8f4a-1b2c3d4e5f60")]
+    pub request_id: Option<String>,
 }
 
 /// For the command line: the detail, then each invalid field on a line of its own.
@@ -177,6 +184,7 @@ impl ApiError {
                 Self::Validation(errors) | Self::NotEligible(errors) => Some(errors.clone()),
                 _ => None,
             },
+            request_id: crate::observability::scope::request_id().map(|id| id.as_str().to_owned()),
         }
     }
 }
@@ -243,45 +251,87 @@ fn cause_chain(error: &(dyn std::error::Error + 'static)) -> String {
 
 impl From<DieselError> for ApiError {
     fn from(error: DieselError) -> Self {
-        match &error {
-            DieselError::NotFound => Self::NotFound("The requested resource was not found".into()),
-            DieselError::DatabaseError(kind, info) => match kind {
-                DatabaseErrorKind::UniqueViolation => Self::Conflict(format!(
-                    "This would duplicate an existing record ({}).",
-                    info.constraint_name().unwrap_or("unique key")
-                )),
-                DatabaseErrorKind::ForeignKeyViolation => Self::Conflict(format!(
-                    "This refers to a record that does not exist, or removes one still referred to ({}).",
-                    info.constraint_name().unwrap_or("foreign key")
-                )),
-                DatabaseErrorKind::CheckViolation => Self::Conflict(format!(
-                    "This breaks the rule {}.",
-                    info.constraint_name().unwrap_or("of a check constraint")
-                )),
-                DatabaseErrorKind::SerializationFailure => {
-                    Self::Unavailable("a concurrent change got there first".into())
-                }
-                DatabaseErrorKind::ClosedConnection => {
-                    Self::Unavailable("the connection closed".into())
-                }
-                // An exclusion constraint (no overlapping sessions, say), lost to a race.
-                _ if info.constraint_name().is_some() => Self::Conflict(format!(
-                    "This conflicts with existing data ({}).",
-                    info.constraint_name().unwrap_or_default()
-                )),
-                // Text sent with U+0000, which PostgreSQL's text cannot hold: the input's
-                // fault, wherever a handler passed it on unparsed (SQLSTATE 22021).
-                _ if info.message().contains("invalid byte sequence") => {
-                    Self::invalid("input", "must not contain the NUL character (U+0000)")
-                }
-                _ if info.message().contains("statement timeout") => {
-                    Self::Unavailable("a statement ran past the statement timeout".into())
-                }
-                _ => Self::internal(error),
-            },
-            _ => Self::internal(error),
+        let DieselError::DatabaseError(kind, info) = &error else {
+            if matches!(error, DieselError::NotFound) {
+                return Self::NotFound("The requested resource was not found".into());
+            }
+            count(DatabaseFailure::Other);
+            return Self::internal(error);
+        };
+        // Text sent with U+0000, which PostgreSQL's text cannot hold: the input's fault,
+        // wherever a handler passed it on unparsed (SQLSTATE 22021).
+        if info.message().contains("invalid byte sequence") {
+            return Self::invalid("input", "must not contain the NUL character (U+0000)");
+        }
+        let failure = classify(kind, info.as_ref());
+        count(failure);
+        let constraint = info.constraint_name();
+        match failure {
+            DatabaseFailure::UniqueViolation => Self::Conflict(format!(
+                "This would duplicate an existing record ({}).",
+                constraint.unwrap_or("unique key")
+            )),
+            DatabaseFailure::ForeignKeyViolation => Self::Conflict(format!(
+                "This refers to a record that does not exist, or removes one still referred to ({}).",
+                constraint.unwrap_or("foreign key")
+            )),
+            DatabaseFailure::CheckViolation => Self::Conflict(format!(
+                "This breaks the rule {}.",
+                constraint.unwrap_or("of a check constraint")
+            )),
+            // An exclusion constraint (no overlapping sessions, say), lost to a race.
+            DatabaseFailure::ConstraintViolation => Self::Conflict(format!(
+                "This conflicts with existing data ({}).",
+                constraint.unwrap_or_default()
+            )),
+            DatabaseFailure::SerializationFailure => {
+                Self::Unavailable("a concurrent change got there first".into())
+            }
+            // A connection the server dropped (it stopped, restarted or was cut off): the pool
+            // discards it, and the client may retry at once.
+            DatabaseFailure::ClosedConnection => {
+                Self::Unavailable(format!("the connection was lost: {}", info.message()))
+            }
+            DatabaseFailure::StatementTimeout => {
+                Self::Unavailable("a statement ran past the statement timeout".into())
+            }
+            DatabaseFailure::Connect | DatabaseFailure::Pool | DatabaseFailure::Other => {
+                Self::internal(error)
+            }
         }
     }
+}
+
+/// What kind of failure the database reported, for the answer and for the metrics.
+fn classify(
+    kind: &DatabaseErrorKind,
+    info: &(dyn diesel::result::DatabaseErrorInformation + Send + Sync),
+) -> DatabaseFailure {
+    match kind {
+        DatabaseErrorKind::UniqueViolation => DatabaseFailure::UniqueViolation,
+        DatabaseErrorKind::ForeignKeyViolation => DatabaseFailure::ForeignKeyViolation,
+        DatabaseErrorKind::CheckViolation => DatabaseFailure::CheckViolation,
+        DatabaseErrorKind::SerializationFailure => DatabaseFailure::SerializationFailure,
+        DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand => {
+            DatabaseFailure::ClosedConnection
+        }
+        _ if info.constraint_name().is_some() => DatabaseFailure::ConstraintViolation,
+        _ if is_server_going_away(info.message()) => DatabaseFailure::ClosedConnection,
+        _ if info.message().contains("statement timeout") => DatabaseFailure::StatementTimeout,
+        _ => DatabaseFailure::Other,
+    }
+}
+
+/// Whether PostgreSQL said it is ending the session for operator intervention (SQLSTATE
+/// class 57: a shutdown, a crash of another backend, a restart under way), which diesel
+/// reports by message only.
+fn is_server_going_away(message: &str) -> bool {
+    message.starts_with("terminating connection") || message.starts_with("the database system is")
+}
+
+/// Counts a database failure in the metrics of the server handling the current request.
+fn count(failure: DatabaseFailure) {
+    crate::observability::scope::count(|metrics| metrics.count_database_error(failure));
 }
 
 /// Maps a unique violation of a constraint `rules` names to a 409 in its words (pairs of
@@ -295,6 +345,7 @@ pub fn unique_conflicts<'a>(
                 .iter()
                 .find(|(constraint, _)| info.constraint_name() == Some(constraint))
         {
+            count(DatabaseFailure::UniqueViolation);
             return ApiError::Conflict(message.clone());
         }
         error.into()
@@ -303,6 +354,13 @@ pub fn unique_conflicts<'a>(
 
 impl From<PoolError> for ApiError {
     fn from(error: PoolError) -> Self {
+        match &error {
+            PoolError::Timeout(timeout) => crate::observability::scope::count(|metrics| {
+                metrics.count_pool_timeout(*timeout);
+            }),
+            PoolError::Backend(_) => count(DatabaseFailure::Connect),
+            _ => count(DatabaseFailure::Pool),
+        }
         Self::Unavailable(format!("no database connection: {error}"))
     }
 }
@@ -325,6 +383,25 @@ mod tests {
             "https://mathshub.invalid/problems/validation"
         );
         assert_eq!(problem.errors.unwrap().len(), 2);
+    }
+
+    #[test]
+    fn a_server_going_away_is_unavailable_not_internal() {
+        for message in [
+            "terminating connection due to administrator command",
+            "the database system is shutting down",
+        ] {
+            let error = DieselError::DatabaseError(
+                DatabaseErrorKind::Unknown,
+                Box::new(message.to_owned()),
+            );
+            assert_eq!(ApiError::from(error).status_code(), 503, "{message}");
+        }
+        let lost = DieselError::DatabaseError(
+            DatabaseErrorKind::UnableToSendCommand,
+            Box::new("connection closed".to_owned()),
+        );
+        assert_eq!(ApiError::from(lost).status_code(), 503);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The Maths Hubs API: a JSON REST service for England's Maths Hubs programme.
 //!
 //! Layers: `routes` (HTTP), `db` (rows and queries), `domain` (validated types and rules),
-//! one `error` type, and `openapi` for the document. `startup` builds the server and `cli`
+//! one `error` type, `observability` (request ids and metrics), and `openapi` for the document. `startup` builds the server and `cli`
 //! reads the settings.
 
 pub mod accounts;
@@ -11,6 +11,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod observability;
 pub mod openapi;
 pub mod routes;
 pub mod school_import;

@@ -22,7 +22,7 @@ async fn main() -> ExitCode {
     let mut cli = Cli::parse();
     env_logger::Builder::new()
         .parse_filters(&cli.log_filter)
-        .format_timestamp_millis()
+        .format(mathshub::observability::log_format::format)
         .init();
     match run(&mut cli).await {
         Ok(()) => ExitCode::SUCCESS,
@@ -147,6 +147,7 @@ async fn serve(cli: &Cli, args: ServeArgs) -> Result<(), AnyError> {
         workers: args.workers,
         public_url: args.public_url.clone(),
         eoi_url_template: args.eoi_url_template.clone(),
+        metrics_token: args.metrics_token.clone(),
     };
     let served = match Application::build(&settings, pool, auth) {
         Ok(application) => {

@@ -25,7 +25,9 @@ Everything else needs `Authorization: Bearer <access token>`: people sign in at 
 (email and password), partner integrations at `POST /api/v1/auth/token` (OAuth 2.0 client credentials). \
 In Swagger UI, sign in, copy `access_token`, and paste it into **Authorize**. Without a valid token a \
 protected operation answers 401; with a token that lacks the right, 403, or 404 where the object is \
-private to those allowed.",
+private to those allowed.\n\nEvery answer carries `X-Request-Id`: the id the client sent in that header (1 to 128 \
+visible ASCII characters), or else one made for the request (a UUID v7). Problem bodies repeat it as `request_id`; \
+quote it when reporting a problem.",
         license(name = "MIT"),
         version = "1.0.0",
     ),
@@ -49,7 +51,7 @@ private to those allowed.",
         (name = "Partners", description = "Credentials of partner Teaching School Hubs' integrations (admins)."),
         (name = "Signposting", description = "What Teaching School Hubs signpost to their schools: each local authority's open work groups with links to express interest, and the change feed partner sites follow."),
         (name = "Audit", description = "Who changed what and when (admins)."),
-        (name = "Operations", description = "Health and readiness probes."),
+        (name = "Operations", description = "Health and readiness probes, and Prometheus metrics."),
     ),
     modifiers(&BearerScheme),
     components(
@@ -76,6 +78,17 @@ impl Modify for BearerScheme {
                     .bearer_format("JWT")
                     .description(Some(
                         "An access token (15 minutes) from `POST /api/v1/auth/login` or `POST /api/v1/auth/token`.",
+                    ))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "metrics_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "The token a server started with `MATHSHUB_METRICS_TOKEN` asks for at `/metrics`.",
                     ))
                     .build(),
             ),
@@ -419,7 +432,58 @@ pub fn finish(mut document: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenAp
     declare_write_entity_tags(&mut document);
     vocabulary::declare(&mut document);
     links::declare(&mut document);
+    declare_request_ids(&mut document);
     document
+}
+
+/// Every answer, whatever its status, carries `X-Request-Id` (`routes::request_scope`): the
+/// header is declared once among the components and referred to from each response the
+/// operations declare and each shared one they refer to.
+fn declare_request_ids(document: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{HeaderBuilder, ObjectBuilder, Ref, RefOr, Type};
+
+    const NAME: &str = "X-Request-Id";
+
+    let header = HeaderBuilder::new()
+        .schema(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1))
+                .max_length(Some(128))
+                .examples(["0193a0c4-5e2b-7c3d-8f4a-1b2c3d4e5f60"]),
+        ))
+        .description(Some(
+            "The request's id: the `X-Request-Id` the client sent, when 1 to 128 visible ASCII \
+             characters, or else a UUID v7 made for it. Logs and problem bodies name it too.",
+        ))
+        .build();
+    let components = document.components.get_or_insert_with(Default::default);
+    components.headers.insert(NAME.into(), header.into());
+    let reference = RefOr::Ref(Ref::new(format!("#/components/headers/{NAME}")));
+    let operations = document.paths.paths.values_mut().flat_map(|item| {
+        [
+            item.get.as_mut(),
+            item.put.as_mut(),
+            item.post.as_mut(),
+            item.delete.as_mut(),
+            item.options.as_mut(),
+            item.head.as_mut(),
+            item.patch.as_mut(),
+            item.trace.as_mut(),
+        ]
+        .into_iter()
+        .flatten()
+    });
+    let inline = operations.flat_map(|operation| operation.responses.responses.values_mut());
+    let shared = document
+        .components
+        .iter_mut()
+        .flat_map(|components| components.responses.values_mut());
+    for response in inline.chain(shared) {
+        if let RefOr::T(response) = response {
+            response.headers.insert(NAME.into(), reference.clone());
+        }
+    }
 }
 
 /// Writes answering 200 or 201 with a resource carry its `ETag` (`routes::etag`); sign-in

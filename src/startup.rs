@@ -13,11 +13,13 @@ use utoipa_actix_web::{AppExt, scope};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::Auth;
-use crate::config::PublicUrl;
+use crate::config::{PublicUrl, Secret};
 use crate::db::DbPool;
 use crate::domain::EoiUrlTemplate;
 use crate::error::ApiError;
+use crate::observability::{Metrics, request_id};
 use crate::routes;
+use crate::routes::metrics::MetricsAccess;
 
 /// Largest JSON request body accepted; larger ones answer 413.
 pub const MAX_JSON_BYTES: usize = 256 * 1024;
@@ -39,6 +41,8 @@ pub struct ServerSettings {
     pub public_url: PublicUrl,
     /// Where signposting links send schools to express interest.
     pub eoi_url_template: EoiUrlTemplate,
+    /// The bearer token `/metrics` asks for; `None` leaves it open.
+    pub metrics_token: Option<Secret>,
 }
 
 pub struct Application {
@@ -55,6 +59,11 @@ impl Application {
         let public_url = web::Data::new(settings.public_url.clone());
         let cors_origins = settings.cors_origins.clone();
         let eoi_url_template = web::Data::new(settings.eoi_url_template.clone());
+        // One set of metrics for all workers: a scrape sees the whole process.
+        let metrics = web::Data::new(Metrics::new());
+        let metrics_access = web::Data::new(MetricsAccess {
+            token: settings.metrics_token.clone(),
+        });
         let mut server = HttpServer::new(move || {
             let (app, document) = App::new()
                 .into_utoipa_app()
@@ -69,6 +78,8 @@ impl Application {
                 .app_data(public_url.clone())
                 .app_data(eoi_url_template.clone())
                 .app_data(served_paths)
+                .app_data(metrics.clone())
+                .app_data(metrics_access.clone())
                 .app_data(json_config())
                 .app_data(form_config())
                 .service(
@@ -77,8 +88,9 @@ impl Application {
                 .default_service(web::to(routes::unknown::unknown_path))
                 .wrap(from_fn(routes::unknown::refuse_unserved_methods))
                 .wrap(cors(&cors_origins))
+                .wrap(from_fn(routes::request_scope::scope_requests))
                 .wrap(
-                    Logger::new("%a \"%{request_line}xi\" %s %b %Dms")
+                    Logger::new("%a \"%{request_line}xi\" %s %b %Dms request_id=%{x-request-id}o")
                         .custom_request_replace("request_line", logged_request_line),
                 )
         })
@@ -120,15 +132,18 @@ impl Application {
     }
 }
 
-/// Every route of the service: the probes at the root and the API under `/api/v1`.
+/// Every route of the service: the probes and metrics at the root and the API under `/api/v1`.
 pub fn configure_routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    config.configure(routes::health::configure).service(
-        scope("/api/v1")
-            .wrap(from_fn(routes::etag::entity_tags))
-            .wrap(from_fn(routes::json_bodies::objects_only))
-            .wrap(from_fn(routes::idempotency::idempotent_creates))
-            .configure(routes::configure_api),
-    );
+    config
+        .configure(routes::health::configure)
+        .configure(routes::metrics::configure)
+        .service(
+            scope("/api/v1")
+                .wrap(from_fn(routes::etag::entity_tags))
+                .wrap(from_fn(routes::json_bodies::objects_only))
+                .wrap(from_fn(routes::idempotency::idempotent_creates))
+                .configure(routes::configure_api),
+        );
 }
 
 fn json_config() -> web::JsonConfig {
@@ -186,6 +201,7 @@ fn cors(origins: &[String]) -> Cors {
         header::IF_MATCH,
         header::IF_NONE_MATCH,
         header::HeaderName::from_static("idempotency-key"),
+        request_id::HEADER,
     ])
     .expose_headers([
         header::ETAG,
@@ -193,6 +209,7 @@ fn cors(origins: &[String]) -> Cors {
         header::LOCATION,
         header::RETRY_AFTER,
         header::HeaderName::from_static("idempotent-replayed"),
+        request_id::HEADER,
     ])
     .max_age(3600)
 }

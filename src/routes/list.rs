@@ -145,8 +145,7 @@ pub struct ListQuery<F, K> {
 
 impl<F: Filters, K: DeserializeOwned> ListQuery<F, K> {
     pub fn parse(query_string: &str) -> Result<Self, ApiError> {
-        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query_string)
-            .map_err(|_| ApiError::invalid("query", "is not a valid URL-encoded query string"))?;
+        let pairs = decode_pairs(query_string)?;
         let mut errors = FieldErrors::default();
         let mut limit = None;
         let mut cursor = None;
@@ -196,8 +195,7 @@ pub struct QueryParameters<F>(pub F);
 
 impl<F: Filters> QueryParameters<F> {
     pub fn parse(query_string: &str) -> Result<Self, ApiError> {
-        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query_string)
-            .map_err(|_| ApiError::invalid("query", "is not a valid URL-encoded query string"))?;
+        let pairs = decode_pairs(query_string)?;
         let mut errors = FieldErrors::default();
         match parse_filters::<F>(pairs, &mut errors, Paging::Unpaged) {
             Some(parameters) if errors.0.is_empty() => Ok(Self(parameters)),
@@ -213,6 +211,32 @@ impl<F: Filters> FromRequest for QueryParameters<F> {
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(Self::parse(request.query_string()))
     }
+}
+
+/// The query string's `name=value` pairs, decoded. A name or value that is not UTF-8 once
+/// decoded, or holds a control character (PostgreSQL refuses NUL in text), is refused by
+/// name rather than mangled into something else or passed on to the database.
+pub fn decode_pairs(query_string: &str) -> Result<Vec<(String, String)>, ApiError> {
+    let decode = |text: &str| {
+        let bytes: Vec<u8> =
+            percent_encoding::percent_decode(text.replace('+', " ").as_bytes()).collect();
+        String::from_utf8(bytes)
+            .ok()
+            .filter(|text| !text.chars().any(char::is_control))
+    };
+    let mut pairs = Vec::new();
+    let mut errors = FieldErrors::default();
+    for pair in query_string.split('&').filter(|pair| !pair.is_empty()) {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        match (decode(name), decode(value)) {
+            (Some(name), Some(value)) => pairs.push((name, value)),
+            (Some(name), None) => {
+                errors.push(&name, "must be UTF-8 text without control characters")
+            }
+            (None, _) => errors.push("query", "names a parameter that is not UTF-8 text"),
+        }
+    }
+    errors.into_result().map(|()| pairs)
 }
 
 /// Whether a query string takes `limit` and `cursor` besides its own parameters.

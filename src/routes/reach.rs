@@ -25,7 +25,7 @@ use crate::db::{DbPool, lookups};
 use crate::domain::reach::{Counts, Reach, Referrer, Split, share_percent};
 use crate::domain::{AcademicYear, ParseError, SchoolPhase, Slug};
 use crate::error::ApiError;
-use crate::routes::list::FieldErrors;
+use crate::routes::list::{FieldErrors, decode_pairs};
 use crate::routes::negotiation;
 use crate::routes::reach_table;
 use crate::routes::refs::{HubRef, LocalAuthorityRef, ProjectRef, TeachingSchoolHubRef};
@@ -237,8 +237,7 @@ pub struct ReachQuery {
 
 impl ReachQuery {
     fn parse(query_string: &str) -> Result<Self, ApiError> {
-        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query_string)
-            .map_err(|_| ApiError::invalid("query", "is not a valid URL-encoded query string"))?;
+        let pairs = decode_pairs(query_string)?;
         let mut errors = FieldErrors::default();
         let (mut year, mut hub) = (None, None);
         for (name, value) in pairs {

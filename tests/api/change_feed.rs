@@ -60,7 +60,7 @@ async fn read_on(app: &TestApp, token: &str, since: &str, limit: u32) -> (Vec<Va
 
 /// Waits until every event recorded so far is final. Transactions elsewhere on the test
 /// cluster (other tests') hold the feed back while they run, as any long transaction would.
-async fn settled(app: &TestApp) {
+pub async fn settled(app: &TestApp) {
     for _ in 0..300 {
         let in_flight = app
             .query_count(
@@ -90,7 +90,7 @@ fn kinds_and_codes(items: &[Value]) -> Vec<String> {
         .collect()
 }
 
-async fn id_of(app: &TestApp, code: &str) -> String {
+pub async fn id_of(app: &TestApp, code: &str) -> String {
     app.query_text(
         "SELECT id::text AS value FROM work_groups WHERE code = $1",
         &[code],
@@ -130,7 +130,7 @@ async fn act_on_group(app: &TestApp, admin: &str, code: &str, action: &str, body
 
 /// The ids of the events of London North East's groups (the demo partner's area), in the
 /// feed's order.
-async fn events_of_the_area(app: &TestApp) -> Vec<i64> {
+pub async fn events_of_the_area(app: &TestApp) -> Vec<i64> {
     let ids = app
         .query_text(
             "SELECT coalesce(string_agg(e.id::text, ',' ORDER BY e.feed_xid, e.id), '') AS value \
@@ -145,7 +145,7 @@ async fn events_of_the_area(app: &TestApp) -> Vec<i64> {
         .collect()
 }
 
-fn ids(items: &[Value]) -> Vec<i64> {
+pub fn ids(items: &[Value]) -> Vec<i64> {
     items
         .iter()
         .map(|item| item["id"].as_i64().unwrap())

@@ -11,10 +11,10 @@ use crate::helpers::TestDatabase;
 const BINARY: &str = env!("CARGO_BIN_EXE_mathshub");
 
 /// A data folder the `postgres` OS user can reach when tests run as root, removed afterwards.
-struct DataDir(PathBuf);
+pub(crate) struct DataDir(pub(crate) PathBuf);
 
 impl DataDir {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let path =
             std::env::temp_dir().join(format!("mathshub-cli-{}", uuid::Uuid::now_v7().simple()));
         std::fs::create_dir_all(&path).unwrap();
@@ -31,11 +31,11 @@ impl Drop for DataDir {
 }
 
 /// A running `mathshub serve` and everything it has logged so far.
-struct Server {
+pub(crate) struct Server {
     child: Child,
     logs: mpsc::Receiver<String>,
-    seen: Vec<String>,
-    port: u16,
+    pub(crate) seen: Vec<String>,
+    pub(crate) port: u16,
 }
 
 impl Server {
@@ -45,7 +45,7 @@ impl Server {
     }
 
     /// `mathshub serve` with these environment variables (`DATABASE_URL` only if given).
-    fn start_with(data_dir: &Path, env: &[(&str, &str)]) -> Self {
+    pub(crate) fn start_with(data_dir: &Path, env: &[(&str, &str)]) -> Self {
         let mut child = Command::new(BINARY)
             .args([
                 "--data-dir",
@@ -87,7 +87,7 @@ impl Server {
         server
     }
 
-    fn wait_for(&mut self, text: &str) -> String {
+    pub(crate) fn wait_for(&mut self, text: &str) -> String {
         loop {
             match self.logs.recv_timeout(Duration::from_secs(90)) {
                 Ok(line) => {
@@ -109,7 +109,7 @@ impl Server {
     }
 
     /// Sends SIGTERM and waits for a clean exit, collecting the last log lines.
-    fn terminate(mut self) -> Vec<String> {
+    pub(crate) fn terminate(mut self) -> Vec<String> {
         // SAFETY: signals our own child process.
         unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
         let status = self.child.wait().unwrap();

@@ -12,15 +12,16 @@ use crate::helpers::{
     TestApp, assert_problem, assert_problem_saying, events_of, invalid_fields, json_body,
     present_at_first_session,
 };
+use crate::processes::ServeProcess;
 
 const GROUP: &str = "LCW21-15-01";
-const TWYFORD: &str = "137083";
+pub const TWYFORD: &str = "137083";
 const MANAGER: &str = "manager.lcw@demo.mathshub.invalid";
 const TEACHER: &str = "teacher.twyford@demo.mathshub.invalid";
 
 /// Opens the demo's LCW group for interest again (deadline ahead, sessions next term) with
 /// this capacity and admission; its id.
-async fn open_group(app: &TestApp, capacity: i32, admission: &str) -> String {
+pub async fn open_group(app: &TestApp, capacity: i32, admission: &str) -> String {
     app.execute(&format!(
         "DELETE FROM enrolments WHERE work_group_id = (SELECT id FROM work_groups WHERE code = '{GROUP}');
          UPDATE sessions s SET starts_at = s.starts_at + interval '10 years', ends_at = s.ends_at + interval '10 years'
@@ -37,7 +38,7 @@ async fn open_group(app: &TestApp, capacity: i32, admission: &str) -> String {
     .await
 }
 
-fn interest() -> Value {
+pub fn interest() -> Value {
     json!({"school_urn": TWYFORD, "role_in_school": "head_of_department",
            "statement": "I lead the department.", "referred_by": "london-district-east"})
 }
@@ -69,7 +70,7 @@ async fn act(
 }
 
 /// The group's status and places taken, as "status/accepted".
-async fn group_state(app: &TestApp, group: &str) -> String {
+pub async fn group_state(app: &TestApp, group: &str) -> String {
     app.query_text(
         "SELECT status || '/' || accepted_count AS value FROM work_groups WHERE id = $1::uuid",
         &[group],
@@ -112,7 +113,7 @@ async fn require_core_maths_first(app: &TestApp) {
 }
 
 /// The waiting list's positions, in order: 1..n when it is gapless.
-async fn waitlist_positions(app: &TestApp, group: &str) -> Vec<i64> {
+pub async fn waitlist_positions(app: &TestApp, group: &str) -> Vec<i64> {
     waitlist(app, group)
         .await
         .iter()
@@ -467,61 +468,10 @@ async fn a_participant_sending_too_many_expressions_of_interest_is_told_when_to_
     json_body(express(&app, &people[1].1, &group, &interest()).await, 201).await;
 }
 
-/// A second `mathshub serve` process on the app's database, signing tokens with the suite's
-/// key; stopped when dropped.
-struct SecondProcess {
-    child: std::process::Child,
-    address: String,
-}
-
-impl SecondProcess {
-    async fn start(app: &TestApp) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = std::process::Command::new(env!("CARGO_BIN_EXE_mathshub"))
-            .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
-            .args(["--pool-size", "8", "--status-clock-secs", "0"])
-            .env("DATABASE_URL", &app.database.url)
-            .env("MATHSHUB_JWT_SECRET", crate::helpers::TEST_JWT_SECRET)
-            .env("RUST_LOG", "warn")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        // Made first, so a panic below still stops the process.
-        let second = Self {
-            child,
-            address: format!("http://127.0.0.1:{port}"),
-        };
-        for _ in 0..200 {
-            let ready = app
-                .client
-                .get(format!("{}/readyz", second.address))
-                .send()
-                .await;
-            if ready.is_ok_and(|response| response.status() == 200) {
-                return second;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("the second server process did not become ready");
-    }
-}
-
-impl Drop for SecondProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn two_server_processes_on_one_database_never_overbook_either() {
     let app = crowd_ready_app(8).await;
-    let second = SecondProcess::start(&app).await;
+    let second = ServeProcess::start(&app.database.url, &["--pool-size", "8"]).await;
     let group = open_group(&app, 30, "automatic").await;
     let people = app.participants(200, TWYFORD, "head_of_department").await;
     let body = interest();

@@ -284,7 +284,23 @@ impl TestApp {
     }
 
     pub async fn spawn_on(database: TestDatabase, pool_settings: PoolSettings) -> Self {
-        Self::spawn_with(database, pool_settings, GENEROUS_LIMITS).await
+        Self::spawn_with(database, pool_settings, GENEROUS_LIMITS, None).await
+    }
+
+    /// An app over an empty database whose `/metrics` asks for this bearer token.
+    pub async fn spawn_with_metrics_token(token: &str) -> Self {
+        let pool_settings = PoolSettings {
+            max_size: 4,
+            ..PoolSettings::default()
+        };
+        let token = Some(Secret::new(token));
+        Self::spawn_with(
+            TestDatabase::create().await,
+            pool_settings,
+            GENEROUS_LIMITS,
+            token,
+        )
+        .await
     }
 
     /// An app over the demo data, with these sign-in rate limits.
@@ -297,6 +313,7 @@ impl TestApp {
                 ..PoolSettings::default()
             },
             limits,
+            None,
         )
         .await;
         let mut conn = app.database.connection().await;
@@ -310,6 +327,7 @@ impl TestApp {
         database: TestDatabase,
         pool_settings: PoolSettings,
         rate_limits: RateLimits,
+        metrics_token: Option<Secret>,
     ) -> Self {
         let pool = build_pool(&database.url, &pool_settings);
         let auth = Auth::new(&AuthSettings {
@@ -324,6 +342,7 @@ impl TestApp {
             workers: Some(1),
             public_url: mathshub::config::PublicUrl::parse(TEST_PUBLIC_URL).expect("a valid URL"),
             eoi_url_template: mathshub::domain::EoiUrlTemplate::default(),
+            metrics_token,
         };
         let application =
             Application::build(&settings, pool.clone(), auth).expect("build the application");
@@ -498,9 +517,15 @@ pub async fn json_body(response: reqwest::Response, status: u16) -> Value {
     body
 }
 
-/// Asserts a problem+json answer with this status, and returns it.
+/// Asserts a problem+json answer with this status, naming the request it answers as its
+/// `X-Request-Id` does, and returns it.
 pub async fn assert_problem(response: reqwest::Response, status: u16) -> Value {
     let actual = response.status().as_u16();
+    let request_id = response
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let content_type = response
         .headers()
         .get("content-type")
@@ -511,6 +536,8 @@ pub async fn assert_problem(response: reqwest::Response, status: u16) -> Value {
     assert_eq!(actual, status, "{body}");
     assert_eq!(content_type, "application/problem+json");
     assert_eq!(body["status"], status);
+    let request_id = request_id.expect("an X-Request-Id header");
+    assert_eq!(body["request_id"], request_id.as_str(), "{body}");
     assert!(
         body["type"]
             .as_str()
@@ -518,6 +545,15 @@ pub async fn assert_problem(response: reqwest::Response, status: u16) -> Value {
         "{body}"
     );
     body
+}
+
+/// A problem body less its `request_id`, which differs from request to request: to compare
+/// two answers for what they tell the caller.
+pub fn without_request_id(mut problem: Value) -> Value {
+    if let Some(members) = problem.as_object_mut() {
+        members.remove("request_id");
+    }
+    problem
 }
 
 /// Asserts a problem+json answer with this status whose `detail` says `words`.

@@ -55,7 +55,7 @@ struct Fixture {
 }
 
 /// A digest of everything a protected operation could change.
-async fn state(app: &TestApp) -> String {
+pub async fn state(app: &TestApp) -> String {
     app.query_text("SELECT md5(concat_ws('|', \
            (SELECT string_agg(u::text, ',' ORDER BY u.id) FROM users u), \
            (SELECT string_agg(p::text, ',' ORDER BY p.id) FROM partner_clients p), \

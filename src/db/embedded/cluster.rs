@@ -226,41 +226,74 @@ pub(super) fn start_server(
     loop {
         attempt += 1;
         let port = free_port()?;
-        let log_start = fs::metadata(log_file).map(|meta| meta.len()).unwrap_or(0);
-        let output = runner
-            .command(&binaries.pg_ctl)
-            .args(["start", "-w", "-t", "60", "-D"])
-            .arg(pgdata)
-            .arg("-l")
-            .arg(log_file)
-            .arg("-o")
-            .arg(format!("-p {port}{options}"))
-            .output()
-            .map_err(|source| {
-                io_error(
-                    format!("could not run {}", binaries.pg_ctl.display()),
-                    source,
-                )
-            })?;
-        if output.status.success() {
-            return Ok(port);
+        match start_server_on(binaries, runner, pgdata, log_file, options, port, attempt) {
+            Ok(()) => return Ok(port),
+            Err(Refused::PortTaken(_)) if attempt < START_ATTEMPTS => {
+                log::info!("port {port} was taken before PostgreSQL could use it; trying another");
+            }
+            Err(refused) => return Err(refused.into_error()),
         }
-        let new_log = read_from(log_file, log_start);
-        let port_taken = new_log.contains("Address already in use");
-        if port_taken && attempt < START_ATTEMPTS {
-            log::info!("port {port} was taken before PostgreSQL could use it; trying another");
-            continue;
+    }
+}
+
+/// Why a start failed: the port was taken (worth trying another), or anything else.
+pub(super) enum Refused {
+    PortTaken(EmbeddedError),
+    Other(EmbeddedError),
+}
+
+impl Refused {
+    pub(super) fn into_error(self) -> EmbeddedError {
+        match self {
+            Self::PortTaken(error) | Self::Other(error) => error,
         }
-        // A server still starting when pg_ctl gave up must not linger.
-        if let Ok(recovery::PidFileState::Orphan(_)) = recovery::inspect_pid_file(pgdata) {
-            let _ = stop_server(binaries, runner, pgdata, "immediate");
-        }
-        return Err(EmbeddedError::StartFailed {
-            attempts: attempt,
-            detail: describe(&output),
-            log_file: log_file.to_path_buf(),
-            log_tail: attempt_log_tail(&new_log, log_file),
-        });
+    }
+}
+
+/// Starts the server on `port`, once (the `attempt`-th try, as errors report it).
+pub(super) fn start_server_on(
+    binaries: &Binaries,
+    runner: &Runner,
+    pgdata: &Path,
+    log_file: &Path,
+    options: &str,
+    port: u16,
+    attempt: u32,
+) -> Result<(), Refused> {
+    let log_start = fs::metadata(log_file).map(|meta| meta.len()).unwrap_or(0);
+    let output = runner
+        .command(&binaries.pg_ctl)
+        .args(["start", "-w", "-t", "60", "-D"])
+        .arg(pgdata)
+        .arg("-l")
+        .arg(log_file)
+        .arg("-o")
+        .arg(format!("-p {port}{options}"))
+        .output()
+        .map_err(|source| {
+            Refused::Other(io_error(
+                format!("could not run {}", binaries.pg_ctl.display()),
+                source,
+            ))
+        })?;
+    if output.status.success() {
+        return Ok(());
+    }
+    let new_log = read_from(log_file, log_start);
+    // A server still starting when pg_ctl gave up must not linger.
+    if let Ok(recovery::PidFileState::Orphan(_)) = recovery::inspect_pid_file(pgdata) {
+        let _ = stop_server(binaries, runner, pgdata, "immediate");
+    }
+    let error = EmbeddedError::StartFailed {
+        attempts: attempt,
+        detail: describe(&output),
+        log_file: log_file.to_path_buf(),
+        log_tail: attempt_log_tail(&new_log, log_file),
+    };
+    if new_log.contains("Address already in use") {
+        Err(Refused::PortTaken(error))
+    } else {
+        Err(Refused::Other(error))
     }
 }
 

@@ -107,6 +107,9 @@ fn display_paths(paths: &[PathBuf]) -> String {
     }
 }
 
+/// The server's log, in the data folder.
+const SERVER_LOG: &str = "postgres.log";
+
 #[derive(Debug, Clone, Default)]
 pub struct EmbeddedOptions {
     /// Holds the cluster (`pgdata`), the server log, the password and the lock.
@@ -124,6 +127,8 @@ pub struct EmbeddedPostgres {
     runner: Runner,
     password: String,
     port: u16,
+    /// The `-c` options of every start.
+    server_options: String,
     running: bool,
     // Last field so it is released only after Drop has stopped the server.
     _lock: File,
@@ -159,7 +164,7 @@ impl EmbeddedPostgres {
 
         let pgdata = data_dir.join("pgdata");
         let credentials = data_dir.join("credentials");
-        let log_file = data_dir.join("postgres.log");
+        let log_file = data_dir.join(SERVER_LOG);
         let password = if pgdata.join("PG_VERSION").is_file() {
             cluster::read_password(&credentials, &pgdata)?
         } else {
@@ -179,6 +184,7 @@ impl EmbeddedPostgres {
             runner,
             password,
             port,
+            server_options,
             running: true,
             _lock: lock,
         };
@@ -224,6 +230,31 @@ impl EmbeddedPostgres {
         self.running = false;
         log::info!(
             "embedded PostgreSQL server in {} stopped",
+            self.data_dir.display()
+        );
+        Ok(())
+    }
+
+    /// Starts the server again after [`Self::stop`], on the same port, so URLs handed out
+    /// before still reach it (as a database server restarted by its operator would); does
+    /// nothing when it runs.
+    pub fn start_again(&mut self) -> Result<(), EmbeddedError> {
+        if self.running {
+            return Ok(());
+        }
+        cluster::start_server_on(
+            &self.binaries,
+            &self.runner,
+            &self.pgdata,
+            &self.data_dir.join(SERVER_LOG),
+            &self.server_options,
+            self.port,
+            1,
+        )
+        .map_err(cluster::Refused::into_error)?;
+        self.running = true;
+        log::info!(
+            "embedded PostgreSQL server in {} started again",
             self.data_dir.display()
         );
         Ok(())
@@ -464,6 +495,7 @@ mod tests {
             runner: Runner::for_current_user().expect("runner"),
             password: "s3cretPassw0rd".to_string(),
             port: 54321,
+            server_options: String::new(),
             running: false,
             _lock: File::open("/dev/null").expect("open /dev/null"),
         }
