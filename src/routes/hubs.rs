@@ -10,7 +10,7 @@ use crate::db::hubs::{
     self as queries, AreaAuthorityRow, HubDetailRow, HubFilter, HubRow, PartnerRow,
     StrategicPartnerRow,
 };
-use crate::domain::{GssCode, LaKind, LondonTime, Partnership, Slug, StrategicPartnerKind};
+use crate::domain::{GssCode, LaKind, LondonTime, Partnership, Region, Slug, StrategicPartnerKind};
 use crate::error::ApiError;
 use crate::routes::list::{
     FieldErrors, Filters, ListQuery, NoQueryParameters, Page, PageParams, page_response,
@@ -198,7 +198,9 @@ impl Filters for HubFilter {
     fn parse(raw: HubQuery, errors: &mut FieldErrors) -> Self {
         Self {
             local_authority: errors.parse("local_authority", raw.local_authority, GssCode::parse),
-            region: errors.parse("region", raw.region, crate::routes::non_empty),
+            region: errors.parse("region", raw.region, |text| {
+                Region::parse(text).map(Region::into_inner)
+            }),
             q: errors.parse("q", raw.q, crate::routes::non_empty),
         }
     }

@@ -6,7 +6,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::db::DbPool;
 use crate::db::local_authorities::{self as queries, LocalAuthorityFilter, LocalAuthorityRow};
-use crate::domain::{GssCode, LaKind, LondonTime};
+use crate::domain::{GssCode, LaKind, LondonTime, Region};
 use crate::error::ApiError;
 use crate::routes::list::{
     FieldErrors, Filters, ListQuery, NoQueryParameters, Page, PageParams, page_response,
@@ -82,7 +82,9 @@ impl Filters for LocalAuthorityFilter {
     fn parse(raw: LocalAuthorityQuery, errors: &mut FieldErrors) -> Self {
         Self {
             kind: errors.parse("kind", raw.kind, LaKind::parse),
-            region: errors.parse("region", raw.region, crate::routes::non_empty),
+            region: errors.parse("region", raw.region, |text| {
+                Region::parse(text).map(Region::into_inner)
+            }),
             parent: errors.parse("parent", raw.parent, GssCode::parse),
             q: errors.parse("q", raw.q, crate::routes::non_empty),
         }

@@ -14,8 +14,8 @@ use crate::db::work_groups::{
 };
 use crate::domain::lifecycle;
 use crate::domain::{
-    AcademicYear, Admission, DeliveryMode, GssCode, LeadRole, LondonTime, ProgrammePhase, Slug,
-    WorkGroupStatus, parse_instant,
+    AcademicYear, Admission, DeliveryMode, GssCode, LeadRole, LondonTime, ProgrammePhase,
+    ProjectCode, Slug, WorkGroupStatus, parse_instant,
 };
 use crate::error::ApiError;
 use crate::routes::list::{
@@ -167,7 +167,9 @@ impl Filters for WorkGroupFilter {
     fn parse(raw: WorkGroupQuery, errors: &mut FieldErrors) -> Self {
         Self {
             hub: errors.parse("hub", raw.hub, Slug::parse),
-            project: errors.parse("project", raw.project, non_empty),
+            project: errors.parse("project", raw.project, |text| {
+                ProjectCode::parse(text).map(ProjectCode::into_inner)
+            }),
             phase: errors.parse("phase", raw.phase, ProgrammePhase::parse),
             status: errors.parse("status", raw.status, WorkGroupStatus::parse),
             academic_year: errors.parse("academic_year", raw.academic_year, AcademicYear::parse),

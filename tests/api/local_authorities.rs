@@ -116,14 +116,14 @@ async fn get_returns_404_for_an_unknown_code_and_400_for_a_malformed_one() {
 async fn list_returns_400_naming_each_bad_parameter() {
     let app = TestApp::spawn().await;
     let problem = assert_problem(
-        app.get("/api/v1/local-authorities?kind=parish&parent=X&limit=1000&colour=red")
+        app.get("/api/v1/local-authorities?kind=parish&parent=X&region=AAA&limit=1000&colour=red")
             .await,
         400,
     )
     .await;
     let mut fields = invalid_fields(&problem);
     fields.sort();
-    assert_eq!(fields, ["colour", "kind", "limit", "parent"]);
+    assert_eq!(fields, ["colour", "kind", "limit", "parent", "region"]);
     assert_problem(
         app.get("/api/v1/local-authorities?cursor=not-a-cursor")
             .await,

@@ -290,7 +290,8 @@ async fn list_returns_400_naming_every_bad_filter() {
     let app = app_with_fixture().await;
     let problem = assert_problem(
         app.get("/api/v1/work-groups?hub=Not%20A%20Slug&phase=sixth_form&status=booked&academic_year=2021/23\
-                 &local_authority=E99&mode=bus&lead=42&starts_after=yesterday&starts_before=2021-01-01&q=&limit=1000&sort=title")
+                 &local_authority=E99&mode=bus&lead=42&starts_after=yesterday&starts_before=2021-01-01&q=&limit=1000&sort=title\
+                 &project=null")
             .await,
         400,
     )
@@ -307,6 +308,7 @@ async fn list_returns_400_naming_every_bad_filter() {
             "local_authority",
             "mode",
             "phase",
+            "project",
             "q",
             "sort",
             "starts_after",
