@@ -366,6 +366,20 @@ async fn cancelling_needs_a_reason_and_a_group_not_yet_completed() {
     )
     .await;
     assert_eq!(invalid_fields(&blank), ["reason"]);
+    // PostgreSQL's text cannot hold U+0000: refused as the input's fault, nothing changed.
+    let nul = assert_problem(
+        action(
+            &app,
+            &manager,
+            &group,
+            "cancel",
+            Some(&json!({"reason": "Closed\u{0} today."})),
+        )
+        .await,
+        400,
+    )
+    .await;
+    assert_eq!(invalid_fields(&nul), ["input"]);
     let cancelled = json_body(
         action(
             &app,
