@@ -117,13 +117,15 @@ check('the Authorize dialog takes the admin\'s token from POST /api/v1/auth/logi
   await page.locator('.scheme-container button.btn.authorize').click();
   const dialog = page.locator('.dialog-ux .modal-ux');
   await dialog.waitFor();
-  // The value input of the scheme named `bearer` (its heading is "<code>bearer</code> (http, Bearer)").
-  const bearer = dialog.locator('xpath=.//h4[code[normalize-space()="bearer"]]/..').locator('input');
-  await bearer.fill(token);
-  await dialog.locator('button.modal-btn.authorize').click();
-  // Once authorised the dialog swaps its Authorize button for Logout.
-  await dialog.locator('button[aria-label="Remove authorization"]').waitFor();
-  await dialog.locator('button.btn-done').click();
+  // The form of the scheme named `bearer` (its heading is "<code>bearer</code> (http, Bearer)"):
+  // the dialog lists every scheme (the metrics token too), each with its own Authorize button.
+  const bearer = dialog.locator('.auth-container')
+    .filter({ has: page.locator('xpath=.//h4[code[normalize-space()="bearer"]]') });
+  await bearer.locator('input').fill(token);
+  await bearer.locator('button.modal-btn.authorize').click();
+  // Once authorised the scheme swaps its Authorize button for Logout.
+  await bearer.locator('button[aria-label="Remove authorization"]').waitFor();
+  await bearer.locator('button.btn-done').click();
   await dialog.waitFor({ state: 'detached' });
   await page.locator('.scheme-container button.btn.authorize.locked').waitFor();
 });
