@@ -93,11 +93,14 @@ async fn waitlist(app: &TestApp, group: &str) -> Vec<String> {
         .collect()
 }
 
-/// An app whose pool lets a crowd of requests queue for connections rather than time out.
+/// An app that lets a crowd of requests queue, for connections and for the group's row lock,
+/// rather than time out: these tests are about what the crowd leaves, on machines that may be
+/// busy with every other test at once.
 async fn crowd_ready_app(pool_size: usize) -> TestApp {
     TestApp::spawn_with_demo_on(PoolSettings {
         max_size: pool_size,
         wait_timeout: Duration::from_secs(60),
+        statement_timeout: Duration::from_secs(60),
         ..PoolSettings::default()
     })
     .await
@@ -533,8 +536,11 @@ async fn concurrent_withdrawals_and_new_interest_promote_each_freed_place_exactl
     for answer in withdrawn {
         assert_eq!(answer.status(), 200, "{}", answer.text().await.unwrap());
     }
+    let mut newcomers_placed_at_once = 0;
     for answer in expressed {
-        assert_eq!(answer.status(), 201, "{}", answer.text().await.unwrap());
+        if json_body(answer, 201).await["status"] == "accepted" {
+            newcomers_placed_at_once += 1;
+        }
     }
     // 30 first + 25 newcomers - 15 withdrawn = 40 live: 20 holding places, 20 waiting.
     assert_eq!(group_state(&app, &group).await, "full/20");
@@ -551,7 +557,9 @@ async fn concurrent_withdrawals_and_new_interest_promote_each_freed_place_exactl
             &[],
         )
         .await;
-    assert_eq!(promoted, 15);
+    // Each freed place went once: to the head of the waiting list, or, when a withdrawal found
+    // nobody waiting (all withdrawals ran before the newcomers came), to the next newcomer.
+    assert_eq!(promoted + newcomers_placed_at_once, 15);
     let positions = waitlist_positions(&app, &group).await;
     assert_eq!(positions, (1..=20).collect::<Vec<i64>>());
 }
