@@ -50,9 +50,11 @@ validated_string!(
 
 impl GssCode {
     pub fn parse(text: &str) -> Result<Self, ParseError> {
-        let valid = text.len() == 9
-            && matches!(&text[..3], "E06" | "E07" | "E08" | "E09" | "E10")
-            && text[3..].bytes().all(|b| b.is_ascii_digit());
+        // Bytes, not `str` slices: a multi-byte character across byte 3 must not panic.
+        let bytes = text.as_bytes();
+        let valid = bytes.len() == 9
+            && matches!(&bytes[..3], b"E06" | b"E07" | b"E08" | b"E09" | b"E10")
+            && bytes[3..].iter().all(u8::is_ascii_digit);
         if valid {
             Ok(Self(text.to_owned()))
         } else {
@@ -302,6 +304,47 @@ mod tests {
             "",
         ] {
             assert!(GssCode::parse(code).is_err(), "{code}");
+        }
+    }
+
+    /// A valid example with two of its characters replaced by one two-byte character, at
+    /// every place: the byte length is kept, so only a check that reads bytes or characters
+    /// (never a `str` slice at a fixed byte) refuses it without panicking.
+    fn with_a_two_byte_character(example: &str) -> Vec<String> {
+        let chars: Vec<char> = example.chars().collect();
+        (0..chars.len().saturating_sub(1))
+            .map(|at| {
+                let mut text: String = chars[..at].iter().collect();
+                text.push('é');
+                text.extend(&chars[at + 2..]);
+                text
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_code_refuses_multi_byte_text_of_its_length_without_panicking() {
+        type Accepts = fn(&str) -> bool;
+        let parsers: [(&str, Accepts); 8] = [
+            ("E09000002", |text| GssCode::parse(text).is_ok()),
+            ("307", |text| LaNumber::parse(text).is_ok()),
+            ("137083", |text| Urn::parse(text).is_ok()),
+            ("W3 9PP", |text| Postcode::parse(text).is_ok()),
+            ("london-central-and-west", |text| Slug::parse(text).is_ok()),
+            ("2021/22", |text| AcademicYear::parse(text).is_ok()),
+            ("NCP21-15", |text| {
+                crate::domain::ProjectCode::parse(text).is_ok()
+            }),
+            ("https://school.example/a", |text| {
+                WebAddress::parse(text).is_ok()
+            }),
+        ];
+        for (example, accepts) in parsers {
+            assert!(accepts(example), "{example}");
+            for text in with_a_two_byte_character(example) {
+                let accepted = std::panic::catch_unwind(|| accepts(&text));
+                assert!(accepted.is_ok(), "{text:?} panicked");
+            }
         }
     }
 

@@ -3,10 +3,11 @@
 //! written meanwhile carry the id, and database failures are counted), echoes the id in
 //! `X-Request-Id` on every answer, and counts and times the request by route pattern.
 //!
-//! An error that escapes the inner middleware (rare: they answer for their own failures)
-//! arrives without its request, so it is answered here, in scope, and counted under the
+//! An error that escapes the inner middleware (rare: they answer for their own failures), or a
+//! panic, arrives without its request, so it is answered here, in scope, and counted under the
 //! `unmatched` route.
 
+use std::panic::AssertUnwindSafe;
 use std::time::Instant;
 
 use actix_web::body::{BoxBody, MessageBody};
@@ -14,6 +15,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::error::InternalError;
 use actix_web::middleware::Next;
 use actix_web::{Error, web};
+use futures_util::FutureExt;
 
 use crate::error::ApiError;
 use crate::observability::Metrics;
@@ -44,15 +46,18 @@ pub async fn scope_requests(
     };
     let outcome = CURRENT
         .scope(scope, async move {
-            match next.call(request).await {
-                Ok(response) => Ok(response.map_into_boxed_body()),
-                // The request is gone with the error, so its answer is made here, in scope,
-                // and handed on for the server to send.
-                Err(error) => {
-                    let answer = error.error_response();
-                    Err((error, answer))
-                }
-            }
+            // A panic is a bug, but it must not cost the client its answer: uncaught, it ends
+            // the connection without one. The panic hook has printed it already.
+            let call = AssertUnwindSafe(next.call(request)).catch_unwind().await;
+            let failure = match call {
+                Ok(Ok(response)) => return Ok(response.map_into_boxed_body()),
+                Ok(Err(error)) => error,
+                Err(_) => ApiError::internal("a handler panicked").into(),
+            };
+            // The request is gone with the error, so its answer is made here, in scope, and
+            // handed on for the server to send.
+            let answer = failure.error_response();
+            Err((failure, answer))
         })
         .await;
     match outcome {
@@ -72,5 +77,45 @@ pub async fn scope_requests(
             answer.headers_mut().insert(request_id::HEADER, header);
             Err(InternalError::from_response(error, answer).into())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::middleware::from_fn;
+    use actix_web::test::{TestRequest, init_service, try_call_service};
+    use actix_web::{App, HttpResponse};
+
+    use super::*;
+
+    #[actix_web::test]
+    async fn a_panicking_handler_answers_500_problem_naming_the_request() {
+        async fn panics() -> HttpResponse {
+            panic!("a bug in a handler")
+        }
+        let app = init_service(
+            App::new()
+                .app_data(web::Data::new(Metrics::new()))
+                .route("/", web::get().to(panics))
+                .wrap(from_fn(scope_requests)),
+        )
+        .await;
+        let request = TestRequest::get()
+            .uri("/")
+            .insert_header((request_id::HEADER, "panic-test-1"))
+            .to_request();
+
+        let error = try_call_service(&app, request).await.unwrap_err();
+
+        let answer = error.error_response();
+        assert_eq!(answer.status(), 500);
+        assert_eq!(
+            answer.headers().get(request_id::HEADER).unwrap(),
+            "panic-test-1"
+        );
+        let body = actix_web::body::to_bytes(answer.into_body()).await.unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["status"], 500);
+        assert_eq!(body["request_id"], "panic-test-1");
     }
 }

@@ -101,7 +101,6 @@ async fn crowd_ready_app(pool_size: usize) -> TestApp {
         max_size: pool_size,
         wait_timeout: Duration::from_secs(60),
         statement_timeout: Duration::from_secs(60),
-        ..PoolSettings::default()
     })
     .await
 }

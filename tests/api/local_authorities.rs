@@ -110,6 +110,12 @@ async fn get_returns_404_for_an_unknown_code_and_400_for_a_malformed_one() {
     assert_problem(app.get("/api/v1/local-authorities/E09000099").await, 404).await;
     let problem = assert_problem(app.get("/api/v1/local-authorities/W06000001").await, 400).await;
     assert_eq!(invalid_fields(&problem), ["code"]);
+    // Nine bytes with a two-byte character across the third: once a panic, and no answer.
+    for code in ["E0%C3%A900002", "E%C3%A9000002"] {
+        let path = format!("/api/v1/local-authorities/{code}");
+        let problem = assert_problem(app.get(&path).await, 400).await;
+        assert_eq!(invalid_fields(&problem), ["code"], "{code}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
