@@ -128,9 +128,12 @@ for run in "${runs[@]}"; do
     echo "schemathesis: $run run passed in $((SECONDS - started)) s"
   else
     echo "schemathesis: $run run FAILED in $((SECONDS - started)) s (seed $seed)"
+    echo "--- last lines of the $run server's log" >&2
+    tail -n 40 "$log" >&2 || true
     failed+=("$run (seed $seed)")
   fi
   stop_server
+  log="" # shown above when its run failed; `finish` shows only a server that never served
 done
 
 if ((${#failed[@]})); then
