@@ -24,8 +24,7 @@ const LOG_TAIL_LINES: usize = 20;
 const EXTRA_CONFIG: &str = "
 # Added by mathshub for its embedded server.
 listen_addresses = '127.0.0.1'
-# No socket unless a start asks for one (`socket_option`): a socket path inside a deep data
-# folder can exceed the OS limit of 107 bytes.
+# TCP only: a socket path inside a deep data folder can exceed the OS limit of ~107 bytes.
 unix_socket_directories = ''
 max_connections = 300
 ";
@@ -207,26 +206,6 @@ pub(super) fn server_options(settings: &[(String, String)]) -> Result<String, Em
         options.push_str(&shell_quote(&format!("{name}={value}")));
     }
     Ok(options)
-}
-
-/// The longest path a Unix socket may have (`sun_path` is 108 bytes with its NUL).
-const SOCKET_PATH_MAX: usize = 107;
-
-/// Where the server should put its Unix socket: the cluster's own folder (which the server's
-/// OS user owns), when the socket's path fits the OS limit for any port and is text a URL can
-/// carry; `None` leaves the server on TCP alone.
-pub(super) fn socket_dir(pgdata: &Path) -> Option<PathBuf> {
-    let longest = pgdata.join(".s.PGSQL.65535");
-    let fits = longest.as_os_str().len() <= SOCKET_PATH_MAX;
-    (fits && pgdata.to_str().is_some()).then(|| pgdata.to_path_buf())
-}
-
-/// The server option that opens its Unix socket in `dir`.
-pub(super) fn socket_option(dir: &Path) -> String {
-    format!(
-        " -c {}",
-        shell_quote(&format!("unix_socket_directories={}", dir.display()))
-    )
 }
 
 fn shell_quote(text: &str) -> String {
@@ -445,16 +424,6 @@ mod tests {
             options,
             r#" -c 'fsync=off' -c 'application_name=it'\''s $HOME'"#
         );
-    }
-
-    #[test]
-    fn socket_dir_is_the_cluster_folder_unless_the_socket_path_would_be_too_long() {
-        let short = Path::new("/tmp/mathshub-data/pgdata");
-        assert_eq!(socket_dir(short).as_deref(), Some(short));
-        // 93 bytes of folder, then "/.s.PGSQL.65535": 108, one over.
-        let long = PathBuf::from(format!("/{}/pgdata", "d".repeat(85)));
-        assert_eq!(long.as_os_str().len(), 93);
-        assert_eq!(socket_dir(&long), None);
     }
 
     #[test]

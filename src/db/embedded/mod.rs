@@ -127,9 +127,6 @@ pub struct EmbeddedPostgres {
     runner: Runner,
     password: String,
     port: u16,
-    /// Where the server's Unix socket is, which mathshub connects through when there is one
-    /// (cheaper than TCP); tools can still use TCP on `port`.
-    socket_dir: Option<PathBuf>,
     /// The `-c` options of every start.
     server_options: String,
     running: bool,
@@ -145,7 +142,7 @@ impl EmbeddedPostgres {
         // so a machine without PostgreSQL is left as it was.
         let binaries = binaries::locate()?;
         let runner = Runner::for_current_user()?;
-        let mut server_options = cluster::server_options(&options.server_settings)?;
+        let server_options = cluster::server_options(&options.server_settings)?;
         let data_dir = std::path::absolute(&options.data_dir).map_err(|source| {
             io_error(
                 format!(
@@ -179,10 +176,6 @@ impl EmbeddedPostgres {
         cluster::prepare_log(&runner, &log_file)?;
         recover(&binaries, &runner, &pgdata)?;
 
-        let socket_dir = cluster::socket_dir(&pgdata);
-        if let Some(dir) = &socket_dir {
-            server_options.push_str(&cluster::socket_option(dir));
-        }
         let port = cluster::start_server(&binaries, &runner, &pgdata, &log_file, &server_options)?;
         let server = Self {
             data_dir,
@@ -191,7 +184,6 @@ impl EmbeddedPostgres {
             runner,
             password,
             port,
-            socket_dir,
             server_options,
             running: true,
             _lock: lock,
@@ -213,15 +205,9 @@ impl EmbeddedPostgres {
         self.url_with_password("***", database)
     }
 
-    /// Through the Unix socket when there is one (its folder percent-encoded as the host, as
-    /// libpq and tokio-postgres read it), else TCP on the loopback address.
     fn url_with_password(&self, password: &str, database: &str) -> String {
-        let host = match &self.socket_dir {
-            Some(dir) => percent_encode(&dir.display().to_string()),
-            None => "127.0.0.1".to_owned(),
-        };
         format!(
-            "postgres://{SUPERUSER}:{password}@{host}:{}/{}",
+            "postgres://{SUPERUSER}:{password}@127.0.0.1:{}/{}",
             self.port,
             percent_encode(database)
         )
@@ -430,7 +416,6 @@ mod tests {
     use super::*;
     use std::net::TcpStream;
     use std::os::unix::fs::PermissionsExt;
-    use std::os::unix::net::UnixStream;
 
     #[test]
     fn percent_encode_keeps_text_when_it_is_unreserved() {
@@ -487,16 +472,8 @@ mod tests {
         }
     }
 
-    /// The server listens on its TCP port and, as mathshub connects, on its Unix socket.
     fn assert_answers(server: &EmbeddedPostgres) {
         TcpStream::connect(("127.0.0.1", server.port())).expect("server answers on its port");
-        let socket_dir = server
-            .socket_dir
-            .as_ref()
-            .expect("a short test folder has a socket");
-        let socket = socket_dir.join(format!(".s.PGSQL.{}", server.port()));
-        UnixStream::connect(&socket).expect("server answers on its socket");
-        assert!(server.url("postgres").contains("%2Fpgdata:"));
     }
 
     fn postmaster_pid(server: &EmbeddedPostgres) -> i32 {
@@ -518,21 +495,10 @@ mod tests {
             runner: Runner::for_current_user().expect("runner"),
             password: "s3cretPassw0rd".to_string(),
             port: 54321,
-            socket_dir: None,
             server_options: String::new(),
             running: false,
             _lock: File::open("/dev/null").expect("open /dev/null"),
         }
-    }
-
-    #[test]
-    fn url_names_the_socket_folder_as_its_host_when_there_is_a_socket() {
-        let mut server = handle_without_server();
-        server.socket_dir = Some(PathBuf::from("/tmp/mathshub data/pgdata"));
-        assert_eq!(
-            server.redacted_url("mathshub"),
-            "postgres://mathshub:***@%2Ftmp%2Fmathshub%20data%2Fpgdata:54321/mathshub"
-        );
     }
 
     #[test]
