@@ -231,10 +231,8 @@ impl AuthArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct PoolArgs {
-    /// Most database connections the HTTP workers hold, shared out among them (each worker has
-    /// a pool of its own, at least one connection): by default twice this machine's cores, at
-    /// least 4 (the rule of thumb for a database on the same host). Background jobs hold one
-    /// more.
+    /// Most database connections the server holds: by default twice this machine's cores, at
+    /// least 4 (the rule of thumb for a database on the same host).
     #[arg(long, env = "MATHSHUB_POOL_SIZE", default_value_t = PoolSettings::default_max_size())]
     pub pool_size: usize,
 

@@ -10,8 +10,8 @@ use mathshub::cli::{
     AuthArgs, Cli, Command, ImportCommand, SeedArgs, ServeArgs, UserCommand, UserCreateArgs,
 };
 use mathshub::config::Secret;
+use mathshub::db::build_pool;
 use mathshub::db::provision::Database;
-use mathshub::db::{PoolSettings, WorkerPools, build_pool};
 use mathshub::startup::{Application, ServerSettings};
 
 type AnyError = Box<dyn std::error::Error + Send + Sync>;
@@ -130,21 +130,14 @@ async fn serve(cli: &Cli, args: ServeArgs) -> Result<(), AnyError> {
     if database.is_embedded() {
         log_demo_accounts();
     }
-    // The background jobs take turns on a connection of their own, beside the workers' pools.
-    let background = build_pool(
-        database.url().expose(),
-        &PoolSettings {
-            max_size: 1,
-            ..args.pool.settings()
-        },
-    );
+    let pool = build_pool(database.url().expose(), &args.pool.settings());
     tokio::spawn(mathshub::db::housekeeping::sweep_every(
-        background.clone(),
+        pool.clone(),
         std::time::Duration::from_secs(10 * 60),
     ));
     if args.status_clock_secs > 0 {
         tokio::spawn(mathshub::db::status_clock::tick_every(
-            background,
+            pool.clone(),
             std::time::Duration::from_secs(args.status_clock_secs),
         ));
     }
@@ -156,12 +149,7 @@ async fn serve(cli: &Cli, args: ServeArgs) -> Result<(), AnyError> {
         eoi_url_template: args.eoi_url_template.clone(),
         metrics_token: args.metrics_token.clone(),
     };
-    let pools = WorkerPools::new(
-        database.url().expose(),
-        args.pool.settings(),
-        settings.worker_count(),
-    );
-    let served = match Application::build(&settings, pools, auth) {
+    let served = match Application::build(&settings, pool, auth) {
         Ok(application) => {
             application.stop_on_signals()?;
             let base = format!("http://{}", display_address(&args.bind, application.port()));

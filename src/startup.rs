@@ -14,7 +14,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::Auth;
 use crate::config::{PublicUrl, Secret};
-use crate::db::WorkerPools;
+use crate::db::DbPool;
 use crate::domain::EoiUrlTemplate;
 use crate::error::ApiError;
 use crate::observability::{Metrics, request_id};
@@ -45,30 +45,16 @@ pub struct ServerSettings {
     pub metrics_token: Option<Secret>,
 }
 
-impl ServerSettings {
-    /// The HTTP workers: as many as asked, else one per core (actix's own default).
-    pub fn worker_count(&self) -> usize {
-        self.workers.unwrap_or_else(|| {
-            std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
-        })
-    }
-}
-
 pub struct Application {
     server: Server,
     port: u16,
 }
 
 impl Application {
-    /// `pools` must be made for `settings.worker_count()` workers.
-    pub fn build(
-        settings: &ServerSettings,
-        pools: WorkerPools,
-        auth: Auth,
-    ) -> std::io::Result<Self> {
+    pub fn build(settings: &ServerSettings, pool: DbPool, auth: Auth) -> std::io::Result<Self> {
         let listener = TcpListener::bind(&settings.bind)?;
         let port = listener.local_addr()?.port();
-        let all_pools = web::Data::new(pools.clone());
+        let pool = web::Data::new(pool);
         let auth = web::Data::new(auth);
         let public_url = web::Data::new(settings.public_url.clone());
         let cors_origins = settings.cors_origins.clone();
@@ -78,7 +64,7 @@ impl Application {
         let metrics_access = web::Data::new(MetricsAccess {
             token: settings.metrics_token.clone(),
         });
-        let server = HttpServer::new(move || {
+        let mut server = HttpServer::new(move || {
             let (app, document) = App::new()
                 .into_utoipa_app()
                 .openapi(crate::openapi::base())
@@ -87,9 +73,7 @@ impl Application {
             let document = crate::openapi::finish(document);
             let served_paths =
                 web::Data::new(routes::unknown::ServedPaths::from_document(&document));
-            // Made here, on the worker's own thread: see `WorkerPools`.
-            app.app_data(web::Data::new(pools.for_starting_worker()))
-                .app_data(all_pools.clone())
+            app.app_data(pool.clone())
                 .app_data(auth.clone())
                 .app_data(public_url.clone())
                 .app_data(eoi_url_template.clone())
@@ -113,8 +97,10 @@ impl Application {
         .listen(listener)?
         // Signals are the caller's (see `stop_on_signals`): actix would only listen once the
         // server is first polled, and a SIGTERM before that would kill the process outright.
-        .disable_signals()
-        .workers(settings.worker_count());
+        .disable_signals();
+        if let Some(workers) = settings.workers {
+            server = server.workers(workers);
+        }
         Ok(Self {
             server: server.run(),
             port,

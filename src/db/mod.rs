@@ -45,7 +45,7 @@ pub mod users;
 pub mod work_group_writes;
 pub mod work_groups;
 
-pub use pool::{DbConn, DbPool, PoolError, PoolSettings, WorkerPools, build_pool};
+pub use pool::{DbConn, DbPool, PoolError, PoolSettings, build_pool};
 
 /// Appends `(id of the hub currently covering the authority)`, a district being covered
 /// through its county: "find your hub". NULL, so matching nothing, where no hub is recorded.

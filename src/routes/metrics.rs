@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use sha2::{Digest, Sha256};
 
 use crate::config::Secret;
-use crate::db::WorkerPools;
+use crate::db::DbPool;
 use crate::error::ApiError;
 use crate::observability::Metrics;
 use crate::observability::metrics::CONTENT_TYPE;
@@ -65,10 +65,10 @@ pub async fn metrics(
     request: HttpRequest,
     access: web::Data<MetricsAccess>,
     metrics: web::Data<Metrics>,
-    pools: web::Data<WorkerPools>,
+    pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     access.check(&request)?;
-    let text = metrics.render(pools.status()).map_err(ApiError::internal)?;
+    let text = metrics.render(pool.status()).map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok().content_type(CONTENT_TYPE).body(text))
 }
 

@@ -12,7 +12,7 @@ use mathshub::auth::{Auth, AuthSettings};
 use mathshub::config::Secret;
 use mathshub::db::embedded::{EmbeddedOptions, EmbeddedPostgres};
 use mathshub::db::migrate::{self, quote_identifier};
-use mathshub::db::{DbPool, PoolSettings, WorkerPools};
+use mathshub::db::{DbPool, PoolSettings, build_pool};
 use mathshub::startup::{Application, ServerSettings};
 use serde_json::{Value, json};
 use tokio::sync::OnceCell;
@@ -202,23 +202,10 @@ impl Drop for TestDatabase {
     }
 }
 
-/// The pool of the one HTTP worker, once it has started.
-async fn the_worker_s_pool(pools: &WorkerPools) -> DbPool {
-    for _ in 0..1000 {
-        if let Some(pool) = pools.of_worker(0) {
-            return pool;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("the HTTP worker did not start within 10 s");
-}
-
 /// The API served over real HTTP from a database of its own.
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
-    /// The server's own connections (its one worker's pool), for what the server would run
-    /// itself (the status clock, say) and to hold them from it.
     pub pool: DbPool,
     pub database: TestDatabase,
 }
@@ -342,7 +329,7 @@ impl TestApp {
         rate_limits: RateLimits,
         metrics_token: Option<Secret>,
     ) -> Self {
-        let pools = WorkerPools::new(&database.url, pool_settings, 1);
+        let pool = build_pool(&database.url, &pool_settings);
         let auth = Auth::new(&AuthSettings {
             jwt_secret: Secret::new(TEST_JWT_SECRET),
             rate_limits,
@@ -358,10 +345,9 @@ impl TestApp {
             metrics_token,
         };
         let application =
-            Application::build(&settings, pools.clone(), auth).expect("build the application");
+            Application::build(&settings, pool.clone(), auth).expect("build the application");
         let address = format!("http://127.0.0.1:{}", application.port());
         tokio::spawn(application.run_until_stopped());
-        let pool = the_worker_s_pool(&pools).await;
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
             .build()
