@@ -13,7 +13,8 @@
 #
 # Settings (environment): BENCH_CONNECTIONS (wrk connections, 32), BENCH_THREADS (wrk and
 # pgbench threads, 2), BENCH_DURATION (seconds per measurement, 10), BENCH_WARMUP (seconds of
-# unrecorded load before each API measurement, 3), BENCH_POOL_SIZE (the server's default: twice
+# unrecorded load before each API measurement, 3), BENCH_ROUNDS (rounds of API then pgbench per
+# endpoint, 3), BENCH_POOL_SIZE (the server's default: twice
 # the cores, at least 4), BENCH_PORT (18080), BENCH_SEED_FLAGS (extra flags for `seed
 # --synthetic`), BENCH_SKIP_SQL_CHECK=1 (skip the test that checks bench/sql against the query
 # code), BENCH_LOGIN_SAMPLES (sign-ins of each kind timed, 40).
@@ -24,6 +25,7 @@ CONNECTIONS=${BENCH_CONNECTIONS:-32}
 THREADS=${BENCH_THREADS:-2}
 DURATION=${BENCH_DURATION:-10}
 WARMUP=${BENCH_WARMUP:-3}
+ROUNDS=${BENCH_ROUNDS:-3}
 PORT=${BENCH_PORT:-18080}
 SEED_FLAGS=${BENCH_SEED_FLAGS:-}
 # shellcheck source=bench/lib.sh
@@ -74,6 +76,8 @@ GROUP=$(psql -XAtq -c "
 say "local authority $LA, work group $GROUP"
 
 # --- Measuring ---------------------------------------------------------------------------------
+# Each endpoint is measured in ROUNDS rounds of API then pgbench, so that a drift of the shared
+# machine's speed meets both sides alike; a row per round, then a row of each column's median.
 declare -a ROWS=()
 measure() {
     local name=$1 path=$2 script=$3
@@ -83,24 +87,37 @@ measure() {
     local status
     status=$(curl -s -o /dev/null -w '%{http_code}' "$url")
     [ "$status" = 200 ] || die "GET $path answered $status"
-    if [ "$WARMUP" -gt 0 ]; then
-        wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" "$url" >/dev/null
-    fi
-    wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "$url" >"$WORK/wrk-$name.txt"
-    wrk_check_errors "$name" "$WORK/wrk-$name.txt"
-    local api_rps api_p50 api_p99
-    IFS='|' read -r api_rps api_p50 api_p99 < <(wrk_report_figures "$WORK/wrk-$name.txt")
+    local round api_rps api_p50 api_p99 db_figures db_tps db_p50 db_p99 ratio
+    local -a columns=()
+    for round in $(seq 1 "$ROUNDS"); do
+        if [ "$WARMUP" -gt 0 ]; then
+            wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" "$url" >/dev/null
+        fi
+        wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "$url" >"$WORK/wrk-$name.txt"
+        wrk_check_errors "$name" "$WORK/wrk-$name.txt"
+        IFS='|' read -r api_rps api_p50 api_p99 < <(wrk_report_figures "$WORK/wrk-$name.txt")
 
-    say "$name: pgbench -c $POOL_SIZE -f bench/sql/$script $*"
-    # An assignment, so a failing pgbench stops the script (set -e).
-    local db_figures db_tps db_p50 db_p99
-    db_figures=$(pgbench_figures "$name" -n -M prepared -c "$POOL_SIZE" -j "$THREADS" -T "$DURATION" \
-        "$@" -f "$ROOT/bench/sql/$script")
-    IFS='|' read -r db_tps db_p50 db_p99 <<<"$db_figures"
+        say "$name, round $round of $ROUNDS: pgbench -c $POOL_SIZE -f bench/sql/$script $*"
+        # An assignment, so a failing pgbench stops the script (set -e).
+        db_figures=$(pgbench_figures "$name" -n -M prepared -c "$POOL_SIZE" -j "$THREADS" \
+            -T "$DURATION" "$@" -f "$ROOT/bench/sql/$script")
+        IFS='|' read -r db_tps db_p50 db_p99 <<<"$db_figures"
 
-    local ratio
-    ratio=$(awk -v a="$api_rps" -v b="$db_tps" 'BEGIN { printf "%.2f", a / b }')
-    ROWS+=("$name|$api_rps|$api_p50|$api_p99|$db_tps|$db_p50|$db_p99|$ratio")
+        ratio=$(awk -v a="$api_rps" -v b="$db_tps" 'BEGIN { printf "%.2f", a / b }')
+        ROWS+=("$name, round $round|$api_rps|$api_p50|$api_p99|$db_tps|$db_p50|$db_p99|$ratio")
+        columns+=("$api_rps $api_p50 $api_p99 $db_tps $db_p50 $db_p99 $ratio")
+    done
+    local column medians=()
+    for column in 1 2 3 4 5 6 7; do
+        medians+=("$(printf '%s\n' "${columns[@]}" | awk -v c="$column" '{ print $c }' | median)")
+    done
+    ROWS+=("**$name, median**|$(IFS='|'; echo "${medians[*]}")")
+}
+
+# The median of the numbers on standard input, one per line (the lower middle one of an even
+# count).
+median() {
+    sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
 }
 
 # API-only figures: wrk against one path, optionally with a header; prints "rps|p50|p99".
@@ -161,7 +178,7 @@ cat <<EOF
 ## Results ($(date -u +%Y-%m-%dT%H:%MZ), revision $(bench_revision))
 
 $(bench_machine)
-Load: wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s (after ${WARMUP}s warm-up); pgbench -n -M prepared -c $POOL_SIZE -j $THREADS -T $DURATION over loopback TCP; server pool $POOL_SIZE.
+Load: wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s (after ${WARMUP}s warm-up); pgbench -n -M prepared -c $POOL_SIZE -j $THREADS -T $DURATION over loopback TCP; server pool $POOL_SIZE; $ROUNDS rounds of API then pgbench per endpoint, then each column's median.
 Data: seed --synthetic${SEED_FLAGS:+ $SEED_FLAGS} (loaded in about ${seed_seconds} s, cluster start and stop included); authority $LA, work group $GROUP.
 Load average before/after: $load_before / $load_after.
 
