@@ -460,20 +460,7 @@ fn declare_request_ids(document: &mut utoipa::openapi::OpenApi) {
     let components = document.components.get_or_insert_with(Default::default);
     components.headers.insert(NAME.into(), header.into());
     let reference = RefOr::Ref(Ref::new(format!("#/components/headers/{NAME}")));
-    let operations = document.paths.paths.values_mut().flat_map(|item| {
-        [
-            item.get.as_mut(),
-            item.put.as_mut(),
-            item.post.as_mut(),
-            item.delete.as_mut(),
-            item.options.as_mut(),
-            item.head.as_mut(),
-            item.patch.as_mut(),
-            item.trace.as_mut(),
-        ]
-        .into_iter()
-        .flatten()
-    });
+    let operations = document.paths.paths.values_mut().flat_map(operations_mut);
     let inline = operations.flat_map(|operation| operation.responses.responses.values_mut());
     let shared = document
         .components
@@ -572,4 +559,22 @@ pub fn to_pretty_json(document: &utoipa::openapi::OpenApi) -> String {
         .expect("the OpenAPI document serialises");
     json.push('\n');
     json
+}
+
+/// Every operation a path item declares, whatever its method.
+fn operations_mut(
+    item: &mut utoipa::openapi::PathItem,
+) -> impl Iterator<Item = &mut utoipa::openapi::path::Operation> {
+    [
+        item.get.as_mut(),
+        item.put.as_mut(),
+        item.post.as_mut(),
+        item.delete.as_mut(),
+        item.options.as_mut(),
+        item.head.as_mut(),
+        item.patch.as_mut(),
+        item.trace.as_mut(),
+    ]
+    .into_iter()
+    .flatten()
 }

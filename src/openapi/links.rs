@@ -58,14 +58,7 @@ const CHAINS: &[(&str, &str, &[Next])] = &[
 /// Adds the links of `CHAINS` to the responses they start from.
 pub fn declare(document: &mut OpenApi) {
     for item in document.paths.paths.values_mut() {
-        let operations = [
-            item.get.as_mut(),
-            item.post.as_mut(),
-            item.put.as_mut(),
-            item.patch.as_mut(),
-            item.delete.as_mut(),
-        ];
-        for operation in operations.into_iter().flatten() {
+        for operation in super::operations_mut(item) {
             link_from(operation);
         }
     }

@@ -164,14 +164,7 @@ const SECRETS: [&str; 3] = ["refresh_token", "client_secret", "current_password"
 pub fn declare(document: &mut OpenApi) {
     let mut request_schemas = Vec::new();
     for (path, item) in document.paths.paths.iter_mut() {
-        let operations = [
-            item.get.as_mut(),
-            item.post.as_mut(),
-            item.put.as_mut(),
-            item.patch.as_mut(),
-            item.delete.as_mut(),
-        ];
-        for operation in operations.into_iter().flatten() {
+        for operation in super::operations_mut(item) {
             shape_parameters(path, operation);
             request_schemas.extend(request_schema_names(operation));
         }

@@ -15,12 +15,10 @@ pub(crate) struct DataDir(pub(crate) PathBuf);
 
 impl DataDir {
     pub(crate) fn new() -> Self {
-        let path =
-            std::env::temp_dir().join(format!("mathshub-cli-{}", uuid::Uuid::now_v7().simple()));
-        std::fs::create_dir_all(&path).unwrap();
-        std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755))
-            .unwrap();
-        Self(path)
+        Self(crate::helpers::cluster_folder(&format!(
+            "mathshub-cli-{}",
+            uuid::Uuid::now_v7().simple()
+        )))
     }
 }
 

@@ -13,7 +13,7 @@ use mathshub::db::migrate;
 use serde_json::Value;
 
 use crate::enrolment_writes::{TWYFORD, group_state, interest, open_group, waitlist_positions};
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, cluster_folder};
 use crate::processes::ServeProcess;
 
 const TEACHER: &str = "teacher.twyford@demo.mathshub.invalid";
@@ -28,15 +28,10 @@ struct OwnCluster {
 impl OwnCluster {
     /// A new cluster holding a migrated `mathshub` database with the demo data.
     async fn with_demo() -> Self {
-        let folder =
-            std::env::temp_dir().join(format!("mathshub-faults-{}", uuid::Uuid::now_v7().simple()));
-        std::fs::create_dir_all(&folder).expect("create the cluster folder");
-        // The `postgres` OS user runs the server when tests run as root: let it in.
-        std::fs::set_permissions(
-            &folder,
-            <std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o755),
-        )
-        .expect("open the folder");
+        let folder = cluster_folder(&format!(
+            "mathshub-faults-{}",
+            uuid::Uuid::now_v7().simple()
+        ));
         let options = EmbeddedOptions {
             data_dir: folder.clone(),
             server_settings: vec![("fsync".into(), "off".into())],

@@ -79,15 +79,21 @@ async fn start_server() -> TestServer {
     TestServer { base_url, template }
 }
 
-async fn start_embedded_cluster() -> String {
-    let folder = std::env::temp_dir().join(format!("mathshub-test-{}", std::process::id()));
-    std::fs::create_dir_all(&folder).expect("create the test cluster folder");
-    // The `postgres` OS user runs the server when tests run as root: let it in.
+/// A new folder `name` in the temporary folder, for an embedded cluster's data: the
+/// `postgres` OS user runs the server when tests run as root, so it is opened to it.
+pub fn cluster_folder(name: &str) -> std::path::PathBuf {
+    let folder = std::env::temp_dir().join(name);
+    std::fs::create_dir_all(&folder).expect("create the cluster folder");
     std::fs::set_permissions(
         &folder,
         <std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o755),
     )
-    .expect("open the folder");
+    .expect("open the cluster folder");
+    folder
+}
+
+async fn start_embedded_cluster() -> String {
+    let folder = cluster_folder(&format!("mathshub-test-{}", std::process::id()));
     let options = EmbeddedOptions {
         data_dir: folder.clone(),
         // Test data is thrown away: durability is not worth the time.
