@@ -52,7 +52,7 @@ impl Attachments {
         if errors.is_empty() {
             Ok(())
         } else {
-            Err(ApiError::Validation(errors))
+            Err(ApiError::Unprocessable(errors))
         }
     }
 }
@@ -63,7 +63,7 @@ pub async fn resolve_hub(
 ) -> Result<uuid::Uuid, ApiError> {
     lookups::hub_id(conn, slug.as_str())
         .await?
-        .ok_or_else(|| ApiError::invalid("hub", format!("no hub has the slug {slug}")))
+        .ok_or_else(|| ApiError::unprocessable("hub", format!("no hub has the slug {slug}")))
 }
 
 pub async fn resolve_tsh(
@@ -73,22 +73,22 @@ pub async fn resolve_tsh(
     lookups::teaching_school_hub_id(conn, slug.as_str())
         .await?
         .ok_or_else(|| {
-            ApiError::invalid(
+            ApiError::unprocessable(
                 "teaching_school_hub",
                 format!("no Teaching School Hub has the slug {slug}"),
             )
         })
 }
 
-/// The URN of an open school, or 400 naming `school`.
+/// The URN of an open school, or 422 naming `school_urn`.
 pub async fn resolve_school(conn: &mut AsyncPgConnection, urn: &Urn) -> Result<String, ApiError> {
     match lookups::school_status(conn, urn.as_str()).await? {
         Some(SchoolStatus::Open) => Ok(urn.as_str().to_owned()),
-        Some(SchoolStatus::Closed) => Err(ApiError::invalid(
+        Some(SchoolStatus::Closed) => Err(ApiError::unprocessable(
             "school_urn",
             format!("school {urn} is closed"),
         )),
-        None => Err(ApiError::invalid(
+        None => Err(ApiError::unprocessable(
             "school_urn",
             format!("no school has the URN {urn}"),
         )),

@@ -70,8 +70,13 @@ impl std::fmt::Display for Problem {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
+    /// Fields that break the document's schema (400).
     #[error("invalid request: {0:?}")]
     Validation(Vec<FieldError>),
+    /// Fields that are well-formed but cannot be used: they name something that does not
+    /// exist, or break a rule between fields or with what is stored (422).
+    #[error("unprocessable request: {0:?}")]
+    Unprocessable(Vec<FieldError>),
     /// No valid credentials: a missing, malformed, expired or revoked token, or a wrong password.
     #[error("{0}")]
     Unauthorized(String),
@@ -113,6 +118,10 @@ impl ApiError {
         Self::Validation(vec![FieldError::new(field, message)])
     }
 
+    pub fn unprocessable(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Unprocessable(vec![FieldError::new(field, message)])
+    }
+
     pub fn not_found(what: impl std::fmt::Display) -> Self {
         Self::NotFound(format!("{what} was not found"))
     }
@@ -124,6 +133,7 @@ impl ApiError {
     fn slug_and_title(&self) -> (&'static str, &'static str) {
         match self {
             Self::Validation(_) => ("validation", "Invalid request"),
+            Self::Unprocessable(_) => ("unprocessable", "Request cannot be carried out"),
             Self::Unauthorized(_) => ("unauthorized", "Unauthorized"),
             Self::Forbidden(_) => ("forbidden", "Forbidden"),
             Self::NotFound(_) => ("not-found", "Not found"),
@@ -144,6 +154,13 @@ impl ApiError {
         match self {
             Self::Validation(errors) if errors.len() == 1 => "1 field is invalid".into(),
             Self::Validation(errors) => format!("{} fields are invalid", errors.len()),
+            Self::Unprocessable(errors) if errors.len() == 1 => {
+                "1 field is well-formed but cannot be used as sent".into()
+            }
+            Self::Unprocessable(errors) => format!(
+                "{} fields are well-formed but cannot be used as sent",
+                errors.len()
+            ),
             Self::Unauthorized(detail)
             | Self::Forbidden(detail)
             | Self::NotFound(detail)
@@ -181,7 +198,9 @@ impl ApiError {
             status: self.status_code().as_u16(),
             detail: self.detail(),
             errors: match self {
-                Self::Validation(errors) | Self::NotEligible(errors) => Some(errors.clone()),
+                Self::Validation(errors)
+                | Self::Unprocessable(errors)
+                | Self::NotEligible(errors) => Some(errors.clone()),
                 _ => None,
             },
             request_id: crate::observability::scope::request_id().map(|id| id.as_str().to_owned()),
@@ -201,7 +220,9 @@ impl ResponseError for ApiError {
             Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
-            Self::IdempotencyKeyReused | Self::NotEligible(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Unprocessable(_) | Self::IdempotencyKeyReused | Self::NotEligible(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -383,6 +404,18 @@ mod tests {
             "https://mathshub.invalid/problems/validation"
         );
         assert_eq!(problem.errors.unwrap().len(), 2);
+    }
+
+    #[test]
+    fn unprocessable_problem_is_422_and_lists_every_field() {
+        let error = ApiError::Unprocessable(vec![FieldError::new("hub", "no hub has the slug x")]);
+        let problem = error.problem();
+        assert_eq!(problem.status, 422);
+        assert_eq!(
+            problem.problem_type,
+            "https://mathshub.invalid/problems/unprocessable"
+        );
+        assert_eq!(problem.errors.unwrap()[0].field, "hub");
     }
 
     #[test]

@@ -57,7 +57,7 @@ quote it when reporting a problem.",
     components(
         schemas(Problem, FieldError),
         responses(
-            BadRequest, Unauthorized, Forbidden, NotFound, Conflict, IdempotencyKeyReused, NotEligible,
+            BadRequest, Unauthorized, Forbidden, NotFound, Conflict, IdempotencyKeyReused, NotEligible, Unprocessable,
             PreconditionFailed, PayloadTooLarge, CsvTooLarge, NotAcceptable, TooManyRequests, Unavailable
         )
     )
@@ -151,6 +151,15 @@ pub struct IdempotencyKeyReused(#[to_schema] pub Problem);
     example = json!({"type": "https://mathshub.invalid/problems/not-eligible", "title": "Not eligible", "status": 422, "detail": "Not eligible for this work group: the project is not open to the role prospective_head_of_department.", "errors": [{"field": "role_in_school", "message": "the project is not open to the role prospective_head_of_department"}]})
 )]
 pub struct NotEligible(#[to_schema] pub Problem);
+
+/// 422: well-formed input that cannot be used (`ApiError::Unprocessable`).
+#[derive(ToResponse)]
+#[response(
+    description = "Well-formed, but it cannot be used: `errors` names each field that names something that does not exist (an unknown hub, school or project), or breaks a rule between fields or with what is stored. On a create, also an `Idempotency-Key` first sent with another request (`type` ends in `idempotency-key-reused`).",
+    content_type = "application/problem+json",
+    example = json!({"type": "https://mathshub.invalid/problems/unprocessable", "title": "Request cannot be carried out", "status": 422, "detail": "1 field is well-formed but cannot be used as sent", "errors": [{"field": "hub", "message": "no hub has the slug london-north-west"}]})
+)]
+pub struct Unprocessable(#[to_schema] pub Problem);
 
 /// 412: `If-Match` names a version that is no longer current.
 #[derive(ToResponse)]
@@ -316,6 +325,8 @@ pub enum ProtectedWriteErrors {
     Conflict(#[ref_response] Conflict),
     #[response(status = 413)]
     PayloadTooLarge(#[ref_response] PayloadTooLarge),
+    #[response(status = 422)]
+    Unprocessable(#[ref_response] Unprocessable),
     #[response(status = 503)]
     Unavailable(#[ref_response] Unavailable),
 }
@@ -337,6 +348,8 @@ pub enum ProtectedUpdateErrors {
     PreconditionFailed(#[ref_response] PreconditionFailed),
     #[response(status = 413)]
     PayloadTooLarge(#[ref_response] PayloadTooLarge),
+    #[response(status = 422)]
+    Unprocessable(#[ref_response] Unprocessable),
     #[response(status = 503)]
     Unavailable(#[ref_response] Unavailable),
 }
@@ -392,6 +405,8 @@ pub enum ProtectedUploadErrors {
     Forbidden(#[ref_response] Forbidden),
     #[response(status = 413)]
     PayloadTooLarge(#[ref_response] CsvTooLarge),
+    #[response(status = 422)]
+    Unprocessable(#[ref_response] Unprocessable),
     #[response(status = 503)]
     Unavailable(#[ref_response] Unavailable),
 }
@@ -407,6 +422,8 @@ pub enum ProtectedSelfUpdateErrors {
     Forbidden(#[ref_response] Forbidden),
     #[response(status = 413)]
     PayloadTooLarge(#[ref_response] PayloadTooLarge),
+    #[response(status = 422)]
+    Unprocessable(#[ref_response] Unprocessable),
     #[response(status = 503)]
     Unavailable(#[ref_response] Unavailable),
 }

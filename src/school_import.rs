@@ -80,7 +80,8 @@ pub enum ImportError {
 impl From<ImportError> for ApiError {
     fn from(error: ImportError) -> Self {
         match error {
-            ImportError::Malformed(_) => ApiError::invalid("body", error.to_string()),
+            // The document says only "CSV text": what a GIAS file must hold is beyond it.
+            ImportError::Malformed(_) => ApiError::unprocessable("body", error.to_string()),
             ImportError::Database(error) => error.into(),
         }
     }

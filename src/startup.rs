@@ -140,7 +140,7 @@ pub fn configure_routes(config: &mut utoipa_actix_web::service_config::ServiceCo
         .service(
             scope("/api/v1")
                 .wrap(from_fn(routes::etag::entity_tags))
-                .wrap(from_fn(routes::json_bodies::objects_only))
+                .wrap(from_fn(routes::json_bodies::prepare))
                 .wrap(from_fn(routes::idempotency::idempotent_creates))
                 .configure(routes::configure_api),
         );

@@ -75,7 +75,7 @@ pub struct ProjectFilter {
 pub async fn list(
     conn: &mut AsyncPgConnection,
     filter: &ProjectFilter,
-    after: Option<&ProjectCode>,
+    after: Option<&str>,
     limit: i64,
 ) -> diesel::QueryResult<Vec<ProjectRow>> {
     let mut query = SqlBuilder::new(SELECT).sql(" WHERE TRUE");
@@ -102,7 +102,7 @@ pub async fn list(
     if let Some(after) = after {
         query = query
             .sql(" AND p.code > ")
-            .bind::<Text, _>(after.as_str().to_owned());
+            .bind::<Text, _>(after.to_owned());
     }
     query
         .sql(" ORDER BY p.code LIMIT ")

@@ -49,7 +49,7 @@ pub struct SchoolFilter {
 pub async fn list(
     conn: &mut AsyncPgConnection,
     filter: &SchoolFilter,
-    after: Option<&Urn>,
+    after: Option<&str>,
     limit: i64,
 ) -> diesel::QueryResult<Vec<SchoolRow>> {
     let mut query = SqlBuilder::new(SELECT).sql(" WHERE TRUE");
@@ -76,9 +76,7 @@ pub async fn list(
             .bind::<Text, _>(status.as_str());
     }
     if let Some(after) = after {
-        query = query
-            .sql(" AND s.urn > ")
-            .bind::<Text, _>(after.as_str().to_owned());
+        query = query.sql(" AND s.urn > ").bind::<Text, _>(after.to_owned());
     }
     query
         .sql(" ORDER BY s.urn LIMIT ")

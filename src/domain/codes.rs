@@ -178,11 +178,12 @@ validated_string!(
 );
 
 impl Postcode {
-    /// Accepts any case and spacing (`w39pp`, ` W3  9PP `) and keeps the standard form.
+    /// Accepts any case and spaces anywhere (`w39pp`, ` W3  9PP `) and keeps the standard
+    /// form. Only the space character: the document's pattern says the same.
     pub fn parse(text: &str) -> Result<Self, ParseError> {
         let compact: String = text
             .chars()
-            .filter(|c| !c.is_whitespace())
+            .filter(|&c| c != ' ')
             .map(|c| c.to_ascii_uppercase())
             .collect();
         let well_formed = compact.is_ascii()

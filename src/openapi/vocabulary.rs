@@ -12,7 +12,10 @@ use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::schema::{ArrayItems, Object, Schema};
 use utoipa::openapi::{OpenApi, RefOr};
 
+use crate::db::change_feed::FeedPosition;
 use crate::domain::Region;
+use crate::domain::llme::FIRST_COMMUNITY_YEAR;
+use crate::routes::cursor::document_pattern;
 
 /// What a value of one kind must be, in JSON Schema's words.
 #[derive(Debug, Clone, Copy)]
@@ -47,6 +50,17 @@ const URN: Shape = Shape::Pattern {
     min_length: None,
     max_length: None,
 };
+const LA_NUMBER: Shape = Shape::Pattern {
+    pattern: "^[0-9]{3}$",
+    min_length: None,
+    max_length: None,
+};
+/// `domain::Postcode`: any case, spaces anywhere.
+const POSTCODE: Shape = Shape::Pattern {
+    pattern: "^ *[A-Za-z] *([A-Za-z] *)?[0-9] *([A-Za-z0-9] *)?[0-9] *[A-Za-z] *[A-Za-z] *$",
+    min_length: None,
+    max_length: None,
+};
 const PROJECT_CODE: Shape = Shape::Pattern {
     pattern: "^[A-Z]{2,8}[0-9]{2}-[0-9]{1,3}$",
     min_length: None,
@@ -59,12 +73,9 @@ const TEXT: Shape = Shape::Pattern {
     min_length: None,
     max_length: Some(200),
 };
-/// A cursor the API issued: base64url without padding (`routes::list`, `routes::change_feed`).
-const CURSOR: Shape = Shape::Pattern {
-    pattern: "^[A-Za-z0-9_-]+$",
-    min_length: None,
-    max_length: None,
-};
+/// A place in the partners' change feed (`routes::change_feed`). A list's `cursor` has the
+/// pattern of its own sort key, which the list's parameters declare (`routes::list`).
+static FEED_CURSOR: LazyLock<String> = LazyLock::new(document_pattern::<FeedPosition>);
 const WEB_ADDRESS: Shape = Shape::Pattern {
     pattern: "^\\s*https?://[^\\s\\u0000-\\u001f\\u007f-\\u009f]+\\s*$",
     min_length: None,
@@ -97,16 +108,29 @@ const ANY_TEXT: Shape = Shape::Pattern {
 };
 
 /// Two consecutive years, `2021/22`: the second two digits follow the first's last two.
-static ACADEMIC_YEAR: LazyLock<String> = LazyLock::new(|| {
-    let pairs: Vec<String> = (0..100)
-        .map(|year| format!("{year:02}/{:02}", (year + 1) % 100))
-        .collect();
-    format!("^[0-9]{{2}}({})$", pairs.join("|"))
+static ACADEMIC_YEAR: LazyLock<String> =
+    LazyLock::new(|| format!("^[0-9]{{2}}({})$", year_pairs(0..100)));
+
+/// A year of the Maths Hubs programme, which began in 2014/15 (`routes::reach`).
+static PROGRAMME_YEAR: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "^(20({})|(2[1-9]|[3-9][0-9])({}))$",
+        year_pairs(14..100),
+        year_pairs(0..100)
+    )
 });
 
-fn academic_year() -> Shape {
+/// `14/15|15/16|…` for the last two digits of the starting years given.
+fn year_pairs(last_two_digits: std::ops::Range<u32>) -> String {
+    let pairs: Vec<String> = last_two_digits
+        .map(|year| format!("{year:02}/{:02}", (year + 1) % 100))
+        .collect();
+    pairs.join("|")
+}
+
+fn academic_year(pattern: &'static LazyLock<String>) -> Shape {
     Shape::Pattern {
-        pattern: ACADEMIC_YEAR.as_str(),
+        pattern: pattern.as_str(),
         min_length: None,
         max_length: None,
     }
@@ -120,9 +144,14 @@ fn parameter_shape(path: &str, name: &str) -> Option<Shape> {
         "code" | "local_authority" | "parent" => GSS_CODE,
         "urn" | "school" => URN,
         "project" => PROJECT_CODE,
-        "q" | "action" | "object_id" => TEXT,
-        "cursor" | "since" => CURSOR,
-        "academic_year" => academic_year(),
+        "q" | "action" | "object_type" | "object_id" => TEXT,
+        "since" => Shape::Pattern {
+            pattern: FEED_CURSOR.as_str(),
+            min_length: None,
+            max_length: None,
+        },
+        "academic_year" if path == "/api/v1/reports/reach" => academic_year(&PROGRAMME_YEAR),
+        "academic_year" => academic_year(&ACADEMIC_YEAR),
         "region" => Shape::OneOf(&Region::ALL),
         _ => return None,
     })
@@ -134,19 +163,25 @@ fn field_shape(name: &str) -> Option<Shape> {
         "slug" | "hub" | "teaching_school_hub" | "referred_by" | "partner_hubs" => SLUG,
         "local_authority" | "gss_code" | "parent" | "area" | "district" => GSS_CODE,
         "urn" | "school_urn" => URN,
-        "project" | "follows" => PROJECT_CODE,
-        "name" | "reason" | "title" | "length" => TEXT,
+        "project" | "follows" | "requires_completed" => PROJECT_CODE,
+        "name" | "reason" | "title" | "length" | "specialisms" | "roles_held" => TEXT,
         "email" | "contact_email" => EMAIL,
         "password" => PASSWORD,
         "website" => WEB_ADDRESS,
         "joining_link" => HTTPS_LINK,
-        "academic_year" => academic_year(),
+        "academic_year" => academic_year(&ACADEMIC_YEAR),
         "region" => Shape::OneOf(&Region::ALL),
         "grant_type" => Shape::OneOf(&["client_credentials"]),
         "starts_at" | "ends_at" | "eoi_deadline" => Shape::DateTime,
         "capacity" => Shape::Range { min: 1, max: 500 },
         "session_days" => Shape::Range { min: 1, max: 7 },
         "participation_min_percent" => Shape::Range { min: 1, max: 100 },
+        "community_member_since" => Shape::Range {
+            min: i64::from(FIRST_COMMUNITY_YEAR),
+            max: i64::from(i16::MAX),
+        },
+        "la_number" => LA_NUMBER,
+        "postcode" => POSTCODE,
         "cancellation_notice_days" => Shape::Range { min: 0, max: 365 },
         "cost_pence" | "non_attendance_fee_pence" => Shape::Range {
             min: 0,
@@ -199,6 +234,9 @@ fn shape_parameters(path: &str, operation: &mut Operation) {
             ParameterIn::Query | ParameterIn::Path
         ) {
             continue;
+        }
+        if parameter.name == "cursor" {
+            continue; // declared by the list itself: the pattern of its sort key
         }
         let shape = parameter_shape(path, &parameter.name).unwrap_or(ANY_TEXT);
         if let Some(RefOr::T(Schema::Object(object))) = parameter.schema.as_mut() {

@@ -194,7 +194,7 @@ fn markings(
     let mut markings = Vec::with_capacity(items.len());
     for item in items {
         match (schools.get(&item.enrolment_id), item.mark) {
-            (None, _) => errors.push(
+            (None, _) => errors.refuse(
                 &format!("items[{}].enrolment_id", item.place),
                 "is not an enrolment holding a place in this session's work group",
             ),
@@ -239,13 +239,13 @@ fn parse_items(
         );
         let apologies_at = errors.parse(&field("apologies_at"), input.apologies_at, given_by_now);
         if status == Some(AttendanceStatus::Present) && apologies_at.is_some() {
-            errors.push(&field("apologies_at"), "is only for absent or apologies");
+            errors.refuse(&field("apologies_at"), "is only for absent or apologies");
         }
         let Some(enrolment_id) = enrolment_id else {
             continue;
         };
         if !seen.insert(enrolment_id) {
-            errors.push(&field("enrolment_id"), "is named twice");
+            errors.refuse(&field("enrolment_id"), "is named twice");
         }
         items.push(Item {
             place,
@@ -493,7 +493,9 @@ mod tests {
     fn named(errors: FieldErrors) -> Vec<String> {
         match errors.into_result() {
             Ok(()) => Vec::new(),
-            Err(ApiError::Validation(errors)) => errors.into_iter().map(|e| e.field).collect(),
+            Err(ApiError::Validation(errors) | ApiError::Unprocessable(errors)) => {
+                errors.into_iter().map(|e| e.field).collect()
+            }
             Err(other) => panic!("{other:?}"),
         }
     }

@@ -9,7 +9,7 @@ use crate::db::DbPool;
 use crate::db::audit::{self as queries, AuditFilter, AuditRow};
 use crate::domain::{LondonTime, ParseError};
 use crate::error::ApiError;
-use crate::routes::list::{FieldErrors, Filters, ListQuery, Page, PageParams, page_response};
+use crate::routes::list::{FieldErrors, Filters, ListQuery, Page, page_response};
 
 const TAG: &str = "Audit";
 
@@ -90,13 +90,16 @@ impl Filters for AuditFilter {
     }
 }
 
+/// The query string of the list below: its filters, page size and cursor.
+type AuditList = ListQuery<AuditFilter, i64>;
+
 /// List audit records
 ///
 /// Every recorded change, newest first, for national admins: accounts, partner credentials,
 /// work groups and sessions, each with who made it and what changed.
 #[utoipa::path(
     tag = TAG,
-    params(AuditQuery, PageParams),
+    params(AuditList),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "One page of audit records", body = Page<AuditRecord>,
@@ -108,17 +111,23 @@ impl Filters for AuditFilter {
 pub async fn list_audit(
     caller: Caller,
     request: HttpRequest,
-    query: ListQuery<AuditFilter, i64>,
+    query: AuditList,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     authorize(&caller, &Action::ReadAuditLog).map_err(|refusal| refusal.into_error("Audit"))?;
     let mut conn = pool.get().await?;
-    let rows = queries::list(&mut conn, &query.filters, query.after, query.limit + 1).await?;
+    let rows = queries::list(
+        &mut conn,
+        &query.filters,
+        query.page.after,
+        query.page.limit + 1,
+    )
+    .await?;
     let items = rows.into_iter().map(AuditRecord::from).collect();
     Ok(page_response(
         &request,
         items,
-        query.limit,
+        &query.page,
         |record: &AuditRecord| record.id,
     ))
 }

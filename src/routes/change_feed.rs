@@ -4,8 +4,6 @@
 //! skips or repeats one, however the groups change meanwhile (`db::change_feed` says why).
 
 use actix_web::{get, web};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -17,6 +15,7 @@ use crate::db::change_feed::{self as queries, EventDetailsRow, FeedEventRow, Fee
 use crate::domain::lifecycle;
 use crate::domain::{ChangeKind, LondonTime, ParseError, WorkGroupStatus};
 use crate::error::ApiError;
+use crate::routes::cursor::{CursorKey, document_pattern};
 use crate::routes::list::{DEFAULT_LIMIT, FieldErrors, Filters, QueryParameters, parse_limit};
 use crate::routes::refs::HubRef;
 use crate::routes::signposting::TAG;
@@ -72,7 +71,7 @@ pub struct Change {
     #[schema(example = 42)]
     pub id: i64,
     /// Pass as `since` to read on after this change.
-    #[schema(example = "WzkxMiw0Ml0")]
+    #[schema(example = "912.42")]
     pub cursor: String,
     pub kind: ChangeKind,
     pub occurred_at: LondonTime,
@@ -85,7 +84,7 @@ pub struct Change {
 pub struct ChangePage {
     pub items: Vec<Change>,
     /// Pass as `since` on the next poll, even when `items` is empty: it only ever moves on.
-    #[schema(example = "WzkxMiw0Ml0")]
+    #[schema(example = "912.42")]
     pub next_cursor: String,
 }
 
@@ -95,7 +94,7 @@ pub struct ChangePage {
 #[into_params(parameter_in = Query)]
 pub struct ChangesQuery {
     /// A `cursor` or `next_cursor` this feed gave; leave out to read from the first change.
-    #[param(value_type = Option<String>, example = "WzkxMiw0Ml0")]
+    #[param(value_type = Option<String>, example = "912.42")]
     since: Option<String>,
     /// Changes per read, 1 to 100.
     #[param(value_type = Option<i64>, minimum = 1, maximum = 100, default = 20, example = 20)]
@@ -122,25 +121,40 @@ impl Filters for ChangesRequest {
 const NOT_ISSUED: &str =
     "is not a cursor this feed issued; pass `cursor` or `next_cursor` back unchanged";
 
-fn encode_cursor(position: FeedPosition) -> String {
-    URL_SAFE_NO_PAD.encode(format!("[{},{}]", position.xid, position.id))
+/// The position's transaction and event numbers, `912.42`: any pair of numbers is well-formed,
+/// and only one naming an event of the feed (or the start, `0.0`) is a place to read on from.
+impl CursorKey for FeedPosition {
+    fn pattern() -> String {
+        <(i64, i64)>::pattern()
+    }
+
+    fn encode(&self) -> String {
+        format!("{}.{}", self.xid, self.id)
+    }
+
+    fn decode(text: &str) -> Option<Self> {
+        let (xid, id) = <(i64, i64)>::decode(text)?;
+        Some(Self {
+            xid: u64::try_from(xid).ok()?,
+            id,
+        })
+    }
 }
 
 fn decode_cursor(text: &str) -> Result<FeedPosition, ParseError> {
-    URL_SAFE_NO_PAD
-        .decode(text)
-        .ok()
-        .and_then(|json| serde_json::from_slice::<(u64, i64)>(&json).ok())
-        .filter(|&(_, id)| id >= 0)
-        .map(|(xid, id)| FeedPosition { xid, id })
-        .ok_or_else(|| ParseError(NOT_ISSUED.into()))
+    FeedPosition::decode(text).ok_or_else(|| {
+        ParseError(format!(
+            "{NOT_ISSUED}: it must match {}",
+            document_pattern::<FeedPosition>()
+        ))
+    })
 }
 
 impl TryFrom<FeedEventRow> for Change {
     type Error = ApiError;
 
     fn try_from(row: FeedEventRow) -> Result<Self, ApiError> {
-        let cursor = encode_cursor(row.position()?);
+        let cursor = row.position()?.encode();
         Ok(Self {
             id: row.id,
             cursor,
@@ -171,8 +185,8 @@ impl TryFrom<FeedEventRow> for Change {
 /// never skips or repeats a change, also while groups change: the feed stops short of changes
 /// that transactions still running could yet be ordered before, so a change may show a moment
 /// after it was made, but never out of its place; a group's changes come in the order they
-/// were made. A cursor this feed did not issue answers 400. No personal data. Other roles get
-/// 403.
+/// were made. A `since` that is not of the cursors' form answers 400, and one of their form
+/// that this feed did not issue answers 422. No personal data. Other roles get 403.
 #[utoipa::path(
     tag = TAG,
     params(ChangesQuery),
@@ -180,6 +194,7 @@ impl TryFrom<FeedEventRow> for Change {
     responses(
         (status = 200, description = "Changes after the cursor", body = ChangePage, headers(("ETag" = String))),
         crate::openapi::ProtectedReadErrors,
+        (status = 422, response = crate::openapi::Unprocessable),
     )
 )]
 #[get("/partners/me/changes")]
@@ -194,7 +209,7 @@ pub async fn own_changes(
     let limit = query.0.limit.unwrap_or(DEFAULT_LIMIT);
     let mut conn = pool.get().await?;
     if !queries::is_position(&mut conn, since).await? {
-        return Err(ApiError::invalid("since", NOT_ISSUED));
+        return Err(ApiError::unprocessable("since", NOT_ISSUED));
     }
     let page = queries::page(&mut conn, teaching_school_hub_id, since, limit).await?;
     Ok(web::Json(ChangePage {
@@ -203,7 +218,7 @@ pub async fn own_changes(
             .into_iter()
             .map(Change::try_from)
             .collect::<Result<_, _>>()?,
-        next_cursor: encode_cursor(page.next),
+        next_cursor: page.next.encode(),
     }))
 }
 
@@ -218,8 +233,17 @@ mod tests {
     #[test]
     fn cursors_round_trip_and_refuse_what_they_are_not() {
         let position = FeedPosition { xid: 912, id: 42 };
-        assert_eq!(decode_cursor(&encode_cursor(position)), Ok(position));
-        for text in ["", "nonsense", "WzEsLTFd", &URL_SAFE_NO_PAD.encode("[1]")] {
+        assert_eq!(position.encode(), "912.42");
+        assert_eq!(decode_cursor(&position.encode()), Ok(position));
+        for text in [
+            "",
+            "nonsense",
+            "912",
+            "912.",
+            "912.-1",
+            "-912.42",
+            "WzkxMiw0Ml0",
+        ] {
             assert!(decode_cursor(text).is_err(), "{text}");
         }
     }

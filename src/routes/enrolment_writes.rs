@@ -180,7 +180,7 @@ async fn open_group(conn: &AsyncPgConnection, id: uuid::Uuid) -> Result<LockedGr
     Ok(group)
 }
 
-/// The Teaching School Hub whose signposting link brought the participant: 400 for a slug
+/// The Teaching School Hub whose signposting link brought the participant: 422 for a slug
 /// no hub has.
 async fn referrer(
     conn: &AsyncPgConnection,
@@ -191,14 +191,14 @@ async fn referrer(
     };
     let id = lookups::teaching_school_hub_id(conn, slug.as_str()).await?;
     id.map(Some).ok_or_else(|| {
-        ApiError::invalid(
+        ApiError::unprocessable(
             "referred_by",
             format!("no Teaching School Hub has the slug {slug}"),
         )
     })
 }
 
-/// 400 for an unknown school (`school` is its phase and status, if it exists); 422 naming
+/// 422 for an unknown school (`school` is its phase and status, if it exists), and naming
 /// every eligibility rule failed.
 async fn check_eligible(
     conn: &mut AsyncPgConnection,
@@ -207,8 +207,9 @@ async fn check_eligible(
     urn: &str,
     role: RoleInSchool,
 ) -> Result<(), ApiError> {
-    let (phase, school_status) = school
-        .ok_or_else(|| ApiError::invalid("school_urn", format!("no school has the URN {urn}")))?;
+    let (phase, school_status) = school.ok_or_else(|| {
+        ApiError::unprocessable("school_urn", format!("no school has the URN {urn}"))
+    })?;
     let eligibility = &group.terms.eligibility;
     let school_completed_required = match &eligibility.requires_completed {
         Some(code) => engine::school_completed(conn, urn, code).await?,

@@ -20,8 +20,7 @@ use crate::domain::{EnrolmentStatus, LondonTime, RoleInSchool};
 use crate::error::ApiError;
 use crate::routes::enrolment_register::{self, Register};
 use crate::routes::list::{
-    FieldErrors, Filters, ListQuery, NoQueryParameters, Page, PageParams, page_response,
-    refuse_paging,
+    FieldErrors, Filters, ListQuery, NoQueryParameters, Page, page_response, refuse_paging,
 };
 use crate::routes::negotiation;
 use crate::routes::refs::{SchoolRef, WorkGroupRef};
@@ -126,6 +125,9 @@ impl Filters for EnrolmentFilter {
 
 type EnrolmentKey = (DateTime<Utc>, uuid::Uuid);
 
+/// The query string of both lists of enrolments: filters, page size and cursor.
+type EnrolmentList = ListQuery<EnrolmentFilter, EnrolmentKey>;
+
 fn sort_key(enrolment: &Enrolment) -> EnrolmentKey {
     (enrolment.created_at.0, enrolment.id)
 }
@@ -148,7 +150,7 @@ fn sort_key(enrolment: &Enrolment) -> EnrolmentKey {
     tag = TAG,
     params(
         ("id" = uuid::Uuid, Path, description = "The work group's id"),
-        EnrolmentQuery, PageParams,
+        EnrolmentList,
     ),
     security(("bearer" = [])),
     responses(
@@ -172,7 +174,7 @@ pub async fn list_work_group_enrolments(
     caller: Caller,
     request: HttpRequest,
     path: web::Path<String>,
-    query: ListQuery<EnrolmentFilter, EnrolmentKey>,
+    query: EnrolmentList,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_path("id", &path, uuid)?;
@@ -193,12 +195,12 @@ pub async fn list_work_group_enrolments(
             &mut conn,
             Owner::WorkGroup(id),
             query.filters.status,
-            query.after.as_ref(),
-            query.limit + 1,
+            query.page.after.as_ref(),
+            query.page.limit + 1,
         )
         .await?;
         let items = rows.into_iter().map(Enrolment::from).collect();
-        page_response(&request, items, query.limit, sort_key)
+        page_response(&request, items, &query.page, sort_key)
     };
     // One URL, two representations: caches must key on Accept.
     response
@@ -259,7 +261,7 @@ pub async fn get_enrolment(
 /// `null` on the others (pending, waitlisted, declined, withdrawn).
 #[utoipa::path(
     tag = TAG,
-    params(EnrolmentQuery, PageParams),
+    params(EnrolmentList),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "One page of the caller's enrolments", body = Page<MyEnrolment>,
@@ -271,7 +273,7 @@ pub async fn get_enrolment(
 pub async fn list_my_enrolments(
     caller: Caller,
     request: HttpRequest,
-    query: ListQuery<EnrolmentFilter, EnrolmentKey>,
+    query: EnrolmentList,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     authorize(&caller, &Action::ListOwnEnrolments)
@@ -281,8 +283,8 @@ pub async fn list_my_enrolments(
         &mut conn,
         Owner::Participant(caller.id),
         query.filters.status,
-        query.after.as_ref(),
-        query.limit + 1,
+        query.page.after.as_ref(),
+        query.page.limit + 1,
     )
     .await?;
     let groups: Vec<uuid::Uuid> = rows.iter().map(|row| row.work_group_id).collect();
@@ -324,7 +326,7 @@ pub async fn list_my_enrolments(
     Ok(page_response(
         &request,
         items,
-        query.limit,
+        &query.page,
         |item: &MyEnrolment| sort_key(&item.enrolment),
     ))
 }

@@ -13,7 +13,7 @@ use crate::db::fees::{self as queries, FeeFilter, FeeKey, FeeRow};
 use crate::db::{DbPool, audit, lookups};
 use crate::domain::{AcademicYear, FeeReason, FeeStatus, LondonTime, Slug, Urn};
 use crate::error::ApiError;
-use crate::routes::list::{FieldErrors, Filters, ListQuery, Page, PageParams, page_response};
+use crate::routes::list::{FieldErrors, Filters, ListQuery, Page, page_response};
 use crate::routes::projects::Currency;
 use crate::routes::refs::{HubRef, ParticipantRef, SchoolRef, WorkGroupRef};
 use crate::routes::{parse_path, uuid};
@@ -151,6 +151,9 @@ impl Filters for FeeLedgerFilter {
     }
 }
 
+/// The query string of the list below: its filters, page size and cursor.
+type FeeLedgerList = ListQuery<FeeLedgerFilter, FeeKey>;
+
 /// List fees
 ///
 /// The fee ledger, oldest first: each fee with its reason, status, amount in pence, the
@@ -158,19 +161,20 @@ impl Filters for FeeLedgerFilter {
 /// hub's (or the one they name); hub managers their own hub's.
 #[utoipa::path(
     tag = TAG,
-    params(FeeQuery, PageParams),
+    params(FeeLedgerList),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "One page of the ledger", body = Page<Fee>,
          headers(("Link" = String, description = "`<…>; rel=\"next\"` when a next page exists"), ("ETag" = String))),
         crate::openapi::ProtectedListErrors,
+        (status = 422, response = crate::openapi::Unprocessable),
     )
 )]
 #[get("/fees")]
 pub async fn list_fees(
     caller: Caller,
     request: HttpRequest,
-    query: ListQuery<FeeLedgerFilter, FeeKey>,
+    query: FeeLedgerList,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     let filters = query.filters;
@@ -179,7 +183,9 @@ pub async fn list_fees(
         Some(slug) => Some(
             lookups::hub_id(&mut conn, slug.as_str())
                 .await?
-                .ok_or_else(|| ApiError::invalid("hub", format!("no hub has the slug {slug}")))?,
+                .ok_or_else(|| {
+                    ApiError::unprocessable("hub", format!("no hub has the slug {slug}"))
+                })?,
         ),
         None => None,
     };
@@ -193,9 +199,15 @@ pub async fn list_fees(
         academic_year: filters.academic_year,
         status: filters.status,
     };
-    let rows = queries::list(&mut conn, &filter, query.after.as_ref(), query.limit + 1).await?;
+    let rows = queries::list(
+        &mut conn,
+        &filter,
+        query.page.after.as_ref(),
+        query.page.limit + 1,
+    )
+    .await?;
     let items = rows.into_iter().map(Fee::from).collect();
-    Ok(page_response(&request, items, query.limit, |fee: &Fee| {
+    Ok(page_response(&request, items, &query.page, |fee: &Fee| {
         (fee.created_at.0, fee.id)
     }))
 }

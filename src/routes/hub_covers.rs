@@ -111,7 +111,7 @@ pub async fn get_cover(
 /// London borough), for national admins. When another hub covers it, that cover ends and this
 /// one begins at the same instant, in one change recorded in the audit trail of both hubs;
 /// the answer's `previous_hub` names it. 201 when the cover begins, 200 when the hub covered
-/// it already (nothing changes). A district answers 400 (it reaches its hub through its
+/// it already (nothing changes). A district answers 422 (it reaches its hub through its
 /// county); a retired authority or hub answers 409. Concurrent requests for one authority
 /// take turns: the last one wins, and the authority never has two current covers.
 #[utoipa::path(
@@ -126,6 +126,7 @@ pub async fn get_cover(
         (status = 201, description = "The cover begins", body = Cover,
          headers(("Location" = String, description = "The cover's URL"))),
         crate::openapi::ProtectedActionErrors,
+        (status = 422, response = crate::openapi::Unprocessable),
     )
 )]
 #[put("/hubs/{slug}/local-authorities/{code}")]
@@ -142,7 +143,7 @@ pub async fn put_cover(
         .transaction::<_, ApiError, _>(async |conn| {
             let authority = lock_authority(conn, &code).await?;
             if authority.kind == LaKind::District {
-                return Err(ApiError::invalid(
+                return Err(ApiError::unprocessable(
                     "code",
                     format!(
                         "{code} is a district: Maths Hubs cover education authorities, and a district reaches its hub through its county{}",

@@ -13,7 +13,7 @@ use crate::db::hubs::{
 use crate::domain::{GssCode, LaKind, LondonTime, Partnership, Region, Slug, StrategicPartnerKind};
 use crate::error::ApiError;
 use crate::routes::list::{
-    FieldErrors, Filters, ListQuery, NoQueryParameters, Page, PageParams, page_response,
+    FieldErrors, Filters, ListQuery, NoQueryParameters, Page, page_response,
 };
 use crate::routes::parse_path;
 
@@ -206,13 +206,16 @@ impl Filters for HubFilter {
     }
 }
 
+/// The query string of the list below: its filters, page size and cursor.
+type HubList = ListQuery<HubFilter, String>;
+
 /// List Maths Hubs
 ///
 /// The current Maths Hubs in slug order. `local_authority` finds the hub covering an
 /// authority: a district resolves to its county's hub.
 #[utoipa::path(
     tag = TAG,
-    params(HubQuery, PageParams),
+    params(HubList),
     responses(
         (status = 200, description = "One page of hubs", body = Page<Hub>,
          headers(("Link" = String, description = "`<…>; rel=\"next\"` when a next page exists"), ("ETag" = String))),
@@ -222,19 +225,19 @@ impl Filters for HubFilter {
 #[get("/hubs")]
 pub async fn list_hubs(
     request: HttpRequest,
-    query: ListQuery<HubFilter, String>,
+    query: HubList,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = pool.get().await?;
     let rows = queries::list(
         &mut conn,
         &query.filters,
-        query.after.as_deref(),
-        query.limit + 1,
+        query.page.after.as_deref(),
+        query.page.limit + 1,
     )
     .await?;
     let items = rows.into_iter().map(Hub::from).collect();
-    Ok(page_response(&request, items, query.limit, |hub: &Hub| {
+    Ok(page_response(&request, items, &query.page, |hub: &Hub| {
         hub.slug.clone()
     }))
 }

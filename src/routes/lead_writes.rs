@@ -42,13 +42,15 @@ pub struct NewLeadProfile {
     pub user_id: uuid::Uuid,
     /// The name shown publicly.
     pub name: String,
-    #[schema(value_type = Option<Vec<ProgrammePhase>>)]
+    #[schema(value_type = Option<Vec<ProgrammePhase>>, max_items = 4)]
     pub phases: Option<Vec<String>>,
     /// Up to 20, in the lead's words.
+    #[schema(max_items = 20)]
     pub specialisms: Option<Vec<String>>,
     /// Up to 2,000 characters.
     pub bio: Option<String>,
     /// Up to 10 roles, such as "Work Group Lead" or "Secondary Mastery Specialist".
+    #[schema(max_items = 10)]
     pub roles_held: Option<Vec<String>>,
     /// Whether they belong to the hub's LLME community; `true` when left out.
     pub community_member: Option<bool>,
@@ -63,10 +65,12 @@ pub struct NewLeadProfile {
 #[schema(example = json!({"bio": "Leads the Secondary Subject Leadership Work Group at Twyford.", "roles_held": ["Work Group Lead"]}))]
 pub struct LeadProfileChanges {
     pub name: Option<String>,
-    #[schema(value_type = Option<Vec<ProgrammePhase>>)]
+    #[schema(value_type = Option<Vec<ProgrammePhase>>, max_items = 4)]
     pub phases: Option<Vec<String>>,
+    #[schema(max_items = 20)]
     pub specialisms: Option<Vec<String>>,
     pub bio: Option<String>,
+    #[schema(max_items = 10)]
     pub roles_held: Option<Vec<String>>,
     pub community_member: Option<bool>,
     #[serde(default, deserialize_with = "nullable")]
@@ -149,9 +153,14 @@ impl Parsed {
             ),
             community_member: changes.community_member,
             community_member_since: changes.community_member_since.map(|since| {
-                errors.check("community_member_since", since, |year| {
-                    llme::community_year(year, this_year)
-                })
+                let year = errors.check("community_member_since", since, llme::community_year)?;
+                match llme::check_not_future(year, this_year) {
+                    Ok(()) => Some(year),
+                    Err(error) => {
+                        errors.refuse("community_member_since", error.0);
+                        None
+                    }
+                }
             }),
         }
     }
@@ -184,10 +193,10 @@ impl Parsed {
     }
 }
 
-/// Only members of the community have a year they joined it (400 naming the year).
+/// Only members of the community have a year they joined it (422 naming the year).
 fn check_membership(fields: &ProfileFields) -> Result<(), ApiError> {
     llme::check_membership(fields.community_member, fields.community_member_since)
-        .map_err(|error| ApiError::invalid("community_member_since", error.0))
+        .map_err(|error| ApiError::unprocessable("community_member_since", error.0))
 }
 
 /// The profile as those who write it see it: the public shape, published or not.
@@ -244,7 +253,7 @@ pub async fn create_lead_profile(
     let view = conn
         .transaction::<_, ApiError, _>(async |conn| {
             let hub_id = writes::lead_hub(conn, id).await?.ok_or_else(|| {
-                ApiError::invalid("user_id", "must be the id of an enabled lead account")
+                ApiError::unprocessable("user_id", "must be the id of an enabled lead account")
             })?;
             let scope = LeadProfileScope {
                 user_id: id,

@@ -10,7 +10,7 @@ use crate::db::leads::{self as queries, LeadFilter, LeadHubRow, LeadRow, LedWork
 use crate::domain::{LeadRole, ProgrammePhase, Slug};
 use crate::error::ApiError;
 use crate::routes::list::{
-    FieldErrors, Filters, ListQuery, NoQueryParameters, Page, PageParams, page_response,
+    FieldErrors, Filters, ListQuery, NoQueryParameters, Page, page_response,
 };
 use crate::routes::refs::HubRef;
 use crate::routes::{parse_path, uuid};
@@ -123,13 +123,16 @@ impl Filters for LeadFilter {
     }
 }
 
+/// The query string of the list below: its filters, page size and cursor.
+type LeadList = ListQuery<LeadFilter, (String, uuid::Uuid)>;
+
 /// List leads
 ///
 /// Published profiles of Local Leaders of Maths Education in name order, each with their hubs
 /// and the work groups they lead (drafts left out).
 #[utoipa::path(
     tag = TAG,
-    params(LeadQuery, PageParams),
+    params(LeadList),
     responses(
         (status = 200, description = "One page of leads", body = Page<Lead>,
          headers(("Link" = String, description = "`<…>; rel=\"next\"` when a next page exists"), ("ETag" = String))),
@@ -139,22 +142,22 @@ impl Filters for LeadFilter {
 #[get("/leads")]
 pub async fn list_leads(
     request: HttpRequest,
-    query: ListQuery<LeadFilter, (String, uuid::Uuid)>,
+    query: LeadList,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = pool.get().await?;
     let rows = queries::list(
         &mut conn,
         &query.filters,
-        query.after.as_ref(),
-        query.limit + 1,
+        query.page.after.as_ref(),
+        query.page.limit + 1,
     )
     .await?;
     let items = rows.into_iter().map(Lead::from).collect();
     Ok(page_response(
         &request,
         items,
-        query.limit,
+        &query.page,
         |lead: &Lead| (lead.name.clone(), lead.id),
     ))
 }

@@ -1,33 +1,37 @@
 //! List endpoints: their query string (filters plus `limit` and `cursor`, unknown names
 //! refused) and their answer (`{"items", "next_cursor"}` with a `Link: rel="next"` header).
-//! Pagination is by keyset: the cursor is the sort key of the last item, opaque to callers.
+//! Pagination is by keyset: the cursor is the sort key of the last item (`routes::cursor`).
 
 use std::future::{Ready, ready};
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, HttpResponse};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use utoipa::openapi::RefOr;
+use utoipa::openapi::path::{Parameter, ParameterIn};
+use utoipa::openapi::schema::Schema;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::domain::ParseError;
 use crate::error::{ApiError, FieldError};
+use crate::routes::cursor::{CursorKey, document_pattern};
 
 pub const DEFAULT_LIMIT: i64 = 20;
 pub const MAX_LIMIT: i64 = 100;
 
-/// The pagination parameters every list accepts.
-#[derive(Debug, Deserialize, IntoParams)]
+/// The pagination parameters every list accepts, as the document states them (`ListQuery`
+/// adds the pattern of its cursors).
+#[derive(IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct PageParams {
+#[allow(dead_code)] // only its documentation is used: `ListQuery` parses the query string
+struct PageParams {
     /// Items per page, 1 to 100.
     #[param(minimum = 1, maximum = 100, default = 20, example = 20)]
-    pub limit: Option<i64>,
-    /// The `next_cursor` of the previous page; leave out for the first page.
-    pub cursor: Option<String>,
+    limit: Option<i64>,
+    /// The `next_cursor` of the previous page, unchanged; leave out for the first page.
+    cursor: Option<String>,
 }
 
 /// The filters of one list endpoint: parsed from raw strings so each bad one is named.
@@ -37,9 +41,14 @@ pub trait Filters: Sized {
     fn parse(raw: Self::Raw, errors: &mut FieldErrors) -> Self;
 }
 
-/// Collects every invalid parameter, so one answer names them all.
+/// Collects every refused parameter or field, so one answer names them all: 400 when any
+/// breaks the document's schema, else 422 (each is well-formed, but names something that
+/// does not exist or breaks a rule, see `refuse`).
 #[derive(Debug, Default)]
-pub struct FieldErrors(Vec<FieldError>);
+pub struct FieldErrors {
+    errors: Vec<FieldError>,
+    malformed: bool,
+}
 
 impl FieldErrors {
     /// Parses an optional parameter, recording why it was refused.
@@ -52,7 +61,7 @@ impl FieldErrors {
         match parse(raw.as_deref()?) {
             Ok(value) => Some(value),
             Err(error) => {
-                self.0.push(FieldError::new(field, error.0));
+                self.push(field, error.0);
                 None
             }
         }
@@ -79,7 +88,7 @@ impl FieldErrors {
         match check(value?) {
             Ok(value) => Some(value),
             Err(error) => {
-                self.0.push(FieldError::new(field, error.0));
+                self.push(field, error.0);
                 None
             }
         }
@@ -99,51 +108,79 @@ impl FieldErrors {
             self.push(field, format!("must have at most {max} items"));
             return None;
         }
-        let errors_before = self.0.len();
+        let errors_before = self.errors.len();
         let mut parsed = Vec::with_capacity(raw.len());
         for (index, item) in raw.iter().enumerate() {
             match parse(item) {
                 Ok(value) if parsed.contains(&value) => {
-                    self.push(&format!("{field}[{index}]"), "is named twice");
+                    self.refuse(&format!("{field}[{index}]"), "is named twice");
                 }
                 Ok(value) => parsed.push(value),
                 Err(error) => self.push(&format!("{field}[{index}]"), error.0),
             }
         }
-        (self.0.len() == errors_before).then_some(parsed)
+        (self.errors.len() == errors_before).then_some(parsed)
     }
 
     /// Records that a required parameter is missing (`raw` is `None`), unless it was already
     /// refused for another reason (given twice, say).
     pub fn require<T>(&mut self, field: &str, raw: &Option<T>, message: &str) {
-        if raw.is_none() && !self.0.iter().any(|error| error.field == field) {
+        if raw.is_none() && !self.errors.iter().any(|error| error.field == field) {
             self.push(field, message);
         }
     }
 
+    /// Records a value the document's schema refuses.
     pub fn push(&mut self, field: &str, message: impl Into<String>) {
-        self.0.push(FieldError::new(field, message));
+        self.errors.push(FieldError::new(field, message));
+        self.malformed = true;
     }
 
-    /// 400 naming every refused field, if any was.
+    /// Records a well-formed value that cannot be used: it names something that does not
+    /// exist, or breaks a rule between fields or with what is stored.
+    pub fn refuse(&mut self, field: &str, message: impl Into<String>) {
+        self.errors.push(FieldError::new(field, message));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.errors.is_empty()
+    }
+
+    /// The answer to a request that could not be parsed, which always records why.
+    fn into_refusal(self) -> ApiError {
+        self.into_result()
+            .err()
+            .unwrap_or_else(|| ApiError::internal("a refused query string recorded no reason"))
+    }
+
+    /// Every refused field, if any was: 400 when one breaks the schema, else 422.
     pub fn into_result(self) -> Result<(), ApiError> {
-        if self.0.is_empty() {
+        if self.errors.is_empty() {
             Ok(())
+        } else if self.malformed {
+            Err(ApiError::Validation(self.errors))
         } else {
-            Err(ApiError::Validation(self.0))
+            Err(ApiError::Unprocessable(self.errors))
         }
     }
 }
 
-/// A list request: its parsed filters, page size and the key to continue after.
+/// A list request: its parsed filters, and which page.
 #[derive(Debug)]
 pub struct ListQuery<F, K> {
     pub filters: F,
+    pub page: PageRequest<K>,
+}
+
+/// Which page of a list: its size, and the sort key to continue after. The answer's cursor
+/// is of the same key (`page_response`).
+#[derive(Debug)]
+pub struct PageRequest<K> {
     pub limit: i64,
     pub after: Option<K>,
 }
 
-impl<F: Filters, K: DeserializeOwned> ListQuery<F, K> {
+impl<F: Filters, K: CursorKey> ListQuery<F, K> {
     pub fn parse(query_string: &str) -> Result<Self, ApiError> {
         let pairs = decode_pairs(query_string)?;
         let mut errors = FieldErrors::default();
@@ -169,22 +206,42 @@ impl<F: Filters, K: DeserializeOwned> ListQuery<F, K> {
         let after = errors.parse("cursor", cursor, decode_cursor);
         let filters = parse_filters::<F>(rest, &mut errors, Paging::Paged);
         match filters {
-            Some(filters) if errors.0.is_empty() => Ok(Self {
+            Some(filters) if errors.is_empty() => Ok(Self {
                 filters,
-                limit,
-                after,
+                page: PageRequest { limit, after },
             }),
-            _ => Err(ApiError::Validation(errors.0)),
+            _ => Err(errors.into_refusal()),
         }
     }
 }
 
-impl<F: Filters, K: DeserializeOwned> FromRequest for ListQuery<F, K> {
+impl<F: Filters, K: CursorKey> FromRequest for ListQuery<F, K> {
     type Error = ApiError;
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(Self::parse(request.query_string()))
+    }
+}
+
+/// A list's filters, then `limit` and `cursor`, the cursor with the pattern of the list's key.
+impl<F: Filters, K: CursorKey> IntoParams for ListQuery<F, K>
+where
+    F::Raw: IntoParams,
+{
+    fn into_params(parameter_in: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        let mut parameters = F::Raw::into_params(&parameter_in);
+        parameters.extend(PageParams::into_params(&parameter_in).into_iter().map(
+            |mut parameter| {
+                if parameter.name == "cursor"
+                    && let Some(RefOr::T(Schema::Object(schema))) = parameter.schema.as_mut()
+                {
+                    schema.pattern = Some(document_pattern::<K>());
+                }
+                parameter
+            },
+        ));
+        parameters
     }
 }
 
@@ -198,8 +255,8 @@ impl<F: Filters> QueryParameters<F> {
         let pairs = decode_pairs(query_string)?;
         let mut errors = FieldErrors::default();
         match parse_filters::<F>(pairs, &mut errors, Paging::Unpaged) {
-            Some(parameters) if errors.0.is_empty() => Ok(Self(parameters)),
-            _ => Err(ApiError::Validation(errors.0)),
+            Some(parameters) if errors.is_empty() => Ok(Self(parameters)),
+            _ => Err(errors.into_refusal()),
         }
     }
 }
@@ -213,26 +270,25 @@ impl<F: Filters> FromRequest for QueryParameters<F> {
     }
 }
 
-/// The query string's `name=value` pairs, decoded. A name or value that is not UTF-8 once
-/// decoded, or holds a control character (PostgreSQL refuses NUL in text), is refused by
-/// name rather than mangled into something else or passed on to the database.
+/// The query string's `name=value` pairs, decoded. A name that is not UTF-8 text without
+/// control characters once decoded, or a value that is not UTF-8 or holds U+0000 (which
+/// PostgreSQL's text cannot hold), is refused by name rather than mangled into something else
+/// or passed on to the database. Other control characters are text a value may hold, as the
+/// document's patterns allow.
 pub fn decode_pairs(query_string: &str) -> Result<Vec<(String, String)>, ApiError> {
     let decode = |text: &str| {
         let bytes: Vec<u8> =
             percent_encoding::percent_decode(text.replace('+', " ").as_bytes()).collect();
-        String::from_utf8(bytes)
-            .ok()
-            .filter(|text| !text.chars().any(char::is_control))
+        String::from_utf8(bytes).ok()
     };
     let mut pairs = Vec::new();
     let mut errors = FieldErrors::default();
     for pair in query_string.split('&').filter(|pair| !pair.is_empty()) {
         let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-        match (decode(name), decode(value)) {
+        let name = decode(name).filter(|name| !name.chars().any(char::is_control));
+        match (name, decode(value).filter(|value| !value.contains('\0'))) {
             (Some(name), Some(value)) => pairs.push((name, value)),
-            (Some(name), None) => {
-                errors.push(&name, "must be UTF-8 text without control characters")
-            }
+            (Some(name), None) => errors.push(&name, "must be UTF-8 text without U+0000"),
             (None, _) => errors.push("query", "names a parameter that is not UTF-8 text"),
         }
     }
@@ -262,7 +318,7 @@ fn parse_filters<F: Filters>(
                 let before = pairs.len();
                 pairs.retain(|(name, _)| *name != problem.field);
                 let set_aside = pairs.len() < before;
-                errors.0.push(problem);
+                errors.push(&problem.field, problem.message);
                 if !set_aside {
                     return None;
                 }
@@ -281,18 +337,13 @@ pub fn parse_limit(text: &str) -> Result<i64, ParseError> {
     }
 }
 
-fn decode_cursor<K: DeserializeOwned>(text: &str) -> Result<K, ParseError> {
-    URL_SAFE_NO_PAD
-        .decode(text)
-        .ok()
-        .and_then(|json| serde_json::from_slice(&json).ok())
-        .ok_or_else(|| {
-            ParseError("is not a cursor this list issued; pass `next_cursor` back unchanged".into())
-        })
-}
-
-fn encode_cursor<K: Serialize>(key: &K) -> String {
-    URL_SAFE_NO_PAD.encode(serde_json::to_vec(key).expect("sort keys serialise"))
+fn decode_cursor<K: CursorKey>(text: &str) -> Result<K, ParseError> {
+    K::decode(text).ok_or_else(|| {
+        ParseError(format!(
+            "is not a cursor of this list (pass `next_cursor` back unchanged): it must match {}",
+            document_pattern::<K>()
+        ))
+    })
 }
 
 /// Turns serde's "unknown field `x`, expected one of …" into a field-level message.
@@ -331,16 +382,17 @@ pub struct Page<T> {
 
 /// Answers a list from up to `limit + 1` fetched items: the extra one only says whether a
 /// next page exists. `sort_key` must give the key the query orders by.
-pub fn page_response<T: Serialize, K: Serialize>(
+pub fn page_response<T: Serialize, K: CursorKey>(
     request: &HttpRequest,
     mut items: Vec<T>,
-    limit: i64,
+    page: &PageRequest<K>,
     sort_key: impl Fn(&T) -> K,
 ) -> HttpResponse {
+    let limit = page.limit;
     let has_more = items.len() as i64 > limit;
     items.truncate(limit as usize);
     let next_cursor = has_more
-        .then(|| items.last().map(|last| encode_cursor(&sort_key(last))))
+        .then(|| items.last().map(|last| sort_key(last).encode()))
         .flatten();
     let mut response = HttpResponse::Ok();
     if let Some(cursor) = &next_cursor {
@@ -385,6 +437,9 @@ fn next_page_link(request: &HttpRequest, cursor: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use actix_web::ResponseError;
+    use serde::Deserialize;
+
     use super::*;
 
     #[derive(Debug, Deserialize)]
@@ -412,7 +467,7 @@ mod tests {
         }
     }
 
-    type Query = ListQuery<NameFilter, (String, i32)>;
+    type Query = ListQuery<NameFilter, (String, i64)>;
 
     fn fields(error: ApiError) -> Vec<String> {
         match error {
@@ -424,22 +479,47 @@ mod tests {
     #[test]
     fn defaults_apply_when_nothing_is_given() {
         let query = Query::parse("").unwrap();
-        assert_eq!(query.limit, DEFAULT_LIMIT);
-        assert!(query.after.is_none() && query.filters.name.is_none());
+        assert_eq!(query.page.limit, DEFAULT_LIMIT);
+        assert!(query.page.after.is_none() && query.filters.name.is_none());
     }
 
     #[test]
     fn cursor_round_trips() {
-        let cursor = encode_cursor(&("LCW21-15-01".to_owned(), 7));
+        let cursor = ("LCW21-15-01".to_owned(), 7).encode();
         let query = Query::parse(&format!("cursor={cursor}&name=x&limit=5")).unwrap();
-        assert_eq!(query.after, Some(("LCW21-15-01".to_owned(), 7)));
-        assert_eq!(query.limit, 5);
+        assert_eq!(query.page.after, Some(("LCW21-15-01".to_owned(), 7)));
+        assert_eq!(query.page.limit, 5);
     }
 
     #[test]
     fn every_bad_parameter_is_named() {
         let error = Query::parse("limit=0&cursor=nonsense&name=").unwrap_err();
         assert_eq!(fields(error), ["limit", "cursor", "name"]);
+    }
+
+    #[test]
+    fn refusals_answer_422_when_every_value_was_well_formed_and_400_when_one_was_not() {
+        let status = |errors: FieldErrors| errors.into_result().unwrap_err().status_code();
+        let mut unusable = FieldErrors::default();
+        unusable.refuse("hub", "no hub has the slug nowhere");
+        assert_eq!(status(unusable), 422);
+
+        let mut both = FieldErrors::default();
+        both.refuse("hub", "no hub has the slug nowhere");
+        both.push("limit", "must be a whole number between 1 and 100");
+        let ApiError::Validation(errors) = both.into_result().unwrap_err() else {
+            panic!("a malformed value makes the answer 400")
+        };
+        assert_eq!(errors.len(), 2, "both refusals are named");
+
+        let mut twice = FieldErrors::default();
+        let items = Some(vec!["a".to_owned(), "a".to_owned()]);
+        twice.parse_each("tags", items, 3, |text| Ok(text.to_owned()));
+        assert_eq!(
+            status(twice),
+            422,
+            "a list may repeat an item by its schema"
+        );
     }
 
     #[test]
@@ -451,7 +531,7 @@ mod tests {
                 "{limit}"
             );
         }
-        assert_eq!(Query::parse("limit=100").unwrap().limit, 100);
+        assert_eq!(Query::parse("limit=100").unwrap().page.limit, 100);
     }
 
     #[test]
@@ -472,7 +552,7 @@ mod tests {
             Some(vec!["a".to_owned(), "b".to_owned()])
         );
         assert_eq!(errors.parse_each("tags", None, 3, parse), None);
-        assert!(errors.0.is_empty());
+        assert!(errors.errors.is_empty());
         assert_eq!(
             errors.parse_each("tags", items(&["a", "bad", "a"]), 3, parse),
             None
@@ -481,7 +561,7 @@ mod tests {
             errors.parse_each("long", items(&["a", "b"]), 1, parse),
             None
         );
-        let named: Vec<_> = errors.0.iter().map(|e| e.field.as_str()).collect();
+        let named: Vec<_> = errors.errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(named, ["tags[1]", "tags[2]", "long"]);
     }
 
@@ -510,7 +590,7 @@ mod tests {
         errors.push("other", "is given more than once");
         errors.require("other", &None::<String>, "is required");
         errors.require("present", &Some(1), "is required");
-        let named: Vec<_> = errors.0.iter().map(|e| e.field.as_str()).collect();
+        let named: Vec<_> = errors.errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(named, ["name", "other"]);
     }
 

@@ -9,7 +9,7 @@ use crate::db::local_authorities::{self as queries, LocalAuthorityFilter, LocalA
 use crate::domain::{GssCode, LaKind, LondonTime, Region};
 use crate::error::ApiError;
 use crate::routes::list::{
-    FieldErrors, Filters, ListQuery, NoQueryParameters, Page, PageParams, page_response,
+    FieldErrors, Filters, ListQuery, NoQueryParameters, Page, page_response,
 };
 use crate::routes::parse_path;
 use crate::routes::refs::{HubRef, LocalAuthorityRef, reference};
@@ -91,13 +91,16 @@ impl Filters for LocalAuthorityFilter {
     }
 }
 
+/// The query string of the list below: its filters, page size and cursor.
+type LocalAuthorityList = ListQuery<LocalAuthorityFilter, String>;
+
 /// List local authorities
 ///
 /// Every current local authority of England in GSS code order, each with the Maths Hub that
 /// covers it: districts resolve through their county.
 #[utoipa::path(
     tag = TAG,
-    params(LocalAuthorityQuery, PageParams),
+    params(LocalAuthorityList),
     responses(
         (status = 200, description = "One page of local authorities", body = Page<LocalAuthority>,
          headers(("Link" = String, description = "`<…>; rel=\"next\"` when a next page exists"), ("ETag" = String))),
@@ -107,22 +110,22 @@ impl Filters for LocalAuthorityFilter {
 #[get("/local-authorities")]
 pub async fn list_local_authorities(
     request: HttpRequest,
-    query: ListQuery<LocalAuthorityFilter, String>,
+    query: LocalAuthorityList,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = pool.get().await?;
     let rows = queries::list(
         &mut conn,
         &query.filters,
-        query.after.as_deref(),
-        query.limit + 1,
+        query.page.after.as_deref(),
+        query.page.limit + 1,
     )
     .await?;
     let items = rows.into_iter().map(LocalAuthority::from).collect();
     Ok(page_response(
         &request,
         items,
-        query.limit,
+        &query.page,
         |la: &LocalAuthority| la.gss_code.clone(),
     ))
 }

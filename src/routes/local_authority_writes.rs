@@ -74,13 +74,13 @@ pub(crate) async fn check_authorities(
     let facts = lookups::local_authorities_for_write(conn, &codes).await?;
     for (field, code) in named {
         match facts.iter().find(|facts| facts.gss_code == code.as_str()) {
-            None => errors.push(field, format!("no local authority has the code {code}")),
+            None => errors.refuse(field, format!("no local authority has the code {code}")),
             Some(facts) if facts.retired => {
-                errors.push(field, format!("local authority {code} is retired"));
+                errors.refuse(field, format!("local authority {code} is retired"));
             }
             Some(facts) => {
                 if let Err(why) = fits(facts.kind) {
-                    errors.push(field, format!("{code} {why}"));
+                    errors.refuse(field, format!("{code} {why}"));
                 }
             }
         }
@@ -111,14 +111,14 @@ async fn check_parent(
             .await
         }
         (LaKind::District, None) => {
-            errors.push(
+            errors.refuse(
                 "parent",
                 "is required for a district: the county it sits in",
             );
             Ok(())
         }
         (other, Some(_)) => {
-            errors.push(
+            errors.refuse(
                 "parent",
                 format!("does not apply to a {other}: only districts sit in a county"),
             );
@@ -199,7 +199,7 @@ pub async fn create_local_authority(
     if let (Some(code), Some(kind)) = (&code, kind)
         && code.kind() != kind
     {
-        errors.push(
+        errors.refuse(
             "kind",
             format!(
                 "must be {} for the GSS code {code}: its prefix names the kind",

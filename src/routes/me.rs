@@ -114,7 +114,7 @@ pub async fn update_me(
     let password = errors.parse("password", changes.password, NewPassword::parse);
     let school = errors.parse("school_urn", changes.school_urn, Urn::parse);
     if password.is_some() && changes.current_password.is_none() {
-        errors.push("current_password", "is required to set a new password");
+        errors.refuse("current_password", "is required to set a new password");
     }
     errors.into_result()?;
     let moves_school = school.is_some() || changes.role_in_school.is_some();
@@ -129,7 +129,7 @@ pub async fn update_me(
         (Some(password), Some(current)) => {
             let stored = queries::password_hash(&mut conn, caller.id).await?;
             if !auth.passwords.verify(current, stored).await? {
-                return Err(ApiError::invalid("current_password", "is wrong"));
+                return Err(ApiError::unprocessable("current_password", "is wrong"));
             }
             Some(auth.passwords.hash(password.expose().to_owned()).await?)
         }

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod calendars;
 pub mod change_feed;
+pub mod cursor;
 pub mod enrolment_register;
 pub mod enrolment_writes;
 pub mod enrolments;

@@ -15,7 +15,7 @@ use crate::db::{DbPool, audit, lookups};
 use crate::domain::{LondonTime, Slug};
 use crate::error::ApiError;
 use crate::routes::list::{
-    FieldErrors, Filters, ListQuery, NoQueryParameters, Page, PageParams, page_response,
+    FieldErrors, Filters, ListQuery, NoQueryParameters, Page, page_response,
 };
 use crate::routes::refs::TeachingSchoolHubRef;
 use crate::routes::{parse_path, uuid};
@@ -154,7 +154,7 @@ pub async fn create_partner(
     let tsh_id = lookups::teaching_school_hub_id(&conn, slug.as_str())
         .await?
         .ok_or_else(|| {
-            ApiError::invalid(
+            ApiError::unprocessable(
                 "teaching_school_hub",
                 format!("no Teaching School Hub has the slug {slug}"),
             )
@@ -186,12 +186,15 @@ pub async fn create_partner(
         }))
 }
 
+/// The query string of the list below: its filters, page size and cursor.
+type PartnerList = ListQuery<PartnerFilter, uuid::Uuid>;
+
 /// List partner credentials
 ///
 /// Every partner client, oldest first, revoked ones included (without secrets).
 #[utoipa::path(
     tag = TAG,
-    params(PartnerQuery, PageParams),
+    params(PartnerList),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "One page of partner clients", body = Page<PartnerClient>,
@@ -203,7 +206,7 @@ pub async fn create_partner(
 pub async fn list_partners(
     caller: Caller,
     request: HttpRequest,
-    query: ListQuery<PartnerFilter, uuid::Uuid>,
+    query: PartnerList,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     admin_only(&caller)?;
@@ -211,15 +214,15 @@ pub async fn list_partners(
     let rows = queries::list(
         &mut conn,
         query.filters.teaching_school_hub.as_ref().map(Slug::as_str),
-        query.after,
-        query.limit + 1,
+        query.page.after,
+        query.page.limit + 1,
     )
     .await?;
     let items = rows.into_iter().map(PartnerClient::from).collect();
     Ok(page_response(
         &request,
         items,
-        query.limit,
+        &query.page,
         |client: &PartnerClient| client.id,
     ))
 }

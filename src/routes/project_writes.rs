@@ -35,13 +35,13 @@ const MAX_SESSION_DAYS: i16 = 7;
 #[serde(deny_unknown_fields)]
 pub struct EligibilityInput {
     /// Roles in school that may take part; empty when any may.
-    #[schema(value_type = Option<Vec<RoleInSchool>>)]
+    #[schema(value_type = Option<Vec<RoleInSchool>>, max_items = 7)]
     pub roles_allowed: Option<Vec<String>>,
     /// Roles in school that may not; none of them may also be allowed.
-    #[schema(value_type = Option<Vec<RoleInSchool>>)]
+    #[schema(value_type = Option<Vec<RoleInSchool>>, max_items = 7)]
     pub roles_excluded: Option<Vec<String>>,
     /// GIAS phases of the schools it is for; empty when any.
-    #[schema(value_type = Option<Vec<SchoolPhase>>)]
+    #[schema(value_type = Option<Vec<SchoolPhase>>, max_items = 8)]
     pub school_phases: Option<Vec<String>>,
     /// The code of a project of an earlier academic year that participants must have
     /// completed first.
@@ -75,7 +75,7 @@ pub struct NewProject {
     /// Such as 2021/22.
     pub academic_year: String,
     /// The programme phases it serves: at least one.
-    #[schema(value_type = Vec<ProgrammePhase>, min_items = 1)]
+    #[schema(value_type = Vec<ProgrammePhase>, min_items = 1, max_items = 4)]
     pub phases: Vec<String>,
     pub outline: Option<String>,
     pub eligibility: Option<EligibilityInput>,
@@ -111,7 +111,7 @@ pub struct ProjectChanges {
     /// Fixed once work groups deliver the project.
     pub academic_year: Option<String>,
     /// A phase a work group of the project serves stays; at least one.
-    #[schema(value_type = Option<Vec<ProgrammePhase>>, min_items = 1)]
+    #[schema(value_type = Option<Vec<ProgrammePhase>>, min_items = 1, max_items = 4)]
     pub phases: Option<Vec<String>>,
     pub outline: Option<String>,
     pub eligibility: Option<EligibilityInput>,
@@ -409,7 +409,7 @@ async fn check_and_link(
     if errors.is_empty() {
         Ok(())
     } else {
-        Err(ApiError::Validation(errors))
+        Err(ApiError::Unprocessable(errors))
     }
 }
 

@@ -11,7 +11,7 @@ use crate::domain::{
 };
 use crate::error::ApiError;
 use crate::routes::list::{
-    FieldErrors, Filters, ListQuery, NoQueryParameters, Page, PageParams, page_response,
+    FieldErrors, Filters, ListQuery, NoQueryParameters, Page, page_response,
 };
 use crate::routes::parse_path;
 
@@ -140,13 +140,16 @@ impl Filters for ProjectFilter {
     }
 }
 
+/// The query string of the list below: its filters, page size and cursor.
+type ProjectList = ListQuery<ProjectFilter, String>;
+
 /// List projects
 ///
 /// Network Collaborative Projects in code order, with their eligibility rules and fee policy.
 /// Amounts are integer pence in `currency`.
 #[utoipa::path(
     tag = TAG,
-    params(ProjectQuery, PageParams),
+    params(ProjectList),
     responses(
         (status = 200, description = "One page of projects", body = Page<Project>,
          headers(("Link" = String, description = "`<…>; rel=\"next\"` when a next page exists"), ("ETag" = String))),
@@ -156,22 +159,22 @@ impl Filters for ProjectFilter {
 #[get("/projects")]
 pub async fn list_projects(
     request: HttpRequest,
-    query: ListQuery<ProjectFilter, ProjectCode>,
+    query: ProjectList,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = pool.get().await?;
     let rows = queries::list(
         &mut conn,
         &query.filters,
-        query.after.as_ref(),
-        query.limit + 1,
+        query.page.after.as_deref(),
+        query.page.limit + 1,
     )
     .await?;
     let items = rows.into_iter().map(Project::from).collect();
     Ok(page_response(
         &request,
         items,
-        query.limit,
+        &query.page,
         |project: &Project| project.code.clone(),
     ))
 }

@@ -334,6 +334,7 @@ impl FromRequest for ReachQuery {
          )),
         (status = 406, response = crate::openapi::NotAcceptable),
         crate::openapi::ProtectedListErrors,
+        (status = 422, response = crate::openapi::Unprocessable),
     )
 )]
 #[get("/reports/reach")]
@@ -349,7 +350,9 @@ pub async fn reach_report(
         Some(slug) => Some(
             lookups::hub_id(&mut conn, slug.as_str())
                 .await?
-                .ok_or_else(|| ApiError::invalid("hub", format!("no hub has the slug {slug}")))?,
+                .ok_or_else(|| {
+                    ApiError::unprocessable("hub", format!("no hub has the slug {slug}"))
+                })?,
         ),
         None => None,
     };

@@ -28,7 +28,7 @@ const TAG: &str = "Schools";
 /// are, and none is ever deleted. A row with a bad value is rejected on its own and named in
 /// `rejected_rows` with its line, URN and reasons, while the good rows are imported. A file
 /// that cannot be read as such a CSV (not UTF-8, a required column missing, rows longer or
-/// shorter than the header) changes nothing and answers 400 saying why.
+/// shorter than the header) changes nothing and answers 422 saying why.
 #[utoipa::path(
     tag = TAG,
     request_body(

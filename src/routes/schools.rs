@@ -16,7 +16,7 @@ use crate::domain::{GssCode, Postcode, SchoolPhase, SchoolStatus, Urn};
 use crate::error::ApiError;
 use crate::routes::etag::require_current;
 use crate::routes::list::{
-    FieldErrors, Filters, ListQuery, NoQueryParameters, Page, PageParams, page_response,
+    FieldErrors, Filters, ListQuery, NoQueryParameters, Page, page_response,
 };
 use crate::routes::parse_path;
 use crate::routes::refs::{LocalAuthorityRef, reference};
@@ -92,13 +92,16 @@ impl Filters for SchoolFilter {
     }
 }
 
+/// The query string of the list below: its filters, page size and cursor.
+type SchoolList = ListQuery<SchoolFilter, String>;
+
 /// List schools
 ///
 /// Schools in URN order. `local_authority` matches a school's education authority or its
 /// district, so both a county and one of its districts can be asked for.
 #[utoipa::path(
     tag = TAG,
-    params(SchoolQuery, PageParams),
+    params(SchoolList),
     responses(
         (status = 200, description = "One page of schools", body = Page<School>,
          headers(("Link" = String, description = "`<…>; rel=\"next\"` when a next page exists"), ("ETag" = String))),
@@ -108,22 +111,22 @@ impl Filters for SchoolFilter {
 #[get("/schools")]
 pub async fn list_schools(
     request: HttpRequest,
-    query: ListQuery<SchoolFilter, Urn>,
+    query: SchoolList,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = pool.get().await?;
     let rows = queries::list(
         &mut conn,
         &query.filters,
-        query.after.as_ref(),
-        query.limit + 1,
+        query.page.after.as_deref(),
+        query.page.limit + 1,
     )
     .await?;
     let items = rows.into_iter().map(School::from).collect();
     Ok(page_response(
         &request,
         items,
-        query.limit,
+        &query.page,
         |school: &School| school.urn.clone(),
     ))
 }
@@ -197,7 +200,7 @@ fn may_manage_schools(caller: &Caller) -> Result<(), ApiError> {
     authorize(caller, &Action::ManageReferenceData).map_err(|refusal| refusal.into_error("Schools"))
 }
 
-/// 400 naming `local_authority` unless it is an education authority, and `district` unless
+/// 422 naming `local_authority` unless it is an education authority, and `district` unless
 /// it is a district of that (county) authority.
 async fn check_place(
     conn: &mut AsyncPgConnection,
@@ -214,19 +217,19 @@ async fn check_place(
     let mut errors = FieldErrors::default();
     let authority = find(la_code);
     match authority {
-        None => errors.push("local_authority", unknown(la_code)),
+        None => errors.refuse("local_authority", unknown(la_code)),
         Some(authority) => {
             if let Err(error) = check_education_authority(authority) {
-                errors.push("local_authority", error.0);
+                errors.refuse("local_authority", error.0);
             }
         }
     }
     if let Some(code) = district_code {
         match (find(code), authority) {
-            (None, _) => errors.push("district", unknown(code)),
+            (None, _) => errors.refuse("district", unknown(code)),
             (Some(district), Some(authority)) => {
                 if let Err(error) = check_district(district, authority) {
-                    errors.push("district", error.0);
+                    errors.refuse("district", error.0);
                 }
             }
             (Some(_), None) => {}

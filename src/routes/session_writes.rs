@@ -90,7 +90,7 @@ fn joining_link(text: &str) -> Result<String, crate::domain::ParseError> {
     }
 }
 
-/// Refuses times the calendar rules break (every one at once), and overlaps (409).
+/// Refuses times the calendar rules break (every one at once, 422), and overlaps (409).
 async fn check_times(
     conn: &mut AsyncPgConnection,
     group: &LockedGroup,
@@ -101,7 +101,7 @@ async fn check_times(
     let days = u16::try_from(group.session_days).unwrap_or(1);
     let problems = session_times::problems(fields.starts_at, fields.ends_at, days, &year);
     if !problems.is_empty() {
-        return Err(ApiError::Validation(
+        return Err(ApiError::Unprocessable(
             problems
                 .into_iter()
                 .map(|(field, message)| crate::error::FieldError::new(field, message))

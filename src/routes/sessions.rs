@@ -16,7 +16,7 @@ use crate::db::sessions::{
 use crate::db::{DbPool, enrolments, work_groups};
 use crate::domain::{LondonTime, SessionKind, SessionMode, Slug, parse_instant};
 use crate::error::ApiError;
-use crate::routes::list::{FieldErrors, Filters, ListQuery, Page, PageParams, page_response};
+use crate::routes::list::{FieldErrors, Filters, ListQuery, Page, page_response};
 use crate::routes::refs::{HubRef, Venue};
 use crate::routes::{parse_path, uuid};
 
@@ -163,7 +163,7 @@ impl Filters for CalendarFilter {
         if let (Some(from), Some(to)) = (filter.from, filter.to)
             && to <= from
         {
-            errors.push("to", "must be after `from`");
+            errors.refuse("to", "must be after `from`");
         }
         filter
     }
@@ -185,6 +185,9 @@ impl Filters for Unfiltered {
     }
 }
 
+/// The query string of a work group's sessions: page size and cursor.
+type WorkGroupSessionList = ListQuery<Unfiltered, SessionKey>;
+
 /// List a work group's sessions
 ///
 /// The sessions of one public work group in time order, numbered from 1. Online joining
@@ -192,7 +195,7 @@ impl Filters for Unfiltered {
 /// participants holding a place, when they send their token.
 #[utoipa::path(
     tag = TAG,
-    params(("id" = uuid::Uuid, Path, description = "Work group id", example = "01931b8e-7c2a-7d3e-9a41-3c5f0e2b7a10"), PageParams),
+    params(("id" = uuid::Uuid, Path, description = "Work group id", example = "01931b8e-7c2a-7d3e-9a41-3c5f0e2b7a10"), WorkGroupSessionList),
     security((), ("bearer" = [])),
     responses(
         (status = 200, description = "One page of sessions", body = Page<Session>,
@@ -205,21 +208,29 @@ pub async fn list_work_group_sessions(
     caller: MaybeCaller,
     request: HttpRequest,
     path: web::Path<String>,
-    query: ListQuery<Unfiltered, SessionKey>,
+    query: WorkGroupSessionList,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_path("id", &path, uuid)?;
     let mut conn = pool.get().await?;
-    let sessions = queries::of_work_group(&mut conn, id, query.after.as_ref(), query.limit + 1)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("Work group {id}")))?;
+    let sessions = queries::of_work_group(
+        &mut conn,
+        id,
+        query.page.after.as_ref(),
+        query.page.limit + 1,
+    )
+    .await?
+    .ok_or_else(|| ApiError::not_found(format!("Work group {id}")))?;
     let links = visible_joining_links(&mut conn, caller.0.as_ref(), id).await?;
     let items = sessions
         .into_iter()
         .map(|row| Session::from(row).with_joining_link(&links))
         .collect();
-    Ok(page_response(&request, items, query.limit, Session::key))
+    Ok(page_response(&request, items, &query.page, Session::key))
 }
+
+/// The query string of the calendar: its filters, page size and cursor.
+type CalendarList = ListQuery<CalendarFilter, SessionKey>;
 
 /// List sessions (calendar)
 ///
@@ -227,32 +238,33 @@ pub async fn list_work_group_sessions(
 /// its work group and hub: for calendars. Online joining links are `null` here.
 #[utoipa::path(
     tag = TAG,
-    params(CalendarQuery, PageParams),
+    params(CalendarList),
     responses(
         (status = 200, description = "One page of sessions", body = Page<CalendarSession>,
          headers(("Link" = String, description = "`<…>; rel=\"next\"` when a next page exists"), ("ETag" = String))),
         crate::openapi::ListErrors,
+        (status = 422, response = crate::openapi::Unprocessable),
     )
 )]
 #[get("/sessions")]
 pub async fn list_sessions(
     request: HttpRequest,
-    query: ListQuery<CalendarFilter, SessionKey>,
+    query: CalendarList,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = pool.get().await?;
     let rows = queries::calendar(
         &mut conn,
         &query.filters,
-        query.after.as_ref(),
-        query.limit + 1,
+        query.page.after.as_ref(),
+        query.page.limit + 1,
     )
     .await?;
     let items = rows.into_iter().map(CalendarSession::from).collect();
     Ok(page_response(
         &request,
         items,
-        query.limit,
+        &query.page,
         |item: &CalendarSession| item.session.key(),
     ))
 }

@@ -273,6 +273,7 @@ pub async fn authority(
         (status = 200, description = "The authority's offer", body = Signposting,
          headers(("ETag" = String)), example = json!(newham_example())),
         crate::openapi::ReadErrors,
+        (status = 422, response = crate::openapi::Unprocessable),
     )
 )]
 #[get("/signposting")]
@@ -293,7 +294,7 @@ pub async fn signposting_for_authority(
             queries::teaching_school_hub_by_slug(&mut conn, slug.as_str())
                 .await?
                 .ok_or_else(|| {
-                    ApiError::invalid(
+                    ApiError::unprocessable(
                         "referred_by",
                         format!("no Teaching School Hub has the slug {slug}"),
                     )

@@ -65,7 +65,7 @@ async fn check_school(
     if let Some(urn) = urn
         && lookups::school_status(conn, urn.as_str()).await?.is_none()
     {
-        errors.push("school_urn", format!("no school has the URN {urn}"));
+        errors.refuse("school_urn", format!("no school has the URN {urn}"));
     }
     Ok(())
 }

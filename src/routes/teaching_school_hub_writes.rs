@@ -44,10 +44,12 @@ pub struct NewTeachingSchoolHub {
     pub website: Option<String>,
     /// GSS codes of the districts, unitary authorities and boroughs of its area.
     #[serde(default)]
+    #[schema(max_items = 100)]
     pub area: Vec<String>,
     /// Slugs of the Maths Hubs it is recorded as working with (others are derived from
     /// overlapping areas).
     #[serde(default)]
+    #[schema(max_items = 40)]
     pub partner_hubs: Vec<String>,
 }
 
@@ -66,18 +68,31 @@ pub struct TeachingSchoolHubChanges {
     #[schema(value_type = Option<String>)]
     pub website: Option<Option<String>>,
     /// Replaces the whole area.
+    #[schema(max_items = 100)]
     pub area: Option<Vec<String>>,
     /// Replaces every recorded partner hub.
+    #[schema(max_items = 40)]
     pub partner_hubs: Option<Vec<String>>,
 }
 
-/// Parses each item of the list `field` (named `field[i]`), refusing one named twice.
+/// Most authorities in an area: a Teaching School Hub serves a few local authorities' schools.
+const MAX_AREA: usize = 100;
+/// Most partner hubs: there are 40 Maths Hubs.
+const MAX_PARTNER_HUBS: usize = 40;
+
+/// Parses each item of the list `field` (named `field[i]`) of at most `max` items, refusing
+/// one named twice.
 fn parse_list<T: Clone + Eq + std::hash::Hash>(
     field: &str,
     items: Vec<String>,
+    max: usize,
     parse: impl Fn(&str) -> Result<T, ParseError>,
     errors: &mut FieldErrors,
 ) -> Vec<(String, T)> {
+    if items.len() > max {
+        errors.push(field, format!("must have at most {max} items"));
+        return Vec::new();
+    }
     let mut seen = HashSet::new();
     let mut parsed = Vec::new();
     for (index, item) in items.into_iter().enumerate() {
@@ -86,7 +101,7 @@ fn parse_list<T: Clone + Eq + std::hash::Hash>(
             if seen.insert(value.clone()) {
                 parsed.push((name, value));
             } else {
-                errors.push(&name, "is named twice");
+                errors.refuse(&name, "is named twice");
             }
         }
     }
@@ -129,8 +144,8 @@ async fn check_partner_hubs(
     let mut ids = Vec::new();
     for (field, slug) in partner_hubs {
         match found.iter().find(|(found, _, _)| found == slug.as_str()) {
-            None => errors.push(field, format!("no hub has the slug {slug}")),
-            Some((_, _, true)) => errors.push(field, format!("hub {slug} is retired")),
+            None => errors.refuse(field, format!("no hub has the slug {slug}")),
+            Some((_, _, true)) => errors.refuse(field, format!("hub {slug} is retired")),
             Some((_, id, false)) => ids.push(*id),
         }
     }
@@ -223,8 +238,14 @@ pub async fn create_teaching_school_hub(
     let (lead_school_name, lead_school_urn) =
         LeadSchoolInput::columns(body.lead_school, &mut errors);
     let website = errors.parse("website", body.website, web_address);
-    let area = parse_list("area", body.area, GssCode::parse, &mut errors);
-    let partner_hubs = parse_list("partner_hubs", body.partner_hubs, Slug::parse, &mut errors);
+    let area = parse_list("area", body.area, MAX_AREA, GssCode::parse, &mut errors);
+    let partner_hubs = parse_list(
+        "partner_hubs",
+        body.partner_hubs,
+        MAX_PARTNER_HUBS,
+        Slug::parse,
+        &mut errors,
+    );
 
     let mut conn = pool.get().await?;
     let created = conn
@@ -306,10 +327,16 @@ pub async fn update_teaching_school_hub(
     let website = errors.parse_nullable("website", changes.website, web_address);
     let area = changes
         .area
-        .map(|area| parse_list("area", area, GssCode::parse, &mut errors));
-    let partner_hubs = changes
-        .partner_hubs
-        .map(|hubs| parse_list("partner_hubs", hubs, Slug::parse, &mut errors));
+        .map(|area| parse_list("area", area, MAX_AREA, GssCode::parse, &mut errors));
+    let partner_hubs = changes.partner_hubs.map(|hubs| {
+        parse_list(
+            "partner_hubs",
+            hubs,
+            MAX_PARTNER_HUBS,
+            Slug::parse,
+            &mut errors,
+        )
+    });
     let if_match = request.headers().get(header::IF_MATCH).cloned();
 
     let mut conn = pool.get().await?;

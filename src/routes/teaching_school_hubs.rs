@@ -15,7 +15,7 @@ use crate::domain::{GssCode, LondonTime, Slug};
 use crate::error::ApiError;
 use crate::routes::hubs::{AreaAuthority, LeadSchool};
 use crate::routes::list::{
-    FieldErrors, Filters, ListQuery, NoQueryParameters, Page, PageParams, page_response,
+    FieldErrors, Filters, ListQuery, NoQueryParameters, Page, page_response,
 };
 use crate::routes::parse_path;
 
@@ -124,13 +124,16 @@ impl Filters for TeachingSchoolHubFilter {
     }
 }
 
+/// The query string of the list below: its filters, page size and cursor.
+type TeachingSchoolHubList = ListQuery<TeachingSchoolHubFilter, String>;
+
 /// List Teaching School Hubs
 ///
 /// The current Teaching School Hubs in slug order, optionally those covering a local
 /// authority or partnering a Maths Hub.
 #[utoipa::path(
     tag = TAG,
-    params(TeachingSchoolHubQuery, PageParams),
+    params(TeachingSchoolHubList),
     responses(
         (status = 200, description = "One page of Teaching School Hubs", body = Page<TeachingSchoolHub>,
          headers(("Link" = String, description = "`<…>; rel=\"next\"` when a next page exists"), ("ETag" = String))),
@@ -140,22 +143,22 @@ impl Filters for TeachingSchoolHubFilter {
 #[get("/teaching-school-hubs")]
 pub async fn list_teaching_school_hubs(
     request: HttpRequest,
-    query: ListQuery<TeachingSchoolHubFilter, String>,
+    query: TeachingSchoolHubList,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = pool.get().await?;
     let rows = queries::list(
         &mut conn,
         &query.filters,
-        query.after.as_deref(),
-        query.limit + 1,
+        query.page.after.as_deref(),
+        query.page.limit + 1,
     )
     .await?;
     let items = rows.into_iter().map(TeachingSchoolHub::from).collect();
     Ok(page_response(
         &request,
         items,
-        query.limit,
+        &query.page,
         |tsh: &TeachingSchoolHub| tsh.slug.clone(),
     ))
 }

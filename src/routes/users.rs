@@ -18,7 +18,7 @@ use crate::domain::{Email, LondonTime, NewPassword, Role, RoleInSchool, Slug, Ur
 use crate::error::ApiError;
 use crate::routes::etag::require_current;
 use crate::routes::list::{
-    FieldErrors, Filters, ListQuery, NoQueryParameters, Page, PageParams, page_response,
+    FieldErrors, Filters, ListQuery, NoQueryParameters, Page, page_response,
 };
 use crate::routes::refs::{HubRef, SchoolRef, TeachingSchoolHubRef};
 use crate::routes::{parse_path, uuid};
@@ -169,13 +169,16 @@ impl Filters for AccountFilter {
     }
 }
 
+/// The query string of the list below: its filters, page size and cursor.
+type AccountList = ListQuery<AccountFilter, (String, uuid::Uuid)>;
+
 /// List users
 ///
 /// Accounts in email order. National admins see every account; hub managers see the leads
 /// of their own hub (filters narrow that further).
 #[utoipa::path(
     tag = TAG,
-    params(UserQuery, PageParams),
+    params(AccountList),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "One page of users", body = Page<User>,
@@ -187,7 +190,7 @@ impl Filters for AccountFilter {
 pub async fn list_users(
     caller: Caller,
     request: HttpRequest,
-    query: ListQuery<AccountFilter, (String, uuid::Uuid)>,
+    query: AccountList,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     let scope = visible_accounts(&caller).map_err(|refusal| refusal.into_error("Users"))?;
@@ -196,15 +199,15 @@ pub async fn list_users(
         &mut conn,
         scope,
         &query.filters,
-        query.after.as_ref(),
-        query.limit + 1,
+        query.page.after.as_ref(),
+        query.page.limit + 1,
     )
     .await?;
     let items = rows.into_iter().map(User::from).collect();
     Ok(page_response(
         &request,
         items,
-        query.limit,
+        &query.page,
         |user: &User| (user.email.to_lowercase(), user.id),
     ))
 }

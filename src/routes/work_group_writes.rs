@@ -20,7 +20,7 @@ use crate::domain::{
     Admission, DeliveryMode, LeadRole, ProgrammePhase, ProjectCode, Slug, WorkGroupStatus,
     parse_instant,
 };
-use crate::error::{ApiError, FieldError};
+use crate::error::ApiError;
 use crate::routes::etag::require_current;
 use crate::routes::list::FieldErrors;
 use crate::routes::sessions::{Session, visible_joining_links};
@@ -95,6 +95,7 @@ pub struct NewWorkGroup {
     pub venue: Option<VenueInput>,
     pub description: Option<String>,
     #[serde(default)]
+    #[schema(max_items = 10)]
     pub leads: Vec<LeadInput>,
 }
 
@@ -116,6 +117,7 @@ pub struct WorkGroupChanges {
     pub venue: Option<VenueInput>,
     pub description: Option<String>,
     /// Replaces every lead.
+    #[schema(max_items = 10)]
     pub leads: Option<Vec<LeadInput>>,
 }
 
@@ -175,42 +177,44 @@ fn group_code(text: &str) -> Result<String, crate::domain::ParseError> {
     }
 }
 
-/// Parses leads, each an enabled lead of `hub_id` named once.
+/// Most leads of one work group.
+const MAX_LEADS: usize = 10;
+
+/// Parses at most `MAX_LEADS` leads, each an enabled lead of `hub_id` named once.
 async fn parse_leads(
     conn: &mut AsyncPgConnection,
     hub_id: uuid::Uuid,
     leads: Vec<LeadInput>,
 ) -> Result<Vec<(uuid::Uuid, LeadRole)>, ApiError> {
+    if leads.len() > MAX_LEADS {
+        return Err(ApiError::invalid(
+            "leads",
+            format!("must have at most {MAX_LEADS} items"),
+        ));
+    }
     let ids: Vec<uuid::Uuid> = leads.iter().map(|lead| lead.user_id).collect();
     let of_hub: HashSet<uuid::Uuid> = writes::leads_of_hub(conn, hub_id, &ids)
         .await?
         .into_iter()
         .collect();
-    let mut errors = Vec::new();
+    let mut errors = FieldErrors::default();
     let mut seen = HashSet::new();
     let mut parsed = Vec::new();
     for (index, lead) in leads.into_iter().enumerate() {
+        let field = format!("leads[{index}].user_id");
         if !of_hub.contains(&lead.user_id) {
-            errors.push(FieldError::new(
-                format!("leads[{index}].user_id"),
-                "is not an enabled lead (LLME) of the group's hub",
-            ));
+            errors.refuse(&field, "is not an enabled lead (LLME) of the group's hub");
         } else if !seen.insert(lead.user_id) {
-            errors.push(FieldError::new(
-                format!("leads[{index}].user_id"),
-                "is named twice",
-            ));
+            errors.refuse(&field, "is named twice");
         }
-        match LeadRole::parse(&lead.role) {
-            Ok(role) => parsed.push((lead.user_id, role)),
-            Err(error) => errors.push(FieldError::new(format!("leads[{index}].role"), error.0)),
-        }
+        let role = errors.parse(
+            &format!("leads[{index}].role"),
+            Some(lead.role),
+            LeadRole::parse,
+        );
+        parsed.extend(role.map(|role| (lead.user_id, role)));
     }
-    if errors.is_empty() {
-        Ok(parsed)
-    } else {
-        Err(ApiError::Validation(errors))
-    }
+    errors.into_result().map(|()| parsed)
 }
 
 fn check_phase(phase: ProgrammePhase, project_phases: &[ProgrammePhase]) -> Result<(), ApiError> {
@@ -218,7 +222,7 @@ fn check_phase(phase: ProgrammePhase, project_phases: &[ProgrammePhase]) -> Resu
         Ok(())
     } else {
         let phases: Vec<&str> = project_phases.iter().map(|phase| phase.as_str()).collect();
-        Err(ApiError::invalid(
+        Err(ApiError::unprocessable(
             "phase",
             format!("must be a phase of the project: {}", phases.join(", ")),
         ))
@@ -329,13 +333,13 @@ pub async fn create_work_group(
     let mut conn = pool.get().await?;
     let hub_id = lookups::hub_id(&mut conn, hub.as_str())
         .await?
-        .ok_or_else(|| ApiError::invalid("hub", format!("no hub has the slug {hub}")))?;
+        .ok_or_else(|| ApiError::unprocessable("hub", format!("no hub has the slug {hub}")))?;
     authorize(&caller, &Action::CreateWorkGroup { hub_id })
         .map_err(|refusal| refusal.into_error("Work group"))?;
     let (project_id, academic_year, project_phases) = writes::project(&mut conn, project.as_str())
         .await?
         .ok_or_else(|| {
-            ApiError::invalid("project", format!("no project has the code {project}"))
+            ApiError::unprocessable("project", format!("no project has the code {project}"))
         })?;
     check_phase(phase, &project_phases)?;
     let leads = parse_leads(&mut conn, hub_id, body.leads).await?;

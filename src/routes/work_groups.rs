@@ -19,7 +19,7 @@ use crate::domain::{
 };
 use crate::error::ApiError;
 use crate::routes::list::{
-    FieldErrors, Filters, ListQuery, NoQueryParameters, Page, PageParams, page_response,
+    FieldErrors, Filters, ListQuery, NoQueryParameters, Page, page_response,
 };
 use crate::routes::refs::{HubRef, ProjectRef, Venue};
 use crate::routes::sessions::{Session, visible_joining_links};
@@ -183,6 +183,9 @@ impl Filters for WorkGroupFilter {
     }
 }
 
+/// The query string of the list below: its filters, page size and cursor.
+type WorkGroupList = ListQuery<WorkGroupFilter, (String, Uuid)>;
+
 /// List work groups
 ///
 /// The public catalogue: every work group that is not a draft, in code order, with its hub,
@@ -190,7 +193,7 @@ impl Filters for WorkGroupFilter {
 /// a school's area offers.
 #[utoipa::path(
     tag = TAG,
-    params(WorkGroupQuery, PageParams),
+    params(WorkGroupList),
     responses(
         (status = 200, description = "One page of work groups", body = Page<WorkGroupSummary>,
          headers(("Link" = String, description = "`<…>; rel=\"next\"` when a next page exists"), ("ETag" = String))),
@@ -200,22 +203,22 @@ impl Filters for WorkGroupFilter {
 #[get("/work-groups")]
 pub async fn list_work_groups(
     request: HttpRequest,
-    query: ListQuery<WorkGroupFilter, (String, Uuid)>,
+    query: WorkGroupList,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = pool.get().await?;
     let rows = queries::list(
         &mut conn,
         &query.filters,
-        query.after.as_ref(),
-        query.limit + 1,
+        query.page.after.as_ref(),
+        query.page.limit + 1,
     )
     .await?;
     let items = rows.into_iter().map(WorkGroupSummary::from).collect();
     Ok(page_response(
         &request,
         items,
-        query.limit,
+        &query.page,
         |group: &WorkGroupSummary| (group.code.clone(), group.id),
     ))
 }

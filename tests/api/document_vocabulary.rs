@@ -41,6 +41,7 @@ async fn identifier_parameters_declare_the_shape_their_handlers_parse() {
         "region",
         "q",
         "action",
+        "object_type",
         "object_id",
         "cursor",
         "since",
@@ -95,4 +96,65 @@ async fn request_fields_declare_the_rules_their_handlers_enforce() {
     );
     assert_eq!(field("NewUser", "password")["minLength"], 12);
     assert_eq!(field("NewSession", "notes")["pattern"], "^[^\\u0000]*$");
+}
+
+/// Every list in a request body is capped as its handler caps it (`FieldErrors::parse_each`):
+/// a list of a vocabulary's values holds each value at most once, so at most as many items as
+/// the vocabulary has (a repeat answers 422); a list of free text states its own cap.
+#[tokio::test(flavor = "multi_thread")]
+async fn request_lists_state_how_many_items_they_take() {
+    let document = served_document().await;
+    let schemas = document["components"]["schemas"]
+        .as_object()
+        .expect("schemas");
+    let enum_size = |reference: &str| {
+        let name = reference.rsplit('/').next().unwrap_or_default();
+        schemas[name]["enum"].as_array().map(Vec::len)
+    };
+
+    let mut wrong = Vec::new();
+    for (name, schema) in schemas {
+        for (field, property) in schema["properties"].as_object().into_iter().flatten() {
+            let is_list = property["type"] == "array"
+                || property["type"]
+                    .as_array()
+                    .is_some_and(|types| types.contains(&"array".into()));
+            if !is_list || name.ends_with("Page") || !is_request_schema(&document, name) {
+                continue;
+            }
+            let max_items = property["maxItems"].as_u64().map(|max| max as usize);
+            let expected = match property["items"]["$ref"].as_str().and_then(enum_size) {
+                Some(size) => max_items == Some(size),
+                None => max_items.is_some(),
+            };
+            if !expected {
+                wrong.push(format!("{name}.{field}: maxItems {max_items:?}"));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "lists without their cap: {wrong:#?}");
+}
+
+/// Whether an operation's request body refers to the schema, directly or through another.
+fn is_request_schema(document: &Value, name: &str) -> bool {
+    let reference = format!("\"#/components/schemas/{name}\"");
+    let mut bodies = Vec::new();
+    for item in document["paths"].as_object().expect("paths").values() {
+        for operation in item.as_object().expect("a path item").values() {
+            bodies.push(operation["requestBody"].to_string());
+        }
+    }
+    let mentioned_in_bodies = bodies.iter().any(|body| body.contains(&reference));
+    let mentioned_in_a_request_schema = document["components"]["schemas"]
+        .as_object()
+        .expect("schemas")
+        .iter()
+        .filter(|(other, _)| other.as_str() != name)
+        .any(|(other, schema)| {
+            schema.to_string().contains(&reference)
+                && bodies
+                    .iter()
+                    .any(|body| body.contains(&format!("\"#/components/schemas/{other}\"")))
+        });
+    mentioned_in_bodies || mentioned_in_a_request_schema
 }

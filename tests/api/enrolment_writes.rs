@@ -216,12 +216,12 @@ async fn each_refusal_names_its_rule_and_creates_nothing() {
     app.execute("UPDATE schools SET status = 'open' WHERE urn = '137083'")
         .await;
     let unknown = json!({"school_urn": "999999", "role_in_school": "head_of_department"});
-    let problem = assert_problem(express(&app, &teacher, &group, &unknown).await, 400).await;
+    let problem = assert_problem(express(&app, &teacher, &group, &unknown).await, 422).await;
     assert_eq!(invalid_fields(&problem), ["school_urn"]);
     let bad = json!({"school_urn": "12", "role_in_school": "pilot", "referred_by": "Not A Slug", "extra": 1});
     assert_problem(express(&app, &teacher, &group, &bad).await, 400).await;
     let nowhere = json!({"school_urn": TWYFORD, "role_in_school": "head_of_department", "referred_by": "nowhere"});
-    let problem = assert_problem(express(&app, &teacher, &group, &nowhere).await, 400).await;
+    let problem = assert_problem(express(&app, &teacher, &group, &nowhere).await, 422).await;
     assert_eq!(invalid_fields(&problem), ["referred_by"]);
     require_core_maths_first(&app).await;
     let problem = assert_problem(express(&app, &teacher, &group, &interest()).await, 422).await;

@@ -189,7 +189,7 @@ async fn bad_filters_are_each_named() {
         fields,
         ["academic_year", "colour", "hub", "school", "status"]
     );
-    let unknown_hub = assert_problem(list(&app, &admin, "?hub=no-such-hub").await, 400).await;
+    let unknown_hub = assert_problem(list(&app, &admin, "?hub=no-such-hub").await, 422).await;
     assert_eq!(invalid_fields(&unknown_hub), ["hub"]);
 }
 

@@ -119,7 +119,7 @@ async fn covering_a_district_an_unknown_or_a_retired_authority_or_hub_is_refused
     add_retired_hub(&app).await;
     let before = reference_data(&app).await;
 
-    let district = assert_problem(put(&app, &admin, "glow", "E07000079").await, 400).await;
+    let district = assert_problem(put(&app, &admin, "glow", "E07000079").await, 422).await;
     assert_eq!(invalid_fields(&district), ["code"]);
     assert!(district.to_string().contains("E10000013"), "{district}");
     assert_problem(put(&app, &admin, LCW, "E09000099").await, 404).await;

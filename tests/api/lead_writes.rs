@@ -1,6 +1,7 @@
 //! Writing LLME profiles over HTTP: hub managers and admins create and edit the profiles of
 //! their hub's leads, leads edit their own bio; audited, If-Match, shown in the public views.
 
+use chrono::Datelike;
 use reqwest::Method;
 use reqwest::header::{ETAG, IF_MATCH, LOCATION};
 use serde_json::{Value, json};
@@ -145,7 +146,7 @@ async fn create_returns_403_when_the_lead_is_of_another_hub_and_changes_nothing(
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn create_returns_400_when_the_account_is_not_an_enabled_lead() {
+async fn create_returns_422_when_the_account_is_not_an_enabled_lead() {
     let app = app().await;
     let admin = app.token(ADMIN).await;
     let before = profiles_digest(&app).await;
@@ -161,7 +162,7 @@ async fn create_returns_400_when_the_account_is_not_an_enabled_lead() {
         DISABLED_LCW_LEAD,
         "00000000-0000-7000-8000-0000000000ff",
     ] {
-        let problem = assert_problem(post(&app, &admin, &new_profile(id)).await, 400).await;
+        let problem = assert_problem(post(&app, &admin, &new_profile(id)).await, 422).await;
         assert_eq!(invalid_fields(&problem), ["user_id"], "{id}");
     }
     assert_eq!(profiles_digest(&app).await, before);
@@ -185,6 +186,27 @@ async fn create_returns_409_when_the_lead_has_a_profile_already() {
             .await
             .is_empty()
     );
+}
+
+/// A year to come is well-formed (the document allows 2014 on) but cannot be when a lead
+/// joined: 422, where a year before the programme began breaks the document (400, above).
+#[tokio::test(flavor = "multi_thread")]
+async fn create_returns_422_for_a_year_of_joining_still_to_come() {
+    let app = app().await;
+    let manager = app.token(MANAGER).await;
+    let before = profiles_digest(&app).await;
+    let next_year = chrono::Utc::now().year() + 1;
+    let mut body = new_profile(NEW_LCW_LEAD);
+    body["community_member_since"] = json!(next_year);
+
+    let problem = assert_problem(post(&app, &manager, &body).await, 422).await;
+
+    assert_eq!(invalid_fields(&problem), ["community_member_since"]);
+    assert!(
+        problem.to_string().contains("must not be after this year"),
+        "{problem}"
+    );
+    assert_eq!(profiles_digest(&app).await, before);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -222,13 +244,13 @@ async fn create_returns_400_naming_every_bad_field_and_changes_nothing() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn create_returns_400_when_a_non_member_has_a_year_of_joining() {
+async fn create_returns_422_when_a_non_member_has_a_year_of_joining() {
     let app = app().await;
     let manager = app.token(MANAGER).await;
     let mut body = new_profile(NEW_LCW_LEAD);
     body["community_member"] = json!(false);
 
-    let problem = assert_problem(post(&app, &manager, &body).await, 400).await;
+    let problem = assert_problem(post(&app, &manager, &body).await, 422).await;
 
     assert_eq!(invalid_fields(&problem), ["community_member_since"]);
     assert_problem(app.get(&format!("/api/v1/leads/{NEW_LCW_LEAD}")).await, 404).await;
@@ -342,7 +364,7 @@ async fn update_clears_the_year_sent_as_null_and_refuses_a_non_member_keeping_on
             &json!({"community_member": false}),
         )
         .await,
-        400,
+        422,
     )
     .await;
     assert_eq!(invalid_fields(&problem), ["community_member_since"]);

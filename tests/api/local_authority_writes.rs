@@ -107,7 +107,7 @@ async fn create_returns_400_naming_every_bad_field_and_changes_nothing() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn create_returns_400_when_kind_or_parent_disagree_with_the_code() {
+async fn create_returns_422_when_kind_or_parent_disagree_with_the_code() {
     let (app, admin) = spawn().await;
     let before = reference_data(&app).await;
     let with = |changes: Value| {
@@ -137,7 +137,7 @@ async fn create_returns_400_when_kind_or_parent_disagree_with_the_code() {
         ),
     ];
     for (body, field, words) in cases {
-        let problem = assert_problem(post(&app, &admin, &body).await, 400).await;
+        let problem = assert_problem(post(&app, &admin, &body).await, 422).await;
         assert_eq!(invalid_fields(&problem), [field], "{body}");
         assert!(
             problem.to_string().contains(words),
@@ -225,13 +225,13 @@ async fn update_moves_a_district_to_another_county_only() {
 
     let problem = assert_problem(
         patch(&app, &admin, "E07000009", &json!({"parent": "E06000001"})).await,
-        400,
+        422,
     )
     .await;
     assert_eq!(invalid_fields(&problem), ["parent"]);
     let problem = assert_problem(
         patch(&app, &admin, "E09000009", &json!({"parent": "E10000003"})).await,
-        400,
+        422,
     )
     .await;
     assert_eq!(invalid_fields(&problem), ["parent"]);

@@ -9,6 +9,7 @@ mod calendars;
 mod change_feed;
 mod cli;
 mod conventions;
+mod cursors;
 mod demo_seed;
 mod document_vocabulary;
 mod enrolment_views;

@@ -208,18 +208,22 @@ async fn update_me_changes_the_password_only_with_the_right_current_one_and_ends
     let new_password = "a fresh teacher passphrase";
     let before = stored_row(&app, TEACHER).await;
 
-    for (changes, field) in [
+    // A wrong or missing current password is well-formed but cannot be used (422); a password
+    // too short breaks the document's schema (400).
+    for (changes, field, status) in [
         (
             json!({"password": new_password, "current_password": "not my password"}),
             "current_password",
+            422,
         ),
-        (json!({"password": new_password}), "current_password"),
+        (json!({"password": new_password}), "current_password", 422),
         (
             json!({"password": "short", "current_password": DEMO_PASSWORD}),
             "password",
+            400,
         ),
     ] {
-        let problem = assert_problem(patch_me(&app, token, &changes).await, 400).await;
+        let problem = assert_problem(patch_me(&app, token, &changes).await, status).await;
         assert_eq!(invalid_fields(&problem), [field], "{changes}: {problem}");
         assert_eq!(stored_row(&app, TEACHER).await, before, "{changes}");
     }
@@ -283,7 +287,7 @@ async fn update_me_lets_a_participant_move_school_and_change_their_role_in_it() 
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn update_me_returns_400_when_a_participant_names_a_closed_or_unknown_school() {
+async fn update_me_refuses_a_closed_an_unknown_or_a_malformed_school() {
     let app = TestApp::spawn_with_demo().await;
     TestApp::execute(
         &app,
@@ -294,10 +298,15 @@ async fn update_me_returns_400_when_a_participant_names_a_closed_or_unknown_scho
     let token = app.token(TEACHER).await;
     let before = stored_row(&app, TEACHER).await;
 
-    for school in ["900099", "999999", "12345", "not-a-urn"] {
+    for (school, status) in [
+        ("900099", 422),
+        ("999999", 422),
+        ("12345", 400),
+        ("not-a-urn", 400),
+    ] {
         let problem = assert_problem(
             patch_me(&app, &token, &json!({"school_urn": school})).await,
-            400,
+            status,
         )
         .await;
         assert_eq!(

@@ -37,3 +37,18 @@ async fn list_returns_400_naming_a_text_filter_that_holds_a_nul() {
         assert_eq!(invalid_fields(&problem), ["q"], "{path}");
     }
 }
+
+/// Only U+0000 is refused: other control characters are text a filter may hold, as the
+/// document's patterns allow (Schemathesis sent `q=©\u{81}0` and met a 400).
+#[tokio::test(flavor = "multi_thread")]
+async fn list_searches_for_text_with_other_control_characters() {
+    let app = TestApp::spawn_with_demo().await;
+
+    for path in [
+        "/api/v1/hubs?q=%C2%A9%C2%810",
+        "/api/v1/schools?q=a%01%1Fb%7F",
+    ] {
+        let page = crate::helpers::json_body(app.get(path).await, 200).await;
+        assert_eq!(page["items"], serde_json::json!([]), "{path}");
+    }
+}

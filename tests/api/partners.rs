@@ -400,7 +400,7 @@ async fn partners_endpoints_are_refused_to_everyone_but_admins_and_change_nothin
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn create_returns_400_naming_teaching_school_hub_when_the_slug_is_unknown() {
+async fn create_returns_422_naming_teaching_school_hub_when_the_slug_is_unknown() {
     let app = TestApp::spawn_with_demo().await;
     let admin = app.token(ADMIN).await;
 
@@ -408,7 +408,7 @@ async fn create_returns_400_naming_teaching_school_hub_when_the_slug_is_unknown(
     let response = app
         .send(Method::POST, "/api/v1/partners", Some(&admin), Some(&body))
         .await;
-    let problem = assert_problem(response, 400).await;
+    let problem = assert_problem(response, 422).await;
     assert_eq!(invalid_fields(&problem), ["teaching_school_hub"]);
     assert_eq!(partner_client_count(&app).await, 0);
 }

@@ -170,14 +170,14 @@ async fn create_returns_400_when_unknown_fields_are_sent() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn create_returns_400_when_a_role_is_both_allowed_and_excluded() {
+async fn create_returns_422_when_a_role_is_both_allowed_and_excluded() {
     let app = TestApp::spawn_with_demo().await;
     let admin = app.token(ADMIN).await;
     let mut body = next_year();
     body["eligibility"]["roles_allowed"] = json!(["head_of_department", "teacher"]);
     body["eligibility"]["roles_excluded"] = json!(["teacher"]);
 
-    let problem = assert_problem(post(&app, &admin, &body).await, 400).await;
+    let problem = assert_problem(post(&app, &admin, &body).await, 422).await;
 
     assert_eq!(invalid_fields(&problem), ["eligibility.roles_excluded"]);
     assert!(
@@ -191,7 +191,7 @@ async fn create_returns_400_when_a_role_is_both_allowed_and_excluded() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn create_returns_400_when_the_required_or_followed_project_is_unknown_or_not_earlier() {
+async fn create_returns_422_when_the_required_or_followed_project_is_unknown_or_not_earlier() {
     let app = TestApp::spawn_with_demo().await;
     let admin = app.token(ADMIN).await;
     json_body(post(&app, &admin, &next_year()).await, 201).await;
@@ -202,7 +202,7 @@ async fn create_returns_400_when_the_required_or_followed_project_is_unknown_or_
     // Of 2022/23 itself: not an earlier year.
     body["follows"] = json!("NCP22-15");
 
-    let problem = assert_problem(post(&app, &admin, &body).await, 400).await;
+    let problem = assert_problem(post(&app, &admin, &body).await, 422).await;
 
     let mut fields = invalid_fields(&problem);
     fields.sort();
@@ -289,21 +289,21 @@ async fn update_clears_what_is_sent_as_null() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn update_returns_400_when_the_result_would_allow_and_exclude_one_role() {
+async fn update_returns_422_when_the_result_would_allow_and_exclude_one_role() {
     let app = TestApp::spawn_with_demo().await;
     let admin = app.token(ADMIN).await;
     let before = projects_digest(&app).await;
 
     // NCP21-15 already excludes prospective heads of department.
     let body = json!({"eligibility": {"roles_allowed": ["prospective_head_of_department"]}});
-    let problem = assert_problem(patch(&app, &admin, "NCP21-15", &body).await, 400).await;
+    let problem = assert_problem(patch(&app, &admin, "NCP21-15", &body).await, 422).await;
 
     assert_eq!(invalid_fields(&problem), ["eligibility.roles_excluded"]);
     assert_eq!(projects_digest(&app).await, before);
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn update_returns_400_when_a_pathway_would_loop() {
+async fn update_returns_422_when_a_pathway_would_loop() {
     let app = TestApp::spawn_with_demo().await;
     let admin = app.token(ADMIN).await;
     let before = projects_digest(&app).await;
@@ -311,7 +311,7 @@ async fn update_returns_400_when_a_pathway_would_loop() {
     // Sustaining (NCP21-93) follows Embedding (NCP20-92): the reverse would close a loop.
     let problem = assert_problem(
         patch(&app, &admin, "NCP20-92", &json!({"follows": "NCP21-93"})).await,
-        400,
+        422,
     )
     .await;
     assert_eq!(invalid_fields(&problem), ["follows"]);
@@ -323,7 +323,7 @@ async fn update_returns_400_when_a_pathway_would_loop() {
             &json!({"eligibility": {"requires_completed": "NCP21-15"}}),
         )
         .await,
-        400,
+        422,
     )
     .await;
     assert_eq!(

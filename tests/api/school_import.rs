@@ -214,7 +214,7 @@ async fn a_malformed_file_changes_nothing_and_says_why() {
         let problem = crate::helpers::assert_problem(
             app.post_csv("/api/v1/schools/import", Some(&admin), file)
                 .await,
-            400,
+            422,
         )
         .await;
 

@@ -88,7 +88,7 @@ async fn create_returns_400_naming_every_bad_field_and_creates_nothing() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn create_returns_400_unless_the_authority_educates_and_the_district_is_of_its_county() {
+async fn create_returns_422_unless_the_authority_educates_and_the_district_is_of_its_county() {
     let (app, admin) = admin_app().await;
     let before = schools_state(&app).await;
     let cases = [
@@ -131,7 +131,7 @@ async fn create_returns_400_unless_the_authority_educates_and_the_district_is_of
         let problem = assert_problem(
             app.send(Method::POST, "/api/v1/schools", Some(&admin), Some(&body))
                 .await,
-            400,
+            422,
         )
         .await;
 
@@ -231,13 +231,13 @@ async fn update_moves_a_school_only_to_an_education_authority_and_a_district_of_
     };
     let before = schools_state(&app).await;
 
-    let refused = assert_problem(patch(json!({"district": "E07000107"})).await, 400).await;
+    let refused = assert_problem(patch(json!({"district": "E07000107"})).await, 422).await;
     assert_eq!(
         invalid_fields(&refused),
         ["district"],
         "Ealing has no districts"
     );
-    let refused = assert_problem(patch(json!({"local_authority": "E07000107"})).await, 400).await;
+    let refused = assert_problem(patch(json!({"local_authority": "E07000107"})).await, 422).await;
     assert_eq!(invalid_fields(&refused), ["local_authority"]);
     assert_eq!(schools_state(&app).await, before);
 

@@ -112,18 +112,22 @@ async fn sessions_keep_their_instant_and_show_london_time_in_winter_and_summer()
 async fn times_against_the_calendar_rules_are_all_named_at_once() {
     let app = TestApp::spawn_with_demo().await;
     let (group, manager) = draft_group(&app).await;
+    // Well-formed times that break the calendar rules answer 422; malformed fields, 400.
     let cases = [
         (
             session("2022-01-12T14:30:00Z", "2022-01-12T09:30:00Z"),
             vec!["ends_at"],
+            422,
         ),
         (
             session("2022-01-12T20:00:00Z", "2022-01-13T01:00:00Z"),
             vec!["ends_at"],
+            422,
         ),
         (
             session("2022-09-05T09:00:00+01:00", "2022-09-05T10:00:00+01:00"),
             vec!["starts_at"],
+            422,
         ),
         (
             json!({"kind": "lecture", "mode": "carrier_pigeon", "starts_at": "soon", "ends_at": "later",
@@ -136,10 +140,11 @@ async fn times_against_the_calendar_rules_are_all_named_at_once() {
                 "starts_at",
                 "venue.name",
             ],
+            400,
         ),
     ];
-    for (body, expected) in cases {
-        let problem = assert_problem(add(&app, &manager, &group, &body).await, 400).await;
+    for (body, expected, status) in cases {
+        let problem = assert_problem(add(&app, &manager, &group, &body).await, status).await;
         let mut fields = invalid_fields(&problem);
         fields.sort();
         assert_eq!(fields, expected, "{body}");
@@ -159,7 +164,7 @@ async fn a_session_may_span_as_many_london_days_as_its_project_allows() {
     let (group, manager) = draft_group(&app).await;
     let admin = app.token("admin@demo.mathshub.invalid").await;
     let residential = session("2022-01-12T09:30:00Z", "2022-01-13T16:00:00Z");
-    let refused = assert_problem(add(&app, &manager, &group, &residential).await, 400).await;
+    let refused = assert_problem(add(&app, &manager, &group, &residential).await, 422).await;
     assert_eq!(invalid_fields(&refused), ["ends_at"]);
 
     let allowed = json!({"session_days": 2});
@@ -175,7 +180,7 @@ async fn a_session_may_span_as_many_london_days_as_its_project_allows() {
 
     json_body(add(&app, &manager, &group, &residential).await, 201).await;
     let three_days = session("2022-01-17T09:30:00Z", "2022-01-19T16:00:00Z");
-    let problem = assert_problem(add(&app, &manager, &group, &three_days).await, 400).await;
+    let problem = assert_problem(add(&app, &manager, &group, &three_days).await, 422).await;
     assert!(problem.to_string().contains("within 2 days"), "{problem}");
 }
 

@@ -141,12 +141,12 @@ async fn calendar_pages_to_the_end() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn calendar_returns_400_for_a_backwards_or_malformed_range() {
+async fn calendar_refuses_a_backwards_range_422_and_a_malformed_one_400() {
     let app = app_with_fixture().await;
     let problem = assert_problem(
         app.get("/api/v1/sessions?from=2022-01-01T00:00:00Z&to=2021-01-01T00:00:00Z")
             .await,
-        400,
+        422,
     )
     .await;
     assert_eq!(invalid_fields(&problem), ["to"]);

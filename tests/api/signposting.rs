@@ -183,14 +183,12 @@ async fn unknown_or_malformed_authorities_referrals_and_parameters_are_refused()
     };
 
     refused("?local_authority=E09000099", 404).await;
+    let problem = refused("?local_authority=E09000025&referred_by=nowhere", 422).await;
+    assert_eq!(invalid_fields(&problem), ["referred_by"], "{problem}");
     for (query, fields) in [
         ("", vec!["local_authority"]),
         ("?local_authority=E0900002", vec!["local_authority"]),
         ("?local_authority=E09000025&colour=red", vec!["colour"]),
-        (
-            "?local_authority=E09000025&referred_by=nowhere",
-            vec!["referred_by"],
-        ),
         (
             "?local_authority=E09000025&referred_by=Not%20A%20Slug",
             vec!["referred_by"],

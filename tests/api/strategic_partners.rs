@@ -44,7 +44,7 @@ async fn create_returns_201_and_the_hub_lists_the_partner() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn create_returns_400_naming_every_bad_field_and_an_unknown_school_and_changes_nothing() {
+async fn create_refuses_every_bad_field_400_and_an_unknown_school_422_and_changes_nothing() {
     let (app, admin) = spawn_as_admin().await;
     let before = reference_data(&app).await;
 
@@ -71,7 +71,7 @@ async fn create_returns_400_naming_every_bad_field_and_an_unknown_school_and_cha
             Some(&json!({"name": "Nowhere School", "kind": "school", "school_urn": "999998"})),
         )
         .await,
-        400,
+        422,
     )
     .await;
     assert_eq!(invalid_fields(&problem), ["school_urn"]);
@@ -150,7 +150,7 @@ async fn update_changes_what_is_sent_and_refuses_a_stale_if_match() {
             Some(&json!({"school_urn": "999998"})),
         )
         .await,
-        400,
+        422,
     )
     .await;
     assert_eq!(invalid_fields(&problem), ["school_urn"]);

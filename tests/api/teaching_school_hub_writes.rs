@@ -110,6 +110,16 @@ async fn create_returns_400_naming_every_bad_code_and_slug_and_changes_nothing()
             "no hub has the slug",
         ],
     );
+    // Over the documented `maxItems`: 100 authorities, 40 hubs.
+    let mut crowded = west_london();
+    crowded["area"] = json!(vec!["E09000009"; 101]);
+    crowded["partner_hubs"] = json!(vec!["glow"; 41]);
+    let problem = assert_problem(
+        post(&app, &admin, "/api/v1/teaching-school-hubs", Some(&crowded)).await,
+        400,
+    )
+    .await;
+    assert_eq!(invalid_fields(&problem), ["area", "partner_hubs"]);
     assert_eq!(reference_data(&app).await, before);
 }
 
@@ -142,7 +152,7 @@ async fn update_replaces_the_lists_sent_keeps_the_rest_and_refuses_a_stale_if_ma
             Some(&json!({"area": ["E07000079", "E10000013"]})),
         )
         .await,
-        400,
+        422,
     )
     .await;
     assert_eq!(invalid_fields(&problem), ["area[1]"]);

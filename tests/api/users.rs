@@ -369,7 +369,7 @@ async fn create_user_with_a_chosen_password_generates_none_and_the_chosen_one_si
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn create_user_returns_400_naming_the_attachments_a_role_lacks_or_cannot_have() {
+async fn create_user_returns_422_naming_the_attachments_a_role_lacks_or_cannot_have() {
     let app = TestApp::spawn_with_demo().await;
     TestApp::execute(
         &app,
@@ -441,7 +441,7 @@ async fn create_user_returns_400_naming_the_attachments_a_role_lacks_or_cannot_h
     ];
 
     for (request, fields) in cases {
-        let problem = assert_problem(create(&app, &admin, &request).await, 400).await;
+        let problem = assert_problem(create(&app, &admin, &request).await, 422).await;
         assert_eq!(
             sorted(invalid_fields(&problem)),
             fields,
@@ -849,7 +849,7 @@ async fn changing_a_role_as_admin_applies_the_attachment_rules_and_refuses_the_o
     // A participant needs a school and a role in it.
     let problem = assert_problem(
         patch(&app, &admin, &lead_id, &json!({"role": "participant"})).await,
-        400,
+        422,
     )
     .await;
     assert_eq!(
@@ -865,7 +865,7 @@ async fn changing_a_role_as_admin_applies_the_attachment_rules_and_refuses_the_o
             &json!({"role": "partner", "teaching_school_hub": "london-district-east", "hub": "glow"}),
         )
         .await,
-        400,
+        422,
     )
     .await;
     assert_eq!(invalid_fields(&problem), ["hub"]);
@@ -1058,22 +1058,22 @@ async fn update_user_new_password_ends_the_account_s_tokens_and_sessions() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn update_user_returns_400_for_a_bad_field_or_an_unknown_one_and_changes_nothing() {
+async fn update_user_refuses_a_bad_field_or_an_unknown_one_and_changes_nothing() {
     let app = TestApp::spawn_with_demo().await;
     let admin = app.token(ADMIN).await;
     let lead_id = id_of(&app, LEAD_LCW).await;
     let before = stored_row(&app, &lead_id).await;
 
-    for (changes, field) in [
-        (json!({"password": "too short"}), "password"),
-        (json!({"email": "no-at-sign"}), "email"),
-        (json!({"name": ""}), "name"),
-        (json!({"hub": "no-such-hub"}), "hub"),
-        (json!({"role": "superuser"}), "body"),
-        (json!({"token_version": 0}), "body"),
-        (json!({"created_at": "2020-01-01T00:00:00Z"}), "body"),
+    for (changes, field, status) in [
+        (json!({"password": "too short"}), "password", 400),
+        (json!({"email": "no-at-sign"}), "email", 400),
+        (json!({"name": ""}), "name", 400),
+        (json!({"hub": "no-such-hub"}), "hub", 422),
+        (json!({"role": "superuser"}), "body", 400),
+        (json!({"token_version": 0}), "body", 400),
+        (json!({"created_at": "2020-01-01T00:00:00Z"}), "body", 400),
     ] {
-        let problem = assert_problem(patch(&app, &admin, &lead_id, &changes).await, 400).await;
+        let problem = assert_problem(patch(&app, &admin, &lead_id, &changes).await, status).await;
         assert_eq!(invalid_fields(&problem), [field], "{changes}: {problem}");
         assert_eq!(stored_row(&app, &lead_id).await, before, "{changes}");
     }

@@ -147,6 +147,14 @@ async fn create_names_every_bad_field_at_once_and_creates_nothing() {
         .unwrap()
         .extend(unknown.as_object().unwrap().clone());
     assert_problem(post_group(&app, &admin, &with_status).await, 400).await;
+    // Over the documented `maxItems` of 10 leads.
+    let mut crowded = new_work_group("LCW21-15-03");
+    crowded["leads"] = json!(vec![
+        json!({"user_id": uuid::Uuid::nil(), "role": "work_group_lead"});
+        11
+    ]);
+    let problem = assert_problem(post_group(&app, &admin, &crowded).await, 400).await;
+    assert_eq!(invalid_fields(&problem), ["leads"]);
     assert_eq!(
         app.query_count("SELECT count(*) AS count FROM work_groups", &[])
             .await,
@@ -160,7 +168,7 @@ async fn create_refuses_a_phase_outside_the_project_a_lead_of_another_hub_and_a_
     let manager = app.token(MANAGER).await;
     let mut primary = new_work_group("LCW21-15-04");
     primary["phase"] = json!("primary");
-    let problem = assert_problem(post_group(&app, &manager, &primary).await, 400).await;
+    let problem = assert_problem(post_group(&app, &manager, &primary).await, 422).await;
     assert_eq!(invalid_fields(&problem), ["phase"]);
 
     let glow_lead = app
@@ -171,7 +179,7 @@ async fn create_refuses_a_phase_outside_the_project_a_lead_of_another_hub_and_a_
         .await;
     let mut foreign_lead = new_work_group("LCW21-15-05");
     foreign_lead["leads"] = json!([{"user_id": glow_lead, "role": "work_group_lead"}]);
-    let problem = assert_problem(post_group(&app, &manager, &foreign_lead).await, 400).await;
+    let problem = assert_problem(post_group(&app, &manager, &foreign_lead).await, 422).await;
     assert_eq!(invalid_fields(&problem), ["leads[0].user_id"]);
 
     assert_problem_saying(

@@ -2,8 +2,7 @@
 # Fuzzes the API against its own OpenAPI document with Schemathesis: every check, every phase
 # (examples, coverage, fuzzing, stateful), once anonymous and once for each role of the demo
 # data, each run against a fresh server on a fresh embedded PostgreSQL (so one role's writes
-# cannot starve the next run of data). Fails on any failure Schemathesis reports. One check,
-# positive_data_acceptance, is off for now: schemathesis.toml says why.
+# cannot starve the next run of data). Fails on any failure Schemathesis reports.
 #
 #   tests/schemathesis/run.sh                 # after `cargo build` and `pip install schemathesis`
 #   tests/schemathesis/run.sh lead partner    # only these runs (anonymous, admin, manager, lead,
@@ -120,7 +119,6 @@ for run in "${runs[@]}"; do
   # `.hypothesis/`) in the current folder, and each run starts afresh.
   if (cd "$work" && python3 -m schemathesis.cli --no-color --config-file "$config" run "$base/api-docs/openapi.json" \
     --checks all \
-    --exclude-checks positive_data_acceptance \
     --phases examples,coverage,fuzzing,stateful \
     --max-examples "$max_examples" \
     --seed "$seed" \
