@@ -1,7 +1,8 @@
 //! Sessions of public work groups: a group's own (in time order, numbered from 1) and the
-//! calendar of all of them in a time range. Joining links are private to the group's leads,
-//! managers, admins and accepted participants: selected only when the caller asks for them
-//! after the policy allowed it.
+//! calendar of all of them in a time range, cancelled ones included (people need to see that
+//! a date is off). Joining links are private to the group's leads, managers, admins and
+//! accepted participants: selected only when the caller asks for them after the policy
+//! allowed it.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::QueryableByName;
@@ -11,7 +12,7 @@ use uuid::Uuid;
 
 use crate::db::json::Json;
 use crate::db::sql::SqlBuilder;
-use crate::domain::{SessionKind, SessionMode, Slug};
+use crate::domain::{SessionKind, SessionMode, SessionStatus, Slug};
 
 /// One session, as selected here or as JSON inside a work group's row.
 #[derive(Debug, QueryableByName, serde::Deserialize)]
@@ -37,6 +38,10 @@ pub struct SessionRow {
     pub venue_postcode: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
     pub notes: Option<String>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub cancelled_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub cancellation_reason: Option<String>,
 }
 
 /// A session with the group and hub it belongs to, for calendars.
@@ -67,7 +72,8 @@ const SESSION_COLUMNS: &str = "\
 s.id, (SELECT count(*) FROM sessions earlier
         WHERE earlier.work_group_id = s.work_group_id
           AND (earlier.starts_at, earlier.id) <= (s.starts_at, s.id)) AS sequence,
-       s.kind, s.mode, s.starts_at, s.ends_at, s.venue_name, s.venue_address, s.venue_postcode, s.notes";
+       s.kind, s.mode, s.starts_at, s.ends_at, s.venue_name, s.venue_address, s.venue_postcode, s.notes,
+       s.cancelled_at, s.cancellation_reason";
 
 /// The sort key of session lists.
 pub type SessionKey = (DateTime<Utc>, Uuid);
@@ -115,6 +121,7 @@ pub struct CalendarFilter {
     /// Sessions starting before this instant.
     pub to: Option<DateTime<Utc>>,
     pub hub: Option<Slug>,
+    pub status: Option<SessionStatus>,
 }
 
 /// One page of the sessions of public work groups overlapping the range, in time order.
@@ -143,6 +150,11 @@ pub async fn calendar(
             .sql(" AND hub.slug = ")
             .bind::<Text, _>(hub.as_str().to_owned());
     }
+    query = match filter.status {
+        Some(SessionStatus::Scheduled) => query.sql(" AND s.cancelled_at IS NULL"),
+        Some(SessionStatus::Cancelled) => query.sql(" AND s.cancelled_at IS NOT NULL"),
+        None => query,
+    };
     if let Some((starts_at, id)) = after {
         query = query
             .sql(" AND (s.starts_at, s.id) > (")

@@ -176,6 +176,16 @@ vocabulary!(
 );
 
 vocabulary!(
+    /// Whether a session takes place.
+    SessionStatus {
+        /// Takes place as planned.
+        Scheduled = "scheduled",
+        /// Called off, with a reason; still listed, so people see the date is off.
+        Cancelled = "cancelled",
+    }
+);
+
+vocabulary!(
     /// A workshop, or a school-based task between workshops.
     SessionKind { Workshop = "workshop", SchoolBasedTask = "school_based_task" }
 );

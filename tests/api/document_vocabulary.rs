@@ -44,6 +44,7 @@ async fn identifier_parameters_declare_the_shape_their_handlers_parse() {
         "object_id",
         "cursor",
         "since",
+        "status",
     ];
 
     let mut unshaped = Vec::new();
