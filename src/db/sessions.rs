@@ -252,16 +252,27 @@ pub async fn insert(
     Ok(id)
 }
 
-/// A session and its group, locked until the transaction ends.
+/// A session as a write finds it under its lock.
+#[derive(Debug, diesel::Queryable, diesel::Selectable)]
+#[diesel(table_name = crate::db::schema::sessions, check_for_backend(diesel::pg::Pg))]
+pub struct LockedSession {
+    pub work_group_id: Uuid,
+    /// Set once the session is cancelled: it no longer changes.
+    pub cancelled_at: Option<DateTime<Utc>>,
+    #[diesel(embed)]
+    pub fields: SessionFields,
+}
+
+/// A session, locked until the transaction ends.
 pub async fn lock(
     conn: &mut AsyncPgConnection,
     id: Uuid,
-) -> diesel::QueryResult<Option<(Uuid, SessionFields)>> {
+) -> diesel::QueryResult<Option<LockedSession>> {
     use crate::db::schema::sessions;
     use diesel::{OptionalExtension, QueryDsl, SelectableHelper};
     sessions::table
         .find(id)
-        .select((sessions::work_group_id, SessionFields::as_select()))
+        .select(LockedSession::as_select())
         .for_update()
         .first(conn)
         .await
@@ -282,6 +293,25 @@ pub async fn update(
         .map(drop)
 }
 
+/// Cancels the session with its reason (its revision moves on, by trigger).
+pub async fn cancel(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    reason: &str,
+) -> diesel::QueryResult<()> {
+    use crate::db::schema::sessions;
+    use diesel::{ExpressionMethods, QueryDsl};
+    diesel::update(sessions::table.find(id))
+        .set((
+            sessions::cancelled_at.eq(diesel::dsl::now),
+            sessions::cancellation_reason.eq(reason),
+            sessions::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
 pub async fn delete(conn: &mut AsyncPgConnection, id: Uuid) -> diesel::QueryResult<()> {
     use crate::db::schema::sessions;
     use diesel::QueryDsl;
@@ -291,7 +321,8 @@ pub async fn delete(conn: &mut AsyncPgConnection, id: Uuid) -> diesel::QueryResu
         .map(drop)
 }
 
-/// Whether another session of the group overlaps the time span.
+/// Whether another session of the group taking place overlaps the time span: a cancelled
+/// one leaves its slot free.
 pub async fn overlaps(
     conn: &mut AsyncPgConnection,
     work_group_id: Uuid,
@@ -302,6 +333,7 @@ pub async fn overlaps(
     use diesel::{BoolExpressionMethods, ExpressionMethods, QueryDsl};
     let mut others = sessions::table
         .filter(sessions::work_group_id.eq(work_group_id))
+        .filter(sessions::cancelled_at.is_null())
         .filter(
             sessions::starts_at
                 .lt(span.1)

@@ -267,7 +267,8 @@ vocabulary!(
         Owed = "owed",
         /// A hub manager or admin let the school off, with a reason.
         Waived = "waived",
-        /// The attendance behind it was corrected: it was never owed. Kept for the record.
+        /// The attendance behind it was corrected, or its session cancelled: it was never
+        /// owed. Kept for the record.
         Voided = "voided",
     }
 );

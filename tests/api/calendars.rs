@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{
     TEST_JWT_SECRET, TEST_PUBLIC_URL, TestApp, assert_problem, assert_problem_saying, audit_count,
-    etag_of, json_body, patch_if_match, post, session_of,
+    etag_of, json_body, next_cohort, patch_if_match, post, session_of,
 };
 
 const DEMO_GROUP: &str = "LCW21-15-01";
@@ -73,15 +73,6 @@ async fn group_id(app: &TestApp, code: &str) -> String {
         &[code],
     )
     .await
-}
-
-/// The demo's next cohort of the LCW group, in this academic year or the next (inside the
-/// hub and personal feeds' window); its code.
-async fn next_cohort(app: &TestApp) -> String {
-    let mut conn = app.database.connection().await;
-    mathshub::seed::demo_cohort::open_next_cohort(&mut conn, chrono::Utc::now())
-        .await
-        .expect("open the next cohort")
 }
 
 /// The session ids of a group in time order.

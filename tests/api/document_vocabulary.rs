@@ -96,4 +96,9 @@ async fn request_fields_declare_the_rules_their_handlers_enforce() {
     );
     assert_eq!(field("NewUser", "password")["minLength"], 12);
     assert_eq!(field("NewSession", "notes")["pattern"], "^[^\\u0000]*$");
+    let reason = field("SessionCancellation", "reason");
+    assert_eq!(
+        (&reason["maxLength"], &reason["pattern"]),
+        (&500.into(), &field("FeeWaiver", "reason")["pattern"])
+    );
 }
