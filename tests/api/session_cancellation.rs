@@ -1,14 +1,16 @@
 //! Cancelling one session (issue 6), over HTTP on the demo's next cohort of the LCW group
 //! (open, every session ahead): who may, when it is refused, and what a cancelled session no
-//! longer counts for: the group's sessions and dates, and its slot.
+//! longer counts for: the group's sessions and dates, its slot, attendance, late-withdrawal
+//! fees and the status clock.
 
+use mathshub::db::status_clock;
 use reqwest::Method;
 use reqwest::header::ETAG;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    TestApp, assert_problem, assert_problem_saying, each_of, etag_of, events_of, invalid_fields,
-    json_body, next_cohort, patch_if_match, send_if_match,
+    TestApp, assert_problem, assert_problem_saying, each_of, etag_of, events_of, hold_places,
+    invalid_fields, json_body, next_cohort, patch_if_match, send_if_match,
 };
 
 const MANAGER: &str = "manager.lcw@demo.mathshub.invalid";
@@ -17,8 +19,10 @@ const TEACHER: &str = "teacher.twyford@demo.mathshub.invalid";
 const GLOW_LEAD: &str = "lead.glow.post16@demo.mathshub.invalid";
 const REASON: &str = "The venue is closed for repairs that week.";
 
-/// The next cohort of the demo's LCW group: its id and its three sessions' ids in time order.
+/// The next cohort of the demo's LCW group: its code, its id and its three sessions' ids in
+/// time order.
 struct Cohort {
+    code: String,
     id: String,
     sessions: Vec<String>,
 }
@@ -41,7 +45,7 @@ async fn cohort(app: &TestApp) -> Cohort {
         .split(',')
         .map(str::to_owned)
         .collect();
-    Cohort { id, sessions }
+    Cohort { code, id, sessions }
 }
 
 fn reason(text: &str) -> Value {
@@ -418,6 +422,123 @@ async fn a_cancelled_session_frees_its_time_and_leaves_the_group_s_count_and_dat
         span_of(&app, &cohort.id).await,
         format!("2 {first_start} {second_start}")
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn recording_attendance_returns_409_for_a_cancelled_session() {
+    let app = TestApp::spawn_with_demo().await;
+    let cohort = cohort(&app).await;
+    let manager = app.token(MANAGER).await;
+    let session = &cohort.sessions[0];
+    let enrolment = hold_places(&app, &cohort.code, &["Cancelled Attendee"])
+        .await
+        .remove(0);
+    cancelled(&app, session).await;
+    // Time passes: the day it would have met is over.
+    app.execute(&format!(
+        "UPDATE sessions SET starts_at = now() - interval '3 hours', ends_at = now() - interval '1 hour' \
+          WHERE id = '{session}'"
+    ))
+    .await;
+
+    let recorded = app
+        .send(
+            Method::PUT,
+            &format!("/api/v1/sessions/{session}/attendance"),
+            Some(&manager),
+            Some(&json!({"items": [{"enrolment_id": enrolment, "status": "absent"}]})),
+        )
+        .await;
+
+    assert_problem_saying(recorded, 409, "cancelled").await;
+    let kept = app
+        .query_count(
+            "SELECT (SELECT count(*) FROM attendance) + (SELECT count(*) FROM fee_liabilities \
+              WHERE session_id = $1::uuid) AS count",
+            &[session],
+        )
+        .await;
+    assert_eq!(kept, 0, "no attendance and no fee");
+}
+
+/// Withdraws the enrolment as the group's staff, which must succeed.
+async fn withdraw(app: &TestApp, token: &str, enrolment: &str) {
+    let path = format!("/api/v1/enrolments/{enrolment}/withdraw");
+    let body = reason("Timetable clash.");
+    json_body(
+        app.send(Method::POST, &path, Some(token), Some(&body))
+            .await,
+        200,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cancelled_session_charges_no_late_withdrawal_and_voids_the_one_charged() {
+    let app = TestApp::spawn_with_demo().await;
+    let cohort = cohort(&app).await;
+    let manager = app.token(MANAGER).await;
+    let first = &cohort.sessions[0];
+    // The project charges 7500 pence with 7 days' notice: three days ahead is too close.
+    app.execute(&format!(
+        "UPDATE sessions SET starts_at = now() + interval '3 days', ends_at = now() + interval '3 days 4 hours' \
+          WHERE id = '{first}'"
+    ))
+    .await;
+    let [early, late] = hold_places(&app, &cohort.code, &["Early Leaver", "Late Leaver"])
+        .await
+        .try_into()
+        .unwrap();
+    withdraw(&app, &manager, &early).await;
+
+    cancelled(&app, first).await;
+    withdraw(&app, &manager, &late).await;
+
+    let ledger = app
+        .query_text(
+            "SELECT string_agg(enrolment_id || ':' || reason || ':' || status, ',') AS value \
+               FROM fee_liabilities",
+            &[],
+        )
+        .await;
+    assert_eq!(ledger, format!("{early}:late_withdrawal:voided"));
+    let voided = app
+        .query_text(
+            "SELECT details->'voided_fees'->>0 AS value FROM audit_log \
+              WHERE action = 'session.cancelled' AND object_id = $1",
+            &[first],
+        )
+        .await;
+    let fee = app
+        .query_text("SELECT id::text AS value FROM fee_liabilities", &[])
+        .await;
+    assert_eq!(voided, fee);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_status_clock_completes_a_group_after_its_last_session_that_takes_place() {
+    let app = TestApp::spawn_with_demo().await;
+    let cohort = cohort(&app).await;
+    cancelled(&app, &cohort.sessions[2]).await;
+    // The first two have met; the third, cancelled, was still ahead.
+    app.execute(&format!(
+        "UPDATE sessions SET starts_at = now() - interval '20 days', ends_at = now() - interval '20 days' + interval '4 hours' \
+          WHERE id = '{}';
+         UPDATE sessions SET starts_at = now() - interval '10 days', ends_at = now() - interval '10 days' + interval '4 hours' \
+          WHERE id = '{}';",
+        cohort.sessions[0], cohort.sessions[1]
+    ))
+    .await;
+
+    status_clock::tick(&app.pool).await.unwrap();
+
+    let status = app
+        .query_text(
+            "SELECT status AS value FROM work_groups WHERE id = $1::uuid",
+            &[&cohort.id],
+        )
+        .await;
+    assert_eq!(status, "completed");
 }
 
 #[tokio::test(flavor = "multi_thread")]
