@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{Bool, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
@@ -21,6 +21,9 @@ pub struct SessionFacts {
     pub starts_at: DateTime<Utc>,
     #[diesel(sql_type = Timestamptz)]
     pub ends_at: DateTime<Utc>,
+    /// A cancelled session does not take place: nobody attends it.
+    #[diesel(sql_type = Bool)]
+    pub cancelled: bool,
     #[diesel(sql_type = SqlUuid)]
     pub work_group_id: Uuid,
     #[diesel(sql_type = Text)]
@@ -43,9 +46,9 @@ impl SessionFacts {
 }
 
 const SESSION: &str = "\
-SELECT s.id, s.starts_at, s.ends_at, w.id AS work_group_id, w.code AS work_group_code,
-       w.title AS work_group_title, p.non_attendance_fee_pence AS fee_pence,
-       p.cancellation_notice_days AS notice_days
+SELECT s.id, s.starts_at, s.ends_at, s.cancelled_at IS NOT NULL AS cancelled,
+       w.id AS work_group_id, w.code AS work_group_code, w.title AS work_group_title,
+       p.non_attendance_fee_pence AS fee_pence, p.cancellation_notice_days AS notice_days
   FROM sessions s
   JOIN work_groups w ON w.id = s.work_group_id
   JOIN projects p ON p.id = w.project_id

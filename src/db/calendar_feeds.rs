@@ -1,10 +1,11 @@
 //! What the calendar feeds read: the sessions of one public work group, of a hub's public
 //! groups, of the groups signposted to an authority, or of the groups a person leads or holds a place in (with joining links, which
-//! only that feed selects), and the calendar version behind a person's feed secret.
+//! only that feed selects), and the calendar version behind a person's feed secret. Cancelled
+//! sessions stay in every feed: a calendar that showed one must learn it is off.
 
 use chrono::{DateTime, Utc};
 use diesel::QueryableByName;
-use diesel::sql_types::{Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{Bool, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
@@ -36,6 +37,11 @@ pub struct FeedSessionRow {
     pub notes: Option<String>,
     #[diesel(sql_type = Integer)]
     pub revision: i32,
+    /// Whether the session itself is cancelled, and why.
+    #[diesel(sql_type = Bool)]
+    pub cancelled: bool,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub session_cancellation_reason: Option<String>,
     /// The later of the session's and its group's last change.
     #[diesel(sql_type = Timestamptz)]
     pub changed_at: DateTime<Utc>,
@@ -60,7 +66,9 @@ pub struct FeedSessionRow {
 /// and `hubs hub`.
 const COLUMNS: &str = "\
 SELECT s.id, s.kind, s.mode, s.starts_at, s.ends_at, s.venue_name, s.venue_address,
-       s.venue_postcode, s.notes, s.revision, greatest(s.updated_at, wg.updated_at) AS changed_at,
+       s.venue_postcode, s.notes, s.revision, s.cancelled_at IS NOT NULL AS cancelled,
+       s.cancellation_reason AS session_cancellation_reason,
+       greatest(s.updated_at, wg.updated_at) AS changed_at,
        wg.id AS work_group_id, wg.code AS work_group_code, wg.title AS work_group_title,
        wg.status AS work_group_status, wg.cancellation_reason, hub.name AS hub_name";
 

@@ -223,7 +223,8 @@ pub async fn close_up_waitlist(
     .map(drop)
 }
 
-/// The group's next session to start after `now`: its id and start.
+/// The group's next session to take place after `now` (a cancelled one is no session to
+/// miss): its id and start.
 pub async fn next_session(
     conn: &mut AsyncPgConnection,
     group_id: uuid::Uuid,
@@ -231,6 +232,7 @@ pub async fn next_session(
 ) -> QueryResult<Option<(uuid::Uuid, DateTime<Utc>)>> {
     sessions::table
         .filter(sessions::work_group_id.eq(group_id))
+        .filter(sessions::cancelled_at.is_null())
         .filter(sessions::starts_at.gt(now))
         .order(sessions::starts_at)
         .select((sessions::id, sessions::starts_at))

@@ -1,6 +1,7 @@
 //! The fee ledger: liabilities schools owe under their project's fee policy (one per
-//! enrolment per session at most), voided when the attendance behind them is corrected and
-//! waived by a hub manager or admin with a reason. Entries are never deleted.
+//! enrolment per session at most), voided when the attendance behind them is corrected or
+//! their session cancelled, and waived by a hub manager or admin with a reason. Entries are
+//! never deleted.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -62,6 +63,23 @@ pub async fn void(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<()> {
         .execute(conn)
         .await
         .map(drop)
+}
+
+/// Voids every liability charged against a session that will not take place (it was
+/// cancelled); answers their ids.
+pub async fn void_at_session(
+    conn: &mut AsyncPgConnection,
+    session_id: Uuid,
+) -> QueryResult<Vec<Uuid>> {
+    diesel::update(
+        fee_liabilities::table
+            .filter(fee_liabilities::session_id.eq(session_id))
+            .filter(fee_liabilities::voided_at.is_null()),
+    )
+    .set(fee_liabilities::voided_at.eq(diesel::dsl::now))
+    .returning(fee_liabilities::id)
+    .get_results(conn)
+    .await
 }
 
 /// Makes a voided liability owed again, at the project's fee now.

@@ -217,6 +217,8 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         revision -> Int4,
+        cancelled_at -> Nullable<Timestamptz>,
+        cancellation_reason -> Nullable<Text>,
     }
 }
 

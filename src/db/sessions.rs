@@ -1,7 +1,8 @@
 //! Sessions of public work groups: a group's own (in time order, numbered from 1) and the
-//! calendar of all of them in a time range. Joining links are private to the group's leads,
-//! managers, admins and accepted participants: selected only when the caller asks for them
-//! after the policy allowed it.
+//! calendar of all of them in a time range, cancelled ones included (people need to see that
+//! a date is off). Joining links are private to the group's leads, managers, admins and
+//! accepted participants: selected only when the caller asks for them after the policy
+//! allowed it.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::QueryableByName;
@@ -11,7 +12,7 @@ use uuid::Uuid;
 
 use crate::db::json::Json;
 use crate::db::sql::SqlBuilder;
-use crate::domain::{SessionKind, SessionMode, Slug};
+use crate::domain::{SessionKind, SessionMode, SessionStatus, Slug};
 
 /// One session, as selected here or as JSON inside a work group's row.
 #[derive(Debug, QueryableByName, serde::Deserialize)]
@@ -37,6 +38,10 @@ pub struct SessionRow {
     pub venue_postcode: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
     pub notes: Option<String>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub cancelled_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub cancellation_reason: Option<String>,
 }
 
 /// A session with the group and hub it belongs to, for calendars.
@@ -67,7 +72,8 @@ const SESSION_COLUMNS: &str = "\
 s.id, (SELECT count(*) FROM sessions earlier
         WHERE earlier.work_group_id = s.work_group_id
           AND (earlier.starts_at, earlier.id) <= (s.starts_at, s.id)) AS sequence,
-       s.kind, s.mode, s.starts_at, s.ends_at, s.venue_name, s.venue_address, s.venue_postcode, s.notes";
+       s.kind, s.mode, s.starts_at, s.ends_at, s.venue_name, s.venue_address, s.venue_postcode, s.notes,
+       s.cancelled_at, s.cancellation_reason";
 
 /// The sort key of session lists.
 pub type SessionKey = (DateTime<Utc>, Uuid);
@@ -115,6 +121,7 @@ pub struct CalendarFilter {
     /// Sessions starting before this instant.
     pub to: Option<DateTime<Utc>>,
     pub hub: Option<Slug>,
+    pub status: Option<SessionStatus>,
 }
 
 /// One page of the sessions of public work groups overlapping the range, in time order.
@@ -143,6 +150,11 @@ pub async fn calendar(
             .sql(" AND hub.slug = ")
             .bind::<Text, _>(hub.as_str().to_owned());
     }
+    query = match filter.status {
+        Some(SessionStatus::Scheduled) => query.sql(" AND s.cancelled_at IS NULL"),
+        Some(SessionStatus::Cancelled) => query.sql(" AND s.cancelled_at IS NOT NULL"),
+        None => query,
+    };
     if let Some((starts_at, id)) = after {
         query = query
             .sql(" AND (s.starts_at, s.id) > (")
@@ -240,16 +252,27 @@ pub async fn insert(
     Ok(id)
 }
 
-/// A session and its group, locked until the transaction ends.
+/// A session as a write finds it under its lock.
+#[derive(Debug, diesel::Queryable, diesel::Selectable)]
+#[diesel(table_name = crate::db::schema::sessions, check_for_backend(diesel::pg::Pg))]
+pub struct LockedSession {
+    pub work_group_id: Uuid,
+    /// Set once the session is cancelled: it no longer changes.
+    pub cancelled_at: Option<DateTime<Utc>>,
+    #[diesel(embed)]
+    pub fields: SessionFields,
+}
+
+/// A session, locked until the transaction ends.
 pub async fn lock(
     conn: &mut AsyncPgConnection,
     id: Uuid,
-) -> diesel::QueryResult<Option<(Uuid, SessionFields)>> {
+) -> diesel::QueryResult<Option<LockedSession>> {
     use crate::db::schema::sessions;
     use diesel::{OptionalExtension, QueryDsl, SelectableHelper};
     sessions::table
         .find(id)
-        .select((sessions::work_group_id, SessionFields::as_select()))
+        .select(LockedSession::as_select())
         .for_update()
         .first(conn)
         .await
@@ -270,6 +293,25 @@ pub async fn update(
         .map(drop)
 }
 
+/// Cancels the session with its reason (its revision moves on, by trigger).
+pub async fn cancel(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    reason: &str,
+) -> diesel::QueryResult<()> {
+    use crate::db::schema::sessions;
+    use diesel::{ExpressionMethods, QueryDsl};
+    diesel::update(sessions::table.find(id))
+        .set((
+            sessions::cancelled_at.eq(diesel::dsl::now),
+            sessions::cancellation_reason.eq(reason),
+            sessions::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
 pub async fn delete(conn: &mut AsyncPgConnection, id: Uuid) -> diesel::QueryResult<()> {
     use crate::db::schema::sessions;
     use diesel::QueryDsl;
@@ -279,7 +321,8 @@ pub async fn delete(conn: &mut AsyncPgConnection, id: Uuid) -> diesel::QueryResu
         .map(drop)
 }
 
-/// Whether another session of the group overlaps the time span.
+/// Whether another session of the group taking place overlaps the time span: a cancelled
+/// one leaves its slot free.
 pub async fn overlaps(
     conn: &mut AsyncPgConnection,
     work_group_id: Uuid,
@@ -290,6 +333,7 @@ pub async fn overlaps(
     use diesel::{BoolExpressionMethods, ExpressionMethods, QueryDsl};
     let mut others = sessions::table
         .filter(sessions::work_group_id.eq(work_group_id))
+        .filter(sessions::cancelled_at.is_null())
         .filter(
             sessions::starts_at
                 .lt(span.1)

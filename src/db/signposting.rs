@@ -65,8 +65,9 @@ pub struct PublicLeadRow {
     pub role: LeadRole,
 }
 
-/// A session, with no more of its venue than its address (for the town) and never its
-/// joining link, which is not selected.
+/// A session taking place (a cancelled one is no date to offer a school), with no more of
+/// its venue than its address (for the town) and never its joining link, which is not
+/// selected.
 #[derive(Debug, serde::Deserialize)]
 pub struct OpenGroupSessionRow {
     pub kind: SessionKind,
@@ -109,7 +110,7 @@ SELECT wg.id, wg.code, wg.title, hub.slug AS hub_slug, hub.name AS hub_name,
                                                      'ends_at', s.ends_at, 'venue_address', s.venue_address)
                                   ORDER BY s.starts_at, s.id), '[]'::jsonb)
           FROM sessions s
-         WHERE s.work_group_id = wg.id) AS sessions
+         WHERE s.work_group_id = wg.id AND s.cancelled_at IS NULL) AS sessions
   FROM work_groups wg
   JOIN hubs hub ON hub.id = wg.hub_id
   JOIN projects project ON project.id = wg.project_id";

@@ -1,5 +1,6 @@
 //! Moves work groups on as time passes: closed once the expression-of-interest deadline is
-//! over, running from the first session, completed after the last, by the rules of
+//! over, running from the first session, completed after the last (cancelled sessions do
+//! not count: they do not take place), by the rules of
 //! `domain::lifecycle::due`. Every server process ticks; each move is made under the group's
 //! row lock and only if still due, so processes ticking at once move each group once, and a
 //! session moved meanwhile is seen. Completing a group completes, in the same transaction,
@@ -76,7 +77,8 @@ async fn move_if_due(conn: &mut AsyncPgConnection, id: uuid::Uuid) -> Result<boo
     conn.transaction::<_, ApiError, _>(async |conn| {
         let row: Option<TimelineRow> = SqlBuilder::new(
             "SELECT status, eoi_deadline, first_session_at, \
-                    (SELECT max(ends_at) FROM sessions WHERE work_group_id = wg.id) AS last_session_ends_at \
+                    (SELECT max(ends_at) FROM sessions \
+                      WHERE work_group_id = wg.id AND cancelled_at IS NULL) AS last_session_ends_at \
                FROM work_groups wg WHERE id = ",
         )
         .bind::<Uuid, _>(id)

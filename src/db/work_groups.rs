@@ -113,7 +113,8 @@ const SESSIONS: &str = ",
        (SELECT coalesce(jsonb_agg(jsonb_build_object(
                    'id', s.id, 'sequence', s.sequence, 'kind', s.kind, 'mode', s.mode,
                    'starts_at', s.starts_at, 'ends_at', s.ends_at, 'venue_name', s.venue_name,
-                   'venue_address', s.venue_address, 'venue_postcode', s.venue_postcode, 'notes', s.notes)
+                   'venue_address', s.venue_address, 'venue_postcode', s.venue_postcode, 'notes', s.notes,
+                   'cancelled_at', s.cancelled_at, 'cancellation_reason', s.cancellation_reason)
                  ORDER BY s.starts_at, s.id), '[]'::jsonb)
           FROM (SELECT *, row_number() OVER (ORDER BY starts_at, id) AS sequence
                   FROM sessions WHERE work_group_id = wg.id) s) AS sessions";

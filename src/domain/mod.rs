@@ -28,7 +28,7 @@ pub use time::{LondonTime, parse_instant};
 pub use vocabulary::{
     Admission, AttendanceStatus, ChangeKind, DeliveryMode, EnrolmentStatus, FeeReason, FeeStatus,
     LaKind, LeadRole, Partnership, ProgrammePhase, ProjectKind, Role, RoleInSchool, SchoolPhase,
-    SchoolStatus, SessionKind, SessionMode, StrategicPartnerKind, WorkGroupStatus,
+    SchoolStatus, SessionKind, SessionMode, SessionStatus, StrategicPartnerKind, WorkGroupStatus,
 };
 
 /// Why a piece of input was refused, in words a caller can act on.

@@ -176,6 +176,16 @@ vocabulary!(
 );
 
 vocabulary!(
+    /// Whether a session takes place.
+    SessionStatus {
+        /// Takes place as planned.
+        Scheduled = "scheduled",
+        /// Called off, with a reason; still listed, so people see the date is off.
+        Cancelled = "cancelled",
+    }
+);
+
+vocabulary!(
     /// A workshop, or a school-based task between workshops.
     SessionKind { Workshop = "workshop", SchoolBasedTask = "school_based_task" }
 );
@@ -257,7 +267,8 @@ vocabulary!(
         Owed = "owed",
         /// A hub manager or admin let the school off, with a reason.
         Waived = "waived",
-        /// The attendance behind it was corrected: it was never owed. Kept for the record.
+        /// The attendance behind it was corrected, or its session cancelled: it was never
+        /// owed. Kept for the record.
         Voided = "voided",
     }
 );

@@ -33,6 +33,7 @@ const CHAINS: &[(&str, &str, &[Next])] = &[
         &[
             ("get_session", CREATED),
             ("update_session", CREATED),
+            ("cancel_session", CREATED),
             ("get_attendance", CREATED),
             ("open_work_group", SAME_GROUP),
         ],

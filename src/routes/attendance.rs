@@ -1,5 +1,6 @@
 //! Attendance registers: the staff of a session's group (its leads, its hub's managers,
-//! admins) read the register and record who came, once the session has started. Recording is
+//! admins) read the register and record who came, once the session has started (never for a
+//! cancelled session, which does not take place, so never charges a fee). Recording is
 //! idempotent and corrections are allowed: each change is audited with its before and after,
 //! and the fee ledger follows the project's policy (`domain::fees`): absent without apologies
 //! in time charges the school once, a correction voids the charge. Correcting the register of
@@ -395,15 +396,15 @@ pub async fn get_attendance(
 /// Record attendance
 ///
 /// Records `present`, `absent` or `apologies` for enrolments holding a place in the
-/// session's work group, once the session has started (before, 409). The enrolments listed
-/// are set as given and the others stay as they are, so sending the same list again changes
-/// nothing. Corrections are allowed and audited with their before and after. `absent`
-/// without apologies given at least the project's notice period before the session charges
-/// the school the project's non-attendance fee, once; correcting it to `present` or
-/// `apologies` voids that fee (kept in the ledger as `voided`). Every bad item is named at
-/// once (`items[3].status`), as is any enrolment not holding a place in the group. For the
-/// group's leads, its hub's managers and national admins; `If-Match` with the register's
-/// `ETag` refuses a stale change (412).
+/// session's work group, once the session has started (before, 409); never for a cancelled
+/// session (409). The enrolments listed are set as given and the others stay as they are, so
+/// sending the same list again changes nothing. Corrections are allowed and audited with their
+/// before and after. `absent` without apologies given at least the project's notice period
+/// before the session charges the school the project's non-attendance fee, once; correcting
+/// it to `present` or `apologies` voids that fee (kept in the ledger as `voided`). Every bad
+/// item is named at once (`items[3].status`), as is any enrolment not holding a place in the
+/// group. For the group's leads, its hub's managers and national admins; `If-Match` with the
+/// register's `ETag` refuses a stale change (412).
 #[utoipa::path(
     tag = TAG,
     params(
@@ -450,6 +451,11 @@ pub async fn record_attendance(
                 .collect();
             let markings = markings(items, &schools, &mut errors);
             errors.into_result()?;
+            if session.cancelled {
+                return Err(ApiError::Conflict(
+                    "The session is cancelled: it has no attendance to record.".into(),
+                ));
+            }
             if session.starts_at > now {
                 return Err(ApiError::Conflict(format!(
                     "Attendance is recorded once the session has started; it starts at {}.",

@@ -34,6 +34,8 @@ impl From<FeedSessionRow> for Entry {
             venue: Venue::from_parts(row.venue_name, row.venue_address, row.venue_postcode),
             notes: row.notes,
             revision: row.revision,
+            cancelled: row.cancelled,
+            cancellation_reason: row.session_cancellation_reason,
             changed_at: row.changed_at,
             group: EntryGroup {
                 id: row.work_group_id,
@@ -64,8 +66,9 @@ fn feed_response(
 /// The sessions of a public work group (not a draft) as an iCalendar feed (RFC 5545), for
 /// calendar apps to subscribe to: every session the group has, in Europe/London time with its
 /// VTIMEZONE. Each event keeps its `UID` (`session-<id>@mathshub.invalid`) for good; its
-/// `SEQUENCE` grows whenever the session's time, place, mode or joining link changes, and
-/// once more when the group is cancelled, when every session becomes `STATUS:CANCELLED`.
+/// `SEQUENCE` grows whenever the session's time, place, mode or joining link changes or the
+/// session is cancelled (`STATUS:CANCELLED`, its reason in `DESCRIPTION`), and once more when
+/// the group is cancelled, when every session becomes `STATUS:CANCELLED`.
 /// `LOCATION` is the venue, or "Online"; `DESCRIPTION` names the group and its hub; `URL`
 /// is the work group in this API. No joining links here: those are in the personal feeds of
 /// the group's participants and leads (`GET /api/v1/me/calendar-url`). The answer carries an

@@ -7,9 +7,10 @@
 //!
 //! An event's `UID` is `session-<id>@mathshub.invalid`, the same in every feed and every
 //! deployment; its `SEQUENCE` is the session's revision (bumped in the database on every
-//! change of time, place, mode or joining link), plus one once its group is cancelled; its
-//! `DTSTAMP` is when what it shows last changed, so an unchanged feed is byte for byte the
-//! same (and its `ETag` too). `URL` is the work group in this API.
+//! change of time, place, mode or joining link, and on its cancellation), plus one once its
+//! group is cancelled; its `DTSTAMP` is when what it shows last changed, so an unchanged feed
+//! is byte for byte the same (and its `ETag` too). `URL` is the work group in this API. A
+//! session cancelled on its own or with its group is a `STATUS:CANCELLED` event saying why.
 
 use actix_web::HttpResponse;
 use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
@@ -45,13 +46,24 @@ pub struct Entry {
     pub ends_at: DateTime<Utc>,
     pub venue: Option<Venue>,
     pub notes: Option<String>,
-    /// The session's revision: how many times its time, place, mode or link changed.
+    /// The session's revision: how many times its time, place, mode or link changed, and
+    /// one more once it is cancelled.
     pub revision: i32,
+    /// Whether the session itself is cancelled (whatever its group's status), and why.
+    pub cancelled: bool,
+    pub cancellation_reason: Option<String>,
     /// When what the event shows last changed, the session or its group.
     pub changed_at: DateTime<Utc>,
     pub group: EntryGroup,
     /// Only in a personal feed, and only where the policy lets its owner see it.
     pub joining_link: Option<String>,
+}
+
+impl Entry {
+    /// Whether the session is off: cancelled itself, or with its group.
+    fn is_cancelled(&self) -> bool {
+        self.cancelled || self.group.status == WorkGroupStatus::Cancelled
+    }
 }
 
 /// The work group of an entry.
@@ -126,21 +138,24 @@ fn london_local(instant: DateTime<Utc>) -> String {
 }
 
 fn event<'a>(entry: &Entry, public_url: &PublicUrl) -> Event<'a> {
-    let cancelled = entry.group.status == WorkGroupStatus::Cancelled;
+    let group_cancelled = entry.group.status == WorkGroupStatus::Cancelled;
     let mut event = Event::new(
         format!("session-{}@{UID_DOMAIN}", entry.session_id),
         utc_stamp(entry.changed_at),
     );
     event.push(LastModified::new(utc_stamp(entry.changed_at)));
+    // The session's own cancellation moved its revision on already; its group's is counted here.
     event.push(Sequence::new(
-        (entry.revision + i32::from(cancelled)).to_string(),
+        (entry.revision + i32::from(group_cancelled)).to_string(),
     ));
-    event.push(match entry.group.status {
-        WorkGroupStatus::Cancelled => Status::cancelled(),
-        WorkGroupStatus::Draft => Status::tentative(),
-        _ => Status::confirmed(),
+    event.push(if entry.is_cancelled() {
+        Status::cancelled()
+    } else if entry.group.status == WorkGroupStatus::Draft {
+        Status::tentative()
+    } else {
+        Status::confirmed()
     });
-    event.push(Summary::new(escape_text(summary(entry, cancelled))));
+    event.push(Summary::new(escape_text(summary(entry))));
     let mut starts = DtStart::new(london_local(entry.starts_at));
     starts.append(parameters!("TZID" => TZID));
     event.push(starts);
@@ -164,9 +179,9 @@ fn kind_label(kind: SessionKind) -> &'static str {
     }
 }
 
-fn summary(entry: &Entry, cancelled: bool) -> String {
+fn summary(entry: &Entry) -> String {
     let summary = format!("{} ({})", entry.group.title, kind_label(entry.kind));
-    if cancelled {
+    if entry.is_cancelled() {
         format!("Cancelled: {summary}")
     } else {
         summary
@@ -188,6 +203,14 @@ fn location(entry: &Entry) -> Option<String> {
     }
 }
 
+/// "`what` is cancelled", with its reason when one was given.
+fn cancelled_line(what: &str, reason: Option<&str>) -> String {
+    match reason {
+        Some(reason) => format!("{what} is cancelled: {reason}"),
+        None => format!("{what} is cancelled."),
+    }
+}
+
 fn description(entry: &Entry) -> String {
     let group = &entry.group;
     let mut lines = vec![format!(
@@ -197,12 +220,19 @@ fn description(entry: &Entry) -> String {
         kind_label(entry.kind),
         group.hub_name
     )];
+    if entry.cancelled {
+        lines.push(cancelled_line(
+            "The session",
+            entry.cancellation_reason.as_deref(),
+        ));
+    }
     if group.status == WorkGroupStatus::Cancelled {
-        lines.push(match &group.cancellation_reason {
-            Some(reason) => format!("The work group is cancelled: {reason}"),
-            None => "The work group is cancelled.".into(),
-        });
-    } else if entry.mode == SessionMode::Online {
+        lines.push(cancelled_line(
+            "The work group",
+            group.cancellation_reason.as_deref(),
+        ));
+    }
+    if entry.mode == SessionMode::Online && !entry.is_cancelled() {
         lines.push(match &entry.joining_link {
             Some(link) => format!("Join online: {link}"),
             None => "Online: the joining link is for the group's participants and leads.".into(),
@@ -239,6 +269,8 @@ pub fn example(personal: bool) -> String {
         ),
         notes: None,
         revision: 1,
+        cancelled: false,
+        cancellation_reason: None,
         changed_at: at("2021-10-04T10:15:00Z"),
         group,
         joining_link: None,
@@ -286,6 +318,8 @@ mod tests {
             venue: None,
             notes: Some("Bring your scheme of work; lunch, not provided.".into()),
             revision: 2,
+            cancelled: false,
+            cancellation_reason: None,
             changed_at: "2021-10-04T10:15:00Z".parse().unwrap(),
             group: EntryGroup {
                 id: Uuid::from_u128(8),
@@ -388,6 +422,48 @@ mod tests {
         let mut draft = entry();
         draft.group.status = WorkGroupStatus::Draft;
         assert!(lines(&feed_of(&[draft])).contains(&"STATUS:TENTATIVE".to_owned()));
+    }
+
+    #[test]
+    fn a_cancelled_session_is_a_cancelled_event_saying_why_at_its_own_revision() {
+        // The database moved the revision on (2 to 3) when it cancelled the session.
+        let mut cancelled = entry();
+        cancelled.revision = 3;
+        cancelled.cancelled = true;
+        cancelled.cancellation_reason = Some("The venue is closed; we meet next week.".into());
+        let written = lines(&feed_of(&[cancelled]));
+        for expected in [
+            "STATUS:CANCELLED",
+            "SEQUENCE:3",
+            "SUMMARY:Cancelled: Secondary Subject Leadership (workshop)",
+        ] {
+            assert!(written.contains(&expected.to_owned()), "{expected}");
+        }
+        let text = written.join("\n");
+        assert!(
+            text.contains("\\nThe session is cancelled: The venue is closed\\; we meet next week."),
+            "{text}"
+        );
+        assert!(!text.contains("meet.example.invalid"), "{text}");
+        assert!(!text.contains("work group is cancelled"), "{text}");
+    }
+
+    #[test]
+    fn a_cancelled_session_of_a_cancelled_group_says_both_one_sequence_on() {
+        let mut both = entry();
+        both.revision = 3;
+        both.cancelled = true;
+        both.cancellation_reason = None;
+        both.group.status = WorkGroupStatus::Cancelled;
+        both.group.cancellation_reason = Some("No venue".into());
+        let written = lines(&feed_of(&[both]));
+        assert!(written.contains(&"SEQUENCE:4".to_owned()));
+        assert!(written.contains(&"STATUS:CANCELLED".to_owned()));
+        let text = written.join("\n");
+        assert!(
+            text.contains("\\nThe session is cancelled.\\nThe work group is cancelled: No venue"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -1,32 +1,36 @@
-//! Running a work group's sessions: its leads, its hub's managers and admins add, change and
-//! remove them. Times must end after they start, on the same London day, in the group's
-//! academic year, without overlapping another session of the group. Every change is audited,
-//! noting whether participants already hold places, and fed to partners once the group is
-//! public.
+//! Running a work group's sessions: its leads, its hub's managers and admins add, change,
+//! cancel and remove them. Times must end after they start, on the same London day, in the
+//! group's academic year, without overlapping another session of the group that takes place.
+//! A session not yet started may be cancelled with a reason: it stays listed, no longer
+//! changes and no longer counts among the group's sessions. Every change is audited, noting
+//! whether participants already hold places, and fed to partners once the group is public.
 
-use actix_web::http::header;
+use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use chrono::{DateTime, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::auth::policy::WorkGroupScope;
 use crate::auth::{Action, Caller, MaybeCaller, authorize};
-use crate::db::sessions::{self as queries, SessionFields};
+use crate::db::sessions::{self as queries, LockedSession, SessionFields};
 use crate::db::work_group_writes::{self as group_writes, LockedGroup};
-use crate::db::{DbPool, audit, work_groups};
+use crate::db::{DbPool, audit, fees, work_groups};
 use crate::domain::{
-    AcademicYear, SessionKind, SessionMode, WorkGroupStatus, parse_instant, session_times,
+    AcademicYear, LondonTime, SessionKind, SessionMode, WorkGroupStatus, parse_instant,
+    session_times,
 };
 use crate::error::ApiError;
 use crate::routes::etag::require_current;
 use crate::routes::list::{FieldErrors, NoQueryParameters};
 use crate::routes::sessions::{Session, visible_joining_links};
 use crate::routes::work_group_writes::{VenueColumns, VenueInput, lock_for};
-use crate::routes::{parse_path, uuid};
+use crate::routes::{parse_path, text_up_to, uuid};
 
 const TAG: &str = "Sessions";
 const MAX_LINK_CHARS: usize = 500;
+const MAX_REASON_CHARS: usize = 500;
 
 /// A new session of a work group.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -73,6 +77,25 @@ pub struct SessionChanges {
     #[serde(default, deserialize_with = "crate::routes::nullable")]
     #[schema(value_type = Option<String>)]
     pub notes: Option<Option<String>>,
+}
+
+/// Why a session is called off, for its participants and their calendars.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"reason": "The venue is closed for repairs that week; the next session goes ahead as planned."}))]
+pub struct SessionCancellation {
+    /// 1 to 500 characters (white space around it is trimmed).
+    #[schema(max_length = 500)]
+    pub reason: String,
+}
+
+/// A cancellation's reason: trimmed, not blank, at most `MAX_REASON_CHARS` characters.
+fn cancellation_reason(text: &str) -> Result<String, crate::domain::ParseError> {
+    let reason = text_up_to(MAX_REASON_CHARS)(text)?;
+    if reason.is_empty() {
+        return Err(crate::domain::ParseError("must not be empty".into()));
+    }
+    Ok(reason)
 }
 
 fn joining_link(text: &str) -> Result<String, crate::domain::ParseError> {
@@ -128,38 +151,77 @@ fn check_group_changes(group: &LockedGroup) -> Result<(), ApiError> {
     }
 }
 
-/// Audits a session change (with the places already held, so moves that affect people stand
-/// out) and feeds it to partners once the group is public.
-async fn record(
-    conn: &mut AsyncPgConnection,
-    caller: &Caller,
-    group: &LockedGroup,
-    session_id: uuid::Uuid,
-    action: &str,
-    before: Option<&SessionFields>,
-    after: Option<&SessionFields>,
-) -> Result<(), ApiError> {
-    let shown = |fields: Option<&SessionFields>| {
-        fields.map(|fields| {
+/// A change to a session, as the audit log and the change feed tell it.
+enum Change<'a> {
+    Created(&'a SessionFields),
+    Updated {
+        before: &'a SessionFields,
+        after: &'a SessionFields,
+    },
+    Deleted(&'a SessionFields),
+    Cancelled {
+        session: &'a SessionFields,
+        reason: &'a str,
+        /// Fees charged against the session, void now that it does not take place.
+        voided_fees: &'a [uuid::Uuid],
+    },
+}
+
+impl Change<'_> {
+    fn action(&self) -> &'static str {
+        match self {
+            Change::Created(_) => "session.created",
+            Change::Updated { .. } => "session.updated",
+            Change::Deleted(_) => "session.deleted",
+            Change::Cancelled { .. } => "session.cancelled",
+        }
+    }
+
+    /// What the audit record says of the session, besides its group.
+    fn details(&self) -> serde_json::Value {
+        fn shown(fields: &SessionFields) -> serde_json::Value {
             serde_json::json!({
                 "kind": fields.kind, "mode": fields.mode, "starts_at": fields.starts_at,
                 "ends_at": fields.ends_at, "venue_name": fields.venue_name,
                 "joining_link_set": fields.joining_link.is_some(), "notes": fields.notes,
             })
-        })
-    };
+        }
+        match self {
+            Change::Created(after) => serde_json::json!({"before": null, "after": shown(after)}),
+            Change::Updated { before, after } => {
+                serde_json::json!({"before": shown(before), "after": shown(after)})
+            }
+            Change::Deleted(before) => serde_json::json!({"before": shown(before), "after": null}),
+            Change::Cancelled {
+                session,
+                reason,
+                voided_fees,
+            } => serde_json::json!({
+                "session": shown(session), "reason": reason, "voided_fees": voided_fees,
+            }),
+        }
+    }
+}
+
+/// Audits a session change (with the places already held, so changes that affect people
+/// stand out) and feeds it to partners once the group is public.
+async fn record(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    group: &LockedGroup,
+    session_id: uuid::Uuid,
+    change: Change<'_>,
+) -> Result<(), ApiError> {
+    let mut details = change.details();
+    details["work_group_id"] = serde_json::json!(group.id);
+    details["accepted_participants"] = serde_json::json!(group.facts.accepted_count);
     audit::record(
         conn,
         Some(caller.id),
-        action,
+        change.action(),
         "session",
         &session_id.to_string(),
-        serde_json::json!({
-            "work_group_id": group.id,
-            "accepted_participants": group.facts.accepted_count,
-            "before": shown(before),
-            "after": shown(after),
-        }),
+        details,
     )
     .await?;
     if group.facts.status != WorkGroupStatus::Draft {
@@ -167,7 +229,7 @@ async fn record(
             conn,
             group.id,
             "updated",
-            serde_json::json!({"session_id": session_id, "change": action}),
+            serde_json::json!({"session_id": session_id, "change": change.action()}),
         )
         .await?;
     }
@@ -246,16 +308,7 @@ pub async fn create_session(
             check_group_changes(&group)?;
             check_times(conn, &group, &fields, None).await?;
             let id = queries::insert(conn, group.id, &fields).await?;
-            record(
-                conn,
-                &caller,
-                &group,
-                id,
-                "session.created",
-                None,
-                Some(&fields),
-            )
-            .await?;
+            record(conn, &caller, &group, id, Change::Created(&fields)).await?;
             staff_view(conn, id, &fields).await
         })
         .await?;
@@ -269,11 +322,11 @@ async fn lock_session(
     conn: &mut AsyncPgConnection,
     caller: &Caller,
     id: uuid::Uuid,
-) -> Result<(LockedGroup, SessionFields), ApiError> {
-    let (group_id, fields) = queries::lock(conn, id)
+) -> Result<(LockedGroup, LockedSession), ApiError> {
+    let session = queries::lock(conn, id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("Session {id}")))?;
-    let group = lock_for(conn, caller, group_id, |scope| {
+    let group = lock_for(conn, caller, session.work_group_id, |scope| {
         Action::EditWorkGroupDetails(scope)
     })
     .await
@@ -282,7 +335,44 @@ async fn lock_session(
         other => other,
     })?;
     check_group_changes(&group)?;
-    Ok((group, fields))
+    Ok((group, session))
+}
+
+/// Refuses a change based on a stale copy: `If-Match`, when sent, must name the session as
+/// its staff see it now (412 otherwise).
+async fn check_current(
+    conn: &mut AsyncPgConnection,
+    id: uuid::Uuid,
+    fields: &SessionFields,
+    if_match: Option<&HeaderValue>,
+) -> Result<(), ApiError> {
+    if let Some(if_match) = if_match {
+        let current = staff_view(conn, id, fields).await?;
+        require_current(if_match, &current, format_args!("Session {id}"))?;
+    }
+    Ok(())
+}
+
+/// A cancelled session stays as it was cancelled (it may still be removed).
+fn check_not_cancelled(session: &LockedSession) -> Result<(), ApiError> {
+    match session.cancelled_at {
+        Some(_) => Err(ApiError::Conflict(
+            "The session is cancelled: it no longer changes.".into(),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// A session that has begun has happened, and its attendance belongs to it: it is not
+/// cancelled.
+fn check_not_started(fields: &SessionFields, now: DateTime<Utc>) -> Result<(), ApiError> {
+    if fields.starts_at <= now {
+        return Err(ApiError::Conflict(format!(
+            "The session started at {}: a session that has begun is not cancelled.",
+            LondonTime(fields.starts_at).to_rfc3339()
+        )));
+    }
+    Ok(())
 }
 
 /// Change a session
@@ -290,7 +380,8 @@ async fn lock_session(
 /// Changes a session's kind, mode, times, venue, joining link or notes (`null` clears the
 /// last three); the same rules as adding one apply. Moving a session of a group whose places
 /// are taken is allowed, and recorded in the audit log with the number of participants
-/// concerned. `If-Match` with the session's `ETag` refuses a stale change (412).
+/// concerned. A cancelled session no longer changes (409). `If-Match` with the session's
+/// `ETag` refuses a stale change (412).
 #[utoipa::path(
     tag = TAG,
     params(
@@ -330,11 +421,10 @@ pub async fn update_session(
     let mut conn = pool.get().await?;
     let session = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            let (group, before) = lock_session(conn, &caller, id).await?;
-            if let Some(if_match) = &if_match {
-                let current = staff_view(conn, id, &before).await?;
-                require_current(if_match, &current, format_args!("Session {id}"))?;
-            }
+            let (group, session) = lock_session(conn, &caller, id).await?;
+            check_current(conn, id, &session.fields, if_match.as_ref()).await?;
+            check_not_cancelled(&session)?;
+            let before = session.fields;
             let mut fields = before.clone();
             fields.kind = kind.unwrap_or(fields.kind);
             fields.mode = mode.unwrap_or(fields.mode);
@@ -360,9 +450,10 @@ pub async fn update_session(
                 &caller,
                 &group,
                 id,
-                "session.updated",
-                Some(&before),
-                Some(&fields),
+                Change::Updated {
+                    before: &before,
+                    after: &fields,
+                },
             )
             .await?;
             staff_view(conn, id, &fields).await
@@ -373,10 +464,10 @@ pub async fn update_session(
 
 /// Remove a session
 ///
-/// Removes a session from its work group. Allowed even when participants hold places, and
-/// then recorded in the audit log with their number; refused (409) once attendance or a fee
-/// is recorded against it, as the register and the fee ledger keep those. `If-Match` with the
-/// session's `ETag` refuses a stale removal (412).
+/// Removes a session from its work group, cancelled or not. Allowed even when participants
+/// hold places, and then recorded in the audit log with their number; refused (409) once
+/// attendance or a fee is recorded against it, as the register and the fee ledger keep those.
+/// `If-Match` with the session's `ETag` refuses a stale removal (412).
 #[utoipa::path(
     tag = TAG,
     params(
@@ -401,11 +492,8 @@ pub async fn delete_session(
     let if_match = request.headers().get(header::IF_MATCH).cloned();
     let mut conn = pool.get().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
-        let (group, before) = lock_session(conn, &caller, id).await?;
-        if let Some(if_match) = &if_match {
-            let current = staff_view(conn, id, &before).await?;
-            require_current(if_match, &current, format_args!("Session {id}"))?;
-        }
+        let (group, session) = lock_session(conn, &caller, id).await?;
+        check_current(conn, id, &session.fields, if_match.as_ref()).await?;
         if queries::has_records(conn, id).await? {
             return Err(ApiError::Conflict(
                 "Attendance or fees are recorded against this session: it can no longer be deleted."
@@ -413,19 +501,80 @@ pub async fn delete_session(
             ));
         }
         queries::delete(conn, id).await?;
-        record(
-            conn,
-            &caller,
-            &group,
-            id,
-            "session.deleted",
-            Some(&before),
-            None,
-        )
-        .await
+        record(conn, &caller, &group, id, Change::Deleted(&session.fields)).await
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Cancel a session
+///
+/// Calls off one session that has not begun, with a reason (1 to 500 characters) for its
+/// participants. The session stays in its group's lists and calendar feeds with `status`
+/// `cancelled` and its reason (its calendar event becomes `STATUS:CANCELLED`, its `SEQUENCE`
+/// one higher), but no longer counts among the group's sessions: not in its `session_count`
+/// or first and last session dates, nor for the status clock, participation or attendance.
+/// Its time is free for a replacement, and a fee already charged against it (a late
+/// withdrawal) is voided. A cancelled session no longer changes; it may still be removed.
+/// For the group's leads, its hub's managers and national admins. Refused (409) when the
+/// session is already cancelled or has begun, or its group is cancelled or completed.
+/// `If-Match` with the session's `ETag` refuses a stale cancellation (412).
+#[utoipa::path(
+    tag = TAG,
+    params(
+        ("id" = uuid::Uuid, Path, description = "The session's id"),
+        ("If-Match" = Option<String>, Header, description = "The `ETag` the cancellation is based on"),
+    ),
+    request_body = SessionCancellation,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The session, now cancelled", body = Session),
+        crate::openapi::ProtectedUpdateErrors,
+    )
+)]
+#[post("/sessions/{id}/cancel")]
+pub async fn cancel_session(
+    caller: Caller,
+    request: HttpRequest,
+    path: web::Path<String>,
+    body: web::Json<SessionCancellation>,
+    pool: web::Data<DbPool>,
+) -> Result<web::Json<Session>, ApiError> {
+    let id = parse_path("id", &path, uuid)?;
+    let mut errors = FieldErrors::default();
+    let reason = errors.parse(
+        "reason",
+        Some(body.into_inner().reason),
+        cancellation_reason,
+    );
+    errors.into_result()?;
+    let reason = reason.expect("parsed");
+    let if_match = request.headers().get(header::IF_MATCH).cloned();
+    let mut conn = pool.get().await?;
+    let session = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let (group, session) = lock_session(conn, &caller, id).await?;
+            check_current(conn, id, &session.fields, if_match.as_ref()).await?;
+            check_not_cancelled(&session)?;
+            check_not_started(&session.fields, Utc::now())?;
+            queries::cancel(conn, id, &reason).await?;
+            let voided_fees = fees::void_at_session(conn, id).await?;
+            record(
+                conn,
+                &caller,
+                &group,
+                id,
+                Change::Cancelled {
+                    session: &session.fields,
+                    reason: &reason,
+                    voided_fees: &voided_fees,
+                },
+            )
+            .await?;
+            staff_view(conn, id, &session.fields).await
+        })
+        .await?;
+    Ok(web::Json(session))
 }
 
 /// Get a session
@@ -476,5 +625,6 @@ pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(create_session)
         .service(get_session)
         .service(update_session)
+        .service(cancel_session)
         .service(delete_session);
 }

@@ -1,6 +1,7 @@
 //! Sessions of public work groups: `/work-groups/{id}/sessions` and the calendar
-//! `/sessions`. Online joining links are private: a group's sessions show them only to
-//! callers the policy lets see them (its staff, participants holding a place).
+//! `/sessions`, cancelled sessions included with their status and reason. Online joining
+//! links are private: a group's sessions show them only to callers the policy lets see them
+//! (its staff, participants holding a place).
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::{Deserialize, Serialize};
@@ -14,7 +15,7 @@ use crate::db::sessions::{
     self as queries, CalendarFilter, CalendarSessionRow, SessionKey, SessionRow,
 };
 use crate::db::{DbPool, enrolments, work_groups};
-use crate::domain::{LondonTime, SessionKind, SessionMode, Slug, parse_instant};
+use crate::domain::{LondonTime, SessionKind, SessionMode, SessionStatus, Slug, parse_instant};
 use crate::error::ApiError;
 use crate::routes::list::{FieldErrors, Filters, ListQuery, Page, page_response};
 use crate::routes::refs::{HubRef, Venue};
@@ -38,6 +39,13 @@ pub struct Session {
     /// accepted participants see it; `null` for everyone else.
     pub joining_link: Option<String>,
     pub notes: Option<String>,
+    /// `cancelled` once called off (`POST /sessions/{id}/cancel`): the session stays listed,
+    /// so people see the date is off.
+    pub status: SessionStatus,
+    /// When the session was cancelled; `null` while it is scheduled.
+    pub cancelled_at: Option<LondonTime>,
+    /// Why the session was cancelled; `null` while it is scheduled.
+    pub cancellation_reason: Option<String>,
 }
 
 impl From<SessionRow> for Session {
@@ -52,6 +60,13 @@ impl From<SessionRow> for Session {
             venue: Venue::from_parts(row.venue_name, row.venue_address, row.venue_postcode),
             joining_link: None,
             notes: row.notes,
+            status: if row.cancelled_at.is_some() {
+                SessionStatus::Cancelled
+            } else {
+                SessionStatus::Scheduled
+            },
+            cancelled_at: row.cancelled_at.map(LondonTime),
+            cancellation_reason: row.cancellation_reason,
         }
     }
 }
@@ -149,6 +164,9 @@ pub struct CalendarQuery {
     /// Only sessions of this hub's work groups.
     #[param(example = "london-central-and-west")]
     hub: Option<String>,
+    /// Only sessions taking place (`scheduled`), or only those called off (`cancelled`).
+    #[param(value_type = Option<SessionStatus>)]
+    status: Option<String>,
 }
 
 impl Filters for CalendarFilter {
@@ -159,6 +177,7 @@ impl Filters for CalendarFilter {
             from: errors.parse("from", raw.from, parse_instant),
             to: errors.parse("to", raw.to, parse_instant),
             hub: errors.parse("hub", raw.hub, Slug::parse),
+            status: errors.parse("status", raw.status, SessionStatus::parse),
         };
         if let (Some(from), Some(to)) = (filter.from, filter.to)
             && to <= from
@@ -235,7 +254,8 @@ type CalendarList = ListQuery<CalendarFilter, SessionKey>;
 /// List sessions (calendar)
 ///
 /// Sessions of every public work group overlapping a time range, in time order, each with
-/// its work group and hub: for calendars. Online joining links are `null` here.
+/// its work group and hub: for calendars. Cancelled sessions are listed with `status`
+/// `cancelled` unless `status=scheduled` leaves them out. Online joining links are `null` here.
 #[utoipa::path(
     tag = TAG,
     params(CalendarList),

@@ -261,11 +261,12 @@ pub async fn authority(
 /// For the schools of a local authority or district: the Maths Hub serving it (a district
 /// through its county) and every work group of that hub open for expressions of interest
 /// (`open`, or `full` with a waiting list, deadline not passed), soonest deadline first, with
-/// its sessions (times with the Europe/London offset; the venue's town or `online`), its
-/// leads' public names and places left. `referred_by` names the Teaching School Hub pointing
-/// schools here: each `expression_of_interest_url` carries it, and the expression of interest
-/// records it. An authority without a hub or open groups answers empty lists; an unknown one
-/// 404. No token needed; no joining links or personal data.
+/// its sessions taking place (not those cancelled; times with the Europe/London offset; the
+/// venue's town or `online`), its leads' public names and places left. `referred_by` names the
+/// Teaching School Hub pointing schools here: each `expression_of_interest_url` carries it,
+/// and the expression of interest records it. An authority without a hub or open groups
+/// answers empty lists; an unknown one 404. No token needed; no joining links or personal
+/// data.
 #[utoipa::path(
     tag = TAG,
     params(SignpostingQuery),

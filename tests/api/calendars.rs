@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{
     TEST_JWT_SECRET, TEST_PUBLIC_URL, TestApp, assert_problem, assert_problem_saying, audit_count,
-    etag_of, json_body, patch_if_match, post, session_of,
+    etag_of, json_body, next_cohort, patch_if_match, post, session_of,
 };
 
 const DEMO_GROUP: &str = "LCW21-15-01";
@@ -73,15 +73,6 @@ async fn group_id(app: &TestApp, code: &str) -> String {
         &[code],
     )
     .await
-}
-
-/// The demo's next cohort of the LCW group, in this academic year or the next (inside the
-/// hub and personal feeds' window); its code.
-async fn next_cohort(app: &TestApp) -> String {
-    let mut conn = app.database.connection().await;
-    mathshub::seed::demo_cohort::open_next_cohort(&mut conn, chrono::Utc::now())
-        .await
-        .expect("open the next cohort")
 }
 
 /// The session ids of a group in time order.
@@ -331,6 +322,68 @@ async fn a_cancelled_group_s_sessions_become_cancelled_events_one_sequence_on() 
             "{event}"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cancelled_session_becomes_a_cancelled_event_one_sequence_on() {
+    let app = TestApp::spawn_with_demo().await;
+    let cohort = next_cohort(&app).await;
+    let group = group_id(&app, &cohort).await;
+    let path = format!("/api/v1/work-groups/{group}/calendar.ics");
+    let manager = app.token(MANAGER).await;
+    let online = session_of(&app, &cohort, 2).await;
+    let before = events_of(&app, &path).await;
+    assert_eq!(
+        (&before[1]["status"], &before[1]["sequence"]),
+        (&json!("CONFIRMED"), &json!(0))
+    );
+
+    json_body(
+        post(
+            &app,
+            &manager,
+            &format!("/api/v1/sessions/{online}/cancel"),
+            Some(&json!({"reason": "The lead is at a national conference that evening."})),
+        )
+        .await,
+        200,
+    )
+    .await;
+
+    let events = events_of(&app, &path).await;
+    let cancelled = &events[1];
+    assert_eq!(
+        cancelled["uid"],
+        format!("session-{online}@mathshub.invalid")
+    );
+    assert_eq!(
+        (&cancelled["status"], &cancelled["sequence"]),
+        (&json!("CANCELLED"), &json!(1))
+    );
+    assert_eq!(
+        cancelled["summary"],
+        "Cancelled: Secondary Subject Leadership (workshop)"
+    );
+    assert!(
+        cancelled["description"].as_str().unwrap().contains(
+            "The session is cancelled: The lead is at a national conference that evening."
+        ),
+        "{cancelled}"
+    );
+    for other in [&events[0], &events[2]] {
+        assert_eq!(
+            (&other["status"], &other["sequence"]),
+            (&json!("CONFIRMED"), &json!(0))
+        );
+    }
+    // The lead's own feed says so too, without a link to a meeting that will not be held.
+    let mine = my_events(&app, &app.token(LEAD).await).await;
+    assert_eq!(mine[1]["status"], "CANCELLED");
+    assert!(
+        !mine[1]["description"].as_str().unwrap().contains(DEMO_LINK),
+        "{}",
+        mine[1]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -45,6 +45,7 @@ async fn identifier_parameters_declare_the_shape_their_handlers_parse() {
         "object_id",
         "cursor",
         "since",
+        "status",
     ];
 
     let mut unshaped = Vec::new();
@@ -96,6 +97,11 @@ async fn request_fields_declare_the_rules_their_handlers_enforce() {
     );
     assert_eq!(field("NewUser", "password")["minLength"], 12);
     assert_eq!(field("NewSession", "notes")["pattern"], "^[^\\u0000]*$");
+    let reason = field("SessionCancellation", "reason");
+    assert_eq!(
+        (&reason["maxLength"], &reason["pattern"]),
+        (&500.into(), &field("FeeWaiver", "reason")["pattern"])
+    );
 }
 
 /// Every list in a request body is capped as its handler caps it (`FieldErrors::parse_each`):

@@ -744,6 +744,15 @@ pub async fn session_of(app: &TestApp, code: &str, nth: usize) -> String {
     .await
 }
 
+/// The demo's next cohort of the LCW group (open, its deadline and every session ahead, in
+/// this academic year or the next: inside the hub and personal feeds' window); its code.
+pub async fn next_cohort(app: &TestApp) -> String {
+    let mut conn = app.database.connection().await;
+    mathshub::seed::demo_cohort::open_next_cohort(&mut conn, chrono::Utc::now())
+        .await
+        .expect("open the next cohort")
+}
+
 /// The kinds of the group's change events, in order, comma-separated.
 pub async fn events_of(app: &TestApp, group: &str) -> String {
     app.query_text(

@@ -46,6 +46,7 @@ mod schema;
 mod school_import;
 mod school_writes;
 mod schools;
+mod session_cancellation;
 mod session_writes;
 mod sessions;
 mod signposting;

@@ -24,6 +24,7 @@ const PROFILELESS_GLOW_LEAD: &str = "00000000-0000-7000-8000-00000000b002";
 /// A participant holding a place in the LCW group, whose attendance the matrix records.
 const ATTENDING_PARTICIPANT: &str = "00000000-0000-7000-8000-00000000b101";
 const ATTENDING_ENROLMENT: &str = "00000000-0000-7000-8000-00000000b102";
+const LCW_FUTURE_SESSION: &str = "00000000-0000-7000-8000-00000000b201";
 
 const LCW_GROUP: &str = "LCW21-15-01";
 const GLOW_GROUP: &str = "GLOW21-91-01";
@@ -48,6 +49,8 @@ struct Fixture {
     partner_client: String,
     spare_partner_client: String,
     lcw_session: String,
+    /// An LCW session next month: not begun, so it may be cancelled.
+    lcw_future_session: String,
     glow_session: String,
     /// Owed fees of an LCW and a GLOW enrolment.
     lcw_fee: String,
@@ -143,7 +146,10 @@ async fn fixture(app: &TestApp) -> Fixture {
          DELETE FROM local_authorities WHERE gss_code = '{UNLISTED_DISTRICT}';
          INSERT INTO hubs (id, slug, name, region) VALUES (gen_random_uuid(), '{SPARE_HUB}', 'Spare Maths Hub', 'London');
          INSERT INTO teaching_school_hubs (id, slug, name) \
-         VALUES (gen_random_uuid(), '{SPARE_TSH}', 'Spare Teaching School Hub');"
+         VALUES (gen_random_uuid(), '{SPARE_TSH}', 'Spare Teaching School Hub');
+         INSERT INTO sessions (id, work_group_id, kind, mode, starts_at, ends_at) \
+         VALUES ('{LCW_FUTURE_SESSION}', '{lcw_group}', 'workshop', 'online', \
+                 now() + interval '30 days', now() + interval '30 days 1 hour');"
     ))
     .await;
     let enrolment_of = |email: &str| {
@@ -201,6 +207,7 @@ async fn fixture(app: &TestApp) -> Fixture {
             .query_text(&enrolment_of("other.teacher@school.example"), &[])
             .await,
         lcw_session: app.query_text(&first_session_of(&lcw_group), &[]).await,
+        lcw_future_session: LCW_FUTURE_SESSION.into(),
         glow_session: app.query_text(&first_session_of(&glow_group), &[]).await,
         lcw_fee: app.query_text(&fee_in(&lcw_group), &[]).await,
         glow_fee: app.query_text(&fee_in(&glow_group), &[]).await,
@@ -487,6 +494,16 @@ fn rows(f: &Fixture) -> Vec<Row> {
                 [401, 403, 200, 200, 403, 403, 200],
             ),
             |caller| json!({"notes": format!("Noted by the {caller}.")}),
+        ),
+        // The lead cancels it; the manager and the admin may too, but it is cancelled by then.
+        with_body(
+            row(
+                Method::POST,
+                "/api/v1/sessions/{id}/cancel",
+                format!("/api/v1/sessions/{}/cancel", f.lcw_future_session),
+                [401, 403, 200, 409, 403, 403, 409],
+            ),
+            |caller| json!({"reason": format!("Called off by the {caller}.")}),
         ),
         with_body(
             row(

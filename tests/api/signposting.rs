@@ -126,6 +126,24 @@ async fn a_london_borough_gets_its_hub_and_every_open_group_soonest_deadline_fir
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_cancelled_session_is_not_signposted() {
+    let app = demo_with_lne_offer_open().await;
+    app.execute(
+        "UPDATE sessions SET cancelled_at = now(), cancellation_reason = 'The lead is unwell.' \
+          WHERE mode = 'online' AND work_group_id = (SELECT id FROM work_groups WHERE code = 'LNE26-94-01')",
+    )
+    .await;
+
+    let newham = signposting(&app, &format!("local_authority={NEWHAM}")).await;
+
+    let sessions = &group(&newham, "LNE26-94-01")["sessions"];
+    assert_eq!(
+        each_of(sessions, "starts_at"),
+        ["2027-02-04T09:30:00+00:00", "2027-05-13T09:30:00+01:00"]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_district_is_served_by_its_county_s_hub() {
     let app = TestApp::spawn_with_demo().await;
     app.execute(
