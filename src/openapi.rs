@@ -563,6 +563,7 @@ fn declare_request_ids(document: &mut utoipa::openapi::OpenApi) {
                 .schema_type(Type::String)
                 .min_length(Some(1))
                 .max_length(Some(128))
+                .pattern(Some("^[!-~]+$"))
                 .examples(["0193a0c4-5e2b-7c3d-8f4a-1b2c3d4e5f60"]),
         ))
         .description(Some(

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Lints the committed OpenAPI document (openapi/openapi.json, which tests/api/openapi.rs proves
-# equal to the served one) with Redocly CLI (`recommended`, openapi/redocly.yaml) and Spectral
-# (OWASP API Security + spectral:oas, openapi/spectral.yaml). Fails on any error, and on any
-# Redocly warning: exceptions live in those two files (and Redocly's ignore file beside them),
-# each with its reason.
+# equal to the served one) with Redocly CLI (`recommended`, as `recommended-strict` so that its
+# warnings fail too: openapi/redocly.yaml) and Spectral (OWASP API Security + spectral:oas,
+# openapi/spectral.yaml, failing on warnings). Fails on any error or warning not listed as an
+# exception in those files (and Redocly's ignore file beside them), each with its reason.
 #
 #   tests/openapi-lint/run.sh        # after `npm ci` in tests/openapi-lint
 set -euo pipefail
@@ -18,9 +18,9 @@ bin="$here/node_modules/.bin"
 # No telemetry or update checks: CI reaches the package registries only.
 export REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true
 
-echo "openapi-lint: Redocly CLI $("$bin/redocly" --version) (recommended)"
+echo "openapi-lint: Redocly CLI $("$bin/redocly" --version) (recommended, strict)"
 (cd "$openapi" && "$bin/redocly" lint openapi.json --config redocly.yaml --max-problems 1000 --format stylish)
-# --max-problems keeps every finding in view; warnings left unlisted fail the step too.
+# --max-problems keeps every finding in view.
 
 echo "openapi-lint: Spectral $("$bin/spectral" --version) (OWASP API Security, spectral:oas)"
 (cd "$openapi" && "$bin/spectral" lint openapi.json --ruleset spectral.yaml --fail-severity warn --display-only-failures)
