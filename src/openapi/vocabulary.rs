@@ -364,15 +364,18 @@ fn bound(object: &mut Object) {
     };
 }
 
-/// The most characters a text matching `pattern` can have, if the pattern bounds them.
-/// (The regex crate's measure is in UTF-8 bytes: exact for the ASCII our bounded patterns
-/// match, and never less than the characters.)
+/// The most characters a text matching `pattern` can have, if the pattern bounds them: it must
+/// be anchored at both ends (JSON Schema's patterns match anywhere in the text), and its
+/// matches of bounded length. (The measure is in UTF-8 bytes: exact for the ASCII our bounded
+/// patterns match, and never less than the characters.)
 fn longest_match(pattern: &str) -> Option<usize> {
-    regex_syntax::Parser::new()
-        .parse(pattern)
-        .ok()?
-        .properties()
-        .maximum_len()
+    use regex_syntax::hir::Look;
+
+    let hir = regex_syntax::Parser::new().parse(pattern).ok()?;
+    let properties = hir.properties();
+    let anchored = properties.look_set_prefix().contains(Look::Start)
+        && properties.look_set_suffix().contains(Look::End);
+    anchored.then(|| properties.maximum_len()).flatten()
 }
 
 /// Constrains a schema of the shape's type (possibly nullable) that no handler annotation
@@ -430,5 +433,28 @@ fn apply(object: &mut Object, shape: Shape) {
         Shape::Opaque { max_length } => {
             object.max_length = object.max_length.or(Some(max_length));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bounded_pattern_gives_its_longest_match_and_an_open_one_none() {
+        assert_eq!(longest_match("^[1-9][0-9]{5}$"), Some(6));
+        assert_eq!(longest_match("^E(0[6-9]|10)[0-9]{6}$"), Some(9));
+        assert_eq!(longest_match("^[A-Z]{2,8}[0-9]{2}-[0-9]{1,3}$"), Some(14));
+        assert_eq!(longest_match("^(?:[0-9a-f]{2}){1,800}$"), Some(1600));
+        assert_eq!(longest_match(&ACADEMIC_YEAR), Some("2021/22".len()));
+        assert_eq!(longest_match(&PROGRAMME_YEAR), Some("2014/15".len()));
+        assert_eq!(longest_match("^[^\\u0000]*$"), None);
+        assert_eq!(longest_match("[^\\s]"), None, "unanchored: anything around");
+        assert_eq!(longest_match("^[0-9]{3}"), None, "anything after");
+        assert_eq!(longest_match("^a$|b"), None, "one branch unanchored");
+        let Shape::Pattern { pattern, .. } = POSTCODE else {
+            unreachable!()
+        };
+        assert_eq!(longest_match(pattern), None, "spaces anywhere");
     }
 }
