@@ -254,7 +254,7 @@ async fn credentials_over_their_documented_length_answer_400_naming_each() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn update_returns_400_naming_an_if_match_that_is_no_list_of_entity_tags() {
+async fn update_returns_400_naming_an_if_match_over_its_documented_length_or_not_text() {
     let app = TestApp::spawn_with_demo().await;
     let document = document(&app).await;
     let admin = app.token(ADMIN).await;
@@ -263,22 +263,37 @@ async fn update_returns_400_naming_an_if_match_that_is_no_list_of_entity_tags() 
     let changes = json!({"name": "Renamed Maths Hub"});
     let before = reference_data(&app).await;
 
-    for tag in [
+    let over = format!("\"{}\"", "0".repeat(longest - 1));
+    let refused = send_if_match(&app, Method::PATCH, path, &admin, &over, Some(&changes)).await;
+    assert_eq!(
+        invalid_fields(&assert_problem(refused, 400).await),
+        ["If-Match"]
+    );
+    let not_text = app
+        .client
+        .patch(format!("{}{path}", app.address))
+        .bearer_auth(&admin)
+        .header(
+            "if-match",
+            reqwest::header::HeaderValue::from_bytes(b"\"caf\xE9\"").expect("obs-text"),
+        )
+        .json(&changes)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(
+        invalid_fields(&assert_problem(not_text, 400).await),
+        ["If-Match"]
+    );
+    // Text that names no current version, however it is written, fails the precondition.
+    for stale in [
         "not-a-tag".to_owned(),
-        "\"open".to_owned(),
-        format!("\"{}\"", "0".repeat(longest - 1)),
+        format!("W/\"0\", \"{}\"", "0".repeat(longest - 12)),
     ] {
-        let refused = send_if_match(&app, Method::PATCH, path, &admin, &tag, Some(&changes)).await;
-        assert_eq!(
-            invalid_fields(&assert_problem(refused, 400).await),
-            ["If-Match"],
-            "{tag}"
-        );
+        let refused =
+            send_if_match(&app, Method::PATCH, path, &admin, &stale, Some(&changes)).await;
+        assert_problem(refused, 412).await;
     }
-    // Well-formed but not the current version: the precondition fails, as before.
-    let stale = format!("W/\"0\", \"{}\"", "0".repeat(longest - 12));
-    let refused = send_if_match(&app, Method::PATCH, path, &admin, &stale, Some(&changes)).await;
-    assert_problem(refused, 412).await;
     assert_eq!(reference_data(&app).await, before);
 }
 
