@@ -15,6 +15,13 @@ bin="$here/node_modules/.bin"
   exit 1
 }
 
+# Redocly CLI 2 runs on Node.js 20.19 or later (Debian 12's own nodejs is 18).
+node -e 'const [major, minor] = process.versions.node.split(".").map(Number);
+  process.exit(major > 20 || (major === 20 && minor >= 19) ? 0 : 1)' || {
+  echo "openapi-lint: Redocly CLI needs Node.js 20.19 or later, found $(node --version)" >&2
+  exit 1
+}
+
 # No telemetry or update checks: CI reaches the package registries only.
 export REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true
 
