@@ -8,6 +8,7 @@ use utoipa_actix_web::AppExt;
 
 use crate::error::{FieldError, Problem};
 
+mod answers;
 mod links;
 mod vocabulary;
 
@@ -28,7 +29,7 @@ protected operation answers 401; with a token that lacks the right, 403, or 404 
 private to those allowed.\n\nEvery answer carries `X-Request-Id`: the id the client sent in that header (1 to 128 \
 visible ASCII characters), or else one made for the request (a UUID v7). Problem bodies repeat it as `request_id`; \
 quote it when reporting a problem.",
-        license(name = "MIT"),
+        license(name = "MIT", identifier = "MIT"),
         version = "1.0.0",
     ),
     tags(
@@ -53,12 +54,19 @@ quote it when reporting a problem.",
         (name = "Audit", description = "Who changed what and when (admins)."),
         (name = "Operations", description = "Health and readiness probes, and Prometheus metrics."),
     ),
-    modifiers(&BearerScheme),
+    servers((
+        url = "/",
+        description = "The server that serves this document: production, staging or a local run alike, since \
+every environment serves the same API at the same paths (relative addresses keep Swagger UI's requests on the \
+server it was loaded from)."
+    )),
+    modifiers(&BearerScheme, &PublicServers),
     components(
         schemas(Problem, FieldError),
         responses(
-            BadRequest, Unauthorized, Forbidden, NotFound, Conflict, IdempotencyKeyReused, NotEligible, Unprocessable,
-            PreconditionFailed, PayloadTooLarge, CsvTooLarge, NotAcceptable, TooManyRequests, Unavailable
+            BadRequest, Unauthorized, Forbidden, NotFound, Conflict, NotEligible, Unprocessable,
+            PreconditionFailed, PayloadTooLarge, CsvTooLarge, NotAcceptable, TooManyRequests, Unavailable,
+            InternalError
         )
     )
 )]
@@ -77,7 +85,10 @@ impl Modify for BearerScheme {
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
                     .description(Some(
-                        "An access token (15 minutes) from `POST /api/v1/auth/login` or `POST /api/v1/auth/token`.",
+                        "An access token (15 minutes) from `POST /api/v1/auth/login` or `POST /api/v1/auth/token`: \
+                         a JWT issued and checked as RFC8725 (JSON Web Token Best Current Practices) asks: one \
+                         allowed algorithm (HS256), `exp`, `iss`, `aud` and `sub` required, `nbf` checked, and \
+                         access and refresh tokens not interchangeable (`auth::tokens`).",
                     ))
                     .build(),
             ),
@@ -96,6 +107,23 @@ impl Modify for BearerScheme {
     }
 }
 
+/// The API is for the public (a catalogue anyone reads, accounts for schools' staff and
+/// partners' integrations), so its server is declared external (`x-internal: false`).
+struct PublicServers;
+
+impl Modify for PublicServers {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::extensions::ExtensionsBuilder;
+
+        for server in openapi.servers.iter_mut().flatten() {
+            server
+                .extensions
+                .get_or_insert_with(Default::default)
+                .merge(ExtensionsBuilder::new().add("x-internal", false).build());
+        }
+    }
+}
+
 /// 400: some input is malformed; `errors` names each field.
 #[derive(ToResponse)]
 #[response(
@@ -103,7 +131,7 @@ impl Modify for BearerScheme {
     content_type = "application/problem+json",
     example = json!({"type": "https://mathshub.invalid/problems/validation", "title": "Invalid request", "status": 400, "detail": "1 field is invalid", "errors": [{"field": "limit", "message": "must be between 1 and 100"}]})
 )]
-pub struct BadRequest(#[to_schema] pub Problem);
+pub struct BadRequest(pub Problem);
 
 /// 401: no valid access token.
 #[derive(ToResponse)]
@@ -113,7 +141,7 @@ pub struct BadRequest(#[to_schema] pub Problem);
     headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"mathshub\"`")),
     example = json!({"type": "https://mathshub.invalid/problems/unauthorized", "title": "Unauthorized", "status": 401, "detail": "The access token has expired: refresh it at POST /api/v1/auth/refresh."})
 )]
-pub struct Unauthorized(#[to_schema] pub Problem);
+pub struct Unauthorized(pub Problem);
 
 /// 403: a valid token without the right.
 #[derive(ToResponse)]
@@ -122,7 +150,7 @@ pub struct Unauthorized(#[to_schema] pub Problem);
     content_type = "application/problem+json",
     example = json!({"type": "https://mathshub.invalid/problems/forbidden", "title": "Forbidden", "status": 403, "detail": "Only national admins manage partner credentials."})
 )]
-pub struct Forbidden(#[to_schema] pub Problem);
+pub struct Forbidden(pub Problem);
 
 /// 409: the change breaks a rule of the current state.
 #[derive(ToResponse)]
@@ -131,7 +159,7 @@ pub struct Forbidden(#[to_schema] pub Problem);
     content_type = "application/problem+json",
     example = json!({"type": "https://mathshub.invalid/problems/conflict", "title": "Conflict", "status": 409, "detail": "An account already uses this email address."})
 )]
-pub struct Conflict(#[to_schema] pub Problem);
+pub struct Conflict(pub Problem);
 
 /// 422: an `Idempotency-Key` sent again with another request.
 #[derive(ToResponse)]
@@ -140,7 +168,7 @@ pub struct Conflict(#[to_schema] pub Problem);
     content_type = "application/problem+json",
     example = json!({"type": "https://mathshub.invalid/problems/idempotency-key-reused", "title": "Idempotency key reused", "status": 422, "detail": "This Idempotency-Key was first sent with another request (method, path or body): send a new key for a new request."})
 )]
-pub struct IdempotencyKeyReused(#[to_schema] pub Problem);
+pub struct IdempotencyKeyReused(pub Problem);
 
 /// 422: the participant is not eligible for the group (or, with a reused `Idempotency-Key`,
 /// the key stood for another request).
@@ -150,7 +178,7 @@ pub struct IdempotencyKeyReused(#[to_schema] pub Problem);
     content_type = "application/problem+json",
     example = json!({"type": "https://mathshub.invalid/problems/not-eligible", "title": "Not eligible", "status": 422, "detail": "Not eligible for this work group: the project is not open to the role prospective_head_of_department.", "errors": [{"field": "role_in_school", "message": "the project is not open to the role prospective_head_of_department"}]})
 )]
-pub struct NotEligible(#[to_schema] pub Problem);
+pub struct NotEligible(pub Problem);
 
 /// 422: well-formed input that cannot be used (`ApiError::Unprocessable`).
 #[derive(ToResponse)]
@@ -159,7 +187,7 @@ pub struct NotEligible(#[to_schema] pub Problem);
     content_type = "application/problem+json",
     example = json!({"type": "https://mathshub.invalid/problems/unprocessable", "title": "Request cannot be carried out", "status": 422, "detail": "1 field is well-formed but cannot be used as sent", "errors": [{"field": "hub", "message": "no hub has the slug london-north-west"}]})
 )]
-pub struct Unprocessable(#[to_schema] pub Problem);
+pub struct Unprocessable(pub Problem);
 
 /// 412: `If-Match` names a version that is no longer current.
 #[derive(ToResponse)]
@@ -168,7 +196,7 @@ pub struct Unprocessable(#[to_schema] pub Problem);
     content_type = "application/problem+json",
     example = json!({"type": "https://mathshub.invalid/problems/precondition-failed", "title": "Precondition failed", "status": 412, "detail": "User 01931b8e-7c2a-7d3e-9a41-3c5f0e2b7a10 changed since the version in If-Match; read it again."})
 )]
-pub struct PreconditionFailed(#[to_schema] pub Problem);
+pub struct PreconditionFailed(pub Problem);
 
 /// 413: the body is over the limit.
 #[derive(ToResponse)]
@@ -177,7 +205,7 @@ pub struct PreconditionFailed(#[to_schema] pub Problem);
     content_type = "application/problem+json",
     example = json!({"type": "https://mathshub.invalid/problems/payload-too-large", "title": "Request body too large", "status": 413, "detail": "Request bodies are limited to 262144 bytes."})
 )]
-pub struct PayloadTooLarge(#[to_schema] pub Problem);
+pub struct PayloadTooLarge(pub Problem);
 
 /// 413 for a file upload: the file is over its limit (`startup::MAX_CSV_BYTES`).
 #[derive(ToResponse)]
@@ -186,7 +214,7 @@ pub struct PayloadTooLarge(#[to_schema] pub Problem);
     content_type = "application/problem+json",
     example = json!({"type": "https://mathshub.invalid/problems/payload-too-large", "title": "Request body too large", "status": 413, "detail": "CSV files are limited to 134217728 bytes (128 MiB)."})
 )]
-pub struct CsvTooLarge(#[to_schema] pub Problem);
+pub struct CsvTooLarge(pub Problem);
 
 /// 406: `Accept` names no media type the operation answers in.
 #[derive(ToResponse)]
@@ -195,7 +223,7 @@ pub struct CsvTooLarge(#[to_schema] pub Problem);
     content_type = "application/problem+json",
     example = json!({"type": "https://mathshub.invalid/problems/not-acceptable", "title": "Not acceptable", "status": 406, "detail": "This operation answers in application/json or text/csv: name one of them in Accept."})
 )]
-pub struct NotAcceptable(#[to_schema] pub Problem);
+pub struct NotAcceptable(pub Problem);
 
 /// 429: too many attempts.
 #[derive(ToResponse)]
@@ -205,7 +233,7 @@ pub struct NotAcceptable(#[to_schema] pub Problem);
     headers(("Retry-After" = u32, description = "Seconds until attempts are counted afresh")),
     example = json!({"type": "https://mathshub.invalid/problems/too-many-requests", "title": "Too many requests", "status": 429, "detail": "Too many attempts; retry in 42 seconds."})
 )]
-pub struct TooManyRequests(#[to_schema] pub Problem);
+pub struct TooManyRequests(pub Problem);
 
 /// 404: nothing by that key (or nothing the caller may know about).
 #[derive(ToResponse)]
@@ -214,7 +242,7 @@ pub struct TooManyRequests(#[to_schema] pub Problem);
     content_type = "application/problem+json",
     example = json!({"type": "https://mathshub.invalid/problems/not-found", "title": "Not found", "status": 404, "detail": "User 01931b8e-7c2a-7d3e-9a41-3c5f0e2b7a10 was not found"})
 )]
-pub struct NotFound(#[to_schema] pub Problem);
+pub struct NotFound(pub Problem);
 
 /// 503: the database is busy or unreachable; retry after `Retry-After` seconds.
 #[derive(ToResponse)]
@@ -224,7 +252,16 @@ pub struct NotFound(#[to_schema] pub Problem);
     headers(("Retry-After" = u32, description = "Seconds to wait before retrying")),
     example = json!({"type": "https://mathshub.invalid/problems/unavailable", "title": "Service unavailable", "status": 503, "detail": "The database is busy or unreachable; retry shortly."})
 )]
-pub struct Unavailable(#[to_schema] pub Problem);
+pub struct Unavailable(pub Problem);
+
+/// 500: a fault of ours (`ApiError::Internal`), logged with its cause; the answer says no more.
+#[derive(ToResponse)]
+#[response(
+    description = "Something went wrong on the server's side; the cause is logged under the request's id, never shown",
+    content_type = "application/problem+json",
+    example = json!({"type": "https://mathshub.invalid/problems/internal", "title": "Internal server error", "status": 500, "detail": "Something went wrong on our side; it has been logged."})
+)]
+pub struct InternalError(pub Problem);
 
 /// The answers besides 200 that every list endpoint can give.
 #[derive(IntoResponses)]
@@ -449,8 +486,67 @@ pub fn finish(mut document: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenAp
     declare_write_entity_tags(&mut document);
     vocabulary::declare(&mut document);
     links::declare(&mut document);
+    answers::declare_internal_errors(&mut document);
+    answers::declare_cors_origin(&mut document);
+    answers::bound_response_headers(&mut document);
     declare_request_ids(&mut document);
+    declare_anonymous_access(&mut document);
+    refer_to_page_items(&mut document);
     document
+}
+
+/// An operation that declares no security is public (the catalogue, the probes, signing in):
+/// it says so with the empty requirement `{}` rather than by leaving security out.
+fn declare_anonymous_access(document: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::security::SecurityRequirement;
+
+    for operation in document.paths.paths.values_mut().flat_map(operations_mut) {
+        operation
+            .security
+            .get_or_insert_with(|| vec![SecurityRequirement::default()]);
+    }
+}
+
+/// utoipa writes the items of each generic `Page<T>` body inline into `Page_T`, and registers
+/// `T` beside it all the same: the page refers to that component instead (when it is the very
+/// schema written inline), so each item schema is written once and used.
+fn refer_to_page_items(document: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::schema::{ArrayItems, Schema};
+    use utoipa::openapi::{Ref, RefOr};
+
+    let Some(components) = document.components.as_mut() else {
+        return;
+    };
+    let as_json = |schema: &RefOr<Schema>| serde_json::to_value(schema).ok();
+    let mut replacements = Vec::new();
+    for (name, page) in &components.schemas {
+        let Some(item_name) = name.strip_prefix("Page_") else {
+            continue;
+        };
+        let RefOr::T(Schema::Object(page)) = page else {
+            continue;
+        };
+        let Some(RefOr::T(Schema::Array(items))) = page.properties.get("items") else {
+            continue;
+        };
+        let ArrayItems::RefOrSchema(inline) = &items.items else {
+            continue;
+        };
+        let Some(component) = components.schemas.get(item_name) else {
+            continue;
+        };
+        if as_json(inline).is_some() && as_json(inline) == as_json(component) {
+            replacements.push((name.clone(), item_name.to_owned()));
+        }
+    }
+    for (page_name, item_name) in replacements {
+        if let Some(RefOr::T(Schema::Object(page))) = components.schemas.get_mut(&page_name)
+            && let Some(RefOr::T(Schema::Array(items))) = page.properties.get_mut("items")
+        {
+            items.items =
+                ArrayItems::RefOrSchema(Box::new(Ref::from_schema_name(item_name).into()));
+        }
+    }
 }
 
 /// Every answer, whatever its status, carries `X-Request-Id` (`routes::request_scope`): the
@@ -467,6 +563,7 @@ fn declare_request_ids(document: &mut utoipa::openapi::OpenApi) {
                 .schema_type(Type::String)
                 .min_length(Some(1))
                 .max_length(Some(128))
+                .pattern(Some("^[!-~]+$"))
                 .examples(["0193a0c4-5e2b-7c3d-8f4a-1b2c3d4e5f60"]),
         ))
         .description(Some(
@@ -528,6 +625,7 @@ fn declare_idempotency_keys(document: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
     use utoipa::openapi::{ObjectBuilder, Ref, Required, Type};
 
+    let mut reused_key_answered = false;
     for item in document.paths.paths.values_mut() {
         let Some(operation) = item.post.as_mut() else {
             continue;
@@ -563,9 +661,22 @@ fn declare_idempotency_keys(document: &mut utoipa::openapi::OpenApi) {
             .entry("409".into())
             .or_insert_with(|| Ref::from_response_name("Conflict").into());
         // An operation with a 422 of its own says so in its description.
-        responses
-            .entry("422".into())
-            .or_insert_with(|| Ref::from_response_name("IdempotencyKeyReused").into());
+        if !responses.contains_key("422") {
+            responses.insert(
+                "422".into(),
+                Ref::from_response_name("IdempotencyKeyReused").into(),
+            );
+            reused_key_answered = true;
+        }
+    }
+    // Shared only when some operation refers to it: every create has a 422 of its own today.
+    if reused_key_answered {
+        let (name, response) = IdempotencyKeyReused::response();
+        document
+            .components
+            .get_or_insert_with(Default::default)
+            .responses
+            .insert(name.into(), response);
     }
 }
 

@@ -49,10 +49,15 @@ pub type Progress<'a> = &'a (dyn Fn(usize, usize) + Sync);
 }))]
 pub struct ImportReport {
     /// Data rows in the file (the header aside).
+    #[schema(format = Int64)]
     pub rows: usize,
+    #[schema(format = Int64)]
     pub inserted: usize,
+    #[schema(format = Int64)]
     pub updated: usize,
+    #[schema(format = Int64)]
     pub unchanged: usize,
+    #[schema(format = Int64)]
     pub rejected: usize,
     /// Every rejected row, in file order.
     pub rejected_rows: Vec<RejectedRow>,

@@ -11,7 +11,8 @@ pub struct Email(String);
 impl Email {
     pub fn parse(text: &str) -> Result<Self, ParseError> {
         let email = text.trim();
-        let well_formed = email.len() <= 254
+        // 254 characters as sent, spaces around included, as the document counts them.
+        let well_formed = text.chars().count() <= 254
             && !email.chars().any(|c| c.is_whitespace() || c.is_control())
             && email.split_once('@').is_some_and(|(local, domain)| {
                 !local.is_empty() && !domain.is_empty() && !domain.contains('@')

@@ -139,7 +139,7 @@ impl WebAddress {
             .strip_prefix("https://")
             .or_else(|| address.strip_prefix("http://"));
         let valid = rest.is_some_and(|rest| !rest.is_empty())
-            && address.chars().count() <= Self::MAX_CHARS
+            && text.chars().count() <= Self::MAX_CHARS
             && !address.chars().any(|c| c.is_whitespace() || c.is_control());
         if valid {
             Ok(Self(address.to_owned()))
@@ -178,9 +178,18 @@ validated_string!(
 );
 
 impl Postcode {
+    /// The most characters taken as written, spaces included (the document's `maxLength`).
+    pub const MAX_CHARS: usize = 16;
+
     /// Accepts any case and spaces anywhere (`w39pp`, ` W3  9PP `) and keeps the standard
     /// form. Only the space character: the document's pattern says the same.
     pub fn parse(text: &str) -> Result<Self, ParseError> {
+        if text.chars().count() > Self::MAX_CHARS {
+            return Err(ParseError(format!(
+                "must be a UK postcode of at most {} characters, such as W3 9PP",
+                Self::MAX_CHARS
+            )));
+        }
         let compact: String = text
             .chars()
             .filter(|&c| c != ' ')

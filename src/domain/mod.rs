@@ -24,7 +24,7 @@ pub use account::{Email, NewPassword};
 pub use codes::{AcademicYear, GssCode, LaNumber, Postcode, Region, Slug, Urn, WebAddress};
 pub use eoi_link::{DEFAULT_EOI_URL_TEMPLATE, EoiUrlTemplate};
 pub use project_code::ProjectCode;
-pub use time::{LondonTime, parse_instant};
+pub use time::{LondonTime, MAX_INSTANT_CHARS, parse_instant};
 pub use vocabulary::{
     Admission, AttendanceStatus, ChangeKind, DeliveryMode, EnrolmentStatus, FeeReason, FeeStatus,
     LaKind, LeadRole, Partnership, ProgrammePhase, ProjectKind, Role, RoleInSchool, SchoolPhase,

@@ -13,9 +13,12 @@ use utoipa::openapi::schema::{ArrayItems, Object, Schema};
 use utoipa::openapi::{OpenApi, RefOr};
 
 use crate::db::change_feed::FeedPosition;
-use crate::domain::Region;
 use crate::domain::llme::FIRST_COMMUNITY_YEAR;
+use crate::domain::{MAX_INSTANT_CHARS, Postcode, Region};
 use crate::routes::cursor::document_pattern;
+use crate::routes::{
+    auth, enrolment_writes, etag, lead_writes, project_writes, session_writes, work_group_writes,
+};
 
 /// What a value of one kind must be, in JSON Schema's words.
 #[derive(Debug, Clone, Copy)]
@@ -33,6 +36,11 @@ pub enum Shape {
     },
     /// RFC 3339 with an offset (`domain::time`).
     DateTime,
+    /// Any string of at most `max_length` characters: a secret the API only hashes or
+    /// compares.
+    Opaque {
+        max_length: usize,
+    },
 }
 
 const SLUG: Shape = Shape::Pattern {
@@ -55,11 +63,11 @@ const LA_NUMBER: Shape = Shape::Pattern {
     min_length: None,
     max_length: None,
 };
-/// `domain::Postcode`: any case, spaces anywhere.
+/// `domain::Postcode`: any case, spaces anywhere, at most 16 characters in all.
 const POSTCODE: Shape = Shape::Pattern {
     pattern: "^ *[A-Za-z] *([A-Za-z] *)?[0-9] *([A-Za-z0-9] *)?[0-9] *[A-Za-z] *[A-Za-z] *$",
     min_length: None,
-    max_length: None,
+    max_length: Some(Postcode::MAX_CHARS),
 };
 const PROJECT_CODE: Shape = Shape::Pattern {
     pattern: "^[A-Z]{2,8}[0-9]{2}-[0-9]{1,3}$",
@@ -107,6 +115,32 @@ const ANY_TEXT: Shape = Shape::Pattern {
     max_length: None,
 };
 
+/// `routes::text_up_to`: free text of a body, possibly empty, of at most `max` characters.
+const fn text_up_to(max: usize) -> Shape {
+    Shape::Pattern {
+        pattern: "^[^\\u0000]*$",
+        min_length: None,
+        max_length: Some(max),
+    }
+}
+
+/// Secrets the API only hashes or compares, never stores as text: any string of at most
+/// `routes::auth::MAX_SECRET_CHARS` characters will do (the handlers refuse longer ones before
+/// any work), and one with U+0000 is simply not the secret.
+const SECRET: Shape = Shape::Opaque {
+    max_length: auth::MAX_SECRET_CHARS,
+};
+
+/// `routes::etag::if_match`: text a header can hold (visible ASCII, spaces and tabs). Any such
+/// value is compared with the current version, and one that names none answers 412 however it
+/// is written: the form of entity tags is left to RFC 9110 rather than stated as a pattern
+/// (Schemathesis sends `0` as a valid value of such a pattern in a header, expecting it taken).
+const IF_MATCH: Shape = Shape::Pattern {
+    pattern: "^[\\t -~]*$",
+    min_length: None,
+    max_length: Some(etag::MAX_IF_MATCH_CHARS),
+};
+
 /// Two consecutive years, `2021/22`: the second two digits follow the first's last two.
 static ACADEMIC_YEAR: LazyLock<String> =
     LazyLock::new(|| format!("^[0-9]{{2}}({})$", year_pairs(0..100)));
@@ -145,6 +179,7 @@ fn parameter_shape(path: &str, name: &str) -> Option<Shape> {
         "urn" | "school" => URN,
         "project" => PROJECT_CODE,
         "q" | "action" | "object_type" | "object_id" => TEXT,
+        "If-Match" => IF_MATCH,
         "since" => Shape::Pattern {
             pattern: FEED_CURSOR.as_str(),
             min_length: None,
@@ -157,6 +192,24 @@ fn parameter_shape(path: &str, name: &str) -> Option<Shape> {
     })
 }
 
+/// A header is sent or not (`required` says whether it must be); it is never `null`, which a
+/// handler's `Option<String>` would declare, and which clients would send as the text `null`.
+fn never_null(object: &mut Object) {
+    use utoipa::openapi::schema::{SchemaType, Type};
+
+    if let SchemaType::Array(kinds) = &object.schema_type {
+        let kinds: Vec<Type> = kinds
+            .iter()
+            .filter(|kind| **kind != Type::Null)
+            .cloned()
+            .collect();
+        object.schema_type = match kinds.as_slice() {
+            [kind] => SchemaType::Type(kind.clone()),
+            _ => SchemaType::Array(kinds),
+        };
+    }
+}
+
 /// The shape of a request body's field of this name, if it has one.
 fn field_shape(name: &str) -> Option<Shape> {
     Some(match name {
@@ -165,6 +218,13 @@ fn field_shape(name: &str) -> Option<Shape> {
         "urn" | "school_urn" => URN,
         "project" | "follows" | "requires_completed" => PROJECT_CODE,
         "name" | "reason" | "title" | "length" | "specialisms" | "roles_held" => TEXT,
+        "statement" => text_up_to(enrolment_writes::MAX_STATEMENT_CHARS),
+        "bio" => text_up_to(lead_writes::MAX_BIO_CHARS),
+        "outline" | "expectations" => text_up_to(project_writes::MAX_TEXT_CHARS),
+        "description" => text_up_to(work_group_writes::MAX_DESCRIPTION_CHARS),
+        "address" => text_up_to(work_group_writes::MAX_ADDRESS_CHARS),
+        "notes" => text_up_to(session_writes::MAX_NOTES_CHARS),
+        "client_id" | "scope" => text_up_to(auth::MAX_SECRET_CHARS),
         "email" | "contact_email" => EMAIL,
         "password" => PASSWORD,
         "website" => WEB_ADDRESS,
@@ -172,7 +232,7 @@ fn field_shape(name: &str) -> Option<Shape> {
         "academic_year" => academic_year(&ACADEMIC_YEAR),
         "region" => Shape::OneOf(&Region::ALL),
         "grant_type" => Shape::OneOf(&["client_credentials"]),
-        "starts_at" | "ends_at" | "eoi_deadline" => Shape::DateTime,
+        "starts_at" | "ends_at" | "eoi_deadline" | "apologies_at" => Shape::DateTime,
         "capacity" => Shape::Range { min: 1, max: 500 },
         "session_days" => Shape::Range { min: 1, max: 7 },
         "participation_min_percent" => Shape::Range { min: 1, max: 100 },
@@ -191,8 +251,7 @@ fn field_shape(name: &str) -> Option<Shape> {
     })
 }
 
-/// Secrets the API only hashes or compares, never stores as text: any string will do, and one
-/// with U+0000 is simply not the secret.
+/// The fields that hold a `SECRET`.
 const SECRETS: [&str; 3] = ["refresh_token", "client_secret", "current_password"];
 
 /// Declares the vocabulary on every parameter and request body field of the document.
@@ -215,9 +274,12 @@ pub fn declare(document: &mut OpenApi) {
         if let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(&name) {
             for (field, property) in object.properties.iter_mut() {
                 request_schemas.extend(referenced_names(property));
-                if !SECRETS.contains(&field.as_str()) {
-                    apply_to_property(property, field_shape(field).unwrap_or(ANY_TEXT));
-                }
+                let shape = match field_shape(field) {
+                    _ if SECRETS.contains(&field.as_str()) => SECRET,
+                    Some(shape) => shape,
+                    None => ANY_TEXT,
+                };
+                apply_to_property(property, shape);
             }
         }
         seen.push(name);
@@ -229,19 +291,24 @@ fn shape_parameters(path: &str, operation: &mut Operation) {
         let RefOr::T(parameter) = parameter else {
             continue;
         };
-        if !matches!(
-            parameter.parameter_in,
-            ParameterIn::Query | ParameterIn::Path
-        ) {
+        let Some(RefOr::T(Schema::Object(object))) = parameter.schema.as_mut() else {
             continue;
+        };
+        if parameter.parameter_in == ParameterIn::Header {
+            never_null(object);
         }
-        if parameter.name == "cursor" {
-            continue; // declared by the list itself: the pattern of its sort key
-        }
-        let shape = parameter_shape(path, &parameter.name).unwrap_or(ANY_TEXT);
-        if let Some(RefOr::T(Schema::Object(object))) = parameter.schema.as_mut() {
+        let shape = match parameter.parameter_in {
+            // A list's cursor has the pattern of the list's own sort key (`routes::list`).
+            _ if parameter.name == "cursor" => None,
+            ParameterIn::Query | ParameterIn::Path => {
+                Some(parameter_shape(path, &parameter.name).unwrap_or(ANY_TEXT))
+            }
+            _ => parameter_shape(path, &parameter.name),
+        };
+        if let Some(shape) = shape {
             apply(object, shape);
         }
+        bound(object);
     }
 }
 
@@ -282,16 +349,56 @@ fn referenced_names(schema: &RefOr<Schema>) -> Vec<String> {
 /// A field of a string type, or an array of strings (the shape is then each item's).
 fn apply_to_property(property: &mut RefOr<Schema>, shape: Shape) {
     match property {
-        RefOr::T(Schema::Object(object)) => apply(object, shape),
+        RefOr::T(Schema::Object(object)) => {
+            apply(object, shape);
+            bound(object);
+        }
         RefOr::T(Schema::Array(array)) => {
             if let ArrayItems::RefOrSchema(items) = &mut array.items
                 && let RefOr::T(Schema::Object(object)) = items.as_mut()
             {
                 apply(object, shape);
+                bound(object);
             }
         }
         _ => {}
     }
+}
+
+/// States the greatest length of a text the shape bounds without saying so: a pattern that
+/// matches nothing longer than some length (a URN's six digits, a cursor's 1600 hex digits),
+/// a UUID's 36 characters, an RFC 3339 time's `MAX_INSTANT_CHARS` (`domain::time`). The
+/// handlers' parsers refuse anything longer as they refuse anything else of another form.
+fn bound(object: &mut Object) {
+    use utoipa::openapi::schema::{KnownFormat, SchemaFormat, SchemaType, Type};
+
+    let is_text = match &object.schema_type {
+        SchemaType::Type(kind) => *kind == Type::String,
+        SchemaType::Array(kinds) => kinds.contains(&Type::String),
+        SchemaType::AnyValue => false,
+    };
+    if !is_text || object.max_length.is_some() || object.enum_values.is_some() {
+        return;
+    }
+    object.max_length = match &object.format {
+        Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)) => Some(36),
+        Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)) => Some(MAX_INSTANT_CHARS),
+        _ => object.pattern.as_deref().and_then(longest_match),
+    };
+}
+
+/// The most characters a text matching `pattern` can have, if the pattern bounds them: it must
+/// be anchored at both ends (JSON Schema's patterns match anywhere in the text), and its
+/// matches of bounded length. (The measure is in UTF-8 bytes: exact for the ASCII our bounded
+/// patterns match, and never less than the characters.)
+fn longest_match(pattern: &str) -> Option<usize> {
+    use regex_syntax::hir::Look;
+
+    let hir = regex_syntax::Parser::new().parse(pattern).ok()?;
+    let properties = hir.properties();
+    let anchored = properties.look_set_prefix().contains(Look::Start)
+        && properties.look_set_suffix().contains(Look::End);
+    anchored.then(|| properties.maximum_len()).flatten()
 }
 
 /// Constrains a schema of the shape's type (possibly nullable) that no handler annotation
@@ -346,5 +453,31 @@ fn apply(object: &mut Object, shape: Shape) {
         Shape::DateTime => {
             object.format = Some(SchemaFormat::KnownFormat(KnownFormat::DateTime));
         }
+        Shape::Opaque { max_length } => {
+            object.max_length = object.max_length.or(Some(max_length));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bounded_pattern_gives_its_longest_match_and_an_open_one_none() {
+        assert_eq!(longest_match("^[1-9][0-9]{5}$"), Some(6));
+        assert_eq!(longest_match("^E(0[6-9]|10)[0-9]{6}$"), Some(9));
+        assert_eq!(longest_match("^[A-Z]{2,8}[0-9]{2}-[0-9]{1,3}$"), Some(14));
+        assert_eq!(longest_match("^(?:[0-9a-f]{2}){1,800}$"), Some(1600));
+        assert_eq!(longest_match(&ACADEMIC_YEAR), Some("2021/22".len()));
+        assert_eq!(longest_match(&PROGRAMME_YEAR), Some("2014/15".len()));
+        assert_eq!(longest_match("^[^\\u0000]*$"), None);
+        assert_eq!(longest_match("[^\\s]"), None, "unanchored: anything around");
+        assert_eq!(longest_match("^[0-9]{3}"), None, "anything after");
+        assert_eq!(longest_match("^a$|b"), None, "one branch unanchored");
+        let Shape::Pattern { pattern, .. } = POSTCODE else {
+            unreachable!()
+        };
+        assert_eq!(longest_match(pattern), None, "spaces anywhere");
     }
 }

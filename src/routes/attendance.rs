@@ -8,7 +8,6 @@
 
 use std::collections::{HashMap, HashSet};
 
-use actix_web::http::header;
 use actix_web::{HttpRequest, get, put, web};
 use chrono::{DateTime, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
@@ -430,7 +429,7 @@ pub async fn record_attendance(
     let now = Utc::now();
     let mut errors = FieldErrors::default();
     let items = parse_items(body.into_inner().items, now, &mut errors);
-    let if_match = request.headers().get(header::IF_MATCH).cloned();
+    let if_match = crate::routes::etag::if_match(&request)?;
     let hidden = || ApiError::not_found(format!("Session {id}"));
     let mut conn = pool.get().await?;
     let register = conn

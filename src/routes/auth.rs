@@ -12,12 +12,15 @@ use crate::auth::{Auth, REFRESH_TOKEN_LIFETIME};
 use crate::db::refresh_tokens::{self, Redemption};
 use crate::db::users::{self, AccountRow, AccountScope};
 use crate::db::{DbPool, partner_clients};
-use crate::domain::Role;
+use crate::domain::{Email, NewPassword, ParseError, Role};
 use crate::error::ApiError;
+use crate::routes::list::FieldErrors;
 
 const TAG: &str = "Authentication";
-/// Longest password looked at: enough for any passphrase, short of a denial of service.
-const MAX_PASSWORD_BYTES: usize = 1024;
+/// The longest secret looked at (a client secret, a refresh token, a current password, and a
+/// client id or scope beside them): far more than any the API issues or takes, short of a
+/// denial of service. Longer ones answer 400 before any work, as the document says.
+pub const MAX_SECRET_CHARS: usize = 1024;
 const WRONG_PASSWORD: &str = "The email or password is wrong.";
 const WRONG_CLIENT: &str = "The client id or secret is wrong, or the client was revoked.";
 
@@ -34,7 +37,7 @@ pub struct LoginRequest {
 #[serde(deny_unknown_fields)]
 pub struct RefreshRequest {
     /// The refresh token from the last sign-in or refresh.
-    #[schema(example = "2mX9…")]
+    #[schema(example = "2mX9…", format = Password)]
     pub refresh_token: String,
 }
 
@@ -105,17 +108,25 @@ pub async fn login(
     pool: web::Data<DbPool>,
 ) -> Result<web::Json<TokenPair>, ApiError> {
     let LoginRequest { email, password } = body.into_inner();
-    if password.len() > MAX_PASSWORD_BYTES {
-        return Err(ApiError::invalid(
-            "password",
-            format!("must be at most {MAX_PASSWORD_BYTES} bytes"),
-        ));
+    // Held to the forms every account's email and password have (the document's patterns and
+    // lengths), before any work: no account has another, so nothing is learned.
+    let mut errors = FieldErrors::default();
+    let email = errors.parse("email", Some(email), Email::parse);
+    if let Err(error) = NewPassword::parse(&password) {
+        errors.push("password", error.0);
     }
+    errors.into_result()?;
+    let email = email.expect("parsed");
     let mut conn = pool.get().await?;
     auth.rate_limits
-        .check(&mut conn, "login", &auth.client_address(&request), &email)
+        .check(
+            &mut conn,
+            "login",
+            &auth.client_address(&request),
+            email.as_str(),
+        )
         .await?;
-    let account = users::credentials(&mut conn, &email).await?;
+    let account = users::credentials(&mut conn, email.as_str()).await?;
     // Checked against a decoy when there is no usable account, so timing tells nothing.
     let (stored_hash, usable) = match account {
         Some(account) => (
@@ -193,6 +204,7 @@ pub async fn refresh(
     auth: web::Data<Auth>,
     pool: web::Data<DbPool>,
 ) -> Result<web::Json<TokenPair>, ApiError> {
+    secret(&body.refresh_token).map_err(|error| ApiError::invalid("refresh_token", error.0))?;
     let presented = token_hash(&body.refresh_token);
     let mut conn = pool.get().await?;
     let (user_id, family_id) = match refresh_tokens::redeem(&mut conn, &presented).await? {
@@ -237,6 +249,7 @@ pub async fn logout(
     body: web::Json<RefreshRequest>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
+    secret(&body.refresh_token).map_err(|error| ApiError::invalid("refresh_token", error.0))?;
     let mut conn = pool.get().await?;
     refresh_tokens::revoke(&mut conn, &token_hash(&body.refresh_token)).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -271,7 +284,7 @@ pub async fn client_token(
         grant_type,
         client_id,
         client_secret,
-        scope: _,
+        scope,
     } = body.into_inner();
     if grant_type != "client_credentials" {
         return Err(ApiError::invalid(
@@ -279,12 +292,12 @@ pub async fn client_token(
             "must be client_credentials (the only grant this endpoint offers)",
         ));
     }
-    if client_secret.len() > MAX_PASSWORD_BYTES {
-        return Err(ApiError::invalid(
-            "client_secret",
-            format!("must be at most {MAX_PASSWORD_BYTES} bytes"),
-        ));
-    }
+    let mut errors = FieldErrors::default();
+    let client_id = errors.parse("client_id", Some(client_id), credential_text);
+    let client_secret = errors.parse("client_secret", Some(client_secret), secret);
+    errors.parse("scope", scope, credential_text);
+    errors.into_result()?;
+    let (client_id, client_secret) = (client_id.expect("parsed"), client_secret.expect("parsed"));
     let mut conn = pool.get().await?;
     auth.rate_limits
         .check(
@@ -321,4 +334,24 @@ pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(refresh)
         .service(logout)
         .service(client_token);
+}
+
+/// A secret as sent (see `MAX_SECRET_CHARS`), for `FieldErrors::parse`.
+pub fn secret(text: &str) -> Result<String, ParseError> {
+    if text.chars().count() > MAX_SECRET_CHARS {
+        Err(ParseError(format!(
+            "must be at most {MAX_SECRET_CHARS} characters"
+        )))
+    } else {
+        Ok(text.to_owned())
+    }
+}
+
+/// A client id or scope as sent: a `secret`'s length, and text PostgreSQL can hold (no U+0000,
+/// as the document's pattern says).
+fn credential_text(text: &str) -> Result<String, ParseError> {
+    if text.contains('\0') {
+        return Err(ParseError("must not hold U+0000".into()));
+    }
+    secret(text)
 }

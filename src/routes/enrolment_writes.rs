@@ -29,7 +29,7 @@ use crate::routes::list::FieldErrors;
 use crate::routes::{non_empty, parse_path, text_up_to, uuid};
 
 const TAG: &str = "Enrolments";
-const MAX_STATEMENT_CHARS: usize = 2_000;
+pub const MAX_STATEMENT_CHARS: usize = 2_000;
 
 /// An expression of interest in a work group, for the participant's school.
 #[derive(Debug, Deserialize, ToSchema)]

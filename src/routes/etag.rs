@@ -79,6 +79,32 @@ fn matches_any(header: &HeaderValue, tag: &str) -> bool {
     })
 }
 
+/// The longest `If-Match` looked at: room for a few dozen tags, short of a denial of service.
+pub const MAX_IF_MATCH_CHARS: usize = 1024;
+
+/// The request's `If-Match`, if it sent one: 400 naming it when it is longer than
+/// `MAX_IF_MATCH_CHARS` or not text (visible ASCII, spaces and tabs), as the document says.
+/// Any other value is compared with the current version by `require_current`: one that names
+/// no current version, however it is written, answers 412.
+pub fn if_match(
+    request: &actix_web::HttpRequest,
+) -> Result<Option<HeaderValue>, crate::error::ApiError> {
+    let Some(value) = request.headers().get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    if value.len() <= MAX_IF_MATCH_CHARS && value.to_str().is_ok() {
+        Ok(Some(value.clone()))
+    } else {
+        Err(crate::error::ApiError::invalid(
+            "If-Match",
+            format!(
+                "must be the `ETag` of a read (or a list of them, or `*`): text of at most \
+                 {MAX_IF_MATCH_CHARS} characters"
+            ),
+        ))
+    }
+}
+
 /// 412 unless `If-Match` names the version of `current`, the resource as its `GET` shows it
 /// to this caller; `what` names it in the answer.
 pub fn require_current(

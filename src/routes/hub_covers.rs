@@ -233,7 +233,7 @@ pub async fn end_cover(
     authorize(&caller, &Action::ManageReferenceData)
         .map_err(|refusal| refusal.into_error("Hub"))?;
     let (slug, code) = parse_paths(&path)?;
-    let if_match = request.headers().get(header::IF_MATCH).cloned();
+    let if_match = crate::routes::etag::if_match(&request)?;
     let mut conn = pool.get().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
         lock_authority(conn, &code).await?;

@@ -235,7 +235,7 @@ pub async fn update_hub(
     let contact_email = errors.parse_nullable("contact_email", changes.contact_email, email);
     let website = errors.parse_nullable("website", changes.website, web_address);
     errors.into_result()?;
-    let if_match = request.headers().get(header::IF_MATCH).cloned();
+    let if_match = crate::routes::etag::if_match(&request)?;
 
     let mut conn = pool.get().await?;
     let changed = conn

@@ -22,7 +22,7 @@ use crate::routes::{non_empty, nullable, parse_path, set_if_sent, text_up_to, uu
 
 const TAG: &str = "Leads";
 /// A short bio: a paragraph or two.
-const MAX_BIO_CHARS: usize = 2_000;
+pub const MAX_BIO_CHARS: usize = 2_000;
 const MAX_SPECIALISMS: usize = 20;
 /// As the `llme_profiles_roles_held_bounded` constraint allows.
 const MAX_ROLES_HELD: usize = 10;
@@ -316,7 +316,7 @@ pub async fn update_lead_profile(
     let mut errors = FieldErrors::default();
     let parsed = Parsed::parse(changes, &mut errors);
     errors.into_result()?;
-    let if_match = request.headers().get(header::IF_MATCH).cloned();
+    let if_match = crate::routes::etag::if_match(&request)?;
 
     let mut conn = pool.get().await?;
     let view = conn

@@ -281,7 +281,7 @@ pub async fn update_local_authority(
     let name = errors.parse("name", changes.name, non_empty);
     let region = errors.parse("region", changes.region, Region::parse);
     let parent = errors.parse("parent", changes.parent.clone(), GssCode::parse);
-    let if_match = request.headers().get(header::IF_MATCH).cloned();
+    let if_match = crate::routes::etag::if_match(&request)?;
     let record = Record::local_authority(code.as_str());
 
     let mut conn = pool.get().await?;

@@ -113,6 +113,11 @@ pub async fn update_me(
     let name = errors.parse("name", changes.name, crate::routes::non_empty);
     let password = errors.parse("password", changes.password, NewPassword::parse);
     let school = errors.parse("school_urn", changes.school_urn, Urn::parse);
+    let current_password = errors.parse(
+        "current_password",
+        changes.current_password.clone(),
+        crate::routes::auth::secret,
+    );
     if password.is_some() && changes.current_password.is_none() {
         errors.refuse("current_password", "is required to set a new password");
     }
@@ -125,7 +130,7 @@ pub async fn update_me(
     }
 
     let mut conn = pool.get().await?;
-    let new_password_hash = match (password, changes.current_password) {
+    let new_password_hash = match (password, current_password) {
         (Some(password), Some(current)) => {
             let stored = queries::password_hash(&mut conn, caller.id).await?;
             if !auth.passwords.verify(current, stored).await? {

@@ -95,24 +95,27 @@ pub fn parse_path<T>(
     parse(raw).map_err(|error| ApiError::invalid(name, error.0))
 }
 
-/// Free text filters: anything but blank, at most 200 characters.
+/// Names and free text filters: anything but blank, at most 200 characters as sent (the
+/// document's `maxLength` counts them so), kept trimmed.
 pub fn non_empty(text: &str) -> Result<String, ParseError> {
     let trimmed = text.trim();
-    match trimmed.chars().count() {
-        0 => Err(ParseError("must not be empty".into())),
-        201.. => Err(ParseError("must be at most 200 characters".into())),
-        _ => Ok(trimmed.to_owned()),
+    if text.chars().count() > 200 {
+        Err(ParseError("must be at most 200 characters".into()))
+    } else if trimmed.is_empty() {
+        Err(ParseError("must not be empty".into()))
+    } else {
+        Ok(trimmed.to_owned())
     }
 }
 
-/// Free text of a body (a bio, an outline): trimmed, possibly empty, at most `max` characters.
+/// Free text of a body (a bio, an outline): possibly empty, at most `max` characters as sent,
+/// kept trimmed.
 pub fn text_up_to(max: usize) -> impl Fn(&str) -> Result<String, ParseError> {
     move |text| {
-        let trimmed = text.trim();
-        if trimmed.chars().count() > max {
+        if text.chars().count() > max {
             Err(ParseError(format!("must be at most {max} characters")))
         } else {
-            Ok(trimmed.to_owned())
+            Ok(text.trim().to_owned())
         }
     }
 }
@@ -146,9 +149,13 @@ pub fn nullable<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de>>(
     <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
 }
 
-/// Ids are UUIDs.
+/// Ids are UUIDs, written as the document's `format: uuid` says: 36 characters, hyphenated
+/// (the `uuid` crate would also take the simple, braced and URN forms).
 pub fn uuid(text: &str) -> Result<uuid::Uuid, ParseError> {
-    uuid::Uuid::try_parse(text).map_err(|_| {
-        ParseError("must be a UUID, such as 01931b8e-7c2a-7d3e-9a41-3c5f0e2b7a10".into())
-    })
+    uuid::Uuid::try_parse(text)
+        .ok()
+        .filter(|_| text.len() == 36)
+        .ok_or_else(|| {
+            ParseError("must be a UUID, such as 01931b8e-7c2a-7d3e-9a41-3c5f0e2b7a10".into())
+        })
 }

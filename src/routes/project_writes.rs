@@ -24,7 +24,7 @@ use crate::routes::{non_empty, nullable, parse_path, set_if_sent, text_up_to};
 
 const TAG: &str = "Projects";
 /// Outlines and expectations run to a few paragraphs.
-const MAX_TEXT_CHARS: usize = 10_000;
+pub const MAX_TEXT_CHARS: usize = 10_000;
 const MAX_NOTICE_DAYS: i64 = 365;
 /// The longest a session may be, in London calendar days (the schema allows 1 to 7).
 const MAX_SESSION_DAYS: i16 = 7;
@@ -576,7 +576,7 @@ pub async fn update_project(
     let mut errors = FieldErrors::default();
     let parsed = Parsed::parse(body.into_inner(), &mut errors);
     errors.into_result()?;
-    let if_match = request.headers().get(header::IF_MATCH).cloned();
+    let if_match = crate::routes::etag::if_match(&request)?;
 
     let mut conn = pool.get().await?;
     let view = conn

@@ -73,9 +73,13 @@ pub struct CountingRules {
 /// Schools and people engaged: signed up, and of them participating.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ToSchema)]
 pub struct ReachCounts {
+    #[schema(format = Int64)]
     pub schools_signed_up: usize,
+    #[schema(format = Int64)]
     pub schools_participating: usize,
+    #[schema(format = Int64)]
     pub participants_signed_up: usize,
+    #[schema(format = Int64)]
     pub participants_participating: usize,
 }
 
@@ -98,8 +102,10 @@ pub struct LocalAuthorityReach {
     pub counts: ReachCounts,
     /// The authority's open schools (for a partner, those of its area); `null` where the hub
     /// does not cover the authority.
+    #[schema(format = Int64)]
     pub open_schools: Option<usize>,
     /// Of those open schools, the ones signed up; `null` where the hub does not cover it.
+    #[schema(format = Int64)]
     pub open_schools_signed_up: Option<usize>,
     /// `open_schools_signed_up` ÷ `open_schools` in percent, rounded half up to one decimal
     /// place; `null` without open schools or cover.

@@ -366,7 +366,7 @@ pub async fn update_school(
     });
     let status = errors.parse("status", changes.status, SchoolStatus::parse);
     errors.into_result()?;
-    let if_match = request.headers().get(header::IF_MATCH).cloned();
+    let if_match = crate::routes::etag::if_match(&request)?;
 
     let mut conn = pool.get().await?;
     let school = conn

@@ -31,6 +31,8 @@ use crate::routes::{parse_path, text_up_to, uuid};
 const TAG: &str = "Sessions";
 const MAX_LINK_CHARS: usize = 500;
 const MAX_REASON_CHARS: usize = 500;
+/// A session's notes: what to bring, where to meet.
+pub const MAX_NOTES_CHARS: usize = 2_000;
 
 /// A new session of a work group.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -102,8 +104,8 @@ fn joining_link(text: &str) -> Result<String, crate::domain::ParseError> {
     let link = text.trim();
     if link.starts_with("https://")
         && link.len() > "https://".len()
-        && link.chars().count() <= MAX_LINK_CHARS
-        && !link.contains(char::is_whitespace)
+        && text.chars().count() <= MAX_LINK_CHARS
+        && !link.contains(|c: char| c.is_whitespace() || c.is_control())
     {
         Ok(link.to_owned())
     } else {
@@ -283,6 +285,7 @@ pub async fn create_session(
     let starts_at = errors.parse("starts_at", Some(body.starts_at), parse_instant);
     let ends_at = errors.parse("ends_at", Some(body.ends_at), parse_instant);
     let link = errors.parse("joining_link", body.joining_link, joining_link);
+    let notes = errors.parse("notes", body.notes, text_up_to(MAX_NOTES_CHARS));
     let (venue_name, venue_address, venue_postcode) = body
         .venue
         .map_or_else(VenueColumns::default, |venue| venue.columns(&mut errors));
@@ -296,7 +299,7 @@ pub async fn create_session(
         venue_address,
         venue_postcode,
         joining_link: link,
-        notes: body.notes,
+        notes,
     };
     let mut conn = pool.get().await?;
     let session = conn
@@ -411,12 +414,13 @@ pub async fn update_session(
     let starts_at = errors.parse("starts_at", changes.starts_at, parse_instant);
     let ends_at = errors.parse("ends_at", changes.ends_at, parse_instant);
     let link = errors.parse_nullable("joining_link", changes.joining_link, joining_link);
+    let notes = errors.parse_nullable("notes", changes.notes, text_up_to(MAX_NOTES_CHARS));
     // `null` clears the venue.
     let venue = changes
         .venue
         .map(|venue| venue.map_or_else(VenueColumns::default, |venue| venue.columns(&mut errors)));
     errors.into_result()?;
-    let if_match = request.headers().get(header::IF_MATCH).cloned();
+    let if_match = crate::routes::etag::if_match(&request)?;
 
     let mut conn = pool.get().await?;
     let session = conn
@@ -440,7 +444,7 @@ pub async fn update_session(
                     fields.venue_postcode,
                 ) = venue;
             }
-            if let Some(notes) = changes.notes {
+            if let Some(notes) = notes {
                 fields.notes = notes;
             }
             check_times(conn, &group, &fields, Some(id)).await?;
@@ -489,7 +493,7 @@ pub async fn delete_session(
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_path("id", &path, uuid)?;
-    let if_match = request.headers().get(header::IF_MATCH).cloned();
+    let if_match = crate::routes::etag::if_match(&request)?;
     let mut conn = pool.get().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
         let (group, session) = lock_session(conn, &caller, id).await?;
@@ -549,7 +553,7 @@ pub async fn cancel_session(
     );
     errors.into_result()?;
     let reason = reason.expect("parsed");
-    let if_match = request.headers().get(header::IF_MATCH).cloned();
+    let if_match = crate::routes::etag::if_match(&request)?;
     let mut conn = pool.get().await?;
     let session = conn
         .transaction::<_, ApiError, _>(async |conn| {

@@ -246,7 +246,7 @@ pub async fn update_strategic_partner(
     let kind = errors.parse("kind", changes.kind, StrategicPartnerKind::parse);
     let urn = errors.parse_nullable("school_urn", changes.school_urn, Urn::parse);
     let website = errors.parse_nullable("website", changes.website, web_address);
-    let if_match = request.headers().get(header::IF_MATCH).cloned();
+    let if_match = crate::routes::etag::if_match(&request)?;
 
     let mut conn = pool.get().await?;
     let changed = conn
@@ -302,7 +302,7 @@ pub async fn delete_strategic_partner(
     authorize(&caller, &Action::ManageReferenceData)
         .map_err(|refusal| refusal.into_error("Hub"))?;
     let (slug, id) = parse_paths(&path)?;
-    let if_match = request.headers().get(header::IF_MATCH).cloned();
+    let if_match = crate::routes::etag::if_match(&request)?;
     let mut conn = pool.get().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
         let before = lock(conn, &slug, id, if_match.as_ref()).await?;

@@ -337,7 +337,7 @@ pub async fn update_teaching_school_hub(
             &mut errors,
         )
     });
-    let if_match = request.headers().get(header::IF_MATCH).cloned();
+    let if_match = crate::routes::etag::if_match(&request)?;
 
     let mut conn = pool.get().await?;
     let changed = conn

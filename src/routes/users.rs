@@ -440,7 +440,7 @@ pub async fn update_user(
         Slug::parse,
     );
     errors.into_result()?;
-    let if_match = request.headers().get(header::IF_MATCH).cloned();
+    let if_match = crate::routes::etag::if_match(&request)?;
     let password_hash = match password {
         Some(password) => Some(auth.passwords.hash(password.expose().to_owned()).await?),
         None => None,

@@ -29,6 +29,10 @@ use crate::routes::{parse_path, uuid};
 
 const TAG: &str = "Work groups";
 const MAX_CAPACITY: i32 = 500;
+/// A group's description: what it offers, whom for, how it runs.
+pub const MAX_DESCRIPTION_CHARS: usize = 10_000;
+/// A venue's address (its name and postcode apart).
+pub const MAX_ADDRESS_CHARS: usize = 500;
 
 /// Where a group meets in person.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -46,10 +50,19 @@ pub struct VenueInput {
 pub type VenueColumns = (Option<String>, Option<String>, Option<String>);
 
 impl VenueInput {
-    /// The columns of this venue, its name checked (as `venue.name`) into `errors`.
+    /// The columns of this venue, each field checked (as `venue.name` and so on) into
+    /// `errors`; the postcode kept in its standard form.
     pub fn columns(self, errors: &mut FieldErrors) -> VenueColumns {
         let name = errors.parse("venue.name", Some(self.name), crate::routes::non_empty);
-        (name, self.address, self.postcode)
+        let address = errors.parse(
+            "venue.address",
+            self.address,
+            crate::routes::text_up_to(MAX_ADDRESS_CHARS),
+        );
+        let postcode = errors.parse("venue.postcode", self.postcode, |text| {
+            crate::domain::Postcode::parse(text).map(crate::domain::Postcode::into_inner)
+        });
+        (name, address, postcode)
     }
 }
 
@@ -316,6 +329,11 @@ pub async fn create_work_group(
     let admission = errors.parse("admission", Some(body.admission), Admission::parse);
     let capacity_value = errors.check("capacity", body.capacity, capacity);
     let deadline = errors.parse("eoi_deadline", body.eoi_deadline, parse_instant);
+    let description = errors.parse(
+        "description",
+        body.description,
+        crate::routes::text_up_to(MAX_DESCRIPTION_CHARS),
+    );
     let (venue_name, venue_address, venue_postcode) = body
         .venue
         .map_or_else(VenueColumns::default, |venue| venue.columns(&mut errors));
@@ -353,7 +371,7 @@ pub async fn create_work_group(
         venue_name,
         venue_address,
         venue_postcode,
-        description: body.description.unwrap_or_default(),
+        description: description.unwrap_or_default(),
     };
     let view = conn
         .transaction::<_, ApiError, _>(async |conn| {
@@ -416,13 +434,18 @@ pub async fn update_work_group(
     let admission = errors.parse("admission", changes.admission.clone(), Admission::parse);
     let new_capacity = errors.check("capacity", changes.capacity, capacity);
     let deadline = errors.parse("eoi_deadline", changes.eoi_deadline.clone(), parse_instant);
+    let description = errors.parse(
+        "description",
+        changes.description.clone(),
+        crate::routes::text_up_to(MAX_DESCRIPTION_CHARS),
+    );
     let venue = changes
         .venue
         .clone()
         .map(|venue| venue.columns(&mut errors));
     errors.into_result()?;
     let managed = changes.managed_fields();
-    let if_match = request.headers().get(header::IF_MATCH).cloned();
+    let if_match = crate::routes::etag::if_match(&request)?;
 
     let mut conn = pool.get().await?;
     let view = conn
@@ -469,7 +492,7 @@ pub async fn update_work_group(
                     fields.venue_postcode,
                 ) = venue;
             }
-            if let Some(description) = &changes.description {
+            if let Some(description) = &description {
                 fields.description = description.clone();
             }
             let status = lifecycle::after_places_change(&lifecycle::GroupFacts {

@@ -104,6 +104,60 @@ async fn request_fields_declare_the_rules_their_handlers_enforce() {
     );
 }
 
+/// Each text's greatest length is stated (OWASP's API4 string limit), as its parser holds it:
+/// the longest match of a bounded pattern, a UUID's 36 characters, an RFC 3339 time's 64, the
+/// free texts' and secrets' own limits.
+#[tokio::test(flavor = "multi_thread")]
+async fn texts_state_the_greatest_length_their_handlers_take() {
+    let document = served_document().await;
+    let schemas = &document["components"]["schemas"];
+    let field = |schema: &str, name: &str| schemas[schema]["properties"][name]["maxLength"].clone();
+    let parameter = |path: &str, method: &str, name: &str| {
+        document["paths"][path][method]["parameters"]
+            .as_array()
+            .expect("parameters")
+            .iter()
+            .find(|parameter| parameter["name"] == name)
+            .map(|parameter| parameter["schema"]["maxLength"].clone())
+            .unwrap_or_default()
+    };
+
+    assert_eq!(field("NewUser", "school_urn"), 6);
+    // Eight letters, two digits, `-` and three digits: `[A-Z]{2,8}[0-9]{2}-[0-9]{1,3}`.
+    assert_eq!(field("NewWorkGroup", "project"), 14);
+    assert_eq!(field("NewProject", "academic_year"), "2021/22".len());
+    assert_eq!(
+        schemas["NewTeachingSchoolHub"]["properties"]["area"]["items"]["maxLength"],
+        9
+    );
+    assert_eq!(field("AttendanceInput", "enrolment_id"), 36);
+    assert_eq!(field("NewSession", "starts_at"), 64);
+    assert_eq!(field("VenueInput", "postcode"), 16);
+    assert_eq!(field("NewWorkGroup", "description"), 10_000);
+    assert_eq!(field("ExpressionOfInterest", "statement"), 2_000);
+    assert_eq!(field("RefreshRequest", "refresh_token"), 1024);
+    assert_eq!(parameter("/api/v1/schools/{urn}", "get", "urn"), 6);
+    assert_eq!(parameter("/api/v1/work-groups/{id}", "get", "id"), 36);
+    assert_eq!(parameter("/api/v1/sessions", "get", "from"), 64);
+    assert_eq!(parameter("/api/v1/hubs/{slug}", "patch", "If-Match"), 1024);
+    assert_eq!(parameter("/api/v1/partners/me/changes", "get", "since"), 37);
+    for (path, item) in document["paths"].as_object().expect("paths") {
+        for (method, operation) in item.as_object().expect("a path item") {
+            for cursor in operation["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|parameter| parameter["name"] == "cursor")
+            {
+                assert!(
+                    cursor["schema"]["maxLength"].as_u64().is_some(),
+                    "{method} {path}: {cursor}"
+                );
+            }
+        }
+    }
+}
+
 /// Every list in a request body is capped as its handler caps it (`FieldErrors::parse_each`):
 /// a list of a vocabulary's values holds each value at most once, so at most as many items as
 /// the vocabulary has (a repeat answers 422); a list of free text states its own cap.

@@ -40,6 +40,7 @@ mod processes;
 mod project_writes;
 mod projects;
 mod reach;
+mod request_limits;
 mod rights;
 mod scale_out;
 mod schema;

@@ -331,6 +331,7 @@ async fn cancel_returns_400_for_a_missing_blank_overlong_or_unknown_field() {
         (json!({}), "body"),
         (reason(" \t\n "), "reason"),
         (reason(&format!("{longest}y")), "reason"),
+        (reason(&format!(" {longest}")), "reason"),
         (json!({"reason": REASON, "notify": true}), "body"),
     ] {
         let problem = assert_problem(cancel(&app, Some(&manager), session, &body).await, 400).await;
@@ -338,19 +339,21 @@ async fn cancel_returns_400_for_a_missing_blank_overlong_or_unknown_field() {
     }
     assert_eq!(status_of(&app, session).await, "scheduled");
 
-    // 500 characters, once trimmed, are allowed.
+    // 500 characters as sent (the document's maxLength counts them so) are allowed, and
+    // kept trimmed.
+    let inner = &longest[2..];
     let answer = json_body(
         cancel(
             &app,
             Some(&manager),
             session,
-            &reason(&format!(" {longest} ")),
+            &reason(&format!(" {inner} ")),
         )
         .await,
         200,
     )
     .await;
-    assert_eq!(answer["cancellation_reason"], longest);
+    assert_eq!(answer["cancellation_reason"], inner);
 }
 
 #[tokio::test(flavor = "multi_thread")]
