@@ -55,6 +55,14 @@ pub async fn prepare(
 /// The body with every number that has no fraction written as an integer, when it has such
 /// a number written otherwise (`251.0`, `2.51e2`).
 fn with_integers(body: &Bytes) -> Option<Bytes> {
+    // A float is written with a digit then `.`, `e` or `E`: a body without that pair (most
+    // bodies) has none, and is spared a second parse.
+    let may_hold_float = body
+        .windows(2)
+        .any(|pair| pair[0].is_ascii_digit() && matches!(pair[1], b'.' | b'e' | b'E'));
+    if !may_hold_float {
+        return None;
+    }
     let mut value: Value = serde_json::from_slice(body).ok()?;
     let changed = write_as_integers(&mut value);
     changed.then(|| Bytes::from(serde_json::to_vec(&value).expect("a JSON value serialises")))
