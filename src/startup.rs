@@ -6,7 +6,7 @@ use std::net::TcpListener;
 use actix_cors::Cors;
 use actix_web::dev::Server;
 use actix_web::http::{Method, header};
-use actix_web::middleware::{Logger, from_fn};
+use actix_web::middleware::{Condition, Logger, from_fn};
 use actix_web::{App, HttpServer, ResponseError, web};
 use tokio::signal::unix::{SignalKind, signal};
 use utoipa_actix_web::{AppExt, scope};
@@ -86,13 +86,12 @@ impl Application {
                     SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", document),
                 )
                 .default_service(web::to(routes::unknown::unknown_path))
-                .wrap(from_fn(routes::unknown::refuse_unserved_methods))
+                .wrap(from_fn(
+                    routes::unknown::refuse_unserved_methods_on_fixed_paths,
+                ))
                 .wrap(cors(&cors_origins))
                 .wrap(from_fn(routes::request_scope::scope_requests))
-                .wrap(
-                    Logger::new("%a \"%{request_line}xi\" %s %b %Dms request_id=%{x-request-id}o")
-                        .custom_request_replace("request_line", logged_request_line),
-                )
+                .wrap(Condition::new(access_log_enabled(), access_log()))
         })
         .listen(listener)?
         // Signals are the caller's (see `stop_on_signals`): actix would only listen once the
@@ -212,6 +211,18 @@ fn cors(origins: &[String]) -> Cors {
         request_id::HEADER,
     ])
     .max_age(3600)
+}
+
+/// A line for each request, at `info`: address, request line, status, size, time, request id.
+fn access_log() -> Logger {
+    Logger::new("%a \"%{request_line}xi\" %s %b %Dms request_id=%{x-request-id}o")
+        .custom_request_replace("request_line", logged_request_line)
+}
+
+/// Whether the access log's lines would be written. The logger renders every request's line
+/// before the level is checked, so below `info` it is left out rather than run for nothing.
+fn access_log_enabled() -> bool {
+    log::log_enabled!(target: "actix_web::middleware::logger", log::Level::Info)
 }
 
 /// The request line as the access log shows it: as actix's `%r`, with the secret of a
