@@ -18,13 +18,8 @@ set -euo pipefail
 
 [ $# -ge 1 ] || { echo "usage: bench/compare.sh BINARY [FLAGS]... (one argument a server)" >&2; exit 2; }
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-CONNECTIONS=${BENCH_CONNECTIONS:-32}
-THREADS=${BENCH_THREADS:-2}
-DURATION=${BENCH_DURATION:-10}
-WARMUP=${BENCH_WARMUP:-3}
 ROUNDS=${BENCH_ROUNDS:-5}
 PORT=${BENCH_PORT:-18080}
-SEED_FLAGS=${BENCH_SEED_FLAGS:-}
 # shellcheck source=bench/lib.sh
 . "$ROOT/bench/lib.sh"
 
@@ -70,15 +65,8 @@ for index in $(seq 1 $((${#SERVERS[@]} - 1))); do
     BASES+=("$base")
 done
 
-# The list request of bench/run.sh: an authority whose hub has more than a page of open groups.
-LA=$(psql -XAtq -c "
-    SELECT la.gss_code
-      FROM local_authorities la
-      JOIN hub_local_authorities cover
-        ON cover.la_code = coalesce(la.parent_gss_code, la.gss_code) AND cover.covered_until IS NULL
-     WHERE (SELECT count(*) FROM work_groups wg WHERE wg.hub_id = cover.hub_id AND wg.status = 'open') > 20
-     ORDER BY la.gss_code LIMIT 1")
-[ -n "$LA" ] || die "no authority has more than 20 open work groups: seed more"
+# The list request of bench/run.sh.
+LA=$(bench_list_authority)
 LIST_PATH="/api/v1/work-groups?local_authority=$LA&status=open&limit=20"
 
 header="| round |"
@@ -92,12 +80,8 @@ for round in $(seq 1 "$ROUNDS"); do
     declare -a rates=() cells=()
     for base in "${BASES[@]}"; do
         say "round $round of $ROUNDS: $base$LIST_PATH"
-        if [ "$WARMUP" -gt 0 ]; then
-            wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" "$base$LIST_PATH" >/dev/null
-        fi
-        wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "$base$LIST_PATH" >"$WORK/wrk.txt"
-        wrk_check_errors "$base" "$WORK/wrk.txt"
-        IFS='|' read -r rps _ p99 < <(wrk_report_figures "$WORK/wrk.txt")
+        api_figures=$(wrk_figures list "$base$LIST_PATH")
+        IFS='|' read -r rps _ p99 <<<"$api_figures"
         rates+=("$rps")
         cells+=("$rps ($p99)")
     done

@@ -36,17 +36,12 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-CONNECTIONS=${BENCH_CONNECTIONS:-32}
-THREADS=${BENCH_THREADS:-2}
-DURATION=${BENCH_DURATION:-10}
-WARMUP=${BENCH_WARMUP:-3}
 PORT=${BENCH_PORT:-18082}
-SEED_FLAGS=${BENCH_SEED_FLAGS:-}
-API_MAX=${BENCH_EOI_API_MAX:-$((4000 * DURATION))}
-DB_MAX=${BENCH_EOI_DB_MAX:-$((10000 * DURATION))}
 HOT_CAPACITY=30
 # shellcheck source=bench/lib.sh
 . "$ROOT/bench/lib.sh"
+API_MAX=${BENCH_EOI_API_MAX:-$((4000 * DURATION))}
+DB_MAX=${BENCH_EOI_DB_MAX:-$((10000 * DURATION))}
 
 bench_ensure_wrk
 bench_require pgbench psql curl cargo python3 openssl

@@ -5,6 +5,15 @@
 # A script sets ROOT and PORT, sources this file, then calls bench_start_workdir before
 # anything that writes to $WORK or $DATA.
 
+# The settings every script takes from the environment: wrk's connections, wrk's and pgbench's
+# threads, seconds per measurement, seconds of unrecorded load before it, extra flags for
+# `seed --synthetic`.
+CONNECTIONS=${BENCH_CONNECTIONS:-32}
+THREADS=${BENCH_THREADS:-2}
+DURATION=${BENCH_DURATION:-10}
+WARMUP=${BENCH_WARMUP:-3}
+SEED_FLAGS=${BENCH_SEED_FLAGS:-}
+
 BIN=$ROOT/target/release/mathshub
 # The server's default pool (`PoolSettings::default_max_size`) unless BENCH_POOL_SIZE says.
 cores=$(nproc)
@@ -127,6 +136,34 @@ wrk_report_figures() {
         "$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$1")" \
         "$(to_ms "$(awk '$1 == "50%" { print $2 }' "$1")")" \
         "$(to_ms "$(awk '$1 == "99%" { print $2 }' "$1")")"
+}
+
+# wrk against URL (after the warm-up), with any wrk flags given, e.g. a header; dies on errors
+# and prints "rps|p50|p99".
+wrk_figures() {
+    local name=$1 url=$2
+    shift 2
+    if [ "$WARMUP" -gt 0 ]; then
+        wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" "$@" "$url" >/dev/null
+    fi
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "$@" "$url" >"$WORK/wrk-$name.txt"
+    wrk_check_errors "$name" "$WORK/wrk-$name.txt"
+    wrk_report_figures "$WORK/wrk-$name.txt"
+}
+
+# The authority whose list of open work groups the benchmarks ask for: one whose hub has more
+# than a page of them, so the page is full and has a next one.
+bench_list_authority() {
+    local la
+    la=$(psql -XAtq -c "
+        SELECT la.gss_code
+          FROM local_authorities la
+          JOIN hub_local_authorities cover
+            ON cover.la_code = coalesce(la.parent_gss_code, la.gss_code) AND cover.covered_until IS NULL
+         WHERE (SELECT count(*) FROM work_groups wg WHERE wg.hub_id = cover.hub_id AND wg.status = 'open') > 20
+         ORDER BY la.gss_code LIMIT 1")
+    [ -n "$la" ] || die "no authority has more than 20 open work groups: seed more"
+    echo "$la"
 }
 
 # Dies when a wrk report counts answers other than 2xx or socket errors.

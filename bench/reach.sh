@@ -26,14 +26,9 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-CONNECTIONS=${BENCH_CONNECTIONS:-32}
 FEW_CONNECTIONS=${BENCH_FEW_CONNECTIONS:-4}
 NATIONAL_CONNECTIONS=2
-THREADS=${BENCH_THREADS:-2}
-DURATION=${BENCH_DURATION:-10}
-WARMUP=${BENCH_WARMUP:-3}
 PORT=${BENCH_PORT:-18084}
-SEED_FLAGS=${BENCH_SEED_FLAGS:-}
 PASSWORD=bench-password-not-secret
 # shellcheck source=bench/lib.sh
 . "$ROOT/bench/lib.sh"

@@ -21,13 +21,8 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-CONNECTIONS=${BENCH_CONNECTIONS:-32}
-THREADS=${BENCH_THREADS:-2}
-DURATION=${BENCH_DURATION:-10}
-WARMUP=${BENCH_WARMUP:-3}
 ROUNDS=${BENCH_ROUNDS:-3}
 PORT=${BENCH_PORT:-18080}
-SEED_FLAGS=${BENCH_SEED_FLAGS:-}
 # shellcheck source=bench/lib.sh
 . "$ROOT/bench/lib.sh"
 
@@ -57,14 +52,7 @@ bench_serve "$POOL_SIZE" --auth-attempts-per-address 1000000 --auth-attempts-per
 
 # An authority whose hub has more than a page of open groups (so the page is full and has a
 # next link), and an open group of that hub.
-LA=$(psql -XAtq -c "
-    SELECT la.gss_code
-      FROM local_authorities la
-      JOIN hub_local_authorities cover
-        ON cover.la_code = coalesce(la.parent_gss_code, la.gss_code) AND cover.covered_until IS NULL
-     WHERE (SELECT count(*) FROM work_groups wg WHERE wg.hub_id = cover.hub_id AND wg.status = 'open') > 20
-     ORDER BY la.gss_code LIMIT 1")
-[ -n "$LA" ] || die "no authority has more than 20 open work groups: seed more"
+LA=$(bench_list_authority)
 GROUP=$(psql -XAtq -c "
     SELECT wg.id FROM work_groups wg
      WHERE wg.status = 'open' AND wg.hub_id = (
@@ -87,18 +75,14 @@ measure() {
     local status
     status=$(curl -s -o /dev/null -w '%{http_code}' "$url")
     [ "$status" = 200 ] || die "GET $path answered $status"
-    local round api_rps api_p50 api_p99 db_figures db_tps db_p50 db_p99 ratio
+    local round api_figures api_rps api_p50 api_p99 db_figures db_tps db_p50 db_p99 ratio
     local -a columns=()
     for round in $(seq 1 "$ROUNDS"); do
-        if [ "$WARMUP" -gt 0 ]; then
-            wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" "$url" >/dev/null
-        fi
-        wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "$url" >"$WORK/wrk-$name.txt"
-        wrk_check_errors "$name" "$WORK/wrk-$name.txt"
-        IFS='|' read -r api_rps api_p50 api_p99 < <(wrk_report_figures "$WORK/wrk-$name.txt")
+        # Assignments, so that a failing wrk or pgbench stops the script (set -e).
+        api_figures=$(wrk_figures "$name" "$url")
+        IFS='|' read -r api_rps api_p50 api_p99 <<<"$api_figures"
 
         say "$name, round $round of $ROUNDS: pgbench -c $POOL_SIZE -f bench/sql/$script $*"
-        # An assignment, so a failing pgbench stops the script (set -e).
         db_figures=$(pgbench_figures "$name" -n -M prepared -c "$POOL_SIZE" -j "$THREADS" \
             -T "$DURATION" "$@" -f "$ROOT/bench/sql/$script")
         IFS='|' read -r db_tps db_p50 db_p99 <<<"$db_figures"
@@ -120,19 +104,6 @@ median() {
     sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
 }
 
-# API-only figures: wrk against one path, optionally with a header; prints "rps|p50|p99".
-wrk_figures() {
-    local name=$1 path=$2
-    shift 2
-    local url=$BASE$path
-    if [ "$WARMUP" -gt 0 ]; then
-        wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" "$@" "$url" >/dev/null
-    fi
-    wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "$@" "$url" >"$WORK/wrk-$name.txt"
-    wrk_check_errors "$name" "$WORK/wrk-$name.txt"
-    wrk_report_figures "$WORK/wrk-$name.txt"
-}
-
 # What checking the token against the account costs on every authenticated request: /readyz
 # takes a pooled connection and runs one trivial query; /me verifies the JWT, reads the
 # account by primary key (the revocation check) and then reads the account to show it.
@@ -141,8 +112,8 @@ TOKEN=$(curl -fsS -H 'content-type: application/json' \
     "$BASE/api/v1/auth/login" | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
 [ -n "$TOKEN" ] || die "could not sign in as $BENCH_EMAIL"
 say "auth cost: /readyz and /api/v1/me"
-readyz_figures=$(wrk_figures readyz /readyz)
-me_figures=$(wrk_figures me /api/v1/me -H "Authorization: Bearer $TOKEN")
+readyz_figures=$(wrk_figures readyz "$BASE/readyz")
+me_figures=$(wrk_figures me "$BASE/api/v1/me" -H "Authorization: Bearer $TOKEN")
 
 # An unknown email must cost what a wrong password costs (both check an Argon2id hash), so
 # the answer's timing says nothing about which accounts exist. Alternating, one at a time.
