@@ -4,12 +4,11 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
-use mathshub::auth::secrets::{generated_password, random_token};
-use mathshub::auth::{Auth, AuthSettings};
+use mathshub::auth::secrets::generated_password;
+use mathshub::auth::{Auth, AuthSettings, kept_key};
 use mathshub::cli::{
     AuthArgs, Cli, Command, ImportCommand, SeedArgs, ServeArgs, UserCommand, UserCreateArgs,
 };
-use mathshub::config::Secret;
 use mathshub::db::build_pool;
 use mathshub::db::provision::Database;
 use mathshub::startup::{Application, ServerSettings};
@@ -125,7 +124,7 @@ async fn import_schools(
 
 async fn serve(cli: &Cli, args: ServeArgs) -> Result<(), AnyError> {
     // Checked before anything starts, so a misconfigured deployment fails at once.
-    let auth = Auth::new(&auth_settings(&args.auth, cli.database_url.is_none())?)?;
+    let auth = Auth::new(&auth_settings(&args.auth, cli)?)?;
     let database = provision(cli).await?;
     if database.is_embedded() {
         log_demo_accounts();
@@ -167,18 +166,20 @@ async fn serve(cli: &Cli, args: ServeArgs) -> Result<(), AnyError> {
     served
 }
 
-/// The JWT secret is required, and at least 32 bytes, except in embedded demo mode where a
-/// random one is made for the run.
-fn auth_settings(args: &AuthArgs, embedded: bool) -> Result<AuthSettings, AnyError> {
-    let jwt_secret = match (&args.jwt_secret, embedded) {
+/// The JWT secret is required, and at least 32 bytes, except in embedded demo mode, which
+/// keeps a key of its own in the data folder (made on first start) unless one is given.
+fn auth_settings(args: &AuthArgs, cli: &Cli) -> Result<AuthSettings, AnyError> {
+    let jwt_secret = match (&args.jwt_secret, &cli.database_url) {
         (Some(secret), _) => secret.clone(),
-        (None, true) => {
+        (None, None) => {
+            let key = kept_key::kept_in(&cli.data_dir)?;
             log::info!(
-                "no MATHSHUB_JWT_SECRET: embedded demo mode signs tokens with a random key made for this run"
+                "no MATHSHUB_JWT_SECRET: embedded demo mode signs tokens with the key kept in {}",
+                cli.data_dir.join(kept_key::FILE_NAME).display()
             );
-            Secret::new(random_token(48))
+            key
         }
-        (None, false) => {
+        (None, Some(_)) => {
             return Err("MATHSHUB_JWT_SECRET is required when DATABASE_URL is set: at least 32 random bytes, \
 e.g. `openssl rand -base64 48`"
                 .into());
