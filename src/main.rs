@@ -125,7 +125,10 @@ async fn import_schools(
 async fn serve(cli: &Cli, args: ServeArgs) -> Result<(), AnyError> {
     // Checked before anything starts, so a misconfigured deployment fails at once.
     let auth = Auth::new(&auth_settings(&args.auth, cli)?)?;
-    let database = provision(cli).await?;
+    let database = with_demo_data_if_new(
+        Database::provision_to_serve(cli.database_url.as_ref(), &cli.data_dir).await?,
+    )
+    .await?;
     if database.is_embedded() {
         log_demo_accounts();
     }
@@ -301,11 +304,16 @@ async fn seed(database: &Database, args: &SeedArgs) -> Result<(), AnyError> {
     Ok(())
 }
 
-/// The database, migrated; an embedded one gets the demo data when it is first created,
-/// whichever command creates it, so a later `serve` finds it. (`seed` provisions on its own:
-/// it loads what it is told.)
+/// The database of a command, migrated, with the demo data if it is new. (`seed` provisions
+/// on its own: it loads what it is told.)
 async fn provision(cli: &Cli) -> Result<Database, AnyError> {
-    let database = Database::provision(cli.database_url.as_ref(), &cli.data_dir).await?;
+    with_demo_data_if_new(Database::provision(cli.database_url.as_ref(), &cli.data_dir).await?)
+        .await
+}
+
+/// An embedded database gets the demo data when it is first created, whichever command
+/// creates it, so a later `serve` finds it.
+async fn with_demo_data_if_new(database: Database) -> Result<Database, AnyError> {
     if database.created && database.is_embedded() {
         load_demo_data(&database).await?;
     }
