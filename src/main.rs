@@ -11,6 +11,7 @@ use mathshub::cli::{
 };
 use mathshub::db::build_pool;
 use mathshub::db::provision::Database;
+use mathshub::observability::Liveness;
 use mathshub::startup::{Application, ServerSettings};
 
 type AnyError = Box<dyn std::error::Error + Send + Sync>;
@@ -125,8 +126,9 @@ async fn import_schools(
 async fn serve(cli: &Cli, args: ServeArgs) -> Result<(), AnyError> {
     // Checked before anything starts, so a misconfigured deployment fails at once.
     let auth = Auth::new(&auth_settings(&args.auth, cli)?)?;
+    let liveness = Liveness::default();
     let database = with_demo_data_if_new(
-        Database::provision_to_serve(cli.database_url.as_ref(), &cli.data_dir).await?,
+        Database::provision_to_serve(cli.database_url.as_ref(), &cli.data_dir, &liveness).await?,
     )
     .await?;
     if database.is_embedded() {
@@ -150,6 +152,7 @@ async fn serve(cli: &Cli, args: ServeArgs) -> Result<(), AnyError> {
         public_url: args.public_url.clone(),
         eoi_url_template: args.eoi_url_template.clone(),
         metrics_token: args.metrics_token.clone(),
+        liveness,
     };
     let served = match Application::build(&settings, pool, auth) {
         Ok(application) => {

@@ -2,13 +2,14 @@
 //! under the data folder. Either way the schema is migrated before anything uses it.
 //!
 //! A command joins the embedded cluster a server runs beside it, or starts (and then stops)
-//! the cluster itself; a server starts the cluster itself.
+//! the cluster itself; a server starts the cluster itself, and restarts it should it die.
 
 use std::path::Path;
 
 use crate::config::{Secret, redact_database_url};
 use crate::db::embedded::{EmbeddedCluster, EmbeddedError, EmbeddedOptions, EmbeddedPostgres};
 use crate::db::migrate::{self, MigrationError};
+use crate::observability::Liveness;
 
 /// The name of the application database inside the embedded cluster.
 pub const EMBEDDED_DATABASE: &str = "mathshub";
@@ -37,14 +38,18 @@ impl Database {
     }
 
     /// For serving: uses `database_url` when given; otherwise starts the embedded cluster in
-    /// `data_dir` (refused while another mathshub process runs it: one server per folder).
-    /// Migrates.
+    /// `data_dir` (refused while another mathshub process runs it: one server per folder)
+    /// and restarts it whenever it dies, `liveness` failing while it cannot. Migrates.
     pub async fn provision_to_serve(
         database_url: Option<&Secret>,
         data_dir: &Path,
+        liveness: &Liveness,
     ) -> Result<Self, MigrationError> {
-        Self::provision_with(database_url, data_dir, |options| {
-            EmbeddedPostgres::start(&options).map(EmbeddedCluster::Started)
+        let liveness = liveness.clone();
+        Self::provision_with(database_url, data_dir, move |options| {
+            let mut server = EmbeddedPostgres::start(&options)?;
+            server.supervise(liveness)?;
+            Ok(EmbeddedCluster::Started(server))
         })
         .await
     }

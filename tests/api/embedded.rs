@@ -1,9 +1,13 @@
 //! `mathshub` over its embedded PostgreSQL as several processes meet it: a command beside a
-//! server on the same data folder, and the token key kept across restarts.
+//! server on the same data folder, the server's PostgreSQL killed under traffic or made
+//! impossible to restart, and the token key kept across restarts.
 
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
@@ -13,6 +17,9 @@ use crate::helpers::TEST_JWT_SECRET;
 const BINARY: &str = env!("CARGO_BIN_EXE_mathshub");
 const DEMO_ADMIN: &str = "admin@demo.mathshub.invalid";
 const DEMO_PASSWORD: &str = "maths-hubs-demo";
+
+/// Longest the tests wait for anything to happen by itself (a restart, a report).
+const PATIENCE: Duration = Duration::from_secs(90);
 
 /// Runs `mathshub --data-dir DATA_DIR ARGS` in embedded mode with `stdin` as its input.
 fn command_on(data_dir: &Path, args: &[&str], stdin: &str) -> Output {
@@ -70,6 +77,14 @@ fn postmaster_pid(data_dir: &Path) -> i32 {
     contents.lines().next().unwrap().trim().parse().unwrap()
 }
 
+/// Kills the postmaster with SIGKILL, as the out-of-memory killer would.
+fn kill_postmaster(data_dir: &Path) -> i32 {
+    let pid = postmaster_pid(data_dir);
+    // SAFETY: plain kill(2) of the PostgreSQL server the test's own server started.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGKILL) }, 0);
+    pid
+}
+
 fn url(server: &Server, path: &str) -> String {
     format!("http://127.0.0.1:{}{path}", server.port)
 }
@@ -99,6 +114,26 @@ async fn me_status(server: &Server, token: &str) -> u16 {
         .unwrap()
         .status()
         .as_u16()
+}
+
+/// Polls `path` (each poll bounded) until it answers `status`, within [`PATIENCE`]; the answer.
+async fn poll_until(server: &Server, path: &str, status: u16) -> reqwest::Response {
+    let client = reqwest::Client::new();
+    let started = Instant::now();
+    while started.elapsed() < PATIENCE {
+        let answer = client
+            .get(url(server, path))
+            .timeout(Duration::from_secs(5))
+            .send()
+            .await;
+        if let Ok(answer) = answer
+            && answer.status().as_u16() == status
+        {
+            return answer;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{path} did not answer {status} within {PATIENCE:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -158,6 +193,168 @@ async fn a_command_with_no_server_running_starts_the_cluster_itself_and_stops_it
         200
     );
     server.terminate();
+}
+
+/// Waits, within [`PATIENCE`], until a postmaster other than `killed` serves the cluster.
+async fn wait_for_another_postmaster(data_dir: &Path, killed: i32) {
+    let started = Instant::now();
+    while started.elapsed() < PATIENCE {
+        let running = std::fs::read_to_string(pid_file(data_dir)).unwrap_or_default();
+        let pid = running
+            .lines()
+            .next()
+            .and_then(|line| line.trim().parse().ok());
+        if pid.is_some_and(|pid: i32| pid != killed) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("no PostgreSQL server replaced the killed one (pid {killed}) within {PATIENCE:?}");
+}
+
+/// A school for `POST /api/v1/schools` with URN `urn`.
+fn school(urn: u32) -> Value {
+    json!({
+        "urn": urn.to_string(), "name": format!("School {urn}"), "phase": "secondary",
+        "local_authority": "E10000016", "district": "E07000107", "postcode": "DA1 2HW"
+    })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_killed_postgres_is_restarted_by_the_server_and_no_acknowledged_write_is_lost() {
+    // Arrange: an embedded server taking a stream of writes from four clients.
+    let data_dir = DataDir::new();
+    let server = Server::start_with(&data_dir.0, &[]);
+    let admin = access_token(&server, DEMO_ADMIN, DEMO_PASSWORD).await;
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap();
+    let (stop, next_urn) = (
+        Arc::new(AtomicBool::new(false)),
+        Arc::new(AtomicU32::new(500_000)),
+    );
+    let answers: Arc<Mutex<Vec<(u32, u16)>>> = Arc::default();
+    let writers: Vec<_> = (0..4)
+        .map(|_| {
+            let (client, admin, stop, next_urn, answers) = (
+                client.clone(),
+                admin.clone(),
+                stop.clone(),
+                next_urn.clone(),
+                answers.clone(),
+            );
+            let schools = url(&server, "/api/v1/schools");
+            tokio::spawn(async move {
+                while !stop.load(Ordering::Relaxed) {
+                    let urn = next_urn.fetch_add(1, Ordering::Relaxed);
+                    let sent = client
+                        .post(&schools)
+                        .bearer_auth(&admin)
+                        .json(&school(urn))
+                        .send()
+                        .await;
+                    let status = sent.map_or(0, |answer| answer.status().as_u16());
+                    answers.lock().unwrap().push((urn, status));
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    // Act: PostgreSQL is killed mid-stream.
+    let killed = kill_postmaster(&data_dir.0);
+    let written_before_kill = answers.lock().unwrap().len();
+    wait_for_another_postmaster(&data_dir.0, killed).await;
+    poll_until(&server, "/readyz", 200).await;
+    let back_at = answers.lock().unwrap().len();
+    // Writes flow again: wait (bounded) for a few acknowledged after readiness.
+    let started = Instant::now();
+    while started.elapsed() < PATIENCE {
+        let acknowledged_since = answers.lock().unwrap()[back_at..]
+            .iter()
+            .filter(|(_, status)| *status == 201)
+            .count();
+        if acknowledged_since >= 8 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    stop.store(true, Ordering::Relaxed);
+    for writer in writers {
+        writer.await.unwrap();
+    }
+
+    // Assert
+    let answers = answers.lock().unwrap().clone();
+    let unexpected: Vec<_> = answers
+        .iter()
+        .filter(|(_, status)| *status != 201 && *status != 503)
+        .collect();
+    assert!(
+        unexpected.is_empty(),
+        "every write was acknowledged (201) or refused for a retry (503): {unexpected:?}"
+    );
+    assert!(
+        answers[..written_before_kill]
+            .iter()
+            .any(|(_, status)| *status == 201),
+        "writes were acknowledged before the kill"
+    );
+    assert!(
+        answers[back_at..]
+            .iter()
+            .filter(|(_, status)| *status == 201)
+            .count()
+            >= 8,
+        "writes are acknowledged again after the restart"
+    );
+    for (urn, _) in answers.iter().filter(|(_, status)| *status == 201) {
+        let stored = client
+            .get(url(&server, &format!("/api/v1/schools/{urn}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(stored.status(), 200, "acknowledged school {urn} was lost");
+    }
+    assert_eq!(
+        poll_until(&server, "/healthz", 200).await.status(),
+        200,
+        "a server that recovered stays live"
+    );
+    server.terminate();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn healthz_answers_503_when_the_embedded_postgres_died_and_cannot_be_restarted() {
+    // Arrange: a serving cluster whose configuration no longer parses (it is read on start).
+    let data_dir = DataDir::new();
+    let server = Server::start_with(&data_dir.0, &[]);
+    let mut config = std::fs::OpenOptions::new()
+        .append(true)
+        .open(data_dir.0.join("pgdata/postgresql.conf"))
+        .unwrap();
+    writeln!(config, "this line is not a setting").unwrap();
+    assert_eq!(poll_until(&server, "/healthz", 200).await.status(), 200);
+
+    // Act
+    kill_postmaster(&data_dir.0);
+
+    // Assert: liveness fails, saying why, so a supervisor restarts the process.
+    let failing = poll_until(&server, "/healthz", 503).await;
+    assert_eq!(
+        failing.headers()["content-type"],
+        "application/problem+json"
+    );
+    let problem: Value = failing.json().await.unwrap();
+    assert_eq!(problem["status"], 503);
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("embedded PostgreSQL") && detail.contains("could not be restarted"),
+        "{problem}"
+    );
+    poll_until(&server, "/readyz", 503).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -4,14 +4,15 @@
 //! installed on the machine; blocking (it runs `initdb` and `pg_ctl`).
 //!
 //! One process at a time runs the server of a data folder (it holds the
-//! folder's lock); commands run beside it join that server rather than
-//! start another.
+//! folder's lock, and restarts the server should it die while serving);
+//! commands run beside it join that server rather than start another.
 
 mod binaries;
 mod cluster;
 mod recovery;
 mod runner;
 mod running;
+mod supervisor;
 
 use std::fmt;
 use std::fs::{self, File, OpenOptions, TryLockError};
@@ -24,6 +25,9 @@ use cluster::SUPERUSER;
 use recovery::PidFileState;
 use runner::{Runner, io_error};
 pub use running::RunningCluster;
+use supervisor::Supervisor;
+
+use crate::observability::Liveness;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EmbeddedError {
@@ -190,6 +194,8 @@ pub struct EmbeddedPostgres {
     postmaster: Postmaster,
     password: String,
     running: bool,
+    /// Set while the server is supervised (see [`Self::supervise`]).
+    supervisor: Option<Supervisor>,
     // Last field so it is released only after Drop has stopped the server.
     _lock: File,
 }
@@ -249,6 +255,7 @@ impl EmbeddedPostgres {
             },
             password,
             running: true,
+            supervisor: None,
             _lock: lock,
         };
         log::info!(
@@ -276,8 +283,19 @@ impl EmbeddedPostgres {
         &self.data_dir
     }
 
+    /// From now until [`Self::stop`], starts the server again whenever its
+    /// postmaster dies (see `supervisor`); `liveness` fails while it cannot.
+    pub fn supervise(&mut self, liveness: Liveness) -> Result<(), EmbeddedError> {
+        self.supervisor = Some(Supervisor::start(self.postmaster.clone(), liveness)?);
+        Ok(())
+    }
+
     /// Shuts the server down cleanly; does nothing when already stopped or gone.
     pub fn stop(&mut self) -> Result<(), EmbeddedError> {
+        // First, so nothing starts the server again behind our back.
+        if let Some(supervisor) = self.supervisor.take() {
+            supervisor.stop();
+        }
         if !self.running {
             return Ok(());
         }
@@ -337,7 +355,8 @@ impl fmt::Debug for EmbeddedPostgres {
 
 /// The cluster's server as `pg_ctl` drives it, with everything fixed at the
 /// first start (programs, OS user, folder, log, settings, port), so that it
-/// can be started again just the same.
+/// can be started again just the same, by the supervisor too.
+#[derive(Clone)]
 struct Postmaster {
     binaries: Binaries,
     runner: Runner,
@@ -606,6 +625,7 @@ mod tests {
             },
             password: "s3cretPassw0rd".to_string(),
             running: false,
+            supervisor: None,
             _lock: File::open("/dev/null").expect("open /dev/null"),
         }
     }
