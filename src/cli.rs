@@ -188,7 +188,7 @@ pub struct ServeArgs {
 pub struct AuthArgs {
     /// Key that signs access tokens (HS256): at least 32 random bytes, e.g. from
     /// `openssl rand -base64 48`. Required with DATABASE_URL; without it (embedded demo mode)
-    /// a random key is made for each run.
+    /// a random key is made on first start and kept in `<data-dir>/jwt-secret`.
     #[arg(long, env = "MATHSHUB_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<Secret>,
 

@@ -109,6 +109,10 @@ pub enum ApiError {
     TooManyRequests { retry_after_seconds: u32 },
     #[error("the database is unavailable: {0}")]
     Unavailable(String),
+    /// The process cannot mend by itself what failed (its words, shown as the detail), so
+    /// `/healthz` answers this for a supervisor to restart it.
+    #[error("the process is not live: {0}")]
+    NotLive(String),
     #[error("internal error: {0}")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
@@ -146,6 +150,7 @@ impl ApiError {
             Self::NotEligible(_) => ("not-eligible", "Not eligible"),
             Self::TooManyRequests { .. } => ("too-many-requests", "Too many requests"),
             Self::Unavailable(_) => ("unavailable", "Service unavailable"),
+            Self::NotLive(_) => ("not-live", "Not live"),
             Self::Internal(_) => ("internal", "Internal server error"),
         }
     }
@@ -167,7 +172,8 @@ impl ApiError {
             | Self::Conflict(detail)
             | Self::PreconditionFailed(detail)
             | Self::PayloadTooLarge(detail)
-            | Self::NotAcceptable(detail) => detail.clone(),
+            | Self::NotAcceptable(detail)
+            | Self::NotLive(detail) => detail.clone(),
             Self::MethodNotAllowed { method, allow } => {
                 format!("This path does not answer {method}; it answers {allow}.")
             }
@@ -224,7 +230,7 @@ impl ResponseError for ApiError {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::NotLive(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -4,14 +4,14 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
-use mathshub::auth::secrets::{generated_password, random_token};
-use mathshub::auth::{Auth, AuthSettings};
+use mathshub::auth::secrets::generated_password;
+use mathshub::auth::{Auth, AuthSettings, kept_key};
 use mathshub::cli::{
     AuthArgs, Cli, Command, ImportCommand, SeedArgs, ServeArgs, UserCommand, UserCreateArgs,
 };
-use mathshub::config::Secret;
 use mathshub::db::build_pool;
 use mathshub::db::provision::Database;
+use mathshub::observability::Liveness;
 use mathshub::startup::{Application, ServerSettings};
 
 type AnyError = Box<dyn std::error::Error + Send + Sync>;
@@ -125,8 +125,12 @@ async fn import_schools(
 
 async fn serve(cli: &Cli, args: ServeArgs) -> Result<(), AnyError> {
     // Checked before anything starts, so a misconfigured deployment fails at once.
-    let auth = Auth::new(&auth_settings(&args.auth, cli.database_url.is_none())?)?;
-    let database = provision(cli).await?;
+    let auth = Auth::new(&auth_settings(&args.auth, cli)?)?;
+    let liveness = Liveness::default();
+    let database = with_demo_data_if_new(
+        Database::provision_to_serve(cli.database_url.as_ref(), &cli.data_dir, &liveness).await?,
+    )
+    .await?;
     if database.is_embedded() {
         log_demo_accounts();
     }
@@ -148,6 +152,7 @@ async fn serve(cli: &Cli, args: ServeArgs) -> Result<(), AnyError> {
         public_url: args.public_url.clone(),
         eoi_url_template: args.eoi_url_template.clone(),
         metrics_token: args.metrics_token.clone(),
+        liveness,
     };
     let served = match Application::build(&settings, pool, auth) {
         Ok(application) => {
@@ -167,18 +172,20 @@ async fn serve(cli: &Cli, args: ServeArgs) -> Result<(), AnyError> {
     served
 }
 
-/// The JWT secret is required, and at least 32 bytes, except in embedded demo mode where a
-/// random one is made for the run.
-fn auth_settings(args: &AuthArgs, embedded: bool) -> Result<AuthSettings, AnyError> {
-    let jwt_secret = match (&args.jwt_secret, embedded) {
+/// The JWT secret is required, and at least 32 bytes, except in embedded demo mode, which
+/// keeps a key of its own in the data folder (made on first start) unless one is given.
+fn auth_settings(args: &AuthArgs, cli: &Cli) -> Result<AuthSettings, AnyError> {
+    let jwt_secret = match (&args.jwt_secret, &cli.database_url) {
         (Some(secret), _) => secret.clone(),
-        (None, true) => {
+        (None, None) => {
+            let key = kept_key::kept_in(&cli.data_dir)?;
             log::info!(
-                "no MATHSHUB_JWT_SECRET: embedded demo mode signs tokens with a random key made for this run"
+                "no MATHSHUB_JWT_SECRET: embedded demo mode signs tokens with the key kept in {}",
+                cli.data_dir.join(kept_key::FILE_NAME).display()
             );
-            Secret::new(random_token(48))
+            key
         }
-        (None, false) => {
+        (None, Some(_)) => {
             return Err("MATHSHUB_JWT_SECRET is required when DATABASE_URL is set: at least 32 random bytes, \
 e.g. `openssl rand -base64 48`"
                 .into());
@@ -300,11 +307,16 @@ async fn seed(database: &Database, args: &SeedArgs) -> Result<(), AnyError> {
     Ok(())
 }
 
-/// The database, migrated; an embedded one gets the demo data when it is first created,
-/// whichever command creates it, so a later `serve` finds it. (`seed` provisions on its own:
-/// it loads what it is told.)
+/// The database of a command, migrated, with the demo data if it is new. (`seed` provisions
+/// on its own: it loads what it is told.)
 async fn provision(cli: &Cli) -> Result<Database, AnyError> {
-    let database = Database::provision(cli.database_url.as_ref(), &cli.data_dir).await?;
+    with_demo_data_if_new(Database::provision(cli.database_url.as_ref(), &cli.data_dir).await?)
+        .await
+}
+
+/// An embedded database gets the demo data when it is first created, whichever command
+/// creates it, so a later `serve` finds it.
+async fn with_demo_data_if_new(database: Database) -> Result<Database, AnyError> {
     if database.created && database.is_embedded() {
         load_demo_data(&database).await?;
     }

@@ -66,7 +66,7 @@ server it was loaded from)."
         responses(
             BadRequest, Unauthorized, Forbidden, NotFound, Conflict, NotEligible, Unprocessable,
             PreconditionFailed, PayloadTooLarge, CsvTooLarge, NotAcceptable, TooManyRequests, Unavailable,
-            InternalError
+            NotLive, InternalError
         )
     )
 )]
@@ -253,6 +253,15 @@ pub struct NotFound(pub Problem);
     example = json!({"type": "https://mathshub.invalid/problems/unavailable", "title": "Service unavailable", "status": 503, "detail": "The database is busy or unreachable; retry shortly."})
 )]
 pub struct Unavailable(pub Problem);
+
+/// 503 from `/healthz`: the process cannot mend by itself what failed; restart it.
+#[derive(ToResponse)]
+#[response(
+    description = "The process cannot mend by itself what failed (the detail says what): restart it",
+    content_type = "application/problem+json",
+    example = json!({"type": "https://mathshub.invalid/problems/not-live", "title": "Not live", "status": 503, "detail": "The embedded PostgreSQL server died and could not be restarted (the server's log says why); restart mathshub."})
+)]
+pub struct NotLive(pub Problem);
 
 /// 500: a fault of ours (`ApiError::Internal`), logged with its cause; the answer says no more.
 #[derive(ToResponse)]

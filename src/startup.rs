@@ -17,7 +17,7 @@ use crate::config::{PublicUrl, Secret};
 use crate::db::DbPool;
 use crate::domain::EoiUrlTemplate;
 use crate::error::ApiError;
-use crate::observability::{Metrics, request_id};
+use crate::observability::{Liveness, Metrics, request_id};
 use crate::routes;
 use crate::routes::metrics::MetricsAccess;
 
@@ -43,6 +43,8 @@ pub struct ServerSettings {
     pub eoi_url_template: EoiUrlTemplate,
     /// The bearer token `/metrics` asks for; `None` leaves it open.
     pub metrics_token: Option<Secret>,
+    /// What `/healthz` reports.
+    pub liveness: Liveness,
 }
 
 pub struct Application {
@@ -64,6 +66,7 @@ impl Application {
         let metrics_access = web::Data::new(MetricsAccess {
             token: settings.metrics_token.clone(),
         });
+        let liveness = web::Data::new(settings.liveness.clone());
         let mut server = HttpServer::new(move || {
             let (app, document) = App::new()
                 .into_utoipa_app()
@@ -80,6 +83,7 @@ impl Application {
                 .app_data(served_paths)
                 .app_data(metrics.clone())
                 .app_data(metrics_access.clone())
+                .app_data(liveness.clone())
                 .app_data(json_config())
                 .app_data(form_config())
                 .service(

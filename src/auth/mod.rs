@@ -1,9 +1,10 @@
-//! Identity and access: passwords, access and refresh tokens, partner client credentials,
-//! calendar feed secrets, sign-in rate limits, the `Caller` extractor, and the policy that
-//! decides every right.
+//! Identity and access: passwords, access and refresh tokens (and the key that signs them in
+//! embedded demo mode), partner client credentials, calendar feed secrets, sign-in rate
+//! limits, the `Caller` extractor, and the policy that decides every right.
 
 pub mod calendar_secrets;
 mod caller;
+pub mod kept_key;
 pub mod password;
 pub mod policy;
 pub mod rate_limit;

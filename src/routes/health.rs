@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 
 use crate::db::DbPool;
 use crate::error::ApiError;
+use crate::observability::Liveness;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Health {
@@ -16,11 +17,23 @@ pub struct Health {
 
 /// Liveness
 ///
-/// Answers 200 while the process is up; does not touch the database.
-#[utoipa::path(tag = "Operations", responses((status = 200, description = "The process is up", body = Health)))]
+/// Answers 200 while the process can do its work, without touching the database (a database
+/// that is away is `/readyz`'s business, and the process waits for it). Answers 503 when the
+/// process cannot mend by itself what failed: the embedded PostgreSQL server it runs died
+/// and could not be started again. Restart the process then.
+#[utoipa::path(
+    tag = "Operations",
+    responses(
+        (status = 200, description = "The process is live", body = Health),
+        (status = 503, response = crate::openapi::NotLive),
+    )
+)]
 #[get("/healthz")]
-pub async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(Health { status: "ok" })
+pub async fn healthz(liveness: web::Data<Liveness>) -> Result<HttpResponse, ApiError> {
+    match liveness.failure() {
+        Some(reason) => Err(ApiError::NotLive(reason)),
+        None => Ok(HttpResponse::Ok().json(Health { status: "ok" })),
+    }
 }
 
 /// Readiness

@@ -349,6 +349,7 @@ impl TestApp {
             public_url: mathshub::config::PublicUrl::parse(TEST_PUBLIC_URL).expect("a valid URL"),
             eoi_url_template: mathshub::domain::EoiUrlTemplate::default(),
             metrics_token,
+            liveness: mathshub::observability::Liveness::default(),
         };
         let application =
             Application::build(&settings, pool.clone(), auth).expect("build the application");

@@ -12,6 +12,7 @@ mod conventions;
 mod cursors;
 mod demo_seed;
 mod document_vocabulary;
+mod embedded;
 mod enrolment_views;
 mod enrolment_writes;
 mod faults;

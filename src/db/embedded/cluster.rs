@@ -281,7 +281,7 @@ pub(super) fn start_server_on(
     }
     let new_log = read_from(log_file, log_start);
     // A server still starting when pg_ctl gave up must not linger.
-    if let Ok(recovery::PidFileState::Orphan(_)) = recovery::inspect_pid_file(pgdata) {
+    if let Ok(recovery::PidFileState::Running(_)) = recovery::inspect_pid_file(pgdata) {
         let _ = stop_server(binaries, runner, pgdata, "immediate");
     }
     let error = EmbeddedError::StartFailed {

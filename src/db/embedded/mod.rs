@@ -2,21 +2,32 @@
 //! own, so it works out of the box without a separately installed and
 //! configured database server. Uses the PostgreSQL programs already
 //! installed on the machine; blocking (it runs `initdb` and `pg_ctl`).
+//!
+//! One process at a time runs the server of a data folder (it holds the
+//! folder's lock, and restarts the server should it die while serving);
+//! commands run beside it join that server rather than start another.
 
 mod binaries;
 mod cluster;
 mod recovery;
 mod runner;
+mod running;
+mod supervisor;
 
 use std::fmt;
 use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use binaries::Binaries;
 use cluster::SUPERUSER;
 use recovery::PidFileState;
 use runner::{Runner, io_error};
+pub use running::RunningCluster;
+use supervisor::Supervisor;
+
+use crate::observability::Liveness;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EmbeddedError {
@@ -29,11 +40,19 @@ pub enum EmbeddedError {
     BinariesNotFound { searched: Vec<PathBuf> },
 
     #[error(
-        "the embedded database in {} is already used by another mathshub process; stop it, \
+        "the embedded database in {} is already used by another mathshub process, which runs its PostgreSQL server: \
+         commands such as `mathshub user create` work beside it, a second server does not. Stop that process, \
          or set MATHSHUB_DATA_DIR to another folder or DATABASE_URL to an existing PostgreSQL server",
         data_dir.display()
     )]
     InUse { data_dir: PathBuf },
+
+    #[error(
+        "the embedded database in {} is held by another mathshub process, but its PostgreSQL server did not \
+         become ready within {} s; retry once that process has started (or stopped)",
+        data_dir.display(), JOIN_WAIT.as_secs()
+    )]
+    NotReady { data_dir: PathBuf },
 
     #[error(
         "mathshub runs as root, but PostgreSQL refuses to run as root and there is no `postgres` OS user to run it as. \
@@ -110,6 +129,10 @@ fn display_paths(paths: &[PathBuf]) -> String {
 /// The server's log, in the data folder.
 const SERVER_LOG: &str = "postgres.log";
 
+/// Longest a command waits for a server that another mathshub process is
+/// still starting (as long as `pg_ctl start` itself waits).
+const JOIN_WAIT: Duration = Duration::from_secs(60);
+
 #[derive(Debug, Clone, Default)]
 pub struct EmbeddedOptions {
     /// Holds the cluster (`pgdata`), the server log, the password and the lock.
@@ -118,18 +141,61 @@ pub struct EmbeddedOptions {
     pub server_settings: Vec<(String, String)>,
 }
 
+/// The embedded cluster as a command uses it: either started by this process
+/// (and stopped when the handle is dropped) or run by another mathshub
+/// process (and left alone).
+#[derive(Debug)]
+pub enum EmbeddedCluster {
+    Started(EmbeddedPostgres),
+    Running(RunningCluster),
+}
+
+impl EmbeddedCluster {
+    /// Joins the server another mathshub process runs in the data folder, or
+    /// starts one when none does: never two servers on one folder. A server
+    /// that process is still starting is waited for, within [`JOIN_WAIT`].
+    pub fn start_or_join(options: &EmbeddedOptions) -> Result<Self, EmbeddedError> {
+        let deadline = Instant::now() + JOIN_WAIT;
+        loop {
+            let data_dir = match EmbeddedPostgres::start(options) {
+                Err(EmbeddedError::InUse { data_dir }) => data_dir,
+                started => return started.map(Self::Started),
+            };
+            if let Some(running) = RunningCluster::find(&data_dir)? {
+                return Ok(Self::Running(running));
+            }
+            if Instant::now() >= deadline {
+                return Err(EmbeddedError::NotReady { data_dir });
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    /// Connection URL for `database`, including the password.
+    pub fn url(&self, database: &str) -> String {
+        match self {
+            Self::Started(server) => server.url(database),
+            Self::Running(server) => server.url(database),
+        }
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        match self {
+            Self::Started(server) => server.data_dir(),
+            Self::Running(server) => server.data_dir(),
+        }
+    }
+}
+
 /// A running embedded server. The data folder stays locked to this process
 /// for the handle's lifetime; dropping the handle stops the server.
 pub struct EmbeddedPostgres {
     data_dir: PathBuf,
-    pgdata: PathBuf,
-    binaries: Binaries,
-    runner: Runner,
+    postmaster: Postmaster,
     password: String,
-    port: u16,
-    /// The `-c` options of every start.
-    server_options: String,
     running: bool,
+    /// Set while the server is supervised (see [`Self::supervise`]).
+    supervisor: Option<Supervisor>,
     // Last field so it is released only after Drop has stopped the server.
     _lock: File,
 }
@@ -179,13 +245,17 @@ impl EmbeddedPostgres {
         let port = cluster::start_server(&binaries, &runner, &pgdata, &log_file, &server_options)?;
         let server = Self {
             data_dir,
-            pgdata,
-            binaries,
-            runner,
+            postmaster: Postmaster {
+                binaries,
+                runner,
+                pgdata,
+                log_file,
+                server_options,
+                port,
+            },
             password,
-            port,
-            server_options,
             running: true,
+            supervisor: None,
             _lock: lock,
         };
         log::info!(
@@ -197,36 +267,41 @@ impl EmbeddedPostgres {
 
     /// Connection URL for `database`, including the password.
     pub fn url(&self, database: &str) -> String {
-        self.url_with_password(&percent_encode(&self.password), database)
+        connection_url(&percent_encode(&self.password), self.port(), database)
     }
 
     /// Like [`Self::url`] with the password replaced by `***`, for logs.
     pub fn redacted_url(&self, database: &str) -> String {
-        self.url_with_password("***", database)
-    }
-
-    fn url_with_password(&self, password: &str, database: &str) -> String {
-        format!(
-            "postgres://{SUPERUSER}:{password}@127.0.0.1:{}/{}",
-            self.port,
-            percent_encode(database)
-        )
+        connection_url("***", self.port(), database)
     }
 
     pub fn port(&self) -> u16 {
-        self.port
+        self.postmaster.port
     }
 
     pub fn data_dir(&self) -> &Path {
         &self.data_dir
     }
 
-    /// Shuts the server down cleanly; does nothing when already stopped.
+    /// From now until [`Self::stop`], starts the server again whenever its
+    /// postmaster dies (see `supervisor`); `liveness` fails while it cannot.
+    pub fn supervise(&mut self, liveness: Liveness) -> Result<(), EmbeddedError> {
+        self.supervisor = Some(Supervisor::start(self.postmaster.clone(), liveness)?);
+        Ok(())
+    }
+
+    /// Shuts the server down cleanly; does nothing when already stopped or gone.
     pub fn stop(&mut self) -> Result<(), EmbeddedError> {
+        // First, so nothing starts the server again behind our back.
+        if let Some(supervisor) = self.supervisor.take() {
+            supervisor.stop();
+        }
         if !self.running {
             return Ok(());
         }
-        cluster::stop_server(&self.binaries, &self.runner, &self.pgdata, "fast")?;
+        if !self.postmaster.is_gone() {
+            self.postmaster.stop()?;
+        }
         self.running = false;
         log::info!(
             "embedded PostgreSQL server in {} stopped",
@@ -242,16 +317,7 @@ impl EmbeddedPostgres {
         if self.running {
             return Ok(());
         }
-        cluster::start_server_on(
-            &self.binaries,
-            &self.runner,
-            &self.pgdata,
-            &self.data_dir.join(SERVER_LOG),
-            &self.server_options,
-            self.port,
-            1,
-        )
-        .map_err(cluster::Refused::into_error)?;
+        self.postmaster.revive()?;
         self.running = true;
         log::info!(
             "embedded PostgreSQL server in {} started again",
@@ -281,10 +347,68 @@ impl fmt::Debug for EmbeddedPostgres {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("EmbeddedPostgres")
             .field("data_dir", &self.data_dir)
-            .field("port", &self.port)
+            .field("port", &self.port())
             .field("running", &self.running)
             .finish_non_exhaustive()
     }
+}
+
+/// The cluster's server as `pg_ctl` drives it, with everything fixed at the
+/// first start (programs, OS user, folder, log, settings, port), so that it
+/// can be started again just the same, by the supervisor too.
+#[derive(Clone)]
+struct Postmaster {
+    binaries: Binaries,
+    runner: Runner,
+    pgdata: PathBuf,
+    log_file: PathBuf,
+    server_options: String,
+    port: u16,
+}
+
+impl Postmaster {
+    /// Known to be down: stopped, or dead. (When its pid file cannot even be
+    /// read, the server is taken to be up, so a stop is still attempted.)
+    fn is_gone(&self) -> bool {
+        matches!(
+            recovery::inspect_pid_file(&self.pgdata),
+            Ok(PidFileState::Absent | PidFileState::Stale)
+        )
+    }
+
+    fn stop(&self) -> Result<(), EmbeddedError> {
+        cluster::stop_server(&self.binaries, &self.runner, &self.pgdata, "fast")
+    }
+
+    /// Starts the server unless it runs, after clearing what a dead one left
+    /// (PostgreSQL then replays its write-ahead log, so every committed
+    /// transaction is kept). Says whether it had to.
+    fn revive(&self) -> Result<bool, EmbeddedError> {
+        if !self.is_gone() {
+            return Ok(false);
+        }
+        recover(&self.binaries, &self.runner, &self.pgdata)?;
+        cluster::start_server_on(
+            &self.binaries,
+            &self.runner,
+            &self.pgdata,
+            &self.log_file,
+            &self.server_options,
+            self.port,
+            1,
+        )
+        .map_err(cluster::Refused::into_error)?;
+        Ok(true)
+    }
+}
+
+/// The URL of `database` on the embedded server at `port`, with `password`
+/// as given (percent-encoded, or a placeholder for logs).
+fn connection_url(password: &str, port: u16, database: &str) -> String {
+    format!(
+        "postgres://{SUPERUSER}:{password}@127.0.0.1:{port}/{}",
+        percent_encode(database)
+    )
 }
 
 /// Only one process may run the cluster; an OS lock (unlike a lock file's
@@ -341,15 +465,16 @@ fn clear_empty_pgdata(pgdata: &Path) -> Result<(), EmbeddedError> {
     })
 }
 
-/// Deals with a `postmaster.pid` left by a killed mathshub process. We hold
-/// the lock, so no live mathshub process is using that server.
+/// Deals with a `postmaster.pid` left by a killed mathshub process (or a
+/// killed server). We hold the lock, so no other mathshub process runs that
+/// server.
 fn recover(binaries: &Binaries, runner: &Runner, pgdata: &Path) -> Result<(), EmbeddedError> {
     let pid_file = pgdata.join("postmaster.pid");
     let state = recovery::inspect_pid_file(pgdata)
         .map_err(|source| io_error(format!("could not read {}", pid_file.display()), source))?;
     match state {
         PidFileState::Absent => Ok(()),
-        PidFileState::Orphan(pid) => {
+        PidFileState::Running(pid) => {
             log::info!(
                 "PostgreSQL server (pid {pid}) in {} was left running by an earlier mathshub process; stopping it",
                 pgdata.display()
@@ -477,8 +602,8 @@ mod tests {
     }
 
     fn postmaster_pid(server: &EmbeddedPostgres) -> i32 {
-        let contents =
-            fs::read_to_string(server.pgdata.join("postmaster.pid")).expect("read postmaster.pid");
+        let contents = fs::read_to_string(server.postmaster.pgdata.join("postmaster.pid"))
+            .expect("read postmaster.pid");
         recovery::parse_pid_file(&contents).expect("postmaster.pid has a PID")
     }
 
@@ -487,16 +612,20 @@ mod tests {
     fn handle_without_server() -> EmbeddedPostgres {
         EmbeddedPostgres {
             data_dir: PathBuf::from("/nonexistent"),
-            pgdata: PathBuf::from("/nonexistent/pgdata"),
-            binaries: Binaries {
-                initdb: PathBuf::from("/nonexistent/initdb"),
-                pg_ctl: PathBuf::from("/nonexistent/pg_ctl"),
+            postmaster: Postmaster {
+                binaries: Binaries {
+                    initdb: PathBuf::from("/nonexistent/initdb"),
+                    pg_ctl: PathBuf::from("/nonexistent/pg_ctl"),
+                },
+                runner: Runner::for_current_user().expect("runner"),
+                pgdata: PathBuf::from("/nonexistent/pgdata"),
+                log_file: PathBuf::from("/nonexistent/postgres.log"),
+                server_options: String::new(),
+                port: 54321,
             },
-            runner: Runner::for_current_user().expect("runner"),
             password: "s3cretPassw0rd".to_string(),
-            port: 54321,
-            server_options: String::new(),
             running: false,
+            supervisor: None,
             _lock: File::open("/dev/null").expect("open /dev/null"),
         }
     }
@@ -564,6 +693,31 @@ mod tests {
         let message = second.err().map(|err| err.to_string()).unwrap_or_default();
         assert!(message.contains("MATHSHUB_DATA_DIR"), "{message}");
         assert_answers(&first);
+    }
+
+    #[test]
+    fn start_or_join_joins_the_server_another_handle_runs_and_leaves_it_running() {
+        let dir = TestDir::new("join");
+        let owner = EmbeddedPostgres::start(&dir.options()).expect("first start");
+        let served_by = postmaster_pid(&owner);
+
+        let joined = EmbeddedCluster::start_or_join(&dir.options()).expect("join");
+
+        assert!(matches!(joined, EmbeddedCluster::Running(_)), "{joined:?}");
+        assert_eq!(joined.url("mathshub"), owner.url("mathshub"));
+        drop(joined);
+        assert_answers(&owner);
+        assert_eq!(postmaster_pid(&owner), served_by, "the same server runs on");
+    }
+
+    #[test]
+    fn start_or_join_starts_the_server_when_none_runs() {
+        let dir = TestDir::new("startjoin");
+        let started = EmbeddedCluster::start_or_join(&dir.options()).expect("start");
+        let EmbeddedCluster::Started(server) = started else {
+            panic!("expected a server of its own, got {started:?}");
+        };
+        assert_answers(&server);
     }
 
     #[test]

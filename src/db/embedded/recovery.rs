@@ -1,6 +1,6 @@
-//! Making sense of what a killed mathshub process left behind in the cluster
-//! folder: a `postmaster.pid` whose server is still running, or one whose
-//! server is gone.
+//! Making sense of a cluster folder's `postmaster.pid`: whether its server
+//! runs (and on which port), or is gone, leaving the file and perhaps some of
+//! its processes behind (a killed mathshub process, or a killed server).
 
 use std::fs;
 use std::io;
@@ -8,16 +8,33 @@ use std::path::{Path, PathBuf};
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// What the `postmaster.pid` of a cluster tells us, judged only while we
-/// hold the data folder's lock (so no live mathshub process owns the server).
+/// What the `postmaster.pid` of a cluster tells us.
 #[derive(Debug, PartialEq, Eq)]
 pub(super) enum PidFileState {
     /// No pid file: the server was shut down cleanly.
     Absent,
-    /// The recorded server still runs: left over by a killed mathshub run.
-    Orphan(i32),
+    /// The recorded server runs. To a process that has just taken the data
+    /// folder's lock, it is one a killed mathshub run left behind.
+    Running(i32),
     /// The recorded process is gone (or is something else now).
     Stale,
+}
+
+/// What a server says about itself in `postmaster.pid`: its PID, its port
+/// (4th line) and whether it accepts connections yet (8th line, `ready`).
+#[derive(Debug, PartialEq, Eq)]
+pub(super) struct Announcement {
+    pub pid: i32,
+    pub port: u16,
+    pub ready: bool,
+}
+
+pub(super) fn parse_announcement(contents: &str) -> Option<Announcement> {
+    let pid = parse_pid_file(contents)?;
+    let lines: Vec<&str> = contents.lines().collect();
+    let port = lines.get(3)?.trim().parse().ok()?;
+    let ready = lines.get(7).is_some_and(|status| status.trim() == "ready");
+    Some(Announcement { pid, port, ready })
 }
 
 /// The postmaster's PID, which PostgreSQL writes on the file's first line.
@@ -37,11 +54,16 @@ pub(super) fn inspect_pid_file(pgdata: &Path) -> io::Result<PidFileState> {
     let Some(pid) = parse_pid_file(&contents) else {
         return Ok(PidFileState::Stale);
     };
-    if is_live_postgres(pid) && serves_cluster(pid, pgdata) {
-        Ok(PidFileState::Orphan(pid))
+    if serves(pid, pgdata) {
+        Ok(PidFileState::Running(pid))
     } else {
         Ok(PidFileState::Stale)
     }
+}
+
+/// Whether `pid` is a live postmaster of the cluster in `pgdata`.
+pub(super) fn serves(pid: i32, pgdata: &Path) -> bool {
+    is_live_postgres(pid) && serves_cluster(pid, pgdata)
 }
 
 /// Alive and running the postgres program, so a recycled PID held by an
@@ -163,6 +185,28 @@ mod tests {
         assert_eq!(parse_pid_file("\n"), None);
         assert_eq!(parse_pid_file("not-a-pid\n"), None);
         assert_eq!(parse_pid_file("0\n"), None);
+    }
+
+    #[test]
+    fn parse_announcement_returns_port_and_readiness_when_server_wrote_them() {
+        let ready =
+            "12345\n/data/pgdata\n1700000000\n54321\n\n127.0.0.1\n  5432001  32768\nready   \n";
+        assert_eq!(
+            parse_announcement(ready),
+            Some(Announcement {
+                pid: 12345,
+                port: 54321,
+                ready: true
+            })
+        );
+        let starting = ready.replace("ready   ", "starting");
+        assert_eq!(parse_announcement(&starting).map(|a| a.ready), Some(false));
+    }
+
+    #[test]
+    fn parse_announcement_returns_none_when_the_port_is_not_written_yet() {
+        assert_eq!(parse_announcement("12345\n/data/pgdata\n"), None);
+        assert_eq!(parse_announcement("12345\n/data\n1700000000\nport\n"), None);
     }
 
     #[test]

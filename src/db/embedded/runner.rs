@@ -14,10 +14,12 @@ use std::process::{Command, Stdio};
 use super::EmbeddedError;
 
 /// Builds commands and hands files over for the OS user the server runs as.
+#[derive(Clone)]
 pub(super) struct Runner {
     server_user: Option<ServerUser>,
 }
 
+#[derive(Clone)]
 struct ServerUser {
     uid: u32,
     gid: u32,
