@@ -140,7 +140,7 @@ pub async fn express_interest(
                     _ => Ok(()),
                 }
             },);
-            let enrolment = inserted.map_err(already_enrolled)?;
+            let enrolment = inserted?;
             counted?;
             Ok(Enrolment::from(enrolment))
         })
@@ -255,21 +255,6 @@ fn has_free_place(group: &LockedGroup) -> bool {
         .fields
         .capacity
         .is_some_and(|capacity| group.facts.accepted_count < capacity)
-}
-
-fn already_enrolled(error: diesel::result::Error) -> ApiError {
-    match &error {
-        diesel::result::Error::DatabaseError(
-            diesel::result::DatabaseErrorKind::UniqueViolation,
-            info,
-        ) if info.constraint_name() == Some("enrolments_one_live_per_person_idx") => {
-            ApiError::Conflict(
-                "You already have an enrolment in this work group: withdraw it first to enrol again."
-                    .into(),
-            )
-        }
-        _ => error.into(),
-    }
 }
 
 /// Records the group's new count of places taken: its status follows (`full` when the last

@@ -469,19 +469,6 @@ async fn current(conn: &mut AsyncPgConnection, code: &ProjectCode) -> Result<Pro
         .ok_or_else(|| ApiError::not_found(format!("Project {code}")))
 }
 
-/// A taken code as a clear 409.
-fn code_taken(code: &ProjectCode) -> impl FnOnce(diesel::result::Error) -> ApiError + '_ {
-    move |error| {
-        use diesel::result::{DatabaseErrorKind, Error};
-        match &error {
-            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
-                ApiError::Conflict(format!("A project with the code {code} already exists."))
-            }
-            _ => error.into(),
-        }
-    }
-}
-
 fn admins_only(caller: &Caller) -> Result<(), ApiError> {
     authorize(caller, &Action::ManageReferenceData).map_err(|refusal| refusal.into_error("Project"))
 }
@@ -521,9 +508,7 @@ pub async fn create_project(
     let view = conn
         .transaction::<_, ApiError, _>(async |conn| {
             check_and_link(conn, &mut fields, &references).await?;
-            writes::insert(conn, code.as_str(), &fields)
-                .await
-                .map_err(code_taken(&code))?;
+            writes::insert(conn, code.as_str(), &fields).await?;
             let view = current(conn, &code).await?;
             audit::record(
                 conn,
