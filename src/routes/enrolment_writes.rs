@@ -605,8 +605,9 @@ fn reason_of(body: Reason) -> Result<String, ApiError> {
 ///
 /// For the participant, or the group's staff, with a reason. In the same transaction a place
 /// held is freed and given to the first on the waiting list (who is accepted; positions
-/// close up), and when the next session starts within the project's notice period the school
-/// owes the project's fee for a late withdrawal.
+/// close up), and a withdrawal after the London date the project's notice days before the
+/// next session's London date leaves the school owing the project's fee for a late
+/// withdrawal (on that date, at any hour, it is free).
 #[utoipa::path(
     tag = TAG,
     params(("id" = uuid::Uuid, Path, description = "The enrolment's id")),
@@ -705,8 +706,8 @@ async fn promote_first_waitlisted(
     Ok(Some(next.id))
 }
 
-/// A withdrawal from a place when the next session starts within the project's notice
-/// period leaves the school owing the project's fee for that session (`domain::fees`).
+/// A withdrawal from a place too late for the next session (`domain::fees`: after its last
+/// London day of notice) leaves the school owing the project's fee for that session.
 async fn charge_late_withdrawal(
     conn: &mut AsyncPgConnection,
     group: &LockedGroup,

@@ -85,8 +85,9 @@ pub struct NewProject {
     pub cost_pence: Option<i64>,
     /// Charged per session missed without due notice, in pence.
     pub non_attendance_fee_pence: Option<i64>,
-    /// Apologies or withdrawals given fewer days than this before a session are charged
-    /// (0 to 365).
+    /// London calendar days of notice (0 to 365): apologies or a withdrawal on or before the
+    /// London date this many days before a session's London date are free, later ones are
+    /// charged.
     pub cancellation_notice_days: Option<i64>,
     /// How many calendar days (in London) one session may span, 1 to 7; left out, 1: a
     /// session starts and ends on the same day.

@@ -379,6 +379,61 @@ async fn withdrawing_a_place_inside_the_notice_period_charges_the_school_once() 
     assert_eq!(fees, format!("{}:late_withdrawal:7500", ids[1]));
 }
 
+/// Moves the group's first session to start at `wall_clock` (PostgreSQL's expression of a
+/// London wall-clock time, `london_now` standing for London's now), so a week ahead is a
+/// London week whatever the clocks do.
+async fn first_session_at_london(app: &TestApp, group: &str, wall_clock: &str) {
+    let starts = wall_clock.replace("london_now", "(now() AT TIME ZONE 'Europe/London')");
+    app.execute(&format!(
+        "UPDATE sessions SET starts_at = ({starts}) AT TIME ZONE 'Europe/London',
+                             ends_at = ({starts} + interval '4 hours') AT TIME ZONE 'Europe/London'
+          WHERE id = (SELECT id FROM sessions WHERE work_group_id = '{group}' ORDER BY starts_at LIMIT 1)"
+    ))
+    .await;
+}
+
+/// NCP21-15's notice is 7 days: a withdrawal is free on the London date 7 days before the
+/// session's, at any hour of it, though less than 168 hours remain (a session at midnight a
+/// week today), and charged from the day after (a session six days from now).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_withdrawal_is_charged_by_london_days_of_notice_not_hours() {
+    let app = TestApp::spawn_with_demo().await;
+    let group = open_group(&app, 5, "automatic").await;
+    let people = app.participants(2, TWYFORD, "head_of_department").await;
+    let mut ids = Vec::new();
+    for (_, token) in &people {
+        let answer = json_body(express(&app, token, &group, &interest()).await, 201).await;
+        ids.push(answer["id"].as_str().unwrap().to_owned());
+    }
+    let reason = json!({"reason": "Timetable clash."});
+
+    first_session_at_london(
+        &app,
+        &group,
+        "date_trunc('day', london_now) + interval '7 days'",
+    )
+    .await;
+    json_body(
+        act(&app, &people[0].1, &ids[0], "withdraw", Some(&reason)).await,
+        200,
+    )
+    .await;
+    first_session_at_london(&app, &group, "london_now + interval '6 days'").await;
+    json_body(
+        act(&app, &people[1].1, &ids[1], "withdraw", Some(&reason)).await,
+        200,
+    )
+    .await;
+
+    let fees = app
+        .query_text(
+            "SELECT coalesce(string_agg(enrolment_id || ':' || reason, ','), '') AS value FROM fee_liabilities",
+            &[],
+        )
+        .await;
+    assert_eq!(fees, format!("{}:late_withdrawal", ids[1]));
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn two_hundred_concurrent_expressions_of_interest_never_overbook() {
     let app = crowd_ready_app(16).await;
