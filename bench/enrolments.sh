@@ -123,6 +123,9 @@ SELECT n, ('00000000-0000-4000-8000-' || lpad(n::text, 12, '0'))::uuid, g.id, g.
            WHEN n >= :hot_db_first THEN 1
            WHEN n >= :hot_api_first THEN 0
            ELSE 2 + n % ((SELECT count(*) FROM bench_eoi_groups) - 2) END;
+-- A participant takes part for the school of their account, in the role it holds.
+UPDATE users u SET school_urn = p.school_urn, role_in_school = 'teacher'
+  FROM bench_eoi_plan p WHERE u.id = p.participant_id;
 COMMIT;
 VACUUM ANALYZE users, work_groups, bench_eoi_groups, bench_eoi_plan;
 SQL

@@ -11,6 +11,8 @@ use utoipa::ToSchema;
 use crate::db::PoolError;
 use crate::observability::metrics::DatabaseFailure;
 
+pub mod clashes;
+
 const PROBLEM_BASE: &str = "https://mathshub.invalid/problems/";
 /// Seconds a client should wait before retrying when the database is busy or away.
 const RETRY_AFTER_SECONDS: &str = "1";
@@ -294,10 +296,13 @@ impl From<DieselError> for ApiError {
         count(failure);
         let constraint = info.constraint_name();
         match failure {
-            DatabaseFailure::UniqueViolation => Self::Conflict(format!(
-                "This would duplicate an existing record ({}).",
-                constraint.unwrap_or("unique key")
-            )),
+            DatabaseFailure::UniqueViolation => Self::Conflict(clashes::message(info.as_ref())),
+            // No overlapping sessions, say: lost to a race, as the handlers check first.
+            DatabaseFailure::ConstraintViolation
+                if matches!(kind, DatabaseErrorKind::ExclusionViolation) =>
+            {
+                Self::Conflict(clashes::message(info.as_ref()))
+            }
             DatabaseFailure::ForeignKeyViolation => Self::Conflict(format!(
                 "This refers to a record that does not exist, or removes one still referred to ({}).",
                 constraint.unwrap_or("foreign key")
@@ -306,7 +311,6 @@ impl From<DieselError> for ApiError {
                 "This breaks the rule {}.",
                 constraint.unwrap_or("of a check constraint")
             )),
-            // An exclusion constraint (no overlapping sessions, say), lost to a race.
             DatabaseFailure::ConstraintViolation => Self::Conflict(format!(
                 "This conflicts with existing data ({}).",
                 constraint.unwrap_or_default()
@@ -359,24 +363,6 @@ fn is_server_going_away(message: &str) -> bool {
 /// Counts a database failure in the metrics of the server handling the current request.
 fn count(failure: DatabaseFailure) {
     crate::observability::scope::count(|metrics| metrics.count_database_error(failure));
-}
-
-/// Maps a unique violation of a constraint `rules` names to a 409 in its words (pairs of
-/// constraint name and message); any other error as `From<DieselError>` does.
-pub fn unique_conflicts<'a>(
-    rules: &'a [(&'static str, String)],
-) -> impl FnOnce(DieselError) -> ApiError + 'a {
-    move |error| {
-        if let DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) = &error
-            && let Some((_, message)) = rules
-                .iter()
-                .find(|(constraint, _)| info.constraint_name() == Some(constraint))
-        {
-            count(DatabaseFailure::UniqueViolation);
-            return ApiError::Conflict(message.clone());
-        }
-        error.into()
-    }
 }
 
 impl From<PoolError> for ApiError {
@@ -441,6 +427,82 @@ mod tests {
             Box::new("connection closed".to_owned()),
         );
         assert_eq!(ApiError::from(lost).status_code(), 503);
+    }
+
+    /// A constraint violation as PostgreSQL reports it.
+    struct Violation {
+        constraint: &'static str,
+        detail: &'static str,
+    }
+
+    impl diesel::result::DatabaseErrorInformation for Violation {
+        fn message(&self) -> &str {
+            "duplicate key value violates unique constraint"
+        }
+        fn details(&self) -> Option<&str> {
+            Some(self.detail)
+        }
+        fn hint(&self) -> Option<&str> {
+            None
+        }
+        fn table_name(&self) -> Option<&str> {
+            None
+        }
+        fn column_name(&self) -> Option<&str> {
+            None
+        }
+        fn constraint_name(&self) -> Option<&str> {
+            Some(self.constraint)
+        }
+        fn statement_position(&self) -> Option<i32> {
+            None
+        }
+    }
+
+    fn clash(kind: DatabaseErrorKind, constraint: &'static str, detail: &'static str) -> ApiError {
+        ApiError::from(DieselError::DatabaseError(
+            kind,
+            Box::new(Violation { constraint, detail }),
+        ))
+    }
+
+    #[test]
+    fn a_unique_violation_answers_409_in_its_constraint_s_words() {
+        let error = clash(
+            DatabaseErrorKind::UniqueViolation,
+            "hubs_slug_key",
+            "Key (slug)=(london-central-and-west) already exists.",
+        );
+        assert_eq!(error.status_code(), 409);
+        assert_eq!(
+            error.problem().detail,
+            "A hub already has the slug london-central-and-west."
+        );
+    }
+
+    #[test]
+    fn an_exclusion_violation_answers_409_in_its_constraint_s_words() {
+        let error = clash(
+            DatabaseErrorKind::ExclusionViolation,
+            "sessions_no_overlap",
+            "Key (work_group_id, tstzrange(starts_at, ends_at))=(…) conflicts with existing key (…).",
+        );
+        assert_eq!(error.status_code(), 409);
+        assert_eq!(
+            error.problem().detail,
+            "The session overlaps another session of this work group."
+        );
+    }
+
+    #[test]
+    fn a_clash_with_a_constraint_without_words_answers_a_generic_409_without_its_name() {
+        let error = clash(
+            DatabaseErrorKind::UniqueViolation,
+            "hubs_website_idx",
+            "Key (website)=(https://x.example) already exists.",
+        );
+        assert_eq!(error.status_code(), 409);
+        assert_eq!(error.problem().detail, clashes::DUPLICATE);
     }
 
     #[test]

@@ -3,12 +3,13 @@
 -- automatic admission, statement by statement as the server sends them (copied from
 -- PostgreSQL's log with log_min_duration_statement = 0; src/routes/enrolment_writes.rs,
 -- src/db/enrolment_writes.rs): lock the group's row and read it with its project's terms,
--- read the school, then either take a place (insert accepted and read it back in one
--- statement, count it with the status that follows, `full` on the last place, record the
--- change) or join the end of the waiting list (insert and read back). The server pipelines
--- two groups of these (the school read beside the lock; the insert, the count and the change
--- beside one another), so PostgreSQL runs the same statements in the same order as here
--- with fewer waits between them; pgbench sends them one by one.
+-- read the participant's account with its school, then either take a place (insert accepted
+-- and read it back in one statement, count it with the status that follows, `full` on the
+-- last place, record the change) or join the end of the waiting list (insert and read back).
+-- The server pipelines two groups of these (the account's school read beside the lock; the
+-- insert, the count and the change beside one another), so PostgreSQL runs the same
+-- statements in the same order as here with fewer waits between them; pgbench sends them one
+-- by one.
 --
 -- Not here, because they are the API's own work around the transaction: the
 -- Idempotency-Key claim and its completion, and the caller's account check.
@@ -28,7 +29,7 @@ SELECT participant_id AS participant, work_group_id AS grp, school_urn AS urn,
   FROM bench_eoi_plan WHERE n = :n \gset
 BEGIN;
 SELECT "work_groups"."hub_id", "work_groups"."academic_year", "projects"."phases", "projects"."session_days", "work_groups"."title", "work_groups"."phase", "work_groups"."mode", "work_groups"."capacity", "work_groups"."admission", "work_groups"."eoi_deadline", "work_groups"."venue_name", "work_groups"."venue_address", "work_groups"."venue_postcode", "work_groups"."description", "work_groups"."status", "work_groups"."session_count", "work_groups"."accepted_count", "work_groups"."first_session_at", "projects"."roles_allowed", "projects"."roles_excluded", "projects"."school_phases", "required"."code", "projects"."non_attendance_fee_pence", "projects"."cancellation_notice_days" FROM (("work_groups" INNER JOIN "projects" ON ("work_groups"."project_id" = "projects"."id")) LEFT OUTER JOIN "projects" AS "required" ON ("projects"."requires_completed_id" = "required"."id")) WHERE ("work_groups"."id" = :grp) FOR NO KEY UPDATE OF "work_groups" \gset g_
-SELECT "schools"."phase", "schools"."status" FROM "schools" WHERE ("schools"."urn" = :urn) LIMIT 1;
+SELECT "schools"."urn", "schools"."phase", "schools"."status", "users"."role_in_school" FROM ("users" LEFT OUTER JOIN "schools" ON ("users"."school_urn" = "schools"."urn")) WHERE ("users"."id" = :participant) LIMIT 1;
 \if :g_accepted_count < :g_capacity
 WITH enrolments AS (INSERT INTO "enrolments" ("id", "work_group_id", "participant_id", "school_urn", "role_in_school", "statement", "referred_by_id", "status", "waitlist_position", "accepted_at") VALUES (:id, :grp, :participant, :urn, 'teacher', 'I want to develop mastery approaches in my school.', DEFAULT, 'accepted', DEFAULT, :at) RETURNING *)
 SELECT e.id, e.work_group_id, w.code AS work_group_code, w.title AS work_group_title,

@@ -8,22 +8,33 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::db::enrolments::{EnrolmentRow, select_one};
-use crate::db::schema::{enrolments, projects, schools, sessions, work_groups};
+use crate::db::schema::{enrolments, projects, schools, sessions, users, work_groups};
 use crate::db::sql::{SqlBuilder, reused};
-use crate::domain::{EnrolmentStatus, RoleInSchool, SchoolPhase, WorkGroupStatus};
+use crate::domain::{EnrolmentStatus, RoleInSchool, SchoolPhase, SchoolStatus, WorkGroupStatus};
 
-/// A school's phase and whether it is open; `None` when there is no such school. Needs no
-/// lock: the engine reads it beside the group's.
-pub async fn school(
+/// The school a participant's account holds (its URN, GIAS phase and status) and their role
+/// in it; either may be missing. Needs no lock: the engine reads it beside the group's.
+#[derive(Debug, Default, Queryable)]
+pub struct AccountSchool {
+    pub school: Option<(String, SchoolPhase, SchoolStatus)>,
+    pub role_in_school: Option<RoleInSchool>,
+}
+
+pub async fn account_school(
     mut conn: &AsyncPgConnection,
-    urn: &str,
-) -> QueryResult<Option<(SchoolPhase, String)>> {
-    schools::table
-        .find(urn)
-        .select((schools::phase, schools::status))
+    participant_id: uuid::Uuid,
+) -> QueryResult<AccountSchool> {
+    let account = users::table
+        .left_join(schools::table.on(users::school_urn.eq(schools::urn.nullable())))
+        .filter(users::id.eq(participant_id))
+        .select((
+            (schools::urn, schools::phase, schools::status).nullable(),
+            users::role_in_school,
+        ))
         .first(&mut conn)
         .await
-        .optional()
+        .optional()?;
+    Ok(account.unwrap_or_default())
 }
 
 /// Whether a participant of the school completed a work group of the project `code`.

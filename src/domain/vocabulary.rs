@@ -245,7 +245,8 @@ vocabulary!(
         Present = "present",
         /// Not there: the school owes the project's fee unless apologies came in time.
         Absent = "absent",
-        /// Not there, with apologies the hub accepts: never charged.
+        /// Not there, with apologies (and when they came): charged like `absent` when they
+        /// came too late.
         Apologies = "apologies",
     }
 );
@@ -255,7 +256,7 @@ vocabulary!(
     FeeReason {
         /// A participant absent from a session without apologies in time.
         NonAttendance = "non_attendance",
-        /// A withdrawal when the next session starts within the project's notice period.
+        /// A withdrawal after the last London day of notice before the next session.
         LateWithdrawal = "late_withdrawal",
     }
 );

@@ -101,7 +101,7 @@ const EMAIL: Shape = Shape::Pattern {
     min_length: None,
     max_length: Some(254),
 };
-/// `domain::Password`: 12 to 128 characters, not only spaces.
+/// `domain::NewPassword`: 12 to 128 characters, not only spaces.
 const PASSWORD: Shape = Shape::Pattern {
     pattern: "[^\\s]",
     min_length: Some(12),
@@ -251,8 +251,14 @@ fn field_shape(name: &str) -> Option<Shape> {
     })
 }
 
-/// The fields that hold a `SECRET`.
-const SECRETS: [&str; 3] = ["refresh_token", "client_secret", "current_password"];
+/// Whether the field of a request schema holds a `SECRET`: a password signed in with is
+/// compared with the account's, never held to the rules for choosing one (`PASSWORD`).
+fn holds_secret(schema: &str, field: &str) -> bool {
+    matches!(
+        field,
+        "refresh_token" | "client_secret" | "current_password"
+    ) || (schema == "LoginRequest" && field == "password")
+}
 
 /// Declares the vocabulary on every parameter and request body field of the document.
 pub fn declare(document: &mut OpenApi) {
@@ -275,7 +281,7 @@ pub fn declare(document: &mut OpenApi) {
             for (field, property) in object.properties.iter_mut() {
                 request_schemas.extend(referenced_names(property));
                 let shape = match field_shape(field) {
-                    _ if SECRETS.contains(&field.as_str()) => SECRET,
+                    _ if holds_secret(&name, field) => SECRET,
                     Some(shape) => shape,
                     None => ANY_TEXT,
                 };

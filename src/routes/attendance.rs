@@ -2,8 +2,9 @@
 //! admins) read the register and record who came, once the session has started (never for a
 //! cancelled session, which does not take place, so never charges a fee). Recording is
 //! idempotent and corrections are allowed: each change is audited with its before and after,
-//! and the fee ledger follows the project's policy (`domain::fees`): absent without apologies
-//! in time charges the school once, a correction voids the charge. Correcting the register of
+//! and the fee ledger follows the project's policy (`domain::fees`): not attending (`absent` or
+//! `apologies`) without apologies in time charges the school once, a correction voids the
+//! charge. Correcting the register of
 //! a completed group settles its enrolments' completion again (`db::completion`).
 
 use std::collections::{HashMap, HashSet};
@@ -19,7 +20,7 @@ use crate::auth::{Action, Caller};
 use crate::db::attendance::{self as queries, AttendanceRecord, RegisterRow, SessionFacts};
 use crate::db::fees::{self, NewFee};
 use crate::db::{DbPool, audit, completion, work_groups};
-use crate::domain::fees::FeeChange;
+use crate::domain::fees::{FeeChange, check_apologies};
 use crate::domain::{
     AttendanceStatus, EnrolmentStatus, FeeReason, FeeStatus, LondonTime, ParseError,
     WorkGroupStatus, parse_instant,
@@ -45,8 +46,10 @@ pub struct AttendanceInput {
     pub enrolment_id: String,
     #[schema(value_type = AttendanceStatus)]
     pub status: String,
-    /// When the participant sent apologies (RFC 3339), with `absent` or `apologies`. Absent
-    /// with apologies at least the project's notice period before the session owes no fee.
+    /// When the participant sent apologies (RFC 3339): required with `apologies`, allowed with
+    /// `absent`. Apologies on or before the London date the project's notice days before the
+    /// session's London date (at any hour of it) leave no fee; later ones leave the fee owed,
+    /// whichever of the two words is recorded.
     pub apologies_at: Option<String>,
 }
 
@@ -237,9 +240,14 @@ fn parse_items(
             Some(input.status),
             AttendanceStatus::parse,
         );
+        // A time that did not parse is named already.
+        let apologies_sent = input.apologies_at.is_some();
         let apologies_at = errors.parse(&field("apologies_at"), input.apologies_at, given_by_now);
-        if status == Some(AttendanceStatus::Present) && apologies_at.is_some() {
-            errors.refuse(&field("apologies_at"), "is only for absent or apologies");
+        if let Some(status) = status
+            && apologies_sent == apologies_at.is_some()
+            && let Err(error) = check_apologies(status, apologies_at)
+        {
+            errors.refuse(&field("apologies_at"), error.0);
         }
         let Some(enrolment_id) = enrolment_id else {
             continue;
@@ -398,9 +406,11 @@ pub async fn get_attendance(
 /// session's work group, once the session has started (before, 409); never for a cancelled
 /// session (409). The enrolments listed are set as given and the others stay as they are, so
 /// sending the same list again changes nothing. Corrections are allowed and audited with their
-/// before and after. `absent` without apologies given at least the project's notice period
-/// before the session charges the school the project's non-attendance fee, once; correcting
-/// it to `present` or `apologies` voids that fee (kept in the ledger as `voided`). Every bad
+/// before and after. A participant who did not attend (`absent`, or `apologies` with the time
+/// they came in `apologies_at`, which `apologies` requires) charges the school the project's
+/// non-attendance fee, once, unless apologies came on or before the London date the project's
+/// notice days before the session's London date; correcting the line so no fee is due
+/// (`present`, or apologies in time) voids that fee (kept in the ledger as `voided`). Every bad
 /// item is named at once (`items[3].status`), as is any enrolment not holding a place in the
 /// group. For the group's leads, its hub's managers and national admins; `If-Match` with the
 /// register's `ETag` refuses a stale change (412).

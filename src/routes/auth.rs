@@ -12,13 +12,13 @@ use crate::auth::{Auth, REFRESH_TOKEN_LIFETIME};
 use crate::db::refresh_tokens::{self, Redemption};
 use crate::db::users::{self, AccountRow, AccountScope};
 use crate::db::{DbPool, partner_clients};
-use crate::domain::{Email, NewPassword, ParseError, Role};
+use crate::domain::{Email, ParseError, Role};
 use crate::error::ApiError;
 use crate::routes::list::FieldErrors;
 
 const TAG: &str = "Authentication";
-/// The longest secret looked at (a client secret, a refresh token, a current password, and a
-/// client id or scope beside them): far more than any the API issues or takes, short of a
+/// The longest secret looked at (a client secret, a refresh token, a password signed in
+/// with or confirmed, and a client id or scope beside them): far more than any the API issues or takes, short of a
 /// denial of service. Longer ones answer 400 before any work, as the document says.
 pub const MAX_SECRET_CHARS: usize = 1024;
 const WRONG_PASSWORD: &str = "The email or password is wrong.";
@@ -29,6 +29,7 @@ const WRONG_CLIENT: &str = "The client id or secret is wrong, or the client was 
 pub struct LoginRequest {
     #[schema(example = "admin@demo.mathshub.invalid")]
     pub email: String,
+    /// The account's password, compared and never held to the rules for choosing one.
     #[schema(example = "maths-hubs-demo", format = Password)]
     pub password: String,
 }
@@ -86,7 +87,8 @@ pub struct ClientToken {
 /// Sign in
 ///
 /// Exchanges an email and password for an access token (a 15-minute JWT) and a refresh
-/// token (30 days, single use). A wrong password and an unknown email answer alike. Limited
+/// token (30 days, single use). A wrong password (of any length: the rules for choosing a
+/// password do not apply to signing in) and an unknown email answer alike, 401. Limited
 /// per client address and per account: over the limit the answer is 429 with `Retry-After`.
 #[utoipa::path(
     tag = TAG,
@@ -108,15 +110,14 @@ pub async fn login(
     pool: web::Data<DbPool>,
 ) -> Result<web::Json<TokenPair>, ApiError> {
     let LoginRequest { email, password } = body.into_inner();
-    // Held to the forms every account's email and password have (the document's patterns and
-    // lengths), before any work: no account has another, so nothing is learned.
+    // The email is held to the form every account's has, before any work: no account has
+    // another, so nothing is learned. The password is only compared: the rules for choosing
+    // one are no rule for it, so any wrong one is just wrong (401), whatever its length.
     let mut errors = FieldErrors::default();
     let email = errors.parse("email", Some(email), Email::parse);
-    if let Err(error) = NewPassword::parse(&password) {
-        errors.push("password", error.0);
-    }
+    let password = errors.parse("password", Some(password), secret);
     errors.into_result()?;
-    let email = email.expect("parsed");
+    let (email, password) = (email.expect("parsed"), password.expect("parsed"));
     let mut conn = pool.get().await?;
     auth.rate_limits
         .check(

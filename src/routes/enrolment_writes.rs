@@ -13,15 +13,18 @@ use utoipa::ToSchema;
 
 use crate::auth::policy::{EnrolmentScope, WorkGroupScope};
 use crate::auth::{Action, Auth, Caller, authorize};
-use crate::db::enrolment_writes::{self as engine, LockedEnrolment, Move, NewEnrolment};
+use crate::db::enrolment_writes::{
+    self as engine, AccountSchool, LockedEnrolment, Move, NewEnrolment,
+};
 use crate::db::fees::{self, NewFee};
 use crate::db::work_group_writes::{self as group_writes, LockedGroup};
 use crate::db::{DbPool, audit, enrolments, lookups, work_groups};
-use crate::domain::eligibility::{self, Applicant};
+use crate::domain::eligibility::{self, Account, Applicant, Declared, TakingPart};
 use crate::domain::fees::FeePolicy;
 use crate::domain::lifecycle::{self, GroupFacts};
 use crate::domain::{
-    Admission, EnrolmentStatus, FeeReason, RoleInSchool, SchoolPhase, Slug, Urn, WorkGroupStatus,
+    Admission, EnrolmentStatus, FeeReason, RoleInSchool, SchoolPhase, SchoolStatus, Slug, Urn,
+    WorkGroupStatus,
 };
 use crate::error::{ApiError, FieldError};
 use crate::routes::enrolments::Enrolment;
@@ -31,7 +34,7 @@ use crate::routes::{non_empty, parse_path, text_up_to, uuid};
 const TAG: &str = "Enrolments";
 pub const MAX_STATEMENT_CHARS: usize = 2_000;
 
-/// An expression of interest in a work group, for the participant's school.
+/// An expression of interest in a work group, for the school of the participant's account.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
@@ -40,10 +43,13 @@ pub const MAX_STATEMENT_CHARS: usize = 2_000;
     "referred_by": "london-district-east"
 }))]
 pub struct ExpressionOfInterest {
-    /// The school the participant takes part for (DfE URN).
-    pub school_urn: String,
-    #[schema(value_type = RoleInSchool)]
-    pub role_in_school: String,
+    /// The school the participant takes part for (DfE URN): the school of their account,
+    /// which it defaults to. Any other answers 422.
+    pub school_urn: Option<String>,
+    /// The participant's role in that school: the one their account holds, which it
+    /// defaults to. Any other answers 422.
+    #[schema(value_type = Option<RoleInSchool>)]
+    pub role_in_school: Option<String>,
     /// Why the participant wants to take part (up to 2,000 characters).
     pub statement: Option<String>,
     /// The Teaching School Hub (slug) whose signposting link brought the participant.
@@ -60,9 +66,12 @@ pub struct Reason {
 
 /// Express interest in a work group
 ///
-/// For participants, for themselves and their school. With admission `automatic` the answer
-/// is `accepted` while places remain, then `waitlisted` with a position; with `review`,
-/// `pending` until the group's staff decide. Refused with 409 when the group is not open
+/// For participants, for themselves and the school their account holds, in the role it
+/// holds there (`school_urn` and `role_in_school` may be left out; sent, they must be the
+/// account's, else 422 naming each; an account with no school or role answers 422 asking for
+/// it to be set). With admission `automatic` the answer is `accepted` while places remain,
+/// then `waitlisted` with a position; with `review`, `pending` until the group's staff
+/// decide. Refused with 409 when the group is not open
 /// (closed, running, completed, cancelled) or its deadline has passed, or when the
 /// participant already has a live enrolment in it; 422 naming each eligibility rule failed
 /// (role in school, the school's phase, the school closed, an earlier project the school has
@@ -92,16 +101,15 @@ pub async fn express_interest(
     let group_id = parse_path("id", &path, uuid)?;
     let body = body.into_inner();
     let mut errors = FieldErrors::default();
-    let urn = errors.parse("school_urn", Some(body.school_urn), Urn::parse);
-    let role = errors.parse(
-        "role_in_school",
-        Some(body.role_in_school),
-        RoleInSchool::parse,
-    );
+    let declared_urn = errors.parse("school_urn", body.school_urn, Urn::parse);
+    let declared_role = errors.parse("role_in_school", body.role_in_school, RoleInSchool::parse);
     let statement = errors.parse("statement", body.statement, text_up_to(MAX_STATEMENT_CHARS));
     let referred_by = errors.parse("referred_by", body.referred_by, Slug::parse);
     errors.into_result()?;
-    let (urn, role) = (urn.expect("parsed"), role.expect("parsed"));
+    let declared = Declared {
+        school_urn: declared_urn.as_ref().map(Urn::as_str),
+        role_in_school: declared_role,
+    };
     let mut conn = pool.get().await?;
     auth.rate_limits
         .check_expression_of_interest(&mut conn, caller.id)
@@ -110,20 +118,21 @@ pub async fn express_interest(
         .transaction::<_, ApiError, _>(async |conn| {
             // The reads beside the lock need none, so they share its round trip (pipelined);
             // each answer is judged in this order whatever order they arrive in.
-            let (group, school, referrer) = tokio::join!(
+            let (group, account, referrer) = tokio::join!(
                 open_group(conn, group_id),
-                engine::school(conn, urn.as_str()),
+                engine::account_school(conn, caller.id),
                 referrer(conn, referred_by.as_ref()),
             );
-            let (group, school, referred_by_id) = (group?, school?, referrer?);
-            check_eligible(conn, &group, school, urn.as_str(), role).await?;
+            let (group, account, referred_by_id) = (group?, account?, referrer?);
+            let taking_part = school_and_role(&account, declared)?;
+            check_eligible(conn, &group, &taking_part).await?;
             let (status, waitlist_position) = admit(conn, &group).await?;
             let enrolment = NewEnrolment {
                 id: uuid::Uuid::now_v7(),
                 work_group_id: group_id,
                 participant_id: caller.id,
-                school_urn: urn.as_str().to_owned(),
-                role_in_school: role,
+                school_urn: taking_part.school_urn.to_owned(),
+                role_in_school: taking_part.role_in_school,
                 statement: statement.unwrap_or_default(),
                 referred_by_id,
                 status,
@@ -140,7 +149,7 @@ pub async fn express_interest(
                     _ => Ok(()),
                 }
             },);
-            let enrolment = inserted.map_err(already_enrolled)?;
+            let enrolment = inserted?;
             counted?;
             Ok(Enrolment::from(enrolment))
         })
@@ -198,33 +207,63 @@ async fn referrer(
     })
 }
 
-/// 422 for an unknown school (`school` is its phase and status, if it exists), and naming
-/// every eligibility rule failed.
+/// What the eligibility rules look at about a school.
+#[derive(Debug, Clone, Copy)]
+struct SchoolFacts {
+    phase: SchoolPhase,
+    status: SchoolStatus,
+}
+
+/// The school and role the participant takes part with: their account's (422 naming each
+/// field the account lacks or the request names otherwise).
+fn school_and_role<'a>(
+    account: &'a AccountSchool,
+    declared: Declared<'_>,
+) -> Result<TakingPart<'a, SchoolFacts>, ApiError> {
+    let account = Account {
+        school: account.school.as_ref().map(|(urn, phase, status)| {
+            (
+                urn.as_str(),
+                SchoolFacts {
+                    phase: *phase,
+                    status: *status,
+                },
+            )
+        }),
+        role_in_school: account.role_in_school,
+    };
+    eligibility::taking_part_as(account, declared).map_err(|refusals| {
+        ApiError::Unprocessable(
+            refusals
+                .into_iter()
+                .map(|(field, reason)| FieldError::new(field, reason))
+                .collect(),
+        )
+    })
+}
+
+/// 422 naming every eligibility rule the school and role taking part fail.
 async fn check_eligible(
     conn: &mut AsyncPgConnection,
     group: &LockedGroup,
-    school: Option<(SchoolPhase, String)>,
-    urn: &str,
-    role: RoleInSchool,
+    taking_part: &TakingPart<'_, SchoolFacts>,
 ) -> Result<(), ApiError> {
-    let (phase, school_status) = school.ok_or_else(|| {
-        ApiError::unprocessable("school_urn", format!("no school has the URN {urn}"))
-    })?;
+    let (urn, school) = (taking_part.school_urn, taking_part.school);
     let eligibility = &group.terms.eligibility;
     let school_completed_required = match &eligibility.requires_completed {
         Some(code) => engine::school_completed(conn, urn, code).await?,
         None => false,
     };
     let applicant = Applicant {
-        role_in_school: role,
-        school_phase: phase,
+        role_in_school: taking_part.role_in_school,
+        school_phase: school.phase,
         school_completed_required,
     };
     let mut refusals: Vec<FieldError> = eligibility::refusals(eligibility, &applicant)
         .into_iter()
         .map(|(field, reason)| FieldError::new(field, reason))
         .collect();
-    if school_status != "open" {
+    if school.status != SchoolStatus::Open {
         refusals.push(FieldError::new("school_urn", "the school is closed"));
     }
     if refusals.is_empty() {
@@ -255,21 +294,6 @@ fn has_free_place(group: &LockedGroup) -> bool {
         .fields
         .capacity
         .is_some_and(|capacity| group.facts.accepted_count < capacity)
-}
-
-fn already_enrolled(error: diesel::result::Error) -> ApiError {
-    match &error {
-        diesel::result::Error::DatabaseError(
-            diesel::result::DatabaseErrorKind::UniqueViolation,
-            info,
-        ) if info.constraint_name() == Some("enrolments_one_live_per_person_idx") => {
-            ApiError::Conflict(
-                "You already have an enrolment in this work group: withdraw it first to enrol again."
-                    .into(),
-            )
-        }
-        _ => error.into(),
-    }
 }
 
 /// Records the group's new count of places taken: its status follows (`full` when the last
@@ -581,8 +605,9 @@ fn reason_of(body: Reason) -> Result<String, ApiError> {
 ///
 /// For the participant, or the group's staff, with a reason. In the same transaction a place
 /// held is freed and given to the first on the waiting list (who is accepted; positions
-/// close up), and when the next session starts within the project's notice period the school
-/// owes the project's fee for a late withdrawal.
+/// close up), and a withdrawal after the London date the project's notice days before the
+/// next session's London date leaves the school owing the project's fee for a late
+/// withdrawal (on that date, at any hour, it is free).
 #[utoipa::path(
     tag = TAG,
     params(("id" = uuid::Uuid, Path, description = "The enrolment's id")),
@@ -681,8 +706,8 @@ async fn promote_first_waitlisted(
     Ok(Some(next.id))
 }
 
-/// A withdrawal from a place when the next session starts within the project's notice
-/// period leaves the school owing the project's fee for that session (`domain::fees`).
+/// A withdrawal from a place too late for the next session (`domain::fees`: after its last
+/// London day of notice) leaves the school owing the project's fee for that session.
 async fn charge_late_withdrawal(
     conn: &mut AsyncPgConnection,
     group: &LockedGroup,

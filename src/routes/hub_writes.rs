@@ -14,7 +14,7 @@ use crate::auth::{Action, Caller, authorize};
 use crate::db::hub_writes::{self as writes, HubFields, HubUses, LockedHub};
 use crate::db::{DbPool, hubs};
 use crate::domain::{Email, Region, Slug, Urn};
-use crate::error::{ApiError, unique_conflicts};
+use crate::error::ApiError;
 use crate::routes::hubs::HubDetail;
 use crate::routes::list::FieldErrors;
 use crate::routes::reference_writes::Record;
@@ -118,20 +118,6 @@ pub(crate) async fn lock_current(
     Ok(hub)
 }
 
-/// Unique clashes of slugs and names as a clear 409.
-fn clashes(slug: &Slug, name: &str) -> [(&'static str, String); 2] {
-    [
-        (
-            "hubs_slug_key",
-            format!("A hub already has the slug {slug}."),
-        ),
-        (
-            "hubs_name_key",
-            format!("A hub already has the name {name}."),
-        ),
-    ]
-}
-
 /// Create a Maths Hub
 ///
 /// Adds a Maths Hub, for national admins. It covers no authority until they are added with
@@ -177,9 +163,7 @@ pub async fn create_hub(
     let mut conn = pool.get().await?;
     let created = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            writes::insert(conn, &slug, &fields)
-                .await
-                .map_err(unique_conflicts(&clashes(&slug, &fields.name)))?;
+            writes::insert(conn, &slug, &fields).await?;
             Record::hub(slug.as_str())
                 .audit(
                     conn,
@@ -250,9 +234,7 @@ pub async fn update_hub(
             }
             fields.contact_email = contact_email.unwrap_or(fields.contact_email);
             fields.website = website.unwrap_or(fields.website);
-            writes::update(conn, hub.id, &fields)
-                .await
-                .map_err(unique_conflicts(&clashes(&slug, &fields.name)))?;
+            writes::update(conn, hub.id, &fields).await?;
             let details = serde_json::json!({"before": before, "after": fields});
             Record::hub(slug.as_str())
                 .audit(conn, &caller, "updated", details)

@@ -207,21 +207,6 @@ async fn current(conn: &mut AsyncPgConnection, id: uuid::Uuid) -> Result<Lead, A
         .ok_or_else(|| ApiError::not_found(format!("LLME profile {id}")))
 }
 
-/// A second profile for one lead as a clear 409.
-fn profile_exists(id: uuid::Uuid) -> impl FnOnce(diesel::result::Error) -> ApiError {
-    move |error| {
-        use diesel::result::{DatabaseErrorKind, Error};
-        match &error {
-            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
-                ApiError::Conflict(format!(
-                    "Lead {id} already has an LLME profile: change it with PATCH /api/v1/leads/{id}."
-                ))
-            }
-            _ => error.into(),
-        }
-    }
-}
-
 /// Create an LLME profile
 ///
 /// Creates the public profile of a Local Leader of Maths Education: for the managers of the
@@ -262,9 +247,7 @@ pub async fn create_lead_profile(
             authorize(&caller, &Action::ManageLeadProfile(&scope))
                 .map_err(|refusal| refusal.into_error(format!("LLME profile {id}")))?;
             check_membership(&fields)?;
-            writes::insert(conn, id, hub_id, &fields)
-                .await
-                .map_err(profile_exists(id))?;
+            writes::insert(conn, id, hub_id, &fields).await?;
             let view = current(conn, id).await?;
             audit::record(
                 conn,

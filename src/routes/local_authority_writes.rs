@@ -17,7 +17,7 @@ use crate::db::local_authority_writes::{
 };
 use crate::db::{DbPool, local_authorities, lookups};
 use crate::domain::{GssCode, LaKind, LaNumber, Region};
-use crate::error::{ApiError, unique_conflicts};
+use crate::error::ApiError;
 use crate::routes::list::FieldErrors;
 use crate::routes::local_authorities::LocalAuthority;
 use crate::routes::reference_writes::Record;
@@ -147,23 +147,6 @@ pub(crate) async fn lock_authority(
         .ok_or_else(|| Record::local_authority(code.as_str()).not_found())
 }
 
-/// Unique clashes of codes and LA numbers as a clear 409.
-fn clashes(code: &GssCode, la_number: Option<&str>) -> [(&'static str, String); 2] {
-    [
-        (
-            "local_authorities_pkey",
-            format!("Local authority {code} already exists."),
-        ),
-        (
-            "local_authorities_la_number_key",
-            format!(
-                "Another local authority has the LA number {}.",
-                la_number.unwrap_or_default()
-            ),
-        ),
-    ]
-}
-
 /// Create a local authority
 ///
 /// Adds a local authority of England, for national admins. Its kind follows from the GSS code
@@ -225,12 +208,7 @@ pub async fn create_local_authority(
                 region: region.expect("parsed").into_inner(),
                 parent_gss_code: parent.map(GssCode::into_inner),
             };
-            writes::insert(conn, &code, &fields)
-                .await
-                .map_err(unique_conflicts(&clashes(
-                    &code,
-                    fields.la_number.as_deref(),
-                )))?;
+            writes::insert(conn, &code, &fields).await?;
             let details = serde_json::json!({"kind": code.kind(), "after": fields});
             Record::local_authority(code.as_str())
                 .audit(conn, &caller, "created", details)
@@ -308,12 +286,7 @@ pub async fn update_local_authority(
                     .map(GssCode::into_inner)
                     .or(before.parent_gss_code.clone()),
             };
-            writes::update(conn, &code, &fields)
-                .await
-                .map_err(unique_conflicts(&clashes(
-                    &code,
-                    fields.la_number.as_deref(),
-                )))?;
+            writes::update(conn, &code, &fields).await?;
             let details = serde_json::json!({"before": before, "after": fields});
             record.audit(conn, &caller, "updated", details).await?;
             view(conn, &code).await

@@ -85,8 +85,9 @@ pub struct NewProject {
     pub cost_pence: Option<i64>,
     /// Charged per session missed without due notice, in pence.
     pub non_attendance_fee_pence: Option<i64>,
-    /// Apologies or withdrawals given fewer days than this before a session are charged
-    /// (0 to 365).
+    /// London calendar days of notice (0 to 365): apologies or a withdrawal on or before the
+    /// London date this many days before a session's London date are free, later ones are
+    /// charged.
     pub cancellation_notice_days: Option<i64>,
     /// How many calendar days (in London) one session may span, 1 to 7; left out, 1: a
     /// session starts and ends on the same day.
@@ -469,19 +470,6 @@ async fn current(conn: &mut AsyncPgConnection, code: &ProjectCode) -> Result<Pro
         .ok_or_else(|| ApiError::not_found(format!("Project {code}")))
 }
 
-/// A taken code as a clear 409.
-fn code_taken(code: &ProjectCode) -> impl FnOnce(diesel::result::Error) -> ApiError + '_ {
-    move |error| {
-        use diesel::result::{DatabaseErrorKind, Error};
-        match &error {
-            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
-                ApiError::Conflict(format!("A project with the code {code} already exists."))
-            }
-            _ => error.into(),
-        }
-    }
-}
-
 fn admins_only(caller: &Caller) -> Result<(), ApiError> {
     authorize(caller, &Action::ManageReferenceData).map_err(|refusal| refusal.into_error("Project"))
 }
@@ -521,9 +509,7 @@ pub async fn create_project(
     let view = conn
         .transaction::<_, ApiError, _>(async |conn| {
             check_and_link(conn, &mut fields, &references).await?;
-            writes::insert(conn, code.as_str(), &fields)
-                .await
-                .map_err(code_taken(&code))?;
+            writes::insert(conn, code.as_str(), &fields).await?;
             let view = current(conn, &code).await?;
             audit::record(
                 conn,

@@ -61,7 +61,8 @@ pub struct Project {
     /// Charged per session missed without due notice, in pence.
     #[schema(example = 7500)]
     pub non_attendance_fee_pence: i32,
-    /// Apologies or withdrawals given fewer days than this before a session are charged.
+    /// London calendar days of notice: apologies or a withdrawal on or before the London date
+    /// this many days before a session's London date are free, later ones are charged.
     #[schema(example = 7)]
     pub cancellation_notice_days: i32,
     /// How many calendar days (in London) one session may span: 1, the same day.

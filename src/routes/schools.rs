@@ -298,15 +298,7 @@ pub async fn create_school(
     check_place(&mut conn, &fields.la_code, fields.district_code.as_deref()).await?;
     let school = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            writes::insert(conn, &fields)
-                .await
-                .map_err(|error| match ApiError::from(error) {
-                    ApiError::Conflict(_) => ApiError::Conflict(format!(
-                        "A school with the URN {} already exists: change it with PATCH.",
-                        fields.urn
-                    )),
-                    other => other,
-                })?;
+            writes::insert(conn, &fields).await?;
             audit::record(
                 conn,
                 Some(caller.id),

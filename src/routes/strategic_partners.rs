@@ -12,7 +12,7 @@ use crate::auth::{Action, Caller, authorize};
 use crate::db::strategic_partners::{self as partners, StrategicPartnerFields};
 use crate::db::{DbPool, lookups};
 use crate::domain::{Slug, StrategicPartnerKind, Urn};
-use crate::error::{ApiError, unique_conflicts};
+use crate::error::ApiError;
 use crate::routes::etag::require_current;
 use crate::routes::hub_writes::lock_current;
 use crate::routes::hubs::StrategicPartner;
@@ -84,14 +84,6 @@ async fn view(
 
 fn not_found(slug: &Slug, id: uuid::Uuid) -> ApiError {
     ApiError::not_found(format!("Strategic partner {id} of hub {slug}"))
-}
-
-/// A partner's name used twice in one hub, as a clear 409.
-fn clashes(slug: &Slug, name: &str) -> [(&'static str, String); 1] {
-    [(
-        "strategic_partners_hub_id_name_key",
-        format!("Hub {slug} already has a strategic partner named {name}."),
-    )]
 }
 
 /// Locks a partner of a current hub for a change, checking `If-Match` against its view when
@@ -193,9 +185,7 @@ pub async fn create_strategic_partner(
                 school_urn: urn.map(Urn::into_inner),
                 website,
             };
-            let id = partners::insert(conn, hub.id, &fields)
-                .await
-                .map_err(unique_conflicts(&clashes(&slug, &fields.name)))?;
+            let id = partners::insert(conn, hub.id, &fields).await?;
             let details = serde_json::json!({"hub": slug, "after": fields});
             Record::strategic_partner(&id.to_string())
                 .audit(conn, &caller, "created", details)
@@ -261,9 +251,7 @@ pub async fn update_strategic_partner(
                 fields.school_urn = urn.map(Urn::into_inner);
             }
             fields.website = website.unwrap_or(fields.website);
-            partners::update(conn, id, &fields)
-                .await
-                .map_err(unique_conflicts(&clashes(&slug, &fields.name)))?;
+            partners::update(conn, id, &fields).await?;
             let details = serde_json::json!({"hub": slug, "before": before, "after": fields});
             Record::strategic_partner(&id.to_string())
                 .audit(conn, &caller, "updated", details)

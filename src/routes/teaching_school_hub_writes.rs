@@ -17,7 +17,7 @@ use crate::db::teaching_school_hub_writes::{
 };
 use crate::db::{DbPool, lookups, teaching_school_hubs};
 use crate::domain::{GssCode, LaKind, ParseError, Slug};
-use crate::error::{ApiError, unique_conflicts};
+use crate::error::ApiError;
 use crate::routes::hub_writes::LeadSchoolInput;
 use crate::routes::list::FieldErrors;
 use crate::routes::local_authority_writes::check_authorities;
@@ -193,20 +193,6 @@ async fn lock_current(
     Ok(tsh)
 }
 
-/// Unique clashes of slugs and names as a clear 409.
-fn clashes(slug: &Slug, name: &str) -> [(&'static str, String); 2] {
-    [
-        (
-            "teaching_school_hubs_slug_key",
-            format!("A Teaching School Hub already has the slug {slug}."),
-        ),
-        (
-            "teaching_school_hubs_name_key",
-            format!("A Teaching School Hub already has the name {name}."),
-        ),
-    ]
-}
-
 /// Create a Teaching School Hub
 ///
 /// Adds a Teaching School Hub with its area and recorded partner Maths Hubs, for national
@@ -260,9 +246,7 @@ pub async fn create_teaching_school_hub(
                 lead_school_urn,
                 website,
             };
-            let id = writes::insert(conn, &slug, &fields)
-                .await
-                .map_err(unique_conflicts(&clashes(&slug, &fields.name)))?;
+            let id = writes::insert(conn, &slug, &fields).await?;
             writes::replace_area(conn, id, &area).await?;
             writes::replace_partner_hubs(conn, id, &hub_ids).await?;
             let after = snapshot(conn, id, &fields).await?;
@@ -359,9 +343,7 @@ pub async fn update_teaching_school_hub(
                 (fields.lead_school_name, fields.lead_school_urn) = (name, urn);
             }
             fields.website = website.unwrap_or(fields.website);
-            writes::update(conn, tsh.id, &fields)
-                .await
-                .map_err(unique_conflicts(&clashes(&slug, &fields.name)))?;
+            writes::update(conn, tsh.id, &fields).await?;
             if let Some(area) = &area {
                 writes::replace_area(conn, tsh.id, area).await?;
             }

@@ -352,9 +352,7 @@ pub async fn create_user(
     };
     let row = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            let id = queries::insert(conn, &fields, &password_hash)
-                .await
-                .map_err(email_taken)?;
+            let id = queries::insert(conn, &fields, &password_hash).await?;
             audit::record(
                 conn,
                 Some(caller.id),
@@ -381,19 +379,6 @@ pub async fn create_user(
 enum HubChoice {
     Own,
     Slug(Slug),
-}
-
-/// A unique email clash as a clear 409.
-fn email_taken(error: diesel::result::Error) -> ApiError {
-    use diesel::result::{DatabaseErrorKind, Error};
-    match &error {
-        Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info)
-            if info.constraint_name() == Some("users_email_idx") =>
-        {
-            ApiError::Conflict("An account already uses this email address.".into())
-        }
-        _ => error.into(),
-    }
 }
 
 /// Update a user
@@ -474,7 +459,7 @@ pub async fn update_user(
                 ));
             }
             let fields = changed_fields(conn, &current, &changes, email, name, hub, school, tsh).await?;
-            queries::update(conn, &current, &fields).await.map_err(email_taken)?;
+            queries::update(conn, &current, &fields).await?;
             if let Some(password_hash) = &password_hash {
                 queries::set_password(conn, id, password_hash).await?;
             }

@@ -242,19 +242,6 @@ fn check_phase(phase: ProgrammePhase, project_phases: &[ProgrammePhase]) -> Resu
     }
 }
 
-/// A clash of codes within an academic year as a clear 409.
-fn code_taken(code: &str) -> impl FnOnce(diesel::result::Error) -> ApiError + '_ {
-    move |error| {
-        use diesel::result::{DatabaseErrorKind, Error};
-        match &error {
-            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => ApiError::Conflict(
-                format!("A work group with the code {code} already exists in that academic year."),
-            ),
-            _ => error.into(),
-        }
-    }
-}
-
 /// The group as its staff see it: any status, joining links included.
 async fn staff_view(
     conn: &mut AsyncPgConnection,
@@ -376,8 +363,7 @@ pub async fn create_work_group(
     let view = conn
         .transaction::<_, ApiError, _>(async |conn| {
             let id = writes::insert(conn, hub_id, (project_id, &academic_year), &code, &fields, &leads)
-                .await
-                .map_err(code_taken(&code))?;
+                .await?;
             audit::record(
                 conn,
                 Some(caller.id),

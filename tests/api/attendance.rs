@@ -32,6 +32,15 @@ async fn put(app: &TestApp, token: &str, session: &str, items: Value) -> reqwest
     .await
 }
 
+/// A register line recording `status`; `apologies` came in time.
+fn line(enrolment: &str, status: &str) -> Value {
+    let mut line = json!({"enrolment_id": enrolment, "status": status});
+    if status == "apologies" {
+        line["apologies_at"] = json!(IN_TIME);
+    }
+    line
+}
+
 /// The register entry of an enrolment.
 fn entry<'a>(register: &'a Value, enrolment: &str) -> &'a Value {
     register["entries"]
@@ -77,7 +86,7 @@ async fn recording_the_same_register_twice_changes_nothing_the_second_time() {
     let items = json!([
         {"enrolment_id": ada, "status": "present"},
         {"enrolment_id": ben, "status": "absent"},
-        {"enrolment_id": cat, "status": "apologies", "apologies_at": TOO_LATE},
+        {"enrolment_id": cat, "status": "apologies", "apologies_at": IN_TIME},
     ]);
 
     let first = json_body(put(&app, &lead, &session, items.clone()).await, 200).await;
@@ -86,7 +95,7 @@ async fn recording_the_same_register_twice_changes_nothing_the_second_time() {
     assert_eq!(first, second, "the same register, recorded once");
     assert_eq!(entry(&first, &ada)["status"], "present");
     assert_eq!(entry(&first, &cat)["status"], "apologies");
-    assert_eq!(entry(&first, &cat)["apologies_at"], TOO_LATE);
+    assert_eq!(entry(&first, &cat)["apologies_at"], IN_TIME);
     let absent = entry(&first, &ben);
     assert_eq!(absent["status"], "absent");
     assert_eq!(absent["fee"]["amount_pence"], 7500);
@@ -106,7 +115,7 @@ async fn recording_the_same_register_twice_changes_nothing_the_second_time() {
 async fn correcting_absent_to_present_voids_the_fee_and_back_to_absent_restores_the_same_one() {
     let (app, lead, session) = spawn().await;
     let ben = hold_places(&app, GROUP, &["Ben Absent"]).await.remove(0);
-    let mark = |status: &str| json!([{"enrolment_id": ben, "status": status}]);
+    let mark = |status: &str| json!([line(&ben, status)]);
 
     let absent = json_body(put(&app, &lead, &session, mark("absent")).await, 200).await;
     let fee = entry(&absent, &ben)["fee"]["id"].clone();
@@ -163,6 +172,105 @@ async fn absent_is_free_with_apologies_in_time_and_charged_with_late_ones() {
     assert!(entry(&register, &early)["fee"].is_null());
     assert_eq!(fees_of(&app, &early).await, "");
     assert_eq!(fees_of(&app, &late).await, "owed:7500");
+}
+
+/// The fee follows when the apologies came, whichever word the register uses: `absent` and
+/// `apologies` alike are free with apologies in time and charged with late ones.
+#[tokio::test(flavor = "multi_thread")]
+async fn late_apologies_are_charged_whether_recorded_as_absent_or_apologies() {
+    let (app, lead, session) = spawn().await;
+    let [absent_early, sorry_early, absent_late, sorry_late] = <[String; 4]>::try_from(
+        hold_places(
+            &app,
+            GROUP,
+            &["Absent Early", "Sorry Early", "Absent Late", "Sorry Late"],
+        )
+        .await,
+    )
+    .unwrap();
+
+    let register = json_body(
+        put(
+            &app,
+            &lead,
+            &session,
+            json!([
+                {"enrolment_id": absent_early, "status": "absent", "apologies_at": IN_TIME},
+                {"enrolment_id": sorry_early, "status": "apologies", "apologies_at": IN_TIME},
+                {"enrolment_id": absent_late, "status": "absent", "apologies_at": TOO_LATE},
+                {"enrolment_id": sorry_late, "status": "apologies", "apologies_at": TOO_LATE},
+            ]),
+        )
+        .await,
+        200,
+    )
+    .await;
+
+    assert!(entry(&register, &sorry_early)["fee"].is_null());
+    assert_eq!(fees_of(&app, &absent_early).await, "");
+    assert_eq!(fees_of(&app, &sorry_early).await, "");
+    assert_eq!(fees_of(&app, &absent_late).await, "owed:7500");
+    assert_eq!(fees_of(&app, &sorry_late).await, "owed:7500");
+    assert_eq!(entry(&register, &sorry_late)["fee"]["status"], "owed");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn apologies_recorded_without_when_they_came_answer_422_and_record_nothing() {
+    let (app, lead, session) = spawn().await;
+    let cat = hold_places(&app, GROUP, &["Cat Sorry"]).await.remove(0);
+
+    let response = put(
+        &app,
+        &lead,
+        &session,
+        json!([{"enrolment_id": cat, "status": "apologies"}]),
+    )
+    .await;
+
+    let problem = assert_problem(response, 422).await;
+    assert_eq!(invalid_fields(&problem), ["items[0].apologies_at"]);
+    assert_eq!(
+        app.query_count("SELECT count(*) AS count FROM attendance", &[])
+            .await,
+        0
+    );
+}
+
+/// Notice is counted in London calendar days: with 7 days' notice, apologies are in time on
+/// the London date 7 days before the session's, at any hour. Across the spring clock change
+/// (27 March 2022) the same London time a week ahead is only 167 hours before.
+#[tokio::test(flavor = "multi_thread")]
+async fn apologies_on_the_london_date_the_notice_before_are_in_time_across_the_clock_change() {
+    let (app, lead, session) = spawn().await;
+    app.execute(&format!(
+        "UPDATE sessions SET starts_at = '2022-03-29T09:30:00+01:00', ends_at = '2022-03-29T14:30:00+01:00' \
+          WHERE id = '{session}'"
+    ))
+    .await;
+    let [same_time, last_minute, next_day] = <[String; 3]>::try_from(
+        hold_places(&app, GROUP, &["Same Time", "Last Minute", "Next Day"]).await,
+    )
+    .unwrap();
+
+    json_body(
+        put(
+            &app,
+            &lead,
+            &session,
+            json!([
+                {"enrolment_id": same_time, "status": "apologies", "apologies_at": "2022-03-22T09:30:00+00:00"},
+                {"enrolment_id": last_minute, "status": "absent", "apologies_at": "2022-03-22T23:59:00+00:00"},
+                {"enrolment_id": next_day, "status": "apologies", "apologies_at": "2022-03-23T00:00:00+00:00"},
+            ]),
+        )
+        .await,
+        200,
+    )
+    .await;
+
+    assert_eq!(fees_of(&app, &same_time).await, "");
+    assert_eq!(fees_of(&app, &last_minute).await, "");
+    assert_eq!(fees_of(&app, &next_day).await, "owed:7500");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -398,7 +506,7 @@ async fn mark_at(app: &TestApp, nth: usize, status: &str, enrolments: &[&String]
     let session = session_of(app, GROUP, nth).await;
     let items: Vec<Value> = enrolments
         .iter()
-        .map(|enrolment| json!({"enrolment_id": enrolment, "status": status}))
+        .map(|enrolment| line(enrolment, status))
         .collect();
     json_body(put(app, &lead, &session, json!(items)).await, 200).await;
 }

@@ -57,6 +57,33 @@ async fn login_answers_alike_when_email_is_unknown_or_password_wrong() {
     assert_eq!(upper.status(), 200);
 }
 
+/// Sign-in compares a password with the account's; the rules for choosing one (12 to 128
+/// characters) are no rule for it, so a wrong password of any length the document allows is
+/// wrong like any other, for a known account and an unknown email alike.
+#[tokio::test(flavor = "multi_thread")]
+async fn login_returns_the_same_401_for_a_wrong_password_of_any_length() {
+    let app = TestApp::spawn_with_demo().await;
+    let document = app.get_json("/api-docs/openapi.json", 200).await;
+    let password = &document["components"]["schemas"]["LoginRequest"]["properties"]["password"];
+    assert_eq!(password["minLength"], Value::Null, "{password}");
+    let longest = password["maxLength"].as_u64().expect("a maxLength") as usize;
+    assert!(longest > 129, "{password}");
+    let expected =
+        without_request_id(assert_problem(app.login(ADMIN, "not the password").await, 401).await);
+
+    for length in [1, 11, 12, 128, 129, longest] {
+        let wrong = "p".repeat(length);
+        for email in [ADMIN, "nobody@school.example"] {
+            let answer = assert_problem(app.login(email, &wrong).await, 401).await;
+            assert_eq!(
+                without_request_id(answer),
+                expected,
+                "{length} characters for {email}"
+            );
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn login_is_refused_with_retry_after_when_the_account_limit_is_reached_and_allowed_after_the_window()
  {

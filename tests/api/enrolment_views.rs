@@ -194,7 +194,11 @@ async fn mark(app: &TestApp, nth: usize, marks: &[(&String, &str)]) {
     let session = session_of(app, GROUP, nth).await;
     let items: Vec<Value> = marks
         .iter()
-        .map(|(enrolment, status)| json!({"enrolment_id": enrolment, "status": status}))
+        .map(|(enrolment, status)| match *status {
+            "apologies" => json!({"enrolment_id": enrolment, "status": status,
+                                  "apologies_at": "2021-11-01T12:00:00+00:00"}),
+            _ => json!({"enrolment_id": enrolment, "status": status}),
+        })
         .collect();
     json_body(
         app.send(

@@ -191,10 +191,23 @@ async fn each_refusal_names_its_rule_and_creates_nothing() {
     let enrolments = || app.query_count("SELECT count(*) AS count FROM enrolments", &[]);
     let before = enrolments().await;
 
-    let prospective =
-        json!({"school_urn": TWYFORD, "role_in_school": "prospective_head_of_department"});
-    let problem = assert_problem(express(&app, &teacher, &group, &prospective).await, 422).await;
+    app.execute(&format!(
+        "UPDATE users SET role_in_school = 'prospective_head_of_department' WHERE email = '{TEACHER}'"
+    ))
+    .await;
+    let problem = assert_problem(express(&app, &teacher, &group, &json!({})).await, 422).await;
     assert_eq!(invalid_fields(&problem), ["role_in_school"]);
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("not open to the role prospective_head_of_department"),
+        "{problem}"
+    );
+    app.execute(&format!(
+        "UPDATE users SET role_in_school = 'head_of_department' WHERE email = '{TEACHER}'"
+    ))
+    .await;
     app.execute("UPDATE schools SET phase = 'primary' WHERE urn = '137083'")
         .await;
     let problem = assert_problem(express(&app, &teacher, &group, &interest()).await, 422).await;
@@ -215,6 +228,7 @@ async fn each_refusal_names_its_rule_and_creates_nothing() {
     .await;
     app.execute("UPDATE schools SET status = 'open' WHERE urn = '137083'")
         .await;
+    // A school that does not exist is not the account's either.
     let unknown = json!({"school_urn": "999999", "role_in_school": "head_of_department"});
     let problem = assert_problem(express(&app, &teacher, &group, &unknown).await, 422).await;
     assert_eq!(invalid_fields(&problem), ["school_urn"]);
@@ -363,6 +377,61 @@ async fn withdrawing_a_place_inside_the_notice_period_charges_the_school_once() 
         )
         .await;
     assert_eq!(fees, format!("{}:late_withdrawal:7500", ids[1]));
+}
+
+/// Moves the group's first session to start at `wall_clock` (PostgreSQL's expression of a
+/// London wall-clock time, `london_now` standing for London's now), so a week ahead is a
+/// London week whatever the clocks do.
+async fn first_session_at_london(app: &TestApp, group: &str, wall_clock: &str) {
+    let starts = wall_clock.replace("london_now", "(now() AT TIME ZONE 'Europe/London')");
+    app.execute(&format!(
+        "UPDATE sessions SET starts_at = ({starts}) AT TIME ZONE 'Europe/London',
+                             ends_at = ({starts} + interval '4 hours') AT TIME ZONE 'Europe/London'
+          WHERE id = (SELECT id FROM sessions WHERE work_group_id = '{group}' ORDER BY starts_at LIMIT 1)"
+    ))
+    .await;
+}
+
+/// NCP21-15's notice is 7 days: a withdrawal is free on the London date 7 days before the
+/// session's, at any hour of it, though less than 168 hours remain (a session at midnight a
+/// week today), and charged from the day after (a session six days from now).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_withdrawal_is_charged_by_london_days_of_notice_not_hours() {
+    let app = TestApp::spawn_with_demo().await;
+    let group = open_group(&app, 5, "automatic").await;
+    let people = app.participants(2, TWYFORD, "head_of_department").await;
+    let mut ids = Vec::new();
+    for (_, token) in &people {
+        let answer = json_body(express(&app, token, &group, &interest()).await, 201).await;
+        ids.push(answer["id"].as_str().unwrap().to_owned());
+    }
+    let reason = json!({"reason": "Timetable clash."});
+
+    first_session_at_london(
+        &app,
+        &group,
+        "date_trunc('day', london_now) + interval '7 days'",
+    )
+    .await;
+    json_body(
+        act(&app, &people[0].1, &ids[0], "withdraw", Some(&reason)).await,
+        200,
+    )
+    .await;
+    first_session_at_london(&app, &group, "london_now + interval '6 days'").await;
+    json_body(
+        act(&app, &people[1].1, &ids[1], "withdraw", Some(&reason)).await,
+        200,
+    )
+    .await;
+
+    let fees = app
+        .query_text(
+            "SELECT coalesce(string_agg(enrolment_id || ':' || reason, ','), '') AS value FROM fee_liabilities",
+            &[],
+        )
+        .await;
+    assert_eq!(fees, format!("{}:late_withdrawal", ids[1]));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -630,4 +699,133 @@ async fn completing_a_project_opens_the_follow_on_to_the_school() {
     assert_eq!(status, "completed");
     let enrolled = json_body(express(&app, &teacher, &group, &interest()).await, 201).await;
     assert_eq!(enrolled["status"], "accepted");
+}
+
+/// Chipping Campden School, a secondary school in Gloucestershire: GLOW's region, not LCW's.
+const CHIPPING_CAMPDEN: &str = "900001";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn express_interest_takes_the_school_and_role_of_the_account_when_the_body_names_none() {
+    let app = TestApp::spawn_with_demo().await;
+    let group = open_group(&app, 30, "automatic").await;
+    let teacher = app.token(TEACHER).await;
+
+    let statement = json!({"statement": "I lead the department."});
+    let enrolment = json_body(express(&app, &teacher, &group, &statement).await, 201).await;
+
+    assert_eq!(enrolment["school"]["urn"], TWYFORD);
+    assert_eq!(enrolment["role_in_school"], "head_of_department");
+    assert_eq!(
+        app.query_text(
+            "SELECT school_urn || '/' || role_in_school AS value FROM enrolments WHERE id = $1::uuid",
+            &[enrolment["id"].as_str().unwrap()],
+        )
+        .await,
+        format!("{TWYFORD}/head_of_department")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn express_interest_returns_422_naming_each_field_that_is_not_the_account_s() {
+    let app = TestApp::spawn_with_demo().await;
+    let group = open_group(&app, 30, "automatic").await;
+    let teacher = app.token(TEACHER).await;
+    let enrolments = || app.query_count("SELECT count(*) AS count FROM enrolments", &[]);
+
+    let elsewhere = json!({"school_urn": CHIPPING_CAMPDEN, "role_in_school": "head_of_department"});
+    let problem = assert_problem(express(&app, &teacher, &group, &elsewhere).await, 422).await;
+    assert_eq!(invalid_fields(&problem), ["school_urn"]);
+    let message = problem["errors"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("must be the school of your account (137083)"),
+        "{problem}"
+    );
+    let other_role = json!({"school_urn": TWYFORD, "role_in_school": "senior_leader"});
+    let problem = assert_problem(express(&app, &teacher, &group, &other_role).await, 422).await;
+    assert_eq!(invalid_fields(&problem), ["role_in_school"]);
+    let message = problem["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("(head_of_department)"), "{problem}");
+    let both = json!({"school_urn": CHIPPING_CAMPDEN, "role_in_school": "senior_leader"});
+    let problem = assert_problem(express(&app, &teacher, &group, &both).await, 422).await;
+    assert_eq!(invalid_fields(&problem), ["school_urn", "role_in_school"]);
+
+    assert_eq!(enrolments().await, 0);
+    let own = json!({"school_urn": TWYFORD, "role_in_school": "head_of_department"});
+    json_body(express(&app, &teacher, &group, &own).await, 201).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn express_interest_returns_422_asking_for_the_school_when_the_account_has_none() {
+    let app = TestApp::spawn_with_demo().await;
+    let group = open_group(&app, 30, "automatic").await;
+    let (id, token) = app
+        .participants(1, TWYFORD, "head_of_department")
+        .await
+        .remove(0);
+    app.execute(&format!(
+        "UPDATE users SET school_urn = NULL, role_in_school = NULL WHERE id = '{id}'"
+    ))
+    .await;
+
+    for body in [json!({}), interest()] {
+        let problem = assert_problem(express(&app, &token, &group, &body).await, 422).await;
+        assert_eq!(invalid_fields(&problem), ["school_urn", "role_in_school"]);
+        let message = problem["errors"][0]["message"].as_str().unwrap();
+        assert!(
+            message.contains("your account has no school") && message.contains("PATCH /api/v1/me"),
+            "{problem}"
+        );
+    }
+    assert_eq!(
+        app.query_count("SELECT count(*) AS count FROM enrolments", &[])
+            .await,
+        0
+    );
+}
+
+/// The Twyford head of department who names a school of another region that completed the
+/// required project is refused: the rules, and later the fees and reach, count the account's
+/// school.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_required_project_is_judged_by_the_account_s_school_not_one_the_body_names() {
+    let app = TestApp::spawn_with_demo().await;
+    let group = open_group(&app, 5, "automatic").await;
+    let teacher = app.token(TEACHER).await;
+    require_core_maths_first(&app).await;
+    let (colleague, colleague_token) = app
+        .participants(1, CHIPPING_CAMPDEN, "head_of_department")
+        .await
+        .remove(0);
+    app.execute(&format!(
+        "INSERT INTO enrolments (id, work_group_id, participant_id, school_urn, role_in_school, status) \
+         SELECT gen_random_uuid(), g.id, '{colleague}', '{CHIPPING_CAMPDEN}', 'head_of_department', 'completed' \
+           FROM work_groups g JOIN projects p ON p.id = g.project_id WHERE p.code = 'NCP21-91' LIMIT 1"
+    ))
+    .await;
+
+    let naming_another =
+        json!({"school_urn": CHIPPING_CAMPDEN, "role_in_school": "head_of_department"});
+    let problem = assert_problem(express(&app, &teacher, &group, &naming_another).await, 422).await;
+    assert_eq!(invalid_fields(&problem), ["school_urn"]);
+    assert_problem_saying(
+        express(&app, &teacher, &group, &json!({})).await,
+        422,
+        "completed the project NCP21-91",
+    )
+    .await;
+
+    let accepted = json_body(
+        express(&app, &colleague_token, &group, &json!({})).await,
+        201,
+    )
+    .await;
+    assert_eq!(accepted["school"]["urn"], CHIPPING_CAMPDEN);
+    assert_eq!(
+        app.query_count(
+            &format!("SELECT count(*) AS count FROM enrolments WHERE work_group_id = '{group}'"),
+            &[]
+        )
+        .await,
+        1
+    );
 }

@@ -8,6 +8,7 @@ mod bench_sql;
 mod calendars;
 mod change_feed;
 mod cli;
+mod constraints;
 mod conventions;
 mod cursors;
 mod demo_seed;

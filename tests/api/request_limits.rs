@@ -219,13 +219,11 @@ async fn credentials_over_their_documented_length_answer_400_naming_each() {
     );
 
     let password = max_length(&document, "LoginRequest", "password");
-    for wrong in ["p".repeat(password + 1), "short".to_owned()] {
-        let login = app.login(ADMIN, &wrong).await;
-        assert_eq!(
-            invalid_fields(&assert_problem(login, 400).await),
-            ["password"]
-        );
-    }
+    let login = app.login(ADMIN, &"p".repeat(password + 1)).await;
+    assert_eq!(
+        invalid_fields(&assert_problem(login, 400).await),
+        ["password"]
+    );
     let login = app.login("not an email", "long enough, but wrong").await;
     assert_eq!(invalid_fields(&assert_problem(login, 400).await), ["email"]);
 

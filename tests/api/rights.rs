@@ -518,7 +518,8 @@ fn rows(f: &Fixture) -> Vec<Row> {
                     "admin" => "apologies",
                     _ => "present",
                 };
-                json!({"items": [{"enrolment_id": ATTENDING_ENROLMENT, "status": status}]})
+                json!({"items": [{"enrolment_id": ATTENDING_ENROLMENT, "status": status,
+                                  "apologies_at": (status == "apologies").then_some("2021-11-01T12:00:00+00:00")}]})
             },
         ),
         row(
