@@ -1,4 +1,4 @@
-//! Cancelling one session (issue 6), over HTTP on the demo's next cohort of the LCW group
+//! Cancelling one session, over HTTP on the demo's next cohort of the LCW group
 //! (open, every session ahead): who may, when it is refused, and what a cancelled session no
 //! longer counts for: the group's sessions and dates, its slot, attendance, late-withdrawal
 //! fees and the status clock.
