@@ -489,7 +489,8 @@ pub fn document() -> utoipa::openapi::OpenApi {
     finish(document)
 }
 
-/// Completes the document the handlers declared with what middleware adds to them.
+/// Completes the document the handlers declared with what every operation shares (keys,
+/// entity tags, request ids, the vocabulary of errors).
 pub fn finish(mut document: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     declare_idempotency_keys(&mut document);
     declare_write_entity_tags(&mut document);
@@ -628,31 +629,33 @@ fn declare_write_entity_tags(document: &mut utoipa::openapi::OpenApi) {
     }
 }
 
-/// Every creating operation (a `POST` answering 201) honours `Idempotency-Key`
-/// (`routes::idempotency`): it takes the header and may answer 409 and 422 for it.
+/// Every `POST` but signing in honours `Idempotency-Key` (`routes::idempotency`): it takes
+/// the header and may answer 409 and 422 for it.
 fn declare_idempotency_keys(document: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
     use utoipa::openapi::{ObjectBuilder, Ref, Required, Type};
 
     let mut reused_key_answered = false;
-    for item in document.paths.paths.values_mut() {
+    for (path, item) in document.paths.paths.iter_mut() {
         let Some(operation) = item.post.as_mut() else {
             continue;
         };
-        let responses = &mut operation.responses.responses;
-        if !responses.contains_key("201") {
+        if path.starts_with("/api/v1/auth/") {
             continue;
         }
+        let responses = &mut operation.responses.responses;
         let key = ParameterBuilder::new()
             .name("Idempotency-Key")
             .parameter_in(ParameterIn::Header)
             .required(Required::False)
             .description(Some(
                 "Makes retries safe: a retry with the same key and body replays the first \
-                 successful answer (marked `Idempotent-Replayed: true`) instead of creating \
-                 again, for 24 hours. Keys are the caller's own. The same key with another body \
-                 answers 422; while the first request runs, 409 with `Retry-After`. A request \
-                 that fails frees its key.",
+                 successful answer (marked `Idempotent-Replayed: true`) instead of acting \
+                 again, for 24 hours. Keys are the caller's own, and judged once the caller's \
+                 rights allow the request. The same key with another body answers 422; while \
+                 the first request runs, 409 with `Retry-After`. The answer is kept in the \
+                 transaction of the change, so a retry after an answer was lost (the server \
+                 stopped, the connection broke) gets it; a request that fails frees its key.",
             ))
             .schema(Some(
                 ObjectBuilder::new()
@@ -678,7 +681,7 @@ fn declare_idempotency_keys(document: &mut utoipa::openapi::OpenApi) {
             reused_key_answered = true;
         }
     }
-    // Shared only when some operation refers to it: every create has a 422 of its own today.
+    // Shared only when some operation refers to it (one without a 422 of its own).
     if reused_key_answered {
         let (name, response) = IdempotencyKeyReused::response();
         document

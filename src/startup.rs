@@ -84,7 +84,6 @@ impl Application {
                 .app_data(metrics.clone())
                 .app_data(metrics_access.clone())
                 .app_data(liveness.clone())
-                .app_data(json_config())
                 .app_data(form_config())
                 .service(
                     SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", document),
@@ -143,32 +142,12 @@ pub fn configure_routes(config: &mut utoipa_actix_web::service_config::ServiceCo
         .service(
             scope("/api/v1")
                 .wrap(from_fn(routes::etag::entity_tags))
-                .wrap(from_fn(routes::json_bodies::prepare))
-                .wrap(from_fn(routes::idempotency::idempotent_creates))
                 .configure(routes::configure_api),
         );
 }
 
-fn json_config() -> web::JsonConfig {
-    web::JsonConfig::default()
-        .limit(MAX_JSON_BYTES)
-        .error_handler(|error, _| {
-            use actix_web::error::JsonPayloadError;
-            let api_error = match &error {
-                JsonPayloadError::Overflow { limit }
-                | JsonPayloadError::OverflowKnownLength { limit, .. } => ApiError::PayloadTooLarge(
-                    format!("Request bodies are limited to {limit} bytes."),
-                ),
-                JsonPayloadError::ContentType => {
-                    ApiError::invalid("body", "must be sent as application/json")
-                }
-                other => ApiError::invalid("body", other.to_string()),
-            };
-            actix_web::error::InternalError::from_response(error, api_error.error_response()).into()
-        })
-}
-
-/// Form bodies (the OAuth token endpoint) answer bad input as JSON bodies do.
+/// Form bodies (the OAuth token endpoint) answer bad input as JSON bodies do
+/// (`routes::json_bodies`).
 fn form_config() -> web::FormConfig {
     web::FormConfig::default()
         .limit(MAX_JSON_BYTES)

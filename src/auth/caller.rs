@@ -5,7 +5,7 @@
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use actix_web::{FromRequest, HttpRequest, web};
 use diesel_async::AsyncPgConnection;
 use futures_util::future::LocalBoxFuture;
 
@@ -44,12 +44,6 @@ impl FromRequest for Caller {
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
-        if let Some(CheckedCaller(checked)) = request.extensions().get::<CheckedCaller>() {
-            let checked = checked.clone();
-            return Box::pin(async {
-                checked.ok_or_else(|| ApiError::Unauthorized(REVOKED.into()))
-            });
-        }
         let token = bearer_token(request);
         let auth = request.app_data::<web::Data<Auth>>().cloned();
         let pool = request.app_data::<web::Data<DbPool>>().cloned();
@@ -92,41 +86,6 @@ impl FromRequest for MaybeCaller {
         }
     }
 }
-
-/// A bearer token that verified, for middleware that runs before the operation: it names
-/// whom records kept per caller (idempotency keys) belong to, and its account can be checked
-/// beside the middleware's own statements, sparing the operation's `Caller` that read.
-pub struct VerifiedToken(AccessClaims);
-
-impl VerifiedToken {
-    /// The request's bearer token, if it verifies; not yet checked against the account.
-    pub fn of(request: &HttpRequest) -> Option<Self> {
-        let auth = request.app_data::<web::Data<Auth>>()?;
-        auth.tokens
-            .verify(&bearer_token(request).ok()?)
-            .ok()
-            .map(Self)
-    }
-
-    /// Whom the token names: `user:<id>` or `partner-client:<client id>`.
-    pub fn subject(&self) -> String {
-        match &self.0.client_id {
-            Some(client_id) => format!("partner-client:{client_id}"),
-            None => format!("user:{}", self.0.sub),
-        }
-    }
-
-    /// Checks the token's account on `conn`, which other statements may share (pipelined).
-    pub async fn check(&self, conn: &AsyncPgConnection) -> Result<CheckedCaller, ApiError> {
-        current_caller(conn, &self.0).await.map(CheckedCaller)
-    }
-}
-
-/// The caller a middleware checked, kept in the request's extensions for the operation's
-/// `Caller`; `None` when the account changed or was disabled. Only `VerifiedToken::check`
-/// makes one, so nothing a client sends can stand in for the check.
-#[derive(Debug, Clone)]
-pub struct CheckedCaller(Option<Caller>);
 
 /// The token of an `Authorization: Bearer …` header (scheme in any case, RFC 7235).
 fn bearer_token(request: &HttpRequest) -> Result<String, ApiError> {

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use actix_web::HttpRequest;
 
-pub use caller::{Caller, CallerKind, MaybeCaller, VerifiedToken};
+pub use caller::{Caller, CallerKind, MaybeCaller};
 pub use policy::{Action, authorize};
 
 use crate::config::Secret;

@@ -5,6 +5,12 @@
 //! A refusal is 403 when the caller may know the object exists (public work groups, the
 //! national reference data) and 404 when its existence is private to those allowed
 //! (accounts, enrolments), so probing ids reveals nothing.
+//!
+//! Rights are judged before anything else a request holds (`routes::write`). Where a right
+//! depends on what the request names (the hub of a new work group or account, the hub of a
+//! report), the role's right to the operation at all is judged first (`may_create_accounts`
+//! and the like), then what it names: a hub that does not exist stands as `UNKNOWN_HUB`,
+//! refused exactly as another hub would be to everyone but those whose reach is every hub.
 
 use std::fmt;
 
@@ -147,6 +153,58 @@ impl Refusal {
             Self::Hidden => ApiError::not_found(what),
         }
     }
+}
+
+/// Stands for a hub a request names that does not exist (or a slug that is not one). It is
+/// nobody's own hub, so only callers whose reach is every hub may name it (and they alone are
+/// then told it does not exist); everyone else gets the refusal another hub would get.
+pub const UNKNOWN_HUB: uuid::Uuid = uuid::Uuid::nil();
+
+/// Whether `caller` may create any account at all (admins, and hub managers for their own
+/// hub's leads), before the request says which: refused as `CreateAccount` refuses.
+pub fn may_create_accounts(caller: &Caller) -> Result<(), Refusal> {
+    authorize(
+        caller,
+        &Action::CreateAccount {
+            role: Role::Lead,
+            hub_id: caller.hub_id,
+        },
+    )
+}
+
+/// Whether `caller` may create any work group at all (admins, and hub managers for their own
+/// hub), before the request names the hub: refused as `CreateWorkGroup` refuses.
+pub fn may_create_work_groups(caller: &Caller) -> Result<(), Refusal> {
+    authorize(
+        caller,
+        &Action::CreateWorkGroup {
+            hub_id: caller.hub_id.unwrap_or(UNKNOWN_HUB),
+        },
+    )
+}
+
+/// Whether `caller` may create any LLME profile at all (admins, and hub managers for their
+/// own hub's leads), before the request names the lead: refused as `ManageLeadProfile`
+/// refuses.
+pub fn may_create_lead_profiles(caller: &Caller) -> Result<(), Refusal> {
+    authorize(
+        caller,
+        &Action::ManageLeadProfile(&LeadProfileScope {
+            user_id: caller.id,
+            hub_id: caller.hub_id,
+        }),
+    )
+}
+
+/// Whether `caller` may read any fee ledger at all (admins, and hub managers their own hub's),
+/// before the request names a hub: refused as `ReadFees` refuses.
+pub fn may_read_fees(caller: &Caller) -> Result<(), Refusal> {
+    authorize(
+        caller,
+        &Action::ReadFees {
+            hub_id: caller.hub_id,
+        },
+    )
 }
 
 fn is_admin(caller: &Caller) -> bool {
@@ -779,6 +837,55 @@ mod tests {
             authorize(&caller(Lead, 30), &Action::WaiveFee { hub_id: HUB }),
             Err(Refusal::Hidden)
         );
+    }
+
+    /// The roles (in `everyone()` order) `check` allows.
+    fn allowed_by(check: fn(&Caller) -> Result<(), Refusal>) -> Vec<Role> {
+        everyone()
+            .iter()
+            .filter(|caller| check(caller).is_ok())
+            .map(|caller| caller.role)
+            .collect()
+    }
+
+    #[test]
+    fn operations_whose_rights_depend_on_what_they_name_are_first_refused_by_role() {
+        assert_eq!(allowed_by(may_create_accounts), [Admin, HubManager]);
+        assert_eq!(allowed_by(may_create_work_groups), [Admin, HubManager]);
+        assert_eq!(allowed_by(may_create_lead_profiles), [Admin, HubManager]);
+        assert_eq!(allowed_by(may_read_fees), [Admin, HubManager]);
+    }
+
+    #[test]
+    fn an_unknown_hub_is_refused_as_another_hub_is_except_to_those_who_reach_every_hub() {
+        let unknown = Some(UNKNOWN_HUB);
+        let other = Some(OTHER_HUB);
+        for hub_id in [unknown, other] {
+            let group = Action::CreateWorkGroup {
+                hub_id: hub_id.unwrap(),
+            };
+            assert_eq!(allowed(&group), [Admin]);
+            let lead = Action::CreateAccount { role: Lead, hub_id };
+            assert_eq!(allowed(&lead), [Admin]);
+            assert_eq!(allowed(&Action::ReadFees { hub_id }), [Admin]);
+        }
+        let manager = caller(HubManager, 20);
+        assert_eq!(
+            authorize(
+                &manager,
+                &Action::CreateWorkGroup {
+                    hub_id: UNKNOWN_HUB
+                }
+            ),
+            authorize(&manager, &Action::CreateWorkGroup { hub_id: OTHER_HUB }),
+        );
+        let report = |hub| {
+            everyone()
+                .iter()
+                .map(|caller| report_scope(caller, Some(hub)).is_ok())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(report(UNKNOWN_HUB), report(OTHER_HUB));
     }
 
     #[test]

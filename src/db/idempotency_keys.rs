@@ -1,24 +1,19 @@
-//! `Idempotency-Key` records: which creating request a caller's key stands for, and its
-//! answer once it succeeded. Claims are single statements, so every server process sharing the
-//! database agrees on who runs a request and what a retry gets.
+//! `Idempotency-Key` records: which request a caller's key stands for, and its answer. A key
+//! is recorded with its answer in the transaction that makes the change it answers, and held
+//! while that transaction runs by a transaction-scoped advisory lock, so every server process
+//! sharing the database agrees on who runs a request, and a record exists exactly when its
+//! change was committed.
 
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Bytea, Double, Text, Timestamptz};
+use diesel::sql_types::{Bool, Bytea, Double, Jsonb, SmallInt, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::db::schema::idempotency_keys;
-use crate::db::sql::{NO_FLUSH_WAIT, SqlBuilder, reused};
 
 /// How long a key is remembered (SPEC: at least 24 hours).
 pub const KEEP_FOR: Duration = Duration::from_secs(24 * 60 * 60);
-
-/// How long a request may hold its key before a retry may take it over: longer than any
-/// request runs (statement and pool timeouts are seconds), so only a request whose process
-/// died is taken over.
-pub const IN_FLIGHT_FOR: Duration = Duration::from_secs(120);
 
 /// One request, as its key is matched against: a key sent again with another request is
 /// refused rather than replayed.
@@ -27,15 +22,15 @@ pub struct Request<'a> {
     pub key: &'a str,
     pub method: &'a str,
     pub path: &'a str,
-    /// SHA-256 of the method, path and body.
+    /// SHA-256 of the body.
     pub fingerprint: &'a [u8],
 }
 
-/// What a key is doing when a request claims it.
+/// What a key is doing when a request holds it.
 #[derive(Debug)]
-pub enum Claim {
-    /// The key is this request's: run it, then `complete` or `release` with this token.
-    Claimed(ClaimToken),
+pub enum Held {
+    /// The key is this request's until its transaction ends: run it, and `record` its answer.
+    Free,
     /// The key stands for another request (another path, method or body).
     Mismatch,
     /// The first request with this key is still running.
@@ -44,19 +39,11 @@ pub enum Claim {
     Replay(StoredAnswer),
 }
 
-/// Which claim of a key a request holds, so a request whose key was taken over (after
-/// `IN_FLIGHT_FOR`) cannot overwrite its successor's record.
-#[derive(Debug, Clone, Copy, QueryableByName)]
-pub struct ClaimToken {
-    #[diesel(sql_type = Timestamptz)]
-    claimed_at: DateTime<Utc>,
-}
-
 /// A successful answer, kept to replay.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredAnswer {
     pub status: u16,
-    /// Headers worth replaying (content type, location, entity tag), as name and value.
+    /// Headers worth replaying (the location of what was created), as name and value.
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
 }
@@ -67,134 +54,89 @@ struct KeyRow {
     request_method: String,
     request_path: String,
     request_hash: Vec<u8>,
-    response_status: Option<i16>,
-    response_headers: Option<serde_json::Value>,
-    response_body: Option<Vec<u8>>,
+    response_status: i16,
+    response_headers: serde_json::Value,
+    response_body: Vec<u8>,
 }
 
-/// Claims `request.key` for this request: a new key, one expired, or one whose request died
-/// in flight becomes this request's; otherwise the key's record says what to answer.
-pub async fn claim(mut conn: &AsyncPgConnection, request: &Request<'_>) -> QueryResult<Claim> {
-    // A claimed key can be released (its request failed) between the two statements below:
-    // then claiming again succeeds, so a second round always decides.
-    for _ in 0..2 {
-        if let Some(token) = take(conn, request).await? {
-            return Ok(Claim::Claimed(token));
-        }
-        let row: Option<KeyRow> = idempotency_keys::table
-            .find((request.caller, request.key))
-            .select(KeyRow::as_select())
-            .first(&mut conn)
-            .await
-            .optional()?;
-        if let Some(row) = row {
-            return Ok(judge(row, request));
-        }
+#[derive(QueryableByName)]
+struct Lock {
+    #[diesel(sql_type = Bool)]
+    held: bool,
+}
+
+/// Holds `request.key` for the rest of the transaction on `conn` (which must be in one), and
+/// says what the key's record, if any, means for this request. Must run before the request
+/// changes anything, so that a replay or a refusal changes nothing.
+pub async fn hold(conn: &mut AsyncPgConnection, request: &Request<'_>) -> QueryResult<Held> {
+    // The lock's space is the table's own OID (the two-key form, apart from the single-key
+    // locks elsewhere). It is never waited for: a request that finds it taken answers 409 at
+    // once. It goes with the transaction, so a request whose process dies frees its key.
+    let lock: Lock = diesel::sql_query(
+        "SELECT pg_try_advisory_xact_lock('idempotency_keys'::regclass::oid::integer, \
+                                          hashtext($1 || ' ' || $2)) AS held",
+    )
+    .bind::<Text, _>(request.caller)
+    .bind::<Text, _>(request.key)
+    .get_result(conn)
+    .await?;
+    if !lock.held {
+        return Ok(Held::InFlight);
     }
-    Ok(Claim::InFlight)
+    // A statement of its own: its snapshot is taken after the lock, so it sees the record a
+    // request that held the lock before committed.
+    let row: Option<KeyRow> = idempotency_keys::table
+        .find((request.caller, request.key))
+        .filter(idempotency_keys::expires_at.gt(diesel::dsl::now))
+        .select(KeyRow::as_select())
+        .first(conn)
+        .await
+        .optional()?;
+    Ok(row.map_or(Held::Free, |row| judge(row, request)))
 }
 
-/// Inserts the key, or takes over an expired or abandoned record of it; `None` when the key
-/// is held by a live record. The claim commits without waiting for the WAL flush: a crash can
-/// lose it only before the request's own transaction commits, which flushes it too.
-async fn take(
-    mut conn: &AsyncPgConnection,
-    request: &Request<'_>,
-) -> QueryResult<Option<ClaimToken>> {
-    SqlBuilder::new(
-        "INSERT INTO idempotency_keys AS k \
-           (caller, key, request_method, request_path, request_hash, created_at, expires_at) \
-         SELECT ",
-    )
-    .bind::<Text, _>(request.caller.to_owned())
-    .sql(", ")
-    .bind::<Text, _>(request.key.to_owned())
-    .sql(", ")
-    .bind::<Text, _>(request.method.to_owned())
-    .sql(", ")
-    .bind::<Text, _>(request.path.to_owned())
-    .sql(", ")
-    .bind::<Bytea, _>(request.fingerprint.to_vec())
-    .sql(", clock_timestamp(), now() + make_interval(secs => ")
-    .bind::<Double, _>(KEEP_FOR.as_secs_f64())
-    .sql(") FROM ")
-    .sql(NO_FLUSH_WAIT)
-    .sql(
-        " ON CONFLICT (caller, key) DO UPDATE SET \
-           request_method = EXCLUDED.request_method, request_path = EXCLUDED.request_path, \
-           request_hash = EXCLUDED.request_hash, state = 'in_progress', response_status = NULL, \
-           response_headers = NULL, response_body = NULL, \
-           created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at \
-         WHERE k.expires_at <= now() \
-            OR (k.state = 'in_progress' AND k.created_at < now() - make_interval(secs => ",
-    )
-    .bind::<Double, _>(IN_FLIGHT_FOR.as_secs_f64())
-    .sql(")) RETURNING k.created_at AS claimed_at")
-    .get_result(&mut conn)
-    .await
-    .optional()
-}
-
-fn judge(row: KeyRow, request: &Request<'_>) -> Claim {
+fn judge(row: KeyRow, request: &Request<'_>) -> Held {
     if row.request_method != request.method
         || row.request_path != request.path
         || row.request_hash != request.fingerprint
     {
-        return Claim::Mismatch;
+        return Held::Mismatch;
     }
-    match (row.response_status, row.response_body) {
-        (Some(status), Some(body)) => Claim::Replay(StoredAnswer {
-            status: u16::try_from(status).unwrap_or(500),
-            headers: row
-                .response_headers
-                .and_then(|headers| serde_json::from_value(headers).ok())
-                .unwrap_or_default(),
-            body,
-        }),
-        _ => Claim::InFlight,
-    }
+    Held::Replay(StoredAnswer {
+        status: u16::try_from(row.response_status).unwrap_or(500),
+        headers: serde_json::from_value(row.response_headers).unwrap_or_default(),
+        body: row.response_body,
+    })
 }
 
-/// Records the answer of the request holding `token`, to replay for retries.
-pub async fn complete(
+/// Records the answer of the request holding its key (`hold` answered `Free`), in the
+/// request's own transaction; replaces a record of the key that has expired.
+pub async fn record(
     conn: &mut AsyncPgConnection,
-    caller: &str,
-    key: &str,
-    token: ClaimToken,
+    request: &Request<'_>,
     answer: &StoredAnswer,
 ) -> QueryResult<()> {
-    // Runs after every creating POST: prepared once per connection.
-    reused(
-        diesel::update(
-            idempotency_keys::table
-                .find((caller, key))
-                .filter(idempotency_keys::created_at.eq(token.claimed_at)),
-        )
-        .set((
-            idempotency_keys::state.eq("completed"),
-            idempotency_keys::response_status.eq(i16::try_from(answer.status).unwrap_or(500)),
-            idempotency_keys::response_headers.eq(serde_json::json!(answer.headers)),
-            idempotency_keys::response_body.eq(&answer.body),
-        )),
+    diesel::sql_query(
+        "INSERT INTO idempotency_keys AS k \
+           (caller, key, request_method, request_path, request_hash, response_status, \
+            response_headers, response_body, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now(), now() + make_interval(secs => $9)) \
+         ON CONFLICT (caller, key) DO UPDATE SET \
+           request_method = EXCLUDED.request_method, request_path = EXCLUDED.request_path, \
+           request_hash = EXCLUDED.request_hash, response_status = EXCLUDED.response_status, \
+           response_headers = EXCLUDED.response_headers, response_body = EXCLUDED.response_body, \
+           created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at \
+         WHERE k.expires_at <= now()",
     )
-    .execute(conn)
-    .await
-    .map(drop)
-}
-
-/// Forgets the key held by `token`: its request created nothing, so a retry (perhaps with a
-/// corrected body) runs afresh.
-pub async fn release(
-    conn: &mut AsyncPgConnection,
-    caller: &str,
-    key: &str,
-    token: ClaimToken,
-) -> QueryResult<()> {
-    diesel::delete(
-        idempotency_keys::table
-            .find((caller, key))
-            .filter(idempotency_keys::created_at.eq(token.claimed_at)),
-    )
+    .bind::<Text, _>(request.caller)
+    .bind::<Text, _>(request.key)
+    .bind::<Text, _>(request.method)
+    .bind::<Text, _>(request.path)
+    .bind::<Bytea, _>(request.fingerprint)
+    .bind::<SmallInt, _>(i16::try_from(answer.status).unwrap_or(500))
+    .bind::<Jsonb, _>(serde_json::json!(answer.headers))
+    .bind::<Bytea, _>(&answer.body)
+    .bind::<Double, _>(KEEP_FOR.as_secs_f64())
     .execute(conn)
     .await
     .map(drop)

@@ -315,10 +315,9 @@ diesel::table! {
         request_method -> Text,
         request_path -> Text,
         request_hash -> Bytea,
-        state -> Text,
-        response_status -> Nullable<Int2>,
-        response_headers -> Nullable<Jsonb>,
-        response_body -> Nullable<Bytea>,
+        response_status -> Int2,
+        response_headers -> Jsonb,
+        response_body -> Bytea,
         created_at -> Timestamptz,
         expires_at -> Timestamptz,
     }

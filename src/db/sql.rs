@@ -96,8 +96,8 @@ impl<Conn> diesel::RunQueryDsl<Conn> for SqlBuilder {}
 /// A `FROM` item that lets the statement's own (implicit) transaction commit without waiting
 /// for its WAL to reach the disk: `SET LOCAL synchronous_commit = off` for one statement.
 /// Only for bookkeeping whose loss in a crash is harmless and that a later durable commit
-/// would flush anyway (WAL is flushed in order), such as counting an attempt or claiming an
-/// idempotency key before the request's own transaction.
+/// would flush anyway (WAL is flushed in order), such as counting an attempt before the
+/// request's own transaction.
 pub const NO_FLUSH_WAIT: &str =
     "(SELECT set_config('synchronous_commit', 'off', true)) AS no_flush_wait";
 

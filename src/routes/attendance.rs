@@ -9,9 +9,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use actix_web::{HttpRequest, get, put, web};
+use actix_web::{HttpResponse, get, put, web};
 use chrono::{DateTime, Utc};
-use diesel_async::{AsyncConnection, AsyncPgConnection};
+use diesel_async::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -26,11 +26,13 @@ use crate::domain::{
     WorkGroupStatus, parse_instant,
 };
 use crate::error::ApiError;
+use crate::routes::deferred::Deferred;
 use crate::routes::etag::require_current;
 use crate::routes::list::{FieldErrors, NoQueryParameters};
 use crate::routes::projects::Currency;
 use crate::routes::refs::{ParticipantRef, SchoolRef, WorkGroupRef};
 use crate::routes::work_group_writes::lock_for;
+use crate::routes::write::{Answer, Write};
 use crate::routes::{parse_path, uuid};
 
 const TAG: &str = "Attendance";
@@ -383,7 +385,7 @@ async fn record_changes(
 pub async fn get_attendance(
     caller: Caller,
     path: web::Path<String>,
-    _: NoQueryParameters,
+    query: Deferred<NoQueryParameters>,
     pool: web::Data<DbPool>,
 ) -> Result<web::Json<Register>, ApiError> {
     let id = parse_path("id", &path, uuid)?;
@@ -397,6 +399,7 @@ pub async fn get_attendance(
     let group = WorkGroupScope::from(scope);
     authorize_on_group(&caller, &Action::SeeEnrolments(&group), status)
         .map_err(|refusal| refusal.into_error(format!("Session {id}")))?;
+    query.take()?;
     register_of(&mut conn, &session).await.map(web::Json)
 }
 
@@ -430,63 +433,68 @@ pub async fn get_attendance(
 #[put("/sessions/{id}/attendance")]
 pub async fn record_attendance(
     caller: Caller,
-    request: HttpRequest,
     path: web::Path<String>,
-    body: web::Json<AttendanceUpdate>,
+    write: Write<AttendanceUpdate>,
     pool: web::Data<DbPool>,
-) -> Result<web::Json<Register>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let id = parse_path("id", &path, uuid)?;
-    let now = Utc::now();
-    let mut errors = FieldErrors::default();
-    let items = parse_items(body.into_inner().items, now, &mut errors);
-    let if_match = crate::routes::etag::if_match(&request)?;
     let hidden = || ApiError::not_found(format!("Session {id}"));
     let mut conn = pool.get().await?;
-    let register = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let session = queries::lock_session(conn, id).await?.ok_or_else(hidden)?;
-            let group = lock_for(conn, &caller, session.work_group_id, |scope| {
-                Action::EditWorkGroupDetails(scope)
-            })
-            .await
-            .map_err(|error| match error {
-                ApiError::NotFound(_) => hidden(),
-                other => other,
-            })?;
-            let ids: Vec<uuid::Uuid> = items.iter().map(|item| item.enrolment_id).collect();
-            let schools: HashMap<uuid::Uuid, String> = queries::place_holders(conn, group.id, &ids)
-                .await?
-                .into_iter()
-                .collect();
-            let markings = markings(items, &schools, &mut errors);
-            errors.into_result()?;
-            if session.cancelled {
-                return Err(ApiError::Conflict(
-                    "The session is cancelled: it has no attendance to record.".into(),
-                ));
-            }
-            if session.starts_at > now {
-                return Err(ApiError::Conflict(format!(
-                    "Attendance is recorded once the session has started; it starts at {}.",
-                    LondonTime(session.starts_at).to_rfc3339()
-                )));
-            }
-            if let Some(if_match) = &if_match {
-                let current = register_of(conn, &session).await?;
-                require_current(
-                    if_match,
-                    &current,
-                    format_args!("The register of session {id}"),
-                )?;
-            }
-            record_changes(conn, &caller, &session, markings).await?;
-            if group.facts.status == WorkGroupStatus::Completed {
-                completion::settle(conn, group.id, Some(caller.id)).await?;
-            }
-            register_of(conn, &session).await
-        })
-        .await?;
-    Ok(web::Json(register))
+    write
+        .run(
+            &mut conn,
+            &caller,
+            async |conn| {
+                let session = queries::lock_session(conn, id).await?.ok_or_else(hidden)?;
+                let group = lock_for(conn, &caller, session.work_group_id, |scope| {
+                    Action::EditWorkGroupDetails(scope)
+                })
+                .await
+                .map_err(|error| match error {
+                    ApiError::NotFound(_) => hidden(),
+                    other => other,
+                })?;
+                Ok((session, group))
+            },
+            async |conn, (session, group), body| {
+                let now = Utc::now();
+                let mut errors = FieldErrors::default();
+                let items = parse_items(body.items, now, &mut errors);
+                let ids: Vec<uuid::Uuid> = items.iter().map(|item| item.enrolment_id).collect();
+                let schools: HashMap<uuid::Uuid, String> =
+                    queries::place_holders(conn, group.id, &ids)
+                        .await?
+                        .into_iter()
+                        .collect();
+                let markings = markings(items, &schools, &mut errors);
+                errors.into_result()?;
+                if session.cancelled {
+                    return Err(ApiError::Conflict(
+                        "The session is cancelled: it has no attendance to record.".into(),
+                    ));
+                }
+                if session.starts_at > now {
+                    return Err(ApiError::Conflict(format!(
+                        "Attendance is recorded once the session has started; it starts at {}.",
+                        LondonTime(session.starts_at).to_rfc3339()
+                    )));
+                }
+                if let Some(if_match) = write.if_match()? {
+                    let current = register_of(conn, &session).await?;
+                    require_current(
+                        if_match,
+                        &current,
+                        format_args!("The register of session {id}"),
+                    )?;
+                }
+                record_changes(conn, &caller, &session, markings).await?;
+                if group.facts.status == WorkGroupStatus::Completed {
+                    completion::settle(conn, group.id, Some(caller.id)).await?;
+                }
+                Answer::ok(&register_of(conn, &session).await?)
+            },
+        )
+        .await
 }
 
 pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -9,6 +9,7 @@ use crate::db::DbPool;
 use crate::db::audit::{self as queries, AuditFilter, AuditRow};
 use crate::domain::{LondonTime, ParseError};
 use crate::error::ApiError;
+use crate::routes::deferred::Deferred;
 use crate::routes::list::{FieldErrors, Filters, ListQuery, Page, page_response};
 
 const TAG: &str = "Audit";
@@ -111,10 +112,11 @@ type AuditList = ListQuery<AuditFilter, i64>;
 pub async fn list_audit(
     caller: Caller,
     request: HttpRequest,
-    query: AuditList,
+    query: Deferred<AuditList>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     authorize(&caller, &Action::ReadAuditLog).map_err(|refusal| refusal.into_error("Audit"))?;
+    let query = query.take()?;
     let mut conn = pool.get().await?;
     let rows = queries::list(
         &mut conn,

@@ -14,6 +14,7 @@ use crate::db::users::{self, AccountRow, AccountScope};
 use crate::db::{DbPool, partner_clients};
 use crate::domain::{Email, ParseError, Role};
 use crate::error::ApiError;
+use crate::routes::json_bodies::Json;
 use crate::routes::list::FieldErrors;
 
 const TAG: &str = "Authentication";
@@ -105,7 +106,7 @@ pub struct ClientToken {
 #[post("/auth/login")]
 pub async fn login(
     request: HttpRequest,
-    body: web::Json<LoginRequest>,
+    body: Json<LoginRequest>,
     auth: web::Data<Auth>,
     pool: web::Data<DbPool>,
 ) -> Result<web::Json<TokenPair>, ApiError> {
@@ -201,7 +202,7 @@ async fn start_session(
 )]
 #[post("/auth/refresh")]
 pub async fn refresh(
-    body: web::Json<RefreshRequest>,
+    body: Json<RefreshRequest>,
     auth: web::Data<Auth>,
     pool: web::Data<DbPool>,
 ) -> Result<web::Json<TokenPair>, ApiError> {
@@ -247,7 +248,7 @@ pub async fn refresh(
 )]
 #[post("/auth/logout")]
 pub async fn logout(
-    body: web::Json<RefreshRequest>,
+    body: Json<RefreshRequest>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     secret(&body.refresh_token).map_err(|error| ApiError::invalid("refresh_token", error.0))?;

@@ -4,7 +4,6 @@
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, get, post, web};
-use diesel_async::AsyncConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -16,9 +15,11 @@ use crate::db::{DbPool, audit};
 use crate::domain::feed_window::FeedWindow;
 use crate::domain::{GssCode, Slug};
 use crate::error::ApiError;
+use crate::routes::deferred::Deferred;
 use crate::routes::icalendar::{self, Entry, EntryGroup, Feed};
 use crate::routes::list::{FieldErrors, Filters, NoQueryParameters, QueryParameters};
 use crate::routes::refs::Venue;
+use crate::routes::write::{Answer, Write};
 use crate::routes::{parse_path, signposting, uuid};
 
 const TAG: &str = "Calendars";
@@ -337,18 +338,22 @@ fn calendar_url(
     public_url: &PublicUrl,
     user: uuid::Uuid,
     version: i32,
-) -> web::Json<CalendarUrl> {
+) -> CalendarUrl {
     let secret = auth.calendar_secrets.secret(user, version);
-    web::Json(CalendarUrl {
+    CalendarUrl {
         url: public_url.join(&format!("/api/v1/calendars/{secret}.ics")),
-    })
+    }
 }
 
 /// Secrets are not for caches.
-fn uncached(answer: web::Json<CalendarUrl>) -> HttpResponse {
+fn no_store() -> HeaderValue {
+    HeaderValue::from_static("no-store")
+}
+
+fn uncached(answer: CalendarUrl) -> HttpResponse {
     HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(answer.into_inner())
+        .insert_header((header::CACHE_CONTROL, no_store()))
+        .json(answer)
 }
 
 /// My calendar's address
@@ -373,13 +378,14 @@ fn uncached(answer: web::Json<CalendarUrl>) -> HttpResponse {
 #[get("/me/calendar-url")]
 pub async fn my_calendar_url(
     caller: Caller,
-    _: NoQueryParameters,
+    query: Deferred<NoQueryParameters>,
     pool: web::Data<DbPool>,
     auth: web::Data<Auth>,
     public_url: web::Data<PublicUrl>,
 ) -> Result<HttpResponse, ApiError> {
     authorize(&caller, &Action::FollowOwnCalendar)
         .map_err(|refusal| refusal.into_error("Your calendar"))?;
+    query.take()?;
     let mut conn = pool.get().await?;
     let owner = queries::owner(&mut conn, caller.id)
         .await?
@@ -412,35 +418,41 @@ pub async fn my_calendar_url(
 #[post("/me/calendar-url/reset")]
 pub async fn reset_my_calendar_url(
     caller: Caller,
-    _: NoQueryParameters,
+    query: Deferred<NoQueryParameters>,
+    write: Write,
     pool: web::Data<DbPool>,
     auth: web::Data<Auth>,
     public_url: web::Data<PublicUrl>,
 ) -> Result<HttpResponse, ApiError> {
-    authorize(&caller, &Action::FollowOwnCalendar)
-        .map_err(|refusal| refusal.into_error("Your calendar"))?;
     let mut conn = pool.get().await?;
-    let version = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let version = queries::bump_version(conn, caller.id).await?;
-            audit::record(
-                conn,
-                Some(caller.id),
-                "user.calendar_url_reset",
-                "user",
-                &caller.id.to_string(),
-                serde_json::json!({"calendar_version": version}),
-            )
-            .await?;
-            Ok(version)
-        })
+    let mut answer = write
+        .run(
+            &mut conn,
+            &caller,
+            async |_| {
+                authorize(&caller, &Action::FollowOwnCalendar)
+                    .map_err(|refusal| refusal.into_error("Your calendar"))?;
+                query.take()
+            },
+            async |conn, _, _| {
+                let version = queries::bump_version(conn, caller.id).await?;
+                audit::record(
+                    conn,
+                    Some(caller.id),
+                    "user.calendar_url_reset",
+                    "user",
+                    &caller.id.to_string(),
+                    serde_json::json!({"calendar_version": version}),
+                )
+                .await?;
+                Answer::ok(&calendar_url(&auth, &public_url, caller.id, version))
+            },
+        )
         .await?;
-    Ok(uncached(calendar_url(
-        &auth,
-        &public_url,
-        caller.id,
-        version,
-    )))
+    answer
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, no_store());
+    Ok(answer)
 }
 
 /// `path` as logs may show it: a personal feed's secret replaced by `[secret]`.

@@ -16,6 +16,7 @@ use crate::domain::lifecycle;
 use crate::domain::{ChangeKind, LondonTime, ParseError, WorkGroupStatus};
 use crate::error::ApiError;
 use crate::routes::cursor::{CursorKey, document_pattern};
+use crate::routes::deferred::Deferred;
 use crate::routes::list::{DEFAULT_LIMIT, FieldErrors, Filters, QueryParameters, parse_limit};
 use crate::routes::refs::HubRef;
 use crate::routes::signposting::TAG;
@@ -200,11 +201,12 @@ impl TryFrom<FeedEventRow> for Change {
 #[get("/partners/me/changes")]
 pub async fn own_changes(
     caller: Caller,
-    query: QueryParameters<ChangesRequest>,
+    query: Deferred<QueryParameters<ChangesRequest>>,
     pool: web::Data<DbPool>,
 ) -> Result<web::Json<ChangePage>, ApiError> {
     let teaching_school_hub_id =
         own_area(&caller).map_err(|refusal| refusal.into_error("Teaching School Hub"))?;
+    let query = query.take()?;
     let since = query.0.since.unwrap_or(FeedPosition::START);
     let limit = query.0.limit.unwrap_or(DEFAULT_LIMIT);
     let mut conn = pool.get().await?;

@@ -4,10 +4,9 @@
 //! waiting-list positions stay 1..n whatever the concurrency; the group's status follows its
 //! places (`lifecycle::after_places_change`) and each change of places reaches the change feed.
 
-use actix_web::http::header;
 use actix_web::{HttpResponse, post, web};
 use chrono::Utc;
-use diesel_async::{AsyncConnection, AsyncPgConnection};
+use diesel_async::AsyncPgConnection;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -29,6 +28,7 @@ use crate::domain::{
 use crate::error::{ApiError, FieldError};
 use crate::routes::enrolments::Enrolment;
 use crate::routes::list::FieldErrors;
+use crate::routes::write::{Answer, Body, Write};
 use crate::routes::{non_empty, parse_path, text_up_to, uuid};
 
 const TAG: &str = "Enrolments";
@@ -92,82 +92,86 @@ pub struct Reason {
 pub async fn express_interest(
     caller: Caller,
     path: web::Path<String>,
-    body: web::Json<ExpressionOfInterest>,
+    write: Write<ExpressionOfInterest>,
     pool: web::Data<DbPool>,
     auth: web::Data<Auth>,
 ) -> Result<HttpResponse, ApiError> {
     authorize(&caller, &Action::ExpressInterest)
         .map_err(|refusal| refusal.into_error("Work group"))?;
     let group_id = parse_path("id", &path, uuid)?;
-    let body = body.into_inner();
-    let mut errors = FieldErrors::default();
-    let declared_urn = errors.parse("school_urn", body.school_urn, Urn::parse);
-    let declared_role = errors.parse("role_in_school", body.role_in_school, RoleInSchool::parse);
-    let statement = errors.parse("statement", body.statement, text_up_to(MAX_STATEMENT_CHARS));
-    let referred_by = errors.parse("referred_by", body.referred_by, Slug::parse);
-    errors.into_result()?;
-    let declared = Declared {
-        school_urn: declared_urn.as_ref().map(Urn::as_str),
-        role_in_school: declared_role,
-    };
     let mut conn = pool.get().await?;
     auth.rate_limits
         .check_expression_of_interest(&mut conn, caller.id)
         .await?;
-    let enrolment = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            // The reads beside the lock need none, so they share its round trip (pipelined);
-            // each answer is judged in this order whatever order they arrive in.
-            let (group, account, referrer) = tokio::join!(
-                open_group(conn, group_id),
-                engine::account_school(conn, caller.id),
-                referrer(conn, referred_by.as_ref()),
-            );
-            let (group, account, referred_by_id) = (group?, account?, referrer?);
-            let taking_part = school_and_role(&account, declared)?;
-            check_eligible(conn, &group, &taking_part).await?;
-            let (status, waitlist_position) = admit(conn, &group).await?;
-            let enrolment = NewEnrolment {
-                id: uuid::Uuid::now_v7(),
-                work_group_id: group_id,
-                participant_id: caller.id,
-                school_urn: taking_part.school_urn.to_owned(),
-                role_in_school: taking_part.role_in_school,
-                statement: statement.unwrap_or_default(),
-                referred_by_id,
-                status,
-                waitlist_position,
-                accepted_at: (status == EnrolmentStatus::Accepted).then(Utc::now),
-            };
-            // The insert reads the enrolment back; the count is pipelined beside it, and if
-            // the insert fails, the transaction rolls the count back.
-            let (inserted, counted) = tokio::join!(engine::insert(conn, enrolment), async {
-                match status {
-                    EnrolmentStatus::Accepted => {
-                        places_changed(conn, &group, group.facts.accepted_count + 1).await
+    write
+        .run(
+            &mut conn,
+            &caller,
+            async |conn| public_group(conn, group_id).await,
+            async |conn, group, body| {
+                let mut errors = FieldErrors::default();
+                let declared_urn = errors.parse("school_urn", body.school_urn, Urn::parse);
+                let declared_role =
+                    errors.parse("role_in_school", body.role_in_school, RoleInSchool::parse);
+                let statement =
+                    errors.parse("statement", body.statement, text_up_to(MAX_STATEMENT_CHARS));
+                let referred_by = errors.parse("referred_by", body.referred_by, Slug::parse);
+                errors.into_result()?;
+                let declared = Declared {
+                    school_urn: declared_urn.as_ref().map(Urn::as_str),
+                    role_in_school: declared_role,
+                };
+                check_takes_interest(&group)?;
+                // The reads need no lock, so they share one round trip (pipelined); each
+                // answer is judged in this order whatever order they arrive in.
+                let (account, referrer) = tokio::join!(
+                    engine::account_school(conn, caller.id),
+                    referrer(conn, referred_by.as_ref()),
+                );
+                let (account, referred_by_id) = (account?, referrer?);
+                let taking_part = school_and_role(&account, declared)?;
+                check_eligible(conn, &group, &taking_part).await?;
+                let (status, waitlist_position) = admit(conn, &group).await?;
+                let enrolment = NewEnrolment {
+                    id: uuid::Uuid::now_v7(),
+                    work_group_id: group_id,
+                    participant_id: caller.id,
+                    school_urn: taking_part.school_urn.to_owned(),
+                    role_in_school: taking_part.role_in_school,
+                    statement: statement.unwrap_or_default(),
+                    referred_by_id,
+                    status,
+                    waitlist_position,
+                    accepted_at: (status == EnrolmentStatus::Accepted).then(Utc::now),
+                };
+                // The insert reads the enrolment back; the count is pipelined beside it, and if
+                // the insert fails, the transaction rolls the count back.
+                let (inserted, counted) = tokio::join!(engine::insert(conn, enrolment), async {
+                    match status {
+                        EnrolmentStatus::Accepted => {
+                            places_changed(conn, &group, group.facts.accepted_count + 1).await
+                        }
+                        _ => Ok(()),
                     }
-                    _ => Ok(()),
-                }
-            },);
-            let enrolment = inserted?;
-            counted?;
-            Ok(Enrolment::from(enrolment))
-        })
-        .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((
-            header::LOCATION,
-            format!("/api/v1/enrolments/{}", enrolment.id),
-        ))
-        .json(enrolment))
+                },);
+                let enrolment = Enrolment::from(inserted?);
+                counted?;
+                Answer::created(format!("/api/v1/enrolments/{}", enrolment.id), &enrolment)
+            },
+        )
+        .await
 }
 
-/// The group, locked, if it takes expressions of interest now.
-async fn open_group(conn: &AsyncPgConnection, id: uuid::Uuid) -> Result<LockedGroup, ApiError> {
-    let group = group_writes::lock(conn, id)
+/// The group, locked, unless it is a draft (hidden from participants) or there is none.
+async fn public_group(conn: &AsyncPgConnection, id: uuid::Uuid) -> Result<LockedGroup, ApiError> {
+    group_writes::lock(conn, id)
         .await?
         .filter(|group| group.facts.status != WorkGroupStatus::Draft)
-        .ok_or_else(|| ApiError::not_found(format!("Work group {id}")))?;
+        .ok_or_else(|| ApiError::not_found(format!("Work group {id}")))
+}
+
+/// 409 unless the group takes expressions of interest now.
+fn check_takes_interest(group: &LockedGroup) -> Result<(), ApiError> {
     match group.facts.status {
         WorkGroupStatus::Open | WorkGroupStatus::Full => {}
         status => {
@@ -186,7 +190,7 @@ async fn open_group(conn: &AsyncPgConnection, id: uuid::Uuid) -> Result<LockedGr
             "The expression-of-interest deadline has passed.".into(),
         ));
     }
-    Ok(group)
+    Ok(())
 }
 
 /// The Teaching School Hub whose signposting link brought the participant: 422 for a slug
@@ -328,15 +332,15 @@ async fn view(conn: &mut AsyncPgConnection, id: uuid::Uuid) -> Result<Enrolment,
         .ok_or_else(|| ApiError::not_found(format!("Enrolment {id}")))
 }
 
-/// An enrolment and its group, both locked (the group first, as every engine write does),
-/// once `caller` may see the enrolment (404 otherwise) and do what `allowed` says (403).
-async fn lock_enrolment(
+/// The group of an enrolment, locked, once `caller` may see the enrolment (404 otherwise)
+/// and do what `allowed` says (403).
+async fn authorise_on_enrolment(
     conn: &mut AsyncPgConnection,
     caller: &Caller,
     id: uuid::Uuid,
     allowed: impl FnOnce(&EnrolmentScope) -> bool,
     refusal: &'static str,
-) -> Result<(LockedGroup, LockedEnrolment), ApiError> {
+) -> Result<LockedGroup, ApiError> {
     let what = format!("Enrolment {id}");
     let (group_id, participant_id) = engine::group_of(conn, id)
         .await?
@@ -358,6 +362,16 @@ async fn lock_enrolment(
     if !allowed(&scope) {
         return Err(ApiError::Forbidden(refusal.into()));
     }
+    Ok(group)
+}
+
+/// The enrolment, locked (after its group, as every engine write locks), while its group is
+/// neither completed nor cancelled (409).
+async fn lock_changeable(
+    conn: &mut AsyncPgConnection,
+    group: &LockedGroup,
+    id: uuid::Uuid,
+) -> Result<LockedEnrolment, ApiError> {
     if matches!(
         group.facts.status,
         WorkGroupStatus::Completed | WorkGroupStatus::Cancelled
@@ -367,8 +381,7 @@ async fn lock_enrolment(
             group.facts.status.as_str()
         )));
     }
-    let enrolment = engine::lock(conn, id).await?;
-    Ok((group, enrolment))
+    Ok(engine::lock(conn, id).await?)
 }
 
 /// A decision of the group's staff on an enrolment.
@@ -389,97 +402,122 @@ impl Decision {
     }
 }
 
-/// Applies a staff decision under the group's lock; audited.
-async fn decide(
+/// Applies a staff decision under the group's lock, with the reason `reason` gives from the
+/// body; audited.
+async fn decide<T: Body + Send>(
     pool: &DbPool,
     caller: &Caller,
-    id: uuid::Uuid,
+    path: &str,
+    write: &Write<T>,
+    decision: Decision,
+    reason: impl FnOnce(T) -> Result<Option<String>, ApiError> + Send,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_path("id", path, uuid)?;
+    let mut conn = pool.get().await?;
+    write
+        .run(
+            &mut conn,
+            caller,
+            async |conn| {
+                authorise_on_enrolment(
+                    conn,
+                    caller,
+                    id,
+                    |scope| authorize(caller, &Action::DecideEnrolments(&scope.work_group)).is_ok(),
+                    "Only the group's leads, its hub's managers and national admins decide enrolments.",
+                )
+                .await
+            },
+            async |conn, group, body| {
+                let reason = reason(body)?;
+                let enrolment = lock_changeable(conn, &group, id).await?;
+                apply_decision(conn, caller, &group, &enrolment, decision, reason).await
+            },
+        )
+        .await
+}
+
+/// A staff decision on a locked enrolment of a locked group; audited.
+async fn apply_decision(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    group: &LockedGroup,
+    enrolment: &LockedEnrolment,
     decision: Decision,
     reason: Option<String>,
-) -> Result<Enrolment, ApiError> {
-    let mut conn = pool.get().await?;
-    conn.transaction::<_, ApiError, _>(async |conn| {
-        let (group, enrolment) = lock_enrolment(
-            conn,
-            caller,
-            id,
-            |scope| authorize(caller, &Action::DecideEnrolments(&scope.work_group)).is_ok(),
-            "Only the group's leads, its hub's managers and national admins decide enrolments.",
-        )
-        .await?;
-        let before = enrolment.status;
-        let movable = match decision {
-            Decision::Accept | Decision::Decline => {
-                matches!(
-                    before,
-                    EnrolmentStatus::Pending | EnrolmentStatus::Waitlisted
-                )
-            }
-            Decision::Waitlist => before == EnrolmentStatus::Pending,
-        };
-        if !movable {
-            return Err(ApiError::Conflict(format!(
-                "An enrolment that is {} cannot be {}.",
-                before.as_str(),
-                decision.verb()
-            )));
+) -> Result<Answer, ApiError> {
+    let id = enrolment.id;
+    let before = enrolment.status;
+    let movable = match decision {
+        Decision::Accept | Decision::Decline => {
+            matches!(
+                before,
+                EnrolmentStatus::Pending | EnrolmentStatus::Waitlisted
+            )
         }
-        match decision {
-            Decision::Accept => {
-                if !has_free_place(&group) {
-                    return Err(ApiError::Conflict(
-                        "The work group is full: no place is free to accept this enrolment.".into(),
-                    ));
-                }
-                leave_waitlist(conn, &enrolment).await?;
-                move_to(
-                    conn,
-                    &enrolment,
-                    EnrolmentStatus::Accepted,
-                    None,
-                    None,
-                    Some(caller.id),
-                )
-                .await?;
-                places_changed(conn, &group, group.facts.accepted_count + 1).await?;
+        Decision::Waitlist => before == EnrolmentStatus::Pending,
+    };
+    if !movable {
+        return Err(ApiError::Conflict(format!(
+            "An enrolment that is {} cannot be {}.",
+            before.as_str(),
+            decision.verb()
+        )));
+    }
+    match decision {
+        Decision::Accept => {
+            if !has_free_place(group) {
+                return Err(ApiError::Conflict(
+                    "The work group is full: no place is free to accept this enrolment.".into(),
+                ));
             }
-            Decision::Decline => {
-                leave_waitlist(conn, &enrolment).await?;
-                move_to(
-                    conn,
-                    &enrolment,
-                    EnrolmentStatus::Declined,
-                    None,
-                    reason.as_deref(),
-                    Some(caller.id),
-                )
-                .await?;
-            }
-            Decision::Waitlist => {
-                let position = engine::next_waitlist_position(conn, group.id).await?;
-                move_to(
-                    conn,
-                    &enrolment,
-                    EnrolmentStatus::Waitlisted,
-                    Some(position),
-                    None,
-                    Some(caller.id),
-                )
-                .await?;
-            }
+            leave_waitlist(conn, enrolment).await?;
+            move_to(
+                conn,
+                enrolment,
+                EnrolmentStatus::Accepted,
+                None,
+                None,
+                Some(caller.id),
+            )
+            .await?;
+            places_changed(conn, group, group.facts.accepted_count + 1).await?;
         }
-        audit::record(
-            conn,
-            Some(caller.id),
-            &format!("enrolment.{}", decision.verb()),
-            "enrolment",
-            &id.to_string(),
-            serde_json::json!({"before": before, "after": decision.verb(), "reason": reason}),
-        )
-        .await?;
-        view(conn, id).await
-    })
-    .await
+        Decision::Decline => {
+            leave_waitlist(conn, enrolment).await?;
+            move_to(
+                conn,
+                enrolment,
+                EnrolmentStatus::Declined,
+                None,
+                reason.as_deref(),
+                Some(caller.id),
+            )
+            .await?;
+        }
+        Decision::Waitlist => {
+            let position = engine::next_waitlist_position(conn, group.id).await?;
+            move_to(
+                conn,
+                enrolment,
+                EnrolmentStatus::Waitlisted,
+                Some(position),
+                None,
+                Some(caller.id),
+            )
+            .await?;
+        }
+    }
+    audit::record(
+        conn,
+        Some(caller.id),
+        &format!("enrolment.{}", decision.verb()),
+        "enrolment",
+        &id.to_string(),
+        serde_json::json!({"before": before, "after": decision.verb(), "reason": reason}),
+    )
+    .await?;
+    Answer::ok(&view(conn, id).await?)
 }
 
 async fn move_to(
@@ -533,12 +571,13 @@ async fn leave_waitlist(
 pub async fn accept_enrolment(
     caller: Caller,
     path: web::Path<String>,
+    write: Write,
     pool: web::Data<DbPool>,
-) -> Result<web::Json<Enrolment>, ApiError> {
-    let id = parse_path("id", &path, uuid)?;
-    decide(&pool, &caller, id, Decision::Accept, None)
-        .await
-        .map(web::Json)
+) -> Result<HttpResponse, ApiError> {
+    decide(&pool, &caller, &path, &write, Decision::Accept, |_| {
+        Ok(None)
+    })
+    .await
 }
 
 /// Decline an enrolment
@@ -559,14 +598,11 @@ pub async fn accept_enrolment(
 pub async fn decline_enrolment(
     caller: Caller,
     path: web::Path<String>,
-    body: web::Json<Reason>,
+    write: Write<Reason>,
     pool: web::Data<DbPool>,
-) -> Result<web::Json<Enrolment>, ApiError> {
-    let id = parse_path("id", &path, uuid)?;
-    let reason = reason_of(body.into_inner())?;
-    decide(&pool, &caller, id, Decision::Decline, Some(reason))
-        .await
-        .map(web::Json)
+) -> Result<HttpResponse, ApiError> {
+    let reason = |body| reason_of(body).map(Some);
+    decide(&pool, &caller, &path, &write, Decision::Decline, reason).await
 }
 
 /// Put an enrolment on the waiting list
@@ -586,12 +622,13 @@ pub async fn decline_enrolment(
 pub async fn waitlist_enrolment(
     caller: Caller,
     path: web::Path<String>,
+    write: Write,
     pool: web::Data<DbPool>,
-) -> Result<web::Json<Enrolment>, ApiError> {
-    let id = parse_path("id", &path, uuid)?;
-    decide(&pool, &caller, id, Decision::Waitlist, None)
-        .await
-        .map(web::Json)
+) -> Result<HttpResponse, ApiError> {
+    decide(&pool, &caller, &path, &write, Decision::Waitlist, |_| {
+        Ok(None)
+    })
+    .await
 }
 
 fn reason_of(body: Reason) -> Result<String, ApiError> {
@@ -622,64 +659,73 @@ fn reason_of(body: Reason) -> Result<String, ApiError> {
 pub async fn withdraw_enrolment(
     caller: Caller,
     path: web::Path<String>,
-    body: web::Json<Reason>,
+    write: Write<Reason>,
     pool: web::Data<DbPool>,
-) -> Result<web::Json<Enrolment>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let id = parse_path("id", &path, uuid)?;
-    let reason = reason_of(body.into_inner())?;
     let mut conn = pool.get().await?;
-    let withdrawn = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let (group, enrolment) = lock_enrolment(
-                conn,
-                &caller,
-                id,
-                |scope| {
-                    authorize(&caller, &Action::ActOnOwnEnrolment(scope)).is_ok()
-                        || authorize(&caller, &Action::DecideEnrolments(&scope.work_group)).is_ok()
-                },
-                "Only the participant and the group's staff withdraw an enrolment.",
-            )
-            .await?;
-            let before = enrolment.status;
-            if !matches!(
-                before,
-                EnrolmentStatus::Pending | EnrolmentStatus::Accepted | EnrolmentStatus::Waitlisted
-            ) {
-                return Err(ApiError::Conflict(format!(
-                    "An enrolment that is {} cannot be withdrawn.",
-                    before.as_str()
-                )));
-            }
-            leave_waitlist(conn, &enrolment).await?;
-            let decided_by = (caller.id != enrolment.participant_id).then_some(caller.id);
-            move_to(
-                conn,
-                &enrolment,
-                EnrolmentStatus::Withdrawn,
-                None,
-                Some(&reason),
-                decided_by,
-            )
-            .await?;
-            let mut promoted = None;
-            if before == EnrolmentStatus::Accepted {
-                charge_late_withdrawal(conn, &group, &enrolment).await?;
-                promoted = promote_first_waitlisted(conn, &group).await?;
-            }
-            audit::record(
-                conn,
-                Some(caller.id),
-                "enrolment.withdrawn",
-                "enrolment",
-                &id.to_string(),
-                serde_json::json!({"before": before, "reason": reason, "promoted": promoted}),
-            )
-            .await?;
-            view(conn, id).await
-        })
-        .await?;
-    Ok(web::Json(withdrawn))
+    write
+        .run(
+            &mut conn,
+            &caller,
+            async |conn| {
+                authorise_on_enrolment(
+                    conn,
+                    &caller,
+                    id,
+                    |scope| {
+                        authorize(&caller, &Action::ActOnOwnEnrolment(scope)).is_ok()
+                            || authorize(&caller, &Action::DecideEnrolments(&scope.work_group))
+                                .is_ok()
+                    },
+                    "Only the participant and the group's staff withdraw an enrolment.",
+                )
+                .await
+            },
+            async |conn, group, body| {
+                let reason = reason_of(body)?;
+                let enrolment = lock_changeable(conn, &group, id).await?;
+                let before = enrolment.status;
+                if !matches!(
+                    before,
+                    EnrolmentStatus::Pending
+                        | EnrolmentStatus::Accepted
+                        | EnrolmentStatus::Waitlisted
+                ) {
+                    return Err(ApiError::Conflict(format!(
+                        "An enrolment that is {} cannot be withdrawn.",
+                        before.as_str()
+                    )));
+                }
+                leave_waitlist(conn, &enrolment).await?;
+                let decided_by = (caller.id != enrolment.participant_id).then_some(caller.id);
+                move_to(
+                    conn,
+                    &enrolment,
+                    EnrolmentStatus::Withdrawn,
+                    None,
+                    Some(&reason),
+                    decided_by,
+                )
+                .await?;
+                let mut promoted = None;
+                if before == EnrolmentStatus::Accepted {
+                    charge_late_withdrawal(conn, &group, &enrolment).await?;
+                    promoted = promote_first_waitlisted(conn, &group).await?;
+                }
+                audit::record(
+                    conn,
+                    Some(caller.id),
+                    "enrolment.withdrawn",
+                    "enrolment",
+                    &id.to_string(),
+                    serde_json::json!({"before": before, "reason": reason, "promoted": promoted}),
+                )
+                .await?;
+                Answer::ok(&view(conn, id).await?)
+            },
+        )
+        .await
 }
 
 /// Gives a freed place to the first on the waiting list (FIFO), or frees it when nobody

@@ -18,6 +18,7 @@ use crate::db::work_groups::{self, WorkGroupScopeRow};
 use crate::db::{DbPool, sessions};
 use crate::domain::{EnrolmentStatus, LondonTime, RoleInSchool};
 use crate::error::ApiError;
+use crate::routes::deferred::Deferred;
 use crate::routes::enrolment_register::{self, Register};
 use crate::routes::list::{
     FieldErrors, Filters, ListQuery, NoQueryParameters, Page, page_response, refuse_paging,
@@ -174,19 +175,20 @@ pub async fn list_work_group_enrolments(
     caller: Caller,
     request: HttpRequest,
     path: web::Path<String>,
-    query: EnrolmentList,
+    query: Deferred<EnrolmentList>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_path("id", &path, uuid)?;
-    let as_csv = negotiation::preferred(&request, &[&APPLICATION_JSON, &TEXT_CSV])? == &TEXT_CSV;
-    if as_csv {
-        refuse_paging(&request, "the CSV register")?;
-    }
     let mut conn = pool.get().await?;
     let group = group_row(&mut conn, id).await?;
     let (code, status) = (group.code.clone(), group.status);
     authorize_on_group(&caller, &Action::SeeEnrolments(&group.into()), status)
         .map_err(|refusal| refusal.into_error(format!("Work group {id}")))?;
+    let query = query.take()?;
+    let as_csv = negotiation::preferred(&request, &[&APPLICATION_JSON, &TEXT_CSV])? == &TEXT_CSV;
+    if as_csv {
+        refuse_paging(&request, "the CSV register")?;
+    }
     let mut response = if as_csv {
         let register = Register::load(&mut conn, id, query.filters.status).await?;
         enrolment_register::response(&code, register.to_csv()?)
@@ -235,7 +237,7 @@ async fn group_row(
 pub async fn get_enrolment(
     caller: Caller,
     path: web::Path<String>,
-    _: NoQueryParameters,
+    query: Deferred<NoQueryParameters>,
     pool: web::Data<DbPool>,
 ) -> Result<web::Json<Enrolment>, ApiError> {
     let id = parse_path("id", &path, uuid)?;
@@ -250,6 +252,7 @@ pub async fn get_enrolment(
     };
     authorize(&caller, &Action::SeeEnrolment(&scope))
         .map_err(|refusal| refusal.into_error(&what))?;
+    query.take()?;
     Ok(web::Json(row.into()))
 }
 
@@ -273,11 +276,12 @@ pub async fn get_enrolment(
 pub async fn list_my_enrolments(
     caller: Caller,
     request: HttpRequest,
-    query: EnrolmentList,
+    query: Deferred<EnrolmentList>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     authorize(&caller, &Action::ListOwnEnrolments)
         .map_err(|refusal| refusal.into_error("Enrolments"))?;
+    let query = query.take()?;
     let mut conn = pool.get().await?;
     let rows = queries::list(
         &mut conn,

@@ -82,18 +82,18 @@ fn matches_any(header: &HeaderValue, tag: &str) -> bool {
 /// The longest `If-Match` looked at: room for a few dozen tags, short of a denial of service.
 pub const MAX_IF_MATCH_CHARS: usize = 1024;
 
-/// The request's `If-Match`, if it sent one: 400 naming it when it is longer than
+/// The `If-Match` a request sent, if any: 400 naming it when it is longer than
 /// `MAX_IF_MATCH_CHARS` or not text (visible ASCII, spaces and tabs), as the document says.
 /// Any other value is compared with the current version by `require_current`: one that names
 /// no current version, however it is written, answers 412.
 pub fn if_match(
-    request: &actix_web::HttpRequest,
-) -> Result<Option<HeaderValue>, crate::error::ApiError> {
-    let Some(value) = request.headers().get(header::IF_MATCH) else {
+    value: Option<&HeaderValue>,
+) -> Result<Option<&HeaderValue>, crate::error::ApiError> {
+    let Some(value) = value else {
         return Ok(None);
     };
     if value.len() <= MAX_IF_MATCH_CHARS && value.to_str().is_ok() {
-        Ok(Some(value.clone()))
+        Ok(Some(value))
     } else {
         Err(crate::error::ApiError::invalid(
             "If-Match",

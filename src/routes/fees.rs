@@ -4,19 +4,21 @@
 //! corrected stays, `voided`.
 
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use diesel_async::AsyncConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::auth::policy::{Refusal, UNKNOWN_HUB, may_read_fees};
 use crate::auth::{Action, Caller, authorize};
 use crate::db::fees::{self as queries, FeeFilter, FeeKey, FeeRow};
-use crate::db::{DbPool, audit, lookups};
+use crate::db::{DbPool, audit};
 use crate::domain::{AcademicYear, FeeReason, FeeStatus, LondonTime, Slug, Urn};
 use crate::error::ApiError;
+use crate::routes::deferred::Deferred;
 use crate::routes::list::{FieldErrors, Filters, ListQuery, Page, page_response};
 use crate::routes::projects::Currency;
 use crate::routes::refs::{HubRef, ParticipantRef, SchoolRef, WorkGroupRef};
-use crate::routes::{parse_path, uuid};
+use crate::routes::write::{Answer, Write};
+use crate::routes::{named_hub, parse_path, uuid};
 
 const TAG: &str = "Fees";
 
@@ -174,25 +176,26 @@ type FeeLedgerList = ListQuery<FeeLedgerFilter, FeeKey>;
 pub async fn list_fees(
     caller: Caller,
     request: HttpRequest,
-    query: FeeLedgerList,
+    query: Deferred<FeeLedgerList>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
+    let refused = |refusal: Refusal| refusal.into_error("Fees");
+    may_read_fees(&caller).map_err(refused)?;
+    let query = query.take()?;
     let filters = query.filters;
     let mut conn = pool.get().await?;
-    let named_hub = match &filters.hub {
-        Some(slug) => Some(
-            lookups::hub_id(&mut conn, slug.as_str())
-                .await?
-                .ok_or_else(|| {
-                    ApiError::unprocessable("hub", format!("no hub has the slug {slug}"))
-                })?,
-        ),
-        None => None,
-    };
     // The hub named, else the caller's own (a hub manager's), else every hub (admins only).
-    let hub_id = named_hub.or(caller.hub_id);
-    authorize(&caller, &Action::ReadFees { hub_id })
-        .map_err(|refusal| refusal.into_error("Fees"))?;
+    let hub_id = match &filters.hub {
+        Some(slug) => Some(named_hub(&mut conn, slug.as_str()).await?),
+        None => caller.hub_id,
+    };
+    authorize(&caller, &Action::ReadFees { hub_id }).map_err(refused)?;
+    if let (Some(UNKNOWN_HUB), Some(slug)) = (hub_id, &filters.hub) {
+        return Err(ApiError::unprocessable(
+            "hub",
+            format!("no hub has the slug {slug}"),
+        ));
+    }
     let filter = FeeFilter {
         hub_id,
         school: filters.school,
@@ -241,50 +244,56 @@ pub struct FeeWaiver {
 pub async fn waive_fee(
     caller: Caller,
     path: web::Path<String>,
-    body: web::Json<FeeWaiver>,
+    write: Write<FeeWaiver>,
     pool: web::Data<DbPool>,
-) -> Result<web::Json<Fee>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let id = parse_path("id", &path, uuid)?;
-    let reason = crate::routes::non_empty(&body.reason)
-        .map_err(|error| ApiError::invalid("reason", error.0))?;
     let what = format!("Fee {id}");
     let mut conn = pool.get().await?;
-    let fee = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let (status, hub_id) = queries::lock(conn, id)
-                .await?
-                .ok_or_else(|| ApiError::not_found(&what))?;
-            authorize(&caller, &Action::WaiveFee { hub_id })
-                .map_err(|refusal| refusal.into_error(&what))?;
-            match status {
-                FeeStatus::Owed => {}
-                FeeStatus::Waived => {
-                    return Err(ApiError::Conflict("The fee is already waived.".into()));
+    write
+        .run(
+            &mut conn,
+            &caller,
+            async |conn| {
+                let (status, hub_id) = queries::lock(conn, id)
+                    .await?
+                    .ok_or_else(|| ApiError::not_found(&what))?;
+                authorize(&caller, &Action::WaiveFee { hub_id })
+                    .map_err(|refusal| refusal.into_error(&what))?;
+                Ok(status)
+            },
+            async |conn, status, body| {
+                let reason = crate::routes::non_empty(&body.reason)
+                    .map_err(|error| ApiError::invalid("reason", error.0))?;
+                match status {
+                    FeeStatus::Owed => {}
+                    FeeStatus::Waived => {
+                        return Err(ApiError::Conflict("The fee is already waived.".into()));
+                    }
+                    FeeStatus::Voided => {
+                        return Err(ApiError::Conflict(
+                            "The fee was voided by a correction of attendance: nothing is owed to waive."
+                                .into(),
+                        ));
+                    }
                 }
-                FeeStatus::Voided => {
-                    return Err(ApiError::Conflict(
-                        "The fee was voided by a correction of attendance: nothing is owed to waive."
-                            .into(),
-                    ));
-                }
-            }
-            queries::waive(conn, id, caller.id, &reason).await?;
-            audit::record(
-                conn,
-                Some(caller.id),
-                "fee.waived",
-                "fee",
-                &id.to_string(),
-                serde_json::json!({"before": status, "after": FeeStatus::Waived, "reason": reason}),
-            )
-            .await?;
-            let row = queries::find(conn, id)
-                .await?
-                .ok_or_else(|| ApiError::not_found(&what))?;
-            Ok(Fee::from(row))
-        })
-        .await?;
-    Ok(web::Json(fee))
+                queries::waive(conn, id, caller.id, &reason).await?;
+                audit::record(
+                    conn,
+                    Some(caller.id),
+                    "fee.waived",
+                    "fee",
+                    &id.to_string(),
+                    serde_json::json!({"before": status, "after": FeeStatus::Waived, "reason": reason}),
+                )
+                .await?;
+                let row = queries::find(conn, id)
+                    .await?
+                    .ok_or_else(|| ApiError::not_found(&what))?;
+                Answer::ok(&Fee::from(row))
+            },
+        )
+        .await
 }
 
 pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {

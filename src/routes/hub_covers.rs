@@ -3,9 +3,8 @@
 //! end a cover. History is kept: covers are closed, never deleted. Districts are never covered:
 //! they reach their hub through their county.
 
-use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, delete, get, put, web};
-use diesel_async::{AsyncConnection, AsyncPgConnection};
+use actix_web::{HttpResponse, delete, get, put, web};
+use diesel_async::AsyncPgConnection;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -21,6 +20,7 @@ use crate::routes::local_authority_writes::lock_authority;
 use crate::routes::parse_path;
 use crate::routes::reference_writes::Record;
 use crate::routes::refs::{HubRef, reference};
+use crate::routes::write::{Answer, Write};
 
 const TAG: &str = "Hubs";
 
@@ -133,74 +133,75 @@ pub async fn get_cover(
 pub async fn put_cover(
     caller: Caller,
     path: web::Path<(String, String)>,
+    write: Write,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
-    authorize(&caller, &Action::ManageReferenceData)
-        .map_err(|refusal| refusal.into_error("Hub"))?;
-    let (slug, code) = parse_paths(&path)?;
     let mut conn = pool.get().await?;
-    let (began, cover) = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let authority = lock_authority(conn, &code).await?;
-            if authority.kind == LaKind::District {
-                return Err(ApiError::unprocessable(
-                    "code",
-                    format!(
-                        "{code} is a district: Maths Hubs cover education authorities, and a district reaches its hub through its county{}",
-                        authority
-                            .fields
-                            .parent_gss_code
-                            .map(|county| format!(" {county}"))
-                            .unwrap_or_default()
-                    ),
-                ));
-            }
-            if authority.retired_at.is_some() {
-                return Err(ApiError::Conflict(format!(
-                    "Local authority {code} is retired: no hub covers it any more."
-                )));
-            }
-            let (_, hub_id, hub_retired) = lookups::hubs_for_write(conn, &[slug.as_str()])
-                .await?
-                .pop()
-                .ok_or_else(|| Record::hub(slug.as_str()).not_found())?;
-            if hub_retired {
-                return Err(ApiError::Conflict(format!(
-                    "Hub {slug} is retired: it covers no more local authorities."
-                )));
-            }
-            let previous = covers::current(conn, &code).await?;
-            if previous.as_ref().is_some_and(|(_, id, _)| *id == hub_id) {
-                return Ok((false, find(conn, &slug, &code).await?));
-            }
-            let at = covers::change_time(conn).await?;
-            if let Some((cover_id, _, previous_slug)) = &previous {
-                covers::close(conn, *cover_id, at).await?;
-                let details = serde_json::json!({"local_authority": code, "moved_to": slug});
-                Record::hub(previous_slug)
-                    .audit(conn, &caller, "cover_ended", details)
+    write
+        .run(
+            &mut conn,
+            &caller,
+            async |_| {
+                manage_covers(&caller)?;
+                parse_paths(&path)
+            },
+            async |conn, (slug, code), _| {
+                let authority = lock_authority(conn, &code).await?;
+                if authority.kind == LaKind::District {
+                    return Err(ApiError::unprocessable(
+                        "code",
+                        format!(
+                            "{code} is a district: Maths Hubs cover education authorities, and a district reaches its hub through its county{}",
+                            authority
+                                .fields
+                                .parent_gss_code
+                                .map(|county| format!(" {county}"))
+                                .unwrap_or_default()
+                        ),
+                    ));
+                }
+                if authority.retired_at.is_some() {
+                    return Err(ApiError::Conflict(format!(
+                        "Local authority {code} is retired: no hub covers it any more."
+                    )));
+                }
+                let (_, hub_id, hub_retired) = lookups::hubs_for_write(conn, &[slug.as_str()])
+                    .await?
+                    .pop()
+                    .ok_or_else(|| Record::hub(slug.as_str()).not_found())?;
+                if hub_retired {
+                    return Err(ApiError::Conflict(format!(
+                        "Hub {slug} is retired: it covers no more local authorities."
+                    )));
+                }
+                let previous = covers::current(conn, &code).await?;
+                if previous.as_ref().is_some_and(|(_, id, _)| *id == hub_id) {
+                    return Answer::ok(&Cover::from(find(conn, &slug, &code).await?));
+                }
+                let at = covers::change_time(conn).await?;
+                if let Some((cover_id, _, previous_slug)) = &previous {
+                    covers::close(conn, *cover_id, at).await?;
+                    let details = serde_json::json!({"local_authority": code, "moved_to": slug});
+                    Record::hub(previous_slug)
+                        .audit(conn, &caller, "cover_ended", details)
+                        .await?;
+                }
+                covers::open(conn, hub_id, &code, at).await?;
+                let moved_from = previous.map(|(_, _, previous_slug)| previous_slug);
+                let details = serde_json::json!({"local_authority": code, "moved_from": moved_from});
+                Record::hub(slug.as_str())
+                    .audit(conn, &caller, "cover_started", details)
                     .await?;
-            }
-            covers::open(conn, hub_id, &code, at).await?;
-            let moved_from = previous.map(|(_, _, previous_slug)| previous_slug);
-            let details = serde_json::json!({"local_authority": code, "moved_from": moved_from});
-            Record::hub(slug.as_str())
-                .audit(conn, &caller, "cover_started", details)
-                .await?;
-            Ok((true, find(conn, &slug, &code).await?))
-        })
-        .await?;
-    let cover = Cover::from(cover);
-    Ok(if began {
-        HttpResponse::Created()
-            .insert_header((
-                header::LOCATION,
-                format!("/api/v1/hubs/{slug}/local-authorities/{code}"),
-            ))
-            .json(cover)
-    } else {
-        HttpResponse::Ok().json(cover)
-    })
+                let cover = Cover::from(find(conn, &slug, &code).await?);
+                Answer::created(format!("/api/v1/hubs/{slug}/local-authorities/{code}"), &cover)
+            },
+        )
+        .await
+}
+
+/// Covers are changed by national admins only.
+fn manage_covers(caller: &Caller) -> Result<(), ApiError> {
+    authorize(caller, &Action::ManageReferenceData).map_err(|refusal| refusal.into_error("Hub"))
 }
 
 /// End a cover
@@ -226,35 +227,41 @@ pub async fn put_cover(
 #[delete("/hubs/{slug}/local-authorities/{code}")]
 pub async fn end_cover(
     caller: Caller,
-    request: HttpRequest,
     path: web::Path<(String, String)>,
+    write: Write,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
-    authorize(&caller, &Action::ManageReferenceData)
-        .map_err(|refusal| refusal.into_error("Hub"))?;
-    let (slug, code) = parse_paths(&path)?;
-    let if_match = crate::routes::etag::if_match(&request)?;
     let mut conn = pool.get().await?;
-    conn.transaction::<_, ApiError, _>(async |conn| {
-        lock_authority(conn, &code).await?;
-        let cover = find(conn, &slug, &code).await?;
-        let cover_id = cover.id;
-        if let Some(if_match) = &if_match {
-            require_current(
-                if_match,
-                &Cover::from(cover),
-                format_args!("The cover of {code} by hub {slug}"),
-            )?;
-        }
-        let at = covers::change_time(conn).await?;
-        covers::close(conn, cover_id, at).await?;
-        let details = serde_json::json!({"local_authority": code, "moved_to": null});
-        Record::hub(slug.as_str())
-            .audit(conn, &caller, "cover_ended", details)
-            .await
-    })
-    .await?;
-    Ok(HttpResponse::NoContent().finish())
+    write
+        .run(
+            &mut conn,
+            &caller,
+            async |_| {
+                manage_covers(&caller)?;
+                parse_paths(&path)
+            },
+            async |conn, (slug, code), _| {
+                let if_match = write.if_match()?;
+                lock_authority(conn, &code).await?;
+                let cover = find(conn, &slug, &code).await?;
+                let cover_id = cover.id;
+                if let Some(if_match) = if_match {
+                    require_current(
+                        if_match,
+                        &Cover::from(cover),
+                        format_args!("The cover of {code} by hub {slug}"),
+                    )?;
+                }
+                let at = covers::change_time(conn).await?;
+                covers::close(conn, cover_id, at).await?;
+                let details = serde_json::json!({"local_authority": code, "moved_to": null});
+                Record::hub(slug.as_str())
+                    .audit(conn, &caller, "cover_ended", details)
+                    .await?;
+                Answer::no_content()
+            },
+        )
+        .await
 }
 
 pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {

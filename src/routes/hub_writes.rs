@@ -5,8 +5,8 @@
 //! changes, takes no authorities and no strategic partners.
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, patch, post, web};
-use diesel_async::{AsyncConnection, AsyncPgConnection};
+use actix_web::{HttpResponse, patch, post, web};
+use diesel_async::AsyncPgConnection;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -18,6 +18,7 @@ use crate::error::ApiError;
 use crate::routes::hubs::HubDetail;
 use crate::routes::list::FieldErrors;
 use crate::routes::reference_writes::Record;
+use crate::routes::write::{Answer, Write};
 use crate::routes::{non_empty, parse_path, web_address};
 
 const TAG: &str = "Hubs";
@@ -135,12 +136,40 @@ pub(crate) async fn lock_current(
 #[post("/hubs")]
 pub async fn create_hub(
     caller: Caller,
-    body: web::Json<NewHub>,
+    write: Write<NewHub>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
-    authorize(&caller, &Action::ManageReferenceData)
-        .map_err(|refusal| refusal.into_error("Hub"))?;
-    let body = body.into_inner();
+    let mut conn = pool.get().await?;
+    write
+        .run(
+            &mut conn,
+            &caller,
+            async |_| manage_hubs(&caller),
+            async |conn, (), body| {
+                let (slug, fields) = new_hub(body)?;
+                writes::insert(conn, &slug, &fields).await?;
+                Record::hub(slug.as_str())
+                    .audit(
+                        conn,
+                        &caller,
+                        "created",
+                        serde_json::json!({"after": fields}),
+                    )
+                    .await?;
+                let created = view(conn, &slug).await?;
+                Answer::created(format!("/api/v1/hubs/{slug}"), &created)
+            },
+        )
+        .await
+}
+
+/// Hubs are changed by national admins only.
+fn manage_hubs(caller: &Caller) -> Result<(), ApiError> {
+    authorize(caller, &Action::ManageReferenceData).map_err(|refusal| refusal.into_error("Hub"))
+}
+
+/// The hub a body describes, each field checked.
+fn new_hub(body: NewHub) -> Result<(Slug, HubFields), ApiError> {
     let mut errors = FieldErrors::default();
     let slug = errors.parse("slug", Some(body.slug), Slug::parse);
     let name = errors.parse("name", Some(body.name), non_empty);
@@ -150,7 +179,6 @@ pub async fn create_hub(
     let contact_email = errors.parse("contact_email", body.contact_email, email);
     let website = errors.parse("website", body.website, web_address);
     errors.into_result()?;
-    let slug = slug.expect("parsed");
     let fields = HubFields {
         name: name.expect("parsed"),
         region: region.expect("parsed").into_inner(),
@@ -159,25 +187,7 @@ pub async fn create_hub(
         contact_email,
         website,
     };
-
-    let mut conn = pool.get().await?;
-    let created = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            writes::insert(conn, &slug, &fields).await?;
-            Record::hub(slug.as_str())
-                .audit(
-                    conn,
-                    &caller,
-                    "created",
-                    serde_json::json!({"after": fields}),
-                )
-                .await?;
-            view(conn, &slug).await
-        })
-        .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/hubs/{slug}")))
-        .json(created))
+    Ok((slug.expect("parsed"), fields))
 }
 
 /// Update a Maths Hub
@@ -201,48 +211,68 @@ pub async fn create_hub(
 #[patch("/hubs/{slug}")]
 pub async fn update_hub(
     caller: Caller,
-    request: HttpRequest,
     path: web::Path<String>,
-    body: web::Json<HubChanges>,
+    write: Write<HubChanges>,
     pool: web::Data<DbPool>,
-) -> Result<web::Json<HubDetail>, ApiError> {
-    authorize(&caller, &Action::ManageReferenceData)
-        .map_err(|refusal| refusal.into_error("Hub"))?;
+) -> Result<HttpResponse, ApiError> {
     let slug = parse_path("slug", &path, Slug::parse)?;
-    let changes = body.into_inner();
-    let mut errors = FieldErrors::default();
-    let name = errors.parse("name", changes.name, non_empty);
-    let region = errors.parse("region", changes.region, Region::parse);
-    let lead_school = changes
-        .lead_school
-        .map(|school| LeadSchoolInput::columns(school, &mut errors));
-    let contact_email = errors.parse_nullable("contact_email", changes.contact_email, email);
-    let website = errors.parse_nullable("website", changes.website, web_address);
-    errors.into_result()?;
-    let if_match = crate::routes::etag::if_match(&request)?;
-
     let mut conn = pool.get().await?;
-    let changed = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let hub = lock_current(conn, &slug, if_match.as_ref()).await?;
-            let before = hub.fields;
-            let mut fields = before.clone();
-            fields.name = name.unwrap_or(fields.name);
-            fields.region = region.map_or(fields.region, Region::into_inner);
-            if let Some((name, urn)) = lead_school {
-                (fields.lead_school_name, fields.lead_school_urn) = (name, urn);
-            }
-            fields.contact_email = contact_email.unwrap_or(fields.contact_email);
-            fields.website = website.unwrap_or(fields.website);
-            writes::update(conn, hub.id, &fields).await?;
-            let details = serde_json::json!({"before": before, "after": fields});
-            Record::hub(slug.as_str())
-                .audit(conn, &caller, "updated", details)
-                .await?;
-            view(conn, &slug).await
-        })
-        .await?;
-    Ok(web::Json(changed))
+    write
+        .run(
+            &mut conn,
+            &caller,
+            async |_| manage_hubs(&caller),
+            async |conn, (), changes| {
+                let changes = HubEdit::parse(changes)?;
+                let hub = lock_current(conn, &slug, write.if_match()?).await?;
+                let before = hub.fields;
+                let fields = changes.apply_to(before.clone());
+                writes::update(conn, hub.id, &fields).await?;
+                let details = serde_json::json!({"before": before, "after": fields});
+                Record::hub(slug.as_str())
+                    .audit(conn, &caller, "updated", details)
+                    .await?;
+                Answer::ok(&view(conn, &slug).await?)
+            },
+        )
+        .await
+}
+
+/// What a change of a hub sets, each field checked: `None` where it sets nothing.
+struct HubEdit {
+    name: Option<String>,
+    region: Option<Region>,
+    lead_school: Option<LeadSchoolColumns>,
+    contact_email: Option<Option<String>>,
+    website: Option<Option<String>>,
+}
+
+impl HubEdit {
+    fn parse(changes: HubChanges) -> Result<Self, ApiError> {
+        let mut errors = FieldErrors::default();
+        let edit = Self {
+            name: errors.parse("name", changes.name, non_empty),
+            region: errors.parse("region", changes.region, Region::parse),
+            lead_school: changes
+                .lead_school
+                .map(|school| LeadSchoolInput::columns(school, &mut errors)),
+            contact_email: errors.parse_nullable("contact_email", changes.contact_email, email),
+            website: errors.parse_nullable("website", changes.website, web_address),
+        };
+        errors.into_result().map(|()| edit)
+    }
+
+    /// `fields` with what was sent set.
+    fn apply_to(self, mut fields: HubFields) -> HubFields {
+        fields.name = self.name.unwrap_or(fields.name);
+        fields.region = self.region.map_or(fields.region, Region::into_inner);
+        if let Some((name, urn)) = self.lead_school {
+            (fields.lead_school_name, fields.lead_school_urn) = (name, urn);
+        }
+        fields.contact_email = self.contact_email.unwrap_or(fields.contact_email);
+        fields.website = self.website.unwrap_or(fields.website);
+        fields
+    }
 }
 
 /// Why a hub cannot be retired yet, one phrase per reason.
@@ -287,25 +317,28 @@ fn still_relied_on(uses: &HubUses) -> Vec<String> {
 pub async fn retire_hub(
     caller: Caller,
     path: web::Path<String>,
+    write: Write,
     pool: web::Data<DbPool>,
-) -> Result<web::Json<HubDetail>, ApiError> {
-    authorize(&caller, &Action::ManageReferenceData)
-        .map_err(|refusal| refusal.into_error("Hub"))?;
+) -> Result<HttpResponse, ApiError> {
     let slug = parse_path("slug", &path, Slug::parse)?;
     let mut conn = pool.get().await?;
-    let retired = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let record = Record::hub(slug.as_str());
-            let hub = lock_current(conn, &slug, None).await?;
-            let reasons = still_relied_on(&writes::uses(conn, hub.id).await?);
-            record.refuse_while_relied_on(&reasons, "Move or end these")?;
-            writes::retire(conn, hub.id).await?;
-            let details = serde_json::json!({"before": hub.fields});
-            record.audit(conn, &caller, "retired", details).await?;
-            view(conn, &slug).await
-        })
-        .await?;
-    Ok(web::Json(retired))
+    write
+        .run(
+            &mut conn,
+            &caller,
+            async |_| manage_hubs(&caller),
+            async |conn, (), _| {
+                let record = Record::hub(slug.as_str());
+                let hub = lock_current(conn, &slug, None).await?;
+                let reasons = still_relied_on(&writes::uses(conn, hub.id).await?);
+                record.refuse_while_relied_on(&reasons, "Move or end these")?;
+                writes::retire(conn, hub.id).await?;
+                let details = serde_json::json!({"before": hub.fields});
+                record.audit(conn, &caller, "retired", details).await?;
+                Answer::ok(&view(conn, &slug).await?)
+            },
+        )
+        .await
 }
 
 pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {

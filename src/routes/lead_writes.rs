@@ -2,14 +2,13 @@
 //! hub's leads and edit them; a lead edits their own bio, and sending any other field answers
 //! 403 naming it. Every change is audited with the profile as it was and as it became.
 
-use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, patch, post, web};
+use actix_web::{HttpResponse, patch, post, web};
 use chrono::Datelike;
-use diesel_async::{AsyncConnection, AsyncPgConnection};
+use diesel_async::AsyncPgConnection;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::auth::policy::LeadProfileScope;
+use crate::auth::policy::{LeadProfileScope, may_create_lead_profiles};
 use crate::auth::{Action, Caller, authorize};
 use crate::db::lead_writes::{self as writes, ProfileFields};
 use crate::db::{DbPool, audit, leads as reads};
@@ -18,6 +17,7 @@ use crate::error::ApiError;
 use crate::routes::etag::require_current;
 use crate::routes::leads::Lead;
 use crate::routes::list::FieldErrors;
+use crate::routes::write::{Answer, Write};
 use crate::routes::{non_empty, nullable, parse_path, set_if_sent, text_up_to, uuid};
 
 const TAG: &str = "Leads";
@@ -225,45 +225,53 @@ async fn current(conn: &mut AsyncPgConnection, id: uuid::Uuid) -> Result<Lead, A
 #[post("/leads")]
 pub async fn create_lead_profile(
     caller: Caller,
-    body: web::Json<NewLeadProfile>,
+    write: Write<NewLeadProfile>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
-    let (id, changes) = body.into_inner().split();
-    let mut errors = FieldErrors::default();
-    let parsed = Parsed::parse(changes, &mut errors);
-    errors.into_result()?;
-    let fields = parsed.into_new_fields();
-
     let mut conn = pool.get().await?;
-    let view = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let hub_id = writes::lead_hub(conn, id).await?.ok_or_else(|| {
-                ApiError::unprocessable("user_id", "must be the id of an enabled lead account")
-            })?;
-            let scope = LeadProfileScope {
-                user_id: id,
-                hub_id: Some(hub_id),
-            };
-            authorize(&caller, &Action::ManageLeadProfile(&scope))
-                .map_err(|refusal| refusal.into_error(format!("LLME profile {id}")))?;
-            check_membership(&fields)?;
-            writes::insert(conn, id, hub_id, &fields).await?;
-            let view = current(conn, id).await?;
-            audit::record(
-                conn,
-                Some(caller.id),
-                "llme_profile.created",
-                "llme_profile",
-                &id.to_string(),
-                serde_json::json!({"after": view}),
-            )
-            .await?;
-            Ok(view)
-        })
-        .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/leads/{id}")))
-        .json(view))
+    write
+        .run(
+            &mut conn,
+            &caller,
+            async |conn| {
+                may_create_lead_profiles(&caller)
+                    .map_err(|refusal| refusal.into_error("LLME profile"))?;
+                let id = write.body()?.user_id;
+                // An id that is no enabled lead's is nobody's hub's: admins' only to be told so.
+                let hub_id = writes::lead_hub(conn, id).await?;
+                let scope = LeadProfileScope {
+                    user_id: id,
+                    hub_id,
+                };
+                authorize(&caller, &Action::ManageLeadProfile(&scope))
+                    .map_err(|refusal| refusal.into_error(format!("LLME profile {id}")))?;
+                Ok(hub_id)
+            },
+            async |conn, hub_id, body| {
+                let (id, changes) = body.split();
+                let mut errors = FieldErrors::default();
+                let parsed = Parsed::parse(changes, &mut errors);
+                errors.into_result()?;
+                let hub_id = hub_id.ok_or_else(|| {
+                    ApiError::unprocessable("user_id", "must be the id of an enabled lead account")
+                })?;
+                let fields = parsed.into_new_fields();
+                check_membership(&fields)?;
+                writes::insert(conn, id, hub_id, &fields).await?;
+                let view = current(conn, id).await?;
+                audit::record(
+                    conn,
+                    Some(caller.id),
+                    "llme_profile.created",
+                    "llme_profile",
+                    &id.to_string(),
+                    serde_json::json!({"after": view}),
+                )
+                .await?;
+                Answer::created(format!("/api/v1/leads/{id}"), &view)
+            },
+        )
+        .await
 }
 
 /// Update an LLME profile
@@ -288,65 +296,67 @@ pub async fn create_lead_profile(
 #[patch("/leads/{id}")]
 pub async fn update_lead_profile(
     caller: Caller,
-    request: HttpRequest,
     path: web::Path<String>,
-    body: web::Json<LeadProfileChanges>,
+    write: Write<LeadProfileChanges>,
     pool: web::Data<DbPool>,
-) -> Result<web::Json<Lead>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let id = parse_path("id", &path, uuid)?;
-    let changes = body.into_inner();
-    let managed = changes.managed_fields();
-    let mut errors = FieldErrors::default();
-    let parsed = Parsed::parse(changes, &mut errors);
-    errors.into_result()?;
-    let if_match = crate::routes::etag::if_match(&request)?;
-
+    let what = format!("LLME profile {id}");
     let mut conn = pool.get().await?;
-    let view = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let what = format!("LLME profile {id}");
-            let (hub_id, mut fields) = writes::lock(conn, id)
-                .await?
-                .ok_or_else(|| ApiError::not_found(&what))?;
-            let scope = LeadProfileScope {
-                user_id: id,
-                hub_id,
-            };
-            if managed.is_empty() {
+    write
+        .run(
+            &mut conn,
+            &caller,
+            async |conn| {
+                let (hub_id, fields) = writes::lock(conn, id)
+                    .await?
+                    .ok_or_else(|| ApiError::not_found(&what))?;
+                let scope = LeadProfileScope {
+                    user_id: id,
+                    hub_id,
+                };
+                // Who may edit the profile at all comes first; then the fields sent.
                 authorize(&caller, &Action::EditLeadBio(&scope))
                     .map_err(|refusal| refusal.into_error(&what))?;
-            } else {
-                authorize(&caller, &Action::ManageLeadProfile(&scope)).map_err(|refusal| {
-                    match refusal.into_error(&what) {
-                        ApiError::Forbidden(reason) => ApiError::Forbidden(format!(
-                            "{reason} Not allowed here: {}.",
-                            managed.join(", ")
-                        )),
-                        other => other,
-                    }
-                })?;
-            }
-            let before = current(conn, id).await?;
-            if let Some(if_match) = &if_match {
-                require_current(if_match, &before, &what)?;
-            }
-            parsed.apply_to(&mut fields);
-            check_membership(&fields)?;
-            writes::update(conn, id, &fields).await?;
-            let after = current(conn, id).await?;
-            audit::record(
-                conn,
-                Some(caller.id),
-                "llme_profile.updated",
-                "llme_profile",
-                &id.to_string(),
-                serde_json::json!({"before": before, "after": after}),
-            )
-            .await?;
-            Ok(after)
-        })
-        .await?;
-    Ok(web::Json(view))
+                let managed = write.body()?.managed_fields();
+                if !managed.is_empty() {
+                    authorize(&caller, &Action::ManageLeadProfile(&scope)).map_err(|refusal| {
+                        match refusal.into_error(&what) {
+                            ApiError::Forbidden(reason) => ApiError::Forbidden(format!(
+                                "{reason} Not allowed here: {}.",
+                                managed.join(", ")
+                            )),
+                            other => other,
+                        }
+                    })?;
+                }
+                Ok(fields)
+            },
+            async |conn, mut fields, changes| {
+                let mut errors = FieldErrors::default();
+                let parsed = Parsed::parse(changes, &mut errors);
+                errors.into_result()?;
+                let before = current(conn, id).await?;
+                if let Some(if_match) = write.if_match()? {
+                    require_current(if_match, &before, &what)?;
+                }
+                parsed.apply_to(&mut fields);
+                check_membership(&fields)?;
+                writes::update(conn, id, &fields).await?;
+                let after = current(conn, id).await?;
+                audit::record(
+                    conn,
+                    Some(caller.id),
+                    "llme_profile.updated",
+                    "llme_profile",
+                    &id.to_string(),
+                    serde_json::json!({"before": before, "after": after}),
+                )
+                .await?;
+                Answer::ok(&after)
+            },
+        )
+        .await
 }
 
 pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -5,9 +5,8 @@
 //! area): otherwise 409 names what does, to be moved first. A retired authority no longer
 //! changes and cannot be named by new covers, areas or districts.
 
-use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, patch, post, web};
-use diesel_async::{AsyncConnection, AsyncPgConnection};
+use actix_web::{HttpResponse, patch, post, web};
+use diesel_async::AsyncPgConnection;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -21,6 +20,7 @@ use crate::error::ApiError;
 use crate::routes::list::FieldErrors;
 use crate::routes::local_authorities::LocalAuthority;
 use crate::routes::reference_writes::Record;
+use crate::routes::write::{Answer, Write};
 use crate::routes::{non_empty, parse_path};
 
 const TAG: &str = "Local authorities";
@@ -165,63 +165,68 @@ pub(crate) async fn lock_authority(
 #[post("/local-authorities")]
 pub async fn create_local_authority(
     caller: Caller,
-    body: web::Json<NewLocalAuthority>,
+    write: Write<NewLocalAuthority>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
-    authorize(&caller, &Action::ManageReferenceData)
-        .map_err(|refusal| refusal.into_error("Local authority"))?;
-    let body = body.into_inner();
-    let mut errors = FieldErrors::default();
-    let code = errors.parse("gss_code", Some(body.gss_code), GssCode::parse);
-    let la_number = errors.parse("la_number", body.la_number, LaNumber::parse);
-    let name = errors.parse("name", Some(body.name), non_empty);
-    let region = errors.parse("region", Some(body.region), Region::parse);
-    let kind = errors.parse("kind", body.kind, LaKind::parse);
-    let parent_sent = body.parent.is_some();
-    let parent = errors.parse("parent", body.parent, GssCode::parse);
-    if let (Some(code), Some(kind)) = (&code, kind)
-        && code.kind() != kind
-    {
-        errors.refuse(
-            "kind",
-            format!(
-                "must be {} for the GSS code {code}: its prefix names the kind",
-                code.kind()
-            ),
-        );
-    }
-
     let mut conn = pool.get().await?;
-    let created = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            // A malformed parent is already named; a missing one is checked here.
-            if let Some(code) = &code
-                && (parent.is_some() || !parent_sent)
-            {
-                check_parent(conn, code.kind(), parent.as_ref(), &mut errors).await?;
-            }
-            errors.into_result()?;
-            let code = code.expect("parsed");
-            let fields = LocalAuthorityFields {
-                la_number: la_number.map(LaNumber::into_inner),
-                name: name.expect("parsed"),
-                region: region.expect("parsed").into_inner(),
-                parent_gss_code: parent.map(GssCode::into_inner),
-            };
-            writes::insert(conn, &code, &fields).await?;
-            let details = serde_json::json!({"kind": code.kind(), "after": fields});
-            Record::local_authority(code.as_str())
-                .audit(conn, &caller, "created", details)
-                .await?;
-            view(conn, &code).await
-        })
-        .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((
-            header::LOCATION,
-            format!("/api/v1/local-authorities/{}", created.gss_code),
-        ))
-        .json(created))
+    write
+        .run(
+            &mut conn,
+            &caller,
+            async |_| manage_authorities(&caller),
+            async |conn, (), body| {
+                let mut errors = FieldErrors::default();
+                let code = errors.parse("gss_code", Some(body.gss_code), GssCode::parse);
+                let la_number = errors.parse("la_number", body.la_number, LaNumber::parse);
+                let name = errors.parse("name", Some(body.name), non_empty);
+                let region = errors.parse("region", Some(body.region), Region::parse);
+                let kind = errors.parse("kind", body.kind, LaKind::parse);
+                let parent_sent = body.parent.is_some();
+                let parent = errors.parse("parent", body.parent, GssCode::parse);
+                if let (Some(code), Some(kind)) = (&code, kind)
+                    && code.kind() != kind
+                {
+                    errors.refuse(
+                        "kind",
+                        format!(
+                            "must be {} for the GSS code {code}: its prefix names the kind",
+                            code.kind()
+                        ),
+                    );
+                }
+                // A malformed parent is already named; a missing one is checked here.
+                if let Some(code) = &code
+                    && (parent.is_some() || !parent_sent)
+                {
+                    check_parent(conn, code.kind(), parent.as_ref(), &mut errors).await?;
+                }
+                errors.into_result()?;
+                let code = code.expect("parsed");
+                let fields = LocalAuthorityFields {
+                    la_number: la_number.map(LaNumber::into_inner),
+                    name: name.expect("parsed"),
+                    region: region.expect("parsed").into_inner(),
+                    parent_gss_code: parent.map(GssCode::into_inner),
+                };
+                writes::insert(conn, &code, &fields).await?;
+                let details = serde_json::json!({"kind": code.kind(), "after": fields});
+                Record::local_authority(code.as_str())
+                    .audit(conn, &caller, "created", details)
+                    .await?;
+                let created = view(conn, &code).await?;
+                Answer::created(
+                    format!("/api/v1/local-authorities/{}", created.gss_code),
+                    &created,
+                )
+            },
+        )
+        .await
+}
+
+/// Local authorities are changed by national admins only.
+fn manage_authorities(caller: &Caller) -> Result<(), ApiError> {
+    authorize(caller, &Action::ManageReferenceData)
+        .map_err(|refusal| refusal.into_error("Local authority"))
 }
 
 /// Update a local authority
@@ -245,54 +250,54 @@ pub async fn create_local_authority(
 #[patch("/local-authorities/{code}")]
 pub async fn update_local_authority(
     caller: Caller,
-    request: HttpRequest,
     path: web::Path<String>,
-    body: web::Json<LocalAuthorityChanges>,
+    write: Write<LocalAuthorityChanges>,
     pool: web::Data<DbPool>,
-) -> Result<web::Json<LocalAuthority>, ApiError> {
-    authorize(&caller, &Action::ManageReferenceData)
-        .map_err(|refusal| refusal.into_error("Local authority"))?;
+) -> Result<HttpResponse, ApiError> {
     let code = parse_path("code", &path, GssCode::parse)?;
-    let changes = body.into_inner();
-    let mut errors = FieldErrors::default();
-    let la_number = errors.parse_nullable("la_number", changes.la_number, LaNumber::parse);
-    let name = errors.parse("name", changes.name, non_empty);
-    let region = errors.parse("region", changes.region, Region::parse);
-    let parent = errors.parse("parent", changes.parent.clone(), GssCode::parse);
-    let if_match = crate::routes::etag::if_match(&request)?;
     let record = Record::local_authority(code.as_str());
-
     let mut conn = pool.get().await?;
-    let changed = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let current = lock_authority(conn, &code).await?;
-            record
-                .require_changeable(current.retired_at, if_match.as_ref(), async || {
-                    view(conn, &code).await
-                })
-                .await?;
-            if parent.is_some() {
-                check_parent(conn, current.kind, parent.as_ref(), &mut errors).await?;
-            }
-            errors.into_result()?;
-            let before = current.fields;
-            let fields = LocalAuthorityFields {
-                la_number: la_number.map_or(before.la_number.clone(), |number| {
-                    number.map(LaNumber::into_inner)
-                }),
-                name: name.unwrap_or(before.name.clone()),
-                region: region.map_or(before.region.clone(), Region::into_inner),
-                parent_gss_code: parent
-                    .map(GssCode::into_inner)
-                    .or(before.parent_gss_code.clone()),
-            };
-            writes::update(conn, &code, &fields).await?;
-            let details = serde_json::json!({"before": before, "after": fields});
-            record.audit(conn, &caller, "updated", details).await?;
-            view(conn, &code).await
-        })
-        .await?;
-    Ok(web::Json(changed))
+    write
+        .run(
+            &mut conn,
+            &caller,
+            async |_| manage_authorities(&caller),
+            async |conn, (), changes| {
+                let mut errors = FieldErrors::default();
+                let la_number =
+                    errors.parse_nullable("la_number", changes.la_number, LaNumber::parse);
+                let name = errors.parse("name", changes.name, non_empty);
+                let region = errors.parse("region", changes.region, Region::parse);
+                let parent = errors.parse("parent", changes.parent.clone(), GssCode::parse);
+                let if_match = write.if_match()?;
+                let current = lock_authority(conn, &code).await?;
+                record
+                    .require_changeable(current.retired_at, if_match, async || {
+                        view(conn, &code).await
+                    })
+                    .await?;
+                if parent.is_some() {
+                    check_parent(conn, current.kind, parent.as_ref(), &mut errors).await?;
+                }
+                errors.into_result()?;
+                let before = current.fields;
+                let fields = LocalAuthorityFields {
+                    la_number: la_number.map_or(before.la_number.clone(), |number| {
+                        number.map(LaNumber::into_inner)
+                    }),
+                    name: name.unwrap_or(before.name.clone()),
+                    region: region.map_or(before.region.clone(), Region::into_inner),
+                    parent_gss_code: parent
+                        .map(GssCode::into_inner)
+                        .or(before.parent_gss_code.clone()),
+                };
+                writes::update(conn, &code, &fields).await?;
+                let details = serde_json::json!({"before": before, "after": fields});
+                record.audit(conn, &caller, "updated", details).await?;
+                Answer::ok(&view(conn, &code).await?)
+            },
+        )
+        .await
 }
 
 /// Why an authority cannot be retired yet, one phrase per reason.
@@ -339,28 +344,31 @@ fn still_relied_on(uses: &AuthorityUses) -> Vec<String> {
 pub async fn retire_local_authority(
     caller: Caller,
     path: web::Path<String>,
+    write: Write,
     pool: web::Data<DbPool>,
-) -> Result<web::Json<LocalAuthority>, ApiError> {
-    authorize(&caller, &Action::ManageReferenceData)
-        .map_err(|refusal| refusal.into_error("Local authority"))?;
+) -> Result<HttpResponse, ApiError> {
     let code = parse_path("code", &path, GssCode::parse)?;
     let mut conn = pool.get().await?;
-    let retired = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let record = Record::local_authority(code.as_str());
-            let current = lock_authority(conn, &code).await?;
-            if current.retired_at.is_some() {
-                return Err(ApiError::Conflict(format!("{record} is already retired.")));
-            }
-            let reasons = still_relied_on(&writes::uses(conn, &code).await?);
-            record.refuse_while_relied_on(&reasons, "Move these elsewhere")?;
-            writes::retire(conn, &code).await?;
-            let details = serde_json::json!({"before": current.fields});
-            record.audit(conn, &caller, "retired", details).await?;
-            view(conn, &code).await
-        })
-        .await?;
-    Ok(web::Json(retired))
+    write
+        .run(
+            &mut conn,
+            &caller,
+            async |_| manage_authorities(&caller),
+            async |conn, (), _| {
+                let record = Record::local_authority(code.as_str());
+                let current = lock_authority(conn, &code).await?;
+                if current.retired_at.is_some() {
+                    return Err(ApiError::Conflict(format!("{record} is already retired.")));
+                }
+                let reasons = still_relied_on(&writes::uses(conn, &code).await?);
+                record.refuse_while_relied_on(&reasons, "Move these elsewhere")?;
+                writes::retire(conn, &code).await?;
+                let details = serde_json::json!({"before": current.fields});
+                record.audit(conn, &caller, "retired", details).await?;
+                Answer::ok(&view(conn, &code).await?)
+            },
+        )
+        .await
 }
 
 pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -1,7 +1,6 @@
 //! `/me`: the caller's own account, and the changes a person may make to it themselves.
 
-use actix_web::{get, patch, web};
-use diesel_async::AsyncConnection;
+use actix_web::{HttpResponse, get, patch, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -14,6 +13,7 @@ use crate::error::ApiError;
 use crate::routes::list::{FieldErrors, NoQueryParameters};
 use crate::routes::partners::PartnerClient;
 use crate::routes::users::User;
+use crate::routes::write::{Answer, Write};
 
 const TAG: &str = "Account";
 
@@ -98,86 +98,92 @@ pub async fn get_me(
 #[patch("/me")]
 pub async fn update_me(
     caller: Caller,
-    body: web::Json<MyChanges>,
+    write: Write<MyChanges>,
     auth: web::Data<Auth>,
     pool: web::Data<DbPool>,
-) -> Result<web::Json<User>, ApiError> {
-    if caller.kind == CallerKind::PartnerClient {
-        return Err(ApiError::Forbidden(
-            "Partner credentials have no account to change; admins manage them at /partners."
-                .into(),
-        ));
-    }
-    let changes = body.into_inner();
-    let mut errors = FieldErrors::default();
-    let name = errors.parse("name", changes.name, crate::routes::non_empty);
-    let password = errors.parse("password", changes.password, NewPassword::parse);
-    let school = errors.parse("school_urn", changes.school_urn, Urn::parse);
-    let current_password = errors.parse(
-        "current_password",
-        changes.current_password.clone(),
-        crate::routes::auth::secret,
-    );
-    if password.is_some() && changes.current_password.is_none() {
-        errors.refuse("current_password", "is required to set a new password");
-    }
-    errors.into_result()?;
-    let moves_school = school.is_some() || changes.role_in_school.is_some();
-    if moves_school && caller.role != Role::Participant {
-        return Err(ApiError::Forbidden(
-            "Only participants have a school and a role in it.".into(),
-        ));
-    }
-
+) -> Result<HttpResponse, ApiError> {
     let mut conn = pool.get().await?;
-    let new_password_hash = match (password, current_password) {
-        (Some(password), Some(current)) => {
-            let stored = queries::password_hash(&mut conn, caller.id).await?;
-            if !auth.passwords.verify(current, stored).await? {
-                return Err(ApiError::unprocessable("current_password", "is wrong"));
-            }
-            Some(auth.passwords.hash(password.expose().to_owned()).await?)
-        }
-        _ => None,
-    };
-    let school_urn = match &school {
-        Some(urn) => Some(resolve_school(&mut conn, urn).await?),
-        None => None,
-    };
-    let row = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let current = queries::find(conn, AccountScope::Everyone, caller.id, true)
-                .await?
-                .ok_or_else(|| ApiError::Unauthorized("The account no longer exists.".into()))?;
-            let mut fields = current.fields();
-            if let Some(name) = name {
-                fields.name = name;
-            }
-            if let Some(urn) = school_urn {
-                fields.school_urn = Some(urn);
-            }
-            if let Some(role_in_school) = changes.role_in_school {
-                fields.role_in_school = Some(role_in_school);
-            }
-            queries::update(conn, &current, &fields).await?;
-            if let Some(hash) = &new_password_hash {
-                queries::set_password(conn, caller.id, hash).await?;
-            }
-            audit::record(
-                conn,
-                Some(caller.id),
-                "user.updated_own",
-                "user",
-                &caller.id.to_string(),
-                serde_json::json!({"password": new_password_hash.is_some(), "school": fields.school_urn}),
-            )
-            .await?;
-            Ok(queries::find(conn, AccountScope::Everyone, caller.id, false)
-                .await?
-                .expect("locked above"))
-        })
-        .await?;
-    Ok(web::Json(row.into()))
+    write
+        .run(
+            &mut conn,
+            &caller,
+            async |_| {
+                if caller.kind == CallerKind::PartnerClient {
+                    return Err(ApiError::Forbidden(
+                        "Partner credentials have no account to change; admins manage them at /partners."
+                            .into(),
+                    ));
+                }
+                let changes = write.body()?;
+                let moves_school = changes.school_urn.is_some() || changes.role_in_school.is_some();
+                if moves_school && caller.role != Role::Participant {
+                    return Err(ApiError::Forbidden(
+                        "Only participants have a school and a role in it.".into(),
+                    ));
+                }
+                Ok(())
+            },
+            async |conn, (), changes| {
+                let mut errors = FieldErrors::default();
+                let name = errors.parse("name", changes.name, crate::routes::non_empty);
+                let password = errors.parse("password", changes.password, NewPassword::parse);
+                let school = errors.parse("school_urn", changes.school_urn, Urn::parse);
+                let current_password = errors.parse(
+                    "current_password",
+                    changes.current_password.clone(),
+                    crate::routes::auth::secret,
+                );
+                if password.is_some() && changes.current_password.is_none() {
+                    errors.refuse("current_password", "is required to set a new password");
+                }
+                errors.into_result()?;
+                let new_password_hash = match (password, current_password) {
+                    (Some(password), Some(current)) => {
+                        let stored = queries::password_hash(conn, caller.id).await?;
+                        if !auth.passwords.verify(current, stored).await? {
+                            return Err(ApiError::unprocessable("current_password", "is wrong"));
+                        }
+                        Some(auth.passwords.hash(password.expose().to_owned()).await?)
+                    }
+                    _ => None,
+                };
+                let school_urn = match &school {
+                    Some(urn) => Some(resolve_school(conn, urn).await?),
+                    None => None,
+                };
+                let current = queries::find(conn, AccountScope::Everyone, caller.id, true)
+                    .await?
+                    .ok_or_else(|| ApiError::Unauthorized("The account no longer exists.".into()))?;
+                let mut fields = current.fields();
+                if let Some(name) = name {
+                    fields.name = name;
+                }
+                if let Some(urn) = school_urn {
+                    fields.school_urn = Some(urn);
+                }
+                if let Some(role_in_school) = changes.role_in_school {
+                    fields.role_in_school = Some(role_in_school);
+                }
+                queries::update(conn, &current, &fields).await?;
+                if let Some(hash) = &new_password_hash {
+                    queries::set_password(conn, caller.id, hash).await?;
+                }
+                audit::record(
+                    conn,
+                    Some(caller.id),
+                    "user.updated_own",
+                    "user",
+                    &caller.id.to_string(),
+                    serde_json::json!({"password": new_password_hash.is_some(), "school": fields.school_urn}),
+                )
+                .await?;
+                let row = queries::find(conn, AccountScope::Everyone, caller.id, false)
+                    .await?
+                    .ok_or_else(|| ApiError::Unauthorized("The account no longer exists.".into()))?;
+                Answer::ok(&User::from(row))
+            },
+        )
+        .await
 }
 
 pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {

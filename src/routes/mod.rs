@@ -7,6 +7,7 @@ pub mod auth;
 pub mod calendars;
 pub mod change_feed;
 pub mod cursor;
+pub mod deferred;
 pub mod enrolment_register;
 pub mod enrolment_writes;
 pub mod enrolments;
@@ -47,6 +48,7 @@ pub mod unknown;
 pub mod users;
 pub mod work_group_writes;
 pub mod work_groups;
+pub mod write;
 
 use crate::domain::ParseError;
 use crate::error::ApiError;
@@ -93,6 +95,20 @@ pub fn parse_path<T>(
     parse: impl FnOnce(&str) -> Result<T, ParseError>,
 ) -> Result<T, ApiError> {
     parse(raw).map_err(|error| ApiError::invalid(name, error.0))
+}
+
+/// The hub a request names by `slug`, as the rights see it: its id, or `policy::UNKNOWN_HUB`
+/// when no hub has that slug (or it is not one), so that it is refused as another hub would
+/// be. Those it is not refused to are told it does not exist when the request is checked.
+pub async fn named_hub(
+    conn: &mut diesel_async::AsyncPgConnection,
+    slug: &str,
+) -> Result<uuid::Uuid, ApiError> {
+    let Ok(slug) = crate::domain::Slug::parse(slug) else {
+        return Ok(crate::auth::policy::UNKNOWN_HUB);
+    };
+    let id = crate::db::lookups::hub_id(conn, slug.as_str()).await?;
+    Ok(id.unwrap_or(crate::auth::policy::UNKNOWN_HUB))
 }
 
 /// Names and free text filters: anything but blank, at most 200 characters as sent (the

@@ -2,9 +2,7 @@
 //! (OAuth 2.0 client credentials at `POST /auth/token`). National admins only. A secret is
 //! shown once, when made or rotated, and stored as an Argon2id hash.
 
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use diesel_async::AsyncConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -14,10 +12,12 @@ use crate::db::partner_clients::{self as queries, PartnerClientRow};
 use crate::db::{DbPool, audit, lookups};
 use crate::domain::{LondonTime, Slug};
 use crate::error::ApiError;
+use crate::routes::deferred::Deferred;
 use crate::routes::list::{
     FieldErrors, Filters, ListQuery, NoQueryParameters, Page, page_response,
 };
 use crate::routes::refs::TeachingSchoolHubRef;
+use crate::routes::write::{Answer, Write};
 use crate::routes::{parse_path, uuid};
 
 const TAG: &str = "Partners";
@@ -135,55 +135,68 @@ fn admin_only(caller: &Caller) -> Result<(), ApiError> {
 #[post("/partners")]
 pub async fn create_partner(
     caller: Caller,
-    body: web::Json<NewPartnerClient>,
+    write: Write<NewPartnerClient>,
     auth: web::Data<Auth>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
-    admin_only(&caller)?;
-    let body = body.into_inner();
-    let mut errors = FieldErrors::default();
-    let slug = errors.parse(
-        "teaching_school_hub",
-        Some(body.teaching_school_hub),
-        Slug::parse,
-    );
-    let name = errors.parse("name", Some(body.name), crate::routes::non_empty);
-    errors.into_result()?;
-    let (slug, name) = (slug.expect("parsed"), name.expect("parsed"));
     let mut conn = pool.get().await?;
-    let tsh_id = lookups::teaching_school_hub_id(&conn, slug.as_str())
+    write
+        .run(
+            &mut conn,
+            &caller,
+            async |_| admin_only(&caller),
+            async |conn, (), body| {
+                let mut errors = FieldErrors::default();
+                let slug = errors.parse(
+                    "teaching_school_hub",
+                    Some(body.teaching_school_hub),
+                    Slug::parse,
+                );
+                let name = errors.parse("name", Some(body.name), crate::routes::non_empty);
+                errors.into_result()?;
+                let (slug, name) = (slug.expect("parsed"), name.expect("parsed"));
+                let tsh_id = lookups::teaching_school_hub_id(conn, slug.as_str())
+                    .await?
+                    .ok_or_else(|| {
+                        ApiError::unprocessable(
+                            "teaching_school_hub",
+                            format!("no Teaching School Hub has the slug {slug}"),
+                        )
+                    })?;
+                let (client_id, secret) = (new_client_id(), new_client_secret());
+                let secret_hash = auth.passwords.hash(secret.clone()).await?;
+                let id = queries::insert(conn, tsh_id, &name, &client_id, &secret_hash, caller.id)
+                    .await?;
+                audit::record(
+                    conn,
+                    Some(caller.id),
+                    "partner_client.created",
+                    "partner_client",
+                    &id.to_string(),
+                    serde_json::json!({"client_id": client_id, "teaching_school_hub": slug.as_str()}),
+                )
+                .await?;
+                let client = PartnerClient::from(found(conn, id).await?);
+                Answer::created(
+                    format!("/api/v1/partners/{}", client.id),
+                    &PartnerClientWithSecret {
+                        client,
+                        client_secret: secret,
+                    },
+                )
+            },
+        )
+        .await
+}
+
+/// The partner client `id`: 404 when there is none.
+async fn found(
+    conn: &mut diesel_async::AsyncPgConnection,
+    id: uuid::Uuid,
+) -> Result<PartnerClientRow, ApiError> {
+    queries::find(conn, id)
         .await?
-        .ok_or_else(|| {
-            ApiError::unprocessable(
-                "teaching_school_hub",
-                format!("no Teaching School Hub has the slug {slug}"),
-            )
-        })?;
-    let (client_id, secret) = (new_client_id(), new_client_secret());
-    let secret_hash = auth.passwords.hash(secret.clone()).await?;
-    let row = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let id =
-                queries::insert(conn, tsh_id, &name, &client_id, &secret_hash, caller.id).await?;
-            audit::record(
-                conn,
-                Some(caller.id),
-                "partner_client.created",
-                "partner_client",
-                &id.to_string(),
-                serde_json::json!({"client_id": client_id, "teaching_school_hub": slug.as_str()}),
-            )
-            .await?;
-            Ok(queries::find(conn, id).await?.expect("just inserted"))
-        })
-        .await?;
-    let client = PartnerClient::from(row);
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/partners/{}", client.id)))
-        .json(PartnerClientWithSecret {
-            client,
-            client_secret: secret,
-        }))
+        .ok_or_else(|| ApiError::not_found(format!("Partner client {id}")))
 }
 
 /// The query string of the list below: its filters, page size and cursor.
@@ -206,10 +219,11 @@ type PartnerList = ListQuery<PartnerFilter, uuid::Uuid>;
 pub async fn list_partners(
     caller: Caller,
     request: HttpRequest,
-    query: PartnerList,
+    query: Deferred<PartnerList>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     admin_only(&caller)?;
+    let query = query.take()?;
     let mut conn = pool.get().await?;
     let rows = queries::list(
         &mut conn,
@@ -243,16 +257,14 @@ pub async fn list_partners(
 pub async fn get_partner(
     caller: Caller,
     path: web::Path<String>,
-    _: NoQueryParameters,
+    query: Deferred<NoQueryParameters>,
     pool: web::Data<DbPool>,
 ) -> Result<web::Json<PartnerClient>, ApiError> {
     admin_only(&caller)?;
     let id = parse_path("id", &path, uuid)?;
+    query.take()?;
     let mut conn = pool.get().await?;
-    let row = queries::find(&mut conn, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("Partner client {id}")))?;
-    Ok(web::Json(row.into()))
+    Ok(web::Json(found(&mut conn, id).await?.into()))
 }
 
 /// Rotate a partner secret
@@ -272,41 +284,45 @@ pub async fn get_partner(
 pub async fn rotate_partner_secret(
     caller: Caller,
     path: web::Path<String>,
+    write: Write,
     auth: web::Data<Auth>,
     pool: web::Data<DbPool>,
-) -> Result<web::Json<PartnerClientWithSecret>, ApiError> {
-    admin_only(&caller)?;
-    let id = parse_path("id", &path, uuid)?;
-    let secret = new_client_secret();
-    let secret_hash = auth.passwords.hash(secret.clone()).await?;
+) -> Result<HttpResponse, ApiError> {
     let mut conn = pool.get().await?;
-    let row = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let existing = queries::find(conn, id)
-                .await?
-                .ok_or_else(|| ApiError::not_found(format!("Partner client {id}")))?;
-            if !queries::rotate_secret(conn, id, &secret_hash).await? {
-                return Err(ApiError::Conflict(format!(
-                    "Partner client {} is revoked; create new credentials instead.",
-                    existing.client_id
-                )));
-            }
-            audit::record(
-                conn,
-                Some(caller.id),
-                "partner_client.rotated",
-                "partner_client",
-                &id.to_string(),
-                serde_json::json!({}),
-            )
-            .await?;
-            Ok(queries::find(conn, id).await?.expect("exists"))
-        })
-        .await?;
-    Ok(web::Json(PartnerClientWithSecret {
-        client: row.into(),
-        client_secret: secret,
-    }))
+    write
+        .run(
+            &mut conn,
+            &caller,
+            async |_| {
+                admin_only(&caller)?;
+                parse_path("id", &path, uuid)
+            },
+            async |conn, id, _| {
+                let existing = found(conn, id).await?;
+                let secret = new_client_secret();
+                let secret_hash = auth.passwords.hash(secret.clone()).await?;
+                if !queries::rotate_secret(conn, id, &secret_hash).await? {
+                    return Err(ApiError::Conflict(format!(
+                        "Partner client {} is revoked; create new credentials instead.",
+                        existing.client_id
+                    )));
+                }
+                audit::record(
+                    conn,
+                    Some(caller.id),
+                    "partner_client.rotated",
+                    "partner_client",
+                    &id.to_string(),
+                    serde_json::json!({}),
+                )
+                .await?;
+                Answer::ok(&PartnerClientWithSecret {
+                    client: found(conn, id).await?.into(),
+                    client_secret: secret,
+                })
+            },
+        )
+        .await
 }
 
 /// Revoke partner credentials
@@ -326,30 +342,34 @@ pub async fn rotate_partner_secret(
 pub async fn revoke_partner(
     caller: Caller,
     path: web::Path<String>,
+    write: Write,
     pool: web::Data<DbPool>,
-) -> Result<web::Json<PartnerClient>, ApiError> {
-    admin_only(&caller)?;
-    let id = parse_path("id", &path, uuid)?;
+) -> Result<HttpResponse, ApiError> {
     let mut conn = pool.get().await?;
-    let row = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            queries::find(conn, id)
-                .await?
-                .ok_or_else(|| ApiError::not_found(format!("Partner client {id}")))?;
-            queries::revoke(conn, id).await?;
-            audit::record(
-                conn,
-                Some(caller.id),
-                "partner_client.revoked",
-                "partner_client",
-                &id.to_string(),
-                serde_json::json!({}),
-            )
-            .await?;
-            Ok(queries::find(conn, id).await?.expect("exists"))
-        })
-        .await?;
-    Ok(web::Json(row.into()))
+    write
+        .run(
+            &mut conn,
+            &caller,
+            async |_| {
+                admin_only(&caller)?;
+                parse_path("id", &path, uuid)
+            },
+            async |conn, id, _| {
+                found(conn, id).await?;
+                queries::revoke(conn, id).await?;
+                audit::record(
+                    conn,
+                    Some(caller.id),
+                    "partner_client.revoked",
+                    "partner_client",
+                    &id.to_string(),
+                    serde_json::json!({}),
+                )
+                .await?;
+                Answer::ok(&PartnerClient::from(found(conn, id).await?))
+            },
+        )
+        .await
 }
 
 pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {

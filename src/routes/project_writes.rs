@@ -3,9 +3,8 @@
 //! longer change once work groups deliver a project answers 409 naming the rule. Every change
 //! is audited with the project as it was and as it became.
 
-use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, patch, post, web};
-use diesel_async::{AsyncConnection, AsyncPgConnection};
+use actix_web::{HttpResponse, patch, post, web};
+use diesel_async::AsyncPgConnection;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -20,6 +19,7 @@ use crate::error::{ApiError, FieldError};
 use crate::routes::etag::require_current;
 use crate::routes::list::FieldErrors;
 use crate::routes::projects::Project;
+use crate::routes::write::{Answer, Write};
 use crate::routes::{non_empty, nullable, parse_path, set_if_sent, text_up_to};
 
 const TAG: &str = "Projects";
@@ -493,39 +493,39 @@ fn admins_only(caller: &Caller) -> Result<(), ApiError> {
 #[post("/projects")]
 pub async fn create_project(
     caller: Caller,
-    body: web::Json<NewProject>,
+    write: Write<NewProject>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
-    admins_only(&caller)?;
-    let (code, changes) = body.into_inner().split();
-    let mut errors = FieldErrors::default();
-    let code = errors.parse("code", Some(code), ProjectCode::parse);
-    let parsed = Parsed::parse(changes, &mut errors);
-    errors.into_result()?;
-    let code = code.expect("parsed");
-    let (mut fields, references) = parsed.into_new_fields();
-
     let mut conn = pool.get().await?;
-    let view = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            check_and_link(conn, &mut fields, &references).await?;
-            writes::insert(conn, code.as_str(), &fields).await?;
-            let view = current(conn, &code).await?;
-            audit::record(
-                conn,
-                Some(caller.id),
-                "project.created",
-                "project",
-                code.as_str(),
-                serde_json::json!({"after": view}),
-            )
-            .await?;
-            Ok(view)
-        })
-        .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/projects/{code}")))
-        .json(view))
+    write
+        .run(
+            &mut conn,
+            &caller,
+            async |_| admins_only(&caller),
+            async |conn, (), body| {
+                let (code, changes) = body.split();
+                let mut errors = FieldErrors::default();
+                let code = errors.parse("code", Some(code), ProjectCode::parse);
+                let parsed = Parsed::parse(changes, &mut errors);
+                errors.into_result()?;
+                let code = code.expect("parsed");
+                let (mut fields, references) = parsed.into_new_fields();
+                check_and_link(conn, &mut fields, &references).await?;
+                writes::insert(conn, code.as_str(), &fields).await?;
+                let view = current(conn, &code).await?;
+                audit::record(
+                    conn,
+                    Some(caller.id),
+                    "project.created",
+                    "project",
+                    code.as_str(),
+                    serde_json::json!({"after": view}),
+                )
+                .await?;
+                Answer::created(format!("/api/v1/projects/{code}"), &view)
+            },
+        )
+        .await
 }
 
 /// Update a project
@@ -552,51 +552,53 @@ pub async fn create_project(
 #[patch("/projects/{code}")]
 pub async fn update_project(
     caller: Caller,
-    request: HttpRequest,
     path: web::Path<String>,
-    body: web::Json<ProjectChanges>,
+    write: Write<ProjectChanges>,
     pool: web::Data<DbPool>,
-) -> Result<web::Json<Project>, ApiError> {
-    admins_only(&caller)?;
-    let code = parse_path("code", &path, ProjectCode::parse)?;
-    let mut errors = FieldErrors::default();
-    let parsed = Parsed::parse(body.into_inner(), &mut errors);
-    errors.into_result()?;
-    let if_match = crate::routes::etag::if_match(&request)?;
-
+) -> Result<HttpResponse, ApiError> {
     let mut conn = pool.get().await?;
-    let view = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let (id, before_fields) = writes::lock(conn, code.as_str())
-                .await?
-                .ok_or_else(|| ApiError::not_found(format!("Project {code}")))?;
-            let before = current(conn, &code).await?;
-            if let Some(if_match) = &if_match {
-                require_current(if_match, &before, format_args!("Project {code}"))?;
-            }
-            let mut fields = before_fields.clone();
-            let mut references = References {
-                requires_completed: before.eligibility.requires_completed.clone(),
-                follows: before.follows.clone(),
-            };
-            parsed.apply_to(&mut fields, &mut references);
-            check_and_link(conn, &mut fields, &references).await?;
-            check_dependants(conn, id, &before_fields, &fields).await?;
-            writes::update(conn, id, &fields).await?;
-            let after = current(conn, &code).await?;
-            audit::record(
-                conn,
-                Some(caller.id),
-                "project.updated",
-                "project",
-                code.as_str(),
-                serde_json::json!({"before": before, "after": after}),
-            )
-            .await?;
-            Ok(after)
-        })
-        .await?;
-    Ok(web::Json(view))
+    write
+        .run(
+            &mut conn,
+            &caller,
+            async |_| {
+                admins_only(&caller)?;
+                parse_path("code", &path, ProjectCode::parse)
+            },
+            async |conn, code, changes| {
+                let mut errors = FieldErrors::default();
+                let parsed = Parsed::parse(changes, &mut errors);
+                errors.into_result()?;
+                let (id, before_fields) = writes::lock(conn, code.as_str())
+                    .await?
+                    .ok_or_else(|| ApiError::not_found(format!("Project {code}")))?;
+                let before = current(conn, &code).await?;
+                if let Some(if_match) = write.if_match()? {
+                    require_current(if_match, &before, format_args!("Project {code}"))?;
+                }
+                let mut fields = before_fields.clone();
+                let mut references = References {
+                    requires_completed: before.eligibility.requires_completed.clone(),
+                    follows: before.follows.clone(),
+                };
+                parsed.apply_to(&mut fields, &mut references);
+                check_and_link(conn, &mut fields, &references).await?;
+                check_dependants(conn, id, &before_fields, &fields).await?;
+                writes::update(conn, id, &fields).await?;
+                let after = current(conn, &code).await?;
+                audit::record(
+                    conn,
+                    Some(caller.id),
+                    "project.updated",
+                    "project",
+                    code.as_str(),
+                    serde_json::json!({"before": before, "after": after}),
+                )
+                .await?;
+                Answer::ok(&after)
+            },
+        )
+        .await
 }
 
 pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -19,13 +19,15 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::auth::Caller;
-use crate::auth::policy::{ReportScope, report_scope};
+use crate::auth::policy::{Refusal, ReportScope, UNKNOWN_HUB, report_scope};
+use crate::db::DbPool;
 use crate::db::reach::{self as queries, CoverRow, HubRow, ProjectRow};
-use crate::db::{DbPool, lookups};
 use crate::domain::reach::{Counts, Reach, Referrer, Split, share_percent};
 use crate::domain::{AcademicYear, ParseError, SchoolPhase, Slug};
 use crate::error::ApiError;
+use crate::routes::deferred::Deferred;
 use crate::routes::list::{FieldErrors, decode_pairs};
+use crate::routes::named_hub;
 use crate::routes::negotiation;
 use crate::routes::reach_table;
 use crate::routes::refs::{HubRef, LocalAuthorityRef, ProjectRef, TeachingSchoolHubRef};
@@ -347,23 +349,25 @@ impl FromRequest for ReachQuery {
 pub async fn reach_report(
     caller: Caller,
     request: HttpRequest,
-    query: ReachQuery,
+    query: Deferred<ReachQuery>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
+    let refused = |refusal: Refusal| refusal.into_error("The report");
+    report_scope(&caller, None).map_err(refused)?;
+    let query = query.take()?;
     let as_csv = negotiation::preferred(&request, &[&APPLICATION_JSON, &TEXT_CSV])? == &TEXT_CSV;
     let mut conn = pool.get().await?;
     let hub_id = match &query.hub {
-        Some(slug) => Some(
-            lookups::hub_id(&mut conn, slug.as_str())
-                .await?
-                .ok_or_else(|| {
-                    ApiError::unprocessable("hub", format!("no hub has the slug {slug}"))
-                })?,
-        ),
+        Some(slug) => Some(named_hub(&mut conn, slug.as_str()).await?),
         None => None,
     };
-    let scope =
-        report_scope(&caller, hub_id).map_err(|refusal| refusal.into_error("The report"))?;
+    let scope = report_scope(&caller, hub_id).map_err(refused)?;
+    if let (Some(UNKNOWN_HUB), Some(slug)) = (hub_id, &query.hub) {
+        return Err(ApiError::unprocessable(
+            "hub",
+            format!("no hub has the slug {slug}"),
+        ));
+    }
     let report = ReachReport::load(&conn, &query.academic_year, &scope).await?;
     let mut response = if as_csv {
         reach_table::response(&report, query.hub.as_ref())?

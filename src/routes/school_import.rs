@@ -1,14 +1,13 @@
 //! `POST /schools/import`: national admins import a Get Information about Schools CSV, sent
 //! as the body, through the same module as `mathshub import schools` (`crate::school_import`).
 
-use actix_web::http::header;
-use actix_web::{HttpMessage, HttpRequest, post, web};
+use actix_web::{HttpResponse, post, web};
 
 use crate::auth::{Action, Caller, authorize};
 use crate::db::DbPool;
 use crate::error::ApiError;
+use crate::routes::write::{Answer, Csv, Write};
 use crate::school_import::{self, ImportReport, Source};
-use crate::startup::MAX_CSV_BYTES;
 
 const TAG: &str = "Schools";
 
@@ -46,53 +45,25 @@ const TAG: &str = "Schools";
 #[post("/schools/import")]
 pub async fn import_schools(
     caller: Caller,
-    request: HttpRequest,
-    payload: web::Payload,
+    write: Write<Csv>,
     pool: web::Data<DbPool>,
-) -> Result<web::Json<ImportReport>, ApiError> {
-    authorize(&caller, &Action::ManageReferenceData)
-        .map_err(|refusal| refusal.into_error("Schools"))?;
-    require_csv(&request)?;
-    let file = read_body(&request, payload).await?;
+) -> Result<HttpResponse, ApiError> {
     let mut conn = pool.get().await?;
-    let report = school_import::import(
-        &mut conn,
-        &file,
-        Source::Api { actor: caller.id },
-        &|_, _| {},
-    )
-    .await?;
-    Ok(web::Json(report))
-}
-
-fn require_csv(request: &HttpRequest) -> Result<(), ApiError> {
-    match request.mime_type() {
-        Ok(Some(mime)) if mime.essence_str() == "text/csv" => Ok(()),
-        _ => Err(ApiError::invalid("body", "must be sent as text/csv")),
-    }
-}
-
-/// The whole body, refused with 413 as soon as it is known to exceed `MAX_CSV_BYTES`: at
-/// once when `Content-Length` says so, otherwise when that much has arrived.
-async fn read_body(request: &HttpRequest, payload: web::Payload) -> Result<web::Bytes, ApiError> {
-    let too_large = || {
-        ApiError::PayloadTooLarge(format!(
-            "CSV files are limited to {MAX_CSV_BYTES} bytes ({} MiB).",
-            MAX_CSV_BYTES >> 20
-        ))
-    };
-    let declared = request
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|length| length.to_str().ok()?.parse::<u64>().ok());
-    if declared.is_some_and(|length| length > MAX_CSV_BYTES as u64) {
-        return Err(too_large());
-    }
-    payload
-        .to_bytes_limited(MAX_CSV_BYTES)
+    write
+        .run(
+            &mut conn,
+            &caller,
+            async |_| {
+                authorize(&caller, &Action::ManageReferenceData)
+                    .map_err(|refusal| refusal.into_error("Schools"))
+            },
+            async |conn, (), Csv(file)| {
+                let source = Source::Api { actor: caller.id };
+                let report = school_import::import(conn, &file, source, &|_, _| {}).await?;
+                Answer::ok(&report)
+            },
+        )
         .await
-        .map_err(|_| too_large())?
-        .map_err(|error| ApiError::invalid("body", format!("could not be read: {error}")))
 }
 
 pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {

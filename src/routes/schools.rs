@@ -1,9 +1,8 @@
 //! `/schools`: schools by DfE URN, as Get Information about Schools records them; national
 //! admins create and change them one at a time (whole files: `routes::school_import`).
 
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
-use diesel_async::{AsyncConnection, AsyncPgConnection};
+use diesel_async::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -20,6 +19,7 @@ use crate::routes::list::{
 };
 use crate::routes::parse_path;
 use crate::routes::refs::{LocalAuthorityRef, reference};
+use crate::routes::write::{Answer, Write};
 
 const TAG: &str = "Schools";
 
@@ -265,11 +265,37 @@ async fn view(conn: &mut AsyncPgConnection, urn: &Urn) -> Result<School, ApiErro
 #[post("/schools")]
 pub async fn create_school(
     caller: Caller,
-    body: web::Json<NewSchool>,
+    write: Write<NewSchool>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
-    may_manage_schools(&caller)?;
-    let body = body.into_inner();
+    let mut conn = pool.get().await?;
+    write
+        .run(
+            &mut conn,
+            &caller,
+            async |_| may_manage_schools(&caller),
+            async |conn, (), body| {
+                let (urn, fields) = new_school(body)?;
+                check_place(conn, &fields.la_code, fields.district_code.as_deref()).await?;
+                writes::insert(conn, &fields).await?;
+                audit::record(
+                    conn,
+                    Some(caller.id),
+                    "school.created",
+                    "school",
+                    &fields.urn,
+                    serde_json::json!({"after": fields}),
+                )
+                .await?;
+                let school = view(conn, &urn).await?;
+                Answer::created(format!("/api/v1/schools/{}", school.urn), &school)
+            },
+        )
+        .await
+}
+
+/// The school a body describes, each field checked.
+fn new_school(body: NewSchool) -> Result<(Urn, SchoolFields), ApiError> {
     let mut errors = FieldErrors::default();
     let urn = errors.parse("urn", Some(body.urn), Urn::parse);
     let name = errors.parse("name", Some(body.name), school_name);
@@ -293,27 +319,7 @@ pub async fn create_school(
         postcode: postcode.map(Postcode::into_inner),
         status: status.unwrap_or(SchoolStatus::Open),
     };
-
-    let mut conn = pool.get().await?;
-    check_place(&mut conn, &fields.la_code, fields.district_code.as_deref()).await?;
-    let school = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            writes::insert(conn, &fields).await?;
-            audit::record(
-                conn,
-                Some(caller.id),
-                "school.created",
-                "school",
-                &fields.urn,
-                serde_json::json!({"after": fields}),
-            )
-            .await?;
-            view(conn, &urn).await
-        })
-        .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/schools/{}", school.urn)))
-        .json(school))
+    Ok((urn, fields))
 }
 
 /// Update a school
@@ -338,68 +344,72 @@ pub async fn create_school(
 #[patch("/schools/{urn}")]
 pub async fn update_school(
     caller: Caller,
-    request: HttpRequest,
     path: web::Path<String>,
-    body: web::Json<SchoolChanges>,
+    write: Write<SchoolChanges>,
     pool: web::Data<DbPool>,
-) -> Result<web::Json<School>, ApiError> {
-    may_manage_schools(&caller)?;
-    let urn = parse_path("urn", &path, Urn::parse)?;
-    let changes = body.into_inner();
-    let mut errors = FieldErrors::default();
-    let name = errors.parse("name", changes.name, school_name);
-    let phase = errors.parse("phase", changes.phase, SchoolPhase::parse);
-    let la_code = errors.parse("local_authority", changes.local_authority, GssCode::parse);
-    let district_code = changes
-        .district
-        .map(|code| code.and_then(|code| errors.parse("district", Some(code), GssCode::parse)));
-    let postcode = changes.postcode.map(|postcode| {
-        postcode.and_then(|postcode| errors.parse("postcode", Some(postcode), Postcode::parse))
-    });
-    let status = errors.parse("status", changes.status, SchoolStatus::parse);
-    errors.into_result()?;
-    let if_match = crate::routes::etag::if_match(&request)?;
-
+) -> Result<HttpResponse, ApiError> {
     let mut conn = pool.get().await?;
-    let school = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let before = writes::lock(conn, urn.as_str())
-                .await?
-                .ok_or_else(|| ApiError::not_found(format!("School {urn}")))?;
-            if let Some(if_match) = &if_match {
-                let current = view(conn, &urn).await?;
-                require_current(if_match, &current, format_args!("School {urn}"))?;
-            }
-            let moves = la_code.is_some() || district_code.is_some();
-            let mut fields = before.clone();
-            fields.name = name.unwrap_or(fields.name);
-            fields.phase = phase.unwrap_or(fields.phase);
-            fields.la_code = la_code.map_or(fields.la_code, GssCode::into_inner);
-            if let Some(district_code) = district_code {
-                fields.district_code = district_code.map(GssCode::into_inner);
-            }
-            if let Some(postcode) = postcode {
-                fields.postcode = postcode.map(Postcode::into_inner);
-            }
-            fields.status = status.unwrap_or(fields.status);
-            // Only a move is checked: a school of an authority retired since may be renamed.
-            if moves {
-                check_place(conn, &fields.la_code, fields.district_code.as_deref()).await?;
-            }
-            writes::update(conn, &fields).await?;
-            audit::record(
-                conn,
-                Some(caller.id),
-                "school.updated",
-                "school",
-                urn.as_str(),
-                serde_json::json!({"before": before, "after": fields}),
-            )
-            .await?;
-            view(conn, &urn).await
-        })
-        .await?;
-    Ok(web::Json(school))
+    write
+        .run(
+            &mut conn,
+            &caller,
+            async |_| {
+                may_manage_schools(&caller)?;
+                parse_path("urn", &path, Urn::parse)
+            },
+            async |conn, urn, changes| {
+                let mut errors = FieldErrors::default();
+                let name = errors.parse("name", changes.name, school_name);
+                let phase = errors.parse("phase", changes.phase, SchoolPhase::parse);
+                let la_code =
+                    errors.parse("local_authority", changes.local_authority, GssCode::parse);
+                let district_code = changes.district.map(|code| {
+                    code.and_then(|code| errors.parse("district", Some(code), GssCode::parse))
+                });
+                let postcode = changes.postcode.map(|postcode| {
+                    postcode.and_then(|postcode| {
+                        errors.parse("postcode", Some(postcode), Postcode::parse)
+                    })
+                });
+                let status = errors.parse("status", changes.status, SchoolStatus::parse);
+                errors.into_result()?;
+                let before = writes::lock(conn, urn.as_str())
+                    .await?
+                    .ok_or_else(|| ApiError::not_found(format!("School {urn}")))?;
+                if let Some(if_match) = write.if_match()? {
+                    let current = view(conn, &urn).await?;
+                    require_current(if_match, &current, format_args!("School {urn}"))?;
+                }
+                let moves = la_code.is_some() || district_code.is_some();
+                let mut fields = before.clone();
+                fields.name = name.unwrap_or(fields.name);
+                fields.phase = phase.unwrap_or(fields.phase);
+                fields.la_code = la_code.map_or(fields.la_code, GssCode::into_inner);
+                if let Some(district_code) = district_code {
+                    fields.district_code = district_code.map(GssCode::into_inner);
+                }
+                if let Some(postcode) = postcode {
+                    fields.postcode = postcode.map(Postcode::into_inner);
+                }
+                fields.status = status.unwrap_or(fields.status);
+                // Only a move is checked: a school of an authority retired since may be renamed.
+                if moves {
+                    check_place(conn, &fields.la_code, fields.district_code.as_deref()).await?;
+                }
+                writes::update(conn, &fields).await?;
+                audit::record(
+                    conn,
+                    Some(caller.id),
+                    "school.updated",
+                    "school",
+                    urn.as_str(),
+                    serde_json::json!({"before": before, "after": fields}),
+                )
+                .await?;
+                Answer::ok(&view(conn, &urn).await?)
+            },
+        )
+        .await
 }
 
 pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -5,10 +5,10 @@
 //! changes and no longer counts among the group's sessions. Every change is audited, noting
 //! whether participants already hold places, and fed to partners once the group is public.
 
-use actix_web::http::header::{self, HeaderValue};
-use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use actix_web::http::header::HeaderValue;
+use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
-use diesel_async::{AsyncConnection, AsyncPgConnection};
+use diesel_async::AsyncPgConnection;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -26,6 +26,7 @@ use crate::routes::etag::require_current;
 use crate::routes::list::{FieldErrors, NoQueryParameters};
 use crate::routes::sessions::{Session, visible_joining_links};
 use crate::routes::work_group_writes::{VenueColumns, VenueInput, lock_for};
+use crate::routes::write::{Answer, Write};
 use crate::routes::{parse_path, text_up_to, uuid};
 
 const TAG: &str = "Sessions";
@@ -274,11 +275,36 @@ async fn staff_view(
 pub async fn create_session(
     caller: Caller,
     path: web::Path<String>,
-    body: web::Json<NewSession>,
+    write: Write<NewSession>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     let group_id = parse_path("id", &path, uuid)?;
-    let body = body.into_inner();
+    let mut conn = pool.get().await?;
+    write
+        .run(
+            &mut conn,
+            &caller,
+            async |conn| {
+                lock_for(conn, &caller, group_id, |scope| {
+                    Action::EditWorkGroupDetails(scope)
+                })
+                .await
+            },
+            async |conn, group, body| {
+                let fields = new_session_fields(body)?;
+                check_group_changes(&group)?;
+                check_times(conn, &group, &fields, None).await?;
+                let id = queries::insert(conn, group.id, &fields).await?;
+                record(conn, &caller, &group, id, Change::Created(&fields)).await?;
+                let session = staff_view(conn, id, &fields).await?;
+                Answer::created(format!("/api/v1/sessions/{}", session.id), &session)
+            },
+        )
+        .await
+}
+
+/// The session a body describes, each field checked.
+fn new_session_fields(body: NewSession) -> Result<SessionFields, ApiError> {
     let mut errors = FieldErrors::default();
     let kind = errors.parse("kind", Some(body.kind), SessionKind::parse);
     let mode = errors.parse("mode", Some(body.mode), SessionMode::parse);
@@ -290,7 +316,7 @@ pub async fn create_session(
         .venue
         .map_or_else(VenueColumns::default, |venue| venue.columns(&mut errors));
     errors.into_result()?;
-    let fields = SessionFields {
+    Ok(SessionFields {
         kind: kind.expect("parsed"),
         mode: mode.expect("parsed"),
         starts_at: starts_at.expect("parsed"),
@@ -300,27 +326,10 @@ pub async fn create_session(
         venue_postcode,
         joining_link: link,
         notes,
-    };
-    let mut conn = pool.get().await?;
-    let session = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let group = lock_for(conn, &caller, group_id, |scope| {
-                Action::EditWorkGroupDetails(scope)
-            })
-            .await?;
-            check_group_changes(&group)?;
-            check_times(conn, &group, &fields, None).await?;
-            let id = queries::insert(conn, group.id, &fields).await?;
-            record(conn, &caller, &group, id, Change::Created(&fields)).await?;
-            staff_view(conn, id, &fields).await
-        })
-        .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/sessions/{}", session.id)))
-        .json(session))
+    })
 }
 
-/// Locks a session and its group for a change by `caller`.
+/// Locks a session and its group, once `caller` may change it.
 async fn lock_session(
     conn: &mut AsyncPgConnection,
     caller: &Caller,
@@ -337,7 +346,6 @@ async fn lock_session(
         ApiError::NotFound(_) => ApiError::not_found(format!("Session {id}")),
         other => other,
     })?;
-    check_group_changes(&group)?;
     Ok((group, session))
 }
 
@@ -401,69 +409,71 @@ fn check_not_started(fields: &SessionFields, now: DateTime<Utc>) -> Result<(), A
 #[patch("/sessions/{id}")]
 pub async fn update_session(
     caller: Caller,
-    request: HttpRequest,
     path: web::Path<String>,
-    body: web::Json<SessionChanges>,
+    write: Write<SessionChanges>,
     pool: web::Data<DbPool>,
-) -> Result<web::Json<Session>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let id = parse_path("id", &path, uuid)?;
-    let changes = body.into_inner();
-    let mut errors = FieldErrors::default();
-    let kind = errors.parse("kind", changes.kind, SessionKind::parse);
-    let mode = errors.parse("mode", changes.mode, SessionMode::parse);
-    let starts_at = errors.parse("starts_at", changes.starts_at, parse_instant);
-    let ends_at = errors.parse("ends_at", changes.ends_at, parse_instant);
-    let link = errors.parse_nullable("joining_link", changes.joining_link, joining_link);
-    let notes = errors.parse_nullable("notes", changes.notes, text_up_to(MAX_NOTES_CHARS));
-    // `null` clears the venue.
-    let venue = changes
-        .venue
-        .map(|venue| venue.map_or_else(VenueColumns::default, |venue| venue.columns(&mut errors)));
-    errors.into_result()?;
-    let if_match = crate::routes::etag::if_match(&request)?;
-
     let mut conn = pool.get().await?;
-    let session = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let (group, session) = lock_session(conn, &caller, id).await?;
-            check_current(conn, id, &session.fields, if_match.as_ref()).await?;
-            check_not_cancelled(&session)?;
-            let before = session.fields;
-            let mut fields = before.clone();
-            fields.kind = kind.unwrap_or(fields.kind);
-            fields.mode = mode.unwrap_or(fields.mode);
-            fields.starts_at = starts_at.unwrap_or(fields.starts_at);
-            fields.ends_at = ends_at.unwrap_or(fields.ends_at);
-            if let Some(link) = link {
-                fields.joining_link = link;
-            }
-            if let Some(venue) = venue {
-                (
-                    fields.venue_name,
-                    fields.venue_address,
-                    fields.venue_postcode,
-                ) = venue;
-            }
-            if let Some(notes) = notes {
-                fields.notes = notes;
-            }
-            check_times(conn, &group, &fields, Some(id)).await?;
-            queries::update(conn, id, &fields).await?;
-            record(
-                conn,
-                &caller,
-                &group,
-                id,
-                Change::Updated {
-                    before: &before,
-                    after: &fields,
-                },
-            )
-            .await?;
-            staff_view(conn, id, &fields).await
-        })
-        .await?;
-    Ok(web::Json(session))
+    write
+        .run(
+            &mut conn,
+            &caller,
+            async |conn| lock_session(conn, &caller, id).await,
+            async |conn, (group, session), changes| {
+                let mut errors = FieldErrors::default();
+                let kind = errors.parse("kind", changes.kind, SessionKind::parse);
+                let mode = errors.parse("mode", changes.mode, SessionMode::parse);
+                let starts_at = errors.parse("starts_at", changes.starts_at, parse_instant);
+                let ends_at = errors.parse("ends_at", changes.ends_at, parse_instant);
+                let link =
+                    errors.parse_nullable("joining_link", changes.joining_link, joining_link);
+                let notes =
+                    errors.parse_nullable("notes", changes.notes, text_up_to(MAX_NOTES_CHARS));
+                // `null` clears the venue.
+                let venue = changes.venue.map(|venue| {
+                    venue.map_or_else(VenueColumns::default, |venue| venue.columns(&mut errors))
+                });
+                errors.into_result()?;
+                check_group_changes(&group)?;
+                check_current(conn, id, &session.fields, write.if_match()?).await?;
+                check_not_cancelled(&session)?;
+                let before = session.fields;
+                let mut fields = before.clone();
+                fields.kind = kind.unwrap_or(fields.kind);
+                fields.mode = mode.unwrap_or(fields.mode);
+                fields.starts_at = starts_at.unwrap_or(fields.starts_at);
+                fields.ends_at = ends_at.unwrap_or(fields.ends_at);
+                if let Some(link) = link {
+                    fields.joining_link = link;
+                }
+                if let Some(venue) = venue {
+                    (
+                        fields.venue_name,
+                        fields.venue_address,
+                        fields.venue_postcode,
+                    ) = venue;
+                }
+                if let Some(notes) = notes {
+                    fields.notes = notes;
+                }
+                check_times(conn, &group, &fields, Some(id)).await?;
+                queries::update(conn, id, &fields).await?;
+                record(
+                    conn,
+                    &caller,
+                    &group,
+                    id,
+                    Change::Updated {
+                        before: &before,
+                        after: &fields,
+                    },
+                )
+                .await?;
+                Answer::ok(&staff_view(conn, id, &fields).await?)
+            },
+        )
+        .await
 }
 
 /// Remove a session
@@ -488,27 +498,32 @@ pub async fn update_session(
 #[delete("/sessions/{id}")]
 pub async fn delete_session(
     caller: Caller,
-    request: HttpRequest,
     path: web::Path<String>,
+    write: Write,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_path("id", &path, uuid)?;
-    let if_match = crate::routes::etag::if_match(&request)?;
     let mut conn = pool.get().await?;
-    conn.transaction::<_, ApiError, _>(async |conn| {
-        let (group, session) = lock_session(conn, &caller, id).await?;
-        check_current(conn, id, &session.fields, if_match.as_ref()).await?;
-        if queries::has_records(conn, id).await? {
-            return Err(ApiError::Conflict(
-                "Attendance or fees are recorded against this session: it can no longer be deleted."
-                    .into(),
-            ));
-        }
-        queries::delete(conn, id).await?;
-        record(conn, &caller, &group, id, Change::Deleted(&session.fields)).await
-    })
-    .await?;
-    Ok(HttpResponse::NoContent().finish())
+    write
+        .run(
+            &mut conn,
+            &caller,
+            async |conn| lock_session(conn, &caller, id).await,
+            async |conn, (group, session), _| {
+                check_group_changes(&group)?;
+                check_current(conn, id, &session.fields, write.if_match()?).await?;
+                if queries::has_records(conn, id).await? {
+                    return Err(ApiError::Conflict(
+                        "Attendance or fees are recorded against this session: it can no longer be deleted."
+                            .into(),
+                    ));
+                }
+                queries::delete(conn, id).await?;
+                record(conn, &caller, &group, id, Change::Deleted(&session.fields)).await?;
+                Answer::no_content()
+            },
+        )
+        .await
 }
 
 /// Cancel a session
@@ -539,46 +554,44 @@ pub async fn delete_session(
 #[post("/sessions/{id}/cancel")]
 pub async fn cancel_session(
     caller: Caller,
-    request: HttpRequest,
     path: web::Path<String>,
-    body: web::Json<SessionCancellation>,
+    write: Write<SessionCancellation>,
     pool: web::Data<DbPool>,
-) -> Result<web::Json<Session>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let id = parse_path("id", &path, uuid)?;
-    let mut errors = FieldErrors::default();
-    let reason = errors.parse(
-        "reason",
-        Some(body.into_inner().reason),
-        cancellation_reason,
-    );
-    errors.into_result()?;
-    let reason = reason.expect("parsed");
-    let if_match = crate::routes::etag::if_match(&request)?;
     let mut conn = pool.get().await?;
-    let session = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let (group, session) = lock_session(conn, &caller, id).await?;
-            check_current(conn, id, &session.fields, if_match.as_ref()).await?;
-            check_not_cancelled(&session)?;
-            check_not_started(&session.fields, Utc::now())?;
-            queries::cancel(conn, id, &reason).await?;
-            let voided_fees = fees::void_at_session(conn, id).await?;
-            record(
-                conn,
-                &caller,
-                &group,
-                id,
-                Change::Cancelled {
-                    session: &session.fields,
-                    reason: &reason,
-                    voided_fees: &voided_fees,
-                },
-            )
-            .await?;
-            staff_view(conn, id, &session.fields).await
-        })
-        .await?;
-    Ok(web::Json(session))
+    write
+        .run(
+            &mut conn,
+            &caller,
+            async |conn| lock_session(conn, &caller, id).await,
+            async |conn, (group, session), body| {
+                let mut errors = FieldErrors::default();
+                let reason = errors.parse("reason", Some(body.reason), cancellation_reason);
+                errors.into_result()?;
+                let reason = reason.expect("parsed");
+                check_group_changes(&group)?;
+                check_current(conn, id, &session.fields, write.if_match()?).await?;
+                check_not_cancelled(&session)?;
+                check_not_started(&session.fields, Utc::now())?;
+                queries::cancel(conn, id, &reason).await?;
+                let voided_fees = fees::void_at_session(conn, id).await?;
+                record(
+                    conn,
+                    &caller,
+                    &group,
+                    id,
+                    Change::Cancelled {
+                        session: &session.fields,
+                        reason: &reason,
+                        voided_fees: &voided_fees,
+                    },
+                )
+                .await?;
+                Answer::ok(&staff_view(conn, id, &session.fields).await?)
+            },
+        )
+        .await
 }
 
 /// Get a session

@@ -24,6 +24,7 @@ use crate::domain::{
     SessionKind, SessionMode, Slug, WorkGroupStatus,
 };
 use crate::error::ApiError;
+use crate::routes::deferred::Deferred;
 use crate::routes::list::{FieldErrors, Filters, NoQueryParameters, QueryParameters};
 use crate::routes::parse_path;
 use crate::routes::refs::{HubRef, LocalAuthorityRef, ProjectRef, TeachingSchoolHubRef, reference};
@@ -337,12 +338,13 @@ pub async fn signposting_for_authority(
 #[get("/partners/me/signposting")]
 pub async fn own_signposting(
     caller: Caller,
-    _: NoQueryParameters,
+    query: Deferred<NoQueryParameters>,
     pool: web::Data<DbPool>,
     links: web::Data<EoiUrlTemplate>,
 ) -> Result<web::Json<AreaSignposting>, ApiError> {
     let teaching_school_hub_id =
         own_area(&caller).map_err(|refusal| refusal.into_error("Teaching School Hub"))?;
+    query.take()?;
     let mut conn = pool.get().await?;
     let teaching_school_hub = queries::teaching_school_hub_by_id(&mut conn, teaching_school_hub_id)
         .await?
@@ -370,7 +372,7 @@ pub async fn own_signposting(
 pub async fn area_signposting_of(
     caller: Caller,
     path: web::Path<String>,
-    _: NoQueryParameters,
+    query: Deferred<NoQueryParameters>,
     pool: web::Data<DbPool>,
     links: web::Data<EoiUrlTemplate>,
 ) -> Result<web::Json<AreaSignposting>, ApiError> {
@@ -386,6 +388,7 @@ pub async fn area_signposting_of(
         },
     )
     .map_err(|refusal| refusal.into_error(format!("Teaching School Hub {slug}")))?;
+    query.take()?;
     area_signposting(&mut conn, teaching_school_hub, &links)
         .await
         .map(web::Json)

@@ -3,8 +3,8 @@
 //! no longer change.
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
-use diesel_async::{AsyncConnection, AsyncPgConnection};
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use diesel_async::AsyncPgConnection;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -18,6 +18,7 @@ use crate::routes::hub_writes::lock_current;
 use crate::routes::hubs::StrategicPartner;
 use crate::routes::list::{FieldErrors, NoQueryParameters};
 use crate::routes::reference_writes::Record;
+use crate::routes::write::{Answer, Write};
 use crate::routes::{non_empty, parse_path, uuid, web_address};
 
 const TAG: &str = "Hubs";
@@ -160,45 +161,51 @@ pub async fn get_strategic_partner(
 pub async fn create_strategic_partner(
     caller: Caller,
     path: web::Path<String>,
-    body: web::Json<NewStrategicPartner>,
+    write: Write<NewStrategicPartner>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
-    authorize(&caller, &Action::ManageReferenceData)
-        .map_err(|refusal| refusal.into_error("Hub"))?;
-    let slug = parse_path("slug", &path, Slug::parse)?;
-    let body = body.into_inner();
-    let mut errors = FieldErrors::default();
-    let name = errors.parse("name", Some(body.name), non_empty);
-    let kind = errors.parse("kind", Some(body.kind), StrategicPartnerKind::parse);
-    let urn = errors.parse("school_urn", body.school_urn, Urn::parse);
-    let website = errors.parse("website", body.website, web_address);
-
     let mut conn = pool.get().await?;
-    let created = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let hub = lock_current(conn, &slug, None).await?;
-            check_school(conn, urn.as_ref(), &mut errors).await?;
-            errors.into_result()?;
-            let fields = StrategicPartnerFields {
-                name: name.expect("parsed"),
-                kind: kind.expect("parsed"),
-                school_urn: urn.map(Urn::into_inner),
-                website,
-            };
-            let id = partners::insert(conn, hub.id, &fields).await?;
-            let details = serde_json::json!({"hub": slug, "after": fields});
-            Record::strategic_partner(&id.to_string())
-                .audit(conn, &caller, "created", details)
-                .await?;
-            view(conn, &slug, id).await
-        })
-        .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((
-            header::LOCATION,
-            format!("/api/v1/hubs/{slug}/strategic-partners/{}", created.id),
-        ))
-        .json(created))
+    write
+        .run(
+            &mut conn,
+            &caller,
+            async |_| {
+                manage_partners(&caller)?;
+                parse_path("slug", &path, Slug::parse)
+            },
+            async |conn, slug, body| {
+                let mut errors = FieldErrors::default();
+                let name = errors.parse("name", Some(body.name), non_empty);
+                let kind = errors.parse("kind", Some(body.kind), StrategicPartnerKind::parse);
+                let urn = errors.parse("school_urn", body.school_urn, Urn::parse);
+                let website = errors.parse("website", body.website, web_address);
+                let hub = lock_current(conn, &slug, None).await?;
+                check_school(conn, urn.as_ref(), &mut errors).await?;
+                errors.into_result()?;
+                let fields = StrategicPartnerFields {
+                    name: name.expect("parsed"),
+                    kind: kind.expect("parsed"),
+                    school_urn: urn.map(Urn::into_inner),
+                    website,
+                };
+                let id = partners::insert(conn, hub.id, &fields).await?;
+                let details = serde_json::json!({"hub": slug, "after": fields});
+                Record::strategic_partner(&id.to_string())
+                    .audit(conn, &caller, "created", details)
+                    .await?;
+                let created = view(conn, &slug, id).await?;
+                Answer::created(
+                    format!("/api/v1/hubs/{slug}/strategic-partners/{}", created.id),
+                    &created,
+                )
+            },
+        )
+        .await
+}
+
+/// Strategic partners are changed by national admins only.
+fn manage_partners(caller: &Caller) -> Result<(), ApiError> {
+    authorize(caller, &Action::ManageReferenceData).map_err(|refusal| refusal.into_error("Hub"))
 }
 
 /// Update a strategic partner
@@ -222,44 +229,44 @@ pub async fn create_strategic_partner(
 #[patch("/hubs/{slug}/strategic-partners/{id}")]
 pub async fn update_strategic_partner(
     caller: Caller,
-    request: HttpRequest,
     path: web::Path<(String, String)>,
-    body: web::Json<StrategicPartnerChanges>,
+    write: Write<StrategicPartnerChanges>,
     pool: web::Data<DbPool>,
-) -> Result<web::Json<StrategicPartner>, ApiError> {
-    authorize(&caller, &Action::ManageReferenceData)
-        .map_err(|refusal| refusal.into_error("Hub"))?;
-    let (slug, id) = parse_paths(&path)?;
-    let changes = body.into_inner();
-    let mut errors = FieldErrors::default();
-    let name = errors.parse("name", changes.name, non_empty);
-    let kind = errors.parse("kind", changes.kind, StrategicPartnerKind::parse);
-    let urn = errors.parse_nullable("school_urn", changes.school_urn, Urn::parse);
-    let website = errors.parse_nullable("website", changes.website, web_address);
-    let if_match = crate::routes::etag::if_match(&request)?;
-
+) -> Result<HttpResponse, ApiError> {
     let mut conn = pool.get().await?;
-    let changed = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let before = lock(conn, &slug, id, if_match.as_ref()).await?;
-            check_school(conn, urn.as_ref().and_then(Option::as_ref), &mut errors).await?;
-            errors.into_result()?;
-            let mut fields = before.clone();
-            fields.name = name.unwrap_or(fields.name);
-            fields.kind = kind.unwrap_or(fields.kind);
-            if let Some(urn) = urn {
-                fields.school_urn = urn.map(Urn::into_inner);
-            }
-            fields.website = website.unwrap_or(fields.website);
-            partners::update(conn, id, &fields).await?;
-            let details = serde_json::json!({"hub": slug, "before": before, "after": fields});
-            Record::strategic_partner(&id.to_string())
-                .audit(conn, &caller, "updated", details)
-                .await?;
-            view(conn, &slug, id).await
-        })
-        .await?;
-    Ok(web::Json(changed))
+    write
+        .run(
+            &mut conn,
+            &caller,
+            async |_| {
+                manage_partners(&caller)?;
+                parse_paths(&path)
+            },
+            async |conn, (slug, id), changes| {
+                let mut errors = FieldErrors::default();
+                let name = errors.parse("name", changes.name, non_empty);
+                let kind = errors.parse("kind", changes.kind, StrategicPartnerKind::parse);
+                let urn = errors.parse_nullable("school_urn", changes.school_urn, Urn::parse);
+                let website = errors.parse_nullable("website", changes.website, web_address);
+                let before = lock(conn, &slug, id, write.if_match()?).await?;
+                check_school(conn, urn.as_ref().and_then(Option::as_ref), &mut errors).await?;
+                errors.into_result()?;
+                let mut fields = before.clone();
+                fields.name = name.unwrap_or(fields.name);
+                fields.kind = kind.unwrap_or(fields.kind);
+                if let Some(urn) = urn {
+                    fields.school_urn = urn.map(Urn::into_inner);
+                }
+                fields.website = website.unwrap_or(fields.website);
+                partners::update(conn, id, &fields).await?;
+                let details = serde_json::json!({"hub": slug, "before": before, "after": fields});
+                Record::strategic_partner(&id.to_string())
+                    .audit(conn, &caller, "updated", details)
+                    .await?;
+                Answer::ok(&view(conn, &slug, id).await?)
+            },
+        )
+        .await
 }
 
 /// Remove a strategic partner
@@ -283,25 +290,30 @@ pub async fn update_strategic_partner(
 #[delete("/hubs/{slug}/strategic-partners/{id}")]
 pub async fn delete_strategic_partner(
     caller: Caller,
-    request: HttpRequest,
     path: web::Path<(String, String)>,
+    write: Write,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
-    authorize(&caller, &Action::ManageReferenceData)
-        .map_err(|refusal| refusal.into_error("Hub"))?;
-    let (slug, id) = parse_paths(&path)?;
-    let if_match = crate::routes::etag::if_match(&request)?;
     let mut conn = pool.get().await?;
-    conn.transaction::<_, ApiError, _>(async |conn| {
-        let before = lock(conn, &slug, id, if_match.as_ref()).await?;
-        partners::delete(conn, id).await?;
-        let details = serde_json::json!({"hub": slug, "before": before});
-        Record::strategic_partner(&id.to_string())
-            .audit(conn, &caller, "deleted", details)
-            .await
-    })
-    .await?;
-    Ok(HttpResponse::NoContent().finish())
+    write
+        .run(
+            &mut conn,
+            &caller,
+            async |_| {
+                manage_partners(&caller)?;
+                parse_paths(&path)
+            },
+            async |conn, (slug, id), _| {
+                let before = lock(conn, &slug, id, write.if_match()?).await?;
+                partners::delete(conn, id).await?;
+                let details = serde_json::json!({"hub": slug, "before": before});
+                Record::strategic_partner(&id.to_string())
+                    .audit(conn, &caller, "deleted", details)
+                    .await?;
+                Answer::no_content()
+            },
+        )
+        .await
 }
 
 pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {

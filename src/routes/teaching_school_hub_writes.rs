@@ -6,8 +6,8 @@
 use std::collections::HashSet;
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, patch, post, web};
-use diesel_async::{AsyncConnection, AsyncPgConnection};
+use actix_web::{HttpResponse, patch, post, web};
+use diesel_async::AsyncPgConnection;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -23,6 +23,7 @@ use crate::routes::list::FieldErrors;
 use crate::routes::local_authority_writes::check_authorities;
 use crate::routes::reference_writes::Record;
 use crate::routes::teaching_school_hubs::TeachingSchoolHubDetail;
+use crate::routes::write::{Answer, Write};
 use crate::routes::{non_empty, parse_path, web_address};
 
 const TAG: &str = "Teaching School Hubs";
@@ -212,64 +213,69 @@ async fn lock_current(
 #[post("/teaching-school-hubs")]
 pub async fn create_teaching_school_hub(
     caller: Caller,
-    body: web::Json<NewTeachingSchoolHub>,
+    write: Write<NewTeachingSchoolHub>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
-    authorize(&caller, &Action::ManageReferenceData)
-        .map_err(|refusal| refusal.into_error("Teaching School Hub"))?;
-    let body = body.into_inner();
-    let mut errors = FieldErrors::default();
-    let slug = errors.parse("slug", Some(body.slug), Slug::parse);
-    let name = errors.parse("name", Some(body.name), non_empty);
-    let (lead_school_name, lead_school_urn) =
-        LeadSchoolInput::columns(body.lead_school, &mut errors);
-    let website = errors.parse("website", body.website, web_address);
-    let area = parse_list("area", body.area, MAX_AREA, GssCode::parse, &mut errors);
-    let partner_hubs = parse_list(
-        "partner_hubs",
-        body.partner_hubs,
-        MAX_PARTNER_HUBS,
-        Slug::parse,
-        &mut errors,
-    );
-
     let mut conn = pool.get().await?;
-    let created = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let area = check_area(conn, &area, &mut errors).await?;
-            let hub_ids = check_partner_hubs(conn, &partner_hubs, &mut errors).await?;
-            errors.into_result()?;
-            let slug = slug.expect("parsed");
-            let fields = TeachingSchoolHubFields {
-                name: name.expect("parsed"),
-                lead_school_name,
-                lead_school_urn,
-                website,
-            };
-            let id = writes::insert(conn, &slug, &fields).await?;
-            writes::replace_area(conn, id, &area).await?;
-            writes::replace_partner_hubs(conn, id, &hub_ids).await?;
-            let after = snapshot(conn, id, &fields).await?;
-            Record::teaching_school_hub(slug.as_str())
-                .audit(
-                    conn,
-                    &caller,
-                    "created",
-                    serde_json::json!({"after": after}),
+    write
+        .run(
+            &mut conn,
+            &caller,
+            async |_| manage_teaching_school_hubs(&caller),
+            async |conn, (), body| {
+                let mut errors = FieldErrors::default();
+                let slug = errors.parse("slug", Some(body.slug), Slug::parse);
+                let name = errors.parse("name", Some(body.name), non_empty);
+                let (lead_school_name, lead_school_urn) =
+                    LeadSchoolInput::columns(body.lead_school, &mut errors);
+                let website = errors.parse("website", body.website, web_address);
+                let area = parse_list("area", body.area, MAX_AREA, GssCode::parse, &mut errors);
+                let partner_hubs = parse_list(
+                    "partner_hubs",
+                    body.partner_hubs,
+                    MAX_PARTNER_HUBS,
+                    Slug::parse,
+                    &mut errors,
+                );
+                let area = check_area(conn, &area, &mut errors).await?;
+                let hub_ids = check_partner_hubs(conn, &partner_hubs, &mut errors).await?;
+                errors.into_result()?;
+                let slug = slug.expect("parsed");
+                let fields = TeachingSchoolHubFields {
+                    name: name.expect("parsed"),
+                    lead_school_name,
+                    lead_school_urn,
+                    website,
+                };
+                let id = writes::insert(conn, &slug, &fields).await?;
+                writes::replace_area(conn, id, &area).await?;
+                writes::replace_partner_hubs(conn, id, &hub_ids).await?;
+                let after = snapshot(conn, id, &fields).await?;
+                Record::teaching_school_hub(slug.as_str())
+                    .audit(
+                        conn,
+                        &caller,
+                        "created",
+                        serde_json::json!({"after": after}),
+                    )
+                    .await?;
+                let created = view(conn, &slug).await?;
+                Answer::created(
+                    format!(
+                        "/api/v1/teaching-school-hubs/{}",
+                        created.teaching_school_hub.slug
+                    ),
+                    &created,
                 )
-                .await?;
-            view(conn, &slug).await
-        })
-        .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((
-            header::LOCATION,
-            format!(
-                "/api/v1/teaching-school-hubs/{}",
-                created.teaching_school_hub.slug
-            ),
-        ))
-        .json(created))
+            },
+        )
+        .await
+}
+
+/// Teaching School Hubs are changed by national admins only.
+fn manage_teaching_school_hubs(caller: &Caller) -> Result<(), ApiError> {
+    authorize(caller, &Action::ManageReferenceData)
+        .map_err(|refusal| refusal.into_error("Teaching School Hub"))
 }
 
 /// Update a Teaching School Hub
@@ -294,71 +300,69 @@ pub async fn create_teaching_school_hub(
 #[patch("/teaching-school-hubs/{slug}")]
 pub async fn update_teaching_school_hub(
     caller: Caller,
-    request: HttpRequest,
     path: web::Path<String>,
-    body: web::Json<TeachingSchoolHubChanges>,
+    write: Write<TeachingSchoolHubChanges>,
     pool: web::Data<DbPool>,
-) -> Result<web::Json<TeachingSchoolHubDetail>, ApiError> {
-    authorize(&caller, &Action::ManageReferenceData)
-        .map_err(|refusal| refusal.into_error("Teaching School Hub"))?;
+) -> Result<HttpResponse, ApiError> {
     let slug = parse_path("slug", &path, Slug::parse)?;
-    let changes = body.into_inner();
-    let mut errors = FieldErrors::default();
-    let name = errors.parse("name", changes.name, non_empty);
-    let lead_school = changes
-        .lead_school
-        .map(|school| LeadSchoolInput::columns(school, &mut errors));
-    let website = errors.parse_nullable("website", changes.website, web_address);
-    let area = changes
-        .area
-        .map(|area| parse_list("area", area, MAX_AREA, GssCode::parse, &mut errors));
-    let partner_hubs = changes.partner_hubs.map(|hubs| {
-        parse_list(
-            "partner_hubs",
-            hubs,
-            MAX_PARTNER_HUBS,
-            Slug::parse,
-            &mut errors,
-        )
-    });
-    let if_match = crate::routes::etag::if_match(&request)?;
-
     let mut conn = pool.get().await?;
-    let changed = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let tsh = lock_current(conn, &slug, if_match.as_ref()).await?;
-            let area = match &area {
-                Some(area) => Some(check_area(conn, area, &mut errors).await?),
-                None => None,
-            };
-            let hub_ids = match &partner_hubs {
-                Some(hubs) => Some(check_partner_hubs(conn, hubs, &mut errors).await?),
-                None => None,
-            };
-            errors.into_result()?;
-            let before = snapshot(conn, tsh.id, &tsh.fields).await?;
-            let mut fields = tsh.fields;
-            fields.name = name.unwrap_or(fields.name);
-            if let Some((name, urn)) = lead_school {
-                (fields.lead_school_name, fields.lead_school_urn) = (name, urn);
-            }
-            fields.website = website.unwrap_or(fields.website);
-            writes::update(conn, tsh.id, &fields).await?;
-            if let Some(area) = &area {
-                writes::replace_area(conn, tsh.id, area).await?;
-            }
-            if let Some(hub_ids) = &hub_ids {
-                writes::replace_partner_hubs(conn, tsh.id, hub_ids).await?;
-            }
-            let after = snapshot(conn, tsh.id, &fields).await?;
-            let details = serde_json::json!({"before": before, "after": after});
-            Record::teaching_school_hub(slug.as_str())
-                .audit(conn, &caller, "updated", details)
-                .await?;
-            view(conn, &slug).await
-        })
-        .await?;
-    Ok(web::Json(changed))
+    write
+        .run(
+            &mut conn,
+            &caller,
+            async |_| manage_teaching_school_hubs(&caller),
+            async |conn, (), changes| {
+                let mut errors = FieldErrors::default();
+                let name = errors.parse("name", changes.name, non_empty);
+                let lead_school = changes
+                    .lead_school
+                    .map(|school| LeadSchoolInput::columns(school, &mut errors));
+                let website = errors.parse_nullable("website", changes.website, web_address);
+                let area = changes
+                    .area
+                    .map(|area| parse_list("area", area, MAX_AREA, GssCode::parse, &mut errors));
+                let partner_hubs = changes.partner_hubs.map(|hubs| {
+                    parse_list(
+                        "partner_hubs",
+                        hubs,
+                        MAX_PARTNER_HUBS,
+                        Slug::parse,
+                        &mut errors,
+                    )
+                });
+                let tsh = lock_current(conn, &slug, write.if_match()?).await?;
+                let area = match &area {
+                    Some(area) => Some(check_area(conn, area, &mut errors).await?),
+                    None => None,
+                };
+                let hub_ids = match &partner_hubs {
+                    Some(hubs) => Some(check_partner_hubs(conn, hubs, &mut errors).await?),
+                    None => None,
+                };
+                errors.into_result()?;
+                let before = snapshot(conn, tsh.id, &tsh.fields).await?;
+                let mut fields = tsh.fields;
+                fields.name = name.unwrap_or(fields.name);
+                if let Some((name, urn)) = lead_school {
+                    (fields.lead_school_name, fields.lead_school_urn) = (name, urn);
+                }
+                fields.website = website.unwrap_or(fields.website);
+                writes::update(conn, tsh.id, &fields).await?;
+                if let Some(area) = &area {
+                    writes::replace_area(conn, tsh.id, area).await?;
+                }
+                if let Some(hub_ids) = &hub_ids {
+                    writes::replace_partner_hubs(conn, tsh.id, hub_ids).await?;
+                }
+                let after = snapshot(conn, tsh.id, &fields).await?;
+                let details = serde_json::json!({"before": before, "after": after});
+                Record::teaching_school_hub(slug.as_str())
+                    .audit(conn, &caller, "updated", details)
+                    .await?;
+                Answer::ok(&view(conn, &slug).await?)
+            },
+        )
+        .await
 }
 
 /// Why a Teaching School Hub cannot be retired yet, one phrase per reason.
@@ -399,25 +403,28 @@ fn still_relied_on(uses: &TeachingSchoolHubUses) -> Vec<String> {
 pub async fn retire_teaching_school_hub(
     caller: Caller,
     path: web::Path<String>,
+    write: Write,
     pool: web::Data<DbPool>,
-) -> Result<web::Json<TeachingSchoolHubDetail>, ApiError> {
-    authorize(&caller, &Action::ManageReferenceData)
-        .map_err(|refusal| refusal.into_error("Teaching School Hub"))?;
+) -> Result<HttpResponse, ApiError> {
     let slug = parse_path("slug", &path, Slug::parse)?;
     let mut conn = pool.get().await?;
-    let retired = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let record = Record::teaching_school_hub(slug.as_str());
-            let tsh = lock_current(conn, &slug, None).await?;
-            let reasons = still_relied_on(&writes::uses(conn, tsh.id).await?);
-            record.refuse_while_relied_on(&reasons, "Revoke or disable these")?;
-            writes::retire(conn, tsh.id).await?;
-            let details = serde_json::json!({"before": tsh.fields});
-            record.audit(conn, &caller, "retired", details).await?;
-            view(conn, &slug).await
-        })
-        .await?;
-    Ok(web::Json(retired))
+    write
+        .run(
+            &mut conn,
+            &caller,
+            async |_| manage_teaching_school_hubs(&caller),
+            async |conn, (), _| {
+                let record = Record::teaching_school_hub(slug.as_str());
+                let tsh = lock_current(conn, &slug, None).await?;
+                let reasons = still_relied_on(&writes::uses(conn, tsh.id).await?);
+                record.refuse_while_relied_on(&reasons, "Revoke or disable these")?;
+                writes::retire(conn, tsh.id).await?;
+                let details = serde_json::json!({"before": tsh.fields});
+                record.audit(conn, &caller, "retired", details).await?;
+                Answer::ok(&view(conn, &slug).await?)
+            },
+        )
+        .await
 }
 
 pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -2,26 +2,26 @@
 //! own hub). Role, hub and the other attachments are for admins alone to set; a field a
 //! caller may not set is refused with 403, never silently dropped.
 
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
-use diesel_async::AsyncConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::accounts::{Attachments, resolve_hub, resolve_school, resolve_tsh};
-use crate::auth::policy::{AccountTarget, Refusal, visible_accounts};
+use crate::auth::policy::{AccountTarget, Refusal, may_create_accounts, visible_accounts};
 use crate::auth::secrets::generated_password;
 use crate::auth::{Action, Auth, Caller, authorize};
 use crate::db::users::{self as queries, AccountFields, AccountFilter, AccountRow, AccountScope};
 use crate::db::{DbPool, audit};
 use crate::domain::{Email, LondonTime, NewPassword, Role, RoleInSchool, Slug, Urn};
 use crate::error::ApiError;
+use crate::routes::deferred::Deferred;
 use crate::routes::etag::require_current;
 use crate::routes::list::{
     FieldErrors, Filters, ListQuery, NoQueryParameters, Page, page_response,
 };
 use crate::routes::refs::{HubRef, SchoolRef, TeachingSchoolHubRef};
-use crate::routes::{parse_path, uuid};
+use crate::routes::write::{Answer, Write};
+use crate::routes::{named_hub, parse_path, uuid};
 
 const TAG: &str = "Users";
 
@@ -190,10 +190,11 @@ type AccountList = ListQuery<AccountFilter, (String, uuid::Uuid)>;
 pub async fn list_users(
     caller: Caller,
     request: HttpRequest,
-    query: AccountList,
+    query: Deferred<AccountList>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     let scope = visible_accounts(&caller).map_err(|refusal| refusal.into_error("Users"))?;
+    let query = query.take()?;
     let mut conn = pool.get().await?;
     let rows = queries::list(
         &mut conn,
@@ -229,12 +230,13 @@ pub async fn list_users(
 pub async fn get_user(
     caller: Caller,
     path: web::Path<String>,
-    _: NoQueryParameters,
+    query: Deferred<NoQueryParameters>,
     pool: web::Data<DbPool>,
 ) -> Result<web::Json<User>, ApiError> {
     let id = parse_path("id", &path, uuid)?;
     let mut conn = pool.get().await?;
     let row = find_managed(&mut conn, &caller, id, false).await?;
+    query.take()?;
     Ok(web::Json(row.into()))
 }
 
@@ -280,100 +282,118 @@ fn target(row: &AccountRow) -> AccountTarget {
 #[post("/users")]
 pub async fn create_user(
     caller: Caller,
-    body: web::Json<NewUser>,
+    write: Write<NewUser>,
     auth: web::Data<Auth>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
-    let mut errors = FieldErrors::default();
-    let email = errors.parse("email", Some(body.email), Email::parse);
-    let name = errors.parse("name", Some(body.name), crate::routes::non_empty);
-    let password = errors.parse("password", body.password.clone(), NewPassword::parse);
-    // A hub manager's own hub is the default for the leads they create.
-    let hub = match (body.hub, caller.role) {
-        (None, Role::HubManager) => Some(HubChoice::Own),
-        (Some(slug), _) => errors
-            .parse("hub", Some(slug), Slug::parse)
-            .map(HubChoice::Slug),
-        (None, _) => None,
-    };
-    let school = errors.parse("school_urn", body.school_urn, Urn::parse);
-    let tsh = errors.parse("teaching_school_hub", body.teaching_school_hub, Slug::parse);
-    errors.into_result()?;
-    let (email, name) = (email.expect("parsed"), name.expect("parsed"));
-
     let mut conn = pool.get().await?;
-    let hub_id = match hub {
-        Some(HubChoice::Own) => caller.hub_id,
-        Some(HubChoice::Slug(slug)) => Some(resolve_hub(&mut conn, &slug).await?),
-        None => None,
-    };
-    authorize(
-        &caller,
-        &Action::CreateAccount {
-            role: body.role,
-            hub_id,
-        },
-    )
-    .map_err(|refusal| refusal.into_error("User"))?;
-    let attachments = Attachments {
-        hub_id,
-        school_urn: match &school {
-            Some(urn) => Some(resolve_school(&mut conn, urn).await?),
-            None => None,
-        },
-        role_in_school: body.role_in_school,
-        teaching_school_hub_id: match &tsh {
-            Some(slug) => Some(resolve_tsh(&mut conn, slug).await?),
-            None => None,
-        },
-    };
-    attachments.check_fit(body.role)?;
-
-    let generated = password.is_none().then(generated_password);
-    let chosen = password.map(|p| p.expose().to_owned());
-    let password_hash = auth
-        .passwords
-        .hash(
-            chosen
-                .or_else(|| generated.clone())
-                .expect("one of the two"),
+    write
+        .run(
+            &mut conn,
+            &caller,
+            async |conn| {
+                may_create_accounts(&caller).map_err(|refusal| refusal.into_error("User"))?;
+                let body = write.body()?;
+                // A hub manager's own hub is the default for the leads they create.
+                let hub_id = match (&body.hub, caller.role) {
+                    (None, Role::HubManager) => caller.hub_id,
+                    (Some(slug), _) => Some(named_hub(conn, slug).await?),
+                    (None, _) => None,
+                };
+                authorize(
+                    &caller,
+                    &Action::CreateAccount {
+                        role: body.role,
+                        hub_id,
+                    },
+                )
+                .map_err(|refusal| refusal.into_error("User"))
+            },
+            async |conn, (), body| {
+                let mut errors = FieldErrors::default();
+                let email = errors.parse("email", Some(body.email), Email::parse);
+                let name = errors.parse("name", Some(body.name), crate::routes::non_empty);
+                let password = errors.parse("password", body.password.clone(), NewPassword::parse);
+                let hub = match (body.hub, caller.role) {
+                    (None, Role::HubManager) => Some(HubChoice::Own),
+                    (Some(slug), _) => errors
+                        .parse("hub", Some(slug), Slug::parse)
+                        .map(HubChoice::Slug),
+                    (None, _) => None,
+                };
+                let school = errors.parse("school_urn", body.school_urn, Urn::parse);
+                let tsh =
+                    errors.parse("teaching_school_hub", body.teaching_school_hub, Slug::parse);
+                errors.into_result()?;
+                let (email, name) = (email.expect("parsed"), name.expect("parsed"));
+                let attachments = Attachments {
+                    hub_id: match hub {
+                        Some(HubChoice::Own) => caller.hub_id,
+                        Some(HubChoice::Slug(slug)) => Some(resolve_hub(conn, &slug).await?),
+                        None => None,
+                    },
+                    school_urn: match &school {
+                        Some(urn) => Some(resolve_school(conn, urn).await?),
+                        None => None,
+                    },
+                    role_in_school: body.role_in_school,
+                    teaching_school_hub_id: match &tsh {
+                        Some(slug) => Some(resolve_tsh(conn, slug).await?),
+                        None => None,
+                    },
+                };
+                attachments.check_fit(body.role)?;
+                let generated = password.is_none().then(generated_password);
+                let chosen = password.map(|p| p.expose().to_owned());
+                let password_hash = auth
+                    .passwords
+                    .hash(
+                        chosen
+                            .or_else(|| generated.clone())
+                            .expect("one of the two"),
+                    )
+                    .await?;
+                let fields = AccountFields {
+                    email: email.as_str().to_owned(),
+                    name,
+                    role: body.role,
+                    hub_id: attachments.hub_id,
+                    teaching_school_hub_id: attachments.teaching_school_hub_id,
+                    school_urn: attachments.school_urn,
+                    role_in_school: attachments.role_in_school,
+                    disabled_at: None,
+                };
+                let id = queries::insert(conn, &fields, &password_hash).await?;
+                audit::record(
+                    conn,
+                    Some(caller.id),
+                    "user.created",
+                    "user",
+                    &id.to_string(),
+                    serde_json::json!({"role": fields.role, "email": fields.email}),
+                )
+                .await?;
+                let user = User::from(account(conn, id).await?);
+                Answer::created(
+                    format!("/api/v1/users/{}", user.id),
+                    &CreatedUser {
+                        user,
+                        generated_password: generated,
+                    },
+                )
+            },
         )
-        .await?;
-    let fields = AccountFields {
-        email: email.as_str().to_owned(),
-        name,
-        role: body.role,
-        hub_id: attachments.hub_id,
-        teaching_school_hub_id: attachments.teaching_school_hub_id,
-        school_urn: attachments.school_urn,
-        role_in_school: attachments.role_in_school,
-        disabled_at: None,
-    };
-    let row = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let id = queries::insert(conn, &fields, &password_hash).await?;
-            audit::record(
-                conn,
-                Some(caller.id),
-                "user.created",
-                "user",
-                &id.to_string(),
-                serde_json::json!({"role": fields.role, "email": fields.email}),
-            )
-            .await?;
-            Ok(queries::find(conn, AccountScope::Everyone, id, false)
-                .await?
-                .expect("just inserted"))
-        })
-        .await?;
-    let user = User::from(row);
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/users/{}", user.id)))
-        .json(CreatedUser {
-            user,
-            generated_password: generated,
-        }))
+        .await
+}
+
+/// The account `id`, as it is now.
+async fn account(
+    conn: &mut diesel_async::AsyncPgConnection,
+    id: uuid::Uuid,
+) -> Result<AccountRow, ApiError> {
+    queries::find(conn, AccountScope::Everyone, id, false)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("User {id}")))
 }
 
 enum HubChoice {
@@ -405,81 +425,84 @@ enum HubChoice {
 #[patch("/users/{id}")]
 pub async fn update_user(
     caller: Caller,
-    request: HttpRequest,
     path: web::Path<String>,
-    body: web::Json<UserChanges>,
+    write: Write<UserChanges>,
     auth: web::Data<Auth>,
     pool: web::Data<DbPool>,
-) -> Result<web::Json<User>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let id = parse_path("id", &path, uuid)?;
-    let changes = body.into_inner();
-    let mut errors = FieldErrors::default();
-    let email = errors.parse("email", changes.email.clone(), Email::parse);
-    let name = errors.parse("name", changes.name.clone(), crate::routes::non_empty);
-    let password = errors.parse("password", changes.password.clone(), NewPassword::parse);
-    let hub = errors.parse("hub", changes.hub.clone(), Slug::parse);
-    let school = errors.parse("school_urn", changes.school_urn.clone(), Urn::parse);
-    let tsh = errors.parse(
-        "teaching_school_hub",
-        changes.teaching_school_hub.clone(),
-        Slug::parse,
-    );
-    errors.into_result()?;
-    let if_match = crate::routes::etag::if_match(&request)?;
-    let password_hash = match password {
-        Some(password) => Some(auth.passwords.hash(password.expose().to_owned()).await?),
-        None => None,
-    };
-
     let mut conn = pool.get().await?;
-    let row = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let current = find_managed(conn, &caller, id, true).await?;
-            let access_fields = changes.access_fields();
-            if !access_fields.is_empty() {
-                authorize(&caller, &Action::ChangeAccess(&target(&current))).map_err(|refusal| {
-                    match refusal {
-                        Refusal::Forbidden(reason) => ApiError::Forbidden(format!(
-                            "{reason} Not allowed here: {}.",
-                            access_fields.join(", ")
-                        )),
-                        hidden => hidden.into_error(format!("User {id}")),
-                    }
-                })?;
-            }
-            if let Some(if_match) = &if_match {
-                require_current(if_match, &User::from(current.clone()), format_args!("User {id}"))?;
-            }
-            let own_access_changes = id == caller.id
-                && (changes.role.is_some_and(|role| role != current.role)
-                    || changes.disabled == Some(true));
-            if own_access_changes {
-                return Err(ApiError::Conflict(
-                    "You cannot disable your own account or change your own role: ask another admin.".into(),
-                ));
-            }
-            let fields = changed_fields(conn, &current, &changes, email, name, hub, school, tsh).await?;
-            queries::update(conn, &current, &fields).await?;
-            if let Some(password_hash) = &password_hash {
-                queries::set_password(conn, id, password_hash).await?;
-            }
-            audit::record(
-                conn,
-                Some(caller.id),
-                "user.updated",
-                "user",
-                &id.to_string(),
-                serde_json::json!({
-                    "fields": changed_names(&changes),
-                }),
-            )
-            .await?;
-            Ok(queries::find(conn, AccountScope::Everyone, id, false)
-                .await?
-                .expect("locked above"))
-        })
-        .await?;
-    Ok(web::Json(row.into()))
+    write
+        .run(
+            &mut conn,
+            &caller,
+            async |conn| {
+                let current = find_managed(conn, &caller, id, true).await?;
+                let access_fields = write.body()?.access_fields();
+                if !access_fields.is_empty() {
+                    authorize(&caller, &Action::ChangeAccess(&target(&current))).map_err(
+                        |refusal| match refusal {
+                            Refusal::Forbidden(reason) => ApiError::Forbidden(format!(
+                                "{reason} Not allowed here: {}.",
+                                access_fields.join(", ")
+                            )),
+                            hidden => hidden.into_error(format!("User {id}")),
+                        },
+                    )?;
+                }
+                Ok(current)
+            },
+            async |conn, current, changes| {
+                let mut errors = FieldErrors::default();
+                let email = errors.parse("email", changes.email.clone(), Email::parse);
+                let name = errors.parse("name", changes.name.clone(), crate::routes::non_empty);
+                let password =
+                    errors.parse("password", changes.password.clone(), NewPassword::parse);
+                let hub = errors.parse("hub", changes.hub.clone(), Slug::parse);
+                let school = errors.parse("school_urn", changes.school_urn.clone(), Urn::parse);
+                let tsh = errors.parse(
+                    "teaching_school_hub",
+                    changes.teaching_school_hub.clone(),
+                    Slug::parse,
+                );
+                errors.into_result()?;
+                if let Some(if_match) = write.if_match()? {
+                    require_current(if_match, &User::from(current.clone()), format_args!("User {id}"))?;
+                }
+                let own_access_changes = id == caller.id
+                    && (changes.role.is_some_and(|role| role != current.role)
+                        || changes.disabled == Some(true));
+                if own_access_changes {
+                    return Err(ApiError::Conflict(
+                        "You cannot disable your own account or change your own role: ask another admin.".into(),
+                    ));
+                }
+                let fields =
+                    changed_fields(conn, &current, &changes, email, name, hub, school, tsh).await?;
+                // Hashing runs off the async workers; the account stays locked meanwhile.
+                let password_hash = match password {
+                    Some(password) => Some(auth.passwords.hash(password.expose().to_owned()).await?),
+                    None => None,
+                };
+                queries::update(conn, &current, &fields).await?;
+                if let Some(password_hash) = &password_hash {
+                    queries::set_password(conn, id, password_hash).await?;
+                }
+                audit::record(
+                    conn,
+                    Some(caller.id),
+                    "user.updated",
+                    "user",
+                    &id.to_string(),
+                    serde_json::json!({
+                        "fields": changed_names(&changes),
+                    }),
+                )
+                .await?;
+                Answer::ok(&User::from(account(conn, id).await?))
+            },
+        )
+        .await
 }
 
 /// The names of the fields a change sent (never their values: one may be a password).

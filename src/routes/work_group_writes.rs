@@ -5,16 +5,17 @@
 
 use std::collections::HashSet;
 
-use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, patch, post, web};
-use diesel_async::{AsyncConnection, AsyncPgConnection};
+use actix_web::{HttpResponse, patch, post, web};
+use diesel_async::AsyncPgConnection;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::auth::policy::{WorkGroupScope, authorize_on_group};
+use crate::auth::policy::{
+    UNKNOWN_HUB, WorkGroupScope, authorize_on_group, may_create_work_groups,
+};
 use crate::auth::{Action, Caller, authorize};
 use crate::db::work_group_writes::{self as writes, LockedGroup, WorkGroupFields};
-use crate::db::{DbPool, audit, lookups, work_groups};
+use crate::db::{DbPool, audit, work_groups};
 use crate::domain::lifecycle::{self, Transition};
 use crate::domain::{
     Admission, DeliveryMode, LeadRole, ProgrammePhase, ProjectCode, Slug, WorkGroupStatus,
@@ -25,7 +26,8 @@ use crate::routes::etag::require_current;
 use crate::routes::list::FieldErrors;
 use crate::routes::sessions::{Session, visible_joining_links};
 use crate::routes::work_groups::WorkGroup;
-use crate::routes::{parse_path, uuid};
+use crate::routes::write::{Answer, Body, Write};
+use crate::routes::{named_hub, parse_path, uuid};
 
 const TAG: &str = "Work groups";
 const MAX_CAPACITY: i32 = 500;
@@ -302,86 +304,87 @@ pub(crate) async fn lock_for(
 #[post("/work-groups")]
 pub async fn create_work_group(
     caller: Caller,
-    body: web::Json<NewWorkGroup>,
+    write: Write<NewWorkGroup>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
-    let mut errors = FieldErrors::default();
-    let hub = errors.parse("hub", Some(body.hub), Slug::parse);
-    let project = errors.parse("project", Some(body.project), ProjectCode::parse);
-    let code = errors.parse("code", Some(body.code), group_code);
-    let title = errors.parse("title", Some(body.title), crate::routes::non_empty);
-    let phase = errors.parse("phase", Some(body.phase), ProgrammePhase::parse);
-    let mode = errors.parse("mode", Some(body.mode), DeliveryMode::parse);
-    let admission = errors.parse("admission", Some(body.admission), Admission::parse);
-    let capacity_value = errors.check("capacity", body.capacity, capacity);
-    let deadline = errors.parse("eoi_deadline", body.eoi_deadline, parse_instant);
-    let description = errors.parse(
-        "description",
-        body.description,
-        crate::routes::text_up_to(MAX_DESCRIPTION_CHARS),
-    );
-    let (venue_name, venue_address, venue_postcode) = body
-        .venue
-        .map_or_else(VenueColumns::default, |venue| venue.columns(&mut errors));
-    errors.into_result()?;
-    let (hub, project, code, title, phase, mode, admission) = (
-        hub.expect("parsed"),
-        project.expect("parsed"),
-        code.expect("parsed"),
-        title.expect("parsed"),
-        phase.expect("parsed"),
-        mode.expect("parsed"),
-        admission.expect("parsed"),
-    );
-
     let mut conn = pool.get().await?;
-    let hub_id = lookups::hub_id(&mut conn, hub.as_str())
-        .await?
-        .ok_or_else(|| ApiError::unprocessable("hub", format!("no hub has the slug {hub}")))?;
-    authorize(&caller, &Action::CreateWorkGroup { hub_id })
-        .map_err(|refusal| refusal.into_error("Work group"))?;
-    let (project_id, academic_year, project_phases) = writes::project(&mut conn, project.as_str())
-        .await?
-        .ok_or_else(|| {
-            ApiError::unprocessable("project", format!("no project has the code {project}"))
-        })?;
-    check_phase(phase, &project_phases)?;
-    let leads = parse_leads(&mut conn, hub_id, body.leads).await?;
-    let fields = WorkGroupFields {
-        title,
-        phase,
-        mode,
-        capacity: capacity_value,
-        admission,
-        eoi_deadline: deadline,
-        venue_name,
-        venue_address,
-        venue_postcode,
-        description: description.unwrap_or_default(),
-    };
-    let view = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let id = writes::insert(conn, hub_id, (project_id, &academic_year), &code, &fields, &leads)
+    write
+        .run(
+            &mut conn,
+            &caller,
+            async |conn| {
+                may_create_work_groups(&caller)
+                    .map_err(|refusal| refusal.into_error("Work group"))?;
+                let hub_id = named_hub(conn, &write.body()?.hub).await?;
+                authorize(&caller, &Action::CreateWorkGroup { hub_id })
+                    .map_err(|refusal| refusal.into_error("Work group"))?;
+                Ok(hub_id)
+            },
+            async |conn, hub_id, body| {
+                let mut errors = FieldErrors::default();
+                let hub = errors.parse("hub", Some(body.hub), Slug::parse);
+                let project = errors.parse("project", Some(body.project), ProjectCode::parse);
+                let code = errors.parse("code", Some(body.code), group_code);
+                let title = errors.parse("title", Some(body.title), crate::routes::non_empty);
+                let phase = errors.parse("phase", Some(body.phase), ProgrammePhase::parse);
+                let mode = errors.parse("mode", Some(body.mode), DeliveryMode::parse);
+                let admission = errors.parse("admission", Some(body.admission), Admission::parse);
+                let capacity_value = errors.check("capacity", body.capacity, capacity);
+                let deadline = errors.parse("eoi_deadline", body.eoi_deadline, parse_instant);
+                let description = errors.parse(
+                    "description",
+                    body.description,
+                    crate::routes::text_up_to(MAX_DESCRIPTION_CHARS),
+                );
+                let (venue_name, venue_address, venue_postcode) = body
+                    .venue
+                    .map_or_else(VenueColumns::default, |venue| venue.columns(&mut errors));
+                errors.into_result()?;
+                let (hub, project, code, title, phase, mode, admission) = (
+                    hub.expect("parsed"),
+                    project.expect("parsed"),
+                    code.expect("parsed"),
+                    title.expect("parsed"),
+                    phase.expect("parsed"),
+                    mode.expect("parsed"),
+                    admission.expect("parsed"),
+                );
+                if hub_id == UNKNOWN_HUB {
+                    return Err(ApiError::unprocessable("hub", format!("no hub has the slug {hub}")));
+                }
+                let (project_id, academic_year, project_phases) =
+                    writes::project(conn, project.as_str()).await?.ok_or_else(|| {
+                        ApiError::unprocessable("project", format!("no project has the code {project}"))
+                    })?;
+                check_phase(phase, &project_phases)?;
+                let leads = parse_leads(conn, hub_id, body.leads).await?;
+                let fields = WorkGroupFields {
+                    title,
+                    phase,
+                    mode,
+                    capacity: capacity_value,
+                    admission,
+                    eoi_deadline: deadline,
+                    venue_name,
+                    venue_address,
+                    venue_postcode,
+                    description: description.unwrap_or_default(),
+                };
+                let id = writes::insert(conn, hub_id, (project_id, &academic_year), &code, &fields, &leads).await?;
+                audit::record(
+                    conn,
+                    Some(caller.id),
+                    "work_group.created",
+                    "work_group",
+                    &id.to_string(),
+                    serde_json::json!({"code": code, "academic_year": academic_year, "hub": hub.as_str()}),
+                )
                 .await?;
-            audit::record(
-                conn,
-                Some(caller.id),
-                "work_group.created",
-                "work_group",
-                &id.to_string(),
-                serde_json::json!({"code": code, "academic_year": academic_year, "hub": hub.as_str()}),
-            )
-            .await?;
-            staff_view(conn, &caller, id).await
-        })
-        .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((
-            header::LOCATION,
-            format!("/api/v1/work-groups/{}", view.summary.id),
-        ))
-        .json(view))
+                let view = staff_view(conn, &caller, id).await?;
+                Answer::created(format!("/api/v1/work-groups/{}", view.summary.id), &view)
+            },
+        )
+        .await
 }
 
 /// Update a work group
@@ -406,111 +409,120 @@ pub async fn create_work_group(
 #[patch("/work-groups/{id}")]
 pub async fn update_work_group(
     caller: Caller,
-    request: HttpRequest,
     path: web::Path<String>,
-    body: web::Json<WorkGroupChanges>,
+    write: Write<WorkGroupChanges>,
     pool: web::Data<DbPool>,
-) -> Result<web::Json<WorkGroup>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let id = parse_path("id", &path, uuid)?;
-    let changes = body.into_inner();
-    let mut errors = FieldErrors::default();
-    let title = errors.parse("title", changes.title.clone(), crate::routes::non_empty);
-    let phase = errors.parse("phase", changes.phase.clone(), ProgrammePhase::parse);
-    let mode = errors.parse("mode", changes.mode.clone(), DeliveryMode::parse);
-    let admission = errors.parse("admission", changes.admission.clone(), Admission::parse);
-    let new_capacity = errors.check("capacity", changes.capacity, capacity);
-    let deadline = errors.parse("eoi_deadline", changes.eoi_deadline.clone(), parse_instant);
-    let description = errors.parse(
-        "description",
-        changes.description.clone(),
-        crate::routes::text_up_to(MAX_DESCRIPTION_CHARS),
-    );
-    let venue = changes
-        .venue
-        .clone()
-        .map(|venue| venue.columns(&mut errors));
-    errors.into_result()?;
-    let managed = changes.managed_fields();
-    let if_match = crate::routes::etag::if_match(&request)?;
-
     let mut conn = pool.get().await?;
-    let view = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let group = if managed.is_empty() {
-                lock_for(conn, &caller, id, |scope| {
+    write
+        .run(
+            &mut conn,
+            &caller,
+            async |conn| {
+                // Who may edit the group at all comes first; then the fields sent.
+                let group = lock_for(conn, &caller, id, |scope| {
                     Action::EditWorkGroupDetails(scope)
                 })
-                .await?
-            } else {
-                lock_for(conn, &caller, id, |scope| Action::ManageWorkGroup(scope))
-                    .await
-                    .map_err(|error| match error {
-                        ApiError::Forbidden(reason) => ApiError::Forbidden(format!(
-                            "{reason} Not allowed here: {}.",
-                            managed.join(", ")
-                        )),
-                        other => other,
-                    })?
-            };
-            if let Some(if_match) = &if_match {
-                let current = staff_view(conn, &caller, id).await?;
-                require_current(if_match, &current, format_args!("Work group {id}"))?;
-            }
-            let before = group.fields.clone();
-            let mut fields = group.fields.clone();
-            if let Some(phase) = phase {
-                check_phase(phase, &group.project_phases)?;
-                fields.phase = phase;
-            }
-            if let Some(capacity) = new_capacity {
-                lifecycle::check_capacity(capacity, group.facts.accepted_count)
-                    .map_err(|rule| ApiError::Conflict(rule.0))?;
-                fields.capacity = Some(capacity);
-            }
-            fields.title = title.unwrap_or(fields.title);
-            fields.mode = mode.unwrap_or(fields.mode);
-            fields.admission = admission.unwrap_or(fields.admission);
-            fields.eoi_deadline = deadline.or(fields.eoi_deadline);
-            if let Some(venue) = venue {
-                (
-                    fields.venue_name,
-                    fields.venue_address,
-                    fields.venue_postcode,
-                ) = venue;
-            }
-            if let Some(description) = &description {
-                fields.description = description.clone();
-            }
-            let status = lifecycle::after_places_change(&lifecycle::GroupFacts {
-                capacity: fields.capacity,
-                ..group.facts.clone()
-            });
-            writes::update(conn, id, &fields, status).await?;
-            if let Some(leads) = changes.leads.clone() {
-                let leads = parse_leads(conn, group.hub_id, leads).await?;
-                writes::replace_leads(conn, id, &leads).await?;
-            }
-            audit::record(
-                conn,
-                Some(caller.id),
-                "work_group.updated",
-                "work_group",
-                &id.to_string(),
-                serde_json::json!({
-                    "before": fields_json(&before),
-                    "after": fields_json(&fields),
-                    "leads_replaced": changes.leads.is_some(),
-                }),
-            )
-            .await?;
-            if group.facts.status != WorkGroupStatus::Draft {
-                let kind = lifecycle::event_kind(group.facts.status, status);
-                writes::record_event(conn, id, kind, serde_json::json!({"status": status})).await?;
-            }
-            staff_view(conn, &caller, id).await
-        })
-        .await?;
-    Ok(web::Json(view))
+                .await?;
+                let managed = write.body()?.managed_fields();
+                if !managed.is_empty() {
+                    let scope = work_groups::scope(conn, id)
+                        .await?
+                        .map(WorkGroupScope::from)
+                        .ok_or_else(|| ApiError::not_found(format!("Work group {id}")))?;
+                    authorize(&caller, &Action::ManageWorkGroup(&scope)).map_err(|refusal| {
+                        match refusal.into_error(format!("Work group {id}")) {
+                            ApiError::Forbidden(reason) => ApiError::Forbidden(format!(
+                                "{reason} Not allowed here: {}.",
+                                managed.join(", ")
+                            )),
+                            other => other,
+                        }
+                    })?;
+                }
+                Ok(group)
+            },
+            async |conn, group, changes| {
+                let mut errors = FieldErrors::default();
+                let title = errors.parse("title", changes.title.clone(), crate::routes::non_empty);
+                let phase = errors.parse("phase", changes.phase.clone(), ProgrammePhase::parse);
+                let mode = errors.parse("mode", changes.mode.clone(), DeliveryMode::parse);
+                let admission =
+                    errors.parse("admission", changes.admission.clone(), Admission::parse);
+                let new_capacity = errors.check("capacity", changes.capacity, capacity);
+                let deadline =
+                    errors.parse("eoi_deadline", changes.eoi_deadline.clone(), parse_instant);
+                let description = errors.parse(
+                    "description",
+                    changes.description.clone(),
+                    crate::routes::text_up_to(MAX_DESCRIPTION_CHARS),
+                );
+                let venue = changes
+                    .venue
+                    .clone()
+                    .map(|venue| venue.columns(&mut errors));
+                errors.into_result()?;
+                if let Some(if_match) = write.if_match()? {
+                    let current = staff_view(conn, &caller, id).await?;
+                    require_current(if_match, &current, format_args!("Work group {id}"))?;
+                }
+                let before = group.fields.clone();
+                let mut fields = group.fields.clone();
+                if let Some(phase) = phase {
+                    check_phase(phase, &group.project_phases)?;
+                    fields.phase = phase;
+                }
+                if let Some(capacity) = new_capacity {
+                    lifecycle::check_capacity(capacity, group.facts.accepted_count)
+                        .map_err(|rule| ApiError::Conflict(rule.0))?;
+                    fields.capacity = Some(capacity);
+                }
+                fields.title = title.unwrap_or(fields.title);
+                fields.mode = mode.unwrap_or(fields.mode);
+                fields.admission = admission.unwrap_or(fields.admission);
+                fields.eoi_deadline = deadline.or(fields.eoi_deadline);
+                if let Some(venue) = venue {
+                    (
+                        fields.venue_name,
+                        fields.venue_address,
+                        fields.venue_postcode,
+                    ) = venue;
+                }
+                if let Some(description) = &description {
+                    fields.description = description.clone();
+                }
+                let status = lifecycle::after_places_change(&lifecycle::GroupFacts {
+                    capacity: fields.capacity,
+                    ..group.facts.clone()
+                });
+                writes::update(conn, id, &fields, status).await?;
+                if let Some(leads) = changes.leads.clone() {
+                    let leads = parse_leads(conn, group.hub_id, leads).await?;
+                    writes::replace_leads(conn, id, &leads).await?;
+                }
+                audit::record(
+                    conn,
+                    Some(caller.id),
+                    "work_group.updated",
+                    "work_group",
+                    &id.to_string(),
+                    serde_json::json!({
+                        "before": fields_json(&before),
+                        "after": fields_json(&fields),
+                        "leads_replaced": changes.leads.is_some(),
+                    }),
+                )
+                .await?;
+                if group.facts.status != WorkGroupStatus::Draft {
+                    let kind = lifecycle::event_kind(group.facts.status, status);
+                    writes::record_event(conn, id, kind, serde_json::json!({"status": status}))
+                        .await?;
+                }
+                Answer::ok(&staff_view(conn, &caller, id).await?)
+            },
+        )
+        .await
 }
 
 fn fields_json(fields: &WorkGroupFields) -> serde_json::Value {
@@ -523,39 +535,48 @@ fn fields_json(fields: &WorkGroupFields) -> serde_json::Value {
     })
 }
 
-/// Moves the group's status by hand, as the status machine allows.
+/// Moves the group's status by hand, as the status machine allows: a write of its own, the
+/// group locked once `caller` may manage it.
 async fn change_status(
     caller: &Caller,
     pool: &DbPool,
-    id: uuid::Uuid,
+    path: &str,
+    write: &Write<impl Body + Send>,
     transition: Transition,
-    reason: Option<String>,
-) -> Result<WorkGroup, ApiError> {
+    reason: impl FnOnce() -> Result<Option<String>, ApiError> + Send,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_path("id", path, uuid)?;
     let mut conn = pool.get().await?;
-    conn.transaction::<_, ApiError, _>(async |conn| {
-        let group = lock_for(conn, caller, id, |scope| Action::ManageWorkGroup(scope)).await?;
-        let status = lifecycle::apply(&group.facts, transition, chrono::Utc::now())
-            .map_err(|rule| ApiError::Conflict(rule.0))?;
-        writes::set_status(conn, id, status, reason.as_deref()).await?;
-        audit::record(
-            conn,
-            Some(caller.id),
-            "work_group.status_changed",
-            "work_group",
-            &id.to_string(),
-            serde_json::json!({"before": group.facts.status, "after": status, "reason": reason}),
+    write
+        .run(
+            &mut conn,
+            caller,
+            async |conn| lock_for(conn, caller, id, |scope| Action::ManageWorkGroup(scope)).await,
+            async |conn, group, _| {
+                let reason = reason()?;
+                let status = lifecycle::apply(&group.facts, transition, chrono::Utc::now())
+                    .map_err(|rule| ApiError::Conflict(rule.0))?;
+                writes::set_status(conn, id, status, reason.as_deref()).await?;
+                audit::record(
+                    conn,
+                    Some(caller.id),
+                    "work_group.status_changed",
+                    "work_group",
+                    &id.to_string(),
+                    serde_json::json!({"before": group.facts.status, "after": status, "reason": reason}),
+                )
+                .await?;
+                writes::record_event(
+                    conn,
+                    id,
+                    lifecycle::event_kind(group.facts.status, status),
+                    serde_json::json!({"status": status, "reason": reason}),
+                )
+                .await?;
+                Answer::ok(&staff_view(conn, caller, id).await?)
+            },
         )
-        .await?;
-        writes::record_event(
-            conn,
-            id,
-            lifecycle::event_kind(group.facts.status, status),
-            serde_json::json!({"status": status, "reason": reason}),
-        )
-        .await?;
-        staff_view(conn, caller, id).await
-    })
-    .await
+        .await
 }
 
 /// Open a work group
@@ -576,12 +597,10 @@ async fn change_status(
 pub async fn open_work_group(
     caller: Caller,
     path: web::Path<String>,
+    write: Write,
     pool: web::Data<DbPool>,
-) -> Result<web::Json<WorkGroup>, ApiError> {
-    let id = parse_path("id", &path, uuid)?;
-    change_status(&caller, &pool, id, Transition::Open, None)
-        .await
-        .map(web::Json)
+) -> Result<HttpResponse, ApiError> {
+    change_status(&caller, &pool, &path, &write, Transition::Open, || Ok(None)).await
 }
 
 /// Close a work group
@@ -600,12 +619,13 @@ pub async fn open_work_group(
 pub async fn close_work_group(
     caller: Caller,
     path: web::Path<String>,
+    write: Write,
     pool: web::Data<DbPool>,
-) -> Result<web::Json<WorkGroup>, ApiError> {
-    let id = parse_path("id", &path, uuid)?;
-    change_status(&caller, &pool, id, Transition::Close, None)
-        .await
-        .map(web::Json)
+) -> Result<HttpResponse, ApiError> {
+    change_status(&caller, &pool, &path, &write, Transition::Close, || {
+        Ok(None)
+    })
+    .await
 }
 
 /// Cancel a work group
@@ -626,15 +646,16 @@ pub async fn close_work_group(
 pub async fn cancel_work_group(
     caller: Caller,
     path: web::Path<String>,
-    body: web::Json<Cancellation>,
+    write: Write<Cancellation>,
     pool: web::Data<DbPool>,
-) -> Result<web::Json<WorkGroup>, ApiError> {
-    let id = parse_path("id", &path, uuid)?;
-    let reason = crate::routes::non_empty(&body.reason)
-        .map_err(|error| ApiError::invalid("reason", error.0))?;
-    change_status(&caller, &pool, id, Transition::Cancel, Some(reason))
-        .await
-        .map(web::Json)
+) -> Result<HttpResponse, ApiError> {
+    let reason = || {
+        let body = write.body()?;
+        crate::routes::non_empty(&body.reason)
+            .map(Some)
+            .map_err(|error| ApiError::invalid("reason", error.0))
+    };
+    change_status(&caller, &pool, &path, &write, Transition::Cancel, reason).await
 }
 
 pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {

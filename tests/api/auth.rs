@@ -213,3 +213,42 @@ async fn an_access_token_is_not_accepted_as_a_refresh_token_nor_the_reverse() {
     )
     .await;
 }
+
+/// Counting an attempt commits without waiting for the WAL flush; the setting must end with
+/// its own statement, or the request's transaction after it on the same connection would be
+/// acknowledged before it is durable.
+#[tokio::test(flavor = "multi_thread")]
+async fn counting_an_attempt_leaves_the_connection_durable() {
+    use diesel::QueryableByName;
+    use diesel::sql_types::Text;
+    use diesel_async::RunQueryDsl;
+    use mathshub::db::rate_limits;
+
+    #[derive(QueryableByName)]
+    struct Setting {
+        #[diesel(sql_type = Text)]
+        synchronous_commit: String,
+    }
+
+    let app = TestApp::spawn().await;
+    let mut conn = app.database.connection().await;
+    // The test cluster skips the flush everywhere for speed; this connection does not.
+    diesel::sql_query("SET synchronous_commit = on")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+
+    rate_limits::hit(
+        &mut conn,
+        &["bookkeeping:account:x".to_owned()],
+        Duration::from_secs(60),
+    )
+    .await
+    .unwrap();
+
+    let setting = diesel::sql_query("SHOW synchronous_commit")
+        .get_result::<Setting>(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(setting.synchronous_commit, "on");
+}

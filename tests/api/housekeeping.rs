@@ -17,9 +17,12 @@ async fn sweep_forgets_windows_tokens_and_keys_that_are_over_and_keeps_the_rest(
                 (VALUES ('long expired', interval '-2 days'), ('just expired', interval '-1 hour'),
                         ('live', interval '20 days')) AS t (kind, offset_by)
           WHERE email = 'teacher.twyford@demo.mathshub.invalid';
-         INSERT INTO idempotency_keys (caller, key, request_method, request_path, request_hash, expires_at)
-         VALUES ('user:x', 'expired', 'POST', '/api/v1/work-groups', '\\x00', now() - interval '1 second'),
-                ('user:x', 'live', 'POST', '/api/v1/work-groups', '\\x00', now() + interval '1 hour')",
+         INSERT INTO idempotency_keys (caller, key, request_method, request_path, request_hash,
+                                       response_status, response_headers, response_body, expires_at)
+         VALUES ('user:x', 'expired', 'POST', '/api/v1/work-groups', '\\x00', 201, '[]', '\\x7b7d',
+                 now() - interval '1 second'),
+                ('user:x', 'live', 'POST', '/api/v1/work-groups', '\\x00', 201, '[]', '\\x7b7d',
+                 now() + interval '1 hour')",
     )
     .await;
 

@@ -1,14 +1,101 @@
 //! `Idempotency-Key` over HTTP, on a real create (a draft work group): retries replay the first
-//! answer, a key means one request per caller, a request in flight holds its key, and a
-//! request that created nothing frees it.
+//! answer, a key means one request per caller, a request in flight holds its key, a request
+//! that created nothing frees it, and a server killed around its commit leaves a change
+//! whose answer a retry replays, or no change at all.
 
+use std::time::{Duration, Instant};
+
+use diesel_async::{AsyncPgConnection, SimpleAsyncConnection};
 use reqwest::header::LOCATION;
 use serde_json::{Value, json};
 
+use crate::enrolment_writes::{interest, open_group};
 use crate::helpers::{TestApp, assert_problem, assert_problem_saying, json_body, new_work_group};
+use crate::processes::ServeProcess;
 
 const MANAGER: &str = "manager.lcw@demo.mathshub.invalid";
 const ADMIN: &str = "admin@demo.mathshub.invalid";
+const TEACHER: &str = "teacher.twyford@demo.mathshub.invalid";
+
+/// The advisory lock `AnswerHold` holds (the single-key form, apart from the server's own).
+const HOLD_KEY: i64 = 4242;
+
+/// Holds back every answer written for an `Idempotency-Key`, as a slow disk or a lock would:
+/// a trigger on the keys table waits, in the writer's transaction, for an advisory lock the
+/// test holds until `release` (or until it is dropped).
+struct AnswerHold {
+    holder: AsyncPgConnection,
+}
+
+impl AnswerHold {
+    async fn install(app: &TestApp) -> Self {
+        app.execute(&format!(
+            "CREATE FUNCTION hold_answers() RETURNS trigger LANGUAGE plpgsql AS $$
+             BEGIN PERFORM pg_advisory_xact_lock_shared({HOLD_KEY}); RETURN NEW; END $$;
+             CREATE TRIGGER hold_answers BEFORE INSERT OR UPDATE ON idempotency_keys
+                FOR EACH ROW WHEN (NEW.response_body IS NOT NULL) EXECUTE FUNCTION hold_answers();"
+        ))
+        .await;
+        let mut holder = app.database.connection().await;
+        holder
+            .batch_execute(&format!("SELECT pg_advisory_lock({HOLD_KEY})"))
+            .await
+            .expect("take the lock");
+        Self { holder }
+    }
+
+    /// Waits (within a bound) until a request is writing its answer, held back.
+    async fn until_an_answer_waits(&self, app: &TestApp) {
+        let waiting = format!(
+            "SELECT count(*) AS count FROM pg_locks \
+              WHERE locktype = 'advisory' AND NOT granted AND classid = 0 AND objid = {HOLD_KEY}"
+        );
+        let started = Instant::now();
+        while app.query_count(&waiting, &[]).await == 0 {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "no answer was written"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Lets every answer held back, and every later one, be written.
+    async fn release(mut self) {
+        self.holder
+            .batch_execute(&format!("SELECT pg_advisory_unlock({HOLD_KEY})"))
+            .await
+            .expect("release the lock");
+    }
+}
+
+/// The enrolments of the demo teacher in `group`, by id.
+async fn enrolments_of_teacher(app: &TestApp, group: &str) -> Vec<String> {
+    let ids = app
+        .query_text(
+            "SELECT coalesce(string_agg(e.id::text, ','), '') AS value FROM enrolments e \
+               JOIN users u ON u.id = e.participant_id \
+              WHERE e.work_group_id = $1::uuid AND u.email = $2",
+            &[group, TEACHER],
+        )
+        .await;
+    ids.split(',')
+        .filter(|id| !id.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Waits (within a bound) until the teacher's enrolment in `group` is committed.
+async fn until_enrolled(app: &TestApp, group: &str) {
+    let started = Instant::now();
+    while enrolments_of_teacher(app, group).await.is_empty() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the enrolment was never committed"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
 
 /// Creates a work group with `key`; the body is sent as `body.to_string()` spells it.
 async fn create(app: &TestApp, token: &str, key: &str, body: &Value) -> reqwest::Response {
@@ -71,17 +158,25 @@ async fn the_same_key_with_another_body_or_path_is_refused_with_422() {
         problem["type"],
         "https://mathshub.invalid/problems/idempotency-key-reused"
     );
+    let new_lead =
+        json!({"email": "keyed.lead@school.example", "name": "Keyed Lead", "role": "lead"});
     let other_path = app
         .client
         .post(format!("{}/api/v1/users", app.address))
         .bearer_auth(&manager)
         .header("Idempotency-Key", "once")
-        .json(&new_work_group("LCW21-15-41"))
+        .json(&new_lead)
         .send()
         .await
         .unwrap();
-    assert_problem(other_path, 422).await;
+    let problem = assert_problem(other_path, 422).await;
+    assert_eq!(
+        problem["type"],
+        "https://mathshub.invalid/problems/idempotency-key-reused"
+    );
     assert_eq!(groups_with_code(&app, "LCW21-15-42").await, 0);
+    let users = "SELECT count(*) AS count FROM users WHERE email = 'keyed.lead@school.example'";
+    assert_eq!(app.query_count(users, &[]).await, 0);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -114,29 +209,26 @@ async fn a_request_that_created_nothing_frees_its_key_for_a_corrected_retry() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_key_in_flight_answers_409_until_its_request_is_known_to_have_died() {
+async fn a_key_answers_409_while_its_first_request_runs_and_its_answer_once_it_is_done() {
     let app = TestApp::spawn_with_demo().await;
     let manager = app.token(MANAGER).await;
     let body = new_work_group("LCW21-15-46");
-    // The record a request still running (or one whose process died) leaves behind.
-    app.execute(&format!(
-        "INSERT INTO idempotency_keys (caller, key, request_method, request_path, request_hash, expires_at) \
-         SELECT 'user:' || id, 'in-flight', 'POST', '/api/v1/work-groups', \
-                sha256(convert_to('{body}', 'UTF8')), now() + interval '1 day' \
-           FROM users WHERE email = '{MANAGER}'"
-    ))
-    .await;
+    let hold = AnswerHold::install(&app).await;
 
-    let running = create(&app, &manager, "in-flight", &body).await;
-    assert_eq!(running.headers()["retry-after"], "1");
-    assert_problem_saying(running, 409, "still being processed").await;
-    assert_eq!(groups_with_code(&app, "LCW21-15-46").await, 0);
+    let first = create(&app, &manager, "in-flight", &body);
+    let meanwhile = async {
+        hold.until_an_answer_waits(&app).await;
+        let running = create(&app, &manager, "in-flight", &body).await;
+        assert_eq!(running.headers()["retry-after"], "1");
+        assert_problem_saying(running, 409, "still being processed").await;
+        hold.release().await;
+    };
+    let (first, ()) = tokio::join!(first, meanwhile);
+    let created = json_body(first, 201).await;
+    let again = create(&app, &manager, "in-flight", &body).await;
 
-    app.execute(
-        "UPDATE idempotency_keys SET created_at = now() - interval '10 minutes' WHERE key = 'in-flight'",
-    )
-    .await;
-    json_body(create(&app, &manager, "in-flight", &body).await, 201).await;
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    assert_eq!(json_body(again, 201).await, created);
     assert_eq!(groups_with_code(&app, "LCW21-15-46").await, 1);
 }
 
@@ -242,54 +334,93 @@ async fn a_keyed_csv_upload_may_be_larger_than_a_json_body_and_is_replayed() {
     assert_eq!(first["rejected"], 4000);
 }
 
-/// Claiming a key and counting an attempt commit without waiting for the WAL flush; the
-/// setting must end with their own statement, or the request's transaction after them on
-/// the same connection would be acknowledged before it is durable.
+/// An expression of interest under `key` to `server`, answered within 20 seconds.
+fn express_with_key(
+    server: &ServeProcess,
+    token: &str,
+    group: &str,
+    key: &str,
+) -> impl Future<Output = reqwest::Result<reqwest::Response>> + 'static {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(20))
+        .build()
+        .expect("client")
+        .post(server.url(&format!("/api/v1/work-groups/{group}/enrolments")))
+        .bearer_auth(token)
+        .header("Idempotency-Key", key)
+        .json(&interest())
+        .send()
+}
+
 #[tokio::test(flavor = "multi_thread")]
-async fn bookkeeping_that_skips_the_flush_wait_leaves_the_connection_durable() {
-    use diesel::QueryableByName;
-    use diesel::sql_types::Text;
-    use diesel_async::RunQueryDsl;
-    use mathshub::db::{idempotency_keys, rate_limits};
+async fn an_expression_of_interest_committed_as_its_server_was_killed_is_replayed_after_a_restart()
+{
+    let app = TestApp::spawn_with_demo().await;
+    let group = open_group(&app, 30, "automatic").await;
+    let teacher = app.token(TEACHER).await;
+    let mut server = ServeProcess::start(&app.database.url, &[]).await;
+    let hold = AnswerHold::install(&app).await;
 
-    #[derive(QueryableByName)]
-    struct Setting {
-        #[diesel(sql_type = Text)]
-        synchronous_commit: String,
-    }
-    async fn setting(conn: &mut diesel_async::AsyncPgConnection) -> String {
-        diesel::sql_query("SHOW synchronous_commit")
-            .get_result::<Setting>(conn)
-            .await
-            .unwrap()
-            .synchronous_commit
-    }
-
-    let app = TestApp::spawn().await;
-    let mut conn = app.database.connection().await;
-    // The test cluster skips the flush everywhere for speed; this connection does not.
-    diesel::sql_query("SET synchronous_commit = on")
-        .execute(&mut conn)
-        .await
-        .unwrap();
-
-    let request = idempotency_keys::Request {
-        caller: "user:bookkeeping",
-        key: "key-1",
-        method: "POST",
-        path: "/api/v1/work-groups",
-        fingerprint: &[0; 32],
+    // The client never reads this answer: the server is killed around it.
+    let first = tokio::spawn(express_with_key(&server, &teacher, &group, "eoi-crash"));
+    hold.until_an_answer_waits(&app).await;
+    // Written apart from the change, the answer is held back after the enrolment committed;
+    // written in the change's own transaction, nothing commits until the answer is let
+    // through. Either way the server is killed once the enrolment is committed.
+    let held = if enrolments_of_teacher(&app, &group).await.is_empty() {
+        hold.release().await;
+        None
+    } else {
+        Some(hold)
     };
-    let claim = idempotency_keys::claim(&conn, &request).await.unwrap();
-    assert!(matches!(claim, idempotency_keys::Claim::Claimed(_)));
-    assert_eq!(setting(&mut conn).await, "on");
+    until_enrolled(&app, &group).await;
+    server.kill();
+    let _ = first.await;
+    let server = ServeProcess::start(&app.database.url, &[]).await;
+    let retry = express_with_key(&server, &teacher, &group, "eoi-crash")
+        .await
+        .expect("the retry is answered");
 
-    rate_limits::hit(
-        &mut conn,
-        &["bookkeeping:account:x".to_owned()],
-        std::time::Duration::from_secs(60),
-    )
-    .await
-    .unwrap();
-    assert_eq!(setting(&mut conn).await, "on");
+    assert_eq!(retry.status(), 201);
+    assert_eq!(retry.headers()["idempotent-replayed"], "true");
+    let replayed: Value = retry.json().await.expect("a JSON body");
+    let stored = enrolments_of_teacher(&app, &group).await;
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    assert_eq!(replayed["id"], stored[0].as_str());
+    assert_eq!(replayed["status"], "accepted");
+    drop(held);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_expression_of_interest_whose_server_was_killed_before_it_committed_is_made_once_on_retry()
+ {
+    let app = TestApp::spawn_with_demo().await;
+    let group = open_group(&app, 30, "automatic").await;
+    let teacher = app.token(TEACHER).await;
+    let mut server = ServeProcess::start(&app.database.url, &[]).await;
+    let hold = AnswerHold::install(&app).await;
+
+    let first = tokio::spawn(express_with_key(&server, &teacher, &group, "eoi-lost"));
+    hold.until_an_answer_waits(&app).await;
+    server.kill();
+    let _ = first.await;
+    hold.release().await;
+    let server = ServeProcess::start(&app.database.url, &[]).await;
+    // The killed server's transaction ends when its database session notices the process
+    // is gone; until then the key is held, and the client retries as told.
+    let started = Instant::now();
+    let retry = loop {
+        let retry = express_with_key(&server, &teacher, &group, "eoi-lost")
+            .await
+            .expect("the retry is answered");
+        if retry.status() != 409 || started.elapsed() > Duration::from_secs(30) {
+            break retry;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+
+    let created = json_body(retry, 201).await;
+    let stored = enrolments_of_teacher(&app, &group).await;
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    assert_eq!(created["id"], stored[0].as_str());
 }

@@ -44,6 +44,7 @@ mod projects;
 mod reach;
 mod request_limits;
 mod rights;
+mod rights_first;
 mod scale_out;
 mod schema;
 mod school_import;

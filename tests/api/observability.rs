@@ -345,8 +345,8 @@ async fn problems_of_every_origin_name_the_request_their_header_names() {
     )
     .await;
 
-    // Act: problems from the default service, a handler's parsing, the token extractor, the
-    // JSON extractor's error handler, its size limit, and the idempotency middleware.
+    // Act: problems from the default service, a handler's parsing, the token extractor, a
+    // write's body (malformed, too long) and its Idempotency-Key (malformed, reused).
     let problems = [
         (
             404,
@@ -374,15 +374,23 @@ async fn problems_of_every_origin_name_the_request_their_header_names() {
         ),
         (
             400,
-            post_json("bad-key", "{}".into(), Some("has space"))
-                .await
-                .unwrap(),
+            post_json(
+                "bad-key",
+                new_work_group("LCW21-15-49").to_string(),
+                Some("has space"),
+            )
+            .await
+            .unwrap(),
         ),
         (
             422,
-            post_json("key-reused", "{}".into(), Some("key-1"))
-                .await
-                .unwrap(),
+            post_json(
+                "key-reused",
+                new_work_group("LCW21-15-49").to_string(),
+                Some("key-1"),
+            )
+            .await
+            .unwrap(),
         ),
     ];
 

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use crate::helpers::{TestApp, assert_problem};
 
 /// The callers, in the order of each row's expected statuses.
-const CALLERS: [&str; 7] = [
+pub const CALLERS: [&str; 7] = [
     "anonymous",
     "participant",
     "lead",
@@ -37,8 +37,8 @@ const SPARE_TSH: &str = "spare-tsh";
 const CHESHIRE_PARTNER: &str = "017ce0d0-0000-7000-8000-000000000301";
 const OTHER_CHESHIRE_PARTNER: &str = "017ce0d0-0000-7000-8000-000000000302";
 
-struct Fixture {
-    tokens: [Option<String>; 7],
+pub struct Fixture {
+    pub tokens: [Option<String>; 7],
     lcw_group: String,
     glow_group: String,
     lcw_lead: String,
@@ -101,7 +101,7 @@ async fn create_partner_client(app: &TestApp, admin: &str, name: &str) -> (Strin
     )
 }
 
-async fn fixture(app: &TestApp) -> Fixture {
+pub async fn fixture(app: &TestApp) -> Fixture {
     let id_of_group =
         |code: &str| format!("SELECT id::text AS value FROM work_groups WHERE code = '{code}'");
     let id_of_user =
@@ -219,16 +219,31 @@ async fn fixture(app: &TestApp) -> Fixture {
 }
 
 /// One row of the matrix: an operation on an object, and what each caller must get.
-struct Row {
-    method: Method,
+pub struct Row {
+    pub method: Method,
     /// The path as the OpenAPI document names it.
-    template: &'static str,
-    path: String,
+    pub template: &'static str,
+    pub path: String,
     /// A body per caller (emails must differ where it creates).
-    body: Option<fn(&str) -> Value>,
+    pub body: Option<fn(&str) -> Value>,
     /// A `text/csv` body instead, the same for every caller.
-    csv: Option<&'static str>,
-    expected: [u16; 7],
+    pub csv: Option<&'static str>,
+    pub expected: [u16; 7],
+    /// Refusals that follow from what the request names rather than from the caller's role.
+    pub named: Option<Named>,
+}
+
+/// Callers a row refuses for what the request names (another hub, another hub's lead, fields
+/// beyond their right), who may perform the operation otherwise; and the same request naming
+/// something that does not exist instead, which they must be refused alike.
+pub struct Named {
+    pub callers: &'static [&'static str],
+    pub unknown: Unknown,
+}
+
+pub enum Unknown {
+    Body(fn(&str) -> Value),
+    Path(String),
 }
 
 /// A GIAS file of one school, new to the demo data (Ealing is found by `LA (name)`).
@@ -237,7 +252,7 @@ DistrictAdministrative (code),Postcode,EstablishmentStatus (name)
 101930,Ealing Fields High School,307,Ealing,Secondary,E09000009,W5 4EA,Open
 ";
 
-fn rows(f: &Fixture) -> Vec<Row> {
+pub fn rows(f: &Fixture) -> Vec<Row> {
     let row = |method: Method, template: &'static str, path: String, expected: [u16; 7]| Row {
         method,
         template,
@@ -245,7 +260,13 @@ fn rows(f: &Fixture) -> Vec<Row> {
         body: None,
         csv: None,
         expected,
+        named: None,
     };
+    let refused_for_what_it_names =
+        |mut row: Row, callers: &'static [&'static str], unknown: Unknown| {
+            row.named = Some(Named { callers, unknown });
+            row
+        };
     let with_body = |mut row: Row, body: fn(&str) -> Value| {
         row.body = Some(body);
         row
@@ -362,14 +383,18 @@ fn rows(f: &Fixture) -> Vec<Row> {
             ),
             |_| json!({"name": "Demo Lead (GLOW Post-16)"}),
         ),
-        with_body(
-            row(
-                Method::PATCH,
-                "/api/v1/users/{id}",
-                format!("/api/v1/users/{}", f.spare_lcw_lead),
-                [401, 404, 404, 403, 404, 404, 200],
+        refused_for_what_it_names(
+            with_body(
+                row(
+                    Method::PATCH,
+                    "/api/v1/users/{id}",
+                    format!("/api/v1/users/{}", f.spare_lcw_lead),
+                    [401, 404, 404, 403, 404, 404, 200],
+                ),
+                |_| json!({"role": "hub_manager"}),
             ),
-            |_| json!({"role": "hub_manager"}),
+            &["hub_manager"],
+            Unknown::Body(|_| json!({"hub": "no-such-hub"})),
         ),
         row(
             Method::GET,
@@ -584,14 +609,20 @@ fn rows(f: &Fixture) -> Vec<Row> {
             ),
             |caller| json!({"description": format!("Edited by the {caller}.")}),
         ),
-        with_body(
-            row(
-                Method::PATCH,
-                "/api/v1/work-groups/{id}",
-                format!("/api/v1/work-groups/{}", f.lcw_group),
-                [401, 403, 403, 200, 403, 403, 200],
+        refused_for_what_it_names(
+            with_body(
+                row(
+                    Method::PATCH,
+                    "/api/v1/work-groups/{id}",
+                    format!("/api/v1/work-groups/{}", f.lcw_group),
+                    [401, 403, 403, 200, 403, 403, 200],
+                ),
+                |_| json!({"capacity": 31}),
             ),
-            |_| json!({"capacity": 31}),
+            &["lead"],
+            Unknown::Body(
+                |_| json!({"leads": [{"user_id": "00000000-0000-7000-8000-0000000000ff", "role": "work_group_lead"}]}),
+            ),
         ),
         with_body(
             row(
@@ -647,14 +678,20 @@ fn rows(f: &Fixture) -> Vec<Row> {
             ),
             |_| json!({"user_id": PROFILELESS_LCW_LEAD, "name": "Profiled LCW Lead"}),
         ),
-        with_body(
-            row(
-                Method::POST,
-                "/api/v1/leads",
-                "/api/v1/leads".into(),
-                [401, 403, 403, 403, 403, 403, 201],
+        refused_for_what_it_names(
+            with_body(
+                row(
+                    Method::POST,
+                    "/api/v1/leads",
+                    "/api/v1/leads".into(),
+                    [401, 403, 403, 403, 403, 403, 201],
+                ),
+                |_| json!({"user_id": PROFILELESS_GLOW_LEAD, "name": "Profiled GLOW Lead"}),
             ),
-            |_| json!({"user_id": PROFILELESS_GLOW_LEAD, "name": "Profiled GLOW Lead"}),
+            &["hub_manager"],
+            Unknown::Body(
+                |_| json!({"user_id": "00000000-0000-7000-8000-0000000000ff", "name": "Nobody"}),
+            ),
         ),
         with_body(
             row(
@@ -665,14 +702,18 @@ fn rows(f: &Fixture) -> Vec<Row> {
             ),
             |caller| json!({"bio": format!("Written by the {caller}.")}),
         ),
-        with_body(
-            row(
-                Method::PATCH,
-                "/api/v1/leads/{id}",
-                format!("/api/v1/leads/{}", f.lcw_lead),
-                [401, 403, 403, 200, 403, 403, 200],
+        refused_for_what_it_names(
+            with_body(
+                row(
+                    Method::PATCH,
+                    "/api/v1/leads/{id}",
+                    format!("/api/v1/leads/{}", f.lcw_lead),
+                    [401, 403, 403, 200, 403, 403, 200],
+                ),
+                |_| json!({"roles_held": ["Work Group Lead"]}),
             ),
-            |_| json!({"roles_held": ["Work Group Lead"]}),
+            &["lead"],
+            Unknown::Body(|_| json!({"phases": ["no_such_phase"]})),
         ),
         with_body(
             row(
@@ -862,11 +903,72 @@ fn rows(f: &Fixture) -> Vec<Row> {
             [401, 403, 200, 200, 200, 200, 200],
         ),
         // Another hub is beyond the LCW lead and manager; partners still see only their area.
-        row(
-            Method::GET,
-            "/api/v1/reports/reach",
-            "/api/v1/reports/reach?academic_year=2021/22&hub=glow".into(),
-            [401, 403, 403, 403, 200, 200, 200],
+        refused_for_what_it_names(
+            row(
+                Method::GET,
+                "/api/v1/reports/reach",
+                "/api/v1/reports/reach?academic_year=2021/22&hub=glow".into(),
+                [401, 403, 403, 403, 200, 200, 200],
+            ),
+            &["lead", "hub_manager"],
+            Unknown::Path("/api/v1/reports/reach?academic_year=2021/22&hub=no-such-hub".into()),
+        ),
+        // Another hub is beyond the LCW manager, as a hub that does not exist is.
+        refused_for_what_it_names(
+            row(
+                Method::GET,
+                "/api/v1/fees",
+                "/api/v1/fees?hub=glow".into(),
+                [401, 403, 403, 403, 403, 403, 200],
+            ),
+            &["hub_manager"],
+            Unknown::Path("/api/v1/fees?hub=no-such-hub".into()),
+        ),
+        refused_for_what_it_names(
+            with_body(
+                row(
+                    Method::POST,
+                    "/api/v1/work-groups",
+                    "/api/v1/work-groups".into(),
+                    [401, 403, 403, 403, 403, 403, 201],
+                ),
+                |_| {
+                    json!({
+                        "hub": "glow", "project": "NCP21-91", "code": "GLOW21-91-90",
+                        "title": "Another Core Maths group", "phase": "post_16", "mode": "online",
+                        "admission": "automatic"
+                    })
+                },
+            ),
+            &["hub_manager"],
+            Unknown::Body(|_| {
+                json!({
+                    "hub": "no-such-hub", "project": "NCP21-91", "code": "GLOW21-91-90",
+                    "title": "Another Core Maths group", "phase": "post_16", "mode": "online",
+                    "admission": "automatic"
+                })
+            }),
+        ),
+        refused_for_what_it_names(
+            with_body(
+                row(
+                    Method::POST,
+                    "/api/v1/users",
+                    "/api/v1/users".into(),
+                    [401, 403, 403, 403, 403, 403, 201],
+                ),
+                |caller| {
+                    json!({
+                        "email": format!("glow.lead.by.{}@school.example", caller.replace(' ', "-")),
+                        "name": "New GLOW Lead", "role": "lead", "hub": "glow"
+                    })
+                },
+            ),
+            &["hub_manager"],
+            Unknown::Body(|_| {
+                json!({"email": "nowhere.lead@school.example", "name": "New Lead",
+                       "role": "lead", "hub": "no-such-hub"})
+            }),
         ),
     ]
 }
