@@ -1,4 +1,4 @@
--- The reach report (issue 6) reads one academic year of one hub (or of every hub) from its
+-- The reach report reads one academic year of one hub (or of every hub) from its
 -- work groups down, through these indexes and one kept count, rather than scanning or
 -- counting the enrolments and attendance of every year on each request.
 

@@ -1,4 +1,4 @@
--- A single session can be cancelled (issue 6): it stays in its group's lists and calendar
+-- A single session can be cancelled: it stays in its group's lists and calendar
 -- feeds, marked cancelled with its reason, but no longer counts as one of the group's
 -- meetings.
 ALTER TABLE sessions
