@@ -609,6 +609,7 @@ async fn a_freed_place_nobody_waits_for_opens_the_full_group_again() {
 #[tokio::test(flavor = "multi_thread")]
 async fn completing_a_project_opens_the_follow_on_to_the_school() {
     let app = TestApp::spawn_with_demo().await;
+    crate::helpers::reopen_documented_group(&app, "GLOW21-91-01").await;
     let group = open_group(&app, 5, "automatic").await;
     let teacher = app.token(TEACHER).await;
     require_core_maths_first(&app).await;

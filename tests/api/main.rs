@@ -10,6 +10,7 @@ mod change_feed;
 mod cli;
 mod conventions;
 mod cursors;
+mod demo_offer;
 mod demo_seed;
 mod document_vocabulary;
 mod enrolment_views;

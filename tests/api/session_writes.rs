@@ -353,6 +353,7 @@ async fn sessions_of_a_cancelled_group_no_longer_change() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_session_with_attendance_recorded_is_kept() {
     let app = TestApp::spawn_with_demo().await;
+    crate::helpers::reopen_documented_group(&app, "LCW21-15-01").await;
     let manager = app.token(MANAGER).await;
     let (_, session) = present_at_first_session(&app, "LCW21-15-01", "Present Participant").await;
 

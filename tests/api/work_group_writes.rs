@@ -358,6 +358,7 @@ async fn the_second_of_two_concurrent_editors_gets_412_and_nothing_of_theirs_app
 #[tokio::test(flavor = "multi_thread")]
 async fn cancelling_needs_a_reason_and_a_group_not_yet_completed() {
     let app = TestApp::spawn_with_demo().await;
+    crate::helpers::reopen_documented_group(&app, "LCW21-15-01").await;
     let manager = app.token(MANAGER).await;
     let group = demo_group_id(&app).await;
 
