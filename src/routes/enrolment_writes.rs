@@ -157,7 +157,7 @@ pub async fn express_interest(
 async fn open_group(conn: &AsyncPgConnection, id: uuid::Uuid) -> Result<LockedGroup, ApiError> {
     let group = group_writes::lock(conn, id)
         .await?
-        .filter(|group| group.facts.status != WorkGroupStatus::Draft)
+        .filter(|group| group.is_public)
         .ok_or_else(|| ApiError::not_found(format!("Work group {id}")))?;
     match group.facts.status {
         WorkGroupStatus::Open | WorkGroupStatus::Full => {}

@@ -184,8 +184,8 @@ pub async fn list_work_group_enrolments(
     }
     let mut conn = pool.get().await?;
     let group = group_row(&mut conn, id).await?;
-    let (code, status) = (group.code.clone(), group.status);
-    authorize_on_group(&caller, &Action::SeeEnrolments(&group.into()), status)
+    let (code, is_public) = (group.code.clone(), group.is_public);
+    authorize_on_group(&caller, &Action::SeeEnrolments(&group.into()), is_public)
         .map_err(|refusal| refusal.into_error(format!("Work group {id}")))?;
     let mut response = if as_csv {
         let register = Register::load(&mut conn, id, query.filters.status).await?;
@@ -295,8 +295,7 @@ pub async fn list_my_enrolments(
         .collect();
     let mut sessions_by_group: HashMap<uuid::Uuid, Vec<Session>> = HashMap::new();
     for row in sessions::of_work_groups(&mut conn, &groups, &links_of).await? {
-        let mut session = Session::from(row.session);
-        session.joining_link = row.joining_link;
+        let session = Session::from(row.session).with_link(row.joining_link);
         sessions_by_group
             .entry(row.work_group_id)
             .or_default()

@@ -986,7 +986,8 @@ async fn renew(
         }),
     )
     .await?;
-    if found.status != WorkGroupStatus::Draft || group.status != WorkGroupStatus::Draft {
+    // The demo's groups are never abandoned drafts: public unless its draft.
+    if lifecycle::is_public(group.status, false) {
         work_group_writes::record_event(
             conn,
             found.id,

@@ -60,5 +60,6 @@ mod teaching_school_hubs;
 mod tokens;
 mod unsupported_methods;
 mod users;
+mod work_group_lifecycle;
 mod work_group_writes;
 mod work_groups;
