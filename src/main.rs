@@ -131,6 +131,7 @@ async fn serve(cli: &Cli, args: ServeArgs) -> Result<(), AnyError> {
         Database::provision_to_serve(cli.database_url.as_ref(), &cli.data_dir, &liveness).await?,
     )
     .await?;
+    keep_demo_current(&database).await?;
     if database.is_embedded() {
         log_demo_accounts();
     }
@@ -323,14 +324,22 @@ async fn with_demo_data_if_new(database: Database) -> Result<Database, AnyError>
     Ok(database)
 }
 
-/// Loads the demo data from the source documents (idempotent).
+/// Loads the demo data from the source documents, with the offer of today (idempotent).
 async fn load_demo_data(database: &Database) -> Result<(), AnyError> {
     let mut conn = AsyncPgConnection::establish(database.url().expose()).await?;
-    let summary = mathshub::seed::demo::load(&mut conn).await?;
+    let summary = mathshub::seed::demo::load(&mut conn, chrono::Utc::now()).await?;
     log::info!("Loaded the demo data: {summary:?}");
-    let cohort =
-        mathshub::seed::demo_cohort::open_next_cohort(&mut conn, chrono::Utc::now()).await?;
-    log::info!("Work group {cohort} is open for expressions of interest (the demo's next cohort)");
+    Ok(())
+}
+
+/// Lays the demo's offer out for today when the database holds the demo, so a demo loaded
+/// long ago still shows groups open for interest; leaves any other database alone.
+async fn keep_demo_current(database: &Database) -> Result<(), AnyError> {
+    let mut conn = AsyncPgConnection::establish(database.url().expose()).await?;
+    if mathshub::seed::demo::is_loaded(&mut conn).await? {
+        let offer = mathshub::seed::demo_offer::make_current(&mut conn, chrono::Utc::now()).await?;
+        log::info!("The demo's offer is laid out for today: {offer:?}");
+    }
     Ok(())
 }
 

@@ -4,4 +4,4 @@
 -- Variables, given with pgbench -D: hub year
 SELECT DISTINCT w.hub_id, p.id, p.code, p.title, p.participation_min_percent
            FROM work_groups w JOIN projects p ON p.id = w.project_id
-          WHERE w.status <> 'draft' AND w.academic_year = :year AND w.hub_id = :hub ORDER BY p.code;
+          WHERE w.is_public AND w.academic_year = :year AND w.hub_id = :hub ORDER BY p.code;

@@ -26,4 +26,4 @@ SELECT wg.id, wg.code, wg.title, hub.slug AS hub_slug, hub.name AS hub_name,
   FROM work_groups wg
   JOIN hubs hub ON hub.id = wg.hub_id
   JOIN projects project ON project.id = wg.project_id
- WHERE wg.status <> 'draft' AND wg.id = :id;
+ WHERE wg.is_public AND wg.id = :id;

@@ -18,4 +18,4 @@ SELECT wg.id, wg.code, wg.title, hub.slug AS hub_slug, hub.name AS hub_name,
   FROM work_groups wg
   JOIN hubs hub ON hub.id = wg.hub_id
   JOIN projects project ON project.id = wg.project_id
- WHERE wg.status <> 'draft' AND wg.status = :status AND wg.hub_id = (SELECT cover.hub_id FROM local_authorities la JOIN hub_local_authorities cover ON cover.la_code = coalesce(la.parent_gss_code, la.gss_code) AND cover.covered_until IS NULL WHERE la.gss_code = :la) ORDER BY wg.code, wg.id LIMIT :limit;
+ WHERE wg.is_public AND wg.status = :status AND wg.hub_id = (SELECT cover.hub_id FROM local_authorities la JOIN hub_local_authorities cover ON cover.la_code = coalesce(la.parent_gss_code, la.gss_code) AND cover.covered_until IS NULL WHERE la.gss_code = :la) ORDER BY wg.code, wg.id LIMIT :limit;

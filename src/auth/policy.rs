@@ -17,7 +17,7 @@ use std::fmt;
 use crate::auth::Caller;
 use crate::db::users::AccountScope;
 use crate::db::work_groups::WorkGroupScopeRow;
-use crate::domain::{Role, WorkGroupStatus};
+use crate::domain::Role;
 use crate::error::ApiError;
 
 /// A work group as the rights see it: its hub and its leads.
@@ -359,20 +359,15 @@ pub fn authorize(caller: &Caller, action: &Action<'_>) -> Result<(), Refusal> {
     }
 }
 
-/// `authorize` for an action on a work group in `status`: refusals about a draft are hidden
-/// (404), since only those who run a draft may know it exists.
+/// `authorize` for an action on a work group, public or not: refusals about a group that is
+/// not public (a draft, or one abandoned before it opened) are hidden (404), since only
+/// those who run it may know it exists.
 pub fn authorize_on_group(
     caller: &Caller,
     action: &Action<'_>,
-    status: WorkGroupStatus,
+    is_public: bool,
 ) -> Result<(), Refusal> {
-    authorize(caller, action).map_err(|refusal| {
-        if status == WorkGroupStatus::Draft {
-            Refusal::Hidden
-        } else {
-            refusal
-        }
-    })
+    authorize(caller, action).map_err(|refusal| if is_public { refusal } else { Refusal::Hidden })
 }
 
 fn manages_lead(caller: &Caller, target: &AccountTarget) -> bool {

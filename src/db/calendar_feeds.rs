@@ -78,7 +78,7 @@ const FROM: &str = " FROM sessions s
 
 const ORDER: &str = " ORDER BY s.starts_at, s.id";
 
-/// A public work group (not a draft) as its feed is named.
+/// A public work group (one that has opened) as its feed is named.
 #[derive(Debug, QueryableByName)]
 pub struct FeedGroupRow {
     #[diesel(sql_type = Text)]
@@ -89,14 +89,14 @@ pub struct FeedGroupRow {
     pub hub_name: String,
 }
 
-/// A public work group and every session of it; `None` for a draft or no such group.
+/// A public work group and every session of it; `None` for a group not public or none.
 pub async fn of_work_group(
     conn: &mut AsyncPgConnection,
     id: Uuid,
 ) -> diesel::QueryResult<Option<(FeedGroupRow, Vec<FeedSessionRow>)>> {
     let groups: Vec<FeedGroupRow> = SqlBuilder::new(
         "SELECT wg.code, wg.title, hub.name AS hub_name FROM work_groups wg
-           JOIN hubs hub ON hub.id = wg.hub_id WHERE wg.status <> 'draft' AND wg.id = ",
+           JOIN hubs hub ON hub.id = wg.hub_id WHERE wg.is_public AND wg.id = ",
     )
     .bind::<SqlUuid, _>(id)
     .load(conn)
@@ -133,7 +133,7 @@ pub async fn of_hub(
     };
     let sessions = within(
         SqlBuilder::new(format!(
-            "{COLUMNS}, NULL::text AS joining_link{FROM} WHERE wg.status <> 'draft' AND wg.hub_id = "
+            "{COLUMNS}, NULL::text AS joining_link{FROM} WHERE wg.is_public AND wg.hub_id = "
         ))
         .bind::<SqlUuid, _>(hub_id),
         window,

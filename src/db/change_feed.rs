@@ -104,8 +104,10 @@ SELECT feed_xid::text AS position_xid, id FROM work_group_events
  ORDER BY feed_xid DESC, id DESC
  LIMIT 1";
 
-/// At most `$6` events after (`$2`, `$3`) up to the frontier (`$4`, `$5`), of the groups of
-/// the hubs serving any authority of the Teaching School Hub's (`$1`) area now.
+/// At most `$6` events after (`$2`, `$3`) up to the frontier (`$4`, `$5`), of the public groups
+/// of the hubs serving any authority of the Teaching School Hub's (`$1`) area now (an event of
+/// a group no longer public, such as a draft abandoned before it opened, stays in the table
+/// for the cursors naming it, but is not handed out).
 const EVENTS: &str = "\
 SELECT e.id, e.feed_xid::text AS position_xid, e.kind, e.occurred_at, e.details, wg.id AS work_group_id,
        wg.code, wg.title, hub.slug AS hub_slug, hub.name AS hub_name, wg.status, wg.capacity,
@@ -114,6 +116,7 @@ SELECT e.id, e.feed_xid::text AS position_xid, e.kind, e.occurred_at, e.details,
   JOIN work_groups wg ON wg.id = e.work_group_id
   JOIN hubs hub ON hub.id = wg.hub_id
  WHERE (e.feed_xid, e.id) > ($2::xid8, $3) AND (e.feed_xid, e.id) <= ($4::xid8, $5)
+   AND wg.is_public
    AND wg.hub_id IN (SELECT cover.hub_id
                        FROM teaching_school_hub_areas area
                        JOIN local_authorities la ON la.gss_code = area.la_code

@@ -30,7 +30,7 @@ pub struct LeadRow {
     /// In name order.
     #[diesel(sql_type = Jsonb)]
     pub hubs: Json<Vec<LeadHubRow>>,
-    /// The groups they lead that are not drafts, newest academic year first.
+    /// The public groups they lead (`is_public`), newest academic year first.
     #[diesel(sql_type = Jsonb)]
     pub work_groups: Json<Vec<LedWorkGroupRow>>,
 }
@@ -63,7 +63,7 @@ SELECT p.user_id, p.display_name, p.phases, p.specialisms, p.bio, p.roles_held, 
                                   ORDER BY w.academic_year DESC, w.code, w.id)
                    FROM work_group_leads l
                    JOIN work_groups w ON w.id = l.work_group_id
-                  WHERE l.user_id = p.user_id AND w.status <> 'draft'), '[]'::jsonb) AS work_groups
+                  WHERE l.user_id = p.user_id AND w.is_public), '[]'::jsonb) AS work_groups
   FROM llme_profiles p
   JOIN users u ON u.id = p.user_id";
 

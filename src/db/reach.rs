@@ -151,7 +151,7 @@ pub async fn covers(
         .await
 }
 
-/// The projects the scope's work groups of the year deliver (drafts aside), per hub.
+/// The projects the scope's work groups of the year deliver (public ones: drafts aside), per hub.
 pub async fn projects(
     mut conn: &AsyncPgConnection,
     year: &AcademicYear,
@@ -160,7 +160,7 @@ pub async fn projects(
     let query = SqlBuilder::new(
         "SELECT DISTINCT w.hub_id, p.id, p.code, p.title, p.participation_min_percent
            FROM work_groups w JOIN projects p ON p.id = w.project_id
-          WHERE w.status <> 'draft'",
+          WHERE w.is_public",
     );
     groups_of(query, year, scope)
         .sql(" ORDER BY p.code")

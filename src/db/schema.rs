@@ -189,6 +189,9 @@ diesel::table! {
         session_count -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        abandoned -> Bool,
+        /// Generated: `status <> 'draft' AND NOT abandoned`.
+        is_public -> Bool,
     }
 }
 

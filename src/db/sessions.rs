@@ -100,7 +100,7 @@ pub async fn of_work_group(
     let query = page
         .sql(" ORDER BY s.starts_at, s.id LIMIT ")
         .bind::<BigInt, _>(limit)
-        .sql(") page ON true WHERE wg.status <> 'draft' AND wg.id = ")
+        .sql(") page ON true WHERE wg.is_public AND wg.id = ")
         .bind::<SqlUuid, _>(work_group_id)
         .sql(" ORDER BY page.starts_at, page.id");
     let rows: Vec<GroupSessionRow> = query.load(conn).await?;
@@ -135,7 +135,7 @@ pub async fn calendar(
         "SELECT {SESSION_COLUMNS}, wg.id AS work_group_id, wg.code AS work_group_code,
                 wg.title AS work_group_title, hub.slug AS hub_slug, hub.name AS hub_name
            FROM sessions s
-           JOIN work_groups wg ON wg.id = s.work_group_id AND wg.status <> 'draft'
+           JOIN work_groups wg ON wg.id = s.work_group_id AND wg.is_public
            JOIN hubs hub ON hub.id = wg.hub_id
           WHERE true"
     ));

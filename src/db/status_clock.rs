@@ -39,19 +39,27 @@ struct TimelineRow {
 
 /// Moves every group whose time has come; answers how many moved.
 pub async fn tick(pool: &DbPool) -> Result<usize, ApiError> {
+    tick_at(pool, Utc::now()).await
+}
+
+/// Moves every group whose time has come by `now`; answers how many moved.
+pub async fn tick_at(pool: &DbPool, now: DateTime<Utc>) -> Result<usize, ApiError> {
     let mut conn = pool.get().await?;
     // Published groups with a deadline or a first session passed: a superset of those due.
     let candidates: Vec<Candidate> = SqlBuilder::new(
         "SELECT id FROM work_groups \
           WHERE status IN ('open', 'full', 'closed', 'running') \
-            AND (eoi_deadline <= now() OR first_session_at <= now()) \
-          ORDER BY id",
+            AND (eoi_deadline <= ",
     )
+    .bind::<Timestamptz, _>(now)
+    .sql(" OR first_session_at <= ")
+    .bind::<Timestamptz, _>(now)
+    .sql(") ORDER BY id")
     .load(&mut conn)
     .await?;
     let mut moved = 0;
     for candidate in candidates {
-        if move_if_due(&mut conn, candidate.id).await? {
+        if move_if_due(&mut conn, candidate.id, now).await? {
             moved += 1;
         }
     }
@@ -73,7 +81,11 @@ pub async fn tick_every(pool: DbPool, period: Duration) {
 
 /// Moves one group if, under its lock, its time has come; audited (with no actor) and added
 /// to the change feed.
-async fn move_if_due(conn: &mut AsyncPgConnection, id: uuid::Uuid) -> Result<bool, ApiError> {
+async fn move_if_due(
+    conn: &mut AsyncPgConnection,
+    id: uuid::Uuid,
+    now: DateTime<Utc>,
+) -> Result<bool, ApiError> {
     conn.transaction::<_, ApiError, _>(async |conn| {
         let row: Option<TimelineRow> = SqlBuilder::new(
             "SELECT status, eoi_deadline, first_session_at, \
@@ -95,7 +107,7 @@ async fn move_if_due(conn: &mut AsyncPgConnection, id: uuid::Uuid) -> Result<boo
             first_session_at: row.first_session_at,
             last_session_ends_at: row.last_session_ends_at,
         };
-        let Some(next) = lifecycle::due(&timeline, Utc::now()) else {
+        let Some(next) = lifecycle::due(&timeline, now) else {
             return Ok(false);
         };
         work_group_writes::set_status(conn, id, next, None).await?;

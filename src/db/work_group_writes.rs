@@ -122,6 +122,8 @@ pub struct LockedGroup {
     pub terms: ProjectTerms,
     pub fields: WorkGroupFields,
     pub facts: GroupFacts,
+    /// Public from its first opening on (`domain::lifecycle::is_public`).
+    pub is_public: bool,
 }
 
 /// What the project of a group asks of those who enrol, and charges them.
@@ -140,10 +142,10 @@ pub async fn lock(
     id: uuid::Uuid,
 ) -> QueryResult<Option<LockedGroup>> {
     type Row = (
-        (uuid::Uuid, String),
+        (uuid::Uuid, String, bool),
         (Vec<ProgrammePhase>, i16),
         WorkGroupFields,
-        (WorkGroupStatus, i32, i32, Option<DateTime<Utc>>),
+        (WorkGroupStatus, i32, i64, i32, Option<DateTime<Utc>>),
         (
             Vec<RoleInSchool>,
             Vec<RoleInSchool>,
@@ -154,6 +156,14 @@ pub async fn lock(
         ),
     );
     let required = diesel::alias!(projects as required);
+    // A disabled account leads nothing: it is not counted.
+    let lead_count = work_group_leads::table
+        .inner_join(users::table)
+        .filter(work_group_leads::work_group_id.eq(work_groups::id))
+        .filter(users::disabled_at.is_null())
+        .count()
+        .single_value()
+        .assume_not_null();
     let query = work_groups::table
         .inner_join(projects::table)
         .left_join(
@@ -162,12 +172,17 @@ pub async fn lock(
         )
         .filter(work_groups::id.eq(id))
         .select((
-            (work_groups::hub_id, work_groups::academic_year),
+            (
+                work_groups::hub_id,
+                work_groups::academic_year,
+                work_groups::is_public,
+            ),
             (projects::phases, projects::session_days),
             WorkGroupFields::as_select(),
             (
                 work_groups::status,
                 work_groups::session_count,
+                lead_count,
                 work_groups::accepted_count,
                 work_groups::first_session_at,
             ),
@@ -185,8 +200,14 @@ pub async fn lock(
         .await
         .optional()?;
     Ok(row.map(
-        |((hub_id, academic_year), (project_phases, session_days), fields, facts, terms)| {
-            let (status, session_count, accepted_count, first_session_at) = facts;
+        |(
+            (hub_id, academic_year, is_public),
+            (project_phases, session_days),
+            fields,
+            facts,
+            terms,
+        )| {
+            let (status, session_count, lead_count, accepted_count, first_session_at) = facts;
             let (roles_allowed, roles_excluded, school_phases, requires_completed, fee, notice) =
                 terms;
             LockedGroup {
@@ -205,9 +226,11 @@ pub async fn lock(
                     non_attendance_fee_pence: fee,
                     cancellation_notice_days: notice,
                 },
+                is_public,
                 facts: GroupFacts {
                     status,
                     session_count,
+                    lead_count: i32::try_from(lead_count).unwrap_or(i32::MAX),
                     capacity: fields.capacity,
                     accepted_count,
                     eoi_deadline: fields.eoi_deadline,
@@ -229,6 +252,24 @@ pub async fn update(
         .set((
             fields,
             work_groups::status.eq(status),
+            work_groups::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// Cancels a draft that never opened: it stays private (`domain::lifecycle::abandons`).
+pub async fn abandon(
+    conn: &mut AsyncPgConnection,
+    id: uuid::Uuid,
+    cancellation_reason: Option<&str>,
+) -> QueryResult<()> {
+    diesel::update(work_groups::table.find(id))
+        .set((
+            work_groups::status.eq(WorkGroupStatus::Cancelled),
+            work_groups::abandoned.eq(true),
+            work_groups::cancellation_reason.eq(cancellation_reason),
             work_groups::updated_at.eq(diesel::dsl::now),
         ))
         .execute(conn)

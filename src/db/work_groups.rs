@@ -104,9 +104,9 @@ const FROM_ANY_STATUS: &str = "
   JOIN hubs hub ON hub.id = wg.hub_id
   JOIN projects project ON project.id = wg.project_id";
 
-/// The public catalogue never shows drafts.
+/// The public catalogue never shows drafts, nor drafts abandoned before they opened.
 const PUBLIC_ONLY: &str = "
- WHERE wg.status <> 'draft'";
+ WHERE wg.is_public";
 
 /// Sessions of the group as JSON; joining links are left out (they are private).
 const SESSIONS: &str = ",
@@ -260,6 +260,9 @@ pub struct WorkGroupScopeRow {
     pub code: String,
     #[diesel(sql_type = Text)]
     pub status: WorkGroupStatus,
+    /// Public from its first opening on (`domain::lifecycle::is_public`).
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub is_public: bool,
     #[diesel(sql_type = diesel::sql_types::Array<SqlUuid>)]
     pub lead_ids: Vec<Uuid>,
 }
@@ -270,7 +273,7 @@ pub async fn scope(
     id: Uuid,
 ) -> diesel::QueryResult<Option<WorkGroupScopeRow>> {
     let rows: Vec<WorkGroupScopeRow> = SqlBuilder::new(
-        "SELECT w.hub_id, w.code, w.status, \
+        "SELECT w.hub_id, w.code, w.status, w.is_public, \
                 coalesce(array_agg(l.user_id) FILTER (WHERE l.user_id IS NOT NULL), '{}') AS lead_ids \
            FROM work_groups w LEFT JOIN work_group_leads l ON l.work_group_id = w.id \
           WHERE w.id = ",

@@ -283,6 +283,21 @@ impl AcademicYear {
     pub fn start_year(&self) -> i32 {
         self.0[..4].parse().expect("checked by parse")
     }
+
+    /// The academic year starting in September of `year`.
+    pub fn starting(year: i32) -> Self {
+        Self(format!("{year}/{:02}", (year + 1).rem_euclid(100)))
+    }
+
+    /// The academic year a (London) date falls in: 1 September to 31 August.
+    pub fn containing(date: chrono::NaiveDate) -> Self {
+        use chrono::Datelike;
+        Self::starting(if date.month() >= 9 {
+            date.year()
+        } else {
+            date.year() - 1
+        })
+    }
 }
 
 #[cfg(test)]
@@ -446,6 +461,17 @@ mod tests {
         ] {
             assert!(Slug::parse(slug).is_err(), "{slug}");
         }
+    }
+
+    #[test]
+    fn a_date_falls_in_the_academic_year_that_began_the_september_before() {
+        let year_of = |y, m, d| {
+            AcademicYear::containing(chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap()).into_inner()
+        };
+        assert_eq!(year_of(2026, 9, 1), "2026/27");
+        assert_eq!(year_of(2027, 8, 31), "2026/27");
+        assert_eq!(year_of(2099, 12, 1), "2099/00");
+        assert_eq!(AcademicYear::starting(2027).start_year(), 2027);
     }
 
     #[test]

@@ -1,21 +1,27 @@
 //! The status machine of a work group, in one place. Each rule broken is named in words a
 //! hub manager can act on; the API answers it as 409.
 //!
-//! `draft` → `open` needs a session, a capacity and a deadline still ahead; `open` ↔ `full`
-//! follows places; `closed` by hand or once the deadline passes; `running` from the start of
-//! the first session and `completed` after the end of the last (`due`, applied by a sweep);
-//! `cancelled` from any state before `completed`, with a reason. A group's capacity never
-//! drops below its accepted participants.
+//! `draft` → `open` needs a lead, a session ahead, a capacity and a deadline still ahead;
+//! `open` ↔ `full` follows places; `closed` by hand or once the deadline passes; `running`
+//! from the start of the first session and `completed` after the end of the last (`due`,
+//! applied by a sweep); `cancelled` from any state before `completed`, with a reason. A group
+//! is public from its first opening on: a draft cancelled before it ever opened is abandoned
+//! and stays private. A group once opened keeps at least one lead and one session that takes
+//! place, and a cancelled session's joining link is shown to nobody. A group's capacity
+//! never drops below its accepted participants.
 
 use chrono::{DateTime, Utc};
 
-use super::WorkGroupStatus;
+use super::{SessionStatus, WorkGroupStatus};
 
 /// What the rules look at.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GroupFacts {
     pub status: WorkGroupStatus,
+    /// Its sessions that take place (cancelled ones do not count).
     pub session_count: i32,
+    /// Its leads whose accounts are enabled.
+    pub lead_count: i32,
     pub capacity: Option<i32>,
     pub accepted_count: i32,
     pub eoi_deadline: Option<DateTime<Utc>>,
@@ -47,6 +53,34 @@ fn open_or_full(facts: &GroupFacts) -> WorkGroupStatus {
     }
 }
 
+/// What a group lacks to open, in the words the refusal lists them.
+fn missing_to_open(facts: &GroupFacts) -> Vec<&'static str> {
+    [
+        (facts.lead_count < 1, "at least one lead"),
+        (facts.session_count < 1, "at least one session ahead"),
+        (
+            facts.capacity.is_none_or(|capacity| capacity < 1),
+            "a capacity of at least one place",
+        ),
+        (
+            facts.eoi_deadline.is_none(),
+            "an expression-of-interest deadline",
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(missing, what)| missing.then_some(what))
+    .collect()
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn in_words(items: &[&str]) -> String {
+    match items {
+        [] => String::new(),
+        [only] => (*only).to_owned(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
 /// The status `transition` leads to from `facts` at `now`, or the rule it breaks.
 pub fn apply(
     facts: &GroupFacts,
@@ -56,21 +90,21 @@ pub fn apply(
     use WorkGroupStatus::*;
     match (transition, facts.status) {
         (Transition::Open, Draft | Closed) => {
-            if facts.session_count == 0 {
-                return broken("A work group opens only once it has at least one session.");
-            }
-            if facts.capacity.is_none_or(|capacity| capacity < 1) {
-                return broken("A work group opens only with a capacity of at least one place.");
+            let missing = missing_to_open(facts);
+            if !missing.is_empty() {
+                return broken(format!(
+                    "The work group cannot open yet: it needs {}.",
+                    in_words(&missing)
+                ));
             }
             match facts.eoi_deadline {
-                None => broken("A work group opens only with an expression-of-interest deadline."),
                 Some(deadline) if deadline <= now => broken(
                     "The expression-of-interest deadline has passed: set a later one to open the group.",
                 ),
-                Some(_) if facts.first_session_at.is_some_and(|first| first <= now) => {
+                _ if facts.first_session_at.is_some_and(|first| first <= now) => {
                     broken("The group's first session has begun: it can no longer open.")
                 }
-                Some(_) => Ok(open_or_full(facts)),
+                _ => Ok(open_or_full(facts)),
             }
         }
         (Transition::Open, Open | Full) => broken("The work group is already open."),
@@ -86,6 +120,55 @@ pub fn apply(
         (_, Completed) => broken("The work group is completed: its status no longer changes."),
         (_, Cancelled) => broken("The work group is cancelled: its status no longer changes."),
     }
+}
+
+/// Whether a group in `status` is public (in the catalogue, signposted, in calendars, fed to
+/// partners): from its first opening on. Drafts are not, nor abandoned groups.
+pub fn is_public(status: WorkGroupStatus, abandoned: bool) -> bool {
+    status != WorkGroupStatus::Draft && !abandoned
+}
+
+/// Whether moving from `before` to `after` abandons the group: a draft cancelled before it
+/// ever opened, which stays out of sight of all but its staff (partners hear nothing of it).
+pub fn abandons(before: WorkGroupStatus, after: WorkGroupStatus) -> bool {
+    before == WorkGroupStatus::Draft && after == WorkGroupStatus::Cancelled
+}
+
+/// Whether a group in `status` has been opened and is not over: it then keeps a lead and a
+/// session that takes place, or would be offered to schools with no one to run it and no
+/// date to meet (a group that will not take place is cancelled instead).
+fn keeps_lead_and_session(status: WorkGroupStatus) -> bool {
+    use WorkGroupStatus::*;
+    matches!(status, Open | Full | Closed | Running)
+}
+
+/// A session that takes place may be cancelled or removed, unless it is the last of a group
+/// that has been opened (`open`, `full`, `closed`, `running`); a draft may lose them all.
+pub fn check_losing_a_session(facts: &GroupFacts) -> Result<(), RuleBroken> {
+    if keeps_lead_and_session(facts.status) && facts.session_count <= 1 {
+        return Err(RuleBroken(format!(
+            "This is the last session of the work group that takes place, and a {} work group \
+             keeps at least one: add another session first, or cancel the work group instead.",
+            facts.status
+        )));
+    }
+    Ok(())
+}
+
+/// A group that has been opened keeps at least one of its leads; a draft may have none.
+pub fn check_leads(status: WorkGroupStatus, leads: usize) -> Result<(), RuleBroken> {
+    if keeps_lead_and_session(status) && leads == 0 {
+        return Err(RuleBroken(format!(
+            "A {status} work group keeps at least one lead: name another before removing the last."
+        )));
+    }
+    Ok(())
+}
+
+/// The joining link shown for a session (to those who may see links at all): none for a
+/// session that will not take place.
+pub fn joining_link_shown(link: Option<String>, status: SessionStatus) -> Option<String> {
+    link.filter(|_| status == SessionStatus::Scheduled)
 }
 
 /// The places a group of `capacity` has left with `accepted` participants; `None` without a
@@ -221,7 +304,7 @@ mod tests {
         assert_eq!(event_kind(Full, Open), "reopened");
         assert_eq!(event_kind(Open, Closed), "closed");
         assert_eq!(event_kind(Full, Cancelled), "cancelled");
-        assert_eq!(event_kind(Draft, Cancelled), "cancelled");
+        assert_eq!(event_kind(Closed, Cancelled), "cancelled");
         assert_eq!(event_kind(Closed, Running), "running");
         assert_eq!(event_kind(Running, Completed), "completed");
         assert_eq!(event_kind(Open, Open), "updated");
@@ -236,6 +319,7 @@ mod tests {
         GroupFacts {
             status,
             session_count: 3,
+            lead_count: 1,
             capacity: Some(30),
             accepted_count: 0,
             eoi_deadline: Some(Utc.with_ymd_and_hms(2021, 11, 1, 23, 59, 0).unwrap()),
@@ -250,14 +334,50 @@ mod tests {
     }
 
     #[test]
+    fn a_draft_missing_what_opening_needs_names_all_of_it() {
+        let bare = GroupFacts {
+            session_count: 0,
+            lead_count: 0,
+            capacity: None,
+            eoi_deadline: None,
+            first_session_at: None,
+            ..ready(Draft)
+        };
+        assert_eq!(
+            apply(&bare, Transition::Open, now()).unwrap_err().0,
+            "The work group cannot open yet: it needs at least one lead, at least one session \
+             ahead, a capacity of at least one place and an expression-of-interest deadline."
+        );
+        let no_lead_no_session = GroupFacts {
+            session_count: 0,
+            lead_count: 0,
+            first_session_at: None,
+            ..ready(Draft)
+        };
+        assert_eq!(
+            apply(&no_lead_no_session, Transition::Open, now())
+                .unwrap_err()
+                .0,
+            "The work group cannot open yet: it needs at least one lead and at least one session ahead."
+        );
+    }
+
+    #[test]
     fn a_draft_missing_what_opening_needs_names_it() {
         let cases = [
+            (
+                GroupFacts {
+                    lead_count: 0,
+                    ..ready(Draft)
+                },
+                "it needs at least one lead.",
+            ),
             (
                 GroupFacts {
                     session_count: 0,
                     ..ready(Draft)
                 },
-                "at least one session",
+                "it needs at least one session ahead.",
             ),
             (
                 GroupFacts {
@@ -365,6 +485,65 @@ mod tests {
             ..ready(Closed)
         };
         assert_eq!(after_places_change(&closed), Closed);
+    }
+
+    #[test]
+    fn only_groups_that_have_opened_are_public() {
+        for status in [Open, Full, Closed, Running, Completed, Cancelled] {
+            assert!(is_public(status, false), "{status}");
+        }
+        assert!(!is_public(Draft, false));
+        assert!(!is_public(Cancelled, true));
+        assert!(abandons(Draft, Cancelled));
+        for before in [Open, Full, Closed, Running] {
+            assert!(!abandons(before, Cancelled), "{before}");
+        }
+        assert!(!abandons(Draft, Open));
+    }
+
+    #[test]
+    fn an_opened_group_keeps_its_last_session_that_takes_place_and_a_draft_need_not() {
+        for status in [Open, Full, Closed, Running] {
+            let last = GroupFacts {
+                session_count: 1,
+                ..ready(status)
+            };
+            let refused = check_losing_a_session(&last).unwrap_err();
+            assert!(
+                refused.0.contains("cancel the work group instead"),
+                "{refused}"
+            );
+            assert!(check_losing_a_session(&ready(status)).is_ok(), "{status}");
+        }
+        let last_of_a_draft = GroupFacts {
+            session_count: 1,
+            ..ready(Draft)
+        };
+        assert!(check_losing_a_session(&last_of_a_draft).is_ok());
+    }
+
+    #[test]
+    fn an_opened_group_keeps_a_lead_and_a_draft_need_not() {
+        for status in [Open, Full, Closed, Running] {
+            assert!(
+                check_leads(status, 0)
+                    .unwrap_err()
+                    .0
+                    .contains("at least one lead")
+            );
+            assert!(check_leads(status, 1).is_ok());
+        }
+        for status in [Draft, Completed, Cancelled] {
+            assert!(check_leads(status, 0).is_ok(), "{status}");
+        }
+    }
+
+    #[test]
+    fn a_cancelled_session_shows_no_joining_link() {
+        let link = || Some("https://meet.example.invalid/room".to_owned());
+        assert_eq!(joining_link_shown(link(), SessionStatus::Scheduled), link());
+        assert_eq!(joining_link_shown(link(), SessionStatus::Cancelled), None);
+        assert_eq!(joining_link_shown(None, SessionStatus::Scheduled), None);
     }
 
     #[test]

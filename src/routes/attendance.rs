@@ -395,9 +395,9 @@ pub async fn get_attendance(
     let scope = work_groups::scope(&conn, session.work_group_id)
         .await?
         .ok_or_else(hidden)?;
-    let status = scope.status;
+    let is_public = scope.is_public;
     let group = WorkGroupScope::from(scope);
-    authorize_on_group(&caller, &Action::SeeEnrolments(&group), status)
+    authorize_on_group(&caller, &Action::SeeEnrolments(&group), is_public)
         .map_err(|refusal| refusal.into_error(format!("Session {id}")))?;
     query.take()?;
     register_of(&mut conn, &session).await.map(web::Json)

@@ -13,7 +13,7 @@ use crate::config::PublicUrl;
 use crate::db::calendar_feeds::{self as queries, FeedOwnerRow, FeedSessionRow};
 use crate::db::{DbPool, audit};
 use crate::domain::feed_window::FeedWindow;
-use crate::domain::{GssCode, Slug};
+use crate::domain::{GssCode, SessionStatus, Slug, lifecycle};
 use crate::error::ApiError;
 use crate::routes::deferred::Deferred;
 use crate::routes::icalendar::{self, Entry, EntryGroup, Feed};
@@ -46,7 +46,14 @@ impl From<FeedSessionRow> for Entry {
                 status: row.work_group_status,
                 cancellation_reason: row.cancellation_reason,
             },
-            joining_link: row.joining_link,
+            joining_link: lifecycle::joining_link_shown(
+                row.joining_link,
+                if row.cancelled {
+                    SessionStatus::Cancelled
+                } else {
+                    SessionStatus::Scheduled
+                },
+            ),
         }
     }
 }
@@ -64,7 +71,7 @@ fn feed_response(
 
 /// Subscribe to a work group's sessions
 ///
-/// The sessions of a public work group (not a draft) as an iCalendar feed (RFC 5545), for
+/// The sessions of a public work group (one that has opened) as an iCalendar feed (RFC 5545), for
 /// calendar apps to subscribe to: every session the group has, in Europe/London time with its
 /// VTIMEZONE. Each event keeps its `UID` (`session-<id>@mathshub.invalid`) for good; its
 /// `SEQUENCE` grows whenever the session's time, place, mode or joining link changes or the
@@ -118,7 +125,7 @@ pub async fn work_group_calendar(
 
 /// Subscribe to a hub's sessions
 ///
-/// The sessions of a Maths Hub's public work groups (every status but draft) as an iCalendar
+/// The sessions of a Maths Hub's public work groups (those that have opened) as an iCalendar
 /// feed (RFC 5545), events as in a work group's feed (`GET /work-groups/{id}/calendar.ics`),
 /// without joining links. It covers the academic year under way and the next (1 September
 /// to 31 August, London time): sessions ending after the first starts and starting before

@@ -162,11 +162,11 @@ pub async fn express_interest(
         .await
 }
 
-/// The group, locked, unless it is a draft (hidden from participants) or there is none.
+/// The group, locked, unless it is private (a draft, or one abandoned as a draft) or there is none.
 async fn public_group(conn: &AsyncPgConnection, id: uuid::Uuid) -> Result<LockedGroup, ApiError> {
     group_writes::lock(conn, id)
         .await?
-        .filter(|group| group.facts.status != WorkGroupStatus::Draft)
+        .filter(|group| group.is_public)
         .ok_or_else(|| ApiError::not_found(format!("Work group {id}")))
 }
 

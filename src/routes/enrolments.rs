@@ -181,8 +181,8 @@ pub async fn list_work_group_enrolments(
     let id = parse_path("id", &path, uuid)?;
     let mut conn = pool.get().await?;
     let group = group_row(&mut conn, id).await?;
-    let (code, status) = (group.code.clone(), group.status);
-    authorize_on_group(&caller, &Action::SeeEnrolments(&group.into()), status)
+    let (code, is_public) = (group.code.clone(), group.is_public);
+    authorize_on_group(&caller, &Action::SeeEnrolments(&group.into()), is_public)
         .map_err(|refusal| refusal.into_error(format!("Work group {id}")))?;
     let query = query.take()?;
     let as_csv = negotiation::preferred(&request, &[&APPLICATION_JSON, &TEXT_CSV])? == &TEXT_CSV;
@@ -299,8 +299,7 @@ pub async fn list_my_enrolments(
         .collect();
     let mut sessions_by_group: HashMap<uuid::Uuid, Vec<Session>> = HashMap::new();
     for row in sessions::of_work_groups(&mut conn, &groups, &links_of).await? {
-        let mut session = Session::from(row.session);
-        session.joining_link = row.joining_link;
+        let session = Session::from(row.session).with_link(row.joining_link);
         sessions_by_group
             .entry(row.work_group_id)
             .or_default()

@@ -129,7 +129,8 @@ type LeadList = ListQuery<LeadFilter, (String, uuid::Uuid)>;
 /// List leads
 ///
 /// Published profiles of Local Leaders of Maths Education in name order, each with their hubs
-/// and the work groups they lead (drafts left out).
+/// and the public work groups they lead (drafts, and drafts cancelled before they ever
+/// opened, left out).
 #[utoipa::path(
     tag = TAG,
     params(LeadList),

@@ -18,7 +18,7 @@ use crate::db::sessions::{self as queries, LockedSession, SessionFields};
 use crate::db::work_group_writes::{self as group_writes, LockedGroup};
 use crate::db::{DbPool, audit, fees, work_groups};
 use crate::domain::{
-    AcademicYear, LondonTime, SessionKind, SessionMode, WorkGroupStatus, parse_instant,
+    AcademicYear, LondonTime, SessionKind, SessionMode, WorkGroupStatus, lifecycle, parse_instant,
     session_times,
 };
 use crate::error::ApiError;
@@ -227,7 +227,7 @@ async fn record(
         details,
     )
     .await?;
-    if group.facts.status != WorkGroupStatus::Draft {
+    if group.is_public {
         group_writes::record_event(
             conn,
             group.id,
@@ -248,9 +248,7 @@ async fn staff_view(
     let row = queries::find(conn, id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("Session {id}")))?;
-    let mut session = Session::from(row);
-    session.joining_link = fields.joining_link.clone();
-    Ok(session)
+    Ok(Session::from(row).with_link(fields.joining_link.clone()))
 }
 
 /// Add a session
@@ -480,7 +478,9 @@ pub async fn update_session(
 ///
 /// Removes a session from its work group, cancelled or not. Allowed even when participants
 /// hold places, and then recorded in the audit log with their number; refused (409) once
-/// attendance or a fee is recorded against it, as the register and the fee ledger keep those.
+/// attendance or a fee is recorded against it, as the register and the fee ledger keep those,
+/// and for the last session that takes place of a group that has opened (`open`, `full`,
+/// `closed`, `running`): such a group keeps one, or is cancelled instead.
 /// `If-Match` with the session's `ETag` refuses a stale removal (412).
 #[utoipa::path(
     tag = TAG,
@@ -512,6 +512,10 @@ pub async fn delete_session(
             async |conn, (group, session), _| {
                 check_group_changes(&group)?;
                 check_current(conn, id, &session.fields, write.if_match()?).await?;
+                if session.cancelled_at.is_none() {
+                    lifecycle::check_losing_a_session(&group.facts)
+                        .map_err(|rule| ApiError::Conflict(rule.0))?;
+                }
                 if queries::has_records(conn, id).await? {
                     return Err(ApiError::Conflict(
                         "Attendance or fees are recorded against this session: it can no longer be deleted."
@@ -536,7 +540,10 @@ pub async fn delete_session(
 /// Its time is free for a replacement, and a fee already charged against it (a late
 /// withdrawal) is voided. A cancelled session no longer changes; it may still be removed.
 /// For the group's leads, its hub's managers and national admins. Refused (409) when the
-/// session is already cancelled or has begun, or its group is cancelled or completed.
+/// session is already cancelled or has begun, or its group is cancelled or completed, and for
+/// the last session that takes place of a group that has opened (`open`, `full`, `closed`,
+/// `running`): such a group keeps one, or is cancelled instead. A cancelled session's joining
+/// link is shown to no one.
 /// `If-Match` with the session's `ETag` refuses a stale cancellation (412).
 #[utoipa::path(
     tag = TAG,
@@ -574,6 +581,8 @@ pub async fn cancel_session(
                 check_current(conn, id, &session.fields, write.if_match()?).await?;
                 check_not_cancelled(&session)?;
                 check_not_started(&session.fields, Utc::now())?;
+                lifecycle::check_losing_a_session(&group.facts)
+                    .map_err(|rule| ApiError::Conflict(rule.0))?;
                 queries::cancel(conn, id, &reason).await?;
                 let voided_fees = fees::void_at_session(conn, id).await?;
                 record(
@@ -622,10 +631,10 @@ pub async fn get_session(
     let scope = work_groups::scope(&conn, group_id)
         .await?
         .ok_or_else(hidden)?;
-    let status = scope.status;
+    let is_public = scope.is_public;
     let group = WorkGroupScope::from(scope);
-    // Public unless a draft; a draft only for those who run it.
-    let visible = status != WorkGroupStatus::Draft
+    // Public once opened; a draft (or one abandoned before it opened) only for those who run it.
+    let visible = is_public
         || caller
             .0
             .as_ref()

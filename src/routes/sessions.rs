@@ -15,7 +15,9 @@ use crate::db::sessions::{
     self as queries, CalendarFilter, CalendarSessionRow, SessionKey, SessionRow,
 };
 use crate::db::{DbPool, enrolments, work_groups};
-use crate::domain::{LondonTime, SessionKind, SessionMode, SessionStatus, Slug, parse_instant};
+use crate::domain::{
+    LondonTime, SessionKind, SessionMode, SessionStatus, Slug, lifecycle, parse_instant,
+};
 use crate::error::ApiError;
 use crate::routes::list::{FieldErrors, Filters, ListQuery, Page, page_response};
 use crate::routes::refs::{HubRef, Venue};
@@ -36,7 +38,8 @@ pub struct Session {
     pub ends_at: LondonTime,
     pub venue: Option<Venue>,
     /// The online joining link: only the group's leads, its hub's managers, admins and
-    /// accepted participants see it; `null` for everyone else.
+    /// accepted participants see it; `null` for everyone else, and for everyone once the
+    /// session is cancelled.
     pub joining_link: Option<String>,
     pub notes: Option<String>,
     /// `cancelled` once called off (`POST /sessions/{id}/cancel`): the session stays listed,
@@ -77,8 +80,15 @@ impl Session {
     }
 
     /// The session with its joining link, if `links` (the visible ones) has it.
-    pub fn with_joining_link(mut self, links: &JoiningLinks) -> Self {
-        self.joining_link = links.get(&self.id).cloned();
+    pub fn with_joining_link(self, links: &JoiningLinks) -> Self {
+        let link = links.get(&self.id).cloned();
+        self.with_link(link)
+    }
+
+    /// The session with this joining link, for a caller who may see it: none for a session
+    /// that will not take place (`domain::lifecycle::joining_link_shown`).
+    pub fn with_link(mut self, link: Option<String>) -> Self {
+        self.joining_link = lifecycle::joining_link_shown(link, self.status);
         self
     }
 }

@@ -18,8 +18,7 @@ use crate::db::work_group_writes::{self as writes, LockedGroup, WorkGroupFields}
 use crate::db::{DbPool, audit, work_groups};
 use crate::domain::lifecycle::{self, Transition};
 use crate::domain::{
-    Admission, DeliveryMode, LeadRole, ProgrammePhase, ProjectCode, Slug, WorkGroupStatus,
-    parse_instant,
+    Admission, DeliveryMode, LeadRole, ProgrammePhase, ProjectCode, Slug, parse_instant,
 };
 use crate::error::ApiError;
 use crate::routes::etag::require_current;
@@ -281,7 +280,7 @@ pub(crate) async fn lock_for(
         .await?
         .ok_or_else(|| ApiError::not_found(&what))?;
     let scope = WorkGroupScope::from(scope);
-    authorize_on_group(caller, &action(&scope), group.facts.status)
+    authorize_on_group(caller, &action(&scope), group.is_public)
         .map_err(|refusal| refusal.into_error(&what))?;
     Ok(group)
 }
@@ -391,7 +390,8 @@ pub async fn create_work_group(
 ///
 /// Changes a work group; fields left out stay. The hub's managers and national admins change
 /// anything; the group's leads change only its `description` (other fields answer 403). A
-/// capacity below the participants already accepted answers 409. Send the `ETag` of your copy
+/// capacity below the participants already accepted answers 409, as does removing the last
+/// lead of a group that has opened (`open`, `full`, `closed`, `running`). Send the `ETag` of your copy
 /// in `If-Match` to refuse the change (412) if someone changed the group since.
 #[utoipa::path(
     tag = TAG,
@@ -499,6 +499,8 @@ pub async fn update_work_group(
                 writes::update(conn, id, &fields, status).await?;
                 if let Some(leads) = changes.leads.clone() {
                     let leads = parse_leads(conn, group.hub_id, leads).await?;
+                    lifecycle::check_leads(group.facts.status, leads.len())
+                        .map_err(|rule| ApiError::Conflict(rule.0))?;
                     writes::replace_leads(conn, id, &leads).await?;
                 }
                 audit::record(
@@ -514,7 +516,7 @@ pub async fn update_work_group(
                     }),
                 )
                 .await?;
-                if group.facts.status != WorkGroupStatus::Draft {
+                if group.is_public {
                     let kind = lifecycle::event_kind(group.facts.status, status);
                     writes::record_event(conn, id, kind, serde_json::json!({"status": status}))
                         .await?;
@@ -556,7 +558,12 @@ async fn change_status(
                 let reason = reason()?;
                 let status = lifecycle::apply(&group.facts, transition, chrono::Utc::now())
                     .map_err(|rule| ApiError::Conflict(rule.0))?;
-                writes::set_status(conn, id, status, reason.as_deref()).await?;
+                let abandoned = lifecycle::abandons(group.facts.status, status);
+                if abandoned {
+                    writes::abandon(conn, id, reason.as_deref()).await?;
+                } else {
+                    writes::set_status(conn, id, status, reason.as_deref()).await?;
+                }
                 audit::record(
                     conn,
                     Some(caller.id),
@@ -566,13 +573,16 @@ async fn change_status(
                     serde_json::json!({"before": group.facts.status, "after": status, "reason": reason}),
                 )
                 .await?;
-                writes::record_event(
-                    conn,
-                    id,
-                    lifecycle::event_kind(group.facts.status, status),
-                    serde_json::json!({"status": status, "reason": reason}),
-                )
-                .await?;
+                // Partners hear of public groups only: an abandoned draft never was one.
+                if lifecycle::is_public(status, abandoned) {
+                    writes::record_event(
+                        conn,
+                        id,
+                        lifecycle::event_kind(group.facts.status, status),
+                        serde_json::json!({"status": status, "reason": reason}),
+                    )
+                    .await?;
+                }
                 Answer::ok(&staff_view(conn, caller, id).await?)
             },
         )
@@ -582,8 +592,10 @@ async fn change_status(
 /// Open a work group
 ///
 /// Opens a draft (or reopens a closed group) for expressions of interest. It needs at least
-/// one session, a capacity and a deadline still ahead, and its first session must not have
-/// begun; otherwise 409 names the rule. A group whose places are all taken opens as `full`.
+/// one lead, at least one session ahead (one that takes place), a capacity and a deadline
+/// still ahead, and its first session must not have begun; otherwise 409 says what is missing
+/// (all of it at once) or which rule the group breaks. A group whose places are all taken
+/// opens as `full`.
 #[utoipa::path(
     tag = TAG,
     params(("id" = uuid::Uuid, Path, description = "The work group's id")),
@@ -631,7 +643,9 @@ pub async fn close_work_group(
 /// Cancel a work group
 ///
 /// Cancels a group in any state before `completed`, with a reason shown to participants and
-/// partners.
+/// partners. A draft cancelled before it ever opened is abandoned: its staff and admins still
+/// see it (as `cancelled`), but it stays out of every public list, feed and calendar, and
+/// partners hear nothing of it.
 #[utoipa::path(
     tag = TAG,
     params(("id" = uuid::Uuid, Path, description = "The work group's id")),

@@ -135,7 +135,8 @@ pub struct WorkGroupQuery {
     /// Only groups for this programme phase.
     #[param(value_type = Option<ProgrammePhase>)]
     phase: Option<String>,
-    /// Only groups in this status (drafts are never public).
+    /// Only groups in this status (drafts, and drafts cancelled before they ever opened, are
+    /// never public).
     #[param(value_type = Option<WorkGroupStatus>)]
     status: Option<String>,
     /// Only groups of this academic year.
@@ -188,7 +189,8 @@ type WorkGroupList = ListQuery<WorkGroupFilter, (String, Uuid)>;
 
 /// List work groups
 ///
-/// The public catalogue: every work group that is not a draft, in code order, with its hub,
+/// The public catalogue: every work group that has opened (neither a draft nor a draft
+/// cancelled before it ever opened), in code order, with its hub,
 /// project, places left and leads. Filter by `local_authority` to see what the hub serving
 /// a school's area offers.
 #[utoipa::path(
@@ -227,8 +229,9 @@ pub async fn list_work_groups(
 ///
 /// One public work group with its sessions (in time order), leads and places left. Online
 /// joining links are `null` except for the group's leads, its hub's managers, admins and
-/// participants holding a place, when they send their token. Drafts are shown to those who
-/// run them (with their token) and are 404 to everyone else.
+/// participants holding a place, when they send their token. Drafts, and drafts cancelled
+/// before they ever opened, are shown to those who run them (with their token) and are 404
+/// to everyone else.
 #[utoipa::path(
     tag = TAG,
     params(("id" = Uuid, Path, description = "Work group id", example = "01931b8e-7c2a-7d3e-9a41-3c5f0e2b7a10")),
@@ -249,7 +252,7 @@ pub async fn get_work_group(
     let mut conn = pool.get().await?;
     let row = match queries::find(&mut conn, id).await? {
         Some(row) => row,
-        None => draft_for_staff(&mut conn, caller.0.as_ref(), id).await?,
+        None => private_for_staff(&mut conn, caller.0.as_ref(), id).await?,
     };
     let links = visible_joining_links(&mut conn, caller.0.as_ref(), id).await?;
     Ok(web::Json(WorkGroup {
@@ -263,8 +266,9 @@ pub async fn get_work_group(
     }))
 }
 
-/// A group the public cannot see (a draft), for those who run it; 404 for anyone else.
-async fn draft_for_staff(
+/// A group the public cannot see (a draft, or one abandoned before it opened), for those
+/// who run it; 404 for anyone else.
+async fn private_for_staff(
     conn: &mut diesel_async::AsyncPgConnection,
     caller: Option<&Caller>,
     id: Uuid,

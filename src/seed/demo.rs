@@ -6,6 +6,9 @@
 //! URNs, the codes of projects other than NCP21-15, the dates of GLOW's groups) the data is
 //! either left empty or visibly illustrative, and people are placeholders ("Demo Lead (…)",
 //! `@demo.mathshub.invalid`), never the real LLMEs the documents mention.
+//!
+//! The documents' work groups are of 2021/22, long over: they are loaded completed. What a
+//! hub offers today is `demo_offer`, laid out from the date the demo is loaded on.
 
 use std::collections::HashMap;
 
@@ -50,12 +53,30 @@ pub struct DemoSummary {
     pub work_groups: usize,
     pub work_group_leads: usize,
     pub sessions: usize,
+    /// The offer of today (`demo_offer`).
+    pub offer: super::demo_offer::OfferSummary,
 }
 
-/// Loads England's local authorities and the demo data, in one transaction.
-pub async fn load(conn: &mut AsyncPgConnection) -> QueryResult<DemoSummary> {
-    conn.transaction::<_, diesel::result::Error, _>(async |conn| load_all(conn).await)
-        .await
+/// Loads England's local authorities and the demo data, with the offer laid out for `now`
+/// (`demo_offer`), in one transaction.
+pub async fn load(conn: &mut AsyncPgConnection, now: DateTime<Utc>) -> QueryResult<DemoSummary> {
+    conn.transaction::<_, diesel::result::Error, _>(async |conn| {
+        let mut summary = load_all(conn).await?;
+        summary.offer = super::demo_offer::make_current(conn, now).await?;
+        // Last, so every passwordless demo account made above gets the demo password.
+        summary.demo_accounts = super::demo_accounts::load(conn).await?;
+        Ok(summary)
+    })
+    .await
+}
+
+/// Whether the database holds the demo data (its project NCP21-15, by its fixed id).
+pub async fn is_loaded(conn: &mut AsyncPgConnection) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        projects::table.filter(projects::id.eq(demo_id(0x0401))),
+    ))
+    .get_result(conn)
+    .await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -64,7 +85,7 @@ pub async fn load(conn: &mut AsyncPgConnection) -> QueryResult<DemoSummary> {
 
 /// Fixed ids, shaped like UUIDv7 (version 7, RFC 9562 variant, a timestamp in October 2021),
 /// so a second load finds the rows of the first. The high byte of `n` names the table.
-const fn demo_id(n: u16) -> Uuid {
+pub(super) const fn demo_id(n: u16) -> Uuid {
     Uuid::from_u128(0x017c_e0d0_0000_7000_8000_0000_0000_0000 | n as u128)
 }
 
@@ -73,27 +94,27 @@ const fn demo_id(n: u16) -> Uuid {
 const NON_ATTENDANCE_FEE_PENCE: i32 = 7500;
 const CANCELLATION_NOTICE_DAYS: i32 = 7;
 
-struct Venue {
-    name: &'static str,
-    address: &'static str,
-    postcode: Option<&'static str>,
+pub(super) struct Venue {
+    pub(super) name: &'static str,
+    pub(super) address: &'static str,
+    pub(super) postcode: Option<&'static str>,
 }
 
-const TWYFORD: Venue = Venue {
+pub(super) const TWYFORD: Venue = Venue {
     name: "Twyford Church of England High School",
     address: "Twyford Crescent, London",
     postcode: Some("W3 9PP"),
 };
 
 /// Document 002 does not say where GLOW's groups meet.
-const GLOW_VENUE: Venue = Venue {
+pub(super) const GLOW_VENUE: Venue = Venue {
     name: "GLOW Maths Hub venue (to be confirmed)",
     address: "Gloucestershire",
     postcode: None,
 };
 
 /// The documents do not say where London North East's groups meet: visibly a placeholder.
-const LNE_VENUE: Venue = Venue {
+pub(super) const LNE_VENUE: Venue = Venue {
     name: "London North East Maths Hub venue (to be confirmed)",
     address: "Stratford, London",
     postcode: None,
@@ -109,10 +130,10 @@ struct HubSeed {
     local_authorities: &'static [&'static str],
 }
 
-const LNE: &str = "london-north-east";
-const LCW: &str = "london-central-and-west";
-const GLOW: &str = "glow";
-const CHESHIRE: &str = "cheshire-and-wirral";
+pub(super) const LNE: &str = "london-north-east";
+pub(super) const LCW: &str = "london-central-and-west";
+pub(super) const GLOW: &str = "glow";
+pub(super) const CHESHIRE: &str = "cheshire-and-wirral";
 
 const HUBS: &[HubSeed] = &[
     // Document 001: the areas of its two partner Teaching School Hubs.
@@ -363,10 +384,6 @@ const CORE_MATHS: &str = "NCP21-91";
 const TFM_EMBEDDING: &str = "NCP20-92";
 const TFM_SUSTAINING: &str = "NCP21-93";
 const YEARS_5_TO_8: &str = "NCP21-94";
-// The same two projects in 2026/27, run by London North East so that signposting shows
-// something open: illustrative codes again.
-const CORE_MATHS_2026: &str = "NCP26-91";
-const YEARS_5_TO_8_2026: &str = "NCP26-94";
 
 const CORE_MATHS_OUTLINE: &str =
     "Professional development for teachers of Core Maths, developing the pedagogy of its teaching.";
@@ -468,57 +485,26 @@ community.",
         length: None,
         expectations: "",
     },
-    ProjectSeed {
-        id: demo_id(0x0406),
-        code: CORE_MATHS_2026,
-        kind: ProjectKind::National,
-        title: "Developing Core Maths Pedagogy",
-        academic_year: "2026/27",
-        phases: &[ProgrammePhase::Post16],
-        outline: CORE_MATHS_OUTLINE,
-        roles_allowed: &[],
-        roles_excluded: &[],
-        school_phases: &[],
-        requires_completed: None,
-        follows: None,
-        length: None,
-        expectations: CORE_MATHS_EXPECTATIONS,
-    },
-    ProjectSeed {
-        id: demo_id(0x0407),
-        code: YEARS_5_TO_8_2026,
-        kind: ProjectKind::National,
-        title: "Years 5–8 Continuity",
-        academic_year: "2026/27",
-        phases: &[ProgrammePhase::Primary, ProgrammePhase::Secondary],
-        outline: YEARS_5_TO_8_OUTLINE,
-        roles_allowed: &[],
-        roles_excluded: &[],
-        school_phases: &[],
-        requires_completed: None,
-        follows: None,
-        length: None,
-        expectations: "",
-    },
 ];
 
-struct LeadSeed {
+pub(super) struct LeadSeed {
     id: Uuid,
-    email: &'static str,
+    pub(super) email: &'static str,
     name: &'static str,
-    hub: &'static str,
+    pub(super) hub: &'static str,
     phases: &'static [ProgrammePhase],
     specialisms: &'static [&'static str],
     bio: &'static str,
     roles_held: &'static [&'static str],
 }
 
-const LEAD_LCW: &str = "lead.lcw@demo.mathshub.invalid";
-const LEAD_GLOW: &str = "lead.glow.post16@demo.mathshub.invalid";
-const LEAD_LNE: &str = "lead.lne@demo.mathshub.invalid";
+pub(super) const LEAD_LCW: &str = "lead.lcw@demo.mathshub.invalid";
+pub(super) const LEAD_GLOW: &str = "lead.glow.post16@demo.mathshub.invalid";
+pub(super) const LEAD_LNE: &str = "lead.lne@demo.mathshub.invalid";
+pub(super) const LEAD_CHESHIRE: &str = "lead.cheshire@demo.mathshub.invalid";
 
 /// Placeholder people: the roles are the documents', the names are not anyone's.
-const LEADS: &[LeadSeed] = &[
+pub(super) const LEADS: &[LeadSeed] = &[
     LeadSeed {
         id: demo_id(0x0501),
         email: LEAD_LCW,
@@ -551,7 +537,7 @@ as an LLME, including Developing Core Maths Pedagogy.",
             "Core Maths Specialist Lead (AMSP)",
         ],
     },
-    // Document 000: a member of the LNE LLME Community, leading LNE's 2026/27 groups.
+    // Document 000: a member of the LNE LLME Community, leading LNE's groups of today.
     LeadSeed {
         id: demo_id(0x0503),
         email: LEAD_LNE,
@@ -562,6 +548,18 @@ as an LLME, including Developing Core Maths Pedagogy.",
         bio: "Placeholder profile. A member of the London North East Maths Hub LLME Community, a professional \
 learning community drawing on expertise from across all phases.",
         roles_held: &[],
+    },
+    // Leads the demo's group of Cheshire and Wirral's partner schools (document 003).
+    LeadSeed {
+        id: demo_id(0x0504),
+        email: LEAD_CHESHIRE,
+        name: "Demo Lead (Cheshire and Wirral)",
+        hub: CHESHIRE,
+        phases: &[ProgrammePhase::Primary, ProgrammePhase::Secondary],
+        specialisms: &[],
+        bio: "Placeholder profile. A Work Group Lead for Cheshire and Wirral Maths Hub, working with the \
+hub's partner schools on the continuity of maths from primary into secondary.",
+        roles_held: &["Work Group Lead"],
     },
 ];
 
@@ -588,7 +586,6 @@ const LCW_SUBJECT_LEADERSHIP: &str = "LCW21-15-01";
 const GLOW_CORE_MATHS: &str = "GLOW21-91-01";
 
 const GLOW_TBC: &str = "Dates to be confirmed by the hub.";
-const LNE_YEARS_5_TO_8: &str = "LNE26-94-01";
 
 const WORK_GROUPS: &[WorkGroupSeed] = &[
     // Document 004.
@@ -603,7 +600,7 @@ const WORK_GROUPS: &[WorkGroupSeed] = &[
         capacity: 30,
         admission: Admission::Review,
         eoi_deadline: "2021-11-01 23:59",
-        status: WorkGroupStatus::Open,
+        status: WorkGroupStatus::Completed,
         venue: Some(&TWYFORD),
         description: "Focused support for secondary heads of department/subject leaders, to better understand \
 and implement teaching for mastery approaches across their department and to develop in their role as leaders \
@@ -613,7 +610,7 @@ leaders' own contexts. Lunch will not be provided but you will have time to go t
 your own.",
         leads: &[(LEAD_LCW, LeadRole::WorkGroupLead)],
     },
-    // Document 002: the four groups GLOW's Assistant Maths Hub Lead (Post 16) leads this year.
+    // Document 002: the four groups GLOW's Assistant Maths Hub Lead (Post 16) led that year.
     WorkGroupSeed {
         id: demo_id(0x0602),
         hub: GLOW,
@@ -625,7 +622,7 @@ your own.",
         capacity: 20,
         admission: Admission::Automatic,
         eoi_deadline: "2021-10-01 23:59",
-        status: WorkGroupStatus::Open,
+        status: WorkGroupStatus::Completed,
         venue: Some(&GLOW_VENUE),
         description: "Three full-day, face-to-face sessions across the year, exploring pedagogical approaches \
 such as group discussion, engaging with research and collaborative planning. Participants try out new ideas \
@@ -645,7 +642,7 @@ they could be assimilated into their own practice, aiming at something tangible 
         capacity: 20,
         admission: Admission::Automatic,
         eoi_deadline: "2021-10-15 23:59",
-        status: WorkGroupStatus::Open,
+        status: WorkGroupStatus::Completed,
         venue: Some(&GLOW_VENUE),
         description: GLOW_TBC,
         leads: &[(LEAD_GLOW, LeadRole::WorkGroupLead)],
@@ -661,7 +658,7 @@ they could be assimilated into their own practice, aiming at something tangible 
         capacity: 20,
         admission: Admission::Automatic,
         eoi_deadline: "2021-10-15 23:59",
-        status: WorkGroupStatus::Open,
+        status: WorkGroupStatus::Completed,
         venue: Some(&GLOW_VENUE),
         description: GLOW_TBC,
         leads: &[(LEAD_GLOW, LeadRole::WorkGroupLead)],
@@ -677,63 +674,10 @@ they could be assimilated into their own practice, aiming at something tangible 
         capacity: 20,
         admission: Admission::Automatic,
         eoi_deadline: "2021-10-15 23:59",
-        status: WorkGroupStatus::Open,
+        status: WorkGroupStatus::Completed,
         venue: Some(&GLOW_VENUE),
         description: GLOW_TBC,
         leads: &[(LEAD_GLOW, LeadRole::WorkGroupLead)],
-    },
-    // London North East's offer for 2026/27, open for expressions of interest into 2027 so
-    // that signposting for its boroughs shows something: illustrative, like its dates.
-    WorkGroupSeed {
-        id: demo_id(0x0606),
-        hub: LNE,
-        project: YEARS_5_TO_8_2026,
-        code: LNE_YEARS_5_TO_8,
-        title: "Years 5–8 Continuity",
-        phase: ProgrammePhase::Secondary,
-        mode: DeliveryMode::Blended,
-        capacity: 24,
-        admission: Admission::Automatic,
-        eoi_deadline: "2027-01-22 23:59",
-        status: WorkGroupStatus::Open,
-        venue: Some(&LNE_VENUE),
-        description: "Secondary and primary colleagues from the same localities work together on the \
-continuity of maths from Year 5 to Year 8: two face-to-face workshops and an online twilight session.",
-        leads: &[(LEAD_LNE, LeadRole::WorkGroupLead)],
-    },
-    WorkGroupSeed {
-        id: demo_id(0x0607),
-        hub: LNE,
-        project: CORE_MATHS_2026,
-        code: "LNE26-91-01",
-        title: "Developing Core Maths Pedagogy",
-        phase: ProgrammePhase::Post16,
-        mode: DeliveryMode::FaceToFace,
-        capacity: 20,
-        admission: Admission::Automatic,
-        eoi_deadline: "2027-01-29 23:59",
-        status: WorkGroupStatus::Open,
-        venue: Some(&LNE_VENUE),
-        description: "Two full-day, face-to-face sessions for teachers of Core Maths, trying out new \
-ideas with their classes in between.",
-        leads: &[(LEAD_LNE, LeadRole::WorkGroupLead)],
-    },
-    WorkGroupSeed {
-        id: demo_id(0x0608),
-        hub: LNE,
-        project: YEARS_5_TO_8_2026,
-        code: "LNE26-94-02",
-        title: "Years 5–8 Continuity (online)",
-        phase: ProgrammePhase::Primary,
-        mode: DeliveryMode::Online,
-        capacity: 30,
-        admission: Admission::Review,
-        eoi_deadline: "2027-02-12 23:59",
-        status: WorkGroupStatus::Open,
-        venue: None,
-        description: "Three online twilight sessions on the continuity of maths from Year 5 to Year 8, \
-for primary colleagues.",
-        leads: &[(LEAD_LNE, LeadRole::WorkGroupLead)],
     },
 ];
 
@@ -760,39 +704,6 @@ const fn glow_workshop(id: u16, work_group: &'static str, date: &'static str) ->
         to: "15:30",
         venue: Some(&GLOW_VENUE),
         joining_link: None,
-    }
-}
-
-/// A face-to-face workshop at the London North East venue, 09:30–15:30 London time.
-const fn lne_workshop(id: u16, work_group: &'static str, date: &'static str) -> SessionSeed {
-    SessionSeed {
-        id: demo_id(id),
-        work_group,
-        mode: SessionMode::FaceToFace,
-        date,
-        from: "09:30",
-        to: "15:30",
-        venue: Some(&LNE_VENUE),
-        joining_link: None,
-    }
-}
-
-/// An online twilight session, 16:00–17:30 London time.
-const fn lne_twilight(
-    id: u16,
-    work_group: &'static str,
-    date: &'static str,
-    joining_link: &'static str,
-) -> SessionSeed {
-    SessionSeed {
-        id: demo_id(id),
-        work_group,
-        mode: SessionMode::Online,
-        date,
-        from: "16:00",
-        to: "17:30",
-        venue: None,
-        joining_link: Some(joining_link),
     }
 }
 
@@ -868,35 +779,6 @@ const SESSIONS: &[SessionSeed] = &[
     glow_workshop(0x0732, "GLOW21-94-01", "2022-03-24"),
     glow_workshop(0x0741, "GLOW21-94-02", "2021-12-02"),
     glow_workshop(0x0742, "GLOW21-94-02", "2022-04-28"),
-    // London North East, 2026/27: illustrative dates, the last in British Summer Time.
-    lne_workshop(0x0751, LNE_YEARS_5_TO_8, "2027-02-04"),
-    lne_twilight(
-        0x0752,
-        LNE_YEARS_5_TO_8,
-        "2027-03-18",
-        "https://meet.example.invalid/lne26-94-01",
-    ),
-    lne_workshop(0x0753, LNE_YEARS_5_TO_8, "2027-05-13"),
-    lne_workshop(0x0761, "LNE26-91-01", "2027-02-25"),
-    lne_workshop(0x0762, "LNE26-91-01", "2027-06-24"),
-    lne_twilight(
-        0x0771,
-        "LNE26-94-02",
-        "2027-03-04",
-        "https://meet.example.invalid/lne26-94-02",
-    ),
-    lne_twilight(
-        0x0772,
-        "LNE26-94-02",
-        "2027-04-29",
-        "https://meet.example.invalid/lne26-94-02",
-    ),
-    lne_twilight(
-        0x0773,
-        "LNE26-94-02",
-        "2027-06-17",
-        "https://meet.example.invalid/lne26-94-02",
-    ),
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -1017,46 +899,49 @@ struct NewProfileHub {
 
 #[derive(Insertable)]
 #[diesel(table_name = work_groups)]
-struct NewWorkGroup<'a> {
-    id: Uuid,
-    hub_id: Uuid,
-    project_id: Uuid,
-    academic_year: &'a str,
-    code: &'a str,
-    title: &'a str,
-    phase: ProgrammePhase,
-    mode: DeliveryMode,
-    capacity: Option<i32>,
-    admission: Admission,
-    eoi_deadline: Option<DateTime<Utc>>,
-    status: WorkGroupStatus,
-    venue_name: Option<&'a str>,
-    venue_address: Option<&'a str>,
-    venue_postcode: Option<&'a str>,
-    description: &'a str,
+pub(super) struct NewWorkGroup<'a> {
+    pub(super) id: Uuid,
+    pub(super) hub_id: Uuid,
+    pub(super) project_id: Uuid,
+    pub(super) academic_year: &'a str,
+    pub(super) code: &'a str,
+    pub(super) title: &'a str,
+    pub(super) phase: ProgrammePhase,
+    pub(super) mode: DeliveryMode,
+    pub(super) capacity: Option<i32>,
+    pub(super) accepted_count: i32,
+    pub(super) admission: Admission,
+    pub(super) eoi_deadline: Option<DateTime<Utc>>,
+    pub(super) status: WorkGroupStatus,
+    pub(super) cancellation_reason: Option<&'a str>,
+    pub(super) venue_name: Option<&'a str>,
+    pub(super) venue_address: Option<&'a str>,
+    pub(super) venue_postcode: Option<&'a str>,
+    pub(super) description: &'a str,
 }
 
 #[derive(Insertable)]
 #[diesel(table_name = work_group_leads)]
-struct NewWorkGroupLead {
-    work_group_id: Uuid,
-    user_id: Uuid,
-    role: LeadRole,
+pub(super) struct NewWorkGroupLead {
+    pub(super) work_group_id: Uuid,
+    pub(super) user_id: Uuid,
+    pub(super) role: LeadRole,
 }
 
 #[derive(Insertable)]
 #[diesel(table_name = sessions)]
-struct NewSession<'a> {
-    id: Uuid,
-    work_group_id: Uuid,
-    kind: SessionKind,
-    mode: SessionMode,
-    starts_at: DateTime<Utc>,
-    ends_at: DateTime<Utc>,
-    venue_name: Option<&'a str>,
-    venue_address: Option<&'a str>,
-    venue_postcode: Option<&'a str>,
-    joining_link: Option<&'a str>,
+pub(super) struct NewSession<'a> {
+    pub(super) id: Uuid,
+    pub(super) work_group_id: Uuid,
+    pub(super) kind: SessionKind,
+    pub(super) mode: SessionMode,
+    pub(super) starts_at: DateTime<Utc>,
+    pub(super) ends_at: DateTime<Utc>,
+    pub(super) venue_name: Option<&'a str>,
+    pub(super) venue_address: Option<&'a str>,
+    pub(super) venue_postcode: Option<&'a str>,
+    pub(super) joining_link: Option<&'a str>,
+    pub(super) notes: Option<&'a str>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1075,7 +960,7 @@ fn london(date: &str, time: &str) -> DateTime<Utc> {
 }
 
 /// The id a natural key resolved to; a missing one means a row was neither inserted nor found.
-fn id_of(ids: &HashMap<String, Uuid>, key: &str) -> QueryResult<Uuid> {
+pub(super) fn id_of(ids: &HashMap<String, Uuid>, key: &str) -> QueryResult<Uuid> {
     ids.get(key).copied().ok_or(diesel::result::Error::NotFound)
 }
 
@@ -1336,9 +1221,11 @@ async fn load_all(conn: &mut AsyncPgConnection) -> QueryResult<DemoSummary> {
                 phase: group.phase,
                 mode: group.mode,
                 capacity: Some(group.capacity),
+                accepted_count: 0,
                 admission: group.admission,
                 eoi_deadline: Some(london_deadline(group.eoi_deadline)),
                 status: group.status,
+                cancellation_reason: None,
                 venue_name: group.venue.map(|venue| venue.name),
                 venue_address: group.venue.map(|venue| venue.address),
                 venue_postcode: group.venue.and_then(|venue| venue.postcode),
@@ -1402,6 +1289,7 @@ async fn load_all(conn: &mut AsyncPgConnection) -> QueryResult<DemoSummary> {
                 venue_address: session.venue.map(|venue| venue.address),
                 venue_postcode: session.venue.and_then(|venue| venue.postcode),
                 joining_link: session.joining_link,
+                notes: None,
             })
         })
         .collect::<QueryResult<Vec<_>>>()?;
@@ -1412,7 +1300,6 @@ async fn load_all(conn: &mut AsyncPgConnection) -> QueryResult<DemoSummary> {
         .execute(conn)
         .await?;
 
-    summary.demo_accounts = super::demo_accounts::load(conn).await?;
     Ok(summary)
 }
 

@@ -514,6 +514,7 @@ async fn mark_at(app: &TestApp, nth: usize, status: &str, enrolments: &[&String]
 #[tokio::test(flavor = "multi_thread")]
 async fn completing_a_group_completes_the_enrolments_present_at_a_session_at_least() {
     let app = TestApp::spawn_with_demo().await;
+    crate::helpers::reopen_documented_group(&app, GROUP).await;
     let [came, never] =
         <[String; 2]>::try_from(hold_places(&app, GROUP, &["Came Once", "Never Came"]).await)
             .unwrap();

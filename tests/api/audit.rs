@@ -35,6 +35,7 @@ fn actions(page: &Value) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread")]
 async fn admins_read_every_change_newest_first_by_object_and_by_actor() {
     let app = TestApp::spawn_with_demo().await;
+    crate::helpers::reopen_documented_group(&app, "LCW21-15-01").await;
     let admin = app.token(ADMIN).await;
     let manager = app.token(MANAGER).await;
     let group = app

@@ -9,6 +9,7 @@ use std::process::{Command, Stdio};
 
 use mathshub::auth::calendar_secrets::CalendarSecrets;
 use mathshub::config::Secret;
+use mathshub::seed::demo_offer::Slot;
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -18,7 +19,7 @@ use crate::helpers::{
 };
 
 const DEMO_GROUP: &str = "LCW21-15-01";
-/// The demo group's online session's joining link (its cohorts keep it).
+/// The demo group's online session's joining link.
 const DEMO_LINK: &str = "https://meet.example.invalid/lcw21-15-01";
 const TEACHER: &str = "teacher.twyford@demo.mathshub.invalid";
 const LEAD: &str = "lead.lcw@demo.mathshub.invalid";
@@ -121,6 +122,30 @@ fn path_of(url: &str) -> String {
 /// The events of the caller's personal feed.
 async fn my_events(app: &TestApp, token: &str) -> Vec<Value> {
     events_of(app, &path_of(&calendar_url(app, token).await)).await
+}
+
+/// The joining link of the online session of the demo's group `code`.
+fn link_of(code: &str) -> String {
+    format!("https://meet.example.invalid/{}", code.to_lowercase())
+}
+
+/// The UIDs of the sessions in the feeds' window (this academic year and the next) of the
+/// demo's groups that the LCW lead leads, in time order.
+async fn led_by_the_lcw_lead(app: &TestApp) -> Vec<String> {
+    let window = mathshub::domain::feed_window::FeedWindow::at(chrono::Utc::now());
+    let ids = app
+        .query_text(
+            "SELECT string_agg(s.id::text, ',' ORDER BY s.starts_at) AS value FROM sessions s \
+               JOIN work_groups w ON w.id = s.work_group_id \
+              WHERE w.code IN ($1, $2) AND s.ends_at > $3::timestamptz",
+            &[
+                &app.demo_code(Slot::SubjectLeadershipUnderWay),
+                &next_cohort(app),
+                &window.from.to_rfc3339(),
+            ],
+        )
+        .await;
+    session_uids(&ids.split(',').map(str::to_owned).collect::<Vec<_>>())
 }
 
 /// Gives a participant an enrolment of `status` in the group `code`.
@@ -228,6 +253,7 @@ async fn a_draft_unknown_or_malformed_group_has_no_feed() {
 #[tokio::test(flavor = "multi_thread")]
 async fn moving_a_session_bumps_its_sequence_and_changing_its_notes_does_not() {
     let app = TestApp::spawn_with_demo().await;
+    crate::helpers::reopen_documented_group(&app, DEMO_GROUP).await;
     let group = group_id(&app, DEMO_GROUP).await;
     let path = format!("/api/v1/work-groups/{group}/calendar.ics");
     let lead = app.token(LEAD).await;
@@ -288,6 +314,7 @@ async fn moving_a_session_bumps_its_sequence_and_changing_its_notes_does_not() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_cancelled_group_s_sessions_become_cancelled_events_one_sequence_on() {
     let app = TestApp::spawn_with_demo().await;
+    crate::helpers::reopen_documented_group(&app, DEMO_GROUP).await;
     let group = group_id(&app, DEMO_GROUP).await;
     let manager = app.token(MANAGER).await;
     json_body(
@@ -327,7 +354,7 @@ async fn a_cancelled_group_s_sessions_become_cancelled_events_one_sequence_on() 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_cancelled_session_becomes_a_cancelled_event_one_sequence_on() {
     let app = TestApp::spawn_with_demo().await;
-    let cohort = next_cohort(&app).await;
+    let cohort = next_cohort(&app);
     let group = group_id(&app, &cohort).await;
     let path = format!("/api/v1/work-groups/{group}/calendar.ics");
     let manager = app.token(MANAGER).await;
@@ -378,48 +405,50 @@ async fn a_cancelled_session_becomes_a_cancelled_event_one_sequence_on() {
     }
     // The lead's own feed says so too, without a link to a meeting that will not be held.
     let mine = my_events(&app, &app.token(LEAD).await).await;
-    assert_eq!(mine[1]["status"], "CANCELLED");
+    let in_mine = mine
+        .iter()
+        .find(|event| event["uid"] == cancelled["uid"])
+        .unwrap();
+    assert_eq!(in_mine["status"], "CANCELLED");
     assert!(
-        !mine[1]["description"].as_str().unwrap().contains(DEMO_LINK),
-        "{}",
-        mine[1]
+        !in_mine["description"]
+            .as_str()
+            .unwrap()
+            .contains(&link_of(&cohort)),
+        "{in_mine}"
     );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_hub_feed_holds_its_public_groups_sessions_of_this_academic_year_and_the_next() {
     let app = TestApp::spawn_with_demo().await;
-    let cohort = next_cohort(&app).await;
-    // A GLOW group moved on as many years as the cohort (`LCW27-15-01`: six): in the window,
-    // but another hub's.
-    let years = cohort[3..5].parse::<i32>().unwrap() - 21;
-    app.execute(&format!(
-        "UPDATE sessions s SET starts_at = s.starts_at + make_interval(years => {years}), \
-                ends_at = s.ends_at + make_interval(years => {years}) \
-           FROM work_groups w WHERE w.id = s.work_group_id AND w.code = 'GLOW21-91-01'"
-    ))
-    .await;
+    let cohort = next_cohort(&app);
     let lcw = "/api/v1/hubs/london-central-and-west/calendar.ics";
     let glow = "/api/v1/hubs/glow/calendar.ics";
 
-    // The 2021/22 groups are out of the window; the cohort is in it.
+    // The 2021/22 groups are out of the window; this year's are in it.
     let events = events_of(&app, lcw).await;
-    assert_eq!(
-        uids(&events),
-        session_uids(&session_ids(&app, &cohort).await)
-    );
-    assert!(!feed_text(&app, lcw).await.contains(DEMO_LINK));
-    assert_eq!(
-        uids(&events_of(&app, glow).await),
-        session_uids(&session_ids(&app, "GLOW21-91-01").await)
-    );
+    assert_eq!(uids(&events), led_by_the_lcw_lead(&app).await);
+    let text = feed_text(&app, lcw).await;
+    assert!(!text.contains("meet.example.invalid"), "{text}");
+    // GLOW's closed and cancelled groups are public; its draft is not.
+    let mut glow_sessions = session_ids(&app, &app.demo_code(Slot::GlowCoreMaths)).await;
+    glow_sessions.extend(session_ids(&app, &app.demo_code(Slot::GlowSustaining)).await);
+    let mut shown = uids(&events_of(&app, glow).await);
+    shown.sort();
+    let mut expected = session_uids(&glow_sessions);
+    expected.sort();
+    assert_eq!(shown, expected);
 
     // A draft is not public.
     app.execute(&format!(
         "UPDATE work_groups SET status = 'draft' WHERE code = '{cohort}'"
     ))
     .await;
-    assert!(events_of(&app, lcw).await.is_empty());
+    let cohort_sessions = session_uids(&session_ids(&app, &cohort).await);
+    let still_shown = uids(&events_of(&app, lcw).await);
+    assert!(!still_shown.is_empty());
+    assert!(still_shown.iter().all(|uid| !cohort_sessions.contains(uid)));
 
     assert_problem(app.get("/api/v1/hubs/no-such-hub/calendar.ics").await, 404).await;
     assert_problem(app.get("/api/v1/hubs/Not_A_Slug/calendar.ics").await, 400).await;
@@ -428,9 +457,15 @@ async fn a_hub_feed_holds_its_public_groups_sessions_of_this_academic_year_and_t
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_signposting_feed_holds_the_sessions_of_the_groups_signposted_to_an_authority() {
-    let app = crate::signposting::demo_with_lne_offer_open().await;
+    let app = TestApp::spawn_with_demo().await;
+    let lne = [
+        Slot::LneYears5To8,
+        Slot::LneCoreMaths,
+        Slot::LneYears5To8Online,
+    ]
+    .map(|slot| app.demo_code(slot));
     let mut expected = Vec::new();
-    for code in ["LNE26-94-01", "LNE26-91-01", "LNE26-94-02"] {
+    for code in &lne {
         expected.extend(session_uids(&session_ids(&app, code).await));
     }
     expected.sort();
@@ -455,9 +490,12 @@ async fn the_signposting_feed_holds_the_sessions_of_the_groups_signposted_to_an_
     }
 
     // A group that stops taking expressions of interest leaves the feed.
-    app.execute("UPDATE work_groups SET status = 'closed' WHERE code = 'LNE26-91-01'")
-        .await;
-    let closed = session_uids(&session_ids(&app, "LNE26-91-01").await);
+    app.execute(&format!(
+        "UPDATE work_groups SET status = 'closed' WHERE code = '{}'",
+        lne[1]
+    ))
+    .await;
+    let closed = session_uids(&session_ids(&app, &lne[1]).await);
     let after = uids(&events_of(&app, newham).await);
     assert_eq!(after.len(), expected.len() - closed.len());
     assert!(closed.iter().all(|uid| !after.contains(uid)));
@@ -495,7 +533,7 @@ async fn the_signposting_feed_refuses_an_unknown_malformed_or_missing_authority(
 #[tokio::test(flavor = "multi_thread")]
 async fn my_calendar_url_stays_the_same_and_opens_my_sessions_with_their_joining_links() {
     let app = TestApp::spawn_with_demo().await;
-    let cohort = next_cohort(&app).await;
+    let cohort = next_cohort(&app);
     let teacher = app.token(TEACHER).await;
     let teacher_id = app
         .query_text(
@@ -529,7 +567,7 @@ async fn my_calendar_url_stays_the_same_and_opens_my_sessions_with_their_joining
         events[1]["description"]
             .as_str()
             .unwrap()
-            .contains(&format!("Join online: {DEMO_LINK}")),
+            .contains(&format!("Join online: {}", link_of(&cohort))),
         "{}",
         events[1]
     );
@@ -538,7 +576,7 @@ async fn my_calendar_url_stays_the_same_and_opens_my_sessions_with_their_joining
 #[tokio::test(flavor = "multi_thread")]
 async fn personal_feeds_hold_places_held_and_groups_led_only() {
     let app = TestApp::spawn_with_demo().await;
-    let cohort = next_cohort(&app).await;
+    let cohort = next_cohort(&app);
     let cohort_sessions = session_uids(&session_ids(&app, &cohort).await);
     let statuses = ["accepted", "waitlisted", "pending", "withdrawn", "declined"];
     let participants = app.participants(statuses.len(), "137083", "teacher").await;
@@ -557,20 +595,22 @@ async fn personal_feeds_hold_places_held_and_groups_led_only() {
         }
     }
 
-    // The group's lead: the cohort (with its link), not the 2021/22 group out of the window.
+    // The groups' lead: this year's (with their links), not the 2021/22 group out of the
+    // window.
     let events = my_events(&app, &app.token(LEAD).await).await;
-    assert_eq!(uids(&events), cohort_sessions);
-    assert!(
-        events[1]["description"]
+    assert_eq!(uids(&events), led_by_the_lcw_lead(&app).await);
+    assert!(events.iter().any(|event| {
+        event["description"]
             .as_str()
             .unwrap()
-            .contains(DEMO_LINK)
-    );
-    // Another hub's lead leads none of it.
+            .contains(&link_of(&cohort))
+    }));
+    // Another hub's lead leads none of them.
+    let glow_lead_s = uids(&my_events(&app, &app.token(GLOW_LEAD).await).await);
     assert!(
-        my_events(&app, &app.token(GLOW_LEAD).await)
-            .await
-            .is_empty()
+        glow_lead_s
+            .iter()
+            .all(|uid| !events.iter().any(|event| event["uid"] == *uid))
     );
 }
 

@@ -9,8 +9,9 @@ use mathshub::db::PoolSettings;
 use reqwest::Method;
 use serde_json::{Value, json};
 
+use crate::helpers::session_of;
 use crate::helpers::{TestApp, assert_problem, invalid_fields, json_body, post};
-use crate::signposting::{demo_with_lne_offer_open, keep_lne_offer_open};
+use crate::signposting::lne_groups;
 
 const ADMIN: &str = "admin@demo.mathshub.invalid";
 const PARTNER: &str = "partner.lde@demo.mathshub.invalid";
@@ -152,7 +153,8 @@ pub fn ids(items: &[Value]) -> Vec<i64> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn changes_come_in_order_and_the_cursor_reads_on_from_where_it_stood() {
-    let app = demo_with_lne_offer_open().await;
+    let app = TestApp::spawn_with_demo().await;
+    let [blended, core_maths, online] = lne_groups(&app);
     let (admin, partner, teacher) = (
         app.token(ADMIN).await,
         app.token(PARTNER).await,
@@ -162,8 +164,8 @@ async fn changes_come_in_order_and_the_cursor_reads_on_from_where_it_stood() {
     assert_eq!(before["items"], json!([]));
     let start = before["next_cursor"].as_str().unwrap().to_owned();
 
-    patch_group(&app, &admin, "LNE26-94-01", json!({"capacity": 1})).await;
-    let group = id_of(&app, "LNE26-94-01").await;
+    patch_group(&app, &admin, &blended, json!({"capacity": 1})).await;
+    let group = id_of(&app, &blended).await;
     json_body(
         post(
             &app,
@@ -175,10 +177,10 @@ async fn changes_come_in_order_and_the_cursor_reads_on_from_where_it_stood() {
         201,
     )
     .await;
-    act_on_group(&app, &admin, "LNE26-91-01", "close", None).await;
-    act_on_group(&app, &admin, "LNE26-91-01", "open", None).await;
+    act_on_group(&app, &admin, &core_maths, "close", None).await;
+    act_on_group(&app, &admin, &core_maths, "open", None).await;
     let reason = json!({"reason": "Too few expressions of interest this term."});
-    act_on_group(&app, &admin, "LNE26-94-02", "cancel", Some(&reason)).await;
+    act_on_group(&app, &admin, &online, "cancel", Some(&reason)).await;
     settled(&app).await;
 
     let (items, cursor) = read_on(&app, &partner, &start, 2).await;
@@ -186,11 +188,11 @@ async fn changes_come_in_order_and_the_cursor_reads_on_from_where_it_stood() {
     assert_eq!(
         kinds_and_codes(&items),
         [
-            "LNE26-94-01:updated",
-            "LNE26-94-01:filled",
-            "LNE26-91-01:closed",
-            "LNE26-91-01:opened",
-            "LNE26-94-02:cancelled",
+            format!("{blended}:updated"),
+            format!("{blended}:filled"),
+            format!("{core_maths}:closed"),
+            format!("{core_maths}:opened"),
+            format!("{online}:cancelled"),
         ]
     );
     assert_eq!(ids(&items), events_of_the_area(&app).await);
@@ -199,7 +201,7 @@ async fn changes_come_in_order_and_the_cursor_reads_on_from_where_it_stood() {
     assert_eq!(filled["details"]["status"], "full");
     assert_eq!(
         filled["work_group"],
-        json!({"id": group, "code": "LNE26-94-01", "title": "Years 5–8 Continuity",
+        json!({"id": group, "code": blended, "title": "Years 5–8 Continuity",
                "hub": {"slug": "london-north-east", "name": "London North East Maths Hub"},
                "status": "full", "places_left": 0})
     );
@@ -224,7 +226,7 @@ async fn changes_come_in_order_and_the_cursor_reads_on_from_where_it_stood() {
     let elsewhere = changes(&app, &partner, &format!("?since={cursor}")).await;
     assert_eq!(elsewhere["items"], json!([]));
     assert_ne!(elsewhere["next_cursor"], json!(cursor));
-    patch_group(&app, &admin, "LNE26-94-01", json!({"capacity": 2})).await;
+    patch_group(&app, &admin, &blended, json!({"capacity": 2})).await;
     settled(&app).await;
     let (next, _) = read_on(
         &app,
@@ -233,7 +235,7 @@ async fn changes_come_in_order_and_the_cursor_reads_on_from_where_it_stood() {
         20,
     )
     .await;
-    assert_eq!(kinds_and_codes(&next), ["LNE26-94-01:reopened"]);
+    assert_eq!(kinds_and_codes(&next), [format!("{blended}:reopened")]);
     // From the beginning, everything once more.
     let (all, _) = read_on(&app, &partner, &start, 100).await;
     assert_eq!(all.len(), 6);
@@ -241,9 +243,10 @@ async fn changes_come_in_order_and_the_cursor_reads_on_from_where_it_stood() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_tampered_or_malformed_cursor_and_a_bad_limit_are_refused() {
-    let app = demo_with_lne_offer_open().await;
+    let app = TestApp::spawn_with_demo().await;
+    let [blended, ..] = lne_groups(&app);
     let (admin, partner) = (app.token(ADMIN).await, app.token(PARTNER).await);
-    patch_group(&app, &admin, "LNE26-94-01", json!({"capacity": 20})).await;
+    patch_group(&app, &admin, &blended, json!({"capacity": 20})).await;
     settled(&app).await;
     let page = changes(&app, &partner, "").await;
     let cursor = page["items"][0]["cursor"].as_str().unwrap();
@@ -285,10 +288,11 @@ async fn a_tampered_or_malformed_cursor_and_a_bad_limit_are_refused() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_feed_shows_no_personal_data() {
-    let app = demo_with_lne_offer_open().await;
+    let app = TestApp::spawn_with_demo().await;
+    let [blended, ..] = lne_groups(&app);
     let partner = app.token(PARTNER).await;
     let teachers = app.participants(2, "137083", "head_of_department").await;
-    let group = id_of(&app, "LNE26-94-01").await;
+    let group = id_of(&app, &blended).await;
     for (_, token) in &teachers {
         json_body(
             post(
@@ -310,7 +314,7 @@ async fn the_feed_shows_no_personal_data() {
     json_body(
         app.send(
             Method::PATCH,
-            "/api/v1/sessions/017ce0d0-0000-7000-8000-000000000752",
+            &format!("/api/v1/sessions/{}", session_of(&app, &blended, 2).await),
             Some(&admin),
             Some(&json!({"joining_link": "https://meet.example.invalid/moved-room"})),
         )
@@ -336,9 +340,9 @@ async fn the_feed_shows_no_personal_data() {
     assert_eq!(
         kinds_and_codes(page["items"].as_array().unwrap()),
         [
-            "LNE26-94-01:updated",
-            "LNE26-94-01:updated",
-            "LNE26-94-01:updated"
+            format!("{blended}:updated"),
+            format!("{blended}:updated"),
+            format!("{blended}:updated")
         ]
     );
     assert_eq!(page["items"][2]["details"]["change"], "session.updated");
@@ -357,14 +361,17 @@ async fn the_feed_shows_no_personal_data() {
 /// holds back whatever it might order after, then hands out each event once.
 #[tokio::test(flavor = "multi_thread")]
 async fn an_event_committed_late_is_neither_skipped_nor_repeated() {
-    let app = demo_with_lne_offer_open().await;
+    let app = TestApp::spawn_with_demo().await;
+    let [blended, core_maths, online] = lne_groups(&app);
     let (admin, partner) = (app.token(ADMIN).await, app.token(PARTNER).await);
     let start = changes(&app, &partner, "").await["next_cursor"]
         .as_str()
         .unwrap()
         .to_owned();
-    let record_late = "INSERT INTO work_group_events (work_group_id, kind, details) \
-                       SELECT id, 'updated', '{}' FROM work_groups WHERE code = 'LNE26-94-02'";
+    let record_late = format!(
+        "INSERT INTO work_group_events (work_group_id, kind, details) \
+         SELECT id, 'updated', '{{}}' FROM work_groups WHERE code = '{online}'"
+    );
 
     // A lower id committed after a higher one.
     let mut writer = app.database.connection().await;
@@ -372,7 +379,7 @@ async fn an_event_committed_late_is_neither_skipped_nor_repeated() {
         .batch_execute(&format!("BEGIN; {record_late};"))
         .await
         .unwrap();
-    patch_group(&app, &admin, "LNE26-94-01", json!({"capacity": 20})).await;
+    patch_group(&app, &admin, &blended, json!({"capacity": 20})).await;
     let held = changes(&app, &partner, &format!("?since={start}")).await;
     assert_eq!(
         held["items"],
@@ -384,7 +391,7 @@ async fn an_event_committed_late_is_neither_skipped_nor_repeated() {
     let (first, cursor) = read_on(&app, &partner, held["next_cursor"].as_str().unwrap(), 1).await;
     assert_eq!(
         kinds_and_codes(&first),
-        ["LNE26-94-02:updated", "LNE26-94-01:updated"]
+        [format!("{online}:updated"), format!("{blended}:updated")]
     );
 
     // A transaction that took its id first but records its event after another committed.
@@ -392,7 +399,7 @@ async fn an_event_committed_late_is_neither_skipped_nor_repeated() {
         .batch_execute("BEGIN; SELECT pg_current_xact_id();")
         .await
         .unwrap();
-    patch_group(&app, &admin, "LNE26-91-01", json!({"capacity": 21})).await;
+    patch_group(&app, &admin, &core_maths, json!({"capacity": 21})).await;
     let held = changes(&app, &partner, &format!("?since={cursor}")).await;
     assert_eq!(held["items"], json!([]));
     writer
@@ -403,7 +410,7 @@ async fn an_event_committed_late_is_neither_skipped_nor_repeated() {
     let (second, _) = read_on(&app, &partner, held["next_cursor"].as_str().unwrap(), 1).await;
     assert_eq!(
         kinds_and_codes(&second),
-        ["LNE26-94-02:updated", "LNE26-91-01:updated"]
+        [format!("{online}:updated"), format!("{core_maths}:updated")]
     );
 
     let (everything, _) = read_on(&app, &partner, &start, 3).await;
@@ -414,10 +421,11 @@ async fn an_event_committed_late_is_neither_skipped_nor_repeated() {
 /// Transaction ids are ordered as numbers, not as their text ("10" after "9").
 #[tokio::test(flavor = "multi_thread")]
 async fn positions_are_ordered_as_numbers_whatever_their_digits() {
-    let app = demo_with_lne_offer_open().await;
+    let app = TestApp::spawn_with_demo().await;
+    let [blended, core_maths, _] = lne_groups(&app);
     let (admin, partner) = (app.token(ADMIN).await, app.token(PARTNER).await);
-    patch_group(&app, &admin, "LNE26-94-01", json!({"capacity": 20})).await;
-    patch_group(&app, &admin, "LNE26-91-01", json!({"capacity": 20})).await;
+    patch_group(&app, &admin, &blended, json!({"capacity": 20})).await;
+    patch_group(&app, &admin, &core_maths, json!({"capacity": 20})).await;
     // As if the cluster's transaction ids had just passed 9 when these were recorded.
     app.execute(
         "UPDATE work_group_events SET feed_xid = '9'
@@ -432,7 +440,10 @@ async fn positions_are_ordered_as_numbers_whatever_their_digits() {
 
     assert_eq!(
         kinds_and_codes(&items),
-        ["LNE26-94-01:updated", "LNE26-91-01:updated"]
+        [
+            format!("{blended}:updated"),
+            format!("{core_maths}:updated")
+        ]
     );
 }
 
@@ -455,20 +466,19 @@ async fn a_reader_polling_under_concurrent_writes_sees_every_event_once_in_order
         ..PoolSettings::default()
     })
     .await;
-    keep_lne_offer_open(&app).await;
-    app.execute("UPDATE work_groups SET capacity = 6 WHERE code IN ('LNE26-94-01', 'LNE26-91-01')")
-        .await;
+    let [blended, core_maths, online] = lne_groups(&app);
+    app.execute(&format!(
+        "UPDATE work_groups SET capacity = 6 WHERE code IN ('{blended}', '{core_maths}')"
+    ))
+    .await;
     let (admin, partner) = (app.token(ADMIN).await, app.token(PARTNER).await);
     let start = changes(&app, &partner, "").await["next_cursor"]
         .as_str()
         .unwrap()
         .to_owned();
     let teachers = app.participants(32, "137083", "head_of_department").await;
-    let groups = [
-        id_of(&app, "LNE26-94-01").await,
-        id_of(&app, "LNE26-91-01").await,
-    ];
-    let slow_group = id_of(&app, "LNE26-94-02").await;
+    let groups = [id_of(&app, &blended).await, id_of(&app, &core_maths).await];
+    let slow_group = id_of(&app, &online).await;
     let writing = AtomicBool::new(true);
 
     let enrol_and_withdraw = teachers.iter().enumerate().map(|(n, (_, token))| {
@@ -496,12 +506,12 @@ async fn a_reader_polling_under_concurrent_writes_sees_every_event_once_in_order
         }
     });
     let edits = (0..30).map(|n| {
-        let (app, admin) = (&app, &admin);
+        let (app, admin, blended, core_maths) = (&app, &admin, &blended, &core_maths);
         async move {
-            let (code, body) = match n % 3 {
-                0 => ("LNE26-94-01", json!({"description": format!("Edit {n}")})),
+            let (code, body): (&str, Value) = match n % 3 {
+                0 => (blended, json!({"description": format!("Edit {n}")})),
                 1 => (
-                    "LNE26-91-01",
+                    core_maths,
                     json!({"title": format!("Developing Core Maths Pedagogy ({n})")}),
                 ),
                 _ => (
@@ -515,18 +525,18 @@ async fn a_reader_polling_under_concurrent_writes_sees_every_event_once_in_order
     // Writers slower to commit than the API's, each holding its event a few milliseconds, for
     // as long as the others write: a reader that did not wait for them would pass them by.
     let slow_writers = (0..4).map(|_| {
-        let (app, writing) = (&app, &writing);
+        let (app, writing, online) = (&app, &writing, &online);
         async move {
             let mut conn = app.database.connection().await;
             while writing.load(Ordering::SeqCst) {
-                conn.batch_execute(
+                conn.batch_execute(&format!(
                     "BEGIN;
-                     SELECT 1 FROM work_groups WHERE code = 'LNE26-94-02' FOR NO KEY UPDATE;
+                     SELECT 1 FROM work_groups WHERE code = '{online}' FOR NO KEY UPDATE;
                      INSERT INTO work_group_events (work_group_id, kind, details)
-                     SELECT id, 'updated', '{}' FROM work_groups WHERE code = 'LNE26-94-02';
+                     SELECT id, 'updated', '{{}}' FROM work_groups WHERE code = '{online}';
                      SELECT pg_sleep(random() / 20);
-                     COMMIT;",
-                )
+                     COMMIT;"
+                ))
                 .await
                 .unwrap();
             }

@@ -1,5 +1,6 @@
 //! The demo data loader against a real database: idempotent, complete, and faithful to the
-//! source documents (coverage, partnerships, the NCP21-15 project and its London-time sessions).
+//! source documents (coverage, partnerships, the NCP21-15 project and its London-time sessions,
+//! the documents' 2021/22 groups completed). The offer of today is `demo_offer`'s.
 
 use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text};
@@ -16,7 +17,7 @@ struct TableName {
 }
 
 #[derive(QueryableByName, Debug, PartialEq)]
-struct TableSnapshot {
+pub(crate) struct TableSnapshot {
     #[diesel(sql_type = BigInt)]
     rows: i64,
     #[diesel(sql_type = Text)]
@@ -24,7 +25,7 @@ struct TableSnapshot {
 }
 
 /// Every table's row count and a digest of its rows (every column, `updated_at` included).
-async fn snapshot(conn: &mut AsyncPgConnection) -> Vec<(String, TableSnapshot)> {
+pub(crate) async fn snapshot(conn: &mut AsyncPgConnection) -> Vec<(String, TableSnapshot)> {
     let tables: Vec<TableName> = diesel::sql_query(
         "SELECT table_name::text AS table_name FROM information_schema.tables
           WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name",
@@ -49,17 +50,25 @@ async fn snapshot(conn: &mut AsyncPgConnection) -> Vec<(String, TableSnapshot)> 
 
 #[tokio::test(flavor = "multi_thread")]
 async fn load_changes_nothing_when_run_a_second_time() {
+    use chrono::TimeZone;
     let app = TestApp::spawn().await;
     let mut conn = app.database.connection().await;
-    let first = demo::load(&mut conn).await.expect("first load");
+    let morning = chrono::Utc.with_ymd_and_hms(2027, 1, 20, 8, 0, 0).unwrap();
+    let first = demo::load(&mut conn, morning).await.expect("first load");
     let before = snapshot(&mut conn).await;
 
-    let second = demo::load(&mut conn).await.expect("second load");
+    let afternoon = morning + chrono::Duration::hours(8);
+    let second = demo::load(&mut conn, afternoon).await.expect("second load");
 
     assert_eq!(first.local_authorities, 317);
     assert_eq!(
-        (first.hubs, first.work_groups, first.sessions),
-        (4, 8, 20),
+        (
+            first.hubs,
+            first.work_groups,
+            first.sessions,
+            first.offer.created
+        ),
+        (4, 5, 12, 9),
         "{first:?}"
     );
     assert_eq!(second, DemoSummary::default(), "the second load wrote rows");
@@ -325,7 +334,7 @@ struct WorkGroupSpan {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn load_gives_each_work_group_its_placeholder_lead_and_session_span_when_run() {
+async fn load_gives_each_documented_group_its_placeholder_lead_and_session_span_completed() {
     let app = TestApp::spawn_with_demo().await;
     let mut conn = app.database.connection().await;
 
@@ -336,7 +345,7 @@ async fn load_gives_each_work_group_its_placeholder_lead_and_session_span_when_r
            FROM work_groups w
            JOIN work_group_leads l ON l.work_group_id = w.id AND l.role = 'work_group_lead'
            JOIN users u ON u.id = l.user_id
-          WHERE w.status = 'open' AND w.academic_year = '2021/22'
+          WHERE w.status = 'completed' AND w.academic_year = '2021/22'
           ORDER BY w.code",
     )
     .load(&mut conn)
@@ -364,76 +373,5 @@ async fn load_gives_each_work_group_its_placeholder_lead_and_session_span_when_r
                 "Demo Lead (LCW)"
             ),
         ]
-    );
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn the_next_cohort_opens_for_interest_at_the_same_london_times_once() {
-    use chrono::TimeZone;
-    let app = crate::helpers::TestApp::spawn_with_demo().await;
-    let now = chrono::Utc
-        .with_ymd_and_hms(2026, 11, 23, 12, 0, 0)
-        .unwrap();
-    let mut conn = app.database.connection().await;
-
-    let code = mathshub::seed::demo_cohort::open_next_cohort(&mut conn, now)
-        .await
-        .unwrap();
-    let again = mathshub::seed::demo_cohort::open_next_cohort(&mut conn, now)
-        .await
-        .unwrap();
-
-    assert_eq!(code, "LCW27-15-01");
-    assert_eq!(again, code);
-    let groups = app
-        .get_json("/api/v1/work-groups?academic_year=2027/28", 200)
-        .await;
-    let items = groups["items"].as_array().unwrap();
-    assert_eq!(items.len(), 1, "{groups}");
-    let id = items[0]["id"].as_str().unwrap();
-    let group = app
-        .get_json(&format!("/api/v1/work-groups/{id}"), 200)
-        .await;
-    assert_eq!(group["status"], "open");
-    assert_eq!(group["project"]["code"], "NCP27-15");
-    assert_eq!(group["eoi_deadline"], "2027-11-01T23:59:00+00:00");
-    let source = app
-        .get_json(
-            "/api/v1/work-groups?academic_year=2021/22&hub=london-central-and-west",
-            200,
-        )
-        .await;
-    let source = app
-        .get_json(
-            &format!(
-                "/api/v1/work-groups/{}",
-                source["items"][0]["id"].as_str().unwrap()
-            ),
-            200,
-        )
-        .await;
-    let times = |group: &serde_json::Value| -> Vec<String> {
-        group["sessions"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|session| session["starts_at"].as_str().unwrap()[4..].to_owned())
-            .collect()
-    };
-    // The same month, day and London time, six years on (GMT stays GMT, BST stays BST).
-    assert_eq!(times(&group), times(&source));
-    let teacher = app.token("teacher.twyford@demo.mathshub.invalid").await;
-    let enrolled = app
-        .send(
-            reqwest::Method::POST,
-            &format!("/api/v1/work-groups/{id}/enrolments"),
-            Some(&teacher),
-            Some(&serde_json::json!({"school_urn": "137083", "role_in_school": "head_of_department"})),
-        )
-        .await;
-    // The hub reviews each expression of interest for this group.
-    assert_eq!(
-        crate::helpers::json_body(enrolled, 201).await["status"],
-        "pending"
     );
 }

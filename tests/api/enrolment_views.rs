@@ -241,6 +241,7 @@ const NAME_WITH_COMMA_AND_QUOTES: &str = "Okafor, Ada \"Ace\"";
 #[tokio::test(flavor = "multi_thread")]
 async fn the_csv_register_has_a_line_per_enrolment_and_the_attendance_per_session() {
     let app = TestApp::spawn_with_demo().await;
+    crate::helpers::reopen_documented_group(&app, GROUP).await;
     let [ada, bo] = <[String; 2]>::try_from(
         hold_places(&app, GROUP, &[NAME_WITH_COMMA_AND_QUOTES, "=HYPERLINK(1)"]).await,
     )

@@ -678,6 +678,7 @@ async fn a_freed_place_nobody_waits_for_opens_the_full_group_again() {
 #[tokio::test(flavor = "multi_thread")]
 async fn completing_a_project_opens_the_follow_on_to_the_school() {
     let app = TestApp::spawn_with_demo().await;
+    crate::helpers::reopen_documented_group(&app, "GLOW21-91-01").await;
     let group = open_group(&app, 5, "automatic").await;
     let teacher = app.token(TEACHER).await;
     require_core_maths_first(&app).await;
@@ -730,7 +731,13 @@ async fn express_interest_returns_422_naming_each_field_that_is_not_the_account_
     let app = TestApp::spawn_with_demo().await;
     let group = open_group(&app, 30, "automatic").await;
     let teacher = app.token(TEACHER).await;
-    let enrolments = || app.query_count("SELECT count(*) AS count FROM enrolments", &[]);
+    let binds = [group.as_str()];
+    let enrolments = || {
+        app.query_count(
+            "SELECT count(*) AS count FROM enrolments WHERE work_group_id = $1::uuid",
+            &binds,
+        )
+    };
 
     let elsewhere = json!({"school_urn": CHIPPING_CAMPDEN, "role_in_school": "head_of_department"});
     let problem = assert_problem(express(&app, &teacher, &group, &elsewhere).await, 422).await;
@@ -777,8 +784,11 @@ async fn express_interest_returns_422_asking_for_the_school_when_the_account_has
         );
     }
     assert_eq!(
-        app.query_count("SELECT count(*) AS count FROM enrolments", &[])
-            .await,
+        app.query_count(
+            "SELECT count(*) AS count FROM enrolments WHERE work_group_id = $1::uuid",
+            &[&group],
+        )
+        .await,
         0
     );
 }

@@ -46,7 +46,7 @@ impl OwnCluster {
             .expect("create the database");
         migrate::run_pending(&cluster.url()).await.expect("migrate");
         let mut conn = AsyncPgConnection::establish(&cluster.url()).await.unwrap();
-        mathshub::seed::demo::load(&mut conn)
+        mathshub::seed::demo::load(&mut conn, chrono::Utc::now())
             .await
             .expect("load the demo data");
         cluster

@@ -214,6 +214,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub pool: DbPool,
     pub database: TestDatabase,
+    /// When the demo data was loaded, its offer laid out for that day (`None`: no demo).
+    pub demo_loaded_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl TestApp {
@@ -241,12 +243,35 @@ impl TestApp {
 
     /// An app over the demo data, with this connection pool.
     pub async fn spawn_with_demo_on(pool_settings: PoolSettings) -> Self {
-        let app = Self::spawn_on(TestDatabase::create().await, pool_settings).await;
-        let mut conn = app.database.connection().await;
-        mathshub::seed::demo::load(&mut conn)
+        let mut app = Self::spawn_on(TestDatabase::create().await, pool_settings).await;
+        app.load_demo().await;
+        app
+    }
+
+    /// Loads the demo data with its offer laid out for today: the server under test reads
+    /// the wall clock, so the demo it serves must be of the same day. Tests that pin the day
+    /// load the demo themselves (`demo_seed`).
+    async fn load_demo(&mut self) {
+        let now = chrono::Utc::now();
+        let mut conn = self.database.connection().await;
+        mathshub::seed::demo::load(&mut conn, now)
             .await
             .expect("load the demo data");
-        app
+        self.demo_loaded_at = Some(now);
+    }
+
+    /// The demo's offer as it was laid out when the demo was loaded.
+    pub fn demo_offer(&self) -> Vec<mathshub::seed::demo_offer::PlannedGroup> {
+        mathshub::seed::demo_offer::plan(self.demo_loaded_at.expect("an app over the demo"))
+    }
+
+    /// The code of the demo's group in `slot`, e.g. `LNE26-94-01`.
+    pub fn demo_code(&self, slot: mathshub::seed::demo_offer::Slot) -> String {
+        self.demo_offer()
+            .into_iter()
+            .find(|group| group.slot == slot)
+            .expect("every slot is planned")
+            .code
     }
 
     /// `count` new participants of `school` holding `role_in_school`, each with an access
@@ -312,7 +337,7 @@ impl TestApp {
     /// An app over the demo data, with these sign-in rate limits.
     pub async fn spawn_with_demo_and_limits(limits: RateLimits) -> Self {
         let database = TestDatabase::create().await;
-        let app = Self::spawn_with(
+        let mut app = Self::spawn_with(
             database,
             PoolSettings {
                 max_size: 4,
@@ -322,10 +347,7 @@ impl TestApp {
             None,
         )
         .await;
-        let mut conn = app.database.connection().await;
-        mathshub::seed::demo::load(&mut conn)
-            .await
-            .expect("load the demo data");
+        app.load_demo().await;
         app
     }
 
@@ -364,6 +386,7 @@ impl TestApp {
             client,
             pool,
             database,
+            demo_loaded_at: None,
         }
     }
 
@@ -732,6 +755,15 @@ pub async fn hold_places(app: &TestApp, code: &str, names: &[&str]) -> Vec<Strin
     enrolments
 }
 
+/// The documents' work group `code` back in the status it had during 2021/22 (`open`): the
+/// demo loads it completed, its year long over. For tests that act on a group with a past.
+pub async fn reopen_documented_group(app: &TestApp, code: &str) {
+    app.execute(&format!(
+        "UPDATE work_groups SET status = 'open' WHERE code = '{code}' AND academic_year = '2021/22'"
+    ))
+    .await;
+}
+
 /// The id of the `nth` session (from 1, in time order) of the work group `code`.
 pub async fn session_of(app: &TestApp, code: &str, nth: usize) -> String {
     app.query_text(
@@ -747,11 +779,8 @@ pub async fn session_of(app: &TestApp, code: &str, nth: usize) -> String {
 
 /// The demo's next cohort of the LCW group (open, its deadline and every session ahead, in
 /// this academic year or the next: inside the hub and personal feeds' window); its code.
-pub async fn next_cohort(app: &TestApp) -> String {
-    let mut conn = app.database.connection().await;
-    mathshub::seed::demo_cohort::open_next_cohort(&mut conn, chrono::Utc::now())
-        .await
-        .expect("open the next cohort")
+pub fn next_cohort(app: &TestApp) -> String {
+    app.demo_code(mathshub::seed::demo_offer::Slot::SubjectLeadership)
 }
 
 /// The kinds of the group's change events, in order, comma-separated.

@@ -949,10 +949,7 @@ async fn bad_queries_answer_400_or_422_naming_each_parameter_and_a_year_without_
 #[tokio::test(flavor = "multi_thread")]
 async fn a_referral_carried_into_an_accepted_enrolment_is_counted_under_its_teaching_school_hub() {
     let app = TestApp::spawn_with_demo().await;
-    let mut conn = app.database.connection().await;
-    let code = mathshub::seed::demo_cohort::open_next_cohort(&mut conn, chrono::Utc::now())
-        .await
-        .expect("open the next cohort");
+    let code = crate::helpers::next_cohort(&app);
     let (group, year) = (
         app.query_text(
             "SELECT id::text AS value FROM work_groups WHERE code = $1",

@@ -114,6 +114,8 @@ pub async fn fixture(app: &TestApp) -> Fixture {
     };
     let lcw_group = app.query_text(&id_of_group(LCW_GROUP), &[]).await;
     let glow_group = app.query_text(&id_of_group(GLOW_GROUP), &[]).await;
+    crate::helpers::reopen_documented_group(app, LCW_GROUP).await;
+    crate::helpers::reopen_documented_group(app, GLOW_GROUP).await;
     app.execute(&format!(
         "INSERT INTO users (id, email, name, role, school_urn, role_in_school) \
          VALUES (gen_random_uuid(), 'other.teacher@school.example', 'Other Teacher', 'participant', '137083', 'teacher');

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use crate::change_feed::{events_of_the_area, id_of, ids, settled};
 use crate::helpers::{TestApp, TestDatabase, new_work_group};
 use crate::processes::ServeProcess;
-use crate::signposting::keep_lne_offer_open;
+use crate::signposting::lne_groups;
 
 const MANAGER: &str = "manager.lcw@demo.mathshub.invalid";
 const PARTNER: &str = "partner.lde@demo.mathshub.invalid";
@@ -188,9 +188,11 @@ async fn poll(
 async fn change_feed_events_written_through_both_processes_are_read_through_either_once_in_order() {
     // Arrange: two of London North East's groups, six places each, and 24 participants.
     let app = TestApp::spawn_with_demo().await;
-    keep_lne_offer_open(&app).await;
-    app.execute("UPDATE work_groups SET capacity = 6 WHERE code IN ('LNE26-94-01', 'LNE26-91-01')")
-        .await;
+    let [blended, core_maths, _] = lne_groups(&app);
+    app.execute(&format!(
+        "UPDATE work_groups SET capacity = 6 WHERE code IN ('{blended}', '{core_maths}')"
+    ))
+    .await;
     let processes = two_processes(&app, &["--pool-size", "4"]).await;
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
@@ -201,10 +203,7 @@ async fn change_feed_events_written_through_both_processes_are_read_through_eith
         .unwrap()
         .to_owned();
     let (_, start) = poll(&client, &processes[1], &partner, "").await;
-    let groups = [
-        id_of(&app, "LNE26-94-01").await,
-        id_of(&app, "LNE26-91-01").await,
-    ];
+    let groups = [id_of(&app, &blended).await, id_of(&app, &core_maths).await];
     let people = app.participants(24, "137083", "head_of_department").await;
 
     // Act: each expresses interest through one process, and half withdraw through the other,

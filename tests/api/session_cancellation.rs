@@ -28,7 +28,7 @@ struct Cohort {
 }
 
 async fn cohort(app: &TestApp) -> Cohort {
-    let code = next_cohort(app).await;
+    let code = next_cohort(app);
     let id = app
         .query_text(
             "SELECT id::text AS value FROM work_groups WHERE code = $1",
@@ -549,9 +549,16 @@ async fn the_calendar_lists_cancelled_sessions_and_filters_them_by_status() {
     let app = TestApp::spawn_with_demo().await;
     let cohort = cohort(&app).await;
     cancelled(&app, &cohort.sessions[1]).await;
-    let calendar = |status: &str| {
-        format!("/api/v1/sessions?hub=london-central-and-west&from=2026-01-01T00:00:00Z{status}")
-    };
+    // From the cohort's first session on: the hub's group under way meets before it.
+    let from = app
+        .query_text(
+            "SELECT to_char(starts_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS value \
+               FROM sessions WHERE id = $1::uuid",
+            &[&cohort.sessions[0]],
+        )
+        .await;
+    let calendar =
+        |status: &str| format!("/api/v1/sessions?hub=london-central-and-west&from={from}{status}");
     let ids = |page: &Value| each_of(&page["items"], "id");
 
     let every = app.get_json(&calendar(""), 200).await;

@@ -258,8 +258,12 @@ async fn moving_and_removing_sessions_of_a_group_with_places_taken_is_audited_wi
     )
     .await;
     let path = format!("/api/v1/sessions/{}", created["id"].as_str().unwrap());
+    // A second session, so the open group keeps one when the first is removed.
     app.execute(&format!(
-        "UPDATE work_groups SET status = 'open', accepted_count = 5 WHERE id = '{group}'"
+        "INSERT INTO sessions (id, work_group_id, kind, mode, starts_at, ends_at) \
+         VALUES (gen_random_uuid(), '{group}', 'workshop', 'face_to_face', \
+                 '2022-02-09 09:30+00', '2022-02-09 14:30+00');
+         UPDATE work_groups SET status = 'open', accepted_count = 5 WHERE id = '{group}'"
     ))
     .await;
     let tag = app.get(&path).await.headers()[ETAG]
@@ -353,6 +357,7 @@ async fn sessions_of_a_cancelled_group_no_longer_change() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_session_with_attendance_recorded_is_kept() {
     let app = TestApp::spawn_with_demo().await;
+    crate::helpers::reopen_documented_group(&app, "LCW21-15-01").await;
     let manager = app.token(MANAGER).await;
     let (_, session) = present_at_first_session(&app, "LCW21-15-01", "Present Participant").await;
 

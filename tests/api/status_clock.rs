@@ -14,13 +14,14 @@ async fn status_of(app: &TestApp, code: &str) -> String {
     .await
 }
 
-/// The demo's five groups, 2021/22, placed around now: GLOW21-91-01 still open (deadline and
-/// sessions ahead), GLOW21-93-01 past its deadline, GLOW21-94-01 in its first session,
-/// GLOW21-94-02 a draft and LCW21-15-01 as it was (every session over).
+/// The documents' five groups, 2021/22, open again and placed around now: GLOW21-91-01 still
+/// open (deadline and sessions ahead), GLOW21-93-01 past its deadline, GLOW21-94-01 in its
+/// first session, GLOW21-94-02 a draft and LCW21-15-01 as it was (every session over).
 async fn groups_around_now(app: &TestApp) {
     app.execute(
-        "UPDATE sessions s SET starts_at = s.starts_at + interval '10 years', ends_at = s.ends_at + interval '10 years'
-           FROM work_groups g WHERE g.id = s.work_group_id AND g.code LIKE 'GLOW%';
+        "UPDATE work_groups SET status = 'open' WHERE academic_year = '2021/22';
+         UPDATE sessions s SET starts_at = s.starts_at + interval '10 years', ends_at = s.ends_at + interval '10 years'
+           FROM work_groups g WHERE g.id = s.work_group_id AND g.code LIKE 'GLOW21-%';
          UPDATE work_groups SET eoi_deadline = now() + interval '1 day' WHERE code = 'GLOW21-91-01';
          UPDATE work_groups SET eoi_deadline = now() - interval '1 minute' WHERE code = 'GLOW21-93-01';
          UPDATE work_groups SET eoi_deadline = now() - interval '1 day' WHERE code = 'GLOW21-94-01';

@@ -16,12 +16,24 @@ const MANAGER: &str = "manager.lcw@demo.mathshub.invalid";
 const LEAD_LCW: &str = "lead.lcw@demo.mathshub.invalid";
 const LEAD_GLOW: &str = "lead.glow.post16@demo.mathshub.invalid";
 const LEAD_LNE: &str = "lead.lne@demo.mathshub.invalid";
+const LEAD_CHESHIRE: &str = "lead.cheshire@demo.mathshub.invalid";
 const TEACHER: &str = "teacher.twyford@demo.mathshub.invalid";
 const PARTNER: &str = "partner.lde@demo.mathshub.invalid";
 
-/// Every account of the demo data.
-const DEMO_EMAILS: [&str; 7] = [
-    ADMIN, MANAGER, LEAD_LCW, LEAD_GLOW, LEAD_LNE, TEACHER, PARTNER,
+/// Every account of the demo data: its sign-in accounts, placeholder leads and the
+/// placeholder participants holding the places of its full group.
+const DEMO_EMAILS: [&str; 11] = [
+    ADMIN,
+    MANAGER,
+    LEAD_LCW,
+    LEAD_GLOW,
+    LEAD_LNE,
+    LEAD_CHESHIRE,
+    TEACHER,
+    PARTNER,
+    "participant.alsager@demo.mathshub.invalid",
+    "participant.our-lady-of-pity@demo.mathshub.invalid",
+    "participant.meadow@demo.mathshub.invalid",
 ];
 
 const LCW: &str = "london-central-and-west";
@@ -185,7 +197,12 @@ async fn list_users_filters_by_role_hub_text_and_disabled_state() {
 
     assert_eq!(
         sorted(filtered("role=lead").await),
-        sorted(vec![LEAD_GLOW.into(), LEAD_LCW.into(), LEAD_LNE.into()])
+        sorted(vec![
+            LEAD_CHESHIRE.into(),
+            LEAD_GLOW.into(),
+            LEAD_LCW.into(),
+            LEAD_LNE.into()
+        ])
     );
     assert_eq!(
         sorted(filtered(&format!("hub={LCW}")).await),
@@ -254,7 +271,7 @@ async fn list_users_pages_through_every_account_once_in_email_order() {
     let leads = walk_as(&app, &admin, &format!("{USERS}?role=lead"), 2).await;
     assert_eq!(
         emails(&leads),
-        [LEAD_GLOW, LEAD_LCW, LEAD_LNE].map(str::to_owned)
+        [LEAD_CHESHIRE, LEAD_GLOW, LEAD_LCW, LEAD_LNE].map(str::to_owned)
     );
 }
 

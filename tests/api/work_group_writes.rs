@@ -63,6 +63,14 @@ async fn action(
     .await
 }
 
+/// A new draft of `code` led by the demo's LCW lead: opening needs a lead.
+fn led_group(code: &str) -> Value {
+    let mut body = new_work_group(code);
+    body["leads"] =
+        json!([{"user_id": "017ce0d0-0000-7000-8000-000000000501", "role": "work_group_lead"}]);
+    body
+}
+
 async fn add_session(app: &TestApp, group: &str) {
     app.execute(&format!(
         "INSERT INTO sessions (id, work_group_id, kind, mode, starts_at, ends_at) \
@@ -194,7 +202,7 @@ async fn create_refuses_a_phase_outside_the_project_a_lead_of_another_hub_and_a_
 async fn a_draft_opens_only_once_it_has_a_session_and_then_the_public_sees_it() {
     let app = TestApp::spawn_with_demo().await;
     let manager = app.token(MANAGER).await;
-    let created = create(&app, &manager, &new_work_group("LCW21-15-06")).await;
+    let created = create(&app, &manager, &led_group("LCW21-15-06")).await;
     let id = created["id"].as_str().unwrap();
 
     assert_problem_saying(
@@ -232,7 +240,7 @@ async fn a_draft_opens_only_once_it_has_a_session_and_then_the_public_sees_it() 
 async fn capacity_cannot_drop_below_the_accepted_and_taking_the_last_place_fills_the_group() {
     let app = TestApp::spawn_with_demo().await;
     let manager = app.token(MANAGER).await;
-    let created = create(&app, &manager, &new_work_group("LCW21-15-07")).await;
+    let created = create(&app, &manager, &led_group("LCW21-15-07")).await;
     let id = created["id"].as_str().unwrap();
     add_session(&app, id).await;
     json_body(action(&app, &manager, id, "open", None).await, 200).await;
@@ -358,6 +366,7 @@ async fn the_second_of_two_concurrent_editors_gets_412_and_nothing_of_theirs_app
 #[tokio::test(flavor = "multi_thread")]
 async fn cancelling_needs_a_reason_and_a_group_not_yet_completed() {
     let app = TestApp::spawn_with_demo().await;
+    crate::helpers::reopen_documented_group(&app, "LCW21-15-01").await;
     let manager = app.token(MANAGER).await;
     let group = demo_group_id(&app).await;
 
