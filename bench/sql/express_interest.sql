@@ -11,8 +11,9 @@
 -- statements in the same order as here with fewer waits between them; pgbench sends them one
 -- by one.
 --
--- Not here, because they are the API's own work around the transaction: the
--- Idempotency-Key claim and its completion, and the caller's account check.
+-- Not here, because they are the API's own work: the caller's account check before the
+-- transaction, and inside it the Idempotency-Key's judgement (a transaction-scoped advisory
+-- lock and a read of the key) and the record of its answer, inserted before the commit.
 --
 -- Variables, given with pgbench -D: i=0 (this client's count of transactions, kept between
 -- them), first (the first plan row of this run), clients (pgbench -c). Transaction i of
