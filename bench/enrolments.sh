@@ -220,7 +220,7 @@ SELECT (SELECT count(*) FROM accepted WHERE enrolments > capacity OR accepted_co
        (SELECT count(*) FROM waitlists),
        (SELECT count(*) FROM enrolments e JOIN bench_eoi_plan p ON p.participant_id = e.participant_id
          WHERE p.n IN (SELECT n FROM api)),
-       (SELECT count(*) FROM idempotency_keys WHERE state = 'completed' AND key LIKE 'eoi-%');
+       (SELECT count(*) FROM idempotency_keys WHERE key LIKE 'eoi-%');
 SQL
 )"
 hot_line() {
