@@ -68,31 +68,45 @@ struct Lock {
 /// Holds `request.key` for the rest of the transaction on `conn` (which must be in one), and
 /// says what the key's record, if any, means for this request. Must run before the request
 /// changes anything, so that a replay or a refusal changes nothing.
-pub async fn hold(conn: &mut AsyncPgConnection, request: &Request<'_>) -> QueryResult<Held> {
-    // The lock's space is the table's own OID (the two-key form, apart from the single-key
-    // locks elsewhere). It is never waited for: a request that finds it taken answers 409 at
-    // once. It goes with the transaction, so a request whose process dies frees its key.
+pub async fn hold(conn: &AsyncPgConnection, request: &Request<'_>) -> QueryResult<Held> {
+    // Two statements, pipelined into one round trip: PostgreSQL runs them in turn, so the
+    // read's snapshot is taken after the lock is held and sees the record a request that
+    // held the lock before committed (in one statement it could miss it).
+    let (lock, row) = tokio::join!(take_lock(conn, request), live_record(conn, request));
+    if !lock? {
+        return Ok(Held::InFlight);
+    }
+    Ok(row?.map_or(Held::Free, |row| judge(row, request)))
+}
+
+/// Takes the key's lock for the transaction, or says it is taken. The lock's space is the
+/// table's own OID (the two-key form, apart from the single-key locks elsewhere). It is never
+/// waited for: a request that finds it taken answers 409 at once. It goes with the
+/// transaction, so a request whose process dies frees its key.
+async fn take_lock(mut conn: &AsyncPgConnection, request: &Request<'_>) -> QueryResult<bool> {
     let lock: Lock = diesel::sql_query(
         "SELECT pg_try_advisory_xact_lock('idempotency_keys'::regclass::oid::integer, \
                                           hashtext($1 || ' ' || $2)) AS held",
     )
     .bind::<Text, _>(request.caller)
     .bind::<Text, _>(request.key)
-    .get_result(conn)
+    .get_result(&mut conn)
     .await?;
-    if !lock.held {
-        return Ok(Held::InFlight);
-    }
-    // A statement of its own: its snapshot is taken after the lock, so it sees the record a
-    // request that held the lock before committed.
-    let row: Option<KeyRow> = idempotency_keys::table
+    Ok(lock.held)
+}
+
+/// The key's record, unless it has expired.
+async fn live_record(
+    mut conn: &AsyncPgConnection,
+    request: &Request<'_>,
+) -> QueryResult<Option<KeyRow>> {
+    idempotency_keys::table
         .find((request.caller, request.key))
         .filter(idempotency_keys::expires_at.gt(diesel::dsl::now))
         .select(KeyRow::as_select())
-        .first(conn)
+        .first(&mut conn)
         .await
-        .optional()?;
-    Ok(row.map_or(Held::Free, |row| judge(row, request)))
+        .optional()
 }
 
 fn judge(row: KeyRow, request: &Request<'_>) -> Held {

@@ -107,8 +107,15 @@ pub async fn express_interest(
         .run(
             &mut conn,
             &caller,
-            async |conn| public_group(conn, group_id).await,
-            async |conn, group, body| {
+            // The participant's account is read beside the group's lock, in one round trip.
+            async |conn| {
+                let (group, account) = tokio::join!(
+                    public_group(conn, group_id),
+                    engine::account_school(conn, caller.id),
+                );
+                Ok((group?, account?))
+            },
+            async |conn, (group, account), body| {
                 let mut errors = FieldErrors::default();
                 let declared_urn = errors.parse("school_urn", body.school_urn, Urn::parse);
                 let declared_role =
@@ -122,13 +129,7 @@ pub async fn express_interest(
                     role_in_school: declared_role,
                 };
                 check_takes_interest(&group)?;
-                // The reads need no lock, so they share one round trip (pipelined); each
-                // answer is judged in this order whatever order they arrive in.
-                let (account, referrer) = tokio::join!(
-                    engine::account_school(conn, caller.id),
-                    referrer(conn, referred_by.as_ref()),
-                );
-                let (account, referred_by_id) = (account?, referrer?);
+                let referred_by_id = referrer(conn, referred_by.as_ref()).await?;
                 let taking_part = school_and_role(&account, declared)?;
                 check_eligible(conn, &group, &taking_part).await?;
                 let (status, waitlist_position) = admit(conn, &group).await?;

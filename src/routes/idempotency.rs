@@ -79,7 +79,7 @@ impl SentKey {
     /// stands for another request.
     pub async fn judge(
         &self,
-        conn: &mut AsyncPgConnection,
+        conn: &AsyncPgConnection,
         caller: &Caller,
         body: &[u8],
     ) -> Result<Judged, ApiError> {

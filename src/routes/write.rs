@@ -173,12 +173,21 @@ impl<T: Body> Write<T> {
     {
         let outcome = conn
             .transaction::<_, ApiError, _>(async move |conn| {
+                // The key is looked up first, so that its round trip is not one more of the
+                // write's, but judged only after the rights and the body: what it holds
+                // changes no earlier answer.
+                let judged = match (&self.key, self.raw_body()) {
+                    (Some(sent), Ok(raw)) => Some(sent.judge(conn, caller, raw).await),
+                    _ => None,
+                };
                 let target = authorise(conn).await?;
                 let body = self.body()?;
-                let Some(sent) = &self.key else {
+                // `None` only when no key was sent: a body the key could not be looked up
+                // for has been refused by `body` above.
+                let Some(judged) = judged else {
                     return Ok(Outcome::Answered(act(conn, target, body).await?));
                 };
-                let held = match sent.judge(conn, caller, self.raw_body()?).await? {
+                let held = match judged? {
                     Judged::Run(held) => held,
                     Judged::Replay(answer) => return Ok(Outcome::Replayed(answer)),
                     Judged::InFlight => return Ok(Outcome::InFlight),
