@@ -8,8 +8,8 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::db::PoolError;
 use crate::observability::metrics::DatabaseFailure;
+use diesel_async::pooled_connection::deadpool::PoolError;
 
 pub mod clashes;
 

@@ -9,7 +9,7 @@ use actix_web::http::{Method, header};
 use actix_web::middleware::{Condition, Logger, from_fn};
 use actix_web::{App, HttpServer, ResponseError, web};
 use tokio::signal::unix::{SignalKind, signal};
-use utoipa_actix_web::{AppExt, scope};
+use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::Auth;
@@ -20,14 +20,6 @@ use crate::error::ApiError;
 use crate::observability::{Liveness, Metrics, request_id};
 use crate::routes;
 use crate::routes::metrics::MetricsAccess;
-
-/// Largest JSON request body accepted; larger ones answer 413.
-pub const MAX_JSON_BYTES: usize = 256 * 1024;
-
-/// Largest CSV file `POST /schools/import` accepts (a whole national GIAS extract, all its
-/// columns included, is about 60 MiB); larger ones answer 413. The OpenAPI document says
-/// 128 MiB: keep the two together.
-pub const MAX_CSV_BYTES: usize = 128 * 1024 * 1024;
 
 #[derive(Debug, Clone)]
 pub struct ServerSettings {
@@ -71,7 +63,7 @@ impl Application {
             let (app, document) = App::new()
                 .into_utoipa_app()
                 .openapi(crate::openapi::base())
-                .configure(configure_routes)
+                .configure(routes::configure)
                 .split_for_parts();
             let document = crate::openapi::finish(document);
             let served_paths =
@@ -134,23 +126,11 @@ impl Application {
     }
 }
 
-/// Every route of the service: the probes and metrics at the root and the API under `/api/v1`.
-pub fn configure_routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    config
-        .configure(routes::health::configure)
-        .configure(routes::metrics::configure)
-        .service(
-            scope("/api/v1")
-                .wrap(from_fn(routes::etag::entity_tags))
-                .configure(routes::configure_api),
-        );
-}
-
 /// Form bodies (the OAuth token endpoint) answer bad input as JSON bodies do
 /// (`routes::json_bodies`).
 fn form_config() -> web::FormConfig {
     web::FormConfig::default()
-        .limit(MAX_JSON_BYTES)
+        .limit(routes::json_bodies::MAX_JSON_BYTES)
         .error_handler(|error, _| {
             use actix_web::error::UrlencodedError;
             let api_error = match &error {

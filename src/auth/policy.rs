@@ -16,25 +16,9 @@ use std::fmt;
 
 use crate::auth::Caller;
 use crate::db::users::AccountScope;
-use crate::db::work_groups::WorkGroupScopeRow;
 use crate::domain::Role;
+use crate::domain::scope::{ReportScope, WorkGroupScope};
 use crate::error::ApiError;
-
-/// A work group as the rights see it: its hub and its leads.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WorkGroupScope {
-    pub hub_id: uuid::Uuid,
-    pub lead_ids: Vec<uuid::Uuid>,
-}
-
-impl From<WorkGroupScopeRow> for WorkGroupScope {
-    fn from(row: WorkGroupScopeRow) -> Self {
-        Self {
-            hub_id: row.hub_id,
-            lead_ids: row.lead_ids,
-        }
-    }
-}
 
 /// An account as the rights see it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,25 +41,6 @@ pub struct LeadProfileScope {
 pub struct EnrolmentScope {
     pub participant_id: uuid::Uuid,
     pub work_group: WorkGroupScope,
-}
-
-/// What a report covers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReportScope {
-    /// Every hub.
-    National,
-    Hub(uuid::Uuid),
-    /// The work groups of a hub that one lead leads.
-    LedBy {
-        lead_id: uuid::Uuid,
-        hub_id: uuid::Uuid,
-    },
-    /// The schools of a Teaching School Hub's area, aggregated (no school or person named),
-    /// in every hub's work groups or one hub's.
-    PartnerArea {
-        teaching_school_hub_id: uuid::Uuid,
-        hub_id: Option<uuid::Uuid>,
-    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,8 +7,8 @@ use diesel::sql_types::{Array, BigInt, Integer, Nullable, Text, Timestamptz, Uui
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::auth::policy::WorkGroupScope;
 use crate::db::sql::SqlBuilder;
+use crate::domain::scope::WorkGroupScope;
 use crate::domain::{EnrolmentStatus, RoleInSchool};
 
 #[derive(Debug, QueryableByName)]

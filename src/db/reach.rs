@@ -13,13 +13,13 @@ use diesel::sql_types::{BigInt, Nullable, SmallInt, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::auth::policy::ReportScope;
 use crate::db::participation::{STANDING_COLUMNS, Standing};
 use crate::db::schema::{
     hubs, local_authorities, teaching_school_hubs, work_group_leads, work_groups,
 };
 use crate::db::sql::SqlBuilder;
 use crate::domain::reach::Engagement;
+use crate::domain::scope::ReportScope;
 use crate::domain::{AcademicYear, SchoolPhase, SchoolStatus};
 
 /// A hub the report shows.

@@ -12,6 +12,7 @@ use crate::db::json::Json;
 use crate::db::sessions::SessionRow;
 use crate::db::sql::SqlBuilder;
 use crate::db::{hub_covering, like_pattern};
+use crate::domain::scope::WorkGroupScope;
 use crate::domain::{
     AcademicYear, Admission, DeliveryMode, GssCode, LeadRole, ProgrammePhase, Slug, WorkGroupStatus,
 };
@@ -265,6 +266,15 @@ pub struct WorkGroupScopeRow {
     pub is_public: bool,
     #[diesel(sql_type = diesel::sql_types::Array<SqlUuid>)]
     pub lead_ids: Vec<Uuid>,
+}
+
+impl From<WorkGroupScopeRow> for WorkGroupScope {
+    fn from(row: WorkGroupScopeRow) -> Self {
+        Self {
+            hub_id: row.hub_id,
+            lead_ids: row.lead_ids,
+        }
+    }
 }
 
 /// The scope of any work group, drafts included.

@@ -16,6 +16,7 @@ pub mod place;
 mod project_code;
 pub mod reach;
 pub mod school;
+pub mod scope;
 pub mod session_times;
 mod time;
 mod vocabulary;

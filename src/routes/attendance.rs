@@ -15,12 +15,13 @@ use diesel_async::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::policy::{WorkGroupScope, authorize_on_group};
+use crate::auth::policy::authorize_on_group;
 use crate::auth::{Action, Caller};
 use crate::db::attendance::{self as queries, AttendanceRecord, RegisterRow, SessionFacts};
 use crate::db::fees::{self, NewFee};
 use crate::db::{DbPool, audit, completion, work_groups};
 use crate::domain::fees::{FeeChange, check_apologies};
+use crate::domain::scope::WorkGroupScope;
 use crate::domain::{
     AttendanceStatus, EnrolmentStatus, FeeReason, FeeStatus, LondonTime, ParseError,
     WorkGroupStatus, parse_instant,
@@ -378,7 +379,7 @@ async fn record_changes(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The register", body = Register, headers(("ETag" = String))),
-        crate::openapi::ProtectedReadErrors,
+        crate::routes::problems::ProtectedReadErrors,
     )
 )]
 #[get("/sessions/{id}/attendance")]
@@ -427,7 +428,7 @@ pub async fn get_attendance(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The register as recorded", body = Register),
-        crate::openapi::ProtectedUpdateErrors,
+        crate::routes::problems::ProtectedUpdateErrors,
     )
 )]
 #[put("/sessions/{id}/attendance")]

@@ -105,7 +105,7 @@ type AuditList = ListQuery<AuditFilter, i64>;
     responses(
         (status = 200, description = "One page of audit records", body = Page<AuditRecord>,
          headers(("Link" = String, description = "`<…>; rel=\"next\"` when a next page exists"), ("ETag" = String))),
-        crate::openapi::ProtectedListErrors,
+        crate::routes::problems::ProtectedListErrors,
     )
 )]
 #[get("/audit")]

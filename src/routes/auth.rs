@@ -96,11 +96,11 @@ pub struct ClientToken {
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Signed in", body = TokenPair),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 413, response = crate::openapi::PayloadTooLarge),
-        (status = 429, response = crate::openapi::TooManyRequests),
-        (status = 503, response = crate::openapi::Unavailable),
+        (status = 400, response = crate::routes::problems::BadRequest),
+        (status = 401, response = crate::routes::problems::Unauthorized),
+        (status = 413, response = crate::routes::problems::PayloadTooLarge),
+        (status = 429, response = crate::routes::problems::TooManyRequests),
+        (status = 503, response = crate::routes::problems::Unavailable),
     )
 )]
 #[post("/auth/login")]
@@ -194,10 +194,10 @@ async fn start_session(
     request_body = RefreshRequest,
     responses(
         (status = 200, description = "A new token pair", body = TokenPair),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 413, response = crate::openapi::PayloadTooLarge),
-        (status = 503, response = crate::openapi::Unavailable),
+        (status = 400, response = crate::routes::problems::BadRequest),
+        (status = 401, response = crate::routes::problems::Unauthorized),
+        (status = 413, response = crate::routes::problems::PayloadTooLarge),
+        (status = 503, response = crate::routes::problems::Unavailable),
     )
 )]
 #[post("/auth/refresh")]
@@ -241,9 +241,9 @@ pub async fn refresh(
     request_body = RefreshRequest,
     responses(
         (status = 204, description = "Signed out"),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 413, response = crate::openapi::PayloadTooLarge),
-        (status = 503, response = crate::openapi::Unavailable),
+        (status = 400, response = crate::routes::problems::BadRequest),
+        (status = 413, response = crate::routes::problems::PayloadTooLarge),
+        (status = 503, response = crate::routes::problems::Unavailable),
     )
 )]
 #[post("/auth/logout")]
@@ -268,11 +268,11 @@ pub async fn logout(
     request_body(content = ClientCredentialsRequest, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 200, description = "An access token", body = ClientToken),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 413, response = crate::openapi::PayloadTooLarge),
-        (status = 429, response = crate::openapi::TooManyRequests),
-        (status = 503, response = crate::openapi::Unavailable),
+        (status = 400, response = crate::routes::problems::BadRequest),
+        (status = 401, response = crate::routes::problems::Unauthorized),
+        (status = 413, response = crate::routes::problems::PayloadTooLarge),
+        (status = 429, response = crate::routes::problems::TooManyRequests),
+        (status = 503, response = crate::routes::problems::Unavailable),
     )
 )]
 #[post("/auth/token")]

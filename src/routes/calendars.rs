@@ -91,7 +91,7 @@ fn feed_response(
              ("ETag" = String),
              ("Content-Disposition" = String, description = "`attachment; filename=\"<code>.ics\"`"),
          )),
-        crate::openapi::ReadErrors,
+        crate::routes::problems::ReadErrors,
     )
 )]
 #[get("/work-groups/{id}/calendar.ics")]
@@ -140,7 +140,7 @@ pub async fn work_group_calendar(
              ("ETag" = String),
              ("Content-Disposition" = String, description = "`attachment; filename=\"<slug>.ics\"`"),
          )),
-        crate::openapi::ReadErrors,
+        crate::routes::problems::ReadErrors,
     )
 )]
 #[get("/hubs/{slug}/calendar.ics")]
@@ -218,7 +218,7 @@ impl Filters for SignpostingCalendarRequest {
              ("ETag" = String),
              ("Content-Disposition" = String, description = "`attachment; filename=\"signposting-<code>.ics\"`"),
          )),
-        crate::openapi::ReadErrors,
+        crate::routes::problems::ReadErrors,
     )
 )]
 #[get("/signposting/calendar.ics")]
@@ -289,7 +289,7 @@ fn as_caller(user: uuid::Uuid, owner: &FeedOwnerRow) -> Caller {
              ("ETag" = String),
              ("Cache-Control" = String, description = "`private, no-store`"),
          )),
-        crate::openapi::ReadErrors,
+        crate::routes::problems::ReadErrors,
     )
 )]
 #[get("/calendars/{secret}.ics")]
@@ -376,10 +376,10 @@ fn uncached(answer: CalendarUrl) -> HttpResponse {
         (status = 200, description = "The address", body = CalendarUrl,
          headers(("ETag" = String), ("Cache-Control" = String, description = "`no-store`"))),
         (status = 304, description = "Not modified since the `If-None-Match` tag"),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 503, response = crate::openapi::Unavailable),
+        (status = 400, response = crate::routes::problems::BadRequest),
+        (status = 401, response = crate::routes::problems::Unauthorized),
+        (status = 403, response = crate::routes::problems::Forbidden),
+        (status = 503, response = crate::routes::problems::Unavailable),
     )
 )]
 #[get("/me/calendar-url")]
@@ -416,10 +416,10 @@ pub async fn my_calendar_url(
     responses(
         (status = 200, description = "The new address", body = CalendarUrl,
          headers(("Cache-Control" = String, description = "`no-store`"))),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 503, response = crate::openapi::Unavailable),
+        (status = 400, response = crate::routes::problems::BadRequest),
+        (status = 401, response = crate::routes::problems::Unauthorized),
+        (status = 403, response = crate::routes::problems::Forbidden),
+        (status = 503, response = crate::routes::problems::Unavailable),
     )
 )]
 #[post("/me/calendar-url/reset")]

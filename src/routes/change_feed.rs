@@ -194,8 +194,8 @@ impl TryFrom<FeedEventRow> for Change {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Changes after the cursor", body = ChangePage, headers(("ETag" = String))),
-        crate::openapi::ProtectedReadErrors,
-        (status = 422, response = crate::openapi::Unprocessable),
+        crate::routes::problems::ProtectedReadErrors,
+        (status = 422, response = crate::routes::problems::Unprocessable),
     )
 )]
 #[get("/partners/me/changes")]

@@ -10,7 +10,7 @@ use diesel_async::AsyncPgConnection;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::auth::policy::{EnrolmentScope, WorkGroupScope};
+use crate::auth::policy::EnrolmentScope;
 use crate::auth::{Action, Auth, Caller, authorize};
 use crate::db::enrolment_writes::{
     self as engine, AccountSchool, LockedEnrolment, Move, NewEnrolment,
@@ -21,6 +21,7 @@ use crate::db::{DbPool, audit, enrolments, lookups, work_groups};
 use crate::domain::eligibility::{self, Account, Applicant, Declared, TakingPart};
 use crate::domain::fees::FeePolicy;
 use crate::domain::lifecycle::{self, GroupFacts};
+use crate::domain::scope::WorkGroupScope;
 use crate::domain::{
     Admission, EnrolmentStatus, FeeReason, RoleInSchool, SchoolPhase, SchoolStatus, Slug, Urn,
     WorkGroupStatus,
@@ -85,7 +86,7 @@ pub struct Reason {
     responses(
         (status = 201, description = "The enrolment: accepted, waitlisted or pending", body = Enrolment,
          headers(("Location" = String, description = "The enrolment's URL"))),
-        crate::openapi::EnrolErrors,
+        crate::routes::problems::EnrolErrors,
     )
 )]
 #[post("/work-groups/{id}/enrolments")]
@@ -565,7 +566,7 @@ async fn leave_waitlist(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The enrolment, accepted", body = Enrolment),
-        crate::openapi::ProtectedActionErrors,
+        crate::routes::problems::ProtectedActionErrors,
     )
 )]
 #[post("/enrolments/{id}/accept")]
@@ -592,7 +593,7 @@ pub async fn accept_enrolment(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The enrolment, declined", body = Enrolment),
-        crate::openapi::ProtectedActionErrors,
+        crate::routes::problems::ProtectedActionErrors,
     )
 )]
 #[post("/enrolments/{id}/decline")]
@@ -616,7 +617,7 @@ pub async fn decline_enrolment(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The enrolment, waitlisted with its position", body = Enrolment),
-        crate::openapi::ProtectedActionErrors,
+        crate::routes::problems::ProtectedActionErrors,
     )
 )]
 #[post("/enrolments/{id}/waitlist")]
@@ -653,7 +654,7 @@ fn reason_of(body: Reason) -> Result<String, ApiError> {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The enrolment, withdrawn", body = Enrolment),
-        crate::openapi::ProtectedActionErrors,
+        crate::routes::problems::ProtectedActionErrors,
     )
 )]
 #[post("/enrolments/{id}/withdraw")]

@@ -166,8 +166,8 @@ fn sort_key(enrolment: &Enrolment) -> EnrolmentKey {
              ("Vary" = String, description = "`Accept`"),
              ("ETag" = String),
          )),
-        (status = 406, response = crate::openapi::NotAcceptable),
-        crate::openapi::ProtectedReadErrors,
+        (status = 406, response = crate::routes::problems::NotAcceptable),
+        crate::routes::problems::ProtectedReadErrors,
     )
 )]
 #[get("/work-groups/{id}/enrolments")]
@@ -230,7 +230,7 @@ async fn group_row(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The enrolment", body = Enrolment, headers(("ETag" = String))),
-        crate::openapi::ProtectedReadErrors,
+        crate::routes::problems::ProtectedReadErrors,
     )
 )]
 #[get("/enrolments/{id}")]
@@ -269,7 +269,7 @@ pub async fn get_enrolment(
     responses(
         (status = 200, description = "One page of the caller's enrolments", body = Page<MyEnrolment>,
          headers(("Link" = String, description = "`<…>; rel=\"next\"` when a next page exists"), ("ETag" = String))),
-        crate::openapi::ProtectedListErrors,
+        crate::routes::problems::ProtectedListErrors,
     )
 )]
 #[get("/me/enrolments")]

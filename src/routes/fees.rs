@@ -168,8 +168,8 @@ type FeeLedgerList = ListQuery<FeeLedgerFilter, FeeKey>;
     responses(
         (status = 200, description = "One page of the ledger", body = Page<Fee>,
          headers(("Link" = String, description = "`<…>; rel=\"next\"` when a next page exists"), ("ETag" = String))),
-        crate::openapi::ProtectedListErrors,
-        (status = 422, response = crate::openapi::Unprocessable),
+        crate::routes::problems::ProtectedListErrors,
+        (status = 422, response = crate::routes::problems::Unprocessable),
     )
 )]
 #[get("/fees")]
@@ -237,7 +237,7 @@ pub struct FeeWaiver {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The fee, now waived", body = Fee),
-        crate::openapi::ProtectedActionErrors,
+        crate::routes::problems::ProtectedActionErrors,
     )
 )]
 #[post("/fees/{id}/waive")]

@@ -25,7 +25,7 @@ pub struct Health {
     tag = "Operations",
     responses(
         (status = 200, description = "The process is live", body = Health),
-        (status = 503, response = crate::openapi::NotLive),
+        (status = 503, response = crate::routes::problems::NotLive),
     )
 )]
 #[get("/healthz")]
@@ -44,7 +44,7 @@ pub async fn healthz(liveness: web::Data<Liveness>) -> Result<HttpResponse, ApiE
     tag = "Operations",
     responses(
         (status = 200, description = "The database is reachable", body = Health),
-        (status = 503, response = crate::openapi::Unavailable),
+        (status = 503, response = crate::routes::problems::Unavailable),
     )
 )]
 #[get("/readyz")]

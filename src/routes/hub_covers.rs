@@ -91,7 +91,7 @@ async fn find(
     ),
     responses(
         (status = 200, description = "The cover", body = Cover, headers(("ETag" = String))),
-        crate::openapi::ReadErrors,
+        crate::routes::problems::ReadErrors,
     )
 )]
 #[get("/hubs/{slug}/local-authorities/{code}")]
@@ -125,8 +125,8 @@ pub async fn get_cover(
         (status = 200, description = "The hub covered it already", body = Cover),
         (status = 201, description = "The cover begins", body = Cover,
          headers(("Location" = String, description = "The cover's URL"))),
-        crate::openapi::ProtectedActionErrors,
-        (status = 422, response = crate::openapi::Unprocessable),
+        crate::routes::problems::ProtectedActionErrors,
+        (status = 422, response = crate::routes::problems::Unprocessable),
     )
 )]
 #[put("/hubs/{slug}/local-authorities/{code}")]
@@ -220,8 +220,8 @@ fn manage_covers(caller: &Caller) -> Result<(), ApiError> {
     security(("bearer" = [])),
     responses(
         (status = 204, description = "The cover has ended"),
-        crate::openapi::ProtectedActionErrors,
-        (status = 412, response = crate::openapi::PreconditionFailed),
+        crate::routes::problems::ProtectedActionErrors,
+        (status = 412, response = crate::routes::problems::PreconditionFailed),
     )
 )]
 #[delete("/hubs/{slug}/local-authorities/{code}")]

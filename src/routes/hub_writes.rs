@@ -130,7 +130,7 @@ pub(crate) async fn lock_current(
     responses(
         (status = 201, description = "Created", body = HubDetail,
          headers(("Location" = String, description = "The new hub's URL"))),
-        crate::openapi::ProtectedWriteErrors,
+        crate::routes::problems::ProtectedWriteErrors,
     )
 )]
 #[post("/hubs")]
@@ -205,7 +205,7 @@ fn new_hub(body: NewHub) -> Result<(Slug, HubFields), ApiError> {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The changed hub", body = HubDetail),
-        crate::openapi::ProtectedUpdateErrors,
+        crate::routes::problems::ProtectedUpdateErrors,
     )
 )]
 #[patch("/hubs/{slug}")]
@@ -310,7 +310,7 @@ fn still_relied_on(uses: &HubUses) -> Vec<String> {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The hub, now retired", body = HubDetail),
-        crate::openapi::ProtectedActionErrors,
+        crate::routes::problems::ProtectedActionErrors,
     )
 )]
 #[post("/hubs/{slug}/retire")]

@@ -219,7 +219,7 @@ type HubList = ListQuery<HubFilter, String>;
     responses(
         (status = 200, description = "One page of hubs", body = Page<Hub>,
          headers(("Link" = String, description = "`<…>; rel=\"next\"` when a next page exists"), ("ETag" = String))),
-        crate::openapi::ListErrors,
+        crate::routes::problems::ListErrors,
     )
 )]
 #[get("/hubs")]
@@ -252,7 +252,7 @@ pub async fn list_hubs(
     params(("slug" = String, Path, description = "The hub's slug", example = "london-central-and-west")),
     responses(
         (status = 200, description = "The hub", body = HubDetail, headers(("ETag" = String))),
-        crate::openapi::ReadErrors,
+        crate::routes::problems::ReadErrors,
     )
 )]
 #[get("/hubs/{slug}")]

@@ -23,6 +23,9 @@ use serde_json::Value;
 
 use crate::error::ApiError;
 
+/// Largest JSON request body accepted; larger ones answer 413.
+pub const MAX_JSON_BYTES: usize = 256 * 1024;
+
 /// The body of an operation anyone may call, parsed before the handler runs (400 or 413).
 #[derive(Debug)]
 pub struct Json<T>(pub T);
@@ -46,7 +49,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        const LIMIT: usize = crate::startup::MAX_JSON_BYTES;
+        const LIMIT: usize = MAX_JSON_BYTES;
         let media_type = media_type(request);
         let body = read_body(request, payload.take(), LIMIT);
         Box::pin(async move {

@@ -219,7 +219,7 @@ async fn current(conn: &mut AsyncPgConnection, id: uuid::Uuid) -> Result<Lead, A
     responses(
         (status = 201, description = "Created", body = Lead,
          headers(("Location" = String, description = "The new profile's URL"))),
-        crate::openapi::ProtectedWriteErrors,
+        crate::routes::problems::ProtectedWriteErrors,
     )
 )]
 #[post("/leads")]
@@ -290,7 +290,7 @@ pub async fn create_lead_profile(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The changed profile", body = Lead),
-        crate::openapi::ProtectedUpdateErrors,
+        crate::routes::problems::ProtectedUpdateErrors,
     )
 )]
 #[patch("/leads/{id}")]

@@ -137,7 +137,7 @@ type LeadList = ListQuery<LeadFilter, (String, uuid::Uuid)>;
     responses(
         (status = 200, description = "One page of leads", body = Page<Lead>,
          headers(("Link" = String, description = "`<…>; rel=\"next\"` when a next page exists"), ("ETag" = String))),
-        crate::openapi::ListErrors,
+        crate::routes::problems::ListErrors,
     )
 )]
 #[get("/leads")]
@@ -171,7 +171,7 @@ pub async fn list_leads(
     params(("id" = uuid::Uuid, Path, description = "The lead's user id", example = "0193ffff-0000-7000-8000-000000000301")),
     responses(
         (status = 200, description = "The lead", body = Lead, headers(("ETag" = String))),
-        crate::openapi::ReadErrors,
+        crate::routes::problems::ReadErrors,
     )
 )]
 #[get("/leads/{id}")]

@@ -104,7 +104,7 @@ type LocalAuthorityList = ListQuery<LocalAuthorityFilter, String>;
     responses(
         (status = 200, description = "One page of local authorities", body = Page<LocalAuthority>,
          headers(("Link" = String, description = "`<…>; rel=\"next\"` when a next page exists"), ("ETag" = String))),
-        crate::openapi::ListErrors,
+        crate::routes::problems::ListErrors,
     )
 )]
 #[get("/local-authorities")]
@@ -138,7 +138,7 @@ pub async fn list_local_authorities(
     params(("code" = String, Path, description = "ONS GSS code", example = "E09000002")),
     responses(
         (status = 200, description = "The local authority", body = LocalAuthority, headers(("ETag" = String))),
-        crate::openapi::ReadErrors,
+        crate::routes::problems::ReadErrors,
     )
 )]
 #[get("/local-authorities/{code}")]

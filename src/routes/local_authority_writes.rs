@@ -159,7 +159,7 @@ pub(crate) async fn lock_authority(
     responses(
         (status = 201, description = "Created", body = LocalAuthority,
          headers(("Location" = String, description = "The new authority's URL"))),
-        crate::openapi::ProtectedWriteErrors,
+        crate::routes::problems::ProtectedWriteErrors,
     )
 )]
 #[post("/local-authorities")]
@@ -244,7 +244,7 @@ fn manage_authorities(caller: &Caller) -> Result<(), ApiError> {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The changed local authority", body = LocalAuthority),
-        crate::openapi::ProtectedUpdateErrors,
+        crate::routes::problems::ProtectedUpdateErrors,
     )
 )]
 #[patch("/local-authorities/{code}")]
@@ -337,7 +337,7 @@ fn still_relied_on(uses: &AuthorityUses) -> Vec<String> {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The authority, now retired", body = LocalAuthority),
-        crate::openapi::ProtectedActionErrors,
+        crate::routes::problems::ProtectedActionErrors,
     )
 )]
 #[post("/local-authorities/{code}/retire")]

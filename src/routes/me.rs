@@ -56,9 +56,9 @@ pub struct MyChanges {
     responses(
         (status = 200, description = "The caller", body = Me, headers(("ETag" = String))),
         (status = 304, description = "Not modified since the `If-None-Match` tag"),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 503, response = crate::openapi::Unavailable),
+        (status = 400, response = crate::routes::problems::BadRequest),
+        (status = 401, response = crate::routes::problems::Unauthorized),
+        (status = 503, response = crate::routes::problems::Unavailable),
     )
 )]
 #[get("/me")]
@@ -92,7 +92,7 @@ pub async fn get_me(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The changed account", body = User),
-        crate::openapi::ProtectedSelfUpdateErrors,
+        crate::routes::problems::ProtectedSelfUpdateErrors,
     )
 )]
 #[patch("/me")]

@@ -57,7 +57,7 @@ impl MetricsAccess {
         (status = 200, description = "The metrics", content_type = "text/plain; version=0.0.4",
          body = String,
          example = "# HELP mathshub_http_requests_total HTTP requests answered, by route pattern, method and status.\n# TYPE mathshub_http_requests_total counter\nmathshub_http_requests_total{method=\"GET\",route=\"/api/v1/hubs\",status=\"200\"} 42\n"),
-        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 401, response = crate::routes::problems::Unauthorized),
     )
 )]
 #[get("/metrics")]

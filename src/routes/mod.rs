@@ -1,5 +1,5 @@
 //! The HTTP layer: one module per resource, each extracting and parsing input, calling its
-//! queries in `db/`, and mapping rows to views. Everything under `/api/v1` is registered here.
+//! queries in `db/`, and mapping rows to views. Every route of the service is registered here.
 
 pub mod attendance;
 pub mod audit;
@@ -29,10 +29,12 @@ pub mod me;
 pub mod metrics;
 pub mod negotiation;
 pub mod partners;
+pub mod problems;
 pub mod project_writes;
 pub mod projects;
 pub mod reach;
 pub mod reach_table;
+pub mod reach_views;
 pub mod reference_writes;
 pub mod refs;
 pub mod request_scope;
@@ -50,11 +52,26 @@ pub mod work_group_writes;
 pub mod work_groups;
 pub mod write;
 
+use actix_web::middleware::from_fn;
+use utoipa_actix_web::scope;
+
 use crate::domain::ParseError;
 use crate::error::ApiError;
 
+/// Every route of the service: the probes and metrics at the root and the API under `/api/v1`.
+pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    config
+        .configure(health::configure)
+        .configure(metrics::configure)
+        .service(
+            scope("/api/v1")
+                .wrap(from_fn(etag::entity_tags))
+                .configure(configure_api),
+        );
+}
+
 /// Registers every `/api/v1` endpoint.
-pub fn configure_api(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
+fn configure_api(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
     local_authorities::configure(config);
     local_authority_writes::configure(config);
     hubs::configure(config);

@@ -129,7 +129,7 @@ fn admin_only(caller: &Caller) -> Result<(), ApiError> {
     responses(
         (status = 201, description = "Created; the secret is shown this once", body = PartnerClientWithSecret,
          headers(("Location" = String, description = "The new client's URL"))),
-        crate::openapi::ProtectedWriteErrors,
+        crate::routes::problems::ProtectedWriteErrors,
     )
 )]
 #[post("/partners")]
@@ -212,7 +212,7 @@ type PartnerList = ListQuery<PartnerFilter, uuid::Uuid>;
     responses(
         (status = 200, description = "One page of partner clients", body = Page<PartnerClient>,
          headers(("Link" = String, description = "`<…>; rel=\"next\"` when a next page exists"), ("ETag" = String))),
-        crate::openapi::ProtectedListErrors,
+        crate::routes::problems::ProtectedListErrors,
     )
 )]
 #[get("/partners")]
@@ -250,7 +250,7 @@ pub async fn list_partners(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The partner client", body = PartnerClient, headers(("ETag" = String))),
-        crate::openapi::ProtectedReadErrors,
+        crate::routes::problems::ProtectedReadErrors,
     )
 )]
 #[get("/partners/{id}")]
@@ -277,7 +277,7 @@ pub async fn get_partner(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The new secret, shown this once", body = PartnerClientWithSecret),
-        crate::openapi::ProtectedActionErrors,
+        crate::routes::problems::ProtectedActionErrors,
     )
 )]
 #[post("/partners/{id}/rotate-secret")]
@@ -335,7 +335,7 @@ pub async fn rotate_partner_secret(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The revoked client", body = PartnerClient),
-        crate::openapi::ProtectedActionErrors,
+        crate::routes::problems::ProtectedActionErrors,
     )
 )]
 #[post("/partners/{id}/revoke")]

@@ -487,7 +487,7 @@ fn admins_only(caller: &Caller) -> Result<(), ApiError> {
     responses(
         (status = 201, description = "Created", body = Project,
          headers(("Location" = String, description = "The new project's URL"))),
-        crate::openapi::ProtectedWriteErrors,
+        crate::routes::problems::ProtectedWriteErrors,
     )
 )]
 #[post("/projects")]
@@ -546,7 +546,7 @@ pub async fn create_project(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The changed project", body = Project),
-        crate::openapi::ProtectedUpdateErrors,
+        crate::routes::problems::ProtectedUpdateErrors,
     )
 )]
 #[patch("/projects/{code}")]

@@ -154,7 +154,7 @@ type ProjectList = ListQuery<ProjectFilter, String>;
     responses(
         (status = 200, description = "One page of projects", body = Page<Project>,
          headers(("Link" = String, description = "`<…>; rel=\"next\"` when a next page exists"), ("ETag" = String))),
-        crate::openapi::ListErrors,
+        crate::routes::problems::ListErrors,
     )
 )]
 #[get("/projects")]
@@ -188,7 +188,7 @@ pub async fn list_projects(
     params(("code" = String, Path, description = "Project code", example = "NCP21-15")),
     responses(
         (status = 200, description = "The project", body = Project, headers(("ETag" = String))),
-        crate::openapi::ReadErrors,
+        crate::routes::problems::ReadErrors,
     )
 )]
 #[get("/projects/{code}")]

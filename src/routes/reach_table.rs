@@ -9,7 +9,7 @@ use actix_web::mime::TEXT_CSV_UTF_8;
 use crate::domain::Slug;
 use crate::error::ApiError;
 use crate::routes::enrolment_register::spreadsheet_text;
-use crate::routes::reach::{HubReach, ReachCounts, ReachReport};
+use crate::routes::reach_views::{HubReach, ReachCounts, ReachReport};
 
 const COLUMNS: [&str; 12] = [
     "hub",

@@ -39,7 +39,7 @@ const TAG: &str = "Schools";
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The file was read: what was imported, and every row rejected", body = ImportReport),
-        crate::openapi::ProtectedUploadErrors,
+        crate::routes::problems::ProtectedUploadErrors,
     )
 )]
 #[post("/schools/import")]

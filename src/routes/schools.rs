@@ -105,7 +105,7 @@ type SchoolList = ListQuery<SchoolFilter, String>;
     responses(
         (status = 200, description = "One page of schools", body = Page<School>,
          headers(("Link" = String, description = "`<…>; rel=\"next\"` when a next page exists"), ("ETag" = String))),
-        crate::openapi::ListErrors,
+        crate::routes::problems::ListErrors,
     )
 )]
 #[get("/schools")]
@@ -139,7 +139,7 @@ pub async fn list_schools(
     params(("urn" = String, Path, description = "DfE Unique Reference Number", example = "137083")),
     responses(
         (status = 200, description = "The school", body = School, headers(("ETag" = String))),
-        crate::openapi::ReadErrors,
+        crate::routes::problems::ReadErrors,
     )
 )]
 #[get("/schools/{urn}")]
@@ -259,7 +259,7 @@ async fn view(conn: &mut AsyncPgConnection, urn: &Urn) -> Result<School, ApiErro
     responses(
         (status = 201, description = "Created", body = School,
          headers(("Location" = String, description = "The new school's URL"))),
-        crate::openapi::ProtectedWriteErrors,
+        crate::routes::problems::ProtectedWriteErrors,
     )
 )]
 #[post("/schools")]
@@ -338,7 +338,7 @@ fn new_school(body: NewSchool) -> Result<(Urn, SchoolFields), ApiError> {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The changed school", body = School),
-        crate::openapi::ProtectedUpdateErrors,
+        crate::routes::problems::ProtectedUpdateErrors,
     )
 )]
 #[patch("/schools/{urn}")]

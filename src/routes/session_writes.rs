@@ -12,11 +12,11 @@ use diesel_async::AsyncPgConnection;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::auth::policy::WorkGroupScope;
 use crate::auth::{Action, Caller, MaybeCaller, authorize};
 use crate::db::sessions::{self as queries, LockedSession, SessionFields};
 use crate::db::work_group_writes::{self as group_writes, LockedGroup};
 use crate::db::{DbPool, audit, fees, work_groups};
+use crate::domain::scope::WorkGroupScope;
 use crate::domain::{
     AcademicYear, LondonTime, SessionKind, SessionMode, WorkGroupStatus, lifecycle, parse_instant,
     session_times,
@@ -265,8 +265,8 @@ async fn staff_view(
     responses(
         (status = 201, description = "Added", body = Session,
          headers(("Location" = String, description = "The new session's URL"))),
-        crate::openapi::ProtectedWriteErrors,
-        (status = 404, response = crate::openapi::NotFound),
+        crate::routes::problems::ProtectedWriteErrors,
+        (status = 404, response = crate::routes::problems::NotFound),
     )
 )]
 #[post("/work-groups/{id}/sessions")]
@@ -401,7 +401,7 @@ fn check_not_started(fields: &SessionFields, now: DateTime<Utc>) -> Result<(), A
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The changed session", body = Session),
-        crate::openapi::ProtectedUpdateErrors,
+        crate::routes::problems::ProtectedUpdateErrors,
     )
 )]
 #[patch("/sessions/{id}")]
@@ -491,8 +491,8 @@ pub async fn update_session(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Removed"),
-        crate::openapi::ProtectedActionErrors,
-        (status = 412, response = crate::openapi::PreconditionFailed),
+        crate::routes::problems::ProtectedActionErrors,
+        (status = 412, response = crate::routes::problems::PreconditionFailed),
     )
 )]
 #[delete("/sessions/{id}")]
@@ -555,7 +555,7 @@ pub async fn delete_session(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The session, now cancelled", body = Session),
-        crate::openapi::ProtectedUpdateErrors,
+        crate::routes::problems::ProtectedUpdateErrors,
     )
 )]
 #[post("/sessions/{id}/cancel")]
@@ -613,7 +613,7 @@ pub async fn cancel_session(
     security((), ("bearer" = [])),
     responses(
         (status = 200, description = "The session", body = Session, headers(("ETag" = String))),
-        crate::openapi::PersonalisedReadErrors,
+        crate::routes::problems::PersonalisedReadErrors,
     )
 )]
 #[get("/sessions/{id}")]

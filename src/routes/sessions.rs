@@ -9,12 +9,12 @@ use utoipa::{IntoParams, ToSchema};
 
 use std::collections::HashMap;
 
-use crate::auth::policy::WorkGroupScope;
 use crate::auth::{Action, Caller, MaybeCaller, authorize};
 use crate::db::sessions::{
     self as queries, CalendarFilter, CalendarSessionRow, SessionKey, SessionRow,
 };
 use crate::db::{DbPool, enrolments, work_groups};
+use crate::domain::scope::WorkGroupScope;
 use crate::domain::{
     LondonTime, SessionKind, SessionMode, SessionStatus, Slug, lifecycle, parse_instant,
 };
@@ -229,7 +229,7 @@ type WorkGroupSessionList = ListQuery<Unfiltered, SessionKey>;
     responses(
         (status = 200, description = "One page of sessions", body = Page<Session>,
          headers(("Link" = String, description = "`<…>; rel=\"next\"` when a next page exists"), ("ETag" = String))),
-        crate::openapi::PersonalisedReadErrors,
+        crate::routes::problems::PersonalisedReadErrors,
     )
 )]
 #[get("/work-groups/{id}/sessions")]
@@ -272,8 +272,8 @@ type CalendarList = ListQuery<CalendarFilter, SessionKey>;
     responses(
         (status = 200, description = "One page of sessions", body = Page<CalendarSession>,
          headers(("Link" = String, description = "`<…>; rel=\"next\"` when a next page exists"), ("ETag" = String))),
-        crate::openapi::ListErrors,
-        (status = 422, response = crate::openapi::Unprocessable),
+        crate::routes::problems::ListErrors,
+        (status = 422, response = crate::routes::problems::Unprocessable),
     )
 )]
 #[get("/sessions")]

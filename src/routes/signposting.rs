@@ -274,8 +274,8 @@ pub async fn authority(
     responses(
         (status = 200, description = "The authority's offer", body = Signposting,
          headers(("ETag" = String)), example = json!(newham_example())),
-        crate::openapi::ReadErrors,
-        (status = 422, response = crate::openapi::Unprocessable),
+        crate::routes::problems::ReadErrors,
+        (status = 422, response = crate::routes::problems::Unprocessable),
     )
 )]
 #[get("/signposting")]
@@ -332,7 +332,7 @@ pub async fn signposting_for_authority(
         (status = 200, description = "The area's offer", body = AreaSignposting,
          headers(("ETag" = String, description = "Send it in `If-None-Match` to poll cheaply")),
          example = json!(east_london_example())),
-        crate::openapi::ProtectedReadErrors,
+        crate::routes::problems::ProtectedReadErrors,
     )
 )]
 #[get("/partners/me/signposting")]
@@ -365,7 +365,7 @@ pub async fn own_signposting(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The area's offer", body = AreaSignposting, headers(("ETag" = String))),
-        crate::openapi::ProtectedReadErrors,
+        crate::routes::problems::ProtectedReadErrors,
     )
 )]
 #[get("/teaching-school-hubs/{slug}/signposting")]

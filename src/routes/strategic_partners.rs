@@ -127,7 +127,7 @@ fn parse_paths(path: &(String, String)) -> Result<(Slug, uuid::Uuid), ApiError> 
     ),
     responses(
         (status = 200, description = "The partner", body = StrategicPartner, headers(("ETag" = String))),
-        crate::openapi::ReadErrors,
+        crate::routes::problems::ReadErrors,
     )
 )]
 #[get("/hubs/{slug}/strategic-partners/{id}")]
@@ -153,8 +153,8 @@ pub async fn get_strategic_partner(
     responses(
         (status = 201, description = "Added", body = StrategicPartner,
          headers(("Location" = String, description = "The new partner's URL"))),
-        crate::openapi::ProtectedWriteErrors,
-        (status = 404, response = crate::openapi::NotFound),
+        crate::routes::problems::ProtectedWriteErrors,
+        (status = 404, response = crate::routes::problems::NotFound),
     )
 )]
 #[post("/hubs/{slug}/strategic-partners")]
@@ -223,7 +223,7 @@ fn manage_partners(caller: &Caller) -> Result<(), ApiError> {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The changed partner", body = StrategicPartner),
-        crate::openapi::ProtectedUpdateErrors,
+        crate::routes::problems::ProtectedUpdateErrors,
     )
 )]
 #[patch("/hubs/{slug}/strategic-partners/{id}")]
@@ -283,8 +283,8 @@ pub async fn update_strategic_partner(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Removed"),
-        crate::openapi::ProtectedActionErrors,
-        (status = 412, response = crate::openapi::PreconditionFailed),
+        crate::routes::problems::ProtectedActionErrors,
+        (status = 412, response = crate::routes::problems::PreconditionFailed),
     )
 )]
 #[delete("/hubs/{slug}/strategic-partners/{id}")]

@@ -207,7 +207,7 @@ async fn lock_current(
     responses(
         (status = 201, description = "Created", body = TeachingSchoolHubDetail,
          headers(("Location" = String, description = "The new Teaching School Hub's URL"))),
-        crate::openapi::ProtectedWriteErrors,
+        crate::routes::problems::ProtectedWriteErrors,
     )
 )]
 #[post("/teaching-school-hubs")]
@@ -294,7 +294,7 @@ fn manage_teaching_school_hubs(caller: &Caller) -> Result<(), ApiError> {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The changed Teaching School Hub", body = TeachingSchoolHubDetail),
-        crate::openapi::ProtectedUpdateErrors,
+        crate::routes::problems::ProtectedUpdateErrors,
     )
 )]
 #[patch("/teaching-school-hubs/{slug}")]
@@ -396,7 +396,7 @@ fn still_relied_on(uses: &TeachingSchoolHubUses) -> Vec<String> {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The Teaching School Hub, now retired", body = TeachingSchoolHubDetail),
-        crate::openapi::ProtectedActionErrors,
+        crate::routes::problems::ProtectedActionErrors,
     )
 )]
 #[post("/teaching-school-hubs/{slug}/retire")]

@@ -137,7 +137,7 @@ type TeachingSchoolHubList = ListQuery<TeachingSchoolHubFilter, String>;
     responses(
         (status = 200, description = "One page of Teaching School Hubs", body = Page<TeachingSchoolHub>,
          headers(("Link" = String, description = "`<…>; rel=\"next\"` when a next page exists"), ("ETag" = String))),
-        crate::openapi::ListErrors,
+        crate::routes::problems::ListErrors,
     )
 )]
 #[get("/teaching-school-hubs")]
@@ -173,7 +173,7 @@ pub async fn list_teaching_school_hubs(
     params(("slug" = String, Path, description = "The Teaching School Hub's slug", example = "london-district-east")),
     responses(
         (status = 200, description = "The Teaching School Hub", body = TeachingSchoolHubDetail, headers(("ETag" = String))),
-        crate::openapi::ReadErrors,
+        crate::routes::problems::ReadErrors,
     )
 )]
 #[get("/teaching-school-hubs/{slug}")]

@@ -183,7 +183,7 @@ type AccountList = ListQuery<AccountFilter, (String, uuid::Uuid)>;
     responses(
         (status = 200, description = "One page of users", body = Page<User>,
          headers(("Link" = String, description = "`<…>; rel=\"next\"` when a next page exists"), ("ETag" = String))),
-        crate::openapi::ProtectedListErrors,
+        crate::routes::problems::ProtectedListErrors,
     )
 )]
 #[get("/users")]
@@ -223,7 +223,7 @@ pub async fn list_users(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The user", body = User, headers(("ETag" = String))),
-        crate::openapi::ProtectedReadErrors,
+        crate::routes::problems::ProtectedReadErrors,
     )
 )]
 #[get("/users/{id}")]
@@ -276,7 +276,7 @@ fn target(row: &AccountRow) -> AccountTarget {
     responses(
         (status = 201, description = "Created", body = CreatedUser,
          headers(("Location" = String, description = "The new user's URL"))),
-        crate::openapi::ProtectedWriteErrors,
+        crate::routes::problems::ProtectedWriteErrors,
     )
 )]
 #[post("/users")]
@@ -419,7 +419,7 @@ enum HubChoice {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The changed user", body = User),
-        crate::openapi::ProtectedUpdateErrors,
+        crate::routes::problems::ProtectedUpdateErrors,
     )
 )]
 #[patch("/users/{id}")]

@@ -10,13 +10,12 @@ use diesel_async::AsyncPgConnection;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::auth::policy::{
-    UNKNOWN_HUB, WorkGroupScope, authorize_on_group, may_create_work_groups,
-};
+use crate::auth::policy::{UNKNOWN_HUB, authorize_on_group, may_create_work_groups};
 use crate::auth::{Action, Caller, authorize};
 use crate::db::work_group_writes::{self as writes, LockedGroup, WorkGroupFields};
 use crate::db::{DbPool, audit, work_groups};
 use crate::domain::lifecycle::{self, Transition};
+use crate::domain::scope::WorkGroupScope;
 use crate::domain::{
     Admission, DeliveryMode, LeadRole, ProgrammePhase, ProjectCode, Slug, parse_instant,
 };
@@ -297,7 +296,7 @@ pub(crate) async fn lock_for(
     responses(
         (status = 201, description = "Created as a draft", body = WorkGroup,
          headers(("Location" = String, description = "The new group's URL"))),
-        crate::openapi::ProtectedWriteErrors,
+        crate::routes::problems::ProtectedWriteErrors,
     )
 )]
 #[post("/work-groups")]
@@ -403,7 +402,7 @@ pub async fn create_work_group(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The changed work group", body = WorkGroup),
-        crate::openapi::ProtectedUpdateErrors,
+        crate::routes::problems::ProtectedUpdateErrors,
     )
 )]
 #[patch("/work-groups/{id}")]
@@ -602,7 +601,7 @@ async fn change_status(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The group, now open (or full)", body = WorkGroup),
-        crate::openapi::ProtectedActionErrors,
+        crate::routes::problems::ProtectedActionErrors,
     )
 )]
 #[post("/work-groups/{id}/open")]
@@ -624,7 +623,7 @@ pub async fn open_work_group(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The group, now closed", body = WorkGroup),
-        crate::openapi::ProtectedActionErrors,
+        crate::routes::problems::ProtectedActionErrors,
     )
 )]
 #[post("/work-groups/{id}/close")]
@@ -653,7 +652,7 @@ pub async fn close_work_group(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The group, now cancelled", body = WorkGroup),
-        crate::openapi::ProtectedActionErrors,
+        crate::routes::problems::ProtectedActionErrors,
     )
 )]
 #[post("/work-groups/{id}/cancel")]

@@ -6,13 +6,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::auth::policy::WorkGroupScope;
 use crate::auth::{Action, Caller, MaybeCaller, authorize};
 use crate::db::DbPool;
 use crate::db::work_groups::{
     self as queries, LeadRow, WorkGroupDetailRow, WorkGroupFilter, WorkGroupRow,
 };
 use crate::domain::lifecycle;
+use crate::domain::scope::WorkGroupScope;
 use crate::domain::{
     AcademicYear, Admission, DeliveryMode, GssCode, LeadRole, LondonTime, ProgrammePhase,
     ProjectCode, Slug, WorkGroupStatus, parse_instant,
@@ -199,7 +199,7 @@ type WorkGroupList = ListQuery<WorkGroupFilter, (String, Uuid)>;
     responses(
         (status = 200, description = "One page of work groups", body = Page<WorkGroupSummary>,
          headers(("Link" = String, description = "`<…>; rel=\"next\"` when a next page exists"), ("ETag" = String))),
-        crate::openapi::ListErrors,
+        crate::routes::problems::ListErrors,
     )
 )]
 #[get("/work-groups")]
@@ -238,7 +238,7 @@ pub async fn list_work_groups(
     security((), ("bearer" = [])),
     responses(
         (status = 200, description = "The work group", body = WorkGroup, headers(("ETag" = String))),
-        crate::openapi::PersonalisedReadErrors,
+        crate::routes::problems::PersonalisedReadErrors,
     )
 )]
 #[get("/work-groups/{id}")]

@@ -52,7 +52,10 @@ pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
         name: "Demo Teacher (Twyford)",
         role: Role::Participant,
         hub: None,
-        school: Some((super::demo::TWYFORD_URN, RoleInSchool::HeadOfDepartment)),
+        school: Some((
+            super::demo_facts::TWYFORD_URN,
+            RoleInSchool::HeadOfDepartment,
+        )),
         teaching_school_hub: None,
     },
     DemoAccount {

@@ -21,11 +21,11 @@ use diesel::sql_types::{Array, BigInt, Nullable, SmallInt, Text, Timestamptz};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use super::demo::{
+use super::demo_calendar::{self as calendar, Block, clock, days_before, london, london_date};
+use super::demo_facts::{
     CHESHIRE, GLOW, GLOW_VENUE, LCW, LEAD_CHESHIRE, LEAD_GLOW, LEAD_LCW, LEAD_LNE, LNE, LNE_VENUE,
     NewSession, NewWorkGroup, NewWorkGroupLead, TWYFORD, Venue, demo_id, id_of,
 };
-use super::demo_calendar::{self as calendar, Block, clock, days_before, london, london_date};
 use crate::db::schema::{enrolments, hubs, sessions, users, work_group_leads, work_groups};
 use crate::db::{audit, work_group_writes};
 use crate::domain::lifecycle::{self, Timeline};
@@ -1131,7 +1131,7 @@ mod tests {
     #[test]
     fn each_group_is_led_by_a_lead_of_its_hub_and_its_places_held_fit() {
         for group in GROUPS {
-            let lead = super::super::demo::LEADS
+            let lead = super::super::demo_facts::LEADS
                 .iter()
                 .find(|lead| lead.email == group.lead);
             assert_eq!(

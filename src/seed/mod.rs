@@ -5,6 +5,7 @@
 pub mod demo;
 pub mod demo_accounts;
 pub mod demo_calendar;
+mod demo_facts;
 pub mod demo_offer;
 pub mod reference;
 pub mod synthetic;

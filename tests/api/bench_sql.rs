@@ -17,10 +17,10 @@ use mathshub::db::work_groups::{WorkGroupFilter, detail_query, list_query};
 use mathshub::domain::{GssCode, WorkGroupStatus};
 use uuid::Uuid;
 
-use mathshub::auth::policy::ReportScope;
 use mathshub::auth::tokens::{Subject, TokenKeys};
 use mathshub::config::Secret;
 use mathshub::db::reach;
+use mathshub::domain::scope::ReportScope;
 use mathshub::domain::{AcademicYear, Role};
 
 use crate::helpers::{TEST_JWT_SECRET, TestApp, TestDatabase};
