@@ -5,15 +5,15 @@
 //! reads the settings.
 
 pub mod accounts;
+pub mod api;
 pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod http;
 pub mod observability;
-pub mod openapi;
-pub mod routes;
 pub mod school_import;
 pub mod seed;
 pub mod startup;

@@ -50,7 +50,7 @@ async fn run(cli: &mut Cli) -> Result<(), AnyError> {
         Command::Openapi => {
             print!(
                 "{}",
-                mathshub::openapi::to_pretty_json(&mathshub::openapi::document())
+                mathshub::startup::openapi::to_pretty_json(&mathshub::startup::openapi::document())
             );
             Ok(())
         }

@@ -12,14 +12,17 @@ use tokio::signal::unix::{SignalKind, signal};
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
+pub mod openapi;
+
+use crate::api;
+use crate::api::metrics::MetricsAccess;
 use crate::auth::Auth;
 use crate::config::{PublicUrl, Secret};
 use crate::db::DbPool;
 use crate::domain::EoiUrlTemplate;
 use crate::error::ApiError;
+use crate::http::middleware::{json_bodies, request_scope, unknown};
 use crate::observability::{Liveness, Metrics, request_id};
-use crate::routes;
-use crate::routes::metrics::MetricsAccess;
 
 #[derive(Debug, Clone)]
 pub struct ServerSettings {
@@ -62,12 +65,11 @@ impl Application {
         let mut server = HttpServer::new(move || {
             let (app, document) = App::new()
                 .into_utoipa_app()
-                .openapi(crate::openapi::base())
-                .configure(routes::configure)
+                .openapi(crate::startup::openapi::base())
+                .configure(api::configure)
                 .split_for_parts();
-            let document = crate::openapi::finish(document);
-            let served_paths =
-                web::Data::new(routes::unknown::ServedPaths::from_document(&document));
+            let document = crate::startup::openapi::finish(document);
+            let served_paths = web::Data::new(unknown::ServedPaths::from_document(&document));
             app.app_data(pool.clone())
                 .app_data(auth.clone())
                 .app_data(public_url.clone())
@@ -80,12 +82,10 @@ impl Application {
                 .service(
                     SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", document),
                 )
-                .default_service(web::to(routes::unknown::unknown_path))
-                .wrap(from_fn(
-                    routes::unknown::refuse_unserved_methods_on_fixed_paths,
-                ))
+                .default_service(web::to(unknown::unknown_path))
+                .wrap(from_fn(unknown::refuse_unserved_methods_on_fixed_paths))
                 .wrap(cors(&cors_origins))
-                .wrap(from_fn(routes::request_scope::scope_requests))
+                .wrap(from_fn(request_scope::scope_requests))
                 .wrap(Condition::new(access_log_enabled(), access_log()))
         })
         .listen(listener)?
@@ -127,10 +127,10 @@ impl Application {
 }
 
 /// Form bodies (the OAuth token endpoint) answer bad input as JSON bodies do
-/// (`routes::json_bodies`).
+/// (`http::middleware::json_bodies`).
 fn form_config() -> web::FormConfig {
     web::FormConfig::default()
-        .limit(routes::json_bodies::MAX_JSON_BYTES)
+        .limit(json_bodies::MAX_JSON_BYTES)
         .error_handler(|error, _| {
             use actix_web::error::UrlencodedError;
             let api_error = match &error {
@@ -191,7 +191,7 @@ fn access_log_enabled() -> bool {
 /// The request line as the access log shows it: as actix's `%r`, with the secret of a
 /// personal calendar feed left out, since it opens the feed on its own.
 fn logged_request_line(request: &actix_web::dev::ServiceRequest) -> String {
-    let path = routes::calendars::without_secret(request.path());
+    let path = api::calendars::without_secret(request.path());
     match request.query_string() {
         "" => format!("{} {path} {:?}", request.method(), request.version()),
         query => format!(

@@ -6,7 +6,7 @@
 //! national reference data) and 404 when its existence is private to those allowed
 //! (accounts, enrolments), so probing ids reveals nothing.
 //!
-//! Rights are judged before anything else a request holds (`routes::write`). Where a right
+//! Rights are judged before anything else a request holds (`http::write`). Where a right
 //! depends on what the request names (the hub of a new work group or account, the hub of a
 //! report), the role's right to the operation at all is judged first (`may_create_accounts`
 //! and the like), then what it names: a hub that does not exist stands as `UNKNOWN_HUB`,

@@ -3,7 +3,7 @@
 //! process is live (`/healthz`).
 //!
 //! Both ride on one task-local, [`scope::RequestScope`], set by the middleware around every
-//! request (`routes::request_scope`): whatever runs while the request is handled, an error
+//! request (`http::middleware::request_scope`): whatever runs while the request is handled, an error
 //! being rendered or a log line being written, finds its request there without being handed
 //! it.
 

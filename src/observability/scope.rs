@@ -1,5 +1,5 @@
 //! The request being handled, as a task-local: set around each request by
-//! `routes::request_scope`, read where its id or its metrics are wanted deep down (problem
+//! `http::middleware::request_scope`, read where its id or its metrics are wanted deep down (problem
 //! bodies, log lines, the mapping of database errors) without threading them through every
 //! signature. Outside a request (start-up, background jobs, the command line) there is none.
 

@@ -61,7 +61,7 @@ struct ListOperation {
 /// Every GET with query parameters in the served document, so a new filter is covered the
 /// day it is added.
 fn list_operations() -> Vec<ListOperation> {
-    let document = serde_json::to_value(mathshub::openapi::document()).unwrap();
+    let document = serde_json::to_value(mathshub::startup::openapi::document()).unwrap();
     let resolve = |parameter: &Value| -> Value {
         match parameter["$ref"].as_str() {
             Some(reference) => {

@@ -44,7 +44,7 @@ async fn sign_in_returns_400_naming_an_account_name_that_holds_a_nul() {
     assert_problem(secret, 401).await;
 }
 
-/// Query strings are decoded strictly (`routes::list::decode_pairs`): the filter is named.
+/// Query strings are decoded strictly (`http::extract::paging::decode_pairs`): the filter is named.
 #[tokio::test(flavor = "multi_thread")]
 async fn list_returns_400_naming_a_text_filter_that_holds_a_nul() {
     let app = TestApp::spawn_with_demo().await;

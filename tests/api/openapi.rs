@@ -28,7 +28,7 @@ async fn served_document_is_the_committed_one() {
 #[test]
 fn cli_document_is_byte_for_byte_the_committed_file() {
     assert_eq!(
-        mathshub::openapi::to_pretty_json(&mathshub::openapi::document()),
+        mathshub::startup::openapi::to_pretty_json(&mathshub::startup::openapi::document()),
         COMMITTED
     );
 }
@@ -346,7 +346,7 @@ async fn swagger_ui_is_served_from_vendored_assets() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn links_lead_from_a_new_work_group_through_its_sessions_to_an_enrolment() {
-    let document = mathshub::openapi::document();
+    let document = mathshub::startup::openapi::document();
     let document = serde_json::to_value(&document).unwrap();
     let links = |path: &str, status: &str| {
         document["paths"][path]["post"]["responses"][status]["links"]

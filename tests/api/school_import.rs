@@ -250,7 +250,7 @@ async fn import_returns_400_unless_the_body_is_sent_as_text_csv() {
 async fn import_returns_413_when_the_file_is_over_the_limit() {
     let app = app_with_la_numbers().await;
     let admin = app.token("admin@demo.mathshub.invalid").await;
-    let limit = mathshub::routes::write::MAX_CSV_BYTES;
+    let limit = mathshub::http::write::MAX_CSV_BYTES;
     let address = app.address.trim_start_matches("http://").to_owned();
 
     // Only the headers are sent: the declared length alone must be refused, before the body.

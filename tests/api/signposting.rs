@@ -558,11 +558,11 @@ async fn the_worked_examples_are_the_demo_data() {
 
     assert_eq!(
         without_dates(newham),
-        without_dates(mathshub::routes::signposting::newham_example())
+        without_dates(mathshub::api::signposting::newham_example())
     );
     assert_eq!(
         without_dates(east_london),
-        without_dates(mathshub::routes::signposting::east_london_example())
+        without_dates(mathshub::api::signposting::east_london_example())
     );
 }
 

@@ -1,0 +1,359 @@
+//! `/auth`: signing in with a password (and staying signed in with refresh tokens), signing
+//! out, and the client credentials grant of partner integrations.
+
+use actix_web::{HttpRequest, HttpResponse, post, web};
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::auth::secrets::{random_token, token_hash};
+use crate::auth::tokens::{ACCESS_TOKEN_LIFETIME, Subject};
+use crate::auth::{Auth, REFRESH_TOKEN_LIFETIME};
+use crate::db::refresh_tokens::{self, Redemption};
+use crate::db::users::{self, AccountRow, AccountScope};
+use crate::db::{DbPool, partner_clients};
+use crate::domain::{Email, ParseError, Role};
+use crate::error::ApiError;
+use crate::http::extract::paging::FieldErrors;
+use crate::http::middleware::json_bodies::Json;
+
+const TAG: &str = "Authentication";
+/// The longest secret looked at (a client secret, a refresh token, a password signed in
+/// with or confirmed, and a client id or scope beside them): far more than any the API issues or takes, short of a
+/// denial of service. Longer ones answer 400 before any work, as the document says.
+pub const MAX_SECRET_CHARS: usize = 1024;
+const WRONG_PASSWORD: &str = "The email or password is wrong.";
+const WRONG_CLIENT: &str = "The client id or secret is wrong, or the client was revoked.";
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    #[schema(example = "admin@demo.mathshub.invalid")]
+    pub email: String,
+    /// The account's password, compared and never held to the rules for choosing one.
+    #[schema(example = "maths-hubs-demo", format = Password)]
+    pub password: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    /// The refresh token from the last sign-in or refresh.
+    #[schema(example = "2mX9…", format = Password)]
+    pub refresh_token: String,
+}
+
+/// An access token and the refresh token that renews it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenPair {
+    /// A JWT to send as `Authorization: Bearer …`.
+    pub access_token: String,
+    #[schema(example = "Bearer")]
+    pub token_type: &'static str,
+    /// Seconds the access token lives.
+    #[schema(example = 900)]
+    pub expires_in: u64,
+    /// Opaque; exchange it at `POST /auth/refresh` for a new pair. Single use.
+    pub refresh_token: String,
+    /// Seconds the refresh token lives.
+    #[schema(example = 2592000)]
+    pub refresh_token_expires_in: u64,
+}
+
+/// The client credentials grant (RFC 6749 section 4.4), form-encoded.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClientCredentialsRequest {
+    /// Always `client_credentials`.
+    #[schema(example = "client_credentials")]
+    pub grant_type: String,
+    #[schema(example = "mhp_3q2…")]
+    pub client_id: String,
+    #[schema(format = Password)]
+    pub client_secret: String,
+    /// Accepted and ignored: a partner's token always has the partner's rights.
+    pub scope: Option<String>,
+}
+
+/// An access token for a partner integration (RFC 6749 section 5.1).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClientToken {
+    pub access_token: String,
+    #[schema(example = "Bearer")]
+    pub token_type: &'static str,
+    #[schema(example = 900)]
+    pub expires_in: u64,
+}
+
+/// Sign in
+///
+/// Exchanges an email and password for an access token (a 15-minute JWT) and a refresh
+/// token (30 days, single use). A wrong password (of any length: the rules for choosing a
+/// password do not apply to signing in) and an unknown email answer alike, 401. Limited
+/// per client address and per account: over the limit the answer is 429 with `Retry-After`.
+#[utoipa::path(
+    tag = TAG,
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in", body = TokenPair),
+        (status = 400, response = crate::http::problems::BadRequest),
+        (status = 401, response = crate::http::problems::Unauthorized),
+        (status = 413, response = crate::http::problems::PayloadTooLarge),
+        (status = 429, response = crate::http::problems::TooManyRequests),
+        (status = 503, response = crate::http::problems::Unavailable),
+    )
+)]
+#[post("/auth/login")]
+pub async fn login(
+    request: HttpRequest,
+    body: Json<LoginRequest>,
+    auth: web::Data<Auth>,
+    pool: web::Data<DbPool>,
+) -> Result<web::Json<TokenPair>, ApiError> {
+    let LoginRequest { email, password } = body.into_inner();
+    // The email is held to the form every account's has, before any work: no account has
+    // another, so nothing is learned. The password is only compared: the rules for choosing
+    // one are no rule for it, so any wrong one is just wrong (401), whatever its length.
+    let mut errors = FieldErrors::default();
+    let email = errors.parse("email", Some(email), Email::parse);
+    let password = errors.parse("password", Some(password), secret);
+    errors.into_result()?;
+    let (email, password) = (email.expect("parsed"), password.expect("parsed"));
+    let mut conn = pool.get().await?;
+    auth.rate_limits
+        .check(
+            &mut conn,
+            "login",
+            &auth.client_address(&request),
+            email.as_str(),
+        )
+        .await?;
+    let account = users::credentials(&mut conn, email.as_str()).await?;
+    // Checked against a decoy when there is no usable account, so timing tells nothing.
+    let (stored_hash, usable) = match account {
+        Some(account) => (
+            account.password_hash,
+            Some(account.id).filter(|_| !account.disabled),
+        ),
+        None => (None, None),
+    };
+    let matches = auth.passwords.verify(password, stored_hash).await?;
+    let Some(user_id) = usable.filter(|_| matches) else {
+        return Err(ApiError::Unauthorized(WRONG_PASSWORD.into()));
+    };
+    let account = users::find(&mut conn, AccountScope::Everyone, user_id, false)
+        .await?
+        .ok_or_else(|| ApiError::Unauthorized(WRONG_PASSWORD.into()))?;
+    let pair = start_session(&auth, &mut conn, &account, uuid::Uuid::now_v7()).await?;
+    Ok(web::Json(pair))
+}
+
+/// Issues an access token for `account` and the next refresh token of `family_id`.
+async fn start_session(
+    auth: &Auth,
+    conn: &mut diesel_async::AsyncPgConnection,
+    account: &AccountRow,
+    family_id: uuid::Uuid,
+) -> Result<TokenPair, ApiError> {
+    let refresh_token = random_token(32);
+    let expires_at = Utc::now()
+        + chrono::Duration::from_std(REFRESH_TOKEN_LIFETIME).map_err(ApiError::internal)?;
+    refresh_tokens::insert(
+        conn,
+        account.id,
+        family_id,
+        &token_hash(&refresh_token),
+        expires_at,
+    )
+    .await?;
+    let access_token = auth.tokens.issue(Subject {
+        sub: account.id.to_string(),
+        role: account.role,
+        hub: account.hub_slug.clone(),
+        tsh: account.teaching_school_hub_slug.clone(),
+        client_id: None,
+        token_version: account.token_version,
+    });
+    Ok(TokenPair {
+        access_token,
+        token_type: "Bearer",
+        expires_in: ACCESS_TOKEN_LIFETIME.as_secs(),
+        refresh_token,
+        refresh_token_expires_in: REFRESH_TOKEN_LIFETIME.as_secs(),
+    })
+}
+
+/// Refresh the tokens
+///
+/// Exchanges a refresh token for a new access token and a new refresh token; the one sent
+/// is used up. Sending a refresh token that was already used signs out the whole session
+/// it belongs to (it must have been copied), and answers 401. An access token is not a
+/// refresh token and is refused.
+#[utoipa::path(
+    tag = TAG,
+    request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "A new token pair", body = TokenPair),
+        (status = 400, response = crate::http::problems::BadRequest),
+        (status = 401, response = crate::http::problems::Unauthorized),
+        (status = 413, response = crate::http::problems::PayloadTooLarge),
+        (status = 503, response = crate::http::problems::Unavailable),
+    )
+)]
+#[post("/auth/refresh")]
+pub async fn refresh(
+    body: Json<RefreshRequest>,
+    auth: web::Data<Auth>,
+    pool: web::Data<DbPool>,
+) -> Result<web::Json<TokenPair>, ApiError> {
+    secret(&body.refresh_token).map_err(|error| ApiError::invalid("refresh_token", error.0))?;
+    let presented = token_hash(&body.refresh_token);
+    let mut conn = pool.get().await?;
+    let (user_id, family_id) = match refresh_tokens::redeem(&mut conn, &presented).await? {
+        Redemption::Redeemed { user_id, family_id } => (user_id, family_id),
+        Redemption::Replayed => {
+            log::warn!("a used refresh token was presented again; its session is revoked");
+            return Err(ApiError::Unauthorized(
+                "This refresh token was already used, so the session was ended for safety. Sign in again."
+                    .into(),
+            ));
+        }
+        Redemption::Refused => {
+            return Err(ApiError::Unauthorized(
+                "The refresh token is not valid, has expired or was revoked. Sign in again.".into(),
+            ));
+        }
+    };
+    let account = users::find(&mut conn, AccountScope::Everyone, user_id, false)
+        .await?
+        .ok_or_else(|| ApiError::Unauthorized("The account no longer exists.".into()))?;
+    let pair = start_session(&auth, &mut conn, &account, family_id).await?;
+    Ok(web::Json(pair))
+}
+
+/// Sign out
+///
+/// Revokes the session of this refresh token: it and every token refreshed from it stop
+/// working. Answers 204 whether or not the token was known (RFC 7009), so it reveals
+/// nothing. Access tokens already issued live out their 15 minutes.
+#[utoipa::path(
+    tag = TAG,
+    request_body = RefreshRequest,
+    responses(
+        (status = 204, description = "Signed out"),
+        (status = 400, response = crate::http::problems::BadRequest),
+        (status = 413, response = crate::http::problems::PayloadTooLarge),
+        (status = 503, response = crate::http::problems::Unavailable),
+    )
+)]
+#[post("/auth/logout")]
+pub async fn logout(
+    body: Json<RefreshRequest>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    secret(&body.refresh_token).map_err(|error| ApiError::invalid("refresh_token", error.0))?;
+    let mut conn = pool.get().await?;
+    refresh_tokens::revoke(&mut conn, &token_hash(&body.refresh_token)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Get a partner token
+///
+/// The OAuth 2.0 client credentials grant (RFC 6749 section 4.4) for partner Teaching School
+/// Hubs' integrations: a form-encoded `grant_type=client_credentials`, `client_id` and
+/// `client_secret` give a 15-minute access token with the role `partner` and the partner's
+/// Teaching School Hub. Limited per client address and per client id (429 with `Retry-After`).
+#[utoipa::path(
+    tag = TAG,
+    request_body(content = ClientCredentialsRequest, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "An access token", body = ClientToken),
+        (status = 400, response = crate::http::problems::BadRequest),
+        (status = 401, response = crate::http::problems::Unauthorized),
+        (status = 413, response = crate::http::problems::PayloadTooLarge),
+        (status = 429, response = crate::http::problems::TooManyRequests),
+        (status = 503, response = crate::http::problems::Unavailable),
+    )
+)]
+#[post("/auth/token")]
+pub async fn client_token(
+    request: HttpRequest,
+    body: web::Form<ClientCredentialsRequest>,
+    auth: web::Data<Auth>,
+    pool: web::Data<DbPool>,
+) -> Result<web::Json<ClientToken>, ApiError> {
+    let ClientCredentialsRequest {
+        grant_type,
+        client_id,
+        client_secret,
+        scope,
+    } = body.into_inner();
+    if grant_type != "client_credentials" {
+        return Err(ApiError::invalid(
+            "grant_type",
+            "must be client_credentials (the only grant this endpoint offers)",
+        ));
+    }
+    let mut errors = FieldErrors::default();
+    let client_id = errors.parse("client_id", Some(client_id), credential_text);
+    let client_secret = errors.parse("client_secret", Some(client_secret), secret);
+    errors.parse("scope", scope, credential_text);
+    errors.into_result()?;
+    let (client_id, client_secret) = (client_id.expect("parsed"), client_secret.expect("parsed"));
+    let mut conn = pool.get().await?;
+    auth.rate_limits
+        .check(
+            &mut conn,
+            "token",
+            &auth.client_address(&request),
+            &client_id,
+        )
+        .await?;
+    let client = partner_clients::credentials(&mut conn, &client_id).await?;
+    let stored_hash = client.as_ref().map(|client| client.secret_hash.clone());
+    let matches = auth.passwords.verify(client_secret, stored_hash).await?;
+    let Some(client) = client.filter(|_| matches) else {
+        return Err(ApiError::Unauthorized(WRONG_CLIENT.into()));
+    };
+    let access_token = auth.tokens.issue(Subject {
+        sub: client_id.clone(),
+        role: Role::Partner,
+        hub: None,
+        tsh: Some(client.teaching_school_hub_slug),
+        client_id: Some(client_id),
+        token_version: client.token_version,
+    });
+    Ok(web::Json(ClientToken {
+        access_token,
+        token_type: "Bearer",
+        expires_in: ACCESS_TOKEN_LIFETIME.as_secs(),
+    }))
+}
+
+pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    config
+        .service(login)
+        .service(refresh)
+        .service(logout)
+        .service(client_token);
+}
+
+/// A secret as sent (see `MAX_SECRET_CHARS`), for `FieldErrors::parse`.
+pub fn secret(text: &str) -> Result<String, ParseError> {
+    if text.chars().count() > MAX_SECRET_CHARS {
+        Err(ParseError(format!(
+            "must be at most {MAX_SECRET_CHARS} characters"
+        )))
+    } else {
+        Ok(text.to_owned())
+    }
+}
+
+/// A client id or scope as sent: a `secret`'s length, and text PostgreSQL can hold (no U+0000,
+/// as the document's pattern says).
+fn credential_text(text: &str) -> Result<String, ParseError> {
+    if text.contains('\0') {
+        return Err(ParseError("must not hold U+0000".into()));
+    }
+    secret(text)
+}

@@ -1,0 +1,795 @@
+//! The enrolment engine over HTTP: teachers express interest for their schools, the group's
+//! staff accept, decline or waitlist, and participants or staff withdraw. Every change runs
+//! in one transaction holding the work group's row lock, so a group is never overbooked and
+//! waiting-list positions stay 1..n whatever the concurrency; the group's status follows its
+//! places (`lifecycle::after_places_change`) and each change of places reaches the change feed.
+
+use actix_web::{HttpResponse, post, web};
+use chrono::Utc;
+use diesel_async::AsyncPgConnection;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use crate::api::enrolments::read::Enrolment;
+use crate::auth::policy::EnrolmentScope;
+use crate::auth::{Action, Auth, Caller, authorize};
+use crate::db::enrolment_writes::{
+    self as engine, AccountSchool, LockedEnrolment, Move, NewEnrolment,
+};
+use crate::db::fees::{self, NewFee};
+use crate::db::work_group_writes::{self as group_writes, LockedGroup};
+use crate::db::{DbPool, audit, enrolments, lookups, work_groups};
+use crate::domain::eligibility::{self, Account, Applicant, Declared, TakingPart};
+use crate::domain::fees::FeePolicy;
+use crate::domain::lifecycle::{self, GroupFacts};
+use crate::domain::scope::WorkGroupScope;
+use crate::domain::{
+    Admission, EnrolmentStatus, FeeReason, RoleInSchool, SchoolPhase, SchoolStatus, Slug, Urn,
+    WorkGroupStatus,
+};
+use crate::error::{ApiError, FieldError};
+use crate::http::extract::paging::FieldErrors;
+use crate::http::parse::{non_empty, parse_path, text_up_to, uuid};
+use crate::http::write::{Answer, Body, Write};
+
+const TAG: &str = "Enrolments";
+pub const MAX_STATEMENT_CHARS: usize = 2_000;
+
+/// An expression of interest in a work group, for the school of the participant's account.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "school_urn": "137083", "role_in_school": "head_of_department",
+    "statement": "I lead a department of nine and want to embed mastery approaches across key stage 3.",
+    "referred_by": "london-district-east"
+}))]
+pub struct ExpressionOfInterest {
+    /// The school the participant takes part for (DfE URN): the school of their account,
+    /// which it defaults to. Any other answers 422.
+    pub school_urn: Option<String>,
+    /// The participant's role in that school: the one their account holds, which it
+    /// defaults to. Any other answers 422.
+    #[schema(value_type = Option<RoleInSchool>)]
+    pub role_in_school: Option<String>,
+    /// Why the participant wants to take part (up to 2,000 characters).
+    pub statement: Option<String>,
+    /// The Teaching School Hub (slug) whose signposting link brought the participant.
+    pub referred_by: Option<String>,
+}
+
+/// Why an enrolment is declined or withdrawn, for the participant and the hub.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"reason": "I have moved to a primary school."}))]
+pub struct Reason {
+    pub reason: String,
+}
+
+/// Express interest in a work group
+///
+/// For participants, for themselves and the school their account holds, in the role it
+/// holds there (`school_urn` and `role_in_school` may be left out; sent, they must be the
+/// account's, else 422 naming each; an account with no school or role answers 422 asking for
+/// it to be set). With admission `automatic` the answer is `accepted` while places remain,
+/// then `waitlisted` with a position; with `review`, `pending` until the group's staff
+/// decide. Refused with 409 when the group is not open
+/// (closed, running, completed, cancelled) or its deadline has passed, or when the
+/// participant already has a live enrolment in it; 422 naming each eligibility rule failed
+/// (role in school, the school's phase, the school closed, an earlier project the school has
+/// not completed). Each participant may send a limited number per window (429 with
+/// `Retry-After` beyond it). Send an `Idempotency-Key` to retry safely.
+#[utoipa::path(
+    tag = TAG,
+    params(("id" = uuid::Uuid, Path, description = "The work group's id")),
+    request_body = ExpressionOfInterest,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "The enrolment: accepted, waitlisted or pending", body = Enrolment,
+         headers(("Location" = String, description = "The enrolment's URL"))),
+        crate::http::problems::EnrolErrors,
+    )
+)]
+#[post("/work-groups/{id}/enrolments")]
+pub async fn express_interest(
+    caller: Caller,
+    path: web::Path<String>,
+    write: Write<ExpressionOfInterest>,
+    pool: web::Data<DbPool>,
+    auth: web::Data<Auth>,
+) -> Result<HttpResponse, ApiError> {
+    authorize(&caller, &Action::ExpressInterest)
+        .map_err(|refusal| refusal.into_error("Work group"))?;
+    let group_id = parse_path("id", &path, uuid)?;
+    let mut conn = pool.get().await?;
+    auth.rate_limits
+        .check_expression_of_interest(&mut conn, caller.id)
+        .await?;
+    write
+        .run(
+            &mut conn,
+            &caller,
+            // The participant's account is read beside the group's lock, in one round trip.
+            async |conn| {
+                let (group, account) = tokio::join!(
+                    public_group(conn, group_id),
+                    engine::account_school(conn, caller.id),
+                );
+                Ok((group?, account?))
+            },
+            async |conn, (group, account), body| {
+                let mut errors = FieldErrors::default();
+                let declared_urn = errors.parse("school_urn", body.school_urn, Urn::parse);
+                let declared_role =
+                    errors.parse("role_in_school", body.role_in_school, RoleInSchool::parse);
+                let statement =
+                    errors.parse("statement", body.statement, text_up_to(MAX_STATEMENT_CHARS));
+                let referred_by = errors.parse("referred_by", body.referred_by, Slug::parse);
+                errors.into_result()?;
+                let declared = Declared {
+                    school_urn: declared_urn.as_ref().map(Urn::as_str),
+                    role_in_school: declared_role,
+                };
+                check_takes_interest(&group)?;
+                let referred_by_id = referrer(conn, referred_by.as_ref()).await?;
+                let taking_part = school_and_role(&account, declared)?;
+                check_eligible(conn, &group, &taking_part).await?;
+                let (status, waitlist_position) = admit(conn, &group).await?;
+                let enrolment = NewEnrolment {
+                    id: uuid::Uuid::now_v7(),
+                    work_group_id: group_id,
+                    participant_id: caller.id,
+                    school_urn: taking_part.school_urn.to_owned(),
+                    role_in_school: taking_part.role_in_school,
+                    statement: statement.unwrap_or_default(),
+                    referred_by_id,
+                    status,
+                    waitlist_position,
+                    accepted_at: (status == EnrolmentStatus::Accepted).then(Utc::now),
+                };
+                // The insert reads the enrolment back; the count is pipelined beside it, and if
+                // the insert fails, the transaction rolls the count back.
+                let (inserted, counted) = tokio::join!(engine::insert(conn, enrolment), async {
+                    match status {
+                        EnrolmentStatus::Accepted => {
+                            places_changed(conn, &group, group.facts.accepted_count + 1).await
+                        }
+                        _ => Ok(()),
+                    }
+                },);
+                let enrolment = Enrolment::from(inserted?);
+                counted?;
+                Answer::created(format!("/api/v1/enrolments/{}", enrolment.id), &enrolment)
+            },
+        )
+        .await
+}
+
+/// The group, locked, unless it is private (a draft, or one abandoned as a draft) or there is none.
+async fn public_group(conn: &AsyncPgConnection, id: uuid::Uuid) -> Result<LockedGroup, ApiError> {
+    group_writes::lock(conn, id)
+        .await?
+        .filter(|group| group.is_public)
+        .ok_or_else(|| ApiError::not_found(format!("Work group {id}")))
+}
+
+/// 409 unless the group takes expressions of interest now.
+fn check_takes_interest(group: &LockedGroup) -> Result<(), ApiError> {
+    match group.facts.status {
+        WorkGroupStatus::Open | WorkGroupStatus::Full => {}
+        status => {
+            return Err(ApiError::Conflict(format!(
+                "The work group is {}: it takes no more expressions of interest.",
+                status.as_str()
+            )));
+        }
+    }
+    if group
+        .fields
+        .eoi_deadline
+        .is_some_and(|deadline| deadline <= Utc::now())
+    {
+        return Err(ApiError::Conflict(
+            "The expression-of-interest deadline has passed.".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// The Teaching School Hub whose signposting link brought the participant: 422 for a slug
+/// no hub has.
+async fn referrer(
+    conn: &AsyncPgConnection,
+    slug: Option<&Slug>,
+) -> Result<Option<uuid::Uuid>, ApiError> {
+    let Some(slug) = slug else {
+        return Ok(None);
+    };
+    let id = lookups::teaching_school_hub_id(conn, slug.as_str()).await?;
+    id.map(Some).ok_or_else(|| {
+        ApiError::unprocessable(
+            "referred_by",
+            format!("no Teaching School Hub has the slug {slug}"),
+        )
+    })
+}
+
+/// What the eligibility rules look at about a school.
+#[derive(Debug, Clone, Copy)]
+struct SchoolFacts {
+    phase: SchoolPhase,
+    status: SchoolStatus,
+}
+
+/// The school and role the participant takes part with: their account's (422 naming each
+/// field the account lacks or the request names otherwise).
+fn school_and_role<'a>(
+    account: &'a AccountSchool,
+    declared: Declared<'_>,
+) -> Result<TakingPart<'a, SchoolFacts>, ApiError> {
+    let account = Account {
+        school: account.school.as_ref().map(|(urn, phase, status)| {
+            (
+                urn.as_str(),
+                SchoolFacts {
+                    phase: *phase,
+                    status: *status,
+                },
+            )
+        }),
+        role_in_school: account.role_in_school,
+    };
+    eligibility::taking_part_as(account, declared).map_err(|refusals| {
+        ApiError::Unprocessable(
+            refusals
+                .into_iter()
+                .map(|(field, reason)| FieldError::new(field, reason))
+                .collect(),
+        )
+    })
+}
+
+/// 422 naming every eligibility rule the school and role taking part fail.
+async fn check_eligible(
+    conn: &mut AsyncPgConnection,
+    group: &LockedGroup,
+    taking_part: &TakingPart<'_, SchoolFacts>,
+) -> Result<(), ApiError> {
+    let (urn, school) = (taking_part.school_urn, taking_part.school);
+    let eligibility = &group.terms.eligibility;
+    let school_completed_required = match &eligibility.requires_completed {
+        Some(code) => engine::school_completed(conn, urn, code).await?,
+        None => false,
+    };
+    let applicant = Applicant {
+        role_in_school: taking_part.role_in_school,
+        school_phase: school.phase,
+        school_completed_required,
+    };
+    let mut refusals: Vec<FieldError> = eligibility::refusals(eligibility, &applicant)
+        .into_iter()
+        .map(|(field, reason)| FieldError::new(field, reason))
+        .collect();
+    if school.status != SchoolStatus::Open {
+        refusals.push(FieldError::new("school_urn", "the school is closed"));
+    }
+    if refusals.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::NotEligible(refusals))
+    }
+}
+
+/// Where a new expression of interest stands: a place while places remain (automatic
+/// admission), else the end of the waiting list; pending for review.
+async fn admit(
+    conn: &mut AsyncPgConnection,
+    group: &LockedGroup,
+) -> Result<(EnrolmentStatus, Option<i32>), ApiError> {
+    Ok(match group.fields.admission {
+        Admission::Review => (EnrolmentStatus::Pending, None),
+        Admission::Automatic if has_free_place(group) => (EnrolmentStatus::Accepted, None),
+        Admission::Automatic => (
+            EnrolmentStatus::Waitlisted,
+            Some(engine::next_waitlist_position(conn, group.id).await?),
+        ),
+    })
+}
+
+fn has_free_place(group: &LockedGroup) -> bool {
+    group
+        .fields
+        .capacity
+        .is_some_and(|capacity| group.facts.accepted_count < capacity)
+}
+
+/// Records the group's new count of places taken: its status follows (`full` when the last
+/// place goes, `open` again when one frees) and partner sites hear of it.
+async fn places_changed(
+    conn: &AsyncPgConnection,
+    group: &LockedGroup,
+    accepted: i32,
+) -> Result<(), ApiError> {
+    let facts = GroupFacts {
+        accepted_count: accepted,
+        ..group.facts.clone()
+    };
+    let status = lifecycle::after_places_change(&facts);
+    let places_left = lifecycle::places_left(group.fields.capacity, accepted);
+    tokio::try_join!(
+        engine::set_places(conn, group.id, accepted, status),
+        group_writes::record_event(
+            conn,
+            group.id,
+            lifecycle::event_kind(group.facts.status, status),
+            serde_json::json!({"status": status, "places_left": places_left}),
+        ),
+    )?;
+    Ok(())
+}
+
+async fn view(conn: &mut AsyncPgConnection, id: uuid::Uuid) -> Result<Enrolment, ApiError> {
+    enrolments::find(conn, id)
+        .await?
+        .map(Enrolment::from)
+        .ok_or_else(|| ApiError::not_found(format!("Enrolment {id}")))
+}
+
+/// The group of an enrolment, locked, once `caller` may see the enrolment (404 otherwise)
+/// and do what `allowed` says (403).
+async fn authorise_on_enrolment(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    id: uuid::Uuid,
+    allowed: impl FnOnce(&EnrolmentScope) -> bool,
+    refusal: &'static str,
+) -> Result<LockedGroup, ApiError> {
+    let what = format!("Enrolment {id}");
+    let (group_id, participant_id) = engine::group_of(conn, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(&what))?;
+    // Who may act needs no lock: read beside it (pipelined).
+    let (group, scope) = tokio::try_join!(
+        group_writes::lock(conn, group_id),
+        work_groups::scope(conn, group_id)
+    )?;
+    let (Some(group), Some(scope)) = (group, scope) else {
+        return Err(ApiError::not_found(&what));
+    };
+    let scope = EnrolmentScope {
+        participant_id,
+        work_group: WorkGroupScope::from(scope),
+    };
+    authorize(caller, &Action::SeeEnrolment(&scope))
+        .map_err(|refusal| refusal.into_error(&what))?;
+    if !allowed(&scope) {
+        return Err(ApiError::Forbidden(refusal.into()));
+    }
+    Ok(group)
+}
+
+/// The enrolment, locked (after its group, as every engine write locks), while its group is
+/// neither completed nor cancelled (409).
+async fn lock_changeable(
+    conn: &mut AsyncPgConnection,
+    group: &LockedGroup,
+    id: uuid::Uuid,
+) -> Result<LockedEnrolment, ApiError> {
+    if matches!(
+        group.facts.status,
+        WorkGroupStatus::Completed | WorkGroupStatus::Cancelled
+    ) {
+        return Err(ApiError::Conflict(format!(
+            "The work group is {}: its enrolments no longer change.",
+            group.facts.status.as_str()
+        )));
+    }
+    Ok(engine::lock(conn, id).await?)
+}
+
+/// A decision of the group's staff on an enrolment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Decision {
+    Accept,
+    Decline,
+    Waitlist,
+}
+
+impl Decision {
+    fn verb(self) -> &'static str {
+        match self {
+            Self::Accept => "accepted",
+            Self::Decline => "declined",
+            Self::Waitlist => "waitlisted",
+        }
+    }
+}
+
+/// Applies a staff decision under the group's lock, with the reason `reason` gives from the
+/// body; audited.
+async fn decide<T: Body + Send>(
+    pool: &DbPool,
+    caller: &Caller,
+    path: &str,
+    write: &Write<T>,
+    decision: Decision,
+    reason: impl FnOnce(T) -> Result<Option<String>, ApiError> + Send,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_path("id", path, uuid)?;
+    let mut conn = pool.get().await?;
+    write
+        .run(
+            &mut conn,
+            caller,
+            async |conn| {
+                authorise_on_enrolment(
+                    conn,
+                    caller,
+                    id,
+                    |scope| authorize(caller, &Action::DecideEnrolments(&scope.work_group)).is_ok(),
+                    "Only the group's leads, its hub's managers and national admins decide enrolments.",
+                )
+                .await
+            },
+            async |conn, group, body| {
+                let reason = reason(body)?;
+                let enrolment = lock_changeable(conn, &group, id).await?;
+                apply_decision(conn, caller, &group, &enrolment, decision, reason).await
+            },
+        )
+        .await
+}
+
+/// A staff decision on a locked enrolment of a locked group; audited.
+async fn apply_decision(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    group: &LockedGroup,
+    enrolment: &LockedEnrolment,
+    decision: Decision,
+    reason: Option<String>,
+) -> Result<Answer, ApiError> {
+    let id = enrolment.id;
+    let before = enrolment.status;
+    let movable = match decision {
+        Decision::Accept | Decision::Decline => {
+            matches!(
+                before,
+                EnrolmentStatus::Pending | EnrolmentStatus::Waitlisted
+            )
+        }
+        Decision::Waitlist => before == EnrolmentStatus::Pending,
+    };
+    if !movable {
+        return Err(ApiError::Conflict(format!(
+            "An enrolment that is {} cannot be {}.",
+            before.as_str(),
+            decision.verb()
+        )));
+    }
+    match decision {
+        Decision::Accept => {
+            if !has_free_place(group) {
+                return Err(ApiError::Conflict(
+                    "The work group is full: no place is free to accept this enrolment.".into(),
+                ));
+            }
+            leave_waitlist(conn, enrolment).await?;
+            move_to(
+                conn,
+                enrolment,
+                EnrolmentStatus::Accepted,
+                None,
+                None,
+                Some(caller.id),
+            )
+            .await?;
+            places_changed(conn, group, group.facts.accepted_count + 1).await?;
+        }
+        Decision::Decline => {
+            leave_waitlist(conn, enrolment).await?;
+            move_to(
+                conn,
+                enrolment,
+                EnrolmentStatus::Declined,
+                None,
+                reason.as_deref(),
+                Some(caller.id),
+            )
+            .await?;
+        }
+        Decision::Waitlist => {
+            let position = engine::next_waitlist_position(conn, group.id).await?;
+            move_to(
+                conn,
+                enrolment,
+                EnrolmentStatus::Waitlisted,
+                Some(position),
+                None,
+                Some(caller.id),
+            )
+            .await?;
+        }
+    }
+    audit::record(
+        conn,
+        Some(caller.id),
+        &format!("enrolment.{}", decision.verb()),
+        "enrolment",
+        &id.to_string(),
+        serde_json::json!({"before": before, "after": decision.verb(), "reason": reason}),
+    )
+    .await?;
+    Answer::ok(&view(conn, id).await?)
+}
+
+async fn move_to(
+    conn: &mut AsyncPgConnection,
+    enrolment: &LockedEnrolment,
+    status: EnrolmentStatus,
+    waitlist_position: Option<i32>,
+    status_reason: Option<&str>,
+    decided_by: Option<uuid::Uuid>,
+) -> Result<(), ApiError> {
+    engine::apply(
+        conn,
+        enrolment.id,
+        &Move {
+            status,
+            waitlist_position,
+            status_reason,
+            decided_by,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Closes up the waiting list behind a waitlisted enrolment that moves off it.
+async fn leave_waitlist(
+    conn: &mut AsyncPgConnection,
+    enrolment: &LockedEnrolment,
+) -> Result<(), ApiError> {
+    if let Some(position) = enrolment.waitlist_position {
+        engine::close_up_waitlist(conn, enrolment.work_group_id, position).await?;
+    }
+    Ok(())
+}
+
+/// Accept an enrolment
+///
+/// Gives a pending or waitlisted enrolment a place, for the group's leads, its hub's
+/// managers and national admins. A full group answers 409: nobody is ever accepted beyond
+/// its capacity. The waiting list closes up behind a waitlisted enrolment.
+#[utoipa::path(
+    tag = TAG,
+    params(("id" = uuid::Uuid, Path, description = "The enrolment's id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The enrolment, accepted", body = Enrolment),
+        crate::http::problems::ProtectedActionErrors,
+    )
+)]
+#[post("/enrolments/{id}/accept")]
+pub async fn accept_enrolment(
+    caller: Caller,
+    path: web::Path<String>,
+    write: Write,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    decide(&pool, &caller, &path, &write, Decision::Accept, |_| {
+        Ok(None)
+    })
+    .await
+}
+
+/// Decline an enrolment
+///
+/// Declines a pending or waitlisted enrolment with a reason the participant will see, for
+/// the group's leads, its hub's managers and national admins.
+#[utoipa::path(
+    tag = TAG,
+    params(("id" = uuid::Uuid, Path, description = "The enrolment's id")),
+    request_body = Reason,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The enrolment, declined", body = Enrolment),
+        crate::http::problems::ProtectedActionErrors,
+    )
+)]
+#[post("/enrolments/{id}/decline")]
+pub async fn decline_enrolment(
+    caller: Caller,
+    path: web::Path<String>,
+    write: Write<Reason>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    let reason = |body| reason_of(body).map(Some);
+    decide(&pool, &caller, &path, &write, Decision::Decline, reason).await
+}
+
+/// Put an enrolment on the waiting list
+///
+/// Moves a pending enrolment to the end of the group's waiting list, for the group's leads,
+/// its hub's managers and national admins.
+#[utoipa::path(
+    tag = TAG,
+    params(("id" = uuid::Uuid, Path, description = "The enrolment's id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The enrolment, waitlisted with its position", body = Enrolment),
+        crate::http::problems::ProtectedActionErrors,
+    )
+)]
+#[post("/enrolments/{id}/waitlist")]
+pub async fn waitlist_enrolment(
+    caller: Caller,
+    path: web::Path<String>,
+    write: Write,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    decide(&pool, &caller, &path, &write, Decision::Waitlist, |_| {
+        Ok(None)
+    })
+    .await
+}
+
+fn reason_of(body: Reason) -> Result<String, ApiError> {
+    let mut errors = FieldErrors::default();
+    let reason = errors.parse("reason", Some(body.reason), non_empty);
+    errors.into_result()?;
+    Ok(reason.expect("parsed"))
+}
+
+/// Withdraw an enrolment
+///
+/// For the participant, or the group's staff, with a reason. In the same transaction a place
+/// held is freed and given to the first on the waiting list (who is accepted; positions
+/// close up), and a withdrawal after the London date the project's notice days before the
+/// next session's London date leaves the school owing the project's fee for a late
+/// withdrawal (on that date, at any hour, it is free).
+#[utoipa::path(
+    tag = TAG,
+    params(("id" = uuid::Uuid, Path, description = "The enrolment's id")),
+    request_body = Reason,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The enrolment, withdrawn", body = Enrolment),
+        crate::http::problems::ProtectedActionErrors,
+    )
+)]
+#[post("/enrolments/{id}/withdraw")]
+pub async fn withdraw_enrolment(
+    caller: Caller,
+    path: web::Path<String>,
+    write: Write<Reason>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_path("id", &path, uuid)?;
+    let mut conn = pool.get().await?;
+    write
+        .run(
+            &mut conn,
+            &caller,
+            async |conn| {
+                authorise_on_enrolment(
+                    conn,
+                    &caller,
+                    id,
+                    |scope| {
+                        authorize(&caller, &Action::ActOnOwnEnrolment(scope)).is_ok()
+                            || authorize(&caller, &Action::DecideEnrolments(&scope.work_group))
+                                .is_ok()
+                    },
+                    "Only the participant and the group's staff withdraw an enrolment.",
+                )
+                .await
+            },
+            async |conn, group, body| {
+                let reason = reason_of(body)?;
+                let enrolment = lock_changeable(conn, &group, id).await?;
+                let before = enrolment.status;
+                if !matches!(
+                    before,
+                    EnrolmentStatus::Pending
+                        | EnrolmentStatus::Accepted
+                        | EnrolmentStatus::Waitlisted
+                ) {
+                    return Err(ApiError::Conflict(format!(
+                        "An enrolment that is {} cannot be withdrawn.",
+                        before.as_str()
+                    )));
+                }
+                leave_waitlist(conn, &enrolment).await?;
+                let decided_by = (caller.id != enrolment.participant_id).then_some(caller.id);
+                move_to(
+                    conn,
+                    &enrolment,
+                    EnrolmentStatus::Withdrawn,
+                    None,
+                    Some(&reason),
+                    decided_by,
+                )
+                .await?;
+                let mut promoted = None;
+                if before == EnrolmentStatus::Accepted {
+                    charge_late_withdrawal(conn, &group, &enrolment).await?;
+                    promoted = promote_first_waitlisted(conn, &group).await?;
+                }
+                audit::record(
+                    conn,
+                    Some(caller.id),
+                    "enrolment.withdrawn",
+                    "enrolment",
+                    &id.to_string(),
+                    serde_json::json!({"before": before, "reason": reason, "promoted": promoted}),
+                )
+                .await?;
+                Answer::ok(&view(conn, id).await?)
+            },
+        )
+        .await
+}
+
+/// Gives a freed place to the first on the waiting list (FIFO), or frees it when nobody
+/// waits; the id of the enrolment promoted.
+async fn promote_first_waitlisted(
+    conn: &mut AsyncPgConnection,
+    group: &LockedGroup,
+) -> Result<Option<uuid::Uuid>, ApiError> {
+    let Some(next) = engine::first_waitlisted(conn, group.id).await? else {
+        places_changed(conn, group, group.facts.accepted_count - 1).await?;
+        return Ok(None);
+    };
+    leave_waitlist(conn, &next).await?;
+    move_to(conn, &next, EnrolmentStatus::Accepted, None, None, None).await?;
+    audit::record(
+        conn,
+        None,
+        "enrolment.promoted",
+        "enrolment",
+        &next.id.to_string(),
+        serde_json::json!({"before": "waitlisted", "after": "accepted", "position": next.waitlist_position}),
+    )
+    .await?;
+    Ok(Some(next.id))
+}
+
+/// A withdrawal from a place too late for the next session (`domain::fees`: after its last
+/// London day of notice) leaves the school owing the project's fee for that session.
+async fn charge_late_withdrawal(
+    conn: &mut AsyncPgConnection,
+    group: &LockedGroup,
+    enrolment: &LockedEnrolment,
+) -> Result<(), ApiError> {
+    let now = Utc::now();
+    let Some((session_id, starts_at)) = engine::next_session(conn, group.id, now).await? else {
+        return Ok(());
+    };
+    let policy = FeePolicy {
+        fee_pence: group.terms.non_attendance_fee_pence,
+        notice_days: group.terms.cancellation_notice_days,
+    };
+    if let Some(amount_pence) = policy.for_withdrawal(now, Some(starts_at)) {
+        fees::charge(
+            conn,
+            &NewFee {
+                enrolment_id: enrolment.id,
+                session_id,
+                school_urn: enrolment.school_urn.clone(),
+                reason: FeeReason::LateWithdrawal,
+                amount_pence,
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    config
+        .service(express_interest)
+        .service(accept_enrolment)
+        .service(decline_enrolment)
+        .service(waitlist_enrolment)
+        .service(withdraw_enrolment);
+}

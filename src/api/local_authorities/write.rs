@@ -1,0 +1,379 @@
+//! Changing England's local authorities (national admins): adding one, correcting its name,
+//! region, LA number or county, and retiring it. The kind follows from the GSS code; a
+//! district's parent is a current county. An authority is retired only once nothing current
+//! relies on it (a hub's cover, open schools, current districts, a Teaching School Hub's
+//! area): otherwise 409 names what does, to be moved first. A retired authority no longer
+//! changes and cannot be named by new covers, areas or districts.
+
+use actix_web::{HttpResponse, patch, post, web};
+use diesel_async::AsyncPgConnection;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use crate::api::local_authorities::read::LocalAuthority;
+use crate::api::reference_data::Record;
+use crate::auth::{Action, Caller, authorize};
+use crate::db::local_authority_writes::{
+    self as writes, AuthorityUses, LocalAuthorityFields, LockedAuthority,
+};
+use crate::db::{DbPool, local_authorities, lookups};
+use crate::domain::{GssCode, LaKind, LaNumber, Region};
+use crate::error::ApiError;
+use crate::http::extract::paging::FieldErrors;
+use crate::http::parse::{non_empty, parse_path};
+use crate::http::write::{Answer, Write};
+
+const TAG: &str = "Local authorities";
+
+/// A new local authority.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "gss_code": "E09000009", "la_number": "307", "name": "Ealing", "region": "London"
+}))]
+pub struct NewLocalAuthority {
+    /// ONS GSS code; its prefix names the kind.
+    pub gss_code: String,
+    /// DfE three-digit LA number, where it has one.
+    pub la_number: Option<String>,
+    pub name: String,
+    /// The kind the GSS code names; may be left out, and must agree when sent.
+    #[schema(value_type = Option<LaKind>)]
+    pub kind: Option<String>,
+    /// A district's county (GSS code): required for a district, refused for other kinds.
+    pub parent: Option<String>,
+    /// One of England's nine regions, such as `London`.
+    pub region: String,
+}
+
+/// Changes to a local authority; what is left out stays, `null` clears `la_number`. The GSS
+/// code, and so the kind, never changes.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"la_number": "307", "name": "Ealing"}))]
+pub struct LocalAuthorityChanges {
+    #[serde(default, deserialize_with = "crate::http::parse::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub la_number: Option<Option<String>>,
+    pub name: Option<String>,
+    pub region: Option<String>,
+    /// A district's county (GSS code).
+    pub parent: Option<String>,
+}
+
+/// Resolves the authorities `named` (field, code) for a write, locking them so none is retired
+/// meanwhile, and records in `errors` each that is unknown, retired, or of a kind `fits`
+/// refuses (saying why).
+pub(crate) async fn check_authorities(
+    conn: &mut AsyncPgConnection,
+    named: &[(String, GssCode)],
+    fits: impl Fn(LaKind) -> Result<(), String>,
+    errors: &mut FieldErrors,
+) -> Result<(), ApiError> {
+    let codes: Vec<&str> = named.iter().map(|(_, code)| code.as_str()).collect();
+    let facts = lookups::local_authorities_for_write(conn, &codes).await?;
+    for (field, code) in named {
+        match facts.iter().find(|facts| facts.gss_code == code.as_str()) {
+            None => errors.refuse(field, format!("no local authority has the code {code}")),
+            Some(facts) if facts.retired => {
+                errors.refuse(field, format!("local authority {code} is retired"));
+            }
+            Some(facts) => {
+                if let Err(why) = fits(facts.kind) {
+                    errors.refuse(field, format!("{code} {why}"));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Checks `parent` (sent or not) suits an authority of `kind`: a district has a current county,
+/// nothing else has a parent.
+async fn check_parent(
+    conn: &mut AsyncPgConnection,
+    kind: LaKind,
+    parent: Option<&GssCode>,
+    errors: &mut FieldErrors,
+) -> Result<(), ApiError> {
+    match (kind, parent) {
+        (LaKind::District, Some(parent)) => {
+            let named = [("parent".to_owned(), parent.clone())];
+            check_authorities(
+                conn,
+                &named,
+                |kind| match kind {
+                    LaKind::County => Ok(()),
+                    other => Err(format!("is a {other}: a district's parent is a county")),
+                },
+                errors,
+            )
+            .await
+        }
+        (LaKind::District, None) => {
+            errors.refuse(
+                "parent",
+                "is required for a district: the county it sits in",
+            );
+            Ok(())
+        }
+        (other, Some(_)) => {
+            errors.refuse(
+                "parent",
+                format!("does not apply to a {other}: only districts sit in a county"),
+            );
+            Ok(())
+        }
+        (_, None) => Ok(()),
+    }
+}
+
+/// The authority as `GET /local-authorities/{code}` shows it.
+async fn view(conn: &mut AsyncPgConnection, code: &GssCode) -> Result<LocalAuthority, ApiError> {
+    local_authorities::find(conn, code)
+        .await?
+        .map(LocalAuthority::from)
+        .ok_or_else(|| Record::local_authority(code.as_str()).not_found())
+}
+
+/// Locks the authority, so that changes to it and to what names it (a cover, an area, a
+/// district's parent) take turns; 404 when there is none by `code`.
+pub(crate) async fn lock_authority(
+    conn: &mut AsyncPgConnection,
+    code: &GssCode,
+) -> Result<LockedAuthority, ApiError> {
+    writes::lock(conn, code)
+        .await?
+        .ok_or_else(|| Record::local_authority(code.as_str()).not_found())
+}
+
+/// Create a local authority
+///
+/// Adds a local authority of England, for national admins. Its kind follows from the GSS code
+/// (`E06` unitary, `E07` district, `E08` metropolitan, `E09` London borough, `E10` county); a
+/// district names its county as `parent`. An existing code or LA number answers 409.
+#[utoipa::path(
+    tag = TAG,
+    request_body = NewLocalAuthority,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created", body = LocalAuthority,
+         headers(("Location" = String, description = "The new authority's URL"))),
+        crate::http::problems::ProtectedWriteErrors,
+    )
+)]
+#[post("/local-authorities")]
+pub async fn create_local_authority(
+    caller: Caller,
+    write: Write<NewLocalAuthority>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = pool.get().await?;
+    write
+        .run(
+            &mut conn,
+            &caller,
+            async |_| manage_authorities(&caller),
+            async |conn, (), body| {
+                let mut errors = FieldErrors::default();
+                let code = errors.parse("gss_code", Some(body.gss_code), GssCode::parse);
+                let la_number = errors.parse("la_number", body.la_number, LaNumber::parse);
+                let name = errors.parse("name", Some(body.name), non_empty);
+                let region = errors.parse("region", Some(body.region), Region::parse);
+                let kind = errors.parse("kind", body.kind, LaKind::parse);
+                let parent_sent = body.parent.is_some();
+                let parent = errors.parse("parent", body.parent, GssCode::parse);
+                if let (Some(code), Some(kind)) = (&code, kind)
+                    && code.kind() != kind
+                {
+                    errors.refuse(
+                        "kind",
+                        format!(
+                            "must be {} for the GSS code {code}: its prefix names the kind",
+                            code.kind()
+                        ),
+                    );
+                }
+                // A malformed parent is already named; a missing one is checked here.
+                if let Some(code) = &code
+                    && (parent.is_some() || !parent_sent)
+                {
+                    check_parent(conn, code.kind(), parent.as_ref(), &mut errors).await?;
+                }
+                errors.into_result()?;
+                let code = code.expect("parsed");
+                let fields = LocalAuthorityFields {
+                    la_number: la_number.map(LaNumber::into_inner),
+                    name: name.expect("parsed"),
+                    region: region.expect("parsed").into_inner(),
+                    parent_gss_code: parent.map(GssCode::into_inner),
+                };
+                writes::insert(conn, &code, &fields).await?;
+                let details = serde_json::json!({"kind": code.kind(), "after": fields});
+                Record::local_authority(code.as_str())
+                    .audit(conn, &caller, "created", details)
+                    .await?;
+                let created = view(conn, &code).await?;
+                Answer::created(
+                    format!("/api/v1/local-authorities/{}", created.gss_code),
+                    &created,
+                )
+            },
+        )
+        .await
+}
+
+/// Local authorities are changed by national admins only.
+fn manage_authorities(caller: &Caller) -> Result<(), ApiError> {
+    authorize(caller, &Action::ManageReferenceData)
+        .map_err(|refusal| refusal.into_error("Local authority"))
+}
+
+/// Update a local authority
+///
+/// Corrects a local authority's name, region, LA number or (for a district) county, for
+/// national admins; fields left out stay. A retired authority no longer changes (409). Send
+/// the `ETag` of your copy in `If-Match` to refuse the change (412) if someone changed it since.
+#[utoipa::path(
+    tag = TAG,
+    params(
+        ("code" = String, Path, description = "ONS GSS code", example = "E09000009"),
+        ("If-Match" = Option<String>, Header, description = "The `ETag` the change is based on"),
+    ),
+    request_body = LocalAuthorityChanges,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The changed local authority", body = LocalAuthority),
+        crate::http::problems::ProtectedUpdateErrors,
+    )
+)]
+#[patch("/local-authorities/{code}")]
+pub async fn update_local_authority(
+    caller: Caller,
+    path: web::Path<String>,
+    write: Write<LocalAuthorityChanges>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    let code = parse_path("code", &path, GssCode::parse)?;
+    let record = Record::local_authority(code.as_str());
+    let mut conn = pool.get().await?;
+    write
+        .run(
+            &mut conn,
+            &caller,
+            async |_| manage_authorities(&caller),
+            async |conn, (), changes| {
+                let mut errors = FieldErrors::default();
+                let la_number =
+                    errors.parse_nullable("la_number", changes.la_number, LaNumber::parse);
+                let name = errors.parse("name", changes.name, non_empty);
+                let region = errors.parse("region", changes.region, Region::parse);
+                let parent = errors.parse("parent", changes.parent.clone(), GssCode::parse);
+                let if_match = write.if_match()?;
+                let current = lock_authority(conn, &code).await?;
+                record
+                    .require_changeable(current.retired_at, if_match, async || {
+                        view(conn, &code).await
+                    })
+                    .await?;
+                if parent.is_some() {
+                    check_parent(conn, current.kind, parent.as_ref(), &mut errors).await?;
+                }
+                errors.into_result()?;
+                let before = current.fields;
+                let fields = LocalAuthorityFields {
+                    la_number: la_number.map_or(before.la_number.clone(), |number| {
+                        number.map(LaNumber::into_inner)
+                    }),
+                    name: name.unwrap_or(before.name.clone()),
+                    region: region.map_or(before.region.clone(), Region::into_inner),
+                    parent_gss_code: parent
+                        .map(GssCode::into_inner)
+                        .or(before.parent_gss_code.clone()),
+                };
+                writes::update(conn, &code, &fields).await?;
+                let details = serde_json::json!({"before": before, "after": fields});
+                record.audit(conn, &caller, "updated", details).await?;
+                Answer::ok(&view(conn, &code).await?)
+            },
+        )
+        .await
+}
+
+/// Why an authority cannot be retired yet, one phrase per reason.
+fn still_relied_on(uses: &AuthorityUses) -> Vec<String> {
+    let mut reasons = Vec::new();
+    if let Some(hub) = &uses.covering_hub {
+        reasons.push(format!("the hub {hub} covers it"));
+    }
+    if uses.open_schools > 0 {
+        reasons.push(format!("open schools are in it: {}", uses.open_schools));
+    }
+    if uses.current_districts > 0 {
+        reasons.push(format!(
+            "current districts sit in it: {}",
+            uses.current_districts
+        ));
+    }
+    if let Some(hubs) = &uses.teaching_school_hubs {
+        reasons.push(format!(
+            "the Teaching School Hubs {hubs} have it in their area"
+        ));
+    }
+    reasons
+}
+
+/// Retire a local authority
+///
+/// Marks a local authority as no longer in existence (after a reorganisation, say), for
+/// national admins. It leaves the lists and can no longer be covered, put in an area or be a
+/// county of new districts; `GET` still shows it, with `retired_at`. While anything current
+/// relies on it (a hub covers it, open schools are in it, current districts sit in it, a
+/// current Teaching School Hub's area holds it) the answer is 409 naming each: move those
+/// first. Retiring an authority already retired answers 409 too.
+#[utoipa::path(
+    tag = TAG,
+    params(("code" = String, Path, description = "ONS GSS code", example = "E09000009")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The authority, now retired", body = LocalAuthority),
+        crate::http::problems::ProtectedActionErrors,
+    )
+)]
+#[post("/local-authorities/{code}/retire")]
+pub async fn retire_local_authority(
+    caller: Caller,
+    path: web::Path<String>,
+    write: Write,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    let code = parse_path("code", &path, GssCode::parse)?;
+    let mut conn = pool.get().await?;
+    write
+        .run(
+            &mut conn,
+            &caller,
+            async |_| manage_authorities(&caller),
+            async |conn, (), _| {
+                let record = Record::local_authority(code.as_str());
+                let current = lock_authority(conn, &code).await?;
+                if current.retired_at.is_some() {
+                    return Err(ApiError::Conflict(format!("{record} is already retired.")));
+                }
+                let reasons = still_relied_on(&writes::uses(conn, &code).await?);
+                record.refuse_while_relied_on(&reasons, "Move these elsewhere")?;
+                writes::retire(conn, &code).await?;
+                let details = serde_json::json!({"before": current.fields});
+                record.audit(conn, &caller, "retired", details).await?;
+                Answer::ok(&view(conn, &code).await?)
+            },
+        )
+        .await
+}
+
+pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    config
+        .service(create_local_authority)
+        .service(update_local_authority)
+        .service(retire_local_authority);
+}

@@ -1,0 +1,191 @@
+//! `/me`: the caller's own account, and the changes a person may make to it themselves.
+
+use actix_web::{HttpResponse, get, patch, web};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::accounts::resolve_school;
+use crate::api::partners::PartnerClient;
+use crate::api::users::User;
+use crate::auth::{Auth, Caller, CallerKind};
+use crate::db::users::{self as queries, AccountScope};
+use crate::db::{DbPool, audit, partner_clients};
+use crate::domain::{NewPassword, Role, RoleInSchool, Urn};
+use crate::error::ApiError;
+use crate::http::extract::paging::{FieldErrors, NoQueryParameters};
+use crate::http::write::{Answer, Write};
+
+const TAG: &str = "Account";
+
+/// The caller: a person's account, or a partner integration's credentials.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Me {
+    User(User),
+    PartnerClient(PartnerClient),
+}
+
+/// Changes a person may make to their own account. A new password needs the current one.
+/// Participants may also move school or change their role in it. Role, hub and status
+/// are not fields here: only an admin changes them, through `/users`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Alex Teacher"}))]
+pub struct MyChanges {
+    pub name: Option<String>,
+    /// 12 to 128 characters. It ends every session of the account, this one included:
+    /// sign in again with the new password.
+    #[schema(format = Password)]
+    pub password: Option<String>,
+    /// Required with `password`.
+    #[schema(format = Password)]
+    pub current_password: Option<String>,
+    /// Participants only: the URN of their (open) school.
+    pub school_urn: Option<String>,
+    /// Participants only.
+    pub role_in_school: Option<RoleInSchool>,
+}
+
+/// Who am I
+///
+/// The caller as the server knows them now: for a person, their account (role, hub,
+/// school or Teaching School Hub); for a partner integration, its credentials.
+#[utoipa::path(
+    tag = TAG,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The caller", body = Me, headers(("ETag" = String))),
+        (status = 304, description = "Not modified since the `If-None-Match` tag"),
+        (status = 400, response = crate::http::problems::BadRequest),
+        (status = 401, response = crate::http::problems::Unauthorized),
+        (status = 503, response = crate::http::problems::Unavailable),
+    )
+)]
+#[get("/me")]
+pub async fn get_me(
+    caller: Caller,
+    _: NoQueryParameters,
+    pool: web::Data<DbPool>,
+) -> Result<web::Json<Me>, ApiError> {
+    let mut conn = pool.get().await?;
+    let me = match caller.kind {
+        CallerKind::User => queries::find(&mut conn, AccountScope::Everyone, caller.id, false)
+            .await?
+            .map(|row| Me::User(row.into())),
+        CallerKind::PartnerClient => partner_clients::find(&mut conn, caller.id)
+            .await?
+            .map(|row| Me::PartnerClient(row.into())),
+    };
+    Ok(web::Json(me.ok_or_else(|| {
+        ApiError::Unauthorized("The account no longer exists.".into())
+    })?))
+}
+
+/// Update my account
+///
+/// Changes the caller's own name or password (with the current password; every session
+/// then ends, this one included), and for participants their school and role in it. Fields not listed are refused (400), so
+/// `role`, `hub` or `disabled` can never be set this way.
+#[utoipa::path(
+    tag = TAG,
+    request_body = MyChanges,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The changed account", body = User),
+        crate::http::problems::ProtectedSelfUpdateErrors,
+    )
+)]
+#[patch("/me")]
+pub async fn update_me(
+    caller: Caller,
+    write: Write<MyChanges>,
+    auth: web::Data<Auth>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = pool.get().await?;
+    write
+        .run(
+            &mut conn,
+            &caller,
+            async |_| {
+                if caller.kind == CallerKind::PartnerClient {
+                    return Err(ApiError::Forbidden(
+                        "Partner credentials have no account to change; admins manage them at /partners."
+                            .into(),
+                    ));
+                }
+                let changes = write.body()?;
+                let moves_school = changes.school_urn.is_some() || changes.role_in_school.is_some();
+                if moves_school && caller.role != Role::Participant {
+                    return Err(ApiError::Forbidden(
+                        "Only participants have a school and a role in it.".into(),
+                    ));
+                }
+                Ok(())
+            },
+            async |conn, (), changes| {
+                let mut errors = FieldErrors::default();
+                let name = errors.parse("name", changes.name, crate::http::parse::non_empty);
+                let password = errors.parse("password", changes.password, NewPassword::parse);
+                let school = errors.parse("school_urn", changes.school_urn, Urn::parse);
+                let current_password = errors.parse(
+                    "current_password",
+                    changes.current_password.clone(),
+                    crate::api::auth::secret,
+                );
+                if password.is_some() && changes.current_password.is_none() {
+                    errors.refuse("current_password", "is required to set a new password");
+                }
+                errors.into_result()?;
+                let new_password_hash = match (password, current_password) {
+                    (Some(password), Some(current)) => {
+                        let stored = queries::password_hash(conn, caller.id).await?;
+                        if !auth.passwords.verify(current, stored).await? {
+                            return Err(ApiError::unprocessable("current_password", "is wrong"));
+                        }
+                        Some(auth.passwords.hash(password.expose().to_owned()).await?)
+                    }
+                    _ => None,
+                };
+                let school_urn = match &school {
+                    Some(urn) => Some(resolve_school(conn, urn).await?),
+                    None => None,
+                };
+                let current = queries::find(conn, AccountScope::Everyone, caller.id, true)
+                    .await?
+                    .ok_or_else(|| ApiError::Unauthorized("The account no longer exists.".into()))?;
+                let mut fields = current.fields();
+                if let Some(name) = name {
+                    fields.name = name;
+                }
+                if let Some(urn) = school_urn {
+                    fields.school_urn = Some(urn);
+                }
+                if let Some(role_in_school) = changes.role_in_school {
+                    fields.role_in_school = Some(role_in_school);
+                }
+                queries::update(conn, &current, &fields).await?;
+                if let Some(hash) = &new_password_hash {
+                    queries::set_password(conn, caller.id, hash).await?;
+                }
+                audit::record(
+                    conn,
+                    Some(caller.id),
+                    "user.updated_own",
+                    "user",
+                    &caller.id.to_string(),
+                    serde_json::json!({"password": new_password_hash.is_some(), "school": fields.school_urn}),
+                )
+                .await?;
+                let row = queries::find(conn, AccountScope::Everyone, caller.id, false)
+                    .await?
+                    .ok_or_else(|| ApiError::Unauthorized("The account no longer exists.".into()))?;
+                Answer::ok(&User::from(row))
+            },
+        )
+        .await
+}
+
+pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    config.service(get_me).service(update_me);
+}

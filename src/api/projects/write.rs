@@ -1,0 +1,606 @@
+//! Running the catalogue of projects: national admins create Network Collaborative Projects
+//! and change them. Eligibility and pathway rules are in `domain::pathway`; what can no
+//! longer change once work groups deliver a project answers 409 naming the rule. Every change
+//! is audited with the project as it was and as it became.
+
+use actix_web::{HttpResponse, patch, post, web};
+use diesel_async::AsyncPgConnection;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use crate::api::projects::read::Project;
+use crate::auth::{Action, Caller, authorize};
+use crate::db::project_writes::{self as writes, ProjectFields};
+use crate::db::{DbPool, audit, projects as reads};
+use crate::domain::{
+    AcademicYear, ParseError, ProgrammePhase, ProjectCode, ProjectKind, RoleInSchool, SchoolPhase,
+    pathway,
+};
+use crate::error::{ApiError, FieldError};
+use crate::http::extract::paging::FieldErrors;
+use crate::http::middleware::etag::require_current;
+use crate::http::parse::{non_empty, nullable, parse_path, set_if_sent, text_up_to};
+use crate::http::write::{Answer, Write};
+
+const TAG: &str = "Projects";
+/// Outlines and expectations run to a few paragraphs.
+pub const MAX_TEXT_CHARS: usize = 10_000;
+const MAX_NOTICE_DAYS: i64 = 365;
+/// The longest a session may be, in London calendar days (the schema allows 1 to 7).
+const MAX_SESSION_DAYS: i16 = 7;
+
+/// Who may take part. In a change, what is left out stays, and `requires_completed: null`
+/// clears it.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EligibilityInput {
+    /// Roles in school that may take part; empty when any may.
+    #[schema(value_type = Option<Vec<RoleInSchool>>, max_items = 7)]
+    pub roles_allowed: Option<Vec<String>>,
+    /// Roles in school that may not; none of them may also be allowed.
+    #[schema(value_type = Option<Vec<RoleInSchool>>, max_items = 7)]
+    pub roles_excluded: Option<Vec<String>>,
+    /// GIAS phases of the schools it is for; empty when any.
+    #[schema(value_type = Option<Vec<SchoolPhase>>, max_items = 8)]
+    pub school_phases: Option<Vec<String>>,
+    /// The code of a project of an earlier academic year that participants must have
+    /// completed first.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, example = json!(null))]
+    pub requires_completed: Option<Option<String>>,
+}
+
+/// A new Network Collaborative Project. Amounts are integer pence (GBP); left out, they are 0.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "code": "NCP21-15", "kind": "national", "title": "Secondary Subject Leadership",
+    "academic_year": "2021/22", "phases": ["secondary"],
+    "outline": "This new project offers focused support to secondary heads of department/subject leaders, to enable them to better understand and implement teaching for mastery approaches across their department.",
+    "eligibility": {"roles_allowed": ["head_of_department"], "roles_excluded": ["prospective_head_of_department"],
+                    "school_phases": ["secondary", "all_through"], "requires_completed": null},
+    "length": "the equivalent of three days", "cost_pence": 0,
+    "non_attendance_fee_pence": 7500, "cancellation_notice_days": 7, "session_days": 1,
+    "participation_min_percent": null,
+    "expectations": "Participants and their schools must be able to commit to the full academic year's programme.",
+    "follows": null
+}))]
+pub struct NewProject {
+    /// Unique, such as NCP21-15; the key in `/projects/{code}`, never changed.
+    #[schema(pattern = "^[A-Z]{2,8}[0-9]{2}-[0-9]{1,3}$")]
+    pub code: String,
+    #[schema(value_type = ProjectKind)]
+    pub kind: String,
+    pub title: String,
+    /// Such as 2021/22.
+    pub academic_year: String,
+    /// The programme phases it serves: at least one.
+    #[schema(value_type = Vec<ProgrammePhase>, min_items = 1, max_items = 4)]
+    pub phases: Vec<String>,
+    pub outline: Option<String>,
+    pub eligibility: Option<EligibilityInput>,
+    /// How long it runs, in words.
+    pub length: Option<String>,
+    /// Cost to a school in pence; 0 when fully funded.
+    pub cost_pence: Option<i64>,
+    /// Charged per session missed without due notice, in pence.
+    pub non_attendance_fee_pence: Option<i64>,
+    /// London calendar days of notice (0 to 365): apologies or a withdrawal on or before the
+    /// London date this many days before a session's London date are free, later ones are
+    /// charged.
+    pub cancellation_notice_days: Option<i64>,
+    /// How many calendar days (in London) one session may span, 1 to 7; left out, 1: a
+    /// session starts and ends on the same day.
+    pub session_days: Option<i64>,
+    /// The share of a group's sessions (1 to 100 percent) a participant must attend to
+    /// complete; left out or `null`: present at one session at least.
+    pub participation_min_percent: Option<i64>,
+    pub expectations: Option<String>,
+    /// The code of the project, of an earlier academic year, this one continues.
+    pub follows: Option<String>,
+}
+
+/// Changes to a project; what is left out stays, and `null` clears `length`, `follows` or
+/// `eligibility.requires_completed`. The code never changes.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"non_attendance_fee_pence": 8000, "eligibility": {"school_phases": ["secondary", "all_through", "middle_deemed_secondary"]}}))]
+pub struct ProjectChanges {
+    #[schema(value_type = Option<ProjectKind>)]
+    pub kind: Option<String>,
+    pub title: Option<String>,
+    /// Fixed once work groups deliver the project.
+    pub academic_year: Option<String>,
+    /// A phase a work group of the project serves stays; at least one.
+    #[schema(value_type = Option<Vec<ProgrammePhase>>, min_items = 1, max_items = 4)]
+    pub phases: Option<Vec<String>>,
+    pub outline: Option<String>,
+    pub eligibility: Option<EligibilityInput>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub length: Option<Option<String>>,
+    pub cost_pence: Option<i64>,
+    pub non_attendance_fee_pence: Option<i64>,
+    pub cancellation_notice_days: Option<i64>,
+    /// Sessions already planned keep their times.
+    pub session_days: Option<i64>,
+    /// `null` restores the default rule: present at one session at least.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<i64>)]
+    pub participation_min_percent: Option<Option<i64>>,
+    pub expectations: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub follows: Option<Option<String>>,
+}
+
+impl NewProject {
+    /// The code, and every other field as a change that sets it.
+    fn split(self) -> (String, ProjectChanges) {
+        let changes = ProjectChanges {
+            kind: Some(self.kind),
+            title: Some(self.title),
+            academic_year: Some(self.academic_year),
+            phases: Some(self.phases),
+            outline: self.outline,
+            eligibility: self.eligibility,
+            length: self.length.map(Some),
+            cost_pence: self.cost_pence,
+            non_attendance_fee_pence: self.non_attendance_fee_pence,
+            cancellation_notice_days: self.cancellation_notice_days,
+            session_days: self.session_days,
+            participation_min_percent: self.participation_min_percent.map(Some),
+            expectations: self.expectations,
+            follows: self.follows.map(Some),
+        };
+        (self.code, changes)
+    }
+}
+
+/// Money is integer pence, from 0 up to what the column holds.
+fn pence(amount: i64) -> Result<i32, ParseError> {
+    i32::try_from(amount)
+        .ok()
+        .filter(|pence| *pence >= 0)
+        .ok_or_else(|| ParseError("must be a whole number of pence, 0 or more".into()))
+}
+
+fn notice_days(days: i64) -> Result<i32, ParseError> {
+    if (0..=MAX_NOTICE_DAYS).contains(&days) {
+        Ok(i32::try_from(days).expect("within 0 to 365"))
+    } else {
+        Err(ParseError(format!(
+            "must be between 0 and {MAX_NOTICE_DAYS} days"
+        )))
+    }
+}
+
+fn session_days(days: i64) -> Result<i16, ParseError> {
+    i16::try_from(days)
+        .ok()
+        .filter(|days| (1..=MAX_SESSION_DAYS).contains(days))
+        .ok_or_else(|| ParseError(format!("must be between 1 and {MAX_SESSION_DAYS} days")))
+}
+
+fn percent(share: i64) -> Result<i16, ParseError> {
+    i16::try_from(share)
+        .ok()
+        .filter(|share| (1..=100).contains(share))
+        .ok_or_else(|| ParseError("must be between 1 and 100 percent".into()))
+}
+
+fn some_phases(
+    phases: Vec<ProgrammePhase>,
+    errors: &mut FieldErrors,
+) -> Option<Vec<ProgrammePhase>> {
+    if phases.is_empty() {
+        errors.push("phases", "must name at least one programme phase");
+        return None;
+    }
+    Some(phases)
+}
+
+/// What a body sets, parsed: `None` where it sets nothing.
+#[derive(Debug, Default)]
+struct Parsed {
+    kind: Option<ProjectKind>,
+    title: Option<String>,
+    academic_year: Option<AcademicYear>,
+    phases: Option<Vec<ProgrammePhase>>,
+    outline: Option<String>,
+    roles_allowed: Option<Vec<RoleInSchool>>,
+    roles_excluded: Option<Vec<RoleInSchool>>,
+    school_phases: Option<Vec<SchoolPhase>>,
+    requires_completed: Option<Option<String>>,
+    length: Option<Option<String>>,
+    cost_pence: Option<i32>,
+    non_attendance_fee_pence: Option<i32>,
+    cancellation_notice_days: Option<i32>,
+    session_days: Option<i16>,
+    participation_min_percent: Option<Option<i16>>,
+    expectations: Option<String>,
+    follows: Option<Option<String>>,
+}
+
+impl Parsed {
+    /// Parses every field sent, recording each bad one in `errors`.
+    fn parse(changes: ProjectChanges, errors: &mut FieldErrors) -> Self {
+        let text = text_up_to(MAX_TEXT_CHARS);
+        let code = |text: &str| ProjectCode::parse(text).map(ProjectCode::into_inner);
+        let eligibility = changes.eligibility.unwrap_or_default();
+        let roles = RoleInSchool::ALL.len();
+        Self {
+            kind: errors.parse("kind", changes.kind, ProjectKind::parse),
+            title: errors.parse("title", changes.title, non_empty),
+            academic_year: errors.parse(
+                "academic_year",
+                changes.academic_year,
+                AcademicYear::parse,
+            ),
+            phases: errors
+                .parse_each(
+                    "phases",
+                    changes.phases,
+                    ProgrammePhase::ALL.len(),
+                    ProgrammePhase::parse,
+                )
+                .and_then(|phases| some_phases(phases, errors)),
+            outline: errors.parse("outline", changes.outline, &text),
+            roles_allowed: errors.parse_each(
+                "eligibility.roles_allowed",
+                eligibility.roles_allowed,
+                roles,
+                RoleInSchool::parse,
+            ),
+            roles_excluded: errors.parse_each(
+                "eligibility.roles_excluded",
+                eligibility.roles_excluded,
+                roles,
+                RoleInSchool::parse,
+            ),
+            school_phases: errors.parse_each(
+                "eligibility.school_phases",
+                eligibility.school_phases,
+                SchoolPhase::ALL.len(),
+                SchoolPhase::parse,
+            ),
+            requires_completed: eligibility
+                .requires_completed
+                .map(|required| errors.parse("eligibility.requires_completed", required, code)),
+            length: changes
+                .length
+                .map(|length| errors.parse("length", length, non_empty)),
+            cost_pence: errors.check("cost_pence", changes.cost_pence, pence),
+            non_attendance_fee_pence: errors.check(
+                "non_attendance_fee_pence",
+                changes.non_attendance_fee_pence,
+                pence,
+            ),
+            cancellation_notice_days: errors.check(
+                "cancellation_notice_days",
+                changes.cancellation_notice_days,
+                notice_days,
+            ),
+            session_days: errors.check("session_days", changes.session_days, session_days),
+            participation_min_percent: changes.participation_min_percent.map(|share| {
+                share.and_then(|share| {
+                    errors.check("participation_min_percent", Some(share), percent)
+                })
+            }),
+            expectations: errors.parse("expectations", changes.expectations, &text),
+            follows: changes
+                .follows
+                .map(|follows| errors.parse("follows", follows, code)),
+        }
+    }
+
+    /// A new project's fields (`kind`, `title`, `academic_year` and `phases` parsed), with no
+    /// reference resolved yet.
+    fn into_new_fields(self) -> (ProjectFields, References) {
+        let references = References {
+            requires_completed: self.requires_completed.flatten(),
+            follows: self.follows.flatten(),
+        };
+        let fields = ProjectFields {
+            kind: self.kind.expect("parsed"),
+            title: self.title.expect("parsed"),
+            academic_year: self.academic_year.expect("parsed").into_inner(),
+            phases: self.phases.expect("parsed"),
+            outline: self.outline.unwrap_or_default(),
+            roles_allowed: self.roles_allowed.unwrap_or_default(),
+            roles_excluded: self.roles_excluded.unwrap_or_default(),
+            school_phases: self.school_phases.unwrap_or_default(),
+            requires_completed_id: None,
+            length: self.length.flatten(),
+            cost_pence: self.cost_pence.unwrap_or_default(),
+            non_attendance_fee_pence: self.non_attendance_fee_pence.unwrap_or_default(),
+            cancellation_notice_days: self.cancellation_notice_days.unwrap_or_default(),
+            session_days: self.session_days.unwrap_or(1),
+            participation_min_percent: self.participation_min_percent.flatten(),
+            expectations: self.expectations.unwrap_or_default(),
+            follows_id: None,
+        };
+        (fields, references)
+    }
+
+    /// Sets what was sent on `fields` and `references`.
+    fn apply_to(self, fields: &mut ProjectFields, references: &mut References) {
+        set_if_sent(&mut fields.kind, self.kind);
+        set_if_sent(&mut fields.title, self.title);
+        set_if_sent(
+            &mut fields.academic_year,
+            self.academic_year.map(AcademicYear::into_inner),
+        );
+        set_if_sent(&mut fields.phases, self.phases);
+        set_if_sent(&mut fields.outline, self.outline);
+        set_if_sent(&mut fields.roles_allowed, self.roles_allowed);
+        set_if_sent(&mut fields.roles_excluded, self.roles_excluded);
+        set_if_sent(&mut fields.school_phases, self.school_phases);
+        set_if_sent(&mut fields.length, self.length);
+        set_if_sent(&mut fields.cost_pence, self.cost_pence);
+        set_if_sent(
+            &mut fields.non_attendance_fee_pence,
+            self.non_attendance_fee_pence,
+        );
+        set_if_sent(
+            &mut fields.cancellation_notice_days,
+            self.cancellation_notice_days,
+        );
+        set_if_sent(&mut fields.session_days, self.session_days);
+        set_if_sent(
+            &mut fields.participation_min_percent,
+            self.participation_min_percent,
+        );
+        set_if_sent(&mut fields.expectations, self.expectations);
+        set_if_sent(&mut references.requires_completed, self.requires_completed);
+        set_if_sent(&mut references.follows, self.follows);
+    }
+}
+
+/// The projects a project refers to, by code.
+#[derive(Debug, Default)]
+struct References {
+    requires_completed: Option<String>,
+    follows: Option<String>,
+}
+
+/// Checks the rules a project keeps with others (every broken one named at once) and sets
+/// the ids of the projects it refers to. Those are share-locked, so their academic year
+/// cannot change before this write commits.
+async fn check_and_link(
+    conn: &mut AsyncPgConnection,
+    fields: &mut ProjectFields,
+    references: &References,
+) -> Result<(), ApiError> {
+    let mut errors = Vec::new();
+    let both = pathway::roles_in_both(&fields.roles_allowed, &fields.roles_excluded);
+    if !both.is_empty() {
+        let both: Vec<&str> = both.iter().map(|role| role.as_str()).collect();
+        errors.push(FieldError::new(
+            "eligibility.roles_excluded",
+            format!(
+                "must not name a role that is also allowed: {}",
+                both.join(", ")
+            ),
+        ));
+    }
+    let year = AcademicYear::parse(&fields.academic_year).map_err(ApiError::internal)?;
+    let mut link =
+        async |field: &str, code: Option<&String>| -> Result<Option<uuid::Uuid>, ApiError> {
+            let Some(code) = code else { return Ok(None) };
+            let Some((id, referred_year)) = writes::referred(conn, code).await? else {
+                errors.push(FieldError::new(
+                    field,
+                    format!("no project has the code {code}"),
+                ));
+                return Ok(None);
+            };
+            let referred_year = AcademicYear::parse(&referred_year).map_err(ApiError::internal)?;
+            if let Err(error) = pathway::check_earlier(code, &referred_year, &year) {
+                errors.push(FieldError::new(field, error.0));
+            }
+            Ok(Some(id))
+        };
+    fields.requires_completed_id = link(
+        "eligibility.requires_completed",
+        references.requires_completed.as_ref(),
+    )
+    .await?;
+    fields.follows_id = link("follows", references.follows.as_ref()).await?;
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Unprocessable(errors))
+    }
+}
+
+/// What can no longer change once work groups deliver the project, or once later projects
+/// require or follow it: each broken rule answers 409.
+async fn check_dependants(
+    conn: &mut AsyncPgConnection,
+    id: uuid::Uuid,
+    before: &ProjectFields,
+    after: &ProjectFields,
+) -> Result<(), ApiError> {
+    let year_changes = before.academic_year != after.academic_year;
+    let phases_dropped: Vec<ProgrammePhase> = before
+        .phases
+        .iter()
+        .filter(|phase| !after.phases.contains(phase))
+        .copied()
+        .collect();
+    if year_changes || !phases_dropped.is_empty() {
+        let groups = writes::work_groups(conn, id).await?;
+        if year_changes && !groups.is_empty() {
+            let codes: Vec<&str> = groups.iter().map(|(code, _)| code.as_str()).collect();
+            return Err(ApiError::Conflict(format!(
+                "Work groups deliver this project in {} ({}): its academic year can no longer change.",
+                before.academic_year,
+                codes.join(", ")
+            )));
+        }
+        if let Some((code, phase)) = groups
+            .iter()
+            .find(|(_, phase)| phases_dropped.contains(phase))
+        {
+            return Err(ApiError::Conflict(format!(
+                "Work group {code} serves the {phase} phase: the project must keep it."
+            )));
+        }
+    }
+    if year_changes {
+        let year = AcademicYear::parse(&after.academic_year).map_err(ApiError::internal)?;
+        for (code, later) in writes::referring(conn, id).await? {
+            let later = AcademicYear::parse(&later).map_err(ApiError::internal)?;
+            if pathway::check_earlier(&code, &year, &later).is_err() {
+                return Err(ApiError::Conflict(format!(
+                    "{code} requires or follows this project and is of {later}: this project's academic year must stay before it."
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The project as `GET /projects/{code}` shows it.
+async fn current(conn: &mut AsyncPgConnection, code: &ProjectCode) -> Result<Project, ApiError> {
+    reads::find(conn, code)
+        .await?
+        .map(Project::from)
+        .ok_or_else(|| ApiError::not_found(format!("Project {code}")))
+}
+
+fn admins_only(caller: &Caller) -> Result<(), ApiError> {
+    authorize(caller, &Action::ManageReferenceData).map_err(|refusal| refusal.into_error("Project"))
+}
+
+/// Create a project
+///
+/// Adds a Network Collaborative Project to the catalogue: for national admins. A role in
+/// school cannot be both allowed and excluded; the project it requires
+/// (`eligibility.requires_completed`) and the one it follows (`follows`) must exist and be
+/// of an earlier academic year, so pathways never loop. A code already in use answers 409.
+#[utoipa::path(
+    tag = TAG,
+    request_body = NewProject,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created", body = Project,
+         headers(("Location" = String, description = "The new project's URL"))),
+        crate::http::problems::ProtectedWriteErrors,
+    )
+)]
+#[post("/projects")]
+pub async fn create_project(
+    caller: Caller,
+    write: Write<NewProject>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = pool.get().await?;
+    write
+        .run(
+            &mut conn,
+            &caller,
+            async |_| admins_only(&caller),
+            async |conn, (), body| {
+                let (code, changes) = body.split();
+                let mut errors = FieldErrors::default();
+                let code = errors.parse("code", Some(code), ProjectCode::parse);
+                let parsed = Parsed::parse(changes, &mut errors);
+                errors.into_result()?;
+                let code = code.expect("parsed");
+                let (mut fields, references) = parsed.into_new_fields();
+                check_and_link(conn, &mut fields, &references).await?;
+                writes::insert(conn, code.as_str(), &fields).await?;
+                let view = current(conn, &code).await?;
+                audit::record(
+                    conn,
+                    Some(caller.id),
+                    "project.created",
+                    "project",
+                    code.as_str(),
+                    serde_json::json!({"after": view}),
+                )
+                .await?;
+                Answer::created(format!("/api/v1/projects/{code}"), &view)
+            },
+        )
+        .await
+}
+
+/// Update a project
+///
+/// Changes a project; fields left out stay, and `null` clears `length`, `follows` or
+/// `eligibility.requires_completed`. For national admins. The rules of creating one apply to
+/// the result. Once work groups deliver the project its academic year is fixed, and a phase
+/// one of them serves stays (409); nor can its academic year move to or after that of a
+/// project requiring or following it (409). Send the `ETag` of your copy in `If-Match` to
+/// refuse the change (412) if someone changed the project since.
+#[utoipa::path(
+    tag = TAG,
+    params(
+        ("code" = String, Path, description = "Project code", example = "NCP21-15"),
+        ("If-Match" = Option<String>, Header, description = "The `ETag` the change is based on"),
+    ),
+    request_body = ProjectChanges,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The changed project", body = Project),
+        crate::http::problems::ProtectedUpdateErrors,
+    )
+)]
+#[patch("/projects/{code}")]
+pub async fn update_project(
+    caller: Caller,
+    path: web::Path<String>,
+    write: Write<ProjectChanges>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = pool.get().await?;
+    write
+        .run(
+            &mut conn,
+            &caller,
+            async |_| {
+                admins_only(&caller)?;
+                parse_path("code", &path, ProjectCode::parse)
+            },
+            async |conn, code, changes| {
+                let mut errors = FieldErrors::default();
+                let parsed = Parsed::parse(changes, &mut errors);
+                errors.into_result()?;
+                let (id, before_fields) = writes::lock(conn, code.as_str())
+                    .await?
+                    .ok_or_else(|| ApiError::not_found(format!("Project {code}")))?;
+                let before = current(conn, &code).await?;
+                if let Some(if_match) = write.if_match()? {
+                    require_current(if_match, &before, format_args!("Project {code}"))?;
+                }
+                let mut fields = before_fields.clone();
+                let mut references = References {
+                    requires_completed: before.eligibility.requires_completed.clone(),
+                    follows: before.follows.clone(),
+                };
+                parsed.apply_to(&mut fields, &mut references);
+                check_and_link(conn, &mut fields, &references).await?;
+                check_dependants(conn, id, &before_fields, &fields).await?;
+                writes::update(conn, id, &fields).await?;
+                let after = current(conn, &code).await?;
+                audit::record(
+                    conn,
+                    Some(caller.id),
+                    "project.updated",
+                    "project",
+                    code.as_str(),
+                    serde_json::json!({"before": before, "after": after}),
+                )
+                .await?;
+                Answer::ok(&after)
+            },
+        )
+        .await
+}
+
+pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    config.service(create_project).service(update_project);
+}

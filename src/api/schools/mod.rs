@@ -1,0 +1,424 @@
+//! `/schools`: schools by DfE URN, as Get Information about Schools records them; national
+//! admins create and change them one at a time (whole files: `api::schools::import`).
+
+pub mod import;
+
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use diesel_async::AsyncPgConnection;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::api::refs::{LocalAuthorityRef, reference};
+use crate::auth::{Action, Caller, authorize};
+use crate::db::school_writes::{self as writes, SchoolFields};
+use crate::db::schools::{self as queries, SchoolFilter, SchoolRow};
+use crate::db::{DbPool, audit};
+use crate::domain::school::{check_district, check_education_authority, school_name};
+use crate::domain::{GssCode, Postcode, SchoolPhase, SchoolStatus, Urn};
+use crate::error::ApiError;
+use crate::http::extract::paging::{
+    FieldErrors, Filters, ListQuery, NoQueryParameters, Page, page_response,
+};
+use crate::http::middleware::etag::require_current;
+use crate::http::parse::parse_path;
+use crate::http::write::{Answer, Write};
+
+const TAG: &str = "Schools";
+
+/// A school of England.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct School {
+    /// DfE Unique Reference Number.
+    #[schema(example = "137083")]
+    pub urn: String,
+    #[schema(example = "Twyford Church of England High School")]
+    pub name: String,
+    pub phase: SchoolPhase,
+    pub status: SchoolStatus,
+    /// The local (education) authority that maintains or hosts the school.
+    pub local_authority: LocalAuthorityRef,
+    /// The district it sits in, where its authority is a county.
+    pub district: Option<LocalAuthorityRef>,
+    #[schema(example = "W3 9PP")]
+    pub postcode: Option<String>,
+}
+
+impl From<SchoolRow> for School {
+    fn from(row: SchoolRow) -> Self {
+        Self {
+            urn: row.urn,
+            name: row.name,
+            phase: row.phase,
+            status: row.status,
+            local_authority: LocalAuthorityRef {
+                gss_code: row.la_code,
+                name: row.la_name,
+            },
+            district: reference(row.district_code, row.district_name, |gss_code, name| {
+                LocalAuthorityRef { gss_code, name }
+            }),
+            postcode: row.postcode,
+        }
+    }
+}
+
+/// Filters of `GET /schools`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SchoolQuery {
+    /// Part of the name, any case.
+    #[param(example = "twyford")]
+    q: Option<String>,
+    /// Only schools in this local authority or district (GSS code).
+    #[param(value_type = Option<String>, example = "E09000009")]
+    local_authority: Option<String>,
+    /// Only schools of this GIAS phase.
+    #[param(value_type = Option<SchoolPhase>)]
+    phase: Option<String>,
+    /// Only open, or only closed, schools.
+    #[param(value_type = Option<SchoolStatus>)]
+    status: Option<String>,
+}
+
+impl Filters for SchoolFilter {
+    type Raw = SchoolQuery;
+
+    fn parse(raw: SchoolQuery, errors: &mut FieldErrors) -> Self {
+        Self {
+            q: errors.parse("q", raw.q, crate::http::parse::non_empty),
+            local_authority: errors.parse("local_authority", raw.local_authority, GssCode::parse),
+            phase: errors.parse("phase", raw.phase, SchoolPhase::parse),
+            status: errors.parse("status", raw.status, SchoolStatus::parse),
+        }
+    }
+}
+
+/// The query string of the list below: its filters, page size and cursor.
+type SchoolList = ListQuery<SchoolFilter, String>;
+
+/// List schools
+///
+/// Schools in URN order. `local_authority` matches a school's education authority or its
+/// district, so both a county and one of its districts can be asked for.
+#[utoipa::path(
+    tag = TAG,
+    params(SchoolList),
+    responses(
+        (status = 200, description = "One page of schools", body = Page<School>,
+         headers(("Link" = String, description = "`<…>; rel=\"next\"` when a next page exists"), ("ETag" = String))),
+        crate::http::problems::ListErrors,
+    )
+)]
+#[get("/schools")]
+pub async fn list_schools(
+    request: HttpRequest,
+    query: SchoolList,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = pool.get().await?;
+    let rows = queries::list(
+        &mut conn,
+        &query.filters,
+        query.page.after.as_deref(),
+        query.page.limit + 1,
+    )
+    .await?;
+    let items = rows.into_iter().map(School::from).collect();
+    Ok(page_response(
+        &request,
+        items,
+        &query.page,
+        |school: &School| school.urn.clone(),
+    ))
+}
+
+/// Get a school
+///
+/// One school by its DfE URN.
+#[utoipa::path(
+    tag = TAG,
+    params(("urn" = String, Path, description = "DfE Unique Reference Number", example = "137083")),
+    responses(
+        (status = 200, description = "The school", body = School, headers(("ETag" = String))),
+        crate::http::problems::ReadErrors,
+    )
+)]
+#[get("/schools/{urn}")]
+pub async fn get_school(
+    path: web::Path<String>,
+    _: NoQueryParameters,
+    pool: web::Data<DbPool>,
+) -> Result<web::Json<School>, ApiError> {
+    let urn = parse_path("urn", &path, Urn::parse)?;
+    let mut conn = pool.get().await?;
+    view(&mut conn, &urn).await.map(web::Json)
+}
+
+/// A new school, as its GIAS record gives it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "urn": "137083", "name": "Twyford Church of England High School", "phase": "secondary",
+    "local_authority": "E09000009", "district": null, "postcode": "W3 9PP", "status": "open"
+}))]
+pub struct NewSchool {
+    /// DfE Unique Reference Number: six digits.
+    pub urn: String,
+    pub name: String,
+    #[schema(value_type = SchoolPhase)]
+    pub phase: String,
+    /// The education authority (GSS code): a county, unitary or borough.
+    pub local_authority: String,
+    /// For a school in a county: one of that county's districts (GSS code).
+    pub district: Option<String>,
+    pub postcode: Option<String>,
+    /// `open` when left out.
+    #[schema(value_type = Option<SchoolStatus>)]
+    pub status: Option<String>,
+}
+
+/// Changes to a school; what is left out stays, `null` clears `district` or `postcode`.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Twyford CofE High School", "status": "closed"}))]
+pub struct SchoolChanges {
+    pub name: Option<String>,
+    #[schema(value_type = Option<SchoolPhase>)]
+    pub phase: Option<String>,
+    /// The education authority (GSS code).
+    pub local_authority: Option<String>,
+    #[serde(default, deserialize_with = "crate::http::parse::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub district: Option<Option<String>>,
+    #[serde(default, deserialize_with = "crate::http::parse::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub postcode: Option<Option<String>>,
+    #[schema(value_type = Option<SchoolStatus>)]
+    pub status: Option<String>,
+}
+
+fn may_manage_schools(caller: &Caller) -> Result<(), ApiError> {
+    authorize(caller, &Action::ManageReferenceData).map_err(|refusal| refusal.into_error("Schools"))
+}
+
+/// 422 naming `local_authority` unless it is an education authority, and `district` unless
+/// it is a district of that (county) authority.
+async fn check_place(
+    conn: &mut AsyncPgConnection,
+    la_code: &str,
+    district_code: Option<&str>,
+) -> Result<(), ApiError> {
+    let codes: Vec<&str> = [Some(la_code), district_code]
+        .into_iter()
+        .flatten()
+        .collect();
+    let facts = writes::authorities(conn, &codes).await?;
+    let find = |code: &str| facts.iter().find(|facts| facts.gss_code == code);
+    let unknown = |code: &str| format!("no local authority has the GSS code {code}");
+    let mut errors = FieldErrors::default();
+    let authority = find(la_code);
+    match authority {
+        None => errors.refuse("local_authority", unknown(la_code)),
+        Some(authority) => {
+            if let Err(error) = check_education_authority(authority) {
+                errors.refuse("local_authority", error.0);
+            }
+        }
+    }
+    if let Some(code) = district_code {
+        match (find(code), authority) {
+            (None, _) => errors.refuse("district", unknown(code)),
+            (Some(district), Some(authority)) => {
+                if let Err(error) = check_district(district, authority) {
+                    errors.refuse("district", error.0);
+                }
+            }
+            (Some(_), None) => {}
+        }
+    }
+    errors.into_result()
+}
+
+/// The school as `GET /schools/{urn}` shows it.
+async fn view(conn: &mut AsyncPgConnection, urn: &Urn) -> Result<School, ApiError> {
+    queries::find(conn, urn)
+        .await?
+        .map(School::from)
+        .ok_or_else(|| ApiError::not_found(format!("School {urn}")))
+}
+
+/// Create a school
+///
+/// Adds a school that Get Information about Schools lists (for national admins; a whole
+/// GIAS file is imported with `POST /schools/import`). Its authority must be an education
+/// authority, and its district, if any, a district of that county. A URN already stored
+/// answers 409.
+#[utoipa::path(
+    tag = TAG,
+    request_body = NewSchool,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created", body = School,
+         headers(("Location" = String, description = "The new school's URL"))),
+        crate::http::problems::ProtectedWriteErrors,
+    )
+)]
+#[post("/schools")]
+pub async fn create_school(
+    caller: Caller,
+    write: Write<NewSchool>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = pool.get().await?;
+    write
+        .run(
+            &mut conn,
+            &caller,
+            async |_| may_manage_schools(&caller),
+            async |conn, (), body| {
+                let (urn, fields) = new_school(body)?;
+                check_place(conn, &fields.la_code, fields.district_code.as_deref()).await?;
+                writes::insert(conn, &fields).await?;
+                audit::record(
+                    conn,
+                    Some(caller.id),
+                    "school.created",
+                    "school",
+                    &fields.urn,
+                    serde_json::json!({"after": fields}),
+                )
+                .await?;
+                let school = view(conn, &urn).await?;
+                Answer::created(format!("/api/v1/schools/{}", school.urn), &school)
+            },
+        )
+        .await
+}
+
+/// The school a body describes, each field checked.
+fn new_school(body: NewSchool) -> Result<(Urn, SchoolFields), ApiError> {
+    let mut errors = FieldErrors::default();
+    let urn = errors.parse("urn", Some(body.urn), Urn::parse);
+    let name = errors.parse("name", Some(body.name), school_name);
+    let phase = errors.parse("phase", Some(body.phase), SchoolPhase::parse);
+    let la_code = errors.parse(
+        "local_authority",
+        Some(body.local_authority),
+        GssCode::parse,
+    );
+    let district_code = errors.parse("district", body.district, GssCode::parse);
+    let postcode = errors.parse("postcode", body.postcode, Postcode::parse);
+    let status = errors.parse("status", body.status, SchoolStatus::parse);
+    errors.into_result()?;
+    let urn = urn.expect("parsed");
+    let fields = SchoolFields {
+        urn: urn.as_str().to_owned(),
+        name: name.expect("parsed"),
+        phase: phase.expect("parsed"),
+        la_code: la_code.expect("parsed").into_inner(),
+        district_code: district_code.map(GssCode::into_inner),
+        postcode: postcode.map(Postcode::into_inner),
+        status: status.unwrap_or(SchoolStatus::Open),
+    };
+    Ok((urn, fields))
+}
+
+/// Update a school
+///
+/// Changes a school (for national admins); fields left out stay, `null` clears `district`
+/// or `postcode`. A new authority or district must fit as they do on creation. Send the
+/// `ETag` of your copy in `If-Match` to refuse the change (412) if someone changed the
+/// school since.
+#[utoipa::path(
+    tag = TAG,
+    params(
+        ("urn" = String, Path, description = "DfE Unique Reference Number", example = "137083"),
+        ("If-Match" = Option<String>, Header, description = "The `ETag` the change is based on"),
+    ),
+    request_body = SchoolChanges,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The changed school", body = School),
+        crate::http::problems::ProtectedUpdateErrors,
+    )
+)]
+#[patch("/schools/{urn}")]
+pub async fn update_school(
+    caller: Caller,
+    path: web::Path<String>,
+    write: Write<SchoolChanges>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = pool.get().await?;
+    write
+        .run(
+            &mut conn,
+            &caller,
+            async |_| {
+                may_manage_schools(&caller)?;
+                parse_path("urn", &path, Urn::parse)
+            },
+            async |conn, urn, changes| {
+                let mut errors = FieldErrors::default();
+                let name = errors.parse("name", changes.name, school_name);
+                let phase = errors.parse("phase", changes.phase, SchoolPhase::parse);
+                let la_code =
+                    errors.parse("local_authority", changes.local_authority, GssCode::parse);
+                let district_code = changes.district.map(|code| {
+                    code.and_then(|code| errors.parse("district", Some(code), GssCode::parse))
+                });
+                let postcode = changes.postcode.map(|postcode| {
+                    postcode.and_then(|postcode| {
+                        errors.parse("postcode", Some(postcode), Postcode::parse)
+                    })
+                });
+                let status = errors.parse("status", changes.status, SchoolStatus::parse);
+                errors.into_result()?;
+                let before = writes::lock(conn, urn.as_str())
+                    .await?
+                    .ok_or_else(|| ApiError::not_found(format!("School {urn}")))?;
+                if let Some(if_match) = write.if_match()? {
+                    let current = view(conn, &urn).await?;
+                    require_current(if_match, &current, format_args!("School {urn}"))?;
+                }
+                let moves = la_code.is_some() || district_code.is_some();
+                let mut fields = before.clone();
+                fields.name = name.unwrap_or(fields.name);
+                fields.phase = phase.unwrap_or(fields.phase);
+                fields.la_code = la_code.map_or(fields.la_code, GssCode::into_inner);
+                if let Some(district_code) = district_code {
+                    fields.district_code = district_code.map(GssCode::into_inner);
+                }
+                if let Some(postcode) = postcode {
+                    fields.postcode = postcode.map(Postcode::into_inner);
+                }
+                fields.status = status.unwrap_or(fields.status);
+                // Only a move is checked: a school of an authority retired since may be renamed.
+                if moves {
+                    check_place(conn, &fields.la_code, fields.district_code.as_deref()).await?;
+                }
+                writes::update(conn, &fields).await?;
+                audit::record(
+                    conn,
+                    Some(caller.id),
+                    "school.updated",
+                    "school",
+                    urn.as_str(),
+                    serde_json::json!({"before": before, "after": fields}),
+                )
+                .await?;
+                Answer::ok(&view(conn, &urn).await?)
+            },
+        )
+        .await
+}
+
+pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    config
+        .service(list_schools)
+        .service(get_school)
+        .service(create_school)
+        .service(update_school);
+    import::configure(config);
+}

@@ -1,0 +1,10 @@
+//! A work group's sessions: reading them, and planning, changing and cancelling them.
+
+pub mod read;
+pub mod write;
+
+/// Registers the resource's operations.
+pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    read::configure(config);
+    write::configure(config);
+}

@@ -1,0 +1,435 @@
+//! Changing Teaching School Hubs (national admins): adding one, correcting it, replacing its
+//! area (districts, unitary authorities and boroughs, never counties) and its recorded partner
+//! Maths Hubs, and retiring it once no partner credentials reach the API for it. The slug
+//! names a Teaching School Hub for good. A retired one no longer changes.
+
+use std::collections::HashSet;
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, patch, post, web};
+use diesel_async::AsyncPgConnection;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use crate::api::hubs::write::LeadSchoolInput;
+use crate::api::local_authorities::write::check_authorities;
+use crate::api::reference_data::Record;
+use crate::api::teaching_school_hubs::read::TeachingSchoolHubDetail;
+use crate::auth::{Action, Caller, authorize};
+use crate::db::teaching_school_hub_writes::{
+    self as writes, LockedTeachingSchoolHub, TeachingSchoolHubFields, TeachingSchoolHubUses,
+};
+use crate::db::{DbPool, lookups, teaching_school_hubs};
+use crate::domain::{GssCode, LaKind, ParseError, Slug};
+use crate::error::ApiError;
+use crate::http::extract::paging::FieldErrors;
+use crate::http::parse::{non_empty, parse_path, web_address};
+use crate::http::write::{Answer, Write};
+
+const TAG: &str = "Teaching School Hubs";
+
+/// A new Teaching School Hub.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "slug": "london-district-east", "name": "London District East Teaching School Hub",
+    "lead_school": null, "website": null,
+    "area": ["E09000002", "E09000016", "E09000025"], "partner_hubs": ["london-north-east"]
+}))]
+pub struct NewTeachingSchoolHub {
+    /// Lowercase words joined by hyphens; names it in URLs for good.
+    pub slug: String,
+    pub name: String,
+    pub lead_school: Option<LeadSchoolInput>,
+    /// `http://` or `https://`.
+    pub website: Option<String>,
+    /// GSS codes of the districts, unitary authorities and boroughs of its area.
+    #[serde(default)]
+    #[schema(max_items = 100)]
+    pub area: Vec<String>,
+    /// Slugs of the Maths Hubs it is recorded as working with (others are derived from
+    /// overlapping areas).
+    #[serde(default)]
+    #[schema(max_items = 40)]
+    pub partner_hubs: Vec<String>,
+}
+
+/// Changes to a Teaching School Hub; what is left out stays, `null` clears `lead_school` or
+/// `website`, and a list sent replaces the whole of `area` or `partner_hubs`. The slug never
+/// changes.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"area": ["E09000002", "E09000016", "E09000025"], "partner_hubs": ["london-north-east"]}))]
+pub struct TeachingSchoolHubChanges {
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "crate::http::parse::nullable")]
+    #[schema(value_type = Option<LeadSchoolInput>)]
+    pub lead_school: Option<Option<LeadSchoolInput>>,
+    #[serde(default, deserialize_with = "crate::http::parse::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub website: Option<Option<String>>,
+    /// Replaces the whole area.
+    #[schema(max_items = 100)]
+    pub area: Option<Vec<String>>,
+    /// Replaces every recorded partner hub.
+    #[schema(max_items = 40)]
+    pub partner_hubs: Option<Vec<String>>,
+}
+
+/// Most authorities in an area: a Teaching School Hub serves a few local authorities' schools.
+const MAX_AREA: usize = 100;
+/// Most partner hubs: there are 40 Maths Hubs.
+const MAX_PARTNER_HUBS: usize = 40;
+
+/// Parses each item of the list `field` (named `field[i]`) of at most `max` items, refusing
+/// one named twice.
+fn parse_list<T: Clone + Eq + std::hash::Hash>(
+    field: &str,
+    items: Vec<String>,
+    max: usize,
+    parse: impl Fn(&str) -> Result<T, ParseError>,
+    errors: &mut FieldErrors,
+) -> Vec<(String, T)> {
+    if items.len() > max {
+        errors.push(field, format!("must have at most {max} items"));
+        return Vec::new();
+    }
+    let mut seen = HashSet::new();
+    let mut parsed = Vec::new();
+    for (index, item) in items.into_iter().enumerate() {
+        let name = format!("{field}[{index}]");
+        if let Some(value) = errors.parse(&name, Some(item), &parse) {
+            if seen.insert(value.clone()) {
+                parsed.push((name, value));
+            } else {
+                errors.refuse(&name, "is named twice");
+            }
+        }
+    }
+    parsed
+}
+
+/// Checks the area's authorities exist, are current and are not counties.
+async fn check_area(
+    conn: &mut AsyncPgConnection,
+    area: &[(String, GssCode)],
+    errors: &mut FieldErrors,
+) -> Result<Vec<String>, ApiError> {
+    check_authorities(
+        conn,
+        area,
+        |kind| match kind {
+            LaKind::County => Err(
+                "is a county: an area is drawn on districts, unitary authorities and boroughs, so name the county's districts"
+                    .into(),
+            ),
+            _ => Ok(()),
+        },
+        errors,
+    )
+    .await?;
+    Ok(area
+        .iter()
+        .map(|(_, code)| code.as_str().to_owned())
+        .collect())
+}
+
+/// Resolves the partner hubs to ids, recording in `errors` each unknown or retired.
+async fn check_partner_hubs(
+    conn: &mut AsyncPgConnection,
+    partner_hubs: &[(String, Slug)],
+    errors: &mut FieldErrors,
+) -> Result<Vec<uuid::Uuid>, ApiError> {
+    let slugs: Vec<&str> = partner_hubs.iter().map(|(_, slug)| slug.as_str()).collect();
+    let found = lookups::hubs_for_write(conn, &slugs).await?;
+    let mut ids = Vec::new();
+    for (field, slug) in partner_hubs {
+        match found.iter().find(|(found, _, _)| found == slug.as_str()) {
+            None => errors.refuse(field, format!("no hub has the slug {slug}")),
+            Some((_, _, true)) => errors.refuse(field, format!("hub {slug} is retired")),
+            Some((_, id, false)) => ids.push(*id),
+        }
+    }
+    Ok(ids)
+}
+
+/// The Teaching School Hub as `GET /teaching-school-hubs/{slug}` shows it.
+async fn view(
+    conn: &mut AsyncPgConnection,
+    slug: &Slug,
+) -> Result<TeachingSchoolHubDetail, ApiError> {
+    teaching_school_hubs::find(conn, slug)
+        .await?
+        .map(TeachingSchoolHubDetail::from)
+        .ok_or_else(|| Record::teaching_school_hub(slug.as_str()).not_found())
+}
+
+/// Its fields and lists, for the audit trail.
+async fn snapshot(
+    conn: &mut AsyncPgConnection,
+    id: uuid::Uuid,
+    fields: &TeachingSchoolHubFields,
+) -> Result<serde_json::Value, ApiError> {
+    Ok(serde_json::json!({
+        "fields": fields,
+        "area": writes::area(conn, id).await?,
+        "partner_hubs": writes::partner_hubs(conn, id).await?,
+    }))
+}
+
+/// Locks a current Teaching School Hub for a change, checking `If-Match` against its view when
+/// sent; a retired one answers 409.
+async fn lock_current(
+    conn: &mut AsyncPgConnection,
+    slug: &Slug,
+    if_match: Option<&header::HeaderValue>,
+) -> Result<LockedTeachingSchoolHub, ApiError> {
+    let record = Record::teaching_school_hub(slug.as_str());
+    let tsh = writes::lock(conn, slug)
+        .await?
+        .ok_or_else(|| record.not_found())?;
+    record
+        .require_changeable(tsh.retired_at, if_match, async || view(conn, slug).await)
+        .await?;
+    Ok(tsh)
+}
+
+/// Create a Teaching School Hub
+///
+/// Adds a Teaching School Hub with its area and recorded partner Maths Hubs, for national
+/// admins. The area lists districts, unitary authorities and boroughs (not counties: name their
+/// districts); every code and slug must name a current authority or hub, and each bad one is
+/// named. A slug or name already used answers 409.
+#[utoipa::path(
+    tag = TAG,
+    request_body = NewTeachingSchoolHub,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created", body = TeachingSchoolHubDetail,
+         headers(("Location" = String, description = "The new Teaching School Hub's URL"))),
+        crate::http::problems::ProtectedWriteErrors,
+    )
+)]
+#[post("/teaching-school-hubs")]
+pub async fn create_teaching_school_hub(
+    caller: Caller,
+    write: Write<NewTeachingSchoolHub>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = pool.get().await?;
+    write
+        .run(
+            &mut conn,
+            &caller,
+            async |_| manage_teaching_school_hubs(&caller),
+            async |conn, (), body| {
+                let mut errors = FieldErrors::default();
+                let slug = errors.parse("slug", Some(body.slug), Slug::parse);
+                let name = errors.parse("name", Some(body.name), non_empty);
+                let (lead_school_name, lead_school_urn) =
+                    LeadSchoolInput::columns(body.lead_school, &mut errors);
+                let website = errors.parse("website", body.website, web_address);
+                let area = parse_list("area", body.area, MAX_AREA, GssCode::parse, &mut errors);
+                let partner_hubs = parse_list(
+                    "partner_hubs",
+                    body.partner_hubs,
+                    MAX_PARTNER_HUBS,
+                    Slug::parse,
+                    &mut errors,
+                );
+                let area = check_area(conn, &area, &mut errors).await?;
+                let hub_ids = check_partner_hubs(conn, &partner_hubs, &mut errors).await?;
+                errors.into_result()?;
+                let slug = slug.expect("parsed");
+                let fields = TeachingSchoolHubFields {
+                    name: name.expect("parsed"),
+                    lead_school_name,
+                    lead_school_urn,
+                    website,
+                };
+                let id = writes::insert(conn, &slug, &fields).await?;
+                writes::replace_area(conn, id, &area).await?;
+                writes::replace_partner_hubs(conn, id, &hub_ids).await?;
+                let after = snapshot(conn, id, &fields).await?;
+                Record::teaching_school_hub(slug.as_str())
+                    .audit(
+                        conn,
+                        &caller,
+                        "created",
+                        serde_json::json!({"after": after}),
+                    )
+                    .await?;
+                let created = view(conn, &slug).await?;
+                Answer::created(
+                    format!(
+                        "/api/v1/teaching-school-hubs/{}",
+                        created.teaching_school_hub.slug
+                    ),
+                    &created,
+                )
+            },
+        )
+        .await
+}
+
+/// Teaching School Hubs are changed by national admins only.
+fn manage_teaching_school_hubs(caller: &Caller) -> Result<(), ApiError> {
+    authorize(caller, &Action::ManageReferenceData)
+        .map_err(|refusal| refusal.into_error("Teaching School Hub"))
+}
+
+/// Update a Teaching School Hub
+///
+/// Corrects a Teaching School Hub, for national admins: its name, lead school and website,
+/// and its area or recorded partner hubs, each replaced whole by the list sent. Fields left
+/// out stay. A retired one no longer changes (409). Send the `ETag` of your copy in
+/// `If-Match` to refuse the change (412) if someone changed it since.
+#[utoipa::path(
+    tag = TAG,
+    params(
+        ("slug" = String, Path, description = "The Teaching School Hub's slug", example = "london-district-east"),
+        ("If-Match" = Option<String>, Header, description = "The `ETag` the change is based on"),
+    ),
+    request_body = TeachingSchoolHubChanges,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The changed Teaching School Hub", body = TeachingSchoolHubDetail),
+        crate::http::problems::ProtectedUpdateErrors,
+    )
+)]
+#[patch("/teaching-school-hubs/{slug}")]
+pub async fn update_teaching_school_hub(
+    caller: Caller,
+    path: web::Path<String>,
+    write: Write<TeachingSchoolHubChanges>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    let slug = parse_path("slug", &path, Slug::parse)?;
+    let mut conn = pool.get().await?;
+    write
+        .run(
+            &mut conn,
+            &caller,
+            async |_| manage_teaching_school_hubs(&caller),
+            async |conn, (), changes| {
+                let mut errors = FieldErrors::default();
+                let name = errors.parse("name", changes.name, non_empty);
+                let lead_school = changes
+                    .lead_school
+                    .map(|school| LeadSchoolInput::columns(school, &mut errors));
+                let website = errors.parse_nullable("website", changes.website, web_address);
+                let area = changes
+                    .area
+                    .map(|area| parse_list("area", area, MAX_AREA, GssCode::parse, &mut errors));
+                let partner_hubs = changes.partner_hubs.map(|hubs| {
+                    parse_list(
+                        "partner_hubs",
+                        hubs,
+                        MAX_PARTNER_HUBS,
+                        Slug::parse,
+                        &mut errors,
+                    )
+                });
+                let tsh = lock_current(conn, &slug, write.if_match()?).await?;
+                let area = match &area {
+                    Some(area) => Some(check_area(conn, area, &mut errors).await?),
+                    None => None,
+                };
+                let hub_ids = match &partner_hubs {
+                    Some(hubs) => Some(check_partner_hubs(conn, hubs, &mut errors).await?),
+                    None => None,
+                };
+                errors.into_result()?;
+                let before = snapshot(conn, tsh.id, &tsh.fields).await?;
+                let mut fields = tsh.fields;
+                fields.name = name.unwrap_or(fields.name);
+                if let Some((name, urn)) = lead_school {
+                    (fields.lead_school_name, fields.lead_school_urn) = (name, urn);
+                }
+                fields.website = website.unwrap_or(fields.website);
+                writes::update(conn, tsh.id, &fields).await?;
+                if let Some(area) = &area {
+                    writes::replace_area(conn, tsh.id, area).await?;
+                }
+                if let Some(hub_ids) = &hub_ids {
+                    writes::replace_partner_hubs(conn, tsh.id, hub_ids).await?;
+                }
+                let after = snapshot(conn, tsh.id, &fields).await?;
+                let details = serde_json::json!({"before": before, "after": after});
+                Record::teaching_school_hub(slug.as_str())
+                    .audit(conn, &caller, "updated", details)
+                    .await?;
+                Answer::ok(&view(conn, &slug).await?)
+            },
+        )
+        .await
+}
+
+/// Why a Teaching School Hub cannot be retired yet, one phrase per reason.
+fn still_relied_on(uses: &TeachingSchoolHubUses) -> Vec<String> {
+    let mut reasons = Vec::new();
+    if uses.partner_clients > 0 {
+        reasons.push(format!(
+            "partner client credentials not revoked: {}",
+            uses.partner_clients
+        ));
+    }
+    if uses.partner_accounts > 0 {
+        reasons.push(format!(
+            "enabled partner accounts: {}",
+            uses.partner_accounts
+        ));
+    }
+    reasons
+}
+
+/// Retire a Teaching School Hub
+///
+/// Marks a Teaching School Hub as no longer operating, for national admins. It leaves the
+/// lists and its partners' views; `GET` still shows it, with `retired_at`, its area and
+/// recorded partnerships kept as history. While partner credentials still reach the API for
+/// it (client credentials not revoked, enabled partner accounts) the answer is 409 naming
+/// them: revoke and disable those first. Retiring one already retired answers 409 too.
+#[utoipa::path(
+    tag = TAG,
+    params(("slug" = String, Path, description = "The Teaching School Hub's slug", example = "london-district-east")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The Teaching School Hub, now retired", body = TeachingSchoolHubDetail),
+        crate::http::problems::ProtectedActionErrors,
+    )
+)]
+#[post("/teaching-school-hubs/{slug}/retire")]
+pub async fn retire_teaching_school_hub(
+    caller: Caller,
+    path: web::Path<String>,
+    write: Write,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    let slug = parse_path("slug", &path, Slug::parse)?;
+    let mut conn = pool.get().await?;
+    write
+        .run(
+            &mut conn,
+            &caller,
+            async |_| manage_teaching_school_hubs(&caller),
+            async |conn, (), _| {
+                let record = Record::teaching_school_hub(slug.as_str());
+                let tsh = lock_current(conn, &slug, None).await?;
+                let reasons = still_relied_on(&writes::uses(conn, tsh.id).await?);
+                record.refuse_while_relied_on(&reasons, "Revoke or disable these")?;
+                writes::retire(conn, tsh.id).await?;
+                let details = serde_json::json!({"before": tsh.fields});
+                record.audit(conn, &caller, "retired", details).await?;
+                Answer::ok(&view(conn, &slug).await?)
+            },
+        )
+        .await
+}
+
+pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    config
+        .service(create_teaching_school_hub)
+        .service(update_teaching_school_hub)
+        .service(retire_teaching_school_hub);
+}

@@ -1,0 +1,585 @@
+//! `/users`: accounts, for national admins (everyone) and hub managers (the leads of their
+//! own hub). Role, hub and the other attachments are for admins alone to set; a field a
+//! caller may not set is refused with 403, never silently dropped.
+
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::accounts::{Attachments, resolve_hub, resolve_school, resolve_tsh};
+use crate::api::refs::{HubRef, SchoolRef, TeachingSchoolHubRef};
+use crate::auth::policy::{AccountTarget, Refusal, may_create_accounts, visible_accounts};
+use crate::auth::secrets::generated_password;
+use crate::auth::{Action, Auth, Caller, authorize};
+use crate::db::users::{self as queries, AccountFields, AccountFilter, AccountRow, AccountScope};
+use crate::db::{DbPool, audit};
+use crate::domain::{Email, LondonTime, NewPassword, Role, RoleInSchool, Slug, Urn};
+use crate::error::ApiError;
+use crate::http::extract::deferred::Deferred;
+use crate::http::extract::paging::{
+    FieldErrors, Filters, ListQuery, NoQueryParameters, Page, page_response,
+};
+use crate::http::middleware::etag::require_current;
+use crate::http::parse::{named_hub, parse_path, uuid};
+use crate::http::write::{Answer, Write};
+
+const TAG: &str = "Users";
+
+/// An account.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct User {
+    pub id: uuid::Uuid,
+    #[schema(example = "lead.lcw@demo.mathshub.invalid")]
+    pub email: String,
+    #[schema(example = "Demo Lead (LCW)")]
+    pub name: String,
+    pub role: Role,
+    /// The hub of a hub manager or lead.
+    pub hub: Option<HubRef>,
+    /// A participant's school.
+    pub school: Option<SchoolRef>,
+    /// A participant's role in their school.
+    pub role_in_school: Option<RoleInSchool>,
+    /// A partner's Teaching School Hub.
+    pub teaching_school_hub: Option<TeachingSchoolHubRef>,
+    pub disabled: bool,
+    pub disabled_at: Option<LondonTime>,
+    pub created_at: LondonTime,
+    pub updated_at: LondonTime,
+}
+
+impl From<AccountRow> for User {
+    fn from(row: AccountRow) -> Self {
+        let pair = |a: Option<String>, b: Option<String>| a.zip(b);
+        Self {
+            id: row.id,
+            email: row.email,
+            name: row.name,
+            role: row.role,
+            hub: pair(row.hub_slug, row.hub_name).map(|(slug, name)| HubRef { slug, name }),
+            school: pair(row.school_urn, row.school_name)
+                .map(|(urn, name)| SchoolRef { urn, name }),
+            role_in_school: row.role_in_school,
+            teaching_school_hub: pair(row.teaching_school_hub_slug, row.teaching_school_hub_name)
+                .map(|(slug, name)| TeachingSchoolHubRef { slug, name }),
+            disabled: row.disabled_at.is_some(),
+            disabled_at: row.disabled_at.map(LondonTime),
+            created_at: LondonTime(row.created_at),
+            updated_at: LondonTime(row.updated_at),
+        }
+    }
+}
+
+/// A new account. Which attachments are needed follows the role: `hub` for hub managers
+/// and leads, `school_urn` and `role_in_school` for participants, `teaching_school_hub` for
+/// partners, none for admins.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"email": "new.lead@school.example", "name": "A. Lead", "role": "lead", "hub": "london-central-and-west"}))]
+pub struct NewUser {
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    /// Hub slug (hub managers and leads). Hub managers may leave it out: their own hub.
+    pub hub: Option<String>,
+    /// School URN (participants).
+    pub school_urn: Option<String>,
+    /// Role in school (participants).
+    pub role_in_school: Option<RoleInSchool>,
+    /// Teaching School Hub slug (partners).
+    pub teaching_school_hub: Option<String>,
+    /// 12 to 128 characters. Leave out to have one generated and returned once.
+    #[schema(format = Password)]
+    pub password: Option<String>,
+}
+
+/// A created account, with its password when one was generated.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedUser {
+    #[serde(flatten)]
+    pub user: User,
+    /// Shown this once when the request gave no password; pass it on to the person.
+    pub generated_password: Option<String>,
+}
+
+/// Changes to an account; what is left out stays. Role, hub, school, role in school and
+/// Teaching School Hub are for national admins only.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "A. Lead", "disabled": true}))]
+pub struct UserChanges {
+    pub email: Option<String>,
+    pub name: Option<String>,
+    /// Disable (true) or enable (false) the account. A disabled account's tokens stop
+    /// working at once.
+    pub disabled: Option<bool>,
+    /// A new password (12 to 128 characters); it ends the account's sessions.
+    #[schema(format = Password)]
+    pub password: Option<String>,
+    pub role: Option<Role>,
+    pub hub: Option<String>,
+    pub school_urn: Option<String>,
+    pub role_in_school: Option<RoleInSchool>,
+    pub teaching_school_hub: Option<String>,
+}
+
+impl UserChanges {
+    /// The access fields sent, by name: only admins may send any of them.
+    fn access_fields(&self) -> Vec<&'static str> {
+        [
+            ("role", self.role.is_some()),
+            ("hub", self.hub.is_some()),
+            ("school_urn", self.school_urn.is_some()),
+            ("role_in_school", self.role_in_school.is_some()),
+            ("teaching_school_hub", self.teaching_school_hub.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(name, sent)| sent.then_some(name))
+        .collect()
+    }
+}
+
+/// Filters of `GET /users`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct UserQuery {
+    #[param(value_type = Option<Role>)]
+    role: Option<String>,
+    /// Hub slug.
+    #[param(value_type = Option<String>, example = "london-central-and-west")]
+    hub: Option<String>,
+    /// Part of the name or email, any case.
+    q: Option<String>,
+    /// `true` for disabled accounts only, `false` for enabled ones.
+    #[param(value_type = Option<bool>)]
+    disabled: Option<String>,
+}
+
+impl Filters for AccountFilter {
+    type Raw = UserQuery;
+
+    fn parse(raw: UserQuery, errors: &mut FieldErrors) -> Self {
+        Self {
+            role: errors.parse("role", raw.role, Role::parse),
+            hub: errors.parse("hub", raw.hub, Slug::parse),
+            q: errors.parse("q", raw.q, crate::http::parse::non_empty),
+            disabled: errors.parse("disabled", raw.disabled, crate::http::parse::boolean),
+        }
+    }
+}
+
+/// The query string of the list below: its filters, page size and cursor.
+type AccountList = ListQuery<AccountFilter, (String, uuid::Uuid)>;
+
+/// List users
+///
+/// Accounts in email order. National admins see every account; hub managers see the leads
+/// of their own hub (filters narrow that further).
+#[utoipa::path(
+    tag = TAG,
+    params(AccountList),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "One page of users", body = Page<User>,
+         headers(("Link" = String, description = "`<…>; rel=\"next\"` when a next page exists"), ("ETag" = String))),
+        crate::http::problems::ProtectedListErrors,
+    )
+)]
+#[get("/users")]
+pub async fn list_users(
+    caller: Caller,
+    request: HttpRequest,
+    query: Deferred<AccountList>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    let scope = visible_accounts(&caller).map_err(|refusal| refusal.into_error("Users"))?;
+    let query = query.take()?;
+    let mut conn = pool.get().await?;
+    let rows = queries::list(
+        &mut conn,
+        scope,
+        &query.filters,
+        query.page.after.as_ref(),
+        query.page.limit + 1,
+    )
+    .await?;
+    let items = rows.into_iter().map(User::from).collect();
+    Ok(page_response(
+        &request,
+        items,
+        &query.page,
+        |user: &User| (user.email.to_lowercase(), user.id),
+    ))
+}
+
+/// Get a user
+///
+/// One account. Hub managers may read the leads of their own hub; any other account
+/// answers 404 to them.
+#[utoipa::path(
+    tag = TAG,
+    params(("id" = uuid::Uuid, Path, description = "The user's id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The user", body = User, headers(("ETag" = String))),
+        crate::http::problems::ProtectedReadErrors,
+    )
+)]
+#[get("/users/{id}")]
+pub async fn get_user(
+    caller: Caller,
+    path: web::Path<String>,
+    query: Deferred<NoQueryParameters>,
+    pool: web::Data<DbPool>,
+) -> Result<web::Json<User>, ApiError> {
+    let id = parse_path("id", &path, uuid)?;
+    let mut conn = pool.get().await?;
+    let row = find_managed(&mut conn, &caller, id, false).await?;
+    query.take()?;
+    Ok(web::Json(row.into()))
+}
+
+/// The account `id`, if the caller may manage it; 404 otherwise.
+async fn find_managed(
+    conn: &mut diesel_async::AsyncPgConnection,
+    caller: &Caller,
+    id: uuid::Uuid,
+    for_update: bool,
+) -> Result<AccountRow, ApiError> {
+    let what = format!("User {id}");
+    let row = queries::find(conn, AccountScope::Everyone, id, for_update)
+        .await?
+        .ok_or_else(|| ApiError::not_found(&what))?;
+    authorize(caller, &Action::ManageAccount(&target(&row)))
+        .map_err(|refusal| refusal.into_error(&what))?;
+    Ok(row)
+}
+
+fn target(row: &AccountRow) -> AccountTarget {
+    AccountTarget {
+        id: row.id,
+        role: row.role,
+        hub_id: row.hub_id,
+    }
+}
+
+/// Create a user
+///
+/// Creates an account. National admins create any role; hub managers create leads of their
+/// own hub (`hub` left out or their own). Without a `password`, one is generated and
+/// returned once in `generated_password`.
+#[utoipa::path(
+    tag = TAG,
+    request_body = NewUser,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created", body = CreatedUser,
+         headers(("Location" = String, description = "The new user's URL"))),
+        crate::http::problems::ProtectedWriteErrors,
+    )
+)]
+#[post("/users")]
+pub async fn create_user(
+    caller: Caller,
+    write: Write<NewUser>,
+    auth: web::Data<Auth>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = pool.get().await?;
+    write
+        .run(
+            &mut conn,
+            &caller,
+            async |conn| {
+                may_create_accounts(&caller).map_err(|refusal| refusal.into_error("User"))?;
+                let body = write.body()?;
+                // A hub manager's own hub is the default for the leads they create.
+                let hub_id = match (&body.hub, caller.role) {
+                    (None, Role::HubManager) => caller.hub_id,
+                    (Some(slug), _) => Some(named_hub(conn, slug).await?),
+                    (None, _) => None,
+                };
+                authorize(
+                    &caller,
+                    &Action::CreateAccount {
+                        role: body.role,
+                        hub_id,
+                    },
+                )
+                .map_err(|refusal| refusal.into_error("User"))
+            },
+            async |conn, (), body| {
+                let mut errors = FieldErrors::default();
+                let email = errors.parse("email", Some(body.email), Email::parse);
+                let name = errors.parse("name", Some(body.name), crate::http::parse::non_empty);
+                let password = errors.parse("password", body.password.clone(), NewPassword::parse);
+                let hub = match (body.hub, caller.role) {
+                    (None, Role::HubManager) => Some(HubChoice::Own),
+                    (Some(slug), _) => errors
+                        .parse("hub", Some(slug), Slug::parse)
+                        .map(HubChoice::Slug),
+                    (None, _) => None,
+                };
+                let school = errors.parse("school_urn", body.school_urn, Urn::parse);
+                let tsh =
+                    errors.parse("teaching_school_hub", body.teaching_school_hub, Slug::parse);
+                errors.into_result()?;
+                let (email, name) = (email.expect("parsed"), name.expect("parsed"));
+                let attachments = Attachments {
+                    hub_id: match hub {
+                        Some(HubChoice::Own) => caller.hub_id,
+                        Some(HubChoice::Slug(slug)) => Some(resolve_hub(conn, &slug).await?),
+                        None => None,
+                    },
+                    school_urn: match &school {
+                        Some(urn) => Some(resolve_school(conn, urn).await?),
+                        None => None,
+                    },
+                    role_in_school: body.role_in_school,
+                    teaching_school_hub_id: match &tsh {
+                        Some(slug) => Some(resolve_tsh(conn, slug).await?),
+                        None => None,
+                    },
+                };
+                attachments.check_fit(body.role)?;
+                let generated = password.is_none().then(generated_password);
+                let chosen = password.map(|p| p.expose().to_owned());
+                let password_hash = auth
+                    .passwords
+                    .hash(
+                        chosen
+                            .or_else(|| generated.clone())
+                            .expect("one of the two"),
+                    )
+                    .await?;
+                let fields = AccountFields {
+                    email: email.as_str().to_owned(),
+                    name,
+                    role: body.role,
+                    hub_id: attachments.hub_id,
+                    teaching_school_hub_id: attachments.teaching_school_hub_id,
+                    school_urn: attachments.school_urn,
+                    role_in_school: attachments.role_in_school,
+                    disabled_at: None,
+                };
+                let id = queries::insert(conn, &fields, &password_hash).await?;
+                audit::record(
+                    conn,
+                    Some(caller.id),
+                    "user.created",
+                    "user",
+                    &id.to_string(),
+                    serde_json::json!({"role": fields.role, "email": fields.email}),
+                )
+                .await?;
+                let user = User::from(account(conn, id).await?);
+                Answer::created(
+                    format!("/api/v1/users/{}", user.id),
+                    &CreatedUser {
+                        user,
+                        generated_password: generated,
+                    },
+                )
+            },
+        )
+        .await
+}
+
+/// The account `id`, as it is now.
+async fn account(
+    conn: &mut diesel_async::AsyncPgConnection,
+    id: uuid::Uuid,
+) -> Result<AccountRow, ApiError> {
+    queries::find(conn, AccountScope::Everyone, id, false)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("User {id}")))
+}
+
+enum HubChoice {
+    Own,
+    Slug(Slug),
+}
+
+/// Update a user
+///
+/// Changes an account; fields left out stay as they are. National admins change anything
+/// (a new role needs the attachments it requires). Hub managers change the name, email,
+/// password and disabled state of the leads of their own hub; sending `role`, `hub`,
+/// `school_urn`, `role_in_school` or `teaching_school_hub` is refused with 403. Disabling,
+/// a new role or hub, or a new password ends the account's access at once. Send the
+/// `ETag` of your copy in `If-Match` to refuse the change (412) if someone changed it since.
+#[utoipa::path(
+    tag = TAG,
+    params(
+        ("id" = uuid::Uuid, Path, description = "The user's id"),
+        ("If-Match" = Option<String>, Header, description = "The `ETag` the change is based on"),
+    ),
+    request_body = UserChanges,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The changed user", body = User),
+        crate::http::problems::ProtectedUpdateErrors,
+    )
+)]
+#[patch("/users/{id}")]
+pub async fn update_user(
+    caller: Caller,
+    path: web::Path<String>,
+    write: Write<UserChanges>,
+    auth: web::Data<Auth>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_path("id", &path, uuid)?;
+    let mut conn = pool.get().await?;
+    write
+        .run(
+            &mut conn,
+            &caller,
+            async |conn| {
+                let current = find_managed(conn, &caller, id, true).await?;
+                let access_fields = write.body()?.access_fields();
+                if !access_fields.is_empty() {
+                    authorize(&caller, &Action::ChangeAccess(&target(&current))).map_err(
+                        |refusal| match refusal {
+                            Refusal::Forbidden(reason) => ApiError::Forbidden(format!(
+                                "{reason} Not allowed here: {}.",
+                                access_fields.join(", ")
+                            )),
+                            hidden => hidden.into_error(format!("User {id}")),
+                        },
+                    )?;
+                }
+                Ok(current)
+            },
+            async |conn, current, changes| {
+                let mut errors = FieldErrors::default();
+                let email = errors.parse("email", changes.email.clone(), Email::parse);
+                let name = errors.parse("name", changes.name.clone(), crate::http::parse::non_empty);
+                let password =
+                    errors.parse("password", changes.password.clone(), NewPassword::parse);
+                let hub = errors.parse("hub", changes.hub.clone(), Slug::parse);
+                let school = errors.parse("school_urn", changes.school_urn.clone(), Urn::parse);
+                let tsh = errors.parse(
+                    "teaching_school_hub",
+                    changes.teaching_school_hub.clone(),
+                    Slug::parse,
+                );
+                errors.into_result()?;
+                if let Some(if_match) = write.if_match()? {
+                    require_current(if_match, &User::from(current.clone()), format_args!("User {id}"))?;
+                }
+                let own_access_changes = id == caller.id
+                    && (changes.role.is_some_and(|role| role != current.role)
+                        || changes.disabled == Some(true));
+                if own_access_changes {
+                    return Err(ApiError::Conflict(
+                        "You cannot disable your own account or change your own role: ask another admin.".into(),
+                    ));
+                }
+                let fields =
+                    changed_fields(conn, &current, &changes, email, name, hub, school, tsh).await?;
+                // Hashing runs off the async workers; the account stays locked meanwhile.
+                let password_hash = match password {
+                    Some(password) => Some(auth.passwords.hash(password.expose().to_owned()).await?),
+                    None => None,
+                };
+                queries::update(conn, &current, &fields).await?;
+                if let Some(password_hash) = &password_hash {
+                    queries::set_password(conn, id, password_hash).await?;
+                }
+                audit::record(
+                    conn,
+                    Some(caller.id),
+                    "user.updated",
+                    "user",
+                    &id.to_string(),
+                    serde_json::json!({
+                        "fields": changed_names(&changes),
+                    }),
+                )
+                .await?;
+                Answer::ok(&User::from(account(conn, id).await?))
+            },
+        )
+        .await
+}
+
+/// The names of the fields a change sent (never their values: one may be a password).
+fn changed_names(changes: &UserChanges) -> Vec<&'static str> {
+    let mut names = changes.access_fields();
+    for (name, sent) in [
+        ("email", changes.email.is_some()),
+        ("name", changes.name.is_some()),
+        ("disabled", changes.disabled.is_some()),
+        ("password", changes.password.is_some()),
+    ] {
+        if sent {
+            names.push(name);
+        }
+    }
+    names
+}
+
+/// The account's fields after `changes`: attachments sent replace the stored ones, stored
+/// ones the (new) role has no use for are dropped, and the result must fit the role.
+#[allow(clippy::too_many_arguments)]
+async fn changed_fields(
+    conn: &mut diesel_async::AsyncPgConnection,
+    current: &AccountRow,
+    changes: &UserChanges,
+    email: Option<Email>,
+    name: Option<String>,
+    hub: Option<Slug>,
+    school: Option<Urn>,
+    tsh: Option<Slug>,
+) -> Result<AccountFields, ApiError> {
+    let role = changes.role.unwrap_or(current.role);
+    let hub_role = matches!(role, Role::HubManager | Role::Lead);
+    let attachments = Attachments {
+        hub_id: match &hub {
+            Some(slug) => Some(resolve_hub(conn, slug).await?),
+            None => current.hub_id.filter(|_| hub_role),
+        },
+        school_urn: match &school {
+            Some(urn) => Some(resolve_school(conn, urn).await?),
+            None => current
+                .school_urn
+                .clone()
+                .filter(|_| role == Role::Participant),
+        },
+        role_in_school: changes
+            .role_in_school
+            .or(current.role_in_school.filter(|_| role == Role::Participant)),
+        teaching_school_hub_id: match &tsh {
+            Some(slug) => Some(resolve_tsh(conn, slug).await?),
+            None => current
+                .teaching_school_hub_id
+                .filter(|_| role == Role::Partner),
+        },
+    };
+    attachments.check_fit(role)?;
+    let disabled_at = match changes.disabled {
+        Some(true) => current.disabled_at.or_else(|| Some(chrono::Utc::now())),
+        Some(false) => None,
+        None => current.disabled_at,
+    };
+    Ok(AccountFields {
+        email: email.map_or_else(|| current.email.clone(), |email| email.as_str().to_owned()),
+        name: name.unwrap_or_else(|| current.name.clone()),
+        role,
+        hub_id: attachments.hub_id,
+        teaching_school_hub_id: attachments.teaching_school_hub_id,
+        school_urn: attachments.school_urn,
+        role_in_school: attachments.role_in_school,
+        disabled_at,
+    })
+}
+
+pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    config
+        .service(list_users)
+        .service(create_user)
+        .service(get_user)
+        .service(update_user);
+}

@@ -1,0 +1,10 @@
+//! Work groups: the catalogue, and creating, changing and moving them through their statuses.
+
+pub mod read;
+pub mod write;
+
+/// Registers the resource's operations.
+pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    read::configure(config);
+    write::configure(config);
+}

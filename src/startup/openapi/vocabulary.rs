@@ -1,0 +1,493 @@
+//! The API's vocabulary of identifiers and short texts, declared in the document. Every
+//! parameter and request field of one name takes the same kind of value everywhere (a `hub` is
+//! a hub's slug, a `school_urn` a DfE URN, a `reason` a non-blank text), and the handlers parse
+//! each with its domain type (`domain::codes`). Declaring the shapes here, once, makes the
+//! document say what the handlers accept: Schemathesis's positive and negative data checks
+//! found requests the document allowed and the handlers refused (and the reverse).
+
+use std::sync::LazyLock;
+
+use serde_json::Value;
+use utoipa::openapi::path::{Operation, ParameterIn};
+use utoipa::openapi::schema::{ArrayItems, Object, Schema};
+use utoipa::openapi::{OpenApi, RefOr};
+
+use crate::api::auth;
+use crate::api::enrolments::write as enrolment_writes;
+use crate::api::leads::write as lead_writes;
+use crate::api::projects::write as project_writes;
+use crate::api::sessions::write as session_writes;
+use crate::api::work_groups::write as work_group_writes;
+use crate::db::change_feed::FeedPosition;
+use crate::domain::llme::FIRST_COMMUNITY_YEAR;
+use crate::domain::{MAX_INSTANT_CHARS, Postcode, Region};
+use crate::http::extract::cursor::document_pattern;
+use crate::http::middleware::etag;
+
+/// What a value of one kind must be, in JSON Schema's words.
+#[derive(Debug, Clone, Copy)]
+pub enum Shape {
+    Pattern {
+        pattern: &'static str,
+        min_length: Option<usize>,
+        max_length: Option<usize>,
+    },
+    OneOf(&'static [&'static str]),
+    /// A whole number from `min` to `max`.
+    Range {
+        min: i64,
+        max: i64,
+    },
+    /// RFC 3339 with an offset (`domain::time`).
+    DateTime,
+    /// Any string of at most `max_length` characters: a secret the API only hashes or
+    /// compares.
+    Opaque {
+        max_length: usize,
+    },
+}
+
+const SLUG: Shape = Shape::Pattern {
+    pattern: "^[a-z0-9]+(-[a-z0-9]+)*$",
+    min_length: None,
+    max_length: Some(100),
+};
+const GSS_CODE: Shape = Shape::Pattern {
+    pattern: "^E(0[6-9]|10)[0-9]{6}$",
+    min_length: None,
+    max_length: None,
+};
+const URN: Shape = Shape::Pattern {
+    pattern: "^[1-9][0-9]{5}$",
+    min_length: None,
+    max_length: None,
+};
+const LA_NUMBER: Shape = Shape::Pattern {
+    pattern: "^[0-9]{3}$",
+    min_length: None,
+    max_length: None,
+};
+/// `domain::Postcode`: any case, spaces anywhere, at most 16 characters in all.
+const POSTCODE: Shape = Shape::Pattern {
+    pattern: "^ *[A-Za-z] *([A-Za-z] *)?[0-9] *([A-Za-z0-9] *)?[0-9] *[A-Za-z] *[A-Za-z] *$",
+    min_length: None,
+    max_length: Some(Postcode::MAX_CHARS),
+};
+const PROJECT_CODE: Shape = Shape::Pattern {
+    pattern: "^[A-Z]{2,8}[0-9]{2}-[0-9]{1,3}$",
+    min_length: None,
+    max_length: None,
+};
+/// `http::parse::non_empty`: anything with a character besides white space, at most 200 characters,
+/// and no U+0000 (which PostgreSQL's text cannot hold).
+const TEXT: Shape = Shape::Pattern {
+    pattern: "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$",
+    min_length: None,
+    max_length: Some(200),
+};
+/// A place in the partners' change feed (`api::change_feed`). A list's `cursor` has the
+/// pattern of its own sort key, which the list's parameters declare (`http::extract::paging`).
+static FEED_CURSOR: LazyLock<String> = LazyLock::new(document_pattern::<FeedPosition>);
+const WEB_ADDRESS: Shape = Shape::Pattern {
+    pattern: "^\\s*https?://[^\\s\\u0000-\\u001f\\u007f-\\u009f]+\\s*$",
+    min_length: None,
+    max_length: Some(500),
+};
+const HTTPS_LINK: Shape = Shape::Pattern {
+    pattern: "^\\s*https://[^\\s\\u0000-\\u001f\\u007f-\\u009f]+\\s*$",
+    min_length: None,
+    max_length: Some(500),
+};
+
+/// `domain::Email`: one `@` between non-empty parts, no spaces or control characters inside.
+const EMAIL: Shape = Shape::Pattern {
+    pattern: "^\\s*[^@\\s\\u0000-\\u001f\\u007f-\\u009f]+@[^@\\s\\u0000-\\u001f\\u007f-\\u009f]+\\s*$",
+    min_length: None,
+    max_length: Some(254),
+};
+/// `domain::NewPassword`: 12 to 128 characters, not only spaces.
+const PASSWORD: Shape = Shape::Pattern {
+    pattern: "[^\\s]",
+    min_length: Some(12),
+    max_length: Some(128),
+};
+
+/// Any other text: PostgreSQL's text cannot hold U+0000, so the API refuses it (`error.rs`).
+const ANY_TEXT: Shape = Shape::Pattern {
+    pattern: "^[^\\u0000]*$",
+    min_length: None,
+    max_length: None,
+};
+
+/// `http::parse::text_up_to`: free text of a body, possibly empty, of at most `max` characters.
+const fn text_up_to(max: usize) -> Shape {
+    Shape::Pattern {
+        pattern: "^[^\\u0000]*$",
+        min_length: None,
+        max_length: Some(max),
+    }
+}
+
+/// Secrets the API only hashes or compares, never stores as text: any string of at most
+/// `api::auth::MAX_SECRET_CHARS` characters will do (the handlers refuse longer ones before
+/// any work), and one with U+0000 is simply not the secret.
+const SECRET: Shape = Shape::Opaque {
+    max_length: auth::MAX_SECRET_CHARS,
+};
+
+/// `http::middleware::etag::if_match`: text a header can hold (visible ASCII, spaces and tabs). Any such
+/// value is compared with the current version, and one that names none answers 412 however it
+/// is written: the form of entity tags is left to RFC 9110 rather than stated as a pattern
+/// (Schemathesis sends `0` as a valid value of such a pattern in a header, expecting it taken).
+const IF_MATCH: Shape = Shape::Pattern {
+    pattern: "^[\\t -~]*$",
+    min_length: None,
+    max_length: Some(etag::MAX_IF_MATCH_CHARS),
+};
+
+/// Two consecutive years, `2021/22`: the second two digits follow the first's last two.
+static ACADEMIC_YEAR: LazyLock<String> =
+    LazyLock::new(|| format!("^[0-9]{{2}}({})$", year_pairs(0..100)));
+
+/// A year of the Maths Hubs programme, which began in 2014/15 (`api::reach::read`).
+static PROGRAMME_YEAR: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "^(20({})|(2[1-9]|[3-9][0-9])({}))$",
+        year_pairs(14..100),
+        year_pairs(0..100)
+    )
+});
+
+/// `14/15|15/16|…` for the last two digits of the starting years given.
+fn year_pairs(last_two_digits: std::ops::Range<u32>) -> String {
+    let pairs: Vec<String> = last_two_digits
+        .map(|year| format!("{year:02}/{:02}", (year + 1) % 100))
+        .collect();
+    pairs.join("|")
+}
+
+fn academic_year(pattern: &'static LazyLock<String>) -> Shape {
+    Shape::Pattern {
+        pattern: pattern.as_str(),
+        min_length: None,
+        max_length: None,
+    }
+}
+
+/// The shape of a query or path parameter of this name on this path, if it has one.
+fn parameter_shape(path: &str, name: &str) -> Option<Shape> {
+    Some(match name {
+        "slug" | "hub" | "teaching_school_hub" | "referred_by" => SLUG,
+        "code" if path.starts_with("/api/v1/projects/") => PROJECT_CODE,
+        "code" | "local_authority" | "parent" => GSS_CODE,
+        "urn" | "school" => URN,
+        "project" => PROJECT_CODE,
+        "q" | "action" | "object_type" | "object_id" => TEXT,
+        "If-Match" => IF_MATCH,
+        "since" => Shape::Pattern {
+            pattern: FEED_CURSOR.as_str(),
+            min_length: None,
+            max_length: None,
+        },
+        "academic_year" if path == "/api/v1/reports/reach" => academic_year(&PROGRAMME_YEAR),
+        "academic_year" => academic_year(&ACADEMIC_YEAR),
+        "region" => Shape::OneOf(&Region::ALL),
+        _ => return None,
+    })
+}
+
+/// A header is sent or not (`required` says whether it must be); it is never `null`, which a
+/// handler's `Option<String>` would declare, and which clients would send as the text `null`.
+fn never_null(object: &mut Object) {
+    use utoipa::openapi::schema::{SchemaType, Type};
+
+    if let SchemaType::Array(kinds) = &object.schema_type {
+        let kinds: Vec<Type> = kinds
+            .iter()
+            .filter(|kind| **kind != Type::Null)
+            .cloned()
+            .collect();
+        object.schema_type = match kinds.as_slice() {
+            [kind] => SchemaType::Type(kind.clone()),
+            _ => SchemaType::Array(kinds),
+        };
+    }
+}
+
+/// The shape of a request body's field of this name, if it has one.
+fn field_shape(name: &str) -> Option<Shape> {
+    Some(match name {
+        "slug" | "hub" | "teaching_school_hub" | "referred_by" | "partner_hubs" => SLUG,
+        "local_authority" | "gss_code" | "parent" | "area" | "district" => GSS_CODE,
+        "urn" | "school_urn" => URN,
+        "project" | "follows" | "requires_completed" => PROJECT_CODE,
+        "name" | "reason" | "title" | "length" | "specialisms" | "roles_held" => TEXT,
+        "statement" => text_up_to(enrolment_writes::MAX_STATEMENT_CHARS),
+        "bio" => text_up_to(lead_writes::MAX_BIO_CHARS),
+        "outline" | "expectations" => text_up_to(project_writes::MAX_TEXT_CHARS),
+        "description" => text_up_to(work_group_writes::MAX_DESCRIPTION_CHARS),
+        "address" => text_up_to(work_group_writes::MAX_ADDRESS_CHARS),
+        "notes" => text_up_to(session_writes::MAX_NOTES_CHARS),
+        "client_id" | "scope" => text_up_to(auth::MAX_SECRET_CHARS),
+        "email" | "contact_email" => EMAIL,
+        "password" => PASSWORD,
+        "website" => WEB_ADDRESS,
+        "joining_link" => HTTPS_LINK,
+        "academic_year" => academic_year(&ACADEMIC_YEAR),
+        "region" => Shape::OneOf(&Region::ALL),
+        "grant_type" => Shape::OneOf(&["client_credentials"]),
+        "starts_at" | "ends_at" | "eoi_deadline" | "apologies_at" => Shape::DateTime,
+        "capacity" => Shape::Range { min: 1, max: 500 },
+        "session_days" => Shape::Range { min: 1, max: 7 },
+        "participation_min_percent" => Shape::Range { min: 1, max: 100 },
+        "community_member_since" => Shape::Range {
+            min: i64::from(FIRST_COMMUNITY_YEAR),
+            max: i64::from(i16::MAX),
+        },
+        "la_number" => LA_NUMBER,
+        "postcode" => POSTCODE,
+        "cancellation_notice_days" => Shape::Range { min: 0, max: 365 },
+        "cost_pence" | "non_attendance_fee_pence" => Shape::Range {
+            min: 0,
+            max: i32::MAX as i64,
+        },
+        _ => return None,
+    })
+}
+
+/// Whether the field of a request schema holds a `SECRET`: a password signed in with is
+/// compared with the account's, never held to the rules for choosing one (`PASSWORD`).
+fn holds_secret(schema: &str, field: &str) -> bool {
+    matches!(
+        field,
+        "refresh_token" | "client_secret" | "current_password"
+    ) || (schema == "LoginRequest" && field == "password")
+}
+
+/// Declares the vocabulary on every parameter and request body field of the document.
+pub fn declare(document: &mut OpenApi) {
+    let mut request_schemas = Vec::new();
+    for (path, item) in document.paths.paths.iter_mut() {
+        for operation in super::operations_mut(item) {
+            shape_parameters(path, operation);
+            request_schemas.extend(request_schema_names(operation));
+        }
+    }
+    let Some(components) = document.components.as_mut() else {
+        return;
+    };
+    let mut seen = Vec::new();
+    while let Some(name) = request_schemas.pop() {
+        if seen.contains(&name) {
+            continue;
+        }
+        if let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(&name) {
+            for (field, property) in object.properties.iter_mut() {
+                request_schemas.extend(referenced_names(property));
+                let shape = match field_shape(field) {
+                    _ if holds_secret(&name, field) => SECRET,
+                    Some(shape) => shape,
+                    None => ANY_TEXT,
+                };
+                apply_to_property(property, shape);
+            }
+        }
+        seen.push(name);
+    }
+}
+
+fn shape_parameters(path: &str, operation: &mut Operation) {
+    for parameter in operation.parameters.iter_mut().flatten() {
+        let RefOr::T(parameter) = parameter else {
+            continue;
+        };
+        let Some(RefOr::T(Schema::Object(object))) = parameter.schema.as_mut() else {
+            continue;
+        };
+        if parameter.parameter_in == ParameterIn::Header {
+            never_null(object);
+        }
+        let shape = match parameter.parameter_in {
+            // A list's cursor has the pattern of the list's own sort key (`http::extract::paging`).
+            _ if parameter.name == "cursor" => None,
+            ParameterIn::Query | ParameterIn::Path => {
+                Some(parameter_shape(path, &parameter.name).unwrap_or(ANY_TEXT))
+            }
+            _ => parameter_shape(path, &parameter.name),
+        };
+        if let Some(shape) = shape {
+            apply(object, shape);
+        }
+        bound(object);
+    }
+}
+
+fn request_schema_names(operation: &Operation) -> Vec<String> {
+    operation
+        .request_body
+        .iter()
+        .filter_map(|body| match body {
+            RefOr::T(body) => Some(body),
+            RefOr::Ref(_) => None,
+        })
+        .flat_map(|body| body.content.values())
+        .filter_map(|content| match content {
+            RefOr::T(content) => content.schema.as_ref(),
+            RefOr::Ref(_) => None,
+        })
+        .flat_map(referenced_names)
+        .collect()
+}
+
+/// The components a schema refers to, directly or through `oneOf`, arrays and nullables.
+fn referenced_names(schema: &RefOr<Schema>) -> Vec<String> {
+    match schema {
+        RefOr::Ref(reference) => reference
+            .ref_location
+            .rsplit_once('/')
+            .map(|(_, name)| vec![name.to_owned()])
+            .unwrap_or_default(),
+        RefOr::T(Schema::OneOf(one_of)) => one_of.items.iter().flat_map(referenced_names).collect(),
+        RefOr::T(Schema::Array(array)) => match &array.items {
+            ArrayItems::RefOrSchema(items) => referenced_names(items),
+            _ => Vec::new(),
+        },
+        RefOr::T(_) => Vec::new(),
+    }
+}
+
+/// A field of a string type, or an array of strings (the shape is then each item's).
+fn apply_to_property(property: &mut RefOr<Schema>, shape: Shape) {
+    match property {
+        RefOr::T(Schema::Object(object)) => {
+            apply(object, shape);
+            bound(object);
+        }
+        RefOr::T(Schema::Array(array)) => {
+            if let ArrayItems::RefOrSchema(items) = &mut array.items
+                && let RefOr::T(Schema::Object(object)) = items.as_mut()
+            {
+                apply(object, shape);
+                bound(object);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// States the greatest length of a text the shape bounds without saying so: a pattern that
+/// matches nothing longer than some length (a URN's six digits, a cursor's 1600 hex digits),
+/// a UUID's 36 characters, an RFC 3339 time's `MAX_INSTANT_CHARS` (`domain::time`). The
+/// handlers' parsers refuse anything longer as they refuse anything else of another form.
+fn bound(object: &mut Object) {
+    use utoipa::openapi::schema::{KnownFormat, SchemaFormat, SchemaType, Type};
+
+    let is_text = match &object.schema_type {
+        SchemaType::Type(kind) => *kind == Type::String,
+        SchemaType::Array(kinds) => kinds.contains(&Type::String),
+        SchemaType::AnyValue => false,
+    };
+    if !is_text || object.max_length.is_some() || object.enum_values.is_some() {
+        return;
+    }
+    object.max_length = match &object.format {
+        Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)) => Some(36),
+        Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)) => Some(MAX_INSTANT_CHARS),
+        _ => object.pattern.as_deref().and_then(longest_match),
+    };
+}
+
+/// The most characters a text matching `pattern` can have, if the pattern bounds them: it must
+/// be anchored at both ends (JSON Schema's patterns match anywhere in the text), and its
+/// matches of bounded length. (The measure is in UTF-8 bytes: exact for the ASCII our bounded
+/// patterns match, and never less than the characters.)
+fn longest_match(pattern: &str) -> Option<usize> {
+    use regex_syntax::hir::Look;
+
+    let hir = regex_syntax::Parser::new().parse(pattern).ok()?;
+    let properties = hir.properties();
+    let anchored = properties.look_set_prefix().contains(Look::Start)
+        && properties.look_set_suffix().contains(Look::End);
+    anchored.then(|| properties.maximum_len()).flatten()
+}
+
+/// Constrains a schema of the shape's type (possibly nullable) that no handler annotation
+/// shaped yet.
+fn apply(object: &mut Object, shape: Shape) {
+    use utoipa::openapi::schema::{KnownFormat, SchemaFormat, SchemaType, Type};
+
+    let types = match &object.schema_type {
+        SchemaType::Type(kind) => vec![kind.clone()],
+        SchemaType::Array(kinds) => kinds.clone(),
+        SchemaType::AnyValue => return,
+    };
+    // A format such as `uuid` or `date-time` shapes a string already (`password` only hides
+    // it); an integer's `int32` says nothing of its range.
+    let formatted = !matches!(shape, Shape::Range { .. })
+        && !matches!(
+            object.format,
+            None | Some(SchemaFormat::KnownFormat(KnownFormat::Password))
+        );
+    let shaped = object.pattern.is_some()
+        || object.enum_values.is_some()
+        || object.minimum.is_some()
+        || formatted;
+    let expected = match shape {
+        Shape::Range { .. } => Type::Integer,
+        _ => Type::String,
+    };
+    if shaped || !types.contains(&expected) {
+        return;
+    }
+    match shape {
+        Shape::Pattern {
+            pattern,
+            min_length,
+            max_length,
+        } => {
+            object.pattern = Some(pattern.to_owned());
+            object.min_length = object.min_length.or(min_length);
+            object.max_length = object.max_length.or(max_length);
+        }
+        Shape::OneOf(values) => {
+            let mut allowed: Vec<Value> = values.iter().map(|&value| value.into()).collect();
+            if types.contains(&Type::Null) {
+                allowed.push(Value::Null);
+            }
+            object.enum_values = Some(allowed);
+        }
+        Shape::Range { min, max } => {
+            object.minimum = Some(min.into());
+            object.maximum = Some(max.into());
+        }
+        Shape::DateTime => {
+            object.format = Some(SchemaFormat::KnownFormat(KnownFormat::DateTime));
+        }
+        Shape::Opaque { max_length } => {
+            object.max_length = object.max_length.or(Some(max_length));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bounded_pattern_gives_its_longest_match_and_an_open_one_none() {
+        assert_eq!(longest_match("^[1-9][0-9]{5}$"), Some(6));
+        assert_eq!(longest_match("^E(0[6-9]|10)[0-9]{6}$"), Some(9));
+        assert_eq!(longest_match("^[A-Z]{2,8}[0-9]{2}-[0-9]{1,3}$"), Some(14));
+        assert_eq!(longest_match("^(?:[0-9a-f]{2}){1,800}$"), Some(1600));
+        assert_eq!(longest_match(&ACADEMIC_YEAR), Some("2021/22".len()));
+        assert_eq!(longest_match(&PROGRAMME_YEAR), Some("2014/15".len()));
+        assert_eq!(longest_match("^[^\\u0000]*$"), None);
+        assert_eq!(longest_match("[^\\s]"), None, "unanchored: anything around");
+        assert_eq!(longest_match("^[0-9]{3}"), None, "anything after");
+        assert_eq!(longest_match("^a$|b"), None, "one branch unanchored");
+        let Shape::Pattern { pattern, .. } = POSTCODE else {
+            unreachable!()
+        };
+        assert_eq!(longest_match(pattern), None, "spaces anywhere");
+    }
+}
