@@ -1,13 +1,9 @@
-//! Authentication as an extractor: a handler that takes a `Caller` is reached only with a
-//! valid access token whose account (or partner client) is still as it was when the token
+//! Who is calling: a handler that takes a `Caller` (extracted by `http::extract::caller`) is
+//! reached only with a valid access token whose account (or partner client) is still as it was when the token
 //! was issued. That is checked against the database on every request, so disabling an
 //! account, changing its role or hub, or revoking a partner takes effect at once.
 
-use actix_web::dev::Payload;
-use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest, web};
 use diesel_async::AsyncPgConnection;
-use futures_util::future::LocalBoxFuture;
 
 use crate::auth::Auth;
 use crate::auth::tokens::{AccessClaims, TokenError};
@@ -36,79 +32,28 @@ pub enum CallerKind {
     PartnerClient,
 }
 
-const REVOKED: &str =
-    "The access token is no longer valid: the account changed or was disabled. Sign in again.";
-
-impl FromRequest for Caller {
-    type Error = ApiError;
-    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
-
-    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let token = bearer_token(request);
-        let auth = request.app_data::<web::Data<Auth>>().cloned();
-        let pool = request.app_data::<web::Data<DbPool>>().cloned();
-        Box::pin(async move {
-            let (Some(auth), Some(pool)) = (auth, pool) else {
-                return Err(ApiError::internal("authentication is not configured"));
-            };
-            let claims = auth.tokens.verify(&token?).map_err(|error| match error {
-                TokenError::Expired => ApiError::Unauthorized(
-                    "The access token has expired: refresh it at POST /api/v1/auth/refresh.".into(),
-                ),
-                TokenError::Invalid => {
-                    ApiError::Unauthorized("The access token is not valid.".into())
-                }
-            })?;
-            let conn = pool.get().await?;
-            current_caller(&conn, &claims)
-                .await?
-                .ok_or_else(|| ApiError::Unauthorized(REVOKED.into()))
-        })
-    }
-}
-
 /// The caller of an operation that anyone may call but that shows more to some: `None`
 /// without an `Authorization` header; with one, it must be valid (401 otherwise), so a
 /// broken token is never silently treated as anonymous.
 #[derive(Debug, Clone)]
 pub struct MaybeCaller(pub Option<Caller>);
 
-impl FromRequest for MaybeCaller {
-    type Error = ApiError;
-    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+const REVOKED: &str =
+    "The access token is no longer valid: the account changed or was disabled. Sign in again.";
 
-    fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        if request.headers().contains_key(header::AUTHORIZATION) {
-            let caller = Caller::from_request(request, payload);
-            Box::pin(async move { caller.await.map(|caller| Self(Some(caller))) })
-        } else {
-            Box::pin(async { Ok(Self(None)) })
-        }
-    }
-}
-
-/// The token of an `Authorization: Bearer …` header (scheme in any case, RFC 7235).
-fn bearer_token(request: &HttpRequest) -> Result<String, ApiError> {
-    let missing = || {
-        ApiError::Unauthorized(
-            "This needs an access token in `Authorization: Bearer …`: sign in at POST /api/v1/auth/login."
-                .into(),
-        )
-    };
-    let value = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .ok_or_else(missing)?
-        .to_str()
-        .map_err(|_| missing())?;
-    match value.split_once(' ') {
-        Some((scheme, token))
-            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
-        {
-            Ok(token.trim().to_owned())
-        }
-        _ => Err(missing()),
-    }
+/// The caller an access token names, if the token is valid and its account (or partner
+/// client) is still as it was when the token was issued; 401 otherwise.
+pub async fn identify(auth: &Auth, pool: &DbPool, token: &str) -> Result<Caller, ApiError> {
+    let claims = auth.tokens.verify(token).map_err(|error| match error {
+        TokenError::Expired => ApiError::Unauthorized(
+            "The access token has expired: refresh it at POST /api/v1/auth/refresh.".into(),
+        ),
+        TokenError::Invalid => ApiError::Unauthorized("The access token is not valid.".into()),
+    })?;
+    let conn = pool.get().await?;
+    current_caller(&conn, &claims)
+        .await?
+        .ok_or_else(|| ApiError::Unauthorized(REVOKED.into()))
 }
 
 /// The caller the claims name, if their account is still as it was when the token was

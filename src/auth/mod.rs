@@ -3,7 +3,7 @@
 //! limits, the `Caller` extractor, and the policy that decides every right.
 
 pub mod calendar_secrets;
-mod caller;
+pub mod caller;
 pub mod kept_key;
 pub mod password;
 pub mod policy;

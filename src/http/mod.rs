@@ -1,8 +1,9 @@
-//! What every handler shares: the middleware around requests (`middleware`), the extractors
+//! What every handler shares: CSV downloads (`csv`), the middleware around requests (`middleware`), the extractors
 //! of the caller's input (`extract`), the one path of every write (`write`), the error
 //! responses the document declares (`problems`), and the parsing of path and query values
 //! (`parse`).
 
+pub mod csv;
 pub mod extract;
 pub mod middleware;
 pub mod parse;

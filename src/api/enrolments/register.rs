@@ -6,8 +6,6 @@
 use std::collections::HashMap;
 
 use actix_web::HttpResponse;
-use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
-use actix_web::mime::TEXT_CSV_UTF_8;
 use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
@@ -16,6 +14,7 @@ use crate::db::enrolments::{self as queries, EnrolmentRow, Owner};
 use crate::db::sessions::{self, SessionRow};
 use crate::domain::{AttendanceStatus, EnrolmentStatus, LondonTime};
 use crate::error::ApiError;
+use crate::http::csv::{download, spreadsheet_text};
 
 /// The columns before the sessions'.
 const PERSON_COLUMNS: [&str; 7] = [
@@ -115,42 +114,7 @@ impl Register {
     }
 }
 
-/// Free text as a spreadsheet cell: text a spreadsheet would run as a formula (starting
-/// with `=`, `+`, `-`, `@`, a tab or a carriage return) gets a leading `'`, as OWASP advises
-/// against CSV injection. Participants name themselves; staff open the file. The reach
-/// report's table does the same with the names it shows.
-pub fn spreadsheet_text(text: &str) -> String {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{text}")
-    } else {
-        text.to_owned()
-    }
-}
-
 /// The register as a download named after the group.
 pub fn response(work_group_code: &str, csv: Vec<u8>) -> HttpResponse {
-    let disposition = ContentDisposition {
-        disposition: DispositionType::Attachment,
-        parameters: vec![DispositionParam::Filename(format!(
-            "{work_group_code}-enrolments.csv"
-        ))],
-    };
-    HttpResponse::Ok()
-        .content_type(TEXT_CSV_UTF_8)
-        .insert_header(disposition)
-        .body(csv)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn text_a_spreadsheet_would_run_is_kept_as_text() {
-        assert_eq!(spreadsheet_text("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
-        for formula in ["+1", "-1", "@SUM(A1)", "\t=1", "\r=1"] {
-            assert!(spreadsheet_text(formula).starts_with('\''), "{formula:?}");
-        }
-        assert_eq!(spreadsheet_text("O'Brien, Ada"), "O'Brien, Ada");
-    }
+    download(format!("{work_group_code}-enrolments.csv"), csv)
 }

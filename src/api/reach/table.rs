@@ -3,13 +3,11 @@
 //! hub × dimension × value, then the totals across hubs on a line with no hub.
 
 use actix_web::HttpResponse;
-use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
-use actix_web::mime::TEXT_CSV_UTF_8;
 
-use crate::api::enrolments::register::spreadsheet_text;
 use crate::api::reach::views::{HubReach, ReachCounts, ReachReport};
 use crate::domain::Slug;
 use crate::error::ApiError;
+use crate::http::csv::{download, spreadsheet_text};
 
 const COLUMNS: [&str; 12] = [
     "hub",
@@ -156,12 +154,5 @@ pub fn response(report: &ReachReport, hub: Option<&Slug>) -> Result<HttpResponse
         Some(hub) => format!("reach-{year}-{hub}.csv"),
         None => format!("reach-{year}.csv"),
     };
-    let disposition = ContentDisposition {
-        disposition: DispositionType::Attachment,
-        parameters: vec![DispositionParam::Filename(filename)],
-    };
-    Ok(HttpResponse::Ok()
-        .content_type(TEXT_CSV_UTF_8)
-        .insert_header(disposition)
-        .body(to_csv(report)?))
+    Ok(download(filename, to_csv(report)?))
 }
