@@ -155,11 +155,15 @@ const HUBS: &[HubSeed] = &[
     },
 ];
 
+#[derive(Insertable)]
+#[diesel(table_name = teaching_school_hubs)]
 struct TeachingSchoolHubSeed {
     id: Uuid,
     slug: &'static str,
     name: &'static str,
+    #[diesel(skip_insertion)]
     area: &'static [&'static str],
+    #[diesel(skip_insertion)]
     partner_hubs: &'static [&'static str],
 }
 
@@ -181,6 +185,8 @@ const TEACHING_SCHOOL_HUBS: &[TeachingSchoolHubSeed] = &[
     },
 ];
 
+#[derive(Insertable)]
+#[diesel(table_name = schools)]
 struct SchoolSeed {
     urn: &'static str,
     name: &'static str,
@@ -690,14 +696,6 @@ struct NewCoverage<'a> {
 }
 
 #[derive(Insertable)]
-#[diesel(table_name = teaching_school_hubs)]
-struct NewTeachingSchoolHub<'a> {
-    id: Uuid,
-    slug: &'a str,
-    name: &'a str,
-}
-
-#[derive(Insertable)]
 #[diesel(table_name = teaching_school_hub_areas)]
 struct NewArea<'a> {
     teaching_school_hub_id: Uuid,
@@ -709,17 +707,6 @@ struct NewArea<'a> {
 struct NewPartnership {
     hub_id: Uuid,
     teaching_school_hub_id: Uuid,
-}
-
-#[derive(Insertable)]
-#[diesel(table_name = schools)]
-struct NewSchool<'a> {
-    urn: &'a str,
-    name: &'a str,
-    phase: SchoolPhase,
-    la_code: &'a str,
-    district_code: Option<&'a str>,
-    postcode: Option<&'a str>,
 }
 
 #[derive(Insertable)]
@@ -799,24 +786,359 @@ fn london(date: &str, time: &str) -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
-/// Inserts what is missing. Every insert skips rows already present (by id or natural key),
-/// and ids are then read back by natural key, so rows created earlier — by a previous load or
-/// by an admin — are linked to rather than duplicated.
+/// Inserts `rows` into `table`, skipping those already there (by id or natural key);
+/// evaluates to how many it inserted.
+macro_rules! insert_missing {
+    ($conn:expr, $table:expr, $rows:expr) => {
+        diesel::insert_into($table)
+            .values($rows)
+            .on_conflict_do_nothing()
+            .execute(&mut *$conn)
+            .await?
+    };
+}
+
+/// Inserts what is missing, in dependency order. Every insert skips rows already present (by
+/// id or natural key), and ids are then read back by natural key, so rows created earlier — by
+/// a previous load or by an admin — are linked to rather than duplicated.
 async fn load_all(conn: &mut AsyncPgConnection) -> QueryResult<DemoSummary> {
-    let mut summary = DemoSummary {
+    let summary = DemoSummary {
         local_authorities: reference::load_local_authorities(conn).await?,
         ..DemoSummary::default()
     };
+    let mut load = Loader {
+        conn,
+        summary,
+        ids: Ids::default(),
+    };
+    load.hubs().await?;
+    load.teaching_school_hubs().await?;
+    load.schools().await?;
+    load.strategic_partners().await?;
+    load.projects().await?;
+    load.leads().await?;
+    load.profiles().await?;
+    load.work_groups().await?;
+    load.work_group_leads().await?;
+    load.sessions().await?;
+    Ok(load.summary)
+}
 
-    // Hubs take the region of the authorities they cover.
-    let authorities = reference::england_local_authorities()
-        .map_err(|error| diesel::result::Error::DeserializationError(Box::new(error)))?;
+/// The ids the rows of the data have in the database, by natural key.
+#[derive(Default)]
+struct Ids {
+    /// By slug.
+    hubs: HashMap<String, Uuid>,
+    /// With the project's academic year, by code.
+    projects: HashMap<String, (Uuid, String)>,
+    /// By email, lowercase: emails are unique whatever their case.
+    users: HashMap<String, Uuid>,
+    /// By code.
+    work_groups: HashMap<String, Uuid>,
+}
+
+impl Ids {
+    fn hub(&self, slug: &str) -> QueryResult<Uuid> {
+        id_of(&self.hubs, slug)
+    }
+
+    fn project(&self, code: &str) -> QueryResult<&(Uuid, String)> {
+        self.projects
+            .get(code)
+            .ok_or(diesel::result::Error::NotFound)
+    }
+
+    /// The id of the project `code` names, if it names one.
+    fn project_link(&self, code: Option<&str>) -> QueryResult<Option<Uuid>> {
+        code.map(|code| self.project(code).map(|(id, _)| *id))
+            .transpose()
+    }
+
+    /// The row of a work group of the data.
+    fn work_group_row<'a>(&'a self, group: &'a WorkGroupSeed) -> QueryResult<NewWorkGroup<'a>> {
+        let (project_id, academic_year) = self.project(group.project)?;
+        Ok(NewWorkGroup {
+            id: group.id,
+            hub_id: self.hub(group.hub)?,
+            project_id: *project_id,
+            academic_year,
+            code: group.code,
+            title: group.title,
+            phase: group.phase,
+            mode: group.mode,
+            capacity: Some(group.capacity),
+            accepted_count: 0,
+            admission: group.admission,
+            eoi_deadline: Some(london_deadline(group.eoi_deadline)),
+            status: group.status,
+            cancellation_reason: None,
+            venue_name: group.venue.map(|venue| venue.name),
+            venue_address: group.venue.map(|venue| venue.address),
+            venue_postcode: group.venue.and_then(|venue| venue.postcode),
+            description: group.description,
+        })
+    }
+}
+
+/// One load: each step inserts one part of the data, counts the rows it wrote in `summary`,
+/// and keeps in `ids` what the later steps link to.
+struct Loader<'c> {
+    conn: &'c mut AsyncPgConnection,
+    summary: DemoSummary,
+    ids: Ids,
+}
+
+impl Loader<'_> {
+    /// The hubs, and the authorities they cover: an authority already covered (by this hub
+    /// or another) is left as it is.
+    async fn hubs(&mut self) -> QueryResult<()> {
+        let authorities = reference::england_local_authorities()
+            .map_err(|error| diesel::result::Error::DeserializationError(Box::new(error)))?;
+        let new_hubs = hub_rows(&authorities)?;
+        self.summary.hubs = insert_missing!(self.conn, hubs::table, &new_hubs);
+        self.ids.hubs = hubs::table
+            .filter(hubs::slug.eq_any(HUBS.iter().map(|hub| hub.slug)))
+            .select((hubs::slug, hubs::id))
+            .load(self.conn)
+            .await?
+            .into_iter()
+            .collect();
+        let mut coverage = Vec::new();
+        for hub in HUBS {
+            let hub_id = self.ids.hub(hub.slug)?;
+            coverage.extend(
+                hub.local_authorities
+                    .iter()
+                    .map(|la_code| NewCoverage { hub_id, la_code }),
+            );
+        }
+        self.summary.hub_local_authorities =
+            insert_missing!(self.conn, hub_local_authorities::table, &coverage);
+        Ok(())
+    }
+
+    /// The Teaching School Hubs, their areas and their partner hubs.
+    async fn teaching_school_hubs(&mut self) -> QueryResult<()> {
+        self.summary.teaching_school_hubs =
+            insert_missing!(self.conn, teaching_school_hubs::table, TEACHING_SCHOOL_HUBS);
+        let tsh_ids: HashMap<String, Uuid> = teaching_school_hubs::table
+            .filter(
+                teaching_school_hubs::slug.eq_any(TEACHING_SCHOOL_HUBS.iter().map(|tsh| tsh.slug)),
+            )
+            .select((teaching_school_hubs::slug, teaching_school_hubs::id))
+            .load(self.conn)
+            .await?
+            .into_iter()
+            .collect();
+        let (mut areas, mut partnerships) = (Vec::new(), Vec::new());
+        for tsh in TEACHING_SCHOOL_HUBS {
+            let teaching_school_hub_id = id_of(&tsh_ids, tsh.slug)?;
+            areas.extend(tsh.area.iter().map(|la_code| NewArea {
+                teaching_school_hub_id,
+                la_code,
+            }));
+            for hub in tsh.partner_hubs {
+                partnerships.push(NewPartnership {
+                    hub_id: self.ids.hub(hub)?,
+                    teaching_school_hub_id,
+                });
+            }
+        }
+        self.summary.teaching_school_hub_areas =
+            insert_missing!(self.conn, teaching_school_hub_areas::table, &areas);
+        self.summary.hub_partnerships =
+            insert_missing!(self.conn, hub_partnerships::table, &partnerships);
+        Ok(())
+    }
+
+    async fn schools(&mut self) -> QueryResult<()> {
+        self.summary.schools = insert_missing!(self.conn, schools::table, SCHOOLS);
+        Ok(())
+    }
+
+    async fn strategic_partners(&mut self) -> QueryResult<()> {
+        let new_partners = STRATEGIC_PARTNERS
+            .iter()
+            .map(|partner| {
+                Ok(NewStrategicPartner {
+                    id: partner.id,
+                    hub_id: self.ids.hub(partner.hub)?,
+                    name: partner.name,
+                    kind: partner.kind,
+                    school_urn: partner.school_urn,
+                })
+            })
+            .collect::<QueryResult<Vec<_>>>()?;
+        self.summary.strategic_partners =
+            insert_missing!(self.conn, strategic_partners::table, &new_partners);
+        Ok(())
+    }
+
+    /// The projects one at a time, in list order, so that a project's prerequisite already
+    /// has its id.
+    async fn projects(&mut self) -> QueryResult<()> {
+        for project in PROJECTS {
+            let new_project = NewProject {
+                id: project.id,
+                code: project.code,
+                kind: project.kind,
+                title: project.title,
+                academic_year: project.academic_year,
+                phases: project.phases,
+                outline: project.outline,
+                roles_allowed: project.roles_allowed,
+                roles_excluded: project.roles_excluded,
+                school_phases: project.school_phases,
+                requires_completed_id: self.ids.project_link(project.requires_completed)?,
+                length: project.length,
+                cost_pence: 0,
+                non_attendance_fee_pence: NON_ATTENDANCE_FEE_PENCE,
+                cancellation_notice_days: CANCELLATION_NOTICE_DAYS,
+                expectations: project.expectations,
+                follows_id: self.ids.project_link(project.follows)?,
+            };
+            self.summary.projects += insert_missing!(self.conn, projects::table, &new_project);
+            let found = projects::table
+                .filter(projects::code.eq(project.code))
+                .select((projects::id, projects::academic_year))
+                .first::<(Uuid, String)>(self.conn)
+                .await?;
+            self.ids.projects.insert(project.code.to_owned(), found);
+        }
+        Ok(())
+    }
+
+    /// The leads' accounts.
+    async fn leads(&mut self) -> QueryResult<()> {
+        let new_users = LEADS
+            .iter()
+            .map(|lead| {
+                Ok(NewUser {
+                    id: lead.id,
+                    email: lead.email,
+                    name: lead.name,
+                    role: "lead",
+                    hub_id: Some(self.ids.hub(lead.hub)?),
+                })
+            })
+            .collect::<QueryResult<Vec<_>>>()?;
+        self.summary.users = insert_missing!(self.conn, users::table, &new_users);
+        self.ids.users = users::table
+            .filter(lower(users::email).eq_any(LEADS.iter().map(|lead| lead.email)))
+            .select((lower(users::email), users::id))
+            .load(self.conn)
+            .await?
+            .into_iter()
+            .collect();
+        Ok(())
+    }
+
+    /// The leads' published profiles, each with its hub.
+    async fn profiles(&mut self) -> QueryResult<()> {
+        let (mut profiles, mut profile_hubs) = (Vec::new(), Vec::new());
+        for lead in LEADS {
+            let user_id = id_of(&self.ids.users, lead.email)?;
+            profiles.push(NewProfile {
+                user_id,
+                display_name: lead.name,
+                phases: lead.phases,
+                specialisms: lead.specialisms,
+                bio: lead.bio,
+                roles_held: lead.roles_held,
+                community_member: true,
+                published: true,
+            });
+            profile_hubs.push(NewProfileHub {
+                user_id,
+                hub_id: self.ids.hub(lead.hub)?,
+            });
+        }
+        self.summary.llme_profiles = insert_missing!(self.conn, llme_profiles::table, &profiles);
+        self.summary.llme_profile_hubs =
+            insert_missing!(self.conn, llme_profile_hubs::table, &profile_hubs);
+        Ok(())
+    }
+
+    /// The work groups, each carrying its project's academic year (the composite foreign
+    /// key).
+    async fn work_groups(&mut self) -> QueryResult<()> {
+        let new_work_groups = WORK_GROUPS
+            .iter()
+            .map(|group| self.ids.work_group_row(group))
+            .collect::<QueryResult<Vec<_>>>()?;
+        self.summary.work_groups = insert_missing!(self.conn, work_groups::table, &new_work_groups);
+        // Codes are unique within an academic year.
+        let work_group_ids: HashMap<String, Uuid> = work_groups::table
+            .filter(work_groups::code.eq_any(new_work_groups.iter().map(|group| group.code)))
+            .select((
+                work_groups::academic_year,
+                work_groups::code,
+                work_groups::id,
+            ))
+            .load::<(String, String, Uuid)>(self.conn)
+            .await?
+            .into_iter()
+            .filter(|(year, code, _)| {
+                new_work_groups
+                    .iter()
+                    .any(|g| g.code == code && g.academic_year == year)
+            })
+            .map(|(_, code, id)| (code, id))
+            .collect();
+        self.ids.work_groups = work_group_ids;
+        Ok(())
+    }
+
+    async fn work_group_leads(&mut self) -> QueryResult<()> {
+        let mut leads = Vec::new();
+        for group in WORK_GROUPS {
+            let work_group_id = id_of(&self.ids.work_groups, group.code)?;
+            for (email, role) in group.leads {
+                leads.push(NewWorkGroupLead {
+                    work_group_id,
+                    user_id: id_of(&self.ids.users, email)?,
+                    role: *role,
+                });
+            }
+        }
+        self.summary.work_group_leads = insert_missing!(self.conn, work_group_leads::table, &leads);
+        Ok(())
+    }
+
+    /// The sessions; the sessions trigger keeps each group's first and last session and its
+    /// count in step. A session already there, or one overlapping it in the same group, is
+    /// skipped.
+    async fn sessions(&mut self) -> QueryResult<()> {
+        let new_sessions = SESSIONS
+            .iter()
+            .map(|session| {
+                Ok(NewSession {
+                    id: session.id,
+                    work_group_id: id_of(&self.ids.work_groups, session.work_group)?,
+                    kind: SessionKind::Workshop,
+                    mode: session.mode,
+                    starts_at: london(session.date, session.from),
+                    ends_at: london(session.date, session.to),
+                    venue_name: session.venue.map(|venue| venue.name),
+                    venue_address: session.venue.map(|venue| venue.address),
+                    venue_postcode: session.venue.and_then(|venue| venue.postcode),
+                    joining_link: session.joining_link,
+                    notes: None,
+                })
+            })
+            .collect::<QueryResult<Vec<_>>>()?;
+        self.summary.sessions = insert_missing!(self.conn, sessions::table, &new_sessions);
+        Ok(())
+    }
+}
+
+/// The hubs' rows: each takes the region of the authorities it covers.
+fn hub_rows(authorities: &[reference::LocalAuthorityRecord]) -> QueryResult<Vec<NewHub<'_>>> {
     let region_of: HashMap<&str, &str> = authorities
         .iter()
         .map(|la| (la.gss_code.as_str(), la.region.as_str()))
         .collect();
-    let new_hubs = HUBS
-        .iter()
+    HUBS.iter()
         .map(|hub| {
             let region = hub
                 .local_authorities
@@ -830,312 +1152,7 @@ async fn load_all(conn: &mut AsyncPgConnection) -> QueryResult<DemoSummary> {
                 contact_email: hub.contact_email,
             })
         })
-        .collect::<QueryResult<Vec<_>>>()?;
-    summary.hubs = diesel::insert_into(hubs::table)
-        .values(&new_hubs)
-        .on_conflict_do_nothing()
-        .execute(conn)
-        .await?;
-    let hub_ids: HashMap<String, Uuid> = hubs::table
-        .filter(hubs::slug.eq_any(HUBS.iter().map(|hub| hub.slug)))
-        .select((hubs::slug, hubs::id))
-        .load(conn)
-        .await?
-        .into_iter()
-        .collect();
-
-    let mut coverage = Vec::new();
-    for hub in HUBS {
-        let hub_id = id_of(&hub_ids, hub.slug)?;
-        coverage.extend(
-            hub.local_authorities
-                .iter()
-                .map(|la_code| NewCoverage { hub_id, la_code }),
-        );
-    }
-    // An authority already covered (by this hub or another) is left as it is.
-    summary.hub_local_authorities = diesel::insert_into(hub_local_authorities::table)
-        .values(&coverage)
-        .on_conflict_do_nothing()
-        .execute(conn)
-        .await?;
-
-    let new_tshs: Vec<_> = TEACHING_SCHOOL_HUBS
-        .iter()
-        .map(|tsh| NewTeachingSchoolHub {
-            id: tsh.id,
-            slug: tsh.slug,
-            name: tsh.name,
-        })
-        .collect();
-    summary.teaching_school_hubs = diesel::insert_into(teaching_school_hubs::table)
-        .values(&new_tshs)
-        .on_conflict_do_nothing()
-        .execute(conn)
-        .await?;
-    let tsh_ids: HashMap<String, Uuid> = teaching_school_hubs::table
-        .filter(teaching_school_hubs::slug.eq_any(TEACHING_SCHOOL_HUBS.iter().map(|tsh| tsh.slug)))
-        .select((teaching_school_hubs::slug, teaching_school_hubs::id))
-        .load(conn)
-        .await?
-        .into_iter()
-        .collect();
-    let (mut areas, mut partnerships) = (Vec::new(), Vec::new());
-    for tsh in TEACHING_SCHOOL_HUBS {
-        let teaching_school_hub_id = id_of(&tsh_ids, tsh.slug)?;
-        areas.extend(tsh.area.iter().map(|la_code| NewArea {
-            teaching_school_hub_id,
-            la_code,
-        }));
-        for hub in tsh.partner_hubs {
-            partnerships.push(NewPartnership {
-                hub_id: id_of(&hub_ids, hub)?,
-                teaching_school_hub_id,
-            });
-        }
-    }
-    summary.teaching_school_hub_areas = diesel::insert_into(teaching_school_hub_areas::table)
-        .values(&areas)
-        .on_conflict_do_nothing()
-        .execute(conn)
-        .await?;
-    summary.hub_partnerships = diesel::insert_into(hub_partnerships::table)
-        .values(&partnerships)
-        .on_conflict_do_nothing()
-        .execute(conn)
-        .await?;
-
-    let new_schools: Vec<_> = SCHOOLS
-        .iter()
-        .map(|school| NewSchool {
-            urn: school.urn,
-            name: school.name,
-            phase: school.phase,
-            la_code: school.la_code,
-            district_code: school.district_code,
-            postcode: school.postcode,
-        })
-        .collect();
-    summary.schools = diesel::insert_into(schools::table)
-        .values(&new_schools)
-        .on_conflict_do_nothing()
-        .execute(conn)
-        .await?;
-
-    let new_partners = STRATEGIC_PARTNERS
-        .iter()
-        .map(|partner| {
-            Ok(NewStrategicPartner {
-                id: partner.id,
-                hub_id: id_of(&hub_ids, partner.hub)?,
-                name: partner.name,
-                kind: partner.kind,
-                school_urn: partner.school_urn,
-            })
-        })
-        .collect::<QueryResult<Vec<_>>>()?;
-    summary.strategic_partners = diesel::insert_into(strategic_partners::table)
-        .values(&new_partners)
-        .on_conflict_do_nothing()
-        .execute(conn)
-        .await?;
-
-    // One at a time, in list order, so a project's prerequisite already has its id.
-    let mut projects_by_code: HashMap<String, (Uuid, String)> = HashMap::new();
-    for project in PROJECTS {
-        let link = |code: Option<&str>| {
-            code.map(|code| {
-                projects_by_code
-                    .get(code)
-                    .map(|(id, _)| *id)
-                    .ok_or(diesel::result::Error::NotFound)
-            })
-            .transpose()
-        };
-        let new_project = NewProject {
-            id: project.id,
-            code: project.code,
-            kind: project.kind,
-            title: project.title,
-            academic_year: project.academic_year,
-            phases: project.phases,
-            outline: project.outline,
-            roles_allowed: project.roles_allowed,
-            roles_excluded: project.roles_excluded,
-            school_phases: project.school_phases,
-            requires_completed_id: link(project.requires_completed)?,
-            length: project.length,
-            cost_pence: 0,
-            non_attendance_fee_pence: NON_ATTENDANCE_FEE_PENCE,
-            cancellation_notice_days: CANCELLATION_NOTICE_DAYS,
-            expectations: project.expectations,
-            follows_id: link(project.follows)?,
-        };
-        summary.projects += diesel::insert_into(projects::table)
-            .values(&new_project)
-            .on_conflict_do_nothing()
-            .execute(conn)
-            .await?;
-        let (id, academic_year) = projects::table
-            .filter(projects::code.eq(project.code))
-            .select((projects::id, projects::academic_year))
-            .first::<(Uuid, String)>(conn)
-            .await?;
-        projects_by_code.insert(project.code.to_owned(), (id, academic_year));
-    }
-
-    let new_users = LEADS
-        .iter()
-        .map(|lead| {
-            Ok(NewUser {
-                id: lead.id,
-                email: lead.email,
-                name: lead.name,
-                role: "lead",
-                hub_id: Some(id_of(&hub_ids, lead.hub)?),
-            })
-        })
-        .collect::<QueryResult<Vec<_>>>()?;
-    summary.users = diesel::insert_into(users::table)
-        .values(&new_users)
-        .on_conflict_do_nothing()
-        .execute(conn)
-        .await?;
-    // Emails are unique whatever their case.
-    let user_ids: HashMap<String, Uuid> = users::table
-        .filter(lower(users::email).eq_any(LEADS.iter().map(|lead| lead.email)))
-        .select((lower(users::email), users::id))
-        .load(conn)
-        .await?
-        .into_iter()
-        .collect();
-
-    let (mut profiles, mut profile_hubs) = (Vec::new(), Vec::new());
-    for lead in LEADS {
-        let user_id = id_of(&user_ids, lead.email)?;
-        profiles.push(NewProfile {
-            user_id,
-            display_name: lead.name,
-            phases: lead.phases,
-            specialisms: lead.specialisms,
-            bio: lead.bio,
-            roles_held: lead.roles_held,
-            community_member: true,
-            published: true,
-        });
-        profile_hubs.push(NewProfileHub {
-            user_id,
-            hub_id: id_of(&hub_ids, lead.hub)?,
-        });
-    }
-    summary.llme_profiles = diesel::insert_into(llme_profiles::table)
-        .values(&profiles)
-        .on_conflict_do_nothing()
-        .execute(conn)
-        .await?;
-    summary.llme_profile_hubs = diesel::insert_into(llme_profile_hubs::table)
-        .values(&profile_hubs)
-        .on_conflict_do_nothing()
-        .execute(conn)
-        .await?;
-
-    // A work group carries its project's academic year (the composite foreign key).
-    let new_work_groups = WORK_GROUPS
-        .iter()
-        .map(|group| {
-            let (project_id, academic_year) = projects_by_code
-                .get(group.project)
-                .ok_or(diesel::result::Error::NotFound)?;
-            Ok(NewWorkGroup {
-                id: group.id,
-                hub_id: id_of(&hub_ids, group.hub)?,
-                project_id: *project_id,
-                academic_year,
-                code: group.code,
-                title: group.title,
-                phase: group.phase,
-                mode: group.mode,
-                capacity: Some(group.capacity),
-                accepted_count: 0,
-                admission: group.admission,
-                eoi_deadline: Some(london_deadline(group.eoi_deadline)),
-                status: group.status,
-                cancellation_reason: None,
-                venue_name: group.venue.map(|venue| venue.name),
-                venue_address: group.venue.map(|venue| venue.address),
-                venue_postcode: group.venue.and_then(|venue| venue.postcode),
-                description: group.description,
-            })
-        })
-        .collect::<QueryResult<Vec<_>>>()?;
-    summary.work_groups = diesel::insert_into(work_groups::table)
-        .values(&new_work_groups)
-        .on_conflict_do_nothing()
-        .execute(conn)
-        .await?;
-    // Codes are unique within an academic year.
-    let work_group_ids: HashMap<String, Uuid> = work_groups::table
-        .filter(work_groups::code.eq_any(new_work_groups.iter().map(|group| group.code)))
-        .select((
-            work_groups::academic_year,
-            work_groups::code,
-            work_groups::id,
-        ))
-        .load::<(String, String, Uuid)>(conn)
-        .await?
-        .into_iter()
-        .filter(|(year, code, _)| {
-            new_work_groups
-                .iter()
-                .any(|g| g.code == code && g.academic_year == year)
-        })
-        .map(|(_, code, id)| (code, id))
-        .collect();
-
-    let mut leads = Vec::new();
-    for group in WORK_GROUPS {
-        let work_group_id = id_of(&work_group_ids, group.code)?;
-        for (email, role) in group.leads {
-            leads.push(NewWorkGroupLead {
-                work_group_id,
-                user_id: id_of(&user_ids, email)?,
-                role: *role,
-            });
-        }
-    }
-    summary.work_group_leads = diesel::insert_into(work_group_leads::table)
-        .values(&leads)
-        .on_conflict_do_nothing()
-        .execute(conn)
-        .await?;
-
-    // The sessions trigger keeps each group's first/last session and count in step.
-    let new_sessions = SESSIONS
-        .iter()
-        .map(|session| {
-            Ok(NewSession {
-                id: session.id,
-                work_group_id: id_of(&work_group_ids, session.work_group)?,
-                kind: SessionKind::Workshop,
-                mode: session.mode,
-                starts_at: london(session.date, session.from),
-                ends_at: london(session.date, session.to),
-                venue_name: session.venue.map(|venue| venue.name),
-                venue_address: session.venue.map(|venue| venue.address),
-                venue_postcode: session.venue.and_then(|venue| venue.postcode),
-                joining_link: session.joining_link,
-                notes: None,
-            })
-        })
-        .collect::<QueryResult<Vec<_>>>()?;
-    // A session already there, or one overlapping it in the same group, is skipped.
-    summary.sessions = diesel::insert_into(sessions::table)
-        .values(&new_sessions)
-        .on_conflict_do_nothing()
-        .execute(conn)
-        .await?;
-
-    Ok(summary)
+        .collect()
 }
 
 /// `london` for a `YYYY-MM-DD HH:MM` deadline.

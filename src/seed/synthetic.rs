@@ -233,69 +233,72 @@ macro_rules! insert_batches {
     }};
 }
 
+/// Replaces an earlier synthetic load with the rows planned for `sizes`.
 async fn load_all(
     conn: &mut AsyncPgConnection,
     sizes: &SyntheticSizes,
 ) -> QueryResult<SyntheticSummary> {
-    let mut summary = SyntheticSummary {
-        local_authorities: reference::load_local_authorities(conn).await?,
-        ..SyntheticSummary::default()
-    };
+    let local_authorities = reference::load_local_authorities(conn).await?;
     refuse_other_data(conn).await?;
-    summary.replaced_work_groups = delete_earlier_load(conn).await?;
-
+    let replaced_work_groups = delete_earlier_load(conn).await?;
     let authorities = reference::england_local_authorities()
         .map_err(|error| diesel::result::Error::DeserializationError(Box::new(error)))?;
     let plan = Plan::new(sizes, &authorities)?;
+    Ok(SyntheticSummary {
+        local_authorities,
+        replaced_work_groups,
+        ..insert_plan(conn, &plan).await?
+    })
+}
 
-    summary.hubs = insert_batches!(conn, hubs::table, plan.hubs, "hubs");
-    summary.hub_local_authorities = insert_batches!(
-        conn,
-        hub_local_authorities::table,
-        plan.coverage,
-        "hub_local_authorities"
-    );
-    summary.schools = insert_batches!(conn, schools::table, plan.schools, "schools");
+/// Inserts every row of `plan`, a table after the tables it refers to (the fields below are
+/// evaluated in the order written); what it inserted.
+async fn insert_plan(conn: &mut AsyncPgConnection, plan: &Plan) -> QueryResult<SyntheticSummary> {
     let engagement = &plan.engagement;
-    summary.teaching_school_hubs = insert_batches!(
-        conn,
-        teaching_school_hubs::table,
-        engagement.teaching_school_hubs,
-        "teaching_school_hubs"
-    );
-    summary.teaching_school_hub_areas = insert_batches!(
-        conn,
-        teaching_school_hub_areas::table,
-        engagement.areas,
-        "tsh_areas"
-    );
-    summary.projects = insert_batches!(conn, projects::table, plan.projects, "projects");
-    summary.leads = insert_batches!(conn, users::table, plan.users, "users");
-    summary.participants =
-        insert_batches!(conn, users::table, engagement.participants, "participants");
-    summary.llme_profiles =
-        insert_batches!(conn, llme_profiles::table, plan.profiles, "llme_profiles");
-    summary.llme_profile_hubs = insert_batches!(
-        conn,
-        llme_profile_hubs::table,
-        plan.profile_hubs,
-        "llme_profile_hubs"
-    );
-    summary.work_groups =
-        insert_batches!(conn, work_groups::table, plan.work_groups, "work_groups");
-    summary.work_group_leads = insert_batches!(
-        conn,
-        work_group_leads::table,
-        plan.work_group_leads,
-        "work_group_leads"
-    );
-    // The sessions trigger fills each group's first/last session and session count.
-    summary.sessions = insert_batches!(conn, sessions::table, plan.sessions, "sessions");
-    summary.enrolments =
-        insert_batches!(conn, enrolments::table, engagement.enrolments, "enrolments");
-    summary.attendance =
-        insert_batches!(conn, attendance::table, engagement.attendance, "attendance");
-    Ok(summary)
+    Ok(SyntheticSummary {
+        hubs: insert_batches!(conn, hubs::table, plan.hubs, "hubs"),
+        hub_local_authorities: insert_batches!(
+            conn,
+            hub_local_authorities::table,
+            plan.coverage,
+            "hub_local_authorities"
+        ),
+        schools: insert_batches!(conn, schools::table, plan.schools, "schools"),
+        teaching_school_hubs: insert_batches!(
+            conn,
+            teaching_school_hubs::table,
+            engagement.teaching_school_hubs,
+            "teaching_school_hubs"
+        ),
+        teaching_school_hub_areas: insert_batches!(
+            conn,
+            teaching_school_hub_areas::table,
+            engagement.areas,
+            "tsh_areas"
+        ),
+        projects: insert_batches!(conn, projects::table, plan.projects, "projects"),
+        leads: insert_batches!(conn, users::table, plan.users, "users"),
+        participants: insert_batches!(conn, users::table, engagement.participants, "participants"),
+        llme_profiles: insert_batches!(conn, llme_profiles::table, plan.profiles, "llme_profiles"),
+        llme_profile_hubs: insert_batches!(
+            conn,
+            llme_profile_hubs::table,
+            plan.profile_hubs,
+            "llme_profile_hubs"
+        ),
+        work_groups: insert_batches!(conn, work_groups::table, plan.work_groups, "work_groups"),
+        work_group_leads: insert_batches!(
+            conn,
+            work_group_leads::table,
+            plan.work_group_leads,
+            "work_group_leads"
+        ),
+        // The sessions trigger fills each group's first/last session and session count.
+        sessions: insert_batches!(conn, sessions::table, plan.sessions, "sessions"),
+        enrolments: insert_batches!(conn, enrolments::table, engagement.enrolments, "enrolments"),
+        attendance: insert_batches!(conn, attendance::table, engagement.attendance, "attendance"),
+        ..SyntheticSummary::default()
+    })
 }
 
 /// One bar per table; indicatif draws nothing when standard error is not a terminal.
