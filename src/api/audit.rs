@@ -10,7 +10,7 @@ use crate::db::audit::{self as queries, AuditFilter, AuditRow};
 use crate::domain::{LondonTime, ParseError};
 use crate::error::ApiError;
 use crate::http::extract::deferred::Deferred;
-use crate::http::extract::paging::{FieldErrors, Filters, ListQuery, Page, page_response};
+use crate::http::extract::paging::{FieldErrors, Filters, ListQuery, Page};
 
 const TAG: &str = "Audit";
 
@@ -118,20 +118,16 @@ pub async fn list_audit(
     authorize(&caller, &Action::ReadAuditLog).map_err(|refusal| refusal.into_error("Audit"))?;
     let query = query.take()?;
     let mut conn = pool.get().await?;
-    let rows = queries::list(
-        &mut conn,
-        &query.filters,
-        query.page.after,
-        query.page.limit + 1,
-    )
-    .await?;
-    let items = rows.into_iter().map(AuditRecord::from).collect();
-    Ok(page_response(
-        &request,
-        items,
-        &query.page,
-        |record: &AuditRecord| record.id,
-    ))
+    query
+        .page
+        .respond(
+            &request,
+            async |after, count| {
+                queries::list(&mut conn, &query.filters, after.copied(), count).await
+            },
+            |record: &AuditRecord| record.id,
+        )
+        .await
 }
 
 pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {

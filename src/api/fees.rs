@@ -16,7 +16,7 @@ use crate::db::{DbPool, audit};
 use crate::domain::{AcademicYear, FeeReason, FeeStatus, LondonTime, Slug, Urn};
 use crate::error::ApiError;
 use crate::http::extract::deferred::Deferred;
-use crate::http::extract::paging::{FieldErrors, Filters, ListQuery, Page, page_response};
+use crate::http::extract::paging::{FieldErrors, Filters, ListQuery, Page};
 use crate::http::parse::{named_hub, parse_path, uuid};
 use crate::http::write::{Answer, Write};
 
@@ -202,17 +202,14 @@ pub async fn list_fees(
         academic_year: filters.academic_year,
         status: filters.status,
     };
-    let rows = queries::list(
-        &mut conn,
-        &filter,
-        query.page.after.as_ref(),
-        query.page.limit + 1,
-    )
-    .await?;
-    let items = rows.into_iter().map(Fee::from).collect();
-    Ok(page_response(&request, items, &query.page, |fee: &Fee| {
-        (fee.created_at.0, fee.id)
-    }))
+    query
+        .page
+        .respond(
+            &request,
+            async |after, count| queries::list(&mut conn, &filter, after, count).await,
+            |fee: &Fee| (fee.created_at.0, fee.id),
+        )
+        .await
 }
 
 /// Why a fee is waived.

@@ -14,9 +14,7 @@ use crate::db::{DbPool, audit, lookups};
 use crate::domain::{LondonTime, Slug};
 use crate::error::ApiError;
 use crate::http::extract::deferred::Deferred;
-use crate::http::extract::paging::{
-    FieldErrors, Filters, ListQuery, NoQueryParameters, Page, page_response,
-};
+use crate::http::extract::paging::{FieldErrors, Filters, ListQuery, NoQueryParameters, Page};
 use crate::http::parse::{parse_path, uuid};
 use crate::http::write::{Answer, Write};
 
@@ -225,20 +223,22 @@ pub async fn list_partners(
     admin_only(&caller)?;
     let query = query.take()?;
     let mut conn = pool.get().await?;
-    let rows = queries::list(
-        &mut conn,
-        query.filters.teaching_school_hub.as_ref().map(Slug::as_str),
-        query.page.after,
-        query.page.limit + 1,
-    )
-    .await?;
-    let items = rows.into_iter().map(PartnerClient::from).collect();
-    Ok(page_response(
-        &request,
-        items,
-        &query.page,
-        |client: &PartnerClient| client.id,
-    ))
+    query
+        .page
+        .respond(
+            &request,
+            async |after, count| {
+                queries::list(
+                    &mut conn,
+                    query.filters.teaching_school_hub.as_ref().map(Slug::as_str),
+                    after.copied(),
+                    count,
+                )
+                .await
+            },
+            |client: &PartnerClient| client.id,
+        )
+        .await
 }
 
 /// Get partner credentials

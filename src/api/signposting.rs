@@ -90,9 +90,10 @@ pub struct SignpostedWorkGroup {
 
 impl SignpostedWorkGroup {
     fn new(row: OpenGroupRow, links: &EoiUrlTemplate, referred_by: Option<&Slug>) -> Self {
+        let group = row.outline;
         Self {
-            expression_of_interest_url: links.render(row.id, referred_by),
-            places_left: lifecycle::places_left(row.capacity, row.accepted_count),
+            expression_of_interest_url: links.render(group.id, referred_by),
+            places_left: lifecycle::places_left(group.capacity, group.accepted_count),
             sessions: row
                 .sessions
                 .0
@@ -115,23 +116,23 @@ impl SignpostedWorkGroup {
                     role: lead.role,
                 })
                 .collect(),
-            id: row.id,
-            code: row.code,
-            title: row.title,
+            id: group.id,
+            code: group.code,
+            title: group.title,
             hub: HubRef {
-                slug: row.hub_slug,
-                name: row.hub_name,
+                slug: group.hub_slug,
+                name: group.hub_name,
             },
             project: ProjectRef {
-                code: row.project_code,
-                title: row.project_title,
+                code: group.project_code,
+                title: group.project_title,
             },
-            academic_year: row.academic_year,
-            phase: row.phase,
-            mode: row.mode,
-            status: row.status,
-            admission: row.admission,
-            eoi_deadline: row.eoi_deadline.map(LondonTime),
+            academic_year: group.academic_year,
+            phase: group.phase,
+            mode: group.mode,
+            status: group.status,
+            admission: group.admission,
+            eoi_deadline: group.eoi_deadline.map(LondonTime),
         }
     }
 }

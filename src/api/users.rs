@@ -16,9 +16,7 @@ use crate::db::{DbPool, audit};
 use crate::domain::{Email, LondonTime, NewPassword, Role, RoleInSchool, Slug, Urn};
 use crate::error::ApiError;
 use crate::http::extract::deferred::Deferred;
-use crate::http::extract::paging::{
-    FieldErrors, Filters, ListQuery, NoQueryParameters, Page, page_response,
-};
+use crate::http::extract::paging::{FieldErrors, Filters, ListQuery, NoQueryParameters, Page};
 use crate::http::middleware::etag::require_current;
 use crate::http::parse::{named_hub, parse_path, uuid};
 use crate::http::write::{Answer, Write};
@@ -196,21 +194,16 @@ pub async fn list_users(
     let scope = visible_accounts(&caller).map_err(|refusal| refusal.into_error("Users"))?;
     let query = query.take()?;
     let mut conn = pool.get().await?;
-    let rows = queries::list(
-        &mut conn,
-        scope,
-        &query.filters,
-        query.page.after.as_ref(),
-        query.page.limit + 1,
-    )
-    .await?;
-    let items = rows.into_iter().map(User::from).collect();
-    Ok(page_response(
-        &request,
-        items,
-        &query.page,
-        |user: &User| (user.email.to_lowercase(), user.id),
-    ))
+    query
+        .page
+        .respond(
+            &request,
+            async |after, count| {
+                queries::list(&mut conn, scope, &query.filters, after, count).await
+            },
+            |user: &User| (user.email.to_lowercase(), user.id),
+        )
+        .await
 }
 
 /// Get a user

@@ -34,26 +34,50 @@ SELECT pair.hub_id, pair.teaching_school_hub_id, bool_or(pair.explicit) AS expli
 pub const PARTNERSHIP_LABEL: &str =
     "CASE WHEN p.explicit THEN 'explicit' ELSE 'overlapping area' END";
 
+/// What a Maths Hub and a Teaching School Hub both are: an organisation known by its slug, led
+/// by a school, until it is retired. A Teaching School Hub is no more than this.
 #[derive(Debug, QueryableByName)]
-pub struct HubRow {
+pub struct OrganisationRow {
     #[diesel(sql_type = Uuid)]
     pub id: uuid::Uuid,
     #[diesel(sql_type = Text)]
     pub slug: String,
     #[diesel(sql_type = Text)]
     pub name: String,
-    #[diesel(sql_type = Text)]
-    pub region: String,
     #[diesel(sql_type = Nullable<Text>)]
     pub lead_school_name: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
     pub lead_school_urn: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
-    pub contact_email: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
     pub website: Option<String>,
     #[diesel(sql_type = Nullable<Timestamptz>)]
     pub retired_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// The columns of an [`OrganisationRow`], of the table aliased `alias`.
+pub fn organisation_columns(alias: &str) -> String {
+    [
+        "id",
+        "slug",
+        "name",
+        "lead_school_name",
+        "lead_school_urn",
+        "website",
+        "retired_at",
+    ]
+    .map(|column| format!("{alias}.{column}"))
+    .join(", ")
+}
+
+/// A Maths Hub: an organisation in a region, with an address to contact it.
+#[derive(Debug, QueryableByName)]
+pub struct HubRow {
+    #[diesel(embed)]
+    pub organisation: OrganisationRow,
+    #[diesel(sql_type = Text)]
+    pub region: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub contact_email: Option<String>,
 }
 
 /// A hub with its nested lists, each a JSON array built by the database.
@@ -100,16 +124,16 @@ pub struct PartnerRow {
     pub partnership: Partnership,
 }
 
-const SELECT: &str = "\
-SELECT h.id, h.slug, h.name, h.region, h.lead_school_name, h.lead_school_urn, h.contact_email,
-       h.website, h.retired_at
-  FROM hubs h";
+/// The columns of a [`HubRow`], over `hubs h`.
+static COLUMNS: LazyLock<String> =
+    LazyLock::new(|| format!("{}, h.region, h.contact_email", organisation_columns("h")));
+
+static SELECT: LazyLock<String> = LazyLock::new(|| format!("SELECT {} FROM hubs h", *COLUMNS));
 
 static SELECT_DETAIL: LazyLock<String> = LazyLock::new(|| {
     format!(
         "\
-SELECT h.id, h.slug, h.name, h.region, h.lead_school_name, h.lead_school_urn, h.contact_email,
-       h.website, h.retired_at,
+SELECT {columns},
        (SELECT coalesce(jsonb_agg(jsonb_build_object('gss_code', la.gss_code, 'name', la.name, 'kind', la.kind)
                                   ORDER BY la.name, la.gss_code), '[]')
           FROM hub_local_authorities cover
@@ -125,7 +149,8 @@ SELECT h.id, h.slug, h.name, h.region, h.lead_school_name, h.lead_school_urn, h.
           FROM ({PARTNERSHIPS}) p
           JOIN teaching_school_hubs t ON t.id = p.teaching_school_hub_id AND t.retired_at IS NULL
          WHERE p.hub_id = h.id) AS teaching_school_hubs
-  FROM hubs h"
+  FROM hubs h",
+        columns = *COLUMNS
     )
 });
 
@@ -144,7 +169,7 @@ pub async fn list(
     after: Option<&str>,
     limit: i64,
 ) -> diesel::QueryResult<Vec<HubRow>> {
-    let mut query = SqlBuilder::new(SELECT).sql(" WHERE h.retired_at IS NULL");
+    let mut query = SqlBuilder::new(SELECT.as_str()).sql(" WHERE h.retired_at IS NULL");
     if let Some(authority) = &filter.local_authority {
         query = hub_covering(query.sql(" AND h.id = "), authority);
     }

@@ -3,52 +3,24 @@
 //! through its county), each with its sessions and its leads' public names, in one query; and
 //! the Teaching School Hub whose referral a signposting link carries.
 
+use std::sync::LazyLock;
+
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Array, Integer, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{Array, Jsonb, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::db::json::Json;
 use crate::db::schema::teaching_school_hubs;
-use crate::domain::{
-    Admission, DeliveryMode, GssCode, LeadRole, ProgrammePhase, SessionKind, SessionMode,
-    WorkGroupStatus,
-};
+use crate::db::work_groups::{FROM_ANY_STATUS, OUTLINE_COLUMNS, WorkGroupOutlineRow};
+use crate::domain::{GssCode, LeadRole, SessionKind, SessionMode};
 
-/// A work group taking expressions of interest.
+/// A work group taking expressions of interest: its outline, with its leads and sessions.
 #[derive(Debug, QueryableByName)]
 pub struct OpenGroupRow {
-    #[diesel(sql_type = SqlUuid)]
-    pub id: Uuid,
-    #[diesel(sql_type = Text)]
-    pub code: String,
-    #[diesel(sql_type = Text)]
-    pub title: String,
-    #[diesel(sql_type = Text)]
-    pub hub_slug: String,
-    #[diesel(sql_type = Text)]
-    pub hub_name: String,
-    #[diesel(sql_type = Text)]
-    pub project_code: String,
-    #[diesel(sql_type = Text)]
-    pub project_title: String,
-    #[diesel(sql_type = Text)]
-    pub academic_year: String,
-    #[diesel(sql_type = Text)]
-    pub phase: ProgrammePhase,
-    #[diesel(sql_type = Text)]
-    pub mode: DeliveryMode,
-    #[diesel(sql_type = Text)]
-    pub status: WorkGroupStatus,
-    #[diesel(sql_type = Text)]
-    pub admission: Admission,
-    #[diesel(sql_type = Nullable<Integer>)]
-    pub capacity: Option<i32>,
-    #[diesel(sql_type = Integer)]
-    pub accepted_count: i32,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
-    pub eoi_deadline: Option<DateTime<Utc>>,
+    #[diesel(embed)]
+    pub outline: WorkGroupOutlineRow,
     /// Leads with a published LLME profile: work group leads first, then by name.
     #[diesel(sql_type = Jsonb)]
     pub leads: Json<Vec<PublicLeadRow>>,
@@ -94,11 +66,11 @@ SELECT wg.id
                         AND cover.covered_until IS NULL
                       WHERE la.gss_code = ANY($1))";
 
-/// A group as signposting shows it, over `work_groups wg`.
-const OPEN_GROUP_COLUMNS: &str = "\
-SELECT wg.id, wg.code, wg.title, hub.slug AS hub_slug, hub.name AS hub_name,
-       project.code AS project_code, project.title AS project_title, wg.academic_year, wg.phase,
-       wg.mode, wg.status, wg.admission, wg.capacity, wg.accepted_count, wg.eoi_deadline,
+/// A group as signposting shows it.
+static OPEN_GROUP: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "\
+SELECT {OUTLINE_COLUMNS},
        (SELECT coalesce(jsonb_agg(jsonb_build_object('id', l.user_id, 'display_name', p.display_name, 'role', l.role)
                                   ORDER BY l.role = 'cohort_lead', p.display_name, l.user_id), '[]'::jsonb)
           FROM work_group_leads l
@@ -110,10 +82,9 @@ SELECT wg.id, wg.code, wg.title, hub.slug AS hub_slug, hub.name AS hub_name,
                                                      'ends_at', s.ends_at, 'venue_address', s.venue_address)
                                   ORDER BY s.starts_at, s.id), '[]'::jsonb)
           FROM sessions s
-         WHERE s.work_group_id = wg.id AND s.cancelled_at IS NULL) AS sessions
-  FROM work_groups wg
-  JOIN hubs hub ON hub.id = wg.hub_id
-  JOIN projects project ON project.id = wg.project_id";
+         WHERE s.work_group_id = wg.id AND s.cancelled_at IS NULL) AS sessions{FROM_ANY_STATUS}"
+    )
+});
 
 /// Every work group open for expressions of interest to the schools of any of `codes`, each
 /// once, soonest deadline first.
@@ -122,8 +93,9 @@ pub async fn open_groups_for(
     codes: &[GssCode],
 ) -> QueryResult<Vec<OpenGroupRow>> {
     diesel::sql_query(format!(
-        "{OPEN_GROUP_COLUMNS} WHERE wg.id IN ({OFFERED_TO_AUTHORITIES}) \
-         ORDER BY wg.eoi_deadline, wg.code, wg.id"
+        "{} WHERE wg.id IN ({OFFERED_TO_AUTHORITIES}) \
+         ORDER BY wg.eoi_deadline, wg.code, wg.id",
+        *OPEN_GROUP
     ))
     .bind::<Array<Text>, _>(code_texts(codes))
     .load(conn)

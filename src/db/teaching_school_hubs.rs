@@ -4,38 +4,23 @@
 use std::sync::LazyLock;
 
 use diesel::QueryableByName;
-use diesel::sql_types::{BigInt, Jsonb, Nullable, Text, Timestamptz, Uuid};
+use diesel::sql_types::{BigInt, Jsonb, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
-use crate::db::hubs::{AreaAuthorityRow, PARTNERSHIP_LABEL, PARTNERSHIPS, PartnerRow};
+use crate::db::hubs::{
+    AreaAuthorityRow, OrganisationRow, PARTNERSHIP_LABEL, PARTNERSHIPS, PartnerRow,
+    organisation_columns,
+};
 use crate::db::json::Json;
 use crate::db::like_pattern;
 use crate::db::sql::SqlBuilder;
 use crate::domain::{GssCode, Slug};
 
-#[derive(Debug, QueryableByName)]
-pub struct TeachingSchoolHubRow {
-    #[diesel(sql_type = Uuid)]
-    pub id: uuid::Uuid,
-    #[diesel(sql_type = Text)]
-    pub slug: String,
-    #[diesel(sql_type = Text)]
-    pub name: String,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub lead_school_name: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub lead_school_urn: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub website: Option<String>,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
-    pub retired_at: Option<chrono::DateTime<chrono::Utc>>,
-}
-
 /// A Teaching School Hub with its nested lists, each a JSON array built by the database.
 #[derive(Debug, QueryableByName)]
 pub struct TeachingSchoolHubDetailRow {
     #[diesel(embed)]
-    pub teaching_school_hub: TeachingSchoolHubRow,
+    pub teaching_school_hub: OrganisationRow,
     /// The districts and unitary authorities of its area, by name.
     #[diesel(sql_type = Jsonb)]
     pub area: Json<Vec<AreaAuthorityRow>>,
@@ -44,14 +29,17 @@ pub struct TeachingSchoolHubDetailRow {
     pub partner_hubs: Json<Vec<PartnerRow>>,
 }
 
-const SELECT: &str = "\
-SELECT t.id, t.slug, t.name, t.lead_school_name, t.lead_school_urn, t.website, t.retired_at
-  FROM teaching_school_hubs t";
+static SELECT: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {} FROM teaching_school_hubs t",
+        organisation_columns("t")
+    )
+});
 
 static SELECT_DETAIL: LazyLock<String> = LazyLock::new(|| {
     format!(
         "\
-SELECT t.id, t.slug, t.name, t.lead_school_name, t.lead_school_urn, t.website, t.retired_at,
+SELECT {columns},
        (SELECT coalesce(jsonb_agg(jsonb_build_object('gss_code', la.gss_code, 'name', la.name, 'kind', la.kind)
                                   ORDER BY la.name, la.gss_code), '[]')
           FROM teaching_school_hub_areas area
@@ -62,7 +50,8 @@ SELECT t.id, t.slug, t.name, t.lead_school_name, t.lead_school_urn, t.website, t
           FROM ({PARTNERSHIPS}) p
           JOIN hubs h ON h.id = p.hub_id AND h.retired_at IS NULL
          WHERE p.teaching_school_hub_id = t.id) AS partner_hubs
-  FROM teaching_school_hubs t"
+  FROM teaching_school_hubs t",
+        columns = organisation_columns("t")
     )
 });
 
@@ -81,8 +70,8 @@ pub async fn list(
     filter: &TeachingSchoolHubFilter,
     after: Option<&str>,
     limit: i64,
-) -> diesel::QueryResult<Vec<TeachingSchoolHubRow>> {
-    let mut query = SqlBuilder::new(SELECT).sql(" WHERE t.retired_at IS NULL");
+) -> diesel::QueryResult<Vec<OrganisationRow>> {
+    let mut query = SqlBuilder::new(SELECT.as_str()).sql(" WHERE t.retired_at IS NULL");
     if let Some(code) = &filter.local_authority {
         query = query
             .sql(

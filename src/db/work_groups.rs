@@ -2,6 +2,8 @@
 //! places left and leads, and for one group its sessions, each page in one query. And a
 //! group's scope, which the rights are decided on.
 
+use std::sync::LazyLock;
+
 use chrono::{DateTime, Utc};
 use diesel::prelude::QueryableByName;
 use diesel::sql_types::{BigInt, Integer, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
@@ -17,8 +19,10 @@ use crate::domain::{
     AcademicYear, Admission, DeliveryMode, GssCode, LeadRole, ProgrammePhase, Slug, WorkGroupStatus,
 };
 
+/// What every view of a work group shows of it: its code and title, its hub and project, its
+/// year, phase and delivery, where it stands, how it admits and its places.
 #[derive(Debug, QueryableByName)]
-pub struct WorkGroupRow {
+pub struct WorkGroupOutlineRow {
     #[diesel(sql_type = SqlUuid)]
     pub id: Uuid,
     #[diesel(sql_type = Text)]
@@ -49,6 +53,26 @@ pub struct WorkGroupRow {
     pub accepted_count: i32,
     #[diesel(sql_type = Nullable<Timestamptz>)]
     pub eoi_deadline: Option<DateTime<Utc>>,
+}
+
+/// The columns of a [`WorkGroupOutlineRow`], over [`FROM_ANY_STATUS`].
+pub const OUTLINE_COLUMNS: &str = "\
+wg.id, wg.code, wg.title, hub.slug AS hub_slug, hub.name AS hub_name,
+       project.code AS project_code, project.title AS project_title, wg.academic_year, wg.phase, wg.mode,
+       wg.status, wg.admission, wg.capacity, wg.accepted_count, wg.eoi_deadline";
+
+/// Work groups `wg`, whatever their status, each with its `hub` and `project`.
+pub const FROM_ANY_STATUS: &str = "
+  FROM work_groups wg
+  JOIN hubs hub ON hub.id = wg.hub_id
+  JOIN projects project ON project.id = wg.project_id";
+
+/// A work group as the catalogue lists it: its outline, where it meets, what it is about, how
+/// its sessions are spread and who leads it.
+#[derive(Debug, QueryableByName)]
+pub struct WorkGroupRow {
+    #[diesel(embed)]
+    pub outline: WorkGroupOutlineRow,
     #[diesel(sql_type = Nullable<Text>)]
     pub venue_name: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
@@ -85,11 +109,10 @@ pub struct WorkGroupDetailRow {
     pub sessions: Json<Vec<SessionRow>>,
 }
 
-const SELECT: &str = "\
-SELECT wg.id, wg.code, wg.title, hub.slug AS hub_slug, hub.name AS hub_name,
-       project.code AS project_code, project.title AS project_title, wg.academic_year, wg.phase, wg.mode,
-       wg.status, wg.admission, wg.capacity, wg.accepted_count, wg.eoi_deadline, wg.venue_name,
-       wg.venue_address, wg.venue_postcode, wg.description, wg.cancellation_reason,
+static SELECT: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "\
+SELECT {OUTLINE_COLUMNS}, wg.venue_name, wg.venue_address, wg.venue_postcode, wg.description, wg.cancellation_reason,
        wg.first_session_at, wg.last_session_at,
        (SELECT coalesce(jsonb_agg(jsonb_build_object('id', l.user_id, 'name', coalesce(p.display_name, u.name),
                                                      'role', l.role)
@@ -98,12 +121,9 @@ SELECT wg.id, wg.code, wg.title, hub.slug AS hub_slug, hub.name AS hub_name,
           FROM work_group_leads l
           JOIN users u ON u.id = l.user_id
           LEFT JOIN llme_profiles p ON p.user_id = l.user_id
-         WHERE l.work_group_id = wg.id) AS leads";
-
-const FROM_ANY_STATUS: &str = "
-  FROM work_groups wg
-  JOIN hubs hub ON hub.id = wg.hub_id
-  JOIN projects project ON project.id = wg.project_id";
+         WHERE l.work_group_id = wg.id) AS leads"
+    )
+});
 
 /// The public catalogue never shows drafts, nor drafts abandoned before they opened.
 const PUBLIC_ONLY: &str = "
@@ -141,7 +161,7 @@ pub fn list_query(
     after: Option<&(String, Uuid)>,
     limit: i64,
 ) -> SqlBuilder {
-    let mut query = SqlBuilder::new(SELECT)
+    let mut query = SqlBuilder::new(SELECT.as_str())
         .sql(FROM_ANY_STATUS)
         .sql(PUBLIC_ONLY);
     if let Some(hub) = &filter.hub {
@@ -220,7 +240,7 @@ pub async fn list(
 
 /// The query of one public work group with its sessions.
 pub fn detail_query(id: Uuid) -> SqlBuilder {
-    SqlBuilder::new(SELECT)
+    SqlBuilder::new(SELECT.as_str())
         .sql(SESSIONS)
         .sql(FROM_ANY_STATUS)
         .sql(PUBLIC_ONLY)
@@ -233,7 +253,7 @@ pub async fn find_any(
     conn: &mut AsyncPgConnection,
     id: Uuid,
 ) -> diesel::QueryResult<Option<WorkGroupDetailRow>> {
-    let rows: Vec<WorkGroupDetailRow> = SqlBuilder::new(SELECT)
+    let rows: Vec<WorkGroupDetailRow> = SqlBuilder::new(SELECT.as_str())
         .sql(SESSIONS)
         .sql(FROM_ANY_STATUS)
         .sql(" WHERE wg.id = ")

@@ -24,7 +24,7 @@ use crate::error::ApiError;
 use crate::http::extract::deferred::Deferred;
 use crate::http::extract::negotiation;
 use crate::http::extract::paging::{
-    FieldErrors, Filters, ListQuery, NoQueryParameters, Page, page_response, refuse_paging,
+    FieldErrors, Filters, ListQuery, NoQueryParameters, Page, refuse_paging,
 };
 use crate::http::parse::{parse_path, uuid};
 
@@ -193,16 +193,17 @@ pub async fn list_work_group_enrolments(
         let register = Register::load(&mut conn, id, query.filters.status).await?;
         register::response(&code, register.to_csv()?)
     } else {
-        let rows = queries::list(
-            &mut conn,
-            Owner::WorkGroup(id),
-            query.filters.status,
-            query.page.after.as_ref(),
-            query.page.limit + 1,
-        )
-        .await?;
-        let items = rows.into_iter().map(Enrolment::from).collect();
-        page_response(&request, items, &query.page, sort_key)
+        query
+            .page
+            .respond(
+                &request,
+                async |after, count| {
+                    let owner = Owner::WorkGroup(id);
+                    queries::list(&mut conn, owner, query.filters.status, after, count).await
+                },
+                sort_key,
+            )
+            .await?
     };
     // One URL, two representations: caches must key on Accept.
     response
@@ -283,34 +284,47 @@ pub async fn list_my_enrolments(
         .map_err(|refusal| refusal.into_error("Enrolments"))?;
     let query = query.take()?;
     let mut conn = pool.get().await?;
-    let rows = queries::list(
-        &mut conn,
-        Owner::Participant(caller.id),
-        query.filters.status,
-        query.page.after.as_ref(),
-        query.page.limit + 1,
-    )
-    .await?;
+    query
+        .page
+        .respond(
+            &request,
+            async |after, count| {
+                let owner = Owner::Participant(caller.id);
+                let rows =
+                    queries::list(&mut conn, owner, query.filters.status, after, count).await?;
+                with_sessions(&mut conn, &caller, rows).await
+            },
+            |item: &MyEnrolment| sort_key(&item.enrolment),
+        )
+        .await
+}
+
+/// Each of the caller's enrolments with its group's sessions, in one query for every group.
+async fn with_sessions(
+    conn: &mut diesel_async::AsyncPgConnection,
+    caller: &Caller,
+    rows: Vec<EnrolmentRow>,
+) -> Result<Vec<MyEnrolment>, ApiError> {
     let groups: Vec<uuid::Uuid> = rows.iter().map(|row| row.work_group_id).collect();
     let links_of: Vec<uuid::Uuid> = rows
         .iter()
-        .filter(|row| may_see_joining_links(&caller, row))
+        .filter(|row| may_see_joining_links(caller, row))
         .map(|row| row.work_group_id)
         .collect();
     let mut sessions_by_group: HashMap<uuid::Uuid, Vec<Session>> = HashMap::new();
-    for row in sessions::of_work_groups(&mut conn, &groups, &links_of).await? {
+    for row in sessions::of_work_groups(conn, &groups, &links_of).await? {
         let session = Session::from(row.session).with_link(row.joining_link);
         sessions_by_group
             .entry(row.work_group_id)
             .or_default()
             .push(session);
     }
-    let items = rows
+    Ok(rows
         .into_iter()
         .map(|row| {
             // Links show per enrolment: a withdrawn one hides them even when a later
             // enrolment in the same group holds a place.
-            let shows_links = may_see_joining_links(&caller, &row);
+            let shows_links = may_see_joining_links(caller, &row);
             let sessions = sessions_by_group
                 .get(&row.work_group_id)
                 .into_iter()
@@ -325,13 +339,7 @@ pub async fn list_my_enrolments(
                 sessions,
             }
         })
-        .collect();
-    Ok(page_response(
-        &request,
-        items,
-        &query.page,
-        |item: &MyEnrolment| sort_key(&item.enrolment),
-    ))
+        .collect())
 }
 
 /// Whether this enrolment shows its group's joining links to its participant: the policy's

@@ -12,10 +12,9 @@ use crate::db::hubs::{
 };
 use crate::domain::{GssCode, LaKind, LondonTime, Partnership, Region, Slug, StrategicPartnerKind};
 use crate::error::ApiError;
-use crate::http::extract::paging::{
-    FieldErrors, Filters, ListQuery, NoQueryParameters, Page, page_response,
-};
+use crate::http::extract::paging::{FieldErrors, Filters, ListQuery, NoQueryParameters, Page};
 use crate::http::parse::parse_path;
+use crate::http::read;
 
 const TAG: &str = "Hubs";
 
@@ -76,14 +75,15 @@ pub struct Hub {
 
 impl From<HubRow> for Hub {
     fn from(row: HubRow) -> Self {
+        let hub = row.organisation;
         Self {
-            id: row.id,
-            slug: row.slug,
-            name: row.name,
+            id: hub.id,
+            slug: hub.slug,
+            name: hub.name,
             region: row.region,
-            lead_school: LeadSchool::from_parts(row.lead_school_name, row.lead_school_urn),
+            lead_school: LeadSchool::from_parts(hub.lead_school_name, hub.lead_school_urn),
             contact_email: row.contact_email,
-            website: row.website,
+            website: hub.website,
         }
     }
 }
@@ -151,7 +151,7 @@ pub struct HubDetail {
 impl From<HubDetailRow> for HubDetail {
     fn from(row: HubDetailRow) -> Self {
         Self {
-            retired_at: row.hub.retired_at.map(LondonTime),
+            retired_at: row.hub.organisation.retired_at.map(LondonTime),
             hub: row.hub.into(),
             local_authorities: row
                 .local_authorities
@@ -228,18 +228,9 @@ pub async fn list_hubs(
     query: HubList,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut conn = pool.get().await?;
-    let rows = queries::list(
-        &mut conn,
-        &query.filters,
-        query.page.after.as_deref(),
-        query.page.limit + 1,
-    )
-    .await?;
-    let items = rows.into_iter().map(Hub::from).collect();
-    Ok(page_response(&request, items, &query.page, |hub: &Hub| {
-        hub.slug.clone()
-    }))
+    query
+        .respond(&request, &pool, queries::list, |hub: &Hub| hub.slug.clone())
+        .await
 }
 
 /// Get a Maths Hub
@@ -262,11 +253,7 @@ pub async fn get_hub(
     pool: web::Data<DbPool>,
 ) -> Result<web::Json<HubDetail>, ApiError> {
     let slug = parse_path("slug", &path, Slug::parse)?;
-    let mut conn = pool.get().await?;
-    let row = queries::find(&mut conn, &slug)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("Hub {slug}")))?;
-    Ok(web::Json(row.into()))
+    read::by_key(&pool, "Hub", &slug, queries::find).await
 }
 
 pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -10,10 +10,9 @@ use crate::db::DbPool;
 use crate::db::leads::{self as queries, LeadFilter, LeadHubRow, LeadRow, LedWorkGroupRow};
 use crate::domain::{LeadRole, ProgrammePhase, Slug};
 use crate::error::ApiError;
-use crate::http::extract::paging::{
-    FieldErrors, Filters, ListQuery, NoQueryParameters, Page, page_response,
-};
+use crate::http::extract::paging::{FieldErrors, Filters, ListQuery, NoQueryParameters, Page};
 use crate::http::parse::{parse_path, uuid};
+use crate::http::read;
 
 const TAG: &str = "Leads";
 
@@ -146,21 +145,11 @@ pub async fn list_leads(
     query: LeadList,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut conn = pool.get().await?;
-    let rows = queries::list(
-        &mut conn,
-        &query.filters,
-        query.page.after.as_ref(),
-        query.page.limit + 1,
-    )
-    .await?;
-    let items = rows.into_iter().map(Lead::from).collect();
-    Ok(page_response(
-        &request,
-        items,
-        &query.page,
-        |lead: &Lead| (lead.name.clone(), lead.id),
-    ))
+    query
+        .respond(&request, &pool, queries::list, |lead: &Lead| {
+            (lead.name.clone(), lead.id)
+        })
+        .await
 }
 
 /// Get a lead
@@ -181,11 +170,10 @@ pub async fn get_lead(
     pool: web::Data<DbPool>,
 ) -> Result<web::Json<Lead>, ApiError> {
     let id = parse_path("id", &path, uuid)?;
-    let mut conn = pool.get().await?;
-    let row = queries::find(&mut conn, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("Lead {id}")))?;
-    Ok(web::Json(row.into()))
+    read::by_key(&pool, "Lead", &id, async |conn, id| {
+        queries::find(conn, *id).await
+    })
+    .await
 }
 
 pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {

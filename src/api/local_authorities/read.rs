@@ -9,10 +9,9 @@ use crate::db::DbPool;
 use crate::db::local_authorities::{self as queries, LocalAuthorityFilter, LocalAuthorityRow};
 use crate::domain::{GssCode, LaKind, LondonTime, Region};
 use crate::error::ApiError;
-use crate::http::extract::paging::{
-    FieldErrors, Filters, ListQuery, NoQueryParameters, Page, page_response,
-};
+use crate::http::extract::paging::{FieldErrors, Filters, ListQuery, NoQueryParameters, Page};
 use crate::http::parse::parse_path;
+use crate::http::read;
 
 const TAG: &str = "Local authorities";
 
@@ -113,21 +112,11 @@ pub async fn list_local_authorities(
     query: LocalAuthorityList,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut conn = pool.get().await?;
-    let rows = queries::list(
-        &mut conn,
-        &query.filters,
-        query.page.after.as_deref(),
-        query.page.limit + 1,
-    )
-    .await?;
-    let items = rows.into_iter().map(LocalAuthority::from).collect();
-    Ok(page_response(
-        &request,
-        items,
-        &query.page,
-        |la: &LocalAuthority| la.gss_code.clone(),
-    ))
+    query
+        .respond(&request, &pool, queries::list, |la: &LocalAuthority| {
+            la.gss_code.clone()
+        })
+        .await
 }
 
 /// Get a local authority
@@ -148,11 +137,7 @@ pub async fn get_local_authority(
     pool: web::Data<DbPool>,
 ) -> Result<web::Json<LocalAuthority>, ApiError> {
     let code = parse_path("code", &path, GssCode::parse)?;
-    let mut conn = pool.get().await?;
-    let row = queries::find(&mut conn, &code)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("Local authority {code}")))?;
-    Ok(web::Json(row.into()))
+    read::by_key(&pool, "Local authority", &code, queries::find).await
 }
 
 pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -10,10 +10,9 @@ use crate::domain::{
     AcademicYear, ProgrammePhase, ProjectCode, ProjectKind, RoleInSchool, SchoolPhase,
 };
 use crate::error::ApiError;
-use crate::http::extract::paging::{
-    FieldErrors, Filters, ListQuery, NoQueryParameters, Page, page_response,
-};
+use crate::http::extract::paging::{FieldErrors, Filters, ListQuery, NoQueryParameters, Page};
 use crate::http::parse::parse_path;
+use crate::http::read;
 
 const TAG: &str = "Projects";
 
@@ -163,21 +162,11 @@ pub async fn list_projects(
     query: ProjectList,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut conn = pool.get().await?;
-    let rows = queries::list(
-        &mut conn,
-        &query.filters,
-        query.page.after.as_deref(),
-        query.page.limit + 1,
-    )
-    .await?;
-    let items = rows.into_iter().map(Project::from).collect();
-    Ok(page_response(
-        &request,
-        items,
-        &query.page,
-        |project: &Project| project.code.clone(),
-    ))
+    query
+        .respond(&request, &pool, queries::list, |project: &Project| {
+            project.code.clone()
+        })
+        .await
 }
 
 /// Get a project
@@ -198,11 +187,7 @@ pub async fn get_project(
     pool: web::Data<DbPool>,
 ) -> Result<web::Json<Project>, ApiError> {
     let code = parse_path("code", &path, ProjectCode::parse)?;
-    let mut conn = pool.get().await?;
-    let row = queries::find(&mut conn, &code)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("Project {code}")))?;
-    Ok(web::Json(row.into()))
+    read::by_key(&pool, "Project", &code, queries::find).await
 }
 
 pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -16,9 +16,7 @@ use crate::db::{DbPool, audit};
 use crate::domain::school::{check_district, check_education_authority, school_name};
 use crate::domain::{GssCode, Postcode, SchoolPhase, SchoolStatus, Urn};
 use crate::error::ApiError;
-use crate::http::extract::paging::{
-    FieldErrors, Filters, ListQuery, NoQueryParameters, Page, page_response,
-};
+use crate::http::extract::paging::{FieldErrors, Filters, ListQuery, NoQueryParameters, Page};
 use crate::http::middleware::etag::require_current;
 use crate::http::parse::parse_path;
 use crate::http::write::{Answer, Write};
@@ -116,21 +114,11 @@ pub async fn list_schools(
     query: SchoolList,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut conn = pool.get().await?;
-    let rows = queries::list(
-        &mut conn,
-        &query.filters,
-        query.page.after.as_deref(),
-        query.page.limit + 1,
-    )
-    .await?;
-    let items = rows.into_iter().map(School::from).collect();
-    Ok(page_response(
-        &request,
-        items,
-        &query.page,
-        |school: &School| school.urn.clone(),
-    ))
+    query
+        .respond(&request, &pool, queries::list, |school: &School| {
+            school.urn.clone()
+        })
+        .await
 }
 
 /// Get a school

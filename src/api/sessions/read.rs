@@ -20,7 +20,7 @@ use crate::domain::{
     LondonTime, SessionKind, SessionMode, SessionStatus, Slug, lifecycle, parse_instant,
 };
 use crate::error::ApiError;
-use crate::http::extract::paging::{FieldErrors, Filters, ListQuery, Page, page_response};
+use crate::http::extract::paging::{FieldErrors, Filters, ListQuery, Page};
 use crate::http::parse::{parse_path, uuid};
 
 const TAG: &str = "Sessions";
@@ -242,20 +242,23 @@ pub async fn list_work_group_sessions(
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_path("id", &path, uuid)?;
     let mut conn = pool.get().await?;
-    let sessions = queries::of_work_group(
-        &mut conn,
-        id,
-        query.page.after.as_ref(),
-        query.page.limit + 1,
-    )
-    .await?
-    .ok_or_else(|| ApiError::not_found(format!("Work group {id}")))?;
-    let links = visible_joining_links(&mut conn, caller.0.as_ref(), id).await?;
-    let items = sessions
-        .into_iter()
-        .map(|row| Session::from(row).with_joining_link(&links))
-        .collect();
-    Ok(page_response(&request, items, &query.page, Session::key))
+    query
+        .page
+        .respond(
+            &request,
+            async |after, count| -> Result<Vec<Session>, ApiError> {
+                let sessions = queries::of_work_group(&mut conn, id, after, count)
+                    .await?
+                    .ok_or_else(|| ApiError::not_found(format!("Work group {id}")))?;
+                let links = visible_joining_links(&mut conn, caller.0.as_ref(), id).await?;
+                Ok(sessions
+                    .into_iter()
+                    .map(|row| Session::from(row).with_joining_link(&links))
+                    .collect())
+            },
+            Session::key,
+        )
+        .await
 }
 
 /// The query string of the calendar: its filters, page size and cursor.
@@ -282,21 +285,14 @@ pub async fn list_sessions(
     query: CalendarList,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut conn = pool.get().await?;
-    let rows = queries::calendar(
-        &mut conn,
-        &query.filters,
-        query.page.after.as_ref(),
-        query.page.limit + 1,
-    )
-    .await?;
-    let items = rows.into_iter().map(CalendarSession::from).collect();
-    Ok(page_response(
-        &request,
-        items,
-        &query.page,
-        |item: &CalendarSession| item.session.key(),
-    ))
+    query
+        .respond(
+            &request,
+            &pool,
+            queries::calendar,
+            |item: &CalendarSession| item.session.key(),
+        )
+        .await
 }
 
 pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {

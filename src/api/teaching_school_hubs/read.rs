@@ -7,17 +7,16 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::hubs::read::{AreaAuthority, LeadSchool};
 use crate::db::DbPool;
-use crate::db::hubs::PartnerRow;
+use crate::db::hubs::{OrganisationRow, PartnerRow};
 use crate::db::teaching_school_hubs::{
-    self as queries, TeachingSchoolHubDetailRow, TeachingSchoolHubFilter, TeachingSchoolHubRow,
+    self as queries, TeachingSchoolHubDetailRow, TeachingSchoolHubFilter,
 };
 use crate::domain::Partnership;
 use crate::domain::{GssCode, LondonTime, Slug};
 use crate::error::ApiError;
-use crate::http::extract::paging::{
-    FieldErrors, Filters, ListQuery, NoQueryParameters, Page, page_response,
-};
+use crate::http::extract::paging::{FieldErrors, Filters, ListQuery, NoQueryParameters, Page};
 use crate::http::parse::parse_path;
+use crate::http::read;
 
 const TAG: &str = "Teaching School Hubs";
 
@@ -35,8 +34,8 @@ pub struct TeachingSchoolHub {
     pub website: Option<String>,
 }
 
-impl From<TeachingSchoolHubRow> for TeachingSchoolHub {
-    fn from(row: TeachingSchoolHubRow) -> Self {
+impl From<OrganisationRow> for TeachingSchoolHub {
+    fn from(row: OrganisationRow) -> Self {
         Self {
             id: row.id,
             slug: row.slug,
@@ -146,21 +145,11 @@ pub async fn list_teaching_school_hubs(
     query: TeachingSchoolHubList,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut conn = pool.get().await?;
-    let rows = queries::list(
-        &mut conn,
-        &query.filters,
-        query.page.after.as_deref(),
-        query.page.limit + 1,
-    )
-    .await?;
-    let items = rows.into_iter().map(TeachingSchoolHub::from).collect();
-    Ok(page_response(
-        &request,
-        items,
-        &query.page,
-        |tsh: &TeachingSchoolHub| tsh.slug.clone(),
-    ))
+    query
+        .respond(&request, &pool, queries::list, |tsh: &TeachingSchoolHub| {
+            tsh.slug.clone()
+        })
+        .await
 }
 
 /// Get a Teaching School Hub
@@ -183,11 +172,7 @@ pub async fn get_teaching_school_hub(
     pool: web::Data<DbPool>,
 ) -> Result<web::Json<TeachingSchoolHubDetail>, ApiError> {
     let slug = parse_path("slug", &path, Slug::parse)?;
-    let mut conn = pool.get().await?;
-    let row = queries::find(&mut conn, &slug)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("Teaching School Hub {slug}")))?;
-    Ok(web::Json(row.into()))
+    read::by_key(&pool, "Teaching School Hub", &slug, queries::find).await
 }
 
 pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -20,9 +20,7 @@ use crate::domain::{
     ProjectCode, Slug, WorkGroupStatus, parse_instant,
 };
 use crate::error::ApiError;
-use crate::http::extract::paging::{
-    FieldErrors, Filters, ListQuery, NoQueryParameters, Page, page_response,
-};
+use crate::http::extract::paging::{FieldErrors, Filters, ListQuery, NoQueryParameters, Page};
 use crate::http::parse::{non_empty, parse_path, uuid};
 
 const TAG: &str = "Work groups";
@@ -91,27 +89,28 @@ pub struct WorkGroup {
 
 impl From<WorkGroupRow> for WorkGroupSummary {
     fn from(row: WorkGroupRow) -> Self {
+        let group = row.outline;
         Self {
-            places_left: lifecycle::places_left(row.capacity, row.accepted_count),
+            places_left: lifecycle::places_left(group.capacity, group.accepted_count),
             leads: row.leads.0.into_iter().map(WorkGroupLead::from).collect(),
-            id: row.id,
-            code: row.code,
-            title: row.title,
+            id: group.id,
+            code: group.code,
+            title: group.title,
             hub: HubRef {
-                slug: row.hub_slug,
-                name: row.hub_name,
+                slug: group.hub_slug,
+                name: group.hub_name,
             },
             project: ProjectRef {
-                code: row.project_code,
-                title: row.project_title,
+                code: group.project_code,
+                title: group.project_title,
             },
-            academic_year: row.academic_year,
-            phase: row.phase,
-            mode: row.mode,
-            status: row.status,
-            admission: row.admission,
-            capacity: row.capacity,
-            eoi_deadline: row.eoi_deadline.map(LondonTime),
+            academic_year: group.academic_year,
+            phase: group.phase,
+            mode: group.mode,
+            status: group.status,
+            admission: group.admission,
+            capacity: group.capacity,
+            eoi_deadline: group.eoi_deadline.map(LondonTime),
             venue: Venue::from_parts(row.venue_name, row.venue_address, row.venue_postcode),
             description: row.description,
             cancellation_reason: row.cancellation_reason,
@@ -208,21 +207,14 @@ pub async fn list_work_groups(
     query: WorkGroupList,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut conn = pool.get().await?;
-    let rows = queries::list(
-        &mut conn,
-        &query.filters,
-        query.page.after.as_ref(),
-        query.page.limit + 1,
-    )
-    .await?;
-    let items = rows.into_iter().map(WorkGroupSummary::from).collect();
-    Ok(page_response(
-        &request,
-        items,
-        &query.page,
-        |group: &WorkGroupSummary| (group.code.clone(), group.id),
-    ))
+    query
+        .respond(
+            &request,
+            &pool,
+            queries::list,
+            |group: &WorkGroupSummary| (group.code.clone(), group.id),
+        )
+        .await
 }
 
 /// Get a work group

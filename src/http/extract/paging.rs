@@ -2,11 +2,13 @@
 //! refused) and their answer (`{"items", "next_cursor"}` with a `Link: rel="next"` header).
 //! Pagination is by keyset: the cursor is the sort key of the last item (`http::extract::cursor`).
 
+use std::borrow::Borrow;
 use std::future::{Ready, ready};
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, HttpResponse};
+use diesel_async::AsyncPgConnection;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use utoipa::openapi::RefOr;
@@ -14,6 +16,7 @@ use utoipa::openapi::path::{Parameter, ParameterIn};
 use utoipa::openapi::schema::Schema;
 use utoipa::{IntoParams, ToSchema};
 
+use crate::db::DbPool;
 use crate::domain::ParseError;
 use crate::error::{ApiError, FieldError};
 use crate::http::extract::cursor::{CursorKey, document_pattern};
@@ -173,11 +176,82 @@ pub struct ListQuery<F, K> {
 }
 
 /// Which page of a list: its size, and the sort key to continue after. The answer's cursor
-/// is of the same key (`page_response`).
+/// is of the same key (`PageRequest::respond`).
 #[derive(Debug)]
 pub struct PageRequest<K> {
-    pub limit: i64,
-    pub after: Option<K>,
+    limit: i64,
+    after: Option<K>,
+}
+
+impl<F, K: CursorKey> ListQuery<F, K> {
+    /// Answers this page of a list whose query takes just its filters and its page:
+    /// `fetch(conn, filters, after, count)` on a connection of `pool`, a list keyed by text
+    /// taking its key as `&str`. See `PageRequest::respond`, which this is.
+    pub async fn respond<Key, Item, View, E>(
+        &self,
+        request: &HttpRequest,
+        pool: &DbPool,
+        fetch: impl AsyncFnOnce(&mut AsyncPgConnection, &F, Option<&Key>, i64) -> Result<Vec<Item>, E>,
+        sort_key: impl Fn(&View) -> K,
+    ) -> Result<HttpResponse, ApiError>
+    where
+        K: Borrow<Key>,
+        Key: ?Sized,
+        Item: Into<View>,
+        View: Serialize,
+        ApiError: From<E>,
+    {
+        let mut conn = pool.get().await?;
+        let fetch = async |after: Option<&K>, count| {
+            fetch(&mut conn, &self.filters, after.map(K::borrow), count).await
+        };
+        self.page.respond(request, fetch, sort_key).await
+    }
+}
+
+impl<K: CursorKey> PageRequest<K> {
+    /// Answers this page of a list: `fetch` loads the items after the key it is given, in the
+    /// list's order, at most as many as it is told; `sort_key` gives an item's key in that
+    /// order, which the next page's cursor is. It is told one more than the page holds: the
+    /// extra item only says whether a next page exists, so no count is ever needed.
+    pub async fn respond<Item, View, E>(
+        &self,
+        request: &HttpRequest,
+        fetch: impl AsyncFnOnce(Option<&K>, i64) -> Result<Vec<Item>, E>,
+        sort_key: impl Fn(&View) -> K,
+    ) -> Result<HttpResponse, ApiError>
+    where
+        Item: Into<View>,
+        View: Serialize,
+        ApiError: From<E>,
+    {
+        let items = fetch(self.after.as_ref(), self.limit + 1).await?;
+        let items = items.into_iter().map(Into::into).collect();
+        Ok(self.render(request, items, sort_key))
+    }
+
+    /// The page of up to `limit` of `items`, with the cursor and `Link` of the next page when
+    /// `items` holds more.
+    fn render<T: Serialize>(
+        &self,
+        request: &HttpRequest,
+        mut items: Vec<T>,
+        sort_key: impl Fn(&T) -> K,
+    ) -> HttpResponse {
+        let has_more = items.len() as i64 > self.limit;
+        items.truncate(self.limit as usize);
+        let next_cursor = has_more
+            .then(|| items.last().map(|last| sort_key(last).encode()))
+            .flatten();
+        let mut response = HttpResponse::Ok();
+        if let Some(cursor) = &next_cursor {
+            response.insert_header((
+                header::LINK,
+                format!("<{}>; rel=\"next\"", next_page_link(request, cursor)),
+            ));
+        }
+        response.json(Page { items, next_cursor })
+    }
 }
 
 impl<F: Filters, K: CursorKey> ListQuery<F, K> {
@@ -378,30 +452,6 @@ pub struct Page<T> {
     pub items: Vec<T>,
     /// Pass as `cursor` to get the next page; `null` on the last page.
     pub next_cursor: Option<String>,
-}
-
-/// Answers a list from up to `limit + 1` fetched items: the extra one only says whether a
-/// next page exists. `sort_key` must give the key the query orders by.
-pub fn page_response<T: Serialize, K: CursorKey>(
-    request: &HttpRequest,
-    mut items: Vec<T>,
-    page: &PageRequest<K>,
-    sort_key: impl Fn(&T) -> K,
-) -> HttpResponse {
-    let limit = page.limit;
-    let has_more = items.len() as i64 > limit;
-    items.truncate(limit as usize);
-    let next_cursor = has_more
-        .then(|| items.last().map(|last| sort_key(last).encode()))
-        .flatten();
-    let mut response = HttpResponse::Ok();
-    if let Some(cursor) = &next_cursor {
-        response.insert_header((
-            header::LINK,
-            format!("<{}>; rel=\"next\"", next_page_link(request, cursor)),
-        ));
-    }
-    response.json(Page { items, next_cursor })
 }
 
 /// 400 naming `limit` and `cursor` when the query gives them: for a representation of a
