@@ -52,13 +52,7 @@ fn no_modules_import_each_other_in_a_circle() {
     let circles = circles(&modules);
     let described: Vec<String> = circles
         .iter()
-        .map(|circle| {
-            circle
-                .iter()
-                .map(name)
-                .collect::<Vec<_>>()
-                .join(" → ")
-        })
+        .map(|circle| circle.iter().map(name).collect::<Vec<_>>().join(" → "))
         .collect();
     assert!(
         described.is_empty(),

@@ -153,204 +153,153 @@ pub struct NotLive(pub Problem);
 )]
 pub struct InternalError(pub Problem);
 
-/// The answers besides 200 that every list endpoint can give.
-#[derive(IntoResponses)]
-pub enum ListErrors {
-    #[response(
-        status = 304,
-        description = "Not modified since the `If-None-Match` tag"
-    )]
-    NotModified,
-    #[response(status = 400)]
-    BadRequest(#[ref_response] BadRequest),
-    #[response(status = 503)]
-    Unavailable(#[ref_response] Unavailable),
+/// Declares a set of answers an operation can give besides its success, as an enum whose
+/// variants refer to the responses above by status, in the order the document lists them;
+/// `not_modified` first adds the 304 of a read with `If-None-Match`.
+macro_rules! answers {
+    ($(#[$meta:meta])* $name:ident { not_modified, $($status:literal => $response:ident),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(IntoResponses)]
+        pub enum $name {
+            #[response(status = 304, description = "Not modified since the `If-None-Match` tag")]
+            NotModified,
+            $(
+                #[response(status = $status)]
+                $response(#[ref_response] $response),
+            )+
+        }
+    };
+    ($(#[$meta:meta])* $name:ident { $($status:literal => $response:ident),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(IntoResponses)]
+        pub enum $name {
+            $(
+                #[response(status = $status)]
+                $response(#[ref_response] $response),
+            )+
+        }
+    };
 }
 
-/// The answers besides 200 that every read of one resource by its key can give.
-#[derive(IntoResponses)]
-pub enum ReadErrors {
-    #[response(
-        status = 304,
-        description = "Not modified since the `If-None-Match` tag"
-    )]
-    NotModified,
-    #[response(status = 400)]
-    BadRequest(#[ref_response] BadRequest),
-    #[response(status = 404)]
-    NotFound(#[ref_response] NotFound),
-    #[response(status = 503)]
-    Unavailable(#[ref_response] Unavailable),
-}
+answers!(
+    /// The answers besides 200 that every list endpoint can give.
+    ListErrors { not_modified, 400 => BadRequest, 503 => Unavailable }
+);
 
-/// The answers besides 200 of a public read that shows more to some callers with a token.
-#[derive(IntoResponses)]
-pub enum PersonalisedReadErrors {
-    #[response(
-        status = 304,
-        description = "Not modified since the `If-None-Match` tag"
-    )]
-    NotModified,
-    #[response(status = 400)]
-    BadRequest(#[ref_response] BadRequest),
-    #[response(status = 401)]
-    Unauthorized(#[ref_response] Unauthorized),
-    #[response(status = 404)]
-    NotFound(#[ref_response] NotFound),
-    #[response(status = 503)]
-    Unavailable(#[ref_response] Unavailable),
-}
+answers!(
+    /// The answers besides 200 that every read of one resource by its key can give.
+    ReadErrors { not_modified, 400 => BadRequest, 404 => NotFound, 503 => Unavailable }
+);
 
-/// The answers besides 200 of a list that needs a token.
-#[derive(IntoResponses)]
-pub enum ProtectedListErrors {
-    #[response(
-        status = 304,
-        description = "Not modified since the `If-None-Match` tag"
-    )]
-    NotModified,
-    #[response(status = 400)]
-    BadRequest(#[ref_response] BadRequest),
-    #[response(status = 401)]
-    Unauthorized(#[ref_response] Unauthorized),
-    #[response(status = 403)]
-    Forbidden(#[ref_response] Forbidden),
-    #[response(status = 503)]
-    Unavailable(#[ref_response] Unavailable),
-}
+answers!(
+    /// The answers besides 200 of a public read that shows more to some callers with a token.
+    PersonalisedReadErrors {
+        not_modified,
+        400 => BadRequest,
+        401 => Unauthorized,
+        404 => NotFound,
+        503 => Unavailable,
+    }
+);
 
-/// The answers besides 200 of a read that needs a token.
-#[derive(IntoResponses)]
-pub enum ProtectedReadErrors {
-    #[response(
-        status = 304,
-        description = "Not modified since the `If-None-Match` tag"
-    )]
-    NotModified,
-    #[response(status = 400)]
-    BadRequest(#[ref_response] BadRequest),
-    #[response(status = 401)]
-    Unauthorized(#[ref_response] Unauthorized),
-    #[response(status = 403)]
-    Forbidden(#[ref_response] Forbidden),
-    #[response(status = 404)]
-    NotFound(#[ref_response] NotFound),
-    #[response(status = 503)]
-    Unavailable(#[ref_response] Unavailable),
-}
+answers!(
+    /// The answers besides 200 of a list that needs a token.
+    ProtectedListErrors {
+        not_modified,
+        400 => BadRequest,
+        401 => Unauthorized,
+        403 => Forbidden,
+        503 => Unavailable,
+    }
+);
 
-/// The answers besides 201 of a create that needs a token.
-#[derive(IntoResponses)]
-pub enum ProtectedWriteErrors {
-    #[response(status = 400)]
-    BadRequest(#[ref_response] BadRequest),
-    #[response(status = 401)]
-    Unauthorized(#[ref_response] Unauthorized),
-    #[response(status = 403)]
-    Forbidden(#[ref_response] Forbidden),
-    #[response(status = 409)]
-    Conflict(#[ref_response] Conflict),
-    #[response(status = 413)]
-    PayloadTooLarge(#[ref_response] PayloadTooLarge),
-    #[response(status = 422)]
-    Unprocessable(#[ref_response] Unprocessable),
-    #[response(status = 503)]
-    Unavailable(#[ref_response] Unavailable),
-}
+answers!(
+    /// The answers besides 200 of a read that needs a token.
+    ProtectedReadErrors {
+        not_modified,
+        400 => BadRequest,
+        401 => Unauthorized,
+        403 => Forbidden,
+        404 => NotFound,
+        503 => Unavailable,
+    }
+);
 
-/// The answers besides 200 of a `PATCH` of one resource.
-#[derive(IntoResponses)]
-pub enum ProtectedUpdateErrors {
-    #[response(status = 400)]
-    BadRequest(#[ref_response] BadRequest),
-    #[response(status = 401)]
-    Unauthorized(#[ref_response] Unauthorized),
-    #[response(status = 403)]
-    Forbidden(#[ref_response] Forbidden),
-    #[response(status = 404)]
-    NotFound(#[ref_response] NotFound),
-    #[response(status = 409)]
-    Conflict(#[ref_response] Conflict),
-    #[response(status = 412)]
-    PreconditionFailed(#[ref_response] PreconditionFailed),
-    #[response(status = 413)]
-    PayloadTooLarge(#[ref_response] PayloadTooLarge),
-    #[response(status = 422)]
-    Unprocessable(#[ref_response] Unprocessable),
-    #[response(status = 503)]
-    Unavailable(#[ref_response] Unavailable),
-}
+answers!(
+    /// The answers besides 201 of a create that needs a token.
+    ProtectedWriteErrors {
+        400 => BadRequest,
+        401 => Unauthorized,
+        403 => Forbidden,
+        409 => Conflict,
+        413 => PayloadTooLarge,
+        422 => Unprocessable,
+        503 => Unavailable,
+    }
+);
 
-/// The answers besides 200 of an action (`POST /…/{id}/verb`) on one resource.
-#[derive(IntoResponses)]
-pub enum ProtectedActionErrors {
-    #[response(status = 400)]
-    BadRequest(#[ref_response] BadRequest),
-    #[response(status = 401)]
-    Unauthorized(#[ref_response] Unauthorized),
-    #[response(status = 403)]
-    Forbidden(#[ref_response] Forbidden),
-    #[response(status = 404)]
-    NotFound(#[ref_response] NotFound),
-    #[response(status = 409)]
-    Conflict(#[ref_response] Conflict),
-    #[response(status = 503)]
-    Unavailable(#[ref_response] Unavailable),
-}
+answers!(
+    /// The answers besides 200 of a `PATCH` of one resource.
+    ProtectedUpdateErrors {
+        400 => BadRequest,
+        401 => Unauthorized,
+        403 => Forbidden,
+        404 => NotFound,
+        409 => Conflict,
+        412 => PreconditionFailed,
+        413 => PayloadTooLarge,
+        422 => Unprocessable,
+        503 => Unavailable,
+    }
+);
 
-/// The answers besides 201 of an expression of interest.
-#[derive(IntoResponses)]
-pub enum EnrolErrors {
-    #[response(status = 400)]
-    BadRequest(#[ref_response] BadRequest),
-    #[response(status = 401)]
-    Unauthorized(#[ref_response] Unauthorized),
-    #[response(status = 403)]
-    Forbidden(#[ref_response] Forbidden),
-    #[response(status = 404)]
-    NotFound(#[ref_response] NotFound),
-    #[response(status = 409)]
-    Conflict(#[ref_response] Conflict),
-    #[response(status = 413)]
-    PayloadTooLarge(#[ref_response] PayloadTooLarge),
-    #[response(status = 422)]
-    NotEligible(#[ref_response] NotEligible),
-    #[response(status = 429)]
-    TooManyRequests(#[ref_response] TooManyRequests),
-    #[response(status = 503)]
-    Unavailable(#[ref_response] Unavailable),
-}
+answers!(
+    /// The answers besides 200 of an action (`POST /…/{id}/verb`) on one resource.
+    ProtectedActionErrors {
+        400 => BadRequest,
+        401 => Unauthorized,
+        403 => Forbidden,
+        404 => NotFound,
+        409 => Conflict,
+        503 => Unavailable,
+    }
+);
 
-/// The answers besides 200 of a file upload that needs a token.
-#[derive(IntoResponses)]
-pub enum ProtectedUploadErrors {
-    #[response(status = 400)]
-    BadRequest(#[ref_response] BadRequest),
-    #[response(status = 401)]
-    Unauthorized(#[ref_response] Unauthorized),
-    #[response(status = 403)]
-    Forbidden(#[ref_response] Forbidden),
-    #[response(status = 413)]
-    PayloadTooLarge(#[ref_response] CsvTooLarge),
-    #[response(status = 422)]
-    Unprocessable(#[ref_response] Unprocessable),
-    #[response(status = 503)]
-    Unavailable(#[ref_response] Unavailable),
-}
+answers!(
+    /// The answers besides 201 of an expression of interest.
+    EnrolErrors {
+        400 => BadRequest,
+        401 => Unauthorized,
+        403 => Forbidden,
+        404 => NotFound,
+        409 => Conflict,
+        413 => PayloadTooLarge,
+        422 => NotEligible,
+        429 => TooManyRequests,
+        503 => Unavailable,
+    }
+);
 
-/// The answers besides 200 of a change to the caller's own account.
-#[derive(IntoResponses)]
-pub enum ProtectedSelfUpdateErrors {
-    #[response(status = 400)]
-    BadRequest(#[ref_response] BadRequest),
-    #[response(status = 401)]
-    Unauthorized(#[ref_response] Unauthorized),
-    #[response(status = 403)]
-    Forbidden(#[ref_response] Forbidden),
-    #[response(status = 413)]
-    PayloadTooLarge(#[ref_response] PayloadTooLarge),
-    #[response(status = 422)]
-    Unprocessable(#[ref_response] Unprocessable),
-    #[response(status = 503)]
-    Unavailable(#[ref_response] Unavailable),
-}
+answers!(
+    /// The answers besides 200 of a file upload that needs a token.
+    ProtectedUploadErrors {
+        400 => BadRequest,
+        401 => Unauthorized,
+        403 => Forbidden,
+        413 => CsvTooLarge,
+        422 => Unprocessable,
+        503 => Unavailable,
+    }
+);
+
+answers!(
+    /// The answers besides 200 of a change to the caller's own account.
+    ProtectedSelfUpdateErrors {
+        400 => BadRequest,
+        401 => Unauthorized,
+        403 => Forbidden,
+        413 => PayloadTooLarge,
+        422 => Unprocessable,
+        503 => Unavailable,
+    }
+);
