@@ -1,8 +1,9 @@
 //! Completing a work group's enrolments. Once a group is completed, each participant holding
-//! a place whose attendance meets the project's participation rule has completed it: that
-//! is what the eligibility rule "completed an earlier project" reads. It runs in the
-//! transaction that completes the group, and again whenever attendance of a completed group
-//! is corrected, so the statuses always follow the register (both ways).
+//! a place whose attendance meets the project's participation rule has completed it
+//! (`domain::enrolment::on_completion`): that is what the eligibility rule "completed an
+//! earlier project" reads. It runs in the transaction that completes the group, and again
+//! whenever attendance of a completed group is corrected, so the statuses always follow the
+//! register (both ways).
 
 use diesel::prelude::*;
 use diesel::sql_types::{Text, Uuid as SqlUuid};
@@ -13,7 +14,7 @@ use crate::db::audit;
 use crate::db::participation::{STANDING_COLUMNS, Standing};
 use crate::db::schema::enrolments;
 use crate::db::sql::SqlBuilder;
-use crate::domain::EnrolmentStatus;
+use crate::domain::{EnrolmentStatus, enrolment};
 
 #[derive(QueryableByName)]
 struct Settlement {
@@ -53,11 +54,7 @@ pub async fn settle(
         standing,
     } in settlements
     {
-        let status = if standing.participates() {
-            EnrolmentStatus::Completed
-        } else {
-            EnrolmentStatus::Accepted
-        };
+        let status = enrolment::on_completion(standing.participates());
         if status == before {
             continue;
         }

@@ -1,4 +1,5 @@
-//! The enrolment engine's statements. Every one runs inside a transaction that holds the work
+//! The enrolment engine: it carries out the moves the status machine decides
+//! (`domain::enrolment`). Every statement runs inside a transaction that holds the work
 //! group's row lock (`work_group_writes::lock`), so places are counted, waiting-list positions
 //! handed out and closed up one request at a time per group, whatever the number of server
 //! processes: no check-then-insert race.
@@ -7,10 +8,18 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
+use crate::db::audit;
 use crate::db::enrolments::{EnrolmentRow, select_one};
+use crate::db::fees::{self, NewFee};
 use crate::db::schema::{enrolments, projects, schools, sessions, users, work_groups};
 use crate::db::sql::{SqlBuilder, reused};
-use crate::domain::{EnrolmentStatus, RoleInSchool, SchoolPhase, SchoolStatus, WorkGroupStatus};
+use crate::db::work_group_writes::{LockedGroup, record_event};
+use crate::domain::enrolment::{self, Outcome, Places, Waitlist};
+use crate::domain::fees::FeePolicy;
+use crate::domain::lifecycle;
+use crate::domain::{
+    EnrolmentStatus, FeeReason, RoleInSchool, SchoolPhase, SchoolStatus, WorkGroupStatus,
+};
 
 /// The school a participant's account holds (its URN, GIAS phase and status) and their role
 /// in it; either may be missing. Needs no lock: the engine reads it beside the group's.
@@ -54,8 +63,8 @@ pub async fn school_completed(
     .await
 }
 
-/// A new enrolment, as the engine admitted it. `None` is sent as NULL rather than DEFAULT,
-/// so the statement keeps one text and is prepared once per connection.
+/// A new expression of interest, before the engine admits it. `None` is sent as NULL rather
+/// than DEFAULT, so the statement keeps one text and is prepared once per connection.
 #[derive(Debug, Insertable)]
 #[diesel(table_name = enrolments, treat_none_as_default_value = false)]
 pub struct NewEnrolment {
@@ -66,19 +75,56 @@ pub struct NewEnrolment {
     pub role_in_school: RoleInSchool,
     pub statement: String,
     pub referred_by_id: Option<uuid::Uuid>,
-    pub status: EnrolmentStatus,
-    pub waitlist_position: Option<i32>,
-    pub accepted_at: Option<DateTime<Utc>>,
+}
+
+/// A new enrolment where the engine admitted it.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = enrolments, treat_none_as_default_value = false)]
+struct Admitted {
+    #[diesel(embed)]
+    enrolment: NewEnrolment,
+    status: EnrolmentStatus,
+    waitlist_position: Option<i32>,
+    accepted_at: Option<DateTime<Utc>>,
+}
+
+/// Enrols a new expression of interest where `admitted` puts it (`domain::enrolment::admit`):
+/// on a place, counted; at the end of the waiting list; or pending. Reads it back as
+/// `enrolments::find` does.
+pub async fn enrol(
+    conn: &mut AsyncPgConnection,
+    group: &LockedGroup,
+    enrolment: NewEnrolment,
+    admitted: &Outcome,
+) -> QueryResult<EnrolmentRow> {
+    let waitlist_position = position_joined(conn, group, admitted.waitlist).await?;
+    let row = Admitted {
+        enrolment,
+        status: admitted.status,
+        waitlist_position,
+        accepted_at: (admitted.status == EnrolmentStatus::Accepted).then(Utc::now),
+    };
+    // The insert reads the enrolment back; the count is pipelined beside it, and if the
+    // insert fails, the transaction rolls the count back.
+    let conn = &*conn;
+    let takes_place = admitted.places == Places::Take;
+    let (inserted, counted) = tokio::join!(insert(conn, row), async {
+        if takes_place {
+            count_places(conn, group, group.facts.accepted_count + 1).await
+        } else {
+            Ok(())
+        }
+    });
+    let inserted = inserted?;
+    counted?;
+    Ok(inserted)
 }
 
 /// Inserts the enrolment and reads it back as `enrolments::find` does, in one statement: the
 /// insert runs in a `WITH` clause named like the table, so the view's own SQL reads the new
 /// row (a `WITH` query is not visible inside itself, so the insert still writes the table).
-pub async fn insert(
-    mut conn: &AsyncPgConnection,
-    enrolment: NewEnrolment,
-) -> QueryResult<EnrolmentRow> {
-    let id = enrolment.id;
+async fn insert(mut conn: &AsyncPgConnection, enrolment: Admitted) -> QueryResult<EnrolmentRow> {
+    let id = enrolment.enrolment.id;
     let insert = diesel::insert_into(enrolments::table)
         .values(enrolment)
         .returning(enrolments::all_columns);
@@ -88,22 +134,46 @@ pub async fn insert(
     select_one(with, id).get_result(&mut conn).await
 }
 
-/// The position after the last on the group's waiting list.
-pub async fn next_waitlist_position(
+/// The position an enrolment joining the waiting list takes (after the last on it); `None`
+/// for one that does not join it.
+async fn position_joined(
     conn: &mut AsyncPgConnection,
-    group_id: uuid::Uuid,
-) -> QueryResult<i32> {
+    group: &LockedGroup,
+    waitlist: Waitlist,
+) -> QueryResult<Option<i32>> {
+    if waitlist != Waitlist::JoinAtEnd {
+        return Ok(None);
+    }
     let last: Option<i32> = enrolments::table
-        .filter(enrolments::work_group_id.eq(group_id))
+        .filter(enrolments::work_group_id.eq(group.id))
         .filter(enrolments::status.eq(EnrolmentStatus::Waitlisted))
         .select(diesel::dsl::max(enrolments::waitlist_position))
         .first(conn)
         .await?;
-    Ok(last.unwrap_or(0) + 1)
+    Ok(Some(last.unwrap_or(0) + 1))
+}
+
+/// Records the group's new count of places taken: its status follows
+/// (`lifecycle::places_taken`) and partners hear of it.
+async fn count_places(
+    conn: &AsyncPgConnection,
+    group: &LockedGroup,
+    accepted: i32,
+) -> QueryResult<()> {
+    let change = lifecycle::places_taken(&group.facts, accepted);
+    let places_left = lifecycle::places_left(group.fields.capacity, accepted);
+    let counted = set_places(conn, group.id, accepted, change.after);
+    match change.event {
+        Some(kind) => {
+            let details = serde_json::json!({"status": change.after, "places_left": places_left});
+            tokio::try_join!(counted, record_event(conn, group.id, kind, details)).map(drop)
+        }
+        None => counted.await,
+    }
 }
 
 /// Sets the group's count of places taken and the status that follows from it.
-pub async fn set_places(
+async fn set_places(
     mut conn: &AsyncPgConnection,
     group_id: uuid::Uuid,
     accepted: i32,
@@ -154,24 +224,120 @@ pub async fn lock(conn: &mut AsyncPgConnection, id: uuid::Uuid) -> QueryResult<L
         .await
 }
 
+/// Carries out a move the status machine allowed (`domain::enrolment::decide`) on a locked
+/// enrolment of its locked group: the enrolment leaves the waiting list or joins its end and
+/// moves, with the reason given and the staff member who decided (if the move was theirs); a
+/// late withdrawal is charged; a place taken is counted, and a place given up passes to the
+/// first waiting. Answers the id of the enrolment promoted, if any.
+pub async fn carry_out(
+    conn: &mut AsyncPgConnection,
+    group: &LockedGroup,
+    enrolment: &LockedEnrolment,
+    outcome: &Outcome,
+    reason: Option<&str>,
+    decided_by: Option<uuid::Uuid>,
+) -> QueryResult<Option<uuid::Uuid>> {
+    move_enrolment(conn, group, enrolment, outcome, reason, decided_by).await?;
+    if outcome.late_withdrawal {
+        charge_late_withdrawal(conn, group, enrolment).await?;
+    }
+    match outcome.places {
+        Places::Take => count_places(conn, group, group.facts.accepted_count + 1).await?,
+        Places::GiveUp => return pass_on_place(conn, group).await,
+        Places::Unchanged => {}
+    }
+    Ok(None)
+}
+
+/// Moves the enrolment as `outcome` says, on or off the waiting list.
+async fn move_enrolment(
+    conn: &mut AsyncPgConnection,
+    group: &LockedGroup,
+    enrolment: &LockedEnrolment,
+    outcome: &Outcome,
+    status_reason: Option<&str>,
+    decided_by: Option<uuid::Uuid>,
+) -> QueryResult<()> {
+    if let (Waitlist::Leave, Some(position)) = (outcome.waitlist, enrolment.waitlist_position) {
+        close_up_waitlist(conn, group.id, position).await?;
+    }
+    let waitlist_position = position_joined(conn, group, outcome.waitlist).await?;
+    let change = Move {
+        status: outcome.status,
+        waitlist_position,
+        status_reason,
+        decided_by,
+    };
+    apply(conn, enrolment.id, &change).await
+}
+
+/// Gives a place given up to the first on the waiting list (FIFO;
+/// `domain::enrolment::promotion`), audited with no actor, or frees it when nobody waits;
+/// the id of the enrolment promoted.
+async fn pass_on_place(
+    conn: &mut AsyncPgConnection,
+    group: &LockedGroup,
+) -> QueryResult<Option<uuid::Uuid>> {
+    let Some(next) = first_waitlisted(conn, group.id).await? else {
+        count_places(conn, group, group.facts.accepted_count - 1).await?;
+        return Ok(None);
+    };
+    move_enrolment(conn, group, &next, &enrolment::promotion(), None, None).await?;
+    audit::record(
+        conn,
+        None,
+        "enrolment.promoted",
+        "enrolment",
+        &next.id.to_string(),
+        serde_json::json!({"before": "waitlisted", "after": "accepted", "position": next.waitlist_position}),
+    )
+    .await?;
+    Ok(Some(next.id))
+}
+
+/// A withdrawal from a place too late for the next session (`FeePolicy::for_withdrawal`:
+/// after its last London day of notice) leaves the school owing the project's fee for that
+/// session.
+async fn charge_late_withdrawal(
+    conn: &mut AsyncPgConnection,
+    group: &LockedGroup,
+    enrolment: &LockedEnrolment,
+) -> QueryResult<()> {
+    let now = Utc::now();
+    let Some((session_id, starts_at)) = next_session(conn, group.id, now).await? else {
+        return Ok(());
+    };
+    let policy = FeePolicy {
+        fee_pence: group.terms.non_attendance_fee_pence,
+        notice_days: group.terms.cancellation_notice_days,
+    };
+    if let Some(amount_pence) = policy.for_withdrawal(now, Some(starts_at)) {
+        let fee = NewFee {
+            enrolment_id: enrolment.id,
+            session_id,
+            school_urn: enrolment.school_urn.clone(),
+            reason: FeeReason::LateWithdrawal,
+            amount_pence,
+        };
+        fees::charge(conn, &fee).await?;
+    }
+    Ok(())
+}
+
 /// A move of an enrolment to another status.
 #[derive(Debug, AsChangeset)]
 #[diesel(table_name = enrolments, treat_none_as_null = true)]
-pub struct Move<'a> {
-    pub status: EnrolmentStatus,
+struct Move<'a> {
+    status: EnrolmentStatus,
     /// Set when waitlisted, cleared otherwise.
-    pub waitlist_position: Option<i32>,
-    pub status_reason: Option<&'a str>,
+    waitlist_position: Option<i32>,
+    status_reason: Option<&'a str>,
     /// The staff member who decided, if the move was theirs.
-    pub decided_by: Option<uuid::Uuid>,
+    decided_by: Option<uuid::Uuid>,
 }
 
 /// Moves the enrolment; its first acceptance and its withdrawal are timestamped.
-pub async fn apply(
-    conn: &mut AsyncPgConnection,
-    id: uuid::Uuid,
-    change: &Move<'_>,
-) -> QueryResult<()> {
+async fn apply(conn: &mut AsyncPgConnection, id: uuid::Uuid, change: &Move<'_>) -> QueryResult<()> {
     reused(
         diesel::update(enrolments::table.find(id))
             .set((change, enrolments::updated_at.eq(diesel::dsl::now))),
@@ -199,7 +365,7 @@ pub async fn apply(
 }
 
 /// The first on the group's waiting list, if anyone waits.
-pub async fn first_waitlisted(
+async fn first_waitlisted(
     conn: &mut AsyncPgConnection,
     group_id: uuid::Uuid,
 ) -> QueryResult<Option<LockedEnrolment>> {
@@ -215,7 +381,7 @@ pub async fn first_waitlisted(
 }
 
 /// Closes up the waiting list behind a position that was left (positions stay 1..n).
-pub async fn close_up_waitlist(
+async fn close_up_waitlist(
     conn: &mut AsyncPgConnection,
     group_id: uuid::Uuid,
     left: i32,
@@ -236,7 +402,7 @@ pub async fn close_up_waitlist(
 
 /// The group's next session to take place after `now` (a cancelled one is no session to
 /// miss): its id and start.
-pub async fn next_session(
+async fn next_session(
     conn: &mut AsyncPgConnection,
     group_id: uuid::Uuid,
     now: DateTime<Utc>,

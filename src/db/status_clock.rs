@@ -1,10 +1,10 @@
 //! Moves work groups on as time passes: closed once the expression-of-interest deadline is
 //! over, running from the first session, completed after the last (cancelled sessions do
-//! not count: they do not take place), by the rules of
-//! `domain::lifecycle::due`. Every server process ticks; each move is made under the group's
-//! row lock and only if still due, so processes ticking at once move each group once, and a
-//! session moved meanwhile is seen. Completing a group completes, in the same transaction,
-//! the enrolments whose attendance meets the project's rule (`db::completion`).
+//! not count: they do not take place), by the rules of `domain::lifecycle::by_time`. Every
+//! server process ticks; each move is made under the group's row lock and only if still due,
+//! so processes ticking at once move each group once, and a session moved meanwhile is seen.
+//! Completing a group completes, in the same transaction, the enrolments whose attendance
+//! meets the project's rule (`db::completion`).
 
 use std::time::Duration;
 
@@ -107,11 +107,11 @@ async fn move_if_due(
             first_session_at: row.first_session_at,
             last_session_ends_at: row.last_session_ends_at,
         };
-        let Some(next) = lifecycle::due(&timeline, now) else {
+        let Some(change) = lifecycle::by_time(&timeline, now) else {
             return Ok(false);
         };
-        work_group_writes::set_status(conn, id, next, None).await?;
-        if next == WorkGroupStatus::Completed {
+        work_group_writes::set_status(conn, id, change.after, None).await?;
+        if change.completes() {
             completion::settle(conn, id, None).await?;
         }
         audit::record(
@@ -120,16 +120,13 @@ async fn move_if_due(
             "work_group.status_changed",
             "work_group",
             &id.to_string(),
-            serde_json::json!({"before": row.status, "after": next, "reason": "time"}),
+            serde_json::json!({"before": change.before, "after": change.after, "reason": "time"}),
         )
         .await?;
-        work_group_writes::record_event(
-            conn,
-            id,
-            lifecycle::event_kind(row.status, next),
-            serde_json::json!({"status": next}),
-        )
-        .await?;
+        if let Some(kind) = change.event {
+            let details = serde_json::json!({"status": change.after});
+            work_group_writes::record_event(conn, id, kind, details).await?;
+        }
         Ok(true)
     })
     .await

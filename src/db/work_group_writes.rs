@@ -6,10 +6,11 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
+use crate::db::audit;
 use crate::db::schema::{projects, users, work_group_events, work_group_leads, work_groups};
 use crate::db::sql::{for_no_key_update_of, reused};
 use crate::domain::eligibility::Eligibility;
-use crate::domain::lifecycle::GroupFacts;
+use crate::domain::lifecycle::{self, GroupFacts, StatusChange};
 use crate::domain::{
     Admission, DeliveryMode, LeadRole, ProgrammePhase, Role, RoleInSchool, SchoolPhase,
     WorkGroupStatus,
@@ -60,6 +61,19 @@ pub struct WorkGroupFields {
     pub description: String,
 }
 
+impl WorkGroupFields {
+    /// The fields as the audit trail keeps them, before and after an edit.
+    fn audited(&self) -> serde_json::Value {
+        serde_json::json!({
+            "title": self.title, "phase": self.phase, "mode": self.mode,
+            "capacity": self.capacity, "admission": self.admission,
+            "eoi_deadline": self.eoi_deadline, "venue_name": self.venue_name,
+            "venue_address": self.venue_address, "venue_postcode": self.venue_postcode,
+            "description": self.description,
+        })
+    }
+}
+
 /// A new draft group with its leads.
 pub async fn insert(
     conn: &mut AsyncPgConnection,
@@ -85,7 +99,7 @@ pub async fn insert(
     Ok(id)
 }
 
-pub async fn replace_leads(
+async fn replace_leads(
     conn: &mut AsyncPgConnection,
     id: uuid::Uuid,
     leads: &[(uuid::Uuid, LeadRole)],
@@ -142,10 +156,10 @@ pub async fn lock(
     id: uuid::Uuid,
 ) -> QueryResult<Option<LockedGroup>> {
     type Row = (
-        (uuid::Uuid, String, bool),
+        (uuid::Uuid, String),
         (Vec<ProgrammePhase>, i16),
         WorkGroupFields,
-        (WorkGroupStatus, i32, i64, i32, Option<DateTime<Utc>>),
+        (WorkGroupStatus, bool, i32, i64, i32, Option<DateTime<Utc>>),
         (
             Vec<RoleInSchool>,
             Vec<RoleInSchool>,
@@ -172,15 +186,12 @@ pub async fn lock(
         )
         .filter(work_groups::id.eq(id))
         .select((
-            (
-                work_groups::hub_id,
-                work_groups::academic_year,
-                work_groups::is_public,
-            ),
+            (work_groups::hub_id, work_groups::academic_year),
             (projects::phases, projects::session_days),
             WorkGroupFields::as_select(),
             (
                 work_groups::status,
+                work_groups::abandoned,
                 work_groups::session_count,
                 lead_count,
                 work_groups::accepted_count,
@@ -200,14 +211,9 @@ pub async fn lock(
         .await
         .optional()?;
     Ok(row.map(
-        |(
-            (hub_id, academic_year, is_public),
-            (project_phases, session_days),
-            fields,
-            facts,
-            terms,
-        )| {
-            let (status, session_count, lead_count, accepted_count, first_session_at) = facts;
+        |((hub_id, academic_year), (project_phases, session_days), fields, facts, terms)| {
+            let (status, abandoned, session_count, lead_count, accepted_count, first_session_at) =
+                facts;
             let (roles_allowed, roles_excluded, school_phases, requires_completed, fee, notice) =
                 terms;
             LockedGroup {
@@ -226,9 +232,10 @@ pub async fn lock(
                     non_attendance_fee_pence: fee,
                     cancellation_notice_days: notice,
                 },
-                is_public,
+                is_public: lifecycle::is_public(status, abandoned),
                 facts: GroupFacts {
                     status,
+                    abandoned,
                     session_count,
                     lead_count: i32::try_from(lead_count).unwrap_or(i32::MAX),
                     capacity: fields.capacity,
@@ -242,25 +249,86 @@ pub async fn lock(
     ))
 }
 
-pub async fn update(
+/// Writes an edit of the group: its fields, the status its places leave it in
+/// (`lifecycle::edited`) and its leads when they are replaced; audited by `actor`, and added
+/// to the change feed when partners hear of it.
+pub async fn edit(
     conn: &mut AsyncPgConnection,
-    id: uuid::Uuid,
+    group: &LockedGroup,
     fields: &WorkGroupFields,
-    status: WorkGroupStatus,
+    leads: Option<&[(uuid::Uuid, LeadRole)]>,
+    change: &StatusChange,
+    actor: uuid::Uuid,
 ) -> QueryResult<()> {
-    diesel::update(work_groups::table.find(id))
+    diesel::update(work_groups::table.find(group.id))
         .set((
             fields,
-            work_groups::status.eq(status),
+            work_groups::status.eq(change.after),
             work_groups::updated_at.eq(diesel::dsl::now),
         ))
         .execute(conn)
-        .await
-        .map(drop)
+        .await?;
+    if let Some(leads) = leads {
+        replace_leads(conn, group.id, leads).await?;
+    }
+    audit::record(
+        conn,
+        Some(actor),
+        "work_group.updated",
+        "work_group",
+        &group.id.to_string(),
+        serde_json::json!({
+            "before": group.fields.audited(),
+            "after": fields.audited(),
+            "leads_replaced": leads.is_some(),
+        }),
+    )
+    .await?;
+    if let Some(kind) = change.event {
+        record_event(
+            conn,
+            group.id,
+            kind,
+            serde_json::json!({"status": change.after}),
+        )
+        .await?;
+    }
+    Ok(())
 }
 
-/// Cancels a draft that never opened: it stays private (`domain::lifecycle::abandons`).
-pub async fn abandon(
+/// Moves the group's status by hand as `change` says (`lifecycle::by_hand`), with the reason
+/// given for a cancellation; audited by `actor`, and added to the change feed when partners
+/// hear of it (never of an abandoned draft).
+pub async fn change_status(
+    conn: &mut AsyncPgConnection,
+    id: uuid::Uuid,
+    change: &StatusChange,
+    reason: Option<&str>,
+    actor: uuid::Uuid,
+) -> QueryResult<()> {
+    if change.abandons {
+        abandon(conn, id, reason).await?;
+    } else {
+        set_status(conn, id, change.after, reason).await?;
+    }
+    audit::record(
+        conn,
+        Some(actor),
+        "work_group.status_changed",
+        "work_group",
+        &id.to_string(),
+        serde_json::json!({"before": change.before, "after": change.after, "reason": reason}),
+    )
+    .await?;
+    if let Some(kind) = change.event {
+        let details = serde_json::json!({"status": change.after, "reason": reason});
+        record_event(conn, id, kind, details).await?;
+    }
+    Ok(())
+}
+
+/// Cancels a draft that never opened: it stays private (`domain::lifecycle::StatusChange`).
+async fn abandon(
     conn: &mut AsyncPgConnection,
     id: uuid::Uuid,
     cancellation_reason: Option<&str>,

@@ -8,7 +8,11 @@
 //! is public from its first opening on: a draft cancelled before it ever opened is abandoned
 //! and stays private. A group once opened keeps at least one lead and one session that takes
 //! place, and a cancelled session's joining link is shown to nobody. A group's capacity
-//! never drops below its accepted participants.
+//! never drops below its accepted participants, and nobody is accepted beyond it.
+//!
+//! Every move is decided here as a `StatusChange`: by hand (`by_hand`), by an edit or a place
+//! taken or freed (`edited`, `places_taken`), or by time (`by_time`). The database layer
+//! writes what it says under the group's lock.
 
 use chrono::{DateTime, Utc};
 
@@ -18,6 +22,8 @@ use super::{SessionStatus, WorkGroupStatus};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GroupFacts {
     pub status: WorkGroupStatus,
+    /// Cancelled as a draft before it ever opened (`abandons`): private for good.
+    pub abandoned: bool,
     /// Its sessions that take place (cancelled ones do not count).
     pub session_count: i32,
     /// Its leads whose accounts are enabled.
@@ -36,7 +42,8 @@ pub enum Transition {
     Cancel,
 }
 
-/// A rule of the status machine, broken.
+/// A rule of a status machine (a work group's, or an enrolment's in `domain::enrolment`),
+/// broken: the API answers it as 409 with these words.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct RuleBroken(pub String);
@@ -82,7 +89,7 @@ fn in_words(items: &[&str]) -> String {
 }
 
 /// The status `transition` leads to from `facts` at `now`, or the rule it breaks.
-pub fn apply(
+fn apply(
     facts: &GroupFacts,
     transition: Transition,
     now: DateTime<Utc>,
@@ -130,7 +137,7 @@ pub fn is_public(status: WorkGroupStatus, abandoned: bool) -> bool {
 
 /// Whether moving from `before` to `after` abandons the group: a draft cancelled before it
 /// ever opened, which stays out of sight of all but its staff (partners hear nothing of it).
-pub fn abandons(before: WorkGroupStatus, after: WorkGroupStatus) -> bool {
+fn abandons(before: WorkGroupStatus, after: WorkGroupStatus) -> bool {
     before == WorkGroupStatus::Draft && after == WorkGroupStatus::Cancelled
 }
 
@@ -177,9 +184,14 @@ pub fn places_left(capacity: Option<i32>, accepted: i32) -> Option<i32> {
     capacity.map(|capacity| (capacity - accepted).max(0))
 }
 
+/// Whether a place is free: the group has a capacity and not every place is taken.
+pub fn has_free_place(facts: &GroupFacts) -> bool {
+    places_left(facts.capacity, facts.accepted_count).is_some_and(|left| left > 0)
+}
+
 /// The status after places changed (a new capacity, or a place taken or freed): an open
 /// group with every place taken is `full`, a full one with a place free is `open` again.
-pub fn after_places_change(facts: &GroupFacts) -> WorkGroupStatus {
+fn after_places_change(facts: &GroupFacts) -> WorkGroupStatus {
     match facts.status {
         WorkGroupStatus::Open | WorkGroupStatus::Full => open_or_full(facts),
         other => other,
@@ -230,7 +242,7 @@ pub fn event_kind(before: WorkGroupStatus, after: WorkGroupStatus) -> &'static s
 }
 
 /// A capacity may not drop below the participants already accepted.
-pub fn check_capacity(capacity: i32, accepted_count: i32) -> Result<(), RuleBroken> {
+fn check_capacity(capacity: i32, accepted_count: i32) -> Result<(), RuleBroken> {
     if capacity < accepted_count {
         Err(RuleBroken(format!(
             "Capacity cannot drop below the {accepted_count} participant(s) already accepted."
@@ -240,8 +252,112 @@ pub fn check_capacity(capacity: i32, accepted_count: i32) -> Result<(), RuleBrok
     }
 }
 
+/// A move of a group's status the machine decided, with what follows from it. `before` and
+/// `after` may be alike: an edit or a place taken often leaves the status as it was, and
+/// partners still hear of the change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatusChange {
+    pub before: WorkGroupStatus,
+    pub after: WorkGroupStatus,
+    /// A draft cancelled before it ever opened: it stays private (`abandons`).
+    pub abandons: bool,
+    /// What the change feed partner sites follow calls the change (`event_kind`); `None`
+    /// when the group is private after it, so partners hear nothing.
+    pub event: Option<&'static str>,
+}
+
+impl StatusChange {
+    fn new(before: WorkGroupStatus, abandoned: bool, after: WorkGroupStatus) -> Self {
+        let abandons = abandons(before, after);
+        let public = is_public(after, abandoned || abandons);
+        Self {
+            before,
+            after,
+            abandons,
+            event: public.then(|| event_kind(before, after)),
+        }
+    }
+
+    fn of(facts: &GroupFacts, after: WorkGroupStatus) -> Self {
+        Self::new(facts.status, facts.abandoned, after)
+    }
+
+    /// Whether the group is completed by this change: its enrolments are then settled by
+    /// their attendance (`db::completion`).
+    pub fn completes(&self) -> bool {
+        self.after == WorkGroupStatus::Completed && self.before != WorkGroupStatus::Completed
+    }
+}
+
+/// A change of status asked for by hand (open, close, cancel), or the rule it breaks.
+pub fn by_hand(
+    facts: &GroupFacts,
+    transition: Transition,
+    now: DateTime<Utc>,
+) -> Result<StatusChange, RuleBroken> {
+    apply(facts, transition, now).map(|after| StatusChange::of(facts, after))
+}
+
+/// An edit of the group, with its new capacity if one was sent: refused when the capacity
+/// drops below the participants accepted; the status follows the places (`full` or `open`).
+pub fn edited(facts: &GroupFacts, capacity: Option<i32>) -> Result<StatusChange, RuleBroken> {
+    if let Some(capacity) = capacity {
+        check_capacity(capacity, facts.accepted_count)?;
+    }
+    let after = after_places_change(&GroupFacts {
+        capacity: capacity.or(facts.capacity),
+        ..facts.clone()
+    });
+    Ok(StatusChange::of(facts, after))
+}
+
+/// A place taken or freed, leaving `accepted` participants: the status follows (`full` when
+/// the last place goes, `open` again when one frees).
+pub fn places_taken(facts: &GroupFacts, accepted: i32) -> StatusChange {
+    let after = after_places_change(&GroupFacts {
+        accepted_count: accepted,
+        ..facts.clone()
+    });
+    StatusChange::of(facts, after)
+}
+
+/// The move time has made by `now` (`due`), if any. Time moves only groups that have opened
+/// and are not over, none of them abandoned.
+pub fn by_time(timeline: &Timeline, now: DateTime<Utc>) -> Option<StatusChange> {
+    due(timeline, now).map(|after| StatusChange::new(timeline.status, false, after))
+}
+
+/// Groups the unit tests of the status machines (this one and `domain::enrolment`) start
+/// from.
+#[cfg(test)]
+pub(super) mod examples {
+    use super::*;
+    use chrono::TimeZone;
+
+    /// Noon on 1 October 2021: before the deadline of the groups `ready` gives.
+    pub fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2021, 10, 1, 12, 0, 0).unwrap()
+    }
+
+    /// A group with all it needs to open: a lead, sessions from 17 November 2021, 30 places
+    /// none of them taken, and its deadline on 1 November 2021.
+    pub fn ready(status: WorkGroupStatus) -> GroupFacts {
+        GroupFacts {
+            status,
+            abandoned: false,
+            session_count: 3,
+            lead_count: 1,
+            capacity: Some(30),
+            accepted_count: 0,
+            eoi_deadline: Some(Utc.with_ymd_and_hms(2021, 11, 1, 23, 59, 0).unwrap()),
+            first_session_at: Some(Utc.with_ymd_and_hms(2021, 11, 17, 9, 30, 0).unwrap()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::examples::{now, ready};
     use super::*;
     use WorkGroupStatus::*;
     use chrono::TimeZone;
@@ -309,22 +425,6 @@ mod tests {
         assert_eq!(event_kind(Running, Completed), "completed");
         assert_eq!(event_kind(Open, Open), "updated");
         assert_eq!(event_kind(Running, Running), "updated");
-    }
-
-    fn now() -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2021, 10, 1, 12, 0, 0).unwrap()
-    }
-
-    fn ready(status: WorkGroupStatus) -> GroupFacts {
-        GroupFacts {
-            status,
-            session_count: 3,
-            lead_count: 1,
-            capacity: Some(30),
-            accepted_count: 0,
-            eoi_deadline: Some(Utc.with_ymd_and_hms(2021, 11, 1, 23, 59, 0).unwrap()),
-            first_session_at: Some(Utc.with_ymd_and_hms(2021, 11, 17, 9, 30, 0).unwrap()),
-        }
     }
 
     #[test]
@@ -430,61 +530,193 @@ mod tests {
         assert_eq!(apply(&facts, Transition::Open, now()), Ok(Full));
     }
 
+    /// Every change by hand from every status: the status it leads to, or the words of its
+    /// refusal.
     #[test]
-    fn open_and_full_groups_close_by_hand_and_others_do_not() {
-        assert_eq!(apply(&ready(Open), Transition::Close, now()), Ok(Closed));
-        assert_eq!(apply(&ready(Full), Transition::Close, now()), Ok(Closed));
-        for status in [Draft, Closed, Running, Completed, Cancelled] {
-            assert!(
-                apply(&ready(status), Transition::Close, now()).is_err(),
-                "{status}"
-            );
+    fn every_change_by_hand_from_every_status_is_decided() {
+        use Transition::{Cancel, Close, Open as Opening};
+        let running = "The work group is running: it can only be cancelled.";
+        let completed = "The work group is completed: its status no longer changes.";
+        let cancelled = "The work group is cancelled: its status no longer changes.";
+        let cases: [(Transition, WorkGroupStatus, Result<WorkGroupStatus, &str>); 21] = [
+            (Opening, Draft, Ok(Open)),
+            (Opening, Open, Err("The work group is already open.")),
+            (Opening, Full, Err("The work group is already open.")),
+            (Opening, Closed, Ok(Open)),
+            (Opening, Running, Err(running)),
+            (Opening, Completed, Err(completed)),
+            (Opening, Cancelled, Err(cancelled)),
+            (
+                Close,
+                Draft,
+                Err("A draft has never been open: cancel it instead of closing it."),
+            ),
+            (Close, Open, Ok(Closed)),
+            (Close, Full, Ok(Closed)),
+            (Close, Closed, Err("The work group is already closed.")),
+            (Close, Running, Err(running)),
+            (Close, Completed, Err(completed)),
+            (Close, Cancelled, Err(cancelled)),
+            (Cancel, Draft, Ok(Cancelled)),
+            (Cancel, Open, Ok(Cancelled)),
+            (Cancel, Full, Ok(Cancelled)),
+            (Cancel, Closed, Ok(Cancelled)),
+            (Cancel, Running, Ok(Cancelled)),
+            (
+                Cancel,
+                Completed,
+                Err("A completed work group cannot be cancelled."),
+            ),
+            (
+                Cancel,
+                Cancelled,
+                Err("The work group is already cancelled."),
+            ),
+        ];
+        for status in WorkGroupStatus::ALL {
+            for transition in [Opening, Close, Cancel] {
+                assert!(
+                    cases
+                        .iter()
+                        .any(|case| (case.0, case.1) == (transition, *status)),
+                    "{transition:?} from {status} is not decided"
+                );
+            }
         }
-    }
-
-    #[test]
-    fn any_group_before_completion_can_be_cancelled_once() {
-        for status in [Draft, Open, Full, Closed, Running] {
+        for (transition, status, expected) in cases {
+            let decided = by_hand(&ready(status), transition, now())
+                .map(|change| change.after)
+                .map_err(|rule| rule.0);
             assert_eq!(
-                apply(&ready(status), Transition::Cancel, now()),
-                Ok(Cancelled)
-            );
-        }
-        for status in [Completed, Cancelled] {
-            assert!(
-                apply(&ready(status), Transition::Cancel, now()).is_err(),
-                "{status}"
+                decided,
+                expected.map_err(str::to_owned),
+                "{transition:?} from {status}"
             );
         }
     }
 
     #[test]
-    fn open_groups_do_not_open_again_and_running_ones_only_cancel() {
-        for status in [Open, Full, Running, Completed, Cancelled] {
-            assert!(
-                apply(&ready(status), Transition::Open, now()).is_err(),
-                "{status}"
-            );
+    fn a_draft_cancelled_before_it_opened_is_abandoned_and_partners_hear_nothing() {
+        let abandoned = by_hand(&ready(Draft), Transition::Cancel, now()).unwrap();
+        assert!(abandoned.abandons);
+        assert_eq!(abandoned.event, None);
+        for before in [Open, Full, Closed, Running] {
+            let cancelled = by_hand(&ready(before), Transition::Cancel, now()).unwrap();
+            assert!(!cancelled.abandons, "{before}");
+            assert_eq!(cancelled.event, Some("cancelled"), "{before}");
         }
     }
 
     #[test]
-    fn places_move_a_group_between_open_and_full_only() {
+    fn partners_hear_of_each_change_by_hand_of_a_public_group() {
+        let event = |status, transition| by_hand(&ready(status), transition, now()).unwrap().event;
+        assert_eq!(event(Draft, Transition::Open), Some("opened"));
+        assert_eq!(event(Closed, Transition::Open), Some("opened"));
+        assert_eq!(event(Open, Transition::Close), Some("closed"));
+        assert_eq!(event(Full, Transition::Close), Some("closed"));
         let full = GroupFacts {
             accepted_count: 30,
-            ..ready(Open)
+            ..ready(Draft)
         };
-        assert_eq!(after_places_change(&full), Full);
-        let freed = GroupFacts {
-            accepted_count: 29,
-            ..ready(Full)
+        let opened_full = by_hand(&full, Transition::Open, now()).unwrap();
+        assert_eq!(
+            (opened_full.after, opened_full.event),
+            (Full, Some("opened"))
+        );
+        assert!(!opened_full.completes());
+    }
+
+    #[test]
+    fn a_place_taken_or_freed_moves_the_status_only_between_open_and_full() {
+        let taken = |status, accepted| {
+            let change = places_taken(&ready(status), accepted);
+            (change.after, change.event)
         };
-        assert_eq!(after_places_change(&freed), Open);
-        let closed = GroupFacts {
-            accepted_count: 30,
-            ..ready(Closed)
+        assert_eq!(taken(Open, 1), (Open, Some("updated")));
+        assert_eq!(taken(Open, 30), (Full, Some("filled")));
+        assert_eq!(taken(Full, 29), (Open, Some("reopened")));
+        for status in [Closed, Running] {
+            assert_eq!(taken(status, 30), (status, Some("updated")), "{status}");
+            assert_eq!(taken(status, 29), (status, Some("updated")), "{status}");
+        }
+    }
+
+    #[test]
+    fn an_edit_keeps_capacity_above_the_accepted_and_the_status_follows_the_places() {
+        let accepted = |status, count| GroupFacts {
+            accepted_count: count,
+            ..ready(status)
         };
-        assert_eq!(after_places_change(&closed), Closed);
+        let refused = edited(&accepted(Open, 12), Some(11)).unwrap_err();
+        assert_eq!(
+            refused.0,
+            "Capacity cannot drop below the 12 participant(s) already accepted."
+        );
+        let edit = |facts: &GroupFacts, capacity| {
+            let change = edited(facts, capacity).unwrap();
+            (change.after, change.event)
+        };
+        assert_eq!(edit(&accepted(Open, 12), Some(12)), (Full, Some("filled")));
+        assert_eq!(
+            edit(&accepted(Full, 30), Some(31)),
+            (Open, Some("reopened"))
+        );
+        assert_eq!(edit(&accepted(Open, 12), None), (Open, Some("updated")));
+        assert_eq!(
+            edit(&accepted(Closed, 12), Some(12)),
+            (Closed, Some("updated"))
+        );
+        assert_eq!(
+            edit(&ready(Draft), Some(1)),
+            (Draft, None),
+            "a draft is private"
+        );
+        let abandoned = GroupFacts {
+            abandoned: true,
+            ..ready(Cancelled)
+        };
+        assert_eq!(
+            edit(&abandoned, None),
+            (Cancelled, None),
+            "abandoned for good"
+        );
+        assert_eq!(
+            edit(&ready(Cancelled), None),
+            (Cancelled, Some("cancelled"))
+        );
+    }
+
+    #[test]
+    fn a_group_has_a_free_place_only_with_a_capacity_not_all_taken() {
+        let taken = |capacity, accepted_count| {
+            has_free_place(&GroupFacts {
+                capacity,
+                accepted_count,
+                ..ready(Open)
+            })
+        };
+        assert!(taken(Some(30), 29));
+        assert!(!taken(Some(30), 30));
+        assert!(!taken(Some(30), 31));
+        assert!(!taken(None, 0));
+    }
+
+    #[test]
+    fn time_moves_are_heard_by_partners_and_completion_settles_the_enrolments() {
+        let moved = |status, at| by_time(&timeline(status), at).unwrap();
+        let closed = moved(Open, at(2021, 11, 2, 0));
+        assert_eq!((closed.after, closed.event), (Closed, Some("closed")));
+        assert!(!closed.completes());
+        let running = moved(Closed, at(2021, 11, 17, 10));
+        assert_eq!((running.after, running.event), (Running, Some("running")));
+        let completed = moved(Running, at(2022, 3, 17, 0));
+        assert_eq!(
+            (completed.after, completed.event),
+            (Completed, Some("completed"))
+        );
+        assert!(completed.completes());
+        assert!(!completed.abandons);
+        assert_eq!(by_time(&timeline(Draft), at(2030, 1, 1, 0)), None);
     }
 
     #[test]
@@ -544,12 +776,5 @@ mod tests {
         assert_eq!(joining_link_shown(link(), SessionStatus::Scheduled), link());
         assert_eq!(joining_link_shown(link(), SessionStatus::Cancelled), None);
         assert_eq!(joining_link_shown(None, SessionStatus::Scheduled), None);
-    }
-
-    #[test]
-    fn capacity_never_drops_below_the_accepted() {
-        assert!(check_capacity(12, 12).is_ok());
-        let refused = check_capacity(11, 12).unwrap_err();
-        assert!(refused.0.contains("12 participant"), "{refused}");
     }
 }

@@ -4,6 +4,7 @@
 mod account;
 mod codes;
 pub mod eligibility;
+pub mod enrolment;
 mod eoi_link;
 pub mod feed_window;
 pub mod fees;

@@ -1,8 +1,8 @@
 //! The enrolment engine over HTTP: teachers express interest for their schools, the group's
 //! staff accept, decline or waitlist, and participants or staff withdraw. Every change runs
 //! in one transaction holding the work group's row lock, so a group is never overbooked and
-//! waiting-list positions stay 1..n whatever the concurrency; the group's status follows its
-//! places (`lifecycle::after_places_change`) and each change of places reaches the change feed.
+//! waiting-list positions stay 1..n whatever the concurrency. What each move may do is the
+//! status machine's (`domain::enrolment`); the engine (`db::enrolment_writes`) carries it out.
 
 use actix_web::{HttpResponse, post, web};
 use chrono::Utc;
@@ -13,20 +13,13 @@ use utoipa::ToSchema;
 use crate::api::enrolments::read::Enrolment;
 use crate::auth::policy::EnrolmentScope;
 use crate::auth::{Action, Auth, Caller, authorize};
-use crate::db::enrolment_writes::{
-    self as engine, AccountSchool, LockedEnrolment, Move, NewEnrolment,
-};
-use crate::db::fees::{self, NewFee};
+use crate::db::enrolment_writes::{self as engine, AccountSchool, NewEnrolment};
 use crate::db::work_group_writes::{self as group_writes, LockedGroup};
 use crate::db::{DbPool, audit, enrolments, lookups, work_groups};
 use crate::domain::eligibility::{self, Account, Applicant, Declared, TakingPart};
-use crate::domain::fees::FeePolicy;
-use crate::domain::lifecycle::{self, GroupFacts};
+use crate::domain::enrolment;
 use crate::domain::scope::WorkGroupScope;
-use crate::domain::{
-    Admission, EnrolmentStatus, FeeReason, RoleInSchool, SchoolPhase, SchoolStatus, Slug, Urn,
-    WorkGroupStatus,
-};
+use crate::domain::{EnrolmentStatus, RoleInSchool, SchoolPhase, SchoolStatus, Slug, Urn};
 use crate::error::{ApiError, FieldError};
 use crate::http::extract::paging::FieldErrors;
 use crate::http::parse::{non_empty, parse_path, text_up_to, uuid};
@@ -129,11 +122,11 @@ pub async fn express_interest(
                     school_urn: declared_urn.as_ref().map(Urn::as_str),
                     role_in_school: declared_role,
                 };
-                check_takes_interest(&group)?;
+                let admitted = enrolment::admit(&group.facts, group.fields.admission, Utc::now())
+                    .map_err(|rule| ApiError::Conflict(rule.0))?;
                 let referred_by_id = referrer(conn, referred_by.as_ref()).await?;
                 let taking_part = school_and_role(&account, declared)?;
                 check_eligible(conn, &group, &taking_part).await?;
-                let (status, waitlist_position) = admit(conn, &group).await?;
                 let enrolment = NewEnrolment {
                     id: uuid::Uuid::now_v7(),
                     work_group_id: group_id,
@@ -142,22 +135,9 @@ pub async fn express_interest(
                     role_in_school: taking_part.role_in_school,
                     statement: statement.unwrap_or_default(),
                     referred_by_id,
-                    status,
-                    waitlist_position,
-                    accepted_at: (status == EnrolmentStatus::Accepted).then(Utc::now),
                 };
-                // The insert reads the enrolment back; the count is pipelined beside it, and if
-                // the insert fails, the transaction rolls the count back.
-                let (inserted, counted) = tokio::join!(engine::insert(conn, enrolment), async {
-                    match status {
-                        EnrolmentStatus::Accepted => {
-                            places_changed(conn, &group, group.facts.accepted_count + 1).await
-                        }
-                        _ => Ok(()),
-                    }
-                },);
-                let enrolment = Enrolment::from(inserted?);
-                counted?;
+                let enrolment =
+                    Enrolment::from(engine::enrol(conn, &group, enrolment, &admitted).await?);
                 Answer::created(format!("/api/v1/enrolments/{}", enrolment.id), &enrolment)
             },
         )
@@ -170,29 +150,6 @@ async fn public_group(conn: &AsyncPgConnection, id: uuid::Uuid) -> Result<Locked
         .await?
         .filter(|group| group.is_public)
         .ok_or_else(|| ApiError::not_found(format!("Work group {id}")))
-}
-
-/// 409 unless the group takes expressions of interest now.
-fn check_takes_interest(group: &LockedGroup) -> Result<(), ApiError> {
-    match group.facts.status {
-        WorkGroupStatus::Open | WorkGroupStatus::Full => {}
-        status => {
-            return Err(ApiError::Conflict(format!(
-                "The work group is {}: it takes no more expressions of interest.",
-                status.as_str()
-            )));
-        }
-    }
-    if group
-        .fields
-        .eoi_deadline
-        .is_some_and(|deadline| deadline <= Utc::now())
-    {
-        return Err(ApiError::Conflict(
-            "The expression-of-interest deadline has passed.".into(),
-        ));
-    }
-    Ok(())
 }
 
 /// The Teaching School Hub whose signposting link brought the participant: 422 for a slug
@@ -279,54 +236,6 @@ async fn check_eligible(
     }
 }
 
-/// Where a new expression of interest stands: a place while places remain (automatic
-/// admission), else the end of the waiting list; pending for review.
-async fn admit(
-    conn: &mut AsyncPgConnection,
-    group: &LockedGroup,
-) -> Result<(EnrolmentStatus, Option<i32>), ApiError> {
-    Ok(match group.fields.admission {
-        Admission::Review => (EnrolmentStatus::Pending, None),
-        Admission::Automatic if has_free_place(group) => (EnrolmentStatus::Accepted, None),
-        Admission::Automatic => (
-            EnrolmentStatus::Waitlisted,
-            Some(engine::next_waitlist_position(conn, group.id).await?),
-        ),
-    })
-}
-
-fn has_free_place(group: &LockedGroup) -> bool {
-    group
-        .fields
-        .capacity
-        .is_some_and(|capacity| group.facts.accepted_count < capacity)
-}
-
-/// Records the group's new count of places taken: its status follows (`full` when the last
-/// place goes, `open` again when one frees) and partner sites hear of it.
-async fn places_changed(
-    conn: &AsyncPgConnection,
-    group: &LockedGroup,
-    accepted: i32,
-) -> Result<(), ApiError> {
-    let facts = GroupFacts {
-        accepted_count: accepted,
-        ..group.facts.clone()
-    };
-    let status = lifecycle::after_places_change(&facts);
-    let places_left = lifecycle::places_left(group.fields.capacity, accepted);
-    tokio::try_join!(
-        engine::set_places(conn, group.id, accepted, status),
-        group_writes::record_event(
-            conn,
-            group.id,
-            lifecycle::event_kind(group.facts.status, status),
-            serde_json::json!({"status": status, "places_left": places_left}),
-        ),
-    )?;
-    Ok(())
-}
-
 async fn view(conn: &mut AsyncPgConnection, id: uuid::Uuid) -> Result<Enrolment, ApiError> {
     enrolments::find(conn, id)
         .await?
@@ -335,13 +244,12 @@ async fn view(conn: &mut AsyncPgConnection, id: uuid::Uuid) -> Result<Enrolment,
 }
 
 /// The group of an enrolment, locked, once `caller` may see the enrolment (404 otherwise)
-/// and do what `allowed` says (403).
+/// and make `action` on it (403).
 async fn authorise_on_enrolment(
     conn: &mut AsyncPgConnection,
     caller: &Caller,
     id: uuid::Uuid,
-    allowed: impl FnOnce(&EnrolmentScope) -> bool,
-    refusal: &'static str,
+    action: enrolment::Action,
 ) -> Result<LockedGroup, ApiError> {
     let what = format!("Enrolment {id}");
     let (group_id, participant_id) = engine::group_of(conn, id)
@@ -361,57 +269,43 @@ async fn authorise_on_enrolment(
     };
     authorize(caller, &Action::SeeEnrolment(&scope))
         .map_err(|refusal| refusal.into_error(&what))?;
-    if !allowed(&scope) {
-        return Err(ApiError::Forbidden(refusal.into()));
-    }
+    may_make(caller, action, &scope)?;
     Ok(group)
 }
 
-/// The enrolment, locked (after its group, as every engine write locks), while its group is
-/// neither completed nor cancelled (409).
-async fn lock_changeable(
-    conn: &mut AsyncPgConnection,
-    group: &LockedGroup,
-    id: uuid::Uuid,
-) -> Result<LockedEnrolment, ApiError> {
-    if matches!(
-        group.facts.status,
-        WorkGroupStatus::Completed | WorkGroupStatus::Cancelled
-    ) {
-        return Err(ApiError::Conflict(format!(
-            "The work group is {}: its enrolments no longer change.",
-            group.facts.status.as_str()
-        )));
-    }
-    Ok(engine::lock(conn, id).await?)
-}
-
-/// A decision of the group's staff on an enrolment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Decision {
-    Accept,
-    Decline,
-    Waitlist,
-}
-
-impl Decision {
-    fn verb(self) -> &'static str {
-        match self {
-            Self::Accept => "accepted",
-            Self::Decline => "declined",
-            Self::Waitlist => "waitlisted",
-        }
+/// 403 unless `caller` may make `action`: the group's staff make every move, and the
+/// participant may also withdraw.
+fn may_make(
+    caller: &Caller,
+    action: enrolment::Action,
+    scope: &EnrolmentScope,
+) -> Result<(), ApiError> {
+    let staff = authorize(caller, &Action::DecideEnrolments(&scope.work_group)).is_ok();
+    let (allowed, refusal) = match action {
+        enrolment::Action::Withdraw => (
+            staff || authorize(caller, &Action::ActOnOwnEnrolment(scope)).is_ok(),
+            "Only the participant and the group's staff withdraw an enrolment.",
+        ),
+        _ => (
+            staff,
+            "Only the group's leads, its hub's managers and national admins decide enrolments.",
+        ),
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(refusal.into()))
     }
 }
 
-/// Applies a staff decision under the group's lock, with the reason `reason` gives from the
-/// body; audited.
-async fn decide<T: Body + Send>(
+/// Makes `action` on an enrolment under its group's lock, with the reason `reason` gives
+/// from the body; audited.
+async fn change_enrolment<T: Body + Send>(
     pool: &DbPool,
     caller: &Caller,
     path: &str,
     write: &Write<T>,
-    decision: Decision,
+    action: enrolment::Action,
     reason: impl FnOnce(T) -> Result<Option<String>, ApiError> + Send,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_path("id", path, uuid)?;
@@ -420,139 +314,67 @@ async fn decide<T: Body + Send>(
         .run(
             &mut conn,
             caller,
-            async |conn| {
-                authorise_on_enrolment(
-                    conn,
-                    caller,
-                    id,
-                    |scope| authorize(caller, &Action::DecideEnrolments(&scope.work_group)).is_ok(),
-                    "Only the group's leads, its hub's managers and national admins decide enrolments.",
-                )
-                .await
-            },
+            async |conn| authorise_on_enrolment(conn, caller, id, action).await,
             async |conn, group, body| {
                 let reason = reason(body)?;
-                let enrolment = lock_changeable(conn, &group, id).await?;
-                apply_decision(conn, caller, &group, &enrolment, decision, reason).await
+                move_enrolment(conn, caller, &group, id, action, reason).await?;
+                Answer::ok(&view(conn, id).await?)
             },
         )
         .await
 }
 
-/// A staff decision on a locked enrolment of a locked group; audited.
-async fn apply_decision(
+/// Makes `action` on the enrolment `id` of the locked `group` as the status machine decides
+/// (409 naming the rule it breaks), locking the enrolment after its group as every engine
+/// write does; audited.
+async fn move_enrolment(
     conn: &mut AsyncPgConnection,
     caller: &Caller,
     group: &LockedGroup,
-    enrolment: &LockedEnrolment,
-    decision: Decision,
+    id: uuid::Uuid,
+    action: enrolment::Action,
     reason: Option<String>,
-) -> Result<Answer, ApiError> {
-    let id = enrolment.id;
-    let before = enrolment.status;
-    let movable = match decision {
-        Decision::Accept | Decision::Decline => {
-            matches!(
-                before,
-                EnrolmentStatus::Pending | EnrolmentStatus::Waitlisted
-            )
-        }
-        Decision::Waitlist => before == EnrolmentStatus::Pending,
-    };
-    if !movable {
-        return Err(ApiError::Conflict(format!(
-            "An enrolment that is {} cannot be {}.",
-            before.as_str(),
-            decision.verb()
-        )));
-    }
-    match decision {
-        Decision::Accept => {
-            if !has_free_place(group) {
-                return Err(ApiError::Conflict(
-                    "The work group is full: no place is free to accept this enrolment.".into(),
-                ));
-            }
-            leave_waitlist(conn, enrolment).await?;
-            move_to(
-                conn,
-                enrolment,
-                EnrolmentStatus::Accepted,
-                None,
-                None,
-                Some(caller.id),
-            )
-            .await?;
-            places_changed(conn, group, group.facts.accepted_count + 1).await?;
-        }
-        Decision::Decline => {
-            leave_waitlist(conn, enrolment).await?;
-            move_to(
-                conn,
-                enrolment,
-                EnrolmentStatus::Declined,
-                None,
-                reason.as_deref(),
-                Some(caller.id),
-            )
-            .await?;
-        }
-        Decision::Waitlist => {
-            let position = engine::next_waitlist_position(conn, group.id).await?;
-            move_to(
-                conn,
-                enrolment,
-                EnrolmentStatus::Waitlisted,
-                Some(position),
-                None,
-                Some(caller.id),
-            )
-            .await?;
-        }
-    }
+) -> Result<(), ApiError> {
+    let locked = engine::lock(conn, id).await?;
+    let outcome = enrolment::decide(locked.status, action, &group.facts)
+        .map_err(|rule| ApiError::Conflict(rule.0))?;
+    // Only staff decide: a participant withdrawing their own enrolment is no decision.
+    let decided_by = (caller.id != locked.participant_id).then_some(caller.id);
+    let promoted = engine::carry_out(
+        conn,
+        group,
+        &locked,
+        &outcome,
+        reason.as_deref(),
+        decided_by,
+    )
+    .await?;
     audit::record(
         conn,
         Some(caller.id),
-        &format!("enrolment.{}", decision.verb()),
+        &format!("enrolment.{}", action.verb()),
         "enrolment",
         &id.to_string(),
-        serde_json::json!({"before": before, "after": decision.verb(), "reason": reason}),
-    )
-    .await?;
-    Answer::ok(&view(conn, id).await?)
-}
-
-async fn move_to(
-    conn: &mut AsyncPgConnection,
-    enrolment: &LockedEnrolment,
-    status: EnrolmentStatus,
-    waitlist_position: Option<i32>,
-    status_reason: Option<&str>,
-    decided_by: Option<uuid::Uuid>,
-) -> Result<(), ApiError> {
-    engine::apply(
-        conn,
-        enrolment.id,
-        &Move {
-            status,
-            waitlist_position,
-            status_reason,
-            decided_by,
-        },
+        audited(action, locked.status, reason, promoted),
     )
     .await?;
     Ok(())
 }
 
-/// Closes up the waiting list behind a waitlisted enrolment that moves off it.
-async fn leave_waitlist(
-    conn: &mut AsyncPgConnection,
-    enrolment: &LockedEnrolment,
-) -> Result<(), ApiError> {
-    if let Some(position) = enrolment.waitlist_position {
-        engine::close_up_waitlist(conn, enrolment.work_group_id, position).await?;
+/// What the audit trail keeps of a move: the status before, the reason given and, for a
+/// withdrawal, the enrolment promoted to the place freed (if any).
+fn audited(
+    action: enrolment::Action,
+    before: EnrolmentStatus,
+    reason: Option<String>,
+    promoted: Option<uuid::Uuid>,
+) -> serde_json::Value {
+    match action {
+        enrolment::Action::Withdraw => {
+            serde_json::json!({"before": before, "reason": reason, "promoted": promoted})
+        }
+        _ => serde_json::json!({"before": before, "after": action.verb(), "reason": reason}),
     }
-    Ok(())
 }
 
 /// Accept an enrolment
@@ -576,9 +398,14 @@ pub async fn accept_enrolment(
     write: Write,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
-    decide(&pool, &caller, &path, &write, Decision::Accept, |_| {
-        Ok(None)
-    })
+    change_enrolment(
+        &pool,
+        &caller,
+        &path,
+        &write,
+        enrolment::Action::Accept,
+        |_| Ok(None),
+    )
     .await
 }
 
@@ -604,7 +431,15 @@ pub async fn decline_enrolment(
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     let reason = |body| reason_of(body).map(Some);
-    decide(&pool, &caller, &path, &write, Decision::Decline, reason).await
+    change_enrolment(
+        &pool,
+        &caller,
+        &path,
+        &write,
+        enrolment::Action::Decline,
+        reason,
+    )
+    .await
 }
 
 /// Put an enrolment on the waiting list
@@ -627,9 +462,14 @@ pub async fn waitlist_enrolment(
     write: Write,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
-    decide(&pool, &caller, &path, &write, Decision::Waitlist, |_| {
-        Ok(None)
-    })
+    change_enrolment(
+        &pool,
+        &caller,
+        &path,
+        &write,
+        enrolment::Action::Waitlist,
+        |_| Ok(None),
+    )
     .await
 }
 
@@ -664,125 +504,16 @@ pub async fn withdraw_enrolment(
     write: Write<Reason>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_path("id", &path, uuid)?;
-    let mut conn = pool.get().await?;
-    write
-        .run(
-            &mut conn,
-            &caller,
-            async |conn| {
-                authorise_on_enrolment(
-                    conn,
-                    &caller,
-                    id,
-                    |scope| {
-                        authorize(&caller, &Action::ActOnOwnEnrolment(scope)).is_ok()
-                            || authorize(&caller, &Action::DecideEnrolments(&scope.work_group))
-                                .is_ok()
-                    },
-                    "Only the participant and the group's staff withdraw an enrolment.",
-                )
-                .await
-            },
-            async |conn, group, body| {
-                let reason = reason_of(body)?;
-                let enrolment = lock_changeable(conn, &group, id).await?;
-                let before = enrolment.status;
-                if !matches!(
-                    before,
-                    EnrolmentStatus::Pending
-                        | EnrolmentStatus::Accepted
-                        | EnrolmentStatus::Waitlisted
-                ) {
-                    return Err(ApiError::Conflict(format!(
-                        "An enrolment that is {} cannot be withdrawn.",
-                        before.as_str()
-                    )));
-                }
-                leave_waitlist(conn, &enrolment).await?;
-                let decided_by = (caller.id != enrolment.participant_id).then_some(caller.id);
-                move_to(
-                    conn,
-                    &enrolment,
-                    EnrolmentStatus::Withdrawn,
-                    None,
-                    Some(&reason),
-                    decided_by,
-                )
-                .await?;
-                let mut promoted = None;
-                if before == EnrolmentStatus::Accepted {
-                    charge_late_withdrawal(conn, &group, &enrolment).await?;
-                    promoted = promote_first_waitlisted(conn, &group).await?;
-                }
-                audit::record(
-                    conn,
-                    Some(caller.id),
-                    "enrolment.withdrawn",
-                    "enrolment",
-                    &id.to_string(),
-                    serde_json::json!({"before": before, "reason": reason, "promoted": promoted}),
-                )
-                .await?;
-                Answer::ok(&view(conn, id).await?)
-            },
-        )
-        .await
-}
-
-/// Gives a freed place to the first on the waiting list (FIFO), or frees it when nobody
-/// waits; the id of the enrolment promoted.
-async fn promote_first_waitlisted(
-    conn: &mut AsyncPgConnection,
-    group: &LockedGroup,
-) -> Result<Option<uuid::Uuid>, ApiError> {
-    let Some(next) = engine::first_waitlisted(conn, group.id).await? else {
-        places_changed(conn, group, group.facts.accepted_count - 1).await?;
-        return Ok(None);
-    };
-    leave_waitlist(conn, &next).await?;
-    move_to(conn, &next, EnrolmentStatus::Accepted, None, None, None).await?;
-    audit::record(
-        conn,
-        None,
-        "enrolment.promoted",
-        "enrolment",
-        &next.id.to_string(),
-        serde_json::json!({"before": "waitlisted", "after": "accepted", "position": next.waitlist_position}),
+    let reason = |body| reason_of(body).map(Some);
+    change_enrolment(
+        &pool,
+        &caller,
+        &path,
+        &write,
+        enrolment::Action::Withdraw,
+        reason,
     )
-    .await?;
-    Ok(Some(next.id))
-}
-
-/// A withdrawal from a place too late for the next session (`domain::fees`: after its last
-/// London day of notice) leaves the school owing the project's fee for that session.
-async fn charge_late_withdrawal(
-    conn: &mut AsyncPgConnection,
-    group: &LockedGroup,
-    enrolment: &LockedEnrolment,
-) -> Result<(), ApiError> {
-    let now = Utc::now();
-    let Some((session_id, starts_at)) = engine::next_session(conn, group.id, now).await? else {
-        return Ok(());
-    };
-    let policy = FeePolicy {
-        fee_pence: group.terms.non_attendance_fee_pence,
-        notice_days: group.terms.cancellation_notice_days,
-    };
-    if let Some(amount_pence) = policy.for_withdrawal(now, Some(starts_at)) {
-        fees::charge(
-            conn,
-            &NewFee {
-                enrolment_id: enrolment.id,
-                session_id,
-                school_urn: enrolment.school_urn.clone(),
-                reason: FeeReason::LateWithdrawal,
-                amount_pence,
-            },
-        )
-        .await?;
-    }
-    Ok(())
+    .await
 }
 
 pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -5,7 +5,9 @@
 
 use std::collections::HashSet;
 
+use actix_web::http::header::HeaderValue;
 use actix_web::{HttpResponse, patch, post, web};
+use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -425,21 +427,7 @@ pub async fn update_work_group(
                 })
                 .await?;
                 let managed = write.body()?.managed_fields();
-                if !managed.is_empty() {
-                    let scope = work_groups::scope(conn, id)
-                        .await?
-                        .map(WorkGroupScope::from)
-                        .ok_or_else(|| ApiError::not_found(format!("Work group {id}")))?;
-                    authorize(&caller, &Action::ManageWorkGroup(&scope)).map_err(|refusal| {
-                        match refusal.into_error(format!("Work group {id}")) {
-                            ApiError::Forbidden(reason) => ApiError::Forbidden(format!(
-                                "{reason} Not allowed here: {}.",
-                                managed.join(", ")
-                            )),
-                            other => other,
-                        }
-                    })?;
-                }
+                may_change_managed_fields(conn, &caller, id, &managed).await?;
                 Ok(group)
             },
             async |conn, group, changes| {
@@ -466,78 +454,122 @@ pub async fn update_work_group(
                     .clone()
                     .map(|venue| venue.columns(&mut errors));
                 errors.into_result()?;
-                if let Some(if_match) = write.if_match()? {
-                    let current = staff_view(conn, &caller, id).await?;
-                    require_current(if_match, &current, format_args!("Work group {id}"))?;
-                }
-                let before = group.fields.clone();
-                let mut fields = group.fields.clone();
-                if let Some(phase) = phase {
-                    check_phase(phase, &group.project_phases)?;
-                    fields.phase = phase;
-                }
-                if let Some(capacity) = new_capacity {
-                    lifecycle::check_capacity(capacity, group.facts.accepted_count)
-                        .map_err(|rule| ApiError::Conflict(rule.0))?;
-                    fields.capacity = Some(capacity);
-                }
-                fields.title = title.unwrap_or(fields.title);
-                fields.mode = mode.unwrap_or(fields.mode);
-                fields.admission = admission.unwrap_or(fields.admission);
-                fields.eoi_deadline = deadline.or(fields.eoi_deadline);
-                if let Some(venue) = venue {
-                    (
-                        fields.venue_name,
-                        fields.venue_address,
-                        fields.venue_postcode,
-                    ) = venue;
-                }
-                if let Some(description) = &description {
-                    fields.description = description.clone();
-                }
-                let status = lifecycle::after_places_change(&lifecycle::GroupFacts {
-                    capacity: fields.capacity,
-                    ..group.facts.clone()
-                });
-                writes::update(conn, id, &fields, status).await?;
-                if let Some(leads) = changes.leads.clone() {
-                    let leads = parse_leads(conn, group.hub_id, leads).await?;
-                    lifecycle::check_leads(group.facts.status, leads.len())
-                        .map_err(|rule| ApiError::Conflict(rule.0))?;
-                    writes::replace_leads(conn, id, &leads).await?;
-                }
-                audit::record(
-                    conn,
-                    Some(caller.id),
-                    "work_group.updated",
-                    "work_group",
-                    &id.to_string(),
-                    serde_json::json!({
-                        "before": fields_json(&before),
-                        "after": fields_json(&fields),
-                        "leads_replaced": changes.leads.is_some(),
-                    }),
-                )
-                .await?;
-                if group.is_public {
-                    let kind = lifecycle::event_kind(group.facts.status, status);
-                    writes::record_event(conn, id, kind, serde_json::json!({"status": status}))
-                        .await?;
-                }
+                check_if_match(conn, &caller, id, write.if_match()?).await?;
+                let edits = Edits {
+                    title,
+                    phase,
+                    mode,
+                    admission,
+                    capacity: new_capacity,
+                    eoi_deadline: deadline,
+                    venue,
+                    description,
+                };
+                let fields = edits.applied_to(&group)?;
+                let change = lifecycle::edited(&group.facts, new_capacity)
+                    .map_err(|rule| ApiError::Conflict(rule.0))?;
+                let leads = match changes.leads.clone() {
+                    Some(leads) => Some(replacement_leads(conn, &group, leads).await?),
+                    None => None,
+                };
+                writes::edit(conn, &group, &fields, leads.as_deref(), &change, caller.id).await?;
                 Answer::ok(&staff_view(conn, &caller, id).await?)
             },
         )
         .await
 }
 
-fn fields_json(fields: &WorkGroupFields) -> serde_json::Value {
-    serde_json::json!({
-        "title": fields.title, "phase": fields.phase, "mode": fields.mode,
-        "capacity": fields.capacity, "admission": fields.admission,
-        "eoi_deadline": fields.eoi_deadline, "venue_name": fields.venue_name,
-        "venue_address": fields.venue_address, "venue_postcode": fields.venue_postcode,
-        "description": fields.description,
+/// 403 naming the fields sent that only the hub's managers and national admins change,
+/// unless `caller` is one of them.
+async fn may_change_managed_fields(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    id: uuid::Uuid,
+    managed: &[&str],
+) -> Result<(), ApiError> {
+    if managed.is_empty() {
+        return Ok(());
+    }
+    let scope = work_groups::scope(conn, id)
+        .await?
+        .map(WorkGroupScope::from)
+        .ok_or_else(|| ApiError::not_found(format!("Work group {id}")))?;
+    authorize(caller, &Action::ManageWorkGroup(&scope)).map_err(|refusal| {
+        match refusal.into_error(format!("Work group {id}")) {
+            ApiError::Forbidden(reason) => ApiError::Forbidden(format!(
+                "{reason} Not allowed here: {}.",
+                managed.join(", ")
+            )),
+            other => other,
+        }
     })
+}
+
+/// 412 unless the `If-Match` sent, if any, names the group as it is now.
+async fn check_if_match(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    id: uuid::Uuid,
+    if_match: Option<&HeaderValue>,
+) -> Result<(), ApiError> {
+    if let Some(if_match) = if_match {
+        let current = staff_view(conn, caller, id).await?;
+        require_current(if_match, &current, format_args!("Work group {id}"))?;
+    }
+    Ok(())
+}
+
+/// The fields an edit sets, parsed; those left out stay as they are.
+struct Edits {
+    title: Option<String>,
+    phase: Option<ProgrammePhase>,
+    mode: Option<DeliveryMode>,
+    admission: Option<Admission>,
+    capacity: Option<i32>,
+    eoi_deadline: Option<DateTime<Utc>>,
+    venue: Option<VenueColumns>,
+    description: Option<String>,
+}
+
+impl Edits {
+    /// The group's fields with these edits made: 422 for a phase its project does not have.
+    /// The capacity's own rule is the status machine's (`lifecycle::edited`).
+    fn applied_to(self, group: &LockedGroup) -> Result<WorkGroupFields, ApiError> {
+        if let Some(phase) = self.phase {
+            check_phase(phase, &group.project_phases)?;
+        }
+        let current = group.fields.clone();
+        let (venue_name, venue_address, venue_postcode) = self.venue.unwrap_or((
+            current.venue_name,
+            current.venue_address,
+            current.venue_postcode,
+        ));
+        Ok(WorkGroupFields {
+            title: self.title.unwrap_or(current.title),
+            phase: self.phase.unwrap_or(current.phase),
+            mode: self.mode.unwrap_or(current.mode),
+            capacity: self.capacity.or(current.capacity),
+            admission: self.admission.unwrap_or(current.admission),
+            eoi_deadline: self.eoi_deadline.or(current.eoi_deadline),
+            venue_name,
+            venue_address,
+            venue_postcode,
+            description: self.description.unwrap_or(current.description),
+        })
+    }
+}
+
+/// The leads replacing the group's: enabled leads of its hub (`parse_leads`), at least one
+/// once the group has opened (409).
+async fn replacement_leads(
+    conn: &mut AsyncPgConnection,
+    group: &LockedGroup,
+    leads: Vec<LeadInput>,
+) -> Result<Vec<(uuid::Uuid, LeadRole)>, ApiError> {
+    let leads = parse_leads(conn, group.hub_id, leads).await?;
+    lifecycle::check_leads(group.facts.status, leads.len())
+        .map_err(|rule| ApiError::Conflict(rule.0))?;
+    Ok(leads)
 }
 
 /// Moves the group's status by hand, as the status machine allows: a write of its own, the
@@ -559,33 +591,9 @@ async fn change_status(
             async |conn| lock_for(conn, caller, id, |scope| Action::ManageWorkGroup(scope)).await,
             async |conn, group, _| {
                 let reason = reason()?;
-                let status = lifecycle::apply(&group.facts, transition, chrono::Utc::now())
+                let change = lifecycle::by_hand(&group.facts, transition, Utc::now())
                     .map_err(|rule| ApiError::Conflict(rule.0))?;
-                let abandoned = lifecycle::abandons(group.facts.status, status);
-                if abandoned {
-                    writes::abandon(conn, id, reason.as_deref()).await?;
-                } else {
-                    writes::set_status(conn, id, status, reason.as_deref()).await?;
-                }
-                audit::record(
-                    conn,
-                    Some(caller.id),
-                    "work_group.status_changed",
-                    "work_group",
-                    &id.to_string(),
-                    serde_json::json!({"before": group.facts.status, "after": status, "reason": reason}),
-                )
-                .await?;
-                // Partners hear of public groups only: an abandoned draft never was one.
-                if lifecycle::is_public(status, abandoned) {
-                    writes::record_event(
-                        conn,
-                        id,
-                        lifecycle::event_kind(group.facts.status, status),
-                        serde_json::json!({"status": status, "reason": reason}),
-                    )
-                    .await?;
-                }
+                writes::change_status(conn, id, &change, reason.as_deref(), caller.id).await?;
                 Answer::ok(&staff_view(conn, caller, id).await?)
             },
         )
