@@ -117,13 +117,12 @@ pub async fn list_audit(
 ) -> Result<HttpResponse, ApiError> {
     authorize(&caller, &Action::ReadAuditLog).map_err(|refusal| refusal.into_error("Audit"))?;
     let query = query.take()?;
-    let mut conn = pool.get().await?;
     query
-        .page
         .respond(
             &request,
-            async |after, count| {
-                queries::list(&mut conn, &query.filters, after.copied(), count).await
+            &pool,
+            async |conn, filters, after, count| {
+                queries::list(conn, filters, after.copied(), count).await
             },
             |record: &AuditRecord| record.id,
         )

@@ -222,19 +222,13 @@ pub async fn list_partners(
 ) -> Result<HttpResponse, ApiError> {
     admin_only(&caller)?;
     let query = query.take()?;
-    let mut conn = pool.get().await?;
     query
-        .page
         .respond(
             &request,
-            async |after, count| {
-                queries::list(
-                    &mut conn,
-                    query.filters.teaching_school_hub.as_ref().map(Slug::as_str),
-                    after.copied(),
-                    count,
-                )
-                .await
+            &pool,
+            async |conn, filters, after, count| {
+                let teaching_school_hub = filters.teaching_school_hub.as_ref().map(Slug::as_str);
+                queries::list(conn, teaching_school_hub, after.copied(), count).await
             },
             |client: &PartnerClient| client.id,
         )

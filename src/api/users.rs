@@ -193,13 +193,12 @@ pub async fn list_users(
 ) -> Result<HttpResponse, ApiError> {
     let scope = visible_accounts(&caller).map_err(|refusal| refusal.into_error("Users"))?;
     let query = query.take()?;
-    let mut conn = pool.get().await?;
     query
-        .page
         .respond(
             &request,
-            async |after, count| {
-                queries::list(&mut conn, scope, &query.filters, after, count).await
+            &pool,
+            async |conn, filters, after, count| {
+                queries::list(conn, scope, filters, after, count).await
             },
             |user: &User| (user.email.to_lowercase(), user.id),
         )

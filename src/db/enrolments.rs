@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::QueryableByName;
-use diesel::sql_types::{Array, BigInt, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{Array, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
@@ -92,18 +92,8 @@ pub async fn list(
     after: Option<&(DateTime<Utc>, Uuid)>,
     limit: i64,
 ) -> diesel::QueryResult<Vec<EnrolmentRow>> {
-    let mut query = of_owner(owner, status);
-    if let Some((created_at, id)) = after {
-        query = query
-            .sql(" AND (e.created_at, e.id) > (")
-            .bind::<Timestamptz, _>(*created_at)
-            .sql(", ")
-            .bind::<SqlUuid, _>(*id)
-            .sql(")");
-    }
-    query
-        .sql(" ORDER BY e.created_at, e.id LIMIT ")
-        .bind::<BigInt, _>(limit)
+    of_owner(owner, status)
+        .page_after("e.created_at, e.id", after, limit)
         .load(conn)
         .await
 }

@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
@@ -246,17 +246,8 @@ pub async fn list(
     if let Some(status) = filter.status {
         query = query.sql(" AND f.status = ").bind::<Text, _>(status);
     }
-    if let Some((created_at, id)) = after {
-        query = query
-            .sql(" AND (f.created_at, f.id) > (")
-            .bind::<Timestamptz, _>(*created_at)
-            .sql(", ")
-            .bind::<SqlUuid, _>(*id)
-            .sql(")");
-    }
     query
-        .sql(" ORDER BY f.created_at, f.id LIMIT ")
-        .bind::<BigInt, _>(limit)
+        .page_after("f.created_at, f.id", after, limit)
         .load(conn)
         .await
 }

@@ -5,7 +5,7 @@
 use std::sync::LazyLock;
 
 use diesel::QueryableByName;
-use diesel::sql_types::{BigInt, Jsonb, Nullable, Text, Timestamptz, Uuid};
+use diesel::sql_types::{Jsonb, Nullable, Text, Timestamptz, Uuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::db::json::Json;
@@ -52,21 +52,6 @@ pub struct OrganisationRow {
     pub website: Option<String>,
     #[diesel(sql_type = Nullable<Timestamptz>)]
     pub retired_at: Option<chrono::DateTime<chrono::Utc>>,
-}
-
-/// The columns of an [`OrganisationRow`], of the table aliased `alias`.
-pub fn organisation_columns(alias: &str) -> String {
-    [
-        "id",
-        "slug",
-        "name",
-        "lead_school_name",
-        "lead_school_urn",
-        "website",
-        "retired_at",
-    ]
-    .map(|column| format!("{alias}.{column}"))
-    .join(", ")
 }
 
 /// A Maths Hub: an organisation in a region, with an address to contact it.
@@ -124,16 +109,16 @@ pub struct PartnerRow {
     pub partnership: Partnership,
 }
 
-/// The columns of a [`HubRow`], over `hubs h`.
-static COLUMNS: LazyLock<String> =
-    LazyLock::new(|| format!("{}, h.region, h.contact_email", organisation_columns("h")));
-
-static SELECT: LazyLock<String> = LazyLock::new(|| format!("SELECT {} FROM hubs h", *COLUMNS));
+const SELECT: &str = "\
+SELECT h.id, h.slug, h.name, h.region, h.lead_school_name, h.lead_school_urn, h.contact_email,
+       h.website, h.retired_at
+  FROM hubs h";
 
 static SELECT_DETAIL: LazyLock<String> = LazyLock::new(|| {
     format!(
         "\
-SELECT {columns},
+SELECT h.id, h.slug, h.name, h.region, h.lead_school_name, h.lead_school_urn, h.contact_email,
+       h.website, h.retired_at,
        (SELECT coalesce(jsonb_agg(jsonb_build_object('gss_code', la.gss_code, 'name', la.name, 'kind', la.kind)
                                   ORDER BY la.name, la.gss_code), '[]')
           FROM hub_local_authorities cover
@@ -149,8 +134,7 @@ SELECT {columns},
           FROM ({PARTNERSHIPS}) p
           JOIN teaching_school_hubs t ON t.id = p.teaching_school_hub_id AND t.retired_at IS NULL
          WHERE p.hub_id = h.id) AS teaching_school_hubs
-  FROM hubs h",
-        columns = *COLUMNS
+  FROM hubs h"
     )
 });
 
@@ -169,7 +153,7 @@ pub async fn list(
     after: Option<&str>,
     limit: i64,
 ) -> diesel::QueryResult<Vec<HubRow>> {
-    let mut query = SqlBuilder::new(SELECT.as_str()).sql(" WHERE h.retired_at IS NULL");
+    let mut query = SqlBuilder::new(SELECT).sql(" WHERE h.retired_at IS NULL");
     if let Some(authority) = &filter.local_authority {
         query = hub_covering(query.sql(" AND h.id = "), authority);
     }
@@ -183,16 +167,7 @@ pub async fn list(
             .sql(" AND h.name ILIKE ")
             .bind::<Text, _>(like_pattern(q));
     }
-    if let Some(after) = after {
-        query = query
-            .sql(" AND h.slug > ")
-            .bind::<Text, _>(after.to_owned());
-    }
-    query
-        .sql(" ORDER BY h.slug LIMIT ")
-        .bind::<BigInt, _>(limit)
-        .load(conn)
-        .await
+    query.page_after("h.slug", after, limit).load(conn).await
 }
 
 /// One hub by slug, retired or not, with its coverage, strategic partners and partner

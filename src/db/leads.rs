@@ -1,7 +1,7 @@
 //! Local Leaders of Maths Education as the public sees them: published profiles with their
 //! hubs and the work groups they lead, never anything from the account (such as the email).
 
-use diesel::sql_types::{Array, BigInt, Bool, Jsonb, Nullable, SmallInt, Text, Uuid};
+use diesel::sql_types::{Array, Bool, Jsonb, Nullable, SmallInt, Text, Uuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::db::json::Json;
@@ -106,17 +106,8 @@ pub async fn list(
             .sql(" AND p.display_name ILIKE ")
             .bind::<Text, _>(like_pattern(q));
     }
-    if let Some((name, id)) = after {
-        query = query
-            .sql(" AND (p.display_name, p.user_id) > (")
-            .bind::<Text, _>(name.clone())
-            .sql(", ")
-            .bind::<Uuid, _>(*id)
-            .sql(")");
-    }
     query
-        .sql(" ORDER BY p.display_name, p.user_id LIMIT ")
-        .bind::<BigInt, _>(limit)
+        .page_after("p.display_name, p.user_id", after, limit)
         .load(conn)
         .await
 }

@@ -1,7 +1,7 @@
 //! Local authorities: England's counties, districts, unitaries and boroughs, each with the
 //! Maths Hub that covers it (a district through its county).
 
-use diesel::sql_types::{BigInt, Nullable, Text, Timestamptz, Uuid};
+use diesel::sql_types::{Nullable, Text, Timestamptz, Uuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::db::like_pattern;
@@ -75,14 +75,8 @@ pub async fn list(
             .sql(" AND la.name ILIKE ")
             .bind::<Text, _>(like_pattern(q));
     }
-    if let Some(after) = after {
-        query = query
-            .sql(" AND la.gss_code > ")
-            .bind::<Text, _>(after.to_owned());
-    }
     query
-        .sql(" ORDER BY la.gss_code LIMIT ")
-        .bind::<BigInt, _>(limit)
+        .page_after("la.gss_code", after, limit)
         .load(conn)
         .await
 }

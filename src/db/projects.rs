@@ -1,7 +1,7 @@
 //! Network Collaborative Projects: who may take part, what they cost and which project each
 //! requires or follows (resolved to codes in the same query).
 
-use diesel::sql_types::{Array, BigInt, Integer, Nullable, Text, Uuid};
+use diesel::sql_types::{Array, Integer, Nullable, Text, Uuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::db::like_pattern;
@@ -99,16 +99,7 @@ pub async fn list(
             .sql(" AND p.title ILIKE ")
             .bind::<Text, _>(like_pattern(q));
     }
-    if let Some(after) = after {
-        query = query
-            .sql(" AND p.code > ")
-            .bind::<Text, _>(after.to_owned());
-    }
-    query
-        .sql(" ORDER BY p.code LIMIT ")
-        .bind::<BigInt, _>(limit)
-        .load(conn)
-        .await
+    query.page_after("p.code", after, limit).load(conn).await
 }
 
 pub async fn find(

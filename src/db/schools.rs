@@ -1,6 +1,6 @@
 //! Schools by DfE URN, with the local authority and district they sit in.
 
-use diesel::sql_types::{BigInt, Nullable, Text};
+use diesel::sql_types::{Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::db::like_pattern;
@@ -75,14 +75,7 @@ pub async fn list(
             .sql(" AND s.status = ")
             .bind::<Text, _>(status.as_str());
     }
-    if let Some(after) = after {
-        query = query.sql(" AND s.urn > ").bind::<Text, _>(after.to_owned());
-    }
-    query
-        .sql(" ORDER BY s.urn LIMIT ")
-        .bind::<BigInt, _>(limit)
-        .load(conn)
-        .await
+    query.page_after("s.urn", after, limit).load(conn).await
 }
 
 pub async fn find(

@@ -85,24 +85,14 @@ pub async fn of_work_group(
     after: Option<&SessionKey>,
     limit: i64,
 ) -> diesel::QueryResult<Option<Vec<SessionRow>>> {
-    let mut page = SqlBuilder::new(format!(
+    let query = SqlBuilder::new(format!(
         "SELECT to_jsonb(page) AS session FROM work_groups wg LEFT JOIN LATERAL (
            SELECT {SESSION_COLUMNS} FROM sessions s WHERE s.work_group_id = wg.id"
-    ));
-    if let Some((starts_at, id)) = after {
-        page = page
-            .sql(" AND (s.starts_at, s.id) > (")
-            .bind::<Timestamptz, _>(*starts_at)
-            .sql(", ")
-            .bind::<SqlUuid, _>(*id)
-            .sql(")");
-    }
-    let query = page
-        .sql(" ORDER BY s.starts_at, s.id LIMIT ")
-        .bind::<BigInt, _>(limit)
-        .sql(") page ON true WHERE wg.is_public AND wg.id = ")
-        .bind::<SqlUuid, _>(work_group_id)
-        .sql(" ORDER BY page.starts_at, page.id");
+    ))
+    .page_after("s.starts_at, s.id", after, limit)
+    .sql(") page ON true WHERE wg.is_public AND wg.id = ")
+    .bind::<SqlUuid, _>(work_group_id)
+    .sql(" ORDER BY page.starts_at, page.id");
     let rows: Vec<GroupSessionRow> = query.load(conn).await?;
     if rows.is_empty() {
         return Ok(None);
@@ -155,17 +145,8 @@ pub async fn calendar(
         Some(SessionStatus::Cancelled) => query.sql(" AND s.cancelled_at IS NOT NULL"),
         None => query,
     };
-    if let Some((starts_at, id)) = after {
-        query = query
-            .sql(" AND (s.starts_at, s.id) > (")
-            .bind::<Timestamptz, _>(*starts_at)
-            .sql(", ")
-            .bind::<SqlUuid, _>(*id)
-            .sql(")");
-    }
     query
-        .sql(" ORDER BY s.starts_at, s.id LIMIT ")
-        .bind::<BigInt, _>(limit)
+        .page_after("s.starts_at, s.id", after, limit)
         .load(conn)
         .await
 }

@@ -108,7 +108,8 @@ pub fn code_texts(codes: &[GssCode]) -> Vec<String> {
 }
 
 /// A Teaching School Hub: its id, slug and name.
-#[derive(Debug, Queryable)]
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = teaching_school_hubs)]
 pub struct TeachingSchoolHubKey {
     pub id: Uuid,
     pub slug: String,
@@ -121,11 +122,7 @@ pub async fn teaching_school_hub_by_slug(
 ) -> QueryResult<Option<TeachingSchoolHubKey>> {
     teaching_school_hubs::table
         .filter(teaching_school_hubs::slug.eq(slug))
-        .select((
-            teaching_school_hubs::id,
-            teaching_school_hubs::slug,
-            teaching_school_hubs::name,
-        ))
+        .select(TeachingSchoolHubKey::as_select())
         .first(conn)
         .await
         .optional()
@@ -137,11 +134,7 @@ pub async fn teaching_school_hub_by_id(
 ) -> QueryResult<Option<TeachingSchoolHubKey>> {
     teaching_school_hubs::table
         .find(id)
-        .select((
-            teaching_school_hubs::id,
-            teaching_school_hubs::slug,
-            teaching_school_hubs::name,
-        ))
+        .select(TeachingSchoolHubKey::as_select())
         .first(conn)
         .await
         .optional()

@@ -6,10 +6,13 @@
 use diesel::QueryResult;
 use std::borrow::Cow;
 
+use chrono::{DateTime, Utc};
 use diesel::expression::AsExpression;
 use diesel::pg::Pg;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
-use diesel::sql_types::{HasSqlType, SingleValue, SqlType, Untyped};
+use diesel::sql_types::{
+    BigInt, HasSqlType, SingleValue, SqlType, Text, Timestamptz, Untyped, Uuid as SqlUuid,
+};
 
 type BoxedBind = Box<dyn QueryFragment<Pg> + Send + Sync>;
 
@@ -59,6 +62,27 @@ impl SqlBuilder {
         self
     }
 
+    /// Ends a list query with one page of it: at most `limit` rows after the sort key `after`,
+    /// in the order of `columns` (ascending, such as `"wg.code, wg.id"`), so that each page
+    /// is read from an index where the last one stopped. The query so far must end in a
+    /// `WHERE` clause.
+    pub fn page_after<K: SortKey + ?Sized>(
+        self,
+        columns: &str,
+        after: Option<&K>,
+        limit: i64,
+    ) -> Self {
+        let query = match after {
+            Some(after) => after
+                .bind_parts(self.sql(format!(" AND ({columns}) > (")))
+                .sql(")"),
+            None => self,
+        };
+        query
+            .sql(format!(" ORDER BY {columns} LIMIT "))
+            .bind::<BigInt, _>(limit)
+    }
+
     /// The SQL text with `$n` placeholders, as PostgreSQL receives it.
     pub fn to_sql(&self) -> String {
         diesel::debug_query::<Pg, _>(self)
@@ -67,6 +91,41 @@ impl SqlBuilder {
             .next()
             .unwrap_or_default()
             .to_owned()
+    }
+}
+
+/// A list's sort key, bound as the values of its columns, in their order.
+pub trait SortKey {
+    fn bind_parts(&self, query: SqlBuilder) -> SqlBuilder;
+}
+
+impl SortKey for str {
+    fn bind_parts(&self, query: SqlBuilder) -> SqlBuilder {
+        query.bind::<Text, _>(self.to_owned())
+    }
+}
+
+impl SortKey for String {
+    fn bind_parts(&self, query: SqlBuilder) -> SqlBuilder {
+        self.as_str().bind_parts(query)
+    }
+}
+
+impl SortKey for uuid::Uuid {
+    fn bind_parts(&self, query: SqlBuilder) -> SqlBuilder {
+        query.bind::<SqlUuid, _>(*self)
+    }
+}
+
+impl SortKey for DateTime<Utc> {
+    fn bind_parts(&self, query: SqlBuilder) -> SqlBuilder {
+        query.bind::<Timestamptz, _>(*self)
+    }
+}
+
+impl<A: SortKey, B: SortKey> SortKey for (A, B) {
+    fn bind_parts(&self, query: SqlBuilder) -> SqlBuilder {
+        self.1.bind_parts(self.0.bind_parts(query).sql(", "))
     }
 }
 

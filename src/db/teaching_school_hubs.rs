@@ -4,12 +4,11 @@
 use std::sync::LazyLock;
 
 use diesel::QueryableByName;
-use diesel::sql_types::{BigInt, Jsonb, Text};
+use diesel::sql_types::{Jsonb, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::db::hubs::{
     AreaAuthorityRow, OrganisationRow, PARTNERSHIP_LABEL, PARTNERSHIPS, PartnerRow,
-    organisation_columns,
 };
 use crate::db::json::Json;
 use crate::db::like_pattern;
@@ -29,17 +28,14 @@ pub struct TeachingSchoolHubDetailRow {
     pub partner_hubs: Json<Vec<PartnerRow>>,
 }
 
-static SELECT: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "SELECT {} FROM teaching_school_hubs t",
-        organisation_columns("t")
-    )
-});
+const SELECT: &str = "\
+SELECT t.id, t.slug, t.name, t.lead_school_name, t.lead_school_urn, t.website, t.retired_at
+  FROM teaching_school_hubs t";
 
 static SELECT_DETAIL: LazyLock<String> = LazyLock::new(|| {
     format!(
         "\
-SELECT {columns},
+SELECT t.id, t.slug, t.name, t.lead_school_name, t.lead_school_urn, t.website, t.retired_at,
        (SELECT coalesce(jsonb_agg(jsonb_build_object('gss_code', la.gss_code, 'name', la.name, 'kind', la.kind)
                                   ORDER BY la.name, la.gss_code), '[]')
           FROM teaching_school_hub_areas area
@@ -50,8 +46,7 @@ SELECT {columns},
           FROM ({PARTNERSHIPS}) p
           JOIN hubs h ON h.id = p.hub_id AND h.retired_at IS NULL
          WHERE p.teaching_school_hub_id = t.id) AS partner_hubs
-  FROM teaching_school_hubs t",
-        columns = organisation_columns("t")
+  FROM teaching_school_hubs t"
     )
 });
 
@@ -71,7 +66,7 @@ pub async fn list(
     after: Option<&str>,
     limit: i64,
 ) -> diesel::QueryResult<Vec<OrganisationRow>> {
-    let mut query = SqlBuilder::new(SELECT.as_str()).sql(" WHERE t.retired_at IS NULL");
+    let mut query = SqlBuilder::new(SELECT).sql(" WHERE t.retired_at IS NULL");
     if let Some(code) = &filter.local_authority {
         query = query
             .sql(
@@ -97,16 +92,7 @@ pub async fn list(
             .sql(" AND t.name ILIKE ")
             .bind::<Text, _>(like_pattern(q));
     }
-    if let Some(after) = after {
-        query = query
-            .sql(" AND t.slug > ")
-            .bind::<Text, _>(after.to_owned());
-    }
-    query
-        .sql(" ORDER BY t.slug LIMIT ")
-        .bind::<BigInt, _>(limit)
-        .load(conn)
-        .await
+    query.page_after("t.slug", after, limit).load(conn).await
 }
 
 /// One Teaching School Hub by slug, retired or not, with its area and partner Maths Hubs, in

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Nullable, Text, Timestamptz, Uuid};
+use diesel::sql_types::{Bool, Nullable, Text, Timestamptz, Uuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::db::like_pattern;
@@ -190,17 +190,8 @@ pub async fn list(
             .sql(" AND (u.disabled_at IS NOT NULL) = ")
             .bind::<Bool, _>(disabled);
     }
-    if let Some((email, id)) = after {
-        query = query
-            .sql(" AND (lower(u.email), u.id) > (")
-            .bind::<Text, _>(email.clone())
-            .sql(", ")
-            .bind::<Uuid, _>(*id)
-            .sql(")");
-    }
     query
-        .sql(" ORDER BY lower(u.email), u.id LIMIT ")
-        .bind::<BigInt, _>(limit)
+        .page_after("lower(u.email), u.id", after, limit)
         .load(conn)
         .await
 }

@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::QueryableByName;
-use diesel::sql_types::{BigInt, Integer, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{Integer, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
@@ -112,7 +112,8 @@ pub struct WorkGroupDetailRow {
 static SELECT: LazyLock<String> = LazyLock::new(|| {
     format!(
         "\
-SELECT {OUTLINE_COLUMNS}, wg.venue_name, wg.venue_address, wg.venue_postcode, wg.description, wg.cancellation_reason,
+SELECT {OUTLINE_COLUMNS}, wg.venue_name,
+       wg.venue_address, wg.venue_postcode, wg.description, wg.cancellation_reason,
        wg.first_session_at, wg.last_session_at,
        (SELECT coalesce(jsonb_agg(jsonb_build_object('id', l.user_id, 'name', coalesce(p.display_name, u.name),
                                                      'role', l.role)
@@ -216,17 +217,7 @@ pub fn list_query(
             .sql(" AND wg.title ILIKE ")
             .bind::<Text, _>(like_pattern(q));
     }
-    if let Some((code, id)) = after {
-        query = query
-            .sql(" AND (wg.code, wg.id) > (")
-            .bind::<Text, _>(code.clone())
-            .sql(", ")
-            .bind::<SqlUuid, _>(*id)
-            .sql(")");
-    }
-    query
-        .sql(" ORDER BY wg.code, wg.id LIMIT ")
-        .bind::<BigInt, _>(limit)
+    query.page_after("wg.code, wg.id", after, limit)
 }
 
 pub async fn list(

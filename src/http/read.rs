@@ -1,6 +1,5 @@
-//! Reading one resource by its key, for a get-one that anyone may make: its row as its view,
-//! or 404 naming what was asked for. (The answer's `ETag` is added around every read by
-//! `http::middleware::etag`.)
+//! Reading one resource by its key: its row as its view, or 404 naming what was asked for.
+//! (The answer's `ETag` is added around every read by `http::middleware::etag`.)
 
 use std::fmt::Display;
 
@@ -10,7 +9,8 @@ use diesel_async::AsyncPgConnection;
 use crate::db::DbPool;
 use crate::error::ApiError;
 
-/// The resource `find` loads by `key`, as `View`; 404 `"{what} {key}"` when there is none.
+/// The answer to a get-one anyone may make: the resource `find` loads by `key` on a
+/// connection of `pool`, as `View` (see `found`).
 pub async fn by_key<K, Row, View>(
     pool: &DbPool,
     what: &str,
@@ -22,8 +22,22 @@ where
     View: From<Row>,
 {
     let mut conn = pool.get().await?;
-    let row = find(&mut conn, key)
+    found(&mut conn, what, key, find).await.map(web::Json)
+}
+
+/// The resource `find` loads by `key`, as `View`; 404 `"{what} {key}"` when there is none.
+pub async fn found<K, Row, View>(
+    conn: &mut AsyncPgConnection,
+    what: &str,
+    key: &K,
+    find: impl AsyncFnOnce(&mut AsyncPgConnection, &K) -> diesel::QueryResult<Option<Row>>,
+) -> Result<View, ApiError>
+where
+    K: Display,
+    View: From<Row>,
+{
+    find(conn, key)
         .await?
-        .ok_or_else(|| ApiError::not_found(format!("{what} {key}")))?;
-    Ok(web::Json(row.into()))
+        .map(View::from)
+        .ok_or_else(|| ApiError::not_found(format!("{what} {key}")))
 }

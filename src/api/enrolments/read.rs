@@ -283,16 +283,14 @@ pub async fn list_my_enrolments(
     authorize(&caller, &Action::ListOwnEnrolments)
         .map_err(|refusal| refusal.into_error("Enrolments"))?;
     let query = query.take()?;
-    let mut conn = pool.get().await?;
     query
-        .page
         .respond(
             &request,
-            async |after, count| {
+            &pool,
+            async |conn, filters, after, count| {
                 let owner = Owner::Participant(caller.id);
-                let rows =
-                    queries::list(&mut conn, owner, query.filters.status, after, count).await?;
-                with_sessions(&mut conn, &caller, rows).await
+                let rows = queries::list(conn, owner, filters.status, after, count).await?;
+                with_sessions(conn, &caller, rows).await
             },
             |item: &MyEnrolment| sort_key(&item.enrolment),
         )

@@ -19,6 +19,7 @@ use crate::error::ApiError;
 use crate::http::extract::paging::{FieldErrors, Filters, ListQuery, NoQueryParameters, Page};
 use crate::http::middleware::etag::require_current;
 use crate::http::parse::parse_path;
+use crate::http::read;
 use crate::http::write::{Answer, Write};
 
 const TAG: &str = "Schools";
@@ -230,10 +231,7 @@ async fn check_place(
 
 /// The school as `GET /schools/{urn}` shows it.
 async fn view(conn: &mut AsyncPgConnection, urn: &Urn) -> Result<School, ApiError> {
-    queries::find(conn, urn)
-        .await?
-        .map(School::from)
-        .ok_or_else(|| ApiError::not_found(format!("School {urn}")))
+    read::found(conn, "School", urn, queries::find).await
 }
 
 /// Create a school

@@ -241,16 +241,15 @@ pub async fn list_work_group_sessions(
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_path("id", &path, uuid)?;
-    let mut conn = pool.get().await?;
     query
-        .page
         .respond(
             &request,
-            async |after, count| -> Result<Vec<Session>, ApiError> {
-                let sessions = queries::of_work_group(&mut conn, id, after, count)
+            &pool,
+            async |conn, _, after, count| -> Result<Vec<Session>, ApiError> {
+                let sessions = queries::of_work_group(conn, id, after, count)
                     .await?
                     .ok_or_else(|| ApiError::not_found(format!("Work group {id}")))?;
-                let links = visible_joining_links(&mut conn, caller.0.as_ref(), id).await?;
+                let links = visible_joining_links(conn, caller.0.as_ref(), id).await?;
                 Ok(sessions
                     .into_iter()
                     .map(|row| Session::from(row).with_joining_link(&links))

@@ -184,9 +184,11 @@ pub struct PageRequest<K> {
 }
 
 impl<F, K: CursorKey> ListQuery<F, K> {
-    /// Answers this page of a list whose query takes just its filters and its page:
-    /// `fetch(conn, filters, after, count)` on a connection of `pool`, a list keyed by text
-    /// taking its key as `&str`. See `PageRequest::respond`, which this is.
+    /// Answers this page of a list, the one way every list is answered: `fetch(conn, filters,
+    /// after, count)` loads the items after the sort key `after` (a text key as `&str`) in
+    /// the list's order, at most `count` of them, on a connection of `pool`; `sort_key` gives
+    /// an item's key in that order. See `PageRequest::respond`, which this is with the
+    /// connection taken and the filters passed on.
     pub async fn respond<Key, Item, View, E>(
         &self,
         request: &HttpRequest,
@@ -210,10 +212,11 @@ impl<F, K: CursorKey> ListQuery<F, K> {
 }
 
 impl<K: CursorKey> PageRequest<K> {
-    /// Answers this page of a list: `fetch` loads the items after the key it is given, in the
-    /// list's order, at most as many as it is told; `sort_key` gives an item's key in that
-    /// order, which the next page's cursor is. It is told one more than the page holds: the
-    /// extra item only says whether a next page exists, so no count is ever needed.
+    /// Answers this page of a list, for a handler that holds a connection already:
+    /// `fetch(after, count)` loads the items after the sort key `after` in the list's order,
+    /// at most `count` of them; `sort_key` gives an item's key in that order, which the next
+    /// page's cursor is. `count` is one more than the page holds: the extra item only says
+    /// whether a next page exists, so no list is ever counted.
     pub async fn respond<Item, View, E>(
         &self,
         request: &HttpRequest,
