@@ -181,6 +181,36 @@ impl WebAddress {
 }
 
 validated_string!(
+    /// A work group's code: capital letters and digits in hyphen-separated parts, at most 40
+    /// characters, such as `LCW21-15-01`.
+    GroupCode,
+    schema = text(GroupCode::PATTERN, None, GroupCode::MAX_CHARS)
+);
+
+impl GroupCode {
+    const MAX_CHARS: usize = 40;
+    const PATTERN: &str = "^[A-Z0-9]+(-[A-Z0-9]+)*$";
+
+    pub fn parse(text: &str) -> Result<Self, ParseError> {
+        let well_formed = (1..=Self::MAX_CHARS).contains(&text.len())
+            && text.split('-').all(|part| {
+                !part.is_empty()
+                    && part
+                        .bytes()
+                        .all(|byte| byte.is_ascii_uppercase() || byte.is_ascii_digit())
+            });
+        if well_formed {
+            Ok(Self(text.to_owned()))
+        } else {
+            Err(ParseError(
+                "must be capital letters and digits in hyphen-separated parts, such as LCW21-15-01"
+                    .into(),
+            ))
+        }
+    }
+}
+
+validated_string!(
     /// A school's DfE Unique Reference Number: six digits, 100000 to 999999.
     Urn,
     schema = text(Urn::PATTERN, None, 6)
@@ -468,6 +498,14 @@ mod tests {
             &format!("https://{}", "a".repeat(500)),
         ] {
             assert!(WebAddress::parse(address).is_err(), "{address}");
+        }
+    }
+
+    #[test]
+    fn group_code_is_capitals_and_digits_in_hyphenated_parts() {
+        assert!(GroupCode::parse("LCW21-15-01").is_ok());
+        for code in ["", "lcw21", "LCW--1", "-LCW", "LCW ", &"A".repeat(41)] {
+            assert!(GroupCode::parse(code).is_err(), "{code}");
         }
     }
 

@@ -1,5 +1,5 @@
-//! Whole numbers within a range of their own: amounts of money in pence, and the days and
-//! shares a project's rules count in. Each is sent as a JSON integer and kept as the column's
+//! Whole numbers within a range of their own: amounts of money in pence, the days and shares
+//! a project's rules count in, and a work group's places. Each is sent as a JSON integer and kept as the column's
 //! type.
 
 use utoipa::openapi::schema::KnownFormat;
@@ -66,6 +66,12 @@ whole_number!(
     /// A share of a group's sessions, in whole percent.
     Percent: i16, sent as i64 => Int64, 1, 100,
     format!("must be between {} and {} percent", Self::MIN, Self::MAX)
+);
+
+whole_number!(
+    /// The places of a work group.
+    Capacity: i32, sent as i32 => Int32, 1, 500,
+    format!("must be between {} and {}", Self::MIN, Self::MAX)
 );
 
 #[cfg(test)]

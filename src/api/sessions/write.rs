@@ -13,7 +13,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::api::sessions::read::{Session, visible_joining_links};
-use crate::api::work_groups::write::{VenueColumns, VenueInput, lock_for};
+use crate::api::work_groups::write::{VenueColumns, VenueForm, VenueInput, lock_for};
 use crate::auth::{Action, Caller, MaybeCaller, authorize};
 use crate::db::sessions::{self as queries, LockedSession, SessionFields};
 use crate::db::work_group_writes::{self as group_writes, LockedGroup};
@@ -53,7 +53,8 @@ pub struct NewSession {
     pub starts_at: String,
     /// RFC 3339 with an offset; the same London day as `starts_at`.
     pub ends_at: String,
-    pub venue: Option<VenueInput>,
+    #[schema(value_type = Option<VenueInput>)]
+    pub venue: Option<VenueForm>,
     /// `https://` link for online sessions; private to the group's staff and participants.
     pub joining_link: Option<String>,
     pub notes: Option<String>,
@@ -73,7 +74,7 @@ pub struct SessionChanges {
     pub ends_at: Option<String>,
     #[serde(default, deserialize_with = "crate::http::parse::nullable")]
     #[schema(value_type = Option<VenueInput>)]
-    pub venue: Option<Option<VenueInput>>,
+    pub venue: Option<Option<VenueForm>>,
     #[serde(default, deserialize_with = "crate::http::parse::nullable")]
     #[schema(value_type = Option<String>)]
     pub joining_link: Option<Option<String>>,
@@ -312,7 +313,8 @@ fn new_session_fields(body: NewSession) -> Result<SessionFields, ApiError> {
     let notes = errors.parse("notes", body.notes, text_up_to(MAX_NOTES_CHARS));
     let (venue_name, venue_address, venue_postcode) = body
         .venue
-        .map_or_else(VenueColumns::default, |venue| venue.columns(&mut errors));
+        .and_then(|venue| VenueInput::parse(venue, &mut errors))
+        .map_or_else(VenueColumns::default, VenueInput::into_columns);
     errors.into_result()?;
     Ok(SessionFields {
         kind: kind.expect("parsed"),
@@ -430,7 +432,9 @@ pub async fn update_session(
                     errors.parse_nullable("notes", changes.notes, text_up_to(MAX_NOTES_CHARS));
                 // `null` clears the venue.
                 let venue = changes.venue.map(|venue| {
-                    venue.map_or_else(VenueColumns::default, |venue| venue.columns(&mut errors))
+                    venue
+                        .and_then(|venue| VenueInput::parse(venue, &mut errors))
+                        .map_or_else(VenueColumns::default, VenueInput::into_columns)
                 });
                 errors.into_result()?;
                 check_group_changes(&group)?;

@@ -16,7 +16,6 @@ use crate::api::auth;
 use crate::api::enrolments::write as enrolment_writes;
 use crate::api::leads::write as lead_writes;
 use crate::api::sessions::write as session_writes;
-use crate::api::work_groups::write as work_group_writes;
 use crate::db::change_feed::FeedPosition;
 use crate::domain::llme::FIRST_COMMUNITY_YEAR;
 use crate::domain::{
@@ -207,12 +206,9 @@ fn field_shape(name: &str) -> Option<Shape> {
         "slug" | "hub" | "teaching_school_hub" | "referred_by" | "partner_hubs" => SLUG,
         "local_authority" | "gss_code" | "parent" | "area" | "district" => GSS_CODE,
         "urn" | "school_urn" => URN,
-        "project" => PROJECT_CODE,
-        "name" | "reason" | "title" | "specialisms" | "roles_held" => TEXT,
+        "name" | "reason" | "specialisms" | "roles_held" => TEXT,
         "statement" => text_up_to(enrolment_writes::MAX_STATEMENT_CHARS),
         "bio" => text_up_to(lead_writes::MAX_BIO_CHARS),
-        "description" => text_up_to(work_group_writes::MAX_DESCRIPTION_CHARS),
-        "address" => text_up_to(work_group_writes::MAX_ADDRESS_CHARS),
         "notes" => text_up_to(session_writes::MAX_NOTES_CHARS),
         "client_id" | "scope" => text_up_to(auth::MAX_SECRET_CHARS),
         "email" | "contact_email" => EMAIL,
@@ -221,8 +217,7 @@ fn field_shape(name: &str) -> Option<Shape> {
         "joining_link" => HTTPS_LINK,
         "region" => Shape::OneOf(&Region::ALL),
         "grant_type" => Shape::OneOf(&["client_credentials"]),
-        "starts_at" | "ends_at" | "eoi_deadline" | "apologies_at" => Shape::DateTime,
-        "capacity" => Shape::Range { min: 1, max: 500 },
+        "starts_at" | "ends_at" | "apologies_at" => Shape::DateTime,
         "community_member_since" => Shape::Range {
             min: i64::from(FIRST_COMMUNITY_YEAR),
             max: i64::from(i16::MAX),
