@@ -162,22 +162,26 @@ impl WebAddress {
     pub const PATTERN: &str = "^\\s*https?://[^\\s\\u0000-\\u001f\\u007f-\\u009f]+\\s*$";
 
     pub fn parse(text: &str) -> Result<Self, ParseError> {
-        let address = text.trim();
-        let rest = address
-            .strip_prefix("https://")
-            .or_else(|| address.strip_prefix("http://"));
-        let valid = rest.is_some_and(|rest| !rest.is_empty())
-            && text.chars().count() <= Self::MAX_CHARS
-            && !address.chars().any(|c| c.is_whitespace() || c.is_control());
-        if valid {
-            Ok(Self(address.to_owned()))
-        } else {
-            Err(ParseError(format!(
-                "must be an http:// or https:// address of at most {} characters",
-                Self::MAX_CHARS
-            )))
-        }
+        web_link(text, &["https://", "http://"], Self::MAX_CHARS)
+            .map(Self)
+            .ok_or_else(|| {
+                ParseError(format!(
+                    "must be an http:// or https:// address of at most {} characters",
+                    Self::MAX_CHARS
+                ))
+            })
     }
+}
+
+/// `text` trimmed, when it is one of `schemes` followed by something, of at most `max_chars`
+/// characters as sent, without spaces or control characters inside.
+fn web_link(text: &str, schemes: &[&str], max_chars: usize) -> Option<String> {
+    let link = text.trim();
+    let rest = schemes.iter().find_map(|scheme| link.strip_prefix(scheme));
+    let valid = rest.is_some_and(|rest| !rest.is_empty())
+        && text.chars().count() <= max_chars
+        && !link.chars().any(|c| c.is_whitespace() || c.is_control());
+    valid.then(|| link.to_owned())
 }
 
 validated_string!(
@@ -207,6 +211,29 @@ impl GroupCode {
                     .into(),
             ))
         }
+    }
+}
+
+validated_string!(
+    /// A link to follow securely: `https://`, no spaces, at most 500 characters.
+    HttpsLink,
+    schema = text(HttpsLink::PATTERN, None, HttpsLink::MAX_CHARS)
+);
+
+impl HttpsLink {
+    const MAX_CHARS: usize = 500;
+    /// Spaces around are trimmed; none, nor a control character, inside.
+    const PATTERN: &str = "^\\s*https://[^\\s\\u0000-\\u001f\\u007f-\\u009f]+\\s*$";
+
+    pub fn parse(text: &str) -> Result<Self, ParseError> {
+        web_link(text, &["https://"], Self::MAX_CHARS)
+            .map(Self)
+            .ok_or_else(|| {
+                ParseError(format!(
+                    "must be an https:// link of at most {} characters",
+                    Self::MAX_CHARS
+                ))
+            })
     }
 }
 
@@ -506,6 +533,24 @@ mod tests {
         assert!(GroupCode::parse("LCW21-15-01").is_ok());
         for code in ["", "lcw21", "LCW--1", "-LCW", "LCW ", &"A".repeat(41)] {
             assert!(GroupCode::parse(code).is_err(), "{code}");
+        }
+    }
+
+    #[test]
+    fn https_link_needs_https_and_no_spaces() {
+        assert_eq!(
+            HttpsLink::parse(" https://meet.example/a ")
+                .unwrap()
+                .as_str(),
+            "https://meet.example/a"
+        );
+        for link in [
+            "http://meet.example",
+            "https://",
+            "https://a b",
+            "meet.example",
+        ] {
+            assert!(HttpsLink::parse(link).is_err(), "{link}");
         }
     }
 

@@ -26,7 +26,7 @@ mod vocabulary;
 
 pub use account::{Email, NewPassword};
 pub use codes::{
-    AcademicYear, GroupCode, GssCode, LaNumber, Postcode, Region, Slug, Urn, WebAddress,
+    AcademicYear, GroupCode, GssCode, HttpsLink, LaNumber, Postcode, Region, Slug, Urn, WebAddress,
 };
 pub use eoi_link::{DEFAULT_EOI_URL_TEMPLATE, EoiUrlTemplate};
 pub use project_code::ProjectCode;

@@ -8,22 +8,20 @@ use super::schema::text;
 /// Any text PostgreSQL's text can hold: no U+0000.
 pub const TEXT_PATTERN: &str = "^[^\\u0000]*$";
 
-/// A name, title or reason: anything but blank, at most `NonBlank::MAX_CHARS` characters.
+/// A name, title or reason: anything but blank, at most `MAX` characters (200 unless a kind
+/// of text names another limit, as an alias).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NonBlank(String);
+pub struct NonBlank<const MAX: usize = 200>(String);
 
-impl NonBlank {
-    pub const MAX_CHARS: usize = 200;
+impl<const MAX: usize> NonBlank<MAX> {
+    pub const MAX_CHARS: usize = MAX;
     /// A character besides white space, and no U+0000 (which PostgreSQL's text cannot hold).
     pub const PATTERN: &str = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$";
 
     pub fn parse(text: &str) -> Result<Self, ParseError> {
         let trimmed = text.trim();
-        if text.chars().count() > Self::MAX_CHARS {
-            Err(ParseError(format!(
-                "must be at most {} characters",
-                Self::MAX_CHARS
-            )))
+        if text.chars().count() > MAX {
+            Err(ParseError(format!("must be at most {MAX} characters")))
         } else if trimmed.is_empty() {
             Err(ParseError("must not be empty".into()))
         } else {
@@ -40,13 +38,13 @@ impl NonBlank {
     }
 }
 
-impl utoipa::PartialSchema for NonBlank {
+impl<const MAX: usize> utoipa::PartialSchema for NonBlank<MAX> {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        text(Self::PATTERN, None, Self::MAX_CHARS).into()
+        text(Self::PATTERN, None, MAX).into()
     }
 }
 
-impl utoipa::ToSchema for NonBlank {}
+impl<const MAX: usize> utoipa::ToSchema for NonBlank<MAX> {}
 
 /// Free text of at most `MAX` characters, possibly empty. Each kind of text names its limit
 /// once, as an alias (`type Outline = BoundedText<10_000>`).
@@ -81,10 +79,15 @@ mod tests {
 
     #[test]
     fn a_non_blank_text_is_kept_trimmed_and_a_blank_or_long_one_refused() {
-        assert_eq!(NonBlank::parse("  Mastery ").unwrap().as_str(), "Mastery");
-        assert!(NonBlank::parse(" \t").is_err());
-        assert!(NonBlank::parse(&"é".repeat(200)).is_ok());
-        assert!(NonBlank::parse(&"é".repeat(201)).is_err());
+        let parse = <NonBlank>::parse;
+        assert_eq!(parse("  Mastery ").unwrap().as_str(), "Mastery");
+        assert!(parse(" \t").is_err());
+        assert!(parse(&"é".repeat(200)).is_ok());
+        assert_eq!(
+            parse(&"é".repeat(201)).unwrap_err().0,
+            "must be at most 200 characters"
+        );
+        assert!(NonBlank::<500>::parse(&"é".repeat(500)).is_ok());
     }
 
     #[test]

@@ -15,7 +15,6 @@ use utoipa::openapi::{OpenApi, RefOr};
 use crate::api::auth;
 use crate::api::enrolments::write as enrolment_writes;
 use crate::api::leads::write as lead_writes;
-use crate::api::sessions::write as session_writes;
 use crate::db::change_feed::FeedPosition;
 use crate::domain::llme::FIRST_COMMUNITY_YEAR;
 use crate::domain::{
@@ -81,20 +80,15 @@ const PROJECT_CODE: Shape = Shape::Pattern {
 };
 /// `domain::NonBlank`: anything with a character besides white space.
 const TEXT: Shape = Shape::Pattern {
-    pattern: NonBlank::PATTERN,
+    pattern: <NonBlank>::PATTERN,
     min_length: None,
-    max_length: Some(NonBlank::MAX_CHARS),
+    max_length: Some(<NonBlank>::MAX_CHARS),
 };
 /// A place in the partners' change feed (`api::change_feed`). A list's `cursor` has the
 /// pattern of its own sort key, which the list's parameters declare (`http::extract::paging`).
 static FEED_CURSOR: LazyLock<String> = LazyLock::new(document_pattern::<FeedPosition>);
 const WEB_ADDRESS: Shape = Shape::Pattern {
     pattern: WebAddress::PATTERN,
-    min_length: None,
-    max_length: Some(500),
-};
-const HTTPS_LINK: Shape = Shape::Pattern {
-    pattern: "^\\s*https://[^\\s\\u0000-\\u001f\\u007f-\\u009f]+\\s*$",
     min_length: None,
     max_length: Some(500),
 };
@@ -209,15 +203,13 @@ fn field_shape(name: &str) -> Option<Shape> {
         "name" | "reason" | "specialisms" | "roles_held" => TEXT,
         "statement" => text_up_to(enrolment_writes::MAX_STATEMENT_CHARS),
         "bio" => text_up_to(lead_writes::MAX_BIO_CHARS),
-        "notes" => text_up_to(session_writes::MAX_NOTES_CHARS),
         "client_id" | "scope" => text_up_to(auth::MAX_SECRET_CHARS),
         "email" | "contact_email" => EMAIL,
         "password" => PASSWORD,
         "website" => WEB_ADDRESS,
-        "joining_link" => HTTPS_LINK,
         "region" => Shape::OneOf(&Region::ALL),
         "grant_type" => Shape::OneOf(&["client_credentials"]),
-        "starts_at" | "ends_at" | "apologies_at" => Shape::DateTime,
+        "apologies_at" => Shape::DateTime,
         "community_member_since" => Shape::Range {
             min: i64::from(FIRST_COMMUNITY_YEAR),
             max: i64::from(i16::MAX),
