@@ -1,7 +1,10 @@
 //! What an account is made of: an email address to sign in with and a password chosen by
 //! a person.
 
+use utoipa::openapi::schema::{KnownFormat, SchemaFormat};
+
 use super::ParseError;
+use super::schema::text;
 
 /// An email address as accounts use it: trimmed, one `@` with something either side, no
 /// spaces, at most 254 characters (RFC 5321). Compared without regard to case.
@@ -9,10 +12,15 @@ use super::ParseError;
 pub struct Email(String);
 
 impl Email {
+    const MAX_CHARS: usize = 254;
+    /// One `@` between non-empty parts, no spaces or control characters inside.
+    pub const PATTERN: &str =
+        "^\\s*[^@\\s\\u0000-\\u001f\\u007f-\\u009f]+@[^@\\s\\u0000-\\u001f\\u007f-\\u009f]+\\s*$";
+
     pub fn parse(text: &str) -> Result<Self, ParseError> {
         let email = text.trim();
         // 254 characters as sent, spaces around included, as the document counts them.
-        let well_formed = text.chars().count() <= 254
+        let well_formed = text.chars().count() <= Self::MAX_CHARS
             && !email.chars().any(|c| c.is_whitespace() || c.is_control())
             && email.split_once('@').is_some_and(|(local, domain)| {
                 !local.is_empty() && !domain.is_empty() && !domain.contains('@')
@@ -31,20 +39,32 @@ impl Email {
     }
 }
 
+impl utoipa::PartialSchema for Email {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        text(Self::PATTERN, None, Self::MAX_CHARS).into()
+    }
+}
+
+impl utoipa::ToSchema for Email {}
+
 /// A new password: 12 to 128 characters (NIST SP 800-63B asks for at least 8 and for long
 /// passphrases to be allowed), not just spaces.
 #[derive(Clone, PartialEq, Eq)]
 pub struct NewPassword(String);
 
-pub const PASSWORD_MIN_CHARS: usize = 12;
-pub const PASSWORD_MAX_CHARS: usize = 128;
-
 impl NewPassword {
+    pub const MIN_CHARS: usize = 12;
+    pub const MAX_CHARS: usize = 128;
+    /// Not only spaces.
+    pub const PATTERN: &str = "[^\\s]";
+
     pub fn parse(text: &str) -> Result<Self, ParseError> {
         let chars = text.chars().count();
-        if !(PASSWORD_MIN_CHARS..=PASSWORD_MAX_CHARS).contains(&chars) {
+        if !(Self::MIN_CHARS..=Self::MAX_CHARS).contains(&chars) {
             return Err(ParseError(format!(
-                "must be {PASSWORD_MIN_CHARS} to {PASSWORD_MAX_CHARS} characters long"
+                "must be {} to {} characters long",
+                Self::MIN_CHARS,
+                Self::MAX_CHARS
             )));
         }
         if text.trim().is_empty() {
@@ -57,6 +77,17 @@ impl NewPassword {
         &self.0
     }
 }
+
+/// Written as a password, which tools hide as it is typed.
+impl utoipa::PartialSchema for NewPassword {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        let mut schema = text(Self::PATTERN, Some(Self::MIN_CHARS), Self::MAX_CHARS);
+        schema.format = Some(SchemaFormat::KnownFormat(KnownFormat::Password));
+        schema.into()
+    }
+}
+
+impl utoipa::ToSchema for NewPassword {}
 
 impl std::fmt::Debug for NewPassword {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

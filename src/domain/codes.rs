@@ -1,11 +1,17 @@
 //! Identifiers with a shape of their own: GSS codes and LA numbers, URNs, postcodes, slugs,
 //! academic years, England's regions and web addresses.
 
+use std::sync::LazyLock;
+
+use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
+
+use super::schema::text;
 use super::{LaKind, ParseError};
 
-/// The shared plumbing of a validated string: read access, display and JSON as a plain string.
+/// The shared plumbing of a validated string: read access, display, JSON as a plain string,
+/// and its schema (`schema`, the shape `parse` enforces).
 macro_rules! validated_string {
-    ($(#[$meta:meta])* $name:ident) => {
+    ($(#[$meta:meta])* $name:ident, schema = $schema:expr) => {
         $(#[$meta])*
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
         #[serde(transparent)]
@@ -40,15 +46,27 @@ macro_rules! validated_string {
                 Self::parse(&text).map_err(serde::de::Error::custom)
             }
         }
+
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                let schema: Object = $schema;
+                schema.into()
+            }
+        }
+
+        impl utoipa::ToSchema for $name {}
     };
 }
 
 validated_string!(
     /// An ONS GSS code of an English local authority: `E06`–`E10` and six digits.
-    GssCode
+    GssCode,
+    schema = text(GssCode::PATTERN, None, 9)
 );
 
 impl GssCode {
+    pub const PATTERN: &str = "^E(0[6-9]|10)[0-9]{6}$";
+
     pub fn parse(text: &str) -> Result<Self, ParseError> {
         // Bytes, not `str` slices: a multi-byte character across byte 3 must not panic.
         let bytes = text.as_bytes();
@@ -81,10 +99,13 @@ impl GssCode {
 
 validated_string!(
     /// The DfE's three-digit number of an education authority, such as `307` (Ealing).
-    LaNumber
+    LaNumber,
+    schema = text(LaNumber::PATTERN, None, 3)
 );
 
 impl LaNumber {
+    pub const PATTERN: &str = "^[0-9]{3}$";
+
     pub fn parse(text: &str) -> Result<Self, ParseError> {
         if text.len() == 3 && text.bytes().all(|b| b.is_ascii_digit()) {
             Ok(Self(text.to_owned()))
@@ -98,7 +119,11 @@ impl LaNumber {
 
 validated_string!(
     /// One of the nine regions of England, as the ONS names them.
-    Region
+    Region,
+    schema = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(Region::ALL))
+        .build()
 );
 
 impl Region {
@@ -127,37 +152,100 @@ impl Region {
 
 validated_string!(
     /// A web address: `http://` or `https://`, no spaces, at most 500 characters.
-    WebAddress
+    WebAddress,
+    schema = text(WebAddress::PATTERN, None, WebAddress::MAX_CHARS)
 );
 
 impl WebAddress {
     const MAX_CHARS: usize = 500;
+    /// Spaces around are trimmed; none, nor a control character, inside.
+    pub const PATTERN: &str = "^\\s*https?://[^\\s\\u0000-\\u001f\\u007f-\\u009f]+\\s*$";
 
     pub fn parse(text: &str) -> Result<Self, ParseError> {
-        let address = text.trim();
-        let rest = address
-            .strip_prefix("https://")
-            .or_else(|| address.strip_prefix("http://"));
-        let valid = rest.is_some_and(|rest| !rest.is_empty())
-            && text.chars().count() <= Self::MAX_CHARS
-            && !address.chars().any(|c| c.is_whitespace() || c.is_control());
-        if valid {
-            Ok(Self(address.to_owned()))
+        web_link(text, &["https://", "http://"], Self::MAX_CHARS)
+            .map(Self)
+            .ok_or_else(|| {
+                ParseError(format!(
+                    "must be an http:// or https:// address of at most {} characters",
+                    Self::MAX_CHARS
+                ))
+            })
+    }
+}
+
+/// `text` trimmed, when it is one of `schemes` followed by something, of at most `max_chars`
+/// characters as sent, without spaces or control characters inside.
+fn web_link(text: &str, schemes: &[&str], max_chars: usize) -> Option<String> {
+    let link = text.trim();
+    let rest = schemes.iter().find_map(|scheme| link.strip_prefix(scheme));
+    let valid = rest.is_some_and(|rest| !rest.is_empty())
+        && text.chars().count() <= max_chars
+        && !link.chars().any(|c| c.is_whitespace() || c.is_control());
+    valid.then(|| link.to_owned())
+}
+
+validated_string!(
+    /// A work group's code: capital letters and digits in hyphen-separated parts, at most 40
+    /// characters, such as `LCW21-15-01`.
+    GroupCode,
+    schema = text(GroupCode::PATTERN, None, GroupCode::MAX_CHARS)
+);
+
+impl GroupCode {
+    const MAX_CHARS: usize = 40;
+    const PATTERN: &str = "^[A-Z0-9]+(-[A-Z0-9]+)*$";
+
+    pub fn parse(text: &str) -> Result<Self, ParseError> {
+        let well_formed = (1..=Self::MAX_CHARS).contains(&text.len())
+            && text.split('-').all(|part| {
+                !part.is_empty()
+                    && part
+                        .bytes()
+                        .all(|byte| byte.is_ascii_uppercase() || byte.is_ascii_digit())
+            });
+        if well_formed {
+            Ok(Self(text.to_owned()))
         } else {
-            Err(ParseError(format!(
-                "must be an http:// or https:// address of at most {} characters",
-                Self::MAX_CHARS
-            )))
+            Err(ParseError(
+                "must be capital letters and digits in hyphen-separated parts, such as LCW21-15-01"
+                    .into(),
+            ))
         }
     }
 }
 
 validated_string!(
+    /// A link to follow securely: `https://`, no spaces, at most 500 characters.
+    HttpsLink,
+    schema = text(HttpsLink::PATTERN, None, HttpsLink::MAX_CHARS)
+);
+
+impl HttpsLink {
+    const MAX_CHARS: usize = 500;
+    /// Spaces around are trimmed; none, nor a control character, inside.
+    const PATTERN: &str = "^\\s*https://[^\\s\\u0000-\\u001f\\u007f-\\u009f]+\\s*$";
+
+    pub fn parse(text: &str) -> Result<Self, ParseError> {
+        web_link(text, &["https://"], Self::MAX_CHARS)
+            .map(Self)
+            .ok_or_else(|| {
+                ParseError(format!(
+                    "must be an https:// link of at most {} characters",
+                    Self::MAX_CHARS
+                ))
+            })
+    }
+}
+
+validated_string!(
     /// A school's DfE Unique Reference Number: six digits, 100000 to 999999.
-    Urn
+    Urn,
+    schema = text(Urn::PATTERN, None, 6)
 );
 
 impl Urn {
+    pub const PATTERN: &str = "^[1-9][0-9]{5}$";
+
     pub fn parse(text: &str) -> Result<Self, ParseError> {
         let valid =
             text.len() == 6 && text.bytes().all(|b| b.is_ascii_digit()) && !text.starts_with('0');
@@ -174,12 +262,16 @@ impl Urn {
 validated_string!(
     /// A UK postcode in its standard form: capitals, one space before the inward code
     /// (`W3 9PP`).
-    Postcode
+    Postcode,
+    schema = text(Postcode::PATTERN, None, Postcode::MAX_CHARS)
 );
 
 impl Postcode {
     /// The most characters taken as written, spaces included (the document's `maxLength`).
     pub const MAX_CHARS: usize = 16;
+    /// Any case, spaces anywhere: the form `parse` takes.
+    pub const PATTERN: &str =
+        "^ *[A-Za-z] *([A-Za-z] *)?[0-9] *([A-Za-z0-9] *)?[0-9] *[A-Za-z] *[A-Za-z] *$";
 
     /// Accepts any case and spaces anywhere (`w39pp`, ` W3  9PP `) and keeps the standard
     /// form. Only the space character: the document's pattern says the same.
@@ -227,11 +319,13 @@ impl Postcode {
 
 validated_string!(
     /// A URL-safe name: lowercase letters and digits in words joined by single hyphens.
-    Slug
+    Slug,
+    schema = text(Slug::PATTERN, None, Slug::MAX_LEN)
 );
 
 impl Slug {
     const MAX_LEN: usize = 100;
+    pub const PATTERN: &str = "^[a-z0-9]+(-[a-z0-9]+)*$";
 
     pub fn parse(text: &str) -> Result<Self, ParseError> {
         let valid = !text.is_empty()
@@ -255,10 +349,29 @@ impl Slug {
 
 validated_string!(
     /// An English school academic year, September to August: `2021/22`.
-    AcademicYear
+    AcademicYear,
+    schema = text(&ACADEMIC_YEAR_PATTERN, None, "2021/22".len())
 );
 
+/// Two consecutive years, `2021/22`: the second two digits follow the first's last two.
+static ACADEMIC_YEAR_PATTERN: LazyLock<String> =
+    LazyLock::new(|| format!("^[0-9]{{2}}({})$", AcademicYear::pairs(0..100)));
+
 impl AcademicYear {
+    /// The pattern of every academic year.
+    pub fn pattern() -> &'static str {
+        &ACADEMIC_YEAR_PATTERN
+    }
+
+    /// `14/15|15/16|…`: the last two digits of each year starting with those given, and of
+    /// the next.
+    pub fn pairs(last_two_digits: std::ops::Range<u32>) -> String {
+        let pairs: Vec<String> = last_two_digits
+            .map(|year| format!("{year:02}/{:02}", (year + 1) % 100))
+            .collect();
+        pairs.join("|")
+    }
+
     pub fn parse(text: &str) -> Result<Self, ParseError> {
         let invalid = || ParseError("must be an academic year such as 2021/22".into());
         let (start, end) = text.split_once('/').ok_or_else(invalid)?;
@@ -412,6 +525,32 @@ mod tests {
             &format!("https://{}", "a".repeat(500)),
         ] {
             assert!(WebAddress::parse(address).is_err(), "{address}");
+        }
+    }
+
+    #[test]
+    fn group_code_is_capitals_and_digits_in_hyphenated_parts() {
+        assert!(GroupCode::parse("LCW21-15-01").is_ok());
+        for code in ["", "lcw21", "LCW--1", "-LCW", "LCW ", &"A".repeat(41)] {
+            assert!(GroupCode::parse(code).is_err(), "{code}");
+        }
+    }
+
+    #[test]
+    fn https_link_needs_https_and_no_spaces() {
+        assert_eq!(
+            HttpsLink::parse(" https://meet.example/a ")
+                .unwrap()
+                .as_str(),
+            "https://meet.example/a"
+        );
+        for link in [
+            "http://meet.example",
+            "https://",
+            "https://a b",
+            "meet.example",
+        ] {
+            assert!(HttpsLink::parse(link).is_err(), "{link}");
         }
     }
 

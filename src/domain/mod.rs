@@ -15,18 +15,25 @@ pub mod participation;
 pub mod pathway;
 pub mod place;
 mod project_code;
+mod quantities;
 pub mod reach;
+pub mod schema;
 pub mod school;
 pub mod scope;
 pub mod session_times;
+mod text;
 mod time;
 mod vocabulary;
 
 pub use account::{Email, NewPassword};
-pub use codes::{AcademicYear, GssCode, LaNumber, Postcode, Region, Slug, Urn, WebAddress};
+pub use codes::{
+    AcademicYear, GroupCode, GssCode, HttpsLink, LaNumber, Postcode, Region, Slug, Urn, WebAddress,
+};
 pub use eoi_link::{DEFAULT_EOI_URL_TEMPLATE, EoiUrlTemplate};
 pub use project_code::ProjectCode;
-pub use time::{LondonTime, MAX_INSTANT_CHARS, parse_instant};
+pub use quantities::{Capacity, NoticeDays, Pence, Percent, SessionDays};
+pub use text::{BoundedText, NonBlank, TEXT_PATTERN};
+pub use time::{LondonTime, MAX_INSTANT_CHARS, Timestamp, parse_instant};
 pub use vocabulary::{
     Admission, AttendanceStatus, ChangeKind, DeliveryMode, EnrolmentStatus, FeeReason, FeeStatus,
     LaKind, LeadRole, Partnership, ProgrammePhase, ProjectKind, Role, RoleInSchool, SchoolPhase,

@@ -9,6 +9,9 @@ use super::ParseError;
 pub struct ProjectCode(String);
 
 impl ProjectCode {
+    /// The same rule as `is_project_code` and the `projects.code` CHECK constraint.
+    pub const PATTERN: &str = "^[A-Z]{2,8}[0-9]{2}-[0-9]{1,3}$";
+
     pub fn parse(text: &str) -> Result<Self, ParseError> {
         if is_project_code(text) {
             Ok(Self(text.to_owned()))
@@ -29,7 +32,7 @@ impl ProjectCode {
     }
 }
 
-/// `^[A-Z]{2,8}[0-9]{2}-[0-9]{1,3}$`, the same rule as the `projects.code` CHECK constraint.
+/// `ProjectCode::PATTERN`.
 fn is_project_code(text: &str) -> bool {
     let Some((prefix, number)) = text.split_once('-') else {
         return false;
@@ -64,6 +67,14 @@ impl<'de> serde::Deserialize<'de> for ProjectCode {
         Self::parse(&text).map_err(serde::de::Error::custom)
     }
 }
+
+impl utoipa::PartialSchema for ProjectCode {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        super::schema::text(Self::PATTERN, None, "ABCDEFGH99-999".len()).into()
+    }
+}
+
+impl utoipa::ToSchema for ProjectCode {}
 
 #[cfg(test)]
 mod tests {

@@ -64,6 +64,32 @@ pub fn parse_instant(text: &str) -> Result<DateTime<Utc>, super::ParseError> {
         })
 }
 
+/// An instant a request names: RFC 3339 with an offset (`parse_instant`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timestamp(DateTime<Utc>);
+
+impl Timestamp {
+    pub fn parse(text: &str) -> Result<Self, super::ParseError> {
+        parse_instant(text).map(Self)
+    }
+
+    pub fn get(self) -> DateTime<Utc> {
+        self.0
+    }
+}
+
+impl utoipa::PartialSchema for Timestamp {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
+            .max_length(Some(MAX_INSTANT_CHARS))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Timestamp {}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -28,16 +28,9 @@ pub async fn named_hub(
 }
 
 /// Names and free text filters: anything but blank, at most 200 characters as sent (the
-/// document's `maxLength` counts them so), kept trimmed.
+/// document's `maxLength` counts them so), kept trimmed (`domain::NonBlank`).
 pub fn non_empty(text: &str) -> Result<String, ParseError> {
-    let trimmed = text.trim();
-    if text.chars().count() > 200 {
-        Err(ParseError("must be at most 200 characters".into()))
-    } else if trimmed.is_empty() {
-        Err(ParseError("must not be empty".into()))
-    } else {
-        Ok(trimmed.to_owned())
-    }
+    <crate::domain::NonBlank>::parse(text).map(crate::domain::NonBlank::into_inner)
 }
 
 /// Free text of a body (a bio, an outline): possibly empty, at most `max` characters as sent,

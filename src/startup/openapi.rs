@@ -14,6 +14,7 @@ use crate::http::problems::{
 };
 
 mod answers;
+mod inline_values;
 mod links;
 mod vocabulary;
 
@@ -149,6 +150,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
 pub fn finish(mut document: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     declare_idempotency_keys(&mut document);
     declare_write_entity_tags(&mut document);
+    inline_values::declare(&mut document);
     vocabulary::declare(&mut document);
     links::declare(&mut document);
     answers::declare_internal_errors(&mut document);

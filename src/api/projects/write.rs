@@ -13,45 +13,92 @@ use crate::auth::{Action, Caller, authorize};
 use crate::db::project_writes::{self as writes, ProjectFields};
 use crate::db::{DbPool, audit, projects as reads};
 use crate::domain::{
-    AcademicYear, ParseError, ProgrammePhase, ProjectCode, ProjectKind, RoleInSchool, SchoolPhase,
-    pathway,
+    AcademicYear, BoundedText, NonBlank, NoticeDays, Pence, Percent, ProgrammePhase, ProjectCode,
+    ProjectKind, RoleInSchool, SchoolPhase, SessionDays, pathway,
 };
 use crate::error::{ApiError, FieldError};
+use crate::http::body::Shown;
 use crate::http::extract::paging::FieldErrors;
 use crate::http::middleware::etag::require_current;
-use crate::http::parse::{non_empty, nullable, parse_path, set_if_sent, text_up_to};
+use crate::http::parse::{nullable, parse_path, set_if_sent};
 use crate::http::write::{Answer, Write};
 
 const TAG: &str = "Projects";
 /// Outlines and expectations run to a few paragraphs.
-pub const MAX_TEXT_CHARS: usize = 10_000;
-const MAX_NOTICE_DAYS: i64 = 365;
-/// The longest a session may be, in London calendar days (the schema allows 1 to 7).
-const MAX_SESSION_DAYS: i16 = 7;
+type ProjectText = BoundedText<10_000>;
 
 /// Who may take part. In a change, what is left out stays, and `requires_completed: null`
 /// clears it.
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, Default, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EligibilityInput {
     /// Roles in school that may take part; empty when any may.
-    #[schema(value_type = Option<Vec<RoleInSchool>>, max_items = 7)]
-    pub roles_allowed: Option<Vec<String>>,
+    #[schema(max_items = 7)]
+    pub roles_allowed: Option<Vec<RoleInSchool>>,
     /// Roles in school that may not; none of them may also be allowed.
-    #[schema(value_type = Option<Vec<RoleInSchool>>, max_items = 7)]
-    pub roles_excluded: Option<Vec<String>>,
+    #[schema(max_items = 7)]
+    pub roles_excluded: Option<Vec<RoleInSchool>>,
     /// GIAS phases of the schools it is for; empty when any.
-    #[schema(value_type = Option<Vec<SchoolPhase>>, max_items = 8)]
-    pub school_phases: Option<Vec<String>>,
-    /// The code of a project of an earlier academic year that participants must have
-    /// completed first.
+    #[schema(max_items = 8)]
+    pub school_phases: Option<Vec<SchoolPhase>>,
+    #[schema(schema_with = requires_completed)]
+    pub requires_completed: Option<Option<ProjectCode>>,
+}
+
+/// `requires_completed`, shown as `null` in examples: most projects require none.
+fn requires_completed() -> Shown {
+    Shown::value::<ProjectCode>(serde_json::Value::Null)
+        .optional()
+        .described(
+            "The code of a project of an earlier academic year that participants must have\ncompleted first.",
+        )
+}
+
+/// `EligibilityInput` as sent.
+#[derive(Debug, Deserialize)]
+#[serde(rename = "EligibilityInput", deny_unknown_fields)]
+struct EligibilityForm {
+    roles_allowed: Option<Vec<String>>,
+    roles_excluded: Option<Vec<String>>,
+    school_phases: Option<Vec<String>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, example = json!(null))]
-    pub requires_completed: Option<Option<String>>,
+    requires_completed: Option<Option<String>>,
+}
+
+impl EligibilityInput {
+    /// Parses every field sent, recording each bad one in `errors`.
+    fn parse(form: EligibilityForm, errors: &mut FieldErrors) -> Self {
+        let roles = RoleInSchool::ALL.len();
+        Self {
+            roles_allowed: errors.parse_each(
+                "eligibility.roles_allowed",
+                form.roles_allowed,
+                roles,
+                RoleInSchool::parse,
+            ),
+            roles_excluded: errors.parse_each(
+                "eligibility.roles_excluded",
+                form.roles_excluded,
+                roles,
+                RoleInSchool::parse,
+            ),
+            school_phases: errors.parse_each(
+                "eligibility.school_phases",
+                form.school_phases,
+                SchoolPhase::ALL.len(),
+                SchoolPhase::parse,
+            ),
+            requires_completed: errors.parse_nullable(
+                "eligibility.requires_completed",
+                form.requires_completed,
+                ProjectCode::parse,
+            ),
+        }
+    }
 }
 
 /// A new Network Collaborative Project. Amounts are integer pence (GBP); left out, they are 0.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
     "code": "NCP21-15", "kind": "national", "title": "Secondary Subject Leadership",
@@ -67,77 +114,74 @@ pub struct EligibilityInput {
 }))]
 pub struct NewProject {
     /// Unique, such as NCP21-15; the key in `/projects/{code}`, never changed.
-    #[schema(pattern = "^[A-Z]{2,8}[0-9]{2}-[0-9]{1,3}$")]
-    pub code: String,
-    #[schema(value_type = ProjectKind)]
-    pub kind: String,
-    pub title: String,
+    #[schema(inline)]
+    pub code: ProjectCode,
+    pub kind: ProjectKind,
+    #[schema(inline)]
+    pub title: NonBlank,
     /// Such as 2021/22.
-    pub academic_year: String,
+    #[schema(inline)]
+    pub academic_year: AcademicYear,
     /// The programme phases it serves: at least one.
-    #[schema(value_type = Vec<ProgrammePhase>, min_items = 1, max_items = 4)]
-    pub phases: Vec<String>,
-    pub outline: Option<String>,
+    #[schema(min_items = 1, max_items = 4)]
+    pub phases: Vec<ProgrammePhase>,
+    #[schema(inline)]
+    pub outline: Option<ProjectText>,
     pub eligibility: Option<EligibilityInput>,
     /// How long it runs, in words.
-    pub length: Option<String>,
+    #[schema(inline)]
+    pub length: Option<NonBlank>,
     /// Cost to a school in pence; 0 when fully funded.
-    pub cost_pence: Option<i64>,
+    #[schema(inline)]
+    pub cost_pence: Option<Pence>,
     /// Charged per session missed without due notice, in pence.
-    pub non_attendance_fee_pence: Option<i64>,
+    #[schema(inline)]
+    pub non_attendance_fee_pence: Option<Pence>,
     /// London calendar days of notice (0 to 365): apologies or a withdrawal on or before the
     /// London date this many days before a session's London date are free, later ones are
     /// charged.
-    pub cancellation_notice_days: Option<i64>,
+    #[schema(inline)]
+    pub cancellation_notice_days: Option<NoticeDays>,
     /// How many calendar days (in London) one session may span, 1 to 7; left out, 1: a
     /// session starts and ends on the same day.
-    pub session_days: Option<i64>,
+    #[schema(inline)]
+    pub session_days: Option<SessionDays>,
     /// The share of a group's sessions (1 to 100 percent) a participant must attend to
     /// complete; left out or `null`: present at one session at least.
-    pub participation_min_percent: Option<i64>,
-    pub expectations: Option<String>,
+    #[schema(inline)]
+    pub participation_min_percent: Option<Percent>,
+    #[schema(inline)]
+    pub expectations: Option<ProjectText>,
     /// The code of the project, of an earlier academic year, this one continues.
-    pub follows: Option<String>,
+    #[schema(inline)]
+    pub follows: Option<ProjectCode>,
 }
 
-/// Changes to a project; what is left out stays, and `null` clears `length`, `follows` or
-/// `eligibility.requires_completed`. The code never changes.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"non_attendance_fee_pence": 8000, "eligibility": {"school_phases": ["secondary", "all_through", "middle_deemed_secondary"]}}))]
-pub struct ProjectChanges {
-    #[schema(value_type = Option<ProjectKind>)]
-    pub kind: Option<String>,
-    pub title: Option<String>,
-    /// Fixed once work groups deliver the project.
-    pub academic_year: Option<String>,
-    /// A phase a work group of the project serves stays; at least one.
-    #[schema(value_type = Option<Vec<ProgrammePhase>>, min_items = 1, max_items = 4)]
-    pub phases: Option<Vec<String>>,
-    pub outline: Option<String>,
-    pub eligibility: Option<EligibilityInput>,
-    #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
-    pub length: Option<Option<String>>,
-    pub cost_pence: Option<i64>,
-    pub non_attendance_fee_pence: Option<i64>,
-    pub cancellation_notice_days: Option<i64>,
-    /// Sessions already planned keep their times.
-    pub session_days: Option<i64>,
-    /// `null` restores the default rule: present at one session at least.
-    #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<i64>)]
-    pub participation_min_percent: Option<Option<i64>>,
-    pub expectations: Option<String>,
-    #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
-    pub follows: Option<Option<String>>,
+/// `NewProject` as sent.
+#[derive(Debug, Deserialize)]
+#[serde(rename = "NewProject", deny_unknown_fields)]
+pub struct NewProjectForm {
+    code: String,
+    kind: String,
+    title: String,
+    academic_year: String,
+    phases: Vec<String>,
+    outline: Option<String>,
+    eligibility: Option<EligibilityForm>,
+    length: Option<String>,
+    cost_pence: Option<i64>,
+    non_attendance_fee_pence: Option<i64>,
+    cancellation_notice_days: Option<i64>,
+    session_days: Option<i64>,
+    participation_min_percent: Option<i64>,
+    expectations: Option<String>,
+    follows: Option<String>,
 }
 
-impl NewProject {
+impl NewProjectForm {
     /// The code, and every other field as a change that sets it.
-    fn split(self) -> (String, ProjectChanges) {
-        let changes = ProjectChanges {
+    fn split(self) -> (String, ProjectChangesForm) {
+        let changes = ProjectChangesForm {
             kind: Some(self.kind),
             title: Some(self.title),
             academic_year: Some(self.academic_year),
@@ -157,36 +201,146 @@ impl NewProject {
     }
 }
 
-/// Money is integer pence, from 0 up to what the column holds.
-fn pence(amount: i64) -> Result<i32, ParseError> {
-    i32::try_from(amount)
-        .ok()
-        .filter(|pence| *pence >= 0)
-        .ok_or_else(|| ParseError("must be a whole number of pence, 0 or more".into()))
-}
+impl TryFrom<NewProjectForm> for NewProject {
+    type Error = ApiError;
 
-fn notice_days(days: i64) -> Result<i32, ParseError> {
-    if (0..=MAX_NOTICE_DAYS).contains(&days) {
-        Ok(i32::try_from(days).expect("within 0 to 365"))
-    } else {
-        Err(ParseError(format!(
-            "must be between 0 and {MAX_NOTICE_DAYS} days"
-        )))
+    fn try_from(form: NewProjectForm) -> Result<Self, ApiError> {
+        let (code, changes) = form.split();
+        let mut errors = FieldErrors::default();
+        let code = errors.parse("code", Some(code), ProjectCode::parse);
+        let changes = ProjectChanges::parse(changes, &mut errors);
+        errors.finish(|| {
+            Some(Self {
+                code: code?,
+                kind: changes.kind?,
+                title: changes.title?,
+                academic_year: changes.academic_year?,
+                phases: changes.phases?,
+                outline: changes.outline,
+                eligibility: changes.eligibility,
+                length: changes.length.flatten(),
+                cost_pence: changes.cost_pence,
+                non_attendance_fee_pence: changes.non_attendance_fee_pence,
+                cancellation_notice_days: changes.cancellation_notice_days,
+                session_days: changes.session_days,
+                participation_min_percent: changes.participation_min_percent.flatten(),
+                expectations: changes.expectations,
+                follows: changes.follows.flatten(),
+            })
+        })
     }
 }
 
-fn session_days(days: i64) -> Result<i16, ParseError> {
-    i16::try_from(days)
-        .ok()
-        .filter(|days| (1..=MAX_SESSION_DAYS).contains(days))
-        .ok_or_else(|| ParseError(format!("must be between 1 and {MAX_SESSION_DAYS} days")))
+impl NewProject {
+    /// The code, the project's fields (defaults for what was left out) and the projects it
+    /// refers to, not yet resolved.
+    fn into_parts(self) -> (ProjectCode, ProjectFields, References) {
+        let eligibility = self.eligibility.unwrap_or_default();
+        let references = References {
+            requires_completed: eligibility
+                .requires_completed
+                .flatten()
+                .map(ProjectCode::into_inner),
+            follows: self.follows.map(ProjectCode::into_inner),
+        };
+        let fields = ProjectFields {
+            kind: self.kind,
+            title: self.title.into_inner(),
+            academic_year: self.academic_year.into_inner(),
+            phases: self.phases,
+            outline: self
+                .outline
+                .map(ProjectText::into_inner)
+                .unwrap_or_default(),
+            roles_allowed: eligibility.roles_allowed.unwrap_or_default(),
+            roles_excluded: eligibility.roles_excluded.unwrap_or_default(),
+            school_phases: eligibility.school_phases.unwrap_or_default(),
+            requires_completed_id: None,
+            length: self.length.map(NonBlank::into_inner),
+            cost_pence: self.cost_pence.map_or(0, Pence::get),
+            non_attendance_fee_pence: self.non_attendance_fee_pence.map_or(0, Pence::get),
+            cancellation_notice_days: self.cancellation_notice_days.map_or(0, NoticeDays::get),
+            session_days: self.session_days.map_or(1, SessionDays::get),
+            participation_min_percent: self.participation_min_percent.map(Percent::get),
+            expectations: self
+                .expectations
+                .map(ProjectText::into_inner)
+                .unwrap_or_default(),
+            follows_id: None,
+        };
+        (self.code, fields, references)
+    }
 }
 
-fn percent(share: i64) -> Result<i16, ParseError> {
-    i16::try_from(share)
-        .ok()
-        .filter(|share| (1..=100).contains(share))
-        .ok_or_else(|| ParseError("must be between 1 and 100 percent".into()))
+/// Changes to a project; what is left out stays, and `null` clears `length`, `follows` or
+/// `eligibility.requires_completed`. The code never changes.
+#[derive(Debug, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"non_attendance_fee_pence": 8000, "eligibility": {"school_phases": ["secondary", "all_through", "middle_deemed_secondary"]}}))]
+pub struct ProjectChanges {
+    pub kind: Option<ProjectKind>,
+    #[schema(inline)]
+    pub title: Option<NonBlank>,
+    /// Fixed once work groups deliver the project.
+    #[schema(inline)]
+    pub academic_year: Option<AcademicYear>,
+    /// A phase a work group of the project serves stays; at least one.
+    #[schema(min_items = 1, max_items = 4)]
+    pub phases: Option<Vec<ProgrammePhase>>,
+    #[schema(inline)]
+    pub outline: Option<ProjectText>,
+    pub eligibility: Option<EligibilityInput>,
+    #[schema(inline)]
+    pub length: Option<Option<NonBlank>>,
+    #[schema(inline)]
+    pub cost_pence: Option<Pence>,
+    #[schema(inline)]
+    pub non_attendance_fee_pence: Option<Pence>,
+    #[schema(inline)]
+    pub cancellation_notice_days: Option<NoticeDays>,
+    /// Sessions already planned keep their times.
+    #[schema(inline)]
+    pub session_days: Option<SessionDays>,
+    /// `null` restores the default rule: present at one session at least.
+    #[schema(inline)]
+    pub participation_min_percent: Option<Option<Percent>>,
+    #[schema(inline)]
+    pub expectations: Option<ProjectText>,
+    #[schema(inline)]
+    pub follows: Option<Option<ProjectCode>>,
+}
+
+/// `ProjectChanges` as sent.
+#[derive(Debug, Deserialize)]
+#[serde(rename = "ProjectChanges", deny_unknown_fields)]
+pub struct ProjectChangesForm {
+    kind: Option<String>,
+    title: Option<String>,
+    academic_year: Option<String>,
+    phases: Option<Vec<String>>,
+    outline: Option<String>,
+    eligibility: Option<EligibilityForm>,
+    #[serde(default, deserialize_with = "nullable")]
+    length: Option<Option<String>>,
+    cost_pence: Option<i64>,
+    non_attendance_fee_pence: Option<i64>,
+    cancellation_notice_days: Option<i64>,
+    session_days: Option<i64>,
+    #[serde(default, deserialize_with = "nullable")]
+    participation_min_percent: Option<Option<i64>>,
+    expectations: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    follows: Option<Option<String>>,
+}
+
+impl TryFrom<ProjectChangesForm> for ProjectChanges {
+    type Error = ApiError;
+
+    fn try_from(form: ProjectChangesForm) -> Result<Self, ApiError> {
+        let mut errors = FieldErrors::default();
+        let changes = Self::parse(form, &mut errors);
+        errors.finish(|| Some(changes))
+    }
 }
 
 fn some_phases(
@@ -200,160 +354,100 @@ fn some_phases(
     Some(phases)
 }
 
-/// What a body sets, parsed: `None` where it sets nothing.
-#[derive(Debug, Default)]
-struct Parsed {
-    kind: Option<ProjectKind>,
-    title: Option<String>,
-    academic_year: Option<AcademicYear>,
-    phases: Option<Vec<ProgrammePhase>>,
-    outline: Option<String>,
-    roles_allowed: Option<Vec<RoleInSchool>>,
-    roles_excluded: Option<Vec<RoleInSchool>>,
-    school_phases: Option<Vec<SchoolPhase>>,
-    requires_completed: Option<Option<String>>,
-    length: Option<Option<String>>,
-    cost_pence: Option<i32>,
-    non_attendance_fee_pence: Option<i32>,
-    cancellation_notice_days: Option<i32>,
-    session_days: Option<i16>,
-    participation_min_percent: Option<Option<i16>>,
-    expectations: Option<String>,
-    follows: Option<Option<String>>,
-}
-
-impl Parsed {
+impl ProjectChanges {
     /// Parses every field sent, recording each bad one in `errors`.
-    fn parse(changes: ProjectChanges, errors: &mut FieldErrors) -> Self {
-        let text = text_up_to(MAX_TEXT_CHARS);
-        let code = |text: &str| ProjectCode::parse(text).map(ProjectCode::into_inner);
-        let eligibility = changes.eligibility.unwrap_or_default();
-        let roles = RoleInSchool::ALL.len();
+    fn parse(form: ProjectChangesForm, errors: &mut FieldErrors) -> Self {
         Self {
-            kind: errors.parse("kind", changes.kind, ProjectKind::parse),
-            title: errors.parse("title", changes.title, non_empty),
-            academic_year: errors.parse(
-                "academic_year",
-                changes.academic_year,
-                AcademicYear::parse,
-            ),
+            kind: errors.parse("kind", form.kind, ProjectKind::parse),
+            title: errors.parse("title", form.title, NonBlank::parse),
+            academic_year: errors.parse("academic_year", form.academic_year, AcademicYear::parse),
             phases: errors
                 .parse_each(
                     "phases",
-                    changes.phases,
+                    form.phases,
                     ProgrammePhase::ALL.len(),
                     ProgrammePhase::parse,
                 )
                 .and_then(|phases| some_phases(phases, errors)),
-            outline: errors.parse("outline", changes.outline, &text),
-            roles_allowed: errors.parse_each(
-                "eligibility.roles_allowed",
-                eligibility.roles_allowed,
-                roles,
-                RoleInSchool::parse,
-            ),
-            roles_excluded: errors.parse_each(
-                "eligibility.roles_excluded",
-                eligibility.roles_excluded,
-                roles,
-                RoleInSchool::parse,
-            ),
-            school_phases: errors.parse_each(
-                "eligibility.school_phases",
-                eligibility.school_phases,
-                SchoolPhase::ALL.len(),
-                SchoolPhase::parse,
-            ),
-            requires_completed: eligibility
-                .requires_completed
-                .map(|required| errors.parse("eligibility.requires_completed", required, code)),
-            length: changes
-                .length
-                .map(|length| errors.parse("length", length, non_empty)),
-            cost_pence: errors.check("cost_pence", changes.cost_pence, pence),
+            outline: errors.parse("outline", form.outline, ProjectText::parse),
+            eligibility: form
+                .eligibility
+                .map(|eligibility| EligibilityInput::parse(eligibility, errors)),
+            length: errors.parse_nullable("length", form.length, NonBlank::parse),
+            cost_pence: errors.check("cost_pence", form.cost_pence, Pence::parse),
             non_attendance_fee_pence: errors.check(
                 "non_attendance_fee_pence",
-                changes.non_attendance_fee_pence,
-                pence,
+                form.non_attendance_fee_pence,
+                Pence::parse,
             ),
             cancellation_notice_days: errors.check(
                 "cancellation_notice_days",
-                changes.cancellation_notice_days,
-                notice_days,
+                form.cancellation_notice_days,
+                NoticeDays::parse,
             ),
-            session_days: errors.check("session_days", changes.session_days, session_days),
-            participation_min_percent: changes.participation_min_percent.map(|share| {
-                share.and_then(|share| {
-                    errors.check("participation_min_percent", Some(share), percent)
-                })
-            }),
-            expectations: errors.parse("expectations", changes.expectations, &text),
-            follows: changes
-                .follows
-                .map(|follows| errors.parse("follows", follows, code)),
+            session_days: errors.check("session_days", form.session_days, SessionDays::parse),
+            participation_min_percent: form
+                .participation_min_percent
+                .map(|share| errors.check("participation_min_percent", share, Percent::parse)),
+            expectations: errors.parse("expectations", form.expectations, ProjectText::parse),
+            follows: errors.parse_nullable("follows", form.follows, ProjectCode::parse),
         }
-    }
-
-    /// A new project's fields (`kind`, `title`, `academic_year` and `phases` parsed), with no
-    /// reference resolved yet.
-    fn into_new_fields(self) -> (ProjectFields, References) {
-        let references = References {
-            requires_completed: self.requires_completed.flatten(),
-            follows: self.follows.flatten(),
-        };
-        let fields = ProjectFields {
-            kind: self.kind.expect("parsed"),
-            title: self.title.expect("parsed"),
-            academic_year: self.academic_year.expect("parsed").into_inner(),
-            phases: self.phases.expect("parsed"),
-            outline: self.outline.unwrap_or_default(),
-            roles_allowed: self.roles_allowed.unwrap_or_default(),
-            roles_excluded: self.roles_excluded.unwrap_or_default(),
-            school_phases: self.school_phases.unwrap_or_default(),
-            requires_completed_id: None,
-            length: self.length.flatten(),
-            cost_pence: self.cost_pence.unwrap_or_default(),
-            non_attendance_fee_pence: self.non_attendance_fee_pence.unwrap_or_default(),
-            cancellation_notice_days: self.cancellation_notice_days.unwrap_or_default(),
-            session_days: self.session_days.unwrap_or(1),
-            participation_min_percent: self.participation_min_percent.flatten(),
-            expectations: self.expectations.unwrap_or_default(),
-            follows_id: None,
-        };
-        (fields, references)
     }
 
     /// Sets what was sent on `fields` and `references`.
     fn apply_to(self, fields: &mut ProjectFields, references: &mut References) {
         set_if_sent(&mut fields.kind, self.kind);
-        set_if_sent(&mut fields.title, self.title);
+        set_if_sent(&mut fields.title, self.title.map(NonBlank::into_inner));
         set_if_sent(
             &mut fields.academic_year,
             self.academic_year.map(AcademicYear::into_inner),
         );
         set_if_sent(&mut fields.phases, self.phases);
-        set_if_sent(&mut fields.outline, self.outline);
-        set_if_sent(&mut fields.roles_allowed, self.roles_allowed);
-        set_if_sent(&mut fields.roles_excluded, self.roles_excluded);
-        set_if_sent(&mut fields.school_phases, self.school_phases);
-        set_if_sent(&mut fields.length, self.length);
-        set_if_sent(&mut fields.cost_pence, self.cost_pence);
+        set_if_sent(
+            &mut fields.outline,
+            self.outline.map(ProjectText::into_inner),
+        );
+        if let Some(eligibility) = self.eligibility {
+            set_if_sent(&mut fields.roles_allowed, eligibility.roles_allowed);
+            set_if_sent(&mut fields.roles_excluded, eligibility.roles_excluded);
+            set_if_sent(&mut fields.school_phases, eligibility.school_phases);
+            set_if_sent(
+                &mut references.requires_completed,
+                eligibility
+                    .requires_completed
+                    .map(|code| code.map(ProjectCode::into_inner)),
+            );
+        }
+        set_if_sent(
+            &mut fields.length,
+            self.length.map(|length| length.map(NonBlank::into_inner)),
+        );
+        set_if_sent(&mut fields.cost_pence, self.cost_pence.map(Pence::get));
         set_if_sent(
             &mut fields.non_attendance_fee_pence,
-            self.non_attendance_fee_pence,
+            self.non_attendance_fee_pence.map(Pence::get),
         );
         set_if_sent(
             &mut fields.cancellation_notice_days,
-            self.cancellation_notice_days,
+            self.cancellation_notice_days.map(NoticeDays::get),
         );
-        set_if_sent(&mut fields.session_days, self.session_days);
+        set_if_sent(
+            &mut fields.session_days,
+            self.session_days.map(SessionDays::get),
+        );
         set_if_sent(
             &mut fields.participation_min_percent,
-            self.participation_min_percent,
+            self.participation_min_percent
+                .map(|share| share.map(Percent::get)),
         );
-        set_if_sent(&mut fields.expectations, self.expectations);
-        set_if_sent(&mut references.requires_completed, self.requires_completed);
-        set_if_sent(&mut references.follows, self.follows);
+        set_if_sent(
+            &mut fields.expectations,
+            self.expectations.map(ProjectText::into_inner),
+        );
+        set_if_sent(
+            &mut references.follows,
+            self.follows.map(|code| code.map(ProjectCode::into_inner)),
+        );
     }
 }
 
@@ -493,7 +587,7 @@ fn admins_only(caller: &Caller) -> Result<(), ApiError> {
 #[post("/projects")]
 pub async fn create_project(
     caller: Caller,
-    write: Write<NewProject>,
+    write: Write<NewProjectForm>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = pool.get().await?;
@@ -502,14 +596,8 @@ pub async fn create_project(
             &mut conn,
             &caller,
             async |_| admins_only(&caller),
-            async |conn, (), body| {
-                let (code, changes) = body.split();
-                let mut errors = FieldErrors::default();
-                let code = errors.parse("code", Some(code), ProjectCode::parse);
-                let parsed = Parsed::parse(changes, &mut errors);
-                errors.into_result()?;
-                let code = code.expect("parsed");
-                let (mut fields, references) = parsed.into_new_fields();
+            async |conn, (), form| {
+                let (code, mut fields, references) = NewProject::try_from(form)?.into_parts();
                 check_and_link(conn, &mut fields, &references).await?;
                 writes::insert(conn, code.as_str(), &fields).await?;
                 let view = current(conn, &code).await?;
@@ -553,7 +641,7 @@ pub async fn create_project(
 pub async fn update_project(
     caller: Caller,
     path: web::Path<String>,
-    write: Write<ProjectChanges>,
+    write: Write<ProjectChangesForm>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = pool.get().await?;
@@ -565,10 +653,8 @@ pub async fn update_project(
                 admins_only(&caller)?;
                 parse_path("code", &path, ProjectCode::parse)
             },
-            async |conn, code, changes| {
-                let mut errors = FieldErrors::default();
-                let parsed = Parsed::parse(changes, &mut errors);
-                errors.into_result()?;
+            async |conn, code, form| {
+                let changes = ProjectChanges::try_from(form)?;
                 let (id, before_fields) = writes::lock(conn, code.as_str())
                     .await?
                     .ok_or_else(|| ApiError::not_found(format!("Project {code}")))?;
@@ -581,7 +667,7 @@ pub async fn update_project(
                     requires_completed: before.eligibility.requires_completed.clone(),
                     follows: before.follows.clone(),
                 };
-                parsed.apply_to(&mut fields, &mut references);
+                changes.apply_to(&mut fields, &mut references);
                 check_and_link(conn, &mut fields, &references).await?;
                 check_dependants(conn, id, &before_fields, &fields).await?;
                 writes::update(conn, id, &fields).await?;

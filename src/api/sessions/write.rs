@@ -13,30 +13,30 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::api::sessions::read::{Session, visible_joining_links};
-use crate::api::work_groups::write::{VenueColumns, VenueInput, lock_for};
+use crate::api::work_groups::write::{VenueColumns, VenueForm, VenueInput, lock_for};
 use crate::auth::{Action, Caller, MaybeCaller, authorize};
 use crate::db::sessions::{self as queries, LockedSession, SessionFields};
 use crate::db::work_group_writes::{self as group_writes, LockedGroup};
 use crate::db::{DbPool, audit, fees, work_groups};
 use crate::domain::scope::WorkGroupScope;
 use crate::domain::{
-    AcademicYear, LondonTime, SessionKind, SessionMode, WorkGroupStatus, lifecycle, parse_instant,
-    session_times,
+    AcademicYear, BoundedText, HttpsLink, LondonTime, NonBlank, SessionKind, SessionMode,
+    Timestamp, WorkGroupStatus, lifecycle, session_times,
 };
 use crate::error::ApiError;
 use crate::http::extract::paging::{FieldErrors, NoQueryParameters};
 use crate::http::middleware::etag::require_current;
-use crate::http::parse::{parse_path, text_up_to, uuid};
+use crate::http::parse::{nullable, parse_path, set_if_sent, uuid};
 use crate::http::write::{Answer, Write};
 
 const TAG: &str = "Sessions";
-const MAX_LINK_CHARS: usize = 500;
-const MAX_REASON_CHARS: usize = 500;
 /// A session's notes: what to bring, where to meet.
-pub const MAX_NOTES_CHARS: usize = 2_000;
+type Notes = BoundedText<2_000>;
+/// Why a session is called off.
+type CancellationReason = NonBlank<500>;
 
 /// A new session of a work group.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
     "kind": "workshop", "mode": "face_to_face",
@@ -45,74 +45,210 @@ pub const MAX_NOTES_CHARS: usize = 2_000;
     "joining_link": null, "notes": null
 }))]
 pub struct NewSession {
-    #[schema(value_type = SessionKind)]
-    pub kind: String,
-    #[schema(value_type = SessionMode)]
-    pub mode: String,
+    pub kind: SessionKind,
+    pub mode: SessionMode,
     /// RFC 3339 with an offset.
-    pub starts_at: String,
+    #[schema(inline)]
+    pub starts_at: Timestamp,
     /// RFC 3339 with an offset; the same London day as `starts_at`.
-    pub ends_at: String,
+    #[schema(inline)]
+    pub ends_at: Timestamp,
     pub venue: Option<VenueInput>,
     /// `https://` link for online sessions; private to the group's staff and participants.
-    pub joining_link: Option<String>,
-    pub notes: Option<String>,
+    #[schema(inline)]
+    pub joining_link: Option<HttpsLink>,
+    #[schema(inline)]
+    pub notes: Option<Notes>,
+}
+
+/// `NewSession` as sent.
+#[derive(Debug, Deserialize)]
+#[serde(rename = "NewSession", deny_unknown_fields)]
+pub struct NewSessionForm {
+    kind: String,
+    mode: String,
+    starts_at: String,
+    ends_at: String,
+    venue: Option<VenueForm>,
+    joining_link: Option<String>,
+    notes: Option<String>,
+}
+
+impl NewSessionForm {
+    /// Every field as a change that sets it.
+    fn into_changes(self) -> SessionChangesForm {
+        SessionChangesForm {
+            kind: Some(self.kind),
+            mode: Some(self.mode),
+            starts_at: Some(self.starts_at),
+            ends_at: Some(self.ends_at),
+            venue: self.venue.map(Some),
+            joining_link: self.joining_link.map(Some),
+            notes: self.notes.map(Some),
+        }
+    }
+}
+
+impl TryFrom<NewSessionForm> for NewSession {
+    type Error = ApiError;
+
+    fn try_from(form: NewSessionForm) -> Result<Self, ApiError> {
+        let mut errors = FieldErrors::default();
+        let changes = SessionChanges::parse(form.into_changes(), &mut errors);
+        errors.finish(|| {
+            Some(Self {
+                kind: changes.kind?,
+                mode: changes.mode?,
+                starts_at: changes.starts_at?,
+                ends_at: changes.ends_at?,
+                venue: changes.venue.flatten(),
+                joining_link: changes.joining_link.flatten(),
+                notes: changes.notes.flatten(),
+            })
+        })
+    }
+}
+
+impl NewSession {
+    /// The session's columns.
+    fn into_fields(self) -> SessionFields {
+        let (venue_name, venue_address, venue_postcode) = self
+            .venue
+            .map_or_else(VenueColumns::default, VenueInput::into_columns);
+        SessionFields {
+            kind: self.kind,
+            mode: self.mode,
+            starts_at: self.starts_at.get(),
+            ends_at: self.ends_at.get(),
+            venue_name,
+            venue_address,
+            venue_postcode,
+            joining_link: self.joining_link.map(HttpsLink::into_inner),
+            notes: self.notes.map(Notes::into_inner),
+        }
+    }
 }
 
 /// Changes to a session; what is left out stays, `null` clears `venue`, `joining_link` or
 /// `notes`.
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"starts_at": "2021-11-24T09:30:00+00:00", "ends_at": "2021-11-24T14:30:00+00:00"}))]
 pub struct SessionChanges {
-    #[schema(value_type = Option<SessionKind>)]
-    pub kind: Option<String>,
-    #[schema(value_type = Option<SessionMode>)]
-    pub mode: Option<String>,
-    pub starts_at: Option<String>,
-    pub ends_at: Option<String>,
-    #[serde(default, deserialize_with = "crate::http::parse::nullable")]
+    pub kind: Option<SessionKind>,
+    pub mode: Option<SessionMode>,
+    #[schema(inline)]
+    pub starts_at: Option<Timestamp>,
+    #[schema(inline)]
+    pub ends_at: Option<Timestamp>,
     #[schema(value_type = Option<VenueInput>)]
     pub venue: Option<Option<VenueInput>>,
-    #[serde(default, deserialize_with = "crate::http::parse::nullable")]
-    #[schema(value_type = Option<String>)]
-    pub joining_link: Option<Option<String>>,
-    #[serde(default, deserialize_with = "crate::http::parse::nullable")]
-    #[schema(value_type = Option<String>)]
-    pub notes: Option<Option<String>>,
+    #[schema(inline)]
+    pub joining_link: Option<Option<HttpsLink>>,
+    #[schema(inline)]
+    pub notes: Option<Option<Notes>>,
+}
+
+/// `SessionChanges` as sent.
+#[derive(Debug, Deserialize)]
+#[serde(rename = "SessionChanges", deny_unknown_fields)]
+pub struct SessionChangesForm {
+    kind: Option<String>,
+    mode: Option<String>,
+    starts_at: Option<String>,
+    ends_at: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    venue: Option<Option<VenueForm>>,
+    #[serde(default, deserialize_with = "nullable")]
+    joining_link: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    notes: Option<Option<String>>,
+}
+
+impl TryFrom<SessionChangesForm> for SessionChanges {
+    type Error = ApiError;
+
+    fn try_from(form: SessionChangesForm) -> Result<Self, ApiError> {
+        let mut errors = FieldErrors::default();
+        let changes = Self::parse(form, &mut errors);
+        errors.finish(|| Some(changes))
+    }
+}
+
+impl SessionChanges {
+    /// Parses every field sent, recording each bad one in `errors`.
+    fn parse(form: SessionChangesForm, errors: &mut FieldErrors) -> Self {
+        let kind = errors.parse("kind", form.kind, SessionKind::parse);
+        let mode = errors.parse("mode", form.mode, SessionMode::parse);
+        let starts_at = errors.parse("starts_at", form.starts_at, Timestamp::parse);
+        let ends_at = errors.parse("ends_at", form.ends_at, Timestamp::parse);
+        let joining_link =
+            errors.parse_nullable("joining_link", form.joining_link, HttpsLink::parse);
+        let notes = errors.parse_nullable("notes", form.notes, Notes::parse);
+        // `null` clears the venue.
+        let venue = form
+            .venue
+            .map(|venue| venue.and_then(|venue| VenueInput::parse(venue, errors)));
+        Self {
+            kind,
+            mode,
+            starts_at,
+            ends_at,
+            venue,
+            joining_link,
+            notes,
+        }
+    }
+
+    /// Sets what was sent on `fields`.
+    fn apply_to(self, fields: &mut SessionFields) {
+        set_if_sent(&mut fields.kind, self.kind);
+        set_if_sent(&mut fields.mode, self.mode);
+        set_if_sent(&mut fields.starts_at, self.starts_at.map(Timestamp::get));
+        set_if_sent(&mut fields.ends_at, self.ends_at.map(Timestamp::get));
+        set_if_sent(
+            &mut fields.joining_link,
+            self.joining_link
+                .map(|link| link.map(HttpsLink::into_inner)),
+        );
+        if let Some(venue) = self.venue {
+            (
+                fields.venue_name,
+                fields.venue_address,
+                fields.venue_postcode,
+            ) = venue.map_or_else(VenueColumns::default, VenueInput::into_columns);
+        }
+        set_if_sent(
+            &mut fields.notes,
+            self.notes.map(|notes| notes.map(Notes::into_inner)),
+        );
+    }
 }
 
 /// Why a session is called off, for its participants and their calendars.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"reason": "The venue is closed for repairs that week; the next session goes ahead as planned."}))]
 pub struct SessionCancellation {
     /// 1 to 500 characters (white space around it is trimmed).
-    #[schema(max_length = 500)]
-    pub reason: String,
+    #[schema(inline)]
+    pub reason: CancellationReason,
 }
 
-/// A cancellation's reason: trimmed, not blank, at most `MAX_REASON_CHARS` characters.
-fn cancellation_reason(text: &str) -> Result<String, crate::domain::ParseError> {
-    let reason = text_up_to(MAX_REASON_CHARS)(text)?;
-    if reason.is_empty() {
-        return Err(crate::domain::ParseError("must not be empty".into()));
-    }
-    Ok(reason)
+/// `SessionCancellation` as sent.
+#[derive(Debug, Deserialize)]
+#[serde(rename = "SessionCancellation", deny_unknown_fields)]
+pub struct SessionCancellationForm {
+    reason: String,
 }
 
-fn joining_link(text: &str) -> Result<String, crate::domain::ParseError> {
-    let link = text.trim();
-    if link.starts_with("https://")
-        && link.len() > "https://".len()
-        && text.chars().count() <= MAX_LINK_CHARS
-        && !link.contains(|c: char| c.is_whitespace() || c.is_control())
-    {
-        Ok(link.to_owned())
-    } else {
-        Err(crate::domain::ParseError(format!(
-            "must be an https:// link of at most {MAX_LINK_CHARS} characters"
-        )))
+impl TryFrom<SessionCancellationForm> for SessionCancellation {
+    type Error = ApiError;
+
+    fn try_from(form: SessionCancellationForm) -> Result<Self, ApiError> {
+        let mut errors = FieldErrors::default();
+        let reason = errors.parse("reason", Some(form.reason), CancellationReason::parse);
+        errors.finish(|| Some(Self { reason: reason? }))
     }
 }
 
@@ -273,7 +409,7 @@ async fn staff_view(
 pub async fn create_session(
     caller: Caller,
     path: web::Path<String>,
-    write: Write<NewSession>,
+    write: Write<NewSessionForm>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     let group_id = parse_path("id", &path, uuid)?;
@@ -288,8 +424,8 @@ pub async fn create_session(
                 })
                 .await
             },
-            async |conn, group, body| {
-                let fields = new_session_fields(body)?;
+            async |conn, group, form| {
+                let fields = NewSession::try_from(form)?.into_fields();
                 check_group_changes(&group)?;
                 check_times(conn, &group, &fields, None).await?;
                 let id = queries::insert(conn, group.id, &fields).await?;
@@ -299,32 +435,6 @@ pub async fn create_session(
             },
         )
         .await
-}
-
-/// The session a body describes, each field checked.
-fn new_session_fields(body: NewSession) -> Result<SessionFields, ApiError> {
-    let mut errors = FieldErrors::default();
-    let kind = errors.parse("kind", Some(body.kind), SessionKind::parse);
-    let mode = errors.parse("mode", Some(body.mode), SessionMode::parse);
-    let starts_at = errors.parse("starts_at", Some(body.starts_at), parse_instant);
-    let ends_at = errors.parse("ends_at", Some(body.ends_at), parse_instant);
-    let link = errors.parse("joining_link", body.joining_link, joining_link);
-    let notes = errors.parse("notes", body.notes, text_up_to(MAX_NOTES_CHARS));
-    let (venue_name, venue_address, venue_postcode) = body
-        .venue
-        .map_or_else(VenueColumns::default, |venue| venue.columns(&mut errors));
-    errors.into_result()?;
-    Ok(SessionFields {
-        kind: kind.expect("parsed"),
-        mode: mode.expect("parsed"),
-        starts_at: starts_at.expect("parsed"),
-        ends_at: ends_at.expect("parsed"),
-        venue_name,
-        venue_address,
-        venue_postcode,
-        joining_link: link,
-        notes,
-    })
 }
 
 /// Locks a session and its group, once `caller` may change it.
@@ -408,7 +518,7 @@ fn check_not_started(fields: &SessionFields, now: DateTime<Utc>) -> Result<(), A
 pub async fn update_session(
     caller: Caller,
     path: web::Path<String>,
-    write: Write<SessionChanges>,
+    write: Write<SessionChangesForm>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_path("id", &path, uuid)?;
@@ -418,43 +528,14 @@ pub async fn update_session(
             &mut conn,
             &caller,
             async |conn| lock_session(conn, &caller, id).await,
-            async |conn, (group, session), changes| {
-                let mut errors = FieldErrors::default();
-                let kind = errors.parse("kind", changes.kind, SessionKind::parse);
-                let mode = errors.parse("mode", changes.mode, SessionMode::parse);
-                let starts_at = errors.parse("starts_at", changes.starts_at, parse_instant);
-                let ends_at = errors.parse("ends_at", changes.ends_at, parse_instant);
-                let link =
-                    errors.parse_nullable("joining_link", changes.joining_link, joining_link);
-                let notes =
-                    errors.parse_nullable("notes", changes.notes, text_up_to(MAX_NOTES_CHARS));
-                // `null` clears the venue.
-                let venue = changes.venue.map(|venue| {
-                    venue.map_or_else(VenueColumns::default, |venue| venue.columns(&mut errors))
-                });
-                errors.into_result()?;
+            async |conn, (group, session), form| {
+                let changes = SessionChanges::try_from(form)?;
                 check_group_changes(&group)?;
                 check_current(conn, id, &session.fields, write.if_match()?).await?;
                 check_not_cancelled(&session)?;
                 let before = session.fields;
                 let mut fields = before.clone();
-                fields.kind = kind.unwrap_or(fields.kind);
-                fields.mode = mode.unwrap_or(fields.mode);
-                fields.starts_at = starts_at.unwrap_or(fields.starts_at);
-                fields.ends_at = ends_at.unwrap_or(fields.ends_at);
-                if let Some(link) = link {
-                    fields.joining_link = link;
-                }
-                if let Some(venue) = venue {
-                    (
-                        fields.venue_name,
-                        fields.venue_address,
-                        fields.venue_postcode,
-                    ) = venue;
-                }
-                if let Some(notes) = notes {
-                    fields.notes = notes;
-                }
+                changes.apply_to(&mut fields);
                 check_times(conn, &group, &fields, Some(id)).await?;
                 queries::update(conn, id, &fields).await?;
                 record(
@@ -562,7 +643,7 @@ pub async fn delete_session(
 pub async fn cancel_session(
     caller: Caller,
     path: web::Path<String>,
-    write: Write<SessionCancellation>,
+    write: Write<SessionCancellationForm>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_path("id", &path, uuid)?;
@@ -572,11 +653,8 @@ pub async fn cancel_session(
             &mut conn,
             &caller,
             async |conn| lock_session(conn, &caller, id).await,
-            async |conn, (group, session), body| {
-                let mut errors = FieldErrors::default();
-                let reason = errors.parse("reason", Some(body.reason), cancellation_reason);
-                errors.into_result()?;
-                let reason = reason.expect("parsed");
+            async |conn, (group, session), form| {
+                let reason = SessionCancellation::try_from(form)?.reason.into_inner();
                 check_group_changes(&group)?;
                 check_current(conn, id, &session.fields, write.if_match()?).await?;
                 check_not_cancelled(&session)?;

@@ -10,6 +10,7 @@ use actix_web::{HttpResponse, patch, post, web};
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
 use serde::Deserialize;
+use serde_json::json;
 use utoipa::ToSchema;
 
 use crate::api::sessions::read::{Session, visible_joining_links};
@@ -21,64 +22,126 @@ use crate::db::{DbPool, audit, work_groups};
 use crate::domain::lifecycle::{self, Transition};
 use crate::domain::scope::WorkGroupScope;
 use crate::domain::{
-    Admission, DeliveryMode, LeadRole, ProgrammePhase, ProjectCode, Slug, parse_instant,
+    Admission, BoundedText, Capacity, DeliveryMode, GroupCode, LeadRole, NonBlank, Postcode,
+    ProgrammePhase, ProjectCode, Slug, Timestamp,
 };
 use crate::error::ApiError;
+use crate::http::body::Shown;
 use crate::http::extract::paging::FieldErrors;
 use crate::http::middleware::etag::require_current;
 use crate::http::parse::{named_hub, parse_path, uuid};
 use crate::http::write::{Answer, Body, Write};
 
 const TAG: &str = "Work groups";
-const MAX_CAPACITY: i32 = 500;
 /// A group's description: what it offers, whom for, how it runs.
-pub const MAX_DESCRIPTION_CHARS: usize = 10_000;
+type Description = BoundedText<10_000>;
 /// A venue's address (its name and postcode apart).
-pub const MAX_ADDRESS_CHARS: usize = 500;
+type Address = BoundedText<500>;
 
 /// Where a group meets in person.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VenueInput {
-    #[schema(example = "Twyford Church of England High School")]
-    pub name: String,
-    #[schema(example = "Twyford Crescent, London")]
-    pub address: Option<String>,
-    #[schema(example = "W3 9PP")]
-    pub postcode: Option<String>,
+    #[schema(schema_with = venue_name)]
+    pub name: NonBlank,
+    #[schema(schema_with = venue_address)]
+    pub address: Option<Address>,
+    #[schema(schema_with = venue_postcode)]
+    pub postcode: Option<Postcode>,
+}
+
+fn venue_name() -> Shown {
+    Shown::value::<NonBlank>(json!("Twyford Church of England High School"))
+}
+
+fn venue_address() -> Shown {
+    Shown::value::<Address>(json!("Twyford Crescent, London")).optional()
+}
+
+fn venue_postcode() -> Shown {
+    Shown::value::<Postcode>(json!("W3 9PP")).optional()
+}
+
+/// `VenueInput` as sent.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "VenueInput", deny_unknown_fields)]
+pub struct VenueForm {
+    name: String,
+    address: Option<String>,
+    postcode: Option<String>,
 }
 
 /// A venue's columns: name, address, postcode.
 pub type VenueColumns = (Option<String>, Option<String>, Option<String>);
 
 impl VenueInput {
-    /// The columns of this venue, each field checked (as `venue.name` and so on) into
-    /// `errors`; the postcode kept in its standard form.
-    pub fn columns(self, errors: &mut FieldErrors) -> VenueColumns {
-        let name = errors.parse("venue.name", Some(self.name), crate::http::parse::non_empty);
-        let address = errors.parse(
-            "venue.address",
-            self.address,
-            crate::http::parse::text_up_to(MAX_ADDRESS_CHARS),
-        );
-        let postcode = errors.parse("venue.postcode", self.postcode, |text| {
-            crate::domain::Postcode::parse(text).map(crate::domain::Postcode::into_inner)
-        });
-        (name, address, postcode)
+    /// Parses each field (as `venue.name` and so on) into `errors`.
+    pub fn parse(form: VenueForm, errors: &mut FieldErrors) -> Option<Self> {
+        let name = errors.parse("venue.name", Some(form.name), NonBlank::parse);
+        let address = errors.parse("venue.address", form.address, Address::parse);
+        let postcode = errors.parse("venue.postcode", form.postcode, Postcode::parse);
+        Some(Self {
+            name: name?,
+            address,
+            postcode,
+        })
+    }
+
+    /// The columns of this venue, the postcode in its standard form.
+    pub fn into_columns(self) -> VenueColumns {
+        (
+            Some(self.name.into_inner()),
+            self.address.map(Address::into_inner),
+            self.postcode.map(Postcode::into_inner),
+        )
     }
 }
 
 /// A lead of the group: an LLME of the group's hub.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LeadInput {
     pub user_id: uuid::Uuid,
-    #[schema(value_type = LeadRole)]
-    pub role: String,
+    pub role: LeadRole,
+}
+
+/// `LeadInput` as sent.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "LeadInput", deny_unknown_fields)]
+struct LeadForm {
+    user_id: uuid::Uuid,
+    role: String,
+}
+
+/// Most leads of one work group.
+const MAX_LEADS: usize = 10;
+
+/// Parses at most `MAX_LEADS` leads, naming a bad one by its place (`leads[1].role`).
+fn parse_leads(forms: Vec<LeadForm>, errors: &mut FieldErrors) -> Option<Vec<LeadInput>> {
+    if forms.len() > MAX_LEADS {
+        errors.push("leads", format!("must have at most {MAX_LEADS} items"));
+        return None;
+    }
+    let leads: Vec<Option<LeadInput>> = forms
+        .into_iter()
+        .enumerate()
+        .map(|(index, form)| {
+            let role = errors.parse(
+                &format!("leads[{index}].role"),
+                Some(form.role),
+                LeadRole::parse,
+            )?;
+            Some(LeadInput {
+                user_id: form.user_id,
+                role,
+            })
+        })
+        .collect();
+    leads.into_iter().collect()
 }
 
 /// A new work group: created as a draft, opened later with `POST /work-groups/{id}/open`.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
     "hub": "london-central-and-west", "project": "NCP21-15", "code": "LCW21-15-02",
@@ -90,53 +153,138 @@ pub struct LeadInput {
 }))]
 pub struct NewWorkGroup {
     /// The hub (slug) that runs the group.
-    pub hub: String,
+    #[schema(inline)]
+    pub hub: Slug,
     /// The project (code) the group delivers; the group takes its academic year.
-    pub project: String,
+    #[schema(inline)]
+    pub project: ProjectCode,
     /// Unique within the academic year, e.g. LCW21-15-01.
-    #[schema(pattern = "^[A-Z0-9]+(-[A-Z0-9]+)*$", max_length = 40)]
-    pub code: String,
-    pub title: String,
-    #[schema(value_type = ProgrammePhase)]
-    pub phase: String,
-    #[schema(value_type = DeliveryMode)]
-    pub mode: String,
+    #[schema(inline)]
+    pub code: GroupCode,
+    #[schema(inline)]
+    pub title: NonBlank,
+    pub phase: ProgrammePhase,
+    pub mode: DeliveryMode,
     /// 1 to 500 places.
-    pub capacity: Option<i32>,
-    #[schema(value_type = Admission)]
-    pub admission: String,
+    #[schema(inline)]
+    pub capacity: Option<Capacity>,
+    pub admission: Admission,
     /// RFC 3339 with an offset.
-    pub eoi_deadline: Option<String>,
+    #[schema(inline)]
+    pub eoi_deadline: Option<Timestamp>,
     pub venue: Option<VenueInput>,
-    pub description: Option<String>,
+    #[schema(inline)]
+    pub description: Option<Description>,
     #[serde(default)]
     #[schema(max_items = 10)]
     pub leads: Vec<LeadInput>,
 }
 
+/// `NewWorkGroup` as sent.
+#[derive(Debug, Deserialize)]
+#[serde(rename = "NewWorkGroup", deny_unknown_fields)]
+pub struct NewWorkGroupForm {
+    hub: String,
+    project: String,
+    code: String,
+    title: String,
+    phase: String,
+    mode: String,
+    capacity: Option<i32>,
+    admission: String,
+    eoi_deadline: Option<String>,
+    venue: Option<VenueForm>,
+    description: Option<String>,
+    #[serde(default)]
+    leads: Vec<LeadForm>,
+}
+
+impl NewWorkGroupForm {
+    /// The hub, project and code, and every other field as a change that sets it.
+    fn split(self) -> ([String; 3], WorkGroupChangesForm) {
+        let changes = WorkGroupChangesForm {
+            title: Some(self.title),
+            phase: Some(self.phase),
+            mode: Some(self.mode),
+            capacity: self.capacity,
+            admission: Some(self.admission),
+            eoi_deadline: self.eoi_deadline,
+            venue: self.venue,
+            description: self.description,
+            leads: Some(self.leads),
+        };
+        ([self.hub, self.project, self.code], changes)
+    }
+}
+
+impl TryFrom<NewWorkGroupForm> for NewWorkGroup {
+    type Error = ApiError;
+
+    fn try_from(form: NewWorkGroupForm) -> Result<Self, ApiError> {
+        let ([hub, project, code], changes) = form.split();
+        let mut errors = FieldErrors::default();
+        let hub = errors.parse("hub", Some(hub), Slug::parse);
+        let project = errors.parse("project", Some(project), ProjectCode::parse);
+        let code = errors.parse("code", Some(code), GroupCode::parse);
+        let changes = WorkGroupChanges::parse(changes, &mut errors);
+        errors.finish(|| {
+            Some(Self {
+                hub: hub?,
+                project: project?,
+                code: code?,
+                title: changes.title?,
+                phase: changes.phase?,
+                mode: changes.mode?,
+                capacity: changes.capacity,
+                admission: changes.admission?,
+                eoi_deadline: changes.eoi_deadline,
+                venue: changes.venue,
+                description: changes.description,
+                leads: changes.leads?,
+            })
+        })
+    }
+}
+
 /// Changes to a work group; what is left out stays. Leads of the group may change only the
 /// description.
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"capacity": 32, "description": "Now with a spring term network meeting."}))]
 pub struct WorkGroupChanges {
-    pub title: Option<String>,
-    #[schema(value_type = Option<ProgrammePhase>)]
-    pub phase: Option<String>,
-    #[schema(value_type = Option<DeliveryMode>)]
-    pub mode: Option<String>,
-    pub capacity: Option<i32>,
-    #[schema(value_type = Option<Admission>)]
-    pub admission: Option<String>,
-    pub eoi_deadline: Option<String>,
+    #[schema(inline)]
+    pub title: Option<NonBlank>,
+    pub phase: Option<ProgrammePhase>,
+    pub mode: Option<DeliveryMode>,
+    #[schema(inline)]
+    pub capacity: Option<Capacity>,
+    pub admission: Option<Admission>,
+    #[schema(inline)]
+    pub eoi_deadline: Option<Timestamp>,
     pub venue: Option<VenueInput>,
-    pub description: Option<String>,
+    #[schema(inline)]
+    pub description: Option<Description>,
     /// Replaces every lead.
     #[schema(max_items = 10)]
     pub leads: Option<Vec<LeadInput>>,
 }
 
-impl WorkGroupChanges {
+/// `WorkGroupChanges` as sent.
+#[derive(Debug, Deserialize)]
+#[serde(rename = "WorkGroupChanges", deny_unknown_fields)]
+pub struct WorkGroupChangesForm {
+    title: Option<String>,
+    phase: Option<String>,
+    mode: Option<String>,
+    capacity: Option<i32>,
+    admission: Option<String>,
+    eoi_deadline: Option<String>,
+    venue: Option<VenueForm>,
+    description: Option<String>,
+    leads: Option<Vec<LeadForm>>,
+}
+
+impl WorkGroupChangesForm {
     /// The fields sent besides the description: only the hub's managers and admins send them.
     fn managed_fields(&self) -> Vec<&'static str> {
         [
@@ -155,58 +303,77 @@ impl WorkGroupChanges {
     }
 }
 
+impl TryFrom<WorkGroupChangesForm> for WorkGroupChanges {
+    type Error = ApiError;
+
+    fn try_from(form: WorkGroupChangesForm) -> Result<Self, ApiError> {
+        let mut errors = FieldErrors::default();
+        let changes = Self::parse(form, &mut errors);
+        errors.finish(|| Some(changes))
+    }
+}
+
+impl WorkGroupChanges {
+    /// Parses every field sent, recording each bad one in `errors`.
+    fn parse(form: WorkGroupChangesForm, errors: &mut FieldErrors) -> Self {
+        let title = errors.parse("title", form.title, NonBlank::parse);
+        let phase = errors.parse("phase", form.phase, ProgrammePhase::parse);
+        let mode = errors.parse("mode", form.mode, DeliveryMode::parse);
+        let admission = errors.parse("admission", form.admission, Admission::parse);
+        let capacity = errors.check("capacity", form.capacity, Capacity::parse);
+        let eoi_deadline = errors.parse("eoi_deadline", form.eoi_deadline, Timestamp::parse);
+        let description = errors.parse("description", form.description, Description::parse);
+        let venue = form
+            .venue
+            .and_then(|venue| VenueInput::parse(venue, errors));
+        let leads = form.leads.and_then(|leads| parse_leads(leads, errors));
+        Self {
+            title,
+            phase,
+            mode,
+            capacity,
+            admission,
+            eoi_deadline,
+            venue,
+            description,
+            leads,
+        }
+    }
+}
+
 /// Why a group is cancelled, for its participants and partners.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"reason": "Too few expressions of interest this term."}))]
 pub struct Cancellation {
-    pub reason: String,
+    #[schema(inline)]
+    pub reason: NonBlank,
 }
 
-fn capacity(value: i32) -> Result<i32, crate::domain::ParseError> {
-    if (1..=MAX_CAPACITY).contains(&value) {
-        Ok(value)
-    } else {
-        Err(crate::domain::ParseError(format!(
-            "must be between 1 and {MAX_CAPACITY}"
-        )))
+/// `Cancellation` as sent.
+#[derive(Debug, Deserialize)]
+#[serde(rename = "Cancellation", deny_unknown_fields)]
+pub struct CancellationForm {
+    reason: String,
+}
+
+impl TryFrom<CancellationForm> for Cancellation {
+    type Error = ApiError;
+
+    fn try_from(form: CancellationForm) -> Result<Self, ApiError> {
+        let mut errors = FieldErrors::default();
+        let reason = errors.parse("reason", Some(form.reason), NonBlank::parse);
+        errors.finish(|| Some(Self { reason: reason? }))
     }
 }
 
-/// A group's code: capital letters and digits in hyphen-separated parts, e.g. LCW21-15-01.
-fn group_code(text: &str) -> Result<String, crate::domain::ParseError> {
-    let well_formed = (1..=40).contains(&text.len())
-        && text.split('-').all(|part| {
-            !part.is_empty()
-                && part
-                    .bytes()
-                    .all(|byte| byte.is_ascii_uppercase() || byte.is_ascii_digit())
-        });
-    if well_formed {
-        Ok(text.to_owned())
-    } else {
-        Err(crate::domain::ParseError(
-            "must be capital letters and digits in hyphen-separated parts, such as LCW21-15-01"
-                .into(),
-        ))
-    }
-}
-
-/// Most leads of one work group.
-const MAX_LEADS: usize = 10;
-
-/// Parses at most `MAX_LEADS` leads, each an enabled lead of `hub_id` named once.
-async fn parse_leads(
+/// The leads as `(id, role)`, each an enabled lead of `hub_id` named once (422 naming each
+/// that is not).
+async fn check_leads(
     conn: &mut AsyncPgConnection,
     hub_id: uuid::Uuid,
     leads: Vec<LeadInput>,
 ) -> Result<Vec<(uuid::Uuid, LeadRole)>, ApiError> {
-    if leads.len() > MAX_LEADS {
-        return Err(ApiError::invalid(
-            "leads",
-            format!("must have at most {MAX_LEADS} items"),
-        ));
-    }
     let ids: Vec<uuid::Uuid> = leads.iter().map(|lead| lead.user_id).collect();
     let of_hub: HashSet<uuid::Uuid> = writes::leads_of_hub(conn, hub_id, &ids)
         .await?
@@ -214,22 +381,19 @@ async fn parse_leads(
         .collect();
     let mut errors = FieldErrors::default();
     let mut seen = HashSet::new();
-    let mut parsed = Vec::new();
-    for (index, lead) in leads.into_iter().enumerate() {
+    for (index, lead) in leads.iter().enumerate() {
         let field = format!("leads[{index}].user_id");
         if !of_hub.contains(&lead.user_id) {
             errors.refuse(&field, "is not an enabled lead (LLME) of the group's hub");
         } else if !seen.insert(lead.user_id) {
             errors.refuse(&field, "is named twice");
         }
-        let role = errors.parse(
-            &format!("leads[{index}].role"),
-            Some(lead.role),
-            LeadRole::parse,
-        );
-        parsed.extend(role.map(|role| (lead.user_id, role)));
     }
-    errors.into_result().map(|()| parsed)
+    let leads = leads
+        .into_iter()
+        .map(|lead| (lead.user_id, lead.role))
+        .collect();
+    errors.finish(|| Some(leads))
 }
 
 fn check_phase(phase: ProgrammePhase, project_phases: &[ProgrammePhase]) -> Result<(), ApiError> {
@@ -304,7 +468,7 @@ pub(crate) async fn lock_for(
 #[post("/work-groups")]
 pub async fn create_work_group(
     caller: Caller,
-    write: Write<NewWorkGroup>,
+    write: Write<NewWorkGroupForm>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = pool.get().await?;
@@ -320,35 +484,21 @@ pub async fn create_work_group(
                     .map_err(|refusal| refusal.into_error("Work group"))?;
                 Ok(hub_id)
             },
-            async |conn, hub_id, body| {
-                let mut errors = FieldErrors::default();
-                let hub = errors.parse("hub", Some(body.hub), Slug::parse);
-                let project = errors.parse("project", Some(body.project), ProjectCode::parse);
-                let code = errors.parse("code", Some(body.code), group_code);
-                let title = errors.parse("title", Some(body.title), crate::http::parse::non_empty);
-                let phase = errors.parse("phase", Some(body.phase), ProgrammePhase::parse);
-                let mode = errors.parse("mode", Some(body.mode), DeliveryMode::parse);
-                let admission = errors.parse("admission", Some(body.admission), Admission::parse);
-                let capacity_value = errors.check("capacity", body.capacity, capacity);
-                let deadline = errors.parse("eoi_deadline", body.eoi_deadline, parse_instant);
-                let description = errors.parse(
-                    "description",
-                    body.description,
-                    crate::http::parse::text_up_to(MAX_DESCRIPTION_CHARS),
-                );
-                let (venue_name, venue_address, venue_postcode) = body
-                    .venue
-                    .map_or_else(VenueColumns::default, |venue| venue.columns(&mut errors));
-                errors.into_result()?;
-                let (hub, project, code, title, phase, mode, admission) = (
-                    hub.expect("parsed"),
-                    project.expect("parsed"),
-                    code.expect("parsed"),
-                    title.expect("parsed"),
-                    phase.expect("parsed"),
-                    mode.expect("parsed"),
-                    admission.expect("parsed"),
-                );
+            async |conn, hub_id, form| {
+                let NewWorkGroup {
+                    hub,
+                    project,
+                    code,
+                    title,
+                    phase,
+                    mode,
+                    capacity,
+                    admission,
+                    eoi_deadline,
+                    venue,
+                    description,
+                    leads,
+                } = NewWorkGroup::try_from(form)?;
                 if hub_id == UNKNOWN_HUB {
                     return Err(ApiError::unprocessable("hub", format!("no hub has the slug {hub}")));
                 }
@@ -357,20 +507,22 @@ pub async fn create_work_group(
                         ApiError::unprocessable("project", format!("no project has the code {project}"))
                     })?;
                 check_phase(phase, &project_phases)?;
-                let leads = parse_leads(conn, hub_id, body.leads).await?;
+                let leads = check_leads(conn, hub_id, leads).await?;
+                let (venue_name, venue_address, venue_postcode) =
+                    venue.map_or_else(VenueColumns::default, VenueInput::into_columns);
                 let fields = WorkGroupFields {
-                    title,
+                    title: title.into_inner(),
                     phase,
                     mode,
-                    capacity: capacity_value,
+                    capacity: capacity.map(Capacity::get),
                     admission,
-                    eoi_deadline: deadline,
+                    eoi_deadline: eoi_deadline.map(Timestamp::get),
                     venue_name,
                     venue_address,
                     venue_postcode,
-                    description: description.unwrap_or_default(),
+                    description: description.map(Description::into_inner).unwrap_or_default(),
                 };
-                let id = writes::insert(conn, hub_id, (project_id, &academic_year), &code, &fields, &leads).await?;
+                let id = writes::insert(conn, hub_id, (project_id, &academic_year), code.as_str(), &fields, &leads).await?;
                 audit::record(
                     conn,
                     Some(caller.id),
@@ -411,7 +563,7 @@ pub async fn create_work_group(
 pub async fn update_work_group(
     caller: Caller,
     path: web::Path<String>,
-    write: Write<WorkGroupChanges>,
+    write: Write<WorkGroupChangesForm>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_path("id", &path, uuid)?;
@@ -430,45 +582,24 @@ pub async fn update_work_group(
                 may_change_managed_fields(conn, &caller, id, &managed).await?;
                 Ok(group)
             },
-            async |conn, group, changes| {
-                let mut errors = FieldErrors::default();
-                let title = errors.parse(
-                    "title",
-                    changes.title.clone(),
-                    crate::http::parse::non_empty,
-                );
-                let phase = errors.parse("phase", changes.phase.clone(), ProgrammePhase::parse);
-                let mode = errors.parse("mode", changes.mode.clone(), DeliveryMode::parse);
-                let admission =
-                    errors.parse("admission", changes.admission.clone(), Admission::parse);
-                let new_capacity = errors.check("capacity", changes.capacity, capacity);
-                let deadline =
-                    errors.parse("eoi_deadline", changes.eoi_deadline.clone(), parse_instant);
-                let description = errors.parse(
-                    "description",
-                    changes.description.clone(),
-                    crate::http::parse::text_up_to(MAX_DESCRIPTION_CHARS),
-                );
-                let venue = changes
-                    .venue
-                    .clone()
-                    .map(|venue| venue.columns(&mut errors));
-                errors.into_result()?;
+            async |conn, group, form| {
+                let changes = WorkGroupChanges::try_from(form)?;
                 check_if_match(conn, &caller, id, write.if_match()?).await?;
+                let new_capacity = changes.capacity.map(Capacity::get);
                 let edits = Edits {
-                    title,
-                    phase,
-                    mode,
-                    admission,
+                    title: changes.title.map(NonBlank::into_inner),
+                    phase: changes.phase,
+                    mode: changes.mode,
+                    admission: changes.admission,
                     capacity: new_capacity,
-                    eoi_deadline: deadline,
-                    venue,
-                    description,
+                    eoi_deadline: changes.eoi_deadline.map(Timestamp::get),
+                    venue: changes.venue.map(|venue| venue.into_columns()),
+                    description: changes.description.map(|text| text.into_inner()),
                 };
                 let fields = edits.applied_to(&group)?;
                 let change = lifecycle::edited(&group.facts, new_capacity)
                     .map_err(|rule| ApiError::Conflict(rule.0))?;
-                let leads = match changes.leads.clone() {
+                let leads = match changes.leads {
                     Some(leads) => Some(replacement_leads(conn, &group, leads).await?),
                     None => None,
                 };
@@ -559,14 +690,14 @@ impl Edits {
     }
 }
 
-/// The leads replacing the group's: enabled leads of its hub (`parse_leads`), at least one
+/// The leads replacing the group's: enabled leads of its hub (`check_leads`), at least one
 /// once the group has opened (409).
 async fn replacement_leads(
     conn: &mut AsyncPgConnection,
     group: &LockedGroup,
     leads: Vec<LeadInput>,
 ) -> Result<Vec<(uuid::Uuid, LeadRole)>, ApiError> {
-    let leads = parse_leads(conn, group.hub_id, leads).await?;
+    let leads = check_leads(conn, group.hub_id, leads).await?;
     lifecycle::check_leads(group.facts.status, leads.len())
         .map_err(|rule| ApiError::Conflict(rule.0))?;
     Ok(leads)
@@ -671,14 +802,12 @@ pub async fn close_work_group(
 pub async fn cancel_work_group(
     caller: Caller,
     path: web::Path<String>,
-    write: Write<Cancellation>,
+    write: Write<CancellationForm>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     let reason = || {
-        let body = write.body()?;
-        crate::http::parse::non_empty(&body.reason)
-            .map(Some)
-            .map_err(|error| ApiError::invalid("reason", error.0))
+        let Cancellation { reason } = Cancellation::try_from(write.body()?)?;
+        Ok(Some(reason.into_inner()))
     };
     change_status(&caller, &pool, &path, &write, Transition::Cancel, reason).await
 }

@@ -149,6 +149,15 @@ impl FieldErrors {
         self.errors.is_empty()
     }
 
+    /// What was parsed, when nothing was refused: `build` makes it from the parsed values, and
+    /// answers `None` only when a required one was refused (`code?`), which is recorded.
+    pub fn finish<T>(self, build: impl FnOnce() -> Option<T>) -> Result<T, ApiError> {
+        match build() {
+            Some(parsed) if self.is_empty() => Ok(parsed),
+            _ => Err(self.into_refusal()),
+        }
+    }
+
     /// The answer to a request that could not be parsed, which always records why.
     fn into_refusal(self) -> ApiError {
         self.into_result()

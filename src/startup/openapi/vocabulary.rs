@@ -15,12 +15,12 @@ use utoipa::openapi::{OpenApi, RefOr};
 use crate::api::auth;
 use crate::api::enrolments::write as enrolment_writes;
 use crate::api::leads::write as lead_writes;
-use crate::api::projects::write as project_writes;
-use crate::api::sessions::write as session_writes;
-use crate::api::work_groups::write as work_group_writes;
 use crate::db::change_feed::FeedPosition;
 use crate::domain::llme::FIRST_COMMUNITY_YEAR;
-use crate::domain::{MAX_INSTANT_CHARS, Postcode, Region};
+use crate::domain::{
+    AcademicYear, Email, GssCode, LaNumber, MAX_INSTANT_CHARS, NewPassword, NonBlank, Postcode,
+    ProjectCode, Region, Slug, TEXT_PATTERN, Urn, WebAddress,
+};
 use crate::http::extract::cursor::document_pattern;
 use crate::http::middleware::etag;
 
@@ -48,73 +48,65 @@ pub enum Shape {
 }
 
 const SLUG: Shape = Shape::Pattern {
-    pattern: "^[a-z0-9]+(-[a-z0-9]+)*$",
+    pattern: Slug::PATTERN,
     min_length: None,
     max_length: Some(100),
 };
 const GSS_CODE: Shape = Shape::Pattern {
-    pattern: "^E(0[6-9]|10)[0-9]{6}$",
+    pattern: GssCode::PATTERN,
     min_length: None,
     max_length: None,
 };
 const URN: Shape = Shape::Pattern {
-    pattern: "^[1-9][0-9]{5}$",
+    pattern: Urn::PATTERN,
     min_length: None,
     max_length: None,
 };
 const LA_NUMBER: Shape = Shape::Pattern {
-    pattern: "^[0-9]{3}$",
+    pattern: LaNumber::PATTERN,
     min_length: None,
     max_length: None,
 };
 /// `domain::Postcode`: any case, spaces anywhere, at most 16 characters in all.
 const POSTCODE: Shape = Shape::Pattern {
-    pattern: "^ *[A-Za-z] *([A-Za-z] *)?[0-9] *([A-Za-z0-9] *)?[0-9] *[A-Za-z] *[A-Za-z] *$",
+    pattern: Postcode::PATTERN,
     min_length: None,
     max_length: Some(Postcode::MAX_CHARS),
 };
 const PROJECT_CODE: Shape = Shape::Pattern {
-    pattern: "^[A-Z]{2,8}[0-9]{2}-[0-9]{1,3}$",
+    pattern: ProjectCode::PATTERN,
     min_length: None,
     max_length: None,
 };
-/// `http::parse::non_empty`: anything with a character besides white space, at most 200 characters,
-/// and no U+0000 (which PostgreSQL's text cannot hold).
+/// `domain::NonBlank`: anything with a character besides white space.
 const TEXT: Shape = Shape::Pattern {
-    pattern: "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$",
+    pattern: <NonBlank>::PATTERN,
     min_length: None,
-    max_length: Some(200),
+    max_length: Some(<NonBlank>::MAX_CHARS),
 };
 /// A place in the partners' change feed (`api::change_feed`). A list's `cursor` has the
 /// pattern of its own sort key, which the list's parameters declare (`http::extract::paging`).
 static FEED_CURSOR: LazyLock<String> = LazyLock::new(document_pattern::<FeedPosition>);
 const WEB_ADDRESS: Shape = Shape::Pattern {
-    pattern: "^\\s*https?://[^\\s\\u0000-\\u001f\\u007f-\\u009f]+\\s*$",
-    min_length: None,
-    max_length: Some(500),
-};
-const HTTPS_LINK: Shape = Shape::Pattern {
-    pattern: "^\\s*https://[^\\s\\u0000-\\u001f\\u007f-\\u009f]+\\s*$",
+    pattern: WebAddress::PATTERN,
     min_length: None,
     max_length: Some(500),
 };
 
-/// `domain::Email`: one `@` between non-empty parts, no spaces or control characters inside.
 const EMAIL: Shape = Shape::Pattern {
-    pattern: "^\\s*[^@\\s\\u0000-\\u001f\\u007f-\\u009f]+@[^@\\s\\u0000-\\u001f\\u007f-\\u009f]+\\s*$",
+    pattern: Email::PATTERN,
     min_length: None,
     max_length: Some(254),
 };
-/// `domain::NewPassword`: 12 to 128 characters, not only spaces.
 const PASSWORD: Shape = Shape::Pattern {
-    pattern: "[^\\s]",
-    min_length: Some(12),
-    max_length: Some(128),
+    pattern: NewPassword::PATTERN,
+    min_length: Some(NewPassword::MIN_CHARS),
+    max_length: Some(NewPassword::MAX_CHARS),
 };
 
 /// Any other text: PostgreSQL's text cannot hold U+0000, so the API refuses it (`error.rs`).
 const ANY_TEXT: Shape = Shape::Pattern {
-    pattern: "^[^\\u0000]*$",
+    pattern: TEXT_PATTERN,
     min_length: None,
     max_length: None,
 };
@@ -122,7 +114,7 @@ const ANY_TEXT: Shape = Shape::Pattern {
 /// `http::parse::text_up_to`: free text of a body, possibly empty, of at most `max` characters.
 const fn text_up_to(max: usize) -> Shape {
     Shape::Pattern {
-        pattern: "^[^\\u0000]*$",
+        pattern: TEXT_PATTERN,
         min_length: None,
         max_length: Some(max),
     }
@@ -145,30 +137,18 @@ const IF_MATCH: Shape = Shape::Pattern {
     max_length: Some(etag::MAX_IF_MATCH_CHARS),
 };
 
-/// Two consecutive years, `2021/22`: the second two digits follow the first's last two.
-static ACADEMIC_YEAR: LazyLock<String> =
-    LazyLock::new(|| format!("^[0-9]{{2}}({})$", year_pairs(0..100)));
-
 /// A year of the Maths Hubs programme, which began in 2014/15 (`api::reach::read`).
 static PROGRAMME_YEAR: LazyLock<String> = LazyLock::new(|| {
     format!(
         "^(20({})|(2[1-9]|[3-9][0-9])({}))$",
-        year_pairs(14..100),
-        year_pairs(0..100)
+        AcademicYear::pairs(14..100),
+        AcademicYear::pairs(0..100)
     )
 });
 
-/// `14/15|15/16|…` for the last two digits of the starting years given.
-fn year_pairs(last_two_digits: std::ops::Range<u32>) -> String {
-    let pairs: Vec<String> = last_two_digits
-        .map(|year| format!("{year:02}/{:02}", (year + 1) % 100))
-        .collect();
-    pairs.join("|")
-}
-
-fn academic_year(pattern: &'static LazyLock<String>) -> Shape {
+fn academic_year(pattern: &'static str) -> Shape {
     Shape::Pattern {
-        pattern: pattern.as_str(),
+        pattern,
         min_length: None,
         max_length: None,
     }
@@ -190,7 +170,7 @@ fn parameter_shape(path: &str, name: &str) -> Option<Shape> {
             max_length: None,
         },
         "academic_year" if path == "/api/v1/reports/reach" => academic_year(&PROGRAMME_YEAR),
-        "academic_year" => academic_year(&ACADEMIC_YEAR),
+        "academic_year" => academic_year(AcademicYear::pattern()),
         "region" => Shape::OneOf(&Region::ALL),
         _ => return None,
     })
@@ -220,37 +200,22 @@ fn field_shape(name: &str) -> Option<Shape> {
         "slug" | "hub" | "teaching_school_hub" | "referred_by" | "partner_hubs" => SLUG,
         "local_authority" | "gss_code" | "parent" | "area" | "district" => GSS_CODE,
         "urn" | "school_urn" => URN,
-        "project" | "follows" | "requires_completed" => PROJECT_CODE,
-        "name" | "reason" | "title" | "length" | "specialisms" | "roles_held" => TEXT,
+        "name" | "reason" | "specialisms" | "roles_held" => TEXT,
         "statement" => text_up_to(enrolment_writes::MAX_STATEMENT_CHARS),
         "bio" => text_up_to(lead_writes::MAX_BIO_CHARS),
-        "outline" | "expectations" => text_up_to(project_writes::MAX_TEXT_CHARS),
-        "description" => text_up_to(work_group_writes::MAX_DESCRIPTION_CHARS),
-        "address" => text_up_to(work_group_writes::MAX_ADDRESS_CHARS),
-        "notes" => text_up_to(session_writes::MAX_NOTES_CHARS),
         "client_id" | "scope" => text_up_to(auth::MAX_SECRET_CHARS),
         "email" | "contact_email" => EMAIL,
         "password" => PASSWORD,
         "website" => WEB_ADDRESS,
-        "joining_link" => HTTPS_LINK,
-        "academic_year" => academic_year(&ACADEMIC_YEAR),
         "region" => Shape::OneOf(&Region::ALL),
         "grant_type" => Shape::OneOf(&["client_credentials"]),
-        "starts_at" | "ends_at" | "eoi_deadline" | "apologies_at" => Shape::DateTime,
-        "capacity" => Shape::Range { min: 1, max: 500 },
-        "session_days" => Shape::Range { min: 1, max: 7 },
-        "participation_min_percent" => Shape::Range { min: 1, max: 100 },
+        "apologies_at" => Shape::DateTime,
         "community_member_since" => Shape::Range {
             min: i64::from(FIRST_COMMUNITY_YEAR),
             max: i64::from(i16::MAX),
         },
         "la_number" => LA_NUMBER,
         "postcode" => POSTCODE,
-        "cancellation_notice_days" => Shape::Range { min: 0, max: 365 },
-        "cost_pence" | "non_attendance_fee_pence" => Shape::Range {
-            min: 0,
-            max: i32::MAX as i64,
-        },
         _ => return None,
     })
 }
@@ -479,7 +444,10 @@ mod tests {
         assert_eq!(longest_match("^E(0[6-9]|10)[0-9]{6}$"), Some(9));
         assert_eq!(longest_match("^[A-Z]{2,8}[0-9]{2}-[0-9]{1,3}$"), Some(14));
         assert_eq!(longest_match("^(?:[0-9a-f]{2}){1,800}$"), Some(1600));
-        assert_eq!(longest_match(&ACADEMIC_YEAR), Some("2021/22".len()));
+        assert_eq!(
+            longest_match(AcademicYear::pattern()),
+            Some("2021/22".len())
+        );
         assert_eq!(longest_match(&PROGRAMME_YEAR), Some("2014/15".len()));
         assert_eq!(longest_match("^[^\\u0000]*$"), None);
         assert_eq!(longest_match("[^\\s]"), None, "unanchored: anything around");
