@@ -11,7 +11,7 @@ use crate::auth::secrets::random_token;
 use crate::auth::{Action, Auth, Caller, authorize};
 use crate::db::partner_clients::{self as queries, PartnerClientRow};
 use crate::db::{DbPool, audit, lookups};
-use crate::domain::{LondonTime, Slug};
+use crate::domain::{LondonTime, NonBlank, Slug};
 use crate::error::ApiError;
 use crate::http::extract::deferred::Deferred;
 use crate::http::extract::paging::{FieldErrors, Filters, ListQuery, NoQueryParameters, Page};
@@ -63,14 +63,44 @@ pub struct PartnerClientWithSecret {
     pub client_secret: String,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"teaching_school_hub": "london-district-east", "name": "LDE signposting site"}))]
 pub struct NewPartnerClient {
     /// The Teaching School Hub (slug) whose area the client reads.
-    pub teaching_school_hub: String,
+    #[schema(inline)]
+    pub teaching_school_hub: Slug,
     /// What the credentials are for, to tell them apart.
-    pub name: String,
+    #[schema(inline)]
+    pub name: NonBlank,
+}
+
+/// `NewPartnerClient` as sent.
+#[derive(Debug, Deserialize)]
+#[serde(rename = "NewPartnerClient", deny_unknown_fields)]
+pub struct NewPartnerClientForm {
+    teaching_school_hub: String,
+    name: String,
+}
+
+impl TryFrom<NewPartnerClientForm> for NewPartnerClient {
+    type Error = ApiError;
+
+    fn try_from(form: NewPartnerClientForm) -> Result<Self, ApiError> {
+        let mut errors = FieldErrors::default();
+        let teaching_school_hub = errors.parse(
+            "teaching_school_hub",
+            Some(form.teaching_school_hub),
+            Slug::parse,
+        );
+        let name = errors.parse("name", Some(form.name), NonBlank::parse);
+        errors.finish(|| {
+            Some(Self {
+                teaching_school_hub: teaching_school_hub?,
+                name: name?,
+            })
+        })
+    }
 }
 
 /// Filters of `GET /partners`.
@@ -133,7 +163,7 @@ fn admin_only(caller: &Caller) -> Result<(), ApiError> {
 #[post("/partners")]
 pub async fn create_partner(
     caller: Caller,
-    write: Write<NewPartnerClient>,
+    write: Write<NewPartnerClientForm>,
     auth: web::Data<Auth>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
@@ -143,16 +173,9 @@ pub async fn create_partner(
             &mut conn,
             &caller,
             async |_| admin_only(&caller),
-            async |conn, (), body| {
-                let mut errors = FieldErrors::default();
-                let slug = errors.parse(
-                    "teaching_school_hub",
-                    Some(body.teaching_school_hub),
-                    Slug::parse,
-                );
-                let name = errors.parse("name", Some(body.name), crate::http::parse::non_empty);
-                errors.into_result()?;
-                let (slug, name) = (slug.expect("parsed"), name.expect("parsed"));
+            async |conn, (), form| {
+                let body = NewPartnerClient::try_from(form)?;
+                let (slug, name) = (body.teaching_school_hub, body.name.into_inner());
                 let tsh_id = lookups::teaching_school_hub_id(conn, slug.as_str())
                     .await?
                     .ok_or_else(|| {

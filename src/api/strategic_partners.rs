@@ -14,59 +14,137 @@ use crate::api::reference_data::Record;
 use crate::auth::{Action, Caller, authorize};
 use crate::db::strategic_partners::{self as partners, StrategicPartnerFields};
 use crate::db::{DbPool, lookups};
-use crate::domain::{Slug, StrategicPartnerKind, Urn};
+use crate::domain::{NonBlank, Slug, StrategicPartnerKind, Urn, WebAddress};
 use crate::error::ApiError;
 use crate::http::extract::paging::{FieldErrors, NoQueryParameters};
 use crate::http::middleware::etag::require_current;
-use crate::http::parse::{non_empty, parse_path, uuid, web_address};
+use crate::http::parse::{nullable, parse_path, set_if_sent, uuid};
 use crate::http::write::{Answer, Write};
 
 const TAG: &str = "Hubs";
 
 /// A new strategic partner of a hub.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
     "name": "Twyford Church of England High School", "kind": "school", "school_urn": "137083", "website": null
 }))]
 pub struct NewStrategicPartner {
     /// Unique among the hub's partners.
-    pub name: String,
-    #[schema(value_type = StrategicPartnerKind)]
-    pub kind: String,
+    #[schema(inline)]
+    pub name: NonBlank,
+    pub kind: StrategicPartnerKind,
     /// The partner's DfE URN when it is a school; a school the API knows.
-    pub school_urn: Option<String>,
+    #[schema(inline)]
+    pub school_urn: Option<Urn>,
     /// `http://` or `https://`.
-    pub website: Option<String>,
+    #[schema(inline)]
+    pub website: Option<WebAddress>,
+}
+
+/// `NewStrategicPartner` as sent.
+#[derive(Debug, Deserialize)]
+#[serde(rename = "NewStrategicPartner", deny_unknown_fields)]
+pub struct NewStrategicPartnerForm {
+    name: String,
+    kind: String,
+    school_urn: Option<String>,
+    website: Option<String>,
+}
+
+impl TryFrom<NewStrategicPartnerForm> for NewStrategicPartner {
+    type Error = ApiError;
+
+    fn try_from(form: NewStrategicPartnerForm) -> Result<Self, ApiError> {
+        let mut errors = FieldErrors::default();
+        let name = errors.parse("name", Some(form.name), NonBlank::parse);
+        let kind = errors.parse("kind", Some(form.kind), StrategicPartnerKind::parse);
+        let school_urn = errors.parse("school_urn", form.school_urn, Urn::parse);
+        let website = errors.parse("website", form.website, WebAddress::parse);
+        errors.finish(|| {
+            Some(Self {
+                name: name?,
+                kind: kind?,
+                school_urn,
+                website,
+            })
+        })
+    }
 }
 
 /// Changes to a strategic partner; what is left out stays, `null` clears `school_urn` or
 /// `website`.
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"website": "https://www.twyford.ealing.sch.uk"}))]
 pub struct StrategicPartnerChanges {
-    pub name: Option<String>,
-    #[schema(value_type = Option<StrategicPartnerKind>)]
-    pub kind: Option<String>,
-    #[serde(default, deserialize_with = "crate::http::parse::nullable")]
-    #[schema(value_type = Option<String>)]
-    pub school_urn: Option<Option<String>>,
-    #[serde(default, deserialize_with = "crate::http::parse::nullable")]
-    #[schema(value_type = Option<String>)]
-    pub website: Option<Option<String>>,
+    #[schema(inline)]
+    pub name: Option<NonBlank>,
+    pub kind: Option<StrategicPartnerKind>,
+    #[schema(inline)]
+    pub school_urn: Option<Option<Urn>>,
+    #[schema(inline)]
+    pub website: Option<Option<WebAddress>>,
 }
 
-/// Records in `errors` a URN no school has.
-async fn check_school(
-    conn: &mut AsyncPgConnection,
-    urn: Option<&Urn>,
-    errors: &mut FieldErrors,
-) -> Result<(), ApiError> {
+/// `StrategicPartnerChanges` as sent.
+#[derive(Debug, Deserialize)]
+#[serde(rename = "StrategicPartnerChanges", deny_unknown_fields)]
+pub struct StrategicPartnerChangesForm {
+    name: Option<String>,
+    kind: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    school_urn: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    website: Option<Option<String>>,
+}
+
+impl TryFrom<StrategicPartnerChangesForm> for StrategicPartnerChanges {
+    type Error = ApiError;
+
+    fn try_from(form: StrategicPartnerChangesForm) -> Result<Self, ApiError> {
+        let mut errors = FieldErrors::default();
+        let name = errors.parse("name", form.name, NonBlank::parse);
+        let kind = errors.parse("kind", form.kind, StrategicPartnerKind::parse);
+        let school_urn = errors.parse_nullable("school_urn", form.school_urn, Urn::parse);
+        let website = errors.parse_nullable("website", form.website, WebAddress::parse);
+        errors.finish(|| {
+            Some(Self {
+                name,
+                kind,
+                school_urn,
+                website,
+            })
+        })
+    }
+}
+
+impl StrategicPartnerChanges {
+    /// `fields` with what was sent set.
+    fn apply_to(self, mut fields: StrategicPartnerFields) -> StrategicPartnerFields {
+        set_if_sent(&mut fields.name, self.name.map(NonBlank::into_inner));
+        set_if_sent(&mut fields.kind, self.kind);
+        set_if_sent(
+            &mut fields.school_urn,
+            self.school_urn.map(|urn| urn.map(Urn::into_inner)),
+        );
+        set_if_sent(
+            &mut fields.website,
+            self.website
+                .map(|website| website.map(WebAddress::into_inner)),
+        );
+        fields
+    }
+}
+
+/// Answers 422 naming `school_urn` when no school has the URN.
+async fn require_school(conn: &mut AsyncPgConnection, urn: Option<&Urn>) -> Result<(), ApiError> {
     if let Some(urn) = urn
         && lookups::school_status(conn, urn.as_str()).await?.is_none()
     {
+        let mut errors = FieldErrors::default();
         errors.refuse("school_urn", format!("no school has the URN {urn}"));
+        return errors.into_result();
     }
     Ok(())
 }
@@ -161,7 +239,7 @@ pub async fn get_strategic_partner(
 pub async fn create_strategic_partner(
     caller: Caller,
     path: web::Path<String>,
-    write: Write<NewStrategicPartner>,
+    write: Write<NewStrategicPartnerForm>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = pool.get().await?;
@@ -173,20 +251,15 @@ pub async fn create_strategic_partner(
                 manage_partners(&caller)?;
                 parse_path("slug", &path, Slug::parse)
             },
-            async |conn, slug, body| {
-                let mut errors = FieldErrors::default();
-                let name = errors.parse("name", Some(body.name), non_empty);
-                let kind = errors.parse("kind", Some(body.kind), StrategicPartnerKind::parse);
-                let urn = errors.parse("school_urn", body.school_urn, Urn::parse);
-                let website = errors.parse("website", body.website, web_address);
+            async |conn, slug, form| {
                 let hub = lock_current(conn, &slug, None).await?;
-                check_school(conn, urn.as_ref(), &mut errors).await?;
-                errors.into_result()?;
+                let body = NewStrategicPartner::try_from(form)?;
+                require_school(conn, body.school_urn.as_ref()).await?;
                 let fields = StrategicPartnerFields {
-                    name: name.expect("parsed"),
-                    kind: kind.expect("parsed"),
-                    school_urn: urn.map(Urn::into_inner),
-                    website,
+                    name: body.name.into_inner(),
+                    kind: body.kind,
+                    school_urn: body.school_urn.map(Urn::into_inner),
+                    website: body.website.map(WebAddress::into_inner),
                 };
                 let id = partners::insert(conn, hub.id, &fields).await?;
                 let details = serde_json::json!({"hub": slug, "after": fields});
@@ -230,7 +303,7 @@ fn manage_partners(caller: &Caller) -> Result<(), ApiError> {
 pub async fn update_strategic_partner(
     caller: Caller,
     path: web::Path<(String, String)>,
-    write: Write<StrategicPartnerChanges>,
+    write: Write<StrategicPartnerChangesForm>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = pool.get().await?;
@@ -242,22 +315,11 @@ pub async fn update_strategic_partner(
                 manage_partners(&caller)?;
                 parse_paths(&path)
             },
-            async |conn, (slug, id), changes| {
-                let mut errors = FieldErrors::default();
-                let name = errors.parse("name", changes.name, non_empty);
-                let kind = errors.parse("kind", changes.kind, StrategicPartnerKind::parse);
-                let urn = errors.parse_nullable("school_urn", changes.school_urn, Urn::parse);
-                let website = errors.parse_nullable("website", changes.website, web_address);
+            async |conn, (slug, id), form| {
                 let before = lock(conn, &slug, id, write.if_match()?).await?;
-                check_school(conn, urn.as_ref().and_then(Option::as_ref), &mut errors).await?;
-                errors.into_result()?;
-                let mut fields = before.clone();
-                fields.name = name.unwrap_or(fields.name);
-                fields.kind = kind.unwrap_or(fields.kind);
-                if let Some(urn) = urn {
-                    fields.school_urn = urn.map(Urn::into_inner);
-                }
-                fields.website = website.unwrap_or(fields.website);
+                let changes = StrategicPartnerChanges::try_from(form)?;
+                require_school(conn, changes.school_urn.as_ref().and_then(Option::as_ref)).await?;
+                let fields = changes.apply_to(before.clone());
                 partners::update(conn, id, &fields).await?;
                 let details = serde_json::json!({"hub": slug, "before": before, "after": fields});
                 Record::strategic_partner(&id.to_string())

@@ -2,7 +2,7 @@
 //! Get Information about Schools file: its authority is an education authority (a county,
 //! unitary or borough, not retired), and its district, if any, is a district of that county.
 
-use super::{LaKind, ParseError};
+use super::{LaKind, NonBlank, ParseError};
 
 /// The facts about a local authority that decide whether a school may sit in it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,6 +72,29 @@ pub fn school_name(text: &str) -> Result<String, ParseError> {
         _ => Ok(name.to_owned()),
     }
 }
+
+/// A school's name as a request sends it: `school_name`'s rule, shown in the document as a
+/// name (`NonBlank`) is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchoolName(String);
+
+impl SchoolName {
+    pub fn parse(text: &str) -> Result<Self, ParseError> {
+        school_name(text).map(Self)
+    }
+
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+impl utoipa::PartialSchema for SchoolName {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        super::schema::text(NonBlank::<200>::PATTERN, None, NonBlank::<200>::MAX_CHARS).into()
+    }
+}
+
+impl utoipa::ToSchema for SchoolName {}
 
 #[cfg(test)]
 mod tests {

@@ -15,44 +15,68 @@ use crate::api::reference_data::Record;
 use crate::auth::{Action, Caller, authorize};
 use crate::db::hub_writes::{self as writes, HubFields, HubUses, LockedHub};
 use crate::db::{DbPool, hubs};
-use crate::domain::{Email, Region, Slug, Urn};
+use crate::domain::{Email, NonBlank, Region, Slug, Urn, WebAddress};
 use crate::error::ApiError;
+use crate::http::body::Shown;
 use crate::http::extract::paging::FieldErrors;
-use crate::http::parse::{non_empty, parse_path, web_address};
+use crate::http::parse::{nullable, parse_path, set_if_sent};
 use crate::http::write::{Answer, Write};
 
 const TAG: &str = "Hubs";
 
 /// The school or college that leads a hub or Teaching School Hub.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LeadSchoolInput {
-    #[schema(example = "Twyford Church of England High School")]
-    pub name: String,
-    /// DfE URN, where known.
-    #[schema(example = "137083")]
-    pub urn: Option<String>,
+    #[schema(schema_with = lead_school_name)]
+    pub name: NonBlank,
+    #[schema(schema_with = lead_school_urn)]
+    pub urn: Option<Urn>,
+}
+
+fn lead_school_name() -> Shown {
+    Shown::value::<NonBlank>("Twyford Church of England High School".into())
+}
+
+fn lead_school_urn() -> Shown {
+    Shown::value::<Urn>("137083".into())
+        .optional()
+        .described("DfE URN, where known.")
+}
+
+/// `LeadSchoolInput` as sent.
+#[derive(Debug, Deserialize)]
+#[serde(rename = "LeadSchoolInput", deny_unknown_fields)]
+pub struct LeadSchoolForm {
+    name: String,
+    urn: Option<String>,
 }
 
 /// A lead school's columns: name and URN.
 pub type LeadSchoolColumns = (Option<String>, Option<String>);
 
 impl LeadSchoolInput {
-    /// The columns of a lead school (none when it is left out or `null`), each part checked
-    /// (as `lead_school.…`) into `errors`.
-    pub fn columns(school: Option<Self>, errors: &mut FieldErrors) -> LeadSchoolColumns {
-        let Some(school) = school else {
-            return LeadSchoolColumns::default();
-        };
-        let name = errors.parse("lead_school.name", Some(school.name), non_empty);
-        let urn = errors.parse("lead_school.urn", school.urn, Urn::parse);
-        (name, urn.map(Urn::into_inner))
+    /// Parses a lead school sent (as `lead_school.…`), recording each bad part in `errors`.
+    pub fn parse(form: LeadSchoolForm, errors: &mut FieldErrors) -> Option<Self> {
+        let name = errors.parse("lead_school.name", Some(form.name), NonBlank::parse);
+        let urn = errors.parse("lead_school.urn", form.urn, Urn::parse);
+        Some(Self { name: name?, urn })
+    }
+
+    /// The columns of a lead school: none when it is left out or `null`.
+    pub fn columns(school: Option<Self>) -> LeadSchoolColumns {
+        school.map_or_else(LeadSchoolColumns::default, |school| {
+            (
+                Some(school.name.into_inner()),
+                school.urn.map(Urn::into_inner),
+            )
+        })
     }
 }
 
 /// A new Maths Hub. The authorities it covers are added one by one with
 /// `PUT /hubs/{slug}/local-authorities/{code}`.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
     "slug": "london-central-and-west", "name": "London Central and West Maths Hub", "region": "London",
@@ -61,37 +85,152 @@ impl LeadSchoolInput {
 }))]
 pub struct NewHub {
     /// Lowercase words joined by hyphens; names the hub in URLs for good.
-    pub slug: String,
-    pub name: String,
+    #[schema(inline)]
+    pub slug: Slug,
+    #[schema(inline)]
+    pub name: NonBlank,
     /// One of England's nine regions, such as `London`.
-    pub region: String,
+    #[schema(inline)]
+    pub region: Region,
     pub lead_school: Option<LeadSchoolInput>,
-    pub contact_email: Option<String>,
+    #[schema(inline)]
+    pub contact_email: Option<Email>,
     /// `http://` or `https://`.
-    pub website: Option<String>,
+    #[schema(inline)]
+    pub website: Option<WebAddress>,
+}
+
+/// `NewHub` as sent.
+#[derive(Debug, Deserialize)]
+#[serde(rename = "NewHub", deny_unknown_fields)]
+pub struct NewHubForm {
+    slug: String,
+    name: String,
+    region: String,
+    lead_school: Option<LeadSchoolForm>,
+    contact_email: Option<String>,
+    website: Option<String>,
+}
+
+impl TryFrom<NewHubForm> for NewHub {
+    type Error = ApiError;
+
+    fn try_from(form: NewHubForm) -> Result<Self, ApiError> {
+        let mut errors = FieldErrors::default();
+        let slug = errors.parse("slug", Some(form.slug), Slug::parse);
+        let name = errors.parse("name", Some(form.name), NonBlank::parse);
+        let region = errors.parse("region", Some(form.region), Region::parse);
+        let lead_school = form
+            .lead_school
+            .and_then(|school| LeadSchoolInput::parse(school, &mut errors));
+        let contact_email = errors.parse("contact_email", form.contact_email, Email::parse);
+        let website = errors.parse("website", form.website, WebAddress::parse);
+        errors.finish(|| {
+            Some(Self {
+                slug: slug?,
+                name: name?,
+                region: region?,
+                lead_school,
+                contact_email,
+                website,
+            })
+        })
+    }
+}
+
+impl NewHub {
+    /// The slug, and the hub's fields.
+    fn into_parts(self) -> (Slug, HubFields) {
+        let (lead_school_name, lead_school_urn) = LeadSchoolInput::columns(self.lead_school);
+        let fields = HubFields {
+            name: self.name.into_inner(),
+            region: self.region.into_inner(),
+            lead_school_name,
+            lead_school_urn,
+            contact_email: self.contact_email.map(|email| email.as_str().to_owned()),
+            website: self.website.map(WebAddress::into_inner),
+        };
+        (self.slug, fields)
+    }
 }
 
 /// Changes to a hub; what is left out stays, `null` clears `lead_school`, `contact_email` or
 /// `website`. The slug never changes.
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"contact_email": "admin@lcwmathshub.co.uk", "website": "https://www.lcwmathshub.co.uk"}))]
 pub struct HubChanges {
-    pub name: Option<String>,
-    pub region: Option<String>,
-    #[serde(default, deserialize_with = "crate::http::parse::nullable")]
+    #[schema(inline)]
+    pub name: Option<NonBlank>,
+    #[schema(inline)]
+    pub region: Option<Region>,
     #[schema(value_type = Option<LeadSchoolInput>)]
     pub lead_school: Option<Option<LeadSchoolInput>>,
-    #[serde(default, deserialize_with = "crate::http::parse::nullable")]
-    #[schema(value_type = Option<String>)]
-    pub contact_email: Option<Option<String>>,
-    #[serde(default, deserialize_with = "crate::http::parse::nullable")]
-    #[schema(value_type = Option<String>)]
-    pub website: Option<Option<String>>,
+    #[schema(inline)]
+    pub contact_email: Option<Option<Email>>,
+    #[schema(inline)]
+    pub website: Option<Option<WebAddress>>,
 }
 
-fn email(text: &str) -> Result<String, crate::domain::ParseError> {
-    Email::parse(text).map(|email| email.as_str().to_owned())
+/// `HubChanges` as sent.
+#[derive(Debug, Deserialize)]
+#[serde(rename = "HubChanges", deny_unknown_fields)]
+pub struct HubChangesForm {
+    name: Option<String>,
+    region: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    lead_school: Option<Option<LeadSchoolForm>>,
+    #[serde(default, deserialize_with = "nullable")]
+    contact_email: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    website: Option<Option<String>>,
+}
+
+impl TryFrom<HubChangesForm> for HubChanges {
+    type Error = ApiError;
+
+    fn try_from(form: HubChangesForm) -> Result<Self, ApiError> {
+        let mut errors = FieldErrors::default();
+        let name = errors.parse("name", form.name, NonBlank::parse);
+        let region = errors.parse("region", form.region, Region::parse);
+        let lead_school = form
+            .lead_school
+            .map(|school| school.and_then(|school| LeadSchoolInput::parse(school, &mut errors)));
+        let contact_email =
+            errors.parse_nullable("contact_email", form.contact_email, Email::parse);
+        let website = errors.parse_nullable("website", form.website, WebAddress::parse);
+        errors.finish(|| {
+            Some(Self {
+                name,
+                region,
+                lead_school,
+                contact_email,
+                website,
+            })
+        })
+    }
+}
+
+impl HubChanges {
+    /// `fields` with what was sent set.
+    fn apply_to(self, mut fields: HubFields) -> HubFields {
+        set_if_sent(&mut fields.name, self.name.map(NonBlank::into_inner));
+        set_if_sent(&mut fields.region, self.region.map(Region::into_inner));
+        if let Some(school) = self.lead_school {
+            (fields.lead_school_name, fields.lead_school_urn) = LeadSchoolInput::columns(school);
+        }
+        set_if_sent(
+            &mut fields.contact_email,
+            self.contact_email
+                .map(|email| email.map(|email| email.as_str().to_owned())),
+        );
+        set_if_sent(
+            &mut fields.website,
+            self.website
+                .map(|website| website.map(WebAddress::into_inner)),
+        );
+        fields
+    }
 }
 
 /// The hub as `GET /hubs/{slug}` shows it.
@@ -136,7 +275,7 @@ pub(crate) async fn lock_current(
 #[post("/hubs")]
 pub async fn create_hub(
     caller: Caller,
-    write: Write<NewHub>,
+    write: Write<NewHubForm>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = pool.get().await?;
@@ -145,8 +284,8 @@ pub async fn create_hub(
             &mut conn,
             &caller,
             async |_| manage_hubs(&caller),
-            async |conn, (), body| {
-                let (slug, fields) = new_hub(body)?;
+            async |conn, (), form| {
+                let (slug, fields) = NewHub::try_from(form)?.into_parts();
                 writes::insert(conn, &slug, &fields).await?;
                 Record::hub(slug.as_str())
                     .audit(
@@ -166,28 +305,6 @@ pub async fn create_hub(
 /// Hubs are changed by national admins only.
 fn manage_hubs(caller: &Caller) -> Result<(), ApiError> {
     authorize(caller, &Action::ManageReferenceData).map_err(|refusal| refusal.into_error("Hub"))
-}
-
-/// The hub a body describes, each field checked.
-fn new_hub(body: NewHub) -> Result<(Slug, HubFields), ApiError> {
-    let mut errors = FieldErrors::default();
-    let slug = errors.parse("slug", Some(body.slug), Slug::parse);
-    let name = errors.parse("name", Some(body.name), non_empty);
-    let region = errors.parse("region", Some(body.region), Region::parse);
-    let (lead_school_name, lead_school_urn) =
-        LeadSchoolInput::columns(body.lead_school, &mut errors);
-    let contact_email = errors.parse("contact_email", body.contact_email, email);
-    let website = errors.parse("website", body.website, web_address);
-    errors.into_result()?;
-    let fields = HubFields {
-        name: name.expect("parsed"),
-        region: region.expect("parsed").into_inner(),
-        lead_school_name,
-        lead_school_urn,
-        contact_email,
-        website,
-    };
-    Ok((slug.expect("parsed"), fields))
 }
 
 /// Update a Maths Hub
@@ -212,7 +329,7 @@ fn new_hub(body: NewHub) -> Result<(Slug, HubFields), ApiError> {
 pub async fn update_hub(
     caller: Caller,
     path: web::Path<String>,
-    write: Write<HubChanges>,
+    write: Write<HubChangesForm>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     let slug = parse_path("slug", &path, Slug::parse)?;
@@ -222,8 +339,8 @@ pub async fn update_hub(
             &mut conn,
             &caller,
             async |_| manage_hubs(&caller),
-            async |conn, (), changes| {
-                let changes = HubEdit::parse(changes)?;
+            async |conn, (), form| {
+                let changes = HubChanges::try_from(form)?;
                 let hub = lock_current(conn, &slug, write.if_match()?).await?;
                 let before = hub.fields;
                 let fields = changes.apply_to(before.clone());
@@ -236,43 +353,6 @@ pub async fn update_hub(
             },
         )
         .await
-}
-
-/// What a change of a hub sets, each field checked: `None` where it sets nothing.
-struct HubEdit {
-    name: Option<String>,
-    region: Option<Region>,
-    lead_school: Option<LeadSchoolColumns>,
-    contact_email: Option<Option<String>>,
-    website: Option<Option<String>>,
-}
-
-impl HubEdit {
-    fn parse(changes: HubChanges) -> Result<Self, ApiError> {
-        let mut errors = FieldErrors::default();
-        let edit = Self {
-            name: errors.parse("name", changes.name, non_empty),
-            region: errors.parse("region", changes.region, Region::parse),
-            lead_school: changes
-                .lead_school
-                .map(|school| LeadSchoolInput::columns(school, &mut errors)),
-            contact_email: errors.parse_nullable("contact_email", changes.contact_email, email),
-            website: errors.parse_nullable("website", changes.website, web_address),
-        };
-        errors.into_result().map(|()| edit)
-    }
-
-    /// `fields` with what was sent set.
-    fn apply_to(self, mut fields: HubFields) -> HubFields {
-        fields.name = self.name.unwrap_or(fields.name);
-        fields.region = self.region.map_or(fields.region, Region::into_inner);
-        if let Some((name, urn)) = self.lead_school {
-            (fields.lead_school_name, fields.lead_school_urn) = (name, urn);
-        }
-        fields.contact_email = self.contact_email.unwrap_or(fields.contact_email);
-        fields.website = self.website.unwrap_or(fields.website);
-        fields
-    }
 }
 
 /// Why a hub cannot be retired yet, one phrase per reason.

@@ -17,48 +17,150 @@ use crate::db::local_authority_writes::{
     self as writes, AuthorityUses, LocalAuthorityFields, LockedAuthority,
 };
 use crate::db::{DbPool, local_authorities, lookups};
-use crate::domain::{GssCode, LaKind, LaNumber, Region};
+use crate::domain::{GssCode, LaKind, LaNumber, NonBlank, Region};
 use crate::error::ApiError;
 use crate::http::extract::paging::FieldErrors;
-use crate::http::parse::{non_empty, parse_path};
+use crate::http::parse::{nullable, parse_path, set_if_sent};
 use crate::http::write::{Answer, Write};
 
 const TAG: &str = "Local authorities";
 
 /// A new local authority.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
     "gss_code": "E09000009", "la_number": "307", "name": "Ealing", "region": "London"
 }))]
 pub struct NewLocalAuthority {
     /// ONS GSS code; its prefix names the kind.
-    pub gss_code: String,
+    #[schema(inline)]
+    pub gss_code: GssCode,
     /// DfE three-digit LA number, where it has one.
-    pub la_number: Option<String>,
-    pub name: String,
+    #[schema(inline)]
+    pub la_number: Option<LaNumber>,
+    #[schema(inline)]
+    pub name: NonBlank,
     /// The kind the GSS code names; may be left out, and must agree when sent.
-    #[schema(value_type = Option<LaKind>)]
-    pub kind: Option<String>,
+    pub kind: Option<LaKind>,
     /// A district's county (GSS code): required for a district, refused for other kinds.
-    pub parent: Option<String>,
+    #[schema(inline)]
+    pub parent: Option<GssCode>,
     /// One of England's nine regions, such as `London`.
-    pub region: String,
+    #[schema(inline)]
+    pub region: Region,
+}
+
+/// `NewLocalAuthority` as sent.
+#[derive(Debug, Deserialize)]
+#[serde(rename = "NewLocalAuthority", deny_unknown_fields)]
+pub struct NewLocalAuthorityForm {
+    gss_code: String,
+    la_number: Option<String>,
+    name: String,
+    kind: Option<String>,
+    parent: Option<String>,
+    region: String,
+}
+
+impl TryFrom<NewLocalAuthorityForm> for NewLocalAuthority {
+    type Error = ApiError;
+
+    fn try_from(form: NewLocalAuthorityForm) -> Result<Self, ApiError> {
+        let mut errors = FieldErrors::default();
+        let gss_code = errors.parse("gss_code", Some(form.gss_code), GssCode::parse);
+        let la_number = errors.parse("la_number", form.la_number, LaNumber::parse);
+        let name = errors.parse("name", Some(form.name), NonBlank::parse);
+        let region = errors.parse("region", Some(form.region), Region::parse);
+        let kind = errors.parse("kind", form.kind, LaKind::parse);
+        let parent = errors.parse("parent", form.parent, GssCode::parse);
+        if let (Some(code), Some(kind)) = (&gss_code, kind)
+            && code.kind() != kind
+        {
+            errors.refuse(
+                "kind",
+                format!(
+                    "must be {} for the GSS code {code}: its prefix names the kind",
+                    code.kind()
+                ),
+            );
+        }
+        errors.finish(|| {
+            Some(Self {
+                gss_code: gss_code?,
+                la_number,
+                name: name?,
+                kind,
+                parent,
+                region: region?,
+            })
+        })
+    }
 }
 
 /// Changes to a local authority; what is left out stays, `null` clears `la_number`. The GSS
 /// code, and so the kind, never changes.
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"la_number": "307", "name": "Ealing"}))]
 pub struct LocalAuthorityChanges {
-    #[serde(default, deserialize_with = "crate::http::parse::nullable")]
-    #[schema(value_type = Option<String>)]
-    pub la_number: Option<Option<String>>,
-    pub name: Option<String>,
-    pub region: Option<String>,
+    #[schema(inline)]
+    pub la_number: Option<Option<LaNumber>>,
+    #[schema(inline)]
+    pub name: Option<NonBlank>,
+    #[schema(inline)]
+    pub region: Option<Region>,
     /// A district's county (GSS code).
-    pub parent: Option<String>,
+    #[schema(inline)]
+    pub parent: Option<GssCode>,
+}
+
+/// `LocalAuthorityChanges` as sent.
+#[derive(Debug, Deserialize)]
+#[serde(rename = "LocalAuthorityChanges", deny_unknown_fields)]
+pub struct LocalAuthorityChangesForm {
+    #[serde(default, deserialize_with = "nullable")]
+    la_number: Option<Option<String>>,
+    name: Option<String>,
+    region: Option<String>,
+    parent: Option<String>,
+}
+
+impl TryFrom<LocalAuthorityChangesForm> for LocalAuthorityChanges {
+    type Error = ApiError;
+
+    fn try_from(form: LocalAuthorityChangesForm) -> Result<Self, ApiError> {
+        let mut errors = FieldErrors::default();
+        let la_number = errors.parse_nullable("la_number", form.la_number, LaNumber::parse);
+        let name = errors.parse("name", form.name, NonBlank::parse);
+        let region = errors.parse("region", form.region, Region::parse);
+        let parent = errors.parse("parent", form.parent, GssCode::parse);
+        errors.finish(|| {
+            Some(Self {
+                la_number,
+                name,
+                region,
+                parent,
+            })
+        })
+    }
+}
+
+impl LocalAuthorityChanges {
+    /// `fields` with what was sent set.
+    fn apply_to(self, mut fields: LocalAuthorityFields) -> LocalAuthorityFields {
+        set_if_sent(
+            &mut fields.la_number,
+            self.la_number
+                .map(|number| number.map(LaNumber::into_inner)),
+        );
+        set_if_sent(&mut fields.name, self.name.map(NonBlank::into_inner));
+        set_if_sent(&mut fields.region, self.region.map(Region::into_inner));
+        set_if_sent(
+            &mut fields.parent_gss_code,
+            self.parent.map(|parent| Some(parent.into_inner())),
+        );
+        fields
+    }
 }
 
 /// Resolves the authorities `named` (field, code) for a write, locking them so none is retired
@@ -165,7 +267,7 @@ pub(crate) async fn lock_authority(
 #[post("/local-authorities")]
 pub async fn create_local_authority(
     caller: Caller,
-    write: Write<NewLocalAuthority>,
+    write: Write<NewLocalAuthorityForm>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = pool.get().await?;
@@ -174,39 +276,17 @@ pub async fn create_local_authority(
             &mut conn,
             &caller,
             async |_| manage_authorities(&caller),
-            async |conn, (), body| {
+            async |conn, (), form| {
+                let body = NewLocalAuthority::try_from(form)?;
+                let code = body.gss_code;
                 let mut errors = FieldErrors::default();
-                let code = errors.parse("gss_code", Some(body.gss_code), GssCode::parse);
-                let la_number = errors.parse("la_number", body.la_number, LaNumber::parse);
-                let name = errors.parse("name", Some(body.name), non_empty);
-                let region = errors.parse("region", Some(body.region), Region::parse);
-                let kind = errors.parse("kind", body.kind, LaKind::parse);
-                let parent_sent = body.parent.is_some();
-                let parent = errors.parse("parent", body.parent, GssCode::parse);
-                if let (Some(code), Some(kind)) = (&code, kind)
-                    && code.kind() != kind
-                {
-                    errors.refuse(
-                        "kind",
-                        format!(
-                            "must be {} for the GSS code {code}: its prefix names the kind",
-                            code.kind()
-                        ),
-                    );
-                }
-                // A malformed parent is already named; a missing one is checked here.
-                if let Some(code) = &code
-                    && (parent.is_some() || !parent_sent)
-                {
-                    check_parent(conn, code.kind(), parent.as_ref(), &mut errors).await?;
-                }
+                check_parent(conn, code.kind(), body.parent.as_ref(), &mut errors).await?;
                 errors.into_result()?;
-                let code = code.expect("parsed");
                 let fields = LocalAuthorityFields {
-                    la_number: la_number.map(LaNumber::into_inner),
-                    name: name.expect("parsed"),
-                    region: region.expect("parsed").into_inner(),
-                    parent_gss_code: parent.map(GssCode::into_inner),
+                    la_number: body.la_number.map(LaNumber::into_inner),
+                    name: body.name.into_inner(),
+                    region: body.region.into_inner(),
+                    parent_gss_code: body.parent.map(GssCode::into_inner),
                 };
                 writes::insert(conn, &code, &fields).await?;
                 let details = serde_json::json!({"kind": code.kind(), "after": fields});
@@ -251,7 +331,7 @@ fn manage_authorities(caller: &Caller) -> Result<(), ApiError> {
 pub async fn update_local_authority(
     caller: Caller,
     path: web::Path<String>,
-    write: Write<LocalAuthorityChanges>,
+    write: Write<LocalAuthorityChangesForm>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     let code = parse_path("code", &path, GssCode::parse)?;
@@ -262,13 +342,7 @@ pub async fn update_local_authority(
             &mut conn,
             &caller,
             async |_| manage_authorities(&caller),
-            async |conn, (), changes| {
-                let mut errors = FieldErrors::default();
-                let la_number =
-                    errors.parse_nullable("la_number", changes.la_number, LaNumber::parse);
-                let name = errors.parse("name", changes.name, non_empty);
-                let region = errors.parse("region", changes.region, Region::parse);
-                let parent = errors.parse("parent", changes.parent.clone(), GssCode::parse);
+            async |conn, (), form| {
                 let if_match = write.if_match()?;
                 let current = lock_authority(conn, &code).await?;
                 record
@@ -276,21 +350,14 @@ pub async fn update_local_authority(
                         view(conn, &code).await
                     })
                     .await?;
-                if parent.is_some() {
-                    check_parent(conn, current.kind, parent.as_ref(), &mut errors).await?;
+                let changes = LocalAuthorityChanges::try_from(form)?;
+                if let Some(parent) = &changes.parent {
+                    let mut errors = FieldErrors::default();
+                    check_parent(conn, current.kind, Some(parent), &mut errors).await?;
+                    errors.into_result()?;
                 }
-                errors.into_result()?;
                 let before = current.fields;
-                let fields = LocalAuthorityFields {
-                    la_number: la_number.map_or(before.la_number.clone(), |number| {
-                        number.map(LaNumber::into_inner)
-                    }),
-                    name: name.unwrap_or(before.name.clone()),
-                    region: region.map_or(before.region.clone(), Region::into_inner),
-                    parent_gss_code: parent
-                        .map(GssCode::into_inner)
-                        .or(before.parent_gss_code.clone()),
-                };
+                let fields = changes.apply_to(before.clone());
                 writes::update(conn, &code, &fields).await?;
                 let details = serde_json::json!({"before": before, "after": fields});
                 record.audit(conn, &caller, "updated", details).await?;

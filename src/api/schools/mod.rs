@@ -13,12 +13,12 @@ use crate::auth::{Action, Caller, authorize};
 use crate::db::school_writes::{self as writes, SchoolFields};
 use crate::db::schools::{self as queries, SchoolFilter, SchoolRow};
 use crate::db::{DbPool, audit};
-use crate::domain::school::{check_district, check_education_authority, school_name};
+use crate::domain::school::{SchoolName, check_district, check_education_authority};
 use crate::domain::{GssCode, Postcode, SchoolPhase, SchoolStatus, Urn};
 use crate::error::ApiError;
 use crate::http::extract::paging::{FieldErrors, Filters, ListQuery, NoQueryParameters, Page};
 use crate::http::middleware::etag::require_current;
-use crate::http::parse::parse_path;
+use crate::http::parse::{nullable, parse_path, set_if_sent};
 use crate::http::read;
 use crate::http::write::{Answer, Write};
 
@@ -145,7 +145,7 @@ pub async fn get_school(
 }
 
 /// A new school, as its GIAS record gives it.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
     "urn": "137083", "name": "Twyford Church of England High School", "phase": "secondary",
@@ -153,38 +153,164 @@ pub async fn get_school(
 }))]
 pub struct NewSchool {
     /// DfE Unique Reference Number: six digits.
-    pub urn: String,
-    pub name: String,
-    #[schema(value_type = SchoolPhase)]
-    pub phase: String,
+    #[schema(inline)]
+    pub urn: Urn,
+    #[schema(inline)]
+    pub name: SchoolName,
+    pub phase: SchoolPhase,
     /// The education authority (GSS code): a county, unitary or borough.
-    pub local_authority: String,
+    #[schema(inline)]
+    pub local_authority: GssCode,
     /// For a school in a county: one of that county's districts (GSS code).
-    pub district: Option<String>,
-    pub postcode: Option<String>,
+    #[schema(inline)]
+    pub district: Option<GssCode>,
+    #[schema(inline)]
+    pub postcode: Option<Postcode>,
     /// `open` when left out.
-    #[schema(value_type = Option<SchoolStatus>)]
-    pub status: Option<String>,
+    pub status: Option<SchoolStatus>,
+}
+
+/// `NewSchool` as sent.
+#[derive(Debug, Deserialize)]
+#[serde(rename = "NewSchool", deny_unknown_fields)]
+pub struct NewSchoolForm {
+    urn: String,
+    name: String,
+    phase: String,
+    local_authority: String,
+    district: Option<String>,
+    postcode: Option<String>,
+    status: Option<String>,
+}
+
+impl TryFrom<NewSchoolForm> for NewSchool {
+    type Error = ApiError;
+
+    fn try_from(form: NewSchoolForm) -> Result<Self, ApiError> {
+        let mut errors = FieldErrors::default();
+        let urn = errors.parse("urn", Some(form.urn), Urn::parse);
+        let name = errors.parse("name", Some(form.name), SchoolName::parse);
+        let phase = errors.parse("phase", Some(form.phase), SchoolPhase::parse);
+        let local_authority = errors.parse(
+            "local_authority",
+            Some(form.local_authority),
+            GssCode::parse,
+        );
+        let district = errors.parse("district", form.district, GssCode::parse);
+        let postcode = errors.parse("postcode", form.postcode, Postcode::parse);
+        let status = errors.parse("status", form.status, SchoolStatus::parse);
+        errors.finish(|| {
+            Some(Self {
+                urn: urn?,
+                name: name?,
+                phase: phase?,
+                local_authority: local_authority?,
+                district,
+                postcode,
+                status,
+            })
+        })
+    }
+}
+
+impl NewSchool {
+    /// The URN, and the school's fields (`open` unless a status was sent).
+    fn into_parts(self) -> (Urn, SchoolFields) {
+        let fields = SchoolFields {
+            urn: self.urn.as_str().to_owned(),
+            name: self.name.into_inner(),
+            phase: self.phase,
+            la_code: self.local_authority.into_inner(),
+            district_code: self.district.map(GssCode::into_inner),
+            postcode: self.postcode.map(Postcode::into_inner),
+            status: self.status.unwrap_or(SchoolStatus::Open),
+        };
+        (self.urn, fields)
+    }
 }
 
 /// Changes to a school; what is left out stays, `null` clears `district` or `postcode`.
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Twyford CofE High School", "status": "closed"}))]
 pub struct SchoolChanges {
-    pub name: Option<String>,
-    #[schema(value_type = Option<SchoolPhase>)]
-    pub phase: Option<String>,
+    #[schema(inline)]
+    pub name: Option<SchoolName>,
+    pub phase: Option<SchoolPhase>,
     /// The education authority (GSS code).
-    pub local_authority: Option<String>,
-    #[serde(default, deserialize_with = "crate::http::parse::nullable")]
-    #[schema(value_type = Option<String>)]
-    pub district: Option<Option<String>>,
-    #[serde(default, deserialize_with = "crate::http::parse::nullable")]
-    #[schema(value_type = Option<String>)]
-    pub postcode: Option<Option<String>>,
-    #[schema(value_type = Option<SchoolStatus>)]
-    pub status: Option<String>,
+    #[schema(inline)]
+    pub local_authority: Option<GssCode>,
+    #[schema(inline)]
+    pub district: Option<Option<GssCode>>,
+    #[schema(inline)]
+    pub postcode: Option<Option<Postcode>>,
+    pub status: Option<SchoolStatus>,
+}
+
+/// `SchoolChanges` as sent.
+#[derive(Debug, Deserialize)]
+#[serde(rename = "SchoolChanges", deny_unknown_fields)]
+pub struct SchoolChangesForm {
+    name: Option<String>,
+    phase: Option<String>,
+    local_authority: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    district: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    postcode: Option<Option<String>>,
+    status: Option<String>,
+}
+
+impl TryFrom<SchoolChangesForm> for SchoolChanges {
+    type Error = ApiError;
+
+    fn try_from(form: SchoolChangesForm) -> Result<Self, ApiError> {
+        let mut errors = FieldErrors::default();
+        let name = errors.parse("name", form.name, SchoolName::parse);
+        let phase = errors.parse("phase", form.phase, SchoolPhase::parse);
+        let local_authority = errors.parse("local_authority", form.local_authority, GssCode::parse);
+        let district = errors.parse_nullable("district", form.district, GssCode::parse);
+        let postcode = errors.parse_nullable("postcode", form.postcode, Postcode::parse);
+        let status = errors.parse("status", form.status, SchoolStatus::parse);
+        errors.finish(|| {
+            Some(Self {
+                name,
+                phase,
+                local_authority,
+                district,
+                postcode,
+                status,
+            })
+        })
+    }
+}
+
+impl SchoolChanges {
+    /// Whether the change moves the school to another authority or district.
+    fn moves(&self) -> bool {
+        self.local_authority.is_some() || self.district.is_some()
+    }
+
+    /// `fields` with what was sent set.
+    fn apply_to(self, mut fields: SchoolFields) -> SchoolFields {
+        set_if_sent(&mut fields.name, self.name.map(SchoolName::into_inner));
+        set_if_sent(&mut fields.phase, self.phase);
+        set_if_sent(
+            &mut fields.la_code,
+            self.local_authority.map(GssCode::into_inner),
+        );
+        set_if_sent(
+            &mut fields.district_code,
+            self.district.map(|code| code.map(GssCode::into_inner)),
+        );
+        set_if_sent(
+            &mut fields.postcode,
+            self.postcode
+                .map(|postcode| postcode.map(Postcode::into_inner)),
+        );
+        set_if_sent(&mut fields.status, self.status);
+        fields
+    }
 }
 
 fn may_manage_schools(caller: &Caller) -> Result<(), ApiError> {
@@ -253,7 +379,7 @@ async fn view(conn: &mut AsyncPgConnection, urn: &Urn) -> Result<School, ApiErro
 #[post("/schools")]
 pub async fn create_school(
     caller: Caller,
-    write: Write<NewSchool>,
+    write: Write<NewSchoolForm>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = pool.get().await?;
@@ -262,8 +388,8 @@ pub async fn create_school(
             &mut conn,
             &caller,
             async |_| may_manage_schools(&caller),
-            async |conn, (), body| {
-                let (urn, fields) = new_school(body)?;
+            async |conn, (), form| {
+                let (urn, fields) = NewSchool::try_from(form)?.into_parts();
                 check_place(conn, &fields.la_code, fields.district_code.as_deref()).await?;
                 writes::insert(conn, &fields).await?;
                 audit::record(
@@ -280,34 +406,6 @@ pub async fn create_school(
             },
         )
         .await
-}
-
-/// The school a body describes, each field checked.
-fn new_school(body: NewSchool) -> Result<(Urn, SchoolFields), ApiError> {
-    let mut errors = FieldErrors::default();
-    let urn = errors.parse("urn", Some(body.urn), Urn::parse);
-    let name = errors.parse("name", Some(body.name), school_name);
-    let phase = errors.parse("phase", Some(body.phase), SchoolPhase::parse);
-    let la_code = errors.parse(
-        "local_authority",
-        Some(body.local_authority),
-        GssCode::parse,
-    );
-    let district_code = errors.parse("district", body.district, GssCode::parse);
-    let postcode = errors.parse("postcode", body.postcode, Postcode::parse);
-    let status = errors.parse("status", body.status, SchoolStatus::parse);
-    errors.into_result()?;
-    let urn = urn.expect("parsed");
-    let fields = SchoolFields {
-        urn: urn.as_str().to_owned(),
-        name: name.expect("parsed"),
-        phase: phase.expect("parsed"),
-        la_code: la_code.expect("parsed").into_inner(),
-        district_code: district_code.map(GssCode::into_inner),
-        postcode: postcode.map(Postcode::into_inner),
-        status: status.unwrap_or(SchoolStatus::Open),
-    };
-    Ok((urn, fields))
 }
 
 /// Update a school
@@ -333,7 +431,7 @@ fn new_school(body: NewSchool) -> Result<(Urn, SchoolFields), ApiError> {
 pub async fn update_school(
     caller: Caller,
     path: web::Path<String>,
-    write: Write<SchoolChanges>,
+    write: Write<SchoolChangesForm>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = pool.get().await?;
@@ -345,22 +443,8 @@ pub async fn update_school(
                 may_manage_schools(&caller)?;
                 parse_path("urn", &path, Urn::parse)
             },
-            async |conn, urn, changes| {
-                let mut errors = FieldErrors::default();
-                let name = errors.parse("name", changes.name, school_name);
-                let phase = errors.parse("phase", changes.phase, SchoolPhase::parse);
-                let la_code =
-                    errors.parse("local_authority", changes.local_authority, GssCode::parse);
-                let district_code = changes.district.map(|code| {
-                    code.and_then(|code| errors.parse("district", Some(code), GssCode::parse))
-                });
-                let postcode = changes.postcode.map(|postcode| {
-                    postcode.and_then(|postcode| {
-                        errors.parse("postcode", Some(postcode), Postcode::parse)
-                    })
-                });
-                let status = errors.parse("status", changes.status, SchoolStatus::parse);
-                errors.into_result()?;
+            async |conn, urn, form| {
+                let changes = SchoolChanges::try_from(form)?;
                 let before = writes::lock(conn, urn.as_str())
                     .await?
                     .ok_or_else(|| ApiError::not_found(format!("School {urn}")))?;
@@ -368,18 +452,8 @@ pub async fn update_school(
                     let current = view(conn, &urn).await?;
                     require_current(if_match, &current, format_args!("School {urn}"))?;
                 }
-                let moves = la_code.is_some() || district_code.is_some();
-                let mut fields = before.clone();
-                fields.name = name.unwrap_or(fields.name);
-                fields.phase = phase.unwrap_or(fields.phase);
-                fields.la_code = la_code.map_or(fields.la_code, GssCode::into_inner);
-                if let Some(district_code) = district_code {
-                    fields.district_code = district_code.map(GssCode::into_inner);
-                }
-                if let Some(postcode) = postcode {
-                    fields.postcode = postcode.map(Postcode::into_inner);
-                }
-                fields.status = status.unwrap_or(fields.status);
+                let moves = changes.moves();
+                let fields = changes.apply_to(before.clone());
                 // Only a move is checked: a school of an authority retired since may be renamed.
                 if moves {
                     check_place(conn, &fields.la_code, fields.district_code.as_deref()).await?;

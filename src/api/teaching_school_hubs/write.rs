@@ -11,7 +11,7 @@ use diesel_async::AsyncPgConnection;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::api::hubs::write::LeadSchoolInput;
+use crate::api::hubs::write::{LeadSchoolForm, LeadSchoolInput};
 use crate::api::local_authorities::write::check_authorities;
 use crate::api::reference_data::Record;
 use crate::api::teaching_school_hubs::read::TeachingSchoolHubDetail;
@@ -40,7 +40,8 @@ pub struct NewTeachingSchoolHub {
     /// Lowercase words joined by hyphens; names it in URLs for good.
     pub slug: String,
     pub name: String,
-    pub lead_school: Option<LeadSchoolInput>,
+    #[schema(value_type = Option<LeadSchoolInput>)]
+    pub lead_school: Option<LeadSchoolForm>,
     /// `http://` or `https://`.
     pub website: Option<String>,
     /// GSS codes of the districts, unitary authorities and boroughs of its area.
@@ -64,7 +65,7 @@ pub struct TeachingSchoolHubChanges {
     pub name: Option<String>,
     #[serde(default, deserialize_with = "crate::http::parse::nullable")]
     #[schema(value_type = Option<LeadSchoolInput>)]
-    pub lead_school: Option<Option<LeadSchoolInput>>,
+    pub lead_school: Option<Option<LeadSchoolForm>>,
     #[serde(default, deserialize_with = "crate::http::parse::nullable")]
     #[schema(value_type = Option<String>)]
     pub website: Option<Option<String>>,
@@ -226,8 +227,10 @@ pub async fn create_teaching_school_hub(
                 let mut errors = FieldErrors::default();
                 let slug = errors.parse("slug", Some(body.slug), Slug::parse);
                 let name = errors.parse("name", Some(body.name), non_empty);
-                let (lead_school_name, lead_school_urn) =
-                    LeadSchoolInput::columns(body.lead_school, &mut errors);
+                let lead_school = body
+                    .lead_school
+                    .and_then(|school| LeadSchoolInput::parse(school, &mut errors));
+                let (lead_school_name, lead_school_urn) = LeadSchoolInput::columns(lead_school);
                 let website = errors.parse("website", body.website, web_address);
                 let area = parse_list("area", body.area, MAX_AREA, GssCode::parse, &mut errors);
                 let partner_hubs = parse_list(
@@ -316,7 +319,10 @@ pub async fn update_teaching_school_hub(
                 let name = errors.parse("name", changes.name, non_empty);
                 let lead_school = changes
                     .lead_school
-                    .map(|school| LeadSchoolInput::columns(school, &mut errors));
+                    .map(|school| {
+                        school.and_then(|school| LeadSchoolInput::parse(school, &mut errors))
+                    })
+                    .map(LeadSchoolInput::columns);
                 let website = errors.parse_nullable("website", changes.website, web_address);
                 let area = changes
                     .area
