@@ -9,9 +9,9 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::api::hubs::read::StrategicPartner;
-use crate::api::hubs::write::lock_current;
-use crate::api::reference_data::Record;
-use crate::auth::{Action, Caller, authorize};
+use crate::api::hubs::write::Hubs;
+use crate::api::reference_data::{Record, lock_current, may_change};
+use crate::auth::Caller;
 use crate::db::strategic_partners::{self as partners, StrategicPartnerFields};
 use crate::db::{DbPool, lookups};
 use crate::domain::{Slug, StrategicPartnerKind, Urn};
@@ -95,7 +95,7 @@ async fn lock(
     id: uuid::Uuid,
     if_match: Option<&header::HeaderValue>,
 ) -> Result<StrategicPartnerFields, ApiError> {
-    let hub = lock_current(conn, slug, None).await?;
+    let hub = lock_current::<Hubs>(conn, slug, None).await?;
     let fields = partners::lock(conn, hub.id, id)
         .await?
         .ok_or_else(|| not_found(slug, id))?;
@@ -170,7 +170,7 @@ pub async fn create_strategic_partner(
             &mut conn,
             &caller,
             async |_| {
-                manage_partners(&caller)?;
+                may_change(&caller, "Hub")?;
                 parse_path("slug", &path, Slug::parse)
             },
             async |conn, slug, body| {
@@ -179,7 +179,7 @@ pub async fn create_strategic_partner(
                 let kind = errors.parse("kind", Some(body.kind), StrategicPartnerKind::parse);
                 let urn = errors.parse("school_urn", body.school_urn, Urn::parse);
                 let website = errors.parse("website", body.website, web_address);
-                let hub = lock_current(conn, &slug, None).await?;
+                let hub = lock_current::<Hubs>(conn, &slug, None).await?;
                 check_school(conn, urn.as_ref(), &mut errors).await?;
                 errors.into_result()?;
                 let fields = StrategicPartnerFields {
@@ -201,11 +201,6 @@ pub async fn create_strategic_partner(
             },
         )
         .await
-}
-
-/// Strategic partners are changed by national admins only.
-fn manage_partners(caller: &Caller) -> Result<(), ApiError> {
-    authorize(caller, &Action::ManageReferenceData).map_err(|refusal| refusal.into_error("Hub"))
 }
 
 /// Update a strategic partner
@@ -239,7 +234,7 @@ pub async fn update_strategic_partner(
             &mut conn,
             &caller,
             async |_| {
-                manage_partners(&caller)?;
+                may_change(&caller, "Hub")?;
                 parse_paths(&path)
             },
             async |conn, (slug, id), changes| {
@@ -300,7 +295,7 @@ pub async fn delete_strategic_partner(
             &mut conn,
             &caller,
             async |_| {
-                manage_partners(&caller)?;
+                may_change(&caller, "Hub")?;
                 parse_paths(&path)
             },
             async |conn, (slug, id), _| {
