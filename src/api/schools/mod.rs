@@ -3,6 +3,7 @@
 
 pub mod import;
 
+use actix_web::http::header::HeaderValue;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use diesel_async::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
@@ -375,13 +376,7 @@ pub async fn update_school(
                 });
                 let status = errors.parse("status", changes.status, SchoolStatus::parse);
                 errors.into_result()?;
-                let before = writes::lock(conn, urn.as_str())
-                    .await?
-                    .ok_or_else(|| ApiError::not_found(format!("School {urn}")))?;
-                if let Some(if_match) = write.if_match()? {
-                    let current = view(conn, &urn).await?;
-                    require_current(if_match, &current, format_args!("School {urn}"))?;
-                }
+                let before = lock_current(conn, &urn, write.if_match()?).await?;
                 let moves = la_code.is_some() || district_code.is_some();
                 let mut fields = before.clone();
                 fields.name = name.unwrap_or(fields.name);
@@ -398,20 +393,49 @@ pub async fn update_school(
                 if moves {
                     check_place(conn, &fields.la_code, fields.district_code.as_deref()).await?;
                 }
-                writes::update(conn, &fields).await?;
-                audit::record(
-                    conn,
-                    Some(caller.id),
-                    "school.updated",
-                    "school",
-                    urn.as_str(),
-                    serde_json::json!({"before": before, "after": fields}),
-                )
-                .await?;
+                save(conn, &caller, &before, &fields).await?;
                 Answer::ok(&view(conn, &urn).await?)
             },
         )
         .await
+}
+
+/// Locks the school `urn` for a change: 404 when there is none, 412 when `if_match` is sent
+/// and names another version of its view.
+async fn lock_current(
+    conn: &mut AsyncPgConnection,
+    urn: &Urn,
+    if_match: Option<&HeaderValue>,
+) -> Result<SchoolFields, ApiError> {
+    let before = writes::lock(conn, urn.as_str())
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("School {urn}")))?;
+    if let Some(if_match) = if_match {
+        let current = view(conn, urn).await?;
+        require_current(if_match, &current, format_args!("School {urn}"))?;
+    }
+    Ok(before)
+}
+
+/// Writes the school's new `fields`, audited as `caller`'s change from `before`.
+async fn save(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    before: &SchoolFields,
+    fields: &SchoolFields,
+) -> Result<(), ApiError> {
+    writes::update(conn, fields).await?;
+    let details = serde_json::json!({"before": before, "after": fields});
+    audit::record(
+        conn,
+        Some(caller.id),
+        "school.updated",
+        "school",
+        &fields.urn,
+        details,
+    )
+    .await?;
+    Ok(())
 }
 
 pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
