@@ -2,9 +2,11 @@
 //! and a role in it for participants, a Teaching School Hub for partners, nothing for
 //! admins; and resolving the natural keys a request or the command line names them by.
 
+use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
 
 use crate::db::lookups;
+use crate::db::users::AccountFields;
 use crate::domain::{Role, RoleInSchool, SchoolStatus, Slug, Urn};
 use crate::error::{ApiError, FieldError};
 
@@ -17,6 +19,52 @@ pub struct Attachments {
 }
 
 impl Attachments {
+    /// What a new account of `role` is attached to: its hub (already resolved), and the school
+    /// and Teaching School Hub named, resolved; refused unless they fit the role.
+    pub async fn of_new_account(
+        conn: &mut AsyncPgConnection,
+        role: Role,
+        hub_id: Option<uuid::Uuid>,
+        school: Option<&Urn>,
+        role_in_school: Option<RoleInSchool>,
+        teaching_school_hub: Option<&Slug>,
+    ) -> Result<Self, ApiError> {
+        let attachments = Self {
+            hub_id,
+            school_urn: match school {
+                Some(urn) => Some(resolve_school(conn, urn).await?),
+                None => None,
+            },
+            role_in_school,
+            teaching_school_hub_id: match teaching_school_hub {
+                Some(slug) => Some(resolve_tsh(conn, slug).await?),
+                None => None,
+            },
+        };
+        attachments.check_fit(role)?;
+        Ok(attachments)
+    }
+
+    /// The fields of an account of `role` attached to these.
+    pub fn into_fields(
+        self,
+        email: String,
+        name: String,
+        role: Role,
+        disabled_at: Option<DateTime<Utc>>,
+    ) -> AccountFields {
+        AccountFields {
+            email,
+            name,
+            role,
+            hub_id: self.hub_id,
+            teaching_school_hub_id: self.teaching_school_hub_id,
+            school_urn: self.school_urn,
+            role_in_school: self.role_in_school,
+            disabled_at,
+        }
+    }
+
     /// Refuses missing attachments the role needs and present ones it cannot have.
     pub fn check_fit(&self, role: Role) -> Result<(), ApiError> {
         let needs_hub = matches!(role, Role::HubManager | Role::Lead);

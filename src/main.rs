@@ -4,13 +4,15 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
-use mathshub::auth::secrets::generated_password;
+use mathshub::accounts::{Attachments, resolve_hub};
+use mathshub::auth::secrets::initial_password;
 use mathshub::auth::{Auth, AuthSettings, kept_key};
 use mathshub::cli::{
     AuthArgs, Cli, Command, ImportCommand, SeedArgs, ServeArgs, UserCommand, UserCreateArgs,
 };
 use mathshub::db::build_pool;
 use mathshub::db::provision::Database;
+use mathshub::domain::NewPassword;
 use mathshub::observability::Liveness;
 use mathshub::startup::{Application, ServerSettings};
 
@@ -231,67 +233,56 @@ async fn manage_user(database: &Database, command: UserCommand) -> Result<(), An
 }
 
 async fn create_user(conn: &mut AsyncPgConnection, args: UserCreateArgs) -> Result<(), AnyError> {
-    use mathshub::accounts::{Attachments, resolve_hub, resolve_school, resolve_tsh};
-    use mathshub::domain::NewPassword;
-    let password = if args.password_stdin {
-        let mut line = String::new();
-        std::io::stdin().read_line(&mut line)?;
-        let line = line.trim_end_matches(['\r', '\n']);
-        Some(NewPassword::parse(line).map_err(|error| format!("password: {error}"))?)
-    } else {
-        None
-    };
-    let attachments = async {
-        let attachments = Attachments {
-            hub_id: match &args.hub {
-                Some(slug) => Some(resolve_hub(conn, slug).await?),
-                None => None,
-            },
-            school_urn: match &args.school {
-                Some(urn) => Some(resolve_school(conn, urn).await?),
-                None => None,
-            },
-            role_in_school: args.role_in_school,
-            teaching_school_hub_id: match &args.teaching_school_hub {
-                Some(slug) => Some(resolve_tsh(conn, slug).await?),
-                None => None,
-            },
-        };
-        attachments.check_fit(args.role)?;
-        Ok::<_, mathshub::error::ApiError>(attachments)
-    }
-    .await
-    .map_err(|error| error.problem().to_string())?;
-    let generated = password.is_none().then(generated_password);
-    let chosen = password.map(|password| password.expose().to_owned());
-    let hash = mathshub::auth::password::hash(&chosen.or(generated.clone()).unwrap_or_default());
-    let fields = mathshub::db::users::AccountFields {
-        email: args.email.as_str().to_owned(),
-        name: args.name.unwrap_or_else(|| args.email.as_str().to_owned()),
-        role: args.role,
-        hub_id: attachments.hub_id,
-        teaching_school_hub_id: attachments.teaching_school_hub_id,
-        school_urn: attachments.school_urn,
-        role_in_school: attachments.role_in_school,
-        disabled_at: None,
-    };
+    let chosen = args.password_stdin.then(read_password).transpose()?;
+    let attachments = attachments_of(conn, &args)
+        .await
+        .map_err(|error| error.problem().to_string())?;
+    let email = args.email.as_str();
+    let name = args.name.unwrap_or_else(|| email.to_owned());
+    let fields = attachments.into_fields(email.to_owned(), name, args.role, None);
+    let (password, generated) = initial_password(chosen.as_ref());
+    let hash = mathshub::auth::password::hash(&password);
     let id = mathshub::db::users::insert(conn, &fields, &hash)
         .await
         .map_err(|error| match mathshub::error::ApiError::from(error) {
             mathshub::error::ApiError::Conflict(_) => {
-                format!("an account already has the email {}", args.email.as_str())
+                format!("an account already has the email {email}")
             }
             other => other.to_string(),
         })?;
-    println!(
-        "Created {} account {} ({id}).",
-        args.role,
-        args.email.as_str()
-    );
+    println!("Created {} account {email} ({id}).", args.role);
     if let Some(password) = generated {
         println!("Password (shown once): {password}");
     }
     Ok(())
+}
+
+/// A password, the first line of standard input.
+fn read_password() -> Result<NewPassword, AnyError> {
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    let line = line.trim_end_matches(['\r', '\n']);
+    Ok(NewPassword::parse(line).map_err(|error| format!("password: {error}"))?)
+}
+
+/// What the account the command line describes is attached to, each named by its natural key.
+async fn attachments_of(
+    conn: &mut AsyncPgConnection,
+    args: &UserCreateArgs,
+) -> Result<Attachments, mathshub::error::ApiError> {
+    let hub_id = match &args.hub {
+        Some(slug) => Some(resolve_hub(conn, slug).await?),
+        None => None,
+    };
+    Attachments::of_new_account(
+        conn,
+        args.role,
+        hub_id,
+        args.school.as_ref(),
+        args.role_in_school,
+        args.teaching_school_hub.as_ref(),
+    )
+    .await
 }
 
 async fn seed(database: &Database, args: &SeedArgs) -> Result<(), AnyError> {

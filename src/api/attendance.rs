@@ -22,6 +22,7 @@ use crate::auth::policy::authorize_on_group;
 use crate::auth::{Action, Caller};
 use crate::db::attendance::{self as queries, AttendanceRecord, RegisterRow, SessionFacts};
 use crate::db::fees::{self, NewFee};
+use crate::db::work_group_writes::LockedGroup;
 use crate::db::{DbPool, audit, completion, work_groups};
 use crate::domain::fees::{FeeChange, check_apologies};
 use crate::domain::scope::WorkGroupScope;
@@ -278,11 +279,44 @@ async fn record_changes(
     session: &SessionFacts,
     markings: Vec<Marking>,
 ) -> Result<(), ApiError> {
+    let held = held_marks(conn, session, &markings).await?;
+    let changes: Vec<Marking> = markings
+        .into_iter()
+        .filter(|marking| held.get(&marking.enrolment_id) != Some(&marking.mark))
+        .collect();
+    record_marks(conn, caller, session, &changes).await?;
+    let fees_held = fees_held(conn, session, &changes).await?;
+    for marking in changes {
+        let fee_held = fees_held.get(&marking.enrolment_id).copied();
+        let fee = settle_fee(conn, session, &marking, fee_held).await?;
+        let details = serde_json::json!({
+            "session_id": session.id, "work_group_id": session.work_group_id,
+            "before": held.get(&marking.enrolment_id), "after": marking.mark, "fee": fee,
+        });
+        audit::record(
+            conn,
+            Some(caller.id),
+            "attendance.recorded",
+            "enrolment",
+            &marking.enrolment_id.to_string(),
+            details,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// The marks held at the session for the enrolments of `markings`, by enrolment.
+async fn held_marks(
+    conn: &mut AsyncPgConnection,
+    session: &SessionFacts,
+    markings: &[Marking],
+) -> Result<HashMap<uuid::Uuid, Mark>, ApiError> {
     let ids: Vec<uuid::Uuid> = markings
         .iter()
         .map(|marking| marking.enrolment_id)
         .collect();
-    let held: HashMap<uuid::Uuid, Mark> = queries::recorded(conn, session.id, &ids)
+    Ok(queries::recorded(conn, session.id, &ids)
         .await?
         .into_iter()
         .map(|(id, status, apologies_at)| {
@@ -294,11 +328,16 @@ async fn record_changes(
                 },
             )
         })
-        .collect();
-    let changes: Vec<Marking> = markings
-        .into_iter()
-        .filter(|marking| held.get(&marking.enrolment_id) != Some(&marking.mark))
-        .collect();
+        .collect())
+}
+
+/// Records `changes` at the session, as `caller`'s.
+async fn record_marks(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    session: &SessionFacts,
+    changes: &[Marking],
+) -> Result<(), ApiError> {
     let records: Vec<AttendanceRecord> = changes
         .iter()
         .map(|marking| AttendanceRecord {
@@ -309,63 +348,67 @@ async fn record_changes(
             recorded_by: Some(caller.id),
         })
         .collect();
-    queries::record(conn, &records).await?;
+    Ok(queries::record(conn, &records).await?)
+}
 
+/// The non-attendance fees the session charged the enrolments of `changes`: each fee's id and
+/// status, by enrolment.
+async fn fees_held(
+    conn: &mut AsyncPgConnection,
+    session: &SessionFacts,
+    changes: &[Marking],
+) -> Result<HashMap<uuid::Uuid, (uuid::Uuid, FeeStatus)>, ApiError> {
     let changed: Vec<uuid::Uuid> = changes.iter().map(|marking| marking.enrolment_id).collect();
-    let fees_held: HashMap<uuid::Uuid, (uuid::Uuid, FeeStatus)> =
+    Ok(
         fees::held_at_session(conn, session.id, FeeReason::NonAttendance, &changed)
             .await?
             .into_iter()
             .map(|(enrolment_id, id, status)| (enrolment_id, (id, status)))
-            .collect();
-    let policy = session.fee_policy();
-    for Marking {
+            .collect(),
+    )
+}
+
+/// Brings the ledger in step with a new mark, by the project's policy: charges the fee now due,
+/// restores or voids the one `fee_held` (its id and status). What it did, for the audit trail;
+/// `None` when the fee stays as it was.
+async fn settle_fee(
+    conn: &mut AsyncPgConnection,
+    session: &SessionFacts,
+    marking: &Marking,
+    fee_held: Option<(uuid::Uuid, FeeStatus)>,
+) -> Result<Option<serde_json::Value>, ApiError> {
+    let Marking {
         enrolment_id,
         school_urn,
         mark,
-    } in changes
-    {
-        let due = policy.for_attendance(mark.status, mark.apologies_at, session.starts_at);
-        let fee_held = fees_held.get(&enrolment_id).copied();
-        let fee = match (
-            FeeChange::between(fee_held.map(|(_, status)| status), due),
-            fee_held,
-        ) {
-            (FeeChange::Charge(amount_pence), _) => {
-                let new = NewFee {
-                    enrolment_id,
-                    session_id: session.id,
-                    school_urn,
-                    reason: FeeReason::NonAttendance,
-                    amount_pence,
-                };
-                fees::charge(conn, &new).await?;
-                Some(serde_json::json!({"charged": amount_pence}))
-            }
-            (FeeChange::Restore(amount_pence), Some((id, _))) => {
-                fees::restore(conn, id, amount_pence).await?;
-                Some(serde_json::json!({"restored": amount_pence, "fee_id": id}))
-            }
-            (FeeChange::Void, Some((id, _))) => {
-                fees::void(conn, id).await?;
-                Some(serde_json::json!({"voided": id}))
-            }
-            _ => None,
-        };
-        audit::record(
-            conn,
-            Some(caller.id),
-            "attendance.recorded",
-            "enrolment",
-            &enrolment_id.to_string(),
-            serde_json::json!({
-                "session_id": session.id, "work_group_id": session.work_group_id,
-                "before": held.get(&enrolment_id), "after": mark, "fee": fee,
-            }),
-        )
-        .await?;
-    }
-    Ok(())
+    } = marking;
+    let due =
+        session
+            .fee_policy()
+            .for_attendance(mark.status, mark.apologies_at, session.starts_at);
+    let change = FeeChange::between(fee_held.map(|(_, status)| status), due);
+    Ok(match (change, fee_held) {
+        (FeeChange::Charge(amount_pence), _) => {
+            let new = NewFee {
+                enrolment_id: *enrolment_id,
+                session_id: session.id,
+                school_urn: school_urn.clone(),
+                reason: FeeReason::NonAttendance,
+                amount_pence,
+            };
+            fees::charge(conn, &new).await?;
+            Some(serde_json::json!({"charged": amount_pence}))
+        }
+        (FeeChange::Restore(amount_pence), Some((id, _))) => {
+            fees::restore(conn, id, amount_pence).await?;
+            Some(serde_json::json!({"restored": amount_pence, "fee_id": id}))
+        }
+        (FeeChange::Void, Some((id, _))) => {
+            fees::void(conn, id).await?;
+            Some(serde_json::json!({"voided": id}))
+        }
+        _ => None,
+    })
 }
 
 /// Get a session's register
@@ -439,24 +482,12 @@ pub async fn record_attendance(
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_path("id", &path, uuid)?;
-    let hidden = || ApiError::not_found(format!("Session {id}"));
     let mut conn = pool.get().await?;
     write
         .run(
             &mut conn,
             &caller,
-            async |conn| {
-                let session = queries::lock_session(conn, id).await?.ok_or_else(hidden)?;
-                let group = lock_for(conn, &caller, session.work_group_id, |scope| {
-                    Action::EditWorkGroupDetails(scope)
-                })
-                .await
-                .map_err(|error| match error {
-                    ApiError::NotFound(_) => hidden(),
-                    other => other,
-                })?;
-                Ok((session, group))
-            },
+            async |conn| lock_register(conn, &caller, id).await,
             async |conn, (session, group), body| {
                 let now = Utc::now();
                 let mut errors = FieldErrors::default();
@@ -469,17 +500,7 @@ pub async fn record_attendance(
                         .collect();
                 let markings = markings(items, &schools, &mut errors);
                 errors.into_result()?;
-                if session.cancelled {
-                    return Err(ApiError::Conflict(
-                        "The session is cancelled: it has no attendance to record.".into(),
-                    ));
-                }
-                if session.starts_at > now {
-                    return Err(ApiError::Conflict(format!(
-                        "Attendance is recorded once the session has started; it starts at {}.",
-                        LondonTime(session.starts_at).to_rfc3339()
-                    )));
-                }
+                require_recordable(&session, now)?;
                 if let Some(if_match) = write.if_match()? {
                     let current = register_of(conn, &session).await?;
                     require_current(
@@ -496,6 +517,43 @@ pub async fn record_attendance(
             },
         )
         .await
+}
+
+/// Locks the session `id` and its work group for recording, if `caller` may edit the group;
+/// 404 naming the session otherwise.
+async fn lock_register(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    id: uuid::Uuid,
+) -> Result<(SessionFacts, LockedGroup), ApiError> {
+    let hidden = || ApiError::not_found(format!("Session {id}"));
+    let session = queries::lock_session(conn, id).await?.ok_or_else(hidden)?;
+    let group = lock_for(conn, caller, session.work_group_id, |scope| {
+        Action::EditWorkGroupDetails(scope)
+    })
+    .await
+    .map_err(|error| match error {
+        ApiError::NotFound(_) => hidden(),
+        other => other,
+    })?;
+    Ok((session, group))
+}
+
+/// Refuses (409) recording the attendance of a cancelled session, which does not take place,
+/// or of one that has not started by `now`.
+fn require_recordable(session: &SessionFacts, now: DateTime<Utc>) -> Result<(), ApiError> {
+    if session.cancelled {
+        return Err(ApiError::Conflict(
+            "The session is cancelled: it has no attendance to record.".into(),
+        ));
+    }
+    if session.starts_at > now {
+        return Err(ApiError::Conflict(format!(
+            "Attendance is recorded once the session has started; it starts at {}.",
+            LondonTime(session.starts_at).to_rfc3339()
+        )));
+    }
+    Ok(())
 }
 
 pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {

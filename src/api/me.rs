@@ -1,15 +1,16 @@
 //! `/me`: the caller's own account, and the changes a person may make to it themselves.
 
 use actix_web::{HttpResponse, get, patch, web};
+use diesel_async::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::accounts::resolve_school;
 use crate::api::partners::PartnerClient;
-use crate::api::users::User;
+use crate::api::users::{User, save_account};
 use crate::auth::{Auth, Caller, CallerKind};
-use crate::db::users::{self as queries, AccountScope};
-use crate::db::{DbPool, audit, partner_clients};
+use crate::db::users::{self as queries, AccountFields, AccountRow, AccountScope};
+use crate::db::{DbPool, partner_clients};
 use crate::domain::{NewPassword, Role, RoleInSchool, Urn};
 use crate::error::ApiError;
 use crate::http::extract::paging::{FieldErrors, NoQueryParameters};
@@ -108,20 +109,8 @@ pub async fn update_me(
             &mut conn,
             &caller,
             async |_| {
-                if caller.kind == CallerKind::PartnerClient {
-                    return Err(ApiError::Forbidden(
-                        "Partner credentials have no account to change; admins manage them at /partners."
-                            .into(),
-                    ));
-                }
-                let changes = write.body()?;
-                let moves_school = changes.school_urn.is_some() || changes.role_in_school.is_some();
-                if moves_school && caller.role != Role::Participant {
-                    return Err(ApiError::Forbidden(
-                        "Only participants have a school and a role in it.".into(),
-                    ));
-                }
-                Ok(())
+                has_own_account(&caller)?;
+                may_change_own(&caller, &write.body()?)
             },
             async |conn, (), changes| {
                 let mut errors = FieldErrors::default();
@@ -139,51 +128,106 @@ pub async fn update_me(
                 errors.into_result()?;
                 let new_password_hash = match (password, current_password) {
                     (Some(password), Some(current)) => {
-                        let stored = queries::password_hash(conn, caller.id).await?;
-                        if !auth.passwords.verify(current, stored).await? {
-                            return Err(ApiError::unprocessable("current_password", "is wrong"));
-                        }
-                        Some(auth.passwords.hash(password.expose().to_owned()).await?)
+                        Some(replace_password(conn, &auth, caller.id, current, password).await?)
                     }
                     _ => None,
                 };
-                let school_urn = match &school {
-                    Some(urn) => Some(resolve_school(conn, urn).await?),
-                    None => None,
-                };
-                let current = queries::find(conn, AccountScope::Everyone, caller.id, true)
-                    .await?
-                    .ok_or_else(|| ApiError::Unauthorized("The account no longer exists.".into()))?;
-                let mut fields = current.fields();
-                if let Some(name) = name {
-                    fields.name = name;
-                }
-                if let Some(urn) = school_urn {
-                    fields.school_urn = Some(urn);
-                }
-                if let Some(role_in_school) = changes.role_in_school {
-                    fields.role_in_school = Some(role_in_school);
-                }
-                queries::update(conn, &current, &fields).await?;
-                if let Some(hash) = &new_password_hash {
-                    queries::set_password(conn, caller.id, hash).await?;
-                }
-                audit::record(
+                let (current, fields) =
+                    changed_own(conn, &caller, name, school.as_ref(), changes.role_in_school)
+                        .await?;
+                let details = serde_json::json!({
+                    "password": new_password_hash.is_some(), "school": fields.school_urn,
+                });
+                let hash = new_password_hash.as_deref();
+                save_account(
                     conn,
-                    Some(caller.id),
+                    &caller,
+                    &current,
+                    &fields,
+                    hash,
                     "user.updated_own",
-                    "user",
-                    &caller.id.to_string(),
-                    serde_json::json!({"password": new_password_hash.is_some(), "school": fields.school_urn}),
+                    details,
                 )
                 .await?;
-                let row = queries::find(conn, AccountScope::Everyone, caller.id, false)
-                    .await?
-                    .ok_or_else(|| ApiError::Unauthorized("The account no longer exists.".into()))?;
-                Answer::ok(&User::from(row))
+                Answer::ok(&User::from(own_account(conn, &caller, false).await?))
             },
         )
         .await
+}
+
+/// Refuses (403) partner credentials, which have no account of their own to change.
+fn has_own_account(caller: &Caller) -> Result<(), ApiError> {
+    if caller.kind == CallerKind::PartnerClient {
+        return Err(ApiError::Forbidden(
+            "Partner credentials have no account to change; admins manage them at /partners."
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses (403) a school or a role in one to anyone but a participant.
+fn may_change_own(caller: &Caller, changes: &MyChanges) -> Result<(), ApiError> {
+    let moves_school = changes.school_urn.is_some() || changes.role_in_school.is_some();
+    if moves_school && caller.role != Role::Participant {
+        return Err(ApiError::Forbidden(
+            "Only participants have a school and a role in it.".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// The hash of the account's new `password`, once `current` is its password (422 otherwise).
+async fn replace_password(
+    conn: &mut AsyncPgConnection,
+    auth: &Auth,
+    id: uuid::Uuid,
+    current: String,
+    password: NewPassword,
+) -> Result<String, ApiError> {
+    let stored = queries::password_hash(conn, id).await?;
+    if !auth.passwords.verify(current, stored).await? {
+        return Err(ApiError::unprocessable("current_password", "is wrong"));
+    }
+    auth.passwords.hash(password.expose().to_owned()).await
+}
+
+/// The caller's own account, locked, and its fields with the `name` and the school and role
+/// in it sent (the school must be open).
+async fn changed_own(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    name: Option<String>,
+    school: Option<&Urn>,
+    role_in_school: Option<RoleInSchool>,
+) -> Result<(AccountRow, AccountFields), ApiError> {
+    let school_urn = match school {
+        Some(urn) => Some(resolve_school(conn, urn).await?),
+        None => None,
+    };
+    let current = own_account(conn, caller, true).await?;
+    let mut fields = current.fields();
+    if let Some(name) = name {
+        fields.name = name;
+    }
+    if let Some(urn) = school_urn {
+        fields.school_urn = Some(urn);
+    }
+    if let Some(role_in_school) = role_in_school {
+        fields.role_in_school = Some(role_in_school);
+    }
+    Ok((current, fields))
+}
+
+/// The caller's own account (locked `for_update`); 401 when it no longer exists.
+async fn own_account(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    for_update: bool,
+) -> Result<AccountRow, ApiError> {
+    queries::find(conn, AccountScope::Everyone, caller.id, for_update)
+        .await?
+        .ok_or_else(|| ApiError::Unauthorized("The account no longer exists.".into()))
 }
 
 pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {

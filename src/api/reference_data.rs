@@ -1,18 +1,160 @@
-//! What the reference-data writes share: how they name a record (a hub, a Teaching School Hub,
-//! a local authority, a strategic partner) in answers and in the audit trail, the checks a
-//! record passes before it changes, and the refusal to retire one something still relies on.
+//! What the reference-data writes share: who may make them, how they name a record (a hub, a
+//! Teaching School Hub, a local authority, a strategic partner) in answers and in the audit
+//! trail, the checks a record passes before it changes, and retiring one: refused while
+//! anything current still relies on it, so that nothing current points at a retired record.
 
 use std::fmt;
 
+use actix_web::HttpResponse;
 use actix_web::http::header::HeaderValue;
-use chrono::{DateTime, Utc};
+use diesel::QueryResult;
 use diesel_async::AsyncPgConnection;
 use serde::Serialize;
 
-use crate::auth::Caller;
-use crate::db::audit;
+use crate::auth::{Action, Caller, authorize};
+use crate::db::reference_data::Locked;
+use crate::db::{DbPool, audit};
 use crate::error::ApiError;
 use crate::http::middleware::etag::require_current;
+use crate::http::write::{Answer, Write};
+
+/// Reference data is changed by national admins only; a refusal names `noun` ("Hub").
+pub(crate) fn may_change(caller: &Caller, noun: &str) -> Result<(), ApiError> {
+    authorize(caller, &Action::ManageReferenceData).map_err(|refusal| refusal.into_error(noun))
+}
+
+/// A kind of reference data whose records change and retire alike. Each kind supplies what
+/// differs: how a record is named, locked and shown, what still relies on one, and marking one
+/// retired.
+pub(crate) trait Retirable {
+    /// What names a record for good: a slug, a GSS code.
+    type Key: Sync + ?Sized;
+    /// What its row is known by once locked: an id, a code.
+    type Id: Send + Sync;
+    /// What a write may change, as the audit trail keeps it.
+    type Fields: Serialize + Send + Sync;
+    /// The record as `GET` shows it.
+    type View: Serialize + Send;
+    /// What to do first with whatever relies on a record, such as "Move these elsewhere".
+    const REMEDY: &'static str;
+
+    fn record(key: &Self::Key) -> Record<'_>;
+
+    /// Locks the record for a change (writes naming it wait, and then see the change); `None`
+    /// when there is none.
+    fn lock(
+        conn: &mut AsyncPgConnection,
+        key: &Self::Key,
+    ) -> impl Future<Output = QueryResult<Option<Locked<Self::Id, Self::Fields>>>> + Send;
+
+    /// The record as `GET` shows it; `None` when there is none.
+    fn find(
+        conn: &mut AsyncPgConnection,
+        key: &Self::Key,
+    ) -> impl Future<Output = QueryResult<Option<Self::View>>> + Send;
+
+    /// Why the record cannot be retired yet; none when it can.
+    fn still_relied_on(
+        conn: &mut AsyncPgConnection,
+        id: &Self::Id,
+    ) -> impl Future<Output = Result<Reasons, ApiError>> + Send;
+
+    fn mark_retired(
+        conn: &mut AsyncPgConnection,
+        id: &Self::Id,
+    ) -> impl Future<Output = QueryResult<()>> + Send;
+}
+
+/// Why a record cannot be retired yet, a phrase per reason.
+#[derive(Debug, Default)]
+pub(crate) struct Reasons(Vec<String>);
+
+impl Reasons {
+    /// With `reason`, when there is one.
+    pub fn with(mut self, reason: Option<String>) -> Self {
+        self.0.extend(reason);
+        self
+    }
+
+    /// With "`what`: `count`", when there are any.
+    pub fn counting(self, what: &str, count: i64) -> Self {
+        self.with((count > 0).then(|| format!("{what}: {count}")))
+    }
+}
+
+/// The record `key` as `GET` shows it: 404 when there is none.
+pub(crate) async fn view<Kind: Retirable>(
+    conn: &mut AsyncPgConnection,
+    key: &Kind::Key,
+) -> Result<Kind::View, ApiError> {
+    Kind::find(conn, key)
+        .await?
+        .ok_or_else(|| Kind::record(key).not_found())
+}
+
+/// Locks the record `key` for a change, retired or not: 404 when there is none.
+pub(crate) async fn find_locked<Kind: Retirable>(
+    conn: &mut AsyncPgConnection,
+    key: &Kind::Key,
+) -> Result<Locked<Kind::Id, Kind::Fields>, ApiError> {
+    Kind::lock(conn, key)
+        .await?
+        .ok_or_else(|| Kind::record(key).not_found())
+}
+
+/// Locks the record `key` for a change: 404 when there is none, 412 when `if_match` is sent
+/// and names another version of its view (read only then), 409 when it is retired, as retired
+/// reference data no longer changes.
+pub(crate) async fn lock_current<Kind: Retirable>(
+    conn: &mut AsyncPgConnection,
+    key: &Kind::Key,
+    if_match: Option<&HeaderValue>,
+) -> Result<Locked<Kind::Id, Kind::Fields>, ApiError> {
+    let record = Kind::record(key);
+    let locked = find_locked::<Kind>(conn, key).await?;
+    if let Some(if_match) = if_match {
+        require_current(if_match, &view::<Kind>(conn, key).await?, record)?;
+    }
+    if locked.retired_at.is_some() {
+        return Err(ApiError::Conflict(format!(
+            "{record} is retired: it no longer changes."
+        )));
+    }
+    Ok(locked)
+}
+
+/// Retires the record `key` as the request's write, for national admins: 404 when there is
+/// none, 409 when it is retired already or while anything current relies on it (naming each
+/// reason); otherwise it is marked retired, audited with its fields as they were, and answered
+/// with its view.
+pub(crate) async fn retire<Kind: Retirable>(
+    caller: &Caller,
+    write: &Write,
+    pool: &DbPool,
+    key: &Kind::Key,
+) -> Result<HttpResponse, ApiError> {
+    let record = Kind::record(key);
+    let mut conn = pool.get().await?;
+    write
+        .run(
+            &mut conn,
+            caller,
+            async |_| may_change(caller, record.noun),
+            async |conn, (), _| {
+                let locked = find_locked::<Kind>(conn, key).await?;
+                if locked.retired_at.is_some() {
+                    return Err(ApiError::Conflict(format!("{record} is already retired.")));
+                }
+                let reasons = Kind::still_relied_on(conn, &locked.id).await?;
+                record.refuse_while_relied_on(&reasons, Kind::REMEDY)?;
+                Kind::mark_retired(conn, &locked.id).await?;
+                let details = serde_json::json!({"before": locked.fields});
+                record.audit(conn, caller, "retired", details).await?;
+                Answer::ok(&view::<Kind>(conn, key).await?)
+            },
+        )
+        .await
+}
 
 /// A record a reference-data write changes, named the same way in every answer and audit record.
 #[derive(Debug, Clone, Copy)]
@@ -62,36 +204,15 @@ impl<'a> Record<'a> {
         ApiError::not_found(self)
     }
 
-    /// Whether the record, locked for a change, may change: 412 when `If-Match` is sent and
-    /// names another version of its view (`view` runs only then), 409 when it is retired, as
-    /// retired reference data no longer changes.
-    pub async fn require_changeable<View: Serialize>(
-        self,
-        retired_at: Option<DateTime<Utc>>,
-        if_match: Option<&HeaderValue>,
-        view: impl AsyncFnOnce() -> Result<View, ApiError>,
-    ) -> Result<(), ApiError> {
-        if let Some(if_match) = if_match {
-            require_current(if_match, &view().await?, self)?;
-        }
-        if retired_at.is_some() {
-            return Err(ApiError::Conflict(format!(
-                "{self} is retired: it no longer changes."
-            )));
-        }
-        Ok(())
-    }
-
-    /// 409 naming everything that still relies on the record (`reasons`, a phrase each) and
-    /// what to do with it first (`remedy`, such as "Move these elsewhere"), so that retiring
-    /// never leaves something current pointing at a retired record.
-    pub fn refuse_while_relied_on(self, reasons: &[String], remedy: &str) -> Result<(), ApiError> {
-        if reasons.is_empty() {
+    /// 409 naming everything that still relies on the record and what to do with it first
+    /// (`remedy`).
+    fn refuse_while_relied_on(self, reasons: &Reasons, remedy: &str) -> Result<(), ApiError> {
+        if reasons.0.is_empty() {
             return Ok(());
         }
         Err(ApiError::Conflict(format!(
             "{self} is still in use: {}. {remedy} before retiring it.",
-            reasons.join("; ")
+            reasons.0.join("; ")
         )))
     }
 

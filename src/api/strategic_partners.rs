@@ -9,9 +9,9 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::api::hubs::read::StrategicPartner;
-use crate::api::hubs::write::lock_current;
-use crate::api::reference_data::Record;
-use crate::auth::{Action, Caller, authorize};
+use crate::api::hubs::write::Hubs;
+use crate::api::reference_data::{Record, lock_current, may_change};
+use crate::auth::Caller;
 use crate::db::strategic_partners::{self as partners, StrategicPartnerFields};
 use crate::db::{DbPool, lookups};
 use crate::domain::{NonBlank, Slug, StrategicPartnerKind, Urn, WebAddress};
@@ -173,7 +173,7 @@ async fn lock(
     id: uuid::Uuid,
     if_match: Option<&header::HeaderValue>,
 ) -> Result<StrategicPartnerFields, ApiError> {
-    let hub = lock_current(conn, slug, None).await?;
+    let hub = lock_current::<Hubs>(conn, slug, None).await?;
     let fields = partners::lock(conn, hub.id, id)
         .await?
         .ok_or_else(|| not_found(slug, id))?;
@@ -248,11 +248,11 @@ pub async fn create_strategic_partner(
             &mut conn,
             &caller,
             async |_| {
-                manage_partners(&caller)?;
+                may_change(&caller, "Hub")?;
                 parse_path("slug", &path, Slug::parse)
             },
             async |conn, slug, form| {
-                let hub = lock_current(conn, &slug, None).await?;
+                let hub = lock_current::<Hubs>(conn, &slug, None).await?;
                 let body = NewStrategicPartner::try_from(form)?;
                 require_school(conn, body.school_urn.as_ref()).await?;
                 let fields = StrategicPartnerFields {
@@ -274,11 +274,6 @@ pub async fn create_strategic_partner(
             },
         )
         .await
-}
-
-/// Strategic partners are changed by national admins only.
-fn manage_partners(caller: &Caller) -> Result<(), ApiError> {
-    authorize(caller, &Action::ManageReferenceData).map_err(|refusal| refusal.into_error("Hub"))
 }
 
 /// Update a strategic partner
@@ -312,7 +307,7 @@ pub async fn update_strategic_partner(
             &mut conn,
             &caller,
             async |_| {
-                manage_partners(&caller)?;
+                may_change(&caller, "Hub")?;
                 parse_paths(&path)
             },
             async |conn, (slug, id), form| {
@@ -362,7 +357,7 @@ pub async fn delete_strategic_partner(
             &mut conn,
             &caller,
             async |_| {
-                manage_partners(&caller)?;
+                may_change(&caller, "Hub")?;
                 parse_paths(&path)
             },
             async |conn, (slug, id), _| {

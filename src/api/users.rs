@@ -2,6 +2,7 @@
 //! own hub). Role, hub and the other attachments are for admins alone to set; a field a
 //! caller may not set is refused with 403, never silently dropped.
 
+use actix_web::http::header::HeaderValue;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -9,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::accounts::{Attachments, resolve_hub, resolve_school, resolve_tsh};
 use crate::api::refs::{HubRef, SchoolRef, TeachingSchoolHubRef};
 use crate::auth::policy::{AccountTarget, Refusal, may_create_accounts, visible_accounts};
-use crate::auth::secrets::generated_password;
+use crate::auth::secrets::initial_password;
 use crate::auth::{Action, Auth, Caller, authorize};
 use crate::db::users::{self as queries, AccountFields, AccountFilter, AccountRow, AccountScope};
 use crate::db::{DbPool, audit};
@@ -285,21 +286,7 @@ pub async fn create_user(
             &caller,
             async |conn| {
                 may_create_accounts(&caller).map_err(|refusal| refusal.into_error("User"))?;
-                let body = write.body()?;
-                // A hub manager's own hub is the default for the leads they create.
-                let hub_id = match (&body.hub, caller.role) {
-                    (None, Role::HubManager) => caller.hub_id,
-                    (Some(slug), _) => Some(named_hub(conn, slug).await?),
-                    (None, _) => None,
-                };
-                authorize(
-                    &caller,
-                    &Action::CreateAccount {
-                        role: body.role,
-                        hub_id,
-                    },
-                )
-                .map_err(|refusal| refusal.into_error("User"))
+                may_create(conn, &caller, &write.body()?).await
             },
             async |conn, (), body| {
                 let mut errors = FieldErrors::default();
@@ -318,64 +305,87 @@ pub async fn create_user(
                     errors.parse("teaching_school_hub", body.teaching_school_hub, Slug::parse);
                 errors.into_result()?;
                 let (email, name) = (email.expect("parsed"), name.expect("parsed"));
-                let attachments = Attachments {
-                    hub_id: match hub {
-                        Some(HubChoice::Own) => caller.hub_id,
-                        Some(HubChoice::Slug(slug)) => Some(resolve_hub(conn, &slug).await?),
-                        None => None,
-                    },
-                    school_urn: match &school {
-                        Some(urn) => Some(resolve_school(conn, urn).await?),
-                        None => None,
-                    },
-                    role_in_school: body.role_in_school,
-                    teaching_school_hub_id: match &tsh {
-                        Some(slug) => Some(resolve_tsh(conn, slug).await?),
-                        None => None,
-                    },
-                };
-                attachments.check_fit(body.role)?;
-                let generated = password.is_none().then(generated_password);
-                let chosen = password.map(|p| p.expose().to_owned());
-                let password_hash = auth
-                    .passwords
-                    .hash(
-                        chosen
-                            .or_else(|| generated.clone())
-                            .expect("one of the two"),
-                    )
-                    .await?;
-                let fields = AccountFields {
-                    email: email.as_str().to_owned(),
-                    name,
-                    role: body.role,
-                    hub_id: attachments.hub_id,
-                    teaching_school_hub_id: attachments.teaching_school_hub_id,
-                    school_urn: attachments.school_urn,
-                    role_in_school: attachments.role_in_school,
-                    disabled_at: None,
-                };
-                let id = queries::insert(conn, &fields, &password_hash).await?;
-                audit::record(
+                let hub_id = hub_id(conn, &caller, hub).await?;
+                let attachments = Attachments::of_new_account(
                     conn,
-                    Some(caller.id),
-                    "user.created",
-                    "user",
-                    &id.to_string(),
-                    serde_json::json!({"role": fields.role, "email": fields.email}),
+                    body.role,
+                    hub_id,
+                    school.as_ref(),
+                    body.role_in_school,
+                    tsh.as_ref(),
                 )
                 .await?;
+                let fields =
+                    attachments.into_fields(email.as_str().to_owned(), name, body.role, None);
+                let (id, generated) =
+                    insert_account(conn, &caller, &auth, &fields, password.as_ref()).await?;
                 let user = User::from(account(conn, id).await?);
-                Answer::created(
-                    format!("/api/v1/users/{}", user.id),
-                    &CreatedUser {
-                        user,
-                        generated_password: generated,
-                    },
-                )
+                let created = CreatedUser {
+                    user,
+                    generated_password: generated,
+                };
+                Answer::created(format!("/api/v1/users/{id}"), &created)
             },
         )
         .await
+}
+
+/// Whether `caller` may create an account of the role `body` names, attached to the hub it
+/// names (by default, for a hub manager, their own).
+async fn may_create(
+    conn: &mut diesel_async::AsyncPgConnection,
+    caller: &Caller,
+    body: &NewUser,
+) -> Result<(), ApiError> {
+    let hub_id = match (&body.hub, caller.role) {
+        (None, Role::HubManager) => caller.hub_id,
+        (Some(slug), _) => Some(named_hub(conn, slug).await?),
+        (None, _) => None,
+    };
+    let action = Action::CreateAccount {
+        role: body.role,
+        hub_id,
+    };
+    authorize(caller, &action).map_err(|refusal| refusal.into_error("User"))
+}
+
+/// The id of the hub chosen for a new account.
+async fn hub_id(
+    conn: &mut diesel_async::AsyncPgConnection,
+    caller: &Caller,
+    hub: Option<HubChoice>,
+) -> Result<Option<uuid::Uuid>, ApiError> {
+    Ok(match hub {
+        Some(HubChoice::Own) => caller.hub_id,
+        Some(HubChoice::Slug(slug)) => Some(resolve_hub(conn, &slug).await?),
+        None => None,
+    })
+}
+
+/// Inserts the account with the password `chosen`, or one generated, audited as `caller`'s;
+/// its id, and the password generated, to be shown once.
+async fn insert_account(
+    conn: &mut diesel_async::AsyncPgConnection,
+    caller: &Caller,
+    auth: &Auth,
+    fields: &AccountFields,
+    chosen: Option<&NewPassword>,
+) -> Result<(uuid::Uuid, Option<String>), ApiError> {
+    let (password, generated) = initial_password(chosen);
+    // Hashing runs off the async workers.
+    let password_hash = auth.passwords.hash(password).await?;
+    let id = queries::insert(conn, fields, &password_hash).await?;
+    let details = serde_json::json!({"role": fields.role, "email": fields.email});
+    audit::record(
+        conn,
+        Some(caller.id),
+        "user.created",
+        "user",
+        &id.to_string(),
+        details,
+    )
+    .await?;
+    Ok((id, generated))
 }
 
 /// The account `id`, as it is now.
@@ -430,24 +440,14 @@ pub async fn update_user(
             &caller,
             async |conn| {
                 let current = find_managed(conn, &caller, id, true).await?;
-                let access_fields = write.body()?.access_fields();
-                if !access_fields.is_empty() {
-                    authorize(&caller, &Action::ChangeAccess(&target(&current))).map_err(
-                        |refusal| match refusal {
-                            Refusal::Forbidden(reason) => ApiError::Forbidden(format!(
-                                "{reason} Not allowed here: {}.",
-                                access_fields.join(", ")
-                            )),
-                            hidden => hidden.into_error(format!("User {id}")),
-                        },
-                    )?;
-                }
+                may_change_access(&caller, &current, &write.body()?.access_fields())?;
                 Ok(current)
             },
             async |conn, current, changes| {
                 let mut errors = FieldErrors::default();
                 let email = errors.parse("email", changes.email.clone(), Email::parse);
-                let name = errors.parse("name", changes.name.clone(), crate::http::parse::non_empty);
+                let name =
+                    errors.parse("name", changes.name.clone(), crate::http::parse::non_empty);
                 let password =
                     errors.parse("password", changes.password.clone(), NewPassword::parse);
                 let hub = errors.parse("hub", changes.hub.clone(), Slug::parse);
@@ -458,43 +458,96 @@ pub async fn update_user(
                     Slug::parse,
                 );
                 errors.into_result()?;
-                if let Some(if_match) = write.if_match()? {
-                    require_current(if_match, &User::from(current.clone()), format_args!("User {id}"))?;
-                }
-                let own_access_changes = id == caller.id
-                    && (changes.role.is_some_and(|role| role != current.role)
-                        || changes.disabled == Some(true));
-                if own_access_changes {
-                    return Err(ApiError::Conflict(
-                        "You cannot disable your own account or change your own role: ask another admin.".into(),
-                    ));
-                }
+                require_changeable(&caller, &current, &changes, write.if_match()?)?;
                 let fields =
                     changed_fields(conn, &current, &changes, email, name, hub, school, tsh).await?;
                 // Hashing runs off the async workers; the account stays locked meanwhile.
                 let password_hash = match password {
-                    Some(password) => Some(auth.passwords.hash(password.expose().to_owned()).await?),
+                    Some(password) => {
+                        Some(auth.passwords.hash(password.expose().to_owned()).await?)
+                    }
                     None => None,
                 };
-                queries::update(conn, &current, &fields).await?;
-                if let Some(password_hash) = &password_hash {
-                    queries::set_password(conn, id, password_hash).await?;
-                }
-                audit::record(
+                let details = serde_json::json!({"fields": changed_names(&changes)});
+                let hash = password_hash.as_deref();
+                save_account(
                     conn,
-                    Some(caller.id),
+                    &caller,
+                    &current,
+                    &fields,
+                    hash,
                     "user.updated",
-                    "user",
-                    &id.to_string(),
-                    serde_json::json!({
-                        "fields": changed_names(&changes),
-                    }),
+                    details,
                 )
                 .await?;
                 Answer::ok(&User::from(account(conn, id).await?))
             },
         )
         .await
+}
+
+/// Whether `caller` may change the access fields sent (`access_fields`, by name) of the
+/// account `current`: a refusal names them.
+fn may_change_access(
+    caller: &Caller,
+    current: &AccountRow,
+    access_fields: &[&str],
+) -> Result<(), ApiError> {
+    if access_fields.is_empty() {
+        return Ok(());
+    }
+    authorize(caller, &Action::ChangeAccess(&target(current))).map_err(|refusal| match refusal {
+        Refusal::Forbidden(reason) => ApiError::Forbidden(format!(
+            "{reason} Not allowed here: {}.",
+            access_fields.join(", ")
+        )),
+        hidden => hidden.into_error(format!("User {}", current.id)),
+    })
+}
+
+/// Whether the account `current` may take `changes`: 412 when `if_match` is sent and names
+/// another version of it; 409 when `caller` would disable their own account or change their
+/// own role, so that an admin never locks themselves out.
+fn require_changeable(
+    caller: &Caller,
+    current: &AccountRow,
+    changes: &UserChanges,
+    if_match: Option<&HeaderValue>,
+) -> Result<(), ApiError> {
+    if let Some(if_match) = if_match {
+        let what = format_args!("User {}", current.id);
+        require_current(if_match, &User::from(current.clone()), what)?;
+    }
+    let own_access_changes = current.id == caller.id
+        && (changes.role.is_some_and(|role| role != current.role)
+            || changes.disabled == Some(true));
+    if own_access_changes {
+        return Err(ApiError::Conflict(
+            "You cannot disable your own account or change your own role: ask another admin."
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Writes the account's new fields and its new password (if one was set), audited as
+/// `caller`'s `action` with `details`.
+pub(crate) async fn save_account(
+    conn: &mut diesel_async::AsyncPgConnection,
+    caller: &Caller,
+    current: &AccountRow,
+    fields: &AccountFields,
+    password_hash: Option<&str>,
+    action: &str,
+    details: serde_json::Value,
+) -> Result<(), ApiError> {
+    queries::update(conn, current, fields).await?;
+    if let Some(password_hash) = password_hash {
+        queries::set_password(conn, current.id, password_hash).await?;
+    }
+    let id = current.id.to_string();
+    audit::record(conn, Some(caller.id), action, "user", &id, details).await?;
+    Ok(())
 }
 
 /// The names of the fields a change sent (never their values: one may be a password).
@@ -556,16 +609,12 @@ async fn changed_fields(
         Some(false) => None,
         None => current.disabled_at,
     };
-    Ok(AccountFields {
-        email: email.map_or_else(|| current.email.clone(), |email| email.as_str().to_owned()),
-        name: name.unwrap_or_else(|| current.name.clone()),
+    Ok(attachments.into_fields(
+        email.map_or_else(|| current.email.clone(), |email| email.as_str().to_owned()),
+        name.unwrap_or_else(|| current.name.clone()),
         role,
-        hub_id: attachments.hub_id,
-        teaching_school_hub_id: attachments.teaching_school_hub_id,
-        school_urn: attachments.school_urn,
-        role_in_school: attachments.role_in_school,
         disabled_at,
-    })
+    ))
 }
 
 pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {

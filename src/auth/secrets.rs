@@ -6,6 +6,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::TryRng;
 use sha2::{Digest, Sha256};
 
+use crate::domain::NewPassword;
+
 /// `bytes` random bytes from the operating system, base64url without padding.
 pub fn random_token(bytes: usize) -> String {
     let mut buffer = vec![0u8; bytes];
@@ -24,6 +26,18 @@ pub fn token_hash(token: &str) -> Vec<u8> {
 /// A password for an account created without one: 24 base64url characters (144 bits).
 pub fn generated_password() -> String {
     random_token(18)
+}
+
+/// The password a new account starts with: the one `chosen`, or else one generated, which
+/// comes back a second time to be shown once.
+pub fn initial_password(chosen: Option<&NewPassword>) -> (String, Option<String>) {
+    match chosen {
+        Some(chosen) => (chosen.expose().to_owned(), None),
+        None => {
+            let generated = generated_password();
+            (generated.clone(), Some(generated))
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,11 +1,11 @@
 //! Changing Maths Hubs: adding one, correcting it, and retiring it once nothing current relies
 //! on it. The authorities a hub covers change in `db::hub_covers`.
 
-use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text, Uuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
+use crate::db::reference_data::Locked;
 use crate::db::schema::hubs;
 use crate::domain::Slug;
 
@@ -35,12 +35,7 @@ pub async fn insert(
 }
 
 /// A hub as a write sees it, locked until the transaction ends.
-#[derive(Debug, Clone, Queryable)]
-pub struct LockedHub {
-    pub id: uuid::Uuid,
-    pub retired_at: Option<DateTime<Utc>>,
-    pub fields: HubFields,
-}
+pub type LockedHub = Locked<uuid::Uuid, HubFields>;
 
 /// Locks the hub for a change: writes naming it (a cover, a partnership) lock it `FOR SHARE`,
 /// so they wait for the change and see it.

@@ -2,13 +2,13 @@
 //! relies on it. Kinds and parents are checked against the GSS code before they get here, and
 //! again by the table's CHECKs.
 
-use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
+use crate::db::reference_data::Locked;
 use crate::db::schema::local_authorities;
-use crate::domain::{GssCode, LaKind};
+use crate::domain::GssCode;
 
 /// Every field of an authority a write may set besides its code and kind, which the code fixes.
 #[derive(Debug, Clone, serde::Serialize, Insertable, AsChangeset, Queryable, Selectable)]
@@ -36,13 +36,9 @@ pub async fn insert(
         .map(drop)
 }
 
-/// An authority as a write sees it, locked until the transaction ends.
-#[derive(Debug, Clone, Queryable)]
-pub struct LockedAuthority {
-    pub kind: LaKind,
-    pub retired_at: Option<DateTime<Utc>>,
-    pub fields: LocalAuthorityFields,
-}
+/// An authority as a write sees it, locked until the transaction ends, known by its GSS code
+/// (whose prefix fixes its kind).
+pub type LockedAuthority = Locked<String, LocalAuthorityFields>;
 
 /// Locks the authority for a change: writes naming it (a cover, an area, a district's parent)
 /// lock it `FOR SHARE`, so they wait for the change and see it.
@@ -53,7 +49,7 @@ pub async fn lock(
     local_authorities::table
         .find(code.as_str())
         .select((
-            local_authorities::kind,
+            local_authorities::gss_code,
             local_authorities::retired_at,
             LocalAuthorityFields::as_select(),
         ))
@@ -75,8 +71,8 @@ pub async fn update(
         .map(drop)
 }
 
-pub async fn retire(conn: &mut AsyncPgConnection, code: &GssCode) -> QueryResult<()> {
-    diesel::update(local_authorities::table.find(code.as_str()))
+pub async fn retire(conn: &mut AsyncPgConnection, code: &str) -> QueryResult<()> {
+    diesel::update(local_authorities::table.find(code))
         .set((
             local_authorities::retired_at.eq(diesel::dsl::now),
             local_authorities::updated_at.eq(diesel::dsl::now),
@@ -103,7 +99,7 @@ pub struct AuthorityUses {
     pub teaching_school_hubs: Option<String>,
 }
 
-pub async fn uses(conn: &mut AsyncPgConnection, code: &GssCode) -> QueryResult<AuthorityUses> {
+pub async fn uses(conn: &mut AsyncPgConnection, code: &str) -> QueryResult<AuthorityUses> {
     diesel::sql_query(
         "SELECT (SELECT h.slug FROM hub_local_authorities cover JOIN hubs h ON h.id = cover.hub_id
                   WHERE cover.la_code = $1 AND cover.covered_until IS NULL) AS covering_hub,
@@ -115,7 +111,7 @@ pub async fn uses(conn: &mut AsyncPgConnection, code: &GssCode) -> QueryResult<A
                    JOIN teaching_school_hubs t ON t.id = area.teaching_school_hub_id
                   WHERE area.la_code = $1 AND t.retired_at IS NULL) AS teaching_school_hubs",
     )
-    .bind::<Text, _>(code.as_str().to_owned())
+    .bind::<Text, _>(code)
     .get_result(conn)
     .await
 }

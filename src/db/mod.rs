@@ -30,6 +30,7 @@ pub mod projects;
 pub mod provision;
 pub mod rate_limits;
 pub mod reach;
+pub mod reference_data;
 pub mod refresh_tokens;
 pub mod schema;
 pub mod school_writes;

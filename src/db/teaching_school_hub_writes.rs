@@ -1,11 +1,11 @@
 //! Changing Teaching School Hubs: adding one, correcting it, replacing its area and its
 //! recorded partner Maths Hubs, and retiring it once no partner credentials reach the API for it.
 
-use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Uuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
+use crate::db::reference_data::Locked;
 use crate::db::schema::{hub_partnerships, hubs, teaching_school_hub_areas, teaching_school_hubs};
 use crate::domain::Slug;
 
@@ -38,12 +38,7 @@ pub async fn insert(
 }
 
 /// A Teaching School Hub as a write sees it, locked until the transaction ends.
-#[derive(Debug, Clone, Queryable)]
-pub struct LockedTeachingSchoolHub {
-    pub id: uuid::Uuid,
-    pub retired_at: Option<DateTime<Utc>>,
-    pub fields: TeachingSchoolHubFields,
-}
+pub type LockedTeachingSchoolHub = Locked<uuid::Uuid, TeachingSchoolHubFields>;
 
 pub async fn lock(
     conn: &mut AsyncPgConnection,

@@ -9,11 +9,12 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::api::hubs::read::AreaAuthority;
-use crate::api::local_authorities::write::lock_authority;
-use crate::api::reference_data::Record;
+use crate::api::local_authorities::write::LocalAuthorities;
+use crate::api::reference_data::{Record, find_locked, may_change};
 use crate::api::refs::{HubRef, reference};
-use crate::auth::{Action, Caller, authorize};
+use crate::auth::Caller;
 use crate::db::hub_covers::{self as covers, CoverRow};
+use crate::db::local_authority_writes::LockedAuthority;
 use crate::db::{DbPool, lookups};
 use crate::domain::{GssCode, LaKind, LondonTime, Slug};
 use crate::error::ApiError;
@@ -142,66 +143,92 @@ pub async fn put_cover(
             &mut conn,
             &caller,
             async |_| {
-                manage_covers(&caller)?;
+                may_change(&caller, "Hub")?;
                 parse_paths(&path)
             },
             async |conn, (slug, code), _| {
-                let authority = lock_authority(conn, &code).await?;
-                if authority.kind == LaKind::District {
-                    return Err(ApiError::unprocessable(
-                        "code",
-                        format!(
-                            "{code} is a district: Maths Hubs cover education authorities, and a district reaches its hub through its county{}",
-                            authority
-                                .fields
-                                .parent_gss_code
-                                .map(|county| format!(" {county}"))
-                                .unwrap_or_default()
-                        ),
-                    ));
-                }
-                if authority.retired_at.is_some() {
-                    return Err(ApiError::Conflict(format!(
-                        "Local authority {code} is retired: no hub covers it any more."
-                    )));
-                }
-                let (_, hub_id, hub_retired) = lookups::hubs_for_write(conn, &[slug.as_str()])
-                    .await?
-                    .pop()
-                    .ok_or_else(|| Record::hub(slug.as_str()).not_found())?;
-                if hub_retired {
-                    return Err(ApiError::Conflict(format!(
-                        "Hub {slug} is retired: it covers no more local authorities."
-                    )));
-                }
+                let authority = find_locked::<LocalAuthorities>(conn, &code).await?;
+                require_coverable(&code, &authority)?;
+                let hub_id = current_hub(conn, &slug).await?;
                 let previous = covers::current(conn, &code).await?;
                 if previous.as_ref().is_some_and(|(_, id, _)| *id == hub_id) {
                     return Answer::ok(&Cover::from(find(conn, &slug, &code).await?));
                 }
-                let at = covers::change_time(conn).await?;
-                if let Some((cover_id, _, previous_slug)) = &previous {
-                    covers::close(conn, *cover_id, at).await?;
-                    let details = serde_json::json!({"local_authority": code, "moved_to": slug});
-                    Record::hub(previous_slug)
-                        .audit(conn, &caller, "cover_ended", details)
-                        .await?;
-                }
-                covers::open(conn, hub_id, &code, at).await?;
-                let moved_from = previous.map(|(_, _, previous_slug)| previous_slug);
-                let details = serde_json::json!({"local_authority": code, "moved_from": moved_from});
-                Record::hub(slug.as_str())
-                    .audit(conn, &caller, "cover_started", details)
-                    .await?;
+                move_cover(conn, &caller, &code, &slug, hub_id, previous).await?;
                 let cover = Cover::from(find(conn, &slug, &code).await?);
-                Answer::created(format!("/api/v1/hubs/{slug}/local-authorities/{code}"), &cover)
+                Answer::created(
+                    format!("/api/v1/hubs/{slug}/local-authorities/{code}"),
+                    &cover,
+                )
             },
         )
         .await
 }
 
-/// Covers are changed by national admins only.
-fn manage_covers(caller: &Caller) -> Result<(), ApiError> {
-    authorize(caller, &Action::ManageReferenceData).map_err(|refusal| refusal.into_error("Hub"))
+/// Refuses an authority no hub may cover: a district (422: it reaches its hub through its
+/// county) or a retired authority (409).
+fn require_coverable(code: &GssCode, authority: &LockedAuthority) -> Result<(), ApiError> {
+    if code.kind() == LaKind::District {
+        return Err(ApiError::unprocessable(
+            "code",
+            format!(
+                "{code} is a district: Maths Hubs cover education authorities, and a district reaches its hub through its county{}",
+                authority
+                    .fields
+                    .parent_gss_code
+                    .as_ref()
+                    .map(|county| format!(" {county}"))
+                    .unwrap_or_default()
+            ),
+        ));
+    }
+    if authority.retired_at.is_some() {
+        return Err(ApiError::Conflict(format!(
+            "Local authority {code} is retired: no hub covers it any more."
+        )));
+    }
+    Ok(())
+}
+
+/// The id of the hub `slug`, locked so that it is not retired meanwhile: 404 when there is
+/// none, 409 when it is retired.
+async fn current_hub(conn: &mut AsyncPgConnection, slug: &Slug) -> Result<uuid::Uuid, ApiError> {
+    let (_, hub_id, hub_retired) = lookups::hubs_for_write(conn, &[slug.as_str()])
+        .await?
+        .pop()
+        .ok_or_else(|| Record::hub(slug.as_str()).not_found())?;
+    if hub_retired {
+        return Err(ApiError::Conflict(format!(
+            "Hub {slug} is retired: it covers no more local authorities."
+        )));
+    }
+    Ok(hub_id)
+}
+
+/// Ends the `previous` cover of the authority (its id, hub id and hub slug), if any, and
+/// begins the cover by the hub `slug` (`hub_id`) at the same instant, audited on both hubs.
+async fn move_cover(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    code: &GssCode,
+    slug: &Slug,
+    hub_id: uuid::Uuid,
+    previous: Option<(i64, uuid::Uuid, String)>,
+) -> Result<(), ApiError> {
+    let at = covers::change_time(conn).await?;
+    if let Some((cover_id, _, previous_slug)) = &previous {
+        covers::close(conn, *cover_id, at).await?;
+        let details = serde_json::json!({"local_authority": code, "moved_to": slug});
+        Record::hub(previous_slug)
+            .audit(conn, caller, "cover_ended", details)
+            .await?;
+    }
+    covers::open(conn, hub_id, code, at).await?;
+    let moved_from = previous.map(|(_, _, previous_slug)| previous_slug);
+    let details = serde_json::json!({"local_authority": code, "moved_from": moved_from});
+    Record::hub(slug.as_str())
+        .audit(conn, caller, "cover_started", details)
+        .await
 }
 
 /// End a cover
@@ -237,12 +264,12 @@ pub async fn end_cover(
             &mut conn,
             &caller,
             async |_| {
-                manage_covers(&caller)?;
+                may_change(&caller, "Hub")?;
                 parse_paths(&path)
             },
             async |conn, (slug, code), _| {
                 let if_match = write.if_match()?;
-                lock_authority(conn, &code).await?;
+                find_locked::<LocalAuthorities>(conn, &code).await?;
                 let cover = find(conn, &slug, &code).await?;
                 let cover_id = cover.id;
                 if let Some(if_match) = if_match {

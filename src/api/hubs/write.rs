@@ -4,16 +4,18 @@
 //! yet over, enabled staff accounts); otherwise 409 names what does. A retired hub no longer
 //! changes, takes no authorities and no strategic partners.
 
-use actix_web::http::header;
 use actix_web::{HttpResponse, patch, post, web};
+use diesel::QueryResult;
 use diesel_async::AsyncPgConnection;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::api::hubs::read::HubDetail;
-use crate::api::reference_data::Record;
-use crate::auth::{Action, Caller, authorize};
-use crate::db::hub_writes::{self as writes, HubFields, HubUses, LockedHub};
+use crate::api::reference_data::{
+    Reasons, Record, Retirable, lock_current, may_change, retire, view,
+};
+use crate::auth::Caller;
+use crate::db::hub_writes::{self as writes, HubFields, LockedHub};
 use crate::db::{DbPool, hubs};
 use crate::domain::{Email, NonBlank, Region, Slug, Urn, WebAddress};
 use crate::error::ApiError;
@@ -233,29 +235,51 @@ impl HubChanges {
     }
 }
 
-/// The hub as `GET /hubs/{slug}` shows it.
-pub(crate) async fn view(conn: &mut AsyncPgConnection, slug: &Slug) -> Result<HubDetail, ApiError> {
-    hubs::find(conn, slug)
-        .await?
-        .map(HubDetail::from)
-        .ok_or_else(|| Record::hub(slug.as_str()).not_found())
-}
+/// Maths Hubs, named by their slugs. A hub is retired only once nothing current relies on it.
+pub(crate) struct Hubs;
 
-/// Locks a current hub for a change, checking `If-Match` against its view when sent; a
-/// retired hub answers 409.
-pub(crate) async fn lock_current(
-    conn: &mut AsyncPgConnection,
-    slug: &Slug,
-    if_match: Option<&header::HeaderValue>,
-) -> Result<LockedHub, ApiError> {
-    let record = Record::hub(slug.as_str());
-    let hub = writes::lock(conn, slug)
-        .await?
-        .ok_or_else(|| record.not_found())?;
-    record
-        .require_changeable(hub.retired_at, if_match, async || view(conn, slug).await)
-        .await?;
-    Ok(hub)
+impl Retirable for Hubs {
+    type Key = Slug;
+    type Id = uuid::Uuid;
+    type Fields = HubFields;
+    type View = HubDetail;
+    const REMEDY: &'static str = "Move or end these";
+
+    fn record(slug: &Slug) -> Record<'_> {
+        Record::hub(slug.as_str())
+    }
+
+    async fn lock(conn: &mut AsyncPgConnection, slug: &Slug) -> QueryResult<Option<LockedHub>> {
+        writes::lock(conn, slug).await
+    }
+
+    async fn find(conn: &mut AsyncPgConnection, slug: &Slug) -> QueryResult<Option<HubDetail>> {
+        Ok(hubs::find(conn, slug).await?.map(HubDetail::from))
+    }
+
+    async fn still_relied_on(
+        conn: &mut AsyncPgConnection,
+        id: &uuid::Uuid,
+    ) -> Result<Reasons, ApiError> {
+        let uses = writes::uses(conn, *id).await?;
+        Ok(Reasons::default()
+            .with(
+                uses.covered
+                    .map(|codes| format!("it covers the local authorities {codes}")),
+            )
+            .counting(
+                "work groups neither completed nor cancelled",
+                uses.live_work_groups,
+            )
+            .counting(
+                "enabled accounts of its managers and leads",
+                uses.staff_accounts,
+            ))
+    }
+
+    async fn mark_retired(conn: &mut AsyncPgConnection, id: &uuid::Uuid) -> QueryResult<()> {
+        writes::retire(conn, *id).await
+    }
 }
 
 /// Create a Maths Hub
@@ -283,7 +307,7 @@ pub async fn create_hub(
         .run(
             &mut conn,
             &caller,
-            async |_| manage_hubs(&caller),
+            async |_| may_change(&caller, "Hub"),
             async |conn, (), form| {
                 let (slug, fields) = NewHub::try_from(form)?.into_parts();
                 writes::insert(conn, &slug, &fields).await?;
@@ -295,16 +319,11 @@ pub async fn create_hub(
                         serde_json::json!({"after": fields}),
                     )
                     .await?;
-                let created = view(conn, &slug).await?;
+                let created = view::<Hubs>(conn, &slug).await?;
                 Answer::created(format!("/api/v1/hubs/{slug}"), &created)
             },
         )
         .await
-}
-
-/// Hubs are changed by national admins only.
-fn manage_hubs(caller: &Caller) -> Result<(), ApiError> {
-    authorize(caller, &Action::ManageReferenceData).map_err(|refusal| refusal.into_error("Hub"))
 }
 
 /// Update a Maths Hub
@@ -338,10 +357,10 @@ pub async fn update_hub(
         .run(
             &mut conn,
             &caller,
-            async |_| manage_hubs(&caller),
+            async |_| may_change(&caller, "Hub"),
             async |conn, (), form| {
                 let changes = HubChanges::try_from(form)?;
-                let hub = lock_current(conn, &slug, write.if_match()?).await?;
+                let hub = lock_current::<Hubs>(conn, &slug, write.if_match()?).await?;
                 let before = hub.fields;
                 let fields = changes.apply_to(before.clone());
                 writes::update(conn, hub.id, &fields).await?;
@@ -349,31 +368,10 @@ pub async fn update_hub(
                 Record::hub(slug.as_str())
                     .audit(conn, &caller, "updated", details)
                     .await?;
-                Answer::ok(&view(conn, &slug).await?)
+                Answer::ok(&view::<Hubs>(conn, &slug).await?)
             },
         )
         .await
-}
-
-/// Why a hub cannot be retired yet, one phrase per reason.
-fn still_relied_on(uses: &HubUses) -> Vec<String> {
-    let mut reasons = Vec::new();
-    if let Some(codes) = &uses.covered {
-        reasons.push(format!("it covers the local authorities {codes}"));
-    }
-    if uses.live_work_groups > 0 {
-        reasons.push(format!(
-            "work groups neither completed nor cancelled: {}",
-            uses.live_work_groups
-        ));
-    }
-    if uses.staff_accounts > 0 {
-        reasons.push(format!(
-            "enabled accounts of its managers and leads: {}",
-            uses.staff_accounts
-        ));
-    }
-    reasons
 }
 
 /// Retire a Maths Hub
@@ -401,24 +399,7 @@ pub async fn retire_hub(
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     let slug = parse_path("slug", &path, Slug::parse)?;
-    let mut conn = pool.get().await?;
-    write
-        .run(
-            &mut conn,
-            &caller,
-            async |_| manage_hubs(&caller),
-            async |conn, (), _| {
-                let record = Record::hub(slug.as_str());
-                let hub = lock_current(conn, &slug, None).await?;
-                let reasons = still_relied_on(&writes::uses(conn, hub.id).await?);
-                record.refuse_while_relied_on(&reasons, "Move or end these")?;
-                writes::retire(conn, hub.id).await?;
-                let details = serde_json::json!({"before": hub.fields});
-                record.audit(conn, &caller, "retired", details).await?;
-                Answer::ok(&view(conn, &slug).await?)
-            },
-        )
-        .await
+    retire::<Hubs>(&caller, &write, &pool, &slug).await
 }
 
 pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {

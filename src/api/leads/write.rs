@@ -308,28 +308,9 @@ pub async fn update_lead_profile(
             &mut conn,
             &caller,
             async |conn| {
-                let (hub_id, fields) = writes::lock(conn, id)
-                    .await?
-                    .ok_or_else(|| ApiError::not_found(&what))?;
-                let scope = LeadProfileScope {
-                    user_id: id,
-                    hub_id,
-                };
                 // Who may edit the profile at all comes first; then the fields sent.
-                authorize(&caller, &Action::EditLeadBio(&scope))
-                    .map_err(|refusal| refusal.into_error(&what))?;
-                let managed = write.body()?.managed_fields();
-                if !managed.is_empty() {
-                    authorize(&caller, &Action::ManageLeadProfile(&scope)).map_err(|refusal| {
-                        match refusal.into_error(&what) {
-                            ApiError::Forbidden(reason) => ApiError::Forbidden(format!(
-                                "{reason} Not allowed here: {}.",
-                                managed.join(", ")
-                            )),
-                            other => other,
-                        }
-                    })?;
-                }
+                let (scope, fields) = lock_editable(conn, &caller, id, &what).await?;
+                may_manage(&caller, &scope, &write.body()?.managed_fields(), &what)?;
                 Ok(fields)
             },
             async |conn, mut fields, changes| {
@@ -342,21 +323,75 @@ pub async fn update_lead_profile(
                 }
                 parsed.apply_to(&mut fields);
                 check_membership(&fields)?;
-                writes::update(conn, id, &fields).await?;
-                let after = current(conn, id).await?;
-                audit::record(
-                    conn,
-                    Some(caller.id),
-                    "llme_profile.updated",
-                    "llme_profile",
-                    &id.to_string(),
-                    serde_json::json!({"before": before, "after": after}),
-                )
-                .await?;
+                let after = save(conn, &caller, id, &fields, &before).await?;
                 Answer::ok(&after)
             },
         )
         .await
+}
+
+/// Locks the profile `id` (named `what`) if `caller` may edit it at all: its scope and fields.
+async fn lock_editable(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    id: uuid::Uuid,
+    what: &str,
+) -> Result<(LeadProfileScope, ProfileFields), ApiError> {
+    let (hub_id, fields) = writes::lock(conn, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(what))?;
+    let scope = LeadProfileScope {
+        user_id: id,
+        hub_id,
+    };
+    authorize(caller, &Action::EditLeadBio(&scope)).map_err(|refusal| refusal.into_error(what))?;
+    Ok((scope, fields))
+}
+
+/// Whether `caller` may change the fields sent that only a hub's managers change (`managed`,
+/// by name): a refusal names them.
+fn may_manage(
+    caller: &Caller,
+    scope: &LeadProfileScope,
+    managed: &[&str],
+    what: &str,
+) -> Result<(), ApiError> {
+    if managed.is_empty() {
+        return Ok(());
+    }
+    authorize(caller, &Action::ManageLeadProfile(scope)).map_err(|refusal| {
+        match refusal.into_error(what) {
+            ApiError::Forbidden(reason) => ApiError::Forbidden(format!(
+                "{reason} Not allowed here: {}.",
+                managed.join(", ")
+            )),
+            other => other,
+        }
+    })
+}
+
+/// Writes the profile's new fields, audited as `caller`'s with the profile `before` and after;
+/// the profile after.
+async fn save(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    id: uuid::Uuid,
+    fields: &ProfileFields,
+    before: &Lead,
+) -> Result<Lead, ApiError> {
+    writes::update(conn, id, fields).await?;
+    let after = current(conn, id).await?;
+    let details = serde_json::json!({"before": before, "after": after});
+    audit::record(
+        conn,
+        Some(caller.id),
+        "llme_profile.updated",
+        "llme_profile",
+        &id.to_string(),
+        details,
+    )
+    .await?;
+    Ok(after)
 }
 
 pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {

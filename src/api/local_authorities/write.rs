@@ -6,16 +6,17 @@
 //! changes and cannot be named by new covers, areas or districts.
 
 use actix_web::{HttpResponse, patch, post, web};
+use diesel::QueryResult;
 use diesel_async::AsyncPgConnection;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::api::local_authorities::read::LocalAuthority;
-use crate::api::reference_data::Record;
-use crate::auth::{Action, Caller, authorize};
-use crate::db::local_authority_writes::{
-    self as writes, AuthorityUses, LocalAuthorityFields, LockedAuthority,
+use crate::api::reference_data::{
+    Reasons, Record, Retirable, lock_current, may_change, retire, view,
 };
+use crate::auth::Caller;
+use crate::db::local_authority_writes::{self as writes, LocalAuthorityFields, LockedAuthority};
 use crate::db::{DbPool, local_authorities, lookups};
 use crate::domain::{GssCode, LaKind, LaNumber, NonBlank, Region};
 use crate::error::ApiError;
@@ -230,23 +231,58 @@ async fn check_parent(
     }
 }
 
-/// The authority as `GET /local-authorities/{code}` shows it.
-async fn view(conn: &mut AsyncPgConnection, code: &GssCode) -> Result<LocalAuthority, ApiError> {
-    local_authorities::find(conn, code)
-        .await?
-        .map(LocalAuthority::from)
-        .ok_or_else(|| Record::local_authority(code.as_str()).not_found())
-}
+/// England's local authorities, named by their GSS codes. An authority is retired only once
+/// nothing current relies on it.
+pub(crate) struct LocalAuthorities;
 
-/// Locks the authority, so that changes to it and to what names it (a cover, an area, a
-/// district's parent) take turns; 404 when there is none by `code`.
-pub(crate) async fn lock_authority(
-    conn: &mut AsyncPgConnection,
-    code: &GssCode,
-) -> Result<LockedAuthority, ApiError> {
-    writes::lock(conn, code)
-        .await?
-        .ok_or_else(|| Record::local_authority(code.as_str()).not_found())
+impl Retirable for LocalAuthorities {
+    type Key = GssCode;
+    type Id = String;
+    type Fields = LocalAuthorityFields;
+    type View = LocalAuthority;
+    const REMEDY: &'static str = "Move these elsewhere";
+
+    fn record(code: &GssCode) -> Record<'_> {
+        Record::local_authority(code.as_str())
+    }
+
+    async fn lock(
+        conn: &mut AsyncPgConnection,
+        code: &GssCode,
+    ) -> QueryResult<Option<LockedAuthority>> {
+        writes::lock(conn, code).await
+    }
+
+    async fn find(
+        conn: &mut AsyncPgConnection,
+        code: &GssCode,
+    ) -> QueryResult<Option<LocalAuthority>> {
+        Ok(local_authorities::find(conn, code)
+            .await?
+            .map(LocalAuthority::from))
+    }
+
+    async fn still_relied_on(
+        conn: &mut AsyncPgConnection,
+        code: &String,
+    ) -> Result<Reasons, ApiError> {
+        let uses = writes::uses(conn, code).await?;
+        Ok(Reasons::default()
+            .with(
+                uses.covering_hub
+                    .map(|hub| format!("the hub {hub} covers it")),
+            )
+            .counting("open schools are in it", uses.open_schools)
+            .counting("current districts sit in it", uses.current_districts)
+            .with(
+                uses.teaching_school_hubs
+                    .map(|hubs| format!("the Teaching School Hubs {hubs} have it in their area")),
+            ))
+    }
+
+    async fn mark_retired(conn: &mut AsyncPgConnection, code: &String) -> QueryResult<()> {
+        writes::retire(conn, code).await
+    }
 }
 
 /// Create a local authority
@@ -275,7 +311,7 @@ pub async fn create_local_authority(
         .run(
             &mut conn,
             &caller,
-            async |_| manage_authorities(&caller),
+            async |_| may_change(&caller, "Local authority"),
             async |conn, (), form| {
                 let body = NewLocalAuthority::try_from(form)?;
                 let code = body.gss_code;
@@ -293,7 +329,7 @@ pub async fn create_local_authority(
                 Record::local_authority(code.as_str())
                     .audit(conn, &caller, "created", details)
                     .await?;
-                let created = view(conn, &code).await?;
+                let created = view::<LocalAuthorities>(conn, &code).await?;
                 Answer::created(
                     format!("/api/v1/local-authorities/{}", created.gss_code),
                     &created,
@@ -301,12 +337,6 @@ pub async fn create_local_authority(
             },
         )
         .await
-}
-
-/// Local authorities are changed by national admins only.
-fn manage_authorities(caller: &Caller) -> Result<(), ApiError> {
-    authorize(caller, &Action::ManageReferenceData)
-        .map_err(|refusal| refusal.into_error("Local authority"))
 }
 
 /// Update a local authority
@@ -341,19 +371,14 @@ pub async fn update_local_authority(
         .run(
             &mut conn,
             &caller,
-            async |_| manage_authorities(&caller),
+            async |_| may_change(&caller, "Local authority"),
             async |conn, (), form| {
-                let if_match = write.if_match()?;
-                let current = lock_authority(conn, &code).await?;
-                record
-                    .require_changeable(current.retired_at, if_match, async || {
-                        view(conn, &code).await
-                    })
-                    .await?;
+                let current =
+                    lock_current::<LocalAuthorities>(conn, &code, write.if_match()?).await?;
                 let changes = LocalAuthorityChanges::try_from(form)?;
                 if let Some(parent) = &changes.parent {
                     let mut errors = FieldErrors::default();
-                    check_parent(conn, current.kind, Some(parent), &mut errors).await?;
+                    check_parent(conn, code.kind(), Some(parent), &mut errors).await?;
                     errors.into_result()?;
                 }
                 let before = current.fields;
@@ -361,33 +386,10 @@ pub async fn update_local_authority(
                 writes::update(conn, &code, &fields).await?;
                 let details = serde_json::json!({"before": before, "after": fields});
                 record.audit(conn, &caller, "updated", details).await?;
-                Answer::ok(&view(conn, &code).await?)
+                Answer::ok(&view::<LocalAuthorities>(conn, &code).await?)
             },
         )
         .await
-}
-
-/// Why an authority cannot be retired yet, one phrase per reason.
-fn still_relied_on(uses: &AuthorityUses) -> Vec<String> {
-    let mut reasons = Vec::new();
-    if let Some(hub) = &uses.covering_hub {
-        reasons.push(format!("the hub {hub} covers it"));
-    }
-    if uses.open_schools > 0 {
-        reasons.push(format!("open schools are in it: {}", uses.open_schools));
-    }
-    if uses.current_districts > 0 {
-        reasons.push(format!(
-            "current districts sit in it: {}",
-            uses.current_districts
-        ));
-    }
-    if let Some(hubs) = &uses.teaching_school_hubs {
-        reasons.push(format!(
-            "the Teaching School Hubs {hubs} have it in their area"
-        ));
-    }
-    reasons
 }
 
 /// Retire a local authority
@@ -415,27 +417,7 @@ pub async fn retire_local_authority(
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     let code = parse_path("code", &path, GssCode::parse)?;
-    let mut conn = pool.get().await?;
-    write
-        .run(
-            &mut conn,
-            &caller,
-            async |_| manage_authorities(&caller),
-            async |conn, (), _| {
-                let record = Record::local_authority(code.as_str());
-                let current = lock_authority(conn, &code).await?;
-                if current.retired_at.is_some() {
-                    return Err(ApiError::Conflict(format!("{record} is already retired.")));
-                }
-                let reasons = still_relied_on(&writes::uses(conn, &code).await?);
-                record.refuse_while_relied_on(&reasons, "Move these elsewhere")?;
-                writes::retire(conn, &code).await?;
-                let details = serde_json::json!({"before": current.fields});
-                record.audit(conn, &caller, "retired", details).await?;
-                Answer::ok(&view(conn, &code).await?)
-            },
-        )
-        .await
+    retire::<LocalAuthorities>(&caller, &write, &pool, &code).await
 }
 
 pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -26,7 +26,7 @@ use crate::auth::Caller;
 use crate::auth::policy::{Refusal, UNKNOWN_HUB, report_scope};
 use crate::db::DbPool;
 use crate::db::reach::{self as queries, CoverRow, HubRow, ProjectRow};
-use crate::domain::reach::{Counts, Reach, Referrer, Split, share_percent};
+use crate::domain::reach::{Counts, HubTally, Reach, Referrer, Split, share_percent};
 use crate::domain::scope::ReportScope;
 use crate::domain::{AcademicYear, ParseError, SchoolPhase, Slug};
 use crate::error::ApiError;
@@ -307,15 +307,51 @@ fn hub_reach(
     projects: &[ProjectRow],
     names: &Names,
 ) -> HubReach {
-    let tally = reach.hubs.get(&hub.id);
-    let counts_of = |split: &Split<'_>| -> Counts {
-        tally
+    let counted = HubCounts(reach.hubs.get(&hub.id));
+    HubReach {
+        hub: HubRef {
+            slug: hub.slug.clone(),
+            name: hub.name.clone(),
+        },
+        totals: counted.total().into(),
+        by_local_authority: by_local_authority(hub, counted, covers, names),
+        by_school_phase: by_school_phase(counted),
+        by_project: by_project(hub, counted, projects),
+        by_referrer: by_referrer(counted, names),
+    }
+}
+
+/// What was counted for one hub; nothing when none of its enrolments counted.
+#[derive(Clone, Copy)]
+struct HubCounts<'r, 'a>(Option<&'r HubTally<'a>>);
+
+impl<'r, 'a> HubCounts<'r, 'a> {
+    fn total(self) -> Counts {
+        self.0.map(|tally| tally.total.counts()).unwrap_or_default()
+    }
+
+    /// The counts of one row: zeros for a row nothing was counted in.
+    fn of(self, split: &Split<'_>) -> Counts {
+        self.0
             .and_then(|tally| tally.splits.get(split))
             .map(|tally| tally.counts())
             .unwrap_or_default()
-    };
+    }
 
-    // Covered authorities with their open schools, then any other authority counted.
+    /// The rows counted, in their order.
+    fn splits(self) -> impl Iterator<Item = &'r Split<'a>> {
+        self.0.into_iter().flat_map(|tally| tally.splits.keys())
+    }
+}
+
+/// The authorities the hub covers, with their open schools and the share reached, and any
+/// other authority its schools came from; by GSS code.
+fn by_local_authority(
+    hub: &HubRow,
+    counted: HubCounts<'_, '_>,
+    covers: &[CoverRow],
+    names: &Names,
+) -> Vec<LocalAuthorityReach> {
     let mut authorities: BTreeMap<&str, (String, Option<usize>)> = covers
         .iter()
         .filter(|cover| cover.hub_id == hub.id)
@@ -324,46 +360,18 @@ fn hub_reach(
             (cover.gss_code.as_str(), (cover.name.clone(), Some(open)))
         })
         .collect();
-    let mut by_school_phase = Vec::new();
-    let mut by_referrer = Vec::new();
-    for split in tally.into_iter().flat_map(|tally| tally.splits.keys()) {
-        match *split {
-            Split::LocalAuthority(code) => {
-                authorities.entry(code).or_insert_with(|| {
-                    let name = names.authorities.get(code).cloned().unwrap_or_default();
-                    (name, None)
-                });
-            }
-            Split::SchoolPhase(index) => by_school_phase.push(SchoolPhaseReach {
-                school_phase: SchoolPhase::ALL[index],
-                counts: counts_of(split).into(),
-            }),
-            Split::Project(_) => {}
-            Split::Referrer(referrer) => by_referrer.push(ReferrerReach {
-                referred_by: match referrer {
-                    Referrer::TeachingSchoolHub(id) => names.teaching_school_hubs.get(&id).cloned(),
-                    Referrer::None => None,
-                },
-                counts: counts_of(split).into(),
-            }),
+    for split in counted.splits() {
+        if let Split::LocalAuthority(code) = *split {
+            authorities.entry(code).or_insert_with(|| {
+                let name = names.authorities.get(code).cloned().unwrap_or_default();
+                (name, None)
+            });
         }
     }
-    // By slug, as the names show; enrolments no Teaching School Hub referred last.
-    by_referrer.sort_by(|a, b| {
-        let key = |row: &ReferrerReach| {
-            let slug = row
-                .referred_by
-                .as_ref()
-                .map(|referrer| referrer.slug.clone());
-            (slug.is_none(), slug)
-        };
-        key(a).cmp(&key(b))
-    });
-    let by_local_authority = authorities
+    authorities
         .into_iter()
         .map(|(code, (name, open_schools))| {
-            let counts = counts_of(&Split::LocalAuthority(code));
-            let open_signed_up = open_schools.map(|_| counts.open_schools_signed_up);
+            let counts = counted.of(&Split::LocalAuthority(code));
             LocalAuthorityReach {
                 local_authority: LocalAuthorityRef {
                     gss_code: code.to_owned(),
@@ -371,15 +379,36 @@ fn hub_reach(
                 },
                 counts: counts.into(),
                 open_schools,
-                open_schools_signed_up: open_signed_up,
+                open_schools_signed_up: open_schools.map(|_| counts.open_schools_signed_up),
                 reach_percent: open_schools
                     .and_then(|open| share_percent(counts.open_schools_signed_up, open)),
             }
         })
-        .collect();
-    // Drafts never hold places (expressing interest needs an open group), so every project
-    // counted is among those delivered.
-    let by_project = projects
+        .collect()
+}
+
+/// The phases of the schools counted, in GIAS order.
+fn by_school_phase(counted: HubCounts<'_, '_>) -> Vec<SchoolPhaseReach> {
+    counted
+        .splits()
+        .filter_map(|split| match *split {
+            Split::SchoolPhase(index) => Some(SchoolPhaseReach {
+                school_phase: SchoolPhase::ALL[index],
+                counts: counted.of(split).into(),
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Every project the hub's groups deliver. Drafts never hold places (expressing interest
+/// needs an open group), so every project counted is among them.
+fn by_project(
+    hub: &HubRow,
+    counted: HubCounts<'_, '_>,
+    projects: &[ProjectRow],
+) -> Vec<ProjectReach> {
+    projects
         .iter()
         .filter(|project| project.hub_id == hub.id)
         .map(|project| ProjectReach {
@@ -388,25 +417,38 @@ fn hub_reach(
                 title: project.title.clone(),
             },
             participation_min_percent: project.participation_min_percent,
-            counts: counts_of(&Split::Project(project.id)).into(),
+            counts: counted.of(&Split::Project(project.id)).into(),
         })
-        .collect();
-    HubReach {
-        hub: HubRef {
-            slug: hub.slug.clone(),
-            name: hub.name.clone(),
-        },
-        totals: tally
-            .map(|tally| tally.total.counts())
-            .unwrap_or_default()
-            .into(),
-        by_local_authority,
-        by_school_phase,
-        by_project,
-        by_referrer,
-    }
+        .collect()
 }
 
+/// The referring Teaching School Hubs by slug, as the names show; enrolments no Teaching
+/// School Hub referred last.
+fn by_referrer(counted: HubCounts<'_, '_>, names: &Names) -> Vec<ReferrerReach> {
+    let mut by_referrer: Vec<ReferrerReach> = counted
+        .splits()
+        .filter_map(|split| match *split {
+            Split::Referrer(referrer) => Some(ReferrerReach {
+                referred_by: match referrer {
+                    Referrer::TeachingSchoolHub(id) => names.teaching_school_hubs.get(&id).cloned(),
+                    Referrer::None => None,
+                },
+                counts: counted.of(split).into(),
+            }),
+            _ => None,
+        })
+        .collect();
+    by_referrer.sort_by_key(|row| {
+        let slug = row
+            .referred_by
+            .as_ref()
+            .map(|referrer| referrer.slug.clone());
+        (slug.is_none(), slug)
+    });
+    by_referrer
+}
+
+/// What the report covers, in words: whose work groups, and for a partner whose area.
 fn scope_view(
     scope: &ReportScope,
     year: &AcademicYear,
@@ -446,19 +488,12 @@ fn scope_view(
                 .teaching_school_hubs
                 .get(&teaching_school_hub_id)
                 .cloned();
-            let partner_name = partner.as_ref().map_or("", |partner| partner.name.as_str());
             let hubs_counted = match hub_id {
                 Some(_) => hub_name(),
                 None => "the hubs serving the area or that its schools signed up with".to_owned(),
             };
-            (
-                ScopeKind::PartnerArea,
-                format!(
-                    "Only the schools in the area of {partner_name}, in the work groups of {year} \
-                     of {hubs_counted}; counts only, no school or person is named."
-                ),
-                partner,
-            )
+            let description = partner_area(partner.as_ref(), year, &hubs_counted);
+            (ScopeKind::PartnerArea, description, partner)
         }
     };
     ReportScopeView {
@@ -467,6 +502,19 @@ fn scope_view(
         teaching_school_hub,
         work_groups: led_work_groups,
     }
+}
+
+/// A partner's scope in words: the schools of its area, in the work groups of `hubs_counted`.
+fn partner_area(
+    partner: Option<&TeachingSchoolHubRef>,
+    year: &AcademicYear,
+    hubs_counted: &str,
+) -> String {
+    let partner_name = partner.map_or("", |partner| partner.name.as_str());
+    format!(
+        "Only the schools in the area of {partner_name}, in the work groups of {year} \
+         of {hubs_counted}; counts only, no school or person is named."
+    )
 }
 
 pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {

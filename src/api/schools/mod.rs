@@ -3,6 +3,7 @@
 
 pub mod import;
 
+use actix_web::http::header::HeaderValue;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use diesel_async::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
@@ -445,33 +446,56 @@ pub async fn update_school(
             },
             async |conn, urn, form| {
                 let changes = SchoolChanges::try_from(form)?;
-                let before = writes::lock(conn, urn.as_str())
-                    .await?
-                    .ok_or_else(|| ApiError::not_found(format!("School {urn}")))?;
-                if let Some(if_match) = write.if_match()? {
-                    let current = view(conn, &urn).await?;
-                    require_current(if_match, &current, format_args!("School {urn}"))?;
-                }
+                let before = lock_current(conn, &urn, write.if_match()?).await?;
                 let moves = changes.moves();
                 let fields = changes.apply_to(before.clone());
                 // Only a move is checked: a school of an authority retired since may be renamed.
                 if moves {
                     check_place(conn, &fields.la_code, fields.district_code.as_deref()).await?;
                 }
-                writes::update(conn, &fields).await?;
-                audit::record(
-                    conn,
-                    Some(caller.id),
-                    "school.updated",
-                    "school",
-                    urn.as_str(),
-                    serde_json::json!({"before": before, "after": fields}),
-                )
-                .await?;
+                save(conn, &caller, &before, &fields).await?;
                 Answer::ok(&view(conn, &urn).await?)
             },
         )
         .await
+}
+
+/// Locks the school `urn` for a change: 404 when there is none, 412 when `if_match` is sent
+/// and names another version of its view.
+async fn lock_current(
+    conn: &mut AsyncPgConnection,
+    urn: &Urn,
+    if_match: Option<&HeaderValue>,
+) -> Result<SchoolFields, ApiError> {
+    let before = writes::lock(conn, urn.as_str())
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("School {urn}")))?;
+    if let Some(if_match) = if_match {
+        let current = view(conn, urn).await?;
+        require_current(if_match, &current, format_args!("School {urn}"))?;
+    }
+    Ok(before)
+}
+
+/// Writes the school's new `fields`, audited as `caller`'s change from `before`.
+async fn save(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    before: &SchoolFields,
+    fields: &SchoolFields,
+) -> Result<(), ApiError> {
+    writes::update(conn, fields).await?;
+    let details = serde_json::json!({"before": before, "after": fields});
+    audit::record(
+        conn,
+        Some(caller.id),
+        "school.updated",
+        "school",
+        &fields.urn,
+        details,
+    )
+    .await?;
+    Ok(())
 }
 
 pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {

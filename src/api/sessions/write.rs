@@ -536,23 +536,30 @@ pub async fn update_session(
                 let before = session.fields;
                 let mut fields = before.clone();
                 changes.apply_to(&mut fields);
-                check_times(conn, &group, &fields, Some(id)).await?;
-                queries::update(conn, id, &fields).await?;
-                record(
-                    conn,
-                    &caller,
-                    &group,
-                    id,
-                    Change::Updated {
-                        before: &before,
-                        after: &fields,
-                    },
-                )
-                .await?;
+                save_changes(conn, &caller, &group, id, &before, &fields).await?;
                 Answer::ok(&staff_view(conn, id, &fields).await?)
             },
         )
         .await
+}
+
+/// Changes the session `id` of `group` from `before` to `fields`, as the calendar rules allow,
+/// recorded as `caller`'s change.
+async fn save_changes(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    group: &LockedGroup,
+    id: uuid::Uuid,
+    before: &SessionFields,
+    fields: &SessionFields,
+) -> Result<(), ApiError> {
+    check_times(conn, group, fields, Some(id)).await?;
+    queries::update(conn, id, fields).await?;
+    let change = Change::Updated {
+        before,
+        after: fields,
+    };
+    record(conn, caller, group, id, change).await
 }
 
 /// Remove a session

@@ -5,19 +5,21 @@
 
 use std::collections::HashSet;
 
-use actix_web::http::header;
 use actix_web::{HttpResponse, patch, post, web};
+use diesel::QueryResult;
 use diesel_async::AsyncPgConnection;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::api::hubs::write::{LeadSchoolForm, LeadSchoolInput};
 use crate::api::local_authorities::write::check_authorities;
-use crate::api::reference_data::Record;
+use crate::api::reference_data::{
+    Reasons, Record, Retirable, lock_current, may_change, retire, view,
+};
 use crate::api::teaching_school_hubs::read::TeachingSchoolHubDetail;
-use crate::auth::{Action, Caller, authorize};
+use crate::auth::Caller;
 use crate::db::teaching_school_hub_writes::{
-    self as writes, LockedTeachingSchoolHub, TeachingSchoolHubFields, TeachingSchoolHubUses,
+    self as writes, LockedTeachingSchoolHub, TeachingSchoolHubFields,
 };
 use crate::db::{DbPool, lookups, teaching_school_hubs};
 use crate::domain::{GssCode, LaKind, ParseError, Slug};
@@ -154,15 +156,21 @@ async fn check_partner_hubs(
     Ok(ids)
 }
 
-/// The Teaching School Hub as `GET /teaching-school-hubs/{slug}` shows it.
-async fn view(
+/// Replaces the lists sent of the Teaching School Hub `id`: its area (GSS codes) and its
+/// recorded partner hubs (ids).
+async fn replace_lists(
     conn: &mut AsyncPgConnection,
-    slug: &Slug,
-) -> Result<TeachingSchoolHubDetail, ApiError> {
-    teaching_school_hubs::find(conn, slug)
-        .await?
-        .map(TeachingSchoolHubDetail::from)
-        .ok_or_else(|| Record::teaching_school_hub(slug.as_str()).not_found())
+    id: uuid::Uuid,
+    area: Option<&[String]>,
+    hub_ids: Option<&[uuid::Uuid]>,
+) -> Result<(), ApiError> {
+    if let Some(area) = area {
+        writes::replace_area(conn, id, area).await?;
+    }
+    if let Some(hub_ids) = hub_ids {
+        writes::replace_partner_hubs(conn, id, hub_ids).await?;
+    }
+    Ok(())
 }
 
 /// Its fields and lists, for the audit trail.
@@ -178,21 +186,53 @@ async fn snapshot(
     }))
 }
 
-/// Locks a current Teaching School Hub for a change, checking `If-Match` against its view when
-/// sent; a retired one answers 409.
-async fn lock_current(
-    conn: &mut AsyncPgConnection,
-    slug: &Slug,
-    if_match: Option<&header::HeaderValue>,
-) -> Result<LockedTeachingSchoolHub, ApiError> {
-    let record = Record::teaching_school_hub(slug.as_str());
-    let tsh = writes::lock(conn, slug)
-        .await?
-        .ok_or_else(|| record.not_found())?;
-    record
-        .require_changeable(tsh.retired_at, if_match, async || view(conn, slug).await)
-        .await?;
-    Ok(tsh)
+/// Teaching School Hubs, named by their slugs. One is retired only once no partner
+/// credentials reach the API for it.
+pub(crate) struct TeachingSchoolHubs;
+
+impl Retirable for TeachingSchoolHubs {
+    type Key = Slug;
+    type Id = uuid::Uuid;
+    type Fields = TeachingSchoolHubFields;
+    type View = TeachingSchoolHubDetail;
+    const REMEDY: &'static str = "Revoke or disable these";
+
+    fn record(slug: &Slug) -> Record<'_> {
+        Record::teaching_school_hub(slug.as_str())
+    }
+
+    async fn lock(
+        conn: &mut AsyncPgConnection,
+        slug: &Slug,
+    ) -> QueryResult<Option<LockedTeachingSchoolHub>> {
+        writes::lock(conn, slug).await
+    }
+
+    async fn find(
+        conn: &mut AsyncPgConnection,
+        slug: &Slug,
+    ) -> QueryResult<Option<TeachingSchoolHubDetail>> {
+        Ok(teaching_school_hubs::find(conn, slug)
+            .await?
+            .map(TeachingSchoolHubDetail::from))
+    }
+
+    async fn still_relied_on(
+        conn: &mut AsyncPgConnection,
+        id: &uuid::Uuid,
+    ) -> Result<Reasons, ApiError> {
+        let uses = writes::uses(conn, *id).await?;
+        Ok(Reasons::default()
+            .counting(
+                "partner client credentials not revoked",
+                uses.partner_clients,
+            )
+            .counting("enabled partner accounts", uses.partner_accounts))
+    }
+
+    async fn mark_retired(conn: &mut AsyncPgConnection, id: &uuid::Uuid) -> QueryResult<()> {
+        writes::retire(conn, *id).await
+    }
 }
 
 /// Create a Teaching School Hub
@@ -222,7 +262,7 @@ pub async fn create_teaching_school_hub(
         .run(
             &mut conn,
             &caller,
-            async |_| manage_teaching_school_hubs(&caller),
+            async |_| may_change(&caller, "Teaching School Hub"),
             async |conn, (), body| {
                 let mut errors = FieldErrors::default();
                 let slug = errors.parse("slug", Some(body.slug), Slug::parse);
@@ -251,8 +291,7 @@ pub async fn create_teaching_school_hub(
                     website,
                 };
                 let id = writes::insert(conn, &slug, &fields).await?;
-                writes::replace_area(conn, id, &area).await?;
-                writes::replace_partner_hubs(conn, id, &hub_ids).await?;
+                replace_lists(conn, id, Some(&area), Some(&hub_ids)).await?;
                 let after = snapshot(conn, id, &fields).await?;
                 Record::teaching_school_hub(slug.as_str())
                     .audit(
@@ -262,7 +301,7 @@ pub async fn create_teaching_school_hub(
                         serde_json::json!({"after": after}),
                     )
                     .await?;
-                let created = view(conn, &slug).await?;
+                let created = view::<TeachingSchoolHubs>(conn, &slug).await?;
                 Answer::created(
                     format!(
                         "/api/v1/teaching-school-hubs/{}",
@@ -273,12 +312,6 @@ pub async fn create_teaching_school_hub(
             },
         )
         .await
-}
-
-/// Teaching School Hubs are changed by national admins only.
-fn manage_teaching_school_hubs(caller: &Caller) -> Result<(), ApiError> {
-    authorize(caller, &Action::ManageReferenceData)
-        .map_err(|refusal| refusal.into_error("Teaching School Hub"))
 }
 
 /// Update a Teaching School Hub
@@ -313,7 +346,7 @@ pub async fn update_teaching_school_hub(
         .run(
             &mut conn,
             &caller,
-            async |_| manage_teaching_school_hubs(&caller),
+            async |_| may_change(&caller, "Teaching School Hub"),
             async |conn, (), changes| {
                 let mut errors = FieldErrors::default();
                 let name = errors.parse("name", changes.name, non_empty);
@@ -336,7 +369,8 @@ pub async fn update_teaching_school_hub(
                         &mut errors,
                     )
                 });
-                let tsh = lock_current(conn, &slug, write.if_match()?).await?;
+                let tsh =
+                    lock_current::<TeachingSchoolHubs>(conn, &slug, write.if_match()?).await?;
                 let area = match &area {
                     Some(area) => Some(check_area(conn, area, &mut errors).await?),
                     None => None,
@@ -354,39 +388,16 @@ pub async fn update_teaching_school_hub(
                 }
                 fields.website = website.unwrap_or(fields.website);
                 writes::update(conn, tsh.id, &fields).await?;
-                if let Some(area) = &area {
-                    writes::replace_area(conn, tsh.id, area).await?;
-                }
-                if let Some(hub_ids) = &hub_ids {
-                    writes::replace_partner_hubs(conn, tsh.id, hub_ids).await?;
-                }
+                replace_lists(conn, tsh.id, area.as_deref(), hub_ids.as_deref()).await?;
                 let after = snapshot(conn, tsh.id, &fields).await?;
                 let details = serde_json::json!({"before": before, "after": after});
                 Record::teaching_school_hub(slug.as_str())
                     .audit(conn, &caller, "updated", details)
                     .await?;
-                Answer::ok(&view(conn, &slug).await?)
+                Answer::ok(&view::<TeachingSchoolHubs>(conn, &slug).await?)
             },
         )
         .await
-}
-
-/// Why a Teaching School Hub cannot be retired yet, one phrase per reason.
-fn still_relied_on(uses: &TeachingSchoolHubUses) -> Vec<String> {
-    let mut reasons = Vec::new();
-    if uses.partner_clients > 0 {
-        reasons.push(format!(
-            "partner client credentials not revoked: {}",
-            uses.partner_clients
-        ));
-    }
-    if uses.partner_accounts > 0 {
-        reasons.push(format!(
-            "enabled partner accounts: {}",
-            uses.partner_accounts
-        ));
-    }
-    reasons
 }
 
 /// Retire a Teaching School Hub
@@ -413,24 +424,7 @@ pub async fn retire_teaching_school_hub(
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     let slug = parse_path("slug", &path, Slug::parse)?;
-    let mut conn = pool.get().await?;
-    write
-        .run(
-            &mut conn,
-            &caller,
-            async |_| manage_teaching_school_hubs(&caller),
-            async |conn, (), _| {
-                let record = Record::teaching_school_hub(slug.as_str());
-                let tsh = lock_current(conn, &slug, None).await?;
-                let reasons = still_relied_on(&writes::uses(conn, tsh.id).await?);
-                record.refuse_while_relied_on(&reasons, "Revoke or disable these")?;
-                writes::retire(conn, tsh.id).await?;
-                let details = serde_json::json!({"before": tsh.fields});
-                record.audit(conn, &caller, "retired", details).await?;
-                Answer::ok(&view(conn, &slug).await?)
-            },
-        )
-        .await
+    retire::<TeachingSchoolHubs>(&caller, &write, &pool, &slug).await
 }
 
 pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
