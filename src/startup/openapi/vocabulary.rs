@@ -13,7 +13,6 @@ use utoipa::openapi::schema::{ArrayItems, Object, Schema};
 use utoipa::openapi::{OpenApi, RefOr};
 
 use crate::api::auth;
-use crate::api::enrolments::write as enrolment_writes;
 use crate::api::leads::write as lead_writes;
 use crate::db::change_feed::FeedPosition;
 use crate::domain::llme::FIRST_COMMUNITY_YEAR;
@@ -197,11 +196,10 @@ fn never_null(object: &mut Object) {
 /// The shape of a request body's field of this name, if it has one.
 fn field_shape(name: &str) -> Option<Shape> {
     Some(match name {
-        "slug" | "hub" | "teaching_school_hub" | "referred_by" | "partner_hubs" => SLUG,
+        "slug" | "hub" | "teaching_school_hub" | "partner_hubs" => SLUG,
         "local_authority" | "gss_code" | "parent" | "area" | "district" => GSS_CODE,
         "urn" | "school_urn" => URN,
         "name" | "reason" | "specialisms" | "roles_held" => TEXT,
-        "statement" => text_up_to(enrolment_writes::MAX_STATEMENT_CHARS),
         "bio" => text_up_to(lead_writes::MAX_BIO_CHARS),
         "client_id" | "scope" => text_up_to(auth::MAX_SECRET_CHARS),
         "email" | "contact_email" => EMAIL,
