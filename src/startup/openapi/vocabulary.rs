@@ -13,9 +13,7 @@ use utoipa::openapi::schema::{ArrayItems, Object, Schema};
 use utoipa::openapi::{OpenApi, RefOr};
 
 use crate::api::auth;
-use crate::api::leads::write as lead_writes;
 use crate::db::change_feed::FeedPosition;
-use crate::domain::llme::FIRST_COMMUNITY_YEAR;
 use crate::domain::{
     AcademicYear, Email, GssCode, LaNumber, MAX_INSTANT_CHARS, NewPassword, NonBlank, Postcode,
     ProjectCode, Region, Slug, TEXT_PATTERN, Urn, WebAddress,
@@ -32,11 +30,6 @@ pub enum Shape {
         max_length: Option<usize>,
     },
     OneOf(&'static [&'static str]),
-    /// A whole number from `min` to `max`.
-    Range {
-        min: i64,
-        max: i64,
-    },
     /// RFC 3339 with an offset (`domain::time`).
     DateTime,
     /// Any string of at most `max_length` characters: a secret the API only hashes or
@@ -199,8 +192,7 @@ fn field_shape(name: &str) -> Option<Shape> {
         "slug" | "hub" | "teaching_school_hub" | "partner_hubs" => SLUG,
         "local_authority" | "gss_code" | "parent" | "area" | "district" => GSS_CODE,
         "urn" | "school_urn" => URN,
-        "name" | "reason" | "specialisms" | "roles_held" => TEXT,
-        "bio" => text_up_to(lead_writes::MAX_BIO_CHARS),
+        "name" | "reason" => TEXT,
         "client_id" | "scope" => text_up_to(auth::MAX_SECRET_CHARS),
         "email" | "contact_email" => EMAIL,
         "password" => PASSWORD,
@@ -208,10 +200,6 @@ fn field_shape(name: &str) -> Option<Shape> {
         "region" => Shape::OneOf(&Region::ALL),
         "grant_type" => Shape::OneOf(&["client_credentials"]),
         "apologies_at" => Shape::DateTime,
-        "community_member_since" => Shape::Range {
-            min: i64::from(FIRST_COMMUNITY_YEAR),
-            max: i64::from(i16::MAX),
-        },
         "la_number" => LA_NUMBER,
         "postcode" => POSTCODE,
         _ => return None,
@@ -385,21 +373,13 @@ fn apply(object: &mut Object, shape: Shape) {
         SchemaType::AnyValue => return,
     };
     // A format such as `uuid` or `date-time` shapes a string already (`password` only hides
-    // it); an integer's `int32` says nothing of its range.
-    let formatted = !matches!(shape, Shape::Range { .. })
-        && !matches!(
-            object.format,
-            None | Some(SchemaFormat::KnownFormat(KnownFormat::Password))
-        );
-    let shaped = object.pattern.is_some()
-        || object.enum_values.is_some()
-        || object.minimum.is_some()
-        || formatted;
-    let expected = match shape {
-        Shape::Range { .. } => Type::Integer,
-        _ => Type::String,
-    };
-    if shaped || !types.contains(&expected) {
+    // it).
+    let formatted = !matches!(
+        object.format,
+        None | Some(SchemaFormat::KnownFormat(KnownFormat::Password))
+    );
+    let shaped = object.pattern.is_some() || object.enum_values.is_some() || formatted;
+    if shaped || !types.contains(&Type::String) {
         return;
     }
     match shape {
@@ -418,10 +398,6 @@ fn apply(object: &mut Object, shape: Shape) {
                 allowed.push(Value::Null);
             }
             object.enum_values = Some(allowed);
-        }
-        Shape::Range { min, max } => {
-            object.minimum = Some(min.into());
-            object.maximum = Some(max.into());
         }
         Shape::DateTime => {
             object.format = Some(SchemaFormat::KnownFormat(KnownFormat::DateTime));
