@@ -29,7 +29,9 @@
 //!
 //! The handler reads `Write<Form>` and converts in its `act` step, after the rights and the
 //! `Idempotency-Key` are judged: `let body = Body::try_from(form)?;`. A body anyone may send
-//! (signing in) is read with `Json<Form>` and converted first thing.
+//! (signing in) is read with `Json<Form>` and converted first thing. A body whose parts are
+//! checked against what is stored in the same answer as their fields (`api::attendance`)
+//! parses them one by one into the `FieldErrors` the lookups add to.
 
 use serde_json::Value;
 use utoipa::PartialSchema;

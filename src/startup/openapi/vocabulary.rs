@@ -30,8 +30,6 @@ pub enum Shape {
         max_length: Option<usize>,
     },
     OneOf(&'static [&'static str]),
-    /// RFC 3339 with an offset (`domain::time`).
-    DateTime,
     /// Any string of at most `max_length` characters: a secret the API only hashes or
     /// compares.
     Opaque {
@@ -199,7 +197,6 @@ fn field_shape(name: &str) -> Option<Shape> {
         "website" => WEB_ADDRESS,
         "region" => Shape::OneOf(&Region::ALL),
         "grant_type" => Shape::OneOf(&["client_credentials"]),
-        "apologies_at" => Shape::DateTime,
         "la_number" => LA_NUMBER,
         "postcode" => POSTCODE,
         _ => return None,
@@ -398,9 +395,6 @@ fn apply(object: &mut Object, shape: Shape) {
                 allowed.push(Value::Null);
             }
             object.enum_values = Some(allowed);
-        }
-        Shape::DateTime => {
-            object.format = Some(SchemaFormat::KnownFormat(KnownFormat::DateTime));
         }
         Shape::Opaque { max_length } => {
             object.max_length = object.max_length.or(Some(max_length));
