@@ -33,12 +33,33 @@
 //! checked against what is stored in the same answer as their fields (`api::attendance`)
 //! parses them one by one into the `FieldErrors` the lookups add to.
 
+use serde::Deserialize;
 use serde_json::Value;
 use utoipa::PartialSchema;
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::Schema;
 
+use crate::domain::NonBlank;
 use crate::domain::schema::nullable;
+use crate::error::ApiError;
+use crate::http::extract::paging::FieldErrors;
+
+/// The form of the bodies that give only a reason (cancelling, declining, waiving), each its
+/// own typed body for the document: `{"reason": "…"}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReasonForm {
+    reason: String,
+}
+
+impl ReasonForm {
+    /// The reason: a non-blank text of at most `MAX` characters, else 400 naming `reason`.
+    pub fn parse<const MAX: usize>(self) -> Result<NonBlank<MAX>, ApiError> {
+        let mut errors = FieldErrors::default();
+        let reason = errors.parse("reason", Some(self.reason), NonBlank::parse);
+        errors.finish(|| reason)
+    }
+}
 
 /// The schema of a typed field that shows an example, for `#[schema(schema_with = …)]`:
 /// utoipa's derive writes a field's example only when it knows the field's type (a text, a

@@ -28,6 +28,7 @@ use crate::domain::{
     SchoolStatus, Slug, Urn, WorkGroupStatus,
 };
 use crate::error::{ApiError, FieldError};
+use crate::http::body::ReasonForm;
 use crate::http::extract::paging::FieldErrors;
 use crate::http::parse::{parse_path, uuid};
 use crate::http::write::{Answer, Body, Write};
@@ -100,20 +101,11 @@ pub struct Reason {
     pub reason: NonBlank,
 }
 
-/// `Reason` as sent.
-#[derive(Debug, Deserialize)]
-#[serde(rename = "Reason", deny_unknown_fields)]
-pub struct ReasonForm {
-    reason: String,
-}
-
 impl TryFrom<ReasonForm> for Reason {
     type Error = ApiError;
 
     fn try_from(form: ReasonForm) -> Result<Self, ApiError> {
-        let mut errors = FieldErrors::default();
-        let reason = errors.parse("reason", Some(form.reason), NonBlank::parse);
-        errors.finish(|| Some(Self { reason: reason? }))
+        form.parse().map(|reason| Self { reason })
     }
 }
 

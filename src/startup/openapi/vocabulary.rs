@@ -190,7 +190,7 @@ fn field_shape(name: &str) -> Option<Shape> {
         "slug" | "hub" | "teaching_school_hub" | "partner_hubs" => SLUG,
         "local_authority" | "gss_code" | "parent" | "area" | "district" => GSS_CODE,
         "urn" | "school_urn" => URN,
-        "name" | "reason" => TEXT,
+        "name" => TEXT,
         "client_id" | "scope" => text_up_to(auth::MAX_SECRET_CHARS),
         "email" | "contact_email" => EMAIL,
         "password" => PASSWORD,
