@@ -12,16 +12,12 @@ use crate::auth::{Auth, REFRESH_TOKEN_LIFETIME};
 use crate::db::refresh_tokens::{self, Redemption};
 use crate::db::users::{self, AccountRow, AccountScope};
 use crate::db::{DbPool, partner_clients};
-use crate::domain::{Email, ParseError, Role};
+use crate::domain::{Email, ParseError, Role, Secret};
 use crate::error::ApiError;
 use crate::http::extract::paging::FieldErrors;
 use crate::http::middleware::json_bodies::Json;
 
 const TAG: &str = "Authentication";
-/// The longest secret looked at (a client secret, a refresh token, a password signed in
-/// with or confirmed, and a client id or scope beside them): far more than any the API issues or takes, short of a
-/// denial of service. Longer ones answer 400 before any work, as the document says.
-pub const MAX_SECRET_CHARS: usize = 1024;
 const WRONG_PASSWORD: &str = "The email or password is wrong.";
 const WRONG_CLIENT: &str = "The client id or secret is wrong, or the client was revoked.";
 
@@ -338,22 +334,12 @@ pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(client_token);
 }
 
-/// A secret as sent (see `MAX_SECRET_CHARS`), for `FieldErrors::parse`.
-pub fn secret(text: &str) -> Result<String, ParseError> {
-    if text.chars().count() > MAX_SECRET_CHARS {
-        Err(ParseError(format!(
-            "must be at most {MAX_SECRET_CHARS} characters"
-        )))
-    } else {
-        Ok(text.to_owned())
-    }
+/// A secret as sent (`domain::Secret`), for `FieldErrors::parse`.
+fn secret(text: &str) -> Result<String, ParseError> {
+    Secret::parse(text).map(Secret::into_inner)
 }
 
-/// A client id or scope as sent: a `secret`'s length, and text PostgreSQL can hold (no U+0000,
-/// as the document's pattern says).
+/// A client id or scope as sent (`domain::CredentialText`).
 fn credential_text(text: &str) -> Result<String, ParseError> {
-    if text.contains('\0') {
-        return Err(ParseError("must not hold U+0000".into()));
-    }
-    secret(text)
+    crate::domain::CredentialText::parse(text).map(crate::domain::CredentialText::into_inner)
 }

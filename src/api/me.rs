@@ -10,7 +10,7 @@ use crate::api::users::User;
 use crate::auth::{Auth, Caller, CallerKind};
 use crate::db::users::{self as queries, AccountScope};
 use crate::db::{DbPool, audit, partner_clients};
-use crate::domain::{NewPassword, Role, RoleInSchool, Urn};
+use crate::domain::{NewPassword, NonBlank, Role, RoleInSchool, Secret, Urn};
 use crate::error::ApiError;
 use crate::http::extract::paging::{FieldErrors, NoQueryParameters};
 use crate::http::write::{Answer, Write};
@@ -28,22 +28,61 @@ pub enum Me {
 /// Changes a person may make to their own account. A new password needs the current one.
 /// Participants may also move school or change their role in it. Role, hub and status
 /// are not fields here: only an admin changes them, through `/users`.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Alex Teacher"}))]
 pub struct MyChanges {
-    pub name: Option<String>,
+    #[schema(inline)]
+    pub name: Option<NonBlank>,
     /// 12 to 128 characters. It ends every session of the account, this one included:
     /// sign in again with the new password.
-    #[schema(format = Password)]
-    pub password: Option<String>,
+    #[schema(inline)]
+    pub password: Option<NewPassword>,
     /// Required with `password`.
-    #[schema(format = Password)]
-    pub current_password: Option<String>,
+    #[schema(inline)]
+    pub current_password: Option<Secret>,
     /// Participants only: the URN of their (open) school.
-    pub school_urn: Option<String>,
+    #[schema(inline)]
+    pub school_urn: Option<Urn>,
     /// Participants only.
     pub role_in_school: Option<RoleInSchool>,
+}
+
+/// `MyChanges` as sent.
+#[derive(Debug, Deserialize)]
+#[serde(rename = "MyChanges", deny_unknown_fields)]
+pub struct MyChangesForm {
+    name: Option<String>,
+    password: Option<String>,
+    current_password: Option<String>,
+    school_urn: Option<String>,
+    role_in_school: Option<RoleInSchool>,
+}
+
+impl TryFrom<MyChangesForm> for MyChanges {
+    type Error = ApiError;
+
+    fn try_from(form: MyChangesForm) -> Result<Self, ApiError> {
+        let mut errors = FieldErrors::default();
+        let name = errors.parse("name", form.name, NonBlank::parse);
+        let password = errors.parse("password", form.password, NewPassword::parse);
+        let school_urn = errors.parse("school_urn", form.school_urn, Urn::parse);
+        let sends_current = form.current_password.is_some();
+        let current_password =
+            errors.parse("current_password", form.current_password, Secret::parse);
+        if password.is_some() && !sends_current {
+            errors.refuse("current_password", "is required to set a new password");
+        }
+        errors.finish(|| {
+            Some(Self {
+                name,
+                password,
+                current_password,
+                school_urn,
+                role_in_school: form.role_in_school,
+            })
+        })
+    }
 }
 
 /// Who am I
@@ -98,7 +137,7 @@ pub async fn get_me(
 #[patch("/me")]
 pub async fn update_me(
     caller: Caller,
-    write: Write<MyChanges>,
+    write: Write<MyChangesForm>,
     auth: web::Data<Auth>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
@@ -123,24 +162,18 @@ pub async fn update_me(
                 }
                 Ok(())
             },
-            async |conn, (), changes| {
-                let mut errors = FieldErrors::default();
-                let name = errors.parse("name", changes.name, crate::http::parse::non_empty);
-                let password = errors.parse("password", changes.password, NewPassword::parse);
-                let school = errors.parse("school_urn", changes.school_urn, Urn::parse);
-                let current_password = errors.parse(
-                    "current_password",
-                    changes.current_password.clone(),
-                    crate::api::auth::secret,
-                );
-                if password.is_some() && changes.current_password.is_none() {
-                    errors.refuse("current_password", "is required to set a new password");
-                }
-                errors.into_result()?;
+            async |conn, (), form| {
+                let MyChanges {
+                    name,
+                    password,
+                    current_password,
+                    school_urn: school,
+                    role_in_school,
+                } = MyChanges::try_from(form)?;
                 let new_password_hash = match (password, current_password) {
                     (Some(password), Some(current)) => {
                         let stored = queries::password_hash(conn, caller.id).await?;
-                        if !auth.passwords.verify(current, stored).await? {
+                        if !auth.passwords.verify(current.into_inner(), stored).await? {
                             return Err(ApiError::unprocessable("current_password", "is wrong"));
                         }
                         Some(auth.passwords.hash(password.expose().to_owned()).await?)
@@ -156,12 +189,12 @@ pub async fn update_me(
                     .ok_or_else(|| ApiError::Unauthorized("The account no longer exists.".into()))?;
                 let mut fields = current.fields();
                 if let Some(name) = name {
-                    fields.name = name;
+                    fields.name = name.into_inner();
                 }
                 if let Some(urn) = school_urn {
                     fields.school_urn = Some(urn);
                 }
-                if let Some(role_in_school) = changes.role_in_school {
+                if let Some(role_in_school) = role_in_school {
                     fields.role_in_school = Some(role_in_school);
                 }
                 queries::update(conn, &current, &fields).await?;

@@ -12,11 +12,10 @@ use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::schema::{ArrayItems, Object, Schema};
 use utoipa::openapi::{OpenApi, RefOr};
 
-use crate::api::auth;
 use crate::db::change_feed::FeedPosition;
 use crate::domain::{
     AcademicYear, Email, GssCode, LaNumber, MAX_INSTANT_CHARS, NewPassword, NonBlank, Postcode,
-    ProjectCode, Region, Slug, TEXT_PATTERN, Urn, WebAddress,
+    ProjectCode, Region, Secret, Slug, TEXT_PATTERN, Urn, WebAddress,
 };
 use crate::http::extract::cursor::document_pattern;
 use crate::http::middleware::etag;
@@ -111,10 +110,10 @@ const fn text_up_to(max: usize) -> Shape {
 }
 
 /// Secrets the API only hashes or compares, never stores as text: any string of at most
-/// `api::auth::MAX_SECRET_CHARS` characters will do (the handlers refuse longer ones before
+/// `domain::Secret::MAX_CHARS` characters will do (the handlers refuse longer ones before
 /// any work), and one with U+0000 is simply not the secret.
 const SECRET: Shape = Shape::Opaque {
-    max_length: auth::MAX_SECRET_CHARS,
+    max_length: Secret::MAX_CHARS,
 };
 
 /// `http::middleware::etag::if_match`: text a header can hold (visible ASCII, spaces and tabs). Any such
@@ -191,7 +190,7 @@ fn field_shape(name: &str) -> Option<Shape> {
         "local_authority" | "gss_code" | "parent" | "area" | "district" => GSS_CODE,
         "urn" | "school_urn" => URN,
         "name" => TEXT,
-        "client_id" | "scope" => text_up_to(auth::MAX_SECRET_CHARS),
+        "client_id" | "scope" => text_up_to(Secret::MAX_CHARS),
         "email" | "contact_email" => EMAIL,
         "password" => PASSWORD,
         "website" => WEB_ADDRESS,
@@ -206,10 +205,8 @@ fn field_shape(name: &str) -> Option<Shape> {
 /// Whether the field of a request schema holds a `SECRET`: a password signed in with is
 /// compared with the account's, never held to the rules for choosing one (`PASSWORD`).
 fn holds_secret(schema: &str, field: &str) -> bool {
-    matches!(
-        field,
-        "refresh_token" | "client_secret" | "current_password"
-    ) || (schema == "LoginRequest" && field == "password")
+    matches!(field, "refresh_token" | "client_secret")
+        || (schema == "LoginRequest" && field == "password")
 }
 
 /// Declares the vocabulary on every parameter and request body field of the document.
@@ -370,12 +367,15 @@ fn apply(object: &mut Object, shape: Shape) {
         SchemaType::AnyValue => return,
     };
     // A format such as `uuid` or `date-time` shapes a string already (`password` only hides
-    // it).
+    // it), and a typed value states its bounds (`domain::schema`).
     let formatted = !matches!(
         object.format,
         None | Some(SchemaFormat::KnownFormat(KnownFormat::Password))
     );
-    let shaped = object.pattern.is_some() || object.enum_values.is_some() || formatted;
+    let shaped = object.pattern.is_some()
+        || object.enum_values.is_some()
+        || object.max_length.is_some()
+        || formatted;
     if shaped || !types.contains(&Type::String) {
         return;
     }
