@@ -15,7 +15,7 @@ use utoipa::openapi::{OpenApi, RefOr};
 use crate::db::change_feed::FeedPosition;
 use crate::domain::{
     AcademicYear, Email, GssCode, LaNumber, MAX_INSTANT_CHARS, NewPassword, NonBlank, Postcode,
-    ProjectCode, Region, Secret, Slug, TEXT_PATTERN, Urn, WebAddress,
+    ProjectCode, Region, Slug, TEXT_PATTERN, Urn, WebAddress,
 };
 use crate::http::extract::cursor::document_pattern;
 use crate::http::middleware::etag;
@@ -29,11 +29,6 @@ pub enum Shape {
         max_length: Option<usize>,
     },
     OneOf(&'static [&'static str]),
-    /// Any string of at most `max_length` characters: a secret the API only hashes or
-    /// compares.
-    Opaque {
-        max_length: usize,
-    },
 }
 
 const SLUG: Shape = Shape::Pattern {
@@ -98,22 +93,6 @@ const ANY_TEXT: Shape = Shape::Pattern {
     pattern: TEXT_PATTERN,
     min_length: None,
     max_length: None,
-};
-
-/// `http::parse::text_up_to`: free text of a body, possibly empty, of at most `max` characters.
-const fn text_up_to(max: usize) -> Shape {
-    Shape::Pattern {
-        pattern: TEXT_PATTERN,
-        min_length: None,
-        max_length: Some(max),
-    }
-}
-
-/// Secrets the API only hashes or compares, never stores as text: any string of at most
-/// `domain::Secret::MAX_CHARS` characters will do (the handlers refuse longer ones before
-/// any work), and one with U+0000 is simply not the secret.
-const SECRET: Shape = Shape::Opaque {
-    max_length: Secret::MAX_CHARS,
 };
 
 /// `http::middleware::etag::if_match`: text a header can hold (visible ASCII, spaces and tabs). Any such
@@ -190,23 +169,14 @@ fn field_shape(name: &str) -> Option<Shape> {
         "local_authority" | "gss_code" | "parent" | "area" | "district" => GSS_CODE,
         "urn" | "school_urn" => URN,
         "name" => TEXT,
-        "client_id" | "scope" => text_up_to(Secret::MAX_CHARS),
         "email" | "contact_email" => EMAIL,
         "password" => PASSWORD,
         "website" => WEB_ADDRESS,
         "region" => Shape::OneOf(&Region::ALL),
-        "grant_type" => Shape::OneOf(&["client_credentials"]),
         "la_number" => LA_NUMBER,
         "postcode" => POSTCODE,
         _ => return None,
     })
-}
-
-/// Whether the field of a request schema holds a `SECRET`: a password signed in with is
-/// compared with the account's, never held to the rules for choosing one (`PASSWORD`).
-fn holds_secret(schema: &str, field: &str) -> bool {
-    matches!(field, "refresh_token" | "client_secret")
-        || (schema == "LoginRequest" && field == "password")
 }
 
 /// Declares the vocabulary on every parameter and request body field of the document.
@@ -229,12 +199,7 @@ pub fn declare(document: &mut OpenApi) {
         if let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(&name) {
             for (field, property) in object.properties.iter_mut() {
                 request_schemas.extend(referenced_names(property));
-                let shape = match field_shape(field) {
-                    _ if holds_secret(&name, field) => SECRET,
-                    Some(shape) => shape,
-                    None => ANY_TEXT,
-                };
-                apply_to_property(property, shape);
+                apply_to_property(property, field_shape(field).unwrap_or(ANY_TEXT));
             }
         }
         seen.push(name);
@@ -395,9 +360,6 @@ fn apply(object: &mut Object, shape: Shape) {
                 allowed.push(Value::Null);
             }
             object.enum_values = Some(allowed);
-        }
-        Shape::Opaque { max_length } => {
-            object.max_length = object.max_length.or(Some(max_length));
         }
     }
 }
