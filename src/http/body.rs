@@ -18,7 +18,8 @@
 //!    body as the document does): the same fields as JSON carries them (`String`, `i64`,
 //!    `Vec<String>`, the form of a nested body), and for a field a `PATCH` clears
 //!    `#[serde(default, deserialize_with = "crate::http::parse::nullable")]`. A body that is
-//!    not a JSON object of these answers 400 naming `body` (`http::write::Write::body`).
+//!    not a JSON object of these answers 400 naming `body` (`http::write::Write::body`). A body
+//!    that gives only a reason reads `ReasonForm`.
 //! 3. **`impl TryFrom<Form> for Body`** (`type Error = ApiError`): each field parsed by its
 //!    type's `parse` into one `FieldErrors` (`parse`, `check` for numbers, `parse_nullable`,
 //!    `parse_each` for lists), named as the caller wrote it (`eligibility.roles_allowed`,

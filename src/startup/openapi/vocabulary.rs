@@ -1,9 +1,12 @@
 //! The API's vocabulary of identifiers and short texts, declared in the document. Every
-//! parameter and request field of one name takes the same kind of value everywhere (a `hub` is
-//! a hub's slug, a `school_urn` a DfE URN, a `reason` a non-blank text), and the handlers parse
-//! each with its domain type (`domain::codes`). Declaring the shapes here, once, makes the
-//! document say what the handlers accept: Schemathesis's positive and negative data checks
-//! found requests the document allowed and the handlers refused (and the reverse).
+//! parameter of one name takes the same kind of value everywhere (a `hub` is a hub's slug, a
+//! `school` a DfE URN, a `q` a non-blank text), and the handlers parse each with its domain
+//! type (`domain::codes`), whose pattern this declares. A request body's field of a domain type
+//! declares its own shape (`domain::schema`); a body field sent as plain text takes the shape of
+//! its name here (`field_shape`), and any other text field what PostgreSQL's text can hold.
+//! Declaring the shapes makes the document say what the handlers accept: Schemathesis's
+//! positive and negative data checks found requests the document allowed and the handlers
+//! refused (and the reverse).
 
 use std::sync::LazyLock;
 
@@ -162,7 +165,7 @@ fn never_null(object: &mut Object) {
     }
 }
 
-/// The shape of a request body's field of this name, if it has one.
+/// The shape of a plain text field of this name in a request body, if it has one.
 fn field_shape(name: &str) -> Option<Shape> {
     Some(match name {
         "slug" | "hub" | "teaching_school_hub" | "partner_hubs" => SLUG,
