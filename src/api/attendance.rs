@@ -27,8 +27,8 @@ use crate::db::{DbPool, audit, completion, work_groups};
 use crate::domain::fees::{FeeChange, check_apologies};
 use crate::domain::scope::WorkGroupScope;
 use crate::domain::{
-    AttendanceStatus, EnrolmentStatus, FeeReason, FeeStatus, LondonTime, ParseError,
-    WorkGroupStatus, parse_instant,
+    AttendanceStatus, EnrolmentStatus, FeeReason, FeeStatus, LondonTime, ParseError, Timestamp,
+    WorkGroupStatus,
 };
 use crate::error::ApiError;
 use crate::http::extract::deferred::Deferred;
@@ -42,23 +42,33 @@ const TAG: &str = "Attendance";
 const MAX_ITEMS: usize = 500;
 
 /// One participant's attendance at the session.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AttendanceInput {
     /// An enrolment holding a place (accepted or completed) in the session's work group.
-    #[schema(value_type = uuid::Uuid)]
-    pub enrolment_id: String,
-    #[schema(value_type = AttendanceStatus)]
-    pub status: String,
+    pub enrolment_id: uuid::Uuid,
+    pub status: AttendanceStatus,
     /// When the participant sent apologies (RFC 3339): required with `apologies`, allowed with
     /// `absent`. Apologies on or before the London date the project's notice days before the
     /// session's London date (at any hour of it) leave no fee; later ones leave the fee owed,
     /// whichever of the two words is recorded.
-    pub apologies_at: Option<String>,
+    #[schema(inline)]
+    pub apologies_at: Option<Timestamp>,
 }
 
+/// `AttendanceInput` as sent.
+#[derive(Debug, Deserialize)]
+#[serde(rename = "AttendanceInput", deny_unknown_fields)]
+pub struct AttendanceInputForm {
+    enrolment_id: String,
+    status: String,
+    apologies_at: Option<String>,
+}
+
+// Its items are checked against the group's places in the same answer as their fields, so
+// they are parsed one by one into `Item`s (`parse_items`), each with the enrolment it names.
 /// Attendance to record: each enrolment listed is set as given, the others stay as they are.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"items": [
     {"enrolment_id": "01931b90-5a2b-7c3d-8e4f-0a1b2c3d4e01", "status": "present"},
@@ -70,6 +80,13 @@ pub struct AttendanceUpdate {
     /// Each enrolment once.
     #[schema(max_items = 500)]
     pub items: Vec<AttendanceInput>,
+}
+
+/// `AttendanceUpdate` as sent.
+#[derive(Debug, Deserialize)]
+#[serde(rename = "AttendanceUpdate", deny_unknown_fields)]
+pub struct AttendanceUpdateForm {
+    items: Vec<AttendanceInputForm>,
 }
 
 /// The fee a line of the register charged.
@@ -219,7 +236,7 @@ fn markings(
 
 /// Parses every item, naming each bad field by its place (`items[3].status`).
 fn parse_items(
-    inputs: Vec<AttendanceInput>,
+    inputs: Vec<AttendanceInputForm>,
     now: DateTime<Utc>,
     errors: &mut FieldErrors,
 ) -> Vec<Item> {
@@ -228,7 +245,7 @@ fn parse_items(
         return Vec::new();
     }
     let given_by_now = |text: &str| {
-        let at = parse_instant(text)?;
+        let at = Timestamp::parse(text)?.get();
         if at > now {
             return Err(ParseError("must not be in the future".into()));
         }
@@ -478,7 +495,7 @@ pub async fn get_attendance(
 pub async fn record_attendance(
     caller: Caller,
     path: web::Path<String>,
-    write: Write<AttendanceUpdate>,
+    write: Write<AttendanceUpdateForm>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_path("id", &path, uuid)?;
@@ -488,10 +505,10 @@ pub async fn record_attendance(
             &mut conn,
             &caller,
             async |conn| lock_register(conn, &caller, id).await,
-            async |conn, (session, group), body| {
+            async |conn, (session, group), form| {
                 let now = Utc::now();
                 let mut errors = FieldErrors::default();
-                let items = parse_items(body.items, now, &mut errors);
+                let items = parse_items(form.items, now, &mut errors);
                 let ids: Vec<uuid::Uuid> = items.iter().map(|item| item.enrolment_id).collect();
                 let schools: HashMap<uuid::Uuid, String> =
                     queries::place_holders(conn, group.id, &ids)
@@ -564,8 +581,8 @@ pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
 mod tests {
     use super::*;
 
-    fn input(enrolment_id: &str, status: &str, apologies_at: Option<&str>) -> AttendanceInput {
-        AttendanceInput {
+    fn input(enrolment_id: &str, status: &str, apologies_at: Option<&str>) -> AttendanceInputForm {
+        AttendanceInputForm {
             enrolment_id: enrolment_id.into(),
             status: status.into(),
             apologies_at: apologies_at.map(Into::into),

@@ -4,6 +4,7 @@
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use utoipa::ToSchema;
 
 use crate::auth::secrets::{random_token, token_hash};
@@ -12,35 +13,92 @@ use crate::auth::{Auth, REFRESH_TOKEN_LIFETIME};
 use crate::db::refresh_tokens::{self, Redemption};
 use crate::db::users::{self, AccountRow, AccountScope};
 use crate::db::{DbPool, partner_clients};
-use crate::domain::{Email, ParseError, Role};
+use crate::domain::{ClientCredentialsGrant, CredentialText, Email, Role, Secret};
 use crate::error::ApiError;
+use crate::http::body::Shown;
 use crate::http::extract::paging::FieldErrors;
 use crate::http::middleware::json_bodies::Json;
 
 const TAG: &str = "Authentication";
-/// The longest secret looked at (a client secret, a refresh token, a password signed in
-/// with or confirmed, and a client id or scope beside them): far more than any the API issues or takes, short of a
-/// denial of service. Longer ones answer 400 before any work, as the document says.
-pub const MAX_SECRET_CHARS: usize = 1024;
 const WRONG_PASSWORD: &str = "The email or password is wrong.";
 const WRONG_CLIENT: &str = "The client id or secret is wrong, or the client was revoked.";
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
-    #[schema(example = "admin@demo.mathshub.invalid")]
-    pub email: String,
-    /// The account's password, compared and never held to the rules for choosing one.
-    #[schema(example = "maths-hubs-demo", format = Password)]
-    pub password: String,
+    #[schema(schema_with = login_email)]
+    pub email: Email,
+    #[schema(schema_with = login_password)]
+    pub password: Secret,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+fn login_email() -> Shown {
+    Shown::value::<Email>(json!("admin@demo.mathshub.invalid"))
+}
+
+fn login_password() -> Shown {
+    Shown::value::<Secret>(json!("maths-hubs-demo"))
+        .described("The account's password, compared and never held to the rules for choosing one.")
+}
+
+/// `LoginRequest` as sent.
+#[derive(Debug, Deserialize)]
+#[serde(rename = "LoginRequest", deny_unknown_fields)]
+pub struct LoginForm {
+    email: String,
+    password: String,
+}
+
+/// The email is held to the form every account's has, before any work: no account has
+/// another, so nothing is learned. The password is only compared: the rules for choosing one
+/// are no rule for it, so any wrong one is just wrong (401), whatever its length.
+impl TryFrom<LoginForm> for LoginRequest {
+    type Error = ApiError;
+
+    fn try_from(form: LoginForm) -> Result<Self, ApiError> {
+        let mut errors = FieldErrors::default();
+        let email = errors.parse("email", Some(form.email), Email::parse);
+        let password = errors.parse("password", Some(form.password), Secret::parse);
+        errors.finish(|| {
+            Some(Self {
+                email: email?,
+                password: password?,
+            })
+        })
+    }
+}
+
+#[derive(Debug, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RefreshRequest {
-    /// The refresh token from the last sign-in or refresh.
-    #[schema(example = "2mX9…", format = Password)]
-    pub refresh_token: String,
+    #[schema(schema_with = refresh_token)]
+    pub refresh_token: Secret,
+}
+
+fn refresh_token() -> Shown {
+    Shown::value::<Secret>(json!("2mX9…"))
+        .described("The refresh token from the last sign-in or refresh.")
+}
+
+/// `RefreshRequest` as sent.
+#[derive(Debug, Deserialize)]
+#[serde(rename = "RefreshRequest", deny_unknown_fields)]
+pub struct RefreshForm {
+    refresh_token: String,
+}
+
+impl TryFrom<RefreshForm> for RefreshRequest {
+    type Error = ApiError;
+
+    fn try_from(form: RefreshForm) -> Result<Self, ApiError> {
+        let mut errors = FieldErrors::default();
+        let refresh_token = errors.parse("refresh_token", Some(form.refresh_token), Secret::parse);
+        errors.finish(|| {
+            Some(Self {
+                refresh_token: refresh_token?,
+            })
+        })
+    }
 }
 
 /// An access token and the refresh token that renews it.
@@ -61,18 +119,59 @@ pub struct TokenPair {
 }
 
 /// The client credentials grant (RFC 6749 section 4.4), form-encoded.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClientCredentialsRequest {
-    /// Always `client_credentials`.
-    #[schema(example = "client_credentials")]
-    pub grant_type: String,
-    #[schema(example = "mhp_3q2…")]
-    pub client_id: String,
-    #[schema(format = Password)]
-    pub client_secret: String,
+    #[schema(schema_with = grant_type)]
+    pub grant_type: ClientCredentialsGrant,
+    #[schema(schema_with = client_id)]
+    pub client_id: CredentialText,
+    #[schema(inline)]
+    pub client_secret: Secret,
     /// Accepted and ignored: a partner's token always has the partner's rights.
-    pub scope: Option<String>,
+    #[schema(inline)]
+    pub scope: Option<CredentialText>,
+}
+
+fn grant_type() -> Shown {
+    Shown::value::<ClientCredentialsGrant>(json!("client_credentials"))
+        .described("Always `client_credentials`.")
+}
+
+fn client_id() -> Shown {
+    Shown::value::<CredentialText>(json!("mhp_3q2…"))
+}
+
+/// `ClientCredentialsRequest` as sent.
+#[derive(Debug, Deserialize)]
+#[serde(rename = "ClientCredentialsRequest", deny_unknown_fields)]
+pub struct ClientCredentialsForm {
+    grant_type: String,
+    client_id: String,
+    client_secret: String,
+    scope: Option<String>,
+}
+
+/// A grant this endpoint does not offer is refused before anything else is read.
+impl TryFrom<ClientCredentialsForm> for ClientCredentialsRequest {
+    type Error = ApiError;
+
+    fn try_from(form: ClientCredentialsForm) -> Result<Self, ApiError> {
+        let grant_type = ClientCredentialsGrant::parse(&form.grant_type)
+            .map_err(|error| ApiError::invalid("grant_type", error.0))?;
+        let mut errors = FieldErrors::default();
+        let client_id = errors.parse("client_id", Some(form.client_id), CredentialText::parse);
+        let client_secret = errors.parse("client_secret", Some(form.client_secret), Secret::parse);
+        let scope = errors.parse("scope", form.scope, CredentialText::parse);
+        errors.finish(|| {
+            Some(Self {
+                grant_type,
+                client_id: client_id?,
+                client_secret: client_secret?,
+                scope,
+            })
+        })
+    }
 }
 
 /// An access token for a partner integration (RFC 6749 section 5.1).
@@ -106,19 +205,11 @@ pub struct ClientToken {
 #[post("/auth/login")]
 pub async fn login(
     request: HttpRequest,
-    body: Json<LoginRequest>,
+    body: Json<LoginForm>,
     auth: web::Data<Auth>,
     pool: web::Data<DbPool>,
 ) -> Result<web::Json<TokenPair>, ApiError> {
-    let LoginRequest { email, password } = body.into_inner();
-    // The email is held to the form every account's has, before any work: no account has
-    // another, so nothing is learned. The password is only compared: the rules for choosing
-    // one are no rule for it, so any wrong one is just wrong (401), whatever its length.
-    let mut errors = FieldErrors::default();
-    let email = errors.parse("email", Some(email), Email::parse);
-    let password = errors.parse("password", Some(password), secret);
-    errors.into_result()?;
-    let (email, password) = (email.expect("parsed"), password.expect("parsed"));
+    let LoginRequest { email, password } = LoginRequest::try_from(body.into_inner())?;
     let mut conn = pool.get().await?;
     auth.rate_limits
         .check(
@@ -137,7 +228,10 @@ pub async fn login(
         ),
         None => (None, None),
     };
-    let matches = auth.passwords.verify(password, stored_hash).await?;
+    let matches = auth
+        .passwords
+        .verify(password.into_inner(), stored_hash)
+        .await?;
     let Some(user_id) = usable.filter(|_| matches) else {
         return Err(ApiError::Unauthorized(WRONG_PASSWORD.into()));
     };
@@ -202,12 +296,12 @@ async fn start_session(
 )]
 #[post("/auth/refresh")]
 pub async fn refresh(
-    body: Json<RefreshRequest>,
+    body: Json<RefreshForm>,
     auth: web::Data<Auth>,
     pool: web::Data<DbPool>,
 ) -> Result<web::Json<TokenPair>, ApiError> {
-    secret(&body.refresh_token).map_err(|error| ApiError::invalid("refresh_token", error.0))?;
-    let presented = token_hash(&body.refresh_token);
+    let RefreshRequest { refresh_token } = RefreshRequest::try_from(body.into_inner())?;
+    let presented = token_hash(refresh_token.expose());
     let mut conn = pool.get().await?;
     let (user_id, family_id) = match refresh_tokens::redeem(&mut conn, &presented).await? {
         Redemption::Redeemed { user_id, family_id } => (user_id, family_id),
@@ -248,12 +342,12 @@ pub async fn refresh(
 )]
 #[post("/auth/logout")]
 pub async fn logout(
-    body: Json<RefreshRequest>,
+    body: Json<RefreshForm>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
-    secret(&body.refresh_token).map_err(|error| ApiError::invalid("refresh_token", error.0))?;
+    let RefreshRequest { refresh_token } = RefreshRequest::try_from(body.into_inner())?;
     let mut conn = pool.get().await?;
-    refresh_tokens::revoke(&mut conn, &token_hash(&body.refresh_token)).await?;
+    refresh_tokens::revoke(&mut conn, &token_hash(refresh_token.expose())).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -278,28 +372,16 @@ pub async fn logout(
 #[post("/auth/token")]
 pub async fn client_token(
     request: HttpRequest,
-    body: web::Form<ClientCredentialsRequest>,
+    body: web::Form<ClientCredentialsForm>,
     auth: web::Data<Auth>,
     pool: web::Data<DbPool>,
 ) -> Result<web::Json<ClientToken>, ApiError> {
     let ClientCredentialsRequest {
-        grant_type,
         client_id,
         client_secret,
-        scope,
-    } = body.into_inner();
-    if grant_type != "client_credentials" {
-        return Err(ApiError::invalid(
-            "grant_type",
-            "must be client_credentials (the only grant this endpoint offers)",
-        ));
-    }
-    let mut errors = FieldErrors::default();
-    let client_id = errors.parse("client_id", Some(client_id), credential_text);
-    let client_secret = errors.parse("client_secret", Some(client_secret), secret);
-    errors.parse("scope", scope, credential_text);
-    errors.into_result()?;
-    let (client_id, client_secret) = (client_id.expect("parsed"), client_secret.expect("parsed"));
+        ..
+    } = ClientCredentialsRequest::try_from(body.into_inner())?;
+    let client_id = client_id.into_inner();
     let mut conn = pool.get().await?;
     auth.rate_limits
         .check(
@@ -311,7 +393,10 @@ pub async fn client_token(
         .await?;
     let client = partner_clients::credentials(&mut conn, &client_id).await?;
     let stored_hash = client.as_ref().map(|client| client.secret_hash.clone());
-    let matches = auth.passwords.verify(client_secret, stored_hash).await?;
+    let matches = auth
+        .passwords
+        .verify(client_secret.into_inner(), stored_hash)
+        .await?;
     let Some(client) = client.filter(|_| matches) else {
         return Err(ApiError::Unauthorized(WRONG_CLIENT.into()));
     };
@@ -336,24 +421,4 @@ pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(refresh)
         .service(logout)
         .service(client_token);
-}
-
-/// A secret as sent (see `MAX_SECRET_CHARS`), for `FieldErrors::parse`.
-pub fn secret(text: &str) -> Result<String, ParseError> {
-    if text.chars().count() > MAX_SECRET_CHARS {
-        Err(ParseError(format!(
-            "must be at most {MAX_SECRET_CHARS} characters"
-        )))
-    } else {
-        Ok(text.to_owned())
-    }
-}
-
-/// A client id or scope as sent: a `secret`'s length, and text PostgreSQL can hold (no U+0000,
-/// as the document's pattern says).
-fn credential_text(text: &str) -> Result<String, ParseError> {
-    if text.contains('\0') {
-        return Err(ParseError("must not hold U+0000".into()));
-    }
-    secret(text)
 }

@@ -13,8 +13,9 @@ use crate::auth::policy::{Refusal, UNKNOWN_HUB, may_read_fees};
 use crate::auth::{Action, Caller, authorize};
 use crate::db::fees::{self as queries, FeeFilter, FeeKey, FeeRow};
 use crate::db::{DbPool, audit};
-use crate::domain::{AcademicYear, FeeReason, FeeStatus, LondonTime, Slug, Urn};
+use crate::domain::{AcademicYear, FeeReason, FeeStatus, LondonTime, NonBlank, Slug, Urn};
 use crate::error::ApiError;
+use crate::http::body::ReasonForm;
 use crate::http::extract::deferred::Deferred;
 use crate::http::extract::paging::{FieldErrors, Filters, ListQuery, Page};
 use crate::http::parse::{named_hub, parse_path, uuid};
@@ -213,12 +214,21 @@ pub async fn list_fees(
 }
 
 /// Why a fee is waived.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"reason": "The participant was taken ill; the school told the hub that morning."}))]
 pub struct FeeWaiver {
     /// Up to 200 characters, kept with the fee.
-    pub reason: String,
+    #[schema(inline)]
+    pub reason: NonBlank,
+}
+
+impl TryFrom<ReasonForm> for FeeWaiver {
+    type Error = ApiError;
+
+    fn try_from(form: ReasonForm) -> Result<Self, ApiError> {
+        form.parse().map(|reason| Self { reason })
+    }
 }
 
 /// Waive a fee
@@ -241,7 +251,7 @@ pub struct FeeWaiver {
 pub async fn waive_fee(
     caller: Caller,
     path: web::Path<String>,
-    write: Write<FeeWaiver>,
+    write: Write<ReasonForm>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_path("id", &path, uuid)?;
@@ -259,9 +269,8 @@ pub async fn waive_fee(
                     .map_err(|refusal| refusal.into_error(&what))?;
                 Ok(status)
             },
-            async |conn, status, body| {
-                let reason = crate::http::parse::non_empty(&body.reason)
-                    .map_err(|error| ApiError::invalid("reason", error.0))?;
+            async |conn, status, form| {
+                let reason = FeeWaiver::try_from(form)?.reason.into_inner();
                 match status {
                     FeeStatus::Owed => {}
                     FeeStatus::Waived => {

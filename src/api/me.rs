@@ -11,7 +11,7 @@ use crate::api::users::{User, save_account};
 use crate::auth::{Auth, Caller, CallerKind};
 use crate::db::users::{self as queries, AccountFields, AccountRow, AccountScope};
 use crate::db::{DbPool, partner_clients};
-use crate::domain::{NewPassword, Role, RoleInSchool, Urn};
+use crate::domain::{NewPassword, NonBlank, Role, RoleInSchool, Secret, Urn};
 use crate::error::ApiError;
 use crate::http::extract::paging::{FieldErrors, NoQueryParameters};
 use crate::http::write::{Answer, Write};
@@ -29,22 +29,61 @@ pub enum Me {
 /// Changes a person may make to their own account. A new password needs the current one.
 /// Participants may also move school or change their role in it. Role, hub and status
 /// are not fields here: only an admin changes them, through `/users`.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Alex Teacher"}))]
 pub struct MyChanges {
-    pub name: Option<String>,
+    #[schema(inline)]
+    pub name: Option<NonBlank>,
     /// 12 to 128 characters. It ends every session of the account, this one included:
     /// sign in again with the new password.
-    #[schema(format = Password)]
-    pub password: Option<String>,
+    #[schema(inline)]
+    pub password: Option<NewPassword>,
     /// Required with `password`.
-    #[schema(format = Password)]
-    pub current_password: Option<String>,
+    #[schema(inline)]
+    pub current_password: Option<Secret>,
     /// Participants only: the URN of their (open) school.
-    pub school_urn: Option<String>,
+    #[schema(inline)]
+    pub school_urn: Option<Urn>,
     /// Participants only.
     pub role_in_school: Option<RoleInSchool>,
+}
+
+/// `MyChanges` as sent.
+#[derive(Debug, Deserialize)]
+#[serde(rename = "MyChanges", deny_unknown_fields)]
+pub struct MyChangesForm {
+    name: Option<String>,
+    password: Option<String>,
+    current_password: Option<String>,
+    school_urn: Option<String>,
+    role_in_school: Option<RoleInSchool>,
+}
+
+impl TryFrom<MyChangesForm> for MyChanges {
+    type Error = ApiError;
+
+    fn try_from(form: MyChangesForm) -> Result<Self, ApiError> {
+        let mut errors = FieldErrors::default();
+        let name = errors.parse("name", form.name, NonBlank::parse);
+        let password = errors.parse("password", form.password, NewPassword::parse);
+        let school_urn = errors.parse("school_urn", form.school_urn, Urn::parse);
+        let sends_current = form.current_password.is_some();
+        let current_password =
+            errors.parse("current_password", form.current_password, Secret::parse);
+        if password.is_some() && !sends_current {
+            errors.refuse("current_password", "is required to set a new password");
+        }
+        errors.finish(|| {
+            Some(Self {
+                name,
+                password,
+                current_password,
+                school_urn,
+                role_in_school: form.role_in_school,
+            })
+        })
+    }
 }
 
 /// Who am I
@@ -99,7 +138,7 @@ pub async fn get_me(
 #[patch("/me")]
 pub async fn update_me(
     caller: Caller,
-    write: Write<MyChanges>,
+    write: Write<MyChangesForm>,
     auth: web::Data<Auth>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
@@ -112,20 +151,14 @@ pub async fn update_me(
                 has_own_account(&caller)?;
                 may_change_own(&caller, &write.body()?)
             },
-            async |conn, (), changes| {
-                let mut errors = FieldErrors::default();
-                let name = errors.parse("name", changes.name, crate::http::parse::non_empty);
-                let password = errors.parse("password", changes.password, NewPassword::parse);
-                let school = errors.parse("school_urn", changes.school_urn, Urn::parse);
-                let current_password = errors.parse(
-                    "current_password",
-                    changes.current_password.clone(),
-                    crate::api::auth::secret,
-                );
-                if password.is_some() && changes.current_password.is_none() {
-                    errors.refuse("current_password", "is required to set a new password");
-                }
-                errors.into_result()?;
+            async |conn, (), form| {
+                let MyChanges {
+                    name,
+                    password,
+                    current_password,
+                    school_urn: school,
+                    role_in_school,
+                } = MyChanges::try_from(form)?;
                 let new_password_hash = match (password, current_password) {
                     (Some(password), Some(current)) => {
                         Some(replace_password(conn, &auth, caller.id, current, password).await?)
@@ -133,8 +166,7 @@ pub async fn update_me(
                     _ => None,
                 };
                 let (current, fields) =
-                    changed_own(conn, &caller, name, school.as_ref(), changes.role_in_school)
-                        .await?;
+                    changed_own(conn, &caller, name, school.as_ref(), role_in_school).await?;
                 let details = serde_json::json!({
                     "password": new_password_hash.is_some(), "school": fields.school_urn,
                 });
@@ -167,7 +199,7 @@ fn has_own_account(caller: &Caller) -> Result<(), ApiError> {
 }
 
 /// Refuses (403) a school or a role in one to anyone but a participant.
-fn may_change_own(caller: &Caller, changes: &MyChanges) -> Result<(), ApiError> {
+fn may_change_own(caller: &Caller, changes: &MyChangesForm) -> Result<(), ApiError> {
     let moves_school = changes.school_urn.is_some() || changes.role_in_school.is_some();
     if moves_school && caller.role != Role::Participant {
         return Err(ApiError::Forbidden(
@@ -182,11 +214,11 @@ async fn replace_password(
     conn: &mut AsyncPgConnection,
     auth: &Auth,
     id: uuid::Uuid,
-    current: String,
+    current: Secret,
     password: NewPassword,
 ) -> Result<String, ApiError> {
     let stored = queries::password_hash(conn, id).await?;
-    if !auth.passwords.verify(current, stored).await? {
+    if !auth.passwords.verify(current.into_inner(), stored).await? {
         return Err(ApiError::unprocessable("current_password", "is wrong"));
     }
     auth.passwords.hash(password.expose().to_owned()).await
@@ -197,7 +229,7 @@ async fn replace_password(
 async fn changed_own(
     conn: &mut AsyncPgConnection,
     caller: &Caller,
-    name: Option<String>,
+    name: Option<NonBlank>,
     school: Option<&Urn>,
     role_in_school: Option<RoleInSchool>,
 ) -> Result<(AccountRow, AccountFields), ApiError> {
@@ -208,7 +240,7 @@ async fn changed_own(
     let current = own_account(conn, caller, true).await?;
     let mut fields = current.fields();
     if let Some(name) = name {
-        fields.name = name;
+        fields.name = name.into_inner();
     }
     if let Some(urn) = school_urn {
         fields.school_urn = Some(urn);

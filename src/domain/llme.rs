@@ -3,25 +3,18 @@
 use super::ParseError;
 
 /// The Maths Hubs programme, and with it the LLME communities, began in 2014.
-pub const FIRST_COMMUNITY_YEAR: i32 = 2014;
+pub const FIRST_COMMUNITY_YEAR: i16 = 2014;
 
-/// The year a lead joined their hub's LLME community, as a year can be written: 2014 on (the
-/// document's minimum; the stored column is a `smallint`).
-pub fn community_year(year: i32) -> Result<i16, ParseError> {
-    i16::try_from(year)
-        .ok()
-        .filter(|&year| i32::from(year) >= FIRST_COMMUNITY_YEAR)
-        .ok_or_else(|| {
-            ParseError(format!(
-                "must be a year from {FIRST_COMMUNITY_YEAR} to {}",
-                i16::MAX
-            ))
-        })
-}
+super::quantities::whole_number!(
+    /// The year a lead joined their hub's LLME community, as a year can be written: 2014 on
+    /// (the stored column is a `smallint`).
+    CommunityYear: i16, sent as i32 => Int32, FIRST_COMMUNITY_YEAR, i16::MAX,
+    format!("must be a year from {} to {}", Self::MIN, Self::MAX)
+);
 
 /// A lead cannot have joined in a year still to come: a rule of today's date.
-pub fn check_not_future(year: i16, this_year: i32) -> Result<(), ParseError> {
-    if i32::from(year) <= this_year {
+pub fn check_not_future(year: CommunityYear, this_year: i32) -> Result<(), ParseError> {
+    if i32::from(year.get()) <= this_year {
         Ok(())
     } else {
         Err(ParseError(format!(
@@ -48,13 +41,19 @@ mod tests {
 
     #[test]
     fn a_community_year_runs_from_2014_and_not_past_this_year() {
-        assert_eq!(community_year(2014), Ok(2014));
-        assert_eq!(community_year(32767), Ok(32767));
-        for year in [2013, 0, -1, 32768, i32::MAX] {
-            assert!(community_year(year).is_err(), "{year}");
+        let year = |year| CommunityYear::parse(year).map(CommunityYear::get);
+        assert_eq!(year(2014), Ok(2014));
+        assert_eq!(year(32767), Ok(32767));
+        for bad in [2013, 0, -1, 32768, i32::MAX] {
+            assert!(year(bad).is_err(), "{bad}");
         }
-        assert!(check_not_future(2026, 2026).is_ok());
-        assert!(check_not_future(2027, 2026).is_err());
+        assert_eq!(
+            year(2013).unwrap_err().0,
+            "must be a year from 2014 to 32767"
+        );
+        let joined = CommunityYear::parse(2026).unwrap();
+        assert!(check_not_future(joined, 2026).is_ok());
+        assert!(check_not_future(joined, 2025).is_err());
     }
 
     #[test]

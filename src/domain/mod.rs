@@ -20,6 +20,7 @@ pub mod reach;
 pub mod schema;
 pub mod school;
 pub mod scope;
+mod secret;
 pub mod session_times;
 mod text;
 mod time;
@@ -32,6 +33,7 @@ pub use codes::{
 pub use eoi_link::{DEFAULT_EOI_URL_TEMPLATE, EoiUrlTemplate};
 pub use project_code::ProjectCode;
 pub use quantities::{Capacity, NoticeDays, Pence, Percent, SessionDays};
+pub use secret::{ClientCredentialsGrant, CredentialText, Secret};
 pub use text::{BoundedText, NonBlank, TEXT_PATTERN};
 pub use time::{LondonTime, MAX_INSTANT_CHARS, Timestamp, parse_instant};
 pub use vocabulary::{

@@ -2,11 +2,6 @@
 //! a project's rules count in, and a work group's places. Each is sent as a JSON integer and kept as the column's
 //! type.
 
-use utoipa::openapi::schema::KnownFormat;
-
-use super::ParseError;
-use super::schema::whole_number;
-
 /// Declares a whole number from `MIN` to `MAX`: sent as `$sent` (which the document's
 /// `format` names), kept as `$kept`, refused with `$refusal` (where `Self::MIN` and
 /// `Self::MAX` may be named).
@@ -21,12 +16,12 @@ macro_rules! whole_number {
             pub const MIN: $kept = $min;
             pub const MAX: $kept = $max;
 
-            pub fn parse(sent: $sent) -> Result<Self, ParseError> {
+            pub fn parse(sent: $sent) -> Result<Self, $crate::domain::ParseError> {
                 <$kept>::try_from(sent)
                     .ok()
                     .filter(|value| (Self::MIN..=Self::MAX).contains(value))
                     .map(Self)
-                    .ok_or_else(|| ParseError($refusal))
+                    .ok_or_else(|| $crate::domain::ParseError($refusal))
             }
 
             pub fn get(self) -> $kept {
@@ -36,13 +31,20 @@ macro_rules! whole_number {
 
         impl utoipa::PartialSchema for $name {
             fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-                whole_number(KnownFormat::$format, Self::MIN.into(), Self::MAX.into()).into()
+                $crate::domain::schema::whole_number(
+                    utoipa::openapi::schema::KnownFormat::$format,
+                    Self::MIN.into(),
+                    Self::MAX.into(),
+                )
+                .into()
             }
         }
 
         impl utoipa::ToSchema for $name {}
     };
 }
+
+pub(super) use whole_number;
 
 whole_number!(
     /// An amount of money in pence (GBP), from 0 up to what the columns hold.

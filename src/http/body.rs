@@ -18,7 +18,8 @@
 //!    body as the document does): the same fields as JSON carries them (`String`, `i64`,
 //!    `Vec<String>`, the form of a nested body), and for a field a `PATCH` clears
 //!    `#[serde(default, deserialize_with = "crate::http::parse::nullable")]`. A body that is
-//!    not a JSON object of these answers 400 naming `body` (`http::write::Write::body`).
+//!    not a JSON object of these answers 400 naming `body` (`http::write::Write::body`). A body
+//!    that gives only a reason reads `ReasonForm`.
 //! 3. **`impl TryFrom<Form> for Body`** (`type Error = ApiError`): each field parsed by its
 //!    type's `parse` into one `FieldErrors` (`parse`, `check` for numbers, `parse_nullable`,
 //!    `parse_each` for lists), named as the caller wrote it (`eligibility.roles_allowed`,
@@ -29,14 +30,37 @@
 //!
 //! The handler reads `Write<Form>` and converts in its `act` step, after the rights and the
 //! `Idempotency-Key` are judged: `let body = Body::try_from(form)?;`. A body anyone may send
-//! (signing in) is read with `Json<Form>` and converted first thing.
+//! (signing in) is read with `Json<Form>` and converted first thing. A body whose parts are
+//! checked against what is stored in the same answer as their fields (`api::attendance`)
+//! parses them one by one into the `FieldErrors` the lookups add to.
 
+use serde::Deserialize;
 use serde_json::Value;
 use utoipa::PartialSchema;
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::Schema;
 
+use crate::domain::NonBlank;
 use crate::domain::schema::nullable;
+use crate::error::ApiError;
+use crate::http::extract::paging::FieldErrors;
+
+/// The form of the bodies that give only a reason (cancelling, declining, waiving), each its
+/// own typed body for the document: `{"reason": "…"}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReasonForm {
+    reason: String,
+}
+
+impl ReasonForm {
+    /// The reason: a non-blank text of at most `MAX` characters, else 400 naming `reason`.
+    pub fn parse<const MAX: usize>(self) -> Result<NonBlank<MAX>, ApiError> {
+        let mut errors = FieldErrors::default();
+        let reason = errors.parse("reason", Some(self.reason), NonBlank::parse);
+        errors.finish(|| reason)
+    }
+}
 
 /// The schema of a typed field that shows an example, for `#[schema(schema_with = …)]`:
 /// utoipa's derive writes a field's example only when it knows the field's type (a text, a

@@ -33,18 +33,6 @@ pub fn non_empty(text: &str) -> Result<String, ParseError> {
     <crate::domain::NonBlank>::parse(text).map(crate::domain::NonBlank::into_inner)
 }
 
-/// Free text of a body (a bio, an outline): possibly empty, at most `max` characters as sent,
-/// kept trimmed.
-pub fn text_up_to(max: usize) -> impl Fn(&str) -> Result<String, ParseError> {
-    move |text| {
-        if text.chars().count() > max {
-            Err(ParseError(format!("must be at most {max} characters")))
-        } else {
-            Ok(text.trim().to_owned())
-        }
-    }
-}
-
 /// Applies one field of a change: what was sent replaces what is stored.
 pub fn set_if_sent<T>(stored: &mut T, sent: Option<T>) {
     if let Some(sent) = sent {

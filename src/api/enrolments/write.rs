@@ -19,17 +19,21 @@ use crate::db::{DbPool, audit, enrolments, lookups, work_groups};
 use crate::domain::eligibility::{self, Account, Applicant, Declared, TakingPart};
 use crate::domain::enrolment;
 use crate::domain::scope::WorkGroupScope;
-use crate::domain::{EnrolmentStatus, RoleInSchool, SchoolPhase, SchoolStatus, Slug, Urn};
+use crate::domain::{
+    BoundedText, EnrolmentStatus, NonBlank, RoleInSchool, SchoolPhase, SchoolStatus, Slug, Urn,
+};
 use crate::error::{ApiError, FieldError};
+use crate::http::body::ReasonForm;
 use crate::http::extract::paging::FieldErrors;
-use crate::http::parse::{non_empty, parse_path, text_up_to, uuid};
+use crate::http::parse::{parse_path, uuid};
 use crate::http::write::{Answer, Body, Write};
 
 const TAG: &str = "Enrolments";
-pub const MAX_STATEMENT_CHARS: usize = 2_000;
+/// Why a participant wants to take part.
+type Statement = BoundedText<2_000>;
 
 /// An expression of interest in a work group, for the school of the participant's account.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
     "school_urn": "137083", "role_in_school": "head_of_department",
@@ -39,23 +43,65 @@ pub const MAX_STATEMENT_CHARS: usize = 2_000;
 pub struct ExpressionOfInterest {
     /// The school the participant takes part for (DfE URN): the school of their account,
     /// which it defaults to. Any other answers 422.
-    pub school_urn: Option<String>,
+    #[schema(inline)]
+    pub school_urn: Option<Urn>,
     /// The participant's role in that school: the one their account holds, which it
     /// defaults to. Any other answers 422.
-    #[schema(value_type = Option<RoleInSchool>)]
-    pub role_in_school: Option<String>,
+    pub role_in_school: Option<RoleInSchool>,
     /// Why the participant wants to take part (up to 2,000 characters).
-    pub statement: Option<String>,
+    #[schema(inline)]
+    pub statement: Option<Statement>,
     /// The Teaching School Hub (slug) whose signposting link brought the participant.
-    pub referred_by: Option<String>,
+    #[schema(inline)]
+    pub referred_by: Option<Slug>,
+}
+
+/// `ExpressionOfInterest` as sent.
+#[derive(Debug, Deserialize)]
+#[serde(rename = "ExpressionOfInterest", deny_unknown_fields)]
+pub struct ExpressionOfInterestForm {
+    school_urn: Option<String>,
+    role_in_school: Option<String>,
+    statement: Option<String>,
+    referred_by: Option<String>,
+}
+
+impl TryFrom<ExpressionOfInterestForm> for ExpressionOfInterest {
+    type Error = ApiError;
+
+    fn try_from(form: ExpressionOfInterestForm) -> Result<Self, ApiError> {
+        let mut errors = FieldErrors::default();
+        let school_urn = errors.parse("school_urn", form.school_urn, Urn::parse);
+        let role_in_school =
+            errors.parse("role_in_school", form.role_in_school, RoleInSchool::parse);
+        let statement = errors.parse("statement", form.statement, Statement::parse);
+        let referred_by = errors.parse("referred_by", form.referred_by, Slug::parse);
+        errors.finish(|| {
+            Some(Self {
+                school_urn,
+                role_in_school,
+                statement,
+                referred_by,
+            })
+        })
+    }
 }
 
 /// Why an enrolment is declined or withdrawn, for the participant and the hub.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"reason": "I have moved to a primary school."}))]
 pub struct Reason {
-    pub reason: String,
+    #[schema(inline)]
+    pub reason: NonBlank,
+}
+
+impl TryFrom<ReasonForm> for Reason {
+    type Error = ApiError;
+
+    fn try_from(form: ReasonForm) -> Result<Self, ApiError> {
+        form.parse().map(|reason| Self { reason })
+    }
 }
 
 /// Express interest in a work group
@@ -86,7 +132,7 @@ pub struct Reason {
 pub async fn express_interest(
     caller: Caller,
     path: web::Path<String>,
-    write: Write<ExpressionOfInterest>,
+    write: Write<ExpressionOfInterestForm>,
     pool: web::Data<DbPool>,
     auth: web::Data<Auth>,
 ) -> Result<HttpResponse, ApiError> {
@@ -109,15 +155,13 @@ pub async fn express_interest(
                 );
                 Ok((group?, account?))
             },
-            async |conn, (group, account), body| {
-                let mut errors = FieldErrors::default();
-                let declared_urn = errors.parse("school_urn", body.school_urn, Urn::parse);
-                let declared_role =
-                    errors.parse("role_in_school", body.role_in_school, RoleInSchool::parse);
-                let statement =
-                    errors.parse("statement", body.statement, text_up_to(MAX_STATEMENT_CHARS));
-                let referred_by = errors.parse("referred_by", body.referred_by, Slug::parse);
-                errors.into_result()?;
+            async |conn, (group, account), form| {
+                let ExpressionOfInterest {
+                    school_urn: declared_urn,
+                    role_in_school: declared_role,
+                    statement,
+                    referred_by,
+                } = ExpressionOfInterest::try_from(form)?;
                 let declared = Declared {
                     school_urn: declared_urn.as_ref().map(Urn::as_str),
                     role_in_school: declared_role,
@@ -133,7 +177,7 @@ pub async fn express_interest(
                     participant_id: caller.id,
                     school_urn: taking_part.school_urn.to_owned(),
                     role_in_school: taking_part.role_in_school,
-                    statement: statement.unwrap_or_default(),
+                    statement: statement.map(Statement::into_inner).unwrap_or_default(),
                     referred_by_id,
                 };
                 let enrolment =
@@ -427,7 +471,7 @@ pub async fn accept_enrolment(
 pub async fn decline_enrolment(
     caller: Caller,
     path: web::Path<String>,
-    write: Write<Reason>,
+    write: Write<ReasonForm>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     let reason = |body| reason_of(body).map(Some);
@@ -473,11 +517,8 @@ pub async fn waitlist_enrolment(
     .await
 }
 
-fn reason_of(body: Reason) -> Result<String, ApiError> {
-    let mut errors = FieldErrors::default();
-    let reason = errors.parse("reason", Some(body.reason), non_empty);
-    errors.into_result()?;
-    Ok(reason.expect("parsed"))
+fn reason_of(form: ReasonForm) -> Result<String, ApiError> {
+    Ok(Reason::try_from(form)?.reason.into_inner())
 }
 
 /// Withdraw an enrolment
@@ -501,7 +542,7 @@ fn reason_of(body: Reason) -> Result<String, ApiError> {
 pub async fn withdraw_enrolment(
     caller: Caller,
     path: web::Path<String>,
-    write: Write<Reason>,
+    write: Write<ReasonForm>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     let reason = |body| reason_of(body).map(Some);

@@ -13,22 +13,23 @@ use crate::auth::policy::{LeadProfileScope, may_create_lead_profiles};
 use crate::auth::{Action, Caller, authorize};
 use crate::db::lead_writes::{self as writes, ProfileFields};
 use crate::db::{DbPool, audit, leads as reads};
-use crate::domain::{ProgrammePhase, llme};
+use crate::domain::llme::{self, CommunityYear};
+use crate::domain::{BoundedText, NonBlank, ProgrammePhase};
 use crate::error::ApiError;
 use crate::http::extract::paging::FieldErrors;
 use crate::http::middleware::etag::require_current;
-use crate::http::parse::{non_empty, nullable, parse_path, set_if_sent, text_up_to, uuid};
+use crate::http::parse::{nullable, parse_path, set_if_sent, uuid};
 use crate::http::write::{Answer, Write};
 
 const TAG: &str = "Leads";
 /// A short bio: a paragraph or two.
-pub const MAX_BIO_CHARS: usize = 2_000;
+type Bio = BoundedText<2_000>;
 const MAX_SPECIALISMS: usize = 20;
 /// As the `llme_profiles_roles_held_bounded` constraint allows.
 const MAX_ROLES_HELD: usize = 10;
 
 /// A new LLME profile, for an enabled `lead` account of the hub.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
     "user_id": "017ce0d0-0000-7000-8000-000000000503", "name": "Demo Lead (LNE)",
@@ -41,47 +42,44 @@ pub struct NewLeadProfile {
     /// The lead's account.
     pub user_id: uuid::Uuid,
     /// The name shown publicly.
-    pub name: String,
-    #[schema(value_type = Option<Vec<ProgrammePhase>>, max_items = 4)]
-    pub phases: Option<Vec<String>>,
+    #[schema(inline)]
+    pub name: NonBlank,
+    #[schema(max_items = 4)]
+    pub phases: Option<Vec<ProgrammePhase>>,
     /// Up to 20, in the lead's words.
-    #[schema(max_items = 20)]
-    pub specialisms: Option<Vec<String>>,
+    #[schema(inline, max_items = 20)]
+    pub specialisms: Option<Vec<NonBlank>>,
     /// Up to 2,000 characters.
-    pub bio: Option<String>,
+    #[schema(inline)]
+    pub bio: Option<Bio>,
     /// Up to 10 roles, such as "Work Group Lead" or "Secondary Mastery Specialist".
-    #[schema(max_items = 10)]
-    pub roles_held: Option<Vec<String>>,
+    #[schema(inline, max_items = 10)]
+    pub roles_held: Option<Vec<NonBlank>>,
     /// Whether they belong to the hub's LLME community; `true` when left out.
     pub community_member: Option<bool>,
     /// The year they joined it (2014, when Maths Hubs began, to this year); members only.
-    pub community_member_since: Option<i32>,
+    #[schema(inline)]
+    pub community_member_since: Option<CommunityYear>,
 }
 
-/// Changes to an LLME profile; what is left out stays, and `community_member_since: null`
-/// clears it. A lead may send only `bio`.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"bio": "Leads the Secondary Subject Leadership Work Group at Twyford.", "roles_held": ["Work Group Lead"]}))]
-pub struct LeadProfileChanges {
-    pub name: Option<String>,
-    #[schema(value_type = Option<Vec<ProgrammePhase>>, max_items = 4)]
-    pub phases: Option<Vec<String>>,
-    #[schema(max_items = 20)]
-    pub specialisms: Option<Vec<String>>,
-    pub bio: Option<String>,
-    #[schema(max_items = 10)]
-    pub roles_held: Option<Vec<String>>,
-    pub community_member: Option<bool>,
-    #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<i32>)]
-    pub community_member_since: Option<Option<i32>>,
+/// `NewLeadProfile` as sent.
+#[derive(Debug, Deserialize)]
+#[serde(rename = "NewLeadProfile", deny_unknown_fields)]
+pub struct NewLeadProfileForm {
+    user_id: uuid::Uuid,
+    name: String,
+    phases: Option<Vec<String>>,
+    specialisms: Option<Vec<String>>,
+    bio: Option<String>,
+    roles_held: Option<Vec<String>>,
+    community_member: Option<bool>,
+    community_member_since: Option<i32>,
 }
 
-impl NewLeadProfile {
+impl NewLeadProfileForm {
     /// The account, and every other field as a change that sets it.
-    fn split(self) -> (uuid::Uuid, LeadProfileChanges) {
-        let changes = LeadProfileChanges {
+    fn split(self) -> (uuid::Uuid, LeadProfileChangesForm) {
+        let changes = LeadProfileChangesForm {
             name: Some(self.name),
             phases: self.phases,
             specialisms: self.specialisms,
@@ -94,7 +92,85 @@ impl NewLeadProfile {
     }
 }
 
-impl LeadProfileChanges {
+impl TryFrom<NewLeadProfileForm> for NewLeadProfile {
+    type Error = ApiError;
+
+    fn try_from(form: NewLeadProfileForm) -> Result<Self, ApiError> {
+        let (user_id, changes) = form.split();
+        let mut errors = FieldErrors::default();
+        let changes = LeadProfileChanges::parse(changes, &mut errors);
+        errors.finish(|| {
+            Some(Self {
+                user_id,
+                name: changes.name?,
+                phases: changes.phases,
+                specialisms: changes.specialisms,
+                bio: changes.bio,
+                roles_held: changes.roles_held,
+                community_member: changes.community_member,
+                community_member_since: changes.community_member_since.flatten(),
+            })
+        })
+    }
+}
+
+/// Texts as the columns keep them.
+fn texts(texts: Vec<NonBlank>) -> Vec<String> {
+    texts.into_iter().map(NonBlank::into_inner).collect()
+}
+
+impl NewLeadProfile {
+    /// The account, and the profile's fields (defaults for what was left out).
+    fn into_parts(self) -> (uuid::Uuid, ProfileFields) {
+        let fields = ProfileFields {
+            display_name: self.name.into_inner(),
+            phases: self.phases.unwrap_or_default(),
+            specialisms: self.specialisms.map(texts).unwrap_or_default(),
+            bio: self.bio.map(Bio::into_inner).unwrap_or_default(),
+            roles_held: self.roles_held.map(texts).unwrap_or_default(),
+            community_member: self.community_member.unwrap_or(true),
+            community_member_since: self.community_member_since.map(CommunityYear::get),
+        };
+        (self.user_id, fields)
+    }
+}
+
+/// Changes to an LLME profile; what is left out stays, and `community_member_since: null`
+/// clears it. A lead may send only `bio`.
+#[derive(Debug, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"bio": "Leads the Secondary Subject Leadership Work Group at Twyford.", "roles_held": ["Work Group Lead"]}))]
+pub struct LeadProfileChanges {
+    #[schema(inline)]
+    pub name: Option<NonBlank>,
+    #[schema(max_items = 4)]
+    pub phases: Option<Vec<ProgrammePhase>>,
+    #[schema(inline, max_items = 20)]
+    pub specialisms: Option<Vec<NonBlank>>,
+    #[schema(inline)]
+    pub bio: Option<Bio>,
+    #[schema(inline, max_items = 10)]
+    pub roles_held: Option<Vec<NonBlank>>,
+    pub community_member: Option<bool>,
+    #[schema(inline)]
+    pub community_member_since: Option<Option<CommunityYear>>,
+}
+
+/// `LeadProfileChanges` as sent.
+#[derive(Debug, Deserialize)]
+#[serde(rename = "LeadProfileChanges", deny_unknown_fields)]
+pub struct LeadProfileChangesForm {
+    name: Option<String>,
+    phases: Option<Vec<String>>,
+    specialisms: Option<Vec<String>>,
+    bio: Option<String>,
+    roles_held: Option<Vec<String>>,
+    community_member: Option<bool>,
+    #[serde(default, deserialize_with = "nullable")]
+    community_member_since: Option<Option<i32>>,
+}
+
+impl LeadProfileChangesForm {
     /// The fields sent besides the bio: only the hub's managers and admins send them.
     fn managed_fields(&self) -> Vec<&'static str> {
         [
@@ -114,46 +190,44 @@ impl LeadProfileChanges {
     }
 }
 
-/// What a body sets, parsed: `None` where it sets nothing.
-#[derive(Debug, Default)]
-struct Parsed {
-    name: Option<String>,
-    phases: Option<Vec<ProgrammePhase>>,
-    specialisms: Option<Vec<String>>,
-    bio: Option<String>,
-    roles_held: Option<Vec<String>>,
-    community_member: Option<bool>,
-    community_member_since: Option<Option<i16>>,
+impl TryFrom<LeadProfileChangesForm> for LeadProfileChanges {
+    type Error = ApiError;
+
+    fn try_from(form: LeadProfileChangesForm) -> Result<Self, ApiError> {
+        let mut errors = FieldErrors::default();
+        let changes = Self::parse(form, &mut errors);
+        errors.finish(|| Some(changes))
+    }
 }
 
-impl Parsed {
+impl LeadProfileChanges {
     /// Parses every field sent, recording each bad one in `errors`.
-    fn parse(changes: LeadProfileChanges, errors: &mut FieldErrors) -> Self {
+    fn parse(form: LeadProfileChangesForm, errors: &mut FieldErrors) -> Self {
         let this_year = chrono::Utc::now().year();
         Self {
-            name: errors.parse("name", changes.name, non_empty),
+            name: errors.parse("name", form.name, NonBlank::parse),
             phases: errors.parse_each(
                 "phases",
-                changes.phases,
+                form.phases,
                 ProgrammePhase::ALL.len(),
                 ProgrammePhase::parse,
             ),
             specialisms: errors.parse_each(
                 "specialisms",
-                changes.specialisms,
+                form.specialisms,
                 MAX_SPECIALISMS,
-                non_empty,
+                NonBlank::parse,
             ),
-            bio: errors.parse("bio", changes.bio, text_up_to(MAX_BIO_CHARS)),
+            bio: errors.parse("bio", form.bio, Bio::parse),
             roles_held: errors.parse_each(
                 "roles_held",
-                changes.roles_held,
+                form.roles_held,
                 MAX_ROLES_HELD,
-                non_empty,
+                NonBlank::parse,
             ),
-            community_member: changes.community_member,
-            community_member_since: changes.community_member_since.map(|since| {
-                let year = errors.check("community_member_since", since, llme::community_year)?;
+            community_member: form.community_member,
+            community_member_since: form.community_member_since.map(|since| {
+                let year = errors.check("community_member_since", since, CommunityYear::parse)?;
                 match llme::check_not_future(year, this_year) {
                     Ok(()) => Some(year),
                     Err(error) => {
@@ -165,30 +239,21 @@ impl Parsed {
         }
     }
 
-    /// A new profile's fields (`name` parsed).
-    fn into_new_fields(self) -> ProfileFields {
-        ProfileFields {
-            display_name: self.name.expect("parsed"),
-            phases: self.phases.unwrap_or_default(),
-            specialisms: self.specialisms.unwrap_or_default(),
-            bio: self.bio.unwrap_or_default(),
-            roles_held: self.roles_held.unwrap_or_default(),
-            community_member: self.community_member.unwrap_or(true),
-            community_member_since: self.community_member_since.flatten(),
-        }
-    }
-
     /// Sets what was sent on `fields`.
     fn apply_to(self, fields: &mut ProfileFields) {
-        set_if_sent(&mut fields.display_name, self.name);
+        set_if_sent(
+            &mut fields.display_name,
+            self.name.map(NonBlank::into_inner),
+        );
         set_if_sent(&mut fields.phases, self.phases);
-        set_if_sent(&mut fields.specialisms, self.specialisms);
-        set_if_sent(&mut fields.bio, self.bio);
-        set_if_sent(&mut fields.roles_held, self.roles_held);
+        set_if_sent(&mut fields.specialisms, self.specialisms.map(texts));
+        set_if_sent(&mut fields.bio, self.bio.map(Bio::into_inner));
+        set_if_sent(&mut fields.roles_held, self.roles_held.map(texts));
         set_if_sent(&mut fields.community_member, self.community_member);
         set_if_sent(
             &mut fields.community_member_since,
-            self.community_member_since,
+            self.community_member_since
+                .map(|since| since.map(CommunityYear::get)),
         );
     }
 }
@@ -225,7 +290,7 @@ async fn current(conn: &mut AsyncPgConnection, id: uuid::Uuid) -> Result<Lead, A
 #[post("/leads")]
 pub async fn create_lead_profile(
     caller: Caller,
-    write: Write<NewLeadProfile>,
+    write: Write<NewLeadProfileForm>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = pool.get().await?;
@@ -247,15 +312,11 @@ pub async fn create_lead_profile(
                     .map_err(|refusal| refusal.into_error(format!("LLME profile {id}")))?;
                 Ok(hub_id)
             },
-            async |conn, hub_id, body| {
-                let (id, changes) = body.split();
-                let mut errors = FieldErrors::default();
-                let parsed = Parsed::parse(changes, &mut errors);
-                errors.into_result()?;
+            async |conn, hub_id, form| {
+                let (id, fields) = NewLeadProfile::try_from(form)?.into_parts();
                 let hub_id = hub_id.ok_or_else(|| {
                     ApiError::unprocessable("user_id", "must be the id of an enabled lead account")
                 })?;
-                let fields = parsed.into_new_fields();
                 check_membership(&fields)?;
                 writes::insert(conn, id, hub_id, &fields).await?;
                 let view = current(conn, id).await?;
@@ -297,7 +358,7 @@ pub async fn create_lead_profile(
 pub async fn update_lead_profile(
     caller: Caller,
     path: web::Path<String>,
-    write: Write<LeadProfileChanges>,
+    write: Write<LeadProfileChangesForm>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_path("id", &path, uuid)?;
@@ -313,15 +374,13 @@ pub async fn update_lead_profile(
                 may_manage(&caller, &scope, &write.body()?.managed_fields(), &what)?;
                 Ok(fields)
             },
-            async |conn, mut fields, changes| {
-                let mut errors = FieldErrors::default();
-                let parsed = Parsed::parse(changes, &mut errors);
-                errors.into_result()?;
+            async |conn, mut fields, form| {
+                let changes = LeadProfileChanges::try_from(form)?;
                 let before = current(conn, id).await?;
                 if let Some(if_match) = write.if_match()? {
                     require_current(if_match, &before, &what)?;
                 }
-                parsed.apply_to(&mut fields);
+                changes.apply_to(&mut fields);
                 check_membership(&fields)?;
                 let after = save(conn, &caller, id, &fields, &before).await?;
                 Answer::ok(&after)

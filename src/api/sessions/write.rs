@@ -24,6 +24,7 @@ use crate::domain::{
     Timestamp, WorkGroupStatus, lifecycle, session_times,
 };
 use crate::error::ApiError;
+use crate::http::body::ReasonForm;
 use crate::http::extract::paging::{FieldErrors, NoQueryParameters};
 use crate::http::middleware::etag::require_current;
 use crate::http::parse::{nullable, parse_path, set_if_sent, uuid};
@@ -235,20 +236,11 @@ pub struct SessionCancellation {
     pub reason: CancellationReason,
 }
 
-/// `SessionCancellation` as sent.
-#[derive(Debug, Deserialize)]
-#[serde(rename = "SessionCancellation", deny_unknown_fields)]
-pub struct SessionCancellationForm {
-    reason: String,
-}
-
-impl TryFrom<SessionCancellationForm> for SessionCancellation {
+impl TryFrom<ReasonForm> for SessionCancellation {
     type Error = ApiError;
 
-    fn try_from(form: SessionCancellationForm) -> Result<Self, ApiError> {
-        let mut errors = FieldErrors::default();
-        let reason = errors.parse("reason", Some(form.reason), CancellationReason::parse);
-        errors.finish(|| Some(Self { reason: reason? }))
+    fn try_from(form: ReasonForm) -> Result<Self, ApiError> {
+        form.parse().map(|reason| Self { reason })
     }
 }
 
@@ -650,7 +642,7 @@ pub async fn delete_session(
 pub async fn cancel_session(
     caller: Caller,
     path: web::Path<String>,
-    write: Write<SessionCancellationForm>,
+    write: Write<ReasonForm>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_path("id", &path, uuid)?;

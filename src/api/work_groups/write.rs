@@ -26,7 +26,7 @@ use crate::domain::{
     ProgrammePhase, ProjectCode, Slug, Timestamp,
 };
 use crate::error::ApiError;
-use crate::http::body::Shown;
+use crate::http::body::{ReasonForm, Shown};
 use crate::http::extract::paging::FieldErrors;
 use crate::http::middleware::etag::require_current;
 use crate::http::parse::{named_hub, parse_path, uuid};
@@ -350,20 +350,11 @@ pub struct Cancellation {
     pub reason: NonBlank,
 }
 
-/// `Cancellation` as sent.
-#[derive(Debug, Deserialize)]
-#[serde(rename = "Cancellation", deny_unknown_fields)]
-pub struct CancellationForm {
-    reason: String,
-}
-
-impl TryFrom<CancellationForm> for Cancellation {
+impl TryFrom<ReasonForm> for Cancellation {
     type Error = ApiError;
 
-    fn try_from(form: CancellationForm) -> Result<Self, ApiError> {
-        let mut errors = FieldErrors::default();
-        let reason = errors.parse("reason", Some(form.reason), NonBlank::parse);
-        errors.finish(|| Some(Self { reason: reason? }))
+    fn try_from(form: ReasonForm) -> Result<Self, ApiError> {
+        form.parse().map(|reason| Self { reason })
     }
 }
 
@@ -802,7 +793,7 @@ pub async fn close_work_group(
 pub async fn cancel_work_group(
     caller: Caller,
     path: web::Path<String>,
-    write: Write<CancellationForm>,
+    write: Write<ReasonForm>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     let reason = || {

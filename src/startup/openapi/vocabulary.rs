@@ -1,9 +1,12 @@
 //! The API's vocabulary of identifiers and short texts, declared in the document. Every
-//! parameter and request field of one name takes the same kind of value everywhere (a `hub` is
-//! a hub's slug, a `school_urn` a DfE URN, a `reason` a non-blank text), and the handlers parse
-//! each with its domain type (`domain::codes`). Declaring the shapes here, once, makes the
-//! document say what the handlers accept: Schemathesis's positive and negative data checks
-//! found requests the document allowed and the handlers refused (and the reverse).
+//! parameter of one name takes the same kind of value everywhere (a `hub` is a hub's slug, a
+//! `school` a DfE URN, a `q` a non-blank text), and the handlers parse each with its domain
+//! type (`domain::codes`), whose pattern this declares. A request body's field of a domain type
+//! declares its own shape (`domain::schema`); a body field sent as plain text takes the shape of
+//! its name here (`field_shape`), and any other text field what PostgreSQL's text can hold.
+//! Declaring the shapes makes the document say what the handlers accept: Schemathesis's
+//! positive and negative data checks found requests the document allowed and the handlers
+//! refused (and the reverse).
 
 use std::sync::LazyLock;
 
@@ -12,11 +15,7 @@ use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::schema::{ArrayItems, Object, Schema};
 use utoipa::openapi::{OpenApi, RefOr};
 
-use crate::api::auth;
-use crate::api::enrolments::write as enrolment_writes;
-use crate::api::leads::write as lead_writes;
 use crate::db::change_feed::FeedPosition;
-use crate::domain::llme::FIRST_COMMUNITY_YEAR;
 use crate::domain::{
     AcademicYear, Email, GssCode, LaNumber, MAX_INSTANT_CHARS, NewPassword, NonBlank, Postcode,
     ProjectCode, Region, Slug, TEXT_PATTERN, Urn, WebAddress,
@@ -33,18 +32,6 @@ pub enum Shape {
         max_length: Option<usize>,
     },
     OneOf(&'static [&'static str]),
-    /// A whole number from `min` to `max`.
-    Range {
-        min: i64,
-        max: i64,
-    },
-    /// RFC 3339 with an offset (`domain::time`).
-    DateTime,
-    /// Any string of at most `max_length` characters: a secret the API only hashes or
-    /// compares.
-    Opaque {
-        max_length: usize,
-    },
 }
 
 const SLUG: Shape = Shape::Pattern {
@@ -109,22 +96,6 @@ const ANY_TEXT: Shape = Shape::Pattern {
     pattern: TEXT_PATTERN,
     min_length: None,
     max_length: None,
-};
-
-/// `http::parse::text_up_to`: free text of a body, possibly empty, of at most `max` characters.
-const fn text_up_to(max: usize) -> Shape {
-    Shape::Pattern {
-        pattern: TEXT_PATTERN,
-        min_length: None,
-        max_length: Some(max),
-    }
-}
-
-/// Secrets the API only hashes or compares, never stores as text: any string of at most
-/// `api::auth::MAX_SECRET_CHARS` characters will do (the handlers refuse longer ones before
-/// any work), and one with U+0000 is simply not the secret.
-const SECRET: Shape = Shape::Opaque {
-    max_length: auth::MAX_SECRET_CHARS,
 };
 
 /// `http::middleware::etag::if_match`: text a header can hold (visible ASCII, spaces and tabs). Any such
@@ -194,39 +165,21 @@ fn never_null(object: &mut Object) {
     }
 }
 
-/// The shape of a request body's field of this name, if it has one.
+/// The shape of a plain text field of this name in a request body, if it has one.
 fn field_shape(name: &str) -> Option<Shape> {
     Some(match name {
-        "slug" | "hub" | "teaching_school_hub" | "referred_by" | "partner_hubs" => SLUG,
+        "slug" | "hub" | "teaching_school_hub" | "partner_hubs" => SLUG,
         "local_authority" | "gss_code" | "parent" | "area" | "district" => GSS_CODE,
         "urn" | "school_urn" => URN,
-        "name" | "reason" | "specialisms" | "roles_held" => TEXT,
-        "statement" => text_up_to(enrolment_writes::MAX_STATEMENT_CHARS),
-        "bio" => text_up_to(lead_writes::MAX_BIO_CHARS),
-        "client_id" | "scope" => text_up_to(auth::MAX_SECRET_CHARS),
+        "name" => TEXT,
         "email" | "contact_email" => EMAIL,
         "password" => PASSWORD,
         "website" => WEB_ADDRESS,
         "region" => Shape::OneOf(&Region::ALL),
-        "grant_type" => Shape::OneOf(&["client_credentials"]),
-        "apologies_at" => Shape::DateTime,
-        "community_member_since" => Shape::Range {
-            min: i64::from(FIRST_COMMUNITY_YEAR),
-            max: i64::from(i16::MAX),
-        },
         "la_number" => LA_NUMBER,
         "postcode" => POSTCODE,
         _ => return None,
     })
-}
-
-/// Whether the field of a request schema holds a `SECRET`: a password signed in with is
-/// compared with the account's, never held to the rules for choosing one (`PASSWORD`).
-fn holds_secret(schema: &str, field: &str) -> bool {
-    matches!(
-        field,
-        "refresh_token" | "client_secret" | "current_password"
-    ) || (schema == "LoginRequest" && field == "password")
 }
 
 /// Declares the vocabulary on every parameter and request body field of the document.
@@ -249,12 +202,7 @@ pub fn declare(document: &mut OpenApi) {
         if let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(&name) {
             for (field, property) in object.properties.iter_mut() {
                 request_schemas.extend(referenced_names(property));
-                let shape = match field_shape(field) {
-                    _ if holds_secret(&name, field) => SECRET,
-                    Some(shape) => shape,
-                    None => ANY_TEXT,
-                };
-                apply_to_property(property, shape);
+                apply_to_property(property, field_shape(field).unwrap_or(ANY_TEXT));
             }
         }
         seen.push(name);
@@ -387,21 +335,16 @@ fn apply(object: &mut Object, shape: Shape) {
         SchemaType::AnyValue => return,
     };
     // A format such as `uuid` or `date-time` shapes a string already (`password` only hides
-    // it); an integer's `int32` says nothing of its range.
-    let formatted = !matches!(shape, Shape::Range { .. })
-        && !matches!(
-            object.format,
-            None | Some(SchemaFormat::KnownFormat(KnownFormat::Password))
-        );
+    // it), and a typed value states its bounds (`domain::schema`).
+    let formatted = !matches!(
+        object.format,
+        None | Some(SchemaFormat::KnownFormat(KnownFormat::Password))
+    );
     let shaped = object.pattern.is_some()
         || object.enum_values.is_some()
-        || object.minimum.is_some()
+        || object.max_length.is_some()
         || formatted;
-    let expected = match shape {
-        Shape::Range { .. } => Type::Integer,
-        _ => Type::String,
-    };
-    if shaped || !types.contains(&expected) {
+    if shaped || !types.contains(&Type::String) {
         return;
     }
     match shape {
@@ -420,16 +363,6 @@ fn apply(object: &mut Object, shape: Shape) {
                 allowed.push(Value::Null);
             }
             object.enum_values = Some(allowed);
-        }
-        Shape::Range { min, max } => {
-            object.minimum = Some(min.into());
-            object.maximum = Some(max.into());
-        }
-        Shape::DateTime => {
-            object.format = Some(SchemaFormat::KnownFormat(KnownFormat::DateTime));
-        }
-        Shape::Opaque { max_length } => {
-            object.max_length = object.max_length.or(Some(max_length));
         }
     }
 }
