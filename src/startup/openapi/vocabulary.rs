@@ -11,102 +11,53 @@
 use std::sync::LazyLock;
 
 use serde_json::Value;
+use utoipa::PartialSchema;
 use utoipa::openapi::path::{Operation, ParameterIn};
-use utoipa::openapi::schema::{ArrayItems, Object, Schema};
+use utoipa::openapi::schema::{ArrayItems, Object, ObjectBuilder, Schema, Type};
 use utoipa::openapi::{OpenApi, RefOr};
 
 use crate::db::change_feed::FeedPosition;
 use crate::domain::{
     AcademicYear, Email, GssCode, LaNumber, MAX_INSTANT_CHARS, NewPassword, NonBlank, Postcode,
-    ProjectCode, Region, Slug, TEXT_PATTERN, Urn, WebAddress,
+    ProjectCode, Region, Slug, TEXT_PATTERN, Urn, WebAddress, schema,
 };
 use crate::http::extract::cursor::document_pattern;
 use crate::http::middleware::etag;
 
-/// What a value of one kind must be, in JSON Schema's words.
-#[derive(Debug, Clone, Copy)]
-pub enum Shape {
-    Pattern {
-        pattern: &'static str,
-        min_length: Option<usize>,
-        max_length: Option<usize>,
-    },
-    OneOf(&'static [&'static str]),
+/// The shape a value type declares for itself (`domain::schema`): its pattern and lengths, or
+/// its closed list of values.
+fn shape_of<T: PartialSchema>() -> Object {
+    match T::schema() {
+        RefOr::T(Schema::Object(object)) => object,
+        _ => unreachable!("every value type of the vocabulary declares an object schema"),
+    }
 }
 
-const SLUG: Shape = Shape::Pattern {
-    pattern: Slug::PATTERN,
-    min_length: None,
-    max_length: Some(100),
-};
-const GSS_CODE: Shape = Shape::Pattern {
-    pattern: GssCode::PATTERN,
-    min_length: None,
-    max_length: None,
-};
-const URN: Shape = Shape::Pattern {
-    pattern: Urn::PATTERN,
-    min_length: None,
-    max_length: None,
-};
-const LA_NUMBER: Shape = Shape::Pattern {
-    pattern: LaNumber::PATTERN,
-    min_length: None,
-    max_length: None,
-};
-/// `domain::Postcode`: any case, spaces anywhere, at most 16 characters in all.
-const POSTCODE: Shape = Shape::Pattern {
-    pattern: Postcode::PATTERN,
-    min_length: None,
-    max_length: Some(Postcode::MAX_CHARS),
-};
-const PROJECT_CODE: Shape = Shape::Pattern {
-    pattern: ProjectCode::PATTERN,
-    min_length: None,
-    max_length: None,
-};
-/// `domain::NonBlank`: anything with a character besides white space.
-const TEXT: Shape = Shape::Pattern {
-    pattern: <NonBlank>::PATTERN,
-    min_length: None,
-    max_length: Some(<NonBlank>::MAX_CHARS),
-};
+/// Text matching `pattern`, as long as the pattern lets it be (`bound`).
+fn matching(pattern: &str) -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(pattern))
+        .build()
+}
+
+/// Any other text: PostgreSQL's text cannot hold U+0000, so the API refuses it (`error.rs`).
+fn any_text() -> Object {
+    matching(TEXT_PATTERN)
+}
+
 /// A place in the partners' change feed (`api::change_feed`). A list's `cursor` has the
 /// pattern of its own sort key, which the list's parameters declare (`http::extract::paging`).
 static FEED_CURSOR: LazyLock<String> = LazyLock::new(document_pattern::<FeedPosition>);
-const WEB_ADDRESS: Shape = Shape::Pattern {
-    pattern: WebAddress::PATTERN,
-    min_length: None,
-    max_length: Some(500),
-};
 
-const EMAIL: Shape = Shape::Pattern {
-    pattern: Email::PATTERN,
-    min_length: None,
-    max_length: Some(254),
-};
-const PASSWORD: Shape = Shape::Pattern {
-    pattern: NewPassword::PATTERN,
-    min_length: Some(NewPassword::MIN_CHARS),
-    max_length: Some(NewPassword::MAX_CHARS),
-};
-
-/// Any other text: PostgreSQL's text cannot hold U+0000, so the API refuses it (`error.rs`).
-const ANY_TEXT: Shape = Shape::Pattern {
-    pattern: TEXT_PATTERN,
-    min_length: None,
-    max_length: None,
-};
-
-/// `http::middleware::etag::if_match`: text a header can hold (visible ASCII, spaces and tabs). Any such
-/// value is compared with the current version, and one that names none answers 412 however it
-/// is written: the form of entity tags is left to RFC 9110 rather than stated as a pattern
-/// (Schemathesis sends `0` as a valid value of such a pattern in a header, expecting it taken).
-const IF_MATCH: Shape = Shape::Pattern {
-    pattern: "^[\\t -~]*$",
-    min_length: None,
-    max_length: Some(etag::MAX_IF_MATCH_CHARS),
-};
+/// `http::middleware::etag::if_match`: text a header can hold (visible ASCII, spaces and
+/// tabs). Any such value is compared with the current version, and one that names none answers
+/// 412 however it is written: the form of entity tags is left to RFC 9110 rather than stated as
+/// a pattern (Schemathesis sends `0` as a valid value of such a pattern in a header, expecting
+/// it taken).
+fn if_match() -> Object {
+    schema::text("^[\\t -~]*$", None, etag::MAX_IF_MATCH_CHARS)
+}
 
 /// A year of the Maths Hubs programme, which began in 2014/15 (`api::reach::read`).
 static PROGRAMME_YEAR: LazyLock<String> = LazyLock::new(|| {
@@ -117,32 +68,20 @@ static PROGRAMME_YEAR: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-fn academic_year(pattern: &'static str) -> Shape {
-    Shape::Pattern {
-        pattern,
-        min_length: None,
-        max_length: None,
-    }
-}
-
 /// The shape of a query or path parameter of this name on this path, if it has one.
-fn parameter_shape(path: &str, name: &str) -> Option<Shape> {
+fn parameter_shape(path: &str, name: &str) -> Option<Object> {
     Some(match name {
-        "slug" | "hub" | "teaching_school_hub" | "referred_by" => SLUG,
-        "code" if path.starts_with("/api/v1/projects/") => PROJECT_CODE,
-        "code" | "local_authority" | "parent" => GSS_CODE,
-        "urn" | "school" => URN,
-        "project" => PROJECT_CODE,
-        "q" | "action" | "object_type" | "object_id" => TEXT,
-        "If-Match" => IF_MATCH,
-        "since" => Shape::Pattern {
-            pattern: FEED_CURSOR.as_str(),
-            min_length: None,
-            max_length: None,
-        },
-        "academic_year" if path == "/api/v1/reports/reach" => academic_year(&PROGRAMME_YEAR),
-        "academic_year" => academic_year(AcademicYear::pattern()),
-        "region" => Shape::OneOf(&Region::ALL),
+        "slug" | "hub" | "teaching_school_hub" | "referred_by" => shape_of::<Slug>(),
+        "code" if path.starts_with("/api/v1/projects/") => shape_of::<ProjectCode>(),
+        "code" | "local_authority" | "parent" => shape_of::<GssCode>(),
+        "urn" | "school" => shape_of::<Urn>(),
+        "project" => shape_of::<ProjectCode>(),
+        "q" | "action" | "object_type" | "object_id" => shape_of::<NonBlank>(),
+        "If-Match" => if_match(),
+        "since" => matching(&FEED_CURSOR),
+        "academic_year" if path == "/api/v1/reports/reach" => matching(&PROGRAMME_YEAR),
+        "academic_year" => shape_of::<AcademicYear>(),
+        "region" => shape_of::<Region>(),
         _ => return None,
     })
 }
@@ -166,18 +105,18 @@ fn never_null(object: &mut Object) {
 }
 
 /// The shape of a plain text field of this name in a request body, if it has one.
-fn field_shape(name: &str) -> Option<Shape> {
+fn field_shape(name: &str) -> Option<Object> {
     Some(match name {
-        "slug" | "hub" | "teaching_school_hub" | "partner_hubs" => SLUG,
-        "local_authority" | "gss_code" | "parent" | "area" | "district" => GSS_CODE,
-        "urn" | "school_urn" => URN,
-        "name" => TEXT,
-        "email" | "contact_email" => EMAIL,
-        "password" => PASSWORD,
-        "website" => WEB_ADDRESS,
-        "region" => Shape::OneOf(&Region::ALL),
-        "la_number" => LA_NUMBER,
-        "postcode" => POSTCODE,
+        "slug" | "hub" | "teaching_school_hub" | "partner_hubs" => shape_of::<Slug>(),
+        "local_authority" | "gss_code" | "parent" | "area" | "district" => shape_of::<GssCode>(),
+        "urn" | "school_urn" => shape_of::<Urn>(),
+        "name" => shape_of::<NonBlank>(),
+        "email" | "contact_email" => shape_of::<Email>(),
+        "password" => shape_of::<NewPassword>(),
+        "website" => shape_of::<WebAddress>(),
+        "region" => shape_of::<Region>(),
+        "la_number" => shape_of::<LaNumber>(),
+        "postcode" => shape_of::<Postcode>(),
         _ => return None,
     })
 }
@@ -202,7 +141,7 @@ pub fn declare(document: &mut OpenApi) {
         if let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(&name) {
             for (field, property) in object.properties.iter_mut() {
                 request_schemas.extend(referenced_names(property));
-                apply_to_property(property, field_shape(field).unwrap_or(ANY_TEXT));
+                apply_to_property(property, &field_shape(field).unwrap_or_else(any_text));
             }
         }
         seen.push(name);
@@ -224,12 +163,12 @@ fn shape_parameters(path: &str, operation: &mut Operation) {
             // A list's cursor has the pattern of the list's own sort key (`http::extract::paging`).
             _ if parameter.name == "cursor" => None,
             ParameterIn::Query | ParameterIn::Path => {
-                Some(parameter_shape(path, &parameter.name).unwrap_or(ANY_TEXT))
+                Some(parameter_shape(path, &parameter.name).unwrap_or_else(any_text))
             }
             _ => parameter_shape(path, &parameter.name),
         };
         if let Some(shape) = shape {
-            apply(object, shape);
+            apply(object, &shape);
         }
         bound(object);
     }
@@ -270,7 +209,7 @@ fn referenced_names(schema: &RefOr<Schema>) -> Vec<String> {
 }
 
 /// A field of a string type, or an array of strings (the shape is then each item's).
-fn apply_to_property(property: &mut RefOr<Schema>, shape: Shape) {
+fn apply_to_property(property: &mut RefOr<Schema>, shape: &Object) {
     match property {
         RefOr::T(Schema::Object(object)) => {
             apply(object, shape);
@@ -325,9 +264,9 @@ fn longest_match(pattern: &str) -> Option<usize> {
 }
 
 /// Constrains a schema of the shape's type (possibly nullable) that no handler annotation
-/// shaped yet.
-fn apply(object: &mut Object, shape: Shape) {
-    use utoipa::openapi::schema::{KnownFormat, SchemaFormat, SchemaType, Type};
+/// shaped yet: with the shape's pattern and lengths, or its closed list of values.
+fn apply(object: &mut Object, shape: &Object) {
+    use utoipa::openapi::schema::{KnownFormat, SchemaFormat, SchemaType};
 
     let types = match &object.schema_type {
         SchemaType::Type(kind) => vec![kind.clone()],
@@ -347,24 +286,17 @@ fn apply(object: &mut Object, shape: Shape) {
     if shaped || !types.contains(&Type::String) {
         return;
     }
-    match shape {
-        Shape::Pattern {
-            pattern,
-            min_length,
-            max_length,
-        } => {
-            object.pattern = Some(pattern.to_owned());
-            object.min_length = object.min_length.or(min_length);
-            object.max_length = object.max_length.or(max_length);
+    if let Some(values) = &shape.enum_values {
+        let mut allowed: Vec<Value> = values.clone();
+        if types.contains(&Type::Null) {
+            allowed.push(Value::Null);
         }
-        Shape::OneOf(values) => {
-            let mut allowed: Vec<Value> = values.iter().map(|&value| value.into()).collect();
-            if types.contains(&Type::Null) {
-                allowed.push(Value::Null);
-            }
-            object.enum_values = Some(allowed);
-        }
+        object.enum_values = Some(allowed);
+        return;
     }
+    object.pattern.clone_from(&shape.pattern);
+    object.min_length = object.min_length.or(shape.min_length);
+    object.max_length = object.max_length.or(shape.max_length);
 }
 
 #[cfg(test)]
@@ -386,9 +318,7 @@ mod tests {
         assert_eq!(longest_match("[^\\s]"), None, "unanchored: anything around");
         assert_eq!(longest_match("^[0-9]{3}"), None, "anything after");
         assert_eq!(longest_match("^a$|b"), None, "one branch unanchored");
-        let Shape::Pattern { pattern, .. } = POSTCODE else {
-            unreachable!()
-        };
-        assert_eq!(longest_match(pattern), None, "spaces anywhere");
+        let postcode = shape_of::<Postcode>().pattern.unwrap_or_default();
+        assert_eq!(longest_match(&postcode), None, "spaces anywhere");
     }
 }
