@@ -413,6 +413,48 @@ impl AcademicYear {
     }
 }
 
+/// An academic year of the Maths Hubs programme, which began in 2014/15: a year the
+/// programme's reports can cover.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProgrammeYear(AcademicYear);
+
+/// The years from 2014/15 on: 2014/15 to 2099/00 in this century, any year in later ones.
+static PROGRAMME_YEAR_PATTERN: LazyLock<String> = LazyLock::new(|| {
+    let first = ProgrammeYear::FIRST_START_YEAR as u32 % 100;
+    format!(
+        "^(20({})|(2[1-9]|[3-9][0-9])({}))$",
+        AcademicYear::pairs(first..100),
+        AcademicYear::pairs(0..100)
+    )
+});
+
+impl ProgrammeYear {
+    /// The calendar year the programme's first academic year started in.
+    pub const FIRST_START_YEAR: i32 = 2014;
+
+    pub fn parse(text: &str) -> Result<Self, ParseError> {
+        let year = AcademicYear::parse(text)?;
+        if year.start_year() < Self::FIRST_START_YEAR {
+            return Err(ParseError(
+                "must be 2014/15 or later: the Maths Hubs programme began in 2014/15".into(),
+            ));
+        }
+        Ok(Self(year))
+    }
+
+    pub fn into_inner(self) -> AcademicYear {
+        self.0
+    }
+}
+
+impl utoipa::PartialSchema for ProgrammeYear {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        text(&PROGRAMME_YEAR_PATTERN, None, "2021/22".len()).into()
+    }
+}
+
+impl utoipa::ToSchema for ProgrammeYear {}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -619,6 +661,24 @@ mod tests {
         assert!(AcademicYear::parse("1999/00").is_ok());
         for year in ["2021/23", "2021-22", "21/22", "2021/2022", "abcd/ef"] {
             assert!(AcademicYear::parse(year).is_err(), "{year}");
+        }
+    }
+
+    #[test]
+    fn a_programme_year_is_2014_15_or_later_and_its_pattern_says_the_same() {
+        let schema = <ProgrammeYear as utoipa::PartialSchema>::schema();
+        let utoipa::openapi::RefOr::T(utoipa::openapi::schema::Schema::Object(object)) = schema
+        else {
+            panic!("a programme year is text");
+        };
+        let pattern = regex::Regex::new(&object.pattern.unwrap()).unwrap();
+        for year in ["2014/15", "2021/22", "2099/00", "2100/01", "9998/99"] {
+            assert!(ProgrammeYear::parse(year).is_ok(), "{year}");
+            assert!(pattern.is_match(year), "{year}");
+        }
+        for year in ["2013/14", "1999/00", "2014/16", "14/15"] {
+            assert!(ProgrammeYear::parse(year).is_err(), "{year}");
+            assert!(!pattern.is_match(year), "{year}");
         }
     }
 

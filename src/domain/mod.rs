@@ -28,7 +28,8 @@ mod vocabulary;
 
 pub use account::{Email, NewPassword};
 pub use codes::{
-    AcademicYear, GroupCode, GssCode, HttpsLink, LaNumber, Postcode, Region, Slug, Urn, WebAddress,
+    AcademicYear, GroupCode, GssCode, HttpsLink, LaNumber, Postcode, ProgrammeYear, Region, Slug,
+    Urn, WebAddress,
 };
 pub use eoi_link::{DEFAULT_EOI_URL_TEMPLATE, EoiUrlTemplate};
 pub use project_code::ProjectCode;

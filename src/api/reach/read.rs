@@ -28,7 +28,7 @@ use crate::db::DbPool;
 use crate::db::reach::{self as queries, CoverRow, HubRow, ProjectRow};
 use crate::domain::reach::{Counts, HubTally, Reach, Referrer, Split, share_percent};
 use crate::domain::scope::ReportScope;
-use crate::domain::{AcademicYear, ParseError, SchoolPhase, Slug};
+use crate::domain::{AcademicYear, ProgrammeYear, SchoolPhase, Slug};
 use crate::error::ApiError;
 use crate::http::extract::deferred::Deferred;
 use crate::http::extract::negotiation;
@@ -69,24 +69,15 @@ impl ReachQuery {
         if year.is_none() {
             errors.push("academic_year", "is required, such as 2021/22");
         }
-        let academic_year = errors.parse("academic_year", year, programme_year);
+        let academic_year = errors.parse("academic_year", year, |text| {
+            ProgrammeYear::parse(text).map(ProgrammeYear::into_inner)
+        });
         let hub = errors.parse("hub", hub, Slug::parse);
         errors.into_result()?;
         academic_year
             .map(|academic_year| Self { academic_year, hub })
             .ok_or_else(|| ApiError::invalid("academic_year", "is required, such as 2021/22"))
     }
-}
-
-/// An academic year of the Maths Hubs programme, which began in 2014/15.
-fn programme_year(text: &str) -> Result<AcademicYear, ParseError> {
-    let year = AcademicYear::parse(text)?;
-    if year.start_year() < 2014 {
-        return Err(ParseError(
-            "must be 2014/15 or later: the Maths Hubs programme began in 2014/15".into(),
-        ));
-    }
-    Ok(year)
 }
 
 impl FromRequest for ReachQuery {

@@ -82,6 +82,10 @@ fn matches_any(header: &HeaderValue, tag: &str) -> bool {
 /// The longest `If-Match` looked at: room for a few dozen tags, short of a denial of service.
 pub const MAX_IF_MATCH_CHARS: usize = 1024;
 
+/// The text an `If-Match` may hold: visible ASCII, spaces and tabs, which is what
+/// `HeaderValue::to_str` reads.
+pub const IF_MATCH_PATTERN: &str = "^[\\t -~]*$";
+
 /// The `If-Match` a request sent, if any: 400 naming it when it is longer than
 /// `MAX_IF_MATCH_CHARS` or not text (visible ASCII, spaces and tabs), as the document says.
 /// Any other value is compared with the current version by `require_current`: one that names

@@ -19,7 +19,7 @@ use utoipa::openapi::{OpenApi, RefOr};
 use crate::db::change_feed::FeedPosition;
 use crate::domain::{
     AcademicYear, Email, GssCode, LaNumber, MAX_INSTANT_CHARS, NewPassword, NonBlank, Postcode,
-    ProjectCode, Region, Slug, TEXT_PATTERN, Urn, WebAddress, schema,
+    ProgrammeYear, ProjectCode, Region, Slug, TEXT_PATTERN, Urn, WebAddress, schema,
 };
 use crate::http::extract::cursor::document_pattern;
 use crate::http::middleware::etag;
@@ -50,23 +50,13 @@ fn any_text() -> Object {
 /// pattern of its own sort key, which the list's parameters declare (`http::extract::paging`).
 static FEED_CURSOR: LazyLock<String> = LazyLock::new(document_pattern::<FeedPosition>);
 
-/// `http::middleware::etag::if_match`: text a header can hold (visible ASCII, spaces and
-/// tabs). Any such value is compared with the current version, and one that names none answers
+/// `http::middleware::etag::if_match`: text a header can hold. Any such value is compared with the current version, and one that names none answers
 /// 412 however it is written: the form of entity tags is left to RFC 9110 rather than stated as
 /// a pattern (Schemathesis sends `0` as a valid value of such a pattern in a header, expecting
 /// it taken).
 fn if_match() -> Object {
-    schema::text("^[\\t -~]*$", None, etag::MAX_IF_MATCH_CHARS)
+    schema::text(etag::IF_MATCH_PATTERN, None, etag::MAX_IF_MATCH_CHARS)
 }
-
-/// A year of the Maths Hubs programme, which began in 2014/15 (`api::reach::read`).
-static PROGRAMME_YEAR: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "^(20({})|(2[1-9]|[3-9][0-9])({}))$",
-        AcademicYear::pairs(14..100),
-        AcademicYear::pairs(0..100)
-    )
-});
 
 /// The shape of a query or path parameter of this name on this path, if it has one.
 fn parameter_shape(path: &str, name: &str) -> Option<Object> {
@@ -79,7 +69,7 @@ fn parameter_shape(path: &str, name: &str) -> Option<Object> {
         "q" | "action" | "object_type" | "object_id" => shape_of::<NonBlank>(),
         "If-Match" => if_match(),
         "since" => matching(&FEED_CURSOR),
-        "academic_year" if path == "/api/v1/reports/reach" => matching(&PROGRAMME_YEAR),
+        "academic_year" if path == "/api/v1/reports/reach" => shape_of::<ProgrammeYear>(),
         "academic_year" => shape_of::<AcademicYear>(),
         "region" => shape_of::<Region>(),
         _ => return None,
@@ -313,7 +303,8 @@ mod tests {
             longest_match(AcademicYear::pattern()),
             Some("2021/22".len())
         );
-        assert_eq!(longest_match(&PROGRAMME_YEAR), Some("2014/15".len()));
+        let programme_year = shape_of::<ProgrammeYear>().pattern.unwrap_or_default();
+        assert_eq!(longest_match(&programme_year), Some("2014/15".len()));
         assert_eq!(longest_match("^[^\\u0000]*$"), None);
         assert_eq!(longest_match("[^\\s]"), None, "unanchored: anything around");
         assert_eq!(longest_match("^[0-9]{3}"), None, "anything after");
