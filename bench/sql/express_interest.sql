@@ -1,8 +1,9 @@
 -- pgbench script for POST /api/v1/work-groups/:id/enrolments (bench/enrolments.sh): the
 -- transaction the enrolment engine runs for an expression of interest in an open group with
 -- automatic admission, statement by statement as the server sends them (copied from
--- PostgreSQL's log with log_min_duration_statement = 0; src/routes/enrolment_writes.rs,
--- src/db/enrolment_writes.rs): lock the group's row and read it with its project's terms,
+-- PostgreSQL's log with log_min_duration_statement = 0; src/api/enrolments/write.rs,
+-- src/db/work_group_writes.rs, src/db/enrolment_writes.rs): lock the group's row and read it with
+-- its project's terms and its count of leads,
 -- read the participant's account with its school, then either take a place (insert accepted
 -- and read it back in one statement, count it with the status that follows, `full` on the
 -- last place, record the change) or join the end of the waiting list (insert and read back).
@@ -29,7 +30,7 @@ SELECT participant_id AS participant, work_group_id AS grp, school_urn AS urn,
        gen_random_uuid() AS id, now() AS at
   FROM bench_eoi_plan WHERE n = :n \gset
 BEGIN;
-SELECT "work_groups"."hub_id", "work_groups"."academic_year", "projects"."phases", "projects"."session_days", "work_groups"."title", "work_groups"."phase", "work_groups"."mode", "work_groups"."capacity", "work_groups"."admission", "work_groups"."eoi_deadline", "work_groups"."venue_name", "work_groups"."venue_address", "work_groups"."venue_postcode", "work_groups"."description", "work_groups"."status", "work_groups"."session_count", "work_groups"."accepted_count", "work_groups"."first_session_at", "projects"."roles_allowed", "projects"."roles_excluded", "projects"."school_phases", "required"."code", "projects"."non_attendance_fee_pence", "projects"."cancellation_notice_days" FROM (("work_groups" INNER JOIN "projects" ON ("work_groups"."project_id" = "projects"."id")) LEFT OUTER JOIN "projects" AS "required" ON ("projects"."requires_completed_id" = "required"."id")) WHERE ("work_groups"."id" = :grp) FOR NO KEY UPDATE OF "work_groups" \gset g_
+SELECT "work_groups"."hub_id", "work_groups"."academic_year", "projects"."phases", "projects"."session_days", "work_groups"."title", "work_groups"."phase", "work_groups"."mode", "work_groups"."capacity", "work_groups"."admission", "work_groups"."eoi_deadline", "work_groups"."venue_name", "work_groups"."venue_address", "work_groups"."venue_postcode", "work_groups"."description", "work_groups"."status", "work_groups"."abandoned", "work_groups"."session_count", (SELECT COUNT(*) FROM ("work_group_leads" INNER JOIN "users" ON ("work_group_leads"."user_id" = "users"."id")) WHERE (("work_group_leads"."work_group_id" = "work_groups"."id") AND ("users"."disabled_at" IS NULL)) LIMIT 1), "work_groups"."accepted_count", "work_groups"."first_session_at", "projects"."roles_allowed", "projects"."roles_excluded", "projects"."school_phases", "required"."code", "projects"."non_attendance_fee_pence", "projects"."cancellation_notice_days" FROM (("work_groups" INNER JOIN "projects" ON ("work_groups"."project_id" = "projects"."id")) LEFT OUTER JOIN "projects" AS "required" ON ("projects"."requires_completed_id" = "required"."id")) WHERE ("work_groups"."id" = :grp) FOR NO KEY UPDATE OF "work_groups" \gset g_
 SELECT "schools"."urn", "schools"."phase", "schools"."status", "users"."role_in_school" FROM ("users" LEFT OUTER JOIN "schools" ON ("users"."school_urn" = "schools"."urn")) WHERE ("users"."id" = :participant) LIMIT 1;
 \if :g_accepted_count < :g_capacity
 WITH enrolments AS (INSERT INTO "enrolments" ("id", "work_group_id", "participant_id", "school_urn", "role_in_school", "statement", "referred_by_id", "status", "waitlist_position", "accepted_at") VALUES (:id, :grp, :participant, :urn, 'teacher', 'I want to develop mastery approaches in my school.', DEFAULT, 'accepted', DEFAULT, :at) RETURNING *)
