@@ -593,8 +593,7 @@ pub async fn delete_session(
                 check_group_changes(&group)?;
                 check_current(conn, id, &session.fields, write.if_match()?).await?;
                 if session.cancelled_at.is_none() {
-                    lifecycle::check_losing_a_session(&group.facts)
-                        .map_err(|rule| ApiError::Conflict(rule.0))?;
+                    lifecycle::check_losing_a_session(&group.facts)?;
                 }
                 if queries::has_records(conn, id).await? {
                     return Err(ApiError::Conflict(
@@ -658,8 +657,7 @@ pub async fn cancel_session(
                 check_current(conn, id, &session.fields, write.if_match()?).await?;
                 check_not_cancelled(&session)?;
                 check_not_started(&session.fields, Utc::now())?;
-                lifecycle::check_losing_a_session(&group.facts)
-                    .map_err(|rule| ApiError::Conflict(rule.0))?;
+                lifecycle::check_losing_a_session(&group.facts)?;
                 queries::cancel(conn, id, &reason).await?;
                 let voided_fees = fees::void_at_session(conn, id).await?;
                 record(

@@ -588,8 +588,7 @@ pub async fn update_work_group(
                     description: changes.description.map(|text| text.into_inner()),
                 };
                 let fields = edits.applied_to(&group)?;
-                let change = lifecycle::edited(&group.facts, new_capacity)
-                    .map_err(|rule| ApiError::Conflict(rule.0))?;
+                let change = lifecycle::edited(&group.facts, new_capacity)?;
                 let leads = match changes.leads {
                     Some(leads) => Some(replacement_leads(conn, &group, leads).await?),
                     None => None,
@@ -689,8 +688,7 @@ async fn replacement_leads(
     leads: Vec<LeadInput>,
 ) -> Result<Vec<(uuid::Uuid, LeadRole)>, ApiError> {
     let leads = check_leads(conn, group.hub_id, leads).await?;
-    lifecycle::check_leads(group.facts.status, leads.len())
-        .map_err(|rule| ApiError::Conflict(rule.0))?;
+    lifecycle::check_leads(group.facts.status, leads.len())?;
     Ok(leads)
 }
 
@@ -713,8 +711,7 @@ async fn change_status(
             async |conn| lock_for(conn, caller, id, |scope| Action::ManageWorkGroup(scope)).await,
             async |conn, group, _| {
                 let reason = reason()?;
-                let change = lifecycle::by_hand(&group.facts, transition, Utc::now())
-                    .map_err(|rule| ApiError::Conflict(rule.0))?;
+                let change = lifecycle::by_hand(&group.facts, transition, Utc::now())?;
                 writes::change_status(conn, id, &change, reason.as_deref(), caller.id).await?;
                 Answer::ok(&staff_view(conn, caller, id).await?)
             },
