@@ -18,7 +18,7 @@ use crate::domain::school::{SchoolName, check_district, check_education_authorit
 use crate::domain::{GssCode, Postcode, SchoolPhase, SchoolStatus, Urn};
 use crate::error::ApiError;
 use crate::http::extract::paging::{FieldErrors, Filters, ListQuery, NoQueryParameters, Page};
-use crate::http::middleware::etag::require_current;
+use crate::http::middleware::etag::require_current_if_sent;
 use crate::http::parse::{nullable, parse_path, set_if_sent};
 use crate::http::read;
 use crate::http::write::{Answer, Write};
@@ -470,10 +470,7 @@ async fn lock_current(
     let before = writes::lock(conn, urn.as_str())
         .await?
         .ok_or_else(|| ApiError::not_found(format!("School {urn}")))?;
-    if let Some(if_match) = if_match {
-        let current = view(conn, urn).await?;
-        require_current(if_match, &current, format_args!("School {urn}"))?;
-    }
+    require_current_if_sent(if_match, "School", urn, async || view(conn, urn).await).await?;
     Ok(before)
 }
 

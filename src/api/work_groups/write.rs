@@ -5,7 +5,6 @@
 
 use std::collections::HashSet;
 
-use actix_web::http::header::HeaderValue;
 use actix_web::{HttpResponse, patch, post, web};
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
@@ -28,7 +27,7 @@ use crate::domain::{
 use crate::error::ApiError;
 use crate::http::body::{ReasonForm, Shown};
 use crate::http::extract::paging::FieldErrors;
-use crate::http::middleware::etag::require_current;
+use crate::http::middleware::etag::require_current_if_sent;
 use crate::http::parse::{named_hub, parse_path, uuid};
 use crate::http::write::{Answer, Body, Write};
 
@@ -575,7 +574,10 @@ pub async fn update_work_group(
             },
             async |conn, group, form| {
                 let changes = WorkGroupChanges::try_from(form)?;
-                check_if_match(conn, &caller, id, write.if_match()?).await?;
+                require_current_if_sent(write.if_match()?, "Work group", &id, async || {
+                    staff_view(conn, &caller, id).await
+                })
+                .await?;
                 let new_capacity = changes.capacity.map(Capacity::get);
                 let edits = Edits {
                     title: changes.title.map(NonBlank::into_inner),
@@ -624,20 +626,6 @@ async fn may_change_managed_fields(
             other => other,
         }
     })
-}
-
-/// 412 unless the `If-Match` sent, if any, names the group as it is now.
-async fn check_if_match(
-    conn: &mut AsyncPgConnection,
-    caller: &Caller,
-    id: uuid::Uuid,
-    if_match: Option<&HeaderValue>,
-) -> Result<(), ApiError> {
-    if let Some(if_match) = if_match {
-        let current = staff_view(conn, caller, id).await?;
-        require_current(if_match, &current, format_args!("Work group {id}"))?;
-    }
-    Ok(())
 }
 
 /// The fields an edit sets, parsed; those left out stay as they are.
