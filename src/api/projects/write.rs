@@ -21,6 +21,7 @@ use crate::http::body::Shown;
 use crate::http::extract::paging::FieldErrors;
 use crate::http::middleware::etag::require_current;
 use crate::http::parse::{nullable, parse_path, set_if_sent};
+use crate::http::read;
 use crate::http::write::{Answer, Write};
 
 const TAG: &str = "Projects";
@@ -558,10 +559,7 @@ async fn check_dependants(
 
 /// The project as `GET /projects/{code}` shows it.
 async fn current(conn: &mut AsyncPgConnection, code: &ProjectCode) -> Result<Project, ApiError> {
-    reads::find(conn, code)
-        .await?
-        .map(Project::from)
-        .ok_or_else(|| ApiError::not_found(format!("Project {code}")))
+    read::found(conn, "Project", code, reads::find).await
 }
 
 fn admins_only(caller: &Caller) -> Result<(), ApiError> {
