@@ -9,7 +9,8 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::api::projects::read::Project;
-use crate::auth::{Action, Caller, authorize};
+use crate::api::reference_data::may_change;
+use crate::auth::Caller;
 use crate::db::project_writes::{self as writes, ProjectFields};
 use crate::db::{DbPool, audit, projects as reads};
 use crate::domain::{
@@ -562,10 +563,6 @@ async fn current(conn: &mut AsyncPgConnection, code: &ProjectCode) -> Result<Pro
     read::found(conn, "Project", code, reads::find).await
 }
 
-fn admins_only(caller: &Caller) -> Result<(), ApiError> {
-    authorize(caller, &Action::ManageReferenceData).map_err(|refusal| refusal.into_error("Project"))
-}
-
 /// Create a project
 ///
 /// Adds a Network Collaborative Project to the catalogue: for national admins. A role in
@@ -593,7 +590,7 @@ pub async fn create_project(
         .run(
             &mut conn,
             &caller,
-            async |_| admins_only(&caller),
+            async |_| may_change(&caller, "Project"),
             async |conn, (), form| {
                 let (code, mut fields, references) = NewProject::try_from(form)?.into_parts();
                 check_and_link(conn, &mut fields, &references).await?;
@@ -648,7 +645,7 @@ pub async fn update_project(
             &mut conn,
             &caller,
             async |_| {
-                admins_only(&caller)?;
+                may_change(&caller, "Project")?;
                 parse_path("code", &path, ProjectCode::parse)
             },
             async |conn, code, form| {
