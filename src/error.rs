@@ -8,6 +8,7 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::domain::lifecycle::RuleBroken;
 use crate::observability::metrics::DatabaseFailure;
 use diesel_async::pooled_connection::deadpool::PoolError;
 
@@ -365,6 +366,13 @@ fn count(failure: DatabaseFailure) {
     crate::observability::scope::count(|metrics| metrics.count_database_error(failure));
 }
 
+/// A status machine's rule, broken by the change asked for: 409 in the rule's own words.
+impl From<RuleBroken> for ApiError {
+    fn from(RuleBroken(text): RuleBroken) -> Self {
+        Self::Conflict(text)
+    }
+}
+
 impl From<PoolError> for ApiError {
     fn from(error: PoolError) -> Self {
         match &error {
@@ -408,6 +416,13 @@ mod tests {
             "https://mathshub.invalid/problems/unprocessable"
         );
         assert_eq!(problem.errors.unwrap()[0].field, "hub");
+    }
+
+    #[test]
+    fn a_broken_rule_is_a_conflict_in_its_own_words() {
+        let problem = ApiError::from(RuleBroken("The work group is full.".into())).problem();
+        assert_eq!(problem.status, 409);
+        assert_eq!(problem.detail, "The work group is full.");
     }
 
     #[test]

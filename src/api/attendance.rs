@@ -33,7 +33,7 @@ use crate::domain::{
 use crate::error::ApiError;
 use crate::http::extract::deferred::Deferred;
 use crate::http::extract::paging::{FieldErrors, NoQueryParameters};
-use crate::http::middleware::etag::require_current;
+use crate::http::middleware::etag::require_current_if_sent;
 use crate::http::parse::{parse_path, uuid};
 use crate::http::write::{Answer, Write};
 
@@ -518,14 +518,13 @@ pub async fn record_attendance(
                 let markings = markings(items, &schools, &mut errors);
                 errors.into_result()?;
                 require_recordable(&session, now)?;
-                if let Some(if_match) = write.if_match()? {
-                    let current = register_of(conn, &session).await?;
-                    require_current(
-                        if_match,
-                        &current,
-                        format_args!("The register of session {id}"),
-                    )?;
-                }
+                require_current_if_sent(
+                    write.if_match()?,
+                    "The register of session",
+                    &id,
+                    async || register_of(conn, &session).await,
+                )
+                .await?;
                 record_changes(conn, &caller, &session, markings).await?;
                 if group.facts.status == WorkGroupStatus::Completed {
                     completion::settle(conn, group.id, Some(caller.id)).await?;

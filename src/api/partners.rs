@@ -16,6 +16,7 @@ use crate::error::ApiError;
 use crate::http::extract::deferred::Deferred;
 use crate::http::extract::paging::{FieldErrors, Filters, ListQuery, NoQueryParameters, Page};
 use crate::http::parse::{parse_path, uuid};
+use crate::http::read;
 use crate::http::write::{Answer, Write};
 
 const TAG: &str = "Partners";
@@ -215,9 +216,10 @@ async fn found(
     conn: &mut diesel_async::AsyncPgConnection,
     id: uuid::Uuid,
 ) -> Result<PartnerClientRow, ApiError> {
-    queries::find(conn, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("Partner client {id}")))
+    read::found(conn, "Partner client", &id, async |conn, id| {
+        queries::find(conn, *id).await
+    })
+    .await
 }
 
 /// The query string of the list below: its filters, page size and cursor.

@@ -166,8 +166,7 @@ pub async fn express_interest(
                     school_urn: declared_urn.as_ref().map(Urn::as_str),
                     role_in_school: declared_role,
                 };
-                let admitted = enrolment::admit(&group.facts, group.fields.admission, Utc::now())
-                    .map_err(|rule| ApiError::Conflict(rule.0))?;
+                let admitted = enrolment::admit(&group.facts, group.fields.admission, Utc::now())?;
                 let referred_by_id = referrer(conn, referred_by.as_ref()).await?;
                 let taking_part = school_and_role(&account, declared)?;
                 check_eligible(conn, &group, &taking_part).await?;
@@ -380,8 +379,7 @@ async fn move_enrolment(
     reason: Option<String>,
 ) -> Result<(), ApiError> {
     let locked = engine::lock(conn, id).await?;
-    let outcome = enrolment::decide(locked.status, action, &group.facts)
-        .map_err(|rule| ApiError::Conflict(rule.0))?;
+    let outcome = enrolment::decide(locked.status, action, &group.facts)?;
     // Only staff decide: a participant withdrawing their own enrolment is no decision.
     let decided_by = (caller.id != locked.participant_id).then_some(caller.id);
     let promoted = engine::carry_out(

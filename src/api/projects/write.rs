@@ -9,7 +9,8 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::api::projects::read::Project;
-use crate::auth::{Action, Caller, authorize};
+use crate::api::reference_data::may_change;
+use crate::auth::Caller;
 use crate::db::project_writes::{self as writes, ProjectFields};
 use crate::db::{DbPool, audit, projects as reads};
 use crate::domain::{
@@ -21,6 +22,7 @@ use crate::http::body::Shown;
 use crate::http::extract::paging::FieldErrors;
 use crate::http::middleware::etag::require_current;
 use crate::http::parse::{nullable, parse_path, set_if_sent};
+use crate::http::read;
 use crate::http::write::{Answer, Write};
 
 const TAG: &str = "Projects";
@@ -558,14 +560,7 @@ async fn check_dependants(
 
 /// The project as `GET /projects/{code}` shows it.
 async fn current(conn: &mut AsyncPgConnection, code: &ProjectCode) -> Result<Project, ApiError> {
-    reads::find(conn, code)
-        .await?
-        .map(Project::from)
-        .ok_or_else(|| ApiError::not_found(format!("Project {code}")))
-}
-
-fn admins_only(caller: &Caller) -> Result<(), ApiError> {
-    authorize(caller, &Action::ManageReferenceData).map_err(|refusal| refusal.into_error("Project"))
+    read::found(conn, "Project", code, reads::find).await
 }
 
 /// Create a project
@@ -595,7 +590,7 @@ pub async fn create_project(
         .run(
             &mut conn,
             &caller,
-            async |_| admins_only(&caller),
+            async |_| may_change(&caller, "Project"),
             async |conn, (), form| {
                 let (code, mut fields, references) = NewProject::try_from(form)?.into_parts();
                 check_and_link(conn, &mut fields, &references).await?;
@@ -650,7 +645,7 @@ pub async fn update_project(
             &mut conn,
             &caller,
             async |_| {
-                admins_only(&caller)?;
+                may_change(&caller, "Project")?;
                 parse_path("code", &path, ProjectCode::parse)
             },
             async |conn, code, form| {

@@ -3,7 +3,8 @@
 
 use actix_web::{HttpResponse, post, web};
 
-use crate::auth::{Action, Caller, authorize};
+use crate::api::reference_data::may_change;
+use crate::auth::Caller;
 use crate::db::DbPool;
 use crate::error::ApiError;
 use crate::http::write::{Answer, Csv, Write};
@@ -53,10 +54,7 @@ pub async fn import_schools(
         .run(
             &mut conn,
             &caller,
-            async |_| {
-                authorize(&caller, &Action::ManageReferenceData)
-                    .map_err(|refusal| refusal.into_error("Schools"))
-            },
+            async |_| may_change(&caller, "Schools"),
             async |conn, (), Csv(file)| {
                 let source = Source::Api { actor: caller.id };
                 let report = school_import::import(conn, &file, source, &|_, _| {}).await?;

@@ -9,8 +9,9 @@ use diesel_async::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::api::reference_data::may_change;
 use crate::api::refs::{LocalAuthorityRef, reference};
-use crate::auth::{Action, Caller, authorize};
+use crate::auth::Caller;
 use crate::db::school_writes::{self as writes, SchoolFields};
 use crate::db::schools::{self as queries, SchoolFilter, SchoolRow};
 use crate::db::{DbPool, audit};
@@ -18,7 +19,7 @@ use crate::domain::school::{SchoolName, check_district, check_education_authorit
 use crate::domain::{GssCode, Postcode, SchoolPhase, SchoolStatus, Urn};
 use crate::error::ApiError;
 use crate::http::extract::paging::{FieldErrors, Filters, ListQuery, NoQueryParameters, Page};
-use crate::http::middleware::etag::require_current;
+use crate::http::middleware::etag::require_current_if_sent;
 use crate::http::parse::{nullable, parse_path, set_if_sent};
 use crate::http::read;
 use crate::http::write::{Answer, Write};
@@ -314,10 +315,6 @@ impl SchoolChanges {
     }
 }
 
-fn may_manage_schools(caller: &Caller) -> Result<(), ApiError> {
-    authorize(caller, &Action::ManageReferenceData).map_err(|refusal| refusal.into_error("Schools"))
-}
-
 /// 422 naming `local_authority` unless it is an education authority, and `district` unless
 /// it is a district of that (county) authority.
 async fn check_place(
@@ -388,7 +385,7 @@ pub async fn create_school(
         .run(
             &mut conn,
             &caller,
-            async |_| may_manage_schools(&caller),
+            async |_| may_change(&caller, "Schools"),
             async |conn, (), form| {
                 let (urn, fields) = NewSchool::try_from(form)?.into_parts();
                 check_place(conn, &fields.la_code, fields.district_code.as_deref()).await?;
@@ -441,7 +438,7 @@ pub async fn update_school(
             &mut conn,
             &caller,
             async |_| {
-                may_manage_schools(&caller)?;
+                may_change(&caller, "Schools")?;
                 parse_path("urn", &path, Urn::parse)
             },
             async |conn, urn, form| {
@@ -470,10 +467,7 @@ async fn lock_current(
     let before = writes::lock(conn, urn.as_str())
         .await?
         .ok_or_else(|| ApiError::not_found(format!("School {urn}")))?;
-    if let Some(if_match) = if_match {
-        let current = view(conn, urn).await?;
-        require_current(if_match, &current, format_args!("School {urn}"))?;
-    }
+    require_current_if_sent(if_match, "School", urn, async || view(conn, urn).await).await?;
     Ok(before)
 }
 

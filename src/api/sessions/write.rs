@@ -5,7 +5,6 @@
 //! changes and no longer counts among the group's sessions. Every change is audited, noting
 //! whether participants already hold places, and fed to partners once the group is public.
 
-use actix_web::http::header::HeaderValue;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
@@ -26,7 +25,7 @@ use crate::domain::{
 use crate::error::ApiError;
 use crate::http::body::ReasonForm;
 use crate::http::extract::paging::{FieldErrors, NoQueryParameters};
-use crate::http::middleware::etag::require_current;
+use crate::http::middleware::etag::require_current_if_sent;
 use crate::http::parse::{nullable, parse_path, set_if_sent, uuid};
 use crate::http::write::{Answer, Write};
 
@@ -449,21 +448,6 @@ async fn lock_session(
     Ok((group, session))
 }
 
-/// Refuses a change based on a stale copy: `If-Match`, when sent, must name the session as
-/// its staff see it now (412 otherwise).
-async fn check_current(
-    conn: &mut AsyncPgConnection,
-    id: uuid::Uuid,
-    fields: &SessionFields,
-    if_match: Option<&HeaderValue>,
-) -> Result<(), ApiError> {
-    if let Some(if_match) = if_match {
-        let current = staff_view(conn, id, fields).await?;
-        require_current(if_match, &current, format_args!("Session {id}"))?;
-    }
-    Ok(())
-}
-
 /// A cancelled session stays as it was cancelled (it may still be removed).
 fn check_not_cancelled(session: &LockedSession) -> Result<(), ApiError> {
     match session.cancelled_at {
@@ -523,7 +507,10 @@ pub async fn update_session(
             async |conn, (group, session), form| {
                 let changes = SessionChanges::try_from(form)?;
                 check_group_changes(&group)?;
-                check_current(conn, id, &session.fields, write.if_match()?).await?;
+                require_current_if_sent(write.if_match()?, "Session", &id, async || {
+                    staff_view(conn, id, &session.fields).await
+                })
+                .await?;
                 check_not_cancelled(&session)?;
                 let before = session.fields;
                 let mut fields = before.clone();
@@ -591,10 +578,12 @@ pub async fn delete_session(
             async |conn| lock_session(conn, &caller, id).await,
             async |conn, (group, session), _| {
                 check_group_changes(&group)?;
-                check_current(conn, id, &session.fields, write.if_match()?).await?;
+                require_current_if_sent(write.if_match()?, "Session", &id, async || {
+                    staff_view(conn, id, &session.fields).await
+                })
+                .await?;
                 if session.cancelled_at.is_none() {
-                    lifecycle::check_losing_a_session(&group.facts)
-                        .map_err(|rule| ApiError::Conflict(rule.0))?;
+                    lifecycle::check_losing_a_session(&group.facts)?;
                 }
                 if queries::has_records(conn, id).await? {
                     return Err(ApiError::Conflict(
@@ -655,11 +644,13 @@ pub async fn cancel_session(
             async |conn, (group, session), form| {
                 let reason = SessionCancellation::try_from(form)?.reason.into_inner();
                 check_group_changes(&group)?;
-                check_current(conn, id, &session.fields, write.if_match()?).await?;
+                require_current_if_sent(write.if_match()?, "Session", &id, async || {
+                    staff_view(conn, id, &session.fields).await
+                })
+                .await?;
                 check_not_cancelled(&session)?;
                 check_not_started(&session.fields, Utc::now())?;
-                lifecycle::check_losing_a_session(&group.facts)
-                    .map_err(|rule| ApiError::Conflict(rule.0))?;
+                lifecycle::check_losing_a_session(&group.facts)?;
                 queries::cancel(conn, id, &reason).await?;
                 let voided_fees = fees::void_at_session(conn, id).await?;
                 record(

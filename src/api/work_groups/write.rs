@@ -5,7 +5,6 @@
 
 use std::collections::HashSet;
 
-use actix_web::http::header::HeaderValue;
 use actix_web::{HttpResponse, patch, post, web};
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
@@ -28,7 +27,7 @@ use crate::domain::{
 use crate::error::ApiError;
 use crate::http::body::{ReasonForm, Shown};
 use crate::http::extract::paging::FieldErrors;
-use crate::http::middleware::etag::require_current;
+use crate::http::middleware::etag::require_current_if_sent;
 use crate::http::parse::{named_hub, parse_path, uuid};
 use crate::http::write::{Answer, Body, Write};
 
@@ -575,7 +574,10 @@ pub async fn update_work_group(
             },
             async |conn, group, form| {
                 let changes = WorkGroupChanges::try_from(form)?;
-                check_if_match(conn, &caller, id, write.if_match()?).await?;
+                require_current_if_sent(write.if_match()?, "Work group", &id, async || {
+                    staff_view(conn, &caller, id).await
+                })
+                .await?;
                 let new_capacity = changes.capacity.map(Capacity::get);
                 let edits = Edits {
                     title: changes.title.map(NonBlank::into_inner),
@@ -588,8 +590,7 @@ pub async fn update_work_group(
                     description: changes.description.map(|text| text.into_inner()),
                 };
                 let fields = edits.applied_to(&group)?;
-                let change = lifecycle::edited(&group.facts, new_capacity)
-                    .map_err(|rule| ApiError::Conflict(rule.0))?;
+                let change = lifecycle::edited(&group.facts, new_capacity)?;
                 let leads = match changes.leads {
                     Some(leads) => Some(replacement_leads(conn, &group, leads).await?),
                     None => None,
@@ -625,20 +626,6 @@ async fn may_change_managed_fields(
             other => other,
         }
     })
-}
-
-/// 412 unless the `If-Match` sent, if any, names the group as it is now.
-async fn check_if_match(
-    conn: &mut AsyncPgConnection,
-    caller: &Caller,
-    id: uuid::Uuid,
-    if_match: Option<&HeaderValue>,
-) -> Result<(), ApiError> {
-    if let Some(if_match) = if_match {
-        let current = staff_view(conn, caller, id).await?;
-        require_current(if_match, &current, format_args!("Work group {id}"))?;
-    }
-    Ok(())
 }
 
 /// The fields an edit sets, parsed; those left out stay as they are.
@@ -689,8 +676,7 @@ async fn replacement_leads(
     leads: Vec<LeadInput>,
 ) -> Result<Vec<(uuid::Uuid, LeadRole)>, ApiError> {
     let leads = check_leads(conn, group.hub_id, leads).await?;
-    lifecycle::check_leads(group.facts.status, leads.len())
-        .map_err(|rule| ApiError::Conflict(rule.0))?;
+    lifecycle::check_leads(group.facts.status, leads.len())?;
     Ok(leads)
 }
 
@@ -713,8 +699,7 @@ async fn change_status(
             async |conn| lock_for(conn, caller, id, |scope| Action::ManageWorkGroup(scope)).await,
             async |conn, group, _| {
                 let reason = reason()?;
-                let change = lifecycle::by_hand(&group.facts, transition, Utc::now())
-                    .map_err(|rule| ApiError::Conflict(rule.0))?;
+                let change = lifecycle::by_hand(&group.facts, transition, Utc::now())?;
                 writes::change_status(conn, id, &change, reason.as_deref(), caller.id).await?;
                 Answer::ok(&staff_view(conn, caller, id).await?)
             },

@@ -126,6 +126,21 @@ pub fn require_current(
     }
 }
 
+/// `require_current` for the `If-Match` a write sent, if any: `current` loads the resource
+/// (as its `GET` shows it to this caller) only when one was sent, and a 412 names it
+/// `"{what} {key}"`.
+pub async fn require_current_if_sent<View: serde::Serialize>(
+    if_match: Option<&HeaderValue>,
+    what: &str,
+    key: &impl std::fmt::Display,
+    current: impl AsyncFnOnce() -> Result<View, crate::error::ApiError>,
+) -> Result<(), crate::error::ApiError> {
+    if let Some(if_match) = if_match {
+        require_current(if_match, &current().await?, format_args!("{what} {key}"))?;
+    }
+    Ok(())
+}
+
 /// `If-Match` compares strongly (RFC 9110 §13.1.1): weak tags never match; `*` matches any
 /// current representation.
 fn matches_strongly(header: &HeaderValue, tag: &str) -> bool {
