@@ -28,6 +28,7 @@ use crate::error::ApiError;
 use crate::http::extract::deferred::Deferred;
 use crate::http::extract::paging::{FieldErrors, Filters, NoQueryParameters, QueryParameters};
 use crate::http::parse::parse_path;
+use crate::http::read;
 
 pub const TAG: &str = "Signposting";
 
@@ -253,9 +254,7 @@ pub async fn authority(
     conn: &mut AsyncPgConnection,
     code: &GssCode,
 ) -> Result<LocalAuthorityRow, ApiError> {
-    local_authorities::find(conn, code)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("Local authority {code}")))
+    read::found(conn, "Local authority", code, local_authorities::find).await
 }
 
 /// Signposting for a local authority

@@ -17,7 +17,7 @@ use crate::db::{DbPool, lookups};
 use crate::domain::{NonBlank, Slug, StrategicPartnerKind, Urn, WebAddress};
 use crate::error::ApiError;
 use crate::http::extract::paging::{FieldErrors, NoQueryParameters};
-use crate::http::middleware::etag::require_current;
+use crate::http::middleware::etag::require_current_if_sent;
 use crate::http::parse::{nullable, parse_path, set_if_sent, uuid};
 use crate::http::write::{Answer, Write};
 
@@ -177,13 +177,10 @@ async fn lock(
     let fields = partners::lock(conn, hub.id, id)
         .await?
         .ok_or_else(|| not_found(slug, id))?;
-    if let Some(if_match) = if_match {
-        require_current(
-            if_match,
-            &view(conn, slug, id).await?,
-            format_args!("Strategic partner {id}"),
-        )?;
-    }
+    require_current_if_sent(if_match, "Strategic partner", &id, async || {
+        view(conn, slug, id).await
+    })
+    .await?;
     Ok(fields)
 }
 

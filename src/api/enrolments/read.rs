@@ -27,6 +27,7 @@ use crate::http::extract::paging::{
     FieldErrors, Filters, ListQuery, NoQueryParameters, Page, refuse_paging,
 };
 use crate::http::parse::{parse_path, uuid};
+use crate::http::read;
 
 const TAG: &str = "Enrolments";
 
@@ -217,9 +218,10 @@ async fn group_row(
     conn: &mut diesel_async::AsyncPgConnection,
     id: uuid::Uuid,
 ) -> Result<WorkGroupScopeRow, ApiError> {
-    work_groups::scope(conn, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("Work group {id}")))
+    read::found(conn, "Work group", &id, async |conn, id| {
+        work_groups::scope(conn, *id).await
+    })
+    .await
 }
 
 /// Get an enrolment

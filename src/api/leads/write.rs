@@ -19,6 +19,7 @@ use crate::error::ApiError;
 use crate::http::extract::paging::FieldErrors;
 use crate::http::middleware::etag::require_current;
 use crate::http::parse::{nullable, parse_path, set_if_sent, uuid};
+use crate::http::read;
 use crate::http::write::{Answer, Write};
 
 const TAG: &str = "Leads";
@@ -266,10 +267,10 @@ fn check_membership(fields: &ProfileFields) -> Result<(), ApiError> {
 
 /// The profile as those who write it see it: the public shape, published or not.
 async fn current(conn: &mut AsyncPgConnection, id: uuid::Uuid) -> Result<Lead, ApiError> {
-    reads::find_any(conn, id)
-        .await?
-        .map(Lead::from)
-        .ok_or_else(|| ApiError::not_found(format!("LLME profile {id}")))
+    read::found(conn, "LLME profile", &id, async |conn, id| {
+        reads::find_any(conn, *id).await
+    })
+    .await
 }
 
 /// Create an LLME profile
