@@ -81,13 +81,13 @@ fn short_text(text: &str) -> Result<String, ParseError> {
 impl Filters for AuditFilter {
     type Raw = AuditQuery;
 
-    fn parse(raw: AuditQuery, errors: &mut FieldErrors) -> Self {
-        Self {
+    fn parse(raw: AuditQuery, errors: &mut FieldErrors) -> Option<Self> {
+        Some(Self {
             object_type: errors.parse("object_type", raw.object_type, short_text),
             object_id: errors.parse("object_id", raw.object_id, short_text),
             actor: errors.parse("actor", raw.actor, crate::http::parse::uuid),
             action: errors.parse("action", raw.action, short_text),
-        }
+        })
     }
 }
 

@@ -113,11 +113,11 @@ pub struct ChangesRequest {
 impl Filters for ChangesRequest {
     type Raw = ChangesQuery;
 
-    fn parse(raw: ChangesQuery, errors: &mut FieldErrors) -> Self {
-        Self {
+    fn parse(raw: ChangesQuery, errors: &mut FieldErrors) -> Option<Self> {
+        Some(Self {
             since: errors.parse("since", raw.since, decode_cursor),
             limit: errors.parse("limit", raw.limit, parse_limit),
-        }
+        })
     }
 }
 

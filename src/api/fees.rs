@@ -144,13 +144,13 @@ pub struct FeeLedgerFilter {
 impl Filters for FeeLedgerFilter {
     type Raw = FeeQuery;
 
-    fn parse(raw: FeeQuery, errors: &mut FieldErrors) -> Self {
-        Self {
+    fn parse(raw: FeeQuery, errors: &mut FieldErrors) -> Option<Self> {
+        Some(Self {
             hub: errors.parse("hub", raw.hub, Slug::parse),
             school: errors.parse("school", raw.school, Urn::parse),
             academic_year: errors.parse("academic_year", raw.academic_year, AcademicYear::parse),
             status: errors.parse("status", raw.status, FeeStatus::parse),
-        }
+        })
     }
 }
 

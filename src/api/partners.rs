@@ -122,14 +122,14 @@ pub struct PartnerFilter {
 impl Filters for PartnerFilter {
     type Raw = PartnerQuery;
 
-    fn parse(raw: PartnerQuery, errors: &mut FieldErrors) -> Self {
-        Self {
+    fn parse(raw: PartnerQuery, errors: &mut FieldErrors) -> Option<Self> {
+        Some(Self {
             teaching_school_hub: errors.parse(
                 "teaching_school_hub",
                 raw.teaching_school_hub,
                 Slug::parse,
             ),
-        }
+        })
     }
 }
 

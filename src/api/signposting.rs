@@ -223,19 +223,20 @@ pub struct SignpostingQuery {
 
 #[derive(Debug)]
 pub struct SignpostingRequest {
-    /// Always there once parsed: its absence is refused.
-    local_authority: Option<GssCode>,
+    local_authority: GssCode,
     referred_by: Option<Slug>,
 }
 
 impl Filters for SignpostingRequest {
     type Raw = SignpostingQuery;
 
-    fn parse(raw: SignpostingQuery, errors: &mut FieldErrors) -> Self {
-        Self {
-            local_authority: required_authority(raw.local_authority, errors),
-            referred_by: errors.parse("referred_by", raw.referred_by, Slug::parse),
-        }
+    fn parse(raw: SignpostingQuery, errors: &mut FieldErrors) -> Option<Self> {
+        let local_authority = required_authority(raw.local_authority, errors);
+        let referred_by = errors.parse("referred_by", raw.referred_by, Slug::parse);
+        Some(Self {
+            local_authority: local_authority?,
+            referred_by,
+        })
     }
 }
 
@@ -285,10 +286,9 @@ pub async fn signposting_for_authority(
     links: web::Data<EoiUrlTemplate>,
 ) -> Result<web::Json<Signposting>, ApiError> {
     let SignpostingRequest {
-        local_authority,
+        local_authority: code,
         referred_by,
     } = query.0;
-    let code = local_authority.expect("required, so refused before when missing");
     let mut conn = pool.get().await?;
     let authority = authority(&mut conn, &code).await?;
     let referrer = match &referred_by {

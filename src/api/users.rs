@@ -158,13 +158,13 @@ pub struct UserQuery {
 impl Filters for AccountFilter {
     type Raw = UserQuery;
 
-    fn parse(raw: UserQuery, errors: &mut FieldErrors) -> Self {
-        Self {
+    fn parse(raw: UserQuery, errors: &mut FieldErrors) -> Option<Self> {
+        Some(Self {
             role: errors.parse("role", raw.role, Role::parse),
             hub: errors.parse("hub", raw.hub, Slug::parse),
             q: errors.parse("q", raw.q, crate::http::parse::non_empty),
             disabled: errors.parse("disabled", raw.disabled, crate::http::parse::boolean),
-        }
+        })
     }
 }
 

@@ -188,17 +188,16 @@ pub struct SignpostingCalendarQuery {
 
 #[derive(Debug)]
 pub struct SignpostingCalendarRequest {
-    /// Always there once parsed: its absence is refused.
-    local_authority: Option<GssCode>,
+    local_authority: GssCode,
 }
 
 impl Filters for SignpostingCalendarRequest {
     type Raw = SignpostingCalendarQuery;
 
-    fn parse(raw: SignpostingCalendarQuery, errors: &mut FieldErrors) -> Self {
-        Self {
-            local_authority: signposting::required_authority(raw.local_authority, errors),
-        }
+    fn parse(raw: SignpostingCalendarQuery, errors: &mut FieldErrors) -> Option<Self> {
+        Some(Self {
+            local_authority: signposting::required_authority(raw.local_authority, errors)?,
+        })
     }
 }
 
@@ -230,10 +229,7 @@ pub async fn signposting_calendar(
     pool: web::Data<DbPool>,
     public_url: web::Data<PublicUrl>,
 ) -> Result<HttpResponse, ApiError> {
-    let code = query
-        .0
-        .local_authority
-        .expect("required, so refused before when missing");
+    let code = query.0.local_authority;
     let mut conn = pool.get().await?;
     let authority = signposting::authority(&mut conn, &code).await?;
     let rows = queries::signposted_to(&mut conn, &[code]).await?;

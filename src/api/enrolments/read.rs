@@ -118,10 +118,10 @@ pub struct EnrolmentFilter {
 impl Filters for EnrolmentFilter {
     type Raw = EnrolmentQuery;
 
-    fn parse(raw: EnrolmentQuery, errors: &mut FieldErrors) -> Self {
-        Self {
+    fn parse(raw: EnrolmentQuery, errors: &mut FieldErrors) -> Option<Self> {
+        Some(Self {
             status: errors.parse("status", raw.status, EnrolmentStatus::parse),
-        }
+        })
     }
 }
 

@@ -195,14 +195,14 @@ pub struct HubQuery {
 impl Filters for HubFilter {
     type Raw = HubQuery;
 
-    fn parse(raw: HubQuery, errors: &mut FieldErrors) -> Self {
-        Self {
+    fn parse(raw: HubQuery, errors: &mut FieldErrors) -> Option<Self> {
+        Some(Self {
             local_authority: errors.parse("local_authority", raw.local_authority, GssCode::parse),
             region: errors.parse("region", raw.region, |text| {
                 Region::parse(text).map(Region::into_inner)
             }),
             q: errors.parse("q", raw.q, crate::http::parse::non_empty),
-        }
+        })
     }
 }
 

@@ -113,12 +113,12 @@ pub struct LeadQuery {
 impl Filters for LeadFilter {
     type Raw = LeadQuery;
 
-    fn parse(raw: LeadQuery, errors: &mut FieldErrors) -> Self {
-        Self {
+    fn parse(raw: LeadQuery, errors: &mut FieldErrors) -> Option<Self> {
+        Some(Self {
             hub: errors.parse("hub", raw.hub, Slug::parse),
             phase: errors.parse("phase", raw.phase, ProgrammePhase::parse),
             q: errors.parse("q", raw.q, crate::http::parse::non_empty),
-        }
+        })
     }
 }
 

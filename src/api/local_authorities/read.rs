@@ -78,15 +78,15 @@ pub struct LocalAuthorityQuery {
 impl Filters for LocalAuthorityFilter {
     type Raw = LocalAuthorityQuery;
 
-    fn parse(raw: LocalAuthorityQuery, errors: &mut FieldErrors) -> Self {
-        Self {
+    fn parse(raw: LocalAuthorityQuery, errors: &mut FieldErrors) -> Option<Self> {
+        Some(Self {
             kind: errors.parse("kind", raw.kind, LaKind::parse),
             region: errors.parse("region", raw.region, |text| {
                 Region::parse(text).map(Region::into_inner)
             }),
             parent: errors.parse("parent", raw.parent, GssCode::parse),
             q: errors.parse("q", raw.q, crate::http::parse::non_empty),
-        }
+        })
     }
 }
 

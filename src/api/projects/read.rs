@@ -130,13 +130,13 @@ pub struct ProjectQuery {
 impl Filters for ProjectFilter {
     type Raw = ProjectQuery;
 
-    fn parse(raw: ProjectQuery, errors: &mut FieldErrors) -> Self {
-        Self {
+    fn parse(raw: ProjectQuery, errors: &mut FieldErrors) -> Option<Self> {
+        Some(Self {
             academic_year: errors.parse("academic_year", raw.academic_year, AcademicYear::parse),
             phase: errors.parse("phase", raw.phase, ProgrammePhase::parse),
             kind: errors.parse("kind", raw.kind, ProjectKind::parse),
             q: errors.parse("q", raw.q, crate::http::parse::non_empty),
-        }
+        })
     }
 }
 

@@ -85,13 +85,13 @@ pub struct SchoolQuery {
 impl Filters for SchoolFilter {
     type Raw = SchoolQuery;
 
-    fn parse(raw: SchoolQuery, errors: &mut FieldErrors) -> Self {
-        Self {
+    fn parse(raw: SchoolQuery, errors: &mut FieldErrors) -> Option<Self> {
+        Some(Self {
             q: errors.parse("q", raw.q, crate::http::parse::non_empty),
             local_authority: errors.parse("local_authority", raw.local_authority, GssCode::parse),
             phase: errors.parse("phase", raw.phase, SchoolPhase::parse),
             status: errors.parse("status", raw.status, SchoolStatus::parse),
-        }
+        })
     }
 }
 

@@ -182,7 +182,7 @@ pub struct CalendarQuery {
 impl Filters for CalendarFilter {
     type Raw = CalendarQuery;
 
-    fn parse(raw: CalendarQuery, errors: &mut FieldErrors) -> Self {
+    fn parse(raw: CalendarQuery, errors: &mut FieldErrors) -> Option<Self> {
         let filter = Self {
             from: errors.parse("from", raw.from, parse_instant),
             to: errors.parse("to", raw.to, parse_instant),
@@ -194,7 +194,7 @@ impl Filters for CalendarFilter {
         {
             errors.refuse("to", "must be after `from`");
         }
-        filter
+        Some(filter)
     }
 }
 
@@ -209,8 +209,8 @@ pub struct Unfiltered;
 
 impl Filters for Unfiltered {
     type Raw = NoFilters;
-    fn parse(_: NoFilters, _: &mut FieldErrors) -> Self {
-        Self
+    fn parse(_: NoFilters, _: &mut FieldErrors) -> Option<Self> {
+        Some(Self)
     }
 }
 

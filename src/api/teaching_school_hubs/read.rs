@@ -114,12 +114,12 @@ pub struct TeachingSchoolHubQuery {
 impl Filters for TeachingSchoolHubFilter {
     type Raw = TeachingSchoolHubQuery;
 
-    fn parse(raw: TeachingSchoolHubQuery, errors: &mut FieldErrors) -> Self {
-        Self {
+    fn parse(raw: TeachingSchoolHubQuery, errors: &mut FieldErrors) -> Option<Self> {
+        Some(Self {
             local_authority: errors.parse("local_authority", raw.local_authority, GssCode::parse),
             hub: errors.parse("hub", raw.hub, Slug::parse),
             q: errors.parse("q", raw.q, crate::http::parse::non_empty),
-        }
+        })
     }
 }
 

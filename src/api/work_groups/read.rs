@@ -164,8 +164,8 @@ pub struct WorkGroupQuery {
 impl Filters for WorkGroupFilter {
     type Raw = WorkGroupQuery;
 
-    fn parse(raw: WorkGroupQuery, errors: &mut FieldErrors) -> Self {
-        Self {
+    fn parse(raw: WorkGroupQuery, errors: &mut FieldErrors) -> Option<Self> {
+        Some(Self {
             hub: errors.parse("hub", raw.hub, Slug::parse),
             project: errors.parse("project", raw.project, |text| {
                 ProjectCode::parse(text).map(ProjectCode::into_inner)
@@ -179,7 +179,7 @@ impl Filters for WorkGroupFilter {
             starts_after: errors.parse("starts_after", raw.starts_after, parse_instant),
             starts_before: errors.parse("starts_before", raw.starts_before, parse_instant),
             q: errors.parse("q", raw.q, non_empty),
-        }
+        })
     }
 }
 

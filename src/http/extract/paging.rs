@@ -41,7 +41,9 @@ struct PageParams {
 pub trait Filters: Sized {
     /// The query parameters as sent, rejecting names the endpoint does not know.
     type Raw: DeserializeOwned;
-    fn parse(raw: Self::Raw, errors: &mut FieldErrors) -> Self;
+    /// The filters, with every refused parameter recorded in `errors`; `None` when a required
+    /// one is missing or refused, so there is nothing to filter by.
+    fn parse(raw: Self::Raw, errors: &mut FieldErrors) -> Option<Self>;
 }
 
 /// Collects every refused parameter or field, so one answer names them all: 400 when any
@@ -398,7 +400,7 @@ fn parse_filters<F: Filters>(
     loop {
         let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
         match serde_urlencoded::from_str::<F::Raw>(&query) {
-            Ok(raw) => return Some(F::parse(raw, errors)),
+            Ok(raw) => return F::parse(raw, errors),
             Err(error) => {
                 let problem = describe_query_error(&error.to_string(), paging);
                 let before = pairs.len();
@@ -517,7 +519,7 @@ mod tests {
 
     impl Filters for NameFilter {
         type Raw = RawNameFilter;
-        fn parse(raw: RawNameFilter, errors: &mut FieldErrors) -> Self {
+        fn parse(raw: RawNameFilter, errors: &mut FieldErrors) -> Option<Self> {
             let name = errors.parse("name", raw.name, |text| {
                 if text.is_empty() {
                     Err(ParseError("must not be empty".into()))
@@ -525,7 +527,7 @@ mod tests {
                     Ok(text.to_owned())
                 }
             });
-            Self { name }
+            Some(Self { name })
         }
     }
 
