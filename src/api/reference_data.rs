@@ -1,7 +1,8 @@
 //! What the reference-data writes share: who may make them, how they name a record (a hub, a
 //! Teaching School Hub, a local authority, a strategic partner) in answers and in the audit
-//! trail, the checks a record passes before it changes, and retiring one: refused while
-//! anything current still relies on it, so that nothing current points at a retired record.
+//! trail, the checks a record passes before it changes, correcting one, and retiring one:
+//! refused while anything current still relies on it, so that nothing current points at a
+//! retired record.
 
 use std::fmt;
 
@@ -10,13 +11,14 @@ use actix_web::http::header::HeaderValue;
 use diesel::QueryResult;
 use diesel_async::AsyncPgConnection;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 use crate::auth::{Action, Caller, authorize};
 use crate::db::reference_data::Locked;
 use crate::db::{DbPool, audit};
 use crate::error::ApiError;
 use crate::http::middleware::etag::require_current;
-use crate::http::write::{Answer, Write};
+use crate::http::write::{Answer, Body, StepWith, Write};
 
 /// Reference data is changed by national admins only; a refusal names `noun` ("Hub").
 pub(crate) fn may_change(caller: &Caller, noun: &str) -> Result<(), ApiError> {
@@ -63,6 +65,40 @@ pub(crate) trait Retirable {
         conn: &mut AsyncPgConnection,
         id: &Self::Id,
     ) -> impl Future<Output = QueryResult<()>> + Send;
+}
+
+/// A kind of reference data whose records are corrected alike (`update`). Each kind supplies
+/// what differs: the changes it takes, what they do to a record, and what the audit trail keeps.
+pub(crate) trait Updatable: Retirable {
+    /// The changes as sent.
+    type Form: DeserializeOwned + Send + 'static;
+    /// The changes, parsed and checked against what is stored.
+    type Changes: Send;
+
+    /// The changes `form` makes to the locked record `key`: 400 or 422 naming every refused
+    /// field at once.
+    fn read(
+        conn: &mut AsyncPgConnection,
+        key: &Self::Key,
+        form: Self::Form,
+    ) -> impl Future<Output = Result<Self::Changes, ApiError>> + Send;
+
+    /// Makes `changes` to the record `id`, whose fields are `fields`: its fields as they become.
+    fn change(
+        conn: &mut AsyncPgConnection,
+        id: &Self::Id,
+        fields: Self::Fields,
+        changes: Self::Changes,
+    ) -> impl Future<Output = Result<Self::Fields, ApiError>> + Send;
+
+    /// The record as the audit trail keeps it before and after a change: its fields.
+    fn audited(
+        _conn: &mut AsyncPgConnection,
+        _id: &Self::Id,
+        fields: &Self::Fields,
+    ) -> impl Future<Output = Result<serde_json::Value, ApiError>> + Send {
+        async move { Ok(serde_json::json!(fields)) }
+    }
 }
 
 /// Why a record cannot be retired yet, a phrase per reason.
@@ -134,24 +170,67 @@ pub(crate) async fn retire<Kind: Retirable>(
     key: &Kind::Key,
 ) -> Result<HttpResponse, ApiError> {
     let record = Kind::record(key);
+    change_record(caller, write, pool, record, async |conn, (), _| {
+        let locked = find_locked::<Kind>(conn, key).await?;
+        if locked.retired_at.is_some() {
+            return Err(ApiError::Conflict(format!("{record} is already retired.")));
+        }
+        let reasons = Kind::still_relied_on(conn, &locked.id).await?;
+        record.refuse_while_relied_on(&reasons, Kind::REMEDY)?;
+        Kind::mark_retired(conn, &locked.id).await?;
+        let details = serde_json::json!({"before": locked.fields});
+        record.audit(conn, caller, "retired", details).await?;
+        Answer::ok(&view::<Kind>(conn, key).await?)
+    })
+    .await
+}
+
+/// Corrects the record `key` as the request's write, for national admins: 404 when there is
+/// none, 412 when `If-Match` names another version of it, 409 when it is retired, then 400 or
+/// 422 for the changes sent; otherwise the changes are made, audited with the record as it was
+/// and as it became, and answered with its view.
+pub(crate) async fn update<Kind: Updatable>(
+    caller: &Caller,
+    write: &Write<Kind::Form>,
+    pool: &DbPool,
+    key: &Kind::Key,
+) -> Result<HttpResponse, ApiError> {
+    let record = Kind::record(key);
+    change_record(caller, write, pool, record, async |conn, (), form| {
+        let locked = lock_current::<Kind>(conn, key, write.if_match()?).await?;
+        let changes = Kind::read(conn, key, form).await?;
+        let before = Kind::audited(conn, &locked.id, &locked.fields).await?;
+        let fields = Kind::change(conn, &locked.id, locked.fields, changes).await?;
+        let after = Kind::audited(conn, &locked.id, &fields).await?;
+        let details = serde_json::json!({"before": before, "after": after});
+        record.audit(conn, caller, "updated", details).await?;
+        Answer::ok(&view::<Kind>(conn, key).await?)
+    })
+    .await
+}
+
+/// Runs `act` as the request's write changing `record`, once the caller is found to be a
+/// national admin.
+async fn change_record<Form, Act>(
+    caller: &Caller,
+    write: &Write<Form>,
+    pool: &DbPool,
+    record: Record<'_>,
+    act: Act,
+) -> Result<HttpResponse, ApiError>
+where
+    Form: Body + Send,
+    for<'r> Act: AsyncFnOnce(&'r mut AsyncPgConnection, (), Form) -> Result<Answer, ApiError>
+        + StepWith<&'r mut AsyncPgConnection, (), Form, Result<Answer, ApiError>, Fut: Send>
+        + Send,
+{
     let mut conn = pool.get().await?;
     write
         .run(
             &mut conn,
             caller,
             async |_| may_change(caller, record.noun),
-            async |conn, (), _| {
-                let locked = find_locked::<Kind>(conn, key).await?;
-                if locked.retired_at.is_some() {
-                    return Err(ApiError::Conflict(format!("{record} is already retired.")));
-                }
-                let reasons = Kind::still_relied_on(conn, &locked.id).await?;
-                record.refuse_while_relied_on(&reasons, Kind::REMEDY)?;
-                Kind::mark_retired(conn, &locked.id).await?;
-                let details = serde_json::json!({"before": locked.fields});
-                record.audit(conn, caller, "retired", details).await?;
-                Answer::ok(&view::<Kind>(conn, key).await?)
-            },
+            act,
         )
         .await
 }

@@ -14,7 +14,7 @@ use crate::auth::secrets::initial_password;
 use crate::auth::{Action, Auth, Caller, authorize};
 use crate::db::users::{self as queries, AccountFields, AccountFilter, AccountRow, AccountScope};
 use crate::db::{DbPool, audit};
-use crate::domain::{Email, LondonTime, NewPassword, Role, RoleInSchool, Slug, Urn};
+use crate::domain::{Email, LondonTime, NewPassword, NonBlank, Role, RoleInSchool, Slug, Urn};
 use crate::error::ApiError;
 use crate::http::extract::deferred::Deferred;
 use crate::http::extract::paging::{FieldErrors, Filters, ListQuery, NoQueryParameters, Page};
@@ -72,24 +72,82 @@ impl From<AccountRow> for User {
 /// A new account. Which attachments are needed follows the role: `hub` for hub managers
 /// and leads, `school_urn` and `role_in_school` for participants, `teaching_school_hub` for
 /// partners, none for admins.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"email": "new.lead@school.example", "name": "A. Lead", "role": "lead", "hub": "london-central-and-west"}))]
 pub struct NewUser {
-    pub email: String,
-    pub name: String,
+    #[schema(inline)]
+    pub email: Email,
+    #[schema(inline)]
+    pub name: NonBlank,
     pub role: Role,
     /// Hub slug (hub managers and leads). Hub managers may leave it out: their own hub.
-    pub hub: Option<String>,
+    #[schema(inline)]
+    pub hub: Option<Slug>,
     /// School URN (participants).
-    pub school_urn: Option<String>,
+    #[schema(inline)]
+    pub school_urn: Option<Urn>,
     /// Role in school (participants).
     pub role_in_school: Option<RoleInSchool>,
     /// Teaching School Hub slug (partners).
-    pub teaching_school_hub: Option<String>,
+    #[schema(inline)]
+    pub teaching_school_hub: Option<Slug>,
     /// 12 to 128 characters. Leave out to have one generated and returned once.
-    #[schema(format = Password)]
-    pub password: Option<String>,
+    #[schema(inline)]
+    pub password: Option<NewPassword>,
+}
+
+/// `NewUser` as sent.
+#[derive(Debug, Deserialize)]
+#[serde(rename = "NewUser", deny_unknown_fields)]
+pub struct NewUserForm {
+    email: String,
+    name: String,
+    role: Role,
+    hub: Option<String>,
+    school_urn: Option<String>,
+    role_in_school: Option<RoleInSchool>,
+    teaching_school_hub: Option<String>,
+    password: Option<String>,
+}
+
+impl NewUserForm {
+    /// The new account as a change that sets every field sent.
+    fn into_changes(self) -> UserChangesForm {
+        UserChangesForm {
+            email: Some(self.email),
+            name: Some(self.name),
+            disabled: None,
+            password: self.password,
+            role: Some(self.role),
+            hub: self.hub,
+            school_urn: self.school_urn,
+            role_in_school: self.role_in_school,
+            teaching_school_hub: self.teaching_school_hub,
+        }
+    }
+}
+
+impl TryFrom<NewUserForm> for NewUser {
+    type Error = ApiError;
+
+    fn try_from(form: NewUserForm) -> Result<Self, ApiError> {
+        let role = form.role;
+        let mut errors = FieldErrors::default();
+        let changes = UserChanges::parse(form.into_changes(), &mut errors);
+        errors.finish(|| {
+            Some(Self {
+                email: changes.email?,
+                name: changes.name?,
+                role,
+                hub: changes.hub,
+                school_urn: changes.school_urn,
+                role_in_school: changes.role_in_school,
+                teaching_school_hub: changes.teaching_school_hub,
+                password: changes.password,
+            })
+        })
+    }
 }
 
 /// A created account, with its password when one was generated.
@@ -103,26 +161,46 @@ pub struct CreatedUser {
 
 /// Changes to an account; what is left out stays. Role, hub, school, role in school and
 /// Teaching School Hub are for national admins only.
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "A. Lead", "disabled": true}))]
 pub struct UserChanges {
-    pub email: Option<String>,
-    pub name: Option<String>,
+    #[schema(inline)]
+    pub email: Option<Email>,
+    #[schema(inline)]
+    pub name: Option<NonBlank>,
     /// Disable (true) or enable (false) the account. A disabled account's tokens stop
     /// working at once.
     pub disabled: Option<bool>,
     /// A new password (12 to 128 characters); it ends the account's sessions.
-    #[schema(format = Password)]
-    pub password: Option<String>,
+    #[schema(inline)]
+    pub password: Option<NewPassword>,
     pub role: Option<Role>,
-    pub hub: Option<String>,
-    pub school_urn: Option<String>,
+    #[schema(inline)]
+    pub hub: Option<Slug>,
+    #[schema(inline)]
+    pub school_urn: Option<Urn>,
     pub role_in_school: Option<RoleInSchool>,
-    pub teaching_school_hub: Option<String>,
+    #[schema(inline)]
+    pub teaching_school_hub: Option<Slug>,
 }
 
-impl UserChanges {
+/// `UserChanges` as sent.
+#[derive(Debug, Deserialize)]
+#[serde(rename = "UserChanges", deny_unknown_fields)]
+pub struct UserChangesForm {
+    email: Option<String>,
+    name: Option<String>,
+    disabled: Option<bool>,
+    password: Option<String>,
+    role: Option<Role>,
+    hub: Option<String>,
+    school_urn: Option<String>,
+    role_in_school: Option<RoleInSchool>,
+    teaching_school_hub: Option<String>,
+}
+
+impl UserChangesForm {
     /// The access fields sent, by name: only admins may send any of them.
     fn access_fields(&self) -> Vec<&'static str> {
         [
@@ -135,6 +213,56 @@ impl UserChanges {
         .into_iter()
         .filter_map(|(name, sent)| sent.then_some(name))
         .collect()
+    }
+
+    /// The names of the fields sent (never their values: one may be a password).
+    fn sent_names(&self) -> Vec<&'static str> {
+        let mut names = self.access_fields();
+        for (name, sent) in [
+            ("email", self.email.is_some()),
+            ("name", self.name.is_some()),
+            ("disabled", self.disabled.is_some()),
+            ("password", self.password.is_some()),
+        ] {
+            if sent {
+                names.push(name);
+            }
+        }
+        names
+    }
+}
+
+impl TryFrom<UserChangesForm> for UserChanges {
+    type Error = ApiError;
+
+    fn try_from(form: UserChangesForm) -> Result<Self, ApiError> {
+        let mut errors = FieldErrors::default();
+        let changes = Self::parse(form, &mut errors);
+        errors.finish(|| Some(changes))
+    }
+}
+
+impl UserChanges {
+    /// Parses the fields sent, recording each refused one in `errors`.
+    fn parse(form: UserChangesForm, errors: &mut FieldErrors) -> Self {
+        let email = errors.parse("email", form.email, Email::parse);
+        let name = errors.parse("name", form.name, NonBlank::parse);
+        let password = errors.parse("password", form.password, NewPassword::parse);
+        let hub = errors.parse("hub", form.hub, Slug::parse);
+        let school_urn = errors.parse("school_urn", form.school_urn, Urn::parse);
+        let teaching_school_hub =
+            errors.parse("teaching_school_hub", form.teaching_school_hub, Slug::parse);
+        Self {
+            email,
+            name,
+            disabled: form.disabled,
+            password,
+            role: form.role,
+            hub,
+            school_urn,
+            role_in_school: form.role_in_school,
+            teaching_school_hub,
+        }
     }
 }
 
@@ -275,7 +403,7 @@ fn target(row: &AccountRow) -> AccountTarget {
 #[post("/users")]
 pub async fn create_user(
     caller: Caller,
-    write: Write<NewUser>,
+    write: Write<NewUserForm>,
     auth: web::Data<Auth>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
@@ -288,37 +416,31 @@ pub async fn create_user(
                 may_create_accounts(&caller).map_err(|refusal| refusal.into_error("User"))?;
                 may_create(conn, &caller, &write.body()?).await
             },
-            async |conn, (), body| {
-                let mut errors = FieldErrors::default();
-                let email = errors.parse("email", Some(body.email), Email::parse);
-                let name = errors.parse("name", Some(body.name), crate::http::parse::non_empty);
-                let password = errors.parse("password", body.password.clone(), NewPassword::parse);
+            async |conn, (), form| {
+                let body = NewUser::try_from(form)?;
                 let hub = match (body.hub, caller.role) {
                     (None, Role::HubManager) => Some(HubChoice::Own),
-                    (Some(slug), _) => errors
-                        .parse("hub", Some(slug), Slug::parse)
-                        .map(HubChoice::Slug),
+                    (Some(slug), _) => Some(HubChoice::Slug(slug)),
                     (None, _) => None,
                 };
-                let school = errors.parse("school_urn", body.school_urn, Urn::parse);
-                let tsh =
-                    errors.parse("teaching_school_hub", body.teaching_school_hub, Slug::parse);
-                errors.into_result()?;
-                let (email, name) = (email.expect("parsed"), name.expect("parsed"));
                 let hub_id = hub_id(conn, &caller, hub).await?;
                 let attachments = Attachments::of_new_account(
                     conn,
                     body.role,
                     hub_id,
-                    school.as_ref(),
+                    body.school_urn.as_ref(),
                     body.role_in_school,
-                    tsh.as_ref(),
+                    body.teaching_school_hub.as_ref(),
                 )
                 .await?;
-                let fields =
-                    attachments.into_fields(email.as_str().to_owned(), name, body.role, None);
+                let fields = attachments.into_fields(
+                    body.email.as_str().to_owned(),
+                    body.name.into_inner(),
+                    body.role,
+                    None,
+                );
                 let (id, generated) =
-                    insert_account(conn, &caller, &auth, &fields, password.as_ref()).await?;
+                    insert_account(conn, &caller, &auth, &fields, body.password.as_ref()).await?;
                 let user = User::from(account(conn, id).await?);
                 let created = CreatedUser {
                     user,
@@ -335,7 +457,7 @@ pub async fn create_user(
 async fn may_create(
     conn: &mut diesel_async::AsyncPgConnection,
     caller: &Caller,
-    body: &NewUser,
+    body: &NewUserForm,
 ) -> Result<(), ApiError> {
     let hub_id = match (&body.hub, caller.role) {
         (None, Role::HubManager) => caller.hub_id,
@@ -428,7 +550,7 @@ enum HubChoice {
 pub async fn update_user(
     caller: Caller,
     path: web::Path<String>,
-    write: Write<UserChanges>,
+    write: Write<UserChangesForm>,
     auth: web::Data<Auth>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
@@ -443,32 +565,18 @@ pub async fn update_user(
                 may_change_access(&caller, &current, &write.body()?.access_fields())?;
                 Ok(current)
             },
-            async |conn, current, changes| {
-                let mut errors = FieldErrors::default();
-                let email = errors.parse("email", changes.email.clone(), Email::parse);
-                let name =
-                    errors.parse("name", changes.name.clone(), crate::http::parse::non_empty);
-                let password =
-                    errors.parse("password", changes.password.clone(), NewPassword::parse);
-                let hub = errors.parse("hub", changes.hub.clone(), Slug::parse);
-                let school = errors.parse("school_urn", changes.school_urn.clone(), Urn::parse);
-                let tsh = errors.parse(
-                    "teaching_school_hub",
-                    changes.teaching_school_hub.clone(),
-                    Slug::parse,
-                );
-                errors.into_result()?;
+            async |conn, current, form| {
+                let details = serde_json::json!({"fields": form.sent_names()});
+                let changes = UserChanges::try_from(form)?;
                 require_changeable(&caller, &current, &changes, write.if_match()?)?;
-                let fields =
-                    changed_fields(conn, &current, &changes, email, name, hub, school, tsh).await?;
+                let fields = changed_fields(conn, &current, &changes).await?;
                 // Hashing runs off the async workers; the account stays locked meanwhile.
-                let password_hash = match password {
+                let password_hash = match &changes.password {
                     Some(password) => {
                         Some(auth.passwords.hash(password.expose().to_owned()).await?)
                     }
                     None => None,
                 };
-                let details = serde_json::json!({"fields": changed_names(&changes)});
                 let hash = password_hash.as_deref();
                 save_account(
                     conn,
@@ -550,43 +658,21 @@ pub(crate) async fn save_account(
     Ok(())
 }
 
-/// The names of the fields a change sent (never their values: one may be a password).
-fn changed_names(changes: &UserChanges) -> Vec<&'static str> {
-    let mut names = changes.access_fields();
-    for (name, sent) in [
-        ("email", changes.email.is_some()),
-        ("name", changes.name.is_some()),
-        ("disabled", changes.disabled.is_some()),
-        ("password", changes.password.is_some()),
-    ] {
-        if sent {
-            names.push(name);
-        }
-    }
-    names
-}
-
 /// The account's fields after `changes`: attachments sent replace the stored ones, stored
 /// ones the (new) role has no use for are dropped, and the result must fit the role.
-#[allow(clippy::too_many_arguments)]
 async fn changed_fields(
     conn: &mut diesel_async::AsyncPgConnection,
     current: &AccountRow,
     changes: &UserChanges,
-    email: Option<Email>,
-    name: Option<String>,
-    hub: Option<Slug>,
-    school: Option<Urn>,
-    tsh: Option<Slug>,
 ) -> Result<AccountFields, ApiError> {
     let role = changes.role.unwrap_or(current.role);
     let hub_role = matches!(role, Role::HubManager | Role::Lead);
     let attachments = Attachments {
-        hub_id: match &hub {
+        hub_id: match &changes.hub {
             Some(slug) => Some(resolve_hub(conn, slug).await?),
             None => current.hub_id.filter(|_| hub_role),
         },
-        school_urn: match &school {
+        school_urn: match &changes.school_urn {
             Some(urn) => Some(resolve_school(conn, urn).await?),
             None => current
                 .school_urn
@@ -596,7 +682,7 @@ async fn changed_fields(
         role_in_school: changes
             .role_in_school
             .or(current.role_in_school.filter(|_| role == Role::Participant)),
-        teaching_school_hub_id: match &tsh {
+        teaching_school_hub_id: match &changes.teaching_school_hub {
             Some(slug) => Some(resolve_tsh(conn, slug).await?),
             None => current
                 .teaching_school_hub_id
@@ -610,8 +696,14 @@ async fn changed_fields(
         None => current.disabled_at,
     };
     Ok(attachments.into_fields(
-        email.map_or_else(|| current.email.clone(), |email| email.as_str().to_owned()),
-        name.unwrap_or_else(|| current.name.clone()),
+        changes
+            .email
+            .as_ref()
+            .map_or_else(|| current.email.clone(), |email| email.as_str().to_owned()),
+        changes
+            .name
+            .as_ref()
+            .map_or_else(|| current.name.clone(), |name| name.as_str().to_owned()),
         role,
         disabled_at,
     ))

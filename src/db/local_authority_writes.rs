@@ -61,10 +61,10 @@ pub async fn lock(
 
 pub async fn update(
     conn: &mut AsyncPgConnection,
-    code: &GssCode,
+    code: &str,
     fields: &LocalAuthorityFields,
 ) -> QueryResult<()> {
-    diesel::update(local_authorities::table.find(code.as_str()))
+    diesel::update(local_authorities::table.find(code))
         .set((fields, local_authorities::updated_at.eq(diesel::dsl::now)))
         .execute(conn)
         .await

@@ -40,11 +40,6 @@ pub fn set_if_sent<T>(stored: &mut T, sent: Option<T>) {
     }
 }
 
-/// A web address (`http://` or `https://`), as the columns store it.
-pub fn web_address(text: &str) -> Result<String, ParseError> {
-    crate::domain::WebAddress::parse(text).map(crate::domain::WebAddress::into_inner)
-}
-
 /// `true` or `false`, as query parameters spell them.
 pub fn boolean(text: &str) -> Result<bool, ParseError> {
     match text {

@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 
 use crate::api::hubs::read::HubDetail;
 use crate::api::reference_data::{
-    Reasons, Record, Retirable, lock_current, may_change, retire, view,
+    Reasons, Record, Retirable, Updatable, may_change, retire, update, view,
 };
 use crate::auth::Caller;
 use crate::db::hub_writes::{self as writes, HubFields, LockedHub};
@@ -282,6 +282,30 @@ impl Retirable for Hubs {
     }
 }
 
+impl Updatable for Hubs {
+    type Form = HubChangesForm;
+    type Changes = HubChanges;
+
+    async fn change(
+        conn: &mut AsyncPgConnection,
+        id: &uuid::Uuid,
+        fields: HubFields,
+        changes: HubChanges,
+    ) -> Result<HubFields, ApiError> {
+        let fields = changes.apply_to(fields);
+        writes::update(conn, *id, &fields).await?;
+        Ok(fields)
+    }
+
+    async fn read(
+        _conn: &mut AsyncPgConnection,
+        _slug: &Slug,
+        form: HubChangesForm,
+    ) -> Result<HubChanges, ApiError> {
+        HubChanges::try_from(form)
+    }
+}
+
 /// Create a Maths Hub
 ///
 /// Adds a Maths Hub, for national admins. It covers no authority until they are added with
@@ -352,26 +376,7 @@ pub async fn update_hub(
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     let slug = parse_path("slug", &path, Slug::parse)?;
-    let mut conn = pool.get().await?;
-    write
-        .run(
-            &mut conn,
-            &caller,
-            async |_| may_change(&caller, "Hub"),
-            async |conn, (), form| {
-                let changes = HubChanges::try_from(form)?;
-                let hub = lock_current::<Hubs>(conn, &slug, write.if_match()?).await?;
-                let before = hub.fields;
-                let fields = changes.apply_to(before.clone());
-                writes::update(conn, hub.id, &fields).await?;
-                let details = serde_json::json!({"before": before, "after": fields});
-                Record::hub(slug.as_str())
-                    .audit(conn, &caller, "updated", details)
-                    .await?;
-                Answer::ok(&view::<Hubs>(conn, &slug).await?)
-            },
-        )
-        .await
+    update::<Hubs>(&caller, &write, &pool, &slug).await
 }
 
 /// Retire a Maths Hub

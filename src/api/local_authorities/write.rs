@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 
 use crate::api::local_authorities::read::LocalAuthority;
 use crate::api::reference_data::{
-    Reasons, Record, Retirable, lock_current, may_change, retire, view,
+    Reasons, Record, Retirable, Updatable, may_change, retire, update, view,
 };
 use crate::auth::Caller;
 use crate::db::local_authority_writes::{self as writes, LocalAuthorityFields, LockedAuthority};
@@ -285,6 +285,37 @@ impl Retirable for LocalAuthorities {
     }
 }
 
+impl Updatable for LocalAuthorities {
+    type Form = LocalAuthorityChangesForm;
+    type Changes = LocalAuthorityChanges;
+
+    /// A county named as `parent` must suit the authority's kind.
+    async fn read(
+        conn: &mut AsyncPgConnection,
+        code: &GssCode,
+        form: LocalAuthorityChangesForm,
+    ) -> Result<LocalAuthorityChanges, ApiError> {
+        let changes = LocalAuthorityChanges::try_from(form)?;
+        if let Some(parent) = &changes.parent {
+            let mut errors = FieldErrors::default();
+            check_parent(conn, code.kind(), Some(parent), &mut errors).await?;
+            errors.into_result()?;
+        }
+        Ok(changes)
+    }
+
+    async fn change(
+        conn: &mut AsyncPgConnection,
+        code: &String,
+        fields: LocalAuthorityFields,
+        changes: LocalAuthorityChanges,
+    ) -> Result<LocalAuthorityFields, ApiError> {
+        let fields = changes.apply_to(fields);
+        writes::update(conn, code, &fields).await?;
+        Ok(fields)
+    }
+}
+
 /// Create a local authority
 ///
 /// Adds a local authority of England, for national admins. Its kind follows from the GSS code
@@ -365,31 +396,7 @@ pub async fn update_local_authority(
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     let code = parse_path("code", &path, GssCode::parse)?;
-    let record = Record::local_authority(code.as_str());
-    let mut conn = pool.get().await?;
-    write
-        .run(
-            &mut conn,
-            &caller,
-            async |_| may_change(&caller, "Local authority"),
-            async |conn, (), form| {
-                let current =
-                    lock_current::<LocalAuthorities>(conn, &code, write.if_match()?).await?;
-                let changes = LocalAuthorityChanges::try_from(form)?;
-                if let Some(parent) = &changes.parent {
-                    let mut errors = FieldErrors::default();
-                    check_parent(conn, code.kind(), Some(parent), &mut errors).await?;
-                    errors.into_result()?;
-                }
-                let before = current.fields;
-                let fields = changes.apply_to(before.clone());
-                writes::update(conn, &code, &fields).await?;
-                let details = serde_json::json!({"before": before, "after": fields});
-                record.audit(conn, &caller, "updated", details).await?;
-                Answer::ok(&view::<LocalAuthorities>(conn, &code).await?)
-            },
-        )
-        .await
+    update::<LocalAuthorities>(&caller, &write, &pool, &code).await
 }
 
 /// Retire a local authority

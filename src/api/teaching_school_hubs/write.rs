@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 use crate::api::hubs::write::{LeadSchoolForm, LeadSchoolInput};
 use crate::api::local_authorities::write::check_authorities;
 use crate::api::reference_data::{
-    Reasons, Record, Retirable, lock_current, may_change, retire, view,
+    Reasons, Record, Retirable, Updatable, may_change, retire, update, view,
 };
 use crate::api::teaching_school_hubs::read::TeachingSchoolHubDetail;
 use crate::auth::Caller;
@@ -22,16 +22,16 @@ use crate::db::teaching_school_hub_writes::{
     self as writes, LockedTeachingSchoolHub, TeachingSchoolHubFields,
 };
 use crate::db::{DbPool, lookups, teaching_school_hubs};
-use crate::domain::{GssCode, LaKind, ParseError, Slug};
+use crate::domain::{GssCode, LaKind, NonBlank, ParseError, Slug, WebAddress};
 use crate::error::ApiError;
 use crate::http::extract::paging::FieldErrors;
-use crate::http::parse::{non_empty, parse_path, web_address};
+use crate::http::parse::{nullable, parse_path, set_if_sent};
 use crate::http::write::{Answer, Write};
 
 const TAG: &str = "Teaching School Hubs";
 
 /// A new Teaching School Hub.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
     "slug": "london-district-east", "name": "London District East Teaching School Hub",
@@ -40,43 +40,155 @@ const TAG: &str = "Teaching School Hubs";
 }))]
 pub struct NewTeachingSchoolHub {
     /// Lowercase words joined by hyphens; names it in URLs for good.
-    pub slug: String,
-    pub name: String,
-    #[schema(value_type = Option<LeadSchoolInput>)]
-    pub lead_school: Option<LeadSchoolForm>,
+    #[schema(inline)]
+    pub slug: Slug,
+    #[schema(inline)]
+    pub name: NonBlank,
+    pub lead_school: Option<LeadSchoolInput>,
     /// `http://` or `https://`.
-    pub website: Option<String>,
+    #[schema(inline)]
+    pub website: Option<WebAddress>,
     /// GSS codes of the districts, unitary authorities and boroughs of its area.
     #[serde(default)]
-    #[schema(max_items = 100)]
-    pub area: Vec<String>,
+    #[schema(inline, max_items = 100)]
+    pub area: Vec<GssCode>,
     /// Slugs of the Maths Hubs it is recorded as working with (others are derived from
     /// overlapping areas).
     #[serde(default)]
-    #[schema(max_items = 40)]
-    pub partner_hubs: Vec<String>,
+    #[schema(inline, max_items = 40)]
+    pub partner_hubs: Vec<Slug>,
+}
+
+/// `NewTeachingSchoolHub` as sent.
+#[derive(Debug, Deserialize)]
+#[serde(rename = "NewTeachingSchoolHub", deny_unknown_fields)]
+pub struct NewTeachingSchoolHubForm {
+    slug: String,
+    name: String,
+    lead_school: Option<LeadSchoolForm>,
+    website: Option<String>,
+    #[serde(default)]
+    area: Vec<String>,
+    #[serde(default)]
+    partner_hubs: Vec<String>,
+}
+
+// The authorities and hubs a body names are checked against what is stored in the same answer
+// as its fields, so a body is read with the connection (`read`) rather than by `TryFrom`.
+impl NewTeachingSchoolHub {
+    /// Reads `form`, every refused field in one answer: the body, and its partner hubs' ids.
+    async fn read(
+        conn: &mut AsyncPgConnection,
+        form: NewTeachingSchoolHubForm,
+    ) -> Result<(Self, Vec<uuid::Uuid>), ApiError> {
+        let mut errors = FieldErrors::default();
+        let slug = errors.parse("slug", Some(form.slug), Slug::parse);
+        let name = errors.parse("name", Some(form.name), NonBlank::parse);
+        let lead_school = form
+            .lead_school
+            .and_then(|school| LeadSchoolInput::parse(school, &mut errors));
+        let website = errors.parse("website", form.website, WebAddress::parse);
+        let lists =
+            Lists::read(conn, Some(form.area), Some(form.partner_hubs), &mut errors).await?;
+        errors.finish(|| {
+            let body = Self {
+                slug: slug?,
+                name: name?,
+                lead_school,
+                website,
+                area: lists.area?,
+                partner_hubs: lists.partner_hubs?,
+            };
+            Some((body, lists.hub_ids?))
+        })
+    }
+
+    /// The slug, the Teaching School Hub's fields and its area.
+    fn into_parts(self) -> (Slug, TeachingSchoolHubFields, Vec<GssCode>) {
+        let (lead_school_name, lead_school_urn) = LeadSchoolInput::columns(self.lead_school);
+        let fields = TeachingSchoolHubFields {
+            name: self.name.into_inner(),
+            lead_school_name,
+            lead_school_urn,
+            website: self.website.map(WebAddress::into_inner),
+        };
+        (self.slug, fields, self.area)
+    }
 }
 
 /// Changes to a Teaching School Hub; what is left out stays, `null` clears `lead_school` or
 /// `website`, and a list sent replaces the whole of `area` or `partner_hubs`. The slug never
 /// changes.
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"area": ["E09000002", "E09000016", "E09000025"], "partner_hubs": ["london-north-east"]}))]
 pub struct TeachingSchoolHubChanges {
-    pub name: Option<String>,
-    #[serde(default, deserialize_with = "crate::http::parse::nullable")]
+    #[schema(inline)]
+    pub name: Option<NonBlank>,
     #[schema(value_type = Option<LeadSchoolInput>)]
-    pub lead_school: Option<Option<LeadSchoolForm>>,
-    #[serde(default, deserialize_with = "crate::http::parse::nullable")]
-    #[schema(value_type = Option<String>)]
-    pub website: Option<Option<String>>,
+    pub lead_school: Option<Option<LeadSchoolInput>>,
+    #[schema(inline)]
+    pub website: Option<Option<WebAddress>>,
     /// Replaces the whole area.
-    #[schema(max_items = 100)]
-    pub area: Option<Vec<String>>,
+    #[schema(inline, max_items = 100)]
+    pub area: Option<Vec<GssCode>>,
     /// Replaces every recorded partner hub.
-    #[schema(max_items = 40)]
-    pub partner_hubs: Option<Vec<String>>,
+    #[schema(inline, max_items = 40)]
+    pub partner_hubs: Option<Vec<Slug>>,
+}
+
+/// `TeachingSchoolHubChanges` as sent.
+#[derive(Debug, Deserialize)]
+#[serde(rename = "TeachingSchoolHubChanges", deny_unknown_fields)]
+pub struct TeachingSchoolHubChangesForm {
+    name: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    lead_school: Option<Option<LeadSchoolForm>>,
+    #[serde(default, deserialize_with = "nullable")]
+    website: Option<Option<String>>,
+    area: Option<Vec<String>>,
+    partner_hubs: Option<Vec<String>>,
+}
+
+impl TeachingSchoolHubChanges {
+    /// Reads `form`, every refused field in one answer: the changes, and the ids of the partner
+    /// hubs sent.
+    async fn read(
+        conn: &mut AsyncPgConnection,
+        form: TeachingSchoolHubChangesForm,
+    ) -> Result<(Self, Option<Vec<uuid::Uuid>>), ApiError> {
+        let mut errors = FieldErrors::default();
+        let name = errors.parse("name", form.name, NonBlank::parse);
+        let lead_school = form
+            .lead_school
+            .map(|school| school.and_then(|school| LeadSchoolInput::parse(school, &mut errors)));
+        let website = errors.parse_nullable("website", form.website, WebAddress::parse);
+        let lists = Lists::read(conn, form.area, form.partner_hubs, &mut errors).await?;
+        errors.finish(|| {
+            let changes = Self {
+                name,
+                lead_school,
+                website,
+                area: lists.area,
+                partner_hubs: lists.partner_hubs,
+            };
+            Some((changes, lists.hub_ids))
+        })
+    }
+
+    /// `fields` with what was sent set (the lists are replaced apart).
+    fn apply_to(self, mut fields: TeachingSchoolHubFields) -> TeachingSchoolHubFields {
+        set_if_sent(&mut fields.name, self.name.map(NonBlank::into_inner));
+        if let Some(school) = self.lead_school {
+            (fields.lead_school_name, fields.lead_school_urn) = LeadSchoolInput::columns(school);
+        }
+        set_if_sent(
+            &mut fields.website,
+            self.website
+                .map(|website| website.map(WebAddress::into_inner)),
+        );
+        fields
+    }
 }
 
 /// Most authorities in an area: a Teaching School Hub serves a few local authorities' schools.
@@ -112,12 +224,51 @@ fn parse_list<T: Clone + Eq + std::hash::Hash>(
     parsed
 }
 
+/// The area and recorded partner hubs a body sends (`None` when left out or refused), checked
+/// against what is stored; each refused item is recorded by its place (`area[2]`).
+struct Lists {
+    area: Option<Vec<GssCode>>,
+    partner_hubs: Option<Vec<Slug>>,
+    /// The partner hubs' ids.
+    hub_ids: Option<Vec<uuid::Uuid>>,
+}
+
+impl Lists {
+    async fn read(
+        conn: &mut AsyncPgConnection,
+        area: Option<Vec<String>>,
+        partner_hubs: Option<Vec<String>>,
+        errors: &mut FieldErrors,
+    ) -> Result<Self, ApiError> {
+        let area = area.map(|area| parse_list("area", area, MAX_AREA, GssCode::parse, errors));
+        let partner_hubs = partner_hubs
+            .map(|hubs| parse_list("partner_hubs", hubs, MAX_PARTNER_HUBS, Slug::parse, errors));
+        if let Some(area) = &area {
+            check_area(conn, area, errors).await?;
+        }
+        let hub_ids = match &partner_hubs {
+            Some(hubs) => Some(check_partner_hubs(conn, hubs, errors).await?),
+            None => None,
+        };
+        Ok(Self {
+            area: area.map(values),
+            partner_hubs: partner_hubs.map(values),
+            hub_ids,
+        })
+    }
+}
+
+/// The items of a list, without their places.
+fn values<T>(named: Vec<(String, T)>) -> Vec<T> {
+    named.into_iter().map(|(_, value)| value).collect()
+}
+
 /// Checks the area's authorities exist, are current and are not counties.
 async fn check_area(
     conn: &mut AsyncPgConnection,
     area: &[(String, GssCode)],
     errors: &mut FieldErrors,
-) -> Result<Vec<String>, ApiError> {
+) -> Result<(), ApiError> {
     check_authorities(
         conn,
         area,
@@ -130,11 +281,7 @@ async fn check_area(
         },
         errors,
     )
-    .await?;
-    Ok(area
-        .iter()
-        .map(|(_, code)| code.as_str().to_owned())
-        .collect())
+    .await
 }
 
 /// Resolves the partner hubs to ids, recording in `errors` each unknown or retired.
@@ -156,16 +303,17 @@ async fn check_partner_hubs(
     Ok(ids)
 }
 
-/// Replaces the lists sent of the Teaching School Hub `id`: its area (GSS codes) and its
-/// recorded partner hubs (ids).
+/// Replaces the lists sent of the Teaching School Hub `id`: its area and its recorded partner
+/// hubs (ids).
 async fn replace_lists(
     conn: &mut AsyncPgConnection,
     id: uuid::Uuid,
-    area: Option<&[String]>,
+    area: Option<&[GssCode]>,
     hub_ids: Option<&[uuid::Uuid]>,
 ) -> Result<(), ApiError> {
     if let Some(area) = area {
-        writes::replace_area(conn, id, area).await?;
+        let codes: Vec<String> = area.iter().map(|code| code.as_str().to_owned()).collect();
+        writes::replace_area(conn, id, &codes).await?;
     }
     if let Some(hub_ids) = hub_ids {
         writes::replace_partner_hubs(conn, id, hub_ids).await?;
@@ -235,6 +383,42 @@ impl Retirable for TeachingSchoolHubs {
     }
 }
 
+impl Updatable for TeachingSchoolHubs {
+    type Form = TeachingSchoolHubChangesForm;
+    /// The changes, and the ids of the partner hubs they name.
+    type Changes = (TeachingSchoolHubChanges, Option<Vec<uuid::Uuid>>);
+
+    async fn read(
+        conn: &mut AsyncPgConnection,
+        _slug: &Slug,
+        form: TeachingSchoolHubChangesForm,
+    ) -> Result<Self::Changes, ApiError> {
+        TeachingSchoolHubChanges::read(conn, form).await
+    }
+
+    async fn change(
+        conn: &mut AsyncPgConnection,
+        id: &uuid::Uuid,
+        fields: TeachingSchoolHubFields,
+        (mut changes, hub_ids): Self::Changes,
+    ) -> Result<TeachingSchoolHubFields, ApiError> {
+        let area = changes.area.take();
+        let fields = changes.apply_to(fields);
+        writes::update(conn, *id, &fields).await?;
+        replace_lists(conn, *id, area.as_deref(), hub_ids.as_deref()).await?;
+        Ok(fields)
+    }
+
+    /// With its area and recorded partner hubs.
+    async fn audited(
+        conn: &mut AsyncPgConnection,
+        id: &uuid::Uuid,
+        fields: &TeachingSchoolHubFields,
+    ) -> Result<serde_json::Value, ApiError> {
+        snapshot(conn, *id, fields).await
+    }
+}
+
 /// Create a Teaching School Hub
 ///
 /// Adds a Teaching School Hub with its area and recorded partner Maths Hubs, for national
@@ -254,7 +438,7 @@ impl Retirable for TeachingSchoolHubs {
 #[post("/teaching-school-hubs")]
 pub async fn create_teaching_school_hub(
     caller: Caller,
-    write: Write<NewTeachingSchoolHub>,
+    write: Write<NewTeachingSchoolHubForm>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = pool.get().await?;
@@ -263,33 +447,9 @@ pub async fn create_teaching_school_hub(
             &mut conn,
             &caller,
             async |_| may_change(&caller, "Teaching School Hub"),
-            async |conn, (), body| {
-                let mut errors = FieldErrors::default();
-                let slug = errors.parse("slug", Some(body.slug), Slug::parse);
-                let name = errors.parse("name", Some(body.name), non_empty);
-                let lead_school = body
-                    .lead_school
-                    .and_then(|school| LeadSchoolInput::parse(school, &mut errors));
-                let (lead_school_name, lead_school_urn) = LeadSchoolInput::columns(lead_school);
-                let website = errors.parse("website", body.website, web_address);
-                let area = parse_list("area", body.area, MAX_AREA, GssCode::parse, &mut errors);
-                let partner_hubs = parse_list(
-                    "partner_hubs",
-                    body.partner_hubs,
-                    MAX_PARTNER_HUBS,
-                    Slug::parse,
-                    &mut errors,
-                );
-                let area = check_area(conn, &area, &mut errors).await?;
-                let hub_ids = check_partner_hubs(conn, &partner_hubs, &mut errors).await?;
-                errors.into_result()?;
-                let slug = slug.expect("parsed");
-                let fields = TeachingSchoolHubFields {
-                    name: name.expect("parsed"),
-                    lead_school_name,
-                    lead_school_urn,
-                    website,
-                };
+            async |conn, (), form| {
+                let (body, hub_ids) = NewTeachingSchoolHub::read(conn, form).await?;
+                let (slug, fields, area) = body.into_parts();
                 let id = writes::insert(conn, &slug, &fields).await?;
                 replace_lists(conn, id, Some(&area), Some(&hub_ids)).await?;
                 let after = snapshot(conn, id, &fields).await?;
@@ -337,67 +497,11 @@ pub async fn create_teaching_school_hub(
 pub async fn update_teaching_school_hub(
     caller: Caller,
     path: web::Path<String>,
-    write: Write<TeachingSchoolHubChanges>,
+    write: Write<TeachingSchoolHubChangesForm>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     let slug = parse_path("slug", &path, Slug::parse)?;
-    let mut conn = pool.get().await?;
-    write
-        .run(
-            &mut conn,
-            &caller,
-            async |_| may_change(&caller, "Teaching School Hub"),
-            async |conn, (), changes| {
-                let mut errors = FieldErrors::default();
-                let name = errors.parse("name", changes.name, non_empty);
-                let lead_school = changes
-                    .lead_school
-                    .map(|school| {
-                        school.and_then(|school| LeadSchoolInput::parse(school, &mut errors))
-                    })
-                    .map(LeadSchoolInput::columns);
-                let website = errors.parse_nullable("website", changes.website, web_address);
-                let area = changes
-                    .area
-                    .map(|area| parse_list("area", area, MAX_AREA, GssCode::parse, &mut errors));
-                let partner_hubs = changes.partner_hubs.map(|hubs| {
-                    parse_list(
-                        "partner_hubs",
-                        hubs,
-                        MAX_PARTNER_HUBS,
-                        Slug::parse,
-                        &mut errors,
-                    )
-                });
-                let tsh =
-                    lock_current::<TeachingSchoolHubs>(conn, &slug, write.if_match()?).await?;
-                let area = match &area {
-                    Some(area) => Some(check_area(conn, area, &mut errors).await?),
-                    None => None,
-                };
-                let hub_ids = match &partner_hubs {
-                    Some(hubs) => Some(check_partner_hubs(conn, hubs, &mut errors).await?),
-                    None => None,
-                };
-                errors.into_result()?;
-                let before = snapshot(conn, tsh.id, &tsh.fields).await?;
-                let mut fields = tsh.fields;
-                fields.name = name.unwrap_or(fields.name);
-                if let Some((name, urn)) = lead_school {
-                    (fields.lead_school_name, fields.lead_school_urn) = (name, urn);
-                }
-                fields.website = website.unwrap_or(fields.website);
-                writes::update(conn, tsh.id, &fields).await?;
-                replace_lists(conn, tsh.id, area.as_deref(), hub_ids.as_deref()).await?;
-                let after = snapshot(conn, tsh.id, &fields).await?;
-                let details = serde_json::json!({"before": before, "after": after});
-                Record::teaching_school_hub(slug.as_str())
-                    .audit(conn, &caller, "updated", details)
-                    .await?;
-                Answer::ok(&view::<TeachingSchoolHubs>(conn, &slug).await?)
-            },
-        )
-        .await
+    update::<TeachingSchoolHubs>(&caller, &write, &pool, &slug).await
 }
 
 /// Retire a Teaching School Hub
