@@ -1,10 +1,10 @@
-//! The API's vocabulary of identifiers and short texts, declared in the document. Every
-//! parameter of one name takes the same kind of value everywhere (a `hub` is a hub's slug, a
-//! `school` a DfE URN, a `q` a non-blank text), and the handlers parse each with its domain
-//! type (`domain::codes`), whose pattern this declares. A request body's field of a domain type
-//! declares its own shape (`domain::schema`); a body field sent as plain text takes the shape of
-//! its name here (`field_shape`), and any other text field what PostgreSQL's text can hold.
-//! Declaring the shapes makes the document say what the handlers accept: Schemathesis's
+//! The API's vocabulary of parameters, declared in the document. Every parameter of one name
+//! takes the same kind of value everywhere (a `hub` is a hub's slug, a `school` a DfE URN, a
+//! `q` a non-blank text), and the handlers parse each with its domain type, whose own schema
+//! (`domain::schema`) gives the parameter its pattern, lengths or closed list here. A request
+//! body's fields are typed and declare their shapes themselves; this only bounds what their
+//! format bounds (a UUID's 36 characters) and keeps any text field to what PostgreSQL's text can
+//! hold. Declaring the shapes makes the document say what the handlers accept: Schemathesis's
 //! positive and negative data checks found requests the document allowed and the handlers
 //! refused (and the reverse).
 
@@ -18,8 +18,8 @@ use utoipa::openapi::{OpenApi, RefOr};
 
 use crate::db::change_feed::FeedPosition;
 use crate::domain::{
-    AcademicYear, Email, GssCode, LaNumber, MAX_INSTANT_CHARS, NewPassword, NonBlank, Postcode,
-    ProgrammeYear, ProjectCode, Region, Slug, TEXT_PATTERN, Urn, WebAddress, schema,
+    AcademicYear, GssCode, MAX_INSTANT_CHARS, NonBlank, ProgrammeYear, ProjectCode, Region, Slug,
+    TEXT_PATTERN, Urn, schema,
 };
 use crate::http::extract::cursor::document_pattern;
 use crate::http::middleware::etag;
@@ -94,23 +94,6 @@ fn never_null(object: &mut Object) {
     }
 }
 
-/// The shape of a plain text field of this name in a request body, if it has one.
-fn field_shape(name: &str) -> Option<Object> {
-    Some(match name {
-        "slug" | "hub" | "teaching_school_hub" | "partner_hubs" => shape_of::<Slug>(),
-        "local_authority" | "gss_code" | "parent" | "area" | "district" => shape_of::<GssCode>(),
-        "urn" | "school_urn" => shape_of::<Urn>(),
-        "name" => shape_of::<NonBlank>(),
-        "email" | "contact_email" => shape_of::<Email>(),
-        "password" => shape_of::<NewPassword>(),
-        "website" => shape_of::<WebAddress>(),
-        "region" => shape_of::<Region>(),
-        "la_number" => shape_of::<LaNumber>(),
-        "postcode" => shape_of::<Postcode>(),
-        _ => return None,
-    })
-}
-
 /// Declares the vocabulary on every parameter and request body field of the document.
 pub fn declare(document: &mut OpenApi) {
     let mut request_schemas = Vec::new();
@@ -129,9 +112,9 @@ pub fn declare(document: &mut OpenApi) {
             continue;
         }
         if let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(&name) {
-            for (field, property) in object.properties.iter_mut() {
+            for property in object.properties.values_mut() {
                 request_schemas.extend(referenced_names(property));
-                apply_to_property(property, &field_shape(field).unwrap_or_else(any_text));
+                apply_to_property(property, &any_text());
             }
         }
         seen.push(name);
@@ -292,6 +275,7 @@ fn apply(object: &mut Object, shape: &Object) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Postcode;
 
     #[test]
     fn a_bounded_pattern_gives_its_longest_match_and_an_open_one_none() {
