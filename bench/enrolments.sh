@@ -240,12 +240,51 @@ hot_full=$(psql -XAtq -c "
        AND wg.status = 'full'
        AND (SELECT count(*) FROM enrolments e WHERE e.work_group_id = wg.id AND e.status = 'accepted') = wg.capacity")
 
+# --- The outbox: every expression of interest the API stored wrote its message, and the
+# server's own delivery worker (mailing into the data folder, as `cargo run` does) sent it.
+# Commit to delivery is `finished_at - created_at` (`created_at` is the transaction's start,
+# so this is an upper bound), under the load above and at a steady 20 per second.
+drain_outbox() {
+    local waited=0
+    until [ "$(psql -XAtq -c "SELECT count(*) FROM outbox_messages WHERE status = 'pending'")" = 0 ]; do
+        sleep 0.2
+        waited=$((waited + 1))
+        [ "$waited" -lt 1500 ] || die "the outbox did not drain in 300 s"
+    done
+}
+delivery_figures() {
+    psql -XAtq -c "
+        SELECT count(*) FILTER (WHERE status = 'delivered'),
+               round((percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - created_at)) * 1000)::numeric, 1),
+               round((percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - created_at)) * 1000)::numeric, 1)
+          FROM outbox_messages WHERE $1" | tr -d ' '
+}
+say "waiting for the outbox to drain"
+drain_started=$(date +%s.%N)
+drain_outbox
+drain_seconds=$(awk -v a="$drain_started" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+IFS='|' read -r loaded_delivered loaded_p50 loaded_p99 <<<"$(delivery_figures true)"
+# pgbench's transaction writes its message too (bench/sql/express_interest.sql): count the API's.
+told=$(psql -XAtq -v api_max="$API_MAX" -v spread_warmup_first="$SPREAD_WARMUP_FIRST" \
+    -v hot_api_first="$HOT_API_FIRST" <<'SQL'
+SELECT count(*) FROM outbox_messages m JOIN bench_eoi_plan p ON p.participant_id = m.recipient_id
+ WHERE p.n < :spread_warmup_first + 2 * :api_max OR p.n BETWEEN :hot_api_first AND :hot_api_first + :api_max - 1;
+SQL
+)
+STEADY=${BENCH_EOI_STEADY:-200}
+say "steady: $STEADY expressions of interest at 20 per second"
+steady_since=$(psql -XAtq -c "SELECT now()")
+tail -n "$STEADY" "$WORK/spread.txt" | python3 "$ROOT/bench/steady_interest.py" "$BASE" 20
+drain_outbox
+IFS='|' read -r steady_delivered steady_p50 steady_p99 <<<"$(delivery_figures "created_at >= '$steady_since'")"
+
 # wrk stops its clock with a request in flight on each connection: the server completes
 # them, but wrk never counts their answers.
 in_flight_allowance=$((CONNECTIONS * WRK_RUNS))
 verdict=ok
 [ "$overbooked" = 0 ] && [ "$miscounted" = 0 ] && [ "$gappy" = 0 ] && [ "$hot_full" = 2 ] \
     && [ "$stored" -ge "$ACKNOWLEDGED" ] && [ "$stored" -le $((ACKNOWLEDGED + in_flight_allowance)) ] \
+    && [ "$told" = "$stored" ] && [ "$steady_delivered" = "$STEADY" ] \
     || verdict=FAILED
 if [ "${BENCH_EOI_NO_KEY:-0}" != 1 ] && [ "$kept" != "$stored" ]; then verdict=FAILED; fi
 
@@ -275,5 +314,6 @@ Correctness: $verdict. Errors: 0 (wrk non-2xx and socket errors, pgbench failed 
 Groups above capacity: $overbooked; places counted unlike accepted enrolments: $miscounted; waiting lists with a gap or repeat: $gappy.
 Hot group (API): $hot_api. Hot group (pgbench): $hot_db.
 Acknowledged by the API: $ACKNOWLEDGED; stored: $stored; idempotency keys kept: $kept.
+Outbox: $told messages written with the API's $stored enrolments; $loaded_delivered messages in all (pgbench's transactions write theirs too) delivered as .eml files in the data folder, the last $drain_seconds s after the load ended; commit to delivery p50 $loaded_p50 ms, p99 $loaded_p99 ms. At a steady 20 per second: $steady_delivered of $STEADY delivered, p50 $steady_p50 ms, p99 $steady_p99 ms.
 EOF
 [ "$verdict" = ok ] || die "the enrolments are not as they should be"

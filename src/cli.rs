@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::config::{PublicUrl, Secret};
 use crate::db::PoolSettings;
+use crate::domain::retry::RetryPolicy;
 use crate::domain::{
     DEFAULT_EOI_URL_TEMPLATE, Email, EoiUrlTemplate, Role, RoleInSchool, Slug, Urn,
 };
@@ -47,7 +48,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the API (what `cargo run` does with no command).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply pending database migrations, then exit.
     Migrate,
     /// Load data into the database: the demo data from the source documents, or synthetic
@@ -130,7 +131,7 @@ impl Cli {
     pub fn take_command(&mut self) -> Command {
         self.command
             .take()
-            .unwrap_or_else(|| Command::Serve(ServeArgs::parse_from(["serve"])))
+            .unwrap_or_else(|| Command::Serve(Box::new(ServeArgs::parse_from(["serve"]))))
     }
 }
 
@@ -182,6 +183,56 @@ pub struct ServeArgs {
 
     #[command(flatten)]
     pub auth: AuthArgs,
+
+    #[command(flatten)]
+    pub notify: NotifyArgs,
+}
+
+/// How the server tells people what happened (`notify`).
+#[derive(Debug, Clone, Args)]
+pub struct NotifyArgs {
+    /// The mail server: `smtp://user:password@host:587?tls=required` (STARTTLS),
+    /// `smtps://user:password@host:465` (TLS) or `smtp://host:1025` (a local mail catcher).
+    /// Unset, each message is written as an `.eml` file under `<data-dir>/outbox-mail`.
+    #[arg(long, env = "MATHSHUB_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<Secret>,
+
+    /// Who messages come from.
+    #[arg(
+        long,
+        env = "MATHSHUB_MAIL_FROM",
+        default_value = "Maths Hubs <no-reply@mathshub.invalid>"
+    )]
+    pub mail_from: lettre::message::Mailbox,
+
+    /// The front end messages link to: `{front-end-url}/enrolments/{enrolment id}`.
+    #[arg(long, env = "MATHSHUB_FRONT_END_URL", default_value = "https://mathshub.invalid",
+          value_parser = PublicUrl::parse)]
+    pub front_end_url: PublicUrl,
+
+    /// Hours before a session its participants are reminded of it.
+    #[arg(long, env = "MATHSHUB_REMINDER_LEAD_HOURS", default_value_t = 48,
+          value_parser = clap::value_parser!(u64).range(1..=24 * 28))]
+    pub reminder_lead_hours: u64,
+
+    /// Delivery attempts of a message before it is given up as dead (an admin may retry it).
+    #[arg(long, env = "MATHSHUB_OUTBOX_MAX_ATTEMPTS", default_value_t = RetryPolicy::default().max_attempts,
+          value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub outbox_max_attempts: u32,
+
+    /// Milliseconds between the delivery worker's looks at the outbox; 0 turns the worker
+    /// off in this process (another must then deliver).
+    #[arg(long, env = "MATHSHUB_OUTBOX_POLL_MS", default_value_t = 250)]
+    pub outbox_poll_ms: u64,
+}
+
+impl NotifyArgs {
+    pub fn retry_policy(&self) -> RetryPolicy {
+        RetryPolicy {
+            max_attempts: self.outbox_max_attempts,
+            ..RetryPolicy::default()
+        }
+    }
 }
 
 #[derive(Debug, Clone, Args)]

@@ -1,8 +1,11 @@
 //! The Maths Hubs API: a JSON REST service for England's Maths Hubs programme.
 //!
-//! Layers: `routes` (HTTP), `db` (rows and queries), `domain` (validated types and rules),
-//! one `error` type, `observability` (request ids and metrics), and `openapi` for the document. `startup` builds the server and `cli`
-//! reads the settings.
+//! Layers, from the top down (each imports only its own and those below it; `tests/layers.rs`
+//! checks): `main` and `cli` (the settings), `startup` (the server and its OpenAPI document),
+//! `api` (one folder of handlers per resource), `http` (what every handler shares) and `seed`,
+//! `auth`, `accounts`, `school_import` and `notify` (the outbox's delivery), `db` (rows,
+//! queries and locks), `error` and `config`, and `domain` (types that hold only valid values,
+//! and the rules) with `observability`.
 
 pub mod accounts;
 pub mod api;
@@ -13,6 +16,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod notify;
 pub mod observability;
 pub mod school_import;
 pub mod seed;

@@ -1,6 +1,7 @@
 //! The `mathshub` command: serve the API, migrate, seed, or print the OpenAPI document.
 
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
@@ -8,11 +9,15 @@ use mathshub::accounts::{Attachments, resolve_hub};
 use mathshub::auth::secrets::initial_password;
 use mathshub::auth::{Auth, AuthSettings, kept_key};
 use mathshub::cli::{
-    AuthArgs, Cli, Command, ImportCommand, SeedArgs, ServeArgs, UserCommand, UserCreateArgs,
+    AuthArgs, Cli, Command, ImportCommand, NotifyArgs, SeedArgs, ServeArgs, UserCommand,
+    UserCreateArgs,
 };
 use mathshub::db::build_pool;
 use mathshub::db::provision::Database;
 use mathshub::domain::NewPassword;
+use mathshub::notify::Notifier;
+use mathshub::notify::letters::Letters;
+use mathshub::notify::mail::Mailer;
 use mathshub::observability::Liveness;
 use mathshub::startup::{Application, ServerSettings};
 
@@ -67,7 +72,7 @@ async fn run(cli: &mut Cli) -> Result<(), AnyError> {
             database.shutdown().await;
             seeded
         }
-        Command::Serve(args) => serve(cli, args).await,
+        Command::Serve(args) => serve(cli, *args).await,
         Command::User(command) => {
             let database = provision(cli).await?;
             let done = manage_user(&database, command).await;
@@ -140,12 +145,12 @@ async fn serve(cli: &Cli, args: ServeArgs) -> Result<(), AnyError> {
     let pool = build_pool(database.url().expose(), &args.pool.settings());
     tokio::spawn(mathshub::db::housekeeping::sweep_every(
         pool.clone(),
-        std::time::Duration::from_secs(10 * 60),
+        Duration::from_secs(10 * 60),
     ));
     if args.status_clock_secs > 0 {
         tokio::spawn(mathshub::db::status_clock::tick_every(
             pool.clone(),
-            std::time::Duration::from_secs(args.status_clock_secs),
+            Duration::from_secs(args.status_clock_secs),
         ));
     }
     let settings = ServerSettings {
@@ -157,9 +162,13 @@ async fn serve(cli: &Cli, args: ServeArgs) -> Result<(), AnyError> {
         metrics_token: args.metrics_token.clone(),
         liveness,
     };
-    let served = match Application::build(&settings, pool, auth) {
+    let served = match Application::build(&settings, pool.clone(), auth) {
         Ok(application) => {
             application.stop_on_signals()?;
+            if args.notify.outbox_poll_ms > 0 {
+                let notifier = notifier(&args.notify, &cli.data_dir, pool, application.metrics())?;
+                tokio::spawn(notifier.run(Duration::from_millis(args.notify.outbox_poll_ms)));
+            }
             let base = format!("http://{}", display_address(&args.bind, application.port()));
             log::info!(
                 "API at {base}/api/v1, Swagger UI at {base}/swagger-ui/, OpenAPI at {base}/api-docs/openapi.json"
@@ -173,6 +182,38 @@ async fn serve(cli: &Cli, args: ServeArgs) -> Result<(), AnyError> {
     };
     database.shutdown().await;
     served
+}
+
+/// The outbox's delivery worker, mailing through the configured SMTP server or, without one,
+/// into a folder of `.eml` files beside the data.
+fn notifier(
+    args: &NotifyArgs,
+    data_dir: &std::path::Path,
+    pool: mathshub::db::DbPool,
+    metrics: std::sync::Arc<mathshub::observability::Metrics>,
+) -> Result<Notifier, AnyError> {
+    let mailer = match &args.smtp_url {
+        Some(url) => Mailer::smtp(url.expose())?,
+        None => {
+            let folder = data_dir.join("outbox-mail");
+            log::info!(
+                "no MATHSHUB_SMTP_URL: messages are written as .eml files in {}",
+                folder.display()
+            );
+            Mailer::Folder(folder)
+        }
+    };
+    Ok(Notifier {
+        pool,
+        mailer,
+        from: args.mail_from.clone(),
+        letters: Letters {
+            front_end: args.front_end_url.clone(),
+        },
+        retry: args.retry_policy(),
+        reminder_lead: Duration::from_secs(args.reminder_lead_hours * 60 * 60),
+        metrics,
+    })
 }
 
 /// The JWT secret is required, and at least 32 bytes, except in embedded demo mode, which

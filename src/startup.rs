@@ -2,6 +2,7 @@
 //! Binds before it returns, so callers (and tests, with port 0) know the real port.
 
 use std::net::TcpListener;
+use std::sync::Arc;
 
 use actix_cors::Cors;
 use actix_web::dev::Server;
@@ -45,6 +46,7 @@ pub struct ServerSettings {
 pub struct Application {
     server: Server,
     port: u16,
+    metrics: Arc<Metrics>,
 }
 
 impl Application {
@@ -57,7 +59,8 @@ impl Application {
         let cors_origins = settings.cors_origins.clone();
         let eoi_url_template = web::Data::new(settings.eoi_url_template.clone());
         // One set of metrics for all workers: a scrape sees the whole process.
-        let metrics = web::Data::new(Metrics::new());
+        let metrics = Arc::new(Metrics::new());
+        let metrics_data = web::Data::from(metrics.clone());
         let metrics_access = web::Data::new(MetricsAccess {
             token: settings.metrics_token.clone(),
         });
@@ -75,7 +78,7 @@ impl Application {
                 .app_data(public_url.clone())
                 .app_data(eoi_url_template.clone())
                 .app_data(served_paths)
-                .app_data(metrics.clone())
+                .app_data(metrics_data.clone())
                 .app_data(metrics_access.clone())
                 .app_data(liveness.clone())
                 .app_data(form_config())
@@ -98,11 +101,17 @@ impl Application {
         Ok(Self {
             server: server.run(),
             port,
+            metrics,
         })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The process's metrics, for work done beside the server (the outbox's delivery).
+    pub fn metrics(&self) -> Arc<Metrics> {
+        self.metrics.clone()
     }
 
     /// Stops the server gracefully (in-flight requests finish) on Ctrl-C or SIGTERM. The

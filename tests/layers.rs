@@ -19,7 +19,7 @@ const LAYERS: &[&[&str]] = &[
     &["startup"],
     &["api"],
     &["http", "seed"],
-    &["auth", "accounts", "school_import"],
+    &["auth", "accounts", "school_import", "notify"],
     &["db"],
     &["error", "config"],
     &["domain", "observability"],

@@ -4,9 +4,10 @@
 -- PostgreSQL's log with log_min_duration_statement = 0; src/api/enrolments/write.rs,
 -- src/db/work_group_writes.rs, src/db/enrolment_writes.rs): lock the group's row and read it with
 -- its project's terms and its count of leads,
--- read the participant's account with its school, then either take a place (insert accepted
--- and read it back in one statement, count it with the status that follows, `full` on the
--- last place, record the change) or join the end of the waiting list (insert and read back).
+-- read the participant's account with its school, then either take a place (insert accepted,
+-- write the participant's message into the outbox and read the enrolment back in one
+-- statement, count it with the status that follows, `full` on the last place, record the
+-- change) or join the end of the waiting list (insert, write the message and read back).
 -- The server pipelines two groups of these (the account's school read beside the lock; the
 -- insert, the count and the change beside one another), so PostgreSQL runs the same
 -- statements in the same order as here with fewer waits between them; pgbench sends them one
@@ -33,7 +34,15 @@ BEGIN;
 SELECT "work_groups"."hub_id", "work_groups"."academic_year", "projects"."phases", "projects"."session_days", "work_groups"."title", "work_groups"."phase", "work_groups"."mode", "work_groups"."capacity", "work_groups"."admission", "work_groups"."eoi_deadline", "work_groups"."venue_name", "work_groups"."venue_address", "work_groups"."venue_postcode", "work_groups"."description", "work_groups"."status", "work_groups"."abandoned", "work_groups"."session_count", (SELECT COUNT(*) FROM ("work_group_leads" INNER JOIN "users" ON ("work_group_leads"."user_id" = "users"."id")) WHERE (("work_group_leads"."work_group_id" = "work_groups"."id") AND ("users"."disabled_at" IS NULL)) LIMIT 1), "work_groups"."accepted_count", "work_groups"."first_session_at", "projects"."roles_allowed", "projects"."roles_excluded", "projects"."school_phases", "required"."code", "projects"."non_attendance_fee_pence", "projects"."cancellation_notice_days" FROM (("work_groups" INNER JOIN "projects" ON ("work_groups"."project_id" = "projects"."id")) LEFT OUTER JOIN "projects" AS "required" ON ("projects"."requires_completed_id" = "required"."id")) WHERE ("work_groups"."id" = :grp) FOR NO KEY UPDATE OF "work_groups" \gset g_
 SELECT "schools"."urn", "schools"."phase", "schools"."status", "users"."role_in_school" FROM ("users" LEFT OUTER JOIN "schools" ON ("users"."school_urn" = "schools"."urn")) WHERE ("users"."id" = :participant) LIMIT 1;
 \if :g_accepted_count < :g_capacity
-WITH enrolments AS (INSERT INTO "enrolments" ("id", "work_group_id", "participant_id", "school_urn", "role_in_school", "statement", "referred_by_id", "status", "waitlist_position", "accepted_at") VALUES (:id, :grp, :participant, :urn, 'teacher', 'I want to develop mastery approaches in my school.', DEFAULT, 'accepted', DEFAULT, :at) RETURNING *)
+WITH enrolments AS (INSERT INTO "enrolments" ("id", "work_group_id", "participant_id", "school_urn", "role_in_school", "statement", "referred_by_id", "status", "waitlist_position", "accepted_at") VALUES (:id, :grp, :participant, :urn, 'teacher', 'I want to develop mastery approaches in my school.', DEFAULT, 'accepted', DEFAULT, :at) RETURNING *), told AS (INSERT INTO outbox_messages (id, kind, recipient_id, facts)
+SELECT gen_random_uuid(), 'accepted', e.participant_id,
+       jsonb_build_object(
+         'work_group', jsonb_build_object('id', wg.id, 'code', wg.code, 'title', wg.title, 'hub', hub.name),
+         'enrolment', jsonb_build_object('id', e.id, 'status', e.status, 'waitlist_position', e.waitlist_position)
+       ) || '{}'::jsonb
+  FROM enrolments e
+  JOIN work_groups wg ON wg.id = e.work_group_id
+  JOIN hubs hub ON hub.id = wg.hub_id WHERE e.id = :id)
 SELECT e.id, e.work_group_id, w.code AS work_group_code, w.title AS work_group_title,
        w.hub_id AS work_group_hub_id,
        ARRAY(SELECT l.user_id FROM work_group_leads l WHERE l.work_group_id = w.id) AS work_group_lead_ids,
@@ -59,7 +68,15 @@ INSERT INTO "work_group_events" ("work_group_id", "kind", "details") VALUES (:gr
 \else
 SELECT coalesce(max("enrolments"."waitlist_position"), 0) AS last FROM "enrolments" WHERE (("enrolments"."work_group_id" = :grp) AND ("enrolments"."status" = 'waitlisted')) LIMIT 1 \gset
 \set position :last + 1
-WITH enrolments AS (INSERT INTO "enrolments" ("id", "work_group_id", "participant_id", "school_urn", "role_in_school", "statement", "referred_by_id", "status", "waitlist_position", "accepted_at") VALUES (:id, :grp, :participant, :urn, 'teacher', 'I want to develop mastery approaches in my school.', DEFAULT, 'waitlisted', :position, DEFAULT) RETURNING *)
+WITH enrolments AS (INSERT INTO "enrolments" ("id", "work_group_id", "participant_id", "school_urn", "role_in_school", "statement", "referred_by_id", "status", "waitlist_position", "accepted_at") VALUES (:id, :grp, :participant, :urn, 'teacher', 'I want to develop mastery approaches in my school.', DEFAULT, 'waitlisted', :position, DEFAULT) RETURNING *), told AS (INSERT INTO outbox_messages (id, kind, recipient_id, facts)
+SELECT gen_random_uuid(), 'waitlisted', e.participant_id,
+       jsonb_build_object(
+         'work_group', jsonb_build_object('id', wg.id, 'code', wg.code, 'title', wg.title, 'hub', hub.name),
+         'enrolment', jsonb_build_object('id', e.id, 'status', e.status, 'waitlist_position', e.waitlist_position)
+       ) || '{}'::jsonb
+  FROM enrolments e
+  JOIN work_groups wg ON wg.id = e.work_group_id
+  JOIN hubs hub ON hub.id = wg.hub_id WHERE e.id = :id)
 SELECT e.id, e.work_group_id, w.code AS work_group_code, w.title AS work_group_title,
        w.hub_id AS work_group_hub_id,
        ARRAY(SELECT l.user_id FROM work_group_leads l WHERE l.work_group_id = w.id) AS work_group_lead_ids,

@@ -413,7 +413,7 @@ async fn settle_fee(
                 reason: FeeReason::NonAttendance,
                 amount_pence,
             };
-            fees::charge(conn, &new).await?;
+            fees::charge(conn, &new, session.starts_at).await?;
             Some(serde_json::json!({"charged": amount_pence}))
         }
         (FeeChange::Restore(amount_pence), Some((id, _))) => {

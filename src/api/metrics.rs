@@ -1,15 +1,18 @@
 //! `GET /metrics`: the server's Prometheus metrics (`observability::metrics`), at the root
 //! beside the probes. Open to whoever reaches the port unless a metrics token is configured.
 
+use std::time::Duration;
+
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
+use deadpool::managed::Timeouts;
 use sha2::{Digest, Sha256};
 
 use crate::config::Secret;
-use crate::db::DbPool;
+use crate::db::{DbPool, outbox};
 use crate::error::ApiError;
 use crate::observability::Metrics;
-use crate::observability::metrics::CONTENT_TYPE;
+use crate::observability::metrics::{CONTENT_TYPE, OutboxBacklog};
 
 /// Who may scrape: anyone (no token configured), or whoever sends the configured token as
 /// `Authorization: Bearer <token>`.
@@ -46,7 +49,10 @@ impl MetricsAccess {
 /// route pattern, method and status (`mathshub_http_requests_total`), their latency
 /// (`mathshub_http_request_duration_seconds`), the connection pool as of the scrape
 /// (`mathshub_db_pool_*`) and its timeouts, database failures by kind
-/// (`mathshub_database_errors_total`), and the process's CPU, memory and open files
+/// (`mathshub_database_errors_total`), the outbox's backlog (`mathshub_outbox_pending`,
+/// `mathshub_outbox_oldest_pending_seconds`, `mathshub_outbox_dead`, read from the database)
+/// and this process's deliveries by channel and outcome (`mathshub_outbox_deliveries_total`),
+/// and the process's CPU, memory and open files
 /// (`process_*`). Nothing personal: routes are patterns, never paths. Each server process
 /// answers for itself; scrape every one. Open unless the server was started with a metrics
 /// token (`MATHSHUB_METRICS_TOKEN`), which must then be sent as a bearer token.
@@ -68,8 +74,25 @@ pub async fn metrics(
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     access.check(&request)?;
-    let text = metrics.render(pool.status()).map_err(ApiError::internal)?;
+    let text = metrics
+        .render(pool.status(), outbox_backlog(&pool).await)
+        .map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok().content_type(CONTENT_TYPE).body(text))
+}
+
+/// The outbox's backlog, or `None` when no connection is free at once or the read fails
+/// (logged): a scrape never queues behind requests or counts among their pool timeouts, and
+/// the process's own metrics are still worth scraping then.
+async fn outbox_backlog(pool: &DbPool) -> Option<OutboxBacklog> {
+    let at_once = Timeouts {
+        wait: Some(Duration::ZERO),
+        ..pool.timeouts()
+    };
+    let mut conn = pool.timeout_get(&at_once).await.ok()?;
+    outbox::backlog(&mut conn)
+        .await
+        .inspect_err(|error| log::warn!("metrics: the outbox's backlog could not be read: {error}"))
+        .ok()
 }
 
 pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -14,6 +14,7 @@ pub mod hubs;
 pub mod leads;
 pub mod local_authorities;
 pub mod me;
+pub mod messages;
 pub mod metrics;
 pub mod partners;
 pub mod projects;
@@ -64,6 +65,7 @@ fn configure_api(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
     attendance::configure(config);
     fees::configure(config);
     audit::configure(config);
+    messages::configure(config);
     calendars::configure(config);
     signposting::configure(config);
     change_feed::configure(config);

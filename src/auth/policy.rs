@@ -51,6 +51,8 @@ pub enum Action<'a> {
     ManagePartnerClients,
     /// Read the audit trail of every change.
     ReadAuditLog,
+    /// See the messages sent to people and retry those that failed.
+    ManageMessages,
     /// Create an account with these role and hub.
     CreateAccount {
         role: Role,
@@ -208,6 +210,10 @@ pub fn authorize(caller: &Caller, action: &Action<'_>) -> Result<(), Refusal> {
         Action::ReadAuditLog => allow(
             is_admin(caller),
             Forbidden("Only national admins read the audit trail."),
+        ),
+        Action::ManageMessages => allow(
+            is_admin(caller),
+            Forbidden("Only national admins see the messages sent to people."),
         ),
         Action::CreateAccount { role, hub_id } => {
             let hub_manager_may =

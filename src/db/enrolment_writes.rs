@@ -1,5 +1,6 @@
 //! The enrolment engine: it carries out the moves the status machine decides
-//! (`domain::enrolment`). Every statement runs inside a transaction that holds the work
+//! (`domain::enrolment`), and tells the participant of each (`domain::notice`, through the
+//! outbox, in the move's own transaction). Every statement runs inside a transaction that holds the work
 //! group's row lock (`work_group_writes::lock`), so places are counted, waiting-list positions
 //! handed out and closed up one request at a time per group, whatever the number of server
 //! processes: no check-then-insert race.
@@ -11,14 +12,17 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use crate::db::audit;
 use crate::db::enrolments::{EnrolmentRow, select_one};
 use crate::db::fees::{self, NewFee};
+use crate::db::outbox::{self, Recipients};
 use crate::db::schema::{enrolments, projects, schools, sessions, users, work_groups};
 use crate::db::sql::{SqlBuilder, reused};
 use crate::db::work_group_writes::{LockedGroup, record_event};
 use crate::domain::enrolment::{self, Outcome, Places, Waitlist};
 use crate::domain::fees::FeePolicy;
 use crate::domain::lifecycle;
+use crate::domain::notice::{self, FeeCharged};
 use crate::domain::{
-    EnrolmentStatus, FeeReason, RoleInSchool, SchoolPhase, SchoolStatus, WorkGroupStatus,
+    EnrolmentStatus, FeeReason, NoticeKind, RoleInSchool, SchoolPhase, SchoolStatus,
+    WorkGroupStatus,
 };
 
 /// The school a participant's account holds (its URN, GIAS phase and status) and their role
@@ -120,18 +124,28 @@ pub async fn enrol(
     Ok(inserted)
 }
 
-/// Inserts the enrolment and reads it back as `enrolments::find` does, in one statement: the
-/// insert runs in a `WITH` clause named like the table, so the view's own SQL reads the new
-/// row (a `WITH` query is not visible inside itself, so the insert still writes the table).
+/// Inserts the enrolment, tells the participant where it stands (and the group's leads, when
+/// it awaits their review), and reads it back as `enrolments::find` does, in one statement:
+/// the insert runs in a `WITH` clause named like the table, so the messages' and the view's
+/// own SQL read the new row (a `WITH` query is not visible inside itself, so the insert still
+/// writes the table).
 async fn insert(mut conn: &AsyncPgConnection, enrolment: Admitted) -> QueryResult<EnrolmentRow> {
     let id = enrolment.enrolment.id;
+    let status = enrolment.status;
     let insert = diesel::insert_into(enrolments::table)
         .values(enrolment)
         .returning(enrolments::all_columns);
-    let with = SqlBuilder::new("WITH enrolments AS (")
-        .fragment(insert)
-        .sql(") ");
-    select_one(with, id).get_result(&mut conn).await
+    let mut with = SqlBuilder::new("WITH enrolments AS (").fragment(insert);
+    if let Some(kind) = notice::telling(status) {
+        let told = outbox::telling(kind, &Recipients::Participant(id), serde_json::json!({}));
+        with = with.sql("), told AS (").fragment(told);
+    }
+    if notice::leads_review(status) {
+        let to = Recipients::LeadsReviewing(id);
+        let review = outbox::telling(NoticeKind::AwaitingReview, &to, serde_json::json!({}));
+        with = with.sql("), awaiting_review AS (").fragment(review);
+    }
+    select_one(with.sql(") "), id).get_result(&mut conn).await
 }
 
 /// The position an enrolment joining the waiting list takes (after the last on it); `None`
@@ -228,7 +242,8 @@ pub async fn lock(conn: &mut AsyncPgConnection, id: uuid::Uuid) -> QueryResult<L
 /// enrolment of its locked group: the enrolment leaves the waiting list or joins its end and
 /// moves, with the reason given and the staff member who decided (if the move was theirs); a
 /// late withdrawal is charged; a place taken is counted, and a place given up passes to the
-/// first waiting. Answers the id of the enrolment promoted, if any.
+/// first waiting. The participant is told, with the reason given and any fee charged.
+/// Answers the id of the enrolment promoted, if any.
 pub async fn carry_out(
     conn: &mut AsyncPgConnection,
     group: &LockedGroup,
@@ -238,8 +253,14 @@ pub async fn carry_out(
     decided_by: Option<uuid::Uuid>,
 ) -> QueryResult<Option<uuid::Uuid>> {
     move_enrolment(conn, group, enrolment, outcome, reason, decided_by).await?;
-    if outcome.late_withdrawal {
-        charge_late_withdrawal(conn, group, enrolment).await?;
+    let fee = if outcome.late_withdrawal {
+        charge_late_withdrawal(conn, group, enrolment).await?
+    } else {
+        None
+    };
+    if let Some(kind) = notice::telling(outcome.status) {
+        let facts = serde_json::json!({"reason": reason, "fee": fee});
+        outbox::tell(conn, kind, &Recipients::Participant(enrolment.id), facts).await?;
     }
     match outcome.places {
         Places::Take => count_places(conn, group, group.facts.accepted_count + 1).await?,
@@ -283,6 +304,8 @@ async fn pass_on_place(
         return Ok(None);
     };
     move_enrolment(conn, group, &next, &enrolment::promotion(), None, None).await?;
+    let to = Recipients::Participant(next.id);
+    outbox::tell(conn, NoticeKind::Promoted, &to, serde_json::json!({})).await?;
     audit::record(
         conn,
         None,
@@ -297,31 +320,36 @@ async fn pass_on_place(
 
 /// A withdrawal from a place too late for the next session (`FeePolicy::for_withdrawal`:
 /// after its last London day of notice) leaves the school owing the project's fee for that
-/// session.
+/// session; the fee charged, if any.
 async fn charge_late_withdrawal(
     conn: &mut AsyncPgConnection,
     group: &LockedGroup,
     enrolment: &LockedEnrolment,
-) -> QueryResult<()> {
+) -> QueryResult<Option<FeeCharged>> {
     let now = Utc::now();
     let Some((session_id, starts_at)) = next_session(conn, group.id, now).await? else {
-        return Ok(());
+        return Ok(None);
     };
     let policy = FeePolicy {
         fee_pence: group.terms.non_attendance_fee_pence,
         notice_days: group.terms.cancellation_notice_days,
     };
-    if let Some(amount_pence) = policy.for_withdrawal(now, Some(starts_at)) {
-        let fee = NewFee {
-            enrolment_id: enrolment.id,
-            session_id,
-            school_urn: enrolment.school_urn.clone(),
-            reason: FeeReason::LateWithdrawal,
-            amount_pence,
-        };
-        fees::charge(conn, &fee).await?;
-    }
-    Ok(())
+    let Some(amount_pence) = policy.for_withdrawal(now, Some(starts_at)) else {
+        return Ok(None);
+    };
+    let fee = NewFee {
+        enrolment_id: enrolment.id,
+        session_id,
+        school_urn: enrolment.school_urn.clone(),
+        reason: FeeReason::LateWithdrawal,
+        amount_pence,
+    };
+    fees::charge(conn, &fee, starts_at).await?;
+    Ok(Some(FeeCharged {
+        amount_pence,
+        reason: FeeReason::LateWithdrawal,
+        session_starts_at: starts_at,
+    }))
 }
 
 /// A move of an enrolment to another status.

@@ -9,9 +9,11 @@ use diesel::sql_types::{Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use crate::db::outbox::{self, Recipients};
 use crate::db::schema::fee_liabilities;
 use crate::db::sql::SqlBuilder;
-use crate::domain::{AcademicYear, FeeReason, FeeStatus, Urn};
+use crate::domain::notice::FeeCharged;
+use crate::domain::{AcademicYear, FeeReason, FeeStatus, NoticeKind, Urn};
 
 /// A new liability.
 #[derive(Debug, Clone, Insertable)]
@@ -24,14 +26,31 @@ pub struct NewFee {
     pub amount_pence: i32,
 }
 
-/// Records a liability; a second for the same enrolment and session breaks
+/// Records a liability against the session starting at `session_starts_at`, and tells the
+/// participant; a second for the same enrolment and session breaks
 /// `fee_liabilities_once_per_session`.
-pub async fn charge(conn: &mut AsyncPgConnection, fee: &NewFee) -> QueryResult<Uuid> {
+pub async fn charge(
+    conn: &mut AsyncPgConnection,
+    fee: &NewFee,
+    session_starts_at: DateTime<Utc>,
+) -> QueryResult<Uuid> {
     let id = Uuid::now_v7();
     diesel::insert_into(fee_liabilities::table)
         .values((fee_liabilities::id.eq(id), fee))
         .execute(conn)
         .await?;
+    let charged = FeeCharged {
+        amount_pence: fee.amount_pence,
+        reason: fee.reason,
+        session_starts_at,
+    };
+    outbox::tell(
+        conn,
+        NoticeKind::FeeCharged,
+        &Recipients::Participant(fee.enrolment_id),
+        serde_json::json!({ "fee": charged }),
+    )
+    .await?;
     Ok(id)
 }
 

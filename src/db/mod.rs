@@ -22,6 +22,7 @@ pub mod local_authorities;
 pub mod local_authority_writes;
 pub mod lookups;
 pub mod migrate;
+pub mod outbox;
 pub mod participation;
 pub mod partner_clients;
 mod pool;

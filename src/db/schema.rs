@@ -138,6 +138,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         calendar_token_version -> Int4,
+        session_reminders -> Bool,
     }
 }
 
@@ -349,6 +350,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    outbox_messages (id) {
+        id -> Uuid,
+        kind -> Text,
+        recipient_id -> Uuid,
+        facts -> Jsonb,
+        once_key -> Nullable<Text>,
+        status -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        finished_at -> Nullable<Timestamptz>,
+    }
+}
+
 diesel::joinable!(hub_local_authorities -> hubs (hub_id));
 diesel::joinable!(hub_local_authorities -> local_authorities (la_code));
 diesel::joinable!(strategic_partners -> hubs (hub_id));
@@ -372,6 +389,7 @@ diesel::joinable!(fee_liabilities -> sessions (session_id));
 diesel::joinable!(partner_clients -> teaching_school_hubs (teaching_school_hub_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(work_group_events -> work_groups (work_group_id));
+diesel::joinable!(outbox_messages -> users (recipient_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     local_authorities,
@@ -398,4 +416,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     work_group_events,
     rate_limit_windows,
+    outbox_messages,
 );

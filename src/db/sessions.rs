@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use crate::db::json::Json;
 use crate::db::sql::SqlBuilder;
+use crate::domain::notice::SessionPlan;
 use crate::domain::{SessionKind, SessionMode, SessionStatus, Slug};
 
 /// One session, as selected here or as JSON inside a work group's row.
@@ -212,6 +213,21 @@ pub struct SessionFields {
     pub venue_postcode: Option<String>,
     pub joining_link: Option<String>,
     pub notes: Option<String>,
+}
+
+impl SessionFields {
+    /// The session `id` with these fields, as messages tell of it.
+    pub fn plan(&self, id: Uuid) -> SessionPlan {
+        SessionPlan {
+            id,
+            starts_at: self.starts_at,
+            ends_at: self.ends_at,
+            mode: self.mode,
+            venue_name: self.venue_name.clone(),
+            venue_address: self.venue_address.clone(),
+            venue_postcode: self.venue_postcode.clone(),
+        }
+    }
 }
 
 pub async fn insert(

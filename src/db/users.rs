@@ -357,3 +357,34 @@ impl AccountRow {
         }
     }
 }
+
+/// Whether the account is reminded before sessions; `None` when there is no such account.
+pub async fn session_reminders(
+    conn: &mut AsyncPgConnection,
+    id: uuid::Uuid,
+) -> QueryResult<Option<bool>> {
+    users::table
+        .find(id)
+        .select(users::session_reminders)
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Turns the account's reminders before sessions on or off; `None` when there is no such
+/// account.
+pub async fn set_session_reminders(
+    conn: &mut AsyncPgConnection,
+    id: uuid::Uuid,
+    wanted: bool,
+) -> QueryResult<Option<bool>> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::session_reminders.eq(wanted),
+            users::updated_at.eq(diesel::dsl::now),
+        ))
+        .returning(users::session_reminders)
+        .get_result(conn)
+        .await
+        .optional()
+}

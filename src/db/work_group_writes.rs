@@ -7,12 +7,13 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::db::audit;
+use crate::db::outbox::{self, Recipients};
 use crate::db::schema::{projects, users, work_group_events, work_group_leads, work_groups};
 use crate::db::sql::{for_no_key_update_of, reused};
 use crate::domain::eligibility::Eligibility;
 use crate::domain::lifecycle::{self, GroupFacts, StatusChange};
 use crate::domain::{
-    Admission, DeliveryMode, LeadRole, ProgrammePhase, Role, RoleInSchool, SchoolPhase,
+    Admission, DeliveryMode, LeadRole, NoticeKind, ProgrammePhase, Role, RoleInSchool, SchoolPhase,
     WorkGroupStatus,
 };
 
@@ -298,7 +299,7 @@ pub async fn edit(
 
 /// Moves the group's status by hand as `change` says (`lifecycle::by_hand`), with the reason
 /// given for a cancellation; audited by `actor`, and added to the change feed when partners
-/// hear of it (never of an abandoned draft).
+/// hear of it (never of an abandoned draft). Everyone still enrolled hears of a cancellation.
 pub async fn change_status(
     conn: &mut AsyncPgConnection,
     id: uuid::Uuid,
@@ -323,6 +324,11 @@ pub async fn change_status(
     if let Some(kind) = change.event {
         let details = serde_json::json!({"status": change.after, "reason": reason});
         record_event(conn, id, kind, details).await?;
+    }
+    if change.after == WorkGroupStatus::Cancelled {
+        let to = Recipients::still_enrolled(id);
+        let facts = serde_json::json!({"reason": reason});
+        outbox::tell(conn, NoticeKind::WorkGroupCancelled, &to, facts).await?;
     }
     Ok(())
 }

@@ -11,12 +11,14 @@ pub mod fees;
 pub mod gias;
 pub mod lifecycle;
 pub mod llme;
+pub mod notice;
 pub mod participation;
 pub mod pathway;
 pub mod place;
 mod project_code;
 mod quantities;
 pub mod reach;
+pub mod retry;
 pub mod schema;
 pub mod school;
 pub mod scope;
@@ -39,8 +41,9 @@ pub use text::{BoundedText, NonBlank, TEXT_PATTERN};
 pub use time::{LondonTime, MAX_INSTANT_CHARS, Timestamp, parse_instant};
 pub use vocabulary::{
     Admission, AttendanceStatus, ChangeKind, DeliveryMode, EnrolmentStatus, FeeReason, FeeStatus,
-    LaKind, LeadRole, Partnership, ProgrammePhase, ProjectKind, Role, RoleInSchool, SchoolPhase,
-    SchoolStatus, SessionKind, SessionMode, SessionStatus, StrategicPartnerKind, WorkGroupStatus,
+    LaKind, LeadRole, MessageStatus, NoticeKind, Partnership, ProgrammePhase, ProjectKind, Role,
+    RoleInSchool, SchoolPhase, SchoolStatus, SessionKind, SessionMode, SessionStatus,
+    StrategicPartnerKind, WorkGroupStatus,
 };
 
 /// Why a piece of input was refused, in words a caller can act on.

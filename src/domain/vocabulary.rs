@@ -325,6 +325,52 @@ vocabulary!(
     }
 );
 
+vocabulary!(
+    /// What a message tells its recipient.
+    NoticeKind {
+        /// To a participant: their expression of interest awaits the group's review.
+        InterestReceived = "interest_received",
+        /// To the group's leads: an expression of interest awaits their review.
+        AwaitingReview = "awaiting_review",
+        /// To a participant: they have a place.
+        Accepted = "accepted",
+        /// To a participant: their expression of interest was declined.
+        Declined = "declined",
+        /// To a participant: they are on the waiting list, at a position.
+        Waitlisted = "waitlisted",
+        /// To a participant: a place freed and passed to them from the waiting list.
+        Promoted = "promoted",
+        /// To a participant: their withdrawal is recorded, with any fee it brings.
+        Withdrawn = "withdrawn",
+        /// To everyone holding a place: a session's time, venue or mode changed.
+        SessionChanged = "session_changed",
+        /// To everyone holding a place: a session was cancelled.
+        SessionCancelled = "session_cancelled",
+        /// To everyone enrolled: the work group was cancelled.
+        WorkGroupCancelled = "work_group_cancelled",
+        /// To a participant: their school owes a fee (a late withdrawal or a session missed).
+        FeeCharged = "fee_charged",
+        /// To a participant holding a place: a session is coming up. The one kind they may
+        /// turn off.
+        SessionReminder = "session_reminder",
+    }
+);
+
+vocabulary!(
+    /// Where a message stands.
+    MessageStatus {
+        /// Waiting for its next attempt.
+        Pending = "pending",
+        /// Handed to the mail server.
+        Delivered = "delivered",
+        /// Not sent, and never will be: the account was disabled, or the recipient turned
+        /// reminders off.
+        Suppressed = "suppressed",
+        /// Every attempt failed; an admin may retry it.
+        Dead = "dead",
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -55,6 +55,11 @@ pub const MESSAGES: &[(&str, &str)] = &[
         "local_authorities_pkey",
         "Local authority {gss_code} already exists.",
     ),
+    (
+        "outbox_messages_once_key_key",
+        "This message was already written: it is sent once.",
+    ),
+    ("outbox_messages_pkey", NEW_KEY),
     ("partner_clients_client_id_key", NEW_KEY),
     ("partner_clients_pkey", NEW_KEY),
     (

@@ -1,5 +1,6 @@
 //! Prometheus metrics of one server: requests by route pattern, method and status, their
-//! latency, the connection pool, and database failures by kind.
+//! latency, the connection pool, database failures by kind, and the outbox: its backlog and
+//! this process's deliveries by channel and outcome.
 //!
 //! Recording is lock-free on the hot path: counters and histograms are atomics, and finding
 //! the series of a label set takes a shared read lock that only the first request of a new
@@ -13,7 +14,7 @@ use std::time::Duration;
 use actix_web::http::{Method, StatusCode};
 use deadpool::managed::TimeoutType;
 use prometheus::{
-    HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+    Gauge, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
 };
 
 /// The media type of the text exposition format.
@@ -86,7 +87,24 @@ pub struct Metrics {
     pool_size: IntGauge,
     pool_available: IntGauge,
     pool_waiting: IntGauge,
+    deliveries: IntCounterVec,
+    outbox_pending: IntGauge,
+    outbox_oldest_pending: Gauge,
+    outbox_dead: IntGauge,
 }
+
+/// The outbox as of a scrape (every process sees the same, from the database).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OutboxBacklog {
+    pub pending: i64,
+    pub oldest_pending_seconds: f64,
+    pub dead: i64,
+}
+
+/// The channels messages go out on, and the outcomes of an attempt, as the labels of
+/// `mathshub_outbox_deliveries_total` name them.
+const DELIVERY_CHANNELS: [&str; 1] = ["email"];
+const DELIVERY_OUTCOMES: [&str; 4] = ["delivered", "suppressed", "retried", "dead"];
 
 impl Metrics {
     pub fn new() -> Self {
@@ -137,6 +155,25 @@ impl Metrics {
             pool_size: gauge(&registry, "mathshub_db_pool_connections", "Connections the pool holds now, in use or idle."),
             pool_available: gauge(&registry, "mathshub_db_pool_available", "Idle connections ready to be handed out."),
             pool_waiting: gauge(&registry, "mathshub_db_pool_waiting", "Requests waiting for a connection."),
+            deliveries: register(
+                &registry,
+                IntCounterVec::new(
+                    Opts::new(
+                        "mathshub_outbox_deliveries_total",
+                        "Delivery attempts this process made, by channel and outcome (delivered, suppressed, retried, dead).",
+                    ),
+                    &["channel", "outcome"],
+                ),
+            ),
+            outbox_pending: gauge(&registry, "mathshub_outbox_pending", "Messages in the outbox not yet delivered (all processes)."),
+            outbox_oldest_pending: register(
+                &registry,
+                Gauge::new(
+                    "mathshub_outbox_oldest_pending_seconds",
+                    "Age of the oldest message not yet delivered; 0 with none.",
+                ),
+            ),
+            outbox_dead: gauge(&registry, "mathshub_outbox_dead", "Messages whose every attempt failed, kept for an admin to retry."),
             registry,
         };
         // Every kind shows from the first scrape, so a rate over it is 0 rather than absent.
@@ -144,6 +181,11 @@ impl Metrics {
             metrics
                 .database_errors
                 .with_label_values(&[failure.label()]);
+        }
+        for channel in DELIVERY_CHANNELS {
+            for outcome in DELIVERY_OUTCOMES {
+                metrics.deliveries.with_label_values(&[channel, outcome]);
+            }
         }
         for timeout in [TimeoutType::Wait, TimeoutType::Create, TimeoutType::Recycle] {
             metrics
@@ -187,9 +229,25 @@ impl Metrics {
             .inc();
     }
 
-    /// Everything in the text exposition format, with the pool's state as of now.
-    pub fn render(&self, pool: deadpool::Status) -> Result<String, prometheus::Error> {
+    /// Counts one delivery attempt's outcome.
+    pub fn count_delivery(&self, channel: &str, outcome: &str) {
+        self.deliveries.with_label_values(&[channel, outcome]).inc();
+    }
+
+    /// Everything in the text exposition format, with the pool's state as of now and the
+    /// outbox's backlog as just read (left as last read when it could not be).
+    pub fn render(
+        &self,
+        pool: deadpool::Status,
+        outbox: Option<OutboxBacklog>,
+    ) -> Result<String, prometheus::Error> {
         let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+        if let Some(outbox) = outbox {
+            self.outbox_pending.set(outbox.pending);
+            self.outbox_oldest_pending
+                .set(outbox.oldest_pending_seconds);
+            self.outbox_dead.set(outbox.dead);
+        }
         self.pool_max_size.set(count(pool.max_size));
         self.pool_size.set(count(pool.size));
         self.pool_available.set(count(pool.available));

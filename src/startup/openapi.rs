@@ -58,6 +58,7 @@ quote it when reporting a problem.",
         (name = "Partners", description = "Credentials of partner Teaching School Hubs' integrations (admins)."),
         (name = "Signposting", description = "What Teaching School Hubs signpost to their schools: each local authority's open work groups with links to express interest, and the change feed partner sites follow."),
         (name = "Audit", description = "Who changed what and when (admins)."),
+        (name = "Messages", description = "The emails the service sends people when something happens to their enrolment, their sessions or their school's fees, and how each delivery went (admins)."),
         (name = "Operations", description = "Health and readiness probes, and Prometheus metrics."),
     ),
     servers((

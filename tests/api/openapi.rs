@@ -82,6 +82,7 @@ fn every_operation_is_documented_with_its_errors() {
                     "/api/v1/me",
                     "/api/v1/enrolments",
                     "/api/v1/audit",
+                    "/api/v1/messages",
                     "/api/v1/fees",
                     "/api/v1/reports",
                 ]

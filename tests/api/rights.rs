@@ -25,6 +25,8 @@ const PROFILELESS_GLOW_LEAD: &str = "00000000-0000-7000-8000-00000000b002";
 const ATTENDING_PARTICIPANT: &str = "00000000-0000-7000-8000-00000000b101";
 const ATTENDING_ENROLMENT: &str = "00000000-0000-7000-8000-00000000b102";
 const LCW_FUTURE_SESSION: &str = "00000000-0000-7000-8000-00000000b201";
+/// A message to the attending participant whose every attempt failed, for admins to retry.
+const DEAD_MESSAGE: &str = "00000000-0000-7000-8000-00000000b301";
 
 const LCW_GROUP: &str = "LCW21-15-01";
 const GLOW_GROUP: &str = "GLOW21-91-01";
@@ -81,7 +83,8 @@ pub async fn state(app: &TestApp) -> String {
            (SELECT string_agg(p::text, ',' ORDER BY p.id) FROM strategic_partners p), \
            (SELECT string_agg(t::text, ',' ORDER BY t.id) FROM teaching_school_hubs t), \
            (SELECT string_agg(a::text, ',' ORDER BY a.teaching_school_hub_id, a.la_code) FROM teaching_school_hub_areas a), \
-           (SELECT string_agg(p::text, ',' ORDER BY p.hub_id, p.teaching_school_hub_id) FROM hub_partnerships p))) AS value", &[]
+           (SELECT string_agg(p::text, ',' ORDER BY p.hub_id, p.teaching_school_hub_id) FROM hub_partnerships p), \
+           (SELECT string_agg(m::text, ',' ORDER BY m.id) FROM outbox_messages m))) AS value", &[]
     )
     .await
 }
@@ -151,7 +154,9 @@ pub async fn fixture(app: &TestApp) -> Fixture {
          VALUES (gen_random_uuid(), '{SPARE_TSH}', 'Spare Teaching School Hub');
          INSERT INTO sessions (id, work_group_id, kind, mode, starts_at, ends_at) \
          VALUES ('{LCW_FUTURE_SESSION}', '{lcw_group}', 'workshop', 'online', \
-                 now() + interval '30 days', now() + interval '30 days 1 hour');"
+                 now() + interval '30 days', now() + interval '30 days 1 hour');
+         INSERT INTO outbox_messages (id, kind, recipient_id, facts, status, attempts, finished_at) \
+         VALUES ('{DEAD_MESSAGE}', 'accepted', '{ATTENDING_PARTICIPANT}', '{{}}', 'dead', 12, now());"
     ))
     .await;
     let enrolment_of = |email: &str| {
@@ -485,6 +490,39 @@ pub fn rows(f: &Fixture) -> Vec<Row> {
             "/api/v1/audit",
             "/api/v1/audit".into(),
             [401, 403, 403, 403, 403, 403, 200],
+        ),
+        row(
+            Method::GET,
+            "/api/v1/messages",
+            "/api/v1/messages".into(),
+            [401, 403, 403, 403, 403, 403, 200],
+        ),
+        row(
+            Method::GET,
+            "/api/v1/messages/{id}",
+            format!("/api/v1/messages/{DEAD_MESSAGE}"),
+            [401, 403, 403, 403, 403, 403, 200],
+        ),
+        row(
+            Method::POST,
+            "/api/v1/messages/{id}/retry",
+            format!("/api/v1/messages/{DEAD_MESSAGE}/retry"),
+            [401, 403, 403, 403, 403, 403, 200],
+        ),
+        row(
+            Method::GET,
+            "/api/v1/me/preferences",
+            "/api/v1/me/preferences".into(),
+            [401, 200, 200, 200, 200, 403, 200],
+        ),
+        with_body(
+            row(
+                Method::PATCH,
+                "/api/v1/me/preferences",
+                "/api/v1/me/preferences".into(),
+                [401, 200, 200, 200, 200, 403, 200],
+            ),
+            |_| json!({"session_reminders": false}),
         ),
         row(
             Method::GET,

@@ -78,6 +78,7 @@ async fn schema_rs_names_exactly_the_migrated_columns() {
         diesel_columns!(idempotency_keys),
         diesel_columns!(audit_log),
         diesel_columns!(work_group_events),
+        diesel_columns!(outbox_messages),
     ];
     for (table, mapped) in tables {
         let rows: Vec<ColumnName> = diesel::sql_query(

@@ -16,11 +16,11 @@ use crate::api::work_groups::write::{VenueColumns, VenueForm, VenueInput, lock_f
 use crate::auth::{Action, Caller, MaybeCaller, authorize};
 use crate::db::sessions::{self as queries, LockedSession, SessionFields};
 use crate::db::work_group_writes::{self as group_writes, LockedGroup};
-use crate::db::{DbPool, audit, fees, work_groups};
+use crate::db::{DbPool, audit, fees, outbox, work_groups};
 use crate::domain::scope::WorkGroupScope;
 use crate::domain::{
-    AcademicYear, BoundedText, HttpsLink, LondonTime, NonBlank, SessionKind, SessionMode,
-    Timestamp, WorkGroupStatus, lifecycle, session_times,
+    AcademicYear, BoundedText, HttpsLink, LondonTime, NonBlank, NoticeKind, SessionKind,
+    SessionMode, Timestamp, WorkGroupStatus, lifecycle, notice, session_times,
 };
 use crate::error::ApiError;
 use crate::http::body::ReasonForm;
@@ -307,6 +307,35 @@ impl Change<'_> {
         }
     }
 
+    /// The message a change sends those holding a place, with what it tells: a move of the
+    /// time, mode or venue of a session yet to end, or the end of one (cancelled or removed
+    /// before it took place).
+    fn notice(&self, id: uuid::Uuid) -> Option<(NoticeKind, serde_json::Value)> {
+        let now = Utc::now();
+        match self {
+            Change::Updated { before, after } if after.ends_at > now => {
+                let (before, after) = (before.plan(id), after.plan(id));
+                let changed = notice::changed(&before, &after);
+                (!changed.is_empty()).then(|| {
+                    let facts =
+                        serde_json::json!({"session": after, "before": before, "changed": changed});
+                    (NoticeKind::SessionChanged, facts)
+                })
+            }
+            Change::Cancelled {
+                session, reason, ..
+            } => Some((
+                NoticeKind::SessionCancelled,
+                serde_json::json!({"session": session.plan(id), "reason": reason}),
+            )),
+            Change::Deleted(session) if session.starts_at > now => Some((
+                NoticeKind::SessionCancelled,
+                serde_json::json!({"session": session.plan(id)}),
+            )),
+            _ => None,
+        }
+    }
+
     /// What the audit record says of the session, besides its group.
     fn details(&self) -> serde_json::Value {
         fn shown(fields: &SessionFields) -> serde_json::Value {
@@ -354,6 +383,10 @@ async fn record(
         details,
     )
     .await?;
+    if let Some((kind, facts)) = change.notice(session_id) {
+        let to = outbox::Recipients::holding_places(group.id);
+        outbox::tell(conn, kind, &to, facts).await?;
+    }
     if group.is_public {
         group_writes::record_event(
             conn,

@@ -1,0 +1,2 @@
+ALTER TABLE users DROP COLUMN session_reminders;
+DROP TABLE outbox_messages;

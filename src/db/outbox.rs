@@ -1,0 +1,369 @@
+//! The outbox: messages the service owes people, written by the transaction of the change
+//! they tell of (so one exists if and only if its change committed), then claimed and
+//! delivered by every server process's worker (`notify`).
+//!
+//! Claiming takes due messages with `FOR UPDATE SKIP LOCKED`, so processes claiming at once
+//! take different ones, and pushes each one's next attempt on by a lease in the same
+//! statement: the worker then delivers without holding a transaction open, and a worker that
+//! dies before recording the outcome leaves the message to be claimed again once the lease
+//! is over, under the same id. Each message is delivered at least once, and normally once.
+
+use chrono::{DateTime, Utc};
+use diesel::OptionalExtension;
+use diesel::prelude::QueryableByName;
+use diesel::sql_types::{
+    Array, BigInt, Bool, Double, Integer, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid,
+};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::db::sql::SqlBuilder;
+use crate::domain::{EnrolmentStatus, MessageStatus, NoticeKind};
+use crate::observability::metrics::OutboxBacklog;
+
+/// Who a message goes to: people found from an enrolment or a work group as the change's own
+/// transaction sees them.
+#[derive(Debug, Clone)]
+pub enum Recipients {
+    /// The participant of an enrolment.
+    Participant(Uuid),
+    /// The leads of an enrolment's work group, about that enrolment.
+    LeadsReviewing(Uuid),
+    /// The participants of a work group's enrolments in these statuses, each about their own.
+    Enrolled(Uuid, Vec<EnrolmentStatus>),
+}
+
+impl Recipients {
+    /// Everyone holding a place in the work group.
+    pub fn holding_places(work_group_id: Uuid) -> Self {
+        Self::Enrolled(work_group_id, vec![EnrolmentStatus::Accepted])
+    }
+
+    /// Everyone whose enrolment in the work group is still open: pending, on a place or
+    /// waiting for one.
+    pub fn still_enrolled(work_group_id: Uuid) -> Self {
+        use EnrolmentStatus::{Accepted, Pending, Waitlisted};
+        Self::Enrolled(work_group_id, vec![Pending, Accepted, Waitlisted])
+    }
+}
+
+/// Every message names the work group and the enrolment it concerns, as the change's own
+/// transaction sees them; what else it tells is the writer's.
+const TELL: &str = "\
+INSERT INTO outbox_messages (id, kind, recipient_id, facts)
+SELECT gen_random_uuid(), ";
+
+const TELL_FACTS: &str = ", \
+       jsonb_build_object(
+         'work_group', jsonb_build_object('id', wg.id, 'code', wg.code, 'title', wg.title, 'hub', hub.name),
+         'enrolment', jsonb_build_object('id', e.id, 'status', e.status, 'waitlist_position', e.waitlist_position)
+       ) || ";
+
+const TELL_FROM: &str = "::jsonb
+  FROM enrolments e
+  JOIN work_groups wg ON wg.id = e.work_group_id
+  JOIN hubs hub ON hub.id = wg.hub_id";
+
+/// Writes one message of `kind` to each of `to`, telling `facts` (an object, whose keys win)
+/// besides the work group and the enrolment. One statement, whatever the number of
+/// recipients; takes the connection shared so it can be pipelined beside the change's own
+/// statements. Answers how many messages were written.
+pub async fn tell(
+    mut conn: &AsyncPgConnection,
+    kind: NoticeKind,
+    to: &Recipients,
+    facts: serde_json::Value,
+) -> diesel::QueryResult<usize> {
+    telling(kind, to, facts).execute(&mut conn).await
+}
+
+/// The statement `tell` runs. It reads the enrolments by the table's name, so as a `WITH`
+/// query beside one named `enrolments` (an insert's, say) it tells of the rows that one
+/// writes, in the same statement.
+pub fn telling(kind: NoticeKind, to: &Recipients, facts: serde_json::Value) -> SqlBuilder {
+    let (recipient, joined, filter) = match to {
+        Recipients::Participant(_) => ("e.participant_id", "", " WHERE e.id = "),
+        Recipients::LeadsReviewing(_) => (
+            "lead.user_id",
+            " JOIN work_group_leads lead ON lead.work_group_id = e.work_group_id",
+            " WHERE e.id = ",
+        ),
+        Recipients::Enrolled(..) => ("e.participant_id", "", " WHERE e.work_group_id = "),
+    };
+    let query = SqlBuilder::new(TELL)
+        .bind::<Text, _>(kind)
+        .sql(", ")
+        .sql(recipient)
+        .sql(TELL_FACTS)
+        .bind::<Jsonb, _>(facts)
+        .sql(TELL_FROM)
+        .sql(joined)
+        .sql(filter);
+    match to {
+        Recipients::Participant(id) | Recipients::LeadsReviewing(id) => {
+            query.bind::<SqlUuid, _>(*id)
+        }
+        Recipients::Enrolled(work_group_id, statuses) => query
+            .bind::<SqlUuid, _>(*work_group_id)
+            .sql(" AND e.status = ANY(")
+            .bind::<Array<Text>, _>(statuses.iter().map(|s| s.as_str()).collect::<Vec<_>>())
+            .sql(")"),
+    }
+}
+
+/// A reminder to each participant holding a place in a session starting within `lead` of
+/// `now` (and not yet begun) of a group going ahead, unless they turned reminders off or
+/// their account is disabled.
+/// Each reminder is written once per session, participant and start time (a session moved
+/// later is reminded of again), however often and by however many processes this runs.
+const REMIND: &str = "\
+INSERT INTO outbox_messages (id, kind, recipient_id, facts, once_key)
+SELECT gen_random_uuid(), 'session_reminder', e.participant_id,
+       jsonb_build_object(
+         'work_group', jsonb_build_object('id', wg.id, 'code', wg.code, 'title', wg.title, 'hub', hub.name),
+         'enrolment', jsonb_build_object('id', e.id, 'status', e.status, 'waitlist_position', e.waitlist_position),
+         'session', jsonb_build_object('id', s.id, 'starts_at', s.starts_at, 'ends_at', s.ends_at,
+                                       'mode', s.mode, 'venue_name', s.venue_name,
+                                       'venue_address', s.venue_address, 'venue_postcode', s.venue_postcode)),
+       concat_ws(':', 'reminder', s.id, e.id, extract(epoch FROM s.starts_at)::bigint)
+  FROM sessions s
+  JOIN work_groups wg ON wg.id = s.work_group_id
+  JOIN hubs hub ON hub.id = wg.hub_id
+  JOIN enrolments e ON e.work_group_id = wg.id AND e.status = 'accepted'
+  JOIN users u ON u.id = e.participant_id AND u.session_reminders AND u.disabled_at IS NULL
+ WHERE s.cancelled_at IS NULL AND wg.status IN ('open', 'full', 'closed', 'running')
+   AND s.starts_at > $1 AND s.starts_at <= $1 + make_interval(secs => $2)
+ON CONFLICT (once_key) DO NOTHING";
+
+/// Writes the reminders due by `now` (`REMIND`); answers how many were new.
+pub async fn remind(
+    conn: &mut AsyncPgConnection,
+    now: DateTime<Utc>,
+    lead: std::time::Duration,
+) -> diesel::QueryResult<usize> {
+    diesel::sql_query(REMIND)
+        .bind::<Timestamptz, _>(now)
+        .bind::<Double, _>(lead.as_secs_f64())
+        .execute(conn)
+        .await
+}
+
+/// A message claimed for delivery, with its recipient as their account stands now.
+#[derive(Debug, QueryableByName)]
+pub struct ClaimedMessage {
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub kind: NoticeKind,
+    #[diesel(sql_type = Jsonb)]
+    pub facts: serde_json::Value,
+    /// This attempt's number, 1 for the first.
+    #[diesel(sql_type = Integer)]
+    pub attempts: i32,
+    #[diesel(sql_type = Text)]
+    pub email: String,
+    #[diesel(sql_type = Text)]
+    pub name: String,
+    #[diesel(sql_type = Bool)]
+    pub disabled: bool,
+    #[diesel(sql_type = Bool)]
+    pub session_reminders: bool,
+}
+
+const CLAIM: &str = "\
+WITH claimed AS (
+  UPDATE outbox_messages m
+     SET attempts = m.attempts + 1, next_attempt_at = $1 + make_interval(secs => $2)
+    FROM (SELECT id FROM outbox_messages
+           WHERE status = 'pending' AND next_attempt_at <= $1
+           ORDER BY next_attempt_at
+           LIMIT $3
+           FOR UPDATE SKIP LOCKED) due
+   WHERE m.id = due.id
+  RETURNING m.id, m.kind, m.recipient_id, m.facts, m.attempts)
+SELECT claimed.id, claimed.kind, claimed.facts, claimed.attempts, u.email, u.name,
+       u.disabled_at IS NOT NULL AS disabled, u.session_reminders
+  FROM claimed JOIN users u ON u.id = claimed.recipient_id";
+
+/// Claims up to `limit` messages due by `now`, each for `lease`: no other claim takes them
+/// until the lease is over, when one whose outcome was never recorded is due again.
+pub async fn claim(
+    conn: &mut AsyncPgConnection,
+    now: DateTime<Utc>,
+    lease: std::time::Duration,
+    limit: i64,
+) -> diesel::QueryResult<Vec<ClaimedMessage>> {
+    diesel::sql_query(CLAIM)
+        .bind::<Timestamptz, _>(now)
+        .bind::<Double, _>(lease.as_secs_f64())
+        .bind::<BigInt, _>(limit)
+        .load(conn)
+        .await
+}
+
+/// How a claimed message's attempt ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Delivered,
+    /// Not to be sent, and why.
+    Suppressed(&'static str),
+    /// Failed; tried again after the wait.
+    RetryIn(std::time::Duration, String),
+    /// Failed for the last time.
+    Dead(String),
+}
+
+/// Records the outcome of attempt `attempts` of a message. An outcome arriving after the
+/// message was claimed again (the lease ran out) is dropped: the later claim's counts.
+pub async fn record(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    attempts: i32,
+    outcome: &Outcome,
+) -> diesel::QueryResult<()> {
+    let (status, error, wait) = match outcome {
+        Outcome::Delivered => (MessageStatus::Delivered, None, 0.0),
+        Outcome::Suppressed(why) => (MessageStatus::Suppressed, Some((*why).to_owned()), 0.0),
+        Outcome::RetryIn(wait, error) => (
+            MessageStatus::Pending,
+            Some(error.clone()),
+            wait.as_secs_f64(),
+        ),
+        Outcome::Dead(error) => (MessageStatus::Dead, Some(error.clone()), 0.0),
+    };
+    diesel::sql_query(
+        "UPDATE outbox_messages
+            SET status = $1, last_error = $2,
+                next_attempt_at = CASE WHEN $1 = 'pending' THEN now() + make_interval(secs => $3)
+                                       ELSE next_attempt_at END,
+                finished_at = CASE WHEN $1 = 'pending' THEN NULL ELSE now() END
+          WHERE id = $4 AND attempts = $5 AND status = 'pending'",
+    )
+    .bind::<Text, _>(status)
+    .bind::<Nullable<Text>, _>(error)
+    .bind::<Double, _>(wait)
+    .bind::<SqlUuid, _>(id)
+    .bind::<Integer, _>(attempts)
+    .execute(conn)
+    .await
+    .map(drop)
+}
+
+#[derive(QueryableByName)]
+struct BacklogRow {
+    #[diesel(sql_type = BigInt)]
+    pending: i64,
+    #[diesel(sql_type = Double)]
+    oldest_pending_seconds: f64,
+    #[diesel(sql_type = BigInt)]
+    dead: i64,
+}
+
+/// The outbox as `/metrics` shows it. Both counts are read from partial indexes.
+pub async fn backlog(conn: &mut AsyncPgConnection) -> diesel::QueryResult<OutboxBacklog> {
+    let row: BacklogRow = diesel::sql_query(
+        "SELECT (SELECT count(*) FROM outbox_messages WHERE status = 'pending') AS pending,
+                coalesce((SELECT extract(epoch FROM now() - min(created_at))::float8
+                            FROM outbox_messages WHERE status = 'pending'), 0) AS oldest_pending_seconds,
+                (SELECT count(*) FROM outbox_messages WHERE status = 'dead') AS dead",
+    )
+    .get_result(conn)
+    .await?;
+    Ok(OutboxBacklog {
+        pending: row.pending,
+        oldest_pending_seconds: row.oldest_pending_seconds,
+        dead: row.dead,
+    })
+}
+
+/// A message as admins see it: to whom, what, and how its delivery went (never its text,
+/// which holds the recipient's personal data).
+#[derive(Debug, QueryableByName)]
+pub struct MessageRow {
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub kind: NoticeKind,
+    #[diesel(sql_type = SqlUuid)]
+    pub recipient_id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub status: MessageStatus,
+    #[diesel(sql_type = Integer)]
+    pub attempts: i32,
+    #[diesel(sql_type = Timestamptz)]
+    pub next_attempt_at: DateTime<Utc>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub last_error: Option<String>,
+    #[diesel(sql_type = Timestamptz)]
+    pub created_at: DateTime<Utc>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+const MESSAGE_COLUMNS: &str = "SELECT id, kind, recipient_id, status, attempts, next_attempt_at, \
+    last_error, created_at, finished_at FROM outbox_messages";
+
+/// Which messages a list holds.
+#[derive(Debug, Default)]
+pub struct MessageFilter {
+    pub status: Option<MessageStatus>,
+    pub recipient: Option<Uuid>,
+}
+
+/// One page of messages, newest first (ids are random, so `created_at` then `id` orders
+/// them), after the sort key `after`.
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    filter: &MessageFilter,
+    after: Option<&(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> diesel::QueryResult<Vec<MessageRow>> {
+    let mut query = SqlBuilder::new(MESSAGE_COLUMNS).sql(" WHERE true");
+    if let Some(status) = filter.status {
+        query = query.sql(" AND status = ").bind::<Text, _>(status);
+    }
+    if let Some(recipient) = filter.recipient {
+        query = query
+            .sql(" AND recipient_id = ")
+            .bind::<SqlUuid, _>(recipient);
+    }
+    if let Some((created_at, id)) = after {
+        query = query
+            .sql(" AND (created_at, id) < (")
+            .bind::<Timestamptz, _>(*created_at)
+            .sql(", ")
+            .bind::<SqlUuid, _>(*id)
+            .sql(")");
+    }
+    query
+        .sql(" ORDER BY created_at DESC, id DESC LIMIT ")
+        .bind::<BigInt, _>(limit)
+        .load(conn)
+        .await
+}
+
+pub async fn find(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+) -> diesel::QueryResult<Option<MessageRow>> {
+    SqlBuilder::new(MESSAGE_COLUMNS)
+        .sql(" WHERE id = ")
+        .bind::<SqlUuid, _>(id)
+        .get_result(conn)
+        .await
+        .optional()
+}
+
+/// Puts a dead message back in line for delivery now, with its attempts counted afresh;
+/// whether it was dead (anything else is left as it is).
+pub async fn retry(conn: &mut AsyncPgConnection, id: Uuid) -> diesel::QueryResult<bool> {
+    diesel::sql_query(
+        "UPDATE outbox_messages
+            SET status = 'pending', attempts = 0, next_attempt_at = now(), finished_at = NULL
+          WHERE id = $1 AND status = 'dead'",
+    )
+    .bind::<SqlUuid, _>(id)
+    .execute(conn)
+    .await
+    .map(|retried| retried == 1)
+}

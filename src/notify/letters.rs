@@ -1,0 +1,381 @@
+//! The words of each message: a subject, a plain-text and an HTML body from the templates in
+//! `templates/`, times in London, money in pounds, and a link to the page of the front end
+//! where the recipient acts on it.
+
+use askama::Template;
+use chrono::{DateTime, Utc};
+use chrono_tz::Europe::London;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::config::PublicUrl;
+use crate::domain::notice::{self, FeeCharged, SessionPlan};
+use crate::domain::{EnrolmentStatus, FeeReason, NoticeKind, SessionMode};
+
+/// What a message tells, as the outbox holds it (`db::outbox`): the work group and the
+/// enrolment it concerns, and what the change that wrote it added.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Facts {
+    pub work_group: GroupFacts,
+    pub enrolment: EnrolmentFacts,
+    #[serde(default)]
+    pub session: Option<SessionPlan>,
+    /// The session before a change.
+    #[serde(default)]
+    pub before: Option<SessionPlan>,
+    /// What of the session changed: `time`, `mode`, `venue`.
+    #[serde(default)]
+    pub changed: Vec<String>,
+    #[serde(default)]
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub fee: Option<FeeCharged>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct GroupFacts {
+    pub id: Uuid,
+    pub code: String,
+    pub title: String,
+    pub hub: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct EnrolmentFacts {
+    pub id: Uuid,
+    pub status: EnrolmentStatus,
+    pub waitlist_position: Option<i32>,
+}
+
+/// A message ready to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Letter {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+#[derive(Template)]
+#[template(path = "body.txt")]
+struct Body<'a> {
+    kind: NoticeKind,
+    group: &'a str,
+    changes: String,
+    charged: bool,
+}
+
+#[derive(Template)]
+#[template(path = "letter.txt")]
+struct TextLetter<'a> {
+    name: &'a str,
+    body: &'a str,
+    details: &'a [(&'static str, String)],
+    link_label: &'a str,
+    link_url: &'a str,
+    may_turn_off: bool,
+}
+
+#[derive(Template)]
+#[template(path = "letter.html")]
+struct HtmlLetter<'a> {
+    subject: &'a str,
+    name: &'a str,
+    body: &'a str,
+    details: &'a [(&'static str, String)],
+    link_label: &'a str,
+    link_url: &'a str,
+    may_turn_off: bool,
+}
+
+/// Writes letters with links into the front end at `front_end` (`{front_end}/enrolments/{id}`).
+#[derive(Debug, Clone)]
+pub struct Letters {
+    pub front_end: PublicUrl,
+}
+
+impl Letters {
+    /// The letter of `kind` to `name`, telling `facts`.
+    pub fn write(
+        &self,
+        kind: NoticeKind,
+        name: &str,
+        facts: &Facts,
+    ) -> Result<Letter, askama::Error> {
+        let group = format!("{} ({})", facts.work_group.title, facts.work_group.code);
+        let body = Body {
+            kind,
+            group: &group,
+            changes: and_list(&facts.changed),
+            charged: facts.fee.is_some(),
+        }
+        .render()?;
+        let subject = subject(kind, &facts.work_group.title);
+        let details = details(kind, facts);
+        let link_label = match kind {
+            NoticeKind::AwaitingReview => "Review the expression of interest",
+            _ => "See your enrolment",
+        };
+        let link_url = self
+            .front_end
+            .join(&format!("/enrolments/{}", facts.enrolment.id));
+        let may_turn_off = notice::may_be_turned_off(kind);
+        let text = TextLetter {
+            name,
+            body: &body,
+            details: &details,
+            link_label,
+            link_url: &link_url,
+            may_turn_off,
+        }
+        .render()?;
+        let html = HtmlLetter {
+            subject: &subject,
+            name,
+            body: &body,
+            details: &details,
+            link_label,
+            link_url: &link_url,
+            may_turn_off,
+        }
+        .render()?;
+        Ok(Letter {
+            subject,
+            text,
+            html,
+        })
+    }
+}
+
+fn subject(kind: NoticeKind, title: &str) -> String {
+    let about = match kind {
+        NoticeKind::InterestReceived => "Expression of interest received",
+        NoticeKind::AwaitingReview => "An expression of interest awaits your review",
+        NoticeKind::Accepted => "You have a place",
+        NoticeKind::Declined => "Expression of interest declined",
+        NoticeKind::Waitlisted => "You are on the waiting list",
+        NoticeKind::Promoted => "A place has freed for you",
+        NoticeKind::Withdrawn => "Withdrawal confirmed",
+        NoticeKind::SessionChanged => "A session has changed",
+        NoticeKind::SessionCancelled => "A session is cancelled",
+        NoticeKind::WorkGroupCancelled => "Work group cancelled",
+        NoticeKind::FeeCharged => "A fee is charged",
+        NoticeKind::SessionReminder => "Your next session",
+    };
+    format!("{about}: {title}")
+}
+
+/// The facts shown under the body, label and value.
+fn details(kind: NoticeKind, facts: &Facts) -> Vec<(&'static str, String)> {
+    let mut rows = vec![(
+        "Work group",
+        format!(
+            "{} ({}), {}",
+            facts.work_group.title, facts.work_group.code, facts.work_group.hub
+        ),
+    )];
+    if let Some(session) = &facts.session {
+        rows.push(("When", when(session)));
+        rows.push(("Where", place(session)));
+    }
+    if let Some(before) = &facts.before {
+        rows.push((
+            "Before the change",
+            format!("{}, {}", when(before), place(before)),
+        ));
+    }
+    if let (NoticeKind::Waitlisted, Some(position)) = (kind, facts.enrolment.waitlist_position) {
+        rows.push(("Position on the waiting list", position.to_string()));
+    }
+    if let Some(reason) = &facts.reason {
+        rows.push(("Reason", reason.clone()));
+    }
+    if let Some(fee) = &facts.fee {
+        let why = match fee.reason {
+            FeeReason::LateWithdrawal => "late withdrawal",
+            FeeReason::NonAttendance => "non-attendance",
+        };
+        rows.push(("Fee", format!("{} ({why})", pounds(fee.amount_pence))));
+        rows.push(("For the session of", day(fee.session_starts_at)));
+    }
+    rows
+}
+
+/// "Tuesday 12 January 2027, 13:30 to 16:00" in London time (both days when it spans two).
+fn when(session: &SessionPlan) -> String {
+    let (starts, ends) = (
+        session.starts_at.with_timezone(&London),
+        session.ends_at.with_timezone(&London),
+    );
+    if starts.date_naive() == ends.date_naive() {
+        format!(
+            "{}, {} to {}",
+            day(session.starts_at),
+            starts.format("%H:%M"),
+            ends.format("%H:%M")
+        )
+    } else {
+        format!(
+            "{}, {} to {}, {}",
+            day(session.starts_at),
+            starts.format("%H:%M"),
+            day(session.ends_at),
+            ends.format("%H:%M")
+        )
+    }
+}
+
+/// "Tuesday 12 January 2027", the London day of `instant`.
+fn day(instant: DateTime<Utc>) -> String {
+    instant
+        .with_timezone(&London)
+        .format("%A %-d %B %Y")
+        .to_string()
+}
+
+fn place(session: &SessionPlan) -> String {
+    let venue = [
+        &session.venue_name,
+        &session.venue_address,
+        &session.venue_postcode,
+    ]
+    .into_iter()
+    .flatten()
+    .map(String::as_str)
+    .collect::<Vec<_>>()
+    .join(", ");
+    match (session.mode, venue.is_empty()) {
+        (SessionMode::Online, _) => "Online (the joining link is on the session's page)".into(),
+        (SessionMode::FaceToFace, true) => "Face to face (venue to be confirmed)".into(),
+        (SessionMode::FaceToFace, false) => venue,
+    }
+}
+
+/// "£25.00".
+fn pounds(pence: i32) -> String {
+    format!("£{}.{:02}", pence / 100, pence % 100)
+}
+
+/// "time", "time and venue", "time, mode and venue".
+fn and_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [only] => only.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn facts() -> Facts {
+        serde_json::from_value(serde_json::json!({
+            "work_group": {"id": Uuid::nil(), "code": "NW26-94-01", "title": "Years 5–8 Continuity", "hub": "Ember Maths Hub"},
+            "enrolment": {"id": Uuid::nil(), "status": "waitlisted", "waitlist_position": 3},
+        }))
+        .unwrap()
+    }
+
+    fn letters() -> Letters {
+        Letters {
+            front_end: PublicUrl::parse("https://maths.example").unwrap(),
+        }
+    }
+
+    #[test]
+    fn a_waitlisted_letter_gives_the_position_and_a_link_to_the_enrolment() {
+        let letter = letters()
+            .write(NoticeKind::Waitlisted, "Ada Lovelace", &facts())
+            .unwrap();
+        assert_eq!(
+            letter.subject,
+            "You are on the waiting list: Years 5–8 Continuity"
+        );
+        assert!(letter.text.starts_with("Dear Ada Lovelace,\n\n"));
+        assert!(letter.text.contains("Position on the waiting list: 3"));
+        let link = format!("https://maths.example/enrolments/{}", Uuid::nil());
+        assert!(letter.text.contains(&link));
+        assert!(letter.html.contains(&format!("href=\"{link}\"")));
+    }
+
+    #[test]
+    fn html_escapes_what_people_wrote() {
+        let mut facts = facts();
+        facts.reason = Some("<script>alert(1)</script> & more".into());
+        let letter = letters()
+            .write(NoticeKind::Declined, "O'Brien <b>", &facts)
+            .unwrap();
+        assert!(!letter.html.contains("<script>"));
+        assert!(letter.html.contains("&#60;script&#62;"), "{}", letter.html);
+        assert!(!letter.html.contains("<b>"));
+        assert!(
+            letter
+                .text
+                .contains("Reason: <script>alert(1)</script> & more")
+        );
+    }
+
+    #[test]
+    fn sessions_are_told_in_london_time() {
+        let mut facts = facts();
+        facts.session = Some(SessionPlan {
+            id: Uuid::nil(),
+            starts_at: Utc.with_ymd_and_hms(2027, 6, 15, 12, 30, 0).unwrap(),
+            ends_at: Utc.with_ymd_and_hms(2027, 6, 15, 15, 0, 0).unwrap(),
+            mode: SessionMode::FaceToFace,
+            venue_name: Some("Bolton Library".into()),
+            venue_address: None,
+            venue_postcode: Some("BL1 1SE".into()),
+        });
+        let letter = letters()
+            .write(NoticeKind::SessionReminder, "Ada", &facts)
+            .unwrap();
+        assert!(
+            letter
+                .text
+                .contains("When: Tuesday 15 June 2027, 13:30 to 16:00")
+        );
+        assert!(letter.text.contains("Where: Bolton Library, BL1 1SE"));
+        assert!(letter.text.contains("turn reminders before sessions off"));
+    }
+
+    #[test]
+    fn a_late_withdrawal_names_the_fee_in_pounds() {
+        let mut facts = facts();
+        facts.fee = Some(FeeCharged {
+            amount_pence: 2550,
+            reason: FeeReason::LateWithdrawal,
+            session_starts_at: Utc.with_ymd_and_hms(2027, 1, 12, 13, 30, 0).unwrap(),
+        });
+        let letter = letters()
+            .write(NoticeKind::Withdrawn, "Ada", &facts)
+            .unwrap();
+        assert!(letter.text.contains("your school owes the fee below"));
+        assert!(letter.text.contains("Fee: £25.50 (late withdrawal)"));
+        assert!(
+            letter
+                .text
+                .contains("For the session of: Tuesday 12 January 2027")
+        );
+        assert!(!letter.text.contains("turn reminders"));
+    }
+
+    #[test]
+    fn every_kind_has_its_own_words() {
+        let bodies: std::collections::BTreeSet<String> = NoticeKind::ALL
+            .iter()
+            .map(|kind| letters().write(*kind, "Ada", &facts()).unwrap().text)
+            .collect();
+        assert_eq!(bodies.len(), NoticeKind::ALL.len());
+    }
+
+    #[test]
+    fn changes_are_listed_as_people_write_them() {
+        let list =
+            |items: &[&str]| and_list(&items.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(list(&["time"]), "time");
+        assert_eq!(list(&["time", "venue"]), "time and venue");
+        assert_eq!(list(&["time", "mode", "venue"]), "time, mode and venue");
+    }
+}
