@@ -12,8 +12,8 @@ use mathshub::cli::{
     AuthArgs, Cli, Command, ImportCommand, NotifyArgs, SeedArgs, ServeArgs, UserCommand,
     UserCreateArgs,
 };
-use mathshub::db::build_pool;
 use mathshub::db::provision::Database;
+use mathshub::db::{PoolSettings, build_pool};
 use mathshub::domain::NewPassword;
 use mathshub::notify::Notifier;
 use mathshub::notify::letters::Letters;
@@ -162,10 +162,16 @@ async fn serve(cli: &Cli, args: ServeArgs) -> Result<(), AnyError> {
         metrics_token: args.metrics_token.clone(),
         liveness,
     };
-    let served = match Application::build(&settings, pool.clone(), auth) {
+    let served = match Application::build(&settings, pool, auth) {
         Ok(application) => {
             application.stop_on_signals()?;
             if args.notify.outbox_poll_ms > 0 {
+                // A connection of its own: delivering never waits for requests', nor they for it.
+                let own_connection = PoolSettings {
+                    max_size: 1,
+                    ..args.pool.settings()
+                };
+                let pool = build_pool(database.url().expose(), &own_connection);
                 let notifier = notifier(&args.notify, &cli.data_dir, pool, application.metrics())?;
                 tokio::spawn(notifier.run(Duration::from_millis(args.notify.outbox_poll_ms)));
             }

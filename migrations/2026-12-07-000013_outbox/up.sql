@@ -1,8 +1,8 @@
 -- The messages the service owes people, each written in the transaction of the change it
 -- tells of, so that it exists if and only if the change committed. Delivery workers claim due
--- messages with FOR UPDATE SKIP LOCKED and push `next_attempt_at` on by a lease while they
--- deliver: a worker that dies mid-delivery leaves the message to be claimed again after the
--- lease, under the same id (at least once; a receiver drops duplicates by the id).
+-- messages with FOR UPDATE SKIP LOCKED in a transaction that records their outcomes before it
+-- commits: a worker that dies mid-delivery leaves them pending, to be sent again under the
+-- same id (at least once; a receiver drops duplicates by the id).
 CREATE TABLE outbox_messages (
     id uuid PRIMARY KEY,
     kind text NOT NULL CHECK (kind IN (
@@ -13,7 +13,7 @@ CREATE TABLE outbox_messages (
     -- What the message tells, as it stood when the change committed.
     facts jsonb NOT NULL,
     -- Set where one fact must yield one message however often it is noticed (a reminder).
-    once_key text UNIQUE,
+    once_key text,
     status text NOT NULL DEFAULT 'pending'
         CHECK (status IN ('pending', 'delivered', 'suppressed', 'dead')),
     attempts integer NOT NULL DEFAULT 0 CHECK (attempts >= 0),
@@ -25,6 +25,8 @@ CREATE TABLE outbox_messages (
 );
 
 CREATE INDEX outbox_messages_due ON outbox_messages (next_attempt_at) WHERE status = 'pending';
+-- Partial, so the messages without a key (nearly all) cost no entry.
+CREATE UNIQUE INDEX outbox_messages_once ON outbox_messages (once_key) WHERE once_key IS NOT NULL;
 CREATE INDEX outbox_messages_recipient ON outbox_messages (recipient_id, created_at);
 CREATE INDEX outbox_messages_dead ON outbox_messages (finished_at) WHERE status = 'dead';
 

@@ -2,11 +2,11 @@
 //! they tell of (so one exists if and only if its change committed), then claimed and
 //! delivered by every server process's worker (`notify`).
 //!
-//! Claiming takes due messages with `FOR UPDATE SKIP LOCKED`, so processes claiming at once
-//! take different ones, and pushes each one's next attempt on by a lease in the same
-//! statement: the worker then delivers without holding a transaction open, and a worker that
-//! dies before recording the outcome leaves the message to be claimed again once the lease
-//! is over, under the same id. Each message is delivered at least once, and normally once.
+//! A worker claims due messages with `FOR UPDATE SKIP LOCKED` in a transaction of its own,
+//! delivers them, and records every outcome in one statement before it commits: processes
+//! claiming at once take different messages, and a worker that dies before its commit leaves
+//! its messages pending, to be claimed again at once and sent under the same id. Each message
+//! is delivered at least once, and normally once; it is written once and updated once.
 
 use chrono::{DateTime, Utc};
 use diesel::OptionalExtension;
@@ -133,7 +133,7 @@ SELECT gen_random_uuid(), 'session_reminder', e.participant_id,
   JOIN users u ON u.id = e.participant_id AND u.session_reminders AND u.disabled_at IS NULL
  WHERE s.cancelled_at IS NULL AND wg.status IN ('open', 'full', 'closed', 'running')
    AND s.starts_at > $1 AND s.starts_at <= $1 + make_interval(secs => $2)
-ON CONFLICT (once_key) DO NOTHING";
+ON CONFLICT (once_key) WHERE once_key IS NOT NULL DO NOTHING";
 
 /// Writes the reminders due by `now` (`REMIND`); answers how many were new.
 pub async fn remind(
@@ -159,7 +159,7 @@ pub struct ClaimedMessage {
     pub facts: serde_json::Value,
     /// This attempt's number, 1 for the first.
     #[diesel(sql_type = Integer)]
-    pub attempts: i32,
+    pub attempt: i32,
     #[diesel(sql_type = Text)]
     pub email: String,
     #[diesel(sql_type = Text)]
@@ -171,37 +171,29 @@ pub struct ClaimedMessage {
 }
 
 const CLAIM: &str = "\
-WITH claimed AS (
-  UPDATE outbox_messages m
-     SET attempts = m.attempts + 1, next_attempt_at = $1 + make_interval(secs => $2)
-    FROM (SELECT id FROM outbox_messages
-           WHERE status = 'pending' AND next_attempt_at <= $1
-           ORDER BY next_attempt_at
-           LIMIT $3
-           FOR UPDATE SKIP LOCKED) due
-   WHERE m.id = due.id
-  RETURNING m.id, m.kind, m.recipient_id, m.facts, m.attempts)
-SELECT claimed.id, claimed.kind, claimed.facts, claimed.attempts, u.email, u.name,
+SELECT m.id, m.kind, m.facts, m.attempts + 1 AS attempt, u.email, u.name,
        u.disabled_at IS NOT NULL AS disabled, u.session_reminders
-  FROM claimed JOIN users u ON u.id = claimed.recipient_id";
+  FROM outbox_messages m JOIN users u ON u.id = m.recipient_id
+ WHERE m.status = 'pending' AND m.next_attempt_at <= $1
+ ORDER BY m.next_attempt_at
+ LIMIT $2
+ FOR UPDATE OF m SKIP LOCKED";
 
-/// Claims up to `limit` messages due by `now`, each for `lease`: no other claim takes them
-/// until the lease is over, when one whose outcome was never recorded is due again.
+/// Claims up to `limit` messages due by `now`, locked until the transaction ends (call it in
+/// one): no other claim takes them meanwhile.
 pub async fn claim(
     conn: &mut AsyncPgConnection,
     now: DateTime<Utc>,
-    lease: std::time::Duration,
     limit: i64,
 ) -> diesel::QueryResult<Vec<ClaimedMessage>> {
     diesel::sql_query(CLAIM)
         .bind::<Timestamptz, _>(now)
-        .bind::<Double, _>(lease.as_secs_f64())
         .bind::<BigInt, _>(limit)
         .load(conn)
         .await
 }
 
-/// How a claimed message's attempt ended.
+/// How an attempt at a claimed message ended.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
     Delivered,
@@ -213,37 +205,48 @@ pub enum Outcome {
     Dead(String),
 }
 
-/// Records the outcome of attempt `attempts` of a message. An outcome arriving after the
-/// message was claimed again (the lease ran out) is dropped: the later claim's counts.
+/// Records the outcome of each claimed message's attempt, in one statement.
 pub async fn record(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
-    attempts: i32,
-    outcome: &Outcome,
+    attempts: &[(&ClaimedMessage, Outcome)],
 ) -> diesel::QueryResult<()> {
-    let (status, error, wait) = match outcome {
-        Outcome::Delivered => (MessageStatus::Delivered, None, 0.0),
-        Outcome::Suppressed(why) => (MessageStatus::Suppressed, Some((*why).to_owned()), 0.0),
-        Outcome::RetryIn(wait, error) => (
-            MessageStatus::Pending,
-            Some(error.clone()),
-            wait.as_secs_f64(),
-        ),
-        Outcome::Dead(error) => (MessageStatus::Dead, Some(error.clone()), 0.0),
-    };
+    let mut ids = Vec::with_capacity(attempts.len());
+    let mut numbers = Vec::with_capacity(attempts.len());
+    let mut statuses = Vec::with_capacity(attempts.len());
+    let mut errors = Vec::with_capacity(attempts.len());
+    let mut waits = Vec::with_capacity(attempts.len());
+    for (message, outcome) in attempts {
+        let (status, error, wait) = match outcome {
+            Outcome::Delivered => (MessageStatus::Delivered, None, 0.0),
+            Outcome::Suppressed(why) => (MessageStatus::Suppressed, Some((*why).to_owned()), 0.0),
+            Outcome::RetryIn(wait, error) => (
+                MessageStatus::Pending,
+                Some(error.clone()),
+                wait.as_secs_f64(),
+            ),
+            Outcome::Dead(error) => (MessageStatus::Dead, Some(error.clone()), 0.0),
+        };
+        ids.push(message.id);
+        numbers.push(message.attempt);
+        statuses.push(status.as_str());
+        errors.push(error);
+        waits.push(wait);
+    }
     diesel::sql_query(
-        "UPDATE outbox_messages
-            SET status = $1, last_error = $2,
-                next_attempt_at = CASE WHEN $1 = 'pending' THEN now() + make_interval(secs => $3)
-                                       ELSE next_attempt_at END,
-                finished_at = CASE WHEN $1 = 'pending' THEN NULL ELSE now() END
-          WHERE id = $4 AND attempts = $5 AND status = 'pending'",
+        "UPDATE outbox_messages m
+            SET attempts = o.attempt, status = o.status, last_error = o.error,
+                next_attempt_at = CASE WHEN o.status = 'pending'
+                                       THEN now() + make_interval(secs => o.wait)
+                                       ELSE m.next_attempt_at END,
+                finished_at = CASE WHEN o.status = 'pending' THEN NULL ELSE now() END
+           FROM unnest($1, $2, $3, $4, $5) AS o(id, attempt, status, error, wait)
+          WHERE m.id = o.id",
     )
-    .bind::<Text, _>(status)
-    .bind::<Nullable<Text>, _>(error)
-    .bind::<Double, _>(wait)
-    .bind::<SqlUuid, _>(id)
-    .bind::<Integer, _>(attempts)
+    .bind::<Array<SqlUuid>, _>(ids)
+    .bind::<Array<Integer>, _>(numbers)
+    .bind::<Array<Text>, _>(statuses)
+    .bind::<Array<Nullable<Text>>, _>(errors)
+    .bind::<Array<Double>, _>(waits)
     .execute(conn)
     .await
     .map(drop)

@@ -56,7 +56,7 @@ pub const MESSAGES: &[(&str, &str)] = &[
         "Local authority {gss_code} already exists.",
     ),
     (
-        "outbox_messages_once_key_key",
+        "outbox_messages_once",
         "This message was already written: it is sent once.",
     ),
     ("outbox_messages_pkey", NEW_KEY),

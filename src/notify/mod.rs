@@ -1,5 +1,6 @@
 //! Telling people what happened: every server process runs a worker that claims the outbox's
-//! due messages (`db::outbox`), writes each as a letter and mails it, and records the outcome:
+//! due messages (`db::outbox`), writes each as a letter and mails them all at once, and
+//! records the outcomes in the claim's transaction:
 //! delivered; suppressed (a disabled account, or reminders turned off); tried again later
 //! with exponential backoff and jitter (`domain::retry`); or, after the last attempt, dead,
 //! kept for admins to see and retry. The same worker writes the reminders due before
@@ -13,6 +14,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use diesel_async::AsyncConnection;
+use futures_util::future::join_all;
 use lettre::message::Mailbox;
 
 use crate::db::DbPool;
@@ -24,16 +27,15 @@ use crate::observability::Metrics;
 use letters::{Facts, Letters};
 use mail::Mailer;
 
-/// How long a claimed message is left to its worker before another may claim it: longer
-/// than a batch of SMTP conversations can take (`mail::SMTP_TIMEOUT` each).
-const LEASE: Duration = Duration::from_secs(5 * 60);
-
-/// Messages claimed at once.
-const BATCH: i64 = 10;
+/// Messages claimed, and mailed side by side, at once. The claim's transaction stays open
+/// while they go (for at most one SMTP timeout, as they go together).
+const BATCH: i64 = 20;
 
 /// Everything the worker needs.
 #[derive(Clone)]
 pub struct Notifier {
+    /// Connections of the worker's own, so that delivering never waits for requests' (nor
+    /// they for it): one is held for each batch.
     pub pool: DbPool,
     pub mailer: Mailer,
     pub from: Mailbox,
@@ -72,21 +74,29 @@ impl Notifier {
     /// Delivers every message due by `now`, batch after batch, until none is left.
     pub async fn deliver_due_at(&self, now: DateTime<Utc>) -> Result<Round, ApiError> {
         let mut round = Round::default();
+        let mut conn = self.pool.get().await?;
         loop {
-            let claimed = {
-                let mut conn = self.pool.get().await?;
-                outbox::claim(&mut conn, now, LEASE, BATCH).await?
-            };
-            if claimed.is_empty() {
+            let outcomes = conn
+                .transaction::<_, ApiError, _>(async |conn| {
+                    let claimed = outbox::claim(conn, now, BATCH).await?;
+                    let outcomes =
+                        join_all(claimed.iter().map(|message| self.deliver(message))).await;
+                    let attempts: Vec<_> = claimed.iter().zip(outcomes).collect();
+                    if !attempts.is_empty() {
+                        outbox::record(conn, &attempts).await?;
+                    }
+                    Ok(attempts
+                        .into_iter()
+                        .map(|(_, outcome)| outcome)
+                        .collect::<Vec<_>>())
+                })
+                .await?;
+            if outcomes.is_empty() {
                 return Ok(round);
             }
-            for message in claimed {
-                let outcome = self.deliver(&message).await;
-                self.metrics
-                    .count_delivery("email", outcome_label(&outcome));
-                round.count(&outcome);
-                let mut conn = self.pool.get().await?;
-                outbox::record(&mut conn, message.id, message.attempts, &outcome).await?;
+            for outcome in &outcomes {
+                self.metrics.count_delivery("email", outcome_label(outcome));
+                round.count(outcome);
             }
         }
     }
@@ -145,8 +155,8 @@ impl Notifier {
         match self.mailer.send(message.id, &self.from, to, letter).await {
             Ok(()) => Outcome::Delivered,
             Err(error) => {
-                let attempts = u32::try_from(message.attempts).unwrap_or(u32::MAX);
-                match self.retry.after_failure(attempts, rand::random()) {
+                let attempt = u32::try_from(message.attempt).unwrap_or(u32::MAX);
+                match self.retry.after_failure(attempt, rand::random()) {
                     AfterFailure::RetryIn(wait) => Outcome::RetryIn(wait, error),
                     AfterFailure::GiveUp => Outcome::Dead(error),
                 }
