@@ -15,6 +15,8 @@
 # Then it checks what the database holds: no group above capacity, every group's count of
 # places equal to its accepted enrolments, waiting lists 1..n without gap or repeat, every
 # acknowledged expression of interest stored, and each hot group with exactly 30 places taken.
+# Last, at a steady 20 per second, the time from commit to delivery: of each message by the
+# server's mail worker, and of each webhook (the places changing) at a real local receiver.
 #
 # Participants are plain SQL inserts; their access tokens are signed here
 # (bench/mint_tokens.py) with the JWT secret this script gives the server, as the server would
@@ -45,6 +47,7 @@ DB_MAX=${BENCH_EOI_DB_MAX:-$((10000 * DURATION))}
 
 bench_ensure_wrk
 bench_require pgbench psql curl cargo python3 openssl
+python3 -c 'import standardwebhooks' 2>/dev/null || die "the webhook receiver needs Python's standardwebhooks (pip install standardwebhooks)"
 
 bench_build
 bench_start_workdir
@@ -55,7 +58,8 @@ bench_seed_synthetic $SEED_FLAGS
 # with it below. It lives only as long as this run.
 MATHSHUB_JWT_SECRET=$(openssl rand -base64 48)
 export MATHSHUB_JWT_SECRET
-bench_serve "$POOL_SIZE"
+# Plain http to loopback for the local webhook receiver of the steady phase.
+bench_serve "$POOL_SIZE" --webhooks-allow-plain-http
 SYNCHRONOUS_COMMIT=${BENCH_EOI_SYNCHRONOUS_COMMIT:-on}
 if [ "$SYNCHRONOUS_COMMIT" != on ]; then
     say "synchronous_commit = $SYNCHRONOUS_COMMIT (a diagnosis, not a figure to compare)"
@@ -272,11 +276,56 @@ SELECT count(*) FROM outbox_messages m JOIN bench_eoi_plan p ON p.participant_id
 SQL
 )
 STEADY=${BENCH_EOI_STEADY:-200}
+
+# --- Webhooks: for the steady phase only, every Teaching School Hub has an endpoint at a real
+# local receiver (tests/webhooks/receiver.py, which verifies each signature with the published
+# Standard Webhooks library) for the places changing, from the feed's position now; each
+# expression of interest's `updated` event is posted to the hubs whose area it is in. Commit to
+# delivery is the delivery's `finished_at - occurred_at` of its event (the transaction's
+# start: an upper bound), so it counts the wait for the feed's frontier and the hand-out.
+RECEIVER_PORT=$((PORT + 1))
+RECEIVED=$WORK/webhooks.jsonl
+python3 "$ROOT/tests/webhooks/receiver.py" --port "$RECEIVER_PORT" --out "$RECEIVED" >"$WORK/receiver.log" 2>&1 &
+RECEIVER_PID=$!
+stop_receiver_then_clean_up() {
+    local status=$?
+    kill -TERM "$RECEIVER_PID" 2>/dev/null || true
+    (exit "$status")
+    bench_cleanup
+}
+trap stop_receiver_then_clean_up EXIT
+for _ in $(seq 1 50); do grep -q ready "$WORK/receiver.log" && break; sleep 0.1; done
+grep -q ready "$WORK/receiver.log" || { cat "$WORK/receiver.log" >&2; die "the webhook receiver did not start"; }
+psql -XAtq -v url="http://127.0.0.1:$RECEIVER_PORT/hooks" -c "
+    INSERT INTO webhook_endpoints (id, teaching_school_hub_id, url, event_types, secret, feed_xid, feed_event)
+    SELECT gen_random_uuid(), id, :'url', '{updated,filled}', gen_random_uuid()::text::bytea,
+           pg_current_xact_id(), 0
+      FROM teaching_school_hubs" >/dev/null
+psql -XAtq -c "SELECT 'whsec_' || encode(secret, 'base64') FROM webhook_endpoints" >"$RECEIVED.secrets"
+webhook_figures() {
+    psql -XAtq -c "
+        SELECT count(*), count(*) FILTER (WHERE d.status = 'delivered'),
+               round((percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM d.finished_at - e.occurred_at)) * 1000)::numeric, 1),
+               round((percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM d.finished_at - e.occurred_at)) * 1000)::numeric, 1)
+          FROM webhook_deliveries d JOIN work_group_events e ON e.id = d.event_id" | tr -d ' '
+}
+
 say "steady: $STEADY expressions of interest at 20 per second"
 steady_since=$(psql -XAtq -c "SELECT now()")
 tail -n "$STEADY" "$WORK/spread.txt" | python3 "$ROOT/bench/steady_interest.py" "$BASE" 20
 drain_outbox
 IFS='|' read -r steady_delivered steady_p50 steady_p99 <<<"$(delivery_figures "created_at >= '$steady_since'")"
+waited=0
+until [ "$(psql -XAtq -c "SELECT count(*) FROM webhook_deliveries WHERE status = 'pending'")" = 0 ] \
+    && [ "$(psql -XAtq -c "SELECT count(*) FROM webhook_endpoints
+              WHERE (feed_xid, feed_event) < (SELECT xid, id FROM work_group_events ORDER BY xid DESC, id DESC LIMIT 1)")" = 0 ]; do
+    sleep 0.2
+    waited=$((waited + 1))
+    [ "$waited" -lt 300 ] || die "the webhook deliveries did not drain in 60 s"
+done
+IFS='|' read -r hooks_made hooks_delivered hooks_p50 hooks_p99 <<<"$(webhook_figures)"
+hooks_received=$(wc -l <"$RECEIVED")
+hooks_verified=$(grep -c '"verified_by": \[[0-9]' "$RECEIVED" || true)
 
 # wrk stops its clock with a request in flight on each connection: the server completes
 # them, but wrk never counts their answers.
@@ -285,6 +334,8 @@ verdict=ok
 [ "$overbooked" = 0 ] && [ "$miscounted" = 0 ] && [ "$gappy" = 0 ] && [ "$hot_full" = 2 ] \
     && [ "$stored" -ge "$ACKNOWLEDGED" ] && [ "$stored" -le $((ACKNOWLEDGED + in_flight_allowance)) ] \
     && [ "$told" = "$stored" ] && [ "$steady_delivered" = "$STEADY" ] \
+    && [ "$hooks_made" -ge "$STEADY" ] && [ "$hooks_delivered" = "$hooks_made" ] \
+    && [ "$hooks_received" = "$hooks_made" ] && [ "$hooks_verified" = "$hooks_made" ] \
     || verdict=FAILED
 if [ "${BENCH_EOI_NO_KEY:-0}" != 1 ] && [ "$kept" != "$stored" ]; then verdict=FAILED; fi
 
@@ -315,5 +366,6 @@ Groups above capacity: $overbooked; places counted unlike accepted enrolments: $
 Hot group (API): $hot_api. Hot group (pgbench): $hot_db.
 Acknowledged by the API: $ACKNOWLEDGED; stored: $stored; idempotency keys kept: $kept.
 Outbox: $told messages written with the API's $stored enrolments; $loaded_delivered messages in all (pgbench's transactions write theirs too) delivered as .eml files in the data folder, the last $drain_seconds s after the load ended; commit to delivery p50 $loaded_p50 ms, p99 $loaded_p99 ms. At a steady 20 per second: $steady_delivered of $STEADY delivered, p50 $steady_p50 ms, p99 $steady_p99 ms.
+Webhooks at that steady rate: $hooks_made deliveries made, $hooks_delivered delivered, $hooks_received received and $hooks_verified verified at the local receiver; commit to delivery p50 $hooks_p50 ms, p99 $hooks_p99 ms.
 EOF
 [ "$verdict" = ok ] || die "the enrolments are not as they should be"

@@ -12,6 +12,8 @@ use crate::domain::retry::RetryPolicy;
 use crate::domain::{
     DEFAULT_EOI_URL_TEMPLATE, Email, EoiUrlTemplate, Role, RoleInSchool, Slug, Urn,
 };
+use crate::webhooks::WebhookSettings;
+use crate::webhooks::target::TargetPolicy;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -224,6 +226,22 @@ pub struct NotifyArgs {
     /// off in this process (another must then deliver).
     #[arg(long, env = "MATHSHUB_OUTBOX_POLL_MS", default_value_t = 250)]
     pub outbox_poll_ms: u64,
+
+    /// Seconds a webhook delivery attempt may take, connecting included.
+    #[arg(long, env = "MATHSHUB_WEBHOOK_TIMEOUT_SECS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=60))]
+    pub webhook_timeout_secs: u64,
+
+    /// Hours a webhook endpoint may fail every delivery before it is disabled (and its
+    /// partner's people told).
+    #[arg(long, env = "MATHSHUB_WEBHOOK_DISABLE_AFTER_HOURS", default_value_t = 120,
+          value_parser = clap::value_parser!(u64).range(1..=24 * 30))]
+    pub webhook_disable_after_hours: u64,
+
+    /// Lets webhook endpoints use plain `http` and loopback addresses. For tests and local
+    /// development only: never on a server partners use.
+    #[arg(long, env = "MATHSHUB_WEBHOOKS_ALLOW_PLAIN_HTTP")]
+    pub webhooks_allow_plain_http: bool,
 }
 
 impl NotifyArgs {
@@ -231,6 +249,21 @@ impl NotifyArgs {
         RetryPolicy {
             max_attempts: self.outbox_max_attempts,
             ..RetryPolicy::default()
+        }
+    }
+
+    pub fn webhook_targets(&self) -> TargetPolicy {
+        TargetPolicy {
+            plain_http_and_loopback: self.webhooks_allow_plain_http,
+        }
+    }
+
+    pub fn webhook_settings(&self) -> WebhookSettings {
+        WebhookSettings {
+            targets: self.webhook_targets(),
+            timeout: Duration::from_secs(self.webhook_timeout_secs),
+            disable_after: Duration::from_secs(self.webhook_disable_after_hours * 60 * 60),
+            retry: self.retry_policy(),
         }
     }
 }

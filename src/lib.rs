@@ -2,7 +2,8 @@
 //!
 //! Layers, from the top down (each imports only its own and those below it; `tests/layers.rs`
 //! checks): `main` and `cli` (the settings), `startup` (the server and its OpenAPI document),
-//! `api` (one folder of handlers per resource), `http` (what every handler shares) and `seed`,
+//! `api` (one folder of handlers per resource) with `webhooks` (partner webhooks' delivery,
+//! which sends the API's change-feed items), `http` (what every handler shares) and `seed`,
 //! `auth`, `accounts`, `school_import` and `notify` (the outbox's delivery), `db` (rows,
 //! queries and locks), `error` and `config`, and `domain` (types that hold only valid values,
 //! and the rules) with `observability`.
@@ -21,3 +22,4 @@ pub mod observability;
 pub mod school_import;
 pub mod seed;
 pub mod startup;
+pub mod webhooks;

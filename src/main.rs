@@ -20,6 +20,7 @@ use mathshub::notify::letters::Letters;
 use mathshub::notify::mail::Mailer;
 use mathshub::observability::Liveness;
 use mathshub::startup::{Application, ServerSettings};
+use mathshub::webhooks::Dispatcher;
 
 type AnyError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -161,6 +162,7 @@ async fn serve(cli: &Cli, args: ServeArgs) -> Result<(), AnyError> {
         eoi_url_template: args.eoi_url_template.clone(),
         metrics_token: args.metrics_token.clone(),
         liveness,
+        webhook_targets: args.notify.webhook_targets(),
     };
     let served = match Application::build(&settings, pool, auth) {
         Ok(application) => {
@@ -171,9 +173,14 @@ async fn serve(cli: &Cli, args: ServeArgs) -> Result<(), AnyError> {
                     max_size: 1,
                     ..args.pool.settings()
                 };
+                let poll = Duration::from_millis(args.notify.outbox_poll_ms);
                 let pool = build_pool(database.url().expose(), &own_connection);
                 let notifier = notifier(&args.notify, &cli.data_dir, pool, application.metrics())?;
-                tokio::spawn(notifier.run(Duration::from_millis(args.notify.outbox_poll_ms)));
+                tokio::spawn(notifier.run(poll));
+                let pool = build_pool(database.url().expose(), &own_connection);
+                let dispatcher =
+                    Dispatcher::new(pool, args.notify.webhook_settings(), application.metrics());
+                tokio::spawn(dispatcher.run(poll));
             }
             let base = format!("http://{}", display_address(&args.bind, application.port()));
             log::info!(

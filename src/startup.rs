@@ -24,6 +24,7 @@ use crate::domain::EoiUrlTemplate;
 use crate::error::ApiError;
 use crate::http::middleware::{json_bodies, request_scope, unknown};
 use crate::observability::{Liveness, Metrics, request_id};
+use crate::webhooks::target::TargetPolicy;
 
 #[derive(Debug, Clone)]
 pub struct ServerSettings {
@@ -41,6 +42,8 @@ pub struct ServerSettings {
     pub metrics_token: Option<Secret>,
     /// What `/healthz` reports.
     pub liveness: Liveness,
+    /// What webhook endpoints may be registered at.
+    pub webhook_targets: TargetPolicy,
 }
 
 pub struct Application {
@@ -65,6 +68,7 @@ impl Application {
             token: settings.metrics_token.clone(),
         });
         let liveness = web::Data::new(settings.liveness.clone());
+        let webhook_targets = web::Data::new(settings.webhook_targets);
         let mut server = HttpServer::new(move || {
             let (app, document) = App::new()
                 .into_utoipa_app()
@@ -81,6 +85,7 @@ impl Application {
                 .app_data(metrics_data.clone())
                 .app_data(metrics_access.clone())
                 .app_data(liveness.clone())
+                .app_data(webhook_targets.clone())
                 .app_data(form_config())
                 .service(
                     SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", document),

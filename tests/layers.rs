@@ -17,7 +17,7 @@ const LAYERS: &[&[&str]] = &[
     &["main"],
     &["cli"],
     &["startup"],
-    &["api"],
+    &["api", "webhooks"],
     &["http", "seed"],
     &["auth", "accounts", "school_import", "notify"],
     &["db"],

@@ -82,6 +82,31 @@ pub struct Change {
     pub details: ChangeDetails,
 }
 
+/// A change as a webhook delivers it: the feed's item, in the Standard Webhooks envelope.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChangeEvent {
+    /// The change's kind, as the endpoint's `event_types` name it.
+    #[serde(rename = "type")]
+    pub event_type: ChangeKind,
+    /// When the change happened.
+    pub timestamp: LondonTime,
+    /// The change, as `GET /partners/me/changes` shows it.
+    pub data: Change,
+}
+
+impl TryFrom<FeedEventRow> for ChangeEvent {
+    type Error = ApiError;
+
+    fn try_from(row: FeedEventRow) -> Result<Self, ApiError> {
+        let data = Change::try_from(row)?;
+        Ok(Self {
+            event_type: data.kind,
+            timestamp: data.occurred_at,
+            data,
+        })
+    }
+}
+
 /// Changes after a cursor, in order.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ChangePage {

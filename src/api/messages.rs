@@ -182,7 +182,7 @@ pub async fn retry_message(
             &caller,
             async |_| may_manage(&caller),
             async |conn, (), _| {
-                if !queries::retry(conn, id).await? {
+                let Some(retried) = queries::retry(conn, id).await? else {
                     let message: Message = found(conn, "Message", &id, async |conn, id| {
                         queries::find(conn, *id).await
                     })
@@ -191,7 +191,7 @@ pub async fn retry_message(
                         "Message {id} is {}: only a dead message is retried.",
                         message.status
                     )));
-                }
+                };
                 let object = id.to_string();
                 let details = serde_json::json!({});
                 audit::record(
@@ -203,11 +203,7 @@ pub async fn retry_message(
                     details,
                 )
                 .await?;
-                let message: Message = found(conn, "Message", &id, async |conn, id| {
-                    queries::find(conn, *id).await
-                })
-                .await?;
-                Answer::ok(&message)
+                Answer::ok(&Message::from(retried))
             },
         )
         .await

@@ -49,8 +49,9 @@ impl MetricsAccess {
 /// route pattern, method and status (`mathshub_http_requests_total`), their latency
 /// (`mathshub_http_request_duration_seconds`), the connection pool as of the scrape
 /// (`mathshub_db_pool_*`) and its timeouts, database failures by kind
-/// (`mathshub_database_errors_total`), the outbox's backlog (`mathshub_outbox_pending`,
-/// `mathshub_outbox_oldest_pending_seconds`, `mathshub_outbox_dead`, read from the database)
+/// (`mathshub_database_errors_total`), the outbox's backlog of mail and webhook deliveries
+/// by channel (`mathshub_outbox_pending`, `mathshub_outbox_oldest_pending_seconds`,
+/// `mathshub_outbox_dead`, read from the database)
 /// and this process's deliveries by channel and outcome (`mathshub_outbox_deliveries_total`),
 /// and the process's CPU, memory and open files
 /// (`process_*`). Nothing personal: routes are patterns, never paths. Each server process

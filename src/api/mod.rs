@@ -27,6 +27,7 @@ pub mod signposting;
 pub mod strategic_partners;
 pub mod teaching_school_hubs;
 pub mod users;
+pub mod webhooks;
 pub mod work_groups;
 
 use actix_web::middleware::from_fn;
@@ -69,5 +70,6 @@ fn configure_api(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
     calendars::configure(config);
     signposting::configure(config);
     change_feed::configure(config);
+    webhooks::configure(config);
     reach::configure(config);
 }

@@ -10,11 +10,16 @@ use crate::domain::NewPassword;
 
 /// `bytes` random bytes from the operating system, base64url without padding.
 pub fn random_token(bytes: usize) -> String {
-    let mut buffer = vec![0u8; bytes];
+    URL_SAFE_NO_PAD.encode(random_bytes(bytes))
+}
+
+/// `count` random bytes from the operating system.
+pub fn random_bytes(count: usize) -> Vec<u8> {
+    let mut buffer = vec![0u8; count];
     rand::rngs::SysRng
         .try_fill_bytes(&mut buffer)
         .expect("the operating system's random source works");
-    URL_SAFE_NO_PAD.encode(buffer)
+    buffer
 }
 
 /// Stored form of a high-entropy token. A plain SHA-256 is enough here: unlike passwords,

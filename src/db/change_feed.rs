@@ -19,7 +19,9 @@
 use chrono::{DateTime, Utc};
 use diesel::OptionalExtension;
 use diesel::prelude::QueryableByName;
-use diesel::sql_types::{BigInt, Integer, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{
+    Array, BigInt, Integer, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid,
+};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
@@ -107,7 +109,8 @@ SELECT feed_xid::text AS position_xid, id FROM work_group_events
 /// At most `$6` events after (`$2`, `$3`) up to the frontier (`$4`, `$5`), of the public groups
 /// of the hubs serving any authority of the Teaching School Hub's (`$1`) area now (an event of
 /// a group no longer public, such as a draft abandoned before it opened, stays in the table
-/// for the cursors naming it, but is not handed out).
+/// for the cursors naming it, but is not handed out); only of the kinds `$7` and the
+/// authorities `$8` of the area, where they are given.
 const EVENTS: &str = "\
 SELECT e.id, e.feed_xid::text AS position_xid, e.kind, e.occurred_at, e.details, wg.id AS work_group_id,
        wg.code, wg.title, hub.slug AS hub_slug, hub.name AS hub_name, wg.status, wg.capacity,
@@ -123,7 +126,9 @@ SELECT e.id, e.feed_xid::text AS position_xid, e.kind, e.occurred_at, e.details,
                        JOIN hub_local_authorities cover
                          ON cover.la_code = coalesce(la.parent_gss_code, la.gss_code)
                         AND cover.covered_until IS NULL
-                      WHERE area.teaching_school_hub_id = $1)
+                      WHERE area.teaching_school_hub_id = $1
+                        AND ($8::text[] IS NULL OR area.la_code = ANY($8)))
+   AND ($7::text[] IS NULL OR e.kind = ANY($7))
  ORDER BY e.feed_xid, e.id
  LIMIT $6";
 
@@ -135,6 +140,13 @@ struct PositionRow {
     id: i64,
 }
 
+/// Which of an area's events a reader wants: `None` for all.
+#[derive(Debug, Clone, Default)]
+pub struct FeedFilter {
+    pub kinds: Option<Vec<ChangeKind>>,
+    pub local_authorities: Option<Vec<String>>,
+}
+
 /// Up to `limit` events of the area after `after`. The frontier is read first: everything up
 /// to it is final, so the events read next (on a newer snapshot) are just as it saw them.
 pub async fn page(
@@ -143,26 +155,56 @@ pub async fn page(
     after: FeedPosition,
     limit: i64,
 ) -> diesel::QueryResult<FeedPage> {
-    let frontier = match diesel::sql_query(FRONTIER)
+    let upto = frontier(conn).await?.max(after);
+    read(
+        conn,
+        teaching_school_hub_id,
+        &FeedFilter::default(),
+        (after, upto),
+        limit,
+    )
+    .await
+}
+
+/// The last position no event still to come can fall behind (the start, before any event).
+pub async fn frontier(conn: &mut AsyncPgConnection) -> diesel::QueryResult<FeedPosition> {
+    match diesel::sql_query(FRONTIER)
         .get_result::<PositionRow>(conn)
         .await
         .optional()?
     {
-        Some(row) => after.max(position(&row.position_xid, row.id)?),
-        None => after,
-    };
+        Some(row) => position(&row.position_xid, row.id),
+        None => Ok(FeedPosition::START),
+    }
+}
+
+/// Up to `limit` of the area's events wanted by `filter` after the first position of
+/// `between` and up to its second, a frontier read before.
+pub async fn read(
+    conn: &mut AsyncPgConnection,
+    teaching_school_hub_id: Uuid,
+    filter: &FeedFilter,
+    (after, upto): (FeedPosition, FeedPosition),
+    limit: i64,
+) -> diesel::QueryResult<FeedPage> {
+    let kinds = filter
+        .kinds
+        .as_ref()
+        .map(|kinds| kinds.iter().map(|kind| kind.as_str()).collect::<Vec<_>>());
     let events: Vec<FeedEventRow> = diesel::sql_query(EVENTS)
         .bind::<SqlUuid, _>(teaching_school_hub_id)
         .bind::<Text, _>(after.xid.to_string())
         .bind::<BigInt, _>(after.id)
-        .bind::<Text, _>(frontier.xid.to_string())
-        .bind::<BigInt, _>(frontier.id)
+        .bind::<Text, _>(upto.xid.to_string())
+        .bind::<BigInt, _>(upto.id)
         .bind::<BigInt, _>(limit)
+        .bind::<Nullable<Array<Text>>, _>(kinds)
+        .bind::<Nullable<Array<Text>>, _>(filter.local_authorities.as_deref())
         .load(conn)
         .await?;
     let next = match events.last() {
         Some(last) if events.len() as i64 == limit => last.position()?,
-        _ => frontier,
+        _ => upto,
     };
     Ok(FeedPage { events, next })
 }

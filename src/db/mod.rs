@@ -44,6 +44,7 @@ pub mod strategic_partners;
 pub mod teaching_school_hub_writes;
 pub mod teaching_school_hubs;
 pub mod users;
+pub mod webhooks;
 pub mod work_group_writes;
 pub mod work_groups;
 

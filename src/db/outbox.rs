@@ -19,31 +19,31 @@ use uuid::Uuid;
 
 use crate::db::sql::SqlBuilder;
 use crate::domain::{EnrolmentStatus, MessageStatus, NoticeKind};
-use crate::observability::metrics::OutboxBacklog;
+use crate::observability::metrics::{ChannelBacklog, OutboxBacklog};
 
 /// Who a message goes to: people found from an enrolment or a work group as the change's own
 /// transaction sees them.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub enum Recipients {
     /// The participant of an enrolment.
     Participant(Uuid),
     /// The leads of an enrolment's work group, about that enrolment.
     LeadsReviewing(Uuid),
     /// The participants of a work group's enrolments in these statuses, each about their own.
-    Enrolled(Uuid, Vec<EnrolmentStatus>),
+    Enrolled(Uuid, &'static [EnrolmentStatus]),
 }
 
 impl Recipients {
     /// Everyone holding a place in the work group.
     pub fn holding_places(work_group_id: Uuid) -> Self {
-        Self::Enrolled(work_group_id, vec![EnrolmentStatus::Accepted])
+        Self::Enrolled(work_group_id, &[EnrolmentStatus::Accepted])
     }
 
     /// Everyone whose enrolment in the work group is still open: pending, on a place or
     /// waiting for one.
     pub fn still_enrolled(work_group_id: Uuid) -> Self {
         use EnrolmentStatus::{Accepted, Pending, Waitlisted};
-        Self::Enrolled(work_group_id, vec![Pending, Accepted, Waitlisted])
+        Self::Enrolled(work_group_id, &[Pending, Accepted, Waitlisted])
     }
 }
 
@@ -53,11 +53,16 @@ const TELL: &str = "\
 INSERT INTO outbox_messages (id, kind, recipient_id, facts)
 SELECT gen_random_uuid(), ";
 
-const TELL_FACTS: &str = ", \
-       jsonb_build_object(
-         'work_group', jsonb_build_object('id', wg.id, 'code', wg.code, 'title', wg.title, 'hub', hub.name),
-         'enrolment', jsonb_build_object('id', e.id, 'status', e.status, 'waitlist_position', e.waitlist_position)
-       ) || ";
+/// The facts every message about an enrolment tells: its work group (`wg`, of `hub`) and the
+/// enrolment (`e`), as `jsonb_build_object` arguments.
+macro_rules! group_and_enrolment {
+    () => {
+        "'work_group', jsonb_build_object('id', wg.id, 'code', wg.code, 'title', wg.title, 'hub', hub.name),
+         'enrolment', jsonb_build_object('id', e.id, 'status', e.status, 'waitlist_position', e.waitlist_position)"
+    };
+}
+
+const TELL_FACTS: &str = concat!(", jsonb_build_object(", group_and_enrolment!(), ") || ");
 
 const TELL_FROM: &str = "::jsonb
   FROM enrolments e
@@ -116,12 +121,12 @@ pub fn telling(kind: NoticeKind, to: &Recipients, facts: serde_json::Value) -> S
 /// their account is disabled.
 /// Each reminder is written once per session, participant and start time (a session moved
 /// later is reminded of again), however often and by however many processes this runs.
-const REMIND: &str = "\
-INSERT INTO outbox_messages (id, kind, recipient_id, facts, once_key)
+const REMIND: &str = concat!(
+    "INSERT INTO outbox_messages (id, kind, recipient_id, facts, once_key)
 SELECT gen_random_uuid(), 'session_reminder', e.participant_id,
-       jsonb_build_object(
-         'work_group', jsonb_build_object('id', wg.id, 'code', wg.code, 'title', wg.title, 'hub', hub.name),
-         'enrolment', jsonb_build_object('id', e.id, 'status', e.status, 'waitlist_position', e.waitlist_position),
+       jsonb_build_object(",
+    group_and_enrolment!(),
+    ",
          'session', jsonb_build_object('id', s.id, 'starts_at', s.starts_at, 'ends_at', s.ends_at,
                                        'mode', s.mode, 'venue_name', s.venue_name,
                                        'venue_address', s.venue_address, 'venue_postcode', s.venue_postcode)),
@@ -133,7 +138,8 @@ SELECT gen_random_uuid(), 'session_reminder', e.participant_id,
   JOIN users u ON u.id = e.participant_id AND u.session_reminders AND u.disabled_at IS NULL
  WHERE s.cancelled_at IS NULL AND wg.status IN ('open', 'full', 'closed', 'running')
    AND s.starts_at > $1 AND s.starts_at <= $1 + make_interval(secs => $2)
-ON CONFLICT (once_key) WHERE once_key IS NOT NULL DO NOTHING";
+ON CONFLICT (once_key) WHERE once_key IS NOT NULL DO NOTHING"
+);
 
 /// Writes the reminders due by `now` (`REMIND`); answers how many were new.
 pub async fn remind(
@@ -255,27 +261,47 @@ pub async fn record(
 #[derive(QueryableByName)]
 struct BacklogRow {
     #[diesel(sql_type = BigInt)]
-    pending: i64,
+    email_pending: i64,
     #[diesel(sql_type = Double)]
-    oldest_pending_seconds: f64,
+    email_oldest_pending_seconds: f64,
     #[diesel(sql_type = BigInt)]
-    dead: i64,
+    email_dead: i64,
+    #[diesel(sql_type = BigInt)]
+    webhook_pending: i64,
+    #[diesel(sql_type = Double)]
+    webhook_oldest_pending_seconds: f64,
+    #[diesel(sql_type = BigInt)]
+    webhook_dead: i64,
 }
 
-/// The outbox as `/metrics` shows it. Both counts are read from partial indexes.
+/// The outbox as `/metrics` shows it, mail and webhook deliveries alike. Every count is read
+/// from a partial index.
 pub async fn backlog(conn: &mut AsyncPgConnection) -> diesel::QueryResult<OutboxBacklog> {
     let row: BacklogRow = diesel::sql_query(
-        "SELECT (SELECT count(*) FROM outbox_messages WHERE status = 'pending') AS pending,
+        "SELECT (SELECT count(*) FROM outbox_messages WHERE status = 'pending') AS email_pending,
                 coalesce((SELECT extract(epoch FROM now() - min(created_at))::float8
-                            FROM outbox_messages WHERE status = 'pending'), 0) AS oldest_pending_seconds,
-                (SELECT count(*) FROM outbox_messages WHERE status = 'dead') AS dead",
+                            FROM outbox_messages WHERE status = 'pending'), 0)
+                  AS email_oldest_pending_seconds,
+                (SELECT count(*) FROM outbox_messages WHERE status = 'dead') AS email_dead,
+                (SELECT count(*) FROM webhook_deliveries WHERE status = 'pending') AS webhook_pending,
+                coalesce((SELECT extract(epoch FROM now() - min(created_at))::float8
+                            FROM webhook_deliveries WHERE status = 'pending'), 0)
+                  AS webhook_oldest_pending_seconds,
+                (SELECT count(*) FROM webhook_deliveries WHERE status = 'dead') AS webhook_dead",
     )
     .get_result(conn)
     .await?;
     Ok(OutboxBacklog {
-        pending: row.pending,
-        oldest_pending_seconds: row.oldest_pending_seconds,
-        dead: row.dead,
+        email: ChannelBacklog {
+            pending: row.email_pending,
+            oldest_pending_seconds: row.email_oldest_pending_seconds,
+            dead: row.email_dead,
+        },
+        webhook: ChannelBacklog {
+            pending: row.webhook_pending,
+            oldest_pending_seconds: row.webhook_oldest_pending_seconds,
+            dead: row.webhook_dead,
+        },
     })
 }
 
@@ -303,8 +329,15 @@ pub struct MessageRow {
     pub finished_at: Option<DateTime<Utc>>,
 }
 
-const MESSAGE_COLUMNS: &str = "SELECT id, kind, recipient_id, status, attempts, next_attempt_at, \
-    last_error, created_at, finished_at FROM outbox_messages";
+/// The columns of a `MessageRow`, for a `SELECT` and a `RETURNING` alike.
+macro_rules! message_fields {
+    () => {
+        "id, kind, recipient_id, status, attempts, next_attempt_at, last_error, created_at, \
+         finished_at"
+    };
+}
+
+const MESSAGE_COLUMNS: &str = concat!("SELECT ", message_fields!(), " FROM outbox_messages");
 
 /// Which messages a list holds.
 #[derive(Debug, Default)]
@@ -357,16 +390,21 @@ pub async fn find(
         .optional()
 }
 
-/// Puts a dead message back in line for delivery now, with its attempts counted afresh;
-/// whether it was dead (anything else is left as it is).
-pub async fn retry(conn: &mut AsyncPgConnection, id: Uuid) -> diesel::QueryResult<bool> {
-    diesel::sql_query(
+/// Puts a dead message back in line for delivery now, with its attempts counted afresh: the
+/// message as it now stands, or `None` when it was not dead (and is left as it is).
+pub async fn retry(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+) -> diesel::QueryResult<Option<MessageRow>> {
+    diesel::sql_query(concat!(
         "UPDATE outbox_messages
             SET status = 'pending', attempts = 0, next_attempt_at = now(), finished_at = NULL
-          WHERE id = $1 AND status = 'dead'",
-    )
+          WHERE id = $1 AND status = 'dead'
+      RETURNING ",
+        message_fields!()
+    ))
     .bind::<SqlUuid, _>(id)
-    .execute(conn)
+    .get_result(conn)
     .await
-    .map(|retried| retried == 1)
+    .optional()
 }

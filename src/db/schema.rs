@@ -369,6 +369,43 @@ diesel::table! {
 diesel::joinable!(hub_local_authorities -> hubs (hub_id));
 diesel::joinable!(hub_local_authorities -> local_authorities (la_code));
 diesel::joinable!(strategic_partners -> hubs (hub_id));
+diesel::table! {
+    webhook_endpoints (id) {
+        id -> Uuid,
+        teaching_school_hub_id -> Uuid,
+        url -> Text,
+        event_types -> Array<Text>,
+        local_authorities -> Nullable<Array<Text>>,
+        secret -> Bytea,
+        previous_secret -> Nullable<Bytea>,
+        previous_secret_until -> Nullable<Timestamptz>,
+        status -> Text,
+        failing_since -> Nullable<Timestamptz>,
+        disabled_at -> Nullable<Timestamptz>,
+        feed_event -> Int8,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Uuid,
+        endpoint_id -> Uuid,
+        event_id -> Int8,
+        event_type -> Text,
+        payload -> Jsonb,
+        status -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        response_status -> Nullable<Int4>,
+        response_excerpt -> Nullable<Text>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        finished_at -> Nullable<Timestamptz>,
+    }
+}
+
 diesel::joinable!(teaching_school_hub_areas -> teaching_school_hubs (teaching_school_hub_id));
 diesel::joinable!(teaching_school_hub_areas -> local_authorities (la_code));
 diesel::joinable!(hub_partnerships -> hubs (hub_id));
@@ -390,6 +427,9 @@ diesel::joinable!(partner_clients -> teaching_school_hubs (teaching_school_hub_i
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(work_group_events -> work_groups (work_group_id));
 diesel::joinable!(outbox_messages -> users (recipient_id));
+diesel::joinable!(webhook_endpoints -> teaching_school_hubs (teaching_school_hub_id));
+diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
+diesel::joinable!(webhook_deliveries -> work_group_events (event_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     local_authorities,
@@ -417,4 +457,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     work_group_events,
     rate_limit_windows,
     outbox_messages,
+    webhook_endpoints,
+    webhook_deliveries,
 );

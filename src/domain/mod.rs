@@ -27,6 +27,7 @@ pub mod session_times;
 mod text;
 mod time;
 mod vocabulary;
+pub mod webhook;
 
 pub use account::{Email, NewPassword};
 pub use codes::{
@@ -40,10 +41,10 @@ pub use secret::{ClientCredentialsGrant, CredentialText, Secret};
 pub use text::{BoundedText, NonBlank, TEXT_PATTERN};
 pub use time::{LondonTime, MAX_INSTANT_CHARS, Timestamp, parse_instant};
 pub use vocabulary::{
-    Admission, AttendanceStatus, ChangeKind, DeliveryMode, EnrolmentStatus, FeeReason, FeeStatus,
-    LaKind, LeadRole, MessageStatus, NoticeKind, Partnership, ProgrammePhase, ProjectKind, Role,
-    RoleInSchool, SchoolPhase, SchoolStatus, SessionKind, SessionMode, SessionStatus,
-    StrategicPartnerKind, WorkGroupStatus,
+    Admission, AttendanceStatus, ChangeKind, DeliveryMode, DeliveryStatus, EndpointStatus,
+    EnrolmentStatus, FeeReason, FeeStatus, LaKind, LeadRole, MessageStatus, NoticeKind,
+    Partnership, ProgrammePhase, ProjectKind, Role, RoleInSchool, SchoolPhase, SchoolStatus,
+    SessionKind, SessionMode, SessionStatus, StrategicPartnerKind, WorkGroupStatus,
 };
 
 /// Why a piece of input was refused, in words a caller can act on.

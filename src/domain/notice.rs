@@ -75,6 +75,24 @@ pub fn changed(before: &SessionPlan, after: &SessionPlan) -> Vec<&'static str> {
     changed
 }
 
+/// What those holding a place are told changed when a session's plan moves from `before` to
+/// `after` at `now`: `None` when they need not hear of it, because nothing they must know of
+/// changed or the session has already ended (its record is being corrected).
+pub fn session_moved(
+    before: &SessionPlan,
+    after: &SessionPlan,
+    now: DateTime<Utc>,
+) -> Option<Vec<&'static str>> {
+    let changed = changed(before, after);
+    (after.ends_at > now && !changed.is_empty()).then_some(changed)
+}
+
+/// Whether removing a session is told as its cancellation: only one yet to begin is (removing
+/// one that took place corrects the record, which nobody need hear of).
+pub fn removal_cancels(plan: &SessionPlan, now: DateTime<Utc>) -> bool {
+    plan.starts_at > now
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -152,5 +170,35 @@ mod tests {
             ..before.clone()
         };
         assert_eq!(changed(&before, &moved), ["venue"]);
+    }
+
+    #[test]
+    fn a_moved_session_is_told_of_until_it_ends() {
+        let before = plan();
+        let later = SessionPlan {
+            starts_at: before.starts_at + chrono::Duration::hours(1),
+            ends_at: before.ends_at + chrono::Duration::hours(1),
+            ..before.clone()
+        };
+        let during = before.starts_at + chrono::Duration::minutes(10);
+        assert_eq!(session_moved(&before, &later, during), Some(vec!["time"]));
+        assert_eq!(
+            session_moved(&before, &before, during),
+            None,
+            "nothing moved"
+        );
+        assert_eq!(
+            session_moved(&before, &later, later.ends_at),
+            None,
+            "it has ended"
+        );
+    }
+
+    #[test]
+    fn only_removing_a_session_yet_to_begin_cancels_it_for_its_participants() {
+        let session = plan();
+        let before_it = session.starts_at - chrono::Duration::minutes(1);
+        assert!(removal_cancels(&session, before_it));
+        assert!(!removal_cancels(&session, session.starts_at));
     }
 }

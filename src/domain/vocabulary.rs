@@ -353,6 +353,8 @@ vocabulary!(
         /// To a participant holding a place: a session is coming up. The one kind they may
         /// turn off.
         SessionReminder = "session_reminder",
+        /// To a partner's people: a webhook endpoint of theirs kept failing and was disabled.
+        WebhookDisabled = "webhook_disabled",
     }
 );
 
@@ -367,6 +369,30 @@ vocabulary!(
         /// reminders off.
         Suppressed = "suppressed",
         /// Every attempt failed; an admin may retry it.
+        Dead = "dead",
+    }
+);
+
+vocabulary!(
+    /// Whether a webhook endpoint is handed events.
+    EndpointStatus {
+        /// Handed every event it asks for, as it happens.
+        Active = "active",
+        /// Paused by the partner: nothing is sent; on resuming, what happened meanwhile follows.
+        Paused = "paused",
+        /// Disabled by the service after failing for too long; resumed as a paused one is.
+        Disabled = "disabled",
+    }
+);
+
+vocabulary!(
+    /// Where a webhook delivery stands.
+    DeliveryStatus {
+        /// Waiting for its next attempt.
+        Pending = "pending",
+        /// The endpoint answered 2xx.
+        Delivered = "delivered",
+        /// Every attempt failed; the partner may ask for a redelivery.
         Dead = "dead",
     }
 );

@@ -103,6 +103,12 @@ pub const MESSAGES: &[(&str, &str)] = &[
         "An account already uses this email address.",
     ),
     ("users_pkey", NEW_KEY),
+    (
+        "webhook_deliveries_endpoint_id_event_id_key",
+        "This change was already handed to the endpoint: each is delivered to it once.",
+    ),
+    ("webhook_deliveries_pkey", NEW_KEY),
+    ("webhook_endpoints_pkey", NEW_KEY),
     ("work_group_events_pkey", NEW_KEY),
     (
         "work_group_leads_pkey",

@@ -59,32 +59,71 @@ pub struct Letter {
 #[template(path = "body.txt")]
 struct Body<'a> {
     kind: NoticeKind,
-    group: &'a str,
+    /// What the message is about: the work group, or the webhook endpoint.
+    about: &'a str,
     changes: String,
     charged: bool,
+}
+
+/// What a letter is made of, in both its forms.
+struct Parts<'a> {
+    subject: String,
+    name: &'a str,
+    body: String,
+    details: Vec<(&'static str, String)>,
+    link_label: &'a str,
+    link_url: String,
+    may_turn_off: bool,
 }
 
 #[derive(Template)]
 #[template(path = "letter.txt")]
 struct TextLetter<'a> {
-    name: &'a str,
-    body: &'a str,
-    details: &'a [(&'static str, String)],
-    link_label: &'a str,
-    link_url: &'a str,
-    may_turn_off: bool,
+    letter: &'a Parts<'a>,
 }
 
 #[derive(Template)]
 #[template(path = "letter.html")]
 struct HtmlLetter<'a> {
-    subject: &'a str,
-    name: &'a str,
-    body: &'a str,
-    details: &'a [(&'static str, String)],
-    link_label: &'a str,
-    link_url: &'a str,
-    may_turn_off: bool,
+    letter: &'a Parts<'a>,
+}
+
+impl Parts<'_> {
+    fn render(self) -> Result<Letter, askama::Error> {
+        let text = TextLetter { letter: &self }.render()?;
+        let html = HtmlLetter { letter: &self }.render()?;
+        Ok(Letter {
+            subject: self.subject,
+            text,
+            html,
+        })
+    }
+}
+
+/// What a message about a partner's webhook endpoint tells (`db::webhooks`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct EndpointFacts {
+    pub endpoint: DisabledEndpoint,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DisabledEndpoint {
+    pub id: Uuid,
+    pub url: String,
+    pub failing_since: DateTime<Utc>,
+    pub teaching_school_hub: String,
+}
+
+/// Why a letter could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum LetterError {
+    #[error("its facts are not those of a {kind} message: {source}")]
+    Facts {
+        kind: NoticeKind,
+        source: serde_json::Error,
+    },
+    #[error(transparent)]
+    Template(#[from] askama::Error),
 }
 
 /// Writes letters with links into the front end at `front_end` (`{front_end}/enrolments/{id}`).
@@ -94,7 +133,24 @@ pub struct Letters {
 }
 
 impl Letters {
-    /// The letter of `kind` to `name`, telling `facts`.
+    /// The letter of `kind` to `name`, telling `facts` as the outbox holds them.
+    pub fn write_message(
+        &self,
+        kind: NoticeKind,
+        name: &str,
+        facts: &serde_json::Value,
+    ) -> Result<Letter, LetterError> {
+        let wrong = |source| LetterError::Facts { kind, source };
+        if kind == NoticeKind::WebhookDisabled {
+            let facts = EndpointFacts::deserialize(facts).map_err(wrong)?;
+            Ok(self.endpoint_disabled(name, &facts)?)
+        } else {
+            let facts = Facts::deserialize(facts).map_err(wrong)?;
+            Ok(self.write(kind, name, &facts)?)
+        }
+    }
+
+    /// The letter of `kind` to `name` about an enrolment, telling `facts`.
     pub fn write(
         &self,
         kind: NoticeKind,
@@ -102,47 +158,58 @@ impl Letters {
         facts: &Facts,
     ) -> Result<Letter, askama::Error> {
         let group = format!("{} ({})", facts.work_group.title, facts.work_group.code);
-        let body = Body {
-            kind,
-            group: &group,
-            changes: and_list(&facts.changed),
-            charged: facts.fee.is_some(),
-        }
-        .render()?;
-        let subject = subject(kind, &facts.work_group.title);
-        let details = details(kind, facts);
-        let link_label = match kind {
-            NoticeKind::AwaitingReview => "Review the expression of interest",
-            _ => "See your enrolment",
-        };
-        let link_url = self
-            .front_end
-            .join(&format!("/enrolments/{}", facts.enrolment.id));
-        let may_turn_off = notice::may_be_turned_off(kind);
-        let text = TextLetter {
+        Parts {
+            subject: subject(kind, &facts.work_group.title),
             name,
-            body: &body,
-            details: &details,
-            link_label,
-            link_url: &link_url,
-            may_turn_off,
+            body: Body {
+                kind,
+                about: &group,
+                changes: and_list(&facts.changed),
+                charged: facts.fee.is_some(),
+            }
+            .render()?,
+            details: details(kind, facts),
+            link_label: match kind {
+                NoticeKind::AwaitingReview => "Review the expression of interest",
+                _ => "See your enrolment",
+            },
+            link_url: self
+                .front_end
+                .join(&format!("/enrolments/{}", facts.enrolment.id)),
+            may_turn_off: notice::may_be_turned_off(kind),
         }
-        .render()?;
-        let html = HtmlLetter {
-            subject: &subject,
+        .render()
+    }
+
+    /// The letter telling a partner's people that an endpoint of theirs is disabled.
+    fn endpoint_disabled(
+        &self,
+        name: &str,
+        facts: &EndpointFacts,
+    ) -> Result<Letter, askama::Error> {
+        let endpoint = &facts.endpoint;
+        Parts {
+            subject: subject(NoticeKind::WebhookDisabled, &endpoint.url),
             name,
-            body: &body,
-            details: &details,
-            link_label,
-            link_url: &link_url,
-            may_turn_off,
+            body: Body {
+                kind: NoticeKind::WebhookDisabled,
+                about: &endpoint.url,
+                changes: String::new(),
+                charged: false,
+            }
+            .render()?,
+            details: vec![
+                ("Teaching School Hub", endpoint.teaching_school_hub.clone()),
+                ("Endpoint", endpoint.url.clone()),
+                ("Failing since", instant(endpoint.failing_since)),
+            ],
+            link_label: "See the endpoint and its deliveries",
+            link_url: self
+                .front_end
+                .join(&format!("/partners/webhooks/{}", endpoint.id)),
+            may_turn_off: false,
         }
-        .render()?;
-        Ok(Letter {
-            subject,
-            text,
-            html,
-        })
+        .render()
     }
 }
 
@@ -160,6 +227,7 @@ fn subject(kind: NoticeKind, title: &str) -> String {
         NoticeKind::WorkGroupCancelled => "Work group cancelled",
         NoticeKind::FeeCharged => "A fee is charged",
         NoticeKind::SessionReminder => "Your next session",
+        NoticeKind::WebhookDisabled => "Webhook endpoint disabled",
     };
     format!("{about}: {title}")
 }
@@ -222,6 +290,11 @@ fn when(session: &SessionPlan) -> String {
             ends.format("%H:%M")
         )
     }
+}
+
+/// "Tuesday 12 January 2027, 13:30", in London time.
+fn instant(at: DateTime<Utc>) -> String {
+    format!("{}, {}", day(at), at.with_timezone(&London).format("%H:%M"))
 }
 
 /// "Tuesday 12 January 2027", the London day of `instant`.
@@ -363,11 +436,44 @@ mod tests {
 
     #[test]
     fn every_kind_has_its_own_words() {
-        let bodies: std::collections::BTreeSet<String> = NoticeKind::ALL
+        let about_enrolments: Vec<&NoticeKind> = NoticeKind::ALL
             .iter()
-            .map(|kind| letters().write(*kind, "Ada", &facts()).unwrap().text)
+            .filter(|kind| **kind != NoticeKind::WebhookDisabled)
             .collect();
-        assert_eq!(bodies.len(), NoticeKind::ALL.len());
+        let bodies: std::collections::BTreeSet<String> = about_enrolments
+            .iter()
+            .map(|kind| letters().write(**kind, "Ada", &facts()).unwrap().text)
+            .collect();
+        assert_eq!(bodies.len(), about_enrolments.len());
+    }
+
+    #[test]
+    fn a_disabled_endpoint_is_told_with_its_address_and_since_when() {
+        let facts = serde_json::json!({"endpoint": {
+            "id": Uuid::nil(), "url": "https://tsh.example/hooks",
+            "failing_since": "2027-01-12T09:00:00Z", "teaching_school_hub": "London District East"}});
+        let letter = letters()
+            .write_message(NoticeKind::WebhookDisabled, "Priya", &facts)
+            .unwrap();
+        assert_eq!(
+            letter.subject,
+            "Webhook endpoint disabled: https://tsh.example/hooks"
+        );
+        assert!(
+            letter
+                .text
+                .contains("Failing since: Tuesday 12 January 2027, 09:00")
+        );
+        assert!(letter.text.contains("resume it"));
+        let link = format!("https://maths.example/partners/webhooks/{}", Uuid::nil());
+        assert!(letter.text.contains(&link));
+    }
+
+    #[test]
+    fn facts_of_another_kind_are_refused_not_guessed() {
+        let refused =
+            letters().write_message(NoticeKind::WebhookDisabled, "Ada", &serde_json::json!({}));
+        assert!(matches!(refused, Err(LetterError::Facts { .. })));
     }
 
     #[test]

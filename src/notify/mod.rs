@@ -24,7 +24,7 @@ use crate::domain::notice;
 use crate::domain::retry::{AfterFailure, RetryPolicy};
 use crate::error::ApiError;
 use crate::observability::Metrics;
-use letters::{Facts, Letters};
+use letters::Letters;
 use mail::Mailer;
 
 /// Messages claimed, and mailed side by side, at once. The claim's transaction stays open
@@ -133,13 +133,10 @@ impl Notifier {
         if notice::may_be_turned_off(message.kind) && !message.session_reminders {
             return Outcome::Suppressed("the recipient turned reminders off");
         }
-        let letter = match serde_json::from_value::<Facts>(message.facts.clone())
-            .map_err(|error| error.to_string())
-            .and_then(|facts| {
-                self.letters
-                    .write(message.kind, &message.name, &facts)
-                    .map_err(|error| error.to_string())
-            }) {
+        let letter = match self
+            .letters
+            .write_message(message.kind, &message.name, &message.facts)
+        {
             Ok(letter) => letter,
             // Writing it again would fail the same way: a bug to fix, then retry.
             Err(error) => {

@@ -14,7 +14,8 @@ use std::time::Duration;
 use actix_web::http::{Method, StatusCode};
 use deadpool::managed::TimeoutType;
 use prometheus::{
-    Gauge, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+    GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
+    TextEncoder,
 };
 
 /// The media type of the text exposition format.
@@ -88,22 +89,29 @@ pub struct Metrics {
     pool_available: IntGauge,
     pool_waiting: IntGauge,
     deliveries: IntCounterVec,
-    outbox_pending: IntGauge,
-    outbox_oldest_pending: Gauge,
-    outbox_dead: IntGauge,
+    outbox_pending: IntGaugeVec,
+    outbox_oldest_pending: GaugeVec,
+    outbox_dead: IntGaugeVec,
 }
 
-/// The outbox as of a scrape (every process sees the same, from the database).
+/// What waits on one channel as of a scrape (every process sees the same, from the database).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct OutboxBacklog {
+pub struct ChannelBacklog {
     pub pending: i64,
     pub oldest_pending_seconds: f64,
     pub dead: i64,
 }
 
+/// The outbox's backlog: mail messages, and webhook deliveries.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OutboxBacklog {
+    pub email: ChannelBacklog,
+    pub webhook: ChannelBacklog,
+}
+
 /// The channels messages go out on, and the outcomes of an attempt, as the labels of
-/// `mathshub_outbox_deliveries_total` name them.
-const DELIVERY_CHANNELS: [&str; 1] = ["email"];
+/// `mathshub_outbox_deliveries_total` and the backlog's gauges name them.
+const DELIVERY_CHANNELS: [&str; 2] = ["email", "webhook"];
 const DELIVERY_OUTCOMES: [&str; 4] = ["delivered", "suppressed", "retried", "dead"];
 
 impl Metrics {
@@ -165,15 +173,36 @@ impl Metrics {
                     &["channel", "outcome"],
                 ),
             ),
-            outbox_pending: gauge(&registry, "mathshub_outbox_pending", "Messages in the outbox not yet delivered (all processes)."),
-            outbox_oldest_pending: register(
+            outbox_pending: register(
                 &registry,
-                Gauge::new(
-                    "mathshub_outbox_oldest_pending_seconds",
-                    "Age of the oldest message not yet delivered; 0 with none.",
+                IntGaugeVec::new(
+                    Opts::new(
+                        "mathshub_outbox_pending",
+                        "Messages and webhook deliveries not yet delivered (all processes), by channel.",
+                    ),
+                    &["channel"],
                 ),
             ),
-            outbox_dead: gauge(&registry, "mathshub_outbox_dead", "Messages whose every attempt failed, kept for an admin to retry."),
+            outbox_oldest_pending: register(
+                &registry,
+                GaugeVec::new(
+                    Opts::new(
+                        "mathshub_outbox_oldest_pending_seconds",
+                        "Age of the oldest message or webhook delivery not yet delivered, by channel; 0 with none.",
+                    ),
+                    &["channel"],
+                ),
+            ),
+            outbox_dead: register(
+                &registry,
+                IntGaugeVec::new(
+                    Opts::new(
+                        "mathshub_outbox_dead",
+                        "Messages and webhook deliveries whose every attempt failed, kept to be retried, by channel.",
+                    ),
+                    &["channel"],
+                ),
+            ),
             registry,
         };
         // Every kind shows from the first scrape, so a rate over it is 0 rather than absent.
@@ -243,10 +272,18 @@ impl Metrics {
     ) -> Result<String, prometheus::Error> {
         let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
         if let Some(outbox) = outbox {
-            self.outbox_pending.set(outbox.pending);
-            self.outbox_oldest_pending
-                .set(outbox.oldest_pending_seconds);
-            self.outbox_dead.set(outbox.dead);
+            for (channel, backlog) in [("email", outbox.email), ("webhook", outbox.webhook)] {
+                let labels = [channel];
+                self.outbox_pending
+                    .with_label_values(&labels)
+                    .set(backlog.pending);
+                self.outbox_oldest_pending
+                    .with_label_values(&labels)
+                    .set(backlog.oldest_pending_seconds);
+                self.outbox_dead
+                    .with_label_values(&labels)
+                    .set(backlog.dead);
+            }
         }
         self.pool_max_size.set(count(pool.max_size));
         self.pool_size.set(count(pool.size));

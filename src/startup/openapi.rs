@@ -17,6 +17,7 @@ mod answers;
 mod inline_values;
 mod links;
 mod vocabulary;
+mod webhooks;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -57,6 +58,7 @@ quote it when reporting a problem.",
         (name = "Reports", description = "The reach report: schools and participants engaged per hub, by authority, phase, project and referring Teaching School Hub (admins, hub managers, leads, partners)."),
         (name = "Partners", description = "Credentials of partner Teaching School Hubs' integrations (admins)."),
         (name = "Signposting", description = "What Teaching School Hubs signpost to their schools: each local authority's open work groups with links to express interest, and the change feed partner sites follow."),
+        (name = "Webhooks", description = "Endpoints partner Teaching School Hubs register to have their area's changes posted to them as they happen, signed the Standard Webhooks way, and the deliveries made to each (see the document's `webhooks`)."),
         (name = "Audit", description = "Who changed what and when (admins)."),
         (name = "Messages", description = "The emails the service sends people when something happens to their enrolment, their sessions or their school's fees, and how each delivery went (admins)."),
         (name = "Operations", description = "Health and readiness probes, and Prometheus metrics."),
@@ -149,6 +151,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
 /// Completes the document the handlers declared with what every operation shares (keys,
 /// entity tags, request ids, the vocabulary of errors).
 pub fn finish(mut document: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    webhooks::declare(&mut document);
     declare_idempotency_keys(&mut document);
     declare_write_entity_tags(&mut document);
     inline_values::declare(&mut document);

@@ -97,7 +97,7 @@ pub async fn id_of(app: &TestApp, code: &str) -> String {
     .await
 }
 
-async fn patch_group(app: &TestApp, admin: &str, code: &str, body: Value) {
+pub async fn patch_group(app: &TestApp, admin: &str, code: &str, body: Value) {
     let id = id_of(app, code).await;
     json_body(
         app.send(
@@ -112,7 +112,13 @@ async fn patch_group(app: &TestApp, admin: &str, code: &str, body: Value) {
     .await;
 }
 
-async fn act_on_group(app: &TestApp, admin: &str, code: &str, action: &str, body: Option<&Value>) {
+pub async fn act_on_group(
+    app: &TestApp,
+    admin: &str,
+    code: &str,
+    action: &str,
+    body: Option<&Value>,
+) {
     let id = id_of(app, code).await;
     json_body(
         post(

@@ -170,7 +170,7 @@ async fn serve_starts_embedded_postgres_loads_demo_once_and_stops_it_on_sigterm(
         "{:?}",
         first.seen
     );
-    let signed_in = reqwest::Client::new()
+    let signed_in = crate::helpers::client()
         .post(format!("http://127.0.0.1:{}/api/v1/auth/login", first.port))
         .json(&serde_json::json!({"email": "admin@demo.mathshub.invalid", "password": "maths-hubs-demo"}))
         .send()
@@ -412,7 +412,7 @@ async fn serve_with_database_url_has_no_demo_accounts() {
         ],
     );
     assert!(!server.logged("Demo accounts"), "{:?}", server.seen);
-    let refused = reqwest::Client::new()
+    let refused = crate::helpers::client()
         .post(format!("http://127.0.0.1:{}/api/v1/auth/login", server.port))
         .json(&serde_json::json!({"email": "admin@demo.mathshub.invalid", "password": "maths-hubs-demo"}))
         .send()

@@ -10,10 +10,11 @@ use crate::helpers::{TestApp, assert_problem, invalid_fields, json_body};
 
 const ADMIN: &str = "admin@demo.mathshub.invalid";
 const TEACHER: &str = "teacher.twyford@demo.mathshub.invalid";
+const PARTNER: &str = "partner.lde@demo.mathshub.invalid";
 
 /// Each list operation of the served document with its cursor pattern, its path's `{id}`
-/// filled with a work group of the demo data.
-async fn lists(app: &TestApp) -> Vec<(String, Regex)> {
+/// filled with a work group of the demo data (or the partner's `webhook` endpoint).
+async fn lists(app: &TestApp, webhook: &str) -> Vec<(String, Regex)> {
     let document = json_body(app.get("/api-docs/openapi.json").await, 200).await;
     let group =
         json_body(app.get("/api/v1/work-groups?limit=1").await, 200).await["items"][0]["id"]
@@ -28,7 +29,11 @@ async fn lists(app: &TestApp) -> Vec<(String, Regex)> {
                 .as_str()
                 .unwrap_or_else(|| panic!("{path}: the cursor has no pattern"));
             let regex = Regex::new(pattern).expect("an ECMA-262 pattern Rust's regex reads too");
-            lists.push((path.replace("{id}", &group), regex));
+            let id = match path.starts_with("/api/v1/partners/me/webhooks/") {
+                true => webhook,
+                false => &group,
+            };
+            lists.push((path.replace("{id}", id), regex));
         }
     }
     lists
@@ -50,8 +55,13 @@ async fn first_page(app: &TestApp, tokens: &[String], path: &str) -> Value {
 #[tokio::test(flavor = "multi_thread")]
 async fn every_list_issues_cursors_of_the_pattern_its_document_states() {
     let app = TestApp::spawn_with_demo().await;
-    let tokens = [app.token(ADMIN).await, app.token(TEACHER).await];
-    let lists = lists(&app).await;
+    let tokens = [
+        app.token(ADMIN).await,
+        app.token(TEACHER).await,
+        app.token(PARTNER).await,
+    ];
+    let webhook = crate::webhooks::an_endpoint(&app, &tokens[2]).await;
+    let lists = lists(&app, &webhook).await;
     assert!(lists.len() >= 14, "{} lists", lists.len());
 
     let mut with_a_second_page = 0;

@@ -90,7 +90,7 @@ fn url(server: &Server, path: &str) -> String {
 }
 
 async fn login(server: &Server, email: &str, password: &str) -> reqwest::Response {
-    reqwest::Client::new()
+    crate::helpers::client()
         .post(url(server, "/api/v1/auth/login"))
         .json(&json!({"email": email, "password": password}))
         .send()
@@ -106,7 +106,7 @@ async fn access_token(server: &Server, email: &str, password: &str) -> String {
 }
 
 async fn me_status(server: &Server, token: &str) -> u16 {
-    reqwest::Client::new()
+    crate::helpers::client()
         .get(url(server, "/api/v1/me"))
         .bearer_auth(token)
         .send()
@@ -118,7 +118,7 @@ async fn me_status(server: &Server, token: &str) -> u16 {
 
 /// Polls `path` (each poll bounded) until it answers `status`, within [`PATIENCE`]; the answer.
 async fn poll_until(server: &Server, path: &str, status: u16) -> reqwest::Response {
-    let client = reqwest::Client::new();
+    let client = crate::helpers::client();
     let started = Instant::now();
     while started.elapsed() < PATIENCE {
         let answer = client
@@ -226,7 +226,7 @@ async fn a_killed_postgres_is_restarted_by_the_server_and_no_acknowledged_write_
     let data_dir = DataDir::new();
     let server = Server::start_with(&data_dir.0, &[]);
     let admin = access_token(&server, DEMO_ADMIN, DEMO_PASSWORD).await;
-    let client = reqwest::Client::builder()
+    let client = crate::helpers::client_builder()
         .timeout(Duration::from_secs(30))
         .build()
         .unwrap();

@@ -151,7 +151,7 @@ fn keep_sending(
 
 /// Polls `/readyz` (each poll bounded) until it answers `status`; how long that took.
 async fn readyz_until(process: &ServeProcess, status: u16, within: Duration) -> Duration {
-    let client = reqwest::Client::new();
+    let client = crate::helpers::client();
     let started = Instant::now();
     while started.elapsed() < within {
         let answer = client
@@ -188,7 +188,7 @@ async fn postgres_stopping_under_traffic_answers_503_and_the_same_process_recove
         ],
     )
     .await;
-    let client = reqwest::Client::builder()
+    let client = crate::helpers::client_builder()
         .timeout(Duration::from_secs(20))
         .build()
         .unwrap();
@@ -355,7 +355,7 @@ async fn a_server_killed_during_a_burst_of_interest_loses_no_acknowledged_enrolm
         &["--pool-size", "8", "--pool-timeout-ms", "20000"],
     )
     .await;
-    let client = reqwest::Client::builder()
+    let client = crate::helpers::client_builder()
         .timeout(Duration::from_secs(30))
         .build()
         .unwrap();
@@ -441,7 +441,7 @@ async fn requests_beyond_an_exhausted_pool_answer_503_within_the_wait_and_servic
         ],
     )
     .await;
-    let client = reqwest::Client::builder()
+    let client = crate::helpers::client_builder()
         .timeout(Duration::from_secs(30))
         .build()
         .unwrap();

@@ -81,6 +81,20 @@ async fn start_server() -> TestServer {
 
 /// A new folder `name` in the temporary folder, for an embedded cluster's data: the
 /// `postgres` OS user runs the server when tests run as root, so it is opened to it.
+/// A client for the tests' own requests. The crate's reqwest brings rustls without a
+/// process-wide crypto provider (its webhook client names one of its own), so the tests
+/// install ring before building one.
+pub fn client_builder() -> reqwest::ClientBuilder {
+    #[allow(deprecated)]
+    let _already_installed = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+}
+
+/// `client_builder` with reqwest's defaults.
+pub fn client() -> reqwest::Client {
+    client_builder().build().expect("client")
+}
+
 pub fn cluster_folder(name: &str) -> std::path::PathBuf {
     let folder = std::env::temp_dir().join(name);
     std::fs::create_dir_all(&folder).expect("create the cluster folder");
@@ -372,12 +386,16 @@ impl TestApp {
             eoi_url_template: mathshub::domain::EoiUrlTemplate::default(),
             metrics_token,
             liveness: mathshub::observability::Liveness::default(),
+            // The tests' webhook receivers listen on loopback, over plain http.
+            webhook_targets: mathshub::webhooks::target::TargetPolicy {
+                plain_http_and_loopback: true,
+            },
         };
         let application =
             Application::build(&settings, pool.clone(), auth).expect("build the application");
         let address = format!("http://127.0.0.1:{}", application.port());
         tokio::spawn(application.run_until_stopped());
-        let client = reqwest::Client::builder()
+        let client = client_builder()
             .timeout(Duration::from_secs(30))
             .build()
             .expect("client");

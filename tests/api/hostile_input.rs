@@ -102,21 +102,24 @@ fn list_operations() -> Vec<ListOperation> {
     operations
 }
 
-/// The demo, a token for each kind of caller a list needs, and the id of a demo work group
-/// (for the lists under one).
+/// The demo, a token for each kind of caller a list needs, and the ids of a demo work group
+/// and of a partner's webhook endpoint (for the lists under one).
 struct Callers {
     admin: String,
     teacher: String,
     partner: String,
     group: String,
+    webhook: String,
 }
 
 impl Callers {
     async fn sign_in(app: &TestApp) -> Self {
+        let partner = app.token(PARTNER).await;
         Self {
             admin: app.token(ADMIN).await,
             teacher: app.token(TEACHER).await,
-            partner: app.token(PARTNER).await,
+            partner: partner.clone(),
+            webhook: crate::webhooks::an_endpoint(app, &partner).await,
             group: app
                 .query_text(
                     "SELECT id::text AS value FROM work_groups WHERE code = 'LCW21-15-01'",
@@ -138,7 +141,11 @@ impl Callers {
     }
 
     async fn get(&self, app: &TestApp, path: &str, query: &str) -> reqwest::Response {
-        let path = path.replace("{id}", &self.group);
+        let id = match path.starts_with("/api/v1/partners/me/webhooks/") {
+            true => &self.webhook,
+            false => &self.group,
+        };
+        let path = path.replace("{id}", id);
         app.client
             .get(format!("{}{path}?{query}", app.address))
             .bearer_auth(self.token_for(&path))

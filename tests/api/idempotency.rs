@@ -341,7 +341,7 @@ fn express_with_key(
     group: &str,
     key: &str,
 ) -> impl Future<Output = reqwest::Result<reqwest::Response>> + 'static {
-    reqwest::Client::builder()
+    crate::helpers::client_builder()
         .timeout(Duration::from_secs(20))
         .build()
         .expect("client")

@@ -663,8 +663,11 @@ async fn metrics_show_the_outbox_backlog() {
 
     let text = app.get("/metrics").await.text().await.unwrap();
 
-    assert!(text.contains("mathshub_outbox_pending 1"), "{text}");
-    assert!(text.contains("mathshub_outbox_dead 0"));
+    assert!(
+        text.contains("mathshub_outbox_pending{channel=\"email\"} 1"),
+        "{text}"
+    );
+    assert!(text.contains("mathshub_outbox_dead{channel=\"email\"} 0"));
     assert!(text.contains("mathshub_outbox_oldest_pending_seconds"));
     assert!(
         text.contains(r#"mathshub_outbox_deliveries_total{channel="email",outcome="delivered"} 0"#)

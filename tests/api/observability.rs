@@ -480,7 +480,7 @@ async fn access_log_and_warning_lines_name_the_request_they_were_written_for() {
     );
     let port = server.port;
     let get = |path: &str, id: &str| {
-        reqwest::Client::new()
+        crate::helpers::client()
             .get(format!("http://127.0.0.1:{port}{path}"))
             .header("X-Request-Id", id)
             .send()

@@ -49,7 +49,7 @@ impl ServeProcess {
 
     /// Waits, within a bound, for `/readyz` to answer 200.
     pub async fn wait_until_ready(&self) {
-        let client = reqwest::Client::new();
+        let client = crate::helpers::client();
         let started = Instant::now();
         while started.elapsed() < READY_WITHIN {
             let ready = client

@@ -27,6 +27,8 @@ const ATTENDING_ENROLMENT: &str = "00000000-0000-7000-8000-00000000b102";
 const LCW_FUTURE_SESSION: &str = "00000000-0000-7000-8000-00000000b201";
 /// A message to the attending participant whose every attempt failed, for admins to retry.
 const DEAD_MESSAGE: &str = "00000000-0000-7000-8000-00000000b301";
+const WEBHOOK: &str = "00000000-0000-7000-8000-00000000b401";
+const WEBHOOK_DELIVERY: &str = "00000000-0000-7000-8000-00000000b402";
 
 const LCW_GROUP: &str = "LCW21-15-01";
 const GLOW_GROUP: &str = "GLOW21-91-01";
@@ -156,7 +158,14 @@ pub async fn fixture(app: &TestApp) -> Fixture {
          VALUES ('{LCW_FUTURE_SESSION}', '{lcw_group}', 'workshop', 'online', \
                  now() + interval '30 days', now() + interval '30 days 1 hour');
          INSERT INTO outbox_messages (id, kind, recipient_id, facts, status, attempts, finished_at) \
-         VALUES ('{DEAD_MESSAGE}', 'accepted', '{ATTENDING_PARTICIPANT}', '{{}}', 'dead', 12, now());"
+         VALUES ('{DEAD_MESSAGE}', 'accepted', '{ATTENDING_PARTICIPANT}', '{{}}', 'dead', 12, now());
+         INSERT INTO webhook_endpoints (id, teaching_school_hub_id, url, event_types, secret, feed_xid, feed_event) \
+         SELECT '{WEBHOOK}', id, 'https://81.2.69.160/hooks', '{{opened}}', '\\x00', '0', 0 \
+           FROM teaching_school_hubs WHERE slug = 'london-district-east';
+         INSERT INTO work_group_events (work_group_id, kind, details) VALUES ('{lcw_group}', 'updated', '{{}}');
+         INSERT INTO webhook_deliveries (id, endpoint_id, event_id, event_type, payload, status, attempts, finished_at) \
+         SELECT '{WEBHOOK_DELIVERY}', '{WEBHOOK}', max(id), 'updated', '{{}}', 'dead', 12, now() \
+           FROM work_group_events;"
     ))
     .await;
     let enrolment_of = |email: &str| {
@@ -448,6 +457,64 @@ pub fn rows(f: &Fixture) -> Vec<Row> {
             "/api/v1/partners/me/changes",
             "/api/v1/partners/me/changes".into(),
             [401, 403, 403, 403, 200, 200, 403],
+        ),
+        // Webhooks: a partner's own endpoints (the partner account deletes the one the client
+        // would have next).
+        with_body(
+            row(
+                Method::POST,
+                "/api/v1/partners/me/webhooks",
+                "/api/v1/partners/me/webhooks".into(),
+                [401, 403, 403, 403, 201, 201, 403],
+            ),
+            |_| json!({"url": "https://81.2.69.160/hooks", "event_types": ["opened"]}),
+        ),
+        row(
+            Method::GET,
+            "/api/v1/partners/me/webhooks",
+            "/api/v1/partners/me/webhooks".into(),
+            [401, 403, 403, 403, 200, 200, 403],
+        ),
+        row(
+            Method::GET,
+            "/api/v1/partners/me/webhooks/{id}",
+            format!("/api/v1/partners/me/webhooks/{WEBHOOK}"),
+            [401, 403, 403, 403, 200, 200, 403],
+        ),
+        with_body(
+            row(
+                Method::PATCH,
+                "/api/v1/partners/me/webhooks/{id}",
+                format!("/api/v1/partners/me/webhooks/{WEBHOOK}"),
+                [401, 403, 403, 403, 200, 200, 403],
+            ),
+            |_| json!({"status": "paused"}),
+        ),
+        row(
+            Method::POST,
+            "/api/v1/partners/me/webhooks/{id}/rotate-secret",
+            format!("/api/v1/partners/me/webhooks/{WEBHOOK}/rotate-secret"),
+            [401, 403, 403, 403, 200, 200, 403],
+        ),
+        row(
+            Method::GET,
+            "/api/v1/partners/me/webhooks/{id}/deliveries",
+            format!("/api/v1/partners/me/webhooks/{WEBHOOK}/deliveries"),
+            [401, 403, 403, 403, 200, 200, 403],
+        ),
+        row(
+            Method::POST,
+            "/api/v1/partners/me/webhooks/{id}/deliveries/{delivery}/redeliver",
+            format!(
+                "/api/v1/partners/me/webhooks/{WEBHOOK}/deliveries/{WEBHOOK_DELIVERY}/redeliver"
+            ),
+            [401, 403, 403, 403, 200, 200, 403],
+        ),
+        row(
+            Method::DELETE,
+            "/api/v1/partners/me/webhooks/{id}",
+            format!("/api/v1/partners/me/webhooks/{WEBHOOK}"),
+            [401, 403, 403, 403, 204, 404, 403],
         ),
         row(
             Method::GET,

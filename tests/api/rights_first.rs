@@ -243,9 +243,15 @@ async fn use_keys(app: &TestApp, tokens: &[Option<String>; 7]) {
     let (by_manager, by_admin) = (group("LCW21-15-93"), group("LCW21-15-94"));
     // The reset takes no body: one sent still tells this request from a later one.
     let aside = json!({"note": "sent aside"});
-    let keyed: [(&str, &str, Option<&Value>); 4] = [
+    let endpoint = json!({"url": "https://81.2.69.160/keyed", "event_types": ["opened"]});
+    let keyed: [(&str, &str, Option<&Value>); 5] = [
         ("participant", reset, Some(&aside)),
         ("lead", reset, Some(&aside)),
+        (
+            "partner user",
+            "/api/v1/partners/me/webhooks",
+            Some(&endpoint),
+        ),
         ("hub_manager", "/api/v1/work-groups", Some(&by_manager)),
         ("admin", "/api/v1/work-groups", Some(&by_admin)),
     ];
@@ -305,8 +311,22 @@ async fn a_caller_without_the_right_is_refused_alike_whatever_the_request_holds(
 
     let mut failures = Vec::new();
     for row in &rows {
-        for ((caller, token), expected) in CALLERS.iter().zip(&fixture.tokens).zip(row.expected) {
+        for (index, ((caller, token), expected)) in CALLERS
+            .iter()
+            .zip(&fixture.tokens)
+            .zip(row.expected)
+            .enumerate()
+        {
             if !matches!(expected, 401 | 403 | 404) {
+                continue;
+            }
+            // A 404 after an earlier caller's `DELETE` succeeded says the object is gone (the
+            // matrix runs its callers in order), not that this caller is refused.
+            let gone = row.method == Method::DELETE
+                && row.expected[..index]
+                    .iter()
+                    .any(|earlier| (200..300).contains(earlier));
+            if expected == 404 && gone {
                 continue;
             }
             let named = row

@@ -72,7 +72,7 @@ async fn signed_in(client: &reqwest::Client, process: &ServeProcess, email: &str
 async fn one_idempotency_key_sent_to_two_processes_at_once_creates_one_work_group() {
     let app = TestApp::spawn_with_demo().await;
     let [a, b] = two_processes(&app, &[]).await;
-    let client = reqwest::Client::new();
+    let client = crate::helpers::client();
     let token = signed_in(&client, &a, MANAGER).await["access_token"]
         .as_str()
         .unwrap()
@@ -116,7 +116,7 @@ async fn one_idempotency_key_sent_to_two_processes_at_once_creates_one_work_grou
 async fn a_refresh_token_rotated_on_one_process_and_replayed_on_the_other_revokes_the_session() {
     let app = TestApp::spawn_with_demo().await;
     let [a, b] = two_processes(&app, &[]).await;
-    let client = reqwest::Client::new();
+    let client = crate::helpers::client();
     let first = signed_in(&client, &a, MANAGER).await;
     let refresh = |process: &ServeProcess, pair: &Value| {
         let body = json!({"refresh_token": pair["refresh_token"]});
@@ -147,7 +147,7 @@ async fn a_refresh_token_rotated_on_one_process_and_replayed_on_the_other_revoke
 async fn sign_in_attempts_are_counted_across_processes() {
     let app = TestApp::spawn_with_demo().await;
     let [a, b] = two_processes(&app, &["--auth-attempts-per-account", "4"]).await;
-    let client = reqwest::Client::new();
+    let client = crate::helpers::client();
 
     let mut statuses = Vec::new();
     for n in 0..6 {
@@ -194,7 +194,7 @@ async fn change_feed_events_written_through_both_processes_are_read_through_eith
     ))
     .await;
     let processes = two_processes(&app, &["--pool-size", "4"]).await;
-    let client = reqwest::Client::builder()
+    let client = crate::helpers::client_builder()
         .timeout(Duration::from_secs(30))
         .build()
         .unwrap();
@@ -294,7 +294,7 @@ async fn two_processes_starting_at_once_on_a_fresh_database_migrate_it_once() {
     .await
     .unwrap();
     assert_eq!(applied.count, migrations as i64);
-    let client = reqwest::Client::new();
+    let client = crate::helpers::client();
     for process in [&a, &b] {
         let answer = client
             .get(process.url("/api/v1/hubs"))

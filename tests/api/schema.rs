@@ -15,6 +15,7 @@ use crate::helpers::TestDatabase;
 const NOT_MAPPED: &[(&str, &str)] = &[
     ("work_group_events", "xid"),
     ("work_group_events", "feed_xid"),
+    ("webhook_endpoints", "feed_xid"),
 ];
 
 #[derive(QueryableByName)]
@@ -79,6 +80,8 @@ async fn schema_rs_names_exactly_the_migrated_columns() {
         diesel_columns!(audit_log),
         diesel_columns!(work_group_events),
         diesel_columns!(outbox_messages),
+        diesel_columns!(webhook_endpoints),
+        diesel_columns!(webhook_deliveries),
     ];
     for (table, mapped) in tables {
         let rows: Vec<ColumnName> = diesel::sql_query(

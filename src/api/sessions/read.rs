@@ -20,7 +20,7 @@ use crate::domain::{
     LondonTime, SessionKind, SessionMode, SessionStatus, Slug, lifecycle, parse_instant,
 };
 use crate::error::ApiError;
-use crate::http::extract::paging::{FieldErrors, Filters, ListQuery, Page};
+use crate::http::extract::paging::{FieldErrors, Filters, ListQuery, Page, Unfiltered};
 use crate::http::parse::{parse_path, uuid};
 
 const TAG: &str = "Sessions";
@@ -195,22 +195,6 @@ impl Filters for CalendarFilter {
             errors.refuse("to", "must be after `from`");
         }
         Some(filter)
-    }
-}
-
-/// Filters of `GET /work-groups/{id}/sessions`: none besides paging.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct NoFilters {}
-
-/// A list without filters.
-#[derive(Debug)]
-pub struct Unfiltered;
-
-impl Filters for Unfiltered {
-    type Raw = NoFilters;
-    fn parse(_: NoFilters, _: &mut FieldErrors) -> Option<Self> {
-        Some(Self)
     }
 }
 

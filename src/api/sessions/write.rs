@@ -307,20 +307,18 @@ impl Change<'_> {
         }
     }
 
-    /// The message a change sends those holding a place, with what it tells: a move of the
-    /// time, mode or venue of a session yet to end, or the end of one (cancelled or removed
-    /// before it took place).
+    /// The message a change sends those holding a place, with what it tells, as
+    /// `domain::notice` decides: a move of a session yet to end, a cancellation, or the
+    /// removal of one yet to begin.
     fn notice(&self, id: uuid::Uuid) -> Option<(NoticeKind, serde_json::Value)> {
         let now = Utc::now();
         match self {
-            Change::Updated { before, after } if after.ends_at > now => {
+            Change::Updated { before, after } => {
                 let (before, after) = (before.plan(id), after.plan(id));
-                let changed = notice::changed(&before, &after);
-                (!changed.is_empty()).then(|| {
-                    let facts =
-                        serde_json::json!({"session": after, "before": before, "changed": changed});
-                    (NoticeKind::SessionChanged, facts)
-                })
+                let changed = notice::session_moved(&before, &after, now)?;
+                let facts =
+                    serde_json::json!({"session": after, "before": before, "changed": changed});
+                Some((NoticeKind::SessionChanged, facts))
             }
             Change::Cancelled {
                 session, reason, ..
@@ -328,11 +326,16 @@ impl Change<'_> {
                 NoticeKind::SessionCancelled,
                 serde_json::json!({"session": session.plan(id), "reason": reason}),
             )),
-            Change::Deleted(session) if session.starts_at > now => Some((
-                NoticeKind::SessionCancelled,
-                serde_json::json!({"session": session.plan(id)}),
-            )),
-            _ => None,
+            Change::Deleted(session) => {
+                let plan = session.plan(id);
+                notice::removal_cancels(&plan, now).then(|| {
+                    (
+                        NoticeKind::SessionCancelled,
+                        serde_json::json!({"session": plan}),
+                    )
+                })
+            }
+            Change::Created(_) => None,
         }
     }
 

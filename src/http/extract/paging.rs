@@ -53,9 +53,19 @@ pub trait Filters: Sized {
 pub struct FieldErrors {
     errors: Vec<FieldError>,
     malformed: bool,
+    judged: bool,
 }
 
 impl FieldErrors {
+    /// Collects refusals that all answer 422, for a form whose callers expect every bad value
+    /// to be named as a broken rule (a webhook endpoint's registration, say).
+    pub fn judged() -> Self {
+        Self {
+            judged: true,
+            ..Self::default()
+        }
+    }
+
     /// Parses an optional parameter, recording why it was refused.
     pub fn parse<T>(
         &mut self,
@@ -138,7 +148,7 @@ impl FieldErrors {
     /// Records a value the document's schema refuses.
     pub fn push(&mut self, field: &str, message: impl Into<String>) {
         self.errors.push(FieldError::new(field, message));
-        self.malformed = true;
+        self.malformed = !self.judged;
     }
 
     /// Records a well-formed value that cannot be used: it names something that does not
@@ -497,6 +507,22 @@ fn next_page_link(request: &HttpRequest, cursor: &str) -> String {
         request.path(),
         serde_urlencoded::to_string(&pairs).unwrap_or_default()
     )
+}
+
+/// The query of a list filtered by nothing besides paging.
+#[derive(Debug, serde::Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct NoFilters {}
+
+/// A list without filters.
+#[derive(Debug)]
+pub struct Unfiltered;
+
+impl Filters for Unfiltered {
+    type Raw = NoFilters;
+    fn parse(_: NoFilters, _: &mut FieldErrors) -> Option<Self> {
+        Some(Self)
+    }
 }
 
 #[cfg(test)]
