@@ -290,18 +290,19 @@ RECEIVER_PID=$!
 stop_receiver_then_clean_up() {
     local status=$?
     kill -TERM "$RECEIVER_PID" 2>/dev/null || true
-    (exit "$status")
-    bench_cleanup
+    bench_cleanup "$status"
 }
 trap stop_receiver_then_clean_up EXIT
 for _ in $(seq 1 50); do grep -q ready "$WORK/receiver.log" && break; sleep 0.1; done
 grep -q ready "$WORK/receiver.log" || { cat "$WORK/receiver.log" >&2; die "the webhook receiver did not start"; }
-psql -XAtq -v url="http://127.0.0.1:$RECEIVER_PORT/hooks" -c "
-    INSERT INTO webhook_endpoints (id, teaching_school_hub_id, url, event_types, secret, feed_xid, feed_event)
-    SELECT gen_random_uuid(), id, :'url', '{updated,filled}', gen_random_uuid()::text::bytea,
-           pg_current_xact_id(), 0
-      FROM teaching_school_hubs" >/dev/null
-psql -XAtq -c "SELECT 'whsec_' || encode(secret, 'base64') FROM webhook_endpoints" >"$RECEIVED.secrets"
+psql -XAtq -v ON_ERROR_STOP=1 -v url="http://127.0.0.1:$RECEIVER_PORT/hooks" >/dev/null <<'SQL'
+-- One secret for all, so that the receiver verifies each delivery once.
+WITH key AS (SELECT gen_random_uuid()::text::bytea AS secret)
+INSERT INTO webhook_endpoints (id, teaching_school_hub_id, url, event_types, secret, feed_xid, feed_event)
+SELECT gen_random_uuid(), tsh.id, :'url', '{updated,filled}', key.secret, pg_current_xact_id(), 0
+  FROM teaching_school_hubs tsh, key;
+SQL
+psql -XAtq -c "SELECT DISTINCT 'whsec_' || encode(secret, 'base64') FROM webhook_endpoints" >"$RECEIVED.secrets"
 webhook_figures() {
     psql -XAtq -c "
         SELECT count(*), count(*) FILTER (WHERE d.status = 'delivered'),
@@ -318,7 +319,7 @@ IFS='|' read -r steady_delivered steady_p50 steady_p99 <<<"$(delivery_figures "c
 waited=0
 until [ "$(psql -XAtq -c "SELECT count(*) FROM webhook_deliveries WHERE status = 'pending'")" = 0 ] \
     && [ "$(psql -XAtq -c "SELECT count(*) FROM webhook_endpoints
-              WHERE (feed_xid, feed_event) < (SELECT xid, id FROM work_group_events ORDER BY xid DESC, id DESC LIMIT 1)")" = 0 ]; do
+              WHERE (feed_xid, feed_event) < (SELECT feed_xid, id FROM work_group_events ORDER BY feed_xid DESC, id DESC LIMIT 1)")" = 0 ]; do
     sleep 0.2
     waited=$((waited + 1))
     [ "$waited" -lt 300 ] || die "the webhook deliveries did not drain in 60 s"

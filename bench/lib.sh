@@ -58,8 +58,9 @@ bench_start_workdir() {
     trap 'exit 130' INT TERM
 }
 
+# The EXIT trap; a trap of its own that stops more first passes the exit status on.
 bench_cleanup() {
-    local status=$?
+    local status=${1:-$?}
     trap - EXIT INT TERM
     if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
         say "stopping the server (it stops its PostgreSQL)"

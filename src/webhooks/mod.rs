@@ -82,14 +82,16 @@ impl Dispatcher {
         }
     }
 
-    /// Hands every final event to the endpoints wanting it; how many deliveries that made.
+    /// Hands every event final by now to the endpoints wanting it; how many deliveries that
+    /// made. Events final later wait for the next round: with a frontier that moved on as it
+    /// went, a steady stream of changes would keep it handing out and never delivering.
     pub async fn hand_out(&self) -> Result<usize, ApiError> {
         let mut conn = self.pool.get().await?;
+        let frontier = change_feed::frontier(&mut conn).await?;
         let mut made = 0;
         loop {
             let (endpoints, deliveries) = conn
                 .transaction::<_, ApiError, _>(async |conn| {
-                    let frontier = change_feed::frontier(conn).await?;
                     let behind = queries::behind(conn, frontier, BATCH).await?;
                     let mut deliveries = 0;
                     for endpoint in &behind {

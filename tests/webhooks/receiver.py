@@ -10,6 +10,7 @@ import json
 import os
 import signal
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
@@ -43,6 +44,7 @@ def handler(out, lock):
             secrets = [line for line in read(out + ".secrets", "").splitlines() if line]
             status = int(read(out + ".status", "204").strip() or 204)
             record = {
+                "received_at": time.time(),
                 "path": self.path,
                 "headers": headers,
                 "body": body.decode("utf-8"),
@@ -70,6 +72,10 @@ def main():
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
+    # A dispatcher posts a batch side by side, each on a connection of its own: a listen queue
+    # of http.server's default 5 would drop the rest of the batch's connection attempts, to be
+    # tried again a second later.
+    ThreadingHTTPServer.request_queue_size = 128
     server = ThreadingHTTPServer(("127.0.0.1", args.port), handler(args.out, threading.Lock()))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     print("ready", flush=True)
