@@ -11,6 +11,7 @@ use diesel::sql_types::{Bool, Bytea, Double, Jsonb, SmallInt, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::db::schema::idempotency_keys;
+use crate::db::sql::reused;
 
 /// How long a key is remembered (SPEC: at least 24 hours).
 pub const KEEP_FOR: Duration = Duration::from_secs(24 * 60 * 60);
@@ -84,12 +85,14 @@ pub async fn hold(conn: &AsyncPgConnection, request: &Request<'_>) -> QueryResul
 /// waited for: a request that finds it taken answers 409 at once. It goes with the
 /// transaction, so a request whose process dies frees its key.
 async fn take_lock(mut conn: &AsyncPgConnection, request: &Request<'_>) -> QueryResult<bool> {
-    let lock: Lock = diesel::sql_query(
-        "SELECT pg_try_advisory_xact_lock('idempotency_keys'::regclass::oid::integer, \
-                                          hashtext($1 || ' ' || $2)) AS held",
+    let lock: Lock = reused(
+        diesel::sql_query(
+            "SELECT pg_try_advisory_xact_lock('idempotency_keys'::regclass::oid::integer, \
+                                              hashtext($1 || ' ' || $2)) AS held",
+        )
+        .bind::<Text, _>(request.caller)
+        .bind::<Text, _>(request.key),
     )
-    .bind::<Text, _>(request.caller)
-    .bind::<Text, _>(request.key)
     .get_result(&mut conn)
     .await?;
     Ok(lock.held)
@@ -130,27 +133,29 @@ pub async fn record(
     request: &Request<'_>,
     answer: &StoredAnswer,
 ) -> QueryResult<()> {
-    diesel::sql_query(
-        "INSERT INTO idempotency_keys AS k \
-           (caller, key, request_method, request_path, request_hash, response_status, \
-            response_headers, response_body, created_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now(), now() + make_interval(secs => $9)) \
-         ON CONFLICT (caller, key) DO UPDATE SET \
-           request_method = EXCLUDED.request_method, request_path = EXCLUDED.request_path, \
-           request_hash = EXCLUDED.request_hash, response_status = EXCLUDED.response_status, \
-           response_headers = EXCLUDED.response_headers, response_body = EXCLUDED.response_body, \
-           created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at \
-         WHERE k.expires_at <= now()",
+    reused(
+        diesel::sql_query(
+            "INSERT INTO idempotency_keys AS k \
+               (caller, key, request_method, request_path, request_hash, response_status, \
+                response_headers, response_body, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now(), now() + make_interval(secs => $9)) \
+             ON CONFLICT (caller, key) DO UPDATE SET \
+               request_method = EXCLUDED.request_method, request_path = EXCLUDED.request_path, \
+               request_hash = EXCLUDED.request_hash, response_status = EXCLUDED.response_status, \
+               response_headers = EXCLUDED.response_headers, response_body = EXCLUDED.response_body, \
+               created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at \
+             WHERE k.expires_at <= now()",
+        )
+        .bind::<Text, _>(request.caller)
+        .bind::<Text, _>(request.key)
+        .bind::<Text, _>(request.method)
+        .bind::<Text, _>(request.path)
+        .bind::<Bytea, _>(request.fingerprint)
+        .bind::<SmallInt, _>(i16::try_from(answer.status).unwrap_or(500))
+        .bind::<Jsonb, _>(serde_json::json!(answer.headers))
+        .bind::<Bytea, _>(&answer.body)
+        .bind::<Double, _>(KEEP_FOR.as_secs_f64()),
     )
-    .bind::<Text, _>(request.caller)
-    .bind::<Text, _>(request.key)
-    .bind::<Text, _>(request.method)
-    .bind::<Text, _>(request.path)
-    .bind::<Bytea, _>(request.fingerprint)
-    .bind::<SmallInt, _>(i16::try_from(answer.status).unwrap_or(500))
-    .bind::<Jsonb, _>(serde_json::json!(answer.headers))
-    .bind::<Bytea, _>(&answer.body)
-    .bind::<Double, _>(KEEP_FOR.as_secs_f64())
     .execute(conn)
     .await
     .map(drop)

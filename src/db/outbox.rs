@@ -17,7 +17,7 @@ use diesel::sql_types::{
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::db::sql::SqlBuilder;
+use crate::db::sql::{SqlBuilder, reused};
 use crate::domain::{EnrolmentStatus, MessageStatus, NoticeKind};
 use crate::observability::metrics::{ChannelBacklog, OutboxBacklog};
 
@@ -147,11 +147,13 @@ pub async fn remind(
     now: DateTime<Utc>,
     lead: std::time::Duration,
 ) -> diesel::QueryResult<usize> {
-    diesel::sql_query(REMIND)
-        .bind::<Timestamptz, _>(now)
-        .bind::<Double, _>(lead.as_secs_f64())
-        .execute(conn)
-        .await
+    reused(
+        diesel::sql_query(REMIND)
+            .bind::<Timestamptz, _>(now)
+            .bind::<Double, _>(lead.as_secs_f64()),
+    )
+    .execute(conn)
+    .await
 }
 
 /// A message claimed for delivery, with its recipient as their account stands now.
@@ -192,11 +194,13 @@ pub async fn claim(
     now: DateTime<Utc>,
     limit: i64,
 ) -> diesel::QueryResult<Vec<ClaimedMessage>> {
-    diesel::sql_query(CLAIM)
-        .bind::<Timestamptz, _>(now)
-        .bind::<BigInt, _>(limit)
-        .load(conn)
-        .await
+    reused(
+        diesel::sql_query(CLAIM)
+            .bind::<Timestamptz, _>(now)
+            .bind::<BigInt, _>(limit),
+    )
+    .load(conn)
+    .await
 }
 
 /// How an attempt at a claimed message ended.
@@ -238,21 +242,23 @@ pub async fn record(
         errors.push(error);
         waits.push(wait);
     }
-    diesel::sql_query(
-        "UPDATE outbox_messages m
-            SET attempts = o.attempt, status = o.status, last_error = o.error,
-                next_attempt_at = CASE WHEN o.status = 'pending'
-                                       THEN now() + make_interval(secs => o.wait)
-                                       ELSE m.next_attempt_at END,
-                finished_at = CASE WHEN o.status = 'pending' THEN NULL ELSE now() END
-           FROM unnest($1, $2, $3, $4, $5) AS o(id, attempt, status, error, wait)
-          WHERE m.id = o.id",
+    reused(
+        diesel::sql_query(
+            "UPDATE outbox_messages m
+                SET attempts = o.attempt, status = o.status, last_error = o.error,
+                    next_attempt_at = CASE WHEN o.status = 'pending'
+                                           THEN now() + make_interval(secs => o.wait)
+                                           ELSE m.next_attempt_at END,
+                    finished_at = CASE WHEN o.status = 'pending' THEN NULL ELSE now() END
+               FROM unnest($1, $2, $3, $4, $5) AS o(id, attempt, status, error, wait)
+              WHERE m.id = o.id",
+        )
+        .bind::<Array<SqlUuid>, _>(ids)
+        .bind::<Array<Integer>, _>(numbers)
+        .bind::<Array<Text>, _>(statuses)
+        .bind::<Array<Nullable<Text>>, _>(errors)
+        .bind::<Array<Double>, _>(waits),
     )
-    .bind::<Array<SqlUuid>, _>(ids)
-    .bind::<Array<Integer>, _>(numbers)
-    .bind::<Array<Text>, _>(statuses)
-    .bind::<Array<Nullable<Text>>, _>(errors)
-    .bind::<Array<Double>, _>(waits)
     .execute(conn)
     .await
     .map(drop)
