@@ -164,6 +164,7 @@ async fn serve(cli: &Cli, args: ServeArgs) -> Result<(), AnyError> {
         liveness,
         webhook_targets: args.notify.webhook_targets(),
     };
+    let account_tokens = auth.account_tokens.clone();
     let served = match Application::build(&settings, pool, auth) {
         Ok(application) => {
             application.stop_on_signals()?;
@@ -175,7 +176,17 @@ async fn serve(cli: &Cli, args: ServeArgs) -> Result<(), AnyError> {
                 };
                 let poll = Duration::from_millis(args.notify.outbox_poll_ms);
                 let pool = build_pool(database.url().expose(), &own_connection);
-                let notifier = notifier(&args.notify, &cli.data_dir, pool, application.metrics())?;
+                let letters = Letters {
+                    front_end: args.notify.front_end_url.clone(),
+                    account_tokens,
+                };
+                let notifier = notifier(
+                    &args.notify,
+                    &cli.data_dir,
+                    pool,
+                    letters,
+                    application.metrics(),
+                )?;
                 tokio::spawn(notifier.run(poll));
                 let pool = build_pool(database.url().expose(), &own_connection);
                 let dispatcher =
@@ -203,6 +214,7 @@ fn notifier(
     args: &NotifyArgs,
     data_dir: &std::path::Path,
     pool: mathshub::db::DbPool,
+    letters: Letters,
     metrics: std::sync::Arc<mathshub::observability::Metrics>,
 ) -> Result<Notifier, AnyError> {
     let mailer = match &args.smtp_url {
@@ -220,9 +232,7 @@ fn notifier(
         pool,
         mailer,
         from: args.mail_from.clone(),
-        letters: Letters {
-            front_end: args.front_end_url.clone(),
-        },
+        letters,
         retry: args.retry_policy(),
         reminder_lead: Duration::from_secs(args.reminder_lead_hours * 60 * 60),
         metrics,
@@ -296,7 +306,7 @@ async fn create_user(conn: &mut AsyncPgConnection, args: UserCreateArgs) -> Resu
     let fields = attachments.into_fields(email.to_owned(), name, args.role, None);
     let (password, generated) = initial_password(chosen.as_ref());
     let hash = mathshub::auth::password::hash(&password);
-    let id = mathshub::db::users::insert(conn, &fields, &hash)
+    let id = mathshub::db::users::insert(conn, &fields, Some(&hash))
         .await
         .map_err(|error| match mathshub::error::ApiError::from(error) {
             mathshub::error::ApiError::Conflict(_) => {

@@ -267,6 +267,7 @@ async fn start_session(
         tsh: account.teaching_school_hub_slug.clone(),
         client_id: None,
         token_version: account.token_version,
+        session: Some(family_id),
     });
     Ok(TokenPair {
         access_token,
@@ -407,6 +408,7 @@ pub async fn client_token(
         tsh: Some(client.teaching_school_hub_slug),
         client_id: Some(client_id),
         token_version: client.token_version,
+        session: None,
     });
     Ok(web::Json(ClientToken {
         access_token,

@@ -10,7 +10,7 @@ use crate::api::partners::PartnerClient;
 use crate::api::users::{User, save_account};
 use crate::auth::{Auth, Caller, CallerKind};
 use crate::db::users::{self as queries, AccountFields, AccountRow, AccountScope};
-use crate::db::{DbPool, partner_clients};
+use crate::db::{DbPool, partner_clients, refresh_tokens};
 use crate::domain::{NewPassword, NonBlank, Role, RoleInSchool, Secret, Urn};
 use crate::error::ApiError;
 use crate::http::extract::paging::{FieldErrors, NoQueryParameters};
@@ -35,8 +35,9 @@ pub enum Me {
 pub struct MyChanges {
     #[schema(inline)]
     pub name: Option<NonBlank>,
-    /// 12 to 128 characters. It ends every session of the account, this one included:
-    /// sign in again with the new password.
+    /// 12 to 128 characters. It ends every other session of the account at once. This one
+    /// stays signed in: its access token stops working, and its refresh token gets a new one
+    /// (`POST /api/v1/auth/refresh`).
     #[schema(inline)]
     pub password: Option<NewPassword>,
     /// Required with `password`.
@@ -123,8 +124,9 @@ pub async fn get_me(
 
 /// Update my account
 ///
-/// Changes the caller's own name or password (with the current password; every session
-/// then ends, this one included), and for participants their school and role in it. Fields not listed are refused (400), so
+/// Changes the caller's own name or password (with the current password; every other
+/// session then ends, and this one's access token is refreshed with its refresh token), and
+/// for participants their school and role in it. Fields not listed are refused (400), so
 /// `role`, `hub` or `disabled` can never be set this way.
 #[utoipa::path(
     tag = TAG,
@@ -161,7 +163,12 @@ pub async fn update_me(
                 } = MyChanges::try_from(form)?;
                 let new_password_hash = match (password, current_password) {
                     (Some(password), Some(current)) => {
-                        Some(replace_password(conn, &auth, caller.id, current, password).await?)
+                        let hash = replace_password(conn, &auth, caller.id, current, password);
+                        let hash = hash.await?;
+                        if let Some(session) = caller.session {
+                            refresh_tokens::keep_through_new_password(conn, session).await?;
+                        }
+                        Some(hash)
                     }
                     _ => None,
                 };

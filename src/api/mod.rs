@@ -17,6 +17,7 @@ pub mod me;
 pub mod messages;
 pub mod metrics;
 pub mod partners;
+pub mod passwords;
 pub mod projects;
 pub mod reach;
 pub mod reference_data;
@@ -58,6 +59,7 @@ fn configure_api(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
     work_groups::configure(config);
     leads::configure(config);
     auth::configure(config);
+    passwords::configure(config);
     me::configure(config);
     users::configure(config);
     partners::configure(config);

@@ -4,14 +4,16 @@
 
 use actix_web::http::header::HeaderValue;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::accounts::{Attachments, resolve_hub, resolve_school, resolve_tsh};
 use crate::api::refs::{HubRef, SchoolRef, TeachingSchoolHubRef};
+use crate::auth::account_tokens::{INVITATION_LIFETIME, expiry_after};
 use crate::auth::policy::{AccountTarget, Refusal, may_create_accounts, visible_accounts};
-use crate::auth::secrets::initial_password;
 use crate::auth::{Action, Auth, Caller, authorize};
+use crate::db::account_tokens::{self, NewLink, Purpose};
 use crate::db::users::{self as queries, AccountFields, AccountFilter, AccountRow, AccountScope};
 use crate::db::{DbPool, audit};
 use crate::domain::{Email, LondonTime, NewPassword, NonBlank, Role, RoleInSchool, Slug, Urn};
@@ -92,7 +94,8 @@ pub struct NewUser {
     /// Teaching School Hub slug (partners).
     #[schema(inline)]
     pub teaching_school_hub: Option<Slug>,
-    /// 12 to 128 characters. Leave out to have one generated and returned once.
+    /// 12 to 128 characters. Leave it out to invite the person instead: they get an email
+    /// with a link that lets them choose their own (`POST /api/v1/auth/set-password`).
     #[schema(inline)]
     pub password: Option<NewPassword>,
 }
@@ -150,13 +153,16 @@ impl TryFrom<NewUserForm> for NewUser {
     }
 }
 
-/// A created account, with its password when one was generated.
+/// A created account, and when the invitation it was sent expires if it was created without
+/// a password.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CreatedUser {
     #[serde(flatten)]
     pub user: User,
-    /// Shown this once when the request gave no password; pass it on to the person.
-    pub generated_password: Option<String>,
+    /// The invitation's link works once until then. Once it has expired, the person asks for
+    /// a password reset (`POST /api/v1/auth/password-reset`), which works for them as for
+    /// anyone.
+    pub invitation_expires_at: Option<LondonTime>,
 }
 
 /// Changes to an account; what is left out stays. Role, hub, school, role in school and
@@ -388,8 +394,9 @@ fn target(row: &AccountRow) -> AccountTarget {
 /// Create a user
 ///
 /// Creates an account. National admins create any role; hub managers create leads of their
-/// own hub (`hub` left out or their own). Without a `password`, one is generated and
-/// returned once in `generated_password`.
+/// own hub (`hub` left out or their own). Without a `password`, the person is invited: an
+/// email with a link to choose their own password, working once for seven days (its expiry
+/// is in `invitation_expires_at`). Until they do, the account cannot sign in.
 #[utoipa::path(
     tag = TAG,
     request_body = NewUser,
@@ -439,12 +446,12 @@ pub async fn create_user(
                     body.role,
                     None,
                 );
-                let (id, generated) =
+                let (id, invitation_expires_at) =
                     insert_account(conn, &caller, &auth, &fields, body.password.as_ref()).await?;
                 let user = User::from(account(conn, id).await?);
                 let created = CreatedUser {
                     user,
-                    generated_password: generated,
+                    invitation_expires_at: invitation_expires_at.map(LondonTime),
                 };
                 Answer::created(format!("/api/v1/users/{id}"), &created)
             },
@@ -484,19 +491,21 @@ async fn hub_id(
     })
 }
 
-/// Inserts the account with the password `chosen`, or one generated, audited as `caller`'s;
-/// its id, and the password generated, to be shown once.
+/// Inserts the account with the password `chosen`, or none and an invitation to choose one,
+/// audited as `caller`'s; its id, and when the invitation expires.
 async fn insert_account(
     conn: &mut diesel_async::AsyncPgConnection,
     caller: &Caller,
     auth: &Auth,
     fields: &AccountFields,
     chosen: Option<&NewPassword>,
-) -> Result<(uuid::Uuid, Option<String>), ApiError> {
-    let (password, generated) = initial_password(chosen);
-    // Hashing runs off the async workers.
-    let password_hash = auth.passwords.hash(password).await?;
-    let id = queries::insert(conn, fields, &password_hash).await?;
+) -> Result<(uuid::Uuid, Option<DateTime<Utc>>), ApiError> {
+    let password_hash = match chosen {
+        // Hashing runs off the async workers.
+        Some(password) => Some(auth.passwords.hash(password.expose().to_owned()).await?),
+        None => None,
+    };
+    let id = queries::insert(conn, fields, password_hash.as_deref()).await?;
     let details = serde_json::json!({"role": fields.role, "email": fields.email});
     audit::record(
         conn,
@@ -507,7 +516,30 @@ async fn insert_account(
         details,
     )
     .await?;
-    Ok((id, generated))
+    let invitation_expires_at = match chosen {
+        Some(_) => None,
+        None => Some(invite(conn, auth, &fields.email).await?),
+    };
+    Ok((id, invitation_expires_at))
+}
+
+/// Sends the account with `email` an invitation: a link that sets its password; when the
+/// link expires.
+async fn invite(
+    conn: &mut diesel_async::AsyncPgConnection,
+    auth: &Auth,
+    email: &str,
+) -> Result<DateTime<Utc>, ApiError> {
+    let (id, token_hash) = auth.account_tokens.issue();
+    let expires_at = expiry_after(INVITATION_LIFETIME)?;
+    let link = NewLink {
+        id,
+        token_hash: &token_hash,
+        purpose: Purpose::Invitation,
+        expires_at,
+    };
+    account_tokens::issue(conn, email, &link).await?;
+    Ok(expires_at)
 }
 
 /// The account `id`, as it is now.

@@ -7,13 +7,11 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use hmac::{Hmac, KeyInit, Mac};
-use sha2::Sha256;
+use hmac::Mac;
 use uuid::Uuid;
 
+use crate::auth::secrets::{HmacSha256, derived_key, keyed};
 use crate::config::Secret;
-
-type HmacSha256 = Hmac<Sha256>;
 
 /// Keeps this key apart from every other use of the signing key.
 const DERIVATION_CONTEXT: &[u8] = b"mathshub/calendar-feed-secret/v1";
@@ -26,12 +24,9 @@ pub struct CalendarSecrets {
 
 impl CalendarSecrets {
     pub fn new(signing_key: &Secret) -> Self {
-        let key = keyed(signing_key.expose().as_bytes())
-            .chain_update(DERIVATION_CONTEXT)
-            .finalize()
-            .into_bytes()
-            .to_vec();
-        Self { key }
+        Self {
+            key: derived_key(signing_key, DERIVATION_CONTEXT),
+        }
     }
 
     fn tag(&self, user: Uuid, version: i32) -> HmacSha256 {
@@ -53,10 +48,6 @@ impl CalendarSecrets {
             .verify_slice(&claimed.tag)
             .is_ok()
     }
-}
-
-fn keyed(key: &[u8]) -> HmacSha256 {
-    HmacSha256::new_from_slice(key).expect("HMAC takes keys of any length")
 }
 
 /// A secret as a request presents it: the account it names, its tag not yet checked.

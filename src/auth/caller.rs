@@ -22,6 +22,9 @@ pub struct Caller {
     /// The Teaching School Hub of a partner.
     pub teaching_school_hub_id: Option<uuid::Uuid>,
     pub kind: CallerKind,
+    /// The signed-in session the access token belongs to (its refresh tokens' family), when
+    /// it names one.
+    pub session: Option<uuid::Uuid>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,6 +81,7 @@ async fn current_caller(
                 hub_id: None,
                 teaching_school_hub_id: Some(client.teaching_school_hub_id),
                 kind: CallerKind::PartnerClient,
+                session: None,
             }));
     }
     let Ok(user_id) = uuid::Uuid::try_parse(&claims.sub) else {
@@ -94,5 +98,6 @@ async fn current_caller(
             hub_id: user.hub_id,
             teaching_school_hub_id: user.teaching_school_hub_id,
             kind: CallerKind::User,
+            session: claims.sid,
         }))
 }

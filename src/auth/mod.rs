@@ -2,6 +2,7 @@
 //! embedded demo mode), partner client credentials, calendar feed secrets, sign-in rate
 //! limits, the `Caller` extractor, and the policy that decides every right.
 
+pub mod account_tokens;
 pub mod calendar_secrets;
 pub mod caller;
 pub mod kept_key;
@@ -19,6 +20,7 @@ pub use caller::{Caller, CallerKind, MaybeCaller};
 pub use policy::{Action, authorize};
 
 use crate::config::Secret;
+use account_tokens::AccountTokens;
 use calendar_secrets::CalendarSecrets;
 use password::PasswordHashing;
 use rate_limit::RateLimits;
@@ -44,6 +46,8 @@ pub struct Auth {
     pub rate_limits: RateLimits,
     /// The secrets in personal calendar feeds' URLs, derived from the signing key.
     pub calendar_secrets: CalendarSecrets,
+    /// The tokens of links that set a password, derived from the signing key.
+    pub account_tokens: AccountTokens,
     trust_forwarded_for: bool,
 }
 
@@ -54,6 +58,7 @@ impl Auth {
             passwords: PasswordHashing::new(),
             rate_limits: settings.rate_limits,
             calendar_secrets: CalendarSecrets::new(&settings.jwt_secret),
+            account_tokens: AccountTokens::new(&settings.jwt_secret),
             trust_forwarded_for: settings.trust_forwarded_for,
         })
     }

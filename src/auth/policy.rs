@@ -430,6 +430,7 @@ mod tests {
             hub_id: matches!(role, Role::HubManager | Role::Lead).then_some(HUB),
             teaching_school_hub_id: (role == Role::Partner).then_some(TSH),
             kind: CallerKind::User,
+            session: None,
         }
     }
 

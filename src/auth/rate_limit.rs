@@ -48,6 +48,20 @@ impl RateLimits {
         .await
     }
 
+    /// Counts an attempt at `endpoint` from `address`, for endpoints that name no account.
+    pub async fn check_address(
+        &self,
+        conn: &mut diesel_async::AsyncPgConnection,
+        endpoint: &str,
+        address: &str,
+    ) -> Result<(), ApiError> {
+        self.count(
+            conn,
+            &[(format!("{endpoint}:address:{address}"), self.per_address)],
+        )
+        .await
+    }
+
     /// Counts an expression of interest by `participant_id`, refusing it over the limit.
     pub async fn check_expression_of_interest(
         &self,

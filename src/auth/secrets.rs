@@ -3,10 +3,14 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, KeyInit, Mac};
 use rand::TryRng;
 use sha2::{Digest, Sha256};
 
+use crate::config::Secret;
 use crate::domain::NewPassword;
+
+pub type HmacSha256 = Hmac<Sha256>;
 
 /// `bytes` random bytes from the operating system, base64url without padding.
 pub fn random_token(bytes: usize) -> String {
@@ -26,6 +30,21 @@ pub fn random_bytes(count: usize) -> Vec<u8> {
 /// 256-bit random tokens cannot be guessed, so slow hashing would add nothing.
 pub fn token_hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
+}
+
+/// An HMAC-SHA256 keyed with `key`.
+pub fn keyed(key: &[u8]) -> HmacSha256 {
+    HmacSha256::new_from_slice(key).expect("HMAC takes keys of any length")
+}
+
+/// A key of its own for one use of the server's signing key, named by `context`, so that
+/// what one use signs means nothing to another.
+pub fn derived_key(signing_key: &Secret, context: &[u8]) -> Vec<u8> {
+    keyed(signing_key.expose().as_bytes())
+        .chain_update(context)
+        .finalize()
+        .into_bytes()
+        .to_vec()
 }
 
 /// A password for an account created without one: 24 base64url characters (144 bits).

@@ -44,6 +44,10 @@ pub struct AccessClaims {
     /// The account's token version when issued: a later change of role, hub, password or
     /// status bumps it, and the token stops working.
     pub ver: i32,
+    /// The signed-in session (its refresh tokens' family) the token was issued in; none for
+    /// a partner client's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<uuid::Uuid>,
 }
 
 /// Who a token is for, as it is issued.
@@ -55,6 +59,8 @@ pub struct Subject {
     pub tsh: Option<String>,
     pub client_id: Option<String>,
     pub token_version: i32,
+    /// The session (refresh token family) it is issued in.
+    pub session: Option<uuid::Uuid>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -116,6 +122,7 @@ impl TokenKeys {
             tsh: subject.tsh,
             client_id: subject.client_id,
             ver: subject.token_version,
+            sid: subject.session,
         };
         let mut header = Header::new(Algorithm::HS256);
         header.typ = Some(TOKEN_TYPE.into());
@@ -153,6 +160,7 @@ mod tests {
             tsh: None,
             client_id: None,
             token_version: 3,
+            session: Some(uuid::Uuid::from_u128(7)),
         }
     }
 

@@ -1,6 +1,7 @@
 //! Everything that talks to PostgreSQL: the schema, the connection pool, migrations, the
 //! embedded cluster for development and tests, and one module of queries per resource.
 
+pub mod account_tokens;
 pub mod attendance;
 pub mod audit;
 pub mod calendar_feeds;

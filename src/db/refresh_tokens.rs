@@ -115,3 +115,16 @@ pub async fn forget_expired(
         .execute(conn)
         .await
 }
+
+/// Keeps the session `family_id` signed in through a new password set later in this
+/// transaction (the trigger revoking the account's sessions spares it).
+pub async fn keep_through_new_password(
+    conn: &mut AsyncPgConnection,
+    family_id: uuid::Uuid,
+) -> QueryResult<()> {
+    diesel::sql_query("SELECT set_config('mathshub.kept_session', $1, true)")
+        .bind::<diesel::sql_types::Text, _>(family_id.to_string())
+        .execute(conn)
+        .await
+        .map(drop)
+}

@@ -340,6 +340,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    account_tokens (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        purpose -> Text,
+        token_hash -> Bytea,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     /// `xid` and `feed_xid` (xid8) are read through SQL fragments: diesel has no type for them.
     work_group_events (id) {
         id -> Int8,
@@ -424,6 +436,7 @@ diesel::joinable!(attendance -> sessions (session_id));
 diesel::joinable!(attendance -> enrolments (enrolment_id));
 diesel::joinable!(fee_liabilities -> sessions (session_id));
 diesel::joinable!(partner_clients -> teaching_school_hubs (teaching_school_hub_id));
+diesel::joinable!(account_tokens -> users (user_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(work_group_events -> work_groups (work_group_id));
 diesel::joinable!(outbox_messages -> users (recipient_id));
@@ -432,6 +445,7 @@ diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
 diesel::joinable!(webhook_deliveries -> work_group_events (event_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    account_tokens,
     local_authorities,
     schools,
     hubs,

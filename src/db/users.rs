@@ -231,15 +231,16 @@ struct NewAccount<'a> {
     id: uuid::Uuid,
     #[diesel(embed)]
     fields: AccountFields,
-    password_hash: &'a str,
+    password_hash: Option<&'a str>,
 }
 
-/// Creates an account; a lead also gets a public profile under the account's name, with
-/// their hub, so they can be named on the groups they lead.
+/// Creates an account, with a password or (invited) none yet; a lead also gets a public
+/// profile under the account's name, with their hub, so they can be named on the groups
+/// they lead.
 pub async fn insert(
     conn: &mut AsyncPgConnection,
     fields: &AccountFields,
-    password_hash: &str,
+    password_hash: Option<&str>,
 ) -> QueryResult<uuid::Uuid> {
     let id = uuid::Uuid::now_v7();
     diesel::insert_into(users::table)

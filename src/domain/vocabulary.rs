@@ -355,6 +355,10 @@ vocabulary!(
         SessionReminder = "session_reminder",
         /// To a partner's people: a webhook endpoint of theirs kept failing and was disabled.
         WebhookDisabled = "webhook_disabled",
+        /// To a person who asked: a link to set a new password, valid for an hour, once.
+        PasswordReset = "password_reset",
+        /// To a person an admin or hub manager invited: a link to choose their password.
+        Invitation = "invitation",
     }
 );
 

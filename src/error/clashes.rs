@@ -10,6 +10,8 @@ use diesel::result::DatabaseErrorInformation;
 /// (`Key (slug)=(london-central-and-west) already exists.`); words whose value cannot be read
 /// give way to `DUPLICATE`.
 pub const MESSAGES: &[(&str, &str)] = &[
+    ("account_tokens_pkey", NEW_KEY),
+    ("account_tokens_token_hash_key", NEW_KEY),
     ("attendance_pkey", RACE),
     ("audit_log_pkey", NEW_KEY),
     (

@@ -8,6 +8,7 @@ use chrono_tz::Europe::London;
 use serde::Deserialize;
 use uuid::Uuid;
 
+use crate::auth::account_tokens::AccountTokens;
 use crate::config::PublicUrl;
 use crate::domain::notice::{self, FeeCharged, SessionPlan};
 use crate::domain::{EnrolmentStatus, FeeReason, NoticeKind, SessionMode};
@@ -114,6 +115,19 @@ pub struct DisabledEndpoint {
     pub teaching_school_hub: String,
 }
 
+/// What a message carrying a link that sets a password tells (`db::account_tokens`): the
+/// link's id, from which its token is derived, and when it expires.
+#[derive(Debug, Clone, Deserialize)]
+pub struct LinkFacts {
+    pub link: AccountLink,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AccountLink {
+    pub id: Uuid,
+    pub expires_at: DateTime<Utc>,
+}
+
 /// Why a letter could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum LetterError {
@@ -130,6 +144,8 @@ pub enum LetterError {
 #[derive(Debug, Clone)]
 pub struct Letters {
     pub front_end: PublicUrl,
+    /// Derives the tokens of the links that set a password.
+    pub account_tokens: AccountTokens,
 }
 
 impl Letters {
@@ -141,12 +157,19 @@ impl Letters {
         facts: &serde_json::Value,
     ) -> Result<Letter, LetterError> {
         let wrong = |source| LetterError::Facts { kind, source };
-        if kind == NoticeKind::WebhookDisabled {
-            let facts = EndpointFacts::deserialize(facts).map_err(wrong)?;
-            Ok(self.endpoint_disabled(name, &facts)?)
-        } else {
-            let facts = Facts::deserialize(facts).map_err(wrong)?;
-            Ok(self.write(kind, name, &facts)?)
+        match kind {
+            NoticeKind::WebhookDisabled => {
+                let facts = EndpointFacts::deserialize(facts).map_err(wrong)?;
+                Ok(self.endpoint_disabled(name, &facts)?)
+            }
+            NoticeKind::PasswordReset | NoticeKind::Invitation => {
+                let facts = LinkFacts::deserialize(facts).map_err(wrong)?;
+                Ok(self.password_link(kind, name, &facts.link)?)
+            }
+            _ => {
+                let facts = Facts::deserialize(facts).map_err(wrong)?;
+                Ok(self.write(kind, name, &facts)?)
+            }
         }
     }
 
@@ -177,6 +200,37 @@ impl Letters {
                 .front_end
                 .join(&format!("/enrolments/{}", facts.enrolment.id)),
             may_turn_off: notice::may_be_turned_off(kind),
+        }
+        .render()
+    }
+
+    /// The letter carrying a link that sets the recipient's password: a reset they asked
+    /// for, or an invitation to their new account. The token rides in the URL's fragment,
+    /// which browsers send to no server.
+    fn password_link(
+        &self,
+        kind: NoticeKind,
+        name: &str,
+        link: &AccountLink,
+    ) -> Result<Letter, askama::Error> {
+        let token = self.account_tokens.token(link.id);
+        Parts {
+            subject: subject(kind, "Maths Hubs"),
+            name,
+            body: Body {
+                kind,
+                about: "",
+                changes: String::new(),
+                charged: false,
+            }
+            .render()?,
+            details: vec![("The link works once, until", instant(link.expires_at))],
+            link_label: match kind {
+                NoticeKind::Invitation => "Choose your password",
+                _ => "Set a new password",
+            },
+            link_url: self.front_end.join(&format!("/set-password#token={token}")),
+            may_turn_off: false,
         }
         .render()
     }
@@ -228,6 +282,8 @@ fn subject(kind: NoticeKind, title: &str) -> String {
         NoticeKind::FeeCharged => "A fee is charged",
         NoticeKind::SessionReminder => "Your next session",
         NoticeKind::WebhookDisabled => "Webhook endpoint disabled",
+        NoticeKind::PasswordReset => "Set a new password",
+        NoticeKind::Invitation => "Your account is ready",
     };
     format!("{about}: {title}")
 }
@@ -353,6 +409,9 @@ mod tests {
     fn letters() -> Letters {
         Letters {
             front_end: PublicUrl::parse("https://maths.example").unwrap(),
+            account_tokens: AccountTokens::new(&crate::config::Secret::new(
+                "a signing key of at least thirty-two bytes",
+            )),
         }
     }
 
@@ -438,7 +497,14 @@ mod tests {
     fn every_kind_has_its_own_words() {
         let about_enrolments: Vec<&NoticeKind> = NoticeKind::ALL
             .iter()
-            .filter(|kind| **kind != NoticeKind::WebhookDisabled)
+            .filter(|kind| {
+                !matches!(
+                    kind,
+                    NoticeKind::WebhookDisabled
+                        | NoticeKind::PasswordReset
+                        | NoticeKind::Invitation
+                )
+            })
             .collect();
         let bodies: std::collections::BTreeSet<String> = about_enrolments
             .iter()
@@ -467,6 +533,28 @@ mod tests {
         assert!(letter.text.contains("resume it"));
         let link = format!("https://maths.example/partners/webhooks/{}", Uuid::nil());
         assert!(letter.text.contains(&link));
+    }
+
+    #[test]
+    fn a_password_link_carries_the_token_derived_from_its_id_and_its_expiry() {
+        let id = Uuid::now_v7();
+        let facts = serde_json::json!({"link": {"id": id, "expires_at": "2027-01-12T10:30:00Z"}});
+        let letters = letters();
+        let token = letters.account_tokens.token(id);
+        for (kind, label) in [
+            (NoticeKind::PasswordReset, "Set a new password"),
+            (NoticeKind::Invitation, "Choose your password"),
+        ] {
+            let letter = letters.write_message(kind, "Ada", &facts).unwrap();
+            let link = format!("{label}: https://maths.example/set-password#token={token}");
+            assert!(letter.text.contains(&link), "{}", letter.text);
+            assert!(
+                letter
+                    .text
+                    .contains("until: Tuesday 12 January 2027, 10:30")
+            );
+            assert!(letter.html.contains(&token));
+        }
     }
 
     #[test]

@@ -95,7 +95,7 @@ pub async fn load(conn: &mut AsyncPgConnection) -> QueryResult<usize> {
             role_in_school: account.school.map(|(_, role)| role),
             disabled_at: None,
         };
-        accounts::insert(conn, &fields, &password_hash).await?;
+        accounts::insert(conn, &fields, Some(&password_hash)).await?;
         created += 1;
     }
     diesel::update(

@@ -304,6 +304,7 @@ async fn handlers_send_the_statements_of_the_scripts() {
             tsh: None,
             client_id: None,
             token_version: 0,
+            session: None,
         });
 
     // Act

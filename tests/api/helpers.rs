@@ -322,6 +322,7 @@ impl TestApp {
                     tsh: None,
                     client_id: None,
                     token_version: 0,
+                    session: None,
                 });
                 (id.to_owned(), token)
             })

@@ -4,6 +4,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use mathshub::auth::account_tokens::AccountTokens;
+use mathshub::config::Secret;
 use mathshub::domain::retry::RetryPolicy;
 use mathshub::notify::Notifier;
 use mathshub::notify::letters::Letters;
@@ -12,7 +14,7 @@ use mathshub::observability::Metrics;
 use serde_json::Value;
 
 use crate::helper_process::{HelperProcess, free_port};
-use crate::helpers::TestApp;
+use crate::helpers::{TEST_JWT_SECRET, TestApp};
 
 /// Where the test apps' messages link to.
 pub const FRONT_END: &str = "https://front.mathshub.test";
@@ -80,6 +82,7 @@ pub fn notifier_with(app: &TestApp, mailer: Mailer, retry: RetryPolicy) -> Notif
         from: "Maths Hubs <no-reply@mathshub.test>".parse().unwrap(),
         letters: Letters {
             front_end: mathshub::config::PublicUrl::parse(FRONT_END).unwrap(),
+            account_tokens: AccountTokens::new(&Secret::new(TEST_JWT_SECRET)),
         },
         retry,
         reminder_lead: Duration::from_secs(48 * 60 * 60),

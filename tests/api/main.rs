@@ -42,6 +42,7 @@ mod nul_characters;
 mod observability;
 mod openapi;
 mod partners;
+mod passwords;
 mod processes;
 mod project_writes;
 mod projects;

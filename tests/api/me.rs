@@ -200,7 +200,8 @@ async fn update_me_changes_the_name_and_nothing_else() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn update_me_changes_the_password_only_with_the_right_current_one_and_ends_other_sessions() {
+async fn update_me_changes_the_password_only_with_the_right_current_one_and_ends_the_other_sessions()
+ {
     let app = TestApp::spawn_with_demo().await;
     let session = app.sign_in(TEACHER).await;
     let other = app.sign_in(TEACHER).await;
@@ -249,6 +250,20 @@ async fn update_me_changes_the_password_only_with_the_right_current_one_and_ends
         401,
     )
     .await;
+    // The session it was changed in stays signed in: its access token is refused, and its
+    // refresh token gets a new one.
+    assert_problem(app.send(Method::GET, ME, Some(token), None).await, 401).await;
+    let refresh = json!({"refresh_token": session["refresh_token"]});
+    let renewed = json_body(
+        app.send(Method::POST, "/api/v1/auth/refresh", None, Some(&refresh))
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(
+        get_me(&app, renewed["access_token"].as_str().unwrap()).await["email"],
+        TEACHER
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -255,6 +255,7 @@ fn cotswold_partner_token() -> String {
             tsh: Some(COTSWOLD_TSH_ID.to_owned()),
             client_id: None,
             token_version: 0,
+            session: None,
         })
 }
 

@@ -4,12 +4,14 @@
 
 use std::collections::HashSet;
 
+use mathshub::auth::account_tokens::AccountTokens;
+use mathshub::config::Secret;
 use mathshub::seed::demo_accounts::DEMO_PASSWORD;
 use reqwest::Method;
 use reqwest::header::{ETAG, IF_MATCH, LOCATION};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, assert_problem, invalid_fields, json_body};
+use crate::helpers::{TEST_JWT_SECRET, TestApp, assert_problem, invalid_fields, json_body};
 
 const ADMIN: &str = "admin@demo.mathshub.invalid";
 const MANAGER: &str = "manager.lcw@demo.mathshub.invalid";
@@ -275,8 +277,36 @@ async fn list_users_pages_through_every_account_once_in_email_order() {
     );
 }
 
+/// Sets the password of the invited account `user` through its invitation's link, whose
+/// token the letter derives from the link's id.
+async fn take_up_invitation(app: &TestApp, user: &str, password: &str) {
+    let link: uuid::Uuid = app
+        .query_text(
+            "SELECT facts->'link'->>'id' AS value FROM outbox_messages \
+              WHERE recipient_id = $1::uuid AND kind = 'invitation'",
+            &[user],
+        )
+        .await
+        .parse()
+        .unwrap();
+    let token = AccountTokens::new(&Secret::new(TEST_JWT_SECRET)).token(link);
+    let body = json!({"token": token, "password": password});
+    let answer = app
+        .send(Method::POST, "/api/v1/auth/set-password", None, Some(&body))
+        .await;
+    assert_eq!(answer.status(), 204);
+}
+
+async fn invitations_to(app: &TestApp, user: &str) -> i64 {
+    app.query_count(
+        "SELECT count(*) AS count FROM outbox_messages WHERE recipient_id = $1::uuid AND kind = 'invitation'",
+        &[user],
+    )
+    .await
+}
+
 #[tokio::test(flavor = "multi_thread")]
-async fn create_user_makes_an_account_of_each_role_that_signs_in_with_the_generated_password() {
+async fn create_user_makes_an_account_of_each_role_that_signs_in_once_its_invitation_is_taken_up() {
     let app = TestApp::spawn_with_demo().await;
     let admin = app.token(ADMIN).await;
     let admin_id = id_of(&app, ADMIN).await;
@@ -327,18 +357,17 @@ async fn create_user_makes_an_account_of_each_role_that_signs_in_with_the_genera
             200,
         )
         .await;
-        let mut without_password = created.clone();
-        without_password
+        let mut without_invitation = created.clone();
+        without_invitation
             .as_object_mut()
             .unwrap()
-            .remove("generated_password");
-        assert_eq!(read, without_password);
+            .remove("invitation_expires_at");
+        assert_eq!(read, without_invitation);
 
-        let password = created["generated_password"]
-            .as_str()
-            .expect("a generated password");
-        assert!(password.chars().count() >= 12, "{password}");
+        assert!(created["invitation_expires_at"].is_string(), "{created}");
         let email = request["email"].as_str().unwrap();
+        let password = "an invited person's passphrase";
+        take_up_invitation(&app, id, password).await;
         let pair = json_body(app.login(email, password).await, 200).await;
         let me = json_body(
             app.send(
@@ -377,7 +406,11 @@ async fn create_user_with_a_chosen_password_generates_none_and_the_chosen_one_si
 
     let created = json_body(create(&app, &admin, &request).await, 201).await;
 
-    assert_eq!(created["generated_password"], Value::Null);
+    assert_eq!(created["invitation_expires_at"], Value::Null);
+    assert_eq!(
+        invitations_to(&app, created["id"].as_str().unwrap()).await,
+        0
+    );
     json_body(
         app.login("chosen@example.org", "a chosen passphrase").await,
         200,
@@ -526,7 +559,8 @@ async fn create_user_lets_a_hub_manager_create_leads_of_their_own_hub_with_publi
         let id = created["id"].as_str().unwrap();
         assert_eq!(created["role"], "lead");
         assert_eq!(created["hub"]["slug"], LCW);
-        assert!(created["generated_password"].is_string());
+        assert!(created["invitation_expires_at"].is_string());
+        assert_eq!(invitations_to(&app, id).await, 1);
 
         let profile = app.get_json(&format!("/api/v1/leads/{id}"), 200).await;
         assert_eq!(profile["name"], request["name"], "{profile}");

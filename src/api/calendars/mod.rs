@@ -267,6 +267,7 @@ fn as_caller(user: uuid::Uuid, owner: &FeedOwnerRow) -> Caller {
         hub_id: owner.hub_id,
         teaching_school_hub_id: owner.teaching_school_hub_id,
         kind: CallerKind::User,
+        session: None,
     }
 }
 
