@@ -17,7 +17,7 @@
 # endpoint, 3), BENCH_POOL_SIZE (the server's default: twice
 # the cores, at least 4), BENCH_PORT (18080), BENCH_SEED_FLAGS (extra flags for `seed
 # --synthetic`), BENCH_SKIP_SQL_CHECK=1 (skip the test that checks bench/sql against the query
-# code), BENCH_LOGIN_SAMPLES (sign-ins of each kind timed, 40).
+# code), BENCH_LOGIN_SAMPLES (sign-ins, and password resets, of each kind timed, 40).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -133,6 +133,29 @@ done
 wrong_mean=$(awk -v t="$wrong_total" -v n="$LOGIN_SAMPLES" 'BEGIN { printf "%.2f", t / n }')
 unknown_mean=$(awk -v t="$unknown_total" -v n="$LOGIN_SAMPLES" 'BEGIN { printf "%.2f", t / n }')
 
+# Asking for a password reset must answer alike whether or not the email has an account: the
+# same status and body, and (since the answer comes before the lookup) the same time.
+reset_answer() {
+    curl -s -o /dev/null -w '%{http_code} %{size_download} %{time_total}\n' \
+        -H 'content-type: application/json' -d "{\"email\":\"$1\"}" "$BASE/api/v1/auth/password-reset"
+}
+say "password reset timing: an account's email against an unknown one"
+: >"$WORK/reset-known.txt"
+: >"$WORK/reset-unknown.txt"
+for _ in $(seq 1 "$LOGIN_SAMPLES"); do
+    reset_answer "$BENCH_EMAIL" >>"$WORK/reset-known.txt"
+    reset_answer nobody@bench.invalid >>"$WORK/reset-unknown.txt"
+done
+# "<status> <body bytes> " of every distinct answer, and the mean time in ms.
+reset_figures() {
+    awk '{ answers[$1 " " $2]++; total += $3 * 1000 }
+         END { for (a in answers) shape = shape a " "; printf "%s|%.2f", shape, total / NR }' "$1"
+}
+IFS='|' read -r known_shape known_mean <<<"$(reset_figures "$WORK/reset-known.txt")"
+IFS='|' read -r unknown_reset_shape unknown_reset_mean <<<"$(reset_figures "$WORK/reset-unknown.txt")"
+[ "$known_shape" = "202 0 " ] && [ "$unknown_reset_shape" = "202 0 " ] \
+    || die "password reset answers differ or are not 202 with no body: $known_shape / $unknown_reset_shape"
+
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 measure work-groups-list "/api/v1/work-groups?local_authority=$LA&status=open&limit=20" \
     work_groups_list.sql -D "la=$LA" -D status=open -D limit=21
@@ -174,3 +197,5 @@ IFS='|' read -r rps p50 p99 <<<"$me_figures"
 printf '| /api/v1/me (JWT + revocation check + account read) | %s | %s | %s |\n' "$rps" "$p50" "$p99"
 echo
 echo "Sign-in answers (401 either way), mean of $LOGIN_SAMPLES each, alternating: wrong password $wrong_mean ms, unknown email $unknown_mean ms (ratio $(awk -v a="$unknown_mean" -v b="$wrong_mean" 'BEGIN { printf "%.2f", a / b }'))."
+echo
+echo "Password reset answers (202, no body, every one), mean of $LOGIN_SAMPLES each, alternating: an account's email $known_mean ms, an unknown email $unknown_reset_mean ms (ratio $(awk -v a="$unknown_reset_mean" -v b="$known_mean" 'BEGIN { printf "%.2f", a / b }'))."
