@@ -369,17 +369,8 @@ pub async fn list(
             .sql(" AND recipient_id = ")
             .bind::<SqlUuid, _>(recipient);
     }
-    if let Some((created_at, id)) = after {
-        query = query
-            .sql(" AND (created_at, id) < (")
-            .bind::<Timestamptz, _>(*created_at)
-            .sql(", ")
-            .bind::<SqlUuid, _>(*id)
-            .sql(")");
-    }
     query
-        .sql(" ORDER BY created_at DESC, id DESC LIMIT ")
-        .bind::<BigInt, _>(limit)
+        .newest_page_after("created_at, id", after, limit)
         .load(conn)
         .await
 }

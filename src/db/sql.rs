@@ -72,14 +72,37 @@ impl SqlBuilder {
         after: Option<&K>,
         limit: i64,
     ) -> Self {
+        self.keyset_page(columns, ">", columns, after, limit)
+    }
+
+    /// `page_after` newest first: the page of rows before the sort key `after`, in the
+    /// descending order of `columns`.
+    pub fn newest_page_after<K: SortKey + ?Sized>(
+        self,
+        columns: &str,
+        after: Option<&K>,
+        limit: i64,
+    ) -> Self {
+        let descending: Vec<String> = columns.split(", ").map(|c| format!("{c} DESC")).collect();
+        self.keyset_page(columns, "<", &descending.join(", "), after, limit)
+    }
+
+    fn keyset_page<K: SortKey + ?Sized>(
+        self,
+        columns: &str,
+        beyond: &str,
+        order: &str,
+        after: Option<&K>,
+        limit: i64,
+    ) -> Self {
         let query = match after {
             Some(after) => after
-                .bind_parts(self.sql(format!(" AND ({columns}) > (")))
+                .bind_parts(self.sql(format!(" AND ({columns}) {beyond} (")))
                 .sql(")"),
             None => self,
         };
         query
-            .sql(format!(" ORDER BY {columns} LIMIT "))
+            .sql(format!(" ORDER BY {order} LIMIT "))
             .bind::<BigInt, _>(limit)
     }
 

@@ -98,23 +98,13 @@ pub async fn list(
     after: Option<&(DateTime<Utc>, Uuid)>,
     limit: i64,
 ) -> diesel::QueryResult<Vec<EndpointRow>> {
-    let mut query = SqlBuilder::new(format!(
+    SqlBuilder::new(format!(
         "SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE teaching_school_hub_id = "
     ))
-    .bind::<SqlUuid, _>(teaching_school_hub_id);
-    if let Some((created_at, id)) = after {
-        query = query
-            .sql(" AND (created_at, id) > (")
-            .bind::<Timestamptz, _>(*created_at)
-            .sql(", ")
-            .bind::<SqlUuid, _>(*id)
-            .sql(")");
-    }
-    query
-        .sql(" ORDER BY created_at, id LIMIT ")
-        .bind::<BigInt, _>(limit)
-        .load(conn)
-        .await
+    .bind::<SqlUuid, _>(teaching_school_hub_id)
+    .page_after("created_at, id", after, limit)
+    .load(conn)
+    .await
 }
 
 /// The Teaching School Hub's endpoint `id`, locked for a change when `for_update`.
@@ -527,17 +517,8 @@ pub async fn deliveries(
     if let Some(status) = status {
         query = query.sql(" AND status = ").bind::<Text, _>(status);
     }
-    if let Some((created_at, id)) = after {
-        query = query
-            .sql(" AND (created_at, id) < (")
-            .bind::<Timestamptz, _>(*created_at)
-            .sql(", ")
-            .bind::<SqlUuid, _>(*id)
-            .sql(")");
-    }
     query
-        .sql(" ORDER BY created_at DESC, id DESC LIMIT ")
-        .bind::<BigInt, _>(limit)
+        .newest_page_after("created_at, id", after, limit)
         .load(conn)
         .await
 }
