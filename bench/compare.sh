@@ -53,7 +53,7 @@ for index in $(seq 1 $((${#SERVERS[@]} - 1))); do
     read -r -a server <<<"${SERVERS[$index]}"
     base=http://127.0.0.1:$((PORT + index))
     say "starting ${SERVERS[$index]} on $base"
-    DATABASE_URL=$database_url MATHSHUB_JWT_SECRET=$jwt_secret RUST_LOG=warn "${server[0]}" serve \
+    DATABASE_URL=$database_url MATHSHUB_JWT_SECRET=$jwt_secret MATHSHUB_RETENTION_CLOCK_SECS=0 RUST_LOG=warn "${server[0]}" serve \
         --bind "127.0.0.1:$((PORT + index))" --pool-size "$POOL_SIZE" --status-clock-secs 0 \
         "${server[@]:1}" >"$WORK/server-$index.log" 2>&1 &
     EXTRA_PIDS+=($!)

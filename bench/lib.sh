@@ -98,13 +98,14 @@ bench_seed_synthetic() {
 
 # Serves $DATA on $BASE with the pool size and extra `serve` flags given, waits until it is
 # ready, and points psql and pgbench at its cluster (PGHOST, PGPORT, … exported). The status
-# clock is off: the synthetic years are past, and moving groups on would change the data
-# being measured while it is measured.
+# clock and the retention sweeps are off: the synthetic years are past, and moving groups on
+# or pseudonymising them would change the data being measured while it is measured. (The
+# sweeps are turned off through the environment, which builds without them ignore.)
 bench_serve() {
     local pool_size=$1
     shift
     say "starting the server on $BASE with a pool of $pool_size"
-    RUST_LOG=warn "$BIN" --data-dir "$DATA" serve --bind "127.0.0.1:$PORT" --pool-size "$pool_size" \
+    MATHSHUB_RETENTION_CLOCK_SECS=0 RUST_LOG=warn "$BIN" --data-dir "$DATA" serve --bind "127.0.0.1:$PORT" --pool-size "$pool_size" \
         --status-clock-secs 0 "$@" >"$WORK/server.log" 2>&1 &
     SERVER_PID=$!
     for _ in $(seq 1 120); do

@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::config::{PublicUrl, Secret};
 use crate::db::PoolSettings;
+use crate::domain::retention::RetentionPeriods;
 use crate::domain::retry::RetryPolicy;
 use crate::domain::{
     DEFAULT_EOI_URL_TEMPLATE, Email, EoiUrlTemplate, Role, RoleInSchool, Slug, Urn,
@@ -64,6 +65,74 @@ pub enum Command {
     /// Import reference data from files.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Carry out the retention schedule now: pseudonymise or delete the personal data kept
+    /// past its period (the server also does so every hour). With --dry-run, only report
+    /// what would go.
+    Retention(RetentionCommandArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RetentionCommandArgs {
+    /// Report what the schedule has expired, changing nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    #[command(flatten)]
+    pub periods: RetentionArgs,
+}
+
+/// The retention schedule's periods (`docs/retention.md`).
+#[derive(Debug, Clone, Args)]
+pub struct RetentionArgs {
+    /// Years after its academic year ends (31 August) that an enrolment, with its
+    /// attendance, is detached from the person.
+    #[arg(long, env = "MATHSHUB_RETAIN_PARTICIPATION_YEARS",
+          default_value_t = RetentionPeriods::default().participation_years,
+          value_parser = clap::value_parser!(u16).range(1..=100))]
+    pub retain_participation_years: u16,
+
+    /// The same for an enrolment with fees, kept as long as financial records are.
+    #[arg(long, env = "MATHSHUB_RETAIN_FEES_YEARS",
+          default_value_t = RetentionPeriods::default().fee_years,
+          value_parser = clap::value_parser!(u16).range(1..=100))]
+    pub retain_fees_years: u16,
+
+    /// Years an audit entry is kept.
+    #[arg(long, env = "MATHSHUB_RETAIN_AUDIT_YEARS",
+          default_value_t = RetentionPeriods::default().audit_years,
+          value_parser = clap::value_parser!(u16).range(1..=100))]
+    pub retain_audit_years: u16,
+
+    /// Days a message is kept once delivered, suppressed or dead.
+    #[arg(long, env = "MATHSHUB_RETAIN_MESSAGES_DAYS",
+          default_value_t = RetentionPeriods::default().message_days,
+          value_parser = clap::value_parser!(u32).range(1..=36_500))]
+    pub retain_messages_days: u32,
+
+    /// Days a password link is kept once expired.
+    #[arg(long, env = "MATHSHUB_RETAIN_PASSWORD_LINKS_DAYS",
+          default_value_t = RetentionPeriods::default().password_link_days,
+          value_parser = clap::value_parser!(u32).range(1..=36_500))]
+    pub retain_password_links_days: u32,
+
+    /// Years after it was disabled that an account with nothing outstanding is erased.
+    #[arg(long, env = "MATHSHUB_RETAIN_DISABLED_ACCOUNTS_YEARS",
+          default_value_t = RetentionPeriods::default().disabled_account_years,
+          value_parser = clap::value_parser!(u16).range(1..=100))]
+    pub retain_disabled_accounts_years: u16,
+}
+
+impl RetentionArgs {
+    pub fn periods(&self) -> RetentionPeriods {
+        RetentionPeriods {
+            participation_years: self.retain_participation_years,
+            fee_years: self.retain_fees_years,
+            audit_years: self.retain_audit_years,
+            message_days: self.retain_messages_days,
+            password_link_days: self.retain_password_links_days,
+            disabled_account_years: self.retain_disabled_accounts_years,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -168,6 +237,11 @@ pub struct ServeArgs {
     #[arg(long, env = "MATHSHUB_STATUS_CLOCK_SECS", default_value_t = 60)]
     pub status_clock_secs: u64,
 
+    /// Seconds between sweeps of the retention schedule (personal data kept past its period
+    /// pseudonymised or deleted, see `mathshub retention`); 0 turns them off in this process.
+    #[arg(long, env = "MATHSHUB_RETENTION_CLOCK_SECS", default_value_t = 3600)]
+    pub retention_clock_secs: u64,
+
     /// The front end's page for expressing interest in a work group, which signposting links
     /// to: an http(s) URL template with {work_group_id}, and {referred_by} as the value of a
     /// query parameter (the referring Teaching School Hub's slug; left out when none).
@@ -188,6 +262,9 @@ pub struct ServeArgs {
 
     #[command(flatten)]
     pub notify: NotifyArgs,
+
+    #[command(flatten)]
+    pub retention: RetentionArgs,
 }
 
 /// How the server tells people what happened (`notify`).

@@ -9,8 +9,8 @@ use mathshub::accounts::{Attachments, resolve_hub};
 use mathshub::auth::secrets::initial_password;
 use mathshub::auth::{Auth, AuthSettings, kept_key};
 use mathshub::cli::{
-    AuthArgs, Cli, Command, ImportCommand, NotifyArgs, SeedArgs, ServeArgs, UserCommand,
-    UserCreateArgs,
+    AuthArgs, Cli, Command, ImportCommand, NotifyArgs, RetentionCommandArgs, SeedArgs, ServeArgs,
+    UserCommand, UserCreateArgs,
 };
 use mathshub::db::provision::Database;
 use mathshub::db::{PoolSettings, build_pool};
@@ -80,6 +80,12 @@ async fn run(cli: &mut Cli) -> Result<(), AnyError> {
             database.shutdown().await;
             done
         }
+        Command::Retention(args) => {
+            let database = provision(cli).await?;
+            let done = retention(&database, &args).await;
+            database.shutdown().await;
+            done
+        }
         Command::Import(ImportCommand::Schools { file }) => {
             let contents = std::fs::read(&file)
                 .map_err(|error| format!("cannot read {}: {error}", file.display()))?;
@@ -131,6 +137,64 @@ async fn import_schools(
     Ok(())
 }
 
+/// `mathshub retention`: the schedule carried out now, or with `--dry-run` only reported.
+async fn retention(database: &Database, args: &RetentionCommandArgs) -> Result<(), AnyError> {
+    use mathshub::db::retention::{expired, sweep};
+    let periods = args.periods.periods();
+    let pool = build_pool(database.url().expose(), &PoolSettings::default());
+    let (counts, heading) = if args.dry_run {
+        let mut conn = pool.get().await?;
+        (
+            expired(&mut conn, &periods).await?,
+            "Retention, a dry run (nothing changed): what would go now",
+        )
+    } else {
+        (sweep(&pool, &periods, 500).await?, "Retention: what went")
+    };
+    let lines = [
+        (
+            counts.enrolments,
+            format!(
+                "enrolments detached from their people ({} years after their academic year, {} with fees)",
+                periods.participation_years, periods.fee_years
+            ),
+        ),
+        (
+            counts.audit_entries,
+            format!(
+                "audit entries deleted (older than {} years)",
+                periods.audit_years
+            ),
+        ),
+        (
+            counts.messages,
+            format!(
+                "messages deleted (finished over {} days ago)",
+                periods.message_days
+            ),
+        ),
+        (
+            counts.password_links,
+            format!(
+                "password links deleted (expired over {} days ago)",
+                periods.password_link_days
+            ),
+        ),
+        (
+            counts.disabled_accounts,
+            format!(
+                "accounts erased (disabled over {} years ago, nothing outstanding)",
+                periods.disabled_account_years
+            ),
+        ),
+    ];
+    println!("{heading}");
+    for (count, what) in lines {
+        println!("  {count:>8} {what}");
+    }
+    Ok(())
+}
+
 async fn serve(cli: &Cli, args: ServeArgs) -> Result<(), AnyError> {
     // Checked before anything starts, so a misconfigured deployment fails at once.
     let auth = Auth::new(&auth_settings(&args.auth, cli)?)?;
@@ -148,6 +212,13 @@ async fn serve(cli: &Cli, args: ServeArgs) -> Result<(), AnyError> {
         pool.clone(),
         Duration::from_secs(10 * 60),
     ));
+    if args.retention_clock_secs > 0 {
+        tokio::spawn(mathshub::db::retention::sweep_every(
+            pool.clone(),
+            args.retention.periods(),
+            Duration::from_secs(args.retention_clock_secs),
+        ));
+    }
     if args.status_clock_secs > 0 {
         tokio::spawn(mathshub::db::status_clock::tick_every(
             pool.clone(),

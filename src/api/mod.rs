@@ -18,6 +18,7 @@ pub mod messages;
 pub mod metrics;
 pub mod partners;
 pub mod passwords;
+pub mod personal_data;
 pub mod projects;
 pub mod reach;
 pub mod reference_data;
@@ -61,6 +62,7 @@ fn configure_api(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
     auth::configure(config);
     passwords::configure(config);
     me::configure(config);
+    personal_data::configure(config);
     users::configure(config);
     partners::configure(config);
     enrolments::configure(config);

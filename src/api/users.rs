@@ -45,6 +45,9 @@ pub struct User {
     pub teaching_school_hub: Option<TeachingSchoolHubRef>,
     pub disabled: bool,
     pub disabled_at: Option<LondonTime>,
+    /// When the person's data was erased (`POST /api/v1/users/{id}/erase`): the account is
+    /// a disabled tombstone, which nothing changes again.
+    pub erased_at: Option<LondonTime>,
     pub created_at: LondonTime,
     pub updated_at: LondonTime,
 }
@@ -65,6 +68,7 @@ impl From<AccountRow> for User {
                 .map(|(slug, name)| TeachingSchoolHubRef { slug, name }),
             disabled: row.disabled_at.is_some(),
             disabled_at: row.disabled_at.map(LondonTime),
+            erased_at: row.erased_at.map(LondonTime),
             created_at: LondonTime(row.created_at),
             updated_at: LondonTime(row.updated_at),
         }
@@ -657,6 +661,12 @@ fn require_changeable(
     if let Some(if_match) = if_match {
         let what = format_args!("User {}", current.id);
         require_current(if_match, &User::from(current.clone()), what)?;
+    }
+    if current.erased_at.is_some() {
+        return Err(ApiError::Conflict(format!(
+            "User {} was erased: an erased account is never changed again.",
+            current.id
+        )));
     }
     let own_access_changes = current.id == caller.id
         && (changes.role.is_some_and(|role| role != current.role)

@@ -53,6 +53,8 @@ pub enum Action<'a> {
     ReadAuditLog,
     /// See the messages sent to people and retry those that failed.
     ManageMessages,
+    /// Export any person's personal data, or erase it.
+    ManagePersonalData,
     /// Create an account with these role and hub.
     CreateAccount {
         role: Role,
@@ -214,6 +216,10 @@ pub fn authorize(caller: &Caller, action: &Action<'_>) -> Result<(), Refusal> {
         Action::ManageMessages => allow(
             is_admin(caller),
             Forbidden("Only national admins see the messages sent to people."),
+        ),
+        Action::ManagePersonalData => allow(
+            is_admin(caller),
+            Forbidden("Only national admins export or erase a person's data."),
         ),
         Action::CreateAccount { role, hub_id } => {
             let hub_manager_may =

@@ -139,6 +139,7 @@ diesel::table! {
         updated_at -> Timestamptz,
         calendar_token_version -> Int4,
         session_reminders -> Bool,
+        erased_at -> Nullable<Timestamptz>,
     }
 }
 

@@ -112,6 +112,8 @@ pub struct AccountRow {
     pub teaching_school_hub_name: Option<String>,
     #[diesel(sql_type = Nullable<Timestamptz>)]
     pub disabled_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub erased_at: Option<DateTime<Utc>>,
     /// Goes into the tokens issued for the account.
     #[diesel(sql_type = diesel::sql_types::Integer)]
     pub token_version: i32,
@@ -125,7 +127,7 @@ const SELECT: &str = "\
 SELECT u.id, u.email, u.name, u.role, u.hub_id, h.slug AS hub_slug, h.name AS hub_name,
        u.school_urn, s.name AS school_name, u.role_in_school,
        u.teaching_school_hub_id, t.slug AS teaching_school_hub_slug, t.name AS teaching_school_hub_name,
-       u.disabled_at, u.token_version, u.created_at, u.updated_at
+       u.disabled_at, u.erased_at, u.token_version, u.created_at, u.updated_at
   FROM users u
   LEFT JOIN hubs h ON h.id = u.hub_id
   LEFT JOIN schools s ON s.urn = u.school_urn

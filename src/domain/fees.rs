@@ -13,6 +13,11 @@ use chrono_tz::Europe::London;
 
 use super::{AttendanceStatus, FeeStatus, ParseError};
 
+/// An amount as people read it: "£25.00".
+pub fn pounds(pence: i64) -> String {
+    format!("£{}.{:02}", pence / 100, pence % 100)
+}
+
 /// What a project charges, and the notice that spares a school the charge.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FeePolicy {

@@ -28,6 +28,13 @@ impl serde::Serialize for LondonTime {
     }
 }
 
+/// Reads any RFC 3339 instant, as the database writes them into JSON.
+impl<'de> serde::Deserialize<'de> for LondonTime {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        DateTime::<Utc>::deserialize(deserializer).map(Self)
+    }
+}
+
 impl utoipa::PartialSchema for LondonTime {
     fn schema() -> RefOr<Schema> {
         ObjectBuilder::new()

@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use crate::auth::account_tokens::AccountTokens;
 use crate::config::PublicUrl;
+use crate::domain::fees::pounds;
 use crate::domain::notice::{self, FeeCharged, SessionPlan};
 use crate::domain::{EnrolmentStatus, FeeReason, NoticeKind, SessionMode};
 
@@ -318,7 +319,10 @@ fn details(kind: NoticeKind, facts: &Facts) -> Vec<(&'static str, String)> {
             FeeReason::LateWithdrawal => "late withdrawal",
             FeeReason::NonAttendance => "non-attendance",
         };
-        rows.push(("Fee", format!("{} ({why})", pounds(fee.amount_pence))));
+        rows.push((
+            "Fee",
+            format!("{} ({why})", pounds(fee.amount_pence.into())),
+        ));
         rows.push(("For the session of", day(fee.session_starts_at)));
     }
     rows
@@ -377,11 +381,6 @@ fn place(session: &SessionPlan) -> String {
         (SessionMode::FaceToFace, true) => "Face to face (venue to be confirmed)".into(),
         (SessionMode::FaceToFace, false) => venue,
     }
-}
-
-/// "£25.00".
-fn pounds(pence: i32) -> String {
-    format!("£{}.{:02}", pence / 100, pence % 100)
 }
 
 /// "time", "time and venue", "time, mode and venue".

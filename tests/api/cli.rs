@@ -278,6 +278,7 @@ fn help_explains_every_command_and_setting() {
         "migrate",
         "seed",
         "openapi",
+        "retention",
         "DATABASE_URL",
         "MATHSHUB_DATA_DIR",
         "RUST_LOG",
@@ -343,7 +344,11 @@ async fn seed_demo_loads_the_documents_into_the_named_database_and_is_idempotent
 const SECRET: &str = "a-jwt-secret-of-at-least-thirty-two-bytes";
 
 /// Runs `mathshub` against `database` with these arguments and standard input.
-fn mathshub(database: &TestDatabase, args: &[&str], stdin: &str) -> std::process::Output {
+pub(crate) fn mathshub(
+    database: &TestDatabase,
+    args: &[&str],
+    stdin: &str,
+) -> std::process::Output {
     use std::io::Write;
     let mut child = Command::new(BINARY)
         .args(args)

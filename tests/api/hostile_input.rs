@@ -102,14 +102,15 @@ fn list_operations() -> Vec<ListOperation> {
     operations
 }
 
-/// The demo, a token for each kind of caller a list needs, and the ids of a demo work group
-/// and of a partner's webhook endpoint (for the lists under one).
+/// The demo, a token for each kind of caller a list needs, and the ids of a demo work group,
+/// of a partner's webhook endpoint and of a user (for the reads under one).
 struct Callers {
     admin: String,
     teacher: String,
     partner: String,
     group: String,
     webhook: String,
+    user: String,
 }
 
 impl Callers {
@@ -120,6 +121,12 @@ impl Callers {
             teacher: app.token(TEACHER).await,
             partner: partner.clone(),
             webhook: crate::webhooks::an_endpoint(app, &partner).await,
+            user: app
+                .query_text(
+                    "SELECT id::text AS value FROM users WHERE email = $1",
+                    &[TEACHER],
+                )
+                .await,
             group: app
                 .query_text(
                     "SELECT id::text AS value FROM work_groups WHERE code = 'LCW21-15-01'",
@@ -141,9 +148,12 @@ impl Callers {
     }
 
     async fn get(&self, app: &TestApp, path: &str, query: &str) -> reqwest::Response {
-        let id = match path.starts_with("/api/v1/partners/me/webhooks/") {
-            true => &self.webhook,
-            false => &self.group,
+        let id = if path.starts_with("/api/v1/partners/me/webhooks/") {
+            &self.webhook
+        } else if path.starts_with("/api/v1/users/") {
+            &self.user
+        } else {
+            &self.group
         };
         let path = path.replace("{id}", id);
         app.client

@@ -28,6 +28,8 @@ const LCW_FUTURE_SESSION: &str = "00000000-0000-7000-8000-00000000b201";
 /// A message to the attending participant whose every attempt failed, for admins to retry.
 const DEAD_MESSAGE: &str = "00000000-0000-7000-8000-00000000b301";
 const WEBHOOK: &str = "00000000-0000-7000-8000-00000000b401";
+/// A participant with nothing left to do in the programme, whom admins may erase.
+const ERASABLE_PARTICIPANT: &str = "00000000-0000-7000-8000-00000000b501";
 const WEBHOOK_DELIVERY: &str = "00000000-0000-7000-8000-00000000b402";
 
 const LCW_GROUP: &str = "LCW21-15-01";
@@ -61,7 +63,8 @@ pub struct Fixture {
     glow_fee: String,
 }
 
-/// A digest of everything a protected operation could change.
+/// A digest of everything a protected operation could change. (Reading a person's data is
+/// audited, but changes nothing.)
 pub async fn state(app: &TestApp) -> String {
     app.query_text("SELECT md5(concat_ws('|', \
            (SELECT string_agg(u::text, ',' ORDER BY u.id) FROM users u), \
@@ -77,7 +80,7 @@ pub async fn state(app: &TestApp) -> String {
            (SELECT string_agg(s::text, ',' ORDER BY s.id) FROM sessions s), \
            (SELECT string_agg(a::text, ',' ORDER BY a.session_id, a.enrolment_id) FROM attendance a), \
            (SELECT string_agg(f::text, ',' ORDER BY f.id) FROM fee_liabilities f), \
-           (SELECT count(*)::text FROM audit_log), \
+           (SELECT count(*)::text FROM audit_log WHERE action <> 'user.data_exported'), \
            (SELECT string_agg(sc::text, ',' ORDER BY sc.urn) FROM schools sc), \
            (SELECT string_agg(l::text, ',' ORDER BY l.gss_code) FROM local_authorities l), \
            (SELECT string_agg(h::text, ',' ORDER BY h.id) FROM hubs h), \
@@ -138,6 +141,8 @@ pub async fn fixture(app: &TestApp) -> Fixture {
          INSERT INTO enrolments (id, work_group_id, participant_id, school_urn, role_in_school, status) \
          SELECT gen_random_uuid(), '{glow_group}', id, '137083', 'teacher', 'pending' \
            FROM users WHERE email = 'other.teacher@school.example';
+         INSERT INTO users (id, email, name, role, school_urn, role_in_school) \
+         VALUES ('{ERASABLE_PARTICIPANT}', 'erasable.teacher@school.example', 'Erasable Teacher', 'participant', '137083', 'teacher');
          INSERT INTO users (id, email, name, role, school_urn, role_in_school) \
          VALUES ('{ATTENDING_PARTICIPANT}', 'attending.teacher@school.example', 'Attending Teacher', 'participant', '137083', 'head_of_department');
          INSERT INTO enrolments (id, work_group_id, participant_id, school_urn, role_in_school, status, accepted_at) \
@@ -590,6 +595,24 @@ pub fn rows(f: &Fixture) -> Vec<Row> {
                 [401, 200, 200, 200, 200, 403, 200],
             ),
             |_| json!({"session_reminders": false}),
+        ),
+        row(
+            Method::GET,
+            "/api/v1/me/data",
+            "/api/v1/me/data".into(),
+            [401, 200, 200, 200, 200, 403, 200],
+        ),
+        row(
+            Method::GET,
+            "/api/v1/users/{id}/data",
+            format!("/api/v1/users/{}/data", f.spare_lcw_lead),
+            [401, 403, 403, 403, 403, 403, 200],
+        ),
+        row(
+            Method::POST,
+            "/api/v1/users/{id}/erase",
+            format!("/api/v1/users/{ERASABLE_PARTICIPANT}/erase"),
+            [401, 403, 403, 403, 403, 403, 200],
         ),
         row(
             Method::GET,
