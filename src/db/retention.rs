@@ -38,6 +38,9 @@ SELECT e.participant_id, wg.academic_year
   JOIN users u ON u.id = e.participant_id
   LEFT JOIN fee_liabilities f ON f.enrolment_id = e.id
  WHERE u.erased_at IS NULL
+   -- Only the years past the shorter period can be due: the grouping skips every later one.
+   AND make_date(split_part(wg.academic_year, '/', 1)::int + 1, 8, 31)
+       + make_interval(years => least($1, $2)) < current_date
  GROUP BY e.participant_id, wg.academic_year
 HAVING make_date(split_part(wg.academic_year, '/', 1)::int + 1, 8, 31)
        + make_interval(years => CASE WHEN bool_or(f.id IS NOT NULL) THEN $2 ELSE $1 END)

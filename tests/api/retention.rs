@@ -9,7 +9,7 @@ use mathshub::domain::retention::RetentionPeriods;
 use reqwest::Method;
 use serde_json::Value;
 
-use crate::helpers::{TestApp, hold_places, json_body};
+use crate::helpers::{TestApp, hold_places, json_body, reopen_documented_group};
 
 const ADMIN: &str = "admin@demo.mathshub.invalid";
 /// Documented groups of 2021/22, a year that ended on 31 August 2022.
@@ -228,6 +228,16 @@ async fn the_command_reports_what_would_go_and_changes_nothing_on_a_dry_run() {
     hold_places(&app, LCW, &["Ada Oldtimer"]).await;
     let before = participants(&app).await;
     let periods = RetentionPeriods::default();
+    // A year with a group still going, as one nobody moved on may be, waits for it.
+    reopen_documented_group(&app, LCW).await;
+    let waiting = expired(&mut app.database.connection().await, &periods)
+        .await
+        .unwrap();
+    assert_eq!(waiting.enrolments, 0);
+    app.execute(&format!(
+        "UPDATE work_groups SET status = 'completed' WHERE code = '{LCW}'"
+    ))
+    .await;
     let due = expired(&mut app.database.connection().await, &periods)
         .await
         .unwrap();
