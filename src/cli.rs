@@ -115,6 +115,12 @@ pub struct RetentionArgs {
           value_parser = clap::value_parser!(u32).range(1..=36_500))]
     pub retain_password_links_days: u32,
 
+    /// Days a sign-in (its refresh token) is kept once expired.
+    #[arg(long, env = "MATHSHUB_RETAIN_SIGN_INS_DAYS",
+          default_value_t = RetentionPeriods::default().sign_in_days,
+          value_parser = clap::value_parser!(u32).range(0..=36_500))]
+    pub retain_sign_ins_days: u32,
+
     /// Years after it was disabled that an account with nothing outstanding is erased.
     #[arg(long, env = "MATHSHUB_RETAIN_DISABLED_ACCOUNTS_YEARS",
           default_value_t = RetentionPeriods::default().disabled_account_years,
@@ -130,6 +136,7 @@ impl RetentionArgs {
             audit_years: self.retain_audit_years,
             message_days: self.retain_messages_days,
             password_link_days: self.retain_password_links_days,
+            sign_in_days: self.retain_sign_ins_days,
             disabled_account_years: self.retain_disabled_accounts_years,
         }
     }

@@ -181,6 +181,13 @@ async fn retention(database: &Database, args: &RetentionCommandArgs) -> Result<(
             ),
         ),
         (
+            counts.sign_ins,
+            format!(
+                "sign-ins deleted (expired over {} days ago)",
+                periods.sign_in_days
+            ),
+        ),
+        (
             counts.disabled_accounts,
             format!(
                 "accounts erased (disabled over {} years ago, nothing outstanding)",

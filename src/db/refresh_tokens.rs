@@ -106,16 +106,6 @@ pub async fn revoke(conn: &mut AsyncPgConnection, token_hash: &[u8]) -> QueryRes
     }
 }
 
-/// Forgets tokens that expired before `before`: refused either way, they need not be kept.
-pub async fn forget_expired(
-    conn: &mut AsyncPgConnection,
-    before: DateTime<Utc>,
-) -> QueryResult<usize> {
-    diesel::delete(refresh_tokens::table.filter(refresh_tokens::expires_at.lt(before)))
-        .execute(conn)
-        .await
-}
-
 /// Keeps the session `family_id` signed in through a new password set later in this
 /// transaction (the trigger revoking the account's sessions spares it).
 pub async fn keep_through_new_password(

@@ -23,6 +23,7 @@ pub struct Expired {
     pub audit_entries: i64,
     pub messages: i64,
     pub password_links: i64,
+    pub sign_ins: i64,
     /// Accounts disabled long ago with nothing outstanding, erased.
     pub disabled_accounts: i64,
 }
@@ -105,6 +106,12 @@ const PASSWORD_LINKS: Deletion = Deletion {
     due: "expires_at < now() - make_interval(days => $1)",
 };
 
+const SIGN_INS: Deletion = Deletion {
+    table: "refresh_tokens",
+    key: "id",
+    due: "expires_at < now() - make_interval(days => $1)",
+};
+
 impl Deletion {
     fn count(&self) -> String {
         format!(
@@ -153,12 +160,13 @@ struct Account {
 }
 
 /// The deletions of the schedule, each with its period; their counts are `Expired`'s
-/// `audit_entries`, `messages` and `password_links`, in that order.
-fn deletions(periods: &RetentionPeriods) -> [(&'static Deletion, i32); 3] {
+/// `audit_entries`, `messages`, `password_links` and `sign_ins`, in that order.
+fn deletions(periods: &RetentionPeriods) -> [(&'static Deletion, i32); 4] {
     [
         (&AUDIT_ENTRIES, years(periods.audit_years)),
         (&MESSAGES, days(periods.message_days)),
         (&PASSWORD_LINKS, days(periods.password_link_days)),
+        (&SIGN_INS, days(periods.sign_in_days)),
     ]
 }
 
@@ -186,7 +194,7 @@ pub async fn expired(
         .get_result::<Count>(conn)
         .await?
         .count;
-    let mut counts = [0; 3];
+    let mut counts = [0; 4];
     for (count, (deletion, period)) in counts.iter_mut().zip(deletions(periods)) {
         *count = diesel::sql_query(deletion.count())
             .bind::<Integer, _>(period)
@@ -203,18 +211,30 @@ pub async fn expired(
             }
         }
     }
-    let [audit_entries, messages, password_links] = counts;
+    let [audit_entries, messages, password_links, sign_ins] = counts;
     Ok(Expired {
         enrolments,
         audit_entries,
         messages,
         password_links,
+        sign_ins,
         disabled_accounts,
     })
 }
 
+/// Held while a process sweeps: two sweeping at once would each give the same person's year
+/// a tombstone, and one of them would be left pointing at nothing.
+const SWEEP_LOCK_KEY: i64 = 0x6d68_7265_7461_696e; // "mhretain"
+
+#[derive(QueryableByName)]
+struct Locked {
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    locked: bool,
+}
+
 /// Carries the schedule out: every expired record, `batch` at a time, each batch one
-/// statement (and so its own transaction) and each erasure its own transaction.
+/// statement (and so its own transaction) and each erasure its own transaction. A process
+/// finding another one sweeping does nothing this time.
 pub async fn sweep(
     pool: &DbPool,
     periods: &RetentionPeriods,
@@ -222,6 +242,27 @@ pub async fn sweep(
 ) -> Result<Expired, ApiError> {
     let mut conn = pool.get().await?;
     let conn = &mut *conn;
+    let lock = format!("SELECT pg_try_advisory_lock({SWEEP_LOCK_KEY}) AS locked");
+    if !diesel::sql_query(lock)
+        .get_result::<Locked>(conn)
+        .await?
+        .locked
+    {
+        return Ok(Expired::default());
+    }
+    let swept = sweep_locked(conn, periods, batch).await;
+    // Released on this connection, which goes back to the pool, whatever the sweep's end.
+    diesel::sql_query(format!("SELECT pg_advisory_unlock({SWEEP_LOCK_KEY})"))
+        .execute(conn)
+        .await?;
+    swept
+}
+
+async fn sweep_locked(
+    conn: &mut AsyncPgConnection,
+    periods: &RetentionPeriods,
+    batch: i64,
+) -> Result<Expired, ApiError> {
     let pseudonymise = pseudonymise_years();
     let mut enrolments = 0;
     loop {
@@ -237,7 +278,7 @@ pub async fn sweep(
             break;
         }
     }
-    let mut counts = [0; 3];
+    let mut counts = [0; 4];
     for (count, (deletion, period)) in counts.iter_mut().zip(deletions(periods)) {
         let statement = deletion.batch();
         loop {
@@ -268,12 +309,13 @@ pub async fn sweep(
             }
         }
     }
-    let [audit_entries, messages, password_links] = counts;
+    let [audit_entries, messages, password_links, sign_ins] = counts;
     Ok(Expired {
         enrolments,
         audit_entries,
         messages,
         password_links,
+        sign_ins,
         disabled_accounts,
     })
 }

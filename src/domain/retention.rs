@@ -17,6 +17,8 @@ pub struct RetentionPeriods {
     pub message_days: u32,
     /// Password links are deleted this many days after they expired.
     pub password_link_days: u32,
+    /// Sign-ins (refresh tokens) are deleted this many days after they expired.
+    pub sign_in_days: u32,
     /// Accounts disabled this many years ago are erased, when nothing still holds them (no
     /// place in an unfinished group, no fee neither waived nor voided).
     pub disabled_account_years: u16,
@@ -30,6 +32,7 @@ impl Default for RetentionPeriods {
             audit_years: 6,
             message_days: 365,
             password_link_days: 30,
+            sign_in_days: 1,
             disabled_account_years: 2,
         }
     }

@@ -89,6 +89,12 @@ async fn the_schedule_detaches_old_participation_and_deletes_old_records_keeping
            (gen_random_uuid(), 'accepted', '{ada_id}', '{{}}', 'delivered', now() - interval '401 days', now() - interval '400 days'),
            (gen_random_uuid(), 'accepted', '{ada_id}', '{{}}', 'delivered', now() - interval '11 days', now() - interval '10 days'),
            (gen_random_uuid(), 'accepted', '{ada_id}', '{{}}', 'pending', now() - interval '401 days', NULL);
+         -- Sign-ins that expired two days and an hour ago, and one still live.
+         INSERT INTO refresh_tokens (id, user_id, family_id, token_hash, issued_at, expires_at)
+         SELECT gen_random_uuid(), '{ada_id}', gen_random_uuid(), decode(md5(kind), 'hex'),
+                now() - interval '40 days', now() + offset_by
+           FROM (VALUES ('long expired', interval '-2 days'), ('just expired', interval '-1 hour'),
+                        ('live', interval '20 days')) AS t (kind, offset_by);
          -- Password links that expired 40 and 10 days ago.
          INSERT INTO account_tokens (id, user_id, purpose, token_hash, created_at, expires_at) VALUES
            (gen_random_uuid(), '{ada_id}', 'password_reset', '\\x0a', now() - interval '41 days', now() - interval '40 days'),
@@ -121,14 +127,23 @@ async fn the_schedule_detaches_old_participation_and_deletes_old_records_keeping
             due.audit_entries,
             due.messages,
             due.password_links,
+            due.sign_ins,
             due.disabled_accounts
         ),
-        (1, 1, 1, 1)
+        (1, 1, 1, 1, 1)
     );
 
-    // One (person, year) at a time: every batch but the last is full.
-    let swept = sweep(&app.pool, &periods, 1).await.unwrap();
-    assert_eq!(swept, due);
+    // One (person, year) at a time, every batch but the last full; by two processes at once,
+    // of which one sweeps and the other finds it sweeping (or nothing left).
+    let (first, second) =
+        tokio::join!(sweep(&app.pool, &periods, 1), sweep(&app.pool, &periods, 1));
+    let mut swept = [first.unwrap(), second.unwrap()];
+    swept.sort_by_key(|expired| expired.enrolments);
+    assert_eq!(swept, [Expired::default(), due]);
+    let orphans = "SELECT count(*) AS count FROM users u WHERE erased_at IS NOT NULL \
+                     AND role = 'participant' \
+                     AND NOT EXISTS (SELECT 1 FROM enrolments e WHERE e.participant_id = u.id)";
+    assert_eq!(app.query_count(orphans, &[]).await, 0);
 
     // Ada's year is detached from her: both enrolments to one tombstone, her words gone.
     let tombstone = participant_of(&app, &ada).await;
@@ -192,6 +207,10 @@ async fn the_schedule_detaches_old_participation_and_deletes_old_records_keeping
         (
             "SELECT count(*) AS count FROM account_tokens WHERE user_id = $1::uuid",
             1,
+        ),
+        (
+            "SELECT count(*) AS count FROM refresh_tokens WHERE user_id = $1::uuid",
+            2,
         ),
     ];
     for (sql, count) in remaining {
