@@ -248,6 +248,22 @@ pub async fn list(
     after: Option<&FeeKey>,
     limit: i64,
 ) -> QueryResult<Vec<FeeRow>> {
+    filtered(filter)
+        .page_after("f.created_at, f.id", after, limit)
+        .load(conn)
+        .await
+}
+
+/// The whole ledger `filter` selects, oldest first: the CSV's.
+pub async fn all(conn: &mut AsyncPgConnection, filter: &FeeFilter) -> QueryResult<Vec<FeeRow>> {
+    filtered(filter)
+        .sql(" ORDER BY f.created_at, f.id")
+        .load(conn)
+        .await
+}
+
+/// The ledger's entries `filter` selects.
+fn filtered(filter: &FeeFilter) -> SqlBuilder {
     let mut query = SqlBuilder::new(SELECT).sql("true");
     if let Some(hub_id) = filter.hub_id {
         query = query.sql(" AND w.hub_id = ").bind::<SqlUuid, _>(hub_id);
@@ -266,7 +282,4 @@ pub async fn list(
         query = query.sql(" AND f.status = ").bind::<Text, _>(status);
     }
     query
-        .page_after("f.created_at, f.id", after, limit)
-        .load(conn)
-        .await
 }

@@ -15,7 +15,12 @@ use super::{AttendanceStatus, FeeStatus, ParseError};
 
 /// An amount as people read it: "£25.00".
 pub fn pounds(pence: i64) -> String {
-    format!("£{}.{:02}", pence / 100, pence % 100)
+    format!("£{}", decimal_pounds(pence))
+}
+
+/// An amount in pounds as a spreadsheet reads it: "25.00".
+pub fn decimal_pounds(pence: i64) -> String {
+    format!("{}.{:02}", pence / 100, pence % 100)
 }
 
 /// What a project charges, and the notice that spares a school the charge.

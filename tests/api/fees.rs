@@ -282,3 +282,93 @@ async fn waiving_is_refused_without_a_reason_outside_the_hub_and_for_a_voided_fe
     )
     .await;
 }
+
+/// `GET /fees` with `query`, asking for CSV.
+async fn csv_of(app: &TestApp, token: &str, query: &str) -> reqwest::Response {
+    app.client
+        .get(format!("{}/api/v1/fees{query}", app.address))
+        .bearer_auth(token)
+        .header(reqwest::header::ACCEPT, "text/csv")
+        .send()
+        .await
+        .expect("request")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hub_exports_its_whole_ledger_as_csv_to_invoice_from() {
+    let app = TestApp::spawn_with_demo().await;
+    let lcw = hold_places(&app, LCW, &["Okafor, Ada", "=HYPERLINK(1)", "Cy Owed"]).await;
+    let glow = hold_places(&app, GLOW, &["Dee Elsewhere"]).await;
+    let mut fees = absent(&app, LCW, &lcw).await;
+    fees.extend(absent(&app, GLOW, &glow).await);
+    let manager = app.token(MANAGER).await;
+    json_body(waive(&app, &manager, &fees[0], "=SUM(A1)").await, 200).await;
+
+    // Every fee of the hub in one file, however small the JSON's pages would be.
+    let response = csv_of(&app, &manager, "?academic_year=2021/22").await;
+    assert_eq!(response.status().as_u16(), 200);
+    let header = |name: &str| response.headers()[name].to_str().unwrap().to_owned();
+    assert!(header("content-type").starts_with("text/csv"));
+    assert!(header("vary").starts_with("accept"));
+    assert_eq!(
+        header("content-disposition"),
+        "attachment; filename=\"fees-2021-22.csv\""
+    );
+    let text = response.text().await.unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let columns = reader.headers().unwrap().clone();
+    let lines: Vec<std::collections::HashMap<String, String>> = reader
+        .records()
+        .map(|record| {
+            let record = record.unwrap();
+            columns
+                .iter()
+                .map(str::to_owned)
+                .zip(record.iter().map(str::to_owned))
+                .collect()
+        })
+        .collect();
+    let ids: Vec<&str> = lines.iter().map(|line| line["fee_id"].as_str()).collect();
+    assert_eq!(
+        ids,
+        fees[..3].iter().map(String::as_str).collect::<Vec<_>>()
+    );
+    let first = &lines[0];
+    assert_eq!(first["participant_name"], "Okafor, Ada");
+    assert_eq!(first["status"], "waived");
+    assert_eq!(first["waiver_reason"], "'=SUM(A1)");
+    assert_eq!(first["work_group_code"], LCW);
+    assert_eq!(first["hub"], "london-central-and-west");
+    assert_eq!(first["school_urn"], "137083");
+    assert_eq!(lines[1]["participant_name"], "'=HYPERLINK(1)");
+    let json = json_body(list(&app, &manager, "?limit=1").await, 200).await;
+    let amount = json["items"][0]["amount_pence"].as_i64().unwrap();
+    assert_eq!(first["amount_pence"], amount.to_string());
+    assert_eq!(
+        first["amount_gbp"],
+        format!("{}.{:02}", amount / 100, amount % 100)
+    );
+    assert_eq!(lines[2]["status"], "owed");
+
+    // Filters apply as they do to the JSON; an admin names the hub; paging does not apply.
+    let admin = app.token(ADMIN).await;
+    let owed = csv_of(&app, &admin, "?hub=glow&status=owed").await;
+    assert_eq!(
+        owed.headers()["content-disposition"],
+        "attachment; filename=\"fees-glow.csv\""
+    );
+    let owed = owed.text().await.unwrap();
+    assert_eq!(owed.lines().count(), 2, "{owed}");
+    assert!(owed.contains(&fees[3]));
+    assert_problem(csv_of(&app, &manager, "?limit=5").await, 400).await;
+    assert_problem(csv_of(&app, &manager, "?hub=glow").await, 403).await;
+    let not_acceptable = app
+        .client
+        .get(format!("{}/api/v1/fees", app.address))
+        .bearer_auth(&manager)
+        .header(reqwest::header::ACCEPT, "application/xml")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(not_acceptable, 406).await;
+}

@@ -2,8 +2,6 @@
 //! hub's managers, admins). They carry personal data, so every read goes through the policy,
 //! and an enrolment outside the caller's reach answers 404.
 
-use actix_web::http::header::{self, HeaderValue};
-use actix_web::mime::{APPLICATION_JSON, TEXT_CSV};
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use std::collections::HashMap;
 
@@ -186,11 +184,11 @@ pub async fn list_work_group_enrolments(
     authorize_on_group(&caller, &Action::SeeEnrolments(&group.into()), is_public)
         .map_err(|refusal| refusal.into_error(format!("Work group {id}")))?;
     let query = query.take()?;
-    let as_csv = negotiation::preferred(&request, &[&APPLICATION_JSON, &TEXT_CSV])? == &TEXT_CSV;
+    let as_csv = negotiation::wants_csv(&request)?;
     if as_csv {
         refuse_paging(&request, "the CSV register")?;
     }
-    let mut response = if as_csv {
+    let response = if as_csv {
         let register = Register::load(&mut conn, id, query.filters.status).await?;
         register::response(&code, register.to_csv()?)
     } else {
@@ -206,11 +204,7 @@ pub async fn list_work_group_enrolments(
             )
             .await?
     };
-    // One URL, two representations: caches must key on Accept.
-    response
-        .headers_mut()
-        .insert(header::VARY, HeaderValue::from_static("accept"));
-    Ok(response)
+    Ok(negotiation::varies_by_accept(response))
 }
 
 /// A work group's scope row (rights, status, code): 404 when there is no such group.

@@ -11,8 +11,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::future::{Ready, ready};
 
 use actix_web::dev::Payload;
-use actix_web::http::header::{self, HeaderValue};
-use actix_web::mime::{APPLICATION_JSON, TEXT_CSV};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, get, web};
 use diesel_async::AsyncPgConnection;
 
@@ -148,7 +146,7 @@ pub async fn reach_report(
     let refused = |refusal: Refusal| refusal.into_error("The report");
     report_scope(&caller, None).map_err(refused)?;
     let query = query.take()?;
-    let as_csv = negotiation::preferred(&request, &[&APPLICATION_JSON, &TEXT_CSV])? == &TEXT_CSV;
+    let as_csv = negotiation::wants_csv(&request)?;
     let mut conn = pool.get().await?;
     let hub_id = match &query.hub {
         Some(slug) => Some(named_hub(&mut conn, slug.as_str()).await?),
@@ -162,16 +160,12 @@ pub async fn reach_report(
         ));
     }
     let report = ReachReport::load(&conn, &query.academic_year, &scope).await?;
-    let mut response = if as_csv {
+    let response = if as_csv {
         table::response(&report, query.hub.as_ref())?
     } else {
         HttpResponse::Ok().json(report)
     };
-    // One URL, two representations: caches must key on Accept.
-    response
-        .headers_mut()
-        .insert(header::VARY, HeaderValue::from_static("accept"));
-    Ok(response)
+    Ok(negotiation::varies_by_accept(response))
 }
 
 /// The names the figures are shown with, besides those of projects: the authorities

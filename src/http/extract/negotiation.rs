@@ -1,19 +1,31 @@
 //! Proactive content negotiation (RFC 9110 §12.5.1) for operations answering in more than
 //! one media type: the `Accept` header picks among the types an operation offers.
 
-use actix_web::HttpRequest;
-use actix_web::http::header::{Accept, Header, Quality, QualityItem};
-use actix_web::mime::{Mime, STAR};
+use actix_web::http::header::{self, Accept, Header, HeaderValue, Quality, QualityItem};
+use actix_web::mime::{APPLICATION_JSON, Mime, STAR, TEXT_CSV};
+use actix_web::{HttpRequest, HttpResponse};
 
 use crate::error::ApiError;
+
+/// Whether the caller of an operation answering JSON or CSV prefers CSV (JSON when `Accept`
+/// is missing or ranks both alike); 406 when it accepts neither.
+pub fn wants_csv(request: &HttpRequest) -> Result<bool, ApiError> {
+    Ok(preferred(request, &[&APPLICATION_JSON, &TEXT_CSV])? == &TEXT_CSV)
+}
+
+/// Marks an answer as chosen by `Accept`: one URL, two representations, so caches must key
+/// on it.
+pub fn varies_by_accept(mut response: HttpResponse) -> HttpResponse {
+    response
+        .headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("accept"));
+    response
+}
 
 /// The offered type the caller prefers: the first of `offered` (in the server's order of
 /// preference) when `Accept` is missing or ranks several alike; 406 when it accepts none.
 pub fn preferred<'a>(request: &HttpRequest, offered: &[&'a Mime]) -> Result<&'a Mime, ApiError> {
-    if !request
-        .headers()
-        .contains_key(actix_web::http::header::ACCEPT)
-    {
+    if !request.headers().contains_key(header::ACCEPT) {
         return offered
             .first()
             .copied()

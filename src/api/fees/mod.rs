@@ -3,6 +3,8 @@
 //! who may waive a fee with a reason. Entries are never deleted: a fee whose attendance was
 //! corrected stays, `voided`.
 
+mod table;
+
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -16,8 +18,10 @@ use crate::db::{DbPool, audit};
 use crate::domain::{AcademicYear, FeeReason, FeeStatus, LondonTime, NonBlank, Slug, Urn};
 use crate::error::ApiError;
 use crate::http::body::ReasonForm;
+use crate::http::csv::download;
 use crate::http::extract::deferred::Deferred;
-use crate::http::extract::paging::{FieldErrors, Filters, ListQuery, Page};
+use crate::http::extract::negotiation;
+use crate::http::extract::paging::{FieldErrors, Filters, ListQuery, Page, refuse_paging};
 use crate::http::parse::{named_hub, parse_path, uuid};
 use crate::http::write::{Answer, Write};
 
@@ -162,13 +166,29 @@ type FeeLedgerList = ListQuery<FeeLedgerFilter, FeeKey>;
 /// The fee ledger, oldest first: each fee with its reason, status, amount in pence, the
 /// school that owes it, the enrolment and session it arose from. National admins read every
 /// hub's (or the one they name); hub managers their own hub's.
+///
+/// With `Accept: text/csv` the whole ledger the filters select comes as one file to invoice
+/// from, unpaged (`limit` and `cursor` answer 400): a line per fee with its school, work
+/// group, session and participant, the amount in pence and in pounds, and its status,
+/// waiver and voiding. JSON is the answer when `Accept` is absent or ranks both alike; 406
+/// when it names neither.
 #[utoipa::path(
     tag = TAG,
     params(FeeLedgerList),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "One page of the ledger", body = Page<Fee>,
-         headers(("Link" = String, description = "`<…>; rel=\"next\"` when a next page exists"), ("ETag" = String))),
+        (status = 200, description = "One page of the ledger (JSON), or the whole ledger selected (CSV)",
+         content(
+             (Page<Fee> = "application/json"),
+             (String = "text/csv", example = json!(table::EXAMPLE)),
+         ),
+         headers(
+             ("Link" = String, description = "JSON: `<…>; rel=\"next\"` when a next page exists"),
+             ("Content-Disposition" = String, description = "CSV: `attachment; filename=\"fees.csv\"`, with the hub's slug and the year when named (`fees-london-central-and-west-2021-22.csv`)"),
+             ("Vary" = String, description = "`Accept`"),
+             ("ETag" = String),
+         )),
+        (status = 406, response = crate::http::problems::NotAcceptable),
         crate::http::problems::ProtectedListErrors,
         (status = 422, response = crate::http::problems::Unprocessable),
     )
@@ -197,20 +217,45 @@ pub async fn list_fees(
             format!("no hub has the slug {slug}"),
         ));
     }
+    let as_csv = negotiation::wants_csv(&request)?;
+    if as_csv {
+        refuse_paging(&request, "the CSV ledger")?;
+    }
+    let name = csv_name(filters.hub.as_ref(), filters.academic_year.as_ref());
     let filter = FeeFilter {
         hub_id,
         school: filters.school,
         academic_year: filters.academic_year,
         status: filters.status,
     };
-    query
-        .page
-        .respond(
-            &request,
-            async |after, count| queries::list(&mut conn, &filter, after, count).await,
-            |fee: &Fee| (fee.created_at.0, fee.id),
-        )
-        .await
+    let response = if as_csv {
+        let fees = queries::all(&mut conn, &filter).await?;
+        download(name, table::to_csv(&fees)?)
+    } else {
+        query
+            .page
+            .respond(
+                &request,
+                async |after, count| queries::list(&mut conn, &filter, after, count).await,
+                |fee: &Fee| (fee.created_at.0, fee.id),
+            )
+            .await?
+    };
+    Ok(negotiation::varies_by_accept(response))
+}
+
+/// The CSV's file name: `fees`, then the hub and the year named, if any.
+fn csv_name(hub: Option<&Slug>, academic_year: Option<&AcademicYear>) -> String {
+    let mut name = String::from("fees");
+    if let Some(hub) = hub {
+        name.push('-');
+        name.push_str(hub.as_str());
+    }
+    if let Some(year) = academic_year {
+        name.push('-');
+        name.push_str(&year.as_str().replace('/', "-"));
+    }
+    name + ".csv"
 }
 
 /// Why a fee is waived.
