@@ -105,33 +105,75 @@ pub struct RegisterRow {
     pub fee_status: Option<FeeStatus>,
 }
 
+const REGISTER: &str = "\
+SELECT e.id AS enrolment_id, e.status AS enrolment_status, u.id AS participant_id,
+       u.name AS participant_name, e.school_urn, sc.name AS school_name,
+       a.status, a.apologies_at, a.recorded_at,
+       f.id AS fee_id, f.amount_pence AS fee_amount_pence, f.status AS fee_status
+  FROM sessions s
+  JOIN enrolments e ON e.work_group_id = s.work_group_id
+  JOIN users u ON u.id = e.participant_id
+  JOIN schools sc ON sc.urn = e.school_urn
+  LEFT JOIN attendance a ON a.session_id = s.id AND a.enrolment_id = e.id
+  LEFT JOIN fee_liabilities f
+         ON f.session_id = s.id AND f.enrolment_id = e.id AND f.reason = 'non_attendance'
+ WHERE s.id = ";
+
 /// Everyone holding a place in the session's group (accepted or completed), and anyone else
 /// with a record for it (who withdrew since, say), by name.
 pub async fn register(
     conn: &mut AsyncPgConnection,
     session_id: Uuid,
 ) -> QueryResult<Vec<RegisterRow>> {
-    SqlBuilder::new(
-        "SELECT e.id AS enrolment_id, e.status AS enrolment_status, u.id AS participant_id,
-                u.name AS participant_name, e.school_urn, sc.name AS school_name,
-                a.status, a.apologies_at, a.recorded_at,
-                f.id AS fee_id, f.amount_pence AS fee_amount_pence, f.status AS fee_status
-           FROM sessions s
-           JOIN enrolments e ON e.work_group_id = s.work_group_id
-           JOIN users u ON u.id = e.participant_id
-           JOIN schools sc ON sc.urn = e.school_urn
-           LEFT JOIN attendance a ON a.session_id = s.id AND a.enrolment_id = e.id
-           LEFT JOIN fee_liabilities f
-                  ON f.session_id = s.id AND f.enrolment_id = e.id AND f.reason = 'non_attendance'
-          WHERE s.id = ",
-    )
-    .bind::<SqlUuid, _>(session_id)
-    .sql(
-        " AND (e.status IN ('accepted', 'completed') OR a.enrolment_id IS NOT NULL)
-         ORDER BY u.name, e.id",
-    )
-    .load(conn)
-    .await
+    SqlBuilder::new(REGISTER)
+        .bind::<SqlUuid, _>(session_id)
+        .sql(
+            " AND (e.status IN ('accepted', 'completed') OR a.enrolment_id IS NOT NULL)
+             ORDER BY u.name, e.id",
+        )
+        .load(conn)
+        .await
+}
+
+/// The register's line for one enrolment of the session's group, whatever it holds.
+pub async fn register_line(
+    conn: &mut AsyncPgConnection,
+    session_id: Uuid,
+    enrolment_id: Uuid,
+) -> QueryResult<Option<RegisterRow>> {
+    SqlBuilder::new(REGISTER)
+        .bind::<SqlUuid, _>(session_id)
+        .sql(" AND e.id = ")
+        .bind::<SqlUuid, _>(enrolment_id)
+        .get_result(conn)
+        .await
+        .optional()
+}
+
+/// Who an enrolment is for, where, and where it stands.
+#[derive(Debug, Queryable)]
+pub struct EnrolmentFacts {
+    pub work_group_id: Uuid,
+    pub participant_id: Uuid,
+    pub school_urn: String,
+    pub status: EnrolmentStatus,
+}
+
+pub async fn enrolment_facts(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+) -> QueryResult<Option<EnrolmentFacts>> {
+    enrolments::table
+        .find(id)
+        .select((
+            enrolments::work_group_id,
+            enrolments::participant_id,
+            enrolments::school_urn,
+            enrolments::status,
+        ))
+        .first(conn)
+        .await
+        .optional()
 }
 
 /// Which of `ids` hold a place (accepted or completed) in the group, with their school.

@@ -25,6 +25,8 @@ const PROFILELESS_GLOW_LEAD: &str = "00000000-0000-7000-8000-00000000b002";
 const ATTENDING_PARTICIPANT: &str = "00000000-0000-7000-8000-00000000b101";
 const ATTENDING_ENROLMENT: &str = "00000000-0000-7000-8000-00000000b102";
 const LCW_FUTURE_SESSION: &str = "00000000-0000-7000-8000-00000000b201";
+/// An LCW session in two months, which nothing cancels: apologies are sent for it.
+const LCW_LATER_SESSION: &str = "00000000-0000-7000-8000-00000000b202";
 /// A message to the attending participant whose every attempt failed, for admins to retry.
 const DEAD_MESSAGE: &str = "00000000-0000-7000-8000-00000000b301";
 const WEBHOOK: &str = "00000000-0000-7000-8000-00000000b401";
@@ -161,7 +163,9 @@ pub async fn fixture(app: &TestApp) -> Fixture {
          VALUES (gen_random_uuid(), '{SPARE_TSH}', 'Spare Teaching School Hub');
          INSERT INTO sessions (id, work_group_id, kind, mode, starts_at, ends_at) \
          VALUES ('{LCW_FUTURE_SESSION}', '{lcw_group}', 'workshop', 'online', \
-                 now() + interval '30 days', now() + interval '30 days 1 hour');
+                 now() + interval '30 days', now() + interval '30 days 1 hour'), \
+                ('{LCW_LATER_SESSION}', '{lcw_group}', 'workshop', 'online', \
+                 now() + interval '60 days', now() + interval '60 days 1 hour');
          INSERT INTO outbox_messages (id, kind, recipient_id, facts, status, attempts, finished_at) \
          VALUES ('{DEAD_MESSAGE}', 'accepted', '{ATTENDING_PARTICIPANT}', '{{}}', 'dead', 12, now());
          INSERT INTO webhook_endpoints (id, teaching_school_hub_id, url, event_types, secret, feed_xid, feed_event) \
@@ -990,6 +994,16 @@ pub fn rows(f: &Fixture) -> Vec<Row> {
             "/api/v1/enrolments/{id}/accept",
             format!("/api/v1/enrolments/{}/accept", f.teacher_enrolment),
             [401, 403, 200, 409, 404, 404, 409],
+        ),
+        // The teacher's place, now held: the teacher and the group's staff send apologies.
+        row(
+            Method::PUT,
+            "/api/v1/enrolments/{id}/sessions/{session_id}/apologies",
+            format!(
+                "/api/v1/enrolments/{}/sessions/{LCW_LATER_SESSION}/apologies",
+                f.teacher_enrolment
+            ),
+            [401, 200, 200, 200, 404, 404, 200],
         ),
         // Another teacher's enrolment in the GLOW group: only an admin reaches it.
         row(

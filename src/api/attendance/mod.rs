@@ -4,8 +4,11 @@
 //! idempotent and corrections are allowed: each change is audited with its before and after,
 //! and the fee ledger follows the project's policy (`domain::fees`): not attending (`absent` or
 //! `apologies`) without apologies in time charges the school once, a correction voids the
-//! charge. Correcting the register of
-//! a completed group settles its enrolments' completion again (`db::completion`).
+//! charge. Correcting the register of a completed group settles its enrolments' completion
+//! again (`db::completion`). Participants send apologies ahead of a session themselves
+//! (`apologies`).
+
+mod apologies;
 
 use std::collections::{HashMap, HashSet};
 
@@ -573,7 +576,10 @@ fn require_recordable(session: &SessionFacts, now: DateTime<Utc>) -> Result<(), 
 }
 
 pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    config.service(get_attendance).service(record_attendance);
+    config
+        .service(get_attendance)
+        .service(record_attendance)
+        .service(apologies::send_apologies);
 }
 
 #[cfg(test)]
