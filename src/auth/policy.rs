@@ -103,6 +103,9 @@ pub enum Action<'a> {
     ReadFees { hub_id: Option<uuid::Uuid> },
     /// Waive a fee that arose in a group of this hub.
     WaiveFee { hub_id: uuid::Uuid },
+    /// Read the schools of a hub's area that have not taken part: names a hub's prospects,
+    /// for its managers and national admins.
+    ReadSchoolsNotReached { hub_id: uuid::Uuid },
 }
 
 /// Why an action was refused.
@@ -333,6 +336,12 @@ pub fn authorize(caller: &Caller, action: &Action<'_>) -> Result<(), Refusal> {
         Action::WaiveFee { hub_id } => {
             allow(is_admin(caller) || manages_hub(caller, *hub_id), Hidden)
         }
+        Action::ReadSchoolsNotReached { hub_id } => allow(
+            is_admin(caller) || manages_hub(caller, *hub_id),
+            Forbidden(
+                "The schools a hub has not reached are for national admins and its managers.",
+            ),
+        ),
     }
 }
 
@@ -806,6 +815,9 @@ mod tests {
             [Admin, HubManager]
         );
         assert_eq!(allowed(&Action::WaiveFee { hub_id: OTHER_HUB }), [Admin]);
+        let not_reached = |hub_id| allowed(&Action::ReadSchoolsNotReached { hub_id });
+        assert_eq!(not_reached(HUB), [Admin, HubManager]);
+        assert_eq!(not_reached(OTHER_HUB), [Admin]);
         assert_eq!(
             authorize(&caller(Lead, 30), &Action::WaiveFee { hub_id: HUB }),
             Err(Refusal::Hidden)

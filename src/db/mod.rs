@@ -47,6 +47,7 @@ pub mod strategic_partners;
 pub mod subject_access;
 pub mod teaching_school_hub_writes;
 pub mod teaching_school_hubs;
+pub mod unreached_schools;
 pub mod users;
 pub mod webhooks;
 pub mod work_group_writes;

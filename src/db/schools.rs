@@ -29,12 +29,24 @@ pub struct SchoolRow {
     pub postcode: Option<String>,
 }
 
-const SELECT: &str = "\
-SELECT s.urn, s.name, s.phase, s.status, s.la_code, la.name AS la_name,
-       s.district_code, district.name AS district_name, s.postcode
+/// The columns of a `SchoolRow`, for a school `s` in the authority `la` and the district
+/// `district`; a macro, so that queries can be put together from it at compile time.
+macro_rules! school_columns {
+    () => {
+        "s.urn, s.name, s.phase, s.status, s.la_code, la.name AS la_name,
+         s.district_code, district.name AS district_name, s.postcode"
+    };
+}
+pub(crate) use school_columns;
+
+const SELECT: &str = concat!(
+    "SELECT ",
+    school_columns!(),
+    "
   FROM schools s
   JOIN local_authorities la ON la.gss_code = s.la_code
-  LEFT JOIN local_authorities district ON district.gss_code = s.district_code";
+  LEFT JOIN local_authorities district ON district.gss_code = s.district_code"
+);
 
 #[derive(Debug, Default)]
 pub struct SchoolFilter {
@@ -43,6 +55,28 @@ pub struct SchoolFilter {
     pub local_authority: Option<GssCode>,
     pub phase: Option<SchoolPhase>,
     pub status: Option<SchoolStatus>,
+}
+
+/// `query` narrowed to the schools `s` of the authority or district `local_authority` and of
+/// `phase`, where given: the filters every list of schools takes.
+pub fn of_authority_and_phase(
+    mut query: SqlBuilder,
+    local_authority: Option<&GssCode>,
+    phase: Option<SchoolPhase>,
+) -> SqlBuilder {
+    if let Some(code) = local_authority {
+        // Two indexed equalities rather than `IN`, so each can use its own index.
+        query = query
+            .sql(" AND (s.la_code = ")
+            .bind::<Text, _>(code.as_str().to_owned())
+            .sql(" OR s.district_code = ")
+            .bind::<Text, _>(code.as_str().to_owned())
+            .sql(")");
+    }
+    if let Some(phase) = phase {
+        query = query.sql(" AND s.phase = ").bind::<Text, _>(phase.as_str());
+    }
+    query
 }
 
 /// One page in URN order, after `after`.
@@ -58,18 +92,7 @@ pub async fn list(
             .sql(" AND s.name ILIKE ")
             .bind::<Text, _>(like_pattern(q));
     }
-    if let Some(code) = &filter.local_authority {
-        // Two indexed equalities rather than `IN`, so each can use its own index.
-        query = query
-            .sql(" AND (s.la_code = ")
-            .bind::<Text, _>(code.as_str().to_owned())
-            .sql(" OR s.district_code = ")
-            .bind::<Text, _>(code.as_str().to_owned())
-            .sql(")");
-    }
-    if let Some(phase) = filter.phase {
-        query = query.sql(" AND s.phase = ").bind::<Text, _>(phase.as_str());
-    }
+    query = of_authority_and_phase(query, filter.local_authority.as_ref(), filter.phase);
     if let Some(status) = filter.status {
         query = query
             .sql(" AND s.status = ")

@@ -38,7 +38,7 @@ pub use codes::{
 };
 pub use eoi_link::{DEFAULT_EOI_URL_TEMPLATE, EoiUrlTemplate};
 pub use project_code::ProjectCode;
-pub use quantities::{Capacity, NoticeDays, Pence, Percent, SessionDays};
+pub use quantities::{Capacity, NoticeDays, Pence, Percent, SessionDays, YearsSpan};
 pub use secret::{ClientCredentialsGrant, CredentialText, Secret};
 pub use text::{BoundedText, NonBlank, TEXT_PATTERN};
 pub use time::{LondonTime, MAX_INSTANT_CHARS, Timestamp, parse_instant};

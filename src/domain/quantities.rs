@@ -76,6 +76,12 @@ whole_number!(
     format!("must be between {} and {}", Self::MIN, Self::MAX)
 );
 
+whole_number!(
+    /// A span of academic years, the current one included.
+    YearsSpan: i32, sent as i64 => Int64, 1, 20,
+    format!("must be a whole number of years between {} and {}", Self::MIN, Self::MAX)
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -428,19 +428,33 @@ impl TestApp {
 
     /// Every item of a list, following `next_cursor` to the end with `limit` per page.
     pub async fn walk(&self, path: &str, limit: usize) -> Vec<Value> {
+        self.walk_with(None, path, limit).await
+    }
+
+    /// `walk`, as the holder of `token` sees the list.
+    pub async fn walk_as(&self, token: &str, path: &str, limit: usize) -> Vec<Value> {
+        self.walk_with(Some(token), path, limit).await
+    }
+
+    async fn walk_with(&self, token: Option<&str>, path: &str, limit: usize) -> Vec<Value> {
         let separator = if path.contains('?') { '&' } else { '?' };
         let mut items = Vec::new();
         let mut next = format!("{path}{separator}limit={limit}");
-        loop {
-            let page = self.get_json(&next, 200).await;
+        for _ in 0..1000 {
+            let page = json_body(
+                self.send(reqwest::Method::GET, &next, token, None).await,
+                200,
+            )
+            .await;
             let batch = page["items"].as_array().expect("items").clone();
-            assert!(batch.len() <= limit, "page longer than limit");
+            assert!(batch.len() <= limit, "page longer than {limit}: {page}");
             items.extend(batch);
             match page["next_cursor"].as_str() {
                 Some(cursor) => next = format!("{path}{separator}limit={limit}&cursor={cursor}"),
                 None => return items,
             }
         }
+        panic!("{path} did not end within 1000 pages");
     }
 
     /// `POST /auth/login`.

@@ -103,7 +103,8 @@ fn list_operations() -> Vec<ListOperation> {
 }
 
 /// The demo, a token for each kind of caller a list needs, and the ids of a demo work group,
-/// of a partner's webhook endpoint and of a user (for the reads under one).
+/// of a partner's webhook endpoint and of a user (for the reads under one); lists under a hub
+/// are the LCW hub's.
 struct Callers {
     admin: String,
     teacher: String,
@@ -155,7 +156,9 @@ impl Callers {
         } else {
             &self.group
         };
-        let path = path.replace("{id}", id);
+        let path = path
+            .replace("{id}", id)
+            .replace("{slug}", "london-central-and-west");
         app.client
             .get(format!("{}{path}?{query}", app.address))
             .bearer_auth(self.token_for(&path))

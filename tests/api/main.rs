@@ -58,6 +58,7 @@ mod schema;
 mod school_import;
 mod school_writes;
 mod schools;
+mod schools_not_reached;
 mod session_cancellation;
 mod session_writes;
 mod sessions;

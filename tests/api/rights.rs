@@ -693,6 +693,12 @@ pub fn rows(f: &Fixture) -> Vec<Row> {
             "/api/v1/fees".into(),
             [401, 403, 403, 200, 403, 403, 200],
         ),
+        row(
+            Method::GET,
+            "/api/v1/hubs/{slug}/schools-not-reached",
+            "/api/v1/hubs/london-central-and-west/schools-not-reached".into(),
+            [401, 403, 403, 200, 403, 403, 200],
+        ),
         // The hub manager waives it; the admin may too, but it is waived by then (409).
         with_body(
             row(

@@ -76,24 +76,6 @@ async fn list(app: &TestApp, token: &str, path: &str) -> Vec<String> {
     emails(page["items"].as_array().expect("items"))
 }
 
-/// Every item of a list as `token` sees it, following `next_cursor` with `limit` per page.
-async fn walk_as(app: &TestApp, token: &str, path: &str, limit: usize) -> Vec<Value> {
-    let separator = if path.contains('?') { '&' } else { '?' };
-    let mut next = format!("{path}{separator}limit={limit}");
-    let mut items = Vec::new();
-    for _ in 0..100 {
-        let page = json_body(app.send(Method::GET, &next, Some(token), None).await, 200).await;
-        let batch = page["items"].as_array().expect("items");
-        assert!(batch.len() <= limit, "page longer than {limit}: {page}");
-        items.extend(batch.iter().cloned());
-        match page["next_cursor"].as_str() {
-            Some(cursor) => next = format!("{path}{separator}limit={limit}&cursor={cursor}"),
-            None => return items,
-        }
-    }
-    panic!("{path} did not end within 100 pages");
-}
-
 async fn create(app: &TestApp, token: &str, body: &Value) -> reqwest::Response {
     app.send(Method::POST, USERS, Some(token), Some(body)).await
 }
@@ -256,7 +238,7 @@ async fn list_users_pages_through_every_account_once_in_email_order() {
     .await;
     let admin = app.token(ADMIN).await;
 
-    let items = walk_as(&app, &admin, USERS, 2).await;
+    let items = app.walk_as(&admin, USERS, 2).await;
 
     let listed = emails(&items);
     let ids: HashSet<&str> = items.iter().map(|u| u["id"].as_str().unwrap()).collect();
@@ -270,7 +252,7 @@ async fn list_users_pages_through_every_account_once_in_email_order() {
     );
 
     // Filters hold across pages.
-    let leads = walk_as(&app, &admin, &format!("{USERS}?role=lead"), 2).await;
+    let leads = app.walk_as(&admin, &format!("{USERS}?role=lead"), 2).await;
     assert_eq!(
         emails(&leads),
         [LEAD_CHESHIRE, LEAD_GLOW, LEAD_LCW, LEAD_LNE].map(str::to_owned)
