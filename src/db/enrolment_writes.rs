@@ -79,6 +79,10 @@ pub struct NewEnrolment {
     pub role_in_school: RoleInSchool,
     pub statement: String,
     pub referred_by_id: Option<uuid::Uuid>,
+    /// Who at the school agreed to release the participant, and when: all three or none.
+    pub senior_leader_name: Option<String>,
+    pub senior_leader_role: Option<String>,
+    pub senior_leader_agreed_at: Option<DateTime<Utc>>,
 }
 
 /// A new enrolment where the engine admitted it.
@@ -213,6 +217,26 @@ pub struct LockedEnrolment {
     pub school_urn: String,
     pub status: EnrolmentStatus,
     pub waitlist_position: Option<i32>,
+}
+
+/// Records who at the school agreed to release the participant, as of now, replacing any
+/// agreement recorded before; call with the enrolment locked.
+pub async fn record_senior_leader_agreement(
+    conn: &mut AsyncPgConnection,
+    id: uuid::Uuid,
+    name: &str,
+    role: &str,
+) -> QueryResult<()> {
+    diesel::update(enrolments::table.find(id))
+        .set((
+            enrolments::senior_leader_name.eq(name),
+            enrolments::senior_leader_role.eq(role),
+            enrolments::senior_leader_agreed_at.eq(diesel::dsl::now),
+            enrolments::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await
+        .map(drop)
 }
 
 /// The group an enrolment belongs to (which never changes), to lock it first.

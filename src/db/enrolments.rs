@@ -46,6 +46,12 @@ pub struct EnrolmentRow {
     pub waitlist_position: Option<i32>,
     #[diesel(sql_type = Nullable<Text>)]
     pub referred_by_slug: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub senior_leader_name: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub senior_leader_role: Option<String>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub senior_leader_agreed_at: Option<DateTime<Utc>>,
     #[diesel(sql_type = Timestamptz)]
     pub created_at: DateTime<Utc>,
     #[diesel(sql_type = Timestamptz)]
@@ -69,6 +75,7 @@ SELECT e.id, e.work_group_id, w.code AS work_group_code, w.title AS work_group_t
        e.participant_id, u.name AS participant_name, u.email AS participant_email,
        e.school_urn, s.name AS school_name, e.role_in_school, e.statement, e.status,
        e.waitlist_position, t.slug AS referred_by_slug,
+       e.senior_leader_name, e.senior_leader_role, e.senior_leader_agreed_at,
        e.created_at, e.updated_at
   FROM enrolments e
   JOIN work_groups w ON w.id = e.work_group_id

@@ -158,8 +158,10 @@ WITH account AS (SELECT id, email FROM users WHERE id = $1),
 mine AS (SELECT id FROM enrolments WHERE participant_id = $1),
 fees AS (SELECT f.id FROM fee_liabilities f JOIN mine ON mine.id = f.enrolment_id),
 statements AS (
-  UPDATE enrolments SET statement = '', status_reason = NULL
-   WHERE participant_id = $1 AND (statement <> '' OR status_reason IS NOT NULL)),
+  UPDATE enrolments SET statement = '', status_reason = NULL, senior_leader_name = NULL,
+                        senior_leader_role = NULL, senior_leader_agreed_at = NULL
+   WHERE participant_id = $1
+     AND (statement <> '' OR status_reason IS NOT NULL OR senior_leader_name IS NOT NULL)),
 waivers AS (
   UPDATE fee_liabilities SET waiver_reason = $2
    WHERE id IN (SELECT id FROM fees) AND waiver_reason IS DISTINCT FROM $2

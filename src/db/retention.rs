@@ -62,7 +62,9 @@ tombstones AS (
          now(), now()
     FROM years),
 moved AS (
-  UPDATE enrolments e SET participant_id = y.tombstone, statement = '', status_reason = NULL
+  UPDATE enrolments e SET participant_id = y.tombstone, statement = '', status_reason = NULL,
+                          senior_leader_name = NULL, senior_leader_role = NULL,
+                          senior_leader_agreed_at = NULL
     FROM years y, work_groups wg
    WHERE wg.id = e.work_group_id AND e.participant_id = y.participant_id
      AND wg.academic_year = y.academic_year

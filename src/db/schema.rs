@@ -245,6 +245,9 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         present_count -> Int4,
+        senior_leader_name -> Nullable<Text>,
+        senior_leader_role -> Nullable<Text>,
+        senior_leader_agreed_at -> Nullable<Timestamptz>,
     }
 }
 

@@ -77,6 +77,9 @@ const EXPORT: &str = concat!(
           'role_in_school', e.role_in_school, 'statement', e.statement, 'status', e.status,
           'waitlist_position', e.waitlist_position, 'status_reason', e.status_reason,
           'referred_by', (SELECT t.name FROM teaching_school_hubs t WHERE t.id = e.referred_by_id),
+          'senior_leader_agreement', CASE WHEN e.senior_leader_agreed_at IS NOT NULL THEN
+              jsonb_build_object('name', e.senior_leader_name, 'role', e.senior_leader_role,
+                                 'agreed_at', e.senior_leader_agreed_at) END,
           'accepted_at', e.accepted_at, 'withdrawn_at', e.withdrawn_at,
           'created_at', e.created_at, 'updated_at', e.updated_at,
           'history', COALESCE((

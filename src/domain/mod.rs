@@ -25,6 +25,7 @@ pub mod schema;
 pub mod school;
 pub mod scope;
 mod secret;
+pub mod senior_leader;
 pub mod session_times;
 mod text;
 mod time;

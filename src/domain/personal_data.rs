@@ -10,6 +10,7 @@ use super::{
     AttendanceStatus, EnrolmentStatus, FeeReason, FeeStatus, LeadRole, LondonTime, MessageStatus,
     NoticeKind, ProgrammePhase, Role, RoleInSchool,
 };
+use crate::domain::senior_leader::SeniorLeaderAgreement;
 
 /// Everything the service holds about one person.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -126,6 +127,8 @@ pub struct HeldEnrolment {
     pub status_reason: Option<String>,
     /// The Teaching School Hub that signposted the person to the group.
     pub referred_by: Option<String>,
+    /// Who at the school agreed to release the person for the group's sessions.
+    pub senior_leader_agreement: Option<SeniorLeaderAgreement>,
     pub accepted_at: Option<LondonTime>,
     pub withdrawn_at: Option<LondonTime>,
     pub created_at: LondonTime,

@@ -59,6 +59,7 @@ mod school_import;
 mod school_writes;
 mod schools;
 mod schools_not_reached;
+mod senior_leader_agreement;
 mod session_cancellation;
 mod session_writes;
 mod sessions;

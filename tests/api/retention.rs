@@ -73,7 +73,10 @@ async fn the_schedule_detaches_old_participation_and_deletes_old_records_keeping
         "INSERT INTO enrolments (id, work_group_id, participant_id, school_urn, role_in_school, statement, status)
          SELECT '{ada_again}', id, '{ada_id}', '137083', 'teacher', 'Ada wrote this.', 'withdrawn'
            FROM work_groups WHERE code = '{GLOW}';
-         UPDATE enrolments SET statement = 'Ada wrote this too.', status_reason = 'Ada asked.' WHERE id = '{ada}';
+         UPDATE enrolments SET statement = 'Ada wrote this too.', status_reason = 'Ada asked.',
+                senior_leader_name = 'Grace Adeyemi', senior_leader_role = 'Headteacher',
+                senior_leader_agreed_at = now()
+          WHERE id = '{ada}';
          INSERT INTO audit_log (actor_id, action, object_type, object_id, details)
          VALUES (NULL, 'enrolment.accepted', 'enrolment', '{ada}', '{{\"reason\": \"Ada fits.\"}}');
          INSERT INTO fee_liabilities (id, enrolment_id, session_id, school_urn, reason, amount_pence)
@@ -164,7 +167,8 @@ async fn the_schedule_detaches_old_participation_and_deletes_old_records_keeping
     assert_eq!(
         app.query_count(
             "SELECT count(*) AS count FROM enrolments WHERE participant_id = $1::uuid \
-              AND statement = '' AND status_reason IS NULL",
+              AND statement = '' AND status_reason IS NULL AND senior_leader_name IS NULL \
+              AND senior_leader_role IS NULL AND senior_leader_agreed_at IS NULL",
             &[&tombstone],
         )
         .await,

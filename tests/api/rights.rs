@@ -994,6 +994,19 @@ pub fn rows(f: &Fixture) -> Vec<Row> {
             ),
             |_| json!({"school_urn": "137083", "role_in_school": "head_of_department"}),
         ),
+        // The teacher's own pending enrolment: the school's agreement is recorded on it.
+        with_body(
+            row(
+                Method::PUT,
+                "/api/v1/enrolments/{id}/senior-leader-agreement",
+                format!(
+                    "/api/v1/enrolments/{}/senior-leader-agreement",
+                    f.teacher_enrolment
+                ),
+                [401, 200, 200, 200, 404, 404, 200],
+            ),
+            |caller| json!({"name": format!("Head for the {caller}"), "role": "Headteacher"}),
+        ),
         // The teacher's own pending enrolment in the LCW group: its lead accepts it first.
         row(
             Method::POST,

@@ -17,6 +17,7 @@ use crate::auth::{Action, Caller, authorize};
 use crate::db::enrolments::{self as queries, EnrolmentRow, Owner};
 use crate::db::work_groups::{self, WorkGroupScopeRow};
 use crate::db::{DbPool, sessions};
+use crate::domain::senior_leader::SeniorLeaderAgreement;
 use crate::domain::{EnrolmentStatus, LondonTime, RoleInSchool};
 use crate::error::ApiError;
 use crate::http::extract::deferred::Deferred;
@@ -55,6 +56,8 @@ pub struct Enrolment {
     /// The Teaching School Hub (slug) whose signposting the participant came from.
     #[schema(example = "london-district-east")]
     pub referred_by: Option<String>,
+    /// Who at the school agreed to release the participant for the group's sessions.
+    pub senior_leader_agreement: Option<SeniorLeaderAgreement>,
     pub created_at: LondonTime,
     pub updated_at: LondonTime,
 }
@@ -83,6 +86,11 @@ impl From<EnrolmentRow> for Enrolment {
             status: row.status,
             waitlist_position: row.waitlist_position,
             referred_by: row.referred_by_slug,
+            senior_leader_agreement: SeniorLeaderAgreement::from_columns(
+                row.senior_leader_name,
+                row.senior_leader_role,
+                row.senior_leader_agreed_at,
+            ),
             created_at: LondonTime(row.created_at),
             updated_at: LondonTime(row.updated_at),
         }

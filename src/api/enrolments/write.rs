@@ -10,6 +10,7 @@ use diesel_async::AsyncPgConnection;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use crate::api::enrolments::agreement::{SeniorLeaderAgreementForm, SeniorLeaderAgreementInput};
 use crate::api::enrolments::read::Enrolment;
 use crate::auth::policy::EnrolmentScope;
 use crate::auth::{Action, Auth, Caller, authorize};
@@ -38,7 +39,8 @@ type Statement = BoundedText<2_000>;
 #[schema(example = json!({
     "school_urn": "137083", "role_in_school": "head_of_department",
     "statement": "I lead a department of nine and want to embed mastery approaches across key stage 3.",
-    "referred_by": "london-district-east"
+    "referred_by": "london-district-east",
+    "senior_leader_agreement": {"name": "Grace Adeyemi", "role": "Deputy Headteacher"}
 }))]
 pub struct ExpressionOfInterest {
     /// The school the participant takes part for (DfE URN): the school of their account,
@@ -54,6 +56,9 @@ pub struct ExpressionOfInterest {
     /// The Teaching School Hub (slug) whose signposting link brought the participant.
     #[schema(inline)]
     pub referred_by: Option<Slug>,
+    /// The senior leader of the school who agreed to release the participant for the
+    /// group's sessions; recorded with the time the expression of interest came.
+    pub senior_leader_agreement: Option<SeniorLeaderAgreementInput>,
 }
 
 /// `ExpressionOfInterest` as sent.
@@ -64,6 +69,7 @@ pub struct ExpressionOfInterestForm {
     role_in_school: Option<String>,
     statement: Option<String>,
     referred_by: Option<String>,
+    senior_leader_agreement: Option<SeniorLeaderAgreementForm>,
 }
 
 impl TryFrom<ExpressionOfInterestForm> for ExpressionOfInterest {
@@ -76,12 +82,16 @@ impl TryFrom<ExpressionOfInterestForm> for ExpressionOfInterest {
             errors.parse("role_in_school", form.role_in_school, RoleInSchool::parse);
         let statement = errors.parse("statement", form.statement, Statement::parse);
         let referred_by = errors.parse("referred_by", form.referred_by, Slug::parse);
+        let senior_leader_agreement = form
+            .senior_leader_agreement
+            .and_then(|agreement| agreement.parse("senior_leader_agreement.", &mut errors));
         errors.finish(|| {
             Some(Self {
                 school_urn,
                 role_in_school,
                 statement,
                 referred_by,
+                senior_leader_agreement,
             })
         })
     }
@@ -161,12 +171,14 @@ pub async fn express_interest(
                     role_in_school: declared_role,
                     statement,
                     referred_by,
+                    senior_leader_agreement,
                 } = ExpressionOfInterest::try_from(form)?;
                 let declared = Declared {
                     school_urn: declared_urn.as_ref().map(Urn::as_str),
                     role_in_school: declared_role,
                 };
-                let admitted = enrolment::admit(&group.facts, group.fields.admission, Utc::now())?;
+                let now = Utc::now();
+                let admitted = enrolment::admit(&group.facts, group.fields.admission, now)?;
                 let referred_by_id = referrer(conn, referred_by.as_ref()).await?;
                 let taking_part = school_and_role(&account, declared)?;
                 check_eligible(conn, &group, &taking_part).await?;
@@ -178,6 +190,12 @@ pub async fn express_interest(
                     role_in_school: taking_part.role_in_school,
                     statement: statement.map(Statement::into_inner).unwrap_or_default(),
                     referred_by_id,
+                    senior_leader_agreed_at: senior_leader_agreement.as_ref().map(|_| now),
+                    senior_leader_role: senior_leader_agreement
+                        .as_ref()
+                        .map(|agreement| agreement.role.as_str().to_owned()),
+                    senior_leader_name: senior_leader_agreement
+                        .map(|agreement| agreement.name.into_inner()),
                 };
                 let enrolment =
                     Enrolment::from(engine::enrol(conn, &group, enrolment, &admitted).await?);
@@ -279,7 +297,10 @@ async fn check_eligible(
     }
 }
 
-async fn view(conn: &mut AsyncPgConnection, id: uuid::Uuid) -> Result<Enrolment, ApiError> {
+pub(super) async fn view(
+    conn: &mut AsyncPgConnection,
+    id: uuid::Uuid,
+) -> Result<Enrolment, ApiError> {
     enrolments::find(conn, id)
         .await?
         .map(Enrolment::from)
@@ -287,12 +308,12 @@ async fn view(conn: &mut AsyncPgConnection, id: uuid::Uuid) -> Result<Enrolment,
 }
 
 /// The group of an enrolment, locked, once `caller` may see the enrolment (404 otherwise)
-/// and make `action` on it (403).
-async fn authorise_on_enrolment(
+/// and `may_act` on it (403 otherwise, as it says).
+pub(super) async fn authorise_on_enrolment(
     conn: &mut AsyncPgConnection,
     caller: &Caller,
     id: uuid::Uuid,
-    action: enrolment::Action,
+    may_act: impl FnOnce(&Caller, &EnrolmentScope) -> Result<(), ApiError>,
 ) -> Result<LockedGroup, ApiError> {
     let what = format!("Enrolment {id}");
     let (group_id, participant_id) = engine::group_of(conn, id)
@@ -312,7 +333,7 @@ async fn authorise_on_enrolment(
     };
     authorize(caller, &Action::SeeEnrolment(&scope))
         .map_err(|refusal| refusal.into_error(&what))?;
-    may_make(caller, action, &scope)?;
+    may_act(caller, &scope)?;
     Ok(group)
 }
 
@@ -357,7 +378,11 @@ async fn change_enrolment<T: Body + Send>(
         .run(
             &mut conn,
             caller,
-            async |conn| authorise_on_enrolment(conn, caller, id, action).await,
+            async |conn| {
+                let may_make =
+                    |caller: &Caller, scope: &EnrolmentScope| may_make(caller, action, scope);
+                authorise_on_enrolment(conn, caller, id, may_make).await
+            },
             async |conn, group, body| {
                 let reason = reason(body)?;
                 move_enrolment(conn, caller, &group, id, action, reason).await?;
