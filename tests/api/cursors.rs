@@ -13,7 +13,8 @@ const TEACHER: &str = "teacher.twyford@demo.mathshub.invalid";
 const PARTNER: &str = "partner.lde@demo.mathshub.invalid";
 
 /// Each list operation of the served document with its cursor pattern, its path's `{id}`
-/// filled with a work group of the demo data (or the partner's `webhook` endpoint).
+/// filled with a work group of the demo data (or the partner's `webhook` endpoint) and its
+/// `{slug}` with the LCW hub.
 async fn lists(app: &TestApp, webhook: &str) -> Vec<(String, Regex)> {
     let document = json_body(app.get("/api-docs/openapi.json").await, 200).await;
     let group =
@@ -33,7 +34,10 @@ async fn lists(app: &TestApp, webhook: &str) -> Vec<(String, Regex)> {
                 true => webhook,
                 false => &group,
             };
-            lists.push((path.replace("{id}", id), regex));
+            let path = path
+                .replace("{id}", id)
+                .replace("{slug}", "london-central-and-west");
+            lists.push((path, regex));
         }
     }
     lists
