@@ -5,8 +5,8 @@ use actix_web::{HttpResponse, put, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use crate::api::enrolments::access::{authorise_on_enrolment, view};
 use crate::api::enrolments::read::Enrolment;
-use crate::api::enrolments::write::{authorise_on_enrolment, view};
 use crate::auth::policy::EnrolmentScope;
 use crate::auth::{Action, Caller, authorize};
 use crate::db::enrolment_writes as engine;

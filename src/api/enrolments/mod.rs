@@ -1,5 +1,6 @@
 //! Enrolments: a work group's list and register, a participant's own, and the engine's writes (expressing interest, accepting, declining, withdrawing, promoting).
 
+pub mod access;
 pub mod agreement;
 pub mod read;
 pub mod register;
