@@ -150,11 +150,9 @@ pub async fn register_line(
         .optional()
 }
 
-/// Who an enrolment is for, where, and where it stands.
+/// Where an enrolment stands, and the school a fee would be charged to.
 #[derive(Debug, Queryable)]
 pub struct EnrolmentFacts {
-    pub work_group_id: Uuid,
-    pub participant_id: Uuid,
     pub school_urn: String,
     pub status: EnrolmentStatus,
 }
@@ -165,12 +163,7 @@ pub async fn enrolment_facts(
 ) -> QueryResult<Option<EnrolmentFacts>> {
     enrolments::table
         .find(id)
-        .select((
-            enrolments::work_group_id,
-            enrolments::participant_id,
-            enrolments::school_urn,
-            enrolments::status,
-        ))
+        .select((enrolments::school_urn, enrolments::status))
         .first(conn)
         .await
         .optional()

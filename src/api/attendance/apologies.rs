@@ -15,10 +15,11 @@ use super::{LineFee, Mark, Marking, RegisterEntry, TAG, record_changes};
 use crate::auth::policy::EnrolmentScope;
 use crate::auth::{Action, Caller, authorize};
 use crate::db::attendance::{self as queries, SessionFacts};
+use crate::db::enrolment_writes as engine;
 use crate::db::work_group_writes as group_writes;
 use crate::db::{DbPool, work_groups};
 use crate::domain::scope::WorkGroupScope;
-use crate::domain::{AttendanceStatus, EnrolmentStatus, LondonTime};
+use crate::domain::{AttendanceStatus, LondonTime};
 use crate::error::ApiError;
 use crate::http::parse::{parse_path, uuid};
 use crate::http::write::{Answer, Write};
@@ -81,14 +82,15 @@ async fn lock_for_apologies(
 ) -> Result<(SessionFacts, Place), ApiError> {
     let enrolment_hidden = || ApiError::not_found(format!("Enrolment {enrolment_id}"));
     let session_hidden = || ApiError::not_found(format!("Session {session_id}"));
-    let facts = queries::enrolment_facts(conn, enrolment_id)
+    // An enrolment's group and participant never change: read them before any lock.
+    let (group_id, participant_id) = engine::group_of(conn, enrolment_id)
         .await?
         .ok_or_else(enrolment_hidden)?;
-    let scope = work_groups::scope(conn, facts.work_group_id)
+    let scope = work_groups::scope(conn, group_id)
         .await?
         .ok_or_else(enrolment_hidden)?;
     let scope = EnrolmentScope {
-        participant_id: facts.participant_id,
+        participant_id,
         work_group: WorkGroupScope::from(scope),
     };
     authorize(caller, &Action::SeeEnrolment(&scope))
@@ -102,19 +104,19 @@ async fn lock_for_apologies(
     }
     let session = queries::lock_session(conn, session_id)
         .await?
-        .filter(|session| session.work_group_id == facts.work_group_id)
+        .filter(|session| session.work_group_id == group_id)
         .ok_or_else(session_hidden)?;
-    group_writes::lock(conn, facts.work_group_id)
+    group_writes::lock(conn, group_id)
         .await?
         .ok_or_else(enrolment_hidden)?;
-    // Read again under the group's lock: a withdrawal may have come between.
-    let status = queries::enrolment_facts(conn, enrolment_id)
+    // Where it stands is read under the group's lock, so no withdrawal comes between.
+    let facts = queries::enrolment_facts(conn, enrolment_id)
         .await?
-        .map_or(facts.status, |facts| facts.status);
-    if !EnrolmentStatus::HOLDING_A_PLACE.contains(&status) {
+        .ok_or_else(enrolment_hidden)?;
+    if !facts.status.holds_place() {
         return Err(ApiError::Conflict(format!(
             "The enrolment is {}: apologies are for those holding a place.",
-            status.as_str()
+            facts.status.as_str()
         )));
     }
     Ok((
