@@ -101,8 +101,8 @@ pub enum Action<'a> {
     /// Read the fee ledger of one hub, or of every hub (`None`). Unlike reports it names
     /// schools, participants and sums owed: a hub's money matters, not for leads or partners.
     ReadFees { hub_id: Option<uuid::Uuid> },
-    /// Waive a fee that arose in a group of this hub.
-    WaiveFee { hub_id: uuid::Uuid },
+    /// Waive, or record the payment of, a fee that arose in a group of this hub.
+    SettleFee { hub_id: uuid::Uuid },
     /// Read the schools of a hub's area that have not taken part: names a hub's prospects,
     /// for its managers and national admins.
     ReadSchoolsNotReached { hub_id: uuid::Uuid },
@@ -332,8 +332,8 @@ pub fn authorize(caller: &Caller, action: &Action<'_>) -> Result<(), Refusal> {
             is_admin(caller) || hub_id.is_some_and(|hub| manages_hub(caller, hub)),
             Forbidden("The fee ledger is for national admins and hub managers (their own hub)."),
         ),
-        // A fee names a school and a participant: private to those who may waive it.
-        Action::WaiveFee { hub_id } => {
+        // A fee names a school and a participant: private to those who may settle it.
+        Action::SettleFee { hub_id } => {
             allow(is_admin(caller) || manages_hub(caller, *hub_id), Hidden)
         }
         Action::ReadSchoolsNotReached { hub_id } => allow(
@@ -805,21 +805,21 @@ mod tests {
     }
 
     #[test]
-    fn the_fee_ledger_is_read_and_waived_by_admins_and_each_hub_s_managers() {
+    fn the_fee_ledger_is_read_and_settled_by_admins_and_each_hub_s_managers() {
         let read = |hub_id| allowed(&Action::ReadFees { hub_id });
         assert_eq!(read(None), [Admin]);
         assert_eq!(read(Some(HUB)), [Admin, HubManager]);
         assert_eq!(read(Some(OTHER_HUB)), [Admin]);
         assert_eq!(
-            allowed(&Action::WaiveFee { hub_id: HUB }),
+            allowed(&Action::SettleFee { hub_id: HUB }),
             [Admin, HubManager]
         );
-        assert_eq!(allowed(&Action::WaiveFee { hub_id: OTHER_HUB }), [Admin]);
+        assert_eq!(allowed(&Action::SettleFee { hub_id: OTHER_HUB }), [Admin]);
         let not_reached = |hub_id| allowed(&Action::ReadSchoolsNotReached { hub_id });
         assert_eq!(not_reached(HUB), [Admin, HubManager]);
         assert_eq!(not_reached(OTHER_HUB), [Admin]);
         assert_eq!(
-            authorize(&caller(Lead, 30), &Action::WaiveFee { hub_id: HUB }),
+            authorize(&caller(Lead, 30), &Action::SettleFee { hub_id: HUB }),
             Err(Refusal::Hidden)
         );
     }

@@ -1,7 +1,7 @@
 //! The fee ledger: liabilities schools owe under their project's fee policy (one per
 //! enrolment per session at most), voided when the attendance behind them is corrected or
-//! their session cancelled, and waived by a hub manager or admin with a reason. Entries are
-//! never deleted.
+//! their session cancelled, waived by a hub manager or admin with a reason, or paid. Entries
+//! are never deleted.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -140,6 +140,7 @@ pub async fn lock(
     Ok(locked.map(|locked| (locked.status, locked.hub_id)))
 }
 
+/// Lets the school off an owed liability, with the reason.
 pub async fn waive(
     conn: &mut AsyncPgConnection,
     id: Uuid,
@@ -151,6 +152,22 @@ pub async fn waive(
             fee_liabilities::waived_at.eq(diesel::dsl::now),
             fee_liabilities::waived_by.eq(by),
             fee_liabilities::waiver_reason.eq(reason),
+        ))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// Records that the school paid an owed liability, with its reference for the payment.
+pub async fn record_payment(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    reference: Option<&str>,
+) -> QueryResult<()> {
+    diesel::update(fee_liabilities::table.find(id))
+        .set((
+            fee_liabilities::paid_at.eq(diesel::dsl::now),
+            fee_liabilities::payment_reference.eq(reference),
         ))
         .execute(conn)
         .await
@@ -201,6 +218,10 @@ pub struct FeeRow {
     #[diesel(sql_type = Nullable<Text>)]
     pub waiver_reason: Option<String>,
     #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub paid_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub payment_reference: Option<String>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
     pub voided_at: Option<DateTime<Utc>>,
 }
 
@@ -210,7 +231,7 @@ SELECT f.id, f.reason, f.status, f.amount_pence, f.school_urn, sc.name AS school
        s.id AS session_id, s.starts_at AS session_starts_at,
        w.id AS work_group_id, w.code AS work_group_code, w.title AS work_group_title,
        w.academic_year, h.slug AS hub_slug, h.name AS hub_name,
-       f.created_at, f.waived_at, f.waiver_reason, f.voided_at
+       f.created_at, f.waived_at, f.waiver_reason, f.paid_at, f.payment_reference, f.voided_at
   FROM fee_liabilities f
   JOIN schools sc ON sc.urn = f.school_urn
   JOIN enrolments e ON e.id = f.enrolment_id

@@ -276,6 +276,8 @@ diesel::table! {
         waiver_reason -> Nullable<Text>,
         created_at -> Timestamptz,
         voided_at -> Nullable<Timestamptz>,
+        paid_at -> Nullable<Timestamptz>,
+        payment_reference -> Nullable<Text>,
         status -> Text,
     }
 }

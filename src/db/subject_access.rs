@@ -102,7 +102,8 @@ const EXPORT: &str = concat!(
                          'id', f.id, 'session_id', f.session_id, 'reason', f.reason,
                          'amount_pence', f.amount_pence, 'currency', f.currency,
                          'status', f.status, 'waived_at', f.waived_at,
-                         'waiver_reason', f.waiver_reason, 'voided_at', f.voided_at,
+                         'waiver_reason', f.waiver_reason, 'paid_at', f.paid_at,
+                         'payment_reference', f.payment_reference, 'voided_at', f.voided_at,
                          'created_at', f.created_at)
                        ORDER BY f.created_at, f.id)
                 FROM fee_liabilities f WHERE f.enrolment_id = e.id), '[]'))

@@ -111,12 +111,12 @@ pub enum FeeChange {
 
 impl FeeChange {
     /// From the entry the ledger holds (`None` when it holds none) to the fee now `due`.
-    /// A waived liability stays waived whether it is voided or restored.
+    /// A waived or paid liability stays so whether it is voided or restored.
     pub fn between(held: Option<FeeStatus>, due: Option<i32>) -> Self {
         match (held, due) {
             (None, Some(amount)) => Self::Charge(amount),
             (Some(FeeStatus::Voided), Some(amount)) => Self::Restore(amount),
-            (Some(FeeStatus::Owed | FeeStatus::Waived), None) => Self::Void,
+            (Some(FeeStatus::Owed | FeeStatus::Waived | FeeStatus::Paid), None) => Self::Void,
             _ => Self::Keep,
         }
     }
@@ -296,7 +296,7 @@ mod tests {
 
     #[test]
     fn the_ledger_follows_the_fee_due_without_charging_twice() {
-        use FeeStatus::{Owed, Voided, Waived};
+        use FeeStatus::{Owed, Paid, Voided, Waived};
         assert_eq!(
             FeeChange::between(None, Some(7500)),
             FeeChange::Charge(7500)
@@ -312,6 +312,8 @@ mod tests {
         );
         assert_eq!(FeeChange::between(Some(Owed), None), FeeChange::Void);
         assert_eq!(FeeChange::between(Some(Waived), None), FeeChange::Void);
+        assert_eq!(FeeChange::between(Some(Paid), Some(7500)), FeeChange::Keep);
+        assert_eq!(FeeChange::between(Some(Paid), None), FeeChange::Void);
         assert_eq!(FeeChange::between(Some(Voided), None), FeeChange::Keep);
         assert_eq!(FeeChange::between(None, None), FeeChange::Keep);
     }

@@ -173,6 +173,8 @@ pub struct HeldFee {
     pub status: FeeStatus,
     pub waived_at: Option<LondonTime>,
     pub waiver_reason: Option<String>,
+    pub paid_at: Option<LondonTime>,
+    pub payment_reference: Option<String>,
     pub voided_at: Option<LondonTime>,
     pub created_at: LondonTime,
 }

@@ -268,8 +268,10 @@ vocabulary!(
         Owed = "owed",
         /// A hub manager or admin let the school off, with a reason.
         Waived = "waived",
+        /// The school paid it: a hub manager or admin recorded the payment.
+        Paid = "paid",
         /// The attendance behind it was corrected, or its session cancelled: it was never
-        /// owed. Kept for the record.
+        /// owed. Kept for the record; one that was paid keeps its payment, to be refunded.
         Voided = "voided",
     }
 );

@@ -1,5 +1,6 @@
 //! The fee ledger over HTTP: hub managers read their own hub's fees and admins every hub's,
-//! with filters and keyset pages; a fee is waived once, with a reason, and audited.
+//! with filters and keyset pages; a fee is waived once, with a reason, or recorded paid once,
+//! and either is audited.
 
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -177,7 +178,7 @@ async fn bad_filters_are_each_named() {
         list(
             &app,
             &admin,
-            "?hub=Not%20A%20Slug&school=12&academic_year=2021&status=paid&colour=red",
+            "?hub=Not%20A%20Slug&school=12&academic_year=2021&status=settled&colour=red",
         )
         .await,
         400,
@@ -246,24 +247,7 @@ async fn waiving_is_refused_without_a_reason_outside_the_hub_and_for_a_voided_fe
     assert_problem(waive(&app, &lead, &fees[0], "Kind.").await, 404).await;
     assert_eq!(owed().await, 3);
 
-    let session = session_of(&app, LCW, 1).await;
-    let enrolment = app
-        .query_text(
-            "SELECT enrolment_id::text AS value FROM fee_liabilities WHERE id::text = $1",
-            &[&fees[0]],
-        )
-        .await;
-    json_body(
-        app.send(
-            Method::PUT,
-            &format!("/api/v1/sessions/{session}/attendance"),
-            Some(&manager),
-            Some(&json!({"items": [{"enrolment_id": enrolment, "status": "present"}]})),
-        )
-        .await,
-        200,
-    )
-    .await;
+    correct_to_present(&app, &manager, &fees[0]).await;
     assert_problem_saying(
         waive(&app, &manager, &fees[0], "Too late.").await,
         409,
@@ -281,6 +265,190 @@ async fn waiving_is_refused_without_a_reason_outside_the_hub_and_for_a_voided_fe
         404,
     )
     .await;
+}
+
+async fn pay(app: &TestApp, token: &str, fee: &str, body: Value) -> reqwest::Response {
+    app.send(
+        Method::POST,
+        &format!("/api/v1/fees/{fee}/payment"),
+        Some(token),
+        Some(&body),
+    )
+    .await
+}
+
+/// Marks the enrolment of `fee` present at the first LCW session, voiding the fee.
+async fn correct_to_present(app: &TestApp, token: &str, fee: &str) {
+    let session = session_of(app, LCW, 1).await;
+    let enrolment = app
+        .query_text(
+            "SELECT enrolment_id::text AS value FROM fee_liabilities WHERE id::text = $1",
+            &[fee],
+        )
+        .await;
+    json_body(
+        app.send(
+            Method::PUT,
+            &format!("/api/v1/sessions/{session}/attendance"),
+            Some(token),
+            Some(&json!({"items": [{"enrolment_id": enrolment, "status": "present"}]})),
+        )
+        .await,
+        200,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hub_manager_records_a_payment_once_and_the_ledger_shows_it_paid() {
+    let app = TestApp::spawn_with_demo().await;
+    let fees = ledger(&app).await;
+    let manager = app.token(MANAGER).await;
+
+    let paid = json_body(
+        pay(
+            &app,
+            &manager,
+            &fees[0],
+            json!({"reference": "INV-LCW-0042"}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(paid["status"], "paid");
+    assert_eq!(paid["payment_reference"], "INV-LCW-0042");
+    assert!(paid["paid_at"].is_string());
+    assert!(paid["waived_at"].is_null());
+    // A school may pay without giving a reference.
+    let unreferenced = json_body(pay(&app, &manager, &fees[1], json!({})).await, 200).await;
+    assert_eq!(unreferenced["status"], "paid");
+    assert!(unreferenced["payment_reference"].is_null());
+
+    assert_eq!(ids_listed(&app, &manager, "?status=paid").await, fees[..2]);
+    assert_eq!(
+        ids_listed(&app, &manager, "?status=owed").await,
+        Vec::<String>::new()
+    );
+    assert_eq!(audit_count(&app, "fee.paid", &fees[0]).await, 1);
+    let details = app
+        .query_text(
+            "SELECT details::text AS value FROM audit_log WHERE action = 'fee.paid' AND object_id = $1",
+            &[&fees[0]],
+        )
+        .await;
+    let details: Value = serde_json::from_str(&details).unwrap();
+    assert_eq!(
+        details,
+        json!({"before": "owed", "after": "paid", "reference": "INV-LCW-0042"})
+    );
+
+    assert_problem_saying(
+        pay(&app, &manager, &fees[0], json!({"reference": "Twice"})).await,
+        409,
+        "paid already",
+    )
+    .await;
+    assert_problem_saying(
+        waive(&app, &manager, &fees[0], "After paying.").await,
+        409,
+        "paid already",
+    )
+    .await;
+    assert_eq!(audit_count(&app, "fee.paid", &fees[0]).await, 1);
+    assert_eq!(audit_count(&app, "fee.waived", &fees[0]).await, 0);
+
+    // The invoicing file says when it was paid, and the school's reference.
+    let text = csv_of(&app, &manager, "").await.text().await.unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let columns = reader.headers().unwrap().clone();
+    let first = reader.records().next().unwrap().unwrap();
+    let cell = |name: &str| &first[columns.iter().position(|column| column == name).unwrap()];
+    assert_eq!(cell("status"), "paid");
+    assert_eq!(cell("payment_reference"), "INV-LCW-0042");
+    assert!(cell("paid_at").starts_with("20"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_paid_fee_voided_by_a_correction_keeps_its_payment_to_refund() {
+    let app = TestApp::spawn_with_demo().await;
+    let fees = ledger(&app).await;
+    let manager = app.token(MANAGER).await;
+    json_body(pay(&app, &manager, &fees[0], json!({})).await, 200).await;
+
+    correct_to_present(&app, &manager, &fees[0]).await;
+
+    let page = json_body(list(&app, &manager, "?status=voided").await, 200).await;
+    let voided = &page["items"][0];
+    assert_eq!(voided["id"], fees[0]);
+    assert!(voided["paid_at"].is_string() && voided["voided_at"].is_string());
+    assert_problem_saying(
+        pay(&app, &manager, &fees[0], json!({})).await,
+        409,
+        "voided",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn recording_a_payment_is_refused_for_bad_bodies_and_outside_the_hub() {
+    let app = TestApp::spawn_with_demo().await;
+    let fees = ledger(&app).await;
+    let manager = app.token(MANAGER).await;
+    let lead = app.token("lead.lcw@demo.mathshub.invalid").await;
+    let owed = || {
+        app.query_count(
+            "SELECT count(*) AS count FROM fee_liabilities WHERE status = 'owed'",
+            &[],
+        )
+    };
+
+    let blank = assert_problem(
+        pay(&app, &manager, &fees[0], json!({"reference": " "})).await,
+        400,
+    )
+    .await;
+    assert_eq!(invalid_fields(&blank), ["reference"]);
+    let long = "x".repeat(201);
+    let too_long = assert_problem(
+        pay(&app, &manager, &fees[0], json!({"reference": long})).await,
+        400,
+    )
+    .await;
+    assert_eq!(invalid_fields(&too_long), ["reference"]);
+    assert_problem(
+        pay(&app, &manager, &fees[0], json!({"amount": 7500})).await,
+        400,
+    )
+    .await;
+    assert_problem(
+        pay(&app, &manager, &fees[0], json!({"reference": 42})).await,
+        400,
+    )
+    .await;
+    assert_problem(pay(&app, &manager, &fees[2], json!({})).await, 404).await;
+    assert_problem(pay(&app, &lead, &fees[0], json!({})).await, 404).await;
+    assert_problem(
+        pay(
+            &app,
+            &manager,
+            "01931b90-0000-7000-8000-000000000000",
+            json!({}),
+        )
+        .await,
+        404,
+    )
+    .await;
+    assert_problem(pay(&app, &manager, "not-a-fee", json!({})).await, 400).await;
+    assert_eq!(owed().await, 3);
+    assert_eq!(
+        app.query_count(
+            "SELECT count(*) AS count FROM audit_log WHERE action = 'fee.paid'",
+            &[]
+        )
+        .await,
+        0
+    );
 }
 
 /// `GET /fees` with `query`, asking for CSV.

@@ -709,12 +709,22 @@ pub fn rows(f: &Fixture) -> Vec<Row> {
             ),
             |_| json!({"reason": "Waived in the matrix."}),
         ),
+        // The admin records the other hub's fee paid; it is no longer owed to waive (409).
+        with_body(
+            row(
+                Method::POST,
+                "/api/v1/fees/{id}/payment",
+                format!("/api/v1/fees/{}/payment", f.glow_fee),
+                [401, 404, 404, 404, 404, 404, 200],
+            ),
+            |_| json!({"reference": "INV-MATRIX-1"}),
+        ),
         with_body(
             row(
                 Method::POST,
                 "/api/v1/fees/{id}/waive",
                 format!("/api/v1/fees/{}/waive", f.glow_fee),
-                [401, 404, 404, 404, 404, 404, 200],
+                [401, 404, 404, 404, 404, 404, 409],
             ),
             |_| json!({"reason": "Waived in the matrix."}),
         ),

@@ -1,11 +1,12 @@
 //! The fee ledger: what schools owe under their projects' fee policies (non-attendance and
 //! late withdrawal), for hub managers (their own hub's) and national admins (every hub's),
-//! who may waive a fee with a reason. Entries are never deleted: a fee whose attendance was
-//! corrected stays, `voided`.
+//! who may waive a fee with a reason or record that the school paid it. Entries are never
+//! deleted: a fee whose attendance was corrected stays, `voided`.
 
 mod table;
 
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use diesel_async::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -54,7 +55,8 @@ pub struct FeeSession {
                    "title": "Secondary Subject Leadership"},
     "hub": {"slug": "london-central-and-west", "name": "London Central and West Maths Hub"},
     "academic_year": "2021/22", "created_at": "2021-11-17T15:02:11+00:00",
-    "waived_at": null, "waiver_reason": null, "voided_at": null
+    "waived_at": null, "waiver_reason": null, "paid_at": null, "payment_reference": null,
+    "voided_at": null
 }))]
 pub struct Fee {
     pub id: uuid::Uuid,
@@ -73,7 +75,12 @@ pub struct Fee {
     pub created_at: LondonTime,
     pub waived_at: Option<LondonTime>,
     pub waiver_reason: Option<String>,
-    /// When a correction of the attendance behind it voided it.
+    /// When the hub recorded the school's payment.
+    pub paid_at: Option<LondonTime>,
+    /// The school's reference for its payment.
+    pub payment_reference: Option<String>,
+    /// When a correction of the attendance behind it voided it. With `paid_at` set, the hub
+    /// owes the school a refund.
     pub voided_at: Option<LondonTime>,
 }
 
@@ -113,6 +120,8 @@ impl From<FeeRow> for Fee {
             created_at: LondonTime(row.created_at),
             waived_at: row.waived_at.map(LondonTime),
             waiver_reason: row.waiver_reason,
+            paid_at: row.paid_at.map(LondonTime),
+            payment_reference: row.payment_reference,
             voided_at: row.voided_at.map(LondonTime),
         }
     }
@@ -280,8 +289,8 @@ impl TryFrom<ReasonForm> for FeeWaiver {
 ///
 /// Lets the school off a fee it owes, with a reason kept in the ledger and the audit trail.
 /// For the managers of the hub whose group the fee arose in, and national admins; a fee
-/// outside the caller's reach answers 404. A fee already waived, or voided by a correction
-/// of attendance, answers 409.
+/// outside the caller's reach answers 404. A fee already waived or paid, or voided by a
+/// correction of attendance, answers 409.
 #[utoipa::path(
     tag = TAG,
     params(("id" = uuid::Uuid, Path, description = "The fee's id")),
@@ -300,53 +309,160 @@ pub async fn waive_fee(
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_path("id", &path, uuid)?;
-    let what = format!("Fee {id}");
     let mut conn = pool.get().await?;
     write
         .run(
             &mut conn,
             &caller,
-            async |conn| {
-                let (status, hub_id) = queries::lock(conn, id)
-                    .await?
-                    .ok_or_else(|| ApiError::not_found(&what))?;
-                authorize(&caller, &Action::WaiveFee { hub_id })
-                    .map_err(|refusal| refusal.into_error(&what))?;
-                Ok(status)
-            },
+            async |conn| owed_fee(conn, &caller, id).await,
             async |conn, status, form| {
                 let reason = FeeWaiver::try_from(form)?.reason.into_inner();
-                match status {
-                    FeeStatus::Owed => {}
-                    FeeStatus::Waived => {
-                        return Err(ApiError::Conflict("The fee is already waived.".into()));
-                    }
-                    FeeStatus::Voided => {
-                        return Err(ApiError::Conflict(
-                            "The fee was voided by a correction of attendance: nothing is owed to waive."
-                                .into(),
-                        ));
-                    }
-                }
-                queries::waive(conn, id, caller.id, &reason).await?;
-                audit::record(
-                    conn,
-                    Some(caller.id),
-                    "fee.waived",
-                    "fee",
-                    &id.to_string(),
-                    serde_json::json!({"before": status, "after": FeeStatus::Waived, "reason": reason}),
-                )
-                .await?;
-                let row = queries::find(conn, id)
-                    .await?
-                    .ok_or_else(|| ApiError::not_found(&what))?;
-                Answer::ok(&Fee::from(row))
+                settle(conn, &caller, id, status, Settlement::Waived(&reason)).await
             },
         )
         .await
 }
 
+/// A school's payment of a fee, as the hub recorded it.
+#[derive(Debug, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"reference": "INV-LCW-2021-0042"}))]
+pub struct FeePayment {
+    /// The school's reference for the payment (an invoice or remittance number, up to 200
+    /// characters), kept with the fee.
+    #[schema(inline)]
+    pub reference: Option<NonBlank>,
+}
+
+/// `FeePayment` as sent.
+#[derive(Debug, Deserialize)]
+#[serde(rename = "FeePayment", deny_unknown_fields)]
+pub struct FeePaymentForm {
+    reference: Option<String>,
+}
+
+impl TryFrom<FeePaymentForm> for FeePayment {
+    type Error = ApiError;
+
+    fn try_from(form: FeePaymentForm) -> Result<Self, ApiError> {
+        let mut errors = FieldErrors::default();
+        let reference = errors.parse("reference", form.reference, NonBlank::parse);
+        errors.finish(|| Some(Self { reference }))
+    }
+}
+
+/// Record a fee's payment
+///
+/// Records that the school paid a fee it owes, now, with the school's reference for the
+/// payment if given; kept in the ledger (`paid_at`, `payment_reference`) and the audit trail.
+/// For the managers of the hub whose group the fee arose in, and national admins; a fee
+/// outside the caller's reach answers 404. A fee already paid or waived, or voided by a
+/// correction of attendance, answers 409. A paid fee that a later correction voids keeps its
+/// payment: `voided` with `paid_at` set is a refund the hub owes.
+#[utoipa::path(
+    tag = TAG,
+    params(("id" = uuid::Uuid, Path, description = "The fee's id")),
+    request_body = FeePayment,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The fee, now paid", body = Fee),
+        crate::http::problems::ProtectedActionErrors,
+    )
+)]
+#[post("/fees/{id}/payment")]
+pub async fn record_fee_payment(
+    caller: Caller,
+    path: web::Path<String>,
+    write: Write<FeePaymentForm>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_path("id", &path, uuid)?;
+    let mut conn = pool.get().await?;
+    write
+        .run(
+            &mut conn,
+            &caller,
+            async |conn| owed_fee(conn, &caller, id).await,
+            async |conn, status, form| {
+                let reference = FeePayment::try_from(form)?.reference;
+                let reference = reference.as_ref().map(NonBlank::as_str);
+                settle(conn, &caller, id, status, Settlement::Paid(reference)).await
+            },
+        )
+        .await
+}
+
+/// How a fee the school owes is settled.
+#[derive(Debug, Clone, Copy)]
+enum Settlement<'a> {
+    /// Let off, for this reason.
+    Waived(&'a str),
+    /// Paid, with the school's reference if it gave one.
+    Paid(Option<&'a str>),
+}
+
+/// The status of the fee `id`, locked, once `caller` may settle it: 404 otherwise.
+async fn owed_fee(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    id: uuid::Uuid,
+) -> Result<FeeStatus, ApiError> {
+    let what = format!("Fee {id}");
+    let (status, hub_id) = queries::lock(conn, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(&what))?;
+    authorize(caller, &Action::SettleFee { hub_id })
+        .map_err(|refusal| refusal.into_error(&what))?;
+    Ok(status)
+}
+
+/// Settles the fee `id`, locked at `status`, if it is still owed (else 409), audited; answers
+/// the fee.
+async fn settle(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    id: uuid::Uuid,
+    status: FeeStatus,
+    settlement: Settlement<'_>,
+) -> Result<Answer, ApiError> {
+    let refused = |why: &str| Err(ApiError::Conflict(why.into()));
+    match status {
+        FeeStatus::Owed => {}
+        FeeStatus::Waived => return refused("The fee is already waived."),
+        FeeStatus::Paid => return refused("The fee is paid already."),
+        FeeStatus::Voided => {
+            return refused("The fee was voided by a correction of attendance: nothing is owed.");
+        }
+    }
+    let (action, after, (said, what)) = match settlement {
+        Settlement::Waived(reason) => {
+            queries::waive(conn, id, caller.id, reason).await?;
+            ("fee.waived", FeeStatus::Waived, ("reason", Some(reason)))
+        }
+        Settlement::Paid(reference) => {
+            queries::record_payment(conn, id, reference).await?;
+            ("fee.paid", FeeStatus::Paid, ("reference", reference))
+        }
+    };
+    let details = serde_json::json!({"before": status, "after": after, said: what});
+    audit::record(
+        conn,
+        Some(caller.id),
+        action,
+        "fee",
+        &id.to_string(),
+        details,
+    )
+    .await?;
+    let row = queries::find(conn, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("Fee {id}")))?;
+    Answer::ok(&Fee::from(row))
+}
+
 pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    config.service(list_fees).service(waive_fee);
+    config
+        .service(list_fees)
+        .service(waive_fee)
+        .service(record_fee_payment);
 }

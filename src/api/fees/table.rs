@@ -8,7 +8,7 @@ use crate::domain::fees::decimal_pounds;
 use crate::error::ApiError;
 use crate::http::csv::spreadsheet_text;
 
-const COLUMNS: [&str; 17] = [
+const COLUMNS: [&str; 19] = [
     "fee_id",
     "created_at",
     "hub",
@@ -25,13 +25,15 @@ const COLUMNS: [&str; 17] = [
     "amount_gbp",
     "waived_at",
     "waiver_reason",
+    "paid_at",
+    "payment_reference",
     "voided_at",
 ];
 
 /// An example ledger, for the OpenAPI document.
 pub const EXAMPLE: &str = "\
-fee_id,created_at,hub,academic_year,work_group_code,work_group_title,session_starts_at,school_urn,school_name,participant_name,reason,status,amount_pence,amount_gbp,waived_at,waiver_reason,voided_at
-01931b90-5a2b-7c3d-8e4f-0a1b2c3d4e05,2021-11-17T16:02:11+00:00,london-central-and-west,2021/22,LCW21-15-01,Secondary Subject Leadership,2021-11-17T09:30:00+00:00,137083,Twyford Church of England High School,\"Okafor, Ada\",non_attendance,owed,7500,75.00,,,
+fee_id,created_at,hub,academic_year,work_group_code,work_group_title,session_starts_at,school_urn,school_name,participant_name,reason,status,amount_pence,amount_gbp,waived_at,waiver_reason,paid_at,payment_reference,voided_at
+01931b90-5a2b-7c3d-8e4f-0a1b2c3d4e05,2021-11-17T16:02:11+00:00,london-central-and-west,2021/22,LCW21-15-01,Secondary Subject Leadership,2021-11-17T09:30:00+00:00,137083,Twyford Church of England High School,\"Okafor, Ada\",non_attendance,owed,7500,75.00,,,,,
 ";
 
 /// The ledger's `fees` as CSV (RFC 4180), quoting whatever needs it.
@@ -44,7 +46,7 @@ pub fn to_csv(fees: &[FeeRow]) -> Result<Vec<u8>, ApiError> {
     writer.into_inner().map_err(ApiError::internal)
 }
 
-fn line(fee: &FeeRow) -> [String; 17] {
+fn line(fee: &FeeRow) -> [String; 19] {
     let time = |instant| LondonTime(instant).to_rfc3339();
     [
         fee.id.to_string(),
@@ -63,6 +65,11 @@ fn line(fee: &FeeRow) -> [String; 17] {
         decimal_pounds(fee.amount_pence.into()),
         fee.waived_at.map(time).unwrap_or_default(),
         fee.waiver_reason
+            .as_deref()
+            .map(spreadsheet_text)
+            .unwrap_or_default(),
+        fee.paid_at.map(time).unwrap_or_default(),
+        fee.payment_reference
             .as_deref()
             .map(spreadsheet_text)
             .unwrap_or_default(),
