@@ -17,7 +17,7 @@ use std::fmt;
 use crate::auth::Caller;
 use crate::db::users::AccountScope;
 use crate::domain::Role;
-use crate::domain::scope::{ReportScope, WorkGroupScope};
+use crate::domain::scope::{ReportScope, SchoolScope, WorkGroupScope};
 use crate::error::ApiError;
 
 /// An account as the rights see it.
@@ -106,6 +106,14 @@ pub enum Action<'a> {
     /// Read the schools of a hub's area that have not taken part: names a hub's prospects,
     /// for its managers and national admins.
     ReadSchoolsNotReached { hub_id: uuid::Uuid },
+    /// Confirm participants as a school's contacts, or end a confirmation: national admins and
+    /// the managers of the hub covering the school.
+    ManageSchoolContacts(&'a SchoolScope),
+    /// See who a school's contacts are: those who confirm them, and the contacts themselves.
+    SeeSchoolContacts(&'a SchoolScope),
+    /// See a school's places and fees in every hub's groups: its contacts and national
+    /// admins.
+    SeeSchoolParticipation(&'a SchoolScope),
 }
 
 /// Why an action was refused.
@@ -342,7 +350,37 @@ pub fn authorize(caller: &Caller, action: &Action<'_>) -> Result<(), Refusal> {
                 "The schools a hub has not reached are for national admins and its managers.",
             ),
         ),
+        Action::ManageSchoolContacts(school) => allow(
+            manages_school_contacts(caller, school),
+            Forbidden(
+                "A school's contacts are confirmed by national admins and the managers of the hub covering the school.",
+            ),
+        ),
+        Action::SeeSchoolContacts(school) => allow(
+            manages_school_contacts(caller, school) || speaks_for_school(caller, school),
+            Forbidden(
+                "A school's contacts are for themselves, national admins and the managers of the hub covering the school.",
+            ),
+        ),
+        Action::SeeSchoolParticipation(school) => allow(
+            is_admin(caller) || speaks_for_school(caller, school),
+            Forbidden(
+                "A school's places and fees are for its confirmed contacts and national admins.",
+            ),
+        ),
     }
+}
+
+fn manages_school_contacts(caller: &Caller, school: &SchoolScope) -> bool {
+    is_admin(caller)
+        || school
+            .covering_hub_id
+            .is_some_and(|hub| manages_hub(caller, hub))
+}
+
+/// A participant confirmed as one of the school's contacts.
+fn speaks_for_school(caller: &Caller, school: &SchoolScope) -> bool {
+    caller.role == Role::Participant && school.contact_ids.contains(&caller.id)
 }
 
 /// `authorize` for an action on a work group, public or not: refusals about a group that is
@@ -822,6 +860,34 @@ mod tests {
             authorize(&caller(Lead, 30), &Action::SettleFee { hub_id: HUB }),
             Err(Refusal::Hidden)
         );
+    }
+
+    #[test]
+    fn a_school_s_contacts_are_confirmed_by_its_covering_hub_and_see_its_places_and_fees() {
+        let school = |covering_hub_id, contact_ids: &[u128]| SchoolScope {
+            covering_hub_id,
+            contact_ids: contact_ids
+                .iter()
+                .copied()
+                .map(uuid::Uuid::from_u128)
+                .collect(),
+        };
+        let covered_contact = school(Some(HUB), &[40]);
+        let elsewhere = school(Some(OTHER_HUB), &[41]);
+        let uncovered = school(None, &[]);
+        let manage = |scope| allowed(&Action::ManageSchoolContacts(scope));
+        assert_eq!(manage(&covered_contact), [Admin, HubManager]);
+        assert_eq!(manage(&elsewhere), [Admin]);
+        assert_eq!(manage(&uncovered), [Admin]);
+        let see = |scope| allowed(&Action::SeeSchoolContacts(scope));
+        assert_eq!(see(&covered_contact), [Admin, HubManager, Participant]);
+        assert_eq!(see(&elsewhere), [Admin]);
+        let participation = |scope| allowed(&Action::SeeSchoolParticipation(scope));
+        assert_eq!(participation(&covered_contact), [Admin, Participant]);
+        assert_eq!(participation(&elsewhere), [Admin]);
+        // Another role holding a contact's id is not a contact.
+        let lead_listed = school(Some(HUB), &[30]);
+        assert_eq!(participation(&lead_listed), [Admin]);
     }
 
     /// The roles (in `everyone()` order) `check` allows.

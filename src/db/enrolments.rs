@@ -86,15 +86,17 @@ SELECT e.id, e.work_group_id, w.code AS work_group_code, w.title AS work_group_t
 
 /// Whose enrolments a page lists.
 #[derive(Debug, Clone, Copy)]
-pub enum Owner {
+pub enum Owner<'a> {
     WorkGroup(Uuid),
     Participant(Uuid),
+    /// The enrolments made for a school (URN), in every hub's groups.
+    School(&'a str),
 }
 
 /// One page in (created, id) order after `after`, optionally of one status.
 pub async fn list(
     conn: &mut AsyncPgConnection,
-    owner: Owner,
+    owner: Owner<'_>,
     status: Option<EnrolmentStatus>,
     after: Option<&(DateTime<Utc>, Uuid)>,
     limit: i64,
@@ -109,7 +111,7 @@ pub async fn list(
 /// exports, which are not paged.
 pub async fn all(
     conn: &mut AsyncPgConnection,
-    owner: Owner,
+    owner: Owner<'_>,
     status: Option<EnrolmentStatus>,
 ) -> diesel::QueryResult<Vec<EnrolmentRow>> {
     of_owner(owner, status)
@@ -118,7 +120,7 @@ pub async fn all(
         .await
 }
 
-fn of_owner(owner: Owner, status: Option<EnrolmentStatus>) -> SqlBuilder {
+fn of_owner(owner: Owner<'_>, status: Option<EnrolmentStatus>) -> SqlBuilder {
     let query = match owner {
         Owner::WorkGroup(id) => SqlBuilder::new(SELECT)
             .sql("e.work_group_id = ")
@@ -126,6 +128,9 @@ fn of_owner(owner: Owner, status: Option<EnrolmentStatus>) -> SqlBuilder {
         Owner::Participant(id) => SqlBuilder::new(SELECT)
             .sql("e.participant_id = ")
             .bind::<SqlUuid, _>(id),
+        Owner::School(urn) => SqlBuilder::new(SELECT)
+            .sql("e.school_urn = ")
+            .bind::<Text, _>(urn.to_owned()),
     };
     match status {
         Some(status) => query

@@ -46,6 +46,8 @@ pub const REFERENCES: &[Reference] = &[
     reference("outbox_messages", "recipient_id", OnErasure::Deleted),
     reference("refresh_tokens", "user_id", OnErasure::Deleted),
     reference("account_tokens", "user_id", OnErasure::Deleted),
+    // Speaking for a school.
+    reference("school_contacts", "user_id", OnErasure::Deleted),
     // Counted in reach reports and charged in the fee ledger.
     reference("enrolments", "participant_id", OnErasure::Kept),
     // Who did what to other people's records.

@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
@@ -303,4 +303,44 @@ fn filtered(filter: &FeeFilter) -> SqlBuilder {
         query = query.sql(" AND f.status = ").bind::<Text, _>(status);
     }
     query
+}
+
+/// What a school's fees of one academic year come to, by where they stand, in pence.
+#[derive(Debug, QueryableByName)]
+pub struct YearTotals {
+    #[diesel(sql_type = Text)]
+    pub academic_year: String,
+    #[diesel(sql_type = BigInt)]
+    pub owed_pence: i64,
+    #[diesel(sql_type = BigInt)]
+    pub paid_pence: i64,
+    #[diesel(sql_type = BigInt)]
+    pub waived_pence: i64,
+    /// Paid, then voided by a correction: what the hub owes the school back.
+    #[diesel(sql_type = BigInt)]
+    pub paid_then_voided_pence: i64,
+}
+
+/// The school's fees in every hub's groups, totalled by academic year, the latest first.
+pub async fn school_totals(
+    conn: &mut AsyncPgConnection,
+    school: &Urn,
+) -> QueryResult<Vec<YearTotals>> {
+    diesel::sql_query(
+        "SELECT w.academic_year,
+                COALESCE(sum(f.amount_pence) FILTER (WHERE f.status = 'owed'), 0)::bigint AS owed_pence,
+                COALESCE(sum(f.amount_pence) FILTER (WHERE f.status = 'paid'), 0)::bigint AS paid_pence,
+                COALESCE(sum(f.amount_pence) FILTER (WHERE f.status = 'waived'), 0)::bigint AS waived_pence,
+                COALESCE(sum(f.amount_pence) FILTER (WHERE f.status = 'voided' AND f.paid_at IS NOT NULL), 0)::bigint
+                    AS paid_then_voided_pence
+           FROM fee_liabilities f
+           JOIN sessions s ON s.id = f.session_id
+           JOIN work_groups w ON w.id = s.work_group_id
+          WHERE f.school_urn = $1
+          GROUP BY w.academic_year
+          ORDER BY w.academic_year DESC",
+    )
+    .bind::<Text, _>(school.as_str())
+    .load(conn)
+    .await
 }

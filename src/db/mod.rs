@@ -37,6 +37,7 @@ pub mod reference_data;
 pub mod refresh_tokens;
 pub mod retention;
 pub mod schema;
+pub mod school_contacts;
 pub mod school_writes;
 pub mod schools;
 pub mod sessions;

@@ -424,6 +424,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    school_contacts (user_id) {
+        user_id -> Uuid,
+        school_urn -> Text,
+        confirmed_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(teaching_school_hub_areas -> teaching_school_hubs (teaching_school_hub_id));
 diesel::joinable!(teaching_school_hub_areas -> local_authorities (la_code));
 diesel::joinable!(hub_partnerships -> hubs (hub_id));
@@ -449,6 +457,8 @@ diesel::joinable!(outbox_messages -> users (recipient_id));
 diesel::joinable!(webhook_endpoints -> teaching_school_hubs (teaching_school_hub_id));
 diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
 diesel::joinable!(webhook_deliveries -> work_group_events (event_id));
+diesel::joinable!(school_contacts -> users (user_id));
+diesel::joinable!(school_contacts -> schools (school_urn));
 
 diesel::allow_tables_to_appear_in_same_query!(
     account_tokens,
@@ -478,5 +488,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     rate_limit_windows,
     outbox_messages,
     webhook_endpoints,
+    school_contacts,
     webhook_deliveries,
 );

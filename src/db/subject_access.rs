@@ -41,6 +41,8 @@ const EXPORT: &str = concat!(
       'school', (SELECT jsonb_build_object('urn', s.urn, 'name', s.name)
                    FROM schools s WHERE s.urn = u.school_urn),
       'role_in_school', u.role_in_school,
+      'school_contact_since', (SELECT sc.confirmed_at FROM school_contacts sc
+                                WHERE sc.user_id = u.id),
       'teaching_school_hub', (SELECT ",
     held_organisation!("t"),
     " FROM teaching_school_hubs t WHERE t.id = u.teaching_school_hub_id),

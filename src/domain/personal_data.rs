@@ -48,6 +48,8 @@ pub struct HeldAccount {
     pub hub: Option<HeldOrganisation>,
     pub school: Option<HeldSchool>,
     pub role_in_school: Option<RoleInSchool>,
+    /// Since when the person is confirmed as one of their school's contacts, if they are.
+    pub school_contact_since: Option<LondonTime>,
     pub teaching_school_hub: Option<HeldOrganisation>,
     pub session_reminders: bool,
     pub disabled_at: Option<LondonTime>,

@@ -1,11 +1,20 @@
 //! What the rights are judged on (`auth::policy`), and what the queries that serve a
-//! caller's reach are given: plain facts about a work group, and what a report covers.
+//! caller's reach are given: plain facts about a work group and a school, and what a report
+//! covers.
 
 /// A work group as the rights see it: its hub and its leads.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WorkGroupScope {
     pub hub_id: uuid::Uuid,
     pub lead_ids: Vec<uuid::Uuid>,
+}
+
+/// A school as the rights see it: the hub covering its authority now, and the participants
+/// confirmed as its contacts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchoolScope {
+    pub covering_hub_id: Option<uuid::Uuid>,
+    pub contact_ids: Vec<uuid::Uuid>,
 }
 
 /// What a report covers.

@@ -73,6 +73,8 @@ pub const MESSAGES: &[(&str, &str)] = &[
     ("rate_limit_windows_pkey", RACE),
     ("refresh_tokens_pkey", NEW_KEY),
     ("refresh_tokens_token_hash_key", NEW_KEY),
+    // Confirming a contact does nothing when they are one (`ON CONFLICT DO NOTHING`).
+    ("school_contacts_pkey", RACE),
     (
         "schools_pkey",
         "A school with the URN {urn} already exists: change it with PATCH.",

@@ -5,9 +5,9 @@
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
-use crate::db::lookups;
 use crate::db::schema::users;
 use crate::db::users::{self as accounts, AccountFields};
+use crate::db::{lookups, school_contacts};
 use crate::domain::{Role, RoleInSchool};
 
 pub const DEMO_PASSWORD: &str = "maths-hubs-demo";
@@ -19,6 +19,8 @@ pub struct DemoAccount {
     hub: Option<&'static str>,
     school: Option<(&'static str, RoleInSchool)>,
     teaching_school_hub: Option<&'static str>,
+    /// Confirmed as a contact of their school.
+    speaks_for_school: bool,
 }
 
 pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
@@ -29,6 +31,7 @@ pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
         hub: None,
         school: None,
         teaching_school_hub: None,
+        speaks_for_school: false,
     },
     DemoAccount {
         email: "manager.lcw@demo.mathshub.invalid",
@@ -37,6 +40,7 @@ pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
         hub: Some("london-central-and-west"),
         school: None,
         teaching_school_hub: None,
+        speaks_for_school: false,
     },
     // The lead of the LCW Secondary Subject Leadership group, loaded with the leads.
     DemoAccount {
@@ -46,6 +50,7 @@ pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
         hub: Some("london-central-and-west"),
         school: None,
         teaching_school_hub: None,
+        speaks_for_school: false,
     },
     DemoAccount {
         email: "teacher.twyford@demo.mathshub.invalid",
@@ -57,6 +62,17 @@ pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
             RoleInSchool::HeadOfDepartment,
         )),
         teaching_school_hub: None,
+        speaks_for_school: false,
+    },
+    // Twyford's maths lead, confirmed as the school's contact: sees its places and fees.
+    DemoAccount {
+        email: "contact.twyford@demo.mathshub.invalid",
+        name: "Demo Maths Lead (Twyford)",
+        role: Role::Participant,
+        hub: None,
+        school: Some((super::demo_facts::TWYFORD_URN, RoleInSchool::MathsLead)),
+        teaching_school_hub: None,
+        speaks_for_school: true,
     },
     DemoAccount {
         email: "partner.lde@demo.mathshub.invalid",
@@ -65,6 +81,7 @@ pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
         hub: None,
         school: None,
         teaching_school_hub: Some("london-district-east"),
+        speaks_for_school: false,
     },
 ];
 
@@ -95,7 +112,10 @@ pub async fn load(conn: &mut AsyncPgConnection) -> QueryResult<usize> {
             role_in_school: account.school.map(|(_, role)| role),
             disabled_at: None,
         };
-        accounts::insert(conn, &fields, Some(&password_hash)).await?;
+        let id = accounts::insert(conn, &fields, Some(&password_hash)).await?;
+        if let (true, Some((urn, _))) = (account.speaks_for_school, account.school) {
+            school_contacts::confirm(conn, urn, id).await?;
+        }
         created += 1;
     }
     diesel::update(

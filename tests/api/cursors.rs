@@ -14,7 +14,7 @@ const PARTNER: &str = "partner.lde@demo.mathshub.invalid";
 
 /// Each list operation of the served document with its cursor pattern, its path's `{id}`
 /// filled with a work group of the demo data (or the partner's `webhook` endpoint) and its
-/// `{slug}` with the LCW hub.
+/// `{slug}` with the LCW hub and `{urn}` with Twyford.
 async fn lists(app: &TestApp, webhook: &str) -> Vec<(String, Regex)> {
     let document = json_body(app.get("/api-docs/openapi.json").await, 200).await;
     let group =
@@ -36,7 +36,8 @@ async fn lists(app: &TestApp, webhook: &str) -> Vec<(String, Regex)> {
             };
             let path = path
                 .replace("{id}", id)
-                .replace("{slug}", "london-central-and-west");
+                .replace("{slug}", "london-central-and-west")
+                .replace("{urn}", "137083");
             lists.push((path, regex));
         }
     }

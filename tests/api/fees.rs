@@ -17,7 +17,7 @@ const GLOW: &str = "GLOW21-91-01";
 
 /// Records each enrolment absent at the first session of `group` (as an admin), charging its
 /// school the project's fee; answers the fee ids in the order given.
-async fn absent(app: &TestApp, group: &str, enrolments: &[String]) -> Vec<String> {
+pub async fn absent(app: &TestApp, group: &str, enrolments: &[String]) -> Vec<String> {
     let admin = app.token(ADMIN).await;
     let session = session_of(app, group, 1).await;
     let items: Vec<Value> = enrolments
@@ -75,7 +75,7 @@ async fn ids_listed(app: &TestApp, token: &str, query: &str) -> Vec<String> {
     )
 }
 
-async fn waive(app: &TestApp, token: &str, fee: &str, reason: &str) -> reqwest::Response {
+pub async fn waive(app: &TestApp, token: &str, fee: &str, reason: &str) -> reqwest::Response {
     app.send(
         Method::POST,
         &format!("/api/v1/fees/{fee}/waive"),
@@ -267,7 +267,7 @@ async fn waiving_is_refused_without_a_reason_outside_the_hub_and_for_a_voided_fe
     .await;
 }
 
-async fn pay(app: &TestApp, token: &str, fee: &str, body: Value) -> reqwest::Response {
+pub async fn pay(app: &TestApp, token: &str, fee: &str, body: Value) -> reqwest::Response {
     app.send(
         Method::POST,
         &format!("/api/v1/fees/{fee}/payment"),
@@ -278,7 +278,7 @@ async fn pay(app: &TestApp, token: &str, fee: &str, body: Value) -> reqwest::Res
 }
 
 /// Marks the enrolment of `fee` present at the first LCW session, voiding the fee.
-async fn correct_to_present(app: &TestApp, token: &str, fee: &str) {
+pub async fn correct_to_present(app: &TestApp, token: &str, fee: &str) {
     let session = session_of(app, LCW, 1).await;
     let enrolment = app
         .query_text(

@@ -158,7 +158,8 @@ impl Callers {
         };
         let path = path
             .replace("{id}", id)
-            .replace("{slug}", "london-central-and-west");
+            .replace("{slug}", "london-central-and-west")
+            .replace("{urn}", "137083");
         app.client
             .get(format!("{}{path}?{query}", app.address))
             .bearer_auth(self.token_for(&path))

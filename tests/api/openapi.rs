@@ -74,7 +74,7 @@ fn every_operation_is_documented_with_its_errors() {
                 assert!(responses.contains_key("401"), "{name} lacks its 401");
             }
             // Every change needs a token (signing in aside), and so does reading accounts,
-            // credentials, enrolments, registers, fees and reports.
+            // credentials, enrolments, registers, fees, reports and a school's contacts.
             let protected_path = (method != "get" && !path.starts_with("/api/v1/auth/"))
                 || [
                     "/api/v1/users",
@@ -91,6 +91,9 @@ fn every_operation_is_documented_with_its_errors() {
                 || path.ends_with("/enrolments")
                 || path.ends_with("/attendance")
                 || path.ends_with("/schools-not-reached")
+                || path.ends_with("/contacts")
+                || path.ends_with("/fees")
+                || path.ends_with("/fee-totals")
                 || path.ends_with("}/signposting");
             assert_eq!(secured, protected_path, "{name}: bearer security");
             if secured {

@@ -66,7 +66,7 @@ async fn subject_everywhere(app: &TestApp) {
     let first_session = session_of(app, LCW, 1).await;
     app.execute(&format!(
         "INSERT INTO users (id, email, name, role, school_urn, role_in_school) VALUES
-           ('{SUBJECT}', 'subject@school.example', 'Subject Person', 'participant', '137083', 'teacher'),
+           ('{SUBJECT}', 'subject@school.example', 'Subject Person', 'participant', '137083', 'maths_lead'),
            ('{OTHER}', 'other@school.example', 'Other Person', 'participant', '137083', 'teacher');
          INSERT INTO llme_profiles (user_id, display_name, bio)
          VALUES ('{SUBJECT}', 'Subject P.', 'Twenty years of teaching.');
@@ -93,6 +93,7 @@ async fn subject_everywhere(app: &TestApp) {
          VALUES ('00000000-0000-7000-8000-00000000c401', '{SUBJECT}', '00000000-0000-7000-8000-00000000c402', '\\x01', now() + interval '1 day');
          INSERT INTO account_tokens (id, user_id, purpose, token_hash, expires_at)
          VALUES ('00000000-0000-7000-8000-00000000c501', '{SUBJECT}', 'password_reset', '\\x02', now() + interval '1 hour');
+         INSERT INTO school_contacts (user_id, school_urn) VALUES ('{SUBJECT}', '137083');
          INSERT INTO outbox_messages (id, kind, recipient_id, facts)
          VALUES ('00000000-0000-7000-8000-00000000c601', 'accepted', '{SUBJECT}', '{{}}');
          INSERT INTO audit_log (actor_id, action, object_type, object_id, details)

@@ -63,6 +63,8 @@ pub struct Fixture {
     /// Owed fees of an LCW and a GLOW enrolment.
     lcw_fee: String,
     glow_fee: String,
+    /// Twyford's confirmed contact, the demo's maths lead.
+    school_contact: String,
 }
 
 /// A digest of everything a protected operation could change. (Reading a person's data is
@@ -236,6 +238,9 @@ pub async fn fixture(app: &TestApp) -> Fixture {
         glow_session: app.query_text(&first_session_of(&glow_group), &[]).await,
         lcw_fee: app.query_text(&fee_in(&lcw_group), &[]).await,
         glow_fee: app.query_text(&fee_in(&glow_group), &[]).await,
+        school_contact: app
+            .query_text(&id_of_user("contact.twyford@demo.mathshub.invalid"), &[])
+            .await,
         lcw_group,
         glow_group,
         partner_client,
@@ -698,6 +703,44 @@ pub fn rows(f: &Fixture) -> Vec<Row> {
             "/api/v1/hubs/{slug}/schools-not-reached",
             "/api/v1/hubs/london-central-and-west/schools-not-reached".into(),
             [401, 403, 403, 200, 403, 403, 200],
+        ),
+        // Twyford is in Ealing, which the LCW hub covers; the teacher is not its contact.
+        row(
+            Method::GET,
+            "/api/v1/schools/{urn}/contacts",
+            "/api/v1/schools/137083/contacts".into(),
+            [401, 403, 403, 200, 403, 403, 200],
+        ),
+        row(
+            Method::PUT,
+            "/api/v1/schools/{urn}/contacts/{id}",
+            format!("/api/v1/schools/137083/contacts/{}", f.school_contact),
+            [401, 403, 403, 200, 403, 403, 200],
+        ),
+        row(
+            Method::GET,
+            "/api/v1/schools/{urn}/enrolments",
+            "/api/v1/schools/137083/enrolments".into(),
+            [401, 403, 403, 403, 403, 403, 200],
+        ),
+        row(
+            Method::GET,
+            "/api/v1/schools/{urn}/fees",
+            "/api/v1/schools/137083/fees".into(),
+            [401, 403, 403, 403, 403, 403, 200],
+        ),
+        row(
+            Method::GET,
+            "/api/v1/schools/{urn}/fee-totals",
+            "/api/v1/schools/137083/fee-totals".into(),
+            [401, 403, 403, 403, 403, 403, 200],
+        ),
+        // The hub manager ends the confirmation; the admin may too, but it has ended (404).
+        row(
+            Method::DELETE,
+            "/api/v1/schools/{urn}/contacts/{id}",
+            format!("/api/v1/schools/137083/contacts/{}", f.school_contact),
+            [401, 403, 403, 204, 403, 403, 404],
         ),
         // The hub manager waives it; the admin may too, but it is waived by then (409).
         with_body(

@@ -82,6 +82,7 @@ async fn schema_rs_names_exactly_the_migrated_columns() {
         diesel_columns!(outbox_messages),
         diesel_columns!(webhook_endpoints),
         diesel_columns!(webhook_deliveries),
+        diesel_columns!(school_contacts),
     ];
     for (table, mapped) in tables {
         let rows: Vec<ColumnName> = diesel::sql_query(

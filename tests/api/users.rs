@@ -20,11 +20,12 @@ const LEAD_GLOW: &str = "lead.glow.post16@demo.mathshub.invalid";
 const LEAD_LNE: &str = "lead.lne@demo.mathshub.invalid";
 const LEAD_CHESHIRE: &str = "lead.cheshire@demo.mathshub.invalid";
 const TEACHER: &str = "teacher.twyford@demo.mathshub.invalid";
+const CONTACT: &str = "contact.twyford@demo.mathshub.invalid";
 const PARTNER: &str = "partner.lde@demo.mathshub.invalid";
 
 /// Every account of the demo data: its sign-in accounts, placeholder leads and the
 /// placeholder participants holding the places of its full group.
-const DEMO_EMAILS: [&str; 11] = [
+const DEMO_EMAILS: [&str; 12] = [
     ADMIN,
     MANAGER,
     LEAD_LCW,
@@ -32,6 +33,7 @@ const DEMO_EMAILS: [&str; 11] = [
     LEAD_LNE,
     LEAD_CHESHIRE,
     TEACHER,
+    CONTACT,
     PARTNER,
     "participant.alsager@demo.mathshub.invalid",
     "participant.our-lady-of-pity@demo.mathshub.invalid",
@@ -194,7 +196,7 @@ async fn list_users_filters_by_role_hub_text_and_disabled_state() {
     );
     assert_eq!(filtered("role=lead&hub=glow").await, [LEAD_GLOW]);
     // Name or email, any case.
-    assert_eq!(filtered("q=TWYFORD").await, [TEACHER]);
+    assert_eq!(filtered("q=TWYFORD").await, [CONTACT, TEACHER]);
     assert_eq!(filtered("q=Partner%20(London").await, [PARTNER]);
     // Wildcards are searched for, not obeyed.
     assert!(filtered("q=%25").await.is_empty());

@@ -118,7 +118,7 @@ pub struct EnrolmentQuery {
 
 #[derive(Debug, Default)]
 pub struct EnrolmentFilter {
-    status: Option<EnrolmentStatus>,
+    pub status: Option<EnrolmentStatus>,
 }
 
 impl Filters for EnrolmentFilter {
@@ -131,10 +131,10 @@ impl Filters for EnrolmentFilter {
     }
 }
 
-type EnrolmentKey = (DateTime<Utc>, uuid::Uuid);
+pub type EnrolmentKey = (DateTime<Utc>, uuid::Uuid);
 
-/// The query string of both lists of enrolments: filters, page size and cursor.
-type EnrolmentList = ListQuery<EnrolmentFilter, EnrolmentKey>;
+/// The query string of the lists of enrolments: filters, page size and cursor.
+pub type EnrolmentList = ListQuery<EnrolmentFilter, EnrolmentKey>;
 
 fn sort_key(enrolment: &Enrolment) -> EnrolmentKey {
     (enrolment.created_at.0, enrolment.id)

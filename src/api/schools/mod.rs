@@ -1,7 +1,10 @@
 //! `/schools`: schools by DfE URN, as Get Information about Schools records them; national
-//! admins create and change them one at a time (whole files: `api::schools::import`).
+//! admins create and change them one at a time (whole files: `api::schools::import`). A
+//! school's contacts (`contacts`) see its own places and fees (`participation`).
 
+pub mod contacts;
 pub mod import;
+pub mod participation;
 
 use actix_web::http::header::HeaderValue;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
@@ -499,4 +502,6 @@ pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(create_school)
         .service(update_school);
     import::configure(config);
+    contacts::configure(config);
+    participation::configure(config);
 }
