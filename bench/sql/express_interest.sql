@@ -31,10 +31,10 @@ SELECT participant_id AS participant, work_group_id AS grp, school_urn AS urn,
        gen_random_uuid() AS id, now() AS at
   FROM bench_eoi_plan WHERE n = :n \gset
 BEGIN;
-SELECT "work_groups"."hub_id", "work_groups"."academic_year", "projects"."phases", "projects"."session_days", "work_groups"."title", "work_groups"."phase", "work_groups"."mode", "work_groups"."capacity", "work_groups"."admission", "work_groups"."eoi_deadline", "work_groups"."venue_name", "work_groups"."venue_address", "work_groups"."venue_postcode", "work_groups"."description", "work_groups"."status", "work_groups"."abandoned", "work_groups"."session_count", (SELECT COUNT(*) FROM ("work_group_leads" INNER JOIN "users" ON ("work_group_leads"."user_id" = "users"."id")) WHERE (("work_group_leads"."work_group_id" = "work_groups"."id") AND ("users"."disabled_at" IS NULL)) LIMIT 1), "work_groups"."accepted_count", "work_groups"."first_session_at", "projects"."roles_allowed", "projects"."roles_excluded", "projects"."school_phases", "required"."code", "projects"."non_attendance_fee_pence", "projects"."cancellation_notice_days" FROM (("work_groups" INNER JOIN "projects" ON ("work_groups"."project_id" = "projects"."id")) LEFT OUTER JOIN "projects" AS "required" ON ("projects"."requires_completed_id" = "required"."id")) WHERE ("work_groups"."id" = :grp) FOR NO KEY UPDATE OF "work_groups" \gset g_
+SELECT "work_groups"."hub_id", "work_groups"."academic_year", "projects"."phases", "projects"."session_days", "work_groups"."title", "work_groups"."phase", "work_groups"."mode", "work_groups"."capacity", "work_groups"."admission", "work_groups"."requires_senior_leader_agreement", "work_groups"."eoi_deadline", "work_groups"."venue_name", "work_groups"."venue_address", "work_groups"."venue_postcode", "work_groups"."description", "work_groups"."status", "work_groups"."abandoned", "work_groups"."session_count", (SELECT COUNT(*) FROM ("work_group_leads" INNER JOIN "users" ON ("work_group_leads"."user_id" = "users"."id")) WHERE (("work_group_leads"."work_group_id" = "work_groups"."id") AND ("users"."disabled_at" IS NULL)) LIMIT 1), "work_groups"."accepted_count", "work_groups"."first_session_at", "projects"."roles_allowed", "projects"."roles_excluded", "projects"."school_phases", "required"."code", "projects"."non_attendance_fee_pence", "projects"."cancellation_notice_days" FROM (("work_groups" INNER JOIN "projects" ON ("work_groups"."project_id" = "projects"."id")) LEFT OUTER JOIN "projects" AS "required" ON ("projects"."requires_completed_id" = "required"."id")) WHERE ("work_groups"."id" = :grp) FOR NO KEY UPDATE OF "work_groups" \gset g_
 SELECT "schools"."urn", "schools"."phase", "schools"."status", "users"."role_in_school" FROM ("users" LEFT OUTER JOIN "schools" ON ("users"."school_urn" = "schools"."urn")) WHERE ("users"."id" = :participant) LIMIT 1;
 \if :g_accepted_count < :g_capacity
-WITH enrolments AS (INSERT INTO "enrolments" ("id", "work_group_id", "participant_id", "school_urn", "role_in_school", "statement", "referred_by_id", "status", "waitlist_position", "accepted_at") VALUES (:id, :grp, :participant, :urn, 'teacher', 'I want to develop mastery approaches in my school.', DEFAULT, 'accepted', DEFAULT, :at) RETURNING *), told AS (INSERT INTO outbox_messages (id, kind, recipient_id, facts)
+WITH enrolments AS (INSERT INTO "enrolments" ("id", "work_group_id", "participant_id", "school_urn", "role_in_school", "statement", "referred_by_id", "senior_leader_name", "senior_leader_role", "senior_leader_agreed_at", "status", "waitlist_position", "accepted_at") VALUES (:id, :grp, :participant, :urn, 'teacher', 'I want to develop mastery approaches in my school.', DEFAULT, DEFAULT, DEFAULT, DEFAULT, 'accepted', DEFAULT, :at) RETURNING *), told AS (INSERT INTO outbox_messages (id, kind, recipient_id, facts)
 SELECT gen_random_uuid(), 'accepted', e.participant_id,
        jsonb_build_object(
          'work_group', jsonb_build_object('id', wg.id, 'code', wg.code, 'title', wg.title, 'hub', hub.name),
@@ -49,6 +49,7 @@ SELECT e.id, e.work_group_id, w.code AS work_group_code, w.title AS work_group_t
        e.participant_id, u.name AS participant_name, u.email AS participant_email,
        e.school_urn, s.name AS school_name, e.role_in_school, e.statement, e.status,
        e.waitlist_position, t.slug AS referred_by_slug,
+       e.senior_leader_name, e.senior_leader_role, e.senior_leader_agreed_at,
        e.created_at, e.updated_at
   FROM enrolments e
   JOIN work_groups w ON w.id = e.work_group_id
@@ -68,7 +69,7 @@ INSERT INTO "work_group_events" ("work_group_id", "kind", "details") VALUES (:gr
 \else
 SELECT coalesce(max("enrolments"."waitlist_position"), 0) AS last FROM "enrolments" WHERE (("enrolments"."work_group_id" = :grp) AND ("enrolments"."status" = 'waitlisted')) LIMIT 1 \gset
 \set position :last + 1
-WITH enrolments AS (INSERT INTO "enrolments" ("id", "work_group_id", "participant_id", "school_urn", "role_in_school", "statement", "referred_by_id", "status", "waitlist_position", "accepted_at") VALUES (:id, :grp, :participant, :urn, 'teacher', 'I want to develop mastery approaches in my school.', DEFAULT, 'waitlisted', :position, DEFAULT) RETURNING *), told AS (INSERT INTO outbox_messages (id, kind, recipient_id, facts)
+WITH enrolments AS (INSERT INTO "enrolments" ("id", "work_group_id", "participant_id", "school_urn", "role_in_school", "statement", "referred_by_id", "senior_leader_name", "senior_leader_role", "senior_leader_agreed_at", "status", "waitlist_position", "accepted_at") VALUES (:id, :grp, :participant, :urn, 'teacher', 'I want to develop mastery approaches in my school.', DEFAULT, DEFAULT, DEFAULT, DEFAULT, 'waitlisted', :position, DEFAULT) RETURNING *), told AS (INSERT INTO outbox_messages (id, kind, recipient_id, facts)
 SELECT gen_random_uuid(), 'waitlisted', e.participant_id,
        jsonb_build_object(
          'work_group', jsonb_build_object('id', wg.id, 'code', wg.code, 'title', wg.title, 'hub', hub.name),
@@ -83,6 +84,7 @@ SELECT e.id, e.work_group_id, w.code AS work_group_code, w.title AS work_group_t
        e.participant_id, u.name AS participant_name, u.email AS participant_email,
        e.school_urn, s.name AS school_name, e.role_in_school, e.statement, e.status,
        e.waitlist_position, t.slug AS referred_by_slug,
+       e.senior_leader_name, e.senior_leader_role, e.senior_leader_agreed_at,
        e.created_at, e.updated_at
   FROM enrolments e
   JOIN work_groups w ON w.id = e.work_group_id

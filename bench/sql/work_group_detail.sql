@@ -5,7 +5,8 @@
 SELECT wg.id, wg.code, wg.title, hub.slug AS hub_slug, hub.name AS hub_name,
        project.code AS project_code, project.title AS project_title, wg.academic_year, wg.phase, wg.mode,
        wg.status, wg.admission, wg.capacity, wg.accepted_count, wg.eoi_deadline, wg.venue_name,
-       wg.venue_address, wg.venue_postcode, wg.description, wg.cancellation_reason,
+       wg.venue_address, wg.venue_postcode, wg.description, wg.requires_senior_leader_agreement,
+       wg.cancellation_reason,
        wg.first_session_at, wg.last_session_at,
        (SELECT coalesce(jsonb_agg(jsonb_build_object('id', l.user_id, 'name', coalesce(p.display_name, u.name),
                                                      'role', l.role)

@@ -217,6 +217,13 @@ pub struct LockedEnrolment {
     pub school_urn: String,
     pub status: EnrolmentStatus,
     pub waitlist_position: Option<i32>,
+    pub senior_leader_agreed_at: Option<DateTime<Utc>>,
+}
+
+/// Whether the enrolment still awaits the senior leader's agreement its group requires
+/// before confirming a place.
+pub fn awaits_agreement(group: &LockedGroup, enrolment: &LockedEnrolment) -> bool {
+    group.fields.requires_senior_leader_agreement && enrolment.senior_leader_agreed_at.is_none()
 }
 
 /// Records who at the school agreed to release the participant, as of now, replacing any
@@ -323,7 +330,7 @@ async fn pass_on_place(
     conn: &mut AsyncPgConnection,
     group: &LockedGroup,
 ) -> QueryResult<Option<uuid::Uuid>> {
-    let Some(next) = first_waitlisted(conn, group.id).await? else {
+    let Some(next) = first_waitlisted(conn, group).await? else {
         count_places(conn, group, group.facts.accepted_count - 1).await?;
         return Ok(None);
     };
@@ -419,11 +426,16 @@ async fn apply(conn: &mut AsyncPgConnection, id: uuid::Uuid, change: &Move<'_>) 
 /// The first on the group's waiting list, if anyone waits.
 async fn first_waitlisted(
     conn: &mut AsyncPgConnection,
-    group_id: uuid::Uuid,
+    group: &LockedGroup,
 ) -> QueryResult<Option<LockedEnrolment>> {
+    use diesel::sql_types::Bool;
+    // Those still awaiting the agreement the group requires keep their position, passed over.
+    let agreement_not_required =
+        (!group.fields.requires_senior_leader_agreement).into_sql::<Bool>();
     enrolments::table
-        .filter(enrolments::work_group_id.eq(group_id))
+        .filter(enrolments::work_group_id.eq(group.id))
         .filter(enrolments::status.eq(EnrolmentStatus::Waitlisted))
+        .filter(agreement_not_required.or(enrolments::senior_leader_agreed_at.is_not_null()))
         .order(enrolments::waitlist_position)
         .select(LockedEnrolment::as_select())
         .for_update()

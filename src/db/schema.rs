@@ -194,6 +194,7 @@ diesel::table! {
         abandoned -> Bool,
         /// Generated: `status <> 'draft' AND NOT abandoned`.
         is_public -> Bool,
+        requires_senior_leader_agreement -> Bool,
     }
 }
 

@@ -55,6 +55,8 @@ pub struct WorkGroupFields {
     pub mode: DeliveryMode,
     pub capacity: Option<i32>,
     pub admission: Admission,
+    /// Places are confirmed only with the school's senior leader's agreement recorded.
+    pub requires_senior_leader_agreement: bool,
     pub eoi_deadline: Option<DateTime<Utc>>,
     pub venue_name: Option<String>,
     pub venue_address: Option<String>,
@@ -68,6 +70,7 @@ impl WorkGroupFields {
         serde_json::json!({
             "title": self.title, "phase": self.phase, "mode": self.mode,
             "capacity": self.capacity, "admission": self.admission,
+            "requires_senior_leader_agreement": self.requires_senior_leader_agreement,
             "eoi_deadline": self.eoi_deadline, "venue_name": self.venue_name,
             "venue_address": self.venue_address, "venue_postcode": self.venue_postcode,
             "description": self.description,

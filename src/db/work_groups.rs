@@ -81,6 +81,8 @@ pub struct WorkGroupRow {
     pub venue_postcode: Option<String>,
     #[diesel(sql_type = Text)]
     pub description: String,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub requires_senior_leader_agreement: bool,
     #[diesel(sql_type = Nullable<Text>)]
     pub cancellation_reason: Option<String>,
     #[diesel(sql_type = Nullable<Timestamptz>)]
@@ -113,7 +115,8 @@ static SELECT: LazyLock<String> = LazyLock::new(|| {
     format!(
         "\
 SELECT {OUTLINE_COLUMNS}, wg.venue_name,
-       wg.venue_address, wg.venue_postcode, wg.description, wg.cancellation_reason,
+       wg.venue_address, wg.venue_postcode, wg.description, wg.requires_senior_leader_agreement,
+       wg.cancellation_reason,
        wg.first_session_at, wg.last_session_at,
        (SELECT coalesce(jsonb_agg(jsonb_build_object('id', l.user_id, 'name', coalesce(p.display_name, u.name),
                                                      'role', l.role)

@@ -12,6 +12,11 @@
 //! promoted), and a withdrawal from a place too late for the next session leaves the school
 //! owing the project's fee (`domain::fees`). Enrolments of a completed or cancelled group no
 //! longer change, except that completion settles each place by attendance (`on_completion`).
+//!
+//! A group may confirm places only with the school's senior leader's agreement: without it an
+//! expression of interest waits, pending (`until_agreed`), nobody is accepted
+//! (`require_agreement`) and the waiting list passes over those still awaiting it, until it is
+//! recorded (`on_agreement`).
 
 use chrono::{DateTime, Utc};
 
@@ -100,7 +105,7 @@ pub fn admit(
     admission: Admission,
     now: DateTime<Utc>,
 ) -> Result<Outcome, RuleBroken> {
-    use EnrolmentStatus::{Accepted, Pending, Waitlisted};
+    use EnrolmentStatus::Pending;
     if !matches!(group.status, WorkGroupStatus::Open | WorkGroupStatus::Full) {
         return Err(RuleBroken(format!(
             "The work group is {}: it takes no more expressions of interest.",
@@ -114,11 +119,73 @@ pub fn admit(
     }
     Ok(match admission {
         Admission::Review => Outcome::to(Pending, Waitlist::Untouched, Places::Unchanged),
-        Admission::Automatic if lifecycle::has_free_place(group) => {
-            Outcome::to(Accepted, Waitlist::Untouched, Places::Take)
-        }
-        Admission::Automatic => Outcome::to(Waitlisted, Waitlist::JoinAtEnd, Places::Unchanged),
+        Admission::Automatic => admitted_automatically(group),
     })
+}
+
+/// Where automatic admission puts an enrolment now: a place while one is free, else the end
+/// of the waiting list.
+fn admitted_automatically(group: &GroupFacts) -> Outcome {
+    if lifecycle::has_free_place(group) {
+        Outcome::to(EnrolmentStatus::Accepted, Waitlist::Untouched, Places::Take)
+    } else {
+        Outcome::to(
+            EnrolmentStatus::Waitlisted,
+            Waitlist::JoinAtEnd,
+            Places::Unchanged,
+        )
+    }
+}
+
+/// A group that confirms places only with the school's senior leader's agreement
+/// (`requires_senior_leader_agreement`) holds back an expression of interest that comes
+/// without it: `admitted` becomes pending, taking no place and joining no list, until the
+/// agreement is recorded (`on_agreement`).
+pub fn until_agreed(admitted: Outcome, awaiting_agreement: bool) -> Outcome {
+    if awaiting_agreement {
+        Outcome::to(
+            EnrolmentStatus::Pending,
+            Waitlist::Untouched,
+            Places::Unchanged,
+        )
+    } else {
+        admitted
+    }
+}
+
+/// Refuses to accept an enrolment still awaiting the agreement its group requires.
+pub fn require_agreement(action: Action, awaiting_agreement: bool) -> Result<(), RuleBroken> {
+    if action == Action::Accept && awaiting_agreement {
+        return Err(RuleBroken(
+            "The work group confirms places only with the school's senior leader's agreement: record it first."
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Where an enrolment held back for the agreement goes once it is recorded: a pending one as
+/// automatic admission would put it then, in a group that admits automatically and still
+/// takes expressions of interest (open or full); a waitlisted one, passed over while it
+/// waited, onto a place that is free. `None` leaves it where it is: pending for the group's
+/// staff, or waiting its turn.
+pub fn on_agreement(
+    status: EnrolmentStatus,
+    admission: Admission,
+    group: &GroupFacts,
+) -> Option<Outcome> {
+    let takes_interest = matches!(group.status, WorkGroupStatus::Open | WorkGroupStatus::Full);
+    match status {
+        EnrolmentStatus::Pending if admission == Admission::Automatic && takes_interest => {
+            Some(admitted_automatically(group))
+        }
+        EnrolmentStatus::Waitlisted if lifecycle::has_free_place(group) => Some(Outcome::to(
+            EnrolmentStatus::Accepted,
+            Waitlist::Leave,
+            Places::Take,
+        )),
+        _ => None,
+    }
 }
 
 /// What `action` does to an enrolment in `status` of a group in the state `group`, or the
@@ -220,6 +287,46 @@ mod tests {
 
     fn refused(status: EnrolmentStatus, action: Action) -> String {
         format!("An enrolment that is {status} cannot be {}.", action.verb())
+    }
+
+    #[test]
+    fn a_group_requiring_the_agreement_holds_an_expression_of_interest_pending_without_it() {
+        let admitted = admit(&open(), Admission::Automatic, now()).unwrap();
+        assert_eq!(admitted.status, Accepted);
+        assert_eq!(until_agreed(admitted, false), admitted);
+        assert_eq!(
+            until_agreed(admitted, true),
+            Outcome::to(Pending, Waitlist::Untouched, Places::Unchanged)
+        );
+        assert!(require_agreement(Action::Accept, true).is_err());
+        assert!(require_agreement(Action::Accept, false).is_ok());
+        for action in [Action::Decline, Action::Waitlist, Action::Withdraw] {
+            assert!(require_agreement(action, true).is_ok());
+        }
+    }
+
+    #[test]
+    fn recording_the_agreement_admits_what_was_held_back() {
+        let full = group(WorkGroupStatus::Full, 30);
+        let take = Outcome::to(Accepted, Waitlist::Untouched, Places::Take);
+        let join = Outcome::to(Waitlisted, Waitlist::JoinAtEnd, Places::Unchanged);
+        assert_eq!(
+            on_agreement(Pending, Admission::Automatic, &open()),
+            Some(take)
+        );
+        assert_eq!(
+            on_agreement(Pending, Admission::Automatic, &full),
+            Some(join)
+        );
+        assert_eq!(on_agreement(Pending, Admission::Review, &open()), None);
+        let closed = group(WorkGroupStatus::Closed, 10);
+        assert_eq!(on_agreement(Pending, Admission::Automatic, &closed), None);
+        assert_eq!(
+            on_agreement(Waitlisted, Admission::Review, &open()),
+            Some(Outcome::to(Accepted, Waitlist::Leave, Places::Take))
+        );
+        assert_eq!(on_agreement(Waitlisted, Admission::Automatic, &full), None);
+        assert_eq!(on_agreement(Accepted, Admission::Automatic, &open()), None);
     }
 
     /// Every move asked of every status in an open group with places free: its outcome, or

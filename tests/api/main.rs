@@ -1,6 +1,7 @@
 //! The integration suite: one binary, every test against the real HTTP app and a real
 //! PostgreSQL database of its own.
 
+mod agreement_required;
 mod apologies;
 mod attendance;
 mod audit;

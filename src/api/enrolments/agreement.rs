@@ -1,7 +1,10 @@
 //! The senior leader's agreement to release a participant: sent with the expression of
 //! interest, or recorded later on a live enrolment by the participant or the group's staff.
+//! A group that requires it holds an enrolment without it back, pending; recording it admits
+//! the enrolment as the group's admission would have.
 
 use actix_web::{HttpResponse, put, web};
+use diesel_async::AsyncPgConnection;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -9,9 +12,10 @@ use crate::api::enrolments::access::{authorise_on_enrolment, view};
 use crate::api::enrolments::read::Enrolment;
 use crate::auth::policy::EnrolmentScope;
 use crate::auth::{Action, Caller, authorize};
-use crate::db::enrolment_writes as engine;
+use crate::db::enrolment_writes::{self as engine, LockedEnrolment};
+use crate::db::work_group_writes::LockedGroup;
 use crate::db::{DbPool, audit};
-use crate::domain::{EnrolmentStatus, NonBlank};
+use crate::domain::{self, EnrolmentStatus, NonBlank};
 use crate::error::ApiError;
 use crate::http::extract::paging::FieldErrors;
 use crate::http::parse::{parse_path, uuid};
@@ -69,12 +73,43 @@ fn may_record(caller: &Caller, scope: &EnrolmentScope) -> Result<(), ApiError> {
     }
 }
 
+/// Admits an enrolment its group held back, pending, for the agreement now recorded, as
+/// automatic admission would have (`domain::enrolment::on_agreement`); audited with no actor,
+/// as a promotion is.
+async fn admit_once_agreed(
+    conn: &mut AsyncPgConnection,
+    group: &LockedGroup,
+    enrolment: &LockedEnrolment,
+) -> Result<(), ApiError> {
+    let Some(outcome) =
+        domain::enrolment::on_agreement(enrolment.status, group.fields.admission, &group.facts)
+    else {
+        return Ok(());
+    };
+    engine::carry_out(conn, group, enrolment, &outcome, None, None).await?;
+    audit::record(
+        conn,
+        None,
+        "enrolment.admitted",
+        "enrolment",
+        &enrolment.id.to_string(),
+        serde_json::json!({"before": enrolment.status, "after": outcome.status}),
+    )
+    .await?;
+    Ok(())
+}
+
 /// Record a senior leader's agreement
 ///
 /// Records who at the participant's school (their name and role there) agreed to release
 /// them for the work group's sessions, at the time it is sent, replacing any recorded before.
 /// For the participant and the group's leads, its hub's managers and national admins, on an
 /// enrolment still live (pending, waitlisted or accepted; else 409); audited.
+///
+/// In a group that requires the agreement (`requires_senior_leader_agreement`) and admits
+/// automatically, an enrolment held pending for it is admitted at once: `accepted` while a
+/// place is free, else `waitlisted` at the end of the list (audited as `enrolment.admitted`,
+/// and the participant told). In a group that reviews, its staff may accept it from now on.
 #[utoipa::path(
     tag = TAG,
     params(("id" = uuid::Uuid, Path, description = "The enrolment's id")),
@@ -99,7 +134,7 @@ pub async fn record_senior_leader_agreement(
             &mut conn,
             &caller,
             async |conn| authorise_on_enrolment(conn, &caller, id, may_record).await,
-            async |conn, _group, form| {
+            async |conn, group, form| {
                 let mut errors = FieldErrors::default();
                 let agreement = form.parse("", &mut errors);
                 let agreement = errors.finish(|| agreement)?;
@@ -131,6 +166,9 @@ pub async fn record_senior_leader_agreement(
                     serde_json::json!({"role": agreement.role.as_str()}),
                 )
                 .await?;
+                if engine::awaits_agreement(&group, &locked) {
+                    admit_once_agreed(conn, &group, &locked).await?;
+                }
                 Answer::ok(&view(conn, id).await?)
             },
         )

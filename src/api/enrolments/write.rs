@@ -15,7 +15,7 @@ use crate::api::enrolments::agreement::{SeniorLeaderAgreementForm, SeniorLeaderA
 use crate::api::enrolments::read::Enrolment;
 use crate::auth::policy::EnrolmentScope;
 use crate::auth::{Action, Auth, Caller, authorize};
-use crate::db::enrolment_writes::{self as engine, AccountSchool, NewEnrolment};
+use crate::db::enrolment_writes::{self as engine, AccountSchool, NewEnrolment, awaits_agreement};
 use crate::db::work_group_writes::{self as group_writes, LockedGroup};
 use crate::db::{DbPool, audit, lookups};
 use crate::domain::eligibility::{self, Account, Applicant, Declared, TakingPart};
@@ -178,7 +178,11 @@ pub async fn express_interest(
                     role_in_school: declared_role,
                 };
                 let now = Utc::now();
-                let admitted = enrolment::admit(&group.facts, group.fields.admission, now)?;
+                let admitted = enrolment::until_agreed(
+                    enrolment::admit(&group.facts, group.fields.admission, now)?,
+                    group.fields.requires_senior_leader_agreement
+                        && senior_leader_agreement.is_none(),
+                );
                 let referred_by_id = referrer(conn, referred_by.as_ref()).await?;
                 let taking_part = school_and_role(&account, declared)?;
                 check_eligible(conn, &group, &taking_part).await?;
@@ -364,6 +368,7 @@ async fn move_enrolment(
     reason: Option<String>,
 ) -> Result<(), ApiError> {
     let locked = engine::lock(conn, id).await?;
+    enrolment::require_agreement(action, awaits_agreement(group, &locked))?;
     let outcome = enrolment::decide(locked.status, action, &group.facts)?;
     // Only staff decide: a participant withdrawing their own enrolment is no decision.
     let decided_by = (caller.id != locked.participant_id).then_some(caller.id);

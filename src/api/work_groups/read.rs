@@ -60,6 +60,10 @@ pub struct WorkGroupSummary {
     pub mode: DeliveryMode,
     pub status: WorkGroupStatus,
     pub admission: Admission,
+    /// Places are confirmed only for teachers whose school's senior leader agreed to release
+    /// them: an expression of interest without the agreement waits, `pending`, until it is
+    /// recorded.
+    pub requires_senior_leader_agreement: bool,
     /// Participants the group takes.
     #[schema(example = 30)]
     pub capacity: Option<i32>,
@@ -109,6 +113,7 @@ impl From<WorkGroupRow> for WorkGroupSummary {
             mode: group.mode,
             status: group.status,
             admission: group.admission,
+            requires_senior_leader_agreement: row.requires_senior_leader_agreement,
             capacity: group.capacity,
             eoi_deadline: group.eoi_deadline.map(LondonTime),
             venue: Venue::from_parts(row.venue_name, row.venue_address, row.venue_postcode),

@@ -168,6 +168,9 @@ pub struct NewWorkGroup {
     #[schema(inline)]
     pub capacity: Option<Capacity>,
     pub admission: Admission,
+    /// Confirm places only for teachers whose school's senior leader agreed to release them
+    /// (`false` when left out).
+    pub requires_senior_leader_agreement: Option<bool>,
     /// RFC 3339 with an offset.
     #[schema(inline)]
     pub eoi_deadline: Option<Timestamp>,
@@ -191,6 +194,7 @@ pub struct NewWorkGroupForm {
     mode: String,
     capacity: Option<i32>,
     admission: String,
+    requires_senior_leader_agreement: Option<bool>,
     eoi_deadline: Option<String>,
     venue: Option<VenueForm>,
     description: Option<String>,
@@ -207,6 +211,7 @@ impl NewWorkGroupForm {
             mode: Some(self.mode),
             capacity: self.capacity,
             admission: Some(self.admission),
+            requires_senior_leader_agreement: self.requires_senior_leader_agreement,
             eoi_deadline: self.eoi_deadline,
             venue: self.venue,
             description: self.description,
@@ -236,6 +241,7 @@ impl TryFrom<NewWorkGroupForm> for NewWorkGroup {
                 mode: changes.mode?,
                 capacity: changes.capacity,
                 admission: changes.admission?,
+                requires_senior_leader_agreement: changes.requires_senior_leader_agreement,
                 eoi_deadline: changes.eoi_deadline,
                 venue: changes.venue,
                 description: changes.description,
@@ -258,6 +264,8 @@ pub struct WorkGroupChanges {
     #[schema(inline)]
     pub capacity: Option<Capacity>,
     pub admission: Option<Admission>,
+    /// Confirm places only for teachers whose school's senior leader agreed to release them.
+    pub requires_senior_leader_agreement: Option<bool>,
     #[schema(inline)]
     pub eoi_deadline: Option<Timestamp>,
     pub venue: Option<VenueInput>,
@@ -277,6 +285,7 @@ pub struct WorkGroupChangesForm {
     mode: Option<String>,
     capacity: Option<i32>,
     admission: Option<String>,
+    requires_senior_leader_agreement: Option<bool>,
     eoi_deadline: Option<String>,
     venue: Option<VenueForm>,
     description: Option<String>,
@@ -292,6 +301,10 @@ impl WorkGroupChangesForm {
             ("mode", self.mode.is_some()),
             ("capacity", self.capacity.is_some()),
             ("admission", self.admission.is_some()),
+            (
+                "requires_senior_leader_agreement",
+                self.requires_senior_leader_agreement.is_some(),
+            ),
             ("eoi_deadline", self.eoi_deadline.is_some()),
             ("venue", self.venue.is_some()),
             ("leads", self.leads.is_some()),
@@ -332,6 +345,7 @@ impl WorkGroupChanges {
             mode,
             capacity,
             admission,
+            requires_senior_leader_agreement: form.requires_senior_leader_agreement,
             eoi_deadline,
             venue,
             description,
@@ -484,6 +498,7 @@ pub async fn create_work_group(
                     mode,
                     capacity,
                     admission,
+                    requires_senior_leader_agreement,
                     eoi_deadline,
                     venue,
                     description,
@@ -506,6 +521,8 @@ pub async fn create_work_group(
                     mode,
                     capacity: capacity.map(Capacity::get),
                     admission,
+                    requires_senior_leader_agreement: requires_senior_leader_agreement
+                        .unwrap_or(false),
                     eoi_deadline: eoi_deadline.map(Timestamp::get),
                     venue_name,
                     venue_address,
@@ -584,6 +601,7 @@ pub async fn update_work_group(
                     phase: changes.phase,
                     mode: changes.mode,
                     admission: changes.admission,
+                    requires_senior_leader_agreement: changes.requires_senior_leader_agreement,
                     capacity: new_capacity,
                     eoi_deadline: changes.eoi_deadline.map(Timestamp::get),
                     venue: changes.venue.map(|venue| venue.into_columns()),
@@ -634,6 +652,7 @@ struct Edits {
     phase: Option<ProgrammePhase>,
     mode: Option<DeliveryMode>,
     admission: Option<Admission>,
+    requires_senior_leader_agreement: Option<bool>,
     capacity: Option<i32>,
     eoi_deadline: Option<DateTime<Utc>>,
     venue: Option<VenueColumns>,
@@ -659,6 +678,9 @@ impl Edits {
             mode: self.mode.unwrap_or(current.mode),
             capacity: self.capacity.or(current.capacity),
             admission: self.admission.unwrap_or(current.admission),
+            requires_senior_leader_agreement: self
+                .requires_senior_leader_agreement
+                .unwrap_or(current.requires_senior_leader_agreement),
             eoi_deadline: self.eoi_deadline.or(current.eoi_deadline),
             venue_name,
             venue_address,

@@ -1,0 +1,1 @@
+ALTER TABLE work_groups DROP COLUMN requires_senior_leader_agreement;
