@@ -220,10 +220,10 @@ pub struct LockedEnrolment {
     pub senior_leader_agreed_at: Option<DateTime<Utc>>,
 }
 
-/// Whether the enrolment still awaits the senior leader's agreement its group requires
-/// before confirming a place.
-pub fn awaits_agreement(group: &LockedGroup, enrolment: &LockedEnrolment) -> bool {
-    group.fields.requires_senior_leader_agreement && enrolment.senior_leader_agreed_at.is_none()
+/// Whether an enrolment in `group`, `agreed` or not, still awaits the senior leader's
+/// agreement the group requires before confirming a place.
+pub fn awaits_agreement(group: &LockedGroup, agreed: bool) -> bool {
+    group.fields.requires_senior_leader_agreement && !agreed
 }
 
 /// Records who at the school agreed to release the participant, as of now, replacing any

@@ -166,7 +166,7 @@ pub async fn record_senior_leader_agreement(
                     serde_json::json!({"role": agreement.role.as_str()}),
                 )
                 .await?;
-                if engine::awaits_agreement(&group, &locked) {
+                if engine::awaits_agreement(&group, locked.senior_leader_agreed_at.is_some()) {
                     admit_once_agreed(conn, &group, &locked).await?;
                 }
                 Answer::ok(&view(conn, id).await?)

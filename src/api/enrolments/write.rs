@@ -180,8 +180,7 @@ pub async fn express_interest(
                 let now = Utc::now();
                 let admitted = enrolment::until_agreed(
                     enrolment::admit(&group.facts, group.fields.admission, now)?,
-                    group.fields.requires_senior_leader_agreement
-                        && senior_leader_agreement.is_none(),
+                    awaits_agreement(&group, senior_leader_agreement.is_some()),
                 );
                 let referred_by_id = referrer(conn, referred_by.as_ref()).await?;
                 let taking_part = school_and_role(&account, declared)?;
@@ -368,7 +367,8 @@ async fn move_enrolment(
     reason: Option<String>,
 ) -> Result<(), ApiError> {
     let locked = engine::lock(conn, id).await?;
-    enrolment::require_agreement(action, awaits_agreement(group, &locked))?;
+    let agreed = locked.senior_leader_agreed_at.is_some();
+    enrolment::require_agreement(action, awaits_agreement(group, agreed))?;
     let outcome = enrolment::decide(locked.status, action, &group.facts)?;
     // Only staff decide: a participant withdrawing their own enrolment is no decision.
     let decided_by = (caller.id != locked.participant_id).then_some(caller.id);
